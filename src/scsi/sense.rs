@@ -1,0 +1,205 @@
+//! Sense data: decoding both formats and the one mapping of sense
+//! conditions to HRESULTs.
+
+use crate::hresult::{self, HResult};
+
+/// A decoded sense condition: key / additional sense code / qualifier,
+/// written `5/24/00` in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sense {
+    pub key: u8,
+    pub asc: u8,
+    pub ascq: u8,
+}
+
+/// Sense keys we name.
+pub mod key {
+    pub const NO_SENSE: u8 = 0x0;
+    pub const RECOVERED_ERROR: u8 = 0x1;
+    pub const NOT_READY: u8 = 0x2;
+    pub const MEDIUM_ERROR: u8 = 0x3;
+    pub const HARDWARE_ERROR: u8 = 0x4;
+    pub const ILLEGAL_REQUEST: u8 = 0x5;
+    pub const UNIT_ATTENTION: u8 = 0x6;
+    pub const DATA_PROTECT: u8 = 0x7;
+    pub const ABORTED_COMMAND: u8 = 0xB;
+}
+
+impl Sense {
+    pub const fn new(key: u8, asc: u8, ascq: u8) -> Sense {
+        Sense { key, asc, ascq }
+    }
+
+    pub const NO_MEDIUM: Sense = Sense::new(key::NOT_READY, 0x3A, 0x00);
+    pub const BECOMING_READY: Sense = Sense::new(key::NOT_READY, 0x04, 0x01);
+    pub const FORMAT_IN_PROGRESS: Sense = Sense::new(key::NOT_READY, 0x04, 0x04);
+    pub const LONG_WRITE_IN_PROGRESS: Sense = Sense::new(key::NOT_READY, 0x04, 0x08);
+    pub const OPERATION_IN_PROGRESS: Sense = Sense::new(key::NOT_READY, 0x04, 0x07);
+    pub const MEDIUM_CHANGED: Sense = Sense::new(key::UNIT_ATTENTION, 0x28, 0x00);
+    pub const POWER_ON_RESET: Sense = Sense::new(key::UNIT_ATTENTION, 0x29, 0x00);
+    pub const INVALID_OPCODE: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x20, 0x00);
+    pub const LBA_OUT_OF_RANGE: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x21, 0x00);
+    pub const INVALID_ADDRESS_FOR_WRITE: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x21, 0x02);
+    pub const INVALID_FIELD_IN_CDB: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x24, 0x00);
+    pub const INVALID_FIELD_IN_PARAMETERS: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x26, 0x00);
+    pub const INCOMPATIBLE_MEDIUM: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x30, 0x00);
+    pub const CANNOT_WRITE_INCOMPATIBLE_FORMAT: Sense =
+        Sense::new(key::ILLEGAL_REQUEST, 0x30, 0x05);
+    pub const ILLEGAL_MODE_FOR_TRACK: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x64, 0x00);
+    pub const WRITE_PROTECTED: Sense = Sense::new(key::DATA_PROTECT, 0x27, 0x00);
+    pub const WRITE_ERROR: Sense = Sense::new(key::MEDIUM_ERROR, 0x0C, 0x00);
+    pub const UNRECOVERED_READ_ERROR: Sense = Sense::new(key::MEDIUM_ERROR, 0x11, 0x00);
+    /// "Unable to recover table of contents": what a drive says about a disc
+    /// it cannot read at all, typically one inserted label side down.
+    pub const TOC_UNREADABLE: Sense = Sense::new(key::NOT_READY, 0x57, 0x00);
+
+    /// Decodes fixed (0x70/0x71) or descriptor (0x72/0x73) sense. `None`
+    /// when the bytes are too short or of an unknown response code.
+    pub fn decode(bytes: &[u8]) -> Option<Sense> {
+        let code = bytes.first()? & 0x7F;
+        match code {
+            0x70 | 0x71 => {
+                let key = bytes.get(2)? & 0x0F;
+                // ASC/ASCQ sit at 12/13; a short fixed sense (8 bytes, old
+                // ATAPI) carries only the key.
+                let asc = bytes.get(12).copied().unwrap_or(0);
+                let ascq = bytes.get(13).copied().unwrap_or(0);
+                Some(Sense { key, asc, ascq })
+            }
+            0x72 | 0x73 => Some(Sense {
+                key: bytes.get(1)? & 0x0F,
+                asc: *bytes.get(2)?,
+                ascq: *bytes.get(3)?,
+            }),
+            _ => None,
+        }
+    }
+
+    /// 18 bytes of fixed-format current sense, as drives send it.
+    pub fn to_fixed(self) -> [u8; 18] {
+        let mut s = [0u8; 18];
+        s[0] = 0x70;
+        s[2] = self.key & 0x0F;
+        s[7] = 10;
+        s[12] = self.asc;
+        s[13] = self.ascq;
+        s
+    }
+
+    /// 8 bytes of descriptor-format sense without descriptors.
+    pub fn to_descriptor(self) -> [u8; 8] {
+        [0x72, self.key & 0x0F, self.asc, self.ascq, 0, 0, 0, 0]
+    }
+
+    /// True for conditions a caller should retry after a short wait:
+    /// UNIT ATTENTION and NOT READY / becoming ready or operation in progress.
+    pub fn is_transient(self) -> bool {
+        self.key == key::UNIT_ATTENTION
+            || (self.key == key::NOT_READY
+                && self.asc == 0x04
+                && matches!(self.ascq, 0x01 | 0x04 | 0x07 | 0x08))
+    }
+
+    /// The one mapping of a sense condition to an HRESULT.
+    pub fn to_hresult(self) -> HResult {
+        use hresult::*;
+        match (self.key, self.asc, self.ascq) {
+            (_, 0x3A, _) => MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA,
+            (key::NOT_READY, 0x04, 0x04) => MS_E_IMAPI_RECORDER_MEDIA_FORMAT_IN_PROGRESS,
+            (key::NOT_READY, 0x04, 0x01) => MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY,
+            (key::NOT_READY, 0x04, _) => MS_E_IMAPI_RECORDER_MEDIA_BUSY,
+            (_, 0x57, _) => MS_E_IMAPI_RECORDER_MEDIA_UPSIDE_DOWN,
+            (key::UNIT_ATTENTION, _, _) => MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY,
+            (key::DATA_PROTECT, _, _) => MS_E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED,
+            (key::ILLEGAL_REQUEST, 0x20, _) => MS_E_NOTIMPL,
+            (key::ILLEGAL_REQUEST, 0x24, _) => MS_E_INVALIDARG,
+            (key::ILLEGAL_REQUEST, 0x26, _) | (key::ILLEGAL_REQUEST, 0x64, _) => {
+                MS_E_IMAPI_RECORDER_INVALID_MODE_PARAMETERS
+            }
+            (key::ILLEGAL_REQUEST, 0x30, _) => MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE,
+            (key::ILLEGAL_REQUEST, 0x21, _) => MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,
+            (key::MEDIUM_ERROR, _, _)
+            | (key::HARDWARE_ERROR, _, _)
+            | (key::ABORTED_COMMAND, _, _) => MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,
+            _ => MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE,
+        }
+    }
+}
+
+impl std::fmt::Display for Sense {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:X}/{:02X}/{:02X}", self.key, self.asc, self.ascq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hresult::*;
+
+    #[test]
+    fn fixed_and_descriptor_forms_decode_alike() {
+        for s in [
+            Sense::NO_MEDIUM,
+            Sense::INVALID_ADDRESS_FOR_WRITE,
+            Sense::WRITE_PROTECTED,
+        ] {
+            assert_eq!(Sense::decode(&s.to_fixed()), Some(s));
+            assert_eq!(Sense::decode(&s.to_descriptor()), Some(s));
+        }
+        assert_eq!(Sense::decode(&[]), None);
+        assert_eq!(Sense::decode(&[0x72, 5]), None);
+        assert_eq!(Sense::decode(&[0x10; 18]), None);
+    }
+
+    #[test]
+    fn each_sense_condition_maps_to_its_recorder_code() {
+        let table = [
+            (Sense::NO_MEDIUM, MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA),
+            (
+                Sense::BECOMING_READY,
+                MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY,
+            ),
+            (Sense::TOC_UNREADABLE, MS_E_IMAPI_RECORDER_MEDIA_UPSIDE_DOWN),
+            (Sense::OPERATION_IN_PROGRESS, MS_E_IMAPI_RECORDER_MEDIA_BUSY),
+            (
+                Sense::LONG_WRITE_IN_PROGRESS,
+                MS_E_IMAPI_RECORDER_MEDIA_BUSY,
+            ),
+            (
+                Sense::FORMAT_IN_PROGRESS,
+                MS_E_IMAPI_RECORDER_MEDIA_FORMAT_IN_PROGRESS,
+            ),
+            (
+                Sense::WRITE_PROTECTED,
+                MS_E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED,
+            ),
+            (Sense::INVALID_FIELD_IN_CDB, MS_E_INVALIDARG),
+            (
+                Sense::INVALID_FIELD_IN_PARAMETERS,
+                MS_E_IMAPI_RECORDER_INVALID_MODE_PARAMETERS,
+            ),
+            (Sense::INVALID_OPCODE, MS_E_NOTIMPL),
+            (
+                Sense::WRITE_ERROR,
+                MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,
+            ),
+            (
+                Sense::new(0x9, 0, 0),
+                MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE,
+            ),
+        ];
+        for (sense, code) in table {
+            assert_eq!(sense.to_hresult(), code, "{sense}");
+        }
+    }
+
+    #[test]
+    fn only_attention_and_becoming_ready_are_transient() {
+        assert!(Sense::MEDIUM_CHANGED.is_transient());
+        assert!(Sense::BECOMING_READY.is_transient());
+        assert!(!Sense::NO_MEDIUM.is_transient());
+        assert!(!Sense::INVALID_ADDRESS_FOR_WRITE.is_transient());
+        assert_eq!(Sense::INVALID_ADDRESS_FOR_WRITE.to_string(), "5/21/02");
+    }
+}
