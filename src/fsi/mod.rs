@@ -1,1 +1,45 @@
-//! (filled in by its issue)
+//! The file-system image: the multisession list and its selection, the
+//! imported tree, edits, and the next session built from them.
+//!
+//! Two traits here are the seams to the layers around the image: import
+//! reads the previous session through a [`BlockSource`] (a `Recorder` on a
+//! real or emulated drive, or a plain image file in tests), and the built
+//! session leaves as a [`SessionStream`] that `burn::DataWriter` writes.
+
+use crate::error::Result;
+
+/// Bytes per logical block on every medium we handle.
+pub const BLOCK_SIZE: usize = 2048;
+
+/// Random read access to 2048-byte blocks of a medium.
+pub trait BlockSource {
+    /// Fills `buf` (a whole number of blocks) from `lba` onwards.
+    fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> Result<()>;
+}
+
+/// Where a block range of a session stream goes and when it may be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Anchor {
+    /// First LBA the anchor blocks are written to (16 for the volume
+    /// descriptors of a growisofs-style random-write session).
+    pub lba: u32,
+    /// Number of blocks.
+    pub blocks: u32,
+}
+
+/// A built session, produced block by block on demand.
+///
+/// Blocks `0..total_blocks()` are written at `start_block() + i`. When
+/// `anchor()` is `Some`, `read_anchor` yields the blocks to write at that
+/// anchor *after* the session data is safely on the medium: on random-write
+/// media that rewrite of LBA 16–31 is the commit point.
+pub trait SessionStream: Send {
+    fn start_block(&self) -> u32;
+    fn total_blocks(&self) -> u32;
+    /// Fills `buf` (a whole number of blocks) with session blocks starting at
+    /// `first` (relative to `start_block`).
+    fn read_blocks(&mut self, first: u32, buf: &mut [u8]) -> Result<()>;
+    fn anchor(&self) -> Option<Anchor>;
+    /// Fills `buf` (exactly `anchor().blocks` blocks) with the anchor blocks.
+    fn read_anchor(&mut self, buf: &mut [u8]) -> Result<()>;
+}
