@@ -89,7 +89,8 @@ impl FormatCapacities {
         }
         let body = r.announced(4, list);
         let kind = body.u8(8, "descriptor type")? & 0x03;
-        let formattable = body.bytes()[12..]
+        let formattable = body
+            .tail(12)
             .chunks_exact(8)
             .map(|d| FormatDescriptor {
                 blocks: u32::from_be_bytes([d[0], d[1], d[2], d[3]]),

@@ -186,14 +186,30 @@ impl Configuration {
 }
 
 impl Feature {
+    /// The header bits always count (the current bit is what probing
+    /// needs); a payload shorter than its feature's layout, as old drives
+    /// send, is kept raw instead of failing the whole configuration.
     fn parse(d: Reply<'_>) -> Result<Feature> {
         let code = d.u16(0, "feature code")?;
         let flags = d.u8(2, "feature flags")?;
+        let data =
+            Feature::payload(code, d).unwrap_or_else(|_| FeatureData::Raw(d.tail(4).to_vec()));
+        Ok(Feature {
+            code,
+            version: (flags >> 2) & 0x0F,
+            persistent: flags & 0x02 != 0,
+            current: flags & 0x01 != 0,
+            data,
+        })
+    }
+
+    fn payload(code: u16, d: Reply<'_>) -> Result<FeatureData> {
         let bit = |byte: u8, n: u8| byte & (1 << n) != 0;
         let named = |field: &str| format!("feature {code:#06X} {field}");
-        let data = match code {
+        Ok(match code {
             feature::PROFILE_LIST => {
-                let entries = d.bytes()[4..]
+                let entries = d
+                    .tail(4)
                     .chunks_exact(4)
                     .map(|e| ProfileEntry {
                         profile: u16::from_be_bytes([e[0], e[1]]),
@@ -294,14 +310,7 @@ impl Feature {
                 };
                 FeatureData::BdClasses { re, r, rom }
             }
-            _ => FeatureData::Raw(d.bytes()[4..].to_vec()),
-        };
-        Ok(Feature {
-            code,
-            version: (flags >> 2) & 0x0F,
-            persistent: bit(flags, 1),
-            current: bit(flags, 0),
-            data,
+            _ => FeatureData::Raw(d.tail(4).to_vec()),
         })
     }
 }
@@ -366,11 +375,17 @@ mod tests {
     }
 
     #[test]
-    fn short_feature_payload_is_invalid_response() {
+    fn short_feature_payload_is_kept_raw_with_its_current_bit() {
         let bytes = reply(0x11, &[&[0, 0x21, 0x01, 2, 0, 1]]);
-        let e = Configuration::parse(&bytes).unwrap_err();
-        assert!(e.detail().contains("feature 0x0021"), "{}", e.detail());
-        assert!(Configuration::parse(&[0, 0, 0, 4, 0]).is_err());
+        let c = Configuration::parse(&bytes).unwrap();
+        assert!(c.is_current(0x21));
+        assert_eq!(c.feature(0x21).unwrap().data, FeatureData::Raw(vec![0, 1]));
+    }
+
+    #[test]
+    fn header_shorter_than_the_current_profile_is_invalid_response() {
+        let e = Configuration::parse(&[0, 0, 0, 4, 0]).unwrap_err();
+        assert!(e.detail().contains("current profile"), "{}", e.detail());
     }
 
     #[test]

@@ -488,7 +488,9 @@ fn closed_track_count(disc: &DiscInformation, complete: u16, last_closed_track: 
     if complete == 0 {
         0
     } else {
-        (last_closed_track + 1).saturating_sub(disc.first_track.max(1))
+        last_closed_track
+            .saturating_add(1)
+            .saturating_sub(disc.first_track.max(1))
     }
 }
 

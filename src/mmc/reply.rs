@@ -80,6 +80,12 @@ impl<'a> Reply<'a> {
         Ok(u32::from_be_bytes(b))
     }
 
+    /// Everything from `at` on; empty when the reply is shorter (lists of
+    /// descriptors after a header).
+    pub fn tail(&self, at: usize) -> &'a [u8] {
+        self.bytes.get(at..).unwrap_or(&[])
+    }
+
     /// `len` bytes from `at`.
     pub fn slice(&self, at: usize, len: usize, field: &str) -> Result<&'a [u8]> {
         self.need(at + len, field)?;

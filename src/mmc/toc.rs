@@ -64,7 +64,8 @@ impl FormattedToc {
         let first_track = r.u8(2, "first track number")?;
         let last_track = r.u8(3, "last track number")?;
         let body = r.announced(2, length);
-        let tracks = body.bytes()[4..]
+        let tracks = body
+            .tail(4)
             .chunks_exact(8)
             .map(|d| TocTrack {
                 adr: d[1] >> 4,
@@ -160,7 +161,8 @@ impl RawToc {
         let first_session = r.u8(2, "first complete session")?;
         let last_session = r.u8(3, "last complete session")?;
         let body = r.announced(2, length);
-        let entries = body.bytes()[4..]
+        let entries = body
+            .tail(4)
             .chunks_exact(11)
             .map(|d| RawTocEntry {
                 session: d[0],
