@@ -796,3 +796,34 @@ fn sessions_lists_every_recorded_session() {
     assert!(s.iter().all(|s| s.complete));
     assert_eq!(s[1].number, 2);
 }
+
+#[test]
+fn appendable_disc_without_current_writing_features_is_write_protected() {
+    let drive = |features: &[u16]| {
+        TableDrive::new()
+            .on(GET_CONFIGURATION, config(0x1B, features))
+            .on(READ_DISC_INFORMATION, rdi(0x00, 1, 1, 1, 0, 2295104))
+            .on(
+                &rti_track(0xFF),
+                rti(Track {
+                    number: 1,
+                    session: 1,
+                    start: 0,
+                    nwa: Some(0),
+                    free: 2295104,
+                    size: 2295104,
+                    lra: None,
+                }),
+            )
+    };
+    let protected = mmc::probe(&mut drive(&[0x1F])).unwrap();
+    assert_eq!(
+        protected.write_protect,
+        WriteProtect::BY_MEDIA_SPECIFIC_REASON
+    );
+    assert!(protected
+        .media_state()
+        .contains(multisession::MediaState::WRITE_PROTECTED));
+    let writable = mmc::probe(&mut drive(&[0x2B])).unwrap();
+    assert_eq!(writable.write_protect, WriteProtect::NONE);
+}

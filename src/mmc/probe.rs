@@ -130,7 +130,7 @@ impl Prober<'_, '_> {
         };
         match profile.write_model() {
             WriteModel::Sequential => self.sequential(profile, &disc, features.as_ref()),
-            WriteModel::RandomWrite => self.random_write(profile, &disc),
+            WriteModel::RandomWrite => self.random_write(profile, &disc, features.as_ref()),
             WriteModel::ReadOnly => self.read_only(profile, &disc),
         }
     }
@@ -265,7 +265,7 @@ impl Prober<'_, '_> {
             last_recorded,
             total_sectors,
             write_unit: profile.write_unit(),
-            write_protect: WriteProtect::NONE,
+            write_protect: write_protection(profile, disc_status, features),
             format: FormatState::NotApplicable,
             pseudo_overwrite,
             incremental,
@@ -348,7 +348,12 @@ impl Prober<'_, '_> {
         }
     }
 
-    fn random_write(&mut self, profile: Profile, disc: &DiscInformation) -> Result<MediaInfo> {
+    fn random_write(
+        &mut self,
+        profile: Profile,
+        disc: &DiscInformation,
+        features: Option<&Configuration>,
+    ) -> Result<MediaInfo> {
         let alloc = capacity::FORMAT_CAPACITIES_ALLOCATION;
         let formats = FormatCapacities::parse(
             &self.read(capacity::read_format_capacities(alloc), alloc as usize)?,
@@ -377,6 +382,7 @@ impl Prober<'_, '_> {
             _ => formats.current_blocks,
         };
         let read_capacity = self.read_capacity()?;
+        let write_protect = write_protection(profile, disc.status, features);
         let last_recorded = match format {
             FormatState::Unformatted => None,
             _ if read_capacity.last_lba == 0 => None,
@@ -390,12 +396,12 @@ impl Prober<'_, '_> {
             sessions: 0,
             tracks: 0,
             previous_session: None,
-            next_writable: Some(0),
+            next_writable: (!write_protect.is_protected()).then_some(0),
             free_blocks: capacity,
             last_recorded,
             total_sectors: capacity,
             write_unit: profile.write_unit(),
-            write_protect: WriteProtect::NONE,
+            write_protect,
             format,
             pseudo_overwrite: false,
             incremental: true,
@@ -514,6 +520,75 @@ fn nwa_free(t: &TrackInformation, nwa: u32) -> u32 {
     let reported = t.next_writable.map_or(nwa as i32, |n| n as i32);
     let shift = (nwa as i32).saturating_sub(reported).max(0) as u32;
     t.free_blocks.saturating_sub(shift)
+}
+
+/// The features that are current exactly when the drive can write the
+/// loaded medium of `profile`.
+fn writing_features(profile: Profile) -> &'static [u16] {
+    match profile {
+        Profile::CdR | Profile::CdRw => &[
+            feature::CD_TRACK_AT_ONCE,
+            feature::CD_MASTERING,
+            feature::INCREMENTAL_STREAMING_WRITABLE,
+        ],
+        Profile::DvdMinusR
+        | Profile::DvdMinusRwSequential
+        | Profile::DvdMinusRDl
+        | Profile::DvdMinusRDlJump => &[
+            feature::INCREMENTAL_STREAMING_WRITABLE,
+            feature::DVD_MINUS_R_WRITE,
+            feature::LAYER_JUMP_RECORDING,
+        ],
+        Profile::DvdPlusR => &[feature::DVD_PLUS_R],
+        Profile::DvdPlusRDl => &[feature::DVD_PLUS_R_DL, feature::DVD_PLUS_R],
+        // Overwritables: formattable counts, an unformatted medium is
+        // writable once formatted.
+        Profile::DvdPlusRw => &[feature::DVD_PLUS_RW, feature::FORMATTABLE],
+        Profile::DvdPlusRwDl => &[
+            feature::DVD_PLUS_RW_DL,
+            feature::DVD_PLUS_RW,
+            feature::FORMATTABLE,
+        ],
+        Profile::DvdMinusRwRestricted => &[
+            feature::RESTRICTED_OVERWRITE,
+            feature::RIGID_RESTRICTED_OVERWRITE,
+            feature::FORMATTABLE,
+        ],
+        Profile::DvdRam => &[feature::RANDOM_WRITABLE, feature::FORMATTABLE],
+        Profile::BdR => &[feature::BD_WRITE],
+        Profile::BdRe => &[
+            feature::BD_WRITE,
+            feature::RANDOM_WRITABLE,
+            feature::FORMATTABLE,
+        ],
+        Profile::CdRom | Profile::DvdRom | Profile::BdRom | Profile::BdRRrm => &[],
+    }
+}
+
+/// MMC reports no protection bit in the commands we send, but a drive
+/// marks its writing features current only while it can write the medium
+/// (a write-protected cartridge or disc, or a reader drive, clears them).
+/// A finalized disc has no writing feature current for another reason and
+/// is not "protected"; a drive without GET CONFIGURATION tells us nothing.
+fn write_protection(
+    profile: Profile,
+    status: DiscStatus,
+    features: Option<&Configuration>,
+) -> WriteProtect {
+    let Some(config) = features else {
+        return WriteProtect::NONE;
+    };
+    if status == DiscStatus::Finalized || profile.write_model() == WriteModel::ReadOnly {
+        return WriteProtect::NONE;
+    }
+    if writing_features(profile)
+        .iter()
+        .any(|&code| config.is_current(code))
+    {
+        WriteProtect::NONE
+    } else {
+        WriteProtect::BY_MEDIA_SPECIFIC_REASON
+    }
 }
 
 /// MMC-1 drives without GET CONFIGURATION only take CDs: guess from the
