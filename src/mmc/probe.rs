@@ -390,7 +390,10 @@ impl Prober<'_, '_> {
         };
         Ok(MediaInfo {
             profile,
-            disc_status: disc.status,
+            // A formatted DVD+RW or BD-RE says "complete" and a new one
+            // "blank"; neither means what it means on sequential media.
+            // Whether it can be written is `format` and `write_protect`.
+            disc_status: DiscStatus::RandomAccess,
             last_session: disc.last_session,
             erasable: disc.erasable,
             sessions: 0,
