@@ -42,9 +42,13 @@ impl Sense {
     pub const INVALID_ADDRESS_FOR_WRITE: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x21, 0x02);
     pub const INVALID_FIELD_IN_CDB: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x24, 0x00);
     pub const INVALID_FIELD_IN_PARAMETERS: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x26, 0x00);
+    pub const COMMAND_SEQUENCE_ERROR: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x2C, 0x00);
     pub const INCOMPATIBLE_MEDIUM: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x30, 0x00);
     pub const CANNOT_WRITE_INCOMPATIBLE_FORMAT: Sense =
         Sense::new(key::ILLEGAL_REQUEST, 0x30, 0x05);
+    pub const CANNOT_FORMAT: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x30, 0x06);
+    /// A formattable medium (BD-RE) that was never formatted.
+    pub const MEDIUM_NOT_FORMATTED: Sense = Sense::new(key::NOT_READY, 0x30, 0x10);
     pub const ILLEGAL_MODE_FOR_TRACK: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x64, 0x00);
     pub const WRITE_PROTECTED: Sense = Sense::new(key::DATA_PROTECT, 0x27, 0x00);
     pub const WRITE_ERROR: Sense = Sense::new(key::MEDIUM_ERROR, 0x0C, 0x00);
@@ -144,6 +148,7 @@ impl Sense {
             (key::NOT_READY, 0x04, 0x01) => MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY,
             (key::NOT_READY, 0x04, _) => MS_E_IMAPI_RECORDER_MEDIA_BUSY,
             (_, 0x57, _) => MS_E_IMAPI_RECORDER_MEDIA_UPSIDE_DOWN,
+            (_, 0x30, 0x10) => MS_E_IMAPI_RECORDER_MEDIA_NOT_FORMATTED,
             (key::UNIT_ATTENTION, _, _) => MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY,
             (key::DATA_PROTECT, _, _) => MS_E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED,
             (key::ILLEGAL_REQUEST, 0x20, _) => MS_E_NOTIMPL,
@@ -210,6 +215,10 @@ mod tests {
                 MS_E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED,
             ),
             (Sense::INVALID_FIELD_IN_CDB, MS_E_INVALIDARG),
+            (
+                Sense::MEDIUM_NOT_FORMATTED,
+                MS_E_IMAPI_RECORDER_MEDIA_NOT_FORMATTED,
+            ),
             (
                 Sense::INVALID_FIELD_IN_PARAMETERS,
                 MS_E_IMAPI_RECORDER_INVALID_MODE_PARAMETERS,
