@@ -24,7 +24,7 @@ use crate::hresult::{
 use crate::mmc::cdb::{self, changes_medium, op_name};
 use crate::mmc::inquiry::{self, InquiryData};
 use crate::mmc::{self, Drive, MediaInfo};
-use crate::scsi::{DataDirection, Transport};
+use crate::scsi::{emulator, DataDirection, Transport};
 
 /// Blocks per READ(10) when serving [`BlockSource`]: 64 KiB, which every
 /// drive and every SG_IO path takes in one transfer.
@@ -42,8 +42,8 @@ pub struct Identity {
 pub struct Recorder {
     identity: Identity,
     description: String,
-    /// What other processes lock to write: the device node or image file.
-    lock_path: Option<PathBuf>,
+    /// What other processes lock to write; `None` for a bare transport.
+    lock_target: Option<LockTarget>,
     state: Mutex<State>,
     /// Set while a [`WriteGuard`] of this recorder exists.
     writing: AtomicBool,
@@ -72,9 +72,9 @@ impl Recorder {
         let meta = std::fs::metadata(path).map_err(|e| {
             Error::new(MS_E_WIN32_DEV_NOT_EXIST, format!("{}: {e}", path.display()))
         })?;
-        let transport = open_transport(path, &meta)?;
+        let (transport, lock) = open_transport(path, &meta)?;
         let mut recorder = Recorder::from_transport(transport)?;
-        recorder.lock_path = Some(path.to_path_buf());
+        recorder.lock_target = Some(lock);
         Ok(recorder)
     }
 
@@ -104,7 +104,7 @@ impl Recorder {
                 revision: data.revision,
             },
             description,
-            lock_path: None,
+            lock_target: None,
             state: Mutex::new(State {
                 transport,
                 media: None,
@@ -166,7 +166,12 @@ impl Recorder {
                 ),
             ));
         }
-        let os_lock = match self.lock_path.as_deref().map(os_lock).transpose() {
+        let os_lock = match self
+            .lock_target
+            .as_ref()
+            .map(LockTarget::acquire)
+            .transpose()
+        {
             Ok(lock) => lock,
             Err(e) => {
                 self.writing.store(false, Ordering::Release);
@@ -288,30 +293,60 @@ impl BlockSource for Recorder {
     }
 }
 
-#[cfg(target_os = "linux")]
-type OsLock = crate::scsi::sg::AdvisoryLock;
-
-#[cfg(target_os = "linux")]
-fn os_lock(path: &Path) -> Result<OsLock> {
-    crate::scsi::sg::AdvisoryLock::try_acquire(path)
+/// The cross-process writer lock of what a recorder was opened on.
+#[derive(Debug)]
+enum LockTarget {
+    /// `flock` on the device node, shared with every cooperating writer.
+    #[cfg(target_os = "linux")]
+    Device(PathBuf),
+    /// The emulated disc's own writer lock.
+    EmulatedDisc(PathBuf),
 }
 
-#[cfg(not(target_os = "linux"))]
-type OsLock = ();
-
-#[cfg(not(target_os = "linux"))]
-fn os_lock(_path: &Path) -> Result<OsLock> {
-    Ok(())
+/// A held writer lock; released when dropped.
+#[derive(Debug)]
+enum OsLock {
+    #[cfg(target_os = "linux")]
+    Device {
+        _held: crate::scsi::sg::AdvisoryLock,
+    },
+    EmulatedDisc {
+        _held: emulator::DiscLock,
+    },
 }
 
-fn open_transport(path: &Path, meta: &std::fs::Metadata) -> Result<Box<dyn Transport>> {
+impl LockTarget {
+    fn acquire(&self) -> Result<OsLock> {
+        match self {
+            #[cfg(target_os = "linux")]
+            LockTarget::Device(path) => crate::scsi::sg::AdvisoryLock::try_acquire(path)
+                .map(|held| OsLock::Device { _held: held }),
+            LockTarget::EmulatedDisc(image) => {
+                emulator::lock_disc(image).map(|held| OsLock::EmulatedDisc { _held: held })
+            }
+        }
+    }
+}
+
+fn open_transport(
+    path: &Path,
+    meta: &std::fs::Metadata,
+) -> Result<(Box<dyn Transport>, LockTarget)> {
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::fs::FileTypeExt;
         let kind = meta.file_type();
         if kind.is_char_device() || kind.is_block_device() {
-            return Ok(Box::new(crate::scsi::sg::SgDevice::open(path)?));
+            let device = crate::scsi::sg::SgDevice::open(path)?;
+            return Ok((Box::new(device), LockTarget::Device(path.to_path_buf())));
         }
+    }
+    if meta.is_file() && emulator::is_emulated_disc(path) {
+        let drive = emulator::EmulatedDrive::open(path)?;
+        return Ok((
+            Box::new(drive),
+            LockTarget::EmulatedDisc(path.to_path_buf()),
+        ));
     }
     let what = if meta.is_dir() {
         "a directory"

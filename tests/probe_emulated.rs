@@ -92,7 +92,14 @@ fn sequential_cases() -> Vec<(String, DiscSpec, Expect)> {
         (Profile::CdR, 359849, 607, 12010, 17897, 24800),
         (Profile::CdRw, 359849, 607, 12010, 17897, 24800),
         (Profile::DvdMinusR, 2298496, 99999, 138112, 188127, 226240),
-        (Profile::DvdMinusRwSequential, 2298496, 99999, 138112, 188127, 226240),
+        (
+            Profile::DvdMinusRwSequential,
+            2298496,
+            99999,
+            138112,
+            188127,
+            226240,
+        ),
         (Profile::DvdMinusRDl, 4171712, 99999, 138112, 188127, 226240),
         (Profile::DvdPlusR, 2295104, 99999, 138112, 188127, 226240),
         (Profile::DvdPlusRDl, 4173824, 99999, 138112, 188127, 226240),
@@ -105,7 +112,11 @@ fn sequential_cases() -> Vec<(String, DiscSpec, Expect)> {
         } else {
             (100000, 50003)
         };
-        cases.push((format!("{profile} blank"), DiscSpec::new(profile), blank(cap)));
+        cases.push((
+            format!("{profile} blank"),
+            DiscSpec::new(profile),
+            blank(cap),
+        ));
         cases.push((
             format!("{profile} one session"),
             DiscSpec::new(profile).sessions(&[n1]),
@@ -165,8 +176,10 @@ fn check(name: &str, m: &MediaInfo, e: &Expect) {
     assert_eq!(m.sessions, e.sessions, "{name}: sessions");
     assert_eq!(
         m.previous_session,
-        e.previous
-            .map(|(start, last_written)| SessionExtent { start, last_written }),
+        e.previous.map(|(start, last_written)| SessionExtent {
+            start,
+            last_written
+        }),
         "{name}: previous session"
     );
     assert_eq!(m.next_writable, e.next, "{name}: next writable");
@@ -221,7 +234,10 @@ fn read_only_media_are_finalized_with_their_last_session() {
         assert_eq!(m.write_protect, WriteProtect::READ_ONLY_MEDIA, "{profile}");
         assert_eq!(m.next_writable, None, "{profile}");
         assert_eq!(m.previous_session.unwrap().start, 0, "{profile}");
-        assert!(m.previous_session.unwrap().last_written >= blocks - 1, "{profile}");
+        assert!(
+            m.previous_session.unwrap().last_written >= blocks - 1,
+            "{profile}"
+        );
     }
 }
 
@@ -229,9 +245,7 @@ fn read_only_media_are_finalized_with_their_last_session() {
 fn dvd_minus_rw_after_minimal_blank_is_not_incremental() {
     let (m, _) = probe_spec(&DiscSpec::new(Profile::DvdMinusRwSequential).incremental_lost(true));
     assert!(!m.incremental);
-    assert!(m
-        .media_state()
-        .contains(multisession::MediaState::BLANK));
+    assert!(m.media_state().contains(multisession::MediaState::BLANK));
 }
 
 #[test]
@@ -242,7 +256,11 @@ fn pow_bd_r_is_pseudo_overwrite() {
 
 #[test]
 fn open_session_reports_incomplete_state_and_its_last_written_block() {
-    let (m, _) = probe_spec(&DiscSpec::new(Profile::DvdPlusR).sessions(&[100000]).open_session(&[4096], false));
+    let (m, _) = probe_spec(
+        &DiscSpec::new(Profile::DvdPlusR)
+            .sessions(&[100000])
+            .open_session(&[4096], false),
+    );
     assert_eq!(m.last_session, mmc::SessionState::Incomplete);
     assert_eq!(m.sessions, 1);
     assert_eq!(m.previous_session.unwrap().start, 0);
@@ -253,7 +271,10 @@ fn open_session_reports_incomplete_state_and_its_last_written_block() {
 fn no_media_is_the_no_media_error() {
     let dir = tempfile::tempdir().unwrap();
     let image = dir.path().join("empty.img");
-    DiscSpec::new(Profile::CdR).no_media().create(&image).unwrap();
+    DiscSpec::new(Profile::CdR)
+        .no_media()
+        .create(&image)
+        .unwrap();
     let mut drive = EmulatedDrive::open(&image).unwrap();
     let e = mmc::probe(&mut drive).unwrap_err();
     assert_eq!(
@@ -338,7 +359,13 @@ fn quirk_no_get_configuration_guesses_the_cd_profile() {
     );
     assert_eq!(m.profile, Profile::CdRw);
     assert_eq!(m.next_writable, Some(12010));
-    assert_eq!(m.previous_session, Some(SessionExtent { start: 0, last_written: 607 }));
+    assert_eq!(
+        m.previous_session,
+        Some(SessionExtent {
+            start: 0,
+            last_written: 607
+        })
+    );
 }
 
 #[test]
@@ -391,7 +418,13 @@ fn quirk_track_size_without_runout_keeps_the_last_written_block() {
             ..Quirks::default()
         },
     );
-    assert_eq!(m.previous_session, Some(SessionExtent { start: 12010, last_written: 17897 }));
+    assert_eq!(
+        m.previous_session,
+        Some(SessionExtent {
+            start: 12010,
+            last_written: 17897
+        })
+    );
     assert_eq!(m.next_writable, Some(24800));
 }
 
@@ -420,10 +453,27 @@ fn probe_sends_at_most_six_cdbs_per_profile() {
         DiscSpec::new(Profile::BdR).pow(true),
         blank(0),
     ));
-    for (profile, blocks) in [(Profile::CdRom, 608), (Profile::DvdRom, 100000), (Profile::BdRom, 100000)] {
+    for (profile, blocks) in [
+        (Profile::CdRom, 608),
+        (Profile::DvdRom, 100000),
+        (Profile::BdRom, 100000),
+    ] {
         cases.push((
             format!("{profile} pressed"),
             DiscSpec::new(profile).sessions(&[blocks]),
+            blank(0),
+        ));
+    }
+    for profile in [Profile::CdR, Profile::DvdPlusR, Profile::DvdMinusR, Profile::BdR] {
+        let n = if profile == Profile::CdR { 608 } else { 100000 };
+        cases.push((
+            format!("{profile} open session"),
+            DiscSpec::new(profile).sessions(&[n, n]).open_session(&[n, n], true),
+            blank(0),
+        ));
+        cases.push((
+            format!("{profile} open, tracks closed"),
+            DiscSpec::new(profile).sessions(&[n]).open_session(&[n, n], false),
             blank(0),
         ));
     }

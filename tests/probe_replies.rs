@@ -486,7 +486,7 @@ fn dvd_minus_r_without_incremental_feature_is_final_session_only() {
 }
 
 #[test]
-fn dvd_plus_r_falls_back_to_the_track_number_when_0xff_is_refused() {
+fn dvd_plus_r_names_the_next_track_by_number() {
     let mut d = TableDrive::new()
         .on(GET_CONFIGURATION, config(0x1B, &[0x2B]))
         .on(READ_DISC_INFORMATION, rdi(0x01, 2, 2, 2, 0, 2295104))
@@ -525,7 +525,86 @@ fn dvd_plus_r_falls_back_to_the_track_number_when_0xff_is_refused() {
     );
     assert_eq!(m.next_writable, Some(138112));
     assert_eq!(m.free_blocks, 2156992);
-    assert!(d.sent.len() <= 6);
+    assert_eq!(d.opcodes(), vec![0x46, 0x51, 0x52, 0x52]);
+}
+
+#[test]
+fn full_disc_refusing_the_next_track_has_no_nwa() {
+    let mut d = TableDrive::new()
+        .on(GET_CONFIGURATION, config(0x09, &[0x2D]))
+        .on(
+            READ_DISC_INFORMATION,
+            rdi(0x01, 2, 2, 2, msf(7360), msf(CD_LEAD_OUT)),
+        )
+        .on(READ_TOC_FORMAT_1, toc1(1, 1, 0))
+        .on(
+            &rti_track(1),
+            rti(Track {
+                number: 1,
+                session: 1,
+                start: 0,
+                nwa: None,
+                free: 0,
+                size: 359849,
+                lra: Some(359846),
+            }),
+        )
+        .fail(&rti_track(0xFF), Sense::INVALID_FIELD_IN_CDB);
+    let m = mmc::probe(&mut d).unwrap();
+    assert_eq!(m.next_writable, None);
+    assert_eq!(m.free_blocks, 0);
+    assert_eq!(m.previous_session.unwrap().last_written, 359846);
+}
+
+#[test]
+fn open_session_with_a_closed_track_reports_that_track_as_last_recorded() {
+    let mut d = TableDrive::new()
+        .on(GET_CONFIGURATION, config(0x1B, &[0x2B]))
+        .on(READ_DISC_INFORMATION, rdi(0x05, 2, 2, 3, 0, 2295104))
+        .on(
+            &rti_session(1),
+            rti(Track {
+                number: 1,
+                session: 1,
+                start: 0,
+                nwa: None,
+                free: 0,
+                size: 100000,
+                lra: Some(99999),
+            }),
+        )
+        .on(
+            &rti_track(3),
+            rti(Track {
+                number: 3,
+                session: 2,
+                start: 142208,
+                nwa: Some(142208),
+                free: 2152896,
+                size: 2152896,
+                lra: None,
+            }),
+        )
+        .on(
+            &rti_track(2),
+            rti(Track {
+                number: 2,
+                session: 2,
+                start: 138112,
+                nwa: None,
+                free: 0,
+                size: 4096,
+                lra: Some(142207),
+            }),
+        );
+    let m = mmc::probe(&mut d).unwrap();
+    assert_eq!(m.last_session, SessionState::Incomplete);
+    assert_eq!(m.sessions, 1);
+    assert_eq!(m.last_recorded, Some(142207));
+    assert_eq!(m.next_writable, Some(142208));
+    assert!(m
+        .media_state()
+        .contains(multisession::MediaState::NON_EMPTY_SESSION));
 }
 
 #[test]

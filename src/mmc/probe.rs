@@ -7,8 +7,9 @@
 //! | media | commands |
 //! |---|---|
 //! | all | GET CONFIGURATION (current features), READ DISC INFORMATION |
-//! | CD sequential | + READ TOC format 1 (msc1), READ TRACK INFORMATION of the last closed track (its last written block), READ TRACK INFORMATION 0xFF (NWA, free) |
-//! | DVD/BD sequential | + READ TRACK INFORMATION by session number (msc1; also the last written block when the session has one track), [of the last closed track], of the invisible track (0xFF on DVD+R, the real number on DVD-R and BD-R) |
+//! | CD sequential | + READ TOC format 1 (msc1), READ TRACK INFORMATION of the last closed track (its last written block), of track 0xFF (NWA, free) |
+//! | DVD/BD sequential | + READ TRACK INFORMATION by session number (msc1; also the last written block when the session has one track), [of the last closed track], of the next track by number |
+//! | open last session | + READ TRACK INFORMATION of the last track closed in it, when the incomplete track has no last recorded address |
 //! | random write | + READ FORMAT CAPACITIES (format state, capacity), READ CAPACITY |
 //! | read-only | + the closed-session reads above, READ CAPACITY |
 //!
@@ -211,7 +212,8 @@ impl Prober<'_, '_> {
         } else {
             None
         };
-        let (next_writable, free_blocks, open_last_written) = match &next {
+        let open_last_written = self.open_session_last_written(disc, next.as_ref())?;
+        let (next_writable, free_blocks) = match &next {
             Some(t) => {
                 let nwa = corrected_nwa(t);
                 let free = match (nwa, cd.then(|| disc.last_possible_lead_out(true)).flatten()) {
@@ -221,9 +223,9 @@ impl Prober<'_, '_> {
                     (Some(nwa), _) => nwa_free(t, nwa),
                     (None, _) => 0,
                 };
-                (nwa, free, t.last_recorded)
+                (nwa, free)
             }
-            None => (None, 0, None),
+            None => (None, 0),
         };
 
         // Nothing closed and nothing in an open session: blank, whatever
@@ -320,32 +322,43 @@ impl Prober<'_, '_> {
         })
     }
 
-    /// READ TRACK INFORMATION of the invisible (next) track: 0xFF on CD and
-    /// DVD+R (falling back to the real number where the drive refuses
-    /// 0xFF), the real number on DVD-R and BD-R (mmc.md §1.5). `None` when
-    /// the drive refuses both, as a full disc may (mmc.md §6.15).
+    /// READ TRACK INFORMATION of the invisible (next) track: 0xFF on CD,
+    /// where MMC defines it; the real number ("last track in last
+    /// session") on DVD and BD, where DVD-R and BD-R drives refuse 0xFF
+    /// and the number works everywhere (growisofs, mmc.md §1.5). `None`
+    /// when the drive refuses it, as a full disc may (mmc.md §6.15).
     fn next_track(
         &mut self,
         profile: Profile,
         disc: &DiscInformation,
     ) -> Result<Option<TrackInformation>> {
-        let number = disc.last_track_in_last_session as u32;
-        let first = match profile {
-            Profile::CdR | Profile::CdRw | Profile::DvdPlusR | Profile::DvdPlusRDl => {
-                match self.track(TrackAddress::Track(INVISIBLE_TRACK)) {
-                    Err(e) if e.code() == MS_E_INVALIDARG => None,
-                    other => Some(other?),
-                }
-            }
-            _ => None,
+        let number = match profile.family() {
+            Family::Cd => INVISIBLE_TRACK,
+            _ => disc.last_track_in_last_session as u32,
         };
-        match first {
-            Some(t) => Ok(Some(t)),
-            None => match self.track(TrackAddress::Track(number)) {
-                Err(e) if e.code() == MS_E_INVALIDARG => Ok(None),
-                other => other.map(Some),
-            },
+        match self.track(TrackAddress::Track(number)) {
+            Err(e) if e.code() == MS_E_INVALIDARG => Ok(None),
+            other => other.map(Some),
         }
+    }
+
+    /// The last block written in an open session: the incomplete track's
+    /// own LRA, else the end of the last track closed in that session.
+    fn open_session_last_written(
+        &mut self,
+        disc: &DiscInformation,
+        next: Option<&TrackInformation>,
+    ) -> Result<Option<u32>> {
+        if let Some(lra) = next.and_then(|t| t.last_recorded) {
+            return Ok(Some(lra));
+        }
+        let closed_in_open_session = disc.last_session == SessionState::Incomplete
+            && disc.first_track_in_last_session < disc.last_track_in_last_session;
+        if !closed_in_open_session {
+            return Ok(None);
+        }
+        let last = disc.last_track_in_last_session - 1;
+        Ok(self.track(TrackAddress::Track(last as u32))?.last_written())
     }
 
     fn random_write(
