@@ -464,16 +464,25 @@ fn probe_sends_at_most_six_cdbs_per_profile() {
             blank(0),
         ));
     }
-    for profile in [Profile::CdR, Profile::DvdPlusR, Profile::DvdMinusR, Profile::BdR] {
+    for profile in [
+        Profile::CdR,
+        Profile::DvdPlusR,
+        Profile::DvdMinusR,
+        Profile::BdR,
+    ] {
         let n = if profile == Profile::CdR { 608 } else { 100000 };
         cases.push((
             format!("{profile} open session"),
-            DiscSpec::new(profile).sessions(&[n, n]).open_session(&[n, n], true),
+            DiscSpec::new(profile)
+                .sessions(&[n, n])
+                .open_session(&[n, n], true),
             blank(0),
         ));
         cases.push((
             format!("{profile} open, tracks closed"),
-            DiscSpec::new(profile).sessions(&[n]).open_session(&[n, n], false),
+            DiscSpec::new(profile)
+                .sessions(&[n])
+                .open_session(&[n, n], false),
             blank(0),
         ));
     }
