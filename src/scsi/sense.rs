@@ -124,6 +124,7 @@ impl Sense {
             (_, 0x26, _) => "invalid field in parameter list",
             (_, 0x27, _) => "write protected",
             (_, 0x2C, _) => "command sequence error",
+            (_, 0x30, 0x10) => "medium not formatted",
             (_, 0x30, _) => "incompatible medium",
             (_, 0x0C, _) => "write error",
             (_, 0x11, _) => "unrecovered read error",
@@ -236,6 +237,24 @@ mod tests {
         for (sense, code) in table {
             assert_eq!(sense.to_hresult(), code, "{sense}");
         }
+    }
+
+    #[test]
+    fn descriptions_name_the_condition_for_messages() {
+        assert_eq!(
+            Sense::INVALID_ADDRESS_FOR_WRITE.description(),
+            "invalid address for write"
+        );
+        assert_eq!(
+            Sense::LBA_OUT_OF_RANGE.description(),
+            "logical block address out of range"
+        );
+        assert_eq!(Sense::NO_MEDIUM.description(), "no medium");
+        assert_eq!(
+            Sense::MEDIUM_NOT_FORMATTED.description(),
+            "medium not formatted"
+        );
+        assert_eq!(Sense::new(0x9, 0, 0).description(), "unexpected sense");
     }
 
     #[test]
