@@ -38,9 +38,11 @@ fn open_after(edit: impl FnOnce(&mut serde_json::Value)) -> multisession::Error 
     EmulatedDrive::open(&image).unwrap_err()
 }
 
+type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+
 #[test]
 fn bad_sidecars_fail_at_open_naming_the_field() {
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut serde_json::Value)>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         ("profile", Box::new(|v| v["profile"] = "cd-x".into())),
         ("version", Box::new(|v| v["version"] = 9.into())),
         ("capacity", Box::new(|v| v["capacity"] = 0.into())),

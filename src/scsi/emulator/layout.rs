@@ -90,7 +90,7 @@ impl Geometry {
 
     /// Blocks from a track's start to whatever follows it (mmc.md §7.1 `T_k`).
     pub fn track_span(&self, blocks: u32) -> u32 {
-        round_up(blocks, self.align) + self.runout
+        round_up(blocks, self.align).saturating_add(self.runout)
     }
 
     /// Blocks of a track that read back (data plus alignment padding).

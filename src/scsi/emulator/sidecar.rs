@@ -194,6 +194,11 @@ fn parse_recorded(profile: Profile, file: &SidecarFile) -> std::result::Result<M
                     "field `sessions[{i}].tracks[{j}].closed`: only the last track of an open last session may be open"
                 ));
             }
+            if t.closed && t.blocks == 0 {
+                return Err(format!(
+                    "field `sessions[{i}].tracks[{j}].blocks`: a closed track holds at least one block"
+                ));
+            }
             if t.reserved.is_some() && t.closed {
                 return Err(format!(
                     "field `sessions[{i}].tracks[{j}].reserved`: only an open track has a reservation"
