@@ -66,6 +66,14 @@ fn bad_sidecars_fail_at_open_naming_the_field() {
             }),
         ),
         ("format", Box::new(|v| v["format"] = "srm_pow".into())),
+        (
+            "sessions[0].tracks[0].blocks",
+            Box::new(|v| v["sessions"][0]["tracks"][0]["blocks"] = 0.into()),
+        ),
+        (
+            "sessions[1].tracks[0].reserved",
+            Box::new(|v| v["sessions"][1]["tracks"][0]["reserved"] = 64.into()),
+        ),
         ("malformed JSON", Box::new(|v| v["surprise"] = 1.into())),
         (
             "malformed JSON",

@@ -154,7 +154,7 @@ impl DiscSpec {
         sidecar::save(&sidecar_path(image), &disc)
     }
 
-    fn build(&self) -> Result<Disc> {
+    pub(super) fn build(&self) -> Result<Disc> {
         let invalid = |detail: String| Err(Error::new(MS_E_INVALIDARG, detail));
         let profile = self.profile;
         let model = profile.write_model();
