@@ -166,3 +166,20 @@ pub fn pattern(lba: u32, blocks: u32) -> Vec<u8> {
     }
     v
 }
+
+impl Disc {
+    /// Current profile and the codes of the current features (RT 01b).
+    pub fn current_features(&mut self) -> (u16, Vec<u16>) {
+        let r = self.config(1, 0).unwrap();
+        assert_eq!(be32(&r, 0) as usize, r.len() - 4);
+        let mut codes = Vec::new();
+        let mut at = 8;
+        while at + 4 <= r.len() {
+            assert_eq!(r[at + 2] & 1, 1, "RT 01b returns current features only");
+            codes.push(be16(&r, at));
+            at += 4 + r[at + 3] as usize;
+        }
+        assert_eq!(at, r.len());
+        (be16(&r, 6), codes)
+    }
+}

@@ -6,7 +6,7 @@
 //! recorded track list, so the worked examples of mmc.md §7 follow from one
 //! place instead of being spread over the command handlers.
 
-use crate::media::{Family, Profile};
+use crate::media::{Family, Profile, WriteModel};
 
 /// CD: ATIP last possible lead-out start of an 80-minute disc (79:59:74).
 pub const CD_LAST_LEADOUT: u32 = 359_849;
@@ -47,7 +47,22 @@ pub struct Geometry {
 }
 
 impl Geometry {
+    /// Read-only media are pressed, not recorded: tracks end exactly where
+    /// their data does, without padding or run-out.
     pub fn of(profile: Profile) -> Geometry {
+        let geometry = Geometry::of_family(profile);
+        if profile.write_model() == WriteModel::ReadOnly {
+            Geometry {
+                align: 1,
+                runout: 0,
+                ..geometry
+            }
+        } else {
+            geometry
+        }
+    }
+
+    fn of_family(profile: Profile) -> Geometry {
         match profile.family() {
             Family::Cd => Geometry {
                 align: 1,
@@ -75,7 +90,7 @@ impl Geometry {
 
     /// Blocks from a track's start to whatever follows it (mmc.md §7.1 `T_k`).
     pub fn track_span(&self, blocks: u32) -> u32 {
-        round_up(blocks, self.align) + self.runout
+        round_up(blocks, self.align).saturating_add(self.runout)
     }
 
     /// Blocks of a track that read back (data plus alignment padding).

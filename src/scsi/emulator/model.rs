@@ -203,7 +203,7 @@ impl Disc {
 
     /// End of a closed track (lead-out start for the last track of a CD session).
     pub fn track_end(&self, t: &Track) -> u32 {
-        t.start + self.geometry().track_span(t.blocks)
+        t.start.saturating_add(self.geometry().track_span(t.blocks))
     }
 
     /// Where the next session starts, from the closed sessions alone.
@@ -241,7 +241,7 @@ impl Disc {
             }) => {
                 let start = closed
                     .last()
-                    .map(|t| self.track_end(t) + self.geometry().track_gap)
+                    .map(|t| self.track_end(t).saturating_add(self.geometry().track_gap))
                     .unwrap_or_else(|| self.next_session_start(rec));
                 NextTrack {
                     number,
@@ -402,7 +402,7 @@ impl Disc {
                 } else {
                     layout::CD_LEADOUT_LATER
                 };
-                (self.track_end(last) + leadout) as i64
+                self.track_end(last) as i64 + leadout as i64
             }
         }
     }

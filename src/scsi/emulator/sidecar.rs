@@ -1,6 +1,32 @@
 //! The JSON sidecar `<image>.json`: its file format, the parse into the
 //! typed [`Disc`] model (every inconsistency is an error that names the
 //! field), and atomic saving.
+//!
+//! A CD-R with one closed session of 608 blocks and a second session whose
+//! track is still being written:
+//!
+//! ```json
+//! {
+//!   "version": 1,
+//!   "identity": { "vendor": "MSEMU", "product": "Emulated BD Writer", "revision": "1.00" },
+//!   "profile": "cd-r",
+//!   "capacity": 359849,
+//!   "media_present": true,
+//!   "write_protected": false,
+//!   "sessions": [
+//!     { "closed": true,  "tracks": [ { "start": 0,     "blocks": 608, "closed": true } ] },
+//!     { "closed": false, "tracks": [ { "start": 12010, "blocks": 64,  "closed": false } ] }
+//!   ],
+//!   "finalized": false,
+//!   "quirks": { "nwa_minus_150_on_blank_cd": true },
+//!   "faults": { "power_loss_after_blocks": 1000 }
+//! }
+//! ```
+//!
+//! `format` is `"unformatted"`/`"formatted"` on DVD+RW, BD-RE (DVD-RW
+//! restricted overwrite and DVD-RAM are always formatted) and
+//! `"unformatted"`/`"srm"`/`"srm_pow"` on BD-R. Omitted fields take their
+//! defaults; unknown fields are errors, so a typo never passes silently.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -192,6 +218,11 @@ fn parse_recorded(profile: Profile, file: &SidecarFile) -> std::result::Result<M
             if !t.closed && !may_be_open {
                 return Err(format!(
                     "field `sessions[{i}].tracks[{j}].closed`: only the last track of an open last session may be open"
+                ));
+            }
+            if t.closed && t.blocks == 0 {
+                return Err(format!(
+                    "field `sessions[{i}].tracks[{j}].blocks`: a closed track holds at least one block"
                 ));
             }
             if t.reserved.is_some() && t.closed {
@@ -400,4 +431,53 @@ pub fn save(path: &Path, disc: &Disc) -> Result<()> {
         .map_err(|e| io("write the temporary", e))?;
     drop(f);
     std::fs::rename(&tmp, path).map_err(|e| io("replace", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scsi::emulator::spec::DiscSpec;
+
+    #[test]
+    fn the_documented_example_parses() {
+        let doc = include_str!("sidecar.rs");
+        let start = doc.find("//! ```json").unwrap() + "//! ```json".len();
+        let end = start + doc[start..].find("//! ```").unwrap();
+        let json: String = doc[start..end]
+            .lines()
+            .map(|l| l.trim_start().trim_start_matches("//!"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let disc = parse(&json).unwrap();
+        let next = disc.next_track().unwrap();
+        assert_eq!(
+            (next.number, next.start, next.next_writable),
+            (2, 12010, 12074)
+        );
+        assert!(disc.quirks.nwa_minus_150_on_blank_cd);
+    }
+
+    #[test]
+    fn render_and_parse_round_trip_every_kind_of_state() {
+        let specs = [
+            DiscSpec::new(Profile::CdR),
+            DiscSpec::new(Profile::CdRw)
+                .sessions(&[300, 400])
+                .finalized(true),
+            DiscSpec::new(Profile::DvdMinusR)
+                .sessions(&[100])
+                .open_session(&[16, 32], true),
+            DiscSpec::new(Profile::DvdPlusR).open_session(&[16], false),
+            DiscSpec::new(Profile::BdR).pow(true),
+            DiscSpec::new(Profile::BdRe),
+            DiscSpec::new(Profile::DvdPlusRw)
+                .formatted(true)
+                .write_protected(true),
+            DiscSpec::new(Profile::DvdRom).sessions(&[1000]),
+        ];
+        for spec in specs {
+            let disc = spec.build().unwrap();
+            assert_eq!(parse(&render(&disc)).unwrap(), disc, "{spec:?}");
+        }
+    }
 }

@@ -154,7 +154,7 @@ impl DiscSpec {
         sidecar::save(&sidecar_path(image), &disc)
     }
 
-    fn build(&self) -> Result<Disc> {
+    pub(super) fn build(&self) -> Result<Disc> {
         let invalid = |detail: String| Err(Error::new(MS_E_INVALIDARG, detail));
         let profile = self.profile;
         let model = profile.write_model();
@@ -163,12 +163,14 @@ impl DiscSpec {
             (Some(c), _) | (None, Some(c)) => c,
             (None, None) => {
                 // Read-only media are exactly as large as what is recorded.
-                let mut end = 0;
-                let mut prev: Option<u32> = None;
-                for &n in &self.sessions {
-                    let start = prev.map_or(0, |e| e + g.session_gap(1));
-                    end = start + g.track_span(n);
-                    prev = Some(end);
+                let mut end = 0u32;
+                for (k, &n) in self.sessions.iter().enumerate() {
+                    let start = if k == 0 {
+                        0
+                    } else {
+                        end.saturating_add(g.session_gap(k))
+                    };
+                    end = start.saturating_add(g.track_span(n));
                 }
                 end
             }

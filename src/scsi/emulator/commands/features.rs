@@ -199,6 +199,9 @@ pub fn get_configuration(st: &mut DriveState, cdb: &[u8], data: &mut DataDirecti
     let rt = cdb[1] & 0x03;
     let start = be16(cdb, 2);
     let alloc = be16(cdb, 7) as usize;
+    if rt == 3 {
+        return Err(Sense::INVALID_FIELD_IN_CDB.into());
+    }
     let chosen: Vec<Feature> = features(st)
         .into_iter()
         .filter(|f| match rt {
@@ -207,9 +210,6 @@ pub fn get_configuration(st: &mut DriveState, cdb: &[u8], data: &mut DataDirecti
             _ => f.code == start,
         })
         .collect();
-    if rt == 3 {
-        return Err(Sense::INVALID_FIELD_IN_CDB.into());
-    }
     let current = if st.disc.media_present {
         st.disc.profile.code()
     } else {

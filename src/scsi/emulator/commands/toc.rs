@@ -3,7 +3,7 @@
 //! drive; the legacy control-byte form (0x40 / 0x80) used by the Linux
 //! kernel selects formats 1 and 2.
 
-use super::{be16, put16, put32, reply, DriveState, Outcome};
+use super::{be16, put16, reply, DriveState, Outcome};
 use crate::media::Family;
 use crate::scsi::emulator::layout::{
     self, CD_FIRST_LEADIN, CD_LEADIN, CD_LEADOUT_FIRST, CD_LEADOUT_LATER,
@@ -164,7 +164,7 @@ fn raw(disc: &Disc, tracks: &[TrackEntry]) -> Vec<u8> {
             } else {
                 CD_LEADOUT_LATER
             };
-            layout::lba_to_msf((end + leadout + CD_LEADIN) as i64)
+            layout::lba_to_msf(end as i64 + leadout as i64 + CD_LEADIN as i64)
         };
         let pointers = if session == 1 { 2 } else { 1 };
         desc(
@@ -198,6 +198,5 @@ fn atip(disc: &Disc) -> Vec<u8> {
     r[8..11].copy_from_slice(&leadin);
     let leadout = layout::lba_to_msf(disc.capacity as i64);
     r[12..15].copy_from_slice(&leadout);
-    put32(&mut r, 16, 0);
     with_length(r)
 }
