@@ -29,6 +29,19 @@ mod multisession;
 mod recorder;
 mod status;
 
+pub use emulator::ms_emulator_create;
+pub use image::{
+    ms_get_interfaces, ms_image_chosen_interface, ms_image_free_media_blocks, ms_image_new,
+    ms_image_release, ms_image_session_start_block, ms_set_interfaces,
+};
+pub use list::{ms_list_count, ms_list_get, ms_list_release};
+pub use multisession::*;
+pub use recorder::{
+    ms_recorder_identity, ms_recorder_media_info, ms_recorder_multisession_interfaces,
+    ms_recorder_open, ms_recorder_release, MsMediaInfo,
+};
+pub use status::{ms_abi_version, ms_last_error_message, ms_status_describe};
+
 use std::sync::Arc;
 
 use parking_lot::Mutex;
