@@ -13,12 +13,13 @@ use std::process::{Command, Output};
 use multisession::media::Profile;
 use multisession::scsi::emulator::DiscSpec;
 
-/// `target/<profile>`, where cargo put the cdylib next to this test's binary.
+/// `target/<profile>/deps`, where cargo builds the cdylib for this test run.
+/// (The copy in `target/<profile>/` is only refreshed by `cargo build`, so
+/// it can be stale during `cargo test`.)
 fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let dir = exe
         .parent()
-        .and_then(Path::parent)
         .expect("target/<profile>/deps/<test>")
         .to_path_buf();
     let lib = dir.join("libmultisession.so");
@@ -105,8 +106,17 @@ fn assert_passed(what: &str, output: &Output) {
     );
 }
 
+/// A command for a C program. Cargo's LD_LIBRARY_PATH (which lists
+/// `target/<profile>` with its possibly stale copy of the cdylib) is removed
+/// so the program loads the library from its rpath.
+fn c_program(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(program);
+    command.env_remove("LD_LIBRARY_PATH");
+    command
+}
+
 fn run_plain(exe: &Path, args: &[PathBuf]) -> Output {
-    Command::new(exe)
+    c_program(exe)
         .args(args)
         .output()
         .expect("running test program")
@@ -114,7 +124,7 @@ fn run_plain(exe: &Path, args: &[PathBuf]) -> Output {
 
 fn run_valgrind(exe: &Path, args: &[PathBuf]) -> Output {
     require("valgrind");
-    Command::new("valgrind")
+    c_program("valgrind")
         .args([
             "--quiet",
             "--error-exitcode=99",
@@ -129,7 +139,7 @@ fn run_valgrind(exe: &Path, args: &[PathBuf]) -> Output {
 }
 
 fn run_sanitized(exe: &Path, args: &[PathBuf]) -> Output {
-    Command::new(exe)
+    c_program(exe)
         .args(args)
         .env(
             "ASAN_OPTIONS",

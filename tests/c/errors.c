@@ -230,7 +230,7 @@ int main(int argc, char **argv) {
         bad_handles(r, l, m, i, MS_E_HANDLE);
         /* Garbage ids. */
         r.id = 0xFFFFFFFFFFFFFFFFull;
-        l.id = 0x0200000000000001ull;
+        l.id = 0x02FFFFFF00000001ull;
         m.id = 0x03FFFFFF00000001ull;
         i.id = 1;
         bad_handles(r, l, m, i, MS_E_HANDLE);
