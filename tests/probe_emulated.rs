@@ -498,3 +498,29 @@ fn probe_sends_at_most_six_cdbs_per_profile() {
         assert!(count <= 6, "{name}: probe sent {count} CDBs");
     }
 }
+
+#[test]
+fn write_protected_discs_probe_as_protected_and_not_writable() {
+    for (profile, sessions) in [
+        (Profile::CdR, &[608u32][..]),
+        (Profile::DvdPlusR, &[100_000][..]),
+        (Profile::BdR, &[100_000][..]),
+        (Profile::DvdPlusRw, &[][..]),
+        (Profile::BdRe, &[][..]),
+    ] {
+        let spec = DiscSpec::new(profile)
+            .sessions(sessions)
+            .formatted(true)
+            .write_protected(true);
+        let (m, _) = probe_spec(&spec);
+        assert!(m.write_protect.is_protected(), "{profile}: {m:?}");
+        assert!(
+            m.media_state()
+                .contains(multisession::media::MediaState::WRITE_PROTECTED),
+            "{profile}"
+        );
+        let (unprotected, _) =
+            probe_spec(&DiscSpec::new(profile).sessions(sessions).formatted(true));
+        assert_eq!(unprotected.write_protect, WriteProtect::NONE, "{profile}");
+    }
+}

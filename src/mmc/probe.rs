@@ -594,7 +594,11 @@ fn write_protection(
     let Some(config) = features else {
         return WriteProtect::NONE;
     };
-    if status == DiscStatus::Finalized || profile.write_model() == WriteModel::ReadOnly {
+    // A formatted DVD+RW or BD-RE also says "complete": only sequential
+    // media are done writing when finalized.
+    let finalized =
+        status == DiscStatus::Finalized && profile.write_model() == WriteModel::Sequential;
+    if finalized || profile.write_model() == WriteModel::ReadOnly {
         return WriteProtect::NONE;
     }
     if writing_features(profile)

@@ -40,7 +40,10 @@ fn features(st: &DriveState) -> Vec<Feature> {
     let loaded = disc.media_present.then_some(disc.profile);
     let is = |ps: &[Profile]| loaded.is_some_and(|p| ps.contains(&p));
     let family = loaded.map(Profile::family);
-    let appendable = disc.next_track().is_some();
+    // A write-protected disc keeps its reading features but no writing
+    // feature is current, which is how real drives tell hosts about it.
+    let writable = !disc.write_protected;
+    let appendable = writable && disc.next_track().is_some();
     let formatted = disc.is_formatted();
 
     let mut list = Vec::new();
@@ -86,7 +89,11 @@ fn features(st: &DriveState) -> Vec<Feature> {
     put32(&mut payload, 4, 2048);
     put16(&mut payload, 8, blocking);
     payload[10] = 1;
-    list.push(Feature::new(0x0020, random && formatted, payload));
+    list.push(Feature::new(
+        0x0020,
+        writable && random && formatted,
+        payload,
+    ));
 
     // 0x0021 Incremental Streaming Writable: CD and DVD-R/RW that take more.
     let incremental_media = is(&[
@@ -107,25 +114,27 @@ fn features(st: &DriveState) -> Vec<Feature> {
     // 0x0023 Formattable.
     list.push(Feature::new(
         0x0023,
-        is(&[
-            Profile::DvdPlusRw,
-            Profile::DvdPlusRwDl,
-            Profile::BdRe,
-            Profile::DvdMinusRwSequential,
-            Profile::DvdMinusRwRestricted,
-            Profile::DvdRam,
-        ]) || (is(&[Profile::BdR]) && disc.is_blank()),
+        writable
+            && is(&[
+                Profile::DvdPlusRw,
+                Profile::DvdPlusRwDl,
+                Profile::BdRe,
+                Profile::DvdMinusRwSequential,
+                Profile::DvdMinusRwRestricted,
+                Profile::DvdRam,
+            ])
+            || (writable && is(&[Profile::BdR]) && disc.is_blank()),
         vec![0; 8],
     ));
 
     list.push(Feature::new(
         0x0026,
-        is(&[Profile::DvdMinusRwRestricted]),
+        writable && is(&[Profile::DvdMinusRwRestricted]),
         vec![],
     ));
     list.push(Feature::new(
         0x002A,
-        is(&[Profile::DvdPlusRw]),
+        writable && is(&[Profile::DvdPlusRw]),
         vec![1, 0, 0, 0],
     ));
     list.push(Feature::new(
@@ -170,7 +179,7 @@ fn features(st: &DriveState) -> Vec<Feature> {
 
     list.push(Feature::new(
         0x003A,
-        is(&[Profile::DvdPlusRwDl]),
+        writable && is(&[Profile::DvdPlusRwDl]),
         vec![1, 0, 0, 0],
     ));
     list.push(Feature::new(
@@ -190,7 +199,7 @@ fn features(st: &DriveState) -> Vec<Feature> {
     for at in [4, 12] {
         put16(&mut payload, at, 0x0002);
     }
-    let bd_writable = is(&[Profile::BdRe]) || (is(&[Profile::BdR]) && appendable);
+    let bd_writable = (writable && is(&[Profile::BdRe])) || (is(&[Profile::BdR]) && appendable);
     list.push(Feature::new(0x0041, bd_writable, payload));
     list
 }
