@@ -248,7 +248,7 @@ fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
     let previous = media.previous_session.expect("one closed session");
     let next = media.next_writable.expect("appendable");
 
-    let output = run_plain(&exe, &[appendable.clone()]);
+    let output = run_plain(&exe, std::slice::from_ref(&appendable));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
