@@ -205,6 +205,31 @@ fn closed_media_keep_the_previous_session_have_no_room_and_are_not_supported() {
 }
 
 #[test]
+fn write_protected_media_are_not_supported() {
+    let specs = [
+        DiscSpec::new(Profile::CdR).sessions(&[700]),
+        DiscSpec::new(Profile::DvdPlusR).sessions(&[700]),
+        DiscSpec::new(Profile::BdR).sessions(&[700]),
+        DiscSpec::new(Profile::DvdPlusRw),
+        DiscSpec::new(Profile::BdRe),
+    ];
+    for spec in specs {
+        let d = disc(spec.write_protected(true));
+        let list = offer(&d);
+        let profile = d.recorder.media_info().unwrap().profile;
+        assert!(
+            !list[0].is_supported_on_current_media_state().unwrap(),
+            "{profile}"
+        );
+        assert_eq!(
+            put_code(list),
+            MS_IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE,
+            "{profile}"
+        );
+    }
+}
+
+#[test]
 fn sequential_dvd_rw_without_incremental_writing_is_not_supported() {
     let d = disc(
         DiscSpec::new(Profile::DvdMinusRwSequential)
