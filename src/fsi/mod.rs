@@ -44,7 +44,23 @@ pub trait SessionStream: Send {
     fn read_anchor(&mut self, buf: &mut [u8]) -> Result<()>;
 }
 
+pub mod build;
+pub mod file_source;
 pub mod image;
+pub mod import;
+pub mod iso9660;
 pub mod multisession;
+pub mod names;
+pub mod tree;
 
+pub use build::{build, BuildOptions, Session};
+pub use file_source::FileBlocks;
 pub use image::FileSystemImage;
+pub use import::{
+    default_file_system_for_import, identify, import, locate_random_write, Identified, Imported,
+    RandomWriteLayout, RandomWriteStyle,
+};
+pub use iso9660::descriptor::BootRecord;
+pub use iso9660::read::ImportLimits;
+pub use names::FileSystems;
+pub use tree::{Attrs, Content, DataSource, Extent, LocalFile, OnClash, OnceReader, Times, Tree};

@@ -1,0 +1,227 @@
+//! Byte-level encodings ECMA-119 uses everywhere: "both-byte-order"
+//! integers, the 7-byte directory-record date and the 17-byte descriptor
+//! date. Readers take the little-endian copy (as Linux and xorriso do), so a
+//! disc with a wrong big-endian half still imports.
+
+/// Little-endian half of a 32-bit both-byte-order field.
+pub fn get_u32_both(b: &[u8], at: usize) -> u32 {
+    get_u32_le(b, at)
+}
+
+pub fn get_u16_le(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+pub fn get_u16_be(b: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([b[at], b[at + 1]])
+}
+
+pub fn get_u32_le(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+pub fn get_u32_be(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+pub fn put_u16_both(b: &mut [u8], at: usize, v: u16) {
+    b[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    b[at + 2..at + 4].copy_from_slice(&v.to_be_bytes());
+}
+
+pub fn put_u32_both(b: &mut [u8], at: usize, v: u32) {
+    b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    b[at + 4..at + 8].copy_from_slice(&v.to_be_bytes());
+}
+
+/// Appends a 32-bit both-byte-order value.
+pub fn push_u32_both(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+    out.extend_from_slice(&v.to_be_bytes());
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// civil-days method, written out from its arithmetic description).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = month as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Inverse of [`days_from_civil`].
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
+    (year, month, day)
+}
+
+/// Broken-down UTC time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Civil {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+}
+
+pub fn civil(unix: i64) -> Civil {
+    let days = unix.div_euclid(86_400);
+    let rem = unix.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    Civil {
+        year,
+        month,
+        day,
+        hour: (rem / 3600) as u32,
+        minute: (rem / 60 % 60) as u32,
+        second: (rem % 60) as u32,
+    }
+}
+
+/// Seconds since the epoch of a broken-down time at a GMT offset given in
+/// 15-minute units (as both date formats store it).
+fn unix_from_parts(c: Civil, gmt_offset_quarters: i8) -> Option<i64> {
+    if !(1..=12).contains(&c.month) || !(1..=31).contains(&c.day) || c.hour > 23 || c.minute > 59
+    {
+        return None;
+    }
+    let secs = days_from_civil(c.year, c.month, c.day) * 86_400
+        + (c.hour * 3600 + c.minute * 60 + c.second.min(60)) as i64;
+    Some(secs - gmt_offset_quarters as i64 * 900)
+}
+
+/// The 7-byte recording date of a directory record (years since 1900),
+/// always written in GMT. Years outside 1900..=2155 are clamped, because the
+/// field cannot express them.
+pub fn encode_dir_date(unix: i64) -> [u8; 7] {
+    let lo = days_from_civil(1900, 1, 1) * 86_400;
+    let hi = days_from_civil(2155, 12, 31) * 86_400 + 86_399;
+    let c = civil(unix.clamp(lo, hi));
+    [
+        (c.year - 1900) as u8,
+        c.month as u8,
+        c.day as u8,
+        c.hour as u8,
+        c.minute as u8,
+        c.second as u8,
+        0,
+    ]
+}
+
+/// Parses a 7-byte date; `None` for the all-zero "not specified" value or
+/// nonsense fields.
+pub fn decode_dir_date(b: &[u8]) -> Option<i64> {
+    if b.len() < 7 || b[..6].iter().all(|&x| x == 0) {
+        return None;
+    }
+    unix_from_parts(
+        Civil {
+            year: 1900 + b[0] as i64,
+            month: b[1] as u32,
+            day: b[2] as u32,
+            hour: b[3] as u32,
+            minute: b[4] as u32,
+            second: b[5] as u32,
+        },
+        b[6] as i8,
+    )
+}
+
+/// The 17-byte descriptor date: 16 ASCII digits (YYYYMMDDHHMMSScc) and a
+/// GMT offset byte.
+pub fn encode_vd_date(unix: i64) -> [u8; 17] {
+    let c = civil(unix);
+    let text = format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}00",
+        c.year.clamp(1, 9999),
+        c.month,
+        c.day,
+        c.hour,
+        c.minute,
+        c.second
+    );
+    let mut out = [0u8; 17];
+    out[..16].copy_from_slice(&text.as_bytes()[..16]);
+    out
+}
+
+/// The descriptor date meaning "not specified".
+pub fn unspecified_vd_date() -> [u8; 17] {
+    let mut out = [b'0'; 17];
+    out[16] = 0;
+    out
+}
+
+/// Parses a 17-byte long-form date (also used by Rock Ridge TF in long form).
+pub fn decode_vd_date(b: &[u8]) -> Option<i64> {
+    if b.len() < 17 || !b[..16].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> i64 {
+        b[r].iter().fold(0i64, |acc, d| acc * 10 + (d - b'0') as i64)
+    };
+    if num(0..4) == 0 {
+        return None;
+    }
+    unix_from_parts(
+        Civil {
+            year: num(0..4),
+            month: num(4..6) as u32,
+            day: num(6..8) as u32,
+            hour: num(8..10) as u32,
+            minute: num(10..12) as u32,
+            second: num(12..14) as u32,
+        },
+        b[16] as i8,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dir_date_round_trips_through_the_seven_byte_form() {
+        for t in [0i64, 951_782_400, 1_700_000_000, 4_102_444_799] {
+            assert_eq!(decode_dir_date(&encode_dir_date(t)), Some(t));
+        }
+    }
+
+    #[test]
+    fn dir_date_honours_the_gmt_offset() {
+        let mut d = encode_dir_date(1_700_000_000);
+        d[6] = 4; // GMT+1: the same wall clock is one hour earlier in UTC
+        assert_eq!(decode_dir_date(&d), Some(1_700_000_000 - 3600));
+    }
+
+    #[test]
+    fn vd_date_round_trips_and_zero_means_unspecified() {
+        assert_eq!(
+            decode_vd_date(&encode_vd_date(1_234_567_890)),
+            Some(1_234_567_890)
+        );
+        assert_eq!(decode_vd_date(&unspecified_vd_date()), None);
+        assert_eq!(&encode_vd_date(0)[..16], b"1970010100000000");
+    }
+
+    #[test]
+    fn both_byte_order_writes_le_then_be() {
+        let mut b = [0u8; 8];
+        put_u32_both(&mut b, 0, 0x0102_0304);
+        assert_eq!(b, [4, 3, 2, 1, 1, 2, 3, 4]);
+        assert_eq!(get_u32_both(&b, 0), 0x0102_0304);
+    }
+}

@@ -1,0 +1,9 @@
+//! ISO 9660 (ECMA-119) with Joliet and Rock Ridge: the on-disc formats the
+//! importer reads and the session writer produces.
+
+pub mod codec;
+pub mod descriptor;
+pub mod read;
+pub mod record;
+pub mod susp;
+pub mod write;

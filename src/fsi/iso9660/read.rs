@@ -1,0 +1,409 @@
+//! Reads a session's directory tree into a [`Tree`] whose files keep their
+//! extents on the medium.
+//!
+//! The input is untrusted: every length is checked against its container,
+//! every extent against the medium (when its size is known), each directory
+//! is read once (a second reference is a loop or a cross-link), and the
+//! amount of directory data and the number of entries are capped, so a
+//! hostile image ends in an `IMAPI_E_*` error after bounded work.
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::descriptor::RootRef;
+use super::record::{Record, FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
+use super::susp::{self, CeCache};
+use crate::error::{Error, Result};
+use crate::fsi::names;
+use crate::fsi::tree::{Attrs, Content, Extent, FileData, Kind, NodeId, Times, Tree};
+use crate::fsi::{BlockSource, BLOCK_SIZE};
+use crate::hresult::*;
+
+/// Bounds on what an import may cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportLimits {
+    /// Entries (files, directories, links) in the whole tree.
+    pub max_entries: usize,
+    /// Bytes of one directory.
+    pub max_directory_bytes: u32,
+    /// Bytes of all directories together.
+    pub max_total_directory_bytes: u64,
+    /// Blocks of the medium: extents ending beyond are inconsistencies.
+    /// `None` when unknown (reads beyond the medium then fail instead).
+    pub medium_blocks: Option<u32>,
+}
+
+impl Default for ImportLimits {
+    fn default() -> Self {
+        ImportLimits {
+            max_entries: 1 << 20,
+            max_directory_bytes: 64 << 20,
+            max_total_directory_bytes: 1 << 30,
+            medium_blocks: None,
+        }
+    }
+}
+
+/// Which tree to read and how to name its entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Naming {
+    /// The ECMA-119 tree with Rock Ridge (`skip` = SUSP bytes to skip).
+    RockRidge { skip: usize },
+    /// The ECMA-119 tree with its own identifiers.
+    Iso,
+    /// The Joliet tree.
+    Joliet,
+}
+
+fn inconsistent(detail: String) -> Error {
+    Error::new(MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR, detail)
+}
+
+fn too_much(detail: String) -> Error {
+    Error::new(MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED, detail)
+}
+
+/// Reads the first block of the root directory and tells whether the
+/// volume uses Rock Ridge (and with which skip).
+pub fn detect_rock_ridge(src: &dyn BlockSource, root: RootRef) -> Result<Option<usize>> {
+    let mut block = vec![0u8; BLOCK_SIZE];
+    read(src, root.extent, &mut block, "root directory")?;
+    let dot = Record::parse(&block, || format!("root directory at block {}", root.extent))?;
+    Ok(susp::detect(dot.system_use))
+}
+
+fn read(src: &dyn BlockSource, lba: u32, buf: &mut [u8], what: &str) -> Result<()> {
+    src.read_blocks(lba, buf).map_err(|e| {
+        Error::new(
+            MS_IMAPI_E_IMPORT_READ_FAILURE,
+            format!("reading {what} at block {lba}: {}", e.detail()),
+        )
+    })
+}
+
+struct Reader<'a> {
+    src: &'a dyn BlockSource,
+    naming: Naming,
+    limits: ImportLimits,
+    tree: Tree,
+    visited: HashSet<u32>,
+    directory_bytes: u64,
+    ce: CeCache,
+    /// Directories that held RE entries (genisoimage's `rr_moved`).
+    relocation_dirs: Vec<NodeId>,
+}
+
+/// A directory still to be read.
+struct Pending {
+    extent: u32,
+    size: u32,
+    node: NodeId,
+}
+
+/// A file whose sections are being collected.
+struct Sections {
+    id: Vec<u8>,
+    extents: Vec<Extent>,
+    size: u64,
+}
+
+/// Reads the tree rooted at `root`.
+pub fn read_tree(
+    src: &dyn BlockSource,
+    root: RootRef,
+    naming: Naming,
+    limits: ImportLimits,
+) -> Result<Tree> {
+    let mut r = Reader {
+        src,
+        naming,
+        limits,
+        tree: Tree::new(),
+        visited: HashSet::new(),
+        directory_bytes: 0,
+        ce: CeCache::default(),
+        relocation_dirs: Vec::new(),
+    };
+    let root_node = r.tree.root();
+    if let Some(t) = root.date {
+        r.tree.node_mut(root_node).attrs.times = Some(Times::all(t));
+    }
+    let mut stack = vec![Pending {
+        extent: root.extent,
+        size: root.size,
+        node: root_node,
+    }];
+    while let Some(dir) = stack.pop() {
+        r.read_dir(dir, &mut stack)?;
+    }
+    r.drop_relocation_directory();
+    Ok(r.tree)
+}
+
+impl Reader<'_> {
+    fn check_extent(&self, lba: u32, bytes: u64, what: &dyn Fn() -> String) -> Result<()> {
+        let end = lba as u64 + bytes.div_ceil(BLOCK_SIZE as u64);
+        if end > u32::MAX as u64 + 1 {
+            return Err(inconsistent(format!(
+                "{}: extent at {lba} of {bytes} bytes overflows the block addresses",
+                what()
+            )));
+        }
+        if let Some(blocks) = self.limits.medium_blocks {
+            if end > blocks as u64 {
+                return Err(inconsistent(format!(
+                    "{}: extent at {lba} of {bytes} bytes ends at block {end}, beyond the medium's {blocks}",
+                    what()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn read_dir(&mut self, dir: Pending, stack: &mut Vec<Pending>) -> Result<()> {
+        let path = |r: &Reader<'_>| r.tree.path_of(dir.node);
+        if !self.visited.insert(dir.extent) {
+            return Err(inconsistent(format!(
+                "directory {} at block {} is referenced twice (a loop)",
+                path(self),
+                dir.extent
+            )));
+        }
+        if dir.size > self.limits.max_directory_bytes {
+            return Err(too_much(format!(
+                "directory {} has {} bytes, more than the {} this importer accepts",
+                path(self),
+                dir.size,
+                self.limits.max_directory_bytes
+            )));
+        }
+        self.directory_bytes += dir.size as u64;
+        if self.directory_bytes > self.limits.max_total_directory_bytes {
+            return Err(too_much(format!(
+                "directories hold more than {} bytes in all",
+                self.limits.max_total_directory_bytes
+            )));
+        }
+        self.check_extent(dir.extent, dir.size as u64, &|| format!("directory {}", path(self)))?;
+        let blocks = (dir.size as usize).div_ceil(BLOCK_SIZE);
+        let mut pending: Option<Sections> = None;
+        let mut buf = Vec::new();
+        const CHUNK: usize = 32;
+        let mut first = true;
+        for chunk_start in (0..blocks).step_by(CHUNK) {
+            let n = CHUNK.min(blocks - chunk_start);
+            buf.resize(n * BLOCK_SIZE, 0);
+            let lba = dir.extent + chunk_start as u32;
+            read(self.src, lba, &mut buf, &format!("directory {}", path(self)))?;
+            for (k, block) in buf.chunks_exact(BLOCK_SIZE).enumerate() {
+                let block_lba = lba + k as u32;
+                let mut at = 0usize;
+                while at < BLOCK_SIZE && block[at] != 0 {
+                    let rec = Record::parse(&block[at..], || {
+                        format!("directory {} block {block_lba} offset {at}", path(self))
+                    })?;
+                    at += block[at] as usize;
+                    if first {
+                        first = false;
+                        if rec.id != [0] {
+                            return Err(inconsistent(format!(
+                                "directory {} at block {} does not start with \".\"",
+                                path(self),
+                                dir.extent
+                            )));
+                        }
+                    }
+                    if rec.is_dot_or_dotdot() || rec.flags & 0x04 != 0 {
+                        continue;
+                    }
+                    self.entry(&dir, &rec, &mut pending, stack)?;
+                }
+            }
+        }
+        if let Some(p) = pending {
+            return Err(inconsistent(format!(
+                "directory {}: multi-extent file {:?} has no final section",
+                path(self),
+                String::from_utf8_lossy(&p.id)
+            )));
+        }
+        Ok(())
+    }
+
+    fn entry(
+        &mut self,
+        dir: &Pending,
+        rec: &Record<'_>,
+        pending: &mut Option<Sections>,
+        stack: &mut Vec<Pending>,
+    ) -> Result<()> {
+        let where_ = || {
+            format!(
+                "entry {:?} of directory {}",
+                String::from_utf8_lossy(rec.id),
+                self.tree.path_of(dir.node)
+            )
+        };
+        // Multi-extent files: collect sections until the final one.
+        if let Some(p) = pending.as_mut() {
+            if p.id != rec.id {
+                return Err(inconsistent(format!(
+                    "{}: follows an unfinished multi-extent file",
+                    where_()
+                )));
+            }
+        }
+        if rec.flags & FLAG_MULTI_EXTENT != 0 || pending.is_some() {
+            if rec.flags & FLAG_DIRECTORY != 0 {
+                return Err(inconsistent(format!("{}: a multi-extent directory", where_())));
+            }
+            if rec.flags & FLAG_MULTI_EXTENT != 0 && rec.size as usize % BLOCK_SIZE != 0 {
+                return Err(inconsistent(format!(
+                    "{}: a non-final section of {} bytes is not whole blocks",
+                    where_(),
+                    rec.size
+                )));
+            }
+            self.check_extent(rec.extent, rec.size as u64, &where_)?;
+            let p = pending.get_or_insert_with(|| Sections {
+                id: rec.id.to_vec(),
+                extents: Vec::new(),
+                size: 0,
+            });
+            if p.extents.len() >= 1 << 16 {
+                return Err(too_much(format!("{}: more than 65536 sections", where_())));
+            }
+            p.extents.push(Extent {
+                lba: rec.extent,
+                len: rec.size,
+            });
+            p.size += rec.size as u64;
+            if rec.flags & FLAG_MULTI_EXTENT != 0 {
+                return Ok(());
+            }
+        }
+        let sections = pending.take();
+
+        let rr = match self.naming {
+            Naming::RockRidge { skip } => {
+                let su = rec.system_use.get(skip..).unwrap_or_default();
+                Some(susp::parse(self.src, &mut self.ce, su, &where_)?)
+            }
+            _ => None,
+        };
+        let rr = rr.unwrap_or_default();
+        if rr.relocated {
+            // The relocated directory is read where its CL record points.
+            self.relocation_dirs.push(dir.node);
+            return Ok(());
+        }
+        let name = match (&rr.name, self.naming) {
+            (Some(n), _) => String::from_utf8_lossy(n).into_owned(),
+            (None, Naming::Joliet) => names::joliet_display_name(rec.id),
+            (None, _) => names::iso_display_name(rec.id),
+        };
+        if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+            return Err(Error::new(
+                MS_IMAPI_E_INVALID_PATH,
+                format!("{}: the name {name:?} cannot be imported", where_()),
+            ));
+        }
+        if self.tree.child(dir.node, &name).is_some() {
+            // An older version of the same name (";2" before ";1" sorts
+            // first, ECMA-119 9.3) or a duplicate: the first one counts.
+            return Ok(());
+        }
+        if self.tree.len() >= self.limits.max_entries {
+            return Err(too_much(format!(
+                "more than {} entries in the imported tree",
+                self.limits.max_entries
+            )));
+        }
+        let date = rec.date.unwrap_or(0);
+        let modified = rr.modified.unwrap_or(date);
+        let times = Times {
+            modified,
+            accessed: rr.accessed.unwrap_or(modified),
+            changed: rr.changed.unwrap_or(modified),
+        };
+        let file_type = rr.mode.map(|m| m & susp::S_IFMT);
+        let is_dir = rec.is_dir() || rr.child_link.is_some();
+        let mut attrs = if is_dir { Attrs::dir() } else { Attrs::file() };
+        attrs.times = Some(times);
+        if let Some(mode) = rr.mode {
+            attrs.mode = mode & 0o7777;
+            attrs.uid = rr.uid;
+            attrs.gid = rr.gid;
+        }
+        let kind = if is_dir {
+            Kind::Dir(BTreeMap::new())
+        } else if let (Some(target), Some(susp::S_IFLNK)) = (&rr.symlink, file_type) {
+            Kind::Symlink(String::from_utf8_lossy(target).into())
+        } else if matches!(file_type, None | Some(susp::S_IFREG)) {
+            let (extents, size) = match sections {
+                Some(s) => (s.extents, s.size),
+                None => {
+                    self.check_extent(rec.extent, rec.size as u64, &where_)?;
+                    (
+                        vec![Extent {
+                            lba: rec.extent,
+                            len: rec.size,
+                        }],
+                        rec.size as u64,
+                    )
+                }
+            };
+            Kind::File(FileData {
+                size,
+                content: Content::OnMedium(extents.into()),
+            })
+        } else {
+            // Devices, FIFOs and sockets have no place in the tree model.
+            return Ok(());
+        };
+        let (extent, size) = match rr.child_link {
+            Some(lba) => (lba, self.relocated_size(lba, &where_)?),
+            None => (rec.extent, rec.size),
+        };
+        let node = self
+            .tree
+            .insert_unchecked(dir.node, &name, attrs, kind, false)?;
+        if is_dir {
+            stack.push(Pending { extent, size, node });
+        }
+        Ok(())
+    }
+
+    /// Size of a relocated directory, from its own "." record.
+    fn relocated_size(&self, lba: u32, where_: &dyn Fn() -> String) -> Result<u32> {
+        self.check_extent(lba, 1, where_)?;
+        let mut block = vec![0u8; BLOCK_SIZE];
+        read(self.src, lba, &mut block, "relocated directory")?;
+        let dot = Record::parse(&block, || format!("{}: relocated directory at {lba}", where_()))?;
+        if dot.id != [0] || dot.extent != lba {
+            return Err(inconsistent(format!(
+                "{}: CL points at block {lba}, which holds no directory",
+                where_()
+            )));
+        }
+        Ok(dot.size)
+    }
+
+    /// genisoimage's `rr_moved`: once its relocated children are read
+    /// where they belong it is empty and was never a user directory.
+    fn drop_relocation_directory(&mut self) {
+        let root = self.tree.root();
+        let mut dirs = std::mem::take(&mut self.relocation_dirs);
+        dirs.sort();
+        dirs.dedup();
+        for id in dirs {
+            if self.tree.node(id).parent() != root || id == root {
+                continue;
+            }
+            if matches!(&self.tree.node(id).kind, Kind::Dir(c) if c.is_empty()) {
+                let path = self.tree.path_of(id);
+                // Cannot fail: the directory exists and is empty.
+                let _ = self.tree.remove(&path);
+            }
+        }
+    }
+}

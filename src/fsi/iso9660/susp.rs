@@ -1,0 +1,472 @@
+//! System Use Sharing Protocol and Rock Ridge: reading the entries of a
+//! directory record (following `CE` continuation areas, with limits so a
+//! hostile chain cannot loop or balloon) and encoding new ones.
+
+use super::codec::{decode_dir_date, decode_vd_date, get_u32_both, push_u32_both};
+use crate::error::{Error, Result};
+use crate::fsi::{BlockSource, BLOCK_SIZE};
+use crate::hresult::*;
+
+/// Continuation areas followed per record before we call it a loop.
+const MAX_CE_HOPS: usize = 32;
+/// Longest NM name and SL target we accept (PATH_MAX is 4096).
+const MAX_NAME: usize = 1024;
+const MAX_LINK: usize = 4096;
+
+pub const S_IFDIR: u32 = 0o040000;
+pub const S_IFREG: u32 = 0o100000;
+pub const S_IFLNK: u32 = 0o120000;
+pub const S_IFMT: u32 = 0o170000;
+
+/// Rock Ridge facts about one directory record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RockRidge {
+    /// PX mode (type and permission bits), uid, gid.
+    pub mode: Option<u32>,
+    pub uid: u32,
+    pub gid: u32,
+    /// NM: the real name; `None` without NM (or for "." / "..").
+    pub name: Option<Vec<u8>>,
+    /// SL: the symbolic link target.
+    pub symlink: Option<Vec<u8>>,
+    pub modified: Option<i64>,
+    pub accessed: Option<i64>,
+    pub changed: Option<i64>,
+    /// CL: this record stands for a directory relocated to this LBA.
+    pub child_link: Option<u32>,
+    /// RE: this directory is a relocated one (skip it where it lies).
+    pub relocated: bool,
+}
+
+fn bad(ctx: &dyn Fn() -> String, what: String) -> Error {
+    Error::new(
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        format!("{}: {what}", ctx()),
+    )
+}
+
+/// The Rock Ridge skip that applies to every system use area of the
+/// volume, found from the root's "." record: `Some(bytes to skip)` when an
+/// `SP` entry is present (directly or after a 14-byte CD-XA record).
+pub fn detect(root_dot_su: &[u8]) -> Option<usize> {
+    for xa in [0usize, 14] {
+        let e = root_dot_su.get(xa..xa + 7)?;
+        if &e[0..2] == b"SP" && e[2] >= 7 && e[4] == 0xBE && e[5] == 0xEF {
+            return Some(xa + e[6] as usize);
+        }
+    }
+    None
+}
+
+/// A one-block cache: records of a directory usually share CE blocks.
+#[derive(Default)]
+pub struct CeCache {
+    lba: Option<u32>,
+    data: Vec<u8>,
+}
+
+impl CeCache {
+    fn block(&mut self, src: &dyn BlockSource, lba: u32) -> Result<&[u8]> {
+        if self.lba != Some(lba) {
+            self.data.resize(BLOCK_SIZE, 0);
+            src.read_blocks(lba, &mut self.data).map_err(|e| {
+                Error::new(
+                    MS_IMAPI_E_IMPORT_READ_FAILURE,
+                    format!("reading continuation area at {lba}: {}", e.detail()),
+                )
+            })?;
+            self.lba = Some(lba);
+        }
+        Ok(&self.data)
+    }
+}
+
+/// Parses the system use area `su` (after the volume's skip) of one
+/// record, following continuation areas.
+pub fn parse(
+    src: &dyn BlockSource,
+    cache: &mut CeCache,
+    su: &[u8],
+    ctx: &dyn Fn() -> String,
+) -> Result<RockRidge> {
+    let mut rr = RockRidge::default();
+    let mut link = LinkBuilder::default();
+    let mut area: Vec<u8> = su.to_vec();
+    let mut hops = 0usize;
+    loop {
+        let mut next = None;
+        let mut at = 0usize;
+        while at + 4 <= area.len() {
+            let sig = [area[at], area[at + 1]];
+            let len = area[at + 2] as usize;
+            if len < 4 || at + len > area.len() {
+                // Padding or garbage after the last entry: what readers
+                // tolerate, so do we.
+                break;
+            }
+            let e = &area[at..at + len];
+            match &sig {
+                b"ST" => break,
+                b"CE" if len >= 28 => {
+                    next = Some((get_u32_both(e, 4), get_u32_both(e, 12), get_u32_both(e, 20)))
+                }
+                b"PX" if len >= 36 => {
+                    rr.mode = Some(get_u32_both(e, 4));
+                    rr.uid = get_u32_both(e, 20);
+                    rr.gid = get_u32_both(e, 28);
+                }
+                b"NM" if len >= 5 => {
+                    if e[4] & 0b110 == 0 {
+                        let name = rr.name.get_or_insert_with(Vec::new);
+                        name.extend_from_slice(&e[5..]);
+                        if name.len() > MAX_NAME {
+                            return Err(bad(ctx, format!("NM name longer than {MAX_NAME} bytes")));
+                        }
+                    }
+                }
+                b"SL" if len >= 5 => {
+                    link.add(&e[5..]).map_err(|w| bad(ctx, w))?;
+                    rr.symlink = Some(Vec::new());
+                }
+                b"TF" if len >= 5 => parse_tf(e, &mut rr),
+                b"CL" if len >= 12 => rr.child_link = Some(get_u32_both(e, 4)),
+                b"RE" => rr.relocated = true,
+                _ => {}
+            }
+            at += len;
+        }
+        let Some((lba, offset, length)) = next else {
+            break;
+        };
+        hops += 1;
+        if hops > MAX_CE_HOPS {
+            return Err(bad(ctx, format!("more than {MAX_CE_HOPS} continuation areas (a CE loop)")));
+        }
+        let end = offset as u64 + length as u64;
+        if length == 0 || end > BLOCK_SIZE as u64 {
+            return Err(bad(
+                ctx,
+                format!("continuation area at block {lba} offset {offset} length {length} leaves its block"),
+            ));
+        }
+        let block = cache.block(src, lba)?;
+        area = block[offset as usize..end as usize].to_vec();
+    }
+    if rr.symlink.is_some() {
+        rr.symlink = Some(link.finish());
+    }
+    Ok(rr)
+}
+
+fn parse_tf(e: &[u8], rr: &mut RockRidge) {
+    let flags = e[4];
+    let long = flags & 0x80 != 0;
+    let size = if long { 17 } else { 7 };
+    let mut at = 5usize;
+    for bit in 0..7 {
+        if flags & (1 << bit) == 0 {
+            continue;
+        }
+        let Some(raw) = e.get(at..at + size) else {
+            return;
+        };
+        let t = if long {
+            decode_vd_date(raw)
+        } else {
+            decode_dir_date(raw)
+        };
+        match bit {
+            1 => rr.modified = t,
+            2 => rr.accessed = t,
+            3 => rr.changed = t,
+            _ => {}
+        }
+        at += size;
+    }
+}
+
+/// Joins SL component records into a path.
+#[derive(Default)]
+struct LinkBuilder {
+    parts: Vec<Vec<u8>>,
+    absolute: bool,
+    continuing: bool,
+    total: usize,
+}
+
+impl LinkBuilder {
+    fn add(&mut self, mut comps: &[u8]) -> std::result::Result<(), String> {
+        while comps.len() >= 2 {
+            let (flags, len) = (comps[0], comps[1] as usize);
+            let Some(bytes) = comps.get(2..2 + len) else {
+                return Err(format!("SL component of {len} bytes overruns its entry"));
+            };
+            let piece: &[u8] = match flags & 0b1110 {
+                0b0010 => b".",
+                0b0100 => b"..",
+                0b1000 => {
+                    if self.parts.is_empty() {
+                        self.absolute = true;
+                    }
+                    comps = &comps[2 + len..];
+                    continue;
+                }
+                _ => bytes,
+            };
+            self.total += piece.len() + 1;
+            if self.total > MAX_LINK {
+                return Err(format!("SL target longer than {MAX_LINK} bytes"));
+            }
+            if self.continuing {
+                if let Some(last) = self.parts.last_mut() {
+                    last.extend_from_slice(piece);
+                }
+            } else {
+                self.parts.push(piece.to_vec());
+            }
+            self.continuing = flags & 1 != 0;
+            comps = &comps[2 + len..];
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Vec<u8> {
+        let mut out = Vec::new();
+        if self.absolute {
+            out.push(b'/');
+        }
+        out.extend(self.parts.join(&b'/'));
+        out
+    }
+}
+
+// ---------------------------------------------------------------- encoding
+
+fn entry(sig: &[u8; 2], payload: &[u8]) -> Vec<u8> {
+    let mut e = Vec::with_capacity(4 + payload.len());
+    e.extend_from_slice(sig);
+    e.push((4 + payload.len()) as u8);
+    e.push(1);
+    e.extend_from_slice(payload);
+    e
+}
+
+/// `SP` for the root's "." record (no bytes skipped).
+pub fn sp() -> Vec<u8> {
+    entry(b"SP", &[0xBE, 0xEF, 0])
+}
+
+/// `RR` (RRIP 1.09): which Rock Ridge entries the record carries.
+pub fn rr(px: bool, nm: bool, sl: bool, tf: bool) -> Vec<u8> {
+    let flags = px as u8 | (sl as u8) << 2 | (nm as u8) << 3 | (tf as u8) << 7;
+    entry(b"RR", &[flags])
+}
+
+/// `ER` naming RRIP 1.09 (`RRIP_1991A`), as both genisoimage and
+/// xorriso write it.
+pub fn er() -> Vec<u8> {
+    let id = b"RRIP_1991A";
+    let des = b"THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS";
+    let src = b"PLEASE CONTACT DISC PUBLISHER FOR SPECIFICATION SOURCE.  SEE PUBLISHER IDENTIFIER IN PRIMARY VOLUME DESCRIPTOR FOR CONTACT INFORMATION.";
+    let mut p = vec![id.len() as u8, des.len() as u8, src.len() as u8, 1];
+    p.extend_from_slice(id);
+    p.extend_from_slice(des);
+    p.extend_from_slice(src);
+    entry(b"ER", &p)
+}
+
+/// `PX` in the 36-byte RRIP 1.09 form.
+pub fn px(mode: u32, links: u32, uid: u32, gid: u32) -> Vec<u8> {
+    let mut p = Vec::with_capacity(32);
+    for v in [mode, links, uid, gid] {
+        push_u32_both(&mut p, v);
+    }
+    entry(b"PX", &p)
+}
+
+/// `TF` with modify, access and attribute-change times (flags 0x0E, the
+/// set both peers write).
+pub fn tf(modified: i64, accessed: i64, changed: i64) -> Vec<u8> {
+    let mut p = vec![0x0E];
+    for t in [modified, accessed, changed] {
+        p.extend_from_slice(&super::codec::encode_dir_date(t));
+    }
+    entry(b"TF", &p)
+}
+
+/// `NM` entries for `name`, split into pieces that fit an entry each.
+pub fn nm(name: &[u8]) -> Vec<Vec<u8>> {
+    let pieces: Vec<&[u8]> = name.chunks(250).collect();
+    pieces
+        .iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            let mut p = vec![(i + 1 < pieces.len()) as u8];
+            p.extend_from_slice(piece);
+            entry(b"NM", &p)
+        })
+        .collect()
+}
+
+/// `SL` entries for a symbolic link `target`.
+pub fn sl(target: &[u8]) -> Vec<Vec<u8>> {
+    // Component records: (flags, bytes), long components split with the
+    // continue flag so every record fits an empty entry.
+    let mut comps: Vec<(u8, &[u8])> = Vec::new();
+    if target.first() == Some(&b'/') {
+        comps.push((8, &[]));
+    }
+    for part in target.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
+        match part {
+            b"." => comps.push((2, &[])),
+            b".." => comps.push((4, &[])),
+            _ => {
+                let chunks: Vec<&[u8]> = part.chunks(248).collect();
+                for (i, c) in chunks.iter().enumerate() {
+                    comps.push(((i + 1 < chunks.len()) as u8, c));
+                }
+            }
+        }
+    }
+    let mut entries: Vec<Vec<u8>> = Vec::new();
+    let mut payload = vec![0u8];
+    for (flags, bytes) in comps {
+        if 4 + payload.len() + 2 + bytes.len() > 255 {
+            payload[0] = 1;
+            entries.push(entry(b"SL", &payload));
+            payload = vec![0u8];
+        }
+        payload.push(flags);
+        payload.push(bytes.len() as u8);
+        payload.extend_from_slice(bytes);
+    }
+    entries.push(entry(b"SL", &payload));
+    // The continue flag of the last entry must be clear; earlier ones set.
+    entries
+}
+
+/// Size of a `CE` entry.
+pub const CE_LEN: usize = 28;
+
+pub fn ce(lba: u32, offset: u32, length: u32) -> Vec<u8> {
+    let mut p = Vec::with_capacity(24);
+    push_u32_both(&mut p, lba);
+    push_u32_both(&mut p, offset);
+    push_u32_both(&mut p, length);
+    entry(b"CE", &p)
+}
+
+/// How a record's entries are spread: the ones in the record itself and
+/// the continuation areas (each ≤ one block), in chain order. A `CE` entry
+/// (not included here) ends the inline part and every area but the last.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Split {
+    pub inline: Vec<u8>,
+    pub areas: Vec<Vec<u8>>,
+}
+
+impl Split {
+    pub fn inline_len(&self) -> usize {
+        self.inline.len() + if self.areas.is_empty() { 0 } else { CE_LEN }
+    }
+
+    /// Lengths of the areas including their trailing `CE` where one follows.
+    pub fn area_len(&self, i: usize) -> usize {
+        self.areas[i].len() + if i + 1 < self.areas.len() { CE_LEN } else { 0 }
+    }
+}
+
+/// Spreads `entries` over `room` bytes in the record and as many
+/// continuation areas as needed (each at most `BLOCK_SIZE` bytes).
+pub fn split(entries: &[Vec<u8>], room: usize) -> Split {
+    let total: usize = entries.iter().map(Vec::len).sum();
+    if total <= room {
+        return Split {
+            inline: entries.concat(),
+            areas: Vec::new(),
+        };
+    }
+    let mut out = Split::default();
+    let mut i = 0;
+    while i < entries.len() && out.inline.len() + entries[i].len() + CE_LEN <= room {
+        out.inline.extend_from_slice(&entries[i]);
+        i += 1;
+    }
+    while i < entries.len() {
+        let rest: usize = entries[i..].iter().map(Vec::len).sum();
+        let mut area = Vec::new();
+        if rest <= BLOCK_SIZE {
+            for e in &entries[i..] {
+                area.extend_from_slice(e);
+            }
+            i = entries.len();
+        } else {
+            while i < entries.len() && area.len() + entries[i].len() + CE_LEN <= BLOCK_SIZE {
+                area.extend_from_slice(&entries[i]);
+                i += 1;
+            }
+        }
+        out.areas.push(area);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoBlocks;
+    impl BlockSource for NoBlocks {
+        fn read_blocks(&self, lba: u32, _: &mut [u8]) -> Result<()> {
+            Err(Error::new(MS_IMAPI_E_IMPORT_READ_FAILURE, format!("no block {lba}")))
+        }
+    }
+
+    fn parse_inline(entries: &[Vec<u8>]) -> RockRidge {
+        parse(&NoBlocks, &mut CeCache::default(), &entries.concat(), &String::new).unwrap()
+    }
+
+    #[test]
+    fn long_names_and_links_survive_encoding() {
+        let name = "ä".repeat(120).into_bytes();
+        let target = format!("/{}/../x/./{}", "d".repeat(300), "e".repeat(10)).into_bytes();
+        let mut entries = nm(&name);
+        entries.extend(sl(&target));
+        entries.push(px(S_IFLNK | 0o777, 1, 10, 20));
+        entries.push(tf(1_000, 2_000, 3_000));
+        let rr = parse_inline(&entries);
+        assert_eq!(rr.name.as_deref(), Some(&name[..]));
+        let expected = format!("/{}/../x/./{}", "d".repeat(300), "e".repeat(10)).into_bytes();
+        assert_eq!(rr.symlink.as_deref(), Some(&expected[..]));
+        assert_eq!((rr.mode, rr.uid, rr.gid), (Some(S_IFLNK | 0o777), 10, 20));
+        assert_eq!((rr.modified, rr.accessed, rr.changed), (Some(1_000), Some(2_000), Some(3_000)));
+    }
+
+    #[test]
+    fn split_spills_to_continuation_areas_of_one_block_each() {
+        let entries: Vec<Vec<u8>> = (0..20).map(|_| entry(b"PD", &[0u8; 200])).collect();
+        let s = split(&entries, 150);
+        assert!(s.inline_len() <= 150);
+        assert!(s.areas.len() >= 2);
+        for i in 0..s.areas.len() {
+            assert!(s.area_len(i) <= BLOCK_SIZE);
+        }
+        let total: usize = s.inline.len() + s.areas.iter().map(Vec::len).sum::<usize>();
+        assert_eq!(total, 20 * 204);
+    }
+
+    #[test]
+    fn sp_detection_finds_the_skip_with_or_without_cd_xa() {
+        assert_eq!(detect(&sp()), Some(0));
+        let mut xa = vec![0u8; 14];
+        xa.extend(sp());
+        assert_eq!(detect(&xa), Some(14));
+        assert_eq!(detect(b"PX"), None);
+    }
+
+    #[test]
+    fn continuation_areas_that_leave_their_block_are_rejected() {
+        let e = parse(&NoBlocks, &mut CeCache::default(), &ce(5, 2000, 100), &String::new);
+        assert_eq!(e.unwrap_err().code(), MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR);
+    }
+}

@@ -1,0 +1,895 @@
+//! The image's file tree: what the next session will contain.
+//!
+//! Imported entries carry the extents their data already occupies on the
+//! medium (the new session points at them, no data is copied); new entries
+//! carry a [`DataSource`] that is opened only while the session is streamed.
+//! Memory therefore grows with the number of entries, never with file data.
+//!
+//! Paths are `/`-separated and absolute (`"/"` is the root). Names are the
+//! real (Rock Ridge) names; per-file-system identifiers are derived at build
+//! time (see `names`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{self, Read};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+use crate::fsi::names::{self, FileSystems};
+use crate::fsi::BLOCK_SIZE;
+use crate::hresult::*;
+
+/// Index of a node in its [`Tree`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(u32);
+
+impl NodeId {
+    /// Position in the tree's node table, for per-node side tables
+    /// (see [`Tree::slots`]).
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// One contiguous piece of a file on the medium (a file section; files over
+/// 4 GiB have several).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extent {
+    pub lba: u32,
+    pub len: u32,
+}
+
+/// POSIX timestamps in seconds since the epoch (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Times {
+    pub modified: i64,
+    pub accessed: i64,
+    pub changed: i64,
+}
+
+impl Times {
+    pub fn all(t: i64) -> Times {
+        Times {
+            modified: t,
+            accessed: t,
+            changed: t,
+        }
+    }
+}
+
+/// POSIX attributes as Rock Ridge records them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attrs {
+    /// Permission bits (`0o7777`); the file type comes from the node kind.
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    /// `None`: stamped with the build time (items created in memory).
+    pub times: Option<Times>,
+}
+
+impl Attrs {
+    pub fn dir() -> Attrs {
+        Attrs {
+            mode: 0o755,
+            uid: 0,
+            gid: 0,
+            times: None,
+        }
+    }
+
+    pub fn file() -> Attrs {
+        Attrs {
+            mode: 0o644,
+            ..Attrs::dir()
+        }
+    }
+
+    pub fn symlink() -> Attrs {
+        Attrs {
+            mode: 0o777,
+            ..Attrs::dir()
+        }
+    }
+
+    /// Attributes of a local file system object.
+    pub fn from_metadata(md: &std::fs::Metadata) -> Attrs {
+        Attrs {
+            mode: md.mode() & 0o7777,
+            uid: md.uid(),
+            gid: md.gid(),
+            times: Some(Times {
+                modified: md.mtime(),
+                accessed: md.atime(),
+                changed: md.ctime(),
+            }),
+        }
+    }
+}
+
+/// Where a new file's bytes come from when the session is streamed.
+///
+/// `open` may be called more than once (each build of the image streams the
+/// data again); a source that can only be read once says so with an error.
+pub trait DataSource: Send + Sync + fmt::Debug {
+    fn open(&self) -> io::Result<Box<dyn Read + Send>>;
+}
+
+/// A file on the local file system, opened when its data is needed.
+#[derive(Debug, Clone)]
+pub struct LocalFile(pub PathBuf);
+
+impl DataSource for LocalFile {
+    fn open(&self) -> io::Result<Box<dyn Read + Send>> {
+        Ok(Box::new(std::fs::File::open(&self.0)?))
+    }
+}
+
+/// A caller's reader that can be consumed once (IMAPI's `IStream` items;
+/// a C read callback).
+pub struct OnceReader(Mutex<Option<Box<dyn Read + Send>>>);
+
+impl OnceReader {
+    pub fn new(reader: Box<dyn Read + Send>) -> OnceReader {
+        OnceReader(Mutex::new(Some(reader)))
+    }
+}
+
+impl fmt::Debug for OnceReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("caller stream")
+    }
+}
+
+impl DataSource for OnceReader {
+    fn open(&self) -> io::Result<Box<dyn Read + Send>> {
+        self.0
+            .lock()
+            .map_err(|_| io::Error::other("stream lock poisoned"))?
+            .take()
+            .ok_or_else(|| io::Error::other("the caller's stream was already consumed by an earlier build"))
+    }
+}
+
+/// A file's content.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// Data already on the medium (imported): the sections, in order.
+    OnMedium(Box<[Extent]>),
+    /// Data to be written in the new session.
+    New(Arc<dyn DataSource>),
+}
+
+#[derive(Debug, Clone)]
+pub struct FileData {
+    pub size: u64,
+    pub content: Content,
+}
+
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Dir(BTreeMap<Box<str>, NodeId>),
+    File(FileData),
+    Symlink(Box<str>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    parent: NodeId,
+    pub attrs: Attrs,
+    pub kind: Kind,
+}
+
+impl Node {
+    pub fn parent(&self) -> NodeId {
+        self.parent
+    }
+
+    pub fn is_dir(&self) -> bool {
+        matches!(self.kind, Kind::Dir(_))
+    }
+
+    /// Children in name order (empty for non-directories).
+    pub fn children(&self) -> impl Iterator<Item = (&str, NodeId)> {
+        let map = match &self.kind {
+            Kind::Dir(m) => Some(m),
+            _ => None,
+        };
+        map.into_iter().flat_map(|m| m.iter().map(|(k, v)| (&**k, *v)))
+    }
+}
+
+/// How [`Tree::add_tree`] treats a name that already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnClash {
+    /// `IMAPI_E_DUP_NAME`.
+    Fail,
+    /// The new item replaces the old one (directories are merged).
+    Replace,
+}
+
+/// The tree. See the module documentation.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    nodes: Vec<Option<Node>>,
+    free: Vec<u32>,
+    file_systems: FileSystems,
+    restricted: bool,
+    new_data_blocks: u64,
+    entries: usize,
+}
+
+impl Default for Tree {
+    fn default() -> Self {
+        Tree::new()
+    }
+}
+
+fn not_found(path: &str) -> Error {
+    Error::new(MS_IMAPI_E_ITEM_NOT_FOUND, format!("{path:?} is not in the image"))
+}
+
+fn blocks_of(size: u64) -> u64 {
+    size.div_ceil(BLOCK_SIZE as u64)
+}
+
+impl Tree {
+    /// An empty tree (just the root) for ISO 9660 + Joliet.
+    pub fn new() -> Tree {
+        Tree {
+            nodes: vec![Some(Node {
+                parent: NodeId(0),
+                attrs: Attrs::dir(),
+                kind: Kind::Dir(BTreeMap::new()),
+            })],
+            free: Vec::new(),
+            file_systems: FileSystems::ISO9660 | FileSystems::JOLIET,
+            restricted: false,
+            new_data_blocks: 0,
+            entries: 0,
+        }
+    }
+
+    pub fn root(&self) -> NodeId {
+        NodeId(0)
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        self.nodes[id.0 as usize]
+            .as_ref()
+            .expect("NodeId of a removed node")
+    }
+
+    pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        self.nodes[id.0 as usize]
+            .as_mut()
+            .expect("NodeId of a removed node")
+    }
+
+    /// Size of the node table: every [`NodeId::index`] is below it.
+    pub fn slots(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Number of entries below the root.
+    pub fn len(&self) -> usize {
+        self.entries
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries == 0
+    }
+
+    /// Blocks the data of new (not yet written) files will take.
+    pub fn new_data_blocks(&self) -> u64 {
+        self.new_data_blocks
+    }
+
+    /// The file systems names are checked for. Names already in the tree
+    /// are not re-checked: the builder derives valid identifiers for any name.
+    pub fn set_file_systems(&mut self, fs: FileSystems) {
+        self.file_systems = fs;
+    }
+
+    pub fn file_systems(&self) -> FileSystems {
+        self.file_systems
+    }
+
+    /// IMAPI's `UseRestrictedCharacterSet`.
+    pub fn set_restricted_names(&mut self, on: bool) {
+        self.restricted = on;
+    }
+
+    /// The node at `path`.
+    pub fn lookup(&self, path: &str) -> Result<NodeId> {
+        let mut at = self.root();
+        for part in names::split_path(path)? {
+            at = match &self.node(at).kind {
+                Kind::Dir(children) => *children.get(part).ok_or_else(|| not_found(path))?,
+                _ => return Err(not_found(path)),
+            };
+        }
+        Ok(at)
+    }
+
+    /// The child `name` of directory `dir`.
+    pub fn child(&self, dir: NodeId, name: &str) -> Option<NodeId> {
+        match &self.node(dir).kind {
+            Kind::Dir(children) => children.get(name).copied(),
+            _ => None,
+        }
+    }
+
+    /// Splits `path` into its existing parent directory and the new name.
+    fn parent_and_name<'p>(&self, path: &'p str) -> Result<(NodeId, &'p str)> {
+        let parts = names::split_path(path)?;
+        let Some((name, dirs)) = parts.split_last() else {
+            return Err(Error::new(
+                MS_IMAPI_E_INVALID_PATH,
+                "the root cannot be created, replaced or removed",
+            ));
+        };
+        let mut at = self.root();
+        for (i, part) in dirs.iter().enumerate() {
+            at = match &self.node(at).kind {
+                Kind::Dir(children) => *children.get(*part).ok_or_else(|| {
+                    Error::new(
+                        MS_IMAPI_E_DIR_NOT_FOUND,
+                        format!("directory /{} is not in the image", dirs[..=i].join("/")),
+                    )
+                })?,
+                _ => {
+                    return Err(Error::new(
+                        MS_IMAPI_E_NOT_DIR,
+                        format!("/{} is not a directory", dirs[..i].join("/")),
+                    ))
+                }
+            };
+        }
+        if !self.node(at).is_dir() {
+            return Err(Error::new(
+                MS_IMAPI_E_NOT_DIR,
+                format!("/{} is not a directory", dirs.join("/")),
+            ));
+        }
+        Ok((at, name))
+    }
+
+    fn alloc(&mut self, node: Node) -> NodeId {
+        if let Kind::File(FileData {
+            size,
+            content: Content::New(_),
+        }) = &node.kind
+        {
+            self.new_data_blocks += blocks_of(*size);
+        }
+        self.entries += 1;
+        match self.free.pop() {
+            Some(slot) => {
+                self.nodes[slot as usize] = Some(node);
+                NodeId(slot)
+            }
+            None => {
+                self.nodes.push(Some(node));
+                NodeId((self.nodes.len() - 1) as u32)
+            }
+        }
+    }
+
+    /// Inserts `kind` as `name` under `dir`, validating the name;
+    /// `replace` drops an existing entry of that name first.
+    pub fn insert(
+        &mut self,
+        dir: NodeId,
+        name: &str,
+        attrs: Attrs,
+        kind: Kind,
+        replace: bool,
+    ) -> Result<NodeId> {
+        names::validate_name(name, self.file_systems, self.restricted)?;
+        self.insert_unchecked(dir, name, attrs, kind, replace)
+    }
+
+    /// As [`insert`](Self::insert) without the name rules: for imported
+    /// entries, whose names were valid where they came from.
+    pub(crate) fn insert_unchecked(
+        &mut self,
+        dir: NodeId,
+        name: &str,
+        attrs: Attrs,
+        kind: Kind,
+        replace: bool,
+    ) -> Result<NodeId> {
+        if let Some(old) = self.child(dir, name) {
+            if !replace {
+                return Err(Error::new(
+                    MS_IMAPI_E_DUP_NAME,
+                    format!("{} already exists", self.path_of(old)),
+                ));
+            }
+            self.detach_and_free(dir, name);
+        }
+        let id = self.alloc(Node {
+            parent: dir,
+            attrs,
+            kind,
+        });
+        match &mut self.node_mut(dir).kind {
+            Kind::Dir(children) => {
+                children.insert(name.into(), id);
+            }
+            _ => unreachable!("insert under a non-directory"),
+        }
+        Ok(id)
+    }
+
+    /// Creates the directory `path` (its parent must exist).
+    pub fn mkdir(&mut self, path: &str) -> Result<NodeId> {
+        let (dir, name) = self.parent_and_name(path)?;
+        self.insert(dir, name, Attrs::dir(), Kind::Dir(BTreeMap::new()), false)
+    }
+
+    /// Creates `path` and any missing parents; existing directories are kept.
+    pub fn mkdir_all(&mut self, path: &str) -> Result<NodeId> {
+        let mut at = self.root();
+        for part in names::split_path(path)? {
+            at = match self.child(at, part) {
+                Some(id) if self.node(id).is_dir() => id,
+                Some(id) => {
+                    return Err(Error::new(
+                        MS_IMAPI_E_NOT_DIR,
+                        format!("{} is not a directory", self.path_of(id)),
+                    ))
+                }
+                None => self.insert(at, part, Attrs::dir(), Kind::Dir(BTreeMap::new()), false)?,
+            };
+        }
+        Ok(at)
+    }
+
+    /// Adds a file of `size` bytes read from `source` while the session is
+    /// produced. `replace` lets it take the place of an existing entry.
+    pub fn add_file(
+        &mut self,
+        path: &str,
+        size: u64,
+        source: Arc<dyn DataSource>,
+        attrs: Attrs,
+        replace: bool,
+    ) -> Result<NodeId> {
+        let (dir, name) = self.parent_and_name(path)?;
+        let kind = Kind::File(FileData {
+            size,
+            content: Content::New(source),
+        });
+        self.insert(dir, name, attrs, kind, replace)
+    }
+
+    /// Adds the local file `local` as `path` (size and attributes taken now,
+    /// data read at build time).
+    pub fn add_local_file(&mut self, path: &str, local: &Path, replace: bool) -> Result<NodeId> {
+        let md = std::fs::metadata(local).map_err(|e| {
+            Error::new(
+                MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE,
+                format!("{}: {e}", local.display()),
+            )
+        })?;
+        if !md.is_file() {
+            return Err(Error::new(
+                MS_IMAPI_E_NOT_FILE,
+                format!("{} is not a regular file", local.display()),
+            ));
+        }
+        self.add_file(
+            path,
+            md.len(),
+            Arc::new(LocalFile(local.to_path_buf())),
+            Attrs::from_metadata(&md),
+            replace,
+        )
+    }
+
+    pub fn add_symlink(&mut self, path: &str, target: &str, replace: bool) -> Result<NodeId> {
+        if target.is_empty() || target.len() > 4095 || target.contains('\0') {
+            return Err(Error::new(
+                MS_IMAPI_E_INVALID_PARAM,
+                format!("symlink target of {} bytes is not valid", target.len()),
+            ));
+        }
+        let (dir, name) = self.parent_and_name(path)?;
+        self.insert(
+            dir,
+            name,
+            Attrs::symlink(),
+            Kind::Symlink(target.into()),
+            replace,
+        )
+    }
+
+    /// Adds the local directory `local` (recursively) at `dest`. With
+    /// `include_base` the directory itself is created inside `dest` (IMAPI's
+    /// `AddTree(path, true)`), else its contents go into `dest`. Directories
+    /// that exist are merged; other clashes follow `on_clash`. Sockets,
+    /// FIFOs and devices are skipped.
+    pub fn add_tree(
+        &mut self,
+        local: &Path,
+        dest: &str,
+        include_base: bool,
+        on_clash: OnClash,
+    ) -> Result<NodeId> {
+        let read_err = |p: &Path, e: io::Error| {
+            Error::new(
+                MS_IMAPI_E_DIRECTORY_READ_FAILURE,
+                format!("{}: {e}", p.display()),
+            )
+        };
+        let md = std::fs::metadata(local).map_err(|e| read_err(local, e))?;
+        if !md.is_dir() {
+            return Err(Error::new(
+                MS_IMAPI_E_NOT_DIR,
+                format!("{} is not a directory", local.display()),
+            ));
+        }
+        let mut at = self.lookup(dest).map_err(|_| {
+            Error::new(
+                MS_IMAPI_E_DIR_NOT_FOUND,
+                format!("{dest:?} is not in the image"),
+            )
+        })?;
+        if !self.node(at).is_dir() {
+            return Err(Error::new(MS_IMAPI_E_NOT_DIR, format!("{dest:?} is not a directory")));
+        }
+        if include_base {
+            let name = local
+                .file_name()
+                .and_then(|n| n.to_str())
+                .ok_or_else(|| {
+                    Error::new(
+                        MS_IMAPI_E_INVALID_PATH,
+                        format!("{} has no UTF-8 name", local.display()),
+                    )
+                })?
+                .to_owned();
+            at = self.merge_dir(at, &name, Attrs::from_metadata(&md), on_clash)?;
+        }
+        // Iterative walk: deep trees must not exhaust the stack.
+        let mut stack = vec![(local.to_path_buf(), at)];
+        while let Some((dir_path, node)) = stack.pop() {
+            let mut entries: Vec<_> = std::fs::read_dir(&dir_path)
+                .map_err(|e| read_err(&dir_path, e))?
+                .collect::<io::Result<_>>()
+                .map_err(|e| read_err(&dir_path, e))?;
+            entries.sort_by_key(|e| e.file_name());
+            for entry in entries {
+                let path = entry.path();
+                let name = entry.file_name();
+                let name = name.to_str().ok_or_else(|| {
+                    Error::new(
+                        MS_IMAPI_E_INVALID_PATH,
+                        format!("{} has no UTF-8 name", path.display()),
+                    )
+                })?;
+                let md = std::fs::symlink_metadata(&path).map_err(|e| read_err(&path, e))?;
+                let attrs = Attrs::from_metadata(&md);
+                let ft = md.file_type();
+                let replace = on_clash == OnClash::Replace;
+                if ft.is_dir() {
+                    let child = self.merge_dir(node, name, attrs, on_clash)?;
+                    stack.push((path, child));
+                } else if ft.is_file() {
+                    let kind = Kind::File(FileData {
+                        size: md.len(),
+                        content: Content::New(Arc::new(LocalFile(path))),
+                    });
+                    self.insert(node, name, attrs, kind, replace)?;
+                } else if ft.is_symlink() {
+                    let target = std::fs::read_link(&path).map_err(|e| read_err(&path, e))?;
+                    let target = target.to_str().ok_or_else(|| {
+                        Error::new(
+                            MS_IMAPI_E_INVALID_PATH,
+                            format!("symlink {} has a non-UTF-8 target", path.display()),
+                        )
+                    })?;
+                    self.insert(node, name, attrs, Kind::Symlink(target.into()), replace)?;
+                }
+            }
+        }
+        Ok(at)
+    }
+
+    /// The directory `name` under `dir`: the existing one, or a new one.
+    fn merge_dir(&mut self, dir: NodeId, name: &str, attrs: Attrs, on_clash: OnClash) -> Result<NodeId> {
+        match self.child(dir, name) {
+            Some(id) if self.node(id).is_dir() => Ok(id),
+            Some(_) if on_clash == OnClash::Fail => Err(Error::new(
+                MS_IMAPI_E_DUP_NAME,
+                format!("{}/{name} already exists as a file", self.path_of(dir).trim_end_matches('/')),
+            )),
+            _ => self.insert(dir, name, attrs, Kind::Dir(BTreeMap::new()), true),
+        }
+    }
+
+    /// The parent, name and node of an existing non-root `path`.
+    fn existing(&self, path: &str) -> Result<(NodeId, String, NodeId)> {
+        let (dir, name) = self
+            .parent_and_name(path)
+            .map_err(|e| if e.code() == MS_IMAPI_E_INVALID_PATH { e } else { not_found(path) })?;
+        let id = self.child(dir, name).ok_or_else(|| not_found(path))?;
+        Ok((dir, name.to_owned(), id))
+    }
+
+    /// Removes a file, symlink or empty directory.
+    pub fn remove(&mut self, path: &str) -> Result<()> {
+        let (dir, name, id) = self.existing(path)?;
+        if let Kind::Dir(children) = &self.node(id).kind {
+            if !children.is_empty() {
+                return Err(Error::new(
+                    MS_IMAPI_E_DIR_NOT_EMPTY,
+                    format!("{path:?} holds {} entries", children.len()),
+                ));
+            }
+        }
+        self.detach_and_free(dir, &name);
+        Ok(())
+    }
+
+    /// Removes `path` and everything below it.
+    pub fn remove_tree(&mut self, path: &str) -> Result<()> {
+        let (dir, name, _) = self.existing(path)?;
+        self.detach_and_free(dir, &name);
+        Ok(())
+    }
+
+    /// Renames or moves `from` to `to` (whose parent must exist; `to` must
+    /// not). A directory cannot move into itself.
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<()> {
+        let (old_parent, old_name, id) = self.existing(from)?;
+        let (dir, name) = self.parent_and_name(to)?;
+        names::validate_name(name, self.file_systems, self.restricted)?;
+        if let Some(existing) = self.child(dir, name) {
+            if existing == id {
+                return Ok(());
+            }
+            return Err(Error::new(MS_IMAPI_E_DUP_NAME, format!("{to:?} already exists")));
+        }
+        let mut up = dir;
+        loop {
+            if up == id {
+                return Err(Error::new(
+                    MS_IMAPI_E_INVALID_PATH,
+                    format!("cannot move {from:?} into itself ({to:?})"),
+                ));
+            }
+            if up == self.root() {
+                break;
+            }
+            up = self.node(up).parent;
+        }
+        if let Kind::Dir(children) = &mut self.node_mut(old_parent).kind {
+            children.remove(old_name.as_str());
+        }
+        if let Kind::Dir(children) = &mut self.node_mut(dir).kind {
+            children.insert(name.into(), id);
+        }
+        self.node_mut(id).parent = dir;
+        Ok(())
+    }
+
+    /// The name `id` has in its parent ("" for the root).
+    pub fn name_of(&self, id: NodeId) -> &str {
+        if id == self.root() {
+            return "";
+        }
+        let parent = self.node(self.node(id).parent);
+        parent
+            .children()
+            .find(|(_, c)| *c == id)
+            .map(|(n, _)| n)
+            .expect("node not listed in its parent")
+    }
+
+    /// The absolute path of `id`, for messages.
+    pub fn path_of(&self, id: NodeId) -> String {
+        let mut parts = Vec::new();
+        let mut at = id;
+        while at != self.root() {
+            parts.push(self.name_of(at).to_owned());
+            at = self.node(at).parent;
+        }
+        parts.reverse();
+        format!("/{}", parts.join("/"))
+    }
+
+    /// Unlinks `name` from `parent` and frees its subtree.
+    fn detach_and_free(&mut self, parent: NodeId, name: &str) {
+        let removed = match &mut self.node_mut(parent).kind {
+            Kind::Dir(children) => children.remove(name),
+            _ => None,
+        };
+        let mut stack: Vec<NodeId> = removed.into_iter().collect();
+        while let Some(n) = stack.pop() {
+            let node = self.nodes[n.0 as usize].take().expect("freed twice");
+            match node.kind {
+                Kind::Dir(children) => stack.extend(children.into_values()),
+                Kind::File(FileData {
+                    size,
+                    content: Content::New(_),
+                }) => self.new_data_blocks -= blocks_of(size),
+                _ => {}
+            }
+            self.entries -= 1;
+            self.free.push(n.0);
+        }
+    }
+
+    /// Merges an imported tree under the root: entries that exist in memory
+    /// win (IMAPI's rule), directories present in both are merged, and a
+    /// file/directory type clash is an import error.
+    pub fn merge_imported(&mut self, imported: &Tree) -> Result<()> {
+        let mut stack = vec![(imported.root(), self.root())];
+        while let Some((from, to)) = stack.pop() {
+            let items: Vec<(&str, NodeId)> = imported.node(from).children().collect();
+            for (name, child) in items {
+                let src = imported.node(child);
+                match self.child(to, name) {
+                    None => {
+                        let copied = self.copy_subtree(imported, child);
+                        if let Kind::Dir(children) = &mut self.node_mut(to).kind {
+                            children.insert(name.into(), copied);
+                        }
+                        self.node_mut(copied).parent = to;
+                    }
+                    Some(mine) => match (src.is_dir(), self.node(mine).is_dir()) {
+                        (true, true) => stack.push((child, mine)),
+                        (false, false) => {}
+                        (true, false) => {
+                            return Err(Error::new(
+                                MS_IMAPI_E_IMPORT_TYPE_COLLISION_DIRECTORY_EXISTS_AS_FILE,
+                                format!("imported directory {} exists as a file", imported.path_of(child)),
+                            ))
+                        }
+                        (false, true) => {
+                            return Err(Error::new(
+                                MS_IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY,
+                                format!("imported file {} exists as a directory", imported.path_of(child)),
+                            ))
+                        }
+                    },
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies `from`'s subtree of `other` into this tree, detached (its
+    /// parent pointer is fixed by the caller).
+    fn copy_subtree(&mut self, other: &Tree, from: NodeId) -> NodeId {
+        let src = other.node(from);
+        let kind = match &src.kind {
+            Kind::Dir(_) => Kind::Dir(BTreeMap::new()),
+            k => k.clone(),
+        };
+        let id = self.alloc(Node {
+            parent: self.root(),
+            attrs: src.attrs,
+            kind,
+        });
+        let mut stack = vec![(from, id)];
+        while let Some((o, n)) = stack.pop() {
+            let children: Vec<(&str, NodeId)> = other.node(o).children().collect();
+            for (name, oc) in children {
+                let s = other.node(oc);
+                let kind = match &s.kind {
+                    Kind::Dir(_) => Kind::Dir(BTreeMap::new()),
+                    k => k.clone(),
+                };
+                let nc = self.alloc(Node {
+                    parent: n,
+                    attrs: s.attrs,
+                    kind,
+                });
+                if let Kind::Dir(m) = &mut self.node_mut(n).kind {
+                    m.insert(name.into(), nc);
+                }
+                if s.is_dir() {
+                    stack.push((oc, nc));
+                }
+            }
+        }
+        id
+    }
+
+    /// Every node in depth-first pre-order with its depth (root = 0),
+    /// children in name order.
+    pub fn walk(&self) -> Vec<(NodeId, usize)> {
+        let mut out = Vec::with_capacity(self.entries + 1);
+        let mut stack = vec![(self.root(), 0usize)];
+        while let Some((id, depth)) = stack.pop() {
+            out.push((id, depth));
+            let children: Vec<NodeId> = self.node(id).children().map(|(_, c)| c).collect();
+            stack.extend(children.into_iter().rev().map(|c| (c, depth + 1)));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream(bytes: &'static [u8]) -> Arc<dyn DataSource> {
+        Arc::new(OnceReader::new(Box::new(bytes)))
+    }
+
+    #[test]
+    fn duplicate_names_fail_unless_replacing() {
+        let mut t = Tree::new();
+        t.mkdir("/d").unwrap();
+        t.add_file("/d/f", 3, stream(b"abc"), Attrs::file(), false).unwrap();
+        let e = t.add_file("/d/f", 1, stream(b"x"), Attrs::file(), false).unwrap_err();
+        assert_eq!(e.code(), MS_IMAPI_E_DUP_NAME);
+        t.add_file("/d/f", 1, stream(b"x"), Attrs::file(), true).unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.new_data_blocks(), 1);
+    }
+
+    #[test]
+    fn missing_parents_and_files_as_parents_have_their_codes() {
+        let mut t = Tree::new();
+        assert_eq!(t.mkdir("/a/b").unwrap_err().code(), MS_IMAPI_E_DIR_NOT_FOUND);
+        t.add_symlink("/l", "target", false).unwrap();
+        assert_eq!(t.mkdir("/l/b").unwrap_err().code(), MS_IMAPI_E_NOT_DIR);
+        assert_eq!(t.remove("/zz").unwrap_err().code(), MS_IMAPI_E_ITEM_NOT_FOUND);
+    }
+
+    #[test]
+    fn remove_refuses_full_directories_and_remove_tree_frees_everything() {
+        let mut t = Tree::new();
+        t.mkdir_all("/a/b/c").unwrap();
+        t.add_file("/a/b/c/f", 5000, stream(b""), Attrs::file(), false).unwrap();
+        assert_eq!(t.remove("/a").unwrap_err().code(), MS_IMAPI_E_DIR_NOT_EMPTY);
+        t.remove_tree("/a").unwrap();
+        assert!(t.is_empty());
+        assert_eq!(t.new_data_blocks(), 0);
+        assert!(t.lookup("/a").is_err());
+    }
+
+    #[test]
+    fn rename_moves_and_refuses_cycles() {
+        let mut t = Tree::new();
+        t.mkdir_all("/a/b").unwrap();
+        t.mkdir("/c").unwrap();
+        t.rename("/a/b", "/c/bb").unwrap();
+        assert_eq!(t.path_of(t.lookup("/c/bb").unwrap()), "/c/bb");
+        assert!(t.lookup("/a/b").is_err());
+        assert_eq!(t.rename("/c", "/c/bb/x").unwrap_err().code(), MS_IMAPI_E_INVALID_PATH);
+        assert_eq!(t.rename("/a", "/c").unwrap_err().code(), MS_IMAPI_E_DUP_NAME);
+    }
+
+    #[test]
+    fn merged_import_loses_to_items_in_memory() {
+        let mut old = Tree::new();
+        old.mkdir("/d").unwrap();
+        let keep = Content::OnMedium(vec![Extent { lba: 40, len: 5 }].into());
+        let d = old.lookup("/d").unwrap();
+        for name in ["old", "clash"] {
+            let kind = Kind::File(FileData { size: 5, content: keep.clone() });
+            old.insert(d, name, Attrs::file(), kind, false).unwrap();
+        }
+        let mut mine = Tree::new();
+        mine.mkdir("/d").unwrap();
+        mine.add_file("/d/clash", 2, stream(b"hi"), Attrs::file(), false).unwrap();
+        mine.merge_imported(&old).unwrap();
+        assert_eq!(mine.len(), 3);
+        let clash = mine.node(mine.lookup("/d/clash").unwrap());
+        assert!(matches!(&clash.kind, Kind::File(f) if f.size == 2));
+        mine.remove("/d/old").unwrap();
+        let mut typed = Tree::new();
+        typed.mkdir_all("/d/old").unwrap();
+        let e = typed.merge_imported(&old).unwrap_err();
+        assert_eq!(e.code(), MS_IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY);
+    }
+}

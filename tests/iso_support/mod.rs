@@ -1,0 +1,327 @@
+//! Shared helpers of the `iso_*` integration tests: writing sessions into
+//! full-disc image files at their LBAs, describing trees, and reading them
+//! back with our importer and with xorriso and isoinfo.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::hash::{Hash, Hasher};
+use std::io::Read;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use multisession::fsi::tree::Kind;
+use multisession::fsi::{self, FileBlocks, SessionStream, Tree, BLOCK_SIZE};
+
+/// What a reader must see at a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    Dir,
+    File { size: u64, hash: u64 },
+    Link(String),
+}
+
+pub type Model = BTreeMap<String, Entry>;
+
+pub fn hash_reader(mut r: impl Read) -> (u64, u64) {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = r.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        buf[..n].hash(&mut h);
+        size += n as u64;
+    }
+    (size, h.finish())
+}
+
+pub fn hash_bytes(b: &[u8]) -> u64 {
+    hash_reader(b).1
+}
+
+/// The model of a local directory tree (paths relative to `root`).
+pub fn model_of_dir(root: &Path) -> Model {
+    let mut m = Model::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            let rel = format!("/{}", p.strip_prefix(root).unwrap().to_str().unwrap());
+            let md = fs::symlink_metadata(&p).unwrap();
+            if md.file_type().is_symlink() {
+                m.insert(rel, Entry::Link(fs::read_link(&p).unwrap().to_str().unwrap().into()));
+            } else if md.is_dir() {
+                m.insert(rel, Entry::Dir);
+                stack.push(p);
+            } else {
+                let (size, hash) = hash_reader(fs::File::open(&p).unwrap());
+                m.insert(rel, Entry::File { size, hash });
+            }
+        }
+    }
+    m
+}
+
+/// Writes a built session into the image file at its start block (all-zero
+/// chunks are skipped so big sparse files stay sparse), then the anchor.
+pub fn write_session(img: &Path, session: &mut dyn SessionStream) {
+    let f = fs::OpenOptions::new().create(true).truncate(false).write(true).open(img).unwrap();
+    let start = session.start_block() as u64;
+    let total = session.total_blocks();
+    const CHUNK: u32 = 64;
+    let zeros = vec![0u8; CHUNK as usize * BLOCK_SIZE];
+    let mut buf = vec![0u8; CHUNK as usize * BLOCK_SIZE];
+    let mut b = 0;
+    while b < total {
+        let n = CHUNK.min(total - b);
+        let chunk = &mut buf[..n as usize * BLOCK_SIZE];
+        session.read_blocks(b, chunk).unwrap();
+        if chunk != &zeros[..chunk.len()] {
+            f.write_all_at(chunk, (start + b as u64) * BLOCK_SIZE as u64).unwrap();
+        }
+        b += n;
+    }
+    let end = (start + total as u64) * BLOCK_SIZE as u64;
+    if f.metadata().unwrap().len() < end {
+        f.set_len(end).unwrap();
+    }
+    if let Some(a) = session.anchor() {
+        let mut buf = vec![0u8; a.blocks as usize * BLOCK_SIZE];
+        session.read_anchor(&mut buf).unwrap();
+        f.write_all_at(&buf, a.lba as u64 * BLOCK_SIZE as u64).unwrap();
+    }
+    f.sync_all().unwrap();
+}
+
+/// Our importer's view of the session at `start`, data hashed from the image.
+pub fn model_by_import(img: &Path, start: u32) -> Model {
+    let src = FileBlocks::open(img).unwrap();
+    let imported = fsi::import(&src, start, None, Default::default()).unwrap();
+    model_of_tree(&imported.tree, img)
+}
+
+/// The model of a tree whose files are all on the medium `img`.
+pub fn model_of_tree(tree: &Tree, img: &Path) -> Model {
+    let f = fs::File::open(img).unwrap();
+    let mut m = Model::new();
+    for (id, depth) in tree.walk() {
+        if depth == 0 {
+            continue;
+        }
+        let path = tree.path_of(id);
+        let e = match &tree.node(id).kind {
+            Kind::Dir(_) => Entry::Dir,
+            Kind::Symlink(t) => Entry::Link(t.to_string()),
+            Kind::File(d) => match &d.content {
+                fsi::Content::OnMedium(extents) => {
+                    let mut bytes = Vec::new();
+                    for e in extents.iter() {
+                        let mut part = vec![0u8; e.len as usize];
+                        f.read_exact_at(&mut part, e.lba as u64 * BLOCK_SIZE as u64).unwrap();
+                        bytes.extend(part);
+                    }
+                    assert_eq!(bytes.len() as u64, d.size, "{path}");
+                    Entry::File { size: d.size, hash: hash_bytes(&bytes) }
+                }
+                fsi::Content::New(_) => panic!("{path} is not on the medium"),
+            },
+        };
+        m.insert(path, e);
+    }
+    m
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub fn tools_present() -> bool {
+    ["xorriso", "isoinfo", "genisoimage"].iter().all(|t| {
+        Command::new("which").arg(t).output().map(|o| o.status.success()).unwrap_or(false)
+    })
+}
+
+fn xorriso_load(sbsector: Option<u32>) -> Vec<String> {
+    match sbsector {
+        Some(s) => vec!["-load".into(), "sbsector".into(), s.to_string()],
+        None => vec![],
+    }
+}
+
+/// xorriso's listing (`-find / -exec lsdl`): kinds, sizes, link targets
+/// (file hashes 0).
+pub fn xorriso_list(img: &Path, sbsector: Option<u32>) -> Model {
+    let listed = run(Command::new("xorriso")
+        .args(["-abort_on", "FAILURE", "-indev"])
+        .arg(img)
+        .args(xorriso_load(sbsector))
+        .args(["-find", "/", "-exec", "lsdl"]));
+    let mut m = Model::new();
+    for line in listed.lines() {
+        let Some((head, rest)) = line.split_once(" '") else {
+            continue;
+        };
+        let fields: Vec<&str> = head.split_whitespace().collect();
+        let (path, target) = match rest.split_once("' -> '") {
+            Some((p, t)) => (p.to_owned(), Some(t.trim_end_matches('\'').to_owned())),
+            None => (rest.trim_end_matches('\'').to_owned(), None),
+        };
+        if path == "/" {
+            continue;
+        }
+        let e = match fields[0].chars().next() {
+            Some('d') => Entry::Dir,
+            Some('l') => Entry::Link(target.unwrap()),
+            _ => Entry::File { size: fields[4].parse().unwrap(), hash: 0 },
+        };
+        m.insert(path, e);
+    }
+    m
+}
+
+/// xorriso's view: the listing, and `-extract` of the whole tree whose copy
+/// is hashed (the two must agree).
+pub fn model_by_xorriso(img: &Path, sbsector: Option<u32>, scratch: &Path) -> Model {
+    let listed = xorriso_list(img, sbsector);
+    let out = scratch.join(format!("xorriso-{}", sbsector.map_or("auto".into(), |s| s.to_string())));
+    let _ = fs::remove_dir_all(&out);
+    run(Command::new("xorriso")
+        .args(["-abort_on", "FAILURE", "-osirrox", "on", "-indev"])
+        .arg(img)
+        .args(xorriso_load(sbsector))
+        .args(["-extract", "/"])
+        .arg(&out));
+    let m = model_of_dir(&out);
+    let _ = fs::remove_dir_all(&out);
+    let unhashed: Model = m
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                Entry::File { size, .. } => Entry::File { size: *size, hash: 0 },
+                other => other.clone(),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    assert_same("xorriso -find vs -extract", &listed, &unhashed);
+    m
+}
+
+/// isoinfo's view of the session at `start` (`None`: the descriptors at 16):
+/// the Rock Ridge listing for kinds, sizes and link targets, `-x` for content.
+pub fn model_by_isoinfo(img: &Path, start: Option<u32>, hash_limit: u64) -> Model {
+    let mut base = Command::new("isoinfo");
+    base.arg("-R").arg("-i").arg(img);
+    if let Some(s) = start {
+        base.arg("-T").arg(s.to_string());
+    }
+    let listing = run(Command::new("isoinfo").args(base.get_args()).arg("-l"));
+    let mut m = Model::new();
+    let mut dir = String::new();
+    for line in listing.lines() {
+        if let Some(d) = line.strip_prefix("Directory listing of ") {
+            dir = d.trim_end_matches('/').to_owned();
+            continue;
+        }
+        let Some((head, name)) = line.split_once("]  ") else {
+            continue;
+        };
+        let fields: Vec<&str> = head.split_whitespace().collect();
+        let kind = fields[0].chars().next().unwrap();
+        let size: u64 = fields[4].parse().unwrap();
+        let (name, entry) = match kind {
+            'l' => {
+                let (n, t) = name.split_once(" -> ").unwrap();
+                (n.to_owned(), Entry::Link(t.to_owned()))
+            }
+            'd' => (name.strip_suffix(' ').unwrap_or(name).to_owned(), Entry::Dir),
+            _ => (name.strip_suffix(' ').unwrap_or(name).to_owned(), Entry::File { size, hash: 0 }),
+        };
+        if name == "." || name == ".." {
+            continue;
+        }
+        m.insert(format!("{dir}/{name}"), entry);
+    }
+    for (path, e) in m.iter_mut() {
+        if let Entry::File { size, hash } = e {
+            if *size <= hash_limit {
+                let out = Command::new("isoinfo").args(base.get_args()).arg("-x").arg(path).output().unwrap();
+                assert!(out.status.success(), "isoinfo -x {path}");
+                assert_eq!(out.stdout.len() as u64, *size, "isoinfo -x {path} size");
+                *hash = hash_bytes(&out.stdout);
+            }
+        }
+    }
+    m
+}
+
+/// A tree with the shapes the tests need: deep directories, long and
+/// non-ASCII names, symlinks, empty files, block-boundary sizes.
+pub fn make_source_tree(root: &Path) {
+    fs::create_dir_all(root).unwrap();
+    let mut deep = root.to_path_buf();
+    for i in 1..=11 {
+        deep.push(format!("level{i}"));
+    }
+    fs::create_dir_all(&deep).unwrap();
+    fs::write(deep.join("bottom.txt"), b"at the bottom of eleven levels\n").unwrap();
+    fs::write(root.join("empty"), b"").unwrap();
+    for (name, size) in [("one", 1usize), ("block", 2048), ("block+1", 2049), ("medium.bin", 100_000)] {
+        let data: Vec<u8> = (0..size).map(|i| (i * 7 + name.len()) as u8).collect();
+        fs::write(root.join(name), data).unwrap();
+    }
+    let long = format!("{}.txt", "a_very_long_name_".repeat(12));
+    fs::write(root.join(&long), b"long name\n").unwrap();
+    fs::create_dir_all(root.join("ünïcödé")).unwrap();
+    fs::write(root.join("ünïcödé/日本語のファイル名.txt"), "こんにちは\n").unwrap();
+    fs::write(root.join("ünïcödé/emoji 😀 name.txt"), b"smile\n").unwrap();
+    fs::write(root.join("to be replaced.txt"), b"old content\n").unwrap();
+    fs::write(root.join("to be removed.txt"), b"soon gone\n").unwrap();
+    std::os::unix::fs::symlink("level1/level2", root.join("relative link")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", root.join("absolute link")).unwrap();
+    std::os::unix::fs::symlink(format!("../{}/x", "d".repeat(300)), root.join("long link")).unwrap();
+}
+
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("multisession-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Asserts that two models are equal, showing only the differences.
+pub fn assert_same(what: &str, expected: &Model, got: &Model) {
+    if expected == got {
+        return;
+    }
+    let mut diff = String::new();
+    for (k, v) in expected {
+        match got.get(k) {
+            None => diff += &format!("  missing {k}: {v:?}\n"),
+            Some(g) if g != v => diff += &format!("  differs {k}: expected {v:?}, got {g:?}\n"),
+            _ => {}
+        }
+    }
+    for (k, v) in got {
+        if !expected.contains_key(k) {
+            diff += &format!("  unexpected {k}: {v:?}\n");
+        }
+    }
+    panic!("{what}:\n{diff}");
+}
+
+pub fn file_mtime(p: &Path) -> i64 {
+    fs::metadata(p).unwrap().mtime()
+}
