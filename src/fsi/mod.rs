@@ -51,11 +51,12 @@ pub mod import;
 pub mod iso9660;
 pub mod multisession;
 pub mod names;
+pub mod result;
 pub mod tree;
 
 pub use build::{build, BuildOptions, Session};
 pub use file_source::FileBlocks;
-pub use image::FileSystemImage;
+pub use image::{FileSystemImage, Target};
 pub use import::{
     default_file_system_for_import, identify, import, locate_random_write, Identified, Imported,
     RandomWriteLayout, RandomWriteStyle,
@@ -63,4 +64,5 @@ pub use import::{
 pub use iso9660::descriptor::BootRecord;
 pub use iso9660::read::ImportLimits;
 pub use names::FileSystems;
+pub use result::{BlockRange, ResultImage};
 pub use tree::{Attrs, Content, DataSource, Extent, LocalFile, OnClash, OnceReader, Times, Tree};
