@@ -13,12 +13,14 @@ pub mod cdb;
 pub mod params;
 pub mod plan;
 pub mod progress;
+pub mod recover;
 pub mod writer;
 
 use std::time::Duration;
 
 pub use plan::Finish;
 pub use progress::{Flow, Progress, WriteAction};
+pub use recover::Recovery;
 pub use writer::{DataWriter, Outcome, WriteReport};
 
 /// The settable properties of IMAPI's `IDiscFormat2Data` that change a write.

@@ -139,6 +139,15 @@ fn plan_sequential(
     {
         return Err(invalid_state(profile, "the last session is damaged"));
     }
+    if info.last_session == SessionState::Incomplete {
+        return Err(invalid_state(
+            profile,
+            format!(
+                "an interrupted write left the last session open (next writable address {:?}); DataWriter::recover (`multisession recover`) closes it and puts the last intact session back on top",
+                info.next_writable
+            ),
+        ));
+    }
     if matches!(profile, Profile::DvdMinusR | Profile::DvdMinusRwSequential) && !info.incremental {
         return Err(invalid_state(
             profile,
@@ -397,6 +406,18 @@ mod tests {
                 hresult::MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE
             );
         }
+    }
+
+    #[test]
+    fn an_open_session_left_by_an_interrupted_write_must_be_recovered_first() {
+        let info = MediaInfo {
+            last_session: SessionState::Incomplete,
+            next_writable: Some(138_112 + 40),
+            ..appendable(Profile::DvdPlusR)
+        };
+        let err = plan(&info, &shape(138_152, 10), &multisession()).unwrap_err();
+        assert_eq!(err.code(), hresult::MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE);
+        assert!(err.detail().contains("recover"), "{err}");
     }
 
     #[test]

@@ -209,7 +209,7 @@ impl DataWriter {
             }
             Plan::Overwrite { anchor, .. } => {
                 if let Some(anchor) = anchor {
-                    commit_anchor(&guard, session.stream, *anchor)?;
+                    commit_anchor(&guard, session.stream, *anchor, profile)?;
                 }
                 Outcome::Committed { anchor: *anchor }
             }
@@ -479,37 +479,48 @@ fn close_session(guard: &WriteGuard<'_>, close: &[CloseFunction]) -> Result<()> 
     Ok(())
 }
 
+/// Rewrites the anchor, its first block (the primary volume descriptor)
+/// last and on its own, so an interruption leaves either the old primary
+/// descriptor or the new one, each pointing at a complete tree (the session
+/// data was flushed before). DVD-RW restricted overwrite takes only whole
+/// 16-block packets, so there the anchor goes in one WRITE.
 fn commit_anchor(
     guard: &WriteGuard<'_>,
     stream: &mut dyn SessionStream,
     anchor: Anchor,
+    profile: Profile,
 ) -> Result<()> {
     let mut blocks = vec![0u8; anchor.blocks as usize * BLOCK_SIZE];
     stream
         .read_anchor(&mut blocks)
         .context("reading the anchor blocks from the stream")?;
-    for (i, data) in blocks
-        .chunks(CHUNK_BLOCKS as usize * BLOCK_SIZE)
-        .enumerate()
-    {
-        let lba = anchor.lba + i as u32 * CHUNK_BLOCKS;
-        let n = (data.len() / BLOCK_SIZE) as u16;
+    let write = |lba: u32, data: &[u8]| -> Result<()> {
+        for (i, chunk) in data.chunks(CHUNK_BLOCKS as usize * BLOCK_SIZE).enumerate() {
+            let at = lba + i as u32 * CHUNK_BLOCKS;
+            let n = (chunk.len() / BLOCK_SIZE) as u16;
+            guard
+                .command(
+                    &cdb::write10(at, n),
+                    DataDirection::ToDevice(chunk),
+                    cdb::TRANSFER_TIMEOUT,
+                )
+                .context(format_args!("WRITE of {n} anchor blocks at LBA {at}"))?;
+        }
         guard
             .command(
-                &cdb::write10(lba, n),
-                DataDirection::ToDevice(data),
-                cdb::TRANSFER_TIMEOUT,
+                &cdb::synchronize_cache(),
+                DataDirection::None,
+                cdb::LONG_TIMEOUT,
             )
-            .context(format_args!("WRITE of the {n}-block anchor at LBA {lba}"))?;
+            .context("SYNCHRONIZE CACHE after anchor blocks")?;
+        Ok(())
+    };
+    if profile == Profile::DvdMinusRwRestricted || anchor.blocks == 1 {
+        return write(anchor.lba, &blocks);
     }
-    guard
-        .command(
-            &cdb::synchronize_cache(),
-            DataDirection::None,
-            cdb::LONG_TIMEOUT,
-        )
-        .context("SYNCHRONIZE CACHE after the anchor")?;
-    Ok(())
+    let (first, rest) = blocks.split_at(BLOCK_SIZE);
+    write(anchor.lba + 1, rest)?;
+    write(anchor.lba, first)
 }
 
 fn read_back(guard: &WriteGuard<'_>, lba: u32, buf: &mut [u8]) -> Result<()> {
