@@ -253,14 +253,12 @@ fn plan_overwrite(info: &MediaInfo, shape: &StreamShape, blocks: u32) -> Result<
         }
     }
     if profile == Profile::DvdMinusRwRestricted {
-        let misaligned = shape.start % 16 != 0
-            || shape
-                .anchor
-                .is_some_and(|a| a.lba % 16 != 0 || a.blocks % 16 != 0);
-        if misaligned {
+        // The anchor is widened to whole packets when it is written; the
+        // session itself must start on a packet.
+        if shape.start % 16 != 0 {
             return Err(unusable_stream(format!(
-                "DVD-RW restricted overwrite takes only 16-block aligned writes; session at LBA {}, anchor {:?}",
-                shape.start, shape.anchor
+                "DVD-RW restricted overwrite takes only 16-block aligned writes; the session starts at LBA {}",
+                shape.start
             )));
         }
     }

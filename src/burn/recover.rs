@@ -78,7 +78,9 @@ fn parse_marker(block: &[u8]) -> Option<Option<SessionExtent>> {
     }))
 }
 
-/// The mirror session: 16 zero blocks, then the copied descriptors.
+/// The mirror session: 16 zero blocks, the copied descriptors, and one
+/// zero block after them, where readers look for extended (UDF) descriptors
+/// past the terminator.
 struct Mirror {
     start: u32,
     descriptors: Vec<u8>,
@@ -90,14 +92,16 @@ impl SessionStream for Mirror {
     }
 
     fn total_blocks(&self) -> u32 {
-        16 + (self.descriptors.len() / BLOCK_SIZE) as u32
+        16 + (self.descriptors.len() / BLOCK_SIZE) as u32 + 1
     }
 
     fn read_blocks(&mut self, first: u32, buf: &mut [u8]) -> Result<()> {
         for (i, block) in buf.chunks_mut(BLOCK_SIZE).enumerate() {
             let n = first as usize + i;
+            let descriptors = self.descriptors.len() / BLOCK_SIZE;
             match n.checked_sub(16) {
                 None => block.fill(0),
+                Some(d) if d == descriptors => block.fill(0),
                 Some(d) => block.copy_from_slice(
                     self.descriptors
                         .get(d * BLOCK_SIZE..(d + 1) * BLOCK_SIZE)
@@ -322,12 +326,15 @@ mod tests {
             start: 24800,
             descriptors,
         };
-        assert_eq!(mirror.total_blocks(), 18);
-        let mut buf = vec![9u8; 3 * BLOCK_SIZE];
+        assert_eq!(mirror.total_blocks(), 19);
+        let mut buf = vec![9u8; 4 * BLOCK_SIZE];
         mirror.read_blocks(15, &mut buf).unwrap();
         assert!(buf[..BLOCK_SIZE].iter().all(|&b| b == 0));
         assert!(buf[BLOCK_SIZE..2 * BLOCK_SIZE].iter().all(|&b| b == 1));
-        assert!(buf[2 * BLOCK_SIZE..].iter().all(|&b| b == 255));
-        assert!(mirror.read_blocks(18, &mut buf[..BLOCK_SIZE]).is_err());
+        assert!(buf[2 * BLOCK_SIZE..3 * BLOCK_SIZE]
+            .iter()
+            .all(|&b| b == 255));
+        assert!(buf[3 * BLOCK_SIZE..].iter().all(|&b| b == 0));
+        assert!(mirror.read_blocks(19, &mut buf[..BLOCK_SIZE]).is_err());
     }
 }

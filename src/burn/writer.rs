@@ -483,7 +483,8 @@ fn close_session(guard: &WriteGuard<'_>, close: &[CloseFunction]) -> Result<()> 
 /// last and on its own, so an interruption leaves either the old primary
 /// descriptor or the new one, each pointing at a complete tree (the session
 /// data was flushed before). DVD-RW restricted overwrite takes only whole
-/// 16-block packets, so there the anchor goes in one WRITE.
+/// 16-block packets: there the packets holding the anchor are read, the
+/// anchor laid over them, and written back in one WRITE.
 fn commit_anchor(
     guard: &WriteGuard<'_>,
     stream: &mut dyn SessionStream,
@@ -515,7 +516,21 @@ fn commit_anchor(
             .context("SYNCHRONIZE CACHE after anchor blocks")?;
         Ok(())
     };
-    if profile == Profile::DvdMinusRwRestricted || anchor.blocks == 1 {
+    if profile == Profile::DvdMinusRwRestricted {
+        let first = anchor.lba / 16 * 16;
+        let end = (anchor.lba + anchor.blocks).div_ceil(16) * 16;
+        let mut packets = vec![0u8; (end - first) as usize * BLOCK_SIZE];
+        for (i, chunk) in packets
+            .chunks_mut(CHUNK_BLOCKS as usize * BLOCK_SIZE)
+            .enumerate()
+        {
+            read_back(guard, first + i as u32 * CHUNK_BLOCKS, chunk)?;
+        }
+        let at = (anchor.lba - first) as usize * BLOCK_SIZE;
+        packets[at..at + blocks.len()].copy_from_slice(&blocks);
+        return write(first, &packets);
+    }
+    if anchor.blocks == 1 {
         return write(anchor.lba, &blocks);
     }
     let (first, rest) = blocks.split_at(BLOCK_SIZE);
