@@ -242,17 +242,16 @@ fn msinfo(
     info: &MediaInfo,
 ) -> Result<(u32, Option<u32>)> {
     let newest = disc::newest_session(recorder, info)?.unwrap_or(0);
+    let appendable = info.write_model() != multisession::media::WriteModel::Sequential
+        || info.next_writable.is_some();
+    if !appendable {
+        return Ok((newest, None));
+    }
     let next = match disc::chosen(recorder, info)? {
-        Some((image, _)) => Some(image.session_start_block()?),
-        None => info.next_writable.or(Some(0)),
+        Some((image, _)) => image.session_start_block()?,
+        None => info.next_writable.unwrap_or(0),
     };
-    Ok((
-        newest,
-        next.filter(|_| {
-            info.next_writable.is_some()
-                || info.write_model() != multisession::media::WriteModel::Sequential
-        }),
-    ))
+    Ok((newest, Some(next)))
 }
 
 fn info(dev: &Path, as_json: bool) -> Result<()> {

@@ -179,6 +179,35 @@ fn descriptor_set(guard: &WriteGuard<'_>, start: u32) -> Result<Vec<u8>> {
     ))
 }
 
+/// Writes, through `writer` and its options, a session that mirrors the
+/// session at `start` (its volume descriptor set again); returns where it went.
+pub(crate) fn write_mirror(writer: &DataWriter, start: u32) -> Result<u32> {
+    let descriptors = {
+        let guard = writer.recorder().lock_for_writing()?;
+        descriptor_set(&guard, start)?
+    };
+    write_mirror_of(writer, descriptors)
+}
+
+fn write_mirror_of(writer: &DataWriter, descriptors: Vec<u8>) -> Result<u32> {
+    let info = writer
+        .recorder()
+        .refresh()
+        .context("probing the medium before writing a mirror session")?;
+    let start = info.next_writable.ok_or_else(|| {
+        Error::new(
+            hresult::MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE,
+            format!(
+                "{}: no next writable address for the mirror session",
+                info.profile
+            ),
+        )
+    })?;
+    let mut mirror = Mirror { start, descriptors };
+    writer.write(&mut mirror, &mut |_| Flow::Continue)?;
+    Ok(start)
+}
+
 impl DataWriter {
     /// Makes a sequential disc left with an open session by an interrupted
     /// write appendable again with the last intact session on top (see the
@@ -265,16 +294,6 @@ impl DataWriter {
                 abandoned_marker: nwa,
             });
         };
-        let after = self
-            .recorder()
-            .refresh()
-            .context("probing the medium after closing the abandoned session")?;
-        let mirror_start = after.next_writable.ok_or_else(|| {
-            Error::new(
-                hresult::MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE,
-                format!("{profile}: no next writable address after closing the abandoned session"),
-            )
-        })?;
         let mirror_writer = DataWriter::new(
             self.recorder().clone(),
             WriteOptions {
@@ -284,12 +303,7 @@ impl DataWriter {
                 ..self.options().clone()
             },
         );
-        let mut mirror = Mirror {
-            start: mirror_start,
-            descriptors,
-        };
-        mirror_writer
-            .write(&mut mirror, &mut |_| Flow::Continue)
+        let mirror_start = write_mirror_of(&mirror_writer, descriptors)
             .context("writing the mirror of the intact session")?;
         Ok(Recovery::Restored {
             abandoned_marker: nwa,

@@ -328,11 +328,11 @@ impl DataWriter {
         format_medium(&guard, info.profile)
     }
 
-    /// Finalizes an appendable sequential disc without adding a session:
-    /// DVD+R and BD-R through their finalize close functions, CD and DVD-R/RW
-    /// by closing the session with page 05 forbidding a next one (drives
-    /// that refuse to close an empty session answer with their sense,
-    /// passed on; `append --close` always works there).
+    /// Finalizes an appendable sequential disc. DVD+R and BD-R have close
+    /// functions for that. CD and DVD-R/RW close through page 05 when a
+    /// session is closed, so there a small session mirroring the newest one
+    /// (its volume descriptors again, see [`crate::burn::recover`]) is
+    /// written with the disc closed after it; the visible files stay the same.
     pub fn close_disc(&self) -> Result<()> {
         let info = self
             .recorder
@@ -351,28 +351,29 @@ impl DataWriter {
                 format!("{profile} disc is {:?}, not appendable", info.disc_status),
             ));
         }
-        let guard = self.recorder.lock_for_writing()?;
         let function = match profile {
             Profile::DvdPlusRDl => CloseFunction::FinalizeMinimalRadius,
             Profile::DvdPlusR | Profile::BdR => CloseFunction::FinalizeDisc,
             _ => {
-                let parameters = crate::burn::params::WriteParameters::for_profile(
-                    profile,
-                    crate::burn::params::NextSession::Forbidden,
+                let newest = info.previous_session.ok_or_else(|| {
+                    Error::new(
+                        hresult::MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE,
+                        format!("{profile} disc has no session to close"),
+                    )
+                })?;
+                let closing = DataWriter::new(
+                    self.recorder.clone(),
+                    WriteOptions {
+                        force_media_to_be_closed: true,
+                        ..self.options.clone()
+                    },
                 );
-                if let Some(parameters) = parameters {
-                    let list = parameters.parameter_list();
-                    guard
-                        .command(
-                            &cdb::mode_select10(list.len() as u16),
-                            DataDirection::ToDevice(&list),
-                            cdb::SHORT_TIMEOUT,
-                        )
-                        .context("MODE SELECT write parameters for finalizing")?;
-                }
-                CloseFunction::Session
+                return crate::burn::recover::write_mirror(&closing, newest.start)
+                    .map(|_| ())
+                    .context("writing the closing session");
             }
         };
+        let guard = self.recorder.lock_for_writing()?;
         guard
             .command(
                 &cdb::close(function, 0),
