@@ -134,7 +134,7 @@ fn older_sessions_stay_listable_and_close_finalizes() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("E_IMAPI_DF2DATA_INVALID_MEDIA_STATE (0xC0AA0402)"),
+        err.contains("IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE (0xC0AAB15C)"),
         "{err}"
     );
 }
