@@ -43,3 +43,8 @@ pub trait SessionStream: Send {
     /// Fills `buf` (exactly `anchor().blocks` blocks) with the anchor blocks.
     fn read_anchor(&mut self, buf: &mut [u8]) -> Result<()>;
 }
+
+pub mod image;
+pub mod multisession;
+
+pub use image::FileSystemImage;
