@@ -214,13 +214,14 @@ mod tests {
             seen.push((p.action, p.sectors_done));
             Flow::Continue
         };
-        let mut reporter = Reporter::new(&mut callback, Duration::from_secs(3600), 0, 10);
-        reporter.milestone(WriteAction::WritingData, 0);
-        for done in 1..10 {
-            reporter.tick(WriteAction::WritingData, done);
+        {
+            let mut reporter = Reporter::new(&mut callback, Duration::from_secs(3600), 0, 10);
+            reporter.milestone(WriteAction::WritingData, 0);
+            for done in 1..10 {
+                reporter.tick(WriteAction::WritingData, done);
+            }
+            reporter.milestone(WriteAction::WritingData, 10);
         }
-        reporter.milestone(WriteAction::WritingData, 10);
-        drop(reporter);
         assert_eq!(
             seen,
             [
@@ -237,13 +238,14 @@ mod tests {
             events.push(p.remaining);
             Flow::Continue
         };
-        let mut reporter = Reporter::new(&mut callback, Duration::ZERO, 0, 4);
-        reporter.milestone(WriteAction::WritingData, 0);
-        reporter.tick(WriteAction::WritingData, 2);
-        reporter.milestone(WriteAction::WritingData, 4);
-        reporter.milestone(WriteAction::Finalization, 4);
-        reporter.milestone(WriteAction::Completed, 4);
-        drop(reporter);
+        {
+            let mut reporter = Reporter::new(&mut callback, Duration::ZERO, 0, 4);
+            reporter.milestone(WriteAction::WritingData, 0);
+            reporter.tick(WriteAction::WritingData, 2);
+            reporter.milestone(WriteAction::WritingData, 4);
+            reporter.milestone(WriteAction::Finalization, 4);
+            reporter.milestone(WriteAction::Completed, 4);
+        }
         assert_eq!(events[0], None);
         assert!(events[1].is_some());
         assert_eq!(events[2], Some(Duration::ZERO));
