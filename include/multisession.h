@@ -28,7 +28,7 @@
 /**
  * Minor version of the C ABI; changes only add.
  */
-#define MS_ABI_VERSION_MINOR 0
+#define MS_ABI_VERSION_MINOR 1
 
 /**
  * `ms_multisession_kind`: an `IMultisessionSequential2` object.
@@ -61,6 +61,52 @@
 #define MS_IDENTITY_REVISION 2
 
 /**
+ * `FsiFileSystems`: ISO 9660.
+ */
+#define MS_FS_ISO9660 1
+
+/**
+ * `FsiFileSystems`: Joliet.
+ */
+#define MS_FS_JOLIET 2
+
+/**
+ * `FsiFileSystems`: UDF (identified, not imported or created).
+ */
+#define MS_FS_UDF 4
+
+/**
+ * `FsiFileSystems`: something file-system-like that is not recognised.
+ */
+#define MS_FS_UNKNOWN 1073741824
+
+/**
+ * `ms_item_info.kind`: a directory.
+ */
+#define MS_ITEM_DIRECTORY 1
+
+/**
+ * `ms_item_info.kind`: a regular file.
+ */
+#define MS_ITEM_FILE 2
+
+/**
+ * `ms_item_info.kind`: a symbolic link (Rock Ridge).
+ */
+#define MS_ITEM_SYMLINK 3
+
+/**
+ * What a progress callback answers: go on.
+ */
+#define MS_CONTINUE 0
+
+/**
+ * What a progress callback answers: stop the write as soon as it is safe;
+ * `ms_write` returns `MS_E_IMAPI_REQUEST_CANCELLED`.
+ */
+#define MS_CANCEL 1
+
+/**
  * The status type every C entry point returns (`ms_hresult` in the
  * header): a signed 32-bit HRESULT. Negative means failure.
  */
@@ -72,6 +118,38 @@ typedef int32_t ms_hresult;
 typedef struct ms_image {
   uint64_t id;
 } ms_image;
+
+/**
+ * A caller's data for `ms_image_add_stream`: writes up to `len` bytes into
+ * `buf`, stores how many in `*read` (0 at the end) and returns `MS_S_OK`,
+ * or a failure code that fails the result read with
+ * `MS_IMAPI_E_DATA_STREAM_READ_FAILURE`. Called while the result is read
+ * (`ms_result_read`, `ms_write`), from the thread doing that.
+ */
+typedef ms_hresult (*ms_read_fn)(void *context, uint8_t *buf, size_t len, size_t *read);
+
+/**
+ * Called once when the library no longer needs a stream's `context`.
+ */
+typedef void (*ms_release_fn)(void *context);
+
+/**
+ * What is at a path of the image (`ms_image_stat`).
+ */
+typedef struct ms_item_info {
+  /**
+   * `MS_ITEM_DIRECTORY`, `MS_ITEM_FILE` or `MS_ITEM_SYMLINK`.
+   */
+  uint32_t kind;
+  /**
+   * Bytes of a file; 0 otherwise.
+   */
+  uint64_t size;
+  /**
+   * The file's data is already on the medium (imported), not new.
+   */
+  bool on_medium;
+} ms_item_info;
 
 /**
  * One multisession object (`IMultisession` and its derived interfaces).
@@ -93,6 +171,13 @@ typedef struct ms_list {
 typedef struct ms_recorder {
   uint64_t id;
 } ms_recorder;
+
+/**
+ * A built session (`IFileSystemImageResult`), streamed on demand.
+ */
+typedef struct ms_result {
+  uint64_t id;
+} ms_result;
 
 /**
  * What the drive reports about the loaded medium (`IDiscFormat2Data`'s
@@ -132,6 +217,81 @@ typedef struct ms_media_info {
    */
   bool pseudo_overwrite;
 } ms_media_info;
+
+/**
+ * The settable properties of `IDiscFormat2Data` that change a write.
+ * Start from `ms_write_options_default`.
+ */
+typedef struct ms_write_options {
+  /**
+   * `ForceMediaToBeClosed`: finalize the disc after this session.
+   */
+  bool force_media_to_be_closed;
+  /**
+   * `DisableConsumerDvdCompatibilityMode`. IMAPI's default (false)
+   * closes a DVD+R after any write; set it to keep a DVD+R appendable.
+   */
+  bool disable_consumer_dvd_compatibility_mode;
+  /**
+   * `ForceOverwrite`: let a session without a commit anchor replace an
+   * ISO 9660 volume on an overwritable medium.
+   */
+  bool force_overwrite;
+  /**
+   * Read the session back after writing and compare it.
+   */
+  bool verify;
+  /**
+   * Least milliseconds between two progress events while writing or
+   * verifying (IMAPI: 500); action changes are always reported.
+   */
+  uint32_t progress_interval_ms;
+} ms_write_options;
+
+/**
+ * One progress event (`IDiscFormat2DataEventArgs`).
+ */
+typedef struct ms_progress {
+  /**
+   * `IMAPI_FORMAT2_DATA_WRITE_ACTION`: 0 validating media, 1 formatting,
+   * 2 initializing hardware, 3 calibrating power, 4 writing data,
+   * 5 finalization, 6 completed, 7 verifying.
+   */
+  uint32_t action;
+  /**
+   * `StartLba`: first LBA of the session.
+   */
+  int32_t start_lba;
+  /**
+   * `SectorCount`: blocks in the session.
+   */
+  int32_t sector_count;
+  /**
+   * Blocks written (or verified) so far.
+   */
+  int32_t sectors_done;
+  /**
+   * `LastWrittenLba`; −1 before the first block.
+   */
+  int32_t last_written_lba;
+  /**
+   * `ElapsedTime` in seconds since the write started.
+   */
+  double elapsed_seconds;
+  /**
+   * `RemainingTime`: estimated seconds to the end of the current action;
+   * −1 until a rate is known.
+   */
+  double remaining_seconds;
+} ms_progress;
+
+/**
+ * A progress callback (`DDiscFormat2DataEvents::Update`): returns
+ * `MS_CONTINUE`, or `MS_CANCEL` to stop the write (`CancelWrite`). It runs
+ * on the thread that called `ms_write` and must not call `ms_write` on the
+ * same recorder.
+ */
+typedef uint32_t (*ms_progress_fn)(void *context, const struct ms_progress *progress);
 
 /**
  * `0XC0AA0002` — Operation was cancelled (e.g. CancelWrite).
@@ -974,6 +1134,101 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Adds the local file `local` as `path`. Its size and attributes are taken
+ * now, its data read while the result is read. With `replace` it takes
+ * the place of an existing entry (imported or not), else that is
+ * `MS_IMAPI_E_DUP_NAME`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, the name codes,
+ * `MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE` (cannot stat `local`),
+ * `MS_IMAPI_E_NOT_FILE`.
+ */
+MS_NODISCARD
+ms_hresult ms_image_add_file(struct ms_image image,
+                             const char *path,
+                             const char *local,
+                             bool replace);
+
+/**
+ * `IFsiDirectoryItem::AddTree`: adds the local directory `local` under the
+ * image directory `dest`, as `dest/<name of local>` with `include_base`,
+ * else its contents. Directories that exist are merged; a clashing file
+ * is replaced with `replace`, else `MS_IMAPI_E_DUP_NAME`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, the name codes,
+ * `MS_IMAPI_E_DIRECTORY_READ_FAILURE`.
+ */
+MS_NODISCARD
+ms_hresult ms_image_add_tree(struct ms_image image,
+                             const char *local,
+                             const char *dest,
+                             bool include_base,
+                             bool replace);
+
+/**
+ * Adds a file of `length` bytes whose data comes from `read` (see
+ * `ms_read_fn`), called only while a result of the image is read, once
+ * through the data. On success the library keeps `context` and calls
+ * `release` (if not NULL) exactly once when it no longer needs it — after
+ * the data was read, or when the image and every result holding the file
+ * are released. On failure nothing is kept and `release` is not called.
+ * `read` and `release` may be called from any thread.
+ *
+ * A stream that ends before `length` bytes, or has more, fails the read
+ * with `MS_IMAPI_E_DATA_STREAM_INCONSISTENCY`.
+ *
+ * Errors: `MS_E_POINTER` (`path`, `read`), `MS_E_HANDLE`, the name codes.
+ */
+MS_NODISCARD
+ms_hresult ms_image_add_stream(struct ms_image image,
+                               const char *path,
+                               uint64_t length,
+                               ms_read_fn read,
+                               ms_release_fn release,
+                               void *context,
+                               bool replace);
+
+/**
+ * `IFsiDirectoryItem::AddDirectory`: creates the directory `path`; with
+ * `parents` also the missing directories above it (then an existing
+ * directory is no error).
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, the name codes.
+ */
+MS_NODISCARD ms_hresult ms_image_mkdir(struct ms_image image, const char *path, bool parents);
+
+/**
+ * `IFsiDirectoryItem::Remove` (or `RemoveTree` with `recursive`): `path`
+ * leaves the next session. Imported data stays on the medium,
+ * unreferenced.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_IMAPI_E_ITEM_NOT_FOUND`,
+ * `MS_IMAPI_E_DIR_NOT_EMPTY` (a full directory without `recursive`),
+ * `MS_IMAPI_E_INVALID_PATH` (the root).
+ */
+MS_NODISCARD ms_hresult ms_image_remove(struct ms_image image, const char *path, bool recursive);
+
+/**
+ * Renames or moves `from` to `to` (whose parent must exist and which must
+ * not). A directory cannot move into itself.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_IMAPI_E_ITEM_NOT_FOUND`,
+ * `MS_IMAPI_E_DUP_NAME`, `MS_IMAPI_E_INVALID_PATH`, the name codes.
+ */
+MS_NODISCARD ms_hresult ms_image_rename(struct ms_image image, const char *from, const char *to);
+
+/**
+ * What is at `path` in the image now (imported or added).
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_IMAPI_E_ITEM_NOT_FOUND`,
+ * `MS_IMAPI_E_INVALID_PATH`.
+ */
+MS_NODISCARD
+ms_hresult ms_image_stat(struct ms_image image,
+                         const char *path,
+                         struct ms_item_info *info);
+
+/**
  * Creates a blank emulated disc at `path` (a sparse image file plus its
  * `path.json` sidecar) with MMC profile `profile` (0x0009 CD-R, 0x001A
  * DVD+RW, 0x001B DVD+R, 0x0041 BD-R, 0x0043 BD-RE …) and `capacity`
@@ -1058,6 +1313,159 @@ MS_NODISCARD ms_hresult ms_image_free_media_blocks(struct ms_image image, int32_
  * Releases an image handle.
  */
 ms_hresult ms_image_release(struct ms_image image);
+
+/**
+ * `IFileSystemImage::put_SessionStartBlock`: where a first (or
+ * single-session) image starts. Refused once a multisession list is set
+ * (the medium decides) with `MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE`.
+ *
+ * Errors: `MS_E_HANDLE`, `MS_E_INVALIDARG` (negative),
+ * `MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE`.
+ */
+MS_NODISCARD ms_hresult ms_image_set_session_start_block(struct ms_image image, int32_t value);
+
+/**
+ * `IFileSystemImage::put_FreeMediaBlocks` (0 = unlimited). Refused once a
+ * multisession list is set; `MS_IMAPI_E_IMAGE_TOO_BIG` when the files
+ * already added need more.
+ *
+ * Errors: `MS_E_HANDLE`, `MS_E_INVALIDARG`, `MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE`,
+ * `MS_IMAPI_E_IMAGE_TOO_BIG`.
+ */
+MS_NODISCARD ms_hresult ms_image_set_free_media_blocks(struct ms_image image, int32_t value);
+
+/**
+ * `IFileSystemImage::put_FileSystemsToCreate`: `MS_FS_ISO9660`, optionally
+ * with `MS_FS_JOLIET` (the default is both). May be set before or after
+ * an import.
+ *
+ * Errors: `MS_E_HANDLE`, `MS_IMAPI_E_NO_OUTPUT` (0),
+ * `MS_IMAPI_E_INVALID_PARAM` (UDF or unknown bits).
+ */
+MS_NODISCARD
+ms_hresult ms_image_set_file_systems(struct ms_image image,
+                                     uint32_t file_systems_to_create);
+
+/**
+ * `IFileSystemImage::get_FileSystemsToCreate`.
+ */
+MS_NODISCARD ms_hresult ms_image_file_systems(struct ms_image image, uint32_t *value);
+
+/**
+ * `IFileSystemImage::put_VolumeName`: at most 32 characters, UTF-8, no
+ * control characters. Not taken from the imported session.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_IMAPI_E_INVALID_VOLUME_NAME`.
+ */
+MS_NODISCARD ms_hresult ms_image_set_volume_name(struct ms_image image, const char *name);
+
+/**
+ * `IFileSystemImage::get_VolumeName` into `buf`; `*needed` as for
+ * `ms_status_describe`.
+ */
+MS_NODISCARD
+ms_hresult ms_image_volume_name(struct ms_image image,
+                                char *buf,
+                                size_t len,
+                                size_t *needed);
+
+/**
+ * `IFileSystemImage::get_ImportedVolumeName` into `buf`; `*needed` as for
+ * `ms_status_describe`. Before an import there is none:
+ * `MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE`.
+ */
+MS_NODISCARD
+ms_hresult ms_image_imported_volume_name(struct ms_image image,
+                                         char *buf,
+                                         size_t len,
+                                         size_t *needed);
+
+/**
+ * `IFileSystemImage::ChooseImageDefaults`: ISO 9660 + Joliet and the room
+ * of the medium now in `recorder` — the setup of a first session, for
+ * which there is no multisession list.
+ *
+ * Errors: `MS_E_HANDLE`, the recorder family, `MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE`
+ * (read-only media), `MS_IMAPI_E_IMAGE_TOO_BIG` (no room, or less than
+ * the files already added).
+ */
+MS_NODISCARD
+ms_hresult ms_image_choose_defaults(struct ms_image image,
+                                    struct ms_recorder recorder);
+
+/**
+ * `IFileSystemImage::ChooseImageDefaultsForMediaType`: ISO 9660 + Joliet
+ * and the nominal room of an empty medium of `IMAPI_MEDIA_PHYSICAL_TYPE`
+ * `media_type`.
+ *
+ * Errors: `MS_E_HANDLE`, `MS_IMAPI_E_INVALID_PARAM` (unknown or read-only
+ * type), `MS_IMAPI_E_IMAGE_TOO_BIG`.
+ */
+MS_NODISCARD
+ms_hresult ms_image_choose_defaults_for_media_type(struct ms_image image,
+                                                   uint32_t media_type);
+
+/**
+ * `IFileSystemImage::IdentifyFileSystemsOnDisc`: the `MS_FS_*` bits of the
+ * newest session on the medium of `*recorder`, or, with `recorder` NULL,
+ * of the chosen multisession object's recorder. 0 on a blank medium.
+ *
+ * Errors: `MS_E_POINTER` (`file_systems`), `MS_E_HANDLE`,
+ * `MS_IMAPI_E_MULTISESSION_NOT_SET` (NULL `recorder` and no list), the
+ * recorder family, `MS_IMAPI_E_IMPORT_READ_FAILURE`.
+ */
+MS_NODISCARD
+ms_hresult ms_image_identify_file_systems(struct ms_image image,
+                                          const struct ms_recorder *recorder,
+                                          uint32_t *file_systems);
+
+/**
+ * `IFileSystemImage::GetDefaultFileSystemForImport`: the one bit of
+ * `file_systems` an import would read (Joliet before ISO 9660).
+ *
+ * Errors: `MS_E_POINTER`, `MS_IMAPI_E_INVALID_PARAM` (no importable bit).
+ */
+MS_NODISCARD
+ms_hresult ms_image_default_file_system_for_import(uint32_t file_systems,
+                                                   uint32_t *import_default);
+
+/**
+ * `IFileSystemImage::ImportFileSystem` (`file_system` 0) or
+ * `ImportSpecificFileSystem` (`MS_FS_ISO9660` or `MS_FS_JOLIET`): reads
+ * the previous session through the chosen object's recorder into the
+ * image — items already in the image win a name clash — and fixes
+ * `SessionStartBlock` and `FreeMediaBlocks` for the next session.
+ * `*imported` receives the file system read.
+ *
+ * Sequential media: the session at `StartAddressOfPreviousSession`.
+ * Overwritable media: the session LBA 16 leads to (growisofs and xorriso
+ * layouts); the next one goes after it, and its result carries the LBA 16
+ * anchor that `ms_write` writes last.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_IMAPI_E_MULTISESSION_NOT_SET`,
+ * `MS_IMAPI_E_EMPTY_DISC`, `MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM`,
+ * `MS_IMAPI_E_FILE_SYSTEM_NOT_FOUND`, `MS_IMAPI_E_INVALID_PARAM` (more than
+ * one bit; a second import), `MS_IMAPI_E_IMPORT_TYPE_COLLISION_*`,
+ * `MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR`, `MS_IMAPI_E_IMPORT_READ_FAILURE`,
+ * the recorder family.
+ */
+MS_NODISCARD
+ms_hresult ms_image_import(struct ms_image image,
+                           uint32_t file_system,
+                           uint32_t *imported);
+
+/**
+ * `IFileSystemImage::CreateResultImage`: builds the next session at
+ * `SessionStartBlock` and hands out a result handle that streams it. The
+ * data of added files and streams is read only while the result is read
+ * (`ms_result_read`, `ms_write`); a caller stream can be read by one
+ * result only.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_IMAPI_E_IMAGE_TOO_BIG` (does not
+ * fit `FreeMediaBlocks`), `MS_IMAPI_E_INVALID_VOLUME_NAME`, the recorder
+ * family (the medium is read for live values).
+ */
+MS_NODISCARD ms_hresult ms_image_create_result(struct ms_image image, struct ms_result *result);
 
 /**
  * The number of objects in `list`.
@@ -1312,6 +1720,54 @@ ms_hresult ms_recorder_multisession_interfaces(struct ms_recorder recorder,
 ms_hresult ms_recorder_release(struct ms_recorder recorder);
 
 /**
+ * Fills `buf` (`len` bytes, a multiple of 2048) with the session's blocks
+ * from `first_block` on (0 is the block written at the start block).
+ * Reading in order is cheapest; going back re-reads file sources (a
+ * caller stream cannot go back: `MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE`).
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (length),
+ * `MS_IMAPI_E_INVALID_PARAM` (beyond the end), the data-stream codes
+ * (`MS_IMAPI_E_DATA_STREAM_READ_FAILURE`, `…_INCONSISTENCY`, `…_CREATE_FAILURE`).
+ */
+MS_NODISCARD
+ms_hresult ms_result_read(struct ms_result result,
+                          uint32_t first_block,
+                          uint8_t *buf,
+                          size_t len);
+
+/**
+ * `SessionStartBlock` of the image when the result was created: the LBA
+ * block 0 of the result is written to.
+ */
+MS_NODISCARD ms_hresult ms_result_start_block(struct ms_result result, int32_t *value);
+
+/**
+ * `IFileSystemImageResult::get_TotalBlocks`: blocks in the session.
+ */
+MS_NODISCARD ms_hresult ms_result_total_blocks(struct ms_result result, int32_t *value);
+
+/**
+ * Where the commit anchor goes on overwritable media: `*lba` (16) and
+ * `*blocks`, to be written after the whole session is on the medium.
+ * A result without one (sequential media, a session at 0) gives −1 and 0.
+ */
+MS_NODISCARD ms_hresult ms_result_anchor(struct ms_result result, int32_t *lba, int32_t *blocks);
+
+/**
+ * Fills `buf` (exactly the anchor's blocks × 2048 bytes) with the anchor.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG`,
+ * `MS_IMAPI_E_INVALID_PARAM` (no anchor, or the wrong length).
+ */
+MS_NODISCARD ms_hresult ms_result_read_anchor(struct ms_result result, uint8_t *buf, size_t len);
+
+/**
+ * Releases a result handle. Caller streams it still holds are released
+ * (their `release` callbacks run) once no image refers to them either.
+ */
+ms_hresult ms_result_release(struct ms_result result);
+
+/**
  * Writes the fixed description of `status` ("IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE:
  * None of the supplied …") into `buf`.
  *
@@ -1339,6 +1795,55 @@ MS_NODISCARD ms_hresult ms_last_error_message(char *buf, size_t len, size_t *nee
  * header's macros at start-up.
  */
 uint32_t ms_abi_version(void);
+
+/**
+ * IMAPI's defaults: nothing forced, no verify, an event every 500 ms.
+ */
+MS_NODISCARD ms_hresult ms_write_options_default(struct ms_write_options *options);
+
+/**
+ * `IDiscFormat2Data::Write`: writes `result` as the next session on the
+ * medium in `recorder` and makes it visible — CLOSE SESSION on sequential
+ * media (leaving the disc appendable unless the options or IMAPI's DVD+R
+ * rule close it), on overwritable media the LBA 16 anchor written last.
+ * `options` NULL means IMAPI's defaults; `callback` may be NULL.
+ *
+ * The callback gets every action change and, while writing, an event at
+ * most every `progress_interval_ms`; the last event of a successful write
+ * is `COMPLETED` (6). Answering `MS_CANCEL` stops before the next WRITE
+ * and returns `MS_E_IMAPI_REQUEST_CANCELLED`: the previous session stays
+ * the current one and intact, the disc appendable.
+ *
+ * Errors: `MS_E_HANDLE`,
+ * `MS_E_IMAPI_REQUEST_CANCELLED`, `MS_E_IMAPI_RECORDER_LOCKED` (another
+ * writer), `MS_E_IMAPI_DF2DATA_*` (medium state, stream too large, the
+ * result was built for another start block), the recorder family, the
+ * data-stream codes.
+ */
+MS_NODISCARD
+ms_hresult ms_write(struct ms_recorder recorder,
+                    struct ms_result result,
+                    const struct ms_write_options *options,
+                    ms_progress_fn callback,
+                    void *context);
+
+/**
+ * `IDiscFormat2Erase`: blanks a CD-RW or DVD-RW (`full`: the whole disc,
+ * else the minimal blank; DVD-RW is always blanked fully), and makes a
+ * DVD+RW, DVD-RAM or BD-RE look blank.
+ *
+ * Errors: `MS_E_HANDLE`, `MS_E_IMAPI_ERASE_MEDIA_IS_NOT_SUPPORTED`,
+ * `MS_E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED`, `MS_E_IMAPI_RECORDER_LOCKED`,
+ * the recorder family.
+ */
+MS_NODISCARD ms_hresult ms_erase(struct ms_recorder recorder, bool full);
+
+/**
+ * Formats a DVD+RW or BD-RE (FORMAT UNIT, full format).
+ *
+ * Errors: `MS_E_HANDLE`, `MS_E_IMAPI_RECORDER_LOCKED`, the recorder family.
+ */
+MS_NODISCARD ms_hresult ms_format(struct ms_recorder recorder);
 
 #ifdef __cplusplus
 }  // extern "C"

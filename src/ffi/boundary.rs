@@ -101,6 +101,13 @@ pub(crate) fn c_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a [u8]> {
     Ok(unsafe { CStr::from_ptr(ptr) }.to_bytes())
 }
 
+/// A NUL-terminated UTF-8 input string (a path inside the image, a
+/// volume name); other bytes give `bad_code`.
+pub(crate) fn c_utf8<'a>(ptr: *const c_char, what: &str, bad_code: HResult) -> Result<&'a str> {
+    std::str::from_utf8(c_str(ptr, what)?)
+        .map_err(|e| Error::new(bad_code, format!("`{what}` is not UTF-8: {e}")))
+}
+
 /// A caller buffer for a string result, with its needed-size out-param.
 pub(crate) struct StringOut {
     buf: *mut c_char,
