@@ -107,6 +107,23 @@
 #define MS_CANCEL 1
 
 /**
+ * `ms_recover` outcome: the disc had no interrupted session.
+ */
+#define MS_RECOVERY_NOT_NEEDED 0
+
+/**
+ * `ms_recover` outcome: the interrupted session was closed as abandoned
+ * and the last intact session put back on top; the next import sees it.
+ */
+#define MS_RECOVERY_RESTORED 1
+
+/**
+ * `ms_recover` outcome: the interrupted session was the disc's first; it
+ * was closed as abandoned and the next session starts a new volume.
+ */
+#define MS_RECOVERY_ABANDONED 2
+
+/**
  * The status type every C entry point returns (`ms_hresult` in the
  * header): a signed 32-bit HRESULT. Negative means failure.
  */
@@ -1844,6 +1861,19 @@ MS_NODISCARD ms_hresult ms_erase(struct ms_recorder recorder, bool full);
  * Errors: `MS_E_HANDLE`, `MS_E_IMAPI_RECORDER_LOCKED`, the recorder family.
  */
 MS_NODISCARD ms_hresult ms_format(struct ms_recorder recorder);
+
+/**
+ * Makes a sequential disc that a cancelled or failed `ms_write` left with
+ * an open session appendable again, with the last intact session as the
+ * one the next import reads. Call it before putting the list on the image
+ * for the next append; on other discs it does nothing
+ * (`MS_RECOVERY_NOT_NEEDED`). Overwritable media need no recovery: their
+ * anchor is written last.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_IMAPI_RECORDER_LOCKED`,
+ * `MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE`, the recorder family.
+ */
+MS_NODISCARD ms_hresult ms_recover(struct ms_recorder recorder, uint32_t *outcome);
 
 #ifdef __cplusplus
 }  // extern "C"

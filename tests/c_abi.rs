@@ -233,6 +233,16 @@ fn threads_program_passes_plain_under_valgrind_and_with_sanitizers() {
 }
 
 #[test]
+fn append_flow_writes_and_reimports_on_every_writable_profile_and_survives_a_cancel() {
+    three_ways("tests/c/append_flow.c", |dir| vec![dir.to_path_buf()]);
+}
+
+#[test]
+fn image_errors_program_pins_pointer_handle_and_imapi_codes_of_every_new_function() {
+    three_ways("tests/c/image_errors.c", |dir| vec![dir.to_path_buf()]);
+}
+
+#[test]
 fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
     let dir = tempfile::tempdir().unwrap();
     let exe = compile("examples/c/msinfo.c", Build::Plain, dir.path());

@@ -3,7 +3,7 @@
 use std::ffi::c_void;
 use std::time::Duration;
 
-use crate::burn::{DataWriter, Flow, Progress, WriteOptions};
+use crate::burn::{DataWriter, Flow, Progress, Recovery, WriteOptions};
 use crate::hresult::HResult;
 
 use super::boundary::{self, Out};
@@ -187,5 +187,39 @@ pub extern "C" fn ms_format(recorder: MsRecorder) -> HResult {
     boundary::run("ms_format", || {
         let recorder = handles::get(recorder)?;
         DataWriter::new(recorder, WriteOptions::default()).format()
+    })
+}
+
+/// `ms_recover` outcome: the disc had no interrupted session.
+pub const MS_RECOVERY_NOT_NEEDED: u32 = 0;
+/// `ms_recover` outcome: the interrupted session was closed as abandoned
+/// and the last intact session put back on top; the next import sees it.
+pub const MS_RECOVERY_RESTORED: u32 = 1;
+/// `ms_recover` outcome: the interrupted session was the disc's first; it
+/// was closed as abandoned and the next session starts a new volume.
+pub const MS_RECOVERY_ABANDONED: u32 = 2;
+
+/// Makes a sequential disc that a cancelled or failed `ms_write` left with
+/// an open session appendable again, with the last intact session as the
+/// one the next import reads. Call it before putting the list on the image
+/// for the next append; on other discs it does nothing
+/// (`MS_RECOVERY_NOT_NEEDED`). Overwritable media need no recovery: their
+/// anchor is written last.
+///
+/// Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_IMAPI_RECORDER_LOCKED`,
+/// `MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE`, the recorder family.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn ms_recover(recorder: MsRecorder, outcome: *mut u32) -> HResult {
+    boundary::run("ms_recover", || {
+        let out = Out::new(outcome, "outcome")?;
+        let recorder = handles::get(recorder)?;
+        let done = DataWriter::new(recorder, WriteOptions::default()).recover()?;
+        out.write(match done {
+            Recovery::NotNeeded => MS_RECOVERY_NOT_NEEDED,
+            Recovery::Restored { .. } => MS_RECOVERY_RESTORED,
+            Recovery::Abandoned { .. } => MS_RECOVERY_ABANDONED,
+        });
+        Ok(())
     })
 }
