@@ -41,7 +41,10 @@ fn go_test_passes_against_the_library_built_for_this_run() {
         .current_dir(root.join("go"))
         .env_remove("LD_LIBRARY_PATH")
         .env("CGO_ENABLED", "1")
-        .env("CGO_CFLAGS", format!("-I{}", root.join("include").display()))
+        .env(
+            "CGO_CFLAGS",
+            format!("-I{}", root.join("include").display()),
+        )
         .env(
             "CGO_LDFLAGS",
             format!("-L{0} -Wl,-rpath,{0}", deps.display()),
