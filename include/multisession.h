@@ -305,8 +305,8 @@ typedef struct ms_progress {
 /**
  * A progress callback (`DDiscFormat2DataEvents::Update`): returns
  * `MS_CONTINUE`, or `MS_CANCEL` to stop the write (`CancelWrite`). It runs
- * on the thread that called `ms_write` and must not call `ms_write` on the
- * same recorder.
+ * on the thread that called `ms_write` and must not use the result being
+ * written (its handle is busy until `ms_write` returns).
  */
 typedef uint32_t (*ms_progress_fn)(void *context, const struct ms_progress *progress);
 

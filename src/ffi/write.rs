@@ -95,8 +95,8 @@ impl From<&Progress> for MsProgress {
 
 /// A progress callback (`DDiscFormat2DataEvents::Update`): returns
 /// `MS_CONTINUE`, or `MS_CANCEL` to stop the write (`CancelWrite`). It runs
-/// on the thread that called `ms_write` and must not call `ms_write` on the
-/// same recorder.
+/// on the thread that called `ms_write` and must not use the result being
+/// written (its handle is busy until `ms_write` returns).
 pub type MsProgressFn =
     Option<unsafe extern "C" fn(context: *mut c_void, progress: *const MsProgress) -> u32>;
 

@@ -248,6 +248,20 @@ int main(int argc, char **argv) {
 
     image_codes(argv[1], rec);
 
+    /* Erase and format: what each medium allows. */
+    CHECK_HR(ms_erase(rec, false), MS_E_IMAPI_ERASE_MEDIA_IS_NOT_SUPPORTED);
+    char rw[512];
+    snprintf(rw, sizeof rw, "%s/blank-bd-re.img", argv[1]);
+    CHECK_OK(ms_emulator_create(rw, 0x0043, 0));
+    ms_recorder bd_re = {0};
+    CHECK_OK(ms_recorder_open(rw, &bd_re));
+    CHECK_OK(ms_format(bd_re));
+    ms_media_info media;
+    CHECK_OK(ms_recorder_media_info(bd_re, &media));
+    CHECK(media.total_sectors_on_media > 0);
+    CHECK_OK(ms_erase(bd_re, false));
+    CHECK_OK(ms_recorder_release(bd_re));
+
     /* Released handles. */
     ms_image dead_image = image;
     ms_result dead_result = result;
