@@ -136,6 +136,13 @@ pub fn model_of_tree(tree: &Tree, img: &Path) -> Model {
     m
 }
 
+/// An external tool, killed if it hangs (a test must fail, not stall).
+pub fn tool(name: &str) -> Command {
+    let mut c = Command::new("timeout");
+    c.arg("300").arg(name);
+    c
+}
+
 fn run(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     assert!(
@@ -163,7 +170,7 @@ fn xorriso_load(sbsector: Option<u32>) -> Vec<String> {
 /// xorriso's listing (`-find / -exec lsdl`): kinds, sizes, link targets
 /// (file hashes 0).
 pub fn xorriso_list(img: &Path, sbsector: Option<u32>) -> Model {
-    let listed = run(Command::new("xorriso")
+    let listed = run(tool("xorriso")
         .args(["-abort_on", "FAILURE", "-indev"])
         .arg(img)
         .args(xorriso_load(sbsector))
@@ -197,7 +204,7 @@ pub fn model_by_xorriso(img: &Path, sbsector: Option<u32>, scratch: &Path) -> Mo
     let listed = xorriso_list(img, sbsector);
     let out = scratch.join(format!("xorriso-{}", sbsector.map_or("auto".into(), |s| s.to_string())));
     let _ = fs::remove_dir_all(&out);
-    run(Command::new("xorriso")
+    run(tool("xorriso")
         .args(["-abort_on", "FAILURE", "-osirrox", "on", "-indev"])
         .arg(img)
         .args(xorriso_load(sbsector))
@@ -222,12 +229,12 @@ pub fn model_by_xorriso(img: &Path, sbsector: Option<u32>, scratch: &Path) -> Mo
 /// isoinfo's view of the session at `start` (`None`: the descriptors at 16):
 /// the Rock Ridge listing for kinds, sizes and link targets, `-x` for content.
 pub fn model_by_isoinfo(img: &Path, start: Option<u32>, hash_limit: u64) -> Model {
-    let mut base = Command::new("isoinfo");
-    base.arg("-R").arg("-i").arg(img);
+    let mut base: Vec<std::ffi::OsString> = vec!["-R".into(), "-i".into(), img.into()];
     if let Some(s) = start {
-        base.arg("-T").arg(s.to_string());
+        base.push("-T".into());
+        base.push(s.to_string().into());
     }
-    let listing = run(Command::new("isoinfo").args(base.get_args()).arg("-l"));
+    let listing = run(tool("isoinfo").args(&base).arg("-l"));
     let mut m = Model::new();
     let mut dir = String::new();
     for line in listing.lines() {
@@ -257,7 +264,7 @@ pub fn model_by_isoinfo(img: &Path, start: Option<u32>, hash_limit: u64) -> Mode
     for (path, e) in m.iter_mut() {
         if let Entry::File { size, hash } = e {
             if *size <= hash_limit {
-                let out = Command::new("isoinfo").args(base.get_args()).arg("-x").arg(path).output().unwrap();
+                let out = tool("isoinfo").args(&base).arg("-x").arg(path).output().unwrap();
                 assert!(out.status.success(), "isoinfo -x {path}");
                 assert_eq!(out.stdout.len() as u64, *size, "isoinfo -x {path} size");
                 *hash = hash_bytes(&out.stdout);
@@ -291,7 +298,9 @@ pub fn make_source_tree(root: &Path) {
     fs::write(root.join("to be removed.txt"), b"soon gone\n").unwrap();
     std::os::unix::fs::symlink("level1/level2", root.join("relative link")).unwrap();
     std::os::unix::fs::symlink("/etc/hostname", root.join("absolute link")).unwrap();
-    std::os::unix::fs::symlink(format!("../{}/x", "d".repeat(300)), root.join("long link")).unwrap();
+    let segment = "segment".repeat(12);
+    let target = format!("../{segment}/{segment}/x");
+    std::os::unix::fs::symlink(target, root.join("long link")).unwrap();
 }
 
 pub fn scratch(name: &str) -> PathBuf {

@@ -181,6 +181,53 @@ pub fn write(tree: &Tree, p: &WriteParams<'_>) -> Result<Layout> {
     w.name_everything()?;
     let unit = p.write_unit.max(1) as u64;
 
+    // File sections first (their number shapes the directories); new
+    // files get addresses relative to the data area, made absolute below.
+    let mut files = Vec::new();
+    let mut new_files = Vec::new();
+    let mut data_blocks = 0u64;
+    for (id, _) in tree.walk() {
+        let Kind::File(f) = &tree.node(id).kind else {
+            continue;
+        };
+        w.out[id.index()].sections = match &f.content {
+            Content::OnMedium(extents) => extents.clone(),
+            Content::New(source) => {
+                new_files.push(id);
+                let first = data_blocks;
+                let mut sections = Vec::new();
+                let mut left = f.size;
+                while left > MAX_SECTION {
+                    sections.push((MAX_SECTION, data_blocks));
+                    data_blocks += MAX_SECTION / BS;
+                    left -= MAX_SECTION;
+                }
+                sections.push((left, data_blocks));
+                data_blocks += left.div_ceil(BS);
+                if data_blocks > u32::MAX as u64 {
+                    return Err(too_big(format!(
+                        "new file data of {data_blocks} blocks does not fit 32-bit block addresses"
+                    )));
+                }
+                if f.size > 0 {
+                    files.push(NewFile {
+                        first: first as u32,
+                        size: f.size,
+                        source: source.clone(),
+                        path: tree.path_of(id),
+                    });
+                }
+                sections
+                    .into_iter()
+                    .map(|(len, rel)| Extent {
+                        lba: if f.size == 0 { 0 } else { rel as u32 },
+                        len: len as u32,
+                    })
+                    .collect()
+            }
+        };
+    }
+
     // Pass 1: sizes.
     let (_, iso_sizes, ce) = w.encode_iso_dirs();
     let (_, joliet_sizes) = if p.joliet {
@@ -223,49 +270,25 @@ pub fn write(tree: &Tree, p: &WriteParams<'_>) -> Result<Layout> {
     }
     let meta_blocks = cursor;
     // New file data from the next write-unit boundary (in absolute terms).
-    cursor = (start + cursor).div_ceil(unit) * unit - start;
-    let mut files = Vec::new();
-    for (id, _) in tree.walk() {
-        let Kind::File(f) = &tree.node(id).kind else {
-            continue;
-        };
-        w.out[id.index()].sections = match &f.content {
-            Content::OnMedium(extents) => extents.clone(),
-            Content::New(source) => {
-                let first = cursor;
-                let mut sections = Vec::new();
-                let mut left = f.size;
-                while left > MAX_SECTION {
-                    sections.push((MAX_SECTION, cursor));
-                    cursor += MAX_SECTION / BS;
-                    left -= MAX_SECTION;
-                }
-                sections.push((left, cursor));
-                cursor += left.div_ceil(BS);
-                if start + cursor > u32::MAX as u64 {
-                    return Err(too_big(format!(
-                        "file data reaches block {}, beyond the 32-bit block addresses",
-                        start + cursor
-                    )));
-                }
-                if f.size > 0 {
-                    files.push(NewFile {
-                        first: first as u32,
-                        size: f.size,
-                        source: source.clone(),
-                        path: tree.path_of(id),
-                    });
-                }
-                sections
-                    .into_iter()
-                    .map(|(len, rel)| Extent {
-                        lba: if f.size == 0 { 0 } else { (start + rel) as u32 },
-                        len: len as u32,
-                    })
-                    .collect()
-            }
-        };
+    let data_start = (start + cursor).div_ceil(unit) * unit - start;
+    let data_base = start + data_start;
+    if data_base + data_blocks > u32::MAX as u64 {
+        return Err(too_big(format!(
+            "file data would reach block {}, beyond the 32-bit block addresses",
+            data_base + data_blocks
+        )));
     }
+    for file in &mut files {
+        file.first += data_start as u32;
+    }
+    for &node in &new_files {
+        if tree_file_size(tree, node) > 0 {
+            for s in w.out[node.index()].sections.iter_mut() {
+                s.lba += data_base as u32;
+            }
+        }
+    }
+    cursor = data_start + data_blocks;
     cursor += p.pad_blocks as u64;
     let total = (start + cursor).div_ceil(unit) * unit - start;
     if start + total > u32::MAX as u64 {
@@ -664,6 +687,13 @@ impl Writer<'_> {
             }
         }
         t
+    }
+}
+
+fn tree_file_size(tree: &Tree, id: NodeId) -> u64 {
+    match &tree.node(id).kind {
+        Kind::File(f) => f.size,
+        _ => 0,
     }
 }
 
