@@ -38,7 +38,7 @@ fn child(args: &[String]) {
             let mut t = Tree::new();
             t.add_tree(tree_dir, "/", false, OnClash::Fail).unwrap();
             let opts = BuildOptions { write_unit: 16, ..Default::default() };
-            write_session(img, &mut fsi::build(&t, &opts).unwrap());
+            write_session(img, &mut fsi::build(std::sync::Arc::new(t), &opts).unwrap());
         }
         "ours-append" => {
             let (img, new_dir) = (Path::new(&args[1]), Path::new(&args[2]));
@@ -50,7 +50,7 @@ fn child(args: &[String]) {
             t.add_tree(new_dir, "/new", false, OnClash::Fail).unwrap();
             let start = src.blocks().div_ceil(16) * 16;
             let opts = BuildOptions { start_block: start, write_unit: 16, ..Default::default() };
-            write_session(img, &mut fsi::build(&t, &opts).unwrap());
+            write_session(img, &mut fsi::build(std::sync::Arc::new(t), &opts).unwrap());
         }
         other => panic!("unknown child mode {other}"),
     }

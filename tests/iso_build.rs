@@ -31,7 +31,7 @@ fn the_same_tree_and_time_give_the_same_bytes() {
         let mut t = Tree::new();
         t.add_tree(&dir.join("src"), "/", false, OnClash::Fail).unwrap();
         let opts = BuildOptions { start_block: 1234, time: Some(42), volume_name: "Repro".into(), ..Default::default() };
-        bytes_of(&mut fsi::build(&t, &opts).unwrap())
+        bytes_of(&mut fsi::build(Arc::new(t.clone()), &opts).unwrap())
     };
     assert_eq!(build(), build());
     let _ = fs::remove_dir_all(&dir);
@@ -43,8 +43,8 @@ fn a_session_larger_than_the_free_blocks_is_image_too_big() {
     t.add_file("/big", 10 * 2048, Arc::new(OnceReader::new(Box::new(std::io::empty()))), Attrs::file(), false)
         .unwrap();
     let opts = |free| BuildOptions { free_blocks: Some(free), ..Default::default() };
-    let needed = fsi::build(&t, &opts(u32::MAX)).unwrap().total_blocks();
-    let e = fsi::build(&t, &opts(needed - 1)).unwrap_err();
+    let needed = fsi::build(Arc::new(t.clone()), &opts(u32::MAX)).unwrap().total_blocks();
+    let e = fsi::build(Arc::new(t.clone()), &opts(needed - 1)).unwrap_err();
     assert_eq!(e.code(), MS_IMAPI_E_IMAGE_TOO_BIG, "{e}");
 }
 
@@ -55,7 +55,7 @@ fn streams_shorter_or_longer_than_announced_are_inconsistent() {
         let data = vec![7u8; actual];
         t.add_file("/f", announced, Arc::new(OnceReader::new(Box::new(std::io::Cursor::new(data)))), Attrs::file(), false)
             .unwrap();
-        let mut s = fsi::build(&t, &BuildOptions::default()).unwrap();
+        let mut s = fsi::build(Arc::new(t.clone()), &BuildOptions::default()).unwrap();
         let mut buf = vec![0u8; s.total_blocks() as usize * BLOCK_SIZE];
         let e = s.read_blocks(0, &mut buf).unwrap_err();
         assert_eq!(e.code(), MS_IMAPI_E_DATA_STREAM_INCONSISTENCY, "{e}");
@@ -81,7 +81,7 @@ fn file_data_is_read_only_while_streaming_and_sequentially() {
     let source = Arc::new(Counting::default());
     let mut t = Tree::new();
     t.add_file("/m", 1 << 20, source.clone(), Attrs::file(), false).unwrap();
-    let mut s = fsi::build(&t, &BuildOptions::default()).unwrap();
+    let mut s = fsi::build(Arc::new(t.clone()), &BuildOptions::default()).unwrap();
     assert_eq!(source.opened.load(std::sync::atomic::Ordering::SeqCst), 0);
     let total = s.total_blocks();
     let mut buf = vec![0u8; 7 * BLOCK_SIZE];
@@ -106,7 +106,7 @@ fn the_random_write_anchor_is_the_descriptor_set_with_the_absolute_end() {
     let mut t = Tree::new();
     t.mkdir("/d").unwrap();
     let opts = BuildOptions { start_block: 4096, random_write: true, write_unit: 16, ..Default::default() };
-    let mut s = fsi::build(&t, &opts).unwrap();
+    let mut s = fsi::build(Arc::new(t.clone()), &opts).unwrap();
     let anchor = s.anchor().unwrap();
     assert_eq!((anchor.lba, anchor.blocks), (16, 3));
     let mut a = vec![0u8; 3 * BLOCK_SIZE];
@@ -124,7 +124,7 @@ fn the_random_write_anchor_is_the_descriptor_set_with_the_absolute_end() {
     own[BLOCK_SIZE + 80..BLOCK_SIZE + 88].copy_from_slice(&a[BLOCK_SIZE + 80..BLOCK_SIZE + 88]);
     assert_eq!(own, a);
     let no_anchor = BuildOptions { start_block: 0, random_write: true, ..Default::default() };
-    assert!(fsi::build(&t, &no_anchor).unwrap().anchor().is_none());
+    assert!(fsi::build(Arc::new(t.clone()), &no_anchor).unwrap().anchor().is_none());
 }
 
 #[test]
@@ -138,7 +138,7 @@ fn the_joliet_tree_holds_everything_but_symlinks() {
     let mut t = Tree::new();
     t.add_tree(&src, "/", false, OnClash::Fail).unwrap();
     let img = dir.join("disc.img");
-    write_session(&img, &mut fsi::build(&t, &BuildOptions::default()).unwrap());
+    write_session(&img, &mut fsi::build(Arc::new(t.clone()), &BuildOptions::default()).unwrap());
     let out = tool("isoinfo").args(["-J", "-f", "-i"]).arg(&img).output().unwrap();
     assert!(out.status.success());
     let listed: Vec<String> = String::from_utf8_lossy(&out.stdout)

@@ -54,7 +54,7 @@ fn valid_image() -> Mem {
     t.add_file("/sub/file.txt", 5, stream(b"hello"), Attrs::file(), false).unwrap();
     let long = format!("/{}", "long-name-".repeat(24));
     t.add_file(&long, 4, stream(b"long"), Attrs::file(), false).unwrap();
-    let mut s = fsi::build(&t, &BuildOptions { time: Some(0), ..Default::default() }).unwrap();
+    let mut s = fsi::build(Arc::new(t.clone()), &BuildOptions { time: Some(0), ..Default::default() }).unwrap();
     let mut data = vec![0u8; s.total_blocks() as usize * BLOCK_SIZE];
     s.read_blocks(0, &mut data).unwrap();
     Mem { data, reads: Cell::new(0) }

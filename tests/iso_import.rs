@@ -5,6 +5,7 @@
 mod iso_support;
 
 use std::fs;
+use std::sync::Arc;
 use std::path::Path;
 
 use iso_support::*;
@@ -139,8 +140,7 @@ fn an_el_torito_boot_catalog_is_kept_in_the_next_session() {
     let start = src.blocks().div_ceil(16) * 16;
     let mut tree = imported.tree;
     tree.remove("/Mixed Case Name.txt").unwrap();
-    let mut s = fsi::build(
-        &tree,
+    let mut s = fsi::build(Arc::new(tree.clone()),
         &BuildOptions {
             start_block: start,
             boot: Some(boot.clone()),

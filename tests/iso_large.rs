@@ -4,6 +4,7 @@
 mod iso_support;
 
 use std::fs;
+use std::sync::Arc;
 use std::os::unix::fs::FileExt;
 
 use iso_support::*;
@@ -47,7 +48,7 @@ fn a_sparse_file_over_4_gib_is_written_as_sections_and_survives_the_next_session
     let img = dir.join("disc.img");
     let mut tree = Tree::new();
     tree.add_tree(&src, "/", false, OnClash::Fail).unwrap();
-    let mut s = fsi::build(&tree, &BuildOptions { write_unit: 16, time: Some(1), ..Default::default() })
+    let mut s = fsi::build(Arc::new(tree.clone()), &BuildOptions { write_unit: 16, time: Some(1), ..Default::default() })
         .unwrap();
     write_session(&img, &mut s);
     let end1 = s.total_blocks();
@@ -76,8 +77,7 @@ fn a_sparse_file_over_4_gib_is_written_as_sections_and_survives_the_next_session
     let note = dir.join("note.txt");
     fs::write(&note, b"session two\n").unwrap();
     tree.add_local_file("/note.txt", &note, false).unwrap();
-    let mut s = fsi::build(
-        &tree,
+    let mut s = fsi::build(Arc::new(tree.clone()),
         &BuildOptions { start_block: start2, write_unit: 16, time: Some(2), ..Default::default() },
     )
     .unwrap();

@@ -5,6 +5,7 @@
 mod iso_support;
 
 use std::fs;
+use std::sync::Arc;
 use std::path::Path;
 use std::process::Command;
 
@@ -98,8 +99,7 @@ fn genisoimage_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     let mut tree = imported.tree;
     our_changes(&mut tree, &mirror);
     let s3 = end2 + 6_900;
-    let mut session = fsi::build(
-        &tree,
+    let mut session = fsi::build(Arc::new(tree.clone()),
         &BuildOptions {
             start_block: s3,
             volume_name: "appended".into(),
@@ -166,8 +166,7 @@ fn xorriso_dev_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
 
     let mut tree = imported.tree;
     our_changes(&mut tree, &mirror);
-    let mut session = fsi::build(
-        &tree,
+    let mut session = fsi::build(Arc::new(tree.clone()),
         &BuildOptions {
             start_block: layout.next,
             volume_name: "appended".into(),

@@ -107,7 +107,7 @@ fn three_sessions(media: Media, name: &str) {
     // Session 1: the whole source tree.
     let mut tree = Tree::new();
     tree.add_tree(&mirror, "/", false, OnClash::Fail).unwrap();
-    let mut s = fsi::build(&tree, &options(media, 0, "Session one")).unwrap();
+    let mut s = fsi::build(Arc::new(tree.clone()), &options(media, 0, "Session one")).unwrap();
     assert!(s.anchor().is_none(), "a session at 0 has its descriptors at 16 already");
     write_session(&img, &mut s);
     let s1 = (0, s.total_blocks());
@@ -137,7 +137,7 @@ fn three_sessions(media: Media, name: &str) {
     fs::write(mirror.join(deep).join("second.txt"), b"deep, session two\n").unwrap();
     tree.add_local_file(&format!("/{deep}/second.txt"), &mirror.join(deep).join("second.txt"), false)
         .unwrap();
-    let mut s = fsi::build(&tree, &options(media, start2, "Session two")).unwrap();
+    let mut s = fsi::build(Arc::new(tree.clone()), &options(media, start2, "Session two")).unwrap();
     write_session(&img, &mut s);
     let s2 = (start2, s.total_blocks());
     let model2 = model_of_dir(&mirror);
@@ -158,7 +158,7 @@ fn three_sessions(media: Media, name: &str) {
     fs::write(mirror.join("block"), b"block replaced by a stream").unwrap();
     let reader = Arc::new(OnceReader::new(Box::new(&b"block replaced by a stream"[..])));
     tree.add_file("/block", 26, reader, fsi::Attrs::file(), true).unwrap();
-    let mut s = fsi::build(&tree, &options(media, start3, "Session three")).unwrap();
+    let mut s = fsi::build(Arc::new(tree.clone()), &options(media, start3, "Session three")).unwrap();
     write_session(&img, &mut s);
     let model3 = model_of_dir(&mirror);
     verify(&img, start3, &model3, &dir);

@@ -334,7 +334,6 @@ pub fn joliet_display_name(id: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hresult::*;
 
     #[test]
     fn iso_names_are_d_characters_and_unique_per_directory() {

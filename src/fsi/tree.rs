@@ -41,6 +41,34 @@ pub struct Extent {
     pub len: u32,
 }
 
+/// A file's sections on the medium. Almost every file has one, which is
+/// kept inline (imports of 100,000 files should not mean 100,000
+/// allocations).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Extents {
+    One(Extent),
+    Many(Box<[Extent]>),
+}
+
+impl From<Vec<Extent>> for Extents {
+    fn from(v: Vec<Extent>) -> Extents {
+        match v.as_slice() {
+            [one] => Extents::One(*one),
+            _ => Extents::Many(v.into_boxed_slice()),
+        }
+    }
+}
+
+impl std::ops::Deref for Extents {
+    type Target = [Extent];
+    fn deref(&self) -> &[Extent] {
+        match self {
+            Extents::One(e) => std::slice::from_ref(e),
+            Extents::Many(v) => v,
+        }
+    }
+}
+
 /// POSIX timestamps in seconds since the epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Times {
@@ -157,7 +185,7 @@ impl DataSource for OnceReader {
 #[derive(Debug, Clone)]
 pub enum Content {
     /// Data already on the medium (imported): the sections, in order.
-    OnMedium(Box<[Extent]>),
+    OnMedium(Extents),
     /// Data to be written in the new session.
     New(Arc<dyn DataSource>),
 }
