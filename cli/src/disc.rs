@@ -129,7 +129,7 @@ pub fn build_next(
         }
     }
     build(
-        &tree,
+        std::sync::Arc::new(tree),
         &BuildOptions {
             start_block: start,
             volume_name: volume.to_string(),

@@ -2,12 +2,13 @@
 //! [`Session`] that streams its blocks on demand.
 
 use std::io::Read;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::iso9660::descriptor::BootRecord;
-use super::iso9660::write::{self, Layout, WriteParams};
+use super::iso9660::write::{self, EncodedDir, Params, Plan, Region};
 use super::names::{self, FileSystems};
-use super::tree::Tree;
+use super::tree::{Content, DataSource, FileData, Kind, Tree};
 use super::{Anchor, SessionStream, BLOCK_SIZE};
 use crate::error::{Error, Result};
 use crate::hresult::*;
@@ -70,8 +71,11 @@ pub fn validate_file_systems(fs: FileSystems) -> Result<()> {
     Ok(())
 }
 
-/// Builds the session for `tree`. Nothing is read from file sources yet.
-pub fn build(tree: &Tree, options: &BuildOptions) -> Result<Session> {
+/// Builds the session for `tree`. Nothing is read from file sources yet;
+/// the session keeps the tree (shared, so a caller that goes on editing
+/// its copy uses `Arc::make_mut` and pays for a copy only while a session
+/// is alive).
+pub fn build(tree: Arc<Tree>, options: &BuildOptions) -> Result<Session> {
     validate_file_systems(options.file_systems)?;
     names::validate_volume_name(&options.volume_name)?;
     if !matches!(options.write_unit, 1..=256) {
@@ -86,62 +90,66 @@ pub fn build(tree: &Tree, options: &BuildOptions) -> Result<Session> {
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0)
     });
-    let layout = write::write(
+    let plan = write::plan(
         tree,
-        &WriteParams {
+        Params {
             start: options.start_block,
             joliet: options.file_systems.contains(FileSystems::JOLIET),
-            volume_name: &options.volume_name,
+            volume_name: options.volume_name.clone(),
             write_unit: options.write_unit,
             time,
-            boot: options.boot.as_ref(),
+            boot: options.boot.clone(),
             pad_blocks: options.pad_blocks,
         },
     )?;
     if let Some(free) = options.free_blocks {
-        if layout.total_blocks > free {
+        if plan.total_blocks > free {
             return Err(Error::new(
                 MS_IMAPI_E_IMAGE_TOO_BIG,
                 format!(
                     "the session needs {} blocks, {free} are free",
-                    layout.total_blocks
+                    plan.total_blocks
                 ),
             ));
         }
     }
-    let anchor = (options.random_write && options.start_block > 0)
-        .then(|| write::anchor_blocks(&layout, options.start_block));
+    let anchor = (options.random_write && options.start_block > 0).then(|| plan.anchor_blocks());
     Ok(Session {
         start: options.start_block,
-        layout,
+        plan,
         anchor,
         open: None,
+        iso_cache: None,
+        joliet_cache: None,
     })
 }
 
-/// The file being read: index into `layout.files`, reader, bytes consumed.
+/// The file being read: index into the plan's files, reader, bytes consumed.
 struct Open {
     index: usize,
     reader: Box<dyn Read + Send>,
     pos: u64,
 }
 
-/// A built session. Metadata is held in memory; file data is read from the
-/// sources as the blocks are asked for (sequential reading is cheap; going
-/// back reopens the source).
+/// A built session. Descriptors and path tables are held in memory;
+/// directories are encoded one at a time as their blocks are asked for and
+/// file data is read from the sources (sequential reading is cheap; going
+/// back reopens a source).
 pub struct Session {
     start: u32,
-    layout: Layout,
+    plan: Plan,
     anchor: Option<Vec<u8>>,
     open: Option<Open>,
+    iso_cache: Option<(usize, EncodedDir)>,
+    joliet_cache: Option<(usize, Vec<u8>)>,
 }
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
             .field("start", &self.start)
-            .field("total_blocks", &self.layout.total_blocks)
-            .field("new_files", &self.layout.files.len())
+            .field("total_blocks", &self.plan.total_blocks)
+            .field("new_files", &self.plan.files.len())
             .finish()
     }
 }
@@ -151,24 +159,39 @@ fn stream_error(code: i32, path: &str, detail: String) -> Error {
 }
 
 impl Session {
-    /// Blocks of metadata at the start of the session (everything before
-    /// the first new file's data).
+    /// Blocks before the first new file's data (system area and metadata).
     pub fn metadata_blocks(&self) -> u32 {
-        (self.layout.meta.len() / BLOCK_SIZE) as u32
+        self.plan.data_start
     }
 
     /// Number of new files whose data the session carries.
     pub fn new_files(&self) -> usize {
-        self.layout.files.len()
+        self.plan.files.len()
+    }
+
+    fn source_of(&self, index: usize) -> (&Arc<dyn DataSource>, u64) {
+        let file = &self.plan.files[index];
+        match &self.plan.tree().node(file.node).kind {
+            Kind::File(FileData {
+                content: Content::New(source),
+                size,
+            }) => (source, *size),
+            _ => unreachable!("planned new file is not a new file"),
+        }
     }
 
     /// Copies `out.len()` bytes of file `index` from byte `offset`.
     fn file_bytes(&mut self, index: usize, offset: u64, out: &mut [u8]) -> Result<()> {
-        let file = &self.layout.files[index];
+        let path = || self.plan.tree().path_of(self.plan.files[index].node);
         let reuse = matches!(&self.open, Some(o) if o.index == index && o.pos <= offset);
         if !reuse {
-            let reader = file.source.open().map_err(|e| {
-                stream_error(MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE, &file.path, e.to_string())
+            let (source, _) = self.source_of(index);
+            let reader = source.open().map_err(|e| {
+                stream_error(
+                    MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE,
+                    &path(),
+                    e.to_string(),
+                )
             })?;
             self.open = Some(Open {
                 index,
@@ -176,54 +199,117 @@ impl Session {
                 pos: 0,
             });
         }
-        let open = self.open.as_mut().expect("opened above");
-        let fail = |e: std::io::Error| stream_error(MS_IMAPI_E_DATA_STREAM_READ_FAILURE, &file.path, e.to_string());
-        let short = |pos: u64| {
-            stream_error(
-                MS_IMAPI_E_DATA_STREAM_INCONSISTENCY,
-                &file.path,
-                format!("the source ended after {pos} of {} bytes", file.size),
-            )
-        };
+        let size = self.source_of(index).1;
+        let mut open = self.open.take().expect("opened above");
+        let result = read_exactly(&mut open, offset, out, size);
+        match result {
+            Ok(done) => {
+                if !done {
+                    self.open = Some(open);
+                }
+                Ok(())
+            }
+            Err((code, detail)) => Err(stream_error(code, &path(), detail)),
+        }
+    }
+
+    fn meta_bytes(&mut self, block: u32, out: &mut [u8]) {
+        match self.plan.region(block) {
+            Region::Zero | Region::Data => out.fill(0),
+            Region::Head(at) => out.copy_from_slice(&self.plan.head()[at..at + BLOCK_SIZE]),
+            Region::IsoDir(i, k) => {
+                if !matches!(&self.iso_cache, Some((c, _)) if *c == i) {
+                    self.iso_cache = Some((i, self.plan.iso_dir(i)));
+                }
+                let bytes = &self.iso_cache.as_ref().expect("cached").1.bytes;
+                let at = k as usize * BLOCK_SIZE;
+                out.copy_from_slice(&bytes[at..at + BLOCK_SIZE]);
+            }
+            Region::JolietDir(i, k) => {
+                if !matches!(&self.joliet_cache, Some((c, _)) if *c == i) {
+                    self.joliet_cache = Some((i, self.plan.joliet_dir(i)));
+                }
+                let bytes = &self.joliet_cache.as_ref().expect("cached").1;
+                let at = k as usize * BLOCK_SIZE;
+                out.copy_from_slice(&bytes[at..at + BLOCK_SIZE]);
+            }
+            Region::Ce(k) => {
+                out.fill(0);
+                let from = k * BLOCK_SIZE as u64;
+                let to = from + BLOCK_SIZE as u64;
+                for (i, ce_start) in self.plan.ce_dirs(from..to) {
+                    if !matches!(&self.iso_cache, Some((c, _)) if *c == i) {
+                        self.iso_cache = Some((i, self.plan.iso_dir(i)));
+                    }
+                    let ce = &self.iso_cache.as_ref().expect("cached").1.ce;
+                    let lo = ce_start.max(from);
+                    let hi = (ce_start + ce.len() as u64).min(to);
+                    if lo < hi {
+                        out[(lo - from) as usize..(hi - from) as usize].copy_from_slice(
+                            &ce[(lo - ce_start) as usize..(hi - ce_start) as usize],
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads `out.len()` bytes at `offset` of a source of `size` bytes;
+/// `Ok(true)` when the source was read to its end (and checked to end
+/// there).
+fn read_exactly(
+    open: &mut Open,
+    offset: u64,
+    out: &mut [u8],
+    size: u64,
+) -> std::result::Result<bool, (i32, String)> {
+    let fail = |e: std::io::Error| (MS_IMAPI_E_DATA_STREAM_READ_FAILURE, e.to_string());
+    let short = |pos: u64| {
+        (
+            MS_IMAPI_E_DATA_STREAM_INCONSISTENCY,
+            format!("the source ended after {pos} of {size} bytes"),
+        )
+    };
+    if open.pos < offset {
+        let skipped = std::io::copy(
+            &mut (&mut open.reader).take(offset - open.pos),
+            &mut std::io::sink(),
+        )
+        .map_err(fail)?;
+        open.pos += skipped;
         if open.pos < offset {
-            let skipped = std::io::copy(&mut (&mut open.reader).take(offset - open.pos), &mut std::io::sink())
-                .map_err(fail)?;
-            open.pos += skipped;
-            if open.pos < offset {
-                return Err(short(open.pos));
-            }
+            return Err(short(open.pos));
         }
-        let mut filled = 0;
-        while filled < out.len() {
-            match open.reader.read(&mut out[filled..]) {
-                Ok(0) => return Err(short(open.pos)),
-                Ok(n) => {
-                    filled += n;
-                    open.pos += n as u64;
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(fail(e)),
+    }
+    let mut filled = 0;
+    while filled < out.len() {
+        match open.reader.read(&mut out[filled..]) {
+            Ok(0) => return Err(short(open.pos)),
+            Ok(n) => {
+                filled += n;
+                open.pos += n as u64;
             }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(fail(e)),
         }
-        if open.pos == file.size {
-            let mut probe = [0u8; 1];
-            let more = loop {
-                match open.reader.read(&mut probe) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(fail(e)),
-                }
-            };
-            if more > 0 {
-                return Err(stream_error(
+    }
+    if open.pos < size {
+        return Ok(false);
+    }
+    let mut probe = [0u8; 1];
+    loop {
+        match open.reader.read(&mut probe) {
+            Ok(0) => return Ok(true),
+            Ok(_) => {
+                return Err((
                     MS_IMAPI_E_DATA_STREAM_INCONSISTENCY,
-                    &file.path,
-                    format!("the source has more than the {} bytes announced", file.size),
-                ));
+                    format!("the source has more than the {size} bytes announced"),
+                ))
             }
-            self.open = None;
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(fail(e)),
         }
-        Ok(())
     }
 }
 
@@ -233,7 +319,7 @@ impl SessionStream for Session {
     }
 
     fn total_blocks(&self) -> u32 {
-        self.layout.total_blocks
+        self.plan.total_blocks
     }
 
     fn read_blocks(&mut self, first: u32, buf: &mut [u8]) -> Result<()> {
@@ -244,36 +330,41 @@ impl SessionStream for Session {
             ));
         }
         let count = (buf.len() / BLOCK_SIZE) as u64;
-        if first as u64 + count > self.layout.total_blocks as u64 {
+        if first as u64 + count > self.plan.total_blocks as u64 {
             return Err(Error::new(
                 MS_IMAPI_E_INVALID_PARAM,
                 format!(
                     "blocks {first}..{} asked of a session of {}",
                     first as u64 + count,
-                    self.layout.total_blocks
+                    self.plan.total_blocks
                 ),
             ));
         }
         let bs = BLOCK_SIZE as u64;
+        let data_start = self.plan.data_start as u64 * bs;
         let mut at = first as u64 * bs; // byte position in the session
         let mut out = &mut buf[..];
         while !out.is_empty() {
-            let meta_len = self.layout.meta.len() as u64;
-            if at < meta_len {
-                let n = (meta_len - at).min(out.len() as u64) as usize;
-                out[..n].copy_from_slice(&self.layout.meta[at as usize..at as usize + n]);
-                out = &mut out[n..];
-                at += n as u64;
+            if at < data_start {
+                let (block, rest) = std::mem::take(&mut out).split_at_mut(BLOCK_SIZE);
+                self.meta_bytes((at / bs) as u32, block);
+                out = rest;
+                at += bs;
                 continue;
             }
             // The file whose block range holds `at`, if any.
             let block = (at / bs) as u32;
-            let idx = self.layout.files.partition_point(|f| f.first <= block);
+            let files = &self.plan.files;
+            let idx = files.partition_point(|f| f.first <= block);
             let hit = idx.checked_sub(1).and_then(|i| {
-                let f = &self.layout.files[i];
+                let f = &files[i];
                 let start = f.first as u64 * bs;
                 (at < start + f.size.div_ceil(bs) * bs).then_some((i, start, f.size))
             });
+            let next = files
+                .get(idx)
+                .map(|f| f.first as u64 * bs)
+                .unwrap_or(u64::MAX);
             match hit {
                 Some((i, start, size)) => {
                     let offset = at - start;
@@ -288,12 +379,6 @@ impl SessionStream for Session {
                 }
                 None => {
                     // Alignment gaps and padding.
-                    let next = self
-                        .layout
-                        .files
-                        .get(idx)
-                        .map(|f| f.first as u64 * bs)
-                        .unwrap_or(u64::MAX);
                     let n = (next - at).min(out.len() as u64) as usize;
                     let (chunk, rest) = std::mem::take(&mut out).split_at_mut(n);
                     chunk.fill(0);
@@ -314,12 +399,19 @@ impl SessionStream for Session {
 
     fn read_anchor(&mut self, buf: &mut [u8]) -> Result<()> {
         let anchor = self.anchor.as_ref().ok_or_else(|| {
-            Error::new(MS_IMAPI_E_INVALID_PARAM, "this session has no anchor blocks")
+            Error::new(
+                MS_IMAPI_E_INVALID_PARAM,
+                "this session has no anchor blocks",
+            )
         })?;
         if buf.len() != anchor.len() {
             return Err(Error::new(
                 MS_IMAPI_E_INVALID_PARAM,
-                format!("anchor buffer of {} bytes, {} needed", buf.len(), anchor.len()),
+                format!(
+                    "anchor buffer of {} bytes, {} needed",
+                    buf.len(),
+                    anchor.len()
+                ),
             ));
         }
         buf.copy_from_slice(anchor);

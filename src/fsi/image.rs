@@ -71,7 +71,9 @@ struct ImportState {
 #[derive(Debug, Clone)]
 pub struct FileSystemImage {
     multisession: MultisessionSetting,
-    tree: Tree,
+    /// Shared with the sessions built from it; an edit copies it only while
+    /// such a session is alive.
+    tree: Arc<Tree>,
     file_systems: FileSystems,
     volume_name: String,
     /// `SessionStartBlock`, `FreeMediaBlocks` and write unit without a list.
@@ -177,7 +179,7 @@ impl FileSystemImage {
     pub fn new() -> FileSystemImage {
         FileSystemImage {
             multisession: MultisessionSetting::default(),
-            tree: Tree::new(),
+            tree: Arc::new(Tree::new()),
             file_systems: FileSystems::ISO9660 | FileSystems::JOLIET,
             volume_name: String::new(),
             manual: Target {
@@ -358,7 +360,7 @@ impl FileSystemImage {
     pub fn set_file_systems(&mut self, fs: FileSystems) -> Result<()> {
         validate_file_systems(fs)?;
         self.file_systems = fs;
-        self.tree.set_file_systems(fs);
+        Arc::make_mut(&mut self.tree).set_file_systems(fs);
         Ok(())
     }
 
@@ -490,7 +492,7 @@ impl FileSystemImage {
             )
         })?;
         let imported = import(&*recorder, previous, file_system, limits_for(&media))?;
-        self.tree.merge_imported(&imported.tree)?;
+        Arc::make_mut(&mut self.tree).merge_imported(&imported.tree)?;
         self.imported = Some(ImportState {
             volume_name: imported.volume_name,
             file_system: imported.file_system,
@@ -511,7 +513,9 @@ impl FileSystemImage {
     /// result is streamed. `replace` lets it take an existing entry's place
     /// (else `IMAPI_E_DUP_NAME`).
     pub fn add_file(&mut self, path: &str, local: &Path, replace: bool) -> Result<()> {
-        self.tree.add_local_file(path, local, replace).map(drop)
+        Arc::make_mut(&mut self.tree)
+            .add_local_file(path, local, replace)
+            .map(drop)
     }
 
     /// Adds `size` bytes read from `reader` as `path`, read once, lazily,
@@ -534,7 +538,7 @@ impl FileSystemImage {
         source: Arc<dyn DataSource>,
         replace: bool,
     ) -> Result<()> {
-        self.tree
+        Arc::make_mut(&mut self.tree)
             .add_file(path, size, source, Attrs::file(), replace)
             .map(drop)
     }
@@ -548,7 +552,7 @@ impl FileSystemImage {
         include_base: bool,
         on_clash: OnClash,
     ) -> Result<()> {
-        self.tree
+        Arc::make_mut(&mut self.tree)
             .add_tree(local, dest, include_base, on_clash)
             .map(drop)
     }
@@ -557,9 +561,9 @@ impl FileSystemImage {
     /// above it (existing directories are then no error).
     pub fn mkdir(&mut self, path: &str, parents: bool) -> Result<()> {
         if parents {
-            self.tree.mkdir_all(path).map(drop)
+            Arc::make_mut(&mut self.tree).mkdir_all(path).map(drop)
         } else {
-            self.tree.mkdir(path).map(drop)
+            Arc::make_mut(&mut self.tree).mkdir(path).map(drop)
         }
     }
 
@@ -567,15 +571,15 @@ impl FileSystemImage {
     /// `recursive`). Its data stays on the medium, unreferenced.
     pub fn remove(&mut self, path: &str, recursive: bool) -> Result<()> {
         if recursive {
-            self.tree.remove_tree(path)
+            Arc::make_mut(&mut self.tree).remove_tree(path)
         } else {
-            self.tree.remove(path)
+            Arc::make_mut(&mut self.tree).remove(path)
         }
     }
 
     /// Renames or moves `from` to `to`.
     pub fn rename(&mut self, from: &str, to: &str) -> Result<()> {
-        self.tree.rename(from, to)
+        Arc::make_mut(&mut self.tree).rename(from, to)
     }
 
     // ----- result ---------------------------------------------------------------
@@ -596,7 +600,7 @@ impl FileSystemImage {
             random_write: target.overwrite,
             pad_blocks: 0,
         };
-        let session = build(&self.tree, &options)?;
+        let session = build(Arc::clone(&self.tree), &options)?;
         Ok(ResultImage::new(session, self.volume_name.clone()))
     }
 }

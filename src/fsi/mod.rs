@@ -65,4 +65,6 @@ pub use iso9660::descriptor::BootRecord;
 pub use iso9660::read::ImportLimits;
 pub use names::FileSystems;
 pub use result::{BlockRange, ResultImage};
-pub use tree::{Attrs, Content, DataSource, Extent, LocalFile, OnClash, OnceReader, Times, Tree};
+pub use tree::{
+    Attrs, Content, DataSource, Extent, Extents, LocalFile, OnClash, OnceReader, Times, Tree,
+};

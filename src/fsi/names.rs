@@ -209,7 +209,11 @@ impl IsoNamer {
             _ => (real, ""),
         };
         let mut ext: Vec<u8> = ext.chars().map(d_char).take(8).collect();
-        let limit = if is_dir { 31 } else { ISO_MAX_CHARS - ext.len() };
+        let limit = if is_dir {
+            31
+        } else {
+            ISO_MAX_CHARS - ext.len()
+        };
         let mut stem: Vec<u8> = stem.chars().map(d_char).take(limit).collect();
         if stem.is_empty() && ext.is_empty() {
             stem.push(b'_');
@@ -334,7 +338,6 @@ pub fn joliet_display_name(id: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hresult::*;
 
     #[test]
     fn iso_names_are_d_characters_and_unique_per_directory() {

@@ -2,7 +2,7 @@
 //! directory record (following `CE` continuation areas, with limits so a
 //! hostile chain cannot loop or balloon) and encoding new ones.
 
-use super::codec::{decode_dir_date, decode_vd_date, get_u32_both, push_u32_both};
+use super::codec::{decode_dir_date, decode_vd_date, get_u32_both};
 use crate::error::{Error, Result};
 use crate::fsi::{BlockSource, BLOCK_SIZE};
 use crate::hresult::*;
@@ -91,7 +91,7 @@ pub fn parse(
 ) -> Result<RockRidge> {
     let mut rr = RockRidge::default();
     let mut link = LinkBuilder::default();
-    let mut area: Vec<u8> = su.to_vec();
+    let mut area: std::borrow::Cow<'_, [u8]> = su.into();
     let mut hops = 0usize;
     loop {
         let mut next = None;
@@ -140,7 +140,10 @@ pub fn parse(
         };
         hops += 1;
         if hops > MAX_CE_HOPS {
-            return Err(bad(ctx, format!("more than {MAX_CE_HOPS} continuation areas (a CE loop)")));
+            return Err(bad(
+                ctx,
+                format!("more than {MAX_CE_HOPS} continuation areas (a CE loop)"),
+            ));
         }
         let end = offset as u64 + length as u64;
         if length == 0 || end > BLOCK_SIZE as u64 {
@@ -150,7 +153,7 @@ pub fn parse(
             ));
         }
         let block = cache.block(src, lba)?;
-        area = block[offset as usize..end as usize].to_vec();
+        area = block[offset as usize..end as usize].to_vec().into();
     }
     if rr.symlink.is_some() {
         rr.symlink = Some(link.finish());
@@ -242,171 +245,217 @@ impl LinkBuilder {
 
 // ---------------------------------------------------------------- encoding
 
-fn entry(sig: &[u8; 2], payload: &[u8]) -> Vec<u8> {
-    let mut e = Vec::with_capacity(4 + payload.len());
-    e.extend_from_slice(sig);
-    e.push((4 + payload.len()) as u8);
-    e.push(1);
-    e.extend_from_slice(payload);
-    e
+/// SUSP entries of one record, encoded back to back into one reused
+/// buffer (a directory of 100,000 records costs no allocation per record).
+#[derive(Debug, Default)]
+pub struct Entries {
+    bytes: Vec<u8>,
+    /// End offset of each entry.
+    ends: Vec<usize>,
 }
 
-/// `SP` for the root's "." record (no bytes skipped).
-pub fn sp() -> Vec<u8> {
-    entry(b"SP", &[0xBE, 0xEF, 0])
-}
-
-/// `RR` (RRIP 1.09): which Rock Ridge entries the record carries.
-pub fn rr(px: bool, nm: bool, sl: bool, tf: bool) -> Vec<u8> {
-    let flags = px as u8 | (sl as u8) << 2 | (nm as u8) << 3 | (tf as u8) << 7;
-    entry(b"RR", &[flags])
-}
-
-/// `ER` naming RRIP 1.09 (`RRIP_1991A`), as both genisoimage and
-/// xorriso write it.
-pub fn er() -> Vec<u8> {
-    let id = b"RRIP_1991A";
-    let des = b"THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS";
-    let src = b"PLEASE CONTACT DISC PUBLISHER FOR SPECIFICATION SOURCE.  SEE PUBLISHER IDENTIFIER IN PRIMARY VOLUME DESCRIPTOR FOR CONTACT INFORMATION.";
-    let mut p = vec![id.len() as u8, des.len() as u8, src.len() as u8, 1];
-    p.extend_from_slice(id);
-    p.extend_from_slice(des);
-    p.extend_from_slice(src);
-    entry(b"ER", &p)
-}
-
-/// `PX` in the 36-byte RRIP 1.09 form.
-pub fn px(mode: u32, links: u32, uid: u32, gid: u32) -> Vec<u8> {
-    let mut p = Vec::with_capacity(32);
-    for v in [mode, links, uid, gid] {
-        push_u32_both(&mut p, v);
+impl Entries {
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
     }
-    entry(b"PX", &p)
-}
 
-/// `TF` with modify, access and attribute-change times (flags 0x0E, the
-/// set both peers write).
-pub fn tf(modified: i64, accessed: i64, changed: i64) -> Vec<u8> {
-    let mut p = vec![0x0E];
-    for t in [modified, accessed, changed] {
-        p.extend_from_slice(&super::codec::encode_dir_date(t));
+    pub fn len(&self) -> usize {
+        self.ends.len()
     }
-    entry(b"TF", &p)
-}
 
-/// `NM` entries for `name`, split into pieces that fit an entry each.
-pub fn nm(name: &[u8]) -> Vec<Vec<u8>> {
-    let pieces: Vec<&[u8]> = name.chunks(250).collect();
-    pieces
-        .iter()
-        .enumerate()
-        .map(|(i, piece)| {
-            let mut p = vec![(i + 1 < pieces.len()) as u8];
-            p.extend_from_slice(piece);
-            entry(b"NM", &p)
-        })
-        .collect()
-}
-
-/// `SL` entries for a symbolic link `target`.
-pub fn sl(target: &[u8]) -> Vec<Vec<u8>> {
-    // Component records: (flags, bytes), long components split with the
-    // continue flag so every record fits an empty entry.
-    let mut comps: Vec<(u8, &[u8])> = Vec::new();
-    if target.first() == Some(&b'/') {
-        comps.push((8, &[]));
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
     }
-    for part in target.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
-        match part {
-            b"." => comps.push((2, &[])),
-            b".." => comps.push((4, &[])),
-            _ => {
-                let chunks: Vec<&[u8]> = part.chunks(248).collect();
-                for (i, c) in chunks.iter().enumerate() {
-                    comps.push(((i + 1 < chunks.len()) as u8, c));
+
+    pub fn total(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Bytes of entries `range`.
+    pub fn bytes(&self, range: std::ops::Range<usize>) -> &[u8] {
+        let from = if range.start == 0 {
+            0
+        } else {
+            self.ends[range.start - 1]
+        };
+        let to = if range.end == 0 {
+            0
+        } else {
+            self.ends[range.end - 1]
+        };
+        &self.bytes[from..to]
+    }
+
+    fn entry_len(&self, i: usize) -> usize {
+        self.ends[i] - if i == 0 { 0 } else { self.ends[i - 1] }
+    }
+
+    fn push(&mut self, sig: &[u8; 2], parts: &[&[u8]]) {
+        let len = 4 + parts.iter().map(|p| p.len()).sum::<usize>();
+        debug_assert!(len <= 255, "SUSP entry of {len} bytes");
+        self.bytes.extend_from_slice(sig);
+        self.bytes.push(len as u8);
+        self.bytes.push(1);
+        for p in parts {
+            self.bytes.extend_from_slice(p);
+        }
+        self.ends.push(self.bytes.len());
+    }
+
+    /// `SP` for the root's "." record (no bytes skipped).
+    pub fn sp(&mut self) {
+        self.push(b"SP", &[&[0xBE, 0xEF, 0]]);
+    }
+
+    /// `RR` (RRIP 1.09): which Rock Ridge entries the record carries.
+    pub fn rr(&mut self, px: bool, nm: bool, sl: bool, tf: bool) {
+        let flags = px as u8 | (sl as u8) << 2 | (nm as u8) << 3 | (tf as u8) << 7;
+        self.push(b"RR", &[&[flags]]);
+    }
+
+    /// `ER` naming RRIP 1.09 (`RRIP_1991A`), as genisoimage and xorriso
+    /// write it.
+    pub fn er(&mut self) {
+        let id = b"RRIP_1991A";
+        let des: &[u8] =
+            b"THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS";
+        let src: &[u8] = b"PLEASE CONTACT DISC PUBLISHER FOR SPECIFICATION SOURCE.  SEE PUBLISHER IDENTIFIER IN PRIMARY VOLUME DESCRIPTOR FOR CONTACT INFORMATION.";
+        let head = [id.len() as u8, des.len() as u8, src.len() as u8, 1];
+        self.push(b"ER", &[&head, id, des, src]);
+    }
+
+    /// `PX` in the 36-byte RRIP 1.09 form.
+    pub fn px(&mut self, mode: u32, links: u32, uid: u32, gid: u32) {
+        let mut p = [0u8; 32];
+        for (i, v) in [mode, links, uid, gid].into_iter().enumerate() {
+            p[i * 8..i * 8 + 4].copy_from_slice(&v.to_le_bytes());
+            p[i * 8 + 4..i * 8 + 8].copy_from_slice(&v.to_be_bytes());
+        }
+        self.push(b"PX", &[&p]);
+    }
+
+    /// `TF` with modify, access and attribute-change times (flags 0x0E, the
+    /// set both peers write).
+    pub fn tf(&mut self, modified: i64, accessed: i64, changed: i64) {
+        let mut p = [0u8; 22];
+        p[0] = 0x0E;
+        for (i, t) in [modified, accessed, changed].into_iter().enumerate() {
+            p[1 + i * 7..8 + i * 7].copy_from_slice(&super::codec::encode_dir_date(t));
+        }
+        self.push(b"TF", &[&p]);
+    }
+
+    /// `NM` entries for `name`, split into pieces that fit an entry each.
+    pub fn nm(&mut self, name: &[u8]) {
+        let count = name.len().div_ceil(250).max(1);
+        for (i, piece) in name.chunks(250).enumerate() {
+            self.push(b"NM", &[&[(i + 1 < count) as u8], piece]);
+        }
+    }
+
+    /// `SL` entries for a symbolic link `target`.
+    pub fn sl(&mut self, target: &[u8]) {
+        // Component records (flags, bytes); long components are split with
+        // the continue flag so every record fits an empty entry.
+        let mut comps: Vec<(u8, &[u8])> = Vec::new();
+        if target.first() == Some(&b'/') {
+            comps.push((8, &[]));
+        }
+        for part in target.split(|&b| b == b'/').filter(|p| !p.is_empty()) {
+            match part {
+                b"." => comps.push((2, &[])),
+                b".." => comps.push((4, &[])),
+                _ => {
+                    let n = part.len().div_ceil(248);
+                    for (i, c) in part.chunks(248).enumerate() {
+                        comps.push(((i + 1 < n) as u8, c));
+                    }
                 }
             }
         }
-    }
-    let mut entries: Vec<Vec<u8>> = Vec::new();
-    let mut payload = vec![0u8];
-    for (flags, bytes) in comps {
-        if 4 + payload.len() + 2 + bytes.len() > 255 {
-            payload[0] = 1;
-            entries.push(entry(b"SL", &payload));
-            payload = vec![0u8];
+        // Every SL entry but the last has its continue flag set.
+        let mut payload = vec![0u8];
+        for (flags, bytes) in comps {
+            if 4 + payload.len() + 2 + bytes.len() > 255 {
+                payload[0] = 1;
+                self.push(b"SL", &[&payload]);
+                payload = vec![0u8];
+            }
+            payload.push(flags);
+            payload.push(bytes.len() as u8);
+            payload.extend_from_slice(bytes);
         }
-        payload.push(flags);
-        payload.push(bytes.len() as u8);
-        payload.extend_from_slice(bytes);
+        self.push(b"SL", &[&payload]);
     }
-    entries.push(entry(b"SL", &payload));
-    // The continue flag of the last entry must be clear; earlier ones set.
-    entries
 }
 
 /// Size of a `CE` entry.
 pub const CE_LEN: usize = 28;
 
-pub fn ce(lba: u32, offset: u32, length: u32) -> Vec<u8> {
-    let mut p = Vec::with_capacity(24);
-    push_u32_both(&mut p, lba);
-    push_u32_both(&mut p, offset);
-    push_u32_both(&mut p, length);
-    entry(b"CE", &p)
+pub fn ce(lba: u32, offset: u32, length: u32) -> [u8; CE_LEN] {
+    let mut e = [0u8; CE_LEN];
+    e[..4].copy_from_slice(&[b'C', b'E', CE_LEN as u8, 1]);
+    for (i, v) in [lba, offset, length].into_iter().enumerate() {
+        e[4 + i * 8..8 + i * 8].copy_from_slice(&v.to_le_bytes());
+        e[8 + i * 8..12 + i * 8].copy_from_slice(&v.to_be_bytes());
+    }
+    e
 }
 
-/// How a record's entries are spread: the ones in the record itself and
-/// the continuation areas (each ≤ one block), in chain order. A `CE` entry
-/// (not included here) ends the inline part and every area but the last.
+/// How a record's entries are spread: entries `0..inline` stay in the
+/// record, each range in `areas` goes to one continuation area (at most one
+/// block), in chain order. A `CE` entry (not counted here) ends the inline
+/// part and every area but the last.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Split {
-    pub inline: Vec<u8>,
-    pub areas: Vec<Vec<u8>>,
+    pub inline: usize,
+    pub areas: Vec<std::ops::Range<usize>>,
 }
 
 impl Split {
-    pub fn inline_len(&self) -> usize {
-        self.inline.len() + if self.areas.is_empty() { 0 } else { CE_LEN }
+    /// Bytes the record's system use area takes.
+    pub fn inline_len(&self, e: &Entries) -> usize {
+        e.bytes(0..self.inline).len() + if self.areas.is_empty() { 0 } else { CE_LEN }
     }
 
-    /// Lengths of the areas including their trailing `CE` where one follows.
-    pub fn area_len(&self, i: usize) -> usize {
-        self.areas[i].len() + if i + 1 < self.areas.len() { CE_LEN } else { 0 }
+    /// Bytes of area `i` including its trailing `CE` where one follows.
+    pub fn area_len(&self, e: &Entries, i: usize) -> usize {
+        e.bytes(self.areas[i].clone()).len() + if i + 1 < self.areas.len() { CE_LEN } else { 0 }
     }
 }
 
-/// Spreads `entries` over `room` bytes in the record and as many
-/// continuation areas as needed (each at most `BLOCK_SIZE` bytes).
-pub fn split(entries: &[Vec<u8>], room: usize) -> Split {
-    let total: usize = entries.iter().map(Vec::len).sum();
-    if total <= room {
+/// Spreads `e` over `room` bytes in the record and as many continuation
+/// areas as needed.
+pub fn split(e: &Entries, room: usize) -> Split {
+    if e.total() <= room {
         return Split {
-            inline: entries.concat(),
+            inline: e.len(),
             areas: Vec::new(),
         };
     }
-    let mut out = Split::default();
+    let mut used = 0;
     let mut i = 0;
-    while i < entries.len() && out.inline.len() + entries[i].len() + CE_LEN <= room {
-        out.inline.extend_from_slice(&entries[i]);
+    while i < e.len() && used + e.entry_len(i) + CE_LEN <= room {
+        used += e.entry_len(i);
         i += 1;
     }
-    while i < entries.len() {
-        let rest: usize = entries[i..].iter().map(Vec::len).sum();
-        let mut area = Vec::new();
-        if rest <= BLOCK_SIZE {
-            for e in &entries[i..] {
-                area.extend_from_slice(e);
-            }
-            i = entries.len();
+    let mut out = Split {
+        inline: i,
+        areas: Vec::new(),
+    };
+    while i < e.len() {
+        let from = i;
+        if e.bytes(i..e.len()).len() <= BLOCK_SIZE {
+            i = e.len();
         } else {
-            while i < entries.len() && area.len() + entries[i].len() + CE_LEN <= BLOCK_SIZE {
-                area.extend_from_slice(&entries[i]);
+            let mut area = 0;
+            while i < e.len() && area + e.entry_len(i) + CE_LEN <= BLOCK_SIZE {
+                area += e.entry_len(i);
                 i += 1;
             }
         }
-        out.areas.push(area);
+        out.areas.push(from..i);
     }
     out
 }
@@ -418,55 +467,80 @@ mod tests {
     struct NoBlocks;
     impl BlockSource for NoBlocks {
         fn read_blocks(&self, lba: u32, _: &mut [u8]) -> Result<()> {
-            Err(Error::new(MS_IMAPI_E_IMPORT_READ_FAILURE, format!("no block {lba}")))
+            Err(Error::new(
+                MS_IMAPI_E_IMPORT_READ_FAILURE,
+                format!("no block {lba}"),
+            ))
         }
     }
 
-    fn parse_inline(entries: &[Vec<u8>]) -> RockRidge {
-        parse(&NoBlocks, &mut CeCache::default(), &entries.concat(), &String::new).unwrap()
+    fn parse_inline(e: &Entries) -> RockRidge {
+        parse(
+            &NoBlocks,
+            &mut CeCache::default(),
+            e.bytes(0..e.len()),
+            &String::new,
+        )
+        .unwrap()
     }
 
     #[test]
     fn long_names_and_links_survive_encoding() {
         let name = "ä".repeat(120).into_bytes();
         let target = format!("/{}/../x/./{}", "d".repeat(300), "e".repeat(10)).into_bytes();
-        let mut entries = nm(&name);
-        entries.extend(sl(&target));
-        entries.push(px(S_IFLNK | 0o777, 1, 10, 20));
-        entries.push(tf(1_000, 2_000, 3_000));
-        let rr = parse_inline(&entries);
+        let mut e = Entries::default();
+        e.nm(&name);
+        e.sl(&target);
+        e.px(S_IFLNK | 0o777, 1, 10, 20);
+        e.tf(1_000, 2_000, 3_000);
+        let rr = parse_inline(&e);
         assert_eq!(rr.name.as_deref(), Some(&name[..]));
-        let expected = format!("/{}/../x/./{}", "d".repeat(300), "e".repeat(10)).into_bytes();
-        assert_eq!(rr.symlink.as_deref(), Some(&expected[..]));
+        assert_eq!(rr.symlink.as_deref(), Some(&target[..]));
         assert_eq!((rr.mode, rr.uid, rr.gid), (Some(S_IFLNK | 0o777), 10, 20));
-        assert_eq!((rr.modified, rr.accessed, rr.changed), (Some(1_000), Some(2_000), Some(3_000)));
+        assert_eq!(
+            (rr.modified, rr.accessed, rr.changed),
+            (Some(1_000), Some(2_000), Some(3_000))
+        );
     }
 
     #[test]
     fn split_spills_to_continuation_areas_of_one_block_each() {
-        let entries: Vec<Vec<u8>> = (0..20).map(|_| entry(b"PD", &[0u8; 200])).collect();
-        let s = split(&entries, 150);
-        assert!(s.inline_len() <= 150);
+        let mut e = Entries::default();
+        for _ in 0..20 {
+            e.push(b"PD", &[&[0u8; 200]]);
+        }
+        let s = split(&e, 150);
+        assert!(s.inline_len(&e) <= 150);
         assert!(s.areas.len() >= 2);
         for i in 0..s.areas.len() {
-            assert!(s.area_len(i) <= BLOCK_SIZE);
+            assert!(s.area_len(&e, i) <= BLOCK_SIZE);
         }
-        let total: usize = s.inline.len() + s.areas.iter().map(Vec::len).sum::<usize>();
-        assert_eq!(total, 20 * 204);
+        assert_eq!(s.areas.last().unwrap().end, 20);
+        assert_eq!(s.areas[0].start, s.inline);
     }
 
     #[test]
     fn sp_detection_finds_the_skip_with_or_without_cd_xa() {
-        assert_eq!(detect(&sp()), Some(0));
+        let mut e = Entries::default();
+        e.sp();
+        assert_eq!(detect(e.bytes(0..1)), Some(0));
         let mut xa = vec![0u8; 14];
-        xa.extend(sp());
+        xa.extend_from_slice(e.bytes(0..1));
         assert_eq!(detect(&xa), Some(14));
         assert_eq!(detect(b"PX"), None);
     }
 
     #[test]
     fn continuation_areas_that_leave_their_block_are_rejected() {
-        let e = parse(&NoBlocks, &mut CeCache::default(), &ce(5, 2000, 100), &String::new);
-        assert_eq!(e.unwrap_err().code(), MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR);
+        let e = parse(
+            &NoBlocks,
+            &mut CeCache::default(),
+            &ce(5, 2000, 100),
+            &String::new,
+        );
+        assert_eq!(
+            e.unwrap_err().code(),
+            MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR
+        );
     }
 }

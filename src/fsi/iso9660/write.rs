@@ -1,9 +1,7 @@
-//! Lays out and encodes a session: volume descriptors, path tables, the
-//! ECMA-119 directories with Rock Ridge (and their continuation areas), the
-//! Joliet directories, and the placement of new file data.
+//! Lays out a session and encodes its metadata on demand.
 //!
-//! Layout, relative to the session start S (all addresses written are
-//! absolute, S + relative):
+//! Layout, relative to the session start S (addresses written are absolute,
+//! S + relative):
 //!
 //! ```text
 //! 0..16    system area (zeros)
@@ -11,22 +9,24 @@
 //!          path tables: ECMA-119 L, M, [Joliet L, M]
 //!          ECMA-119 directories (path-table order), Rock Ridge CE areas
 //!          [Joliet directories]
-//!          new file data, starting on a write-unit boundary
+//!          new file data, from a write-unit boundary
 //!          padding to a write-unit boundary
 //! ```
 //!
-//! Encoding runs twice: once with placeholder addresses to learn every
-//! size (sizes never depend on addresses), then for real.
+//! Planning encodes every directory once to learn its size (sizes never
+//! depend on addresses) and keeps only sizes and addresses. Directory
+//! blocks are encoded again, one directory at a time, when the session is
+//! streamed. Memory is therefore the tree plus a few words per directory
+//! and per new file — never the metadata bytes or the data.
 
 use std::sync::Arc;
 
-use super::codec::get_u32_le;
 use super::descriptor::{encode_terminator, encode_volume, set_space_size, BootRecord, VolumeOut};
 use super::record::{record_len, RecordOut, FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
-use super::susp;
+use super::susp::{self, Entries};
 use crate::error::{Error, Result};
 use crate::fsi::names::{self, IsoNamer, JolietNamer};
-use crate::fsi::tree::{Content, DataSource, Extent, Kind, NodeId, Tree};
+use crate::fsi::tree::{Content, Extent, Kind, NodeId, Tree};
 use crate::fsi::BLOCK_SIZE;
 use crate::hresult::*;
 
@@ -34,416 +34,364 @@ use crate::hresult::*;
 /// (every section but the last must be a whole number of blocks).
 pub const MAX_SECTION: u64 = 0xFFFF_F800;
 const BS: u64 = BLOCK_SIZE as u64;
+const NONE: u32 = u32::MAX;
 
 /// What the writer needs besides the tree.
 #[derive(Debug, Clone)]
-pub struct WriteParams<'a> {
+pub struct Params {
     pub start: u32,
     pub joliet: bool,
-    pub volume_name: &'a str,
+    pub volume_name: String,
     /// Blocks per write unit (1, 16 for DVD, 32 for BD): file data starts and
     /// the session ends on a multiple of it.
     pub write_unit: u32,
     /// Seconds since the epoch for volume dates and undated items.
     pub time: i64,
-    pub boot: Option<&'a BootRecord>,
+    pub boot: Option<BootRecord>,
     /// Extra zero blocks after the data (counted in the volume size).
     pub pad_blocks: u32,
 }
 
 /// A new file's data in the session.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct NewFile {
     /// First block relative to the session start.
     pub first: u32,
     pub size: u64,
-    pub source: Arc<dyn DataSource>,
-    /// Image path, for error messages.
-    pub path: String,
+    pub node: NodeId,
 }
 
-/// The encoded session: every metadata block in memory, file data as
-/// references to be read while streaming.
 #[derive(Debug)]
-pub struct Layout {
-    /// Blocks `0..meta.len()/2048` of the session.
-    pub meta: Vec<u8>,
-    /// New files, in ascending block order.
-    pub files: Vec<NewFile>,
-    pub total_blocks: u32,
-    /// The descriptor set (PVD .. terminator) as written at relative 16.
-    pub descriptor_blocks: u32,
-}
-
-/// Per-node facts the encoder needs.
-#[derive(Default, Clone)]
-struct Out {
-    /// ECMA-119 identifier: `NAME.EXT;1`, or `NAME` for a directory.
-    iso_id: Box<[u8]>,
-    /// Joliet identifier in UCS-2 (files with `;1`); `None` when the item is
-    /// not in the Joliet tree (symbolic links).
-    joliet_id: Option<Box<[u16]>>,
-    /// Directory extents (absolute LBA, bytes) in each tree.
-    iso_dir: (u32, u32),
-    joliet_dir: (u32, u32),
-    /// Data sections of a file.
-    sections: Box<[Extent]>,
-}
-
-struct DirOut<'t> {
+struct DirPlan {
     node: NodeId,
     parent: NodeId,
-    /// Children with their real names, in ECMA-119 order.
-    iso_children: Vec<(&'t str, NodeId)>,
-    joliet_children: Vec<NodeId>,
     subdirs: u32,
+    /// The directory's identifiers in its parent (path tables need them).
+    iso_id: Box<[u8]>,
+    joliet_id: Box<[u8]>,
+    /// (absolute LBA, bytes) in each tree.
+    iso: (u32, u32),
+    joliet: (u32, u32),
+    /// This directory's continuation areas: byte range in the CE region.
+    ce_start: u64,
+    ce_len: u64,
 }
 
-/// Packs records into blocks (a record never crosses a block boundary).
-struct DirBytes {
-    bytes: Vec<u8>,
-    start: usize,
-}
-
-impl DirBytes {
-    fn begin(buf: Vec<u8>) -> DirBytes {
-        let start = buf.len();
-        DirBytes { bytes: buf, start }
-    }
-
-    fn room_for(&mut self, len: usize) {
-        let used = (self.bytes.len() - self.start) % BLOCK_SIZE;
-        if used + len > BLOCK_SIZE {
-            self.bytes.resize(self.bytes.len() + BLOCK_SIZE - used, 0);
-        }
-    }
-
-    /// Pads to a block boundary; returns the directory's size in bytes.
-    fn end(&mut self) -> u32 {
-        let len = self.bytes.len() - self.start;
-        let size = len.div_ceil(BLOCK_SIZE).max(1) * BLOCK_SIZE;
-        self.bytes.resize(self.start + size, 0);
-        size as u32
-    }
-}
-
-/// Continuation areas, packed into blocks.
-#[derive(Default)]
-struct CeArea {
-    bytes: Vec<u8>,
-}
-
-impl CeArea {
-    /// Reserves `len` (≤ one block) bytes; returns (block index, offset).
-    fn alloc(&mut self, len: usize) -> (u32, u32) {
-        let used = self.bytes.len() % BLOCK_SIZE;
-        if used + len > BLOCK_SIZE {
-            self.bytes.resize(self.bytes.len() + BLOCK_SIZE - used, 0);
-        }
-        let at = self.bytes.len();
-        self.bytes.resize(at + len, 0);
-        ((at / BLOCK_SIZE) as u32, (at % BLOCK_SIZE) as u32)
-    }
-
-    fn blocks(&self) -> u32 {
-        self.bytes.len().div_ceil(BLOCK_SIZE) as u32
-    }
-}
-
-struct Writer<'t> {
-    tree: &'t Tree,
-    p: &'t WriteParams<'t>,
-    out: Vec<Out>,
-    /// Directories in ECMA-119 path-table order (index = number − 1).
-    iso_dirs: Vec<DirOut<'t>>,
-    /// Position in `iso_dirs` by node index.
-    dir_index: Vec<u32>,
-    /// Directories in Joliet path-table order (indices into `iso_dirs`).
+/// A planned session.
+#[derive(Debug)]
+pub struct Plan {
+    tree: Arc<Tree>,
+    p: Params,
+    dirs: Vec<DirPlan>,
+    /// Position in `dirs` by node index (`NONE` for non-directories).
+    dir_of: Vec<u32>,
+    /// `dirs` positions in Joliet path-table order.
     joliet_order: Vec<u32>,
+    /// Absolute first block of each new file, by node index.
+    new_first: Vec<u32>,
+    /// New files in ascending block order.
+    pub files: Vec<NewFile>,
+    /// Relative blocks 16.. : descriptors and path tables.
+    head: Vec<u8>,
+    pub descriptor_blocks: u32,
     ce_base: u32,
+    ce_blocks: u32,
+    /// Relative block where file data starts.
+    pub data_start: u32,
+    pub total_blocks: u32,
+}
+
+/// One directory's encoded bytes and the continuation areas its records use.
+#[derive(Debug, Default)]
+pub struct EncodedDir {
+    pub bytes: Vec<u8>,
+    /// Starts at the directory's `ce_start` in the CE region.
+    pub ce: Vec<u8>,
 }
 
 fn too_big(detail: String) -> Error {
     Error::new(MS_IMAPI_E_IMAGE_TOO_BIG, detail)
 }
 
-/// Lays out and encodes the session for `tree`.
-pub fn write(tree: &Tree, p: &WriteParams<'_>) -> Result<Layout> {
-    let mut w = Writer {
+/// A child as one directory lists it: identifier, real name, node.
+struct Child<'t> {
+    id: Vec<u8>,
+    name: &'t str,
+    node: NodeId,
+}
+
+/// Plans the session for `tree`.
+pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
+    let slots = tree.slots();
+    let mut plan = Plan {
         tree,
         p,
-        out: vec![Out::default(); tree.slots()],
-        iso_dirs: Vec::new(),
-        dir_index: vec![u32::MAX; tree.slots()],
+        dirs: Vec::new(),
+        dir_of: vec![NONE; slots],
         joliet_order: Vec::new(),
+        new_first: vec![NONE; slots],
+        files: Vec::new(),
+        head: Vec::new(),
+        descriptor_blocks: 0,
         ce_base: 0,
+        ce_blocks: 0,
+        data_start: 0,
+        total_blocks: 0,
     };
-    w.name_everything()?;
-    let unit = p.write_unit.max(1) as u64;
+    let tree = plan.tree.clone();
+    let root = tree.root();
+    plan.add_dir(root, root, Box::new([0]));
 
-    // Pass 1: sizes.
-    let (_, iso_sizes, ce) = w.encode_iso_dirs();
-    let (_, joliet_sizes) = if p.joliet {
-        w.encode_joliet_dirs()
-    } else {
-        (Vec::new(), Vec::new())
-    };
+    // ECMA-119 tree, breadth first in identifier order = path-table order.
+    let mut ce_cursor = 0u64;
+    let mut scratch = Encoder::default();
+    let mut i = 0;
+    while i < plan.dirs.len() {
+        let children = iso_children(&tree, plan.dirs[i].node);
+        for c in &children {
+            if tree.node(c.node).is_dir() {
+                plan.add_dir(c.node, plan.dirs[i].node, c.id.clone().into());
+            }
+        }
+        let enc = plan.encode_iso_dir(i, &children, ce_cursor, &mut scratch);
+        let d = &mut plan.dirs[i];
+        d.iso.1 = enc.bytes.len() as u32;
+        d.ce_start = ce_cursor;
+        d.ce_len = enc.ce.len() as u64;
+        ce_cursor += d.ce_len;
+        i += 1;
+    }
+    if plan.dirs.len() > 65_535 {
+        return Err(Error::new(
+            MS_IMAPI_E_TOO_MANY_DIRS,
+            format!(
+                "{} directories; path tables number at most 65535",
+                plan.dirs.len()
+            ),
+        ));
+    }
+    if plan.p.joliet {
+        let mut order = vec![0u32];
+        let mut k = 0;
+        while k < order.len() {
+            let i = order[k] as usize;
+            let children = joliet_children(&tree, plan.dirs[i].node);
+            for c in &children {
+                if tree.node(c.node).is_dir() {
+                    let j = plan.dir_of[c.node.index()];
+                    plan.dirs[j as usize].joliet_id = c.id.clone().into();
+                    order.push(j);
+                }
+            }
+            let size = plan.encode_joliet_dir(i, &children).len();
+            plan.dirs[i].joliet.1 = size as u32;
+            k += 1;
+        }
+        plan.joliet_order = order;
+    }
+
+    // Addresses.
+    let p = &plan.p;
+    let start = p.start as u64;
+    let unit = p.write_unit.max(1) as u64;
     let descriptors = 2 + p.boot.is_some() as u32 + p.joliet as u32;
-    let iso_pt = w.path_table(false, false).len() as u64;
+    let iso_pt = plan.path_table(false, false).len() as u64;
     let joliet_pt = if p.joliet {
-        w.path_table(true, false).len() as u64
+        plan.path_table(true, false).len() as u64
     } else {
         0
     };
     let pt_blocks = |len: u64| len.div_ceil(BS).max(1);
     let mut cursor = 16 + descriptors as u64;
-    let iso_l = cursor;
+    let mut tables = vec![(false, false, cursor)];
     cursor += pt_blocks(iso_pt);
-    let iso_m = cursor;
+    tables.push((false, true, cursor));
     cursor += pt_blocks(iso_pt);
-    let (mut joliet_l, mut joliet_m) = (0, 0);
     if p.joliet {
-        joliet_l = cursor;
+        tables.push((true, false, cursor));
         cursor += pt_blocks(joliet_pt);
-        joliet_m = cursor;
+        tables.push((true, true, cursor));
         cursor += pt_blocks(joliet_pt);
     }
-    let start = p.start as u64;
-    for (i, size) in iso_sizes.iter().enumerate() {
-        let node = w.iso_dirs[i].node.index();
-        w.out[node].iso_dir = ((start + cursor) as u32, *size);
-        cursor += *size as u64 / BS;
+    for d in plan.dirs.iter_mut() {
+        d.iso.0 = (start + cursor) as u32;
+        cursor += d.iso.1 as u64 / BS;
     }
-    w.ce_base = (start + cursor) as u32;
-    cursor += ce.blocks() as u64;
-    for (k, size) in joliet_sizes.iter().enumerate() {
-        let node = w.iso_dirs[w.joliet_order[k] as usize].node.index();
-        w.out[node].joliet_dir = ((start + cursor) as u32, *size);
-        cursor += *size as u64 / BS;
+    plan.ce_base = (start + cursor) as u32;
+    plan.ce_blocks = ce_cursor.div_ceil(BS) as u32;
+    cursor += plan.ce_blocks as u64;
+    for &i in &plan.joliet_order {
+        let d = &mut plan.dirs[i as usize];
+        d.joliet.0 = (start + cursor) as u32;
+        cursor += d.joliet.1 as u64 / BS;
     }
-    let meta_blocks = cursor;
-    // New file data from the next write-unit boundary (in absolute terms).
-    cursor = (start + cursor).div_ceil(unit) * unit - start;
-    let mut files = Vec::new();
+    let data_start = (start + cursor).div_ceil(unit) * unit - start;
+    cursor = data_start;
     for (id, _) in tree.walk() {
         let Kind::File(f) = &tree.node(id).kind else {
             continue;
         };
-        w.out[id.index()].sections = match &f.content {
-            Content::OnMedium(extents) => extents.clone(),
-            Content::New(source) => {
-                let first = cursor;
-                let mut sections = Vec::new();
-                let mut left = f.size;
-                while left > MAX_SECTION {
-                    sections.push((MAX_SECTION, cursor));
-                    cursor += MAX_SECTION / BS;
-                    left -= MAX_SECTION;
-                }
-                sections.push((left, cursor));
-                cursor += left.div_ceil(BS);
-                if start + cursor > u32::MAX as u64 {
-                    return Err(too_big(format!(
-                        "file data reaches block {}, beyond the 32-bit block addresses",
-                        start + cursor
-                    )));
-                }
-                if f.size > 0 {
-                    files.push(NewFile {
-                        first: first as u32,
-                        size: f.size,
-                        source: source.clone(),
-                        path: tree.path_of(id),
-                    });
-                }
-                sections
-                    .into_iter()
-                    .map(|(len, rel)| Extent {
-                        lba: if f.size == 0 { 0 } else { (start + rel) as u32 },
-                        len: len as u32,
-                    })
-                    .collect()
+        if let Content::New(_) = f.content {
+            plan.new_first[id.index()] = (start + cursor).min(u32::MAX as u64) as u32;
+            if f.size > 0 {
+                plan.files.push(NewFile {
+                    first: cursor.min(u32::MAX as u64) as u32,
+                    size: f.size,
+                    node: id,
+                });
             }
-        };
+            cursor += f.size.div_ceil(BS);
+            if start + cursor > u32::MAX as u64 {
+                return Err(too_big(format!(
+                    "file data would reach block {}, beyond the 32-bit block addresses",
+                    start + cursor
+                )));
+            }
+        }
     }
-    cursor += p.pad_blocks as u64;
+    cursor += plan.p.pad_blocks as u64;
     let total = (start + cursor).div_ceil(unit) * unit - start;
     if start + total > u32::MAX as u64 {
         return Err(too_big(format!(
             "session of {total} blocks at {start} ends beyond the 32-bit block addresses"
         )));
     }
+    plan.data_start = data_start as u32;
+    plan.total_blocks = total as u32;
+    plan.descriptor_blocks = descriptors;
 
-    // Pass 2: the real bytes.
-    let mut meta = vec![0u8; 16 * BLOCK_SIZE];
+    // Descriptors and path tables.
+    let p = &plan.p;
     let abs = |rel: u64| (start + rel) as u32;
-    let iso_root = w.out[tree.root().index()].iso_dir;
-    let joliet_root = w.out[tree.root().index()].joliet_dir;
-    meta.extend(encode_volume(&VolumeOut {
-        volume_id: &names::iso_volume_id(p.volume_name),
-        space_size: total as u32,
+    let root_plan = &plan.dirs[0];
+    let mut head = encode_volume(&VolumeOut {
+        volume_id: &names::iso_volume_id(&p.volume_name),
+        space_size: plan.total_blocks,
         path_table_size: iso_pt as u32,
-        path_table_l: abs(iso_l),
-        path_table_m: abs(iso_m),
-        root_extent: iso_root.0,
-        root_size: iso_root.1,
+        path_table_l: abs(tables[0].2),
+        path_table_m: abs(tables[1].2),
+        root_extent: root_plan.iso.0,
+        root_size: root_plan.iso.1,
         time: p.time,
         joliet: false,
-    }));
-    if let Some(boot) = p.boot {
-        meta.extend_from_slice(&boot.raw);
+    });
+    if let Some(boot) = &p.boot {
+        head.extend_from_slice(&boot.raw);
     }
     if p.joliet {
-        let id: Vec<u8> = names::joliet_volume_id(p.volume_name)
+        let id: Vec<u8> = names::joliet_volume_id(&p.volume_name)
             .into_iter()
             .flat_map(u16::to_be_bytes)
             .collect();
-        meta.extend(encode_volume(&VolumeOut {
+        head.extend(encode_volume(&VolumeOut {
             volume_id: &id,
-            space_size: total as u32,
+            space_size: plan.total_blocks,
             path_table_size: joliet_pt as u32,
-            path_table_l: abs(joliet_l),
-            path_table_m: abs(joliet_m),
-            root_extent: joliet_root.0,
-            root_size: joliet_root.1,
+            path_table_l: abs(tables[2].2),
+            path_table_m: abs(tables[3].2),
+            root_extent: root_plan.joliet.0,
+            root_size: root_plan.joliet.1,
             time: p.time,
             joliet: true,
         }));
     }
-    meta.extend(encode_terminator());
-    let mut tables = vec![(w.path_table(false, false), iso_l), (w.path_table(false, true), iso_m)];
-    if p.joliet {
-        tables.push((w.path_table(true, false), joliet_l));
-        tables.push((w.path_table(true, true), joliet_m));
+    head.extend(encode_terminator());
+    for (joliet, msb, at) in tables {
+        head.resize((at as usize - 16) * BLOCK_SIZE, 0);
+        head.extend(plan.path_table(joliet, msb));
     }
-    for (table, at) in tables {
-        meta.resize(at as usize * BLOCK_SIZE, 0);
-        meta.extend(table);
-    }
-    let iso_start = (w.out[tree.root().index()].iso_dir.0 - p.start) as usize * BLOCK_SIZE;
-    meta.resize(iso_start, 0);
-    let (dirs, sizes_again, ce) = w.encode_iso_dirs();
-    debug_assert_eq!(sizes_again, iso_sizes);
-    meta.extend(dirs);
-    meta.extend(&ce.bytes);
-    meta.resize((w.ce_base - p.start) as usize * BLOCK_SIZE + ce.blocks() as usize * BLOCK_SIZE, 0);
-    if p.joliet {
-        let (dirs, _) = w.encode_joliet_dirs();
-        meta.extend(dirs);
-    }
-    debug_assert_eq!(meta.len() as u64, meta_blocks * BS);
-    Ok(Layout {
-        meta,
-        files,
-        total_blocks: total as u32,
-        descriptor_blocks: descriptors,
-    })
+    let head_blocks = (plan.dirs[0].iso.0 - plan.p.start - 16) as usize;
+    head.resize(head_blocks * BLOCK_SIZE, 0);
+    plan.head = head;
+    Ok(plan)
 }
 
-/// The descriptor set for LBA 16 of a random-write medium: the session's
-/// own descriptors with the volume space size made absolute (its end), as
-/// growisofs and libisoburn write them there.
-pub fn anchor_blocks(layout: &Layout, start: u32) -> Vec<u8> {
-    let from = 16 * BLOCK_SIZE;
-    let mut set = layout.meta[from..from + layout.descriptor_blocks as usize * BLOCK_SIZE].to_vec();
-    let end = start + layout.total_blocks;
-    for block in set.chunks_exact_mut(BLOCK_SIZE) {
-        if &block[1..6] == b"CD001" && matches!(block[0], 1 | 2) {
-            debug_assert_eq!(get_u32_le(block, 80), layout.total_blocks);
-            set_space_size(block, end);
-        }
-    }
-    set
+/// Reused buffers for encoding records.
+#[derive(Default)]
+struct Encoder {
+    su: Entries,
 }
 
-impl Writer<'_> {
-    fn name_everything(&mut self) -> Result<()> {
-        let tree = self.tree;
-        // Breadth first over the ECMA-119 order gives path-table order.
-        self.add_dir(tree.root(), tree.root());
-        let mut i = 0;
-        while i < self.iso_dirs.len() {
-            let dir = self.iso_dirs[i].node;
-            let mut iso = IsoNamer::new();
-            let mut joliet = JolietNamer::new();
-            let mut iso_children = Vec::new();
-            let mut joliet_children = Vec::new();
-            let mut subdirs = 0;
-            for (name, child) in tree.node(dir).children() {
-                let node = tree.node(child);
-                let is_dir = node.is_dir();
-                subdirs += is_dir as u32;
-                let (stem, ext) = iso.assign(name, is_dir);
-                let mut id = stem;
-                if !is_dir {
-                    id.push(b'.');
-                    id.extend_from_slice(&ext);
-                    id.extend_from_slice(b";1");
-                }
-                self.out[child.index()].iso_id = id.into();
-                iso_children.push((name, child));
-                if self.p.joliet && !matches!(node.kind, Kind::Symlink(_)) {
-                    let mut j = joliet.assign(name, is_dir);
-                    if !is_dir {
-                        j.extend([u16::from(b';'), u16::from(b'1')]);
-                    }
-                    self.out[child.index()].joliet_id = Some(j.into());
-                    joliet_children.push(child);
-                }
-            }
-            let out = &self.out;
-            iso_children.sort_by(|a, b| {
-                iso_key(&out[a.1.index()].iso_id).cmp(&iso_key(&out[b.1.index()].iso_id))
-            });
-            joliet_children.sort_by(|a, b| out[a.index()].joliet_id.cmp(&out[b.index()].joliet_id));
-            for &(_, c) in &iso_children {
-                if tree.node(c).is_dir() {
-                    self.add_dir(c, dir);
-                }
-            }
-            let d = &mut self.iso_dirs[i];
-            d.iso_children = iso_children;
-            d.joliet_children = joliet_children;
-            d.subdirs = subdirs;
-            i += 1;
-        }
-        if self.iso_dirs.len() > 65_535 {
-            return Err(Error::new(
-                MS_IMAPI_E_TOO_MANY_DIRS,
-                format!(
-                    "{} directories; path tables number at most 65535",
-                    self.iso_dirs.len()
-                ),
-            ));
-        }
-        if self.p.joliet {
-            let mut order = vec![0u32];
-            let mut k = 0;
-            while k < order.len() {
-                let d = &self.iso_dirs[order[k] as usize];
-                for &c in &d.joliet_children {
-                    if self.tree.node(c).is_dir() {
-                        order.push(self.dir_index[c.index()]);
-                    }
-                }
-                k += 1;
-            }
-            self.joliet_order = order;
-        }
-        Ok(())
-    }
+/// Which region a relative block belongs to.
+pub enum Region {
+    Zero,
+    Head(usize),
+    /// ECMA-119 directory (index into the plan's directories), block within.
+    IsoDir(usize, u32),
+    /// Block within the CE region.
+    Ce(u64),
+    JolietDir(usize, u32),
+    Data,
+}
 
-    fn add_dir(&mut self, node: NodeId, parent: NodeId) {
-        self.dir_index[node.index()] = self.iso_dirs.len() as u32;
-        self.iso_dirs.push(DirOut {
+impl Plan {
+    fn add_dir(&mut self, node: NodeId, parent: NodeId, iso_id: Box<[u8]>) {
+        let tree = &self.tree;
+        let subdirs = tree
+            .node(node)
+            .children()
+            .filter(|(_, c)| tree.node(*c).is_dir())
+            .count() as u32;
+        self.dir_of[node.index()] = self.dirs.len() as u32;
+        self.dirs.push(DirPlan {
             node,
             parent,
-            iso_children: Vec::new(),
-            joliet_children: Vec::new(),
-            subdirs: 0,
+            subdirs,
+            iso_id,
+            joliet_id: Box::new([0]),
+            iso: (0, 0),
+            joliet: (0, 0),
+            ce_start: 0,
+            ce_len: 0,
         });
     }
+}
 
+/// Children of `dir` with their ECMA-119 identifiers, in ECMA-119 order.
+fn iso_children(tree: &Tree, dir: NodeId) -> Vec<Child<'_>> {
+    let mut namer = IsoNamer::new();
+    let mut out: Vec<Child<'_>> = tree
+        .node(dir)
+        .children()
+        .map(|(name, node)| {
+            let is_dir = tree.node(node).is_dir();
+            let (stem, ext) = namer.assign(name, is_dir);
+            let mut id = stem;
+            if !is_dir {
+                id.push(b'.');
+                id.extend_from_slice(&ext);
+                id.extend_from_slice(b";1");
+            }
+            Child { id, name, node }
+        })
+        .collect();
+    out.sort_by(|a, b| iso_key(&a.id).cmp(&iso_key(&b.id)));
+    out
+}
+
+/// Children of `dir` in the Joliet tree (no symlinks) with their
+/// identifiers (UCS-2 big-endian), in identifier order.
+fn joliet_children(tree: &Tree, dir: NodeId) -> Vec<Child<'_>> {
+    let mut namer = JolietNamer::new();
+    let mut out: Vec<Child<'_>> = tree
+        .node(dir)
+        .children()
+        .filter(|(_, node)| !matches!(tree.node(*node).kind, Kind::Symlink(_)))
+        .map(|(name, node)| {
+            let is_dir = tree.node(node).is_dir();
+            let mut units = namer.assign(name, is_dir);
+            if !is_dir {
+                units.extend([u16::from(b';'), u16::from(b'1')]);
+            }
+            let id = units.into_iter().flat_map(u16::to_be_bytes).collect();
+            Child { id, name, node }
+        })
+        .collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}
+
+impl Plan {
     fn time_of(&self, id: NodeId) -> (i64, i64, i64) {
         match self.tree.node(id).attrs.times {
             Some(t) => (t.modified, t.accessed, t.changed),
@@ -451,171 +399,270 @@ impl Writer<'_> {
         }
     }
 
+    /// Calls `f` with each data section of file `id` and whether it is the
+    /// last.
+    fn sections(&self, id: NodeId, mut f: impl FnMut(Extent, bool)) {
+        let Kind::File(file) = &self.tree.node(id).kind else {
+            return;
+        };
+        match &file.content {
+            Content::OnMedium(extents) => {
+                for (i, e) in extents.iter().enumerate() {
+                    f(*e, i + 1 == extents.len());
+                }
+            }
+            Content::New(_) => {
+                let first = self.new_first[id.index()];
+                if file.size == 0 {
+                    return f(Extent { lba: 0, len: 0 }, true);
+                }
+                let mut left = file.size;
+                let mut lba = first;
+                while left > MAX_SECTION {
+                    f(
+                        Extent {
+                            lba,
+                            len: MAX_SECTION as u32,
+                        },
+                        false,
+                    );
+                    lba = lba.wrapping_add((MAX_SECTION / BS) as u32);
+                    left -= MAX_SECTION;
+                }
+                f(
+                    Extent {
+                        lba,
+                        len: left as u32,
+                    },
+                    true,
+                );
+            }
+        }
+    }
+
     /// Rock Ridge entries for a record describing `id` (`name` is `None`
     /// for "." and "..").
-    fn rr_entries(&self, id: NodeId, name: Option<&str>, root_dot: bool) -> Vec<Vec<u8>> {
+    fn rr_entries(&self, e: &mut Entries, id: NodeId, name: Option<&str>, root_dot: bool) {
         let node = self.tree.node(id);
         let (mode, links, link) = match &node.kind {
             Kind::Dir(_) => {
-                let d = &self.iso_dirs[self.dir_index[id.index()] as usize];
+                let d = &self.dirs[self.dir_of[id.index()] as usize];
                 (susp::S_IFDIR, 2 + d.subdirs, None)
             }
             Kind::File(_) => (susp::S_IFREG, 1, None),
             Kind::Symlink(t) => (susp::S_IFLNK, 1, Some(t.as_bytes())),
         };
         let (m, a, c) = self.time_of(id);
-        let mut e = Vec::with_capacity(8);
+        e.clear();
         if root_dot {
-            e.push(susp::sp());
+            e.sp();
         }
-        e.push(susp::rr(true, name.is_some(), link.is_some(), true));
-        e.push(susp::px(mode | node.attrs.mode & 0o7777, links, node.attrs.uid, node.attrs.gid));
-        e.push(susp::tf(m, a, c));
+        e.rr(true, name.is_some(), link.is_some(), true);
+        e.px(
+            mode | node.attrs.mode & 0o7777,
+            links,
+            node.attrs.uid,
+            node.attrs.gid,
+        );
+        e.tf(m, a, c);
         if let Some(n) = name {
-            e.extend(susp::nm(n.as_bytes()));
+            e.nm(n.as_bytes());
         }
         if let Some(t) = link {
-            e.extend(susp::sl(t));
+            e.sl(t);
         }
         if root_dot {
-            e.push(susp::er());
+            e.er();
         }
-        e
     }
 
-    /// Encodes one ECMA-119 record (with its CE areas).
+    /// Appends one ECMA-119 record (its entries already in `e`), placing
+    /// spilled entries in continuation areas.
     #[allow(clippy::too_many_arguments)]
     fn iso_record(
         &self,
-        dir: &mut DirBytes,
-        ce: &mut CeArea,
-        id_bytes: &[u8],
-        extent: (u32, u32),
+        out: &mut EncodedDir,
+        ce_start: u64,
+        e: &Entries,
+        id: &[u8],
+        extent: Extent,
         flags: u8,
         date: i64,
-        entries: &[Vec<u8>],
     ) {
-        let base = record_len(id_bytes.len(), 0);
-        let split = susp::split(entries, 254 - base);
-        let mut su = split.inline.clone();
-        if !split.areas.is_empty() {
-            let mut places = Vec::with_capacity(split.areas.len());
-            for i in 0..split.areas.len() {
-                places.push(ce.alloc(split.area_len(i)));
+        let base = record_len(id.len(), 0);
+        let split = susp::split(e, 254 - base);
+        let mut su_len = e.bytes(0..split.inline).len();
+        let mut places = Vec::new();
+        for i in 0..split.areas.len() {
+            let len = split.area_len(e, i);
+            // An area never crosses a block boundary of the CE region.
+            let at = ce_start + out.ce.len() as u64;
+            let used = at % BS;
+            if used + len as u64 > BS {
+                out.ce.resize(out.ce.len() + (BS - used) as usize, 0);
             }
-            let ce_entry = |i: usize| {
-                let (block, offset) = places[i];
-                susp::ce(self.ce_base + block, offset, split.area_len(i) as u32)
-            };
-            su.extend(ce_entry(0));
-            for (i, area) in split.areas.iter().enumerate() {
-                let (block, offset) = places[i];
-                let at = block as usize * BLOCK_SIZE + offset as usize;
-                let mut bytes = area.clone();
-                if i + 1 < split.areas.len() {
-                    bytes.extend(ce_entry(i + 1));
-                }
-                ce.bytes[at..at + bytes.len()].copy_from_slice(&bytes);
+            let at = ce_start + out.ce.len() as u64;
+            places.push(at);
+            out.ce.resize(out.ce.len() + len, 0);
+        }
+        let ce_entry = |i: usize| {
+            let at = places[i];
+            susp::ce(
+                self.ce_base + (at / BS) as u32,
+                (at % BS) as u32,
+                split.area_len(e, i) as u32,
+            )
+        };
+        for (i, range) in split.areas.iter().enumerate() {
+            let mut at = (places[i] - ce_start) as usize;
+            let bytes = e.bytes(range.clone());
+            out.ce[at..at + bytes.len()].copy_from_slice(bytes);
+            at += bytes.len();
+            if i + 1 < split.areas.len() {
+                out.ce[at..at + susp::CE_LEN].copy_from_slice(&ce_entry(i + 1));
             }
         }
-        let len = record_len(id_bytes.len(), su.len());
-        dir.room_for(len);
+        let mut su = Vec::new();
+        let inline = e.bytes(0..split.inline);
+        let su_bytes: &[u8] = if split.areas.is_empty() {
+            inline
+        } else {
+            su.extend_from_slice(inline);
+            su.extend_from_slice(&ce_entry(0));
+            su_len += susp::CE_LEN;
+            &su
+        };
+        debug_assert_eq!(su_bytes.len(), su_len);
+        let len = record_len(id.len(), su_bytes.len());
+        room_for(&mut out.bytes, len);
         RecordOut {
-            extent: extent.0,
-            size: extent.1,
+            extent: extent.lba,
+            size: extent.len,
             date,
             flags,
-            id: id_bytes,
-            system_use: &su,
+            id,
+            system_use: su_bytes,
         }
-        .encode(&mut dir.bytes);
+        .encode(&mut out.bytes);
     }
 
-    /// All ECMA-119 directories in path-table order; returns the bytes,
-    /// each directory's size and the continuation areas.
-    fn encode_iso_dirs(&self) -> (Vec<u8>, Vec<u32>, CeArea) {
-        let mut bytes = Vec::new();
-        let mut sizes = Vec::with_capacity(self.iso_dirs.len());
-        let mut ce = CeArea::default();
+    /// Encodes ECMA-119 directory `i` whose children are `children`, its
+    /// continuation areas starting at `ce_start` of the CE region.
+    fn encode_iso_dir(
+        &self,
+        i: usize,
+        children: &[Child<'_>],
+        ce_start: u64,
+        enc: &mut Encoder,
+    ) -> EncodedDir {
+        let mut out = EncodedDir::default();
+        let d = &self.dirs[i];
         let root = self.tree.root();
-        for d in &self.iso_dirs {
-            let mut dir = DirBytes::begin(bytes);
-            let own = self.out[d.node.index()].iso_dir;
-            let parent = self.out[d.parent.index()].iso_dir;
-            let own_time = self.time_of(d.node).0;
-            let dot = self.rr_entries(d.node, None, d.node == root);
-            self.iso_record(&mut dir, &mut ce, &[0], own, FLAG_DIRECTORY, own_time, &dot);
-            let dotdot = self.rr_entries(d.parent, None, false);
-            let parent_time = self.time_of(d.parent).0;
-            self.iso_record(&mut dir, &mut ce, &[1], parent, FLAG_DIRECTORY, parent_time, &dotdot);
-            for &(name, c) in &d.iso_children {
-                let o = &self.out[c.index()];
-                let entries = self.rr_entries(c, Some(name), false);
-                let time = self.time_of(c).0;
-                match &self.tree.node(c).kind {
-                    Kind::Dir(_) => {
-                        self.iso_record(&mut dir, &mut ce, &o.iso_id, o.iso_dir, FLAG_DIRECTORY, time, &entries)
-                    }
-                    Kind::Symlink(_) => self.iso_record(&mut dir, &mut ce, &o.iso_id, (0, 0), 0, time, &entries),
-                    Kind::File(_) => {
-                        let n = o.sections.len();
-                        for (i, s) in o.sections.iter().enumerate() {
-                            let flags = if i + 1 < n { FLAG_MULTI_EXTENT } else { 0 };
-                            self.iso_record(&mut dir, &mut ce, &o.iso_id, (s.lba, s.len), flags, time, &entries);
-                        }
-                    }
+        let mut su = std::mem::take(&mut enc.su);
+        let own = Extent {
+            lba: d.iso.0,
+            len: d.iso.1,
+        };
+        let parent = &self.dirs[self.dir_of[d.parent.index()] as usize];
+        let up = Extent {
+            lba: parent.iso.0,
+            len: parent.iso.1,
+        };
+        self.rr_entries(&mut su, d.node, None, d.node == root);
+        self.iso_record(
+            &mut out,
+            ce_start,
+            &su,
+            &[0],
+            own,
+            FLAG_DIRECTORY,
+            self.time_of(d.node).0,
+        );
+        self.rr_entries(&mut su, d.parent, None, false);
+        self.iso_record(
+            &mut out,
+            ce_start,
+            &su,
+            &[1],
+            up,
+            FLAG_DIRECTORY,
+            self.time_of(d.parent).0,
+        );
+        for c in children {
+            self.rr_entries(&mut su, c.node, Some(c.name), false);
+            let time = self.time_of(c.node).0;
+            match &self.tree.node(c.node).kind {
+                Kind::Dir(_) => {
+                    let cd = &self.dirs[self.dir_of[c.node.index()] as usize];
+                    let extent = Extent {
+                        lba: cd.iso.0,
+                        len: cd.iso.1,
+                    };
+                    self.iso_record(&mut out, ce_start, &su, &c.id, extent, FLAG_DIRECTORY, time);
                 }
+                Kind::Symlink(_) => {
+                    let none = Extent { lba: 0, len: 0 };
+                    self.iso_record(&mut out, ce_start, &su, &c.id, none, 0, time);
+                }
+                Kind::File(_) => self.sections(c.node, |s, last| {
+                    let flags = if last { 0 } else { FLAG_MULTI_EXTENT };
+                    self.iso_record(&mut out, ce_start, &su, &c.id, s, flags, time);
+                }),
             }
-            sizes.push(dir.end());
-            bytes = dir.bytes;
         }
-        (bytes, sizes, ce)
+        enc.su = su;
+        end_dir(&mut out.bytes);
+        out
     }
 
-    fn encode_joliet_dirs(&self) -> (Vec<u8>, Vec<u32>) {
-        let mut bytes = Vec::new();
-        let mut sizes = Vec::with_capacity(self.joliet_order.len());
-        for &k in &self.joliet_order {
-            let d = &self.iso_dirs[k as usize];
-            let mut dir = DirBytes::begin(bytes);
-            let record = |dir: &mut DirBytes, id: &[u8], extent: (u32, u32), flags: u8, date: i64| {
-                dir.room_for(record_len(id.len(), 0));
-                RecordOut {
-                    extent: extent.0,
-                    size: extent.1,
-                    date,
-                    flags,
-                    id,
-                    system_use: &[],
-                }
-                .encode(&mut dir.bytes);
-            };
-            record(&mut dir, &[0], self.out[d.node.index()].joliet_dir, FLAG_DIRECTORY, self.time_of(d.node).0);
-            record(&mut dir, &[1], self.out[d.parent.index()].joliet_dir, FLAG_DIRECTORY, self.time_of(d.parent).0);
-            for &c in &d.joliet_children {
-                let o = &self.out[c.index()];
-                let id: Vec<u8> = o
-                    .joliet_id
-                    .as_deref()
-                    .unwrap_or_default()
-                    .iter()
-                    .flat_map(|u| u.to_be_bytes())
-                    .collect();
-                let time = self.time_of(c).0;
-                if self.tree.node(c).is_dir() {
-                    record(&mut dir, &id, o.joliet_dir, FLAG_DIRECTORY, time);
-                } else {
-                    let n = o.sections.len();
-                    for (i, s) in o.sections.iter().enumerate() {
-                        let flags = if i + 1 < n { FLAG_MULTI_EXTENT } else { 0 };
-                        record(&mut dir, &id, (s.lba, s.len), flags, time);
-                    }
-                }
+    fn encode_joliet_dir(&self, i: usize, children: &[Child<'_>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let d = &self.dirs[i];
+        let record = |out: &mut Vec<u8>, id: &[u8], extent: Extent, flags: u8, date: i64| {
+            room_for(out, record_len(id.len(), 0));
+            RecordOut {
+                extent: extent.lba,
+                size: extent.len,
+                date,
+                flags,
+                id,
+                system_use: &[],
             }
-            sizes.push(dir.end());
-            bytes = dir.bytes;
+            .encode(out);
+        };
+        let parent = &self.dirs[self.dir_of[d.parent.index()] as usize];
+        let ext = |p: &DirPlan| Extent {
+            lba: p.joliet.0,
+            len: p.joliet.1,
+        };
+        record(
+            &mut out,
+            &[0],
+            ext(d),
+            FLAG_DIRECTORY,
+            self.time_of(d.node).0,
+        );
+        record(
+            &mut out,
+            &[1],
+            ext(parent),
+            FLAG_DIRECTORY,
+            self.time_of(d.parent).0,
+        );
+        for c in children {
+            let time = self.time_of(c.node).0;
+            if self.tree.node(c.node).is_dir() {
+                let cd = &self.dirs[self.dir_of[c.node.index()] as usize];
+                record(&mut out, &c.id, ext(cd), FLAG_DIRECTORY, time);
+            } else {
+                self.sections(c.node, |s, last| {
+                    let flags = if last { 0 } else { FLAG_MULTI_EXTENT };
+                    record(&mut out, &c.id, s, flags, time);
+                });
+            }
         }
-        (bytes, sizes)
+        end_dir(&mut out);
+        out
     }
 
     /// One path table (ECMA-119 9.4): `joliet` picks the tree, `msb` the
@@ -624,31 +671,21 @@ impl Writer<'_> {
         let order: Vec<u32> = if joliet {
             self.joliet_order.clone()
         } else {
-            (0..self.iso_dirs.len() as u32).collect()
+            (0..self.dirs.len() as u32).collect()
         };
-        // Directory number (1-based) by position in `iso_dirs`.
-        let mut number = vec![0u16; self.iso_dirs.len()];
+        let mut number = vec![0u16; self.dirs.len()];
         for (n, &k) in order.iter().enumerate() {
-            number[k as usize] = (n + 1) as u16;
+            number[k as usize] = (n + 1).min(u16::MAX as usize) as u16;
         }
         let mut t = Vec::new();
         for &k in &order {
-            let d = &self.iso_dirs[k as usize];
-            let o = &self.out[d.node.index()];
-            let id: Vec<u8> = if d.node == self.tree.root() {
-                vec![0]
-            } else if joliet {
-                o.joliet_id
-                    .as_deref()
-                    .unwrap_or_default()
-                    .iter()
-                    .flat_map(|u| u.to_be_bytes())
-                    .collect()
+            let d = &self.dirs[k as usize];
+            let (id, extent) = if joliet {
+                (&d.joliet_id, d.joliet.0)
             } else {
-                o.iso_id.to_vec()
+                (&d.iso_id, d.iso.0)
             };
-            let extent = if joliet { o.joliet_dir.0 } else { o.iso_dir.0 };
-            let parent = number[self.dir_index[d.parent.index()] as usize];
+            let parent = number[self.dir_of[d.parent.index()] as usize];
             t.push(id.len() as u8);
             t.push(0);
             if msb {
@@ -658,13 +695,111 @@ impl Writer<'_> {
                 t.extend_from_slice(&extent.to_le_bytes());
                 t.extend_from_slice(&parent.to_le_bytes());
             }
-            t.extend_from_slice(&id);
+            t.extend_from_slice(id);
             if id.len() % 2 == 1 {
                 t.push(0);
             }
         }
         t
     }
+
+    /// The region of relative block `block` (below `data_start`).
+    pub fn region(&self, block: u32) -> Region {
+        let start = self.p.start;
+        let abs = start + block;
+        if block < 16 {
+            return Region::Zero;
+        }
+        let first_dir = self.dirs[0].iso.0;
+        if abs < first_dir {
+            return Region::Head((block as usize - 16) * BLOCK_SIZE);
+        }
+        if abs < self.ce_base {
+            let i = self.dirs.partition_point(|d| d.iso.0 <= abs) - 1;
+            return Region::IsoDir(i, abs - self.dirs[i].iso.0);
+        }
+        if abs < self.ce_base + self.ce_blocks {
+            return Region::Ce((abs - self.ce_base) as u64);
+        }
+        if self.p.joliet && block < self.data_start {
+            let k = self
+                .joliet_order
+                .partition_point(|&i| self.dirs[i as usize].joliet.0 <= abs);
+            if k > 0 {
+                let i = self.joliet_order[k - 1] as usize;
+                let d = &self.dirs[i];
+                if abs < d.joliet.0 + d.joliet.1 / BLOCK_SIZE as u32 {
+                    return Region::JolietDir(i, abs - d.joliet.0);
+                }
+            }
+        }
+        if block < self.data_start {
+            return Region::Zero;
+        }
+        Region::Data
+    }
+
+    pub fn head(&self) -> &[u8] {
+        &self.head
+    }
+
+    /// Encodes ECMA-119 directory `i` (records and continuation areas).
+    pub fn iso_dir(&self, i: usize) -> EncodedDir {
+        let children = iso_children(&self.tree, self.dirs[i].node);
+        self.encode_iso_dir(i, &children, self.dirs[i].ce_start, &mut Encoder::default())
+    }
+
+    pub fn joliet_dir(&self, i: usize) -> Vec<u8> {
+        let children = joliet_children(&self.tree, self.dirs[i].node);
+        self.encode_joliet_dir(i, &children)
+    }
+
+    /// Directories whose continuation areas overlap CE-region bytes `range`,
+    /// with where their areas start.
+    pub fn ce_dirs(&self, range: std::ops::Range<u64>) -> Vec<(usize, u64)> {
+        let first = self
+            .dirs
+            .partition_point(|d| d.ce_start + d.ce_len <= range.start);
+        self.dirs[first..]
+            .iter()
+            .enumerate()
+            .take_while(|(_, d)| d.ce_start < range.end)
+            .filter(|(_, d)| d.ce_len > 0)
+            .map(|(k, d)| (first + k, d.ce_start))
+            .collect()
+    }
+
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
+    /// The descriptor set for LBA 16 of a random-write medium: the
+    /// session's own descriptors with the volume space size made absolute
+    /// (its end), as growisofs and libisoburn write them there.
+    pub fn anchor_blocks(&self) -> Vec<u8> {
+        let mut set = self.head[..self.descriptor_blocks as usize * BLOCK_SIZE].to_vec();
+        let end = self.p.start + self.total_blocks;
+        for block in set.chunks_exact_mut(BLOCK_SIZE) {
+            if &block[1..6] == b"CD001" && matches!(block[0], 1 | 2) {
+                set_space_size(block, end);
+            }
+        }
+        set
+    }
+}
+
+/// Starts a new block when a record of `len` bytes would cross one.
+fn room_for(bytes: &mut Vec<u8>, len: usize) {
+    let used = bytes.len() % BLOCK_SIZE;
+    if used + len > BLOCK_SIZE {
+        bytes.resize(bytes.len() + BLOCK_SIZE - used, 0);
+    }
+}
+
+/// Pads a directory to whole blocks.
+fn end_dir(bytes: &mut Vec<u8>) {
+    let size = bytes.len().div_ceil(BLOCK_SIZE).max(1) * BLOCK_SIZE;
+    bytes.resize(size, 0);
 }
 
 /// ECMA-119 9.3 ordering of identifiers: name part, then extension (both

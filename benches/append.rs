@@ -1,0 +1,261 @@
+//! Appending 1% new files to a session of N small files: multisession
+//! beside genisoimage (-C/-M) and xorriso (-dev … -commit), each in a
+//! child process measured with wait4 (wall time and peak RSS).
+//!
+//! `cargo bench --bench append` (N = 10,000 and 100,000; set
+//! `APPEND_BENCH_N=1000,5000` for other sizes).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus};
+use std::time::{Duration, Instant};
+
+use multisession::fsi::{
+    self, BuildOptions, FileBlocks, ImportLimits, OnClash, SessionStream, Tree,
+};
+
+const BLOCK: u64 = 2048;
+
+/// Writes a session into the image file at its start block.
+fn write_session(img: &Path, s: &mut dyn SessionStream) {
+    use std::os::unix::fs::FileExt;
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(img)
+        .unwrap();
+    let mut buf = vec![0u8; 256 * BLOCK as usize];
+    let total = s.total_blocks();
+    let mut b = 0;
+    while b < total {
+        let n = 256.min(total - b);
+        let chunk = &mut buf[..n as usize * BLOCK as usize];
+        s.read_blocks(b, chunk).unwrap();
+        f.write_all_at(chunk, (s.start_block() as u64 + b as u64) * BLOCK)
+            .unwrap();
+        b += n;
+    }
+}
+
+/// Child modes: the work whose cost is measured.
+fn child(args: &[String]) {
+    match args[0].as_str() {
+        "ours-first" => {
+            let (tree_dir, img) = (Path::new(&args[1]), Path::new(&args[2]));
+            let mut t = Tree::new();
+            t.add_tree(tree_dir, "/", false, OnClash::Fail).unwrap();
+            let opts = BuildOptions {
+                write_unit: 16,
+                ..Default::default()
+            };
+            write_session(img, &mut fsi::build(std::sync::Arc::new(t), &opts).unwrap());
+        }
+        "ours-append" => {
+            let (img, new_dir) = (Path::new(&args[1]), Path::new(&args[2]));
+            let src = FileBlocks::open(img).unwrap();
+            let limits = ImportLimits {
+                medium_blocks: Some(src.blocks()),
+                ..Default::default()
+            };
+            let imported = fsi::import(&src, 0, None, limits).unwrap();
+            let mut t = imported.tree;
+            t.mkdir("/new").unwrap();
+            t.add_tree(new_dir, "/new", false, OnClash::Fail).unwrap();
+            let start = src.blocks().div_ceil(16) * 16;
+            let opts = BuildOptions {
+                start_block: start,
+                write_unit: 16,
+                ..Default::default()
+            };
+            write_session(img, &mut fsi::build(std::sync::Arc::new(t), &opts).unwrap());
+        }
+        other => panic!("unknown child mode {other}"),
+    }
+}
+
+struct Measured {
+    wall: Duration,
+    max_rss_kib: i64,
+}
+
+/// Runs `cmd` and measures it (and only it) with wait4.
+fn measure(cmd: &mut Command) -> Measured {
+    let t0 = Instant::now();
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our child; status and usage are valid out-pointers.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = t0.elapsed();
+    assert_eq!(r, pid, "wait4");
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    if !ok {
+        let mut err = String::new();
+        use std::io::Read;
+        child.stderr.unwrap().read_to_string(&mut err).ok();
+        panic!("{cmd:?} failed ({status:#x}): {err}");
+    }
+    let _ = ExitStatus::default;
+    Measured {
+        wall,
+        max_rss_kib: usage.ru_maxrss,
+    }
+}
+
+fn make_tree(root: &Path, files: usize, prefix: &str) {
+    for i in 0..files {
+        let dir = root.join(format!("d{:04}", i / 1000));
+        if i % 1000 == 0 {
+            fs::create_dir_all(&dir).unwrap();
+        }
+        let body = format!("{prefix} file number {i}\n").repeat(1 + i % 5);
+        fs::write(dir.join(format!("{prefix}_{i:07}.txt")), body).unwrap();
+    }
+}
+
+fn me() -> PathBuf {
+    std::env::current_exe().unwrap()
+}
+
+fn bench(n: usize, work: &Path) -> Vec<(String, Measured)> {
+    let base = work.join(format!("n{n}"));
+    let _ = fs::remove_dir_all(&base);
+    let (tree, new) = (base.join("tree"), base.join("new"));
+    make_tree(&tree, n, "old");
+    make_tree(&new, n / 100, "new");
+    let mut rows = Vec::new();
+
+    // multisession
+    let ours = base.join("ours.img");
+    measure(
+        Command::new(me())
+            .args(["--child", "ours-first"])
+            .arg(&tree)
+            .arg(&ours),
+    );
+    let m = measure(
+        Command::new(me())
+            .args(["--child", "ours-append"])
+            .arg(&ours)
+            .arg(&new),
+    );
+    let src = FileBlocks::open(&ours).unwrap();
+    let start = fsi::import(&src, 0, None, Default::default())
+        .unwrap()
+        .recorded_blocks
+        .div_ceil(16)
+        * 16;
+    let appended = fsi::import(&src, start, None, Default::default()).unwrap();
+    assert_eq!(
+        appended.tree.len(),
+        n + n / 100 + n.div_ceil(1000) + (n / 100).div_ceil(1000) + 1
+    );
+    rows.push(("multisession".to_owned(), m));
+
+    // genisoimage -C/-M: the new files only, grafted at /new.
+    let geniso = base.join("geniso.img");
+    let s1 = base.join("g1.iso");
+    measure(
+        Command::new("genisoimage")
+            .args(["-quiet", "-R", "-J", "-o"])
+            .arg(&s1)
+            .arg(&tree),
+    );
+    fs::copy(&s1, &geniso).unwrap();
+    let nwa = (fs::metadata(&geniso).unwrap().len() / BLOCK).div_ceil(16) * 16;
+    let m = measure(
+        Command::new("genisoimage")
+            .args([
+                "-quiet",
+                "-R",
+                "-J",
+                "-graft-points",
+                "-C",
+                &format!("0,{nwa}"),
+                "-M",
+            ])
+            .arg(&geniso)
+            .arg("-o")
+            .arg(base.join("g2.iso"))
+            .arg(format!("/new={}", new.display())),
+    );
+    rows.push(("genisoimage".to_owned(), m));
+
+    // xorriso growing a file (libisoburn layout).
+    let xorr = base.join("xorriso.img");
+    let x = |args: &[&str]| {
+        let mut c = Command::new("xorriso");
+        c.args(["-dev"])
+            .arg(&xorr)
+            .args(["-joliet", "on"])
+            .args(args)
+            .arg("-commit");
+        c
+    };
+    measure(&mut x(&["-map", tree.to_str().unwrap(), "/"]));
+    let m = measure(&mut x(&["-map", new.to_str().unwrap(), "/new"]));
+    rows.push(("xorriso".to_owned(), m));
+    let _ = fs::remove_dir_all(&base);
+    rows
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        child(&args[i + 1..]);
+        return;
+    }
+    let sizes: Vec<usize> = std::env::var("APPEND_BENCH_N")
+        .unwrap_or_else(|_| "10000,100000".into())
+        .split(',')
+        .map(|s| s.trim().parse().expect("APPEND_BENCH_N: numbers"))
+        .collect();
+    let work = std::env::temp_dir().join(format!("append-bench-{}", std::process::id()));
+    fs::create_dir_all(&work).unwrap();
+    println!("append 1% new files to a session of N small files (one run each)");
+    println!(
+        "{:>8} {:<13} {:>10} {:>10} {:>14} {:>14}",
+        "N", "tool", "wall ms", "RSS MiB", "ours/peer wall", "ours/peer RSS"
+    );
+    for n in sizes {
+        let rows = bench(n, &work);
+        let ours = &rows[0].1;
+        for (name, m) in &rows {
+            let (wr, rr) = if name == "multisession" {
+                (String::new(), String::new())
+            } else {
+                (
+                    format!("{:.3}", ours.wall.as_secs_f64() / m.wall.as_secs_f64()),
+                    format!("{:.3}", ours.max_rss_kib as f64 / m.max_rss_kib as f64),
+                )
+            };
+            println!(
+                "{:>8} {:<13} {:>10.1} {:>10.1} {:>14} {:>14}",
+                n,
+                name,
+                m.wall.as_secs_f64() * 1000.0,
+                m.max_rss_kib as f64 / 1024.0,
+                wr,
+                rr
+            );
+        }
+        let peers = &rows[1..];
+        let fastest = peers.iter().min_by_key(|(_, m)| m.wall).unwrap();
+        let leanest_of_fastest = &fastest.1;
+        println!(
+            "{:>8} target: wall ≤ 0.2 × {} ({:.3}), RSS ≤ 0.5 × {} ({:.3})",
+            n,
+            fastest.0,
+            ours.wall.as_secs_f64() / leanest_of_fastest.wall.as_secs_f64(),
+            fastest.0,
+            ours.max_rss_kib as f64 / leanest_of_fastest.max_rss_kib as f64
+        );
+    }
+    let _ = fs::remove_dir_all(&work);
+}
