@@ -18,8 +18,9 @@
 //! (2), the marker lets the next recovery find the intact session again
 //! instead of mirroring the abandoned one.
 
-use crate::burn::cdb;
-use crate::burn::params::{NextSession, WriteParameters};
+use crate::burn::command;
+use crate::burn::params;
+use crate::burn::plan::Finish;
 use crate::burn::progress::Flow;
 use crate::burn::writer::DataWriter;
 use crate::burn::WriteOptions;
@@ -27,9 +28,9 @@ use crate::error::{Error, Result, ResultExt};
 use crate::fsi::{Anchor, SessionStream, BLOCK_SIZE};
 use crate::hresult;
 use crate::media::WriteModel;
+use crate::mmc::cdb::CloseFunction;
 use crate::mmc::{MediaInfo, SessionExtent, SessionState};
 use crate::recorder::WriteGuard;
-use crate::scsi::DataDirection;
 
 /// First bytes of an abandoned-session marker block.
 const MARKER_MAGIC: &[u8; 24] = b"MULTISESSION ABANDONED\0\0";
@@ -126,18 +127,6 @@ impl SessionStream for Mirror {
     }
 }
 
-fn read_block(guard: &WriteGuard<'_>, lba: u32) -> Result<[u8; BLOCK_SIZE]> {
-    let mut block = [0u8; BLOCK_SIZE];
-    guard
-        .command(
-            &cdb::read10_fua(lba, 1),
-            DataDirection::FromDevice(&mut block),
-            cdb::TRANSFER_TIMEOUT,
-        )
-        .context(format_args!("READ of LBA {lba}"))?;
-    Ok(block)
-}
-
 /// The session a recovery must put back: the last complete one, unless
 /// that is itself an abandoned session, whose marker names it. The marker
 /// fills the end of its session; the last three blocks are looked at
@@ -147,7 +136,7 @@ fn intact_session(guard: &WriteGuard<'_>, info: &MediaInfo) -> Option<SessionExt
     let first = last.last_written.saturating_sub(2).max(last.start);
     (first..=last.last_written)
         .rev()
-        .filter_map(|lba| read_block(guard, lba).ok())
+        .filter_map(|lba| command::read_block(guard, lba).ok())
         .find_map(|block| parse_marker(&block))
         .unwrap_or(Some(last))
 }
@@ -158,7 +147,7 @@ fn descriptor_set(guard: &WriteGuard<'_>, start: u32) -> Result<Vec<u8>> {
     let mut set = Vec::new();
     for i in 0..MAX_DESCRIPTORS {
         let lba = start + 16 + i;
-        let block = read_block(guard, lba)?;
+        let block = command::read_block(guard, lba)?;
         if &block[1..6] != b"CD001" {
             return Err(Error::new(
                 hresult::MS_IMAPI_E_IMAGEMANAGER_NO_VALID_VD_FOUND,
@@ -237,56 +226,18 @@ impl DataWriter {
             .map(|s| descriptor_set(&guard, s.start))
             .transpose()?;
 
-        if let Some(parameters) = WriteParameters::for_profile(profile, NextSession::Allowed) {
-            let list = parameters.parameter_list();
-            guard
-                .command(
-                    &cdb::mode_select10(list.len() as u16),
-                    DataDirection::ToDevice(&list),
-                    cdb::SHORT_TIMEOUT,
-                )
-                .context("MODE SELECT write parameters for recovery")?;
+        if let Some(parameters) = params::write_parameters(profile, Finish::Appendable) {
+            command::select_write_parameters(&guard, &parameters)?;
         }
         let unit = profile.write_unit();
         let count = (nwa + 3).div_ceil(unit) * unit - nwa;
         let marker = marker_block(intact);
         let markers: Vec<u8> = (0..count).flat_map(|_| marker).collect();
-        guard
-            .command(
-                &cdb::write10(nwa, count as u16),
-                DataDirection::ToDevice(&markers),
-                cdb::TRANSFER_TIMEOUT,
-            )
-            .context(format_args!(
-                "WRITE of {count} abandoned-session markers at LBA {nwa}"
-            ))?;
-        guard
-            .command(
-                &cdb::synchronize_cache(),
-                DataDirection::None,
-                cdb::LONG_TIMEOUT,
-            )
-            .context("SYNCHRONIZE CACHE after the markers")?;
-        let mut disc = vec![0u8; cdb::DISC_INFO_LEN];
-        guard
-            .command(
-                &cdb::read_disc_information(),
-                DataDirection::FromDevice(&mut disc),
-                cdb::SHORT_TIMEOUT,
-            )
-            .context("READ DISC INFORMATION for the track to close")?;
-        let track = cdb::last_track_in_last_session(&disc)?;
-        for function in [cdb::CloseFunction::Track, cdb::CloseFunction::Session] {
-            guard
-                .command(
-                    &cdb::close(function, track),
-                    DataDirection::None,
-                    cdb::LONG_TIMEOUT,
-                )
-                .context(format_args!(
-                    "CLOSE {function:?} of the abandoned session (track {track})"
-                ))?;
-        }
+        command::write_blocks(&guard, nwa, &markers)
+            .context(format_args!("writing {count} abandoned-session markers"))?;
+        command::synchronize_cache(&guard).context("flushing the markers")?;
+        command::close_last_track(&guard, CloseFunction::Session)
+            .context("closing the abandoned session")?;
         drop(guard);
 
         let (Some(intact), Some(descriptors)) = (intact, descriptors) else {
