@@ -8,8 +8,10 @@
 //!   A cancel, a failed WRITE or a power loss before that sends nothing more
 //!   (a cancel only flushes the drive's cache): the interrupted session stays
 //!   open, so the previous session remains the last complete one and every
-//!   reader still sees the disc as it was. The next write continues at the
-//!   address the drive then reports.
+//!   reader still sees the disc as it was. The next write is refused until
+//!   [`DataWriter::recover`] closes that session and puts the intact one
+//!   (or, after an interrupted first session, an empty volume) back on top
+//!   (see [`crate::burn::recover`]).
 //! * Overwritable media (and BD-R pseudo-overwrite): the session data goes
 //!   to free blocks after the previous image, is flushed, and only then are
 //!   the anchor blocks (the volume descriptors at LBA 16–31) rewritten. An
