@@ -105,3 +105,115 @@ fn an_interrupted_session_write_never_costs_an_older_file() {
         assert!(n >= MIN_POINTS);
     }
 }
+
+/// Write-once profiles, where an interrupted session needs a recovery.
+const WRITE_ONCE: [Profile; 3] = [Profile::CdR, Profile::DvdPlusR, Profile::BdR];
+
+/// Power-loss points across a first session of `blocks` blocks: inside the
+/// system area, inside the volume descriptors, in the tree, in the data and
+/// at the last block.
+fn first_session_points(blocks: u64) -> Vec<u64> {
+    vec![1, 8, 17, 19, 40, blocks / 3, blocks / 2, blocks - 1]
+}
+
+#[test]
+fn an_interrupted_first_session_is_abandoned_and_the_retry_imports_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = files("first", 21, &[300_000, 5, 70_000]);
+    let retry = files("retry", 22, &[9000, 1]);
+    for profile in WRITE_ONCE {
+        let probe_disc = new_disc(dir.path(), "probe.img", profile);
+        let blocks = u64::from(
+            append(&open(&probe_disc), &first, multisession_options())
+                .unwrap()
+                .sectors,
+        );
+        for after in first_session_points(blocks) {
+            let case = format!("{profile} power loss after {after} of {blocks} blocks");
+            let disc = new_disc(dir.path(), &format!("{after}.img"), profile);
+            set_faults(&disc, json!({ "power_loss_after_blocks": after }));
+            assert!(
+                append(&open(&disc), &first, multisession_options()).is_err(),
+                "{case}: the write must fail"
+            );
+            set_faults(&disc, json!({}));
+
+            let recorder = open(&disc);
+            let recovery = DataWriter::new(recorder.clone(), multisession_options())
+                .recover()
+                .unwrap_or_else(|e| panic!("{case}: recovery: {e}"));
+            assert!(
+                matches!(recovery, Recovery::Emptied { .. }),
+                "{case}: {recovery:?}"
+            );
+            let recorder = open(&disc);
+            assert_eq!(
+                current_content(&recorder),
+                Files::new(),
+                "{case}: empty volume"
+            );
+            append(&recorder, &retry, multisession_options())
+                .unwrap_or_else(|e| panic!("{case}: retried first session: {e}"));
+            assert_eq!(
+                current_content(&open(&disc)),
+                retry,
+                "{case}: after the retry"
+            );
+            std::fs::remove_file(&disc).unwrap();
+        }
+    }
+}
+
+/// Loses power at `after` blocks into the recovery of `disc`; then a
+/// recovery without faults must finish the job.
+fn recover_twice(disc: &std::path::Path, after: u64, case: &str) {
+    set_faults(disc, json!({ "power_loss_after_blocks": after }));
+    let interrupted = DataWriter::new(open(disc), multisession_options()).recover();
+    set_faults(disc, json!({}));
+    let second = DataWriter::new(open(disc), multisession_options())
+        .recover()
+        .unwrap_or_else(|e| panic!("{case}: recovery after {interrupted:?}: {e}"));
+    if interrupted.is_ok() {
+        assert_eq!(second, Recovery::NotNeeded, "{case}");
+    } else {
+        assert_ne!(second, Recovery::NotNeeded, "{case}: {interrupted:?}");
+    }
+}
+
+#[test]
+fn an_interrupted_recovery_is_finished_by_the_next_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = files("first", 31, &[100_000, 3]);
+    let second = files("second", 32, &[150_000]);
+    let retry = files("retry", 33, &[4000]);
+    for profile in WRITE_ONCE {
+        // Up to and past the markers (at most a write unit plus five
+        // blocks) and into the session recovery puts on top.
+        for after in 0..=44 {
+            for previous in [None, Some(&first)] {
+                let case = format!(
+                    "{profile} recovery power loss after {after} blocks, {} previous session",
+                    if previous.is_some() { "with a" } else { "no" }
+                );
+                let disc = new_disc(dir.path(), &format!("r{after}.img"), profile);
+                if let Some(previous) = previous {
+                    append(&open(&disc), previous, multisession_options()).unwrap();
+                }
+                set_faults(&disc, json!({ "power_loss_after_blocks": 30 }));
+                assert!(append(&open(&disc), &second, multisession_options()).is_err());
+                recover_twice(&disc, after, &case);
+
+                let expected = previous.cloned().unwrap_or_default();
+                assert_eq!(current_content(&open(&disc)), expected, "{case}: recovered");
+                append(&open(&disc), &retry, multisession_options())
+                    .unwrap_or_else(|e| panic!("{case}: retried append: {e}"));
+                assert_eq!(
+                    current_content(&open(&disc)),
+                    merged(&expected, &retry),
+                    "{case}: after the retried append"
+                );
+                std::fs::remove_file(&disc).unwrap();
+            }
+        }
+    }
+}

@@ -13,7 +13,7 @@ use multisession::fsi::{
     build, import, locate_random_write, BlockSource, BuildOptions, FileSystemImage, ImportLimits,
     Session, Tree, BLOCK_SIZE,
 };
-use multisession::mmc::DiscStatus;
+use multisession::mmc::{DiscStatus, FormatState};
 use multisession::recorder::Recorder;
 use multisession::scsi::emulator::{create_blank, sidecar_path};
 use multisession::session::{self, Kind};
@@ -63,10 +63,12 @@ pub fn open(path: &Path) -> Arc<Recorder> {
     Arc::new(Recorder::open(path).expect("open emulated disc"))
 }
 
-/// Start of the session an append imports, `None` on a disc without one.
+/// Start of the session an append imports, `None` on a disc without one
+/// (blank, or an overwritable medium not yet formatted, whose blocks cannot
+/// be read at all).
 pub fn previous_session_start(recorder: &Arc<Recorder>) -> Result<Option<u32>> {
     let info = recorder.media_info()?;
-    if info.disc_status == DiscStatus::Blank {
+    if info.disc_status == DiscStatus::Blank || info.format == FormatState::Unformatted {
         return Ok(None);
     }
     let mut image = FileSystemImage::new();

@@ -9,7 +9,7 @@
 //! CLOSE TRACK/SESSION on sequential media, the anchor rewrite on
 //! overwritable media. See [`writer`] for what an interruption leaves.
 
-pub mod cdb;
+pub(crate) mod command;
 pub mod params;
 pub mod plan;
 pub mod progress;

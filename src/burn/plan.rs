@@ -7,13 +7,14 @@
 //! checks, the DVD+R consumer-compatibility matrix, the 2 % rule) are
 //! tested without a drive.
 
-use crate::burn::cdb::CloseFunction;
-use crate::burn::params::{NextSession, WriteParameters};
+use crate::burn::params;
 use crate::burn::WriteOptions;
 use crate::error::{Error, Result};
 use crate::fsi::Anchor;
 use crate::hresult;
 use crate::media::{MediaState, Profile, WriteModel};
+use crate::mmc::cdb::CloseFunction;
+use crate::mmc::mode::WriteParameters;
 use crate::mmc::{DiscStatus, FormatState, MediaInfo, SessionState};
 
 /// Where a session stream goes: its first block, its length and the
@@ -34,6 +35,28 @@ pub enum Finish {
     Finalized,
 }
 
+/// What follows CLOSE TRACK at the end of a sequential session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SessionClose {
+    /// Close the session; on CD and DVD-R/RW page 05 decided whether that
+    /// also closes the disc.
+    Session,
+    /// DVD+R, BD-R: finalize the disc.
+    FinalizeDisc,
+    /// DVD+R DL: finalize with minimal radius.
+    FinalizeMinimalRadius,
+}
+
+impl SessionClose {
+    pub(crate) fn function(self) -> CloseFunction {
+        match self {
+            SessionClose::Session => CloseFunction::Session,
+            SessionClose::FinalizeDisc => CloseFunction::FinalizeDisc,
+            SessionClose::FinalizeMinimalRadius => CloseFunction::FinalizeMinimalRadius,
+        }
+    }
+}
+
 /// The decided write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Plan {
@@ -41,7 +64,8 @@ pub(crate) enum Plan {
     Sequential {
         parameters: Option<WriteParameters>,
         finish: Finish,
-        close: Vec<CloseFunction>,
+        /// Sent after CLOSE TRACK of the session's track.
+        close: SessionClose,
         /// Blocks actually written: the stream padded to whole packets
         /// where the medium records fixed packets.
         padded_blocks: u32,
@@ -176,22 +200,14 @@ fn plan_sequential(
         return Err(too_large(blocks, nwa, info.free_blocks));
     }
     let finish = finish(info, blocks, options);
-    let next = match finish {
-        Finish::Appendable => NextSession::Allowed,
-        Finish::Finalized => NextSession::Forbidden,
-    };
     let close = match (profile, finish) {
-        (Profile::DvdPlusR | Profile::BdR, Finish::Finalized) => {
-            vec![CloseFunction::Track, CloseFunction::FinalizeDisc]
-        }
-        (Profile::DvdPlusRDl, Finish::Finalized) => {
-            vec![CloseFunction::Track, CloseFunction::FinalizeMinimalRadius]
-        }
+        (Profile::DvdPlusR | Profile::BdR, Finish::Finalized) => SessionClose::FinalizeDisc,
+        (Profile::DvdPlusRDl, Finish::Finalized) => SessionClose::FinalizeMinimalRadius,
         // CD and DVD-R/RW: page 05 decided whether this closes the disc.
-        _ => vec![CloseFunction::Track, CloseFunction::Session],
+        _ => SessionClose::Session,
     };
     Ok(Plan::Sequential {
-        parameters: WriteParameters::for_profile(profile, next),
+        parameters: params::write_parameters(profile, finish),
         finish,
         close,
         padded_blocks: blocks,
@@ -305,6 +321,7 @@ fn plan_overwrite(info: &MediaInfo, shape: &StreamShape, blocks: u32) -> Result<
 mod tests {
     use super::*;
     use crate::media::WriteProtect;
+    use crate::mmc::mode::MultiSession;
     use crate::mmc::SessionExtent;
 
     fn appendable(profile: Profile) -> MediaInfo {
@@ -478,7 +495,7 @@ mod tests {
         );
     }
 
-    fn finish_of(profile: Profile, options: &WriteOptions) -> (Finish, Vec<CloseFunction>) {
+    fn finish_of(profile: Profile, options: &WriteOptions) -> (Finish, SessionClose) {
         match plan(&appendable(profile), &shape(138_112, 1000), options).unwrap() {
             Plan::Sequential { finish, close, .. } => (finish, close),
             other => panic!("{other:?}"),
@@ -487,7 +504,7 @@ mod tests {
 
     #[test]
     fn dvd_plus_r_follows_the_consumer_compatibility_matrix() {
-        use CloseFunction::*;
+        use SessionClose::*;
         let matrix = [
             // (disable compatibility, force close) -> finish
             ((false, true), Finish::Finalized),
@@ -508,11 +525,11 @@ mod tests {
             } else {
                 Session
             };
-            assert_eq!(close, [Track, last]);
+            assert_eq!(close, last);
             // DVD+R DL is closed in every row.
             let (dl, dl_close) = finish_of(Profile::DvdPlusRDl, &options);
             assert_eq!(dl, Finish::Finalized);
-            assert_eq!(dl_close, [Track, FinalizeMinimalRadius]);
+            assert_eq!(dl_close, FinalizeMinimalRadius);
         }
     }
 
@@ -545,17 +562,14 @@ mod tests {
             } => {
                 assert_eq!(
                     parameters,
-                    Some(WriteParameters::CdTrackAtOnce(NextSession::Forbidden))
+                    Some(WriteParameters::cd_tao(MultiSession::Finalize))
                 );
-                assert_eq!(close, [CloseFunction::Track, CloseFunction::Session]);
+                assert_eq!(close, SessionClose::Session);
             }
             other => panic!("{other:?}"),
         }
         let (_, bd_close) = finish_of(Profile::BdR, &forced);
-        assert_eq!(
-            bd_close,
-            [CloseFunction::Track, CloseFunction::FinalizeDisc]
-        );
+        assert_eq!(bd_close, SessionClose::FinalizeDisc);
     }
 
     #[test]

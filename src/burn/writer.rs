@@ -8,8 +8,10 @@
 //!   A cancel, a failed WRITE or a power loss before that sends nothing more
 //!   (a cancel only flushes the drive's cache): the interrupted session stays
 //!   open, so the previous session remains the last complete one and every
-//!   reader still sees the disc as it was. The next write continues at the
-//!   address the drive then reports.
+//!   reader still sees the disc as it was. The next write is refused until
+//!   [`DataWriter::recover`] closes that session and puts the intact one
+//!   (or, after an interrupted first session, an empty volume) back on top
+//!   (see [`crate::burn::recover`]).
 //! * Overwritable media (and BD-R pseudo-overwrite): the session data goes
 //!   to free blocks after the previous image, is flushed, and only then are
 //!   the anchor blocks (the volume descriptors at LBA 16–31) rewritten. An
@@ -19,7 +21,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::burn::cdb::{self, CloseFunction};
+use crate::burn::command::{self, CHUNK_BLOCKS};
 use crate::burn::plan::{self, Finish, Plan, StreamShape};
 use crate::burn::progress::{Flow, Progress, Reporter, WriteAction};
 use crate::burn::WriteOptions;
@@ -27,13 +29,9 @@ use crate::error::{Error, Result, ResultExt};
 use crate::fsi::{Anchor, SessionStream, BLOCK_SIZE};
 use crate::hresult;
 use crate::media::Profile;
+use crate::mmc::cdb::{BlankType, CloseFunction};
 use crate::mmc::FormatState;
 use crate::recorder::{Recorder, WriteGuard};
-use crate::scsi::DataDirection;
-
-/// Blocks per WRITE: 64 KiB, a whole number of write units on every medium
-/// (1 on CD, 16 on DVD, 32 on BD) and within every pass-through limit.
-pub const CHUNK_BLOCKS: u32 = 32;
 
 /// How a finished write left the medium.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,14 +151,7 @@ impl DataWriter {
             ..
         } = decided
         {
-            let list = parameters.parameter_list();
-            guard
-                .command(
-                    &cdb::mode_select10(list.len() as u16),
-                    DataDirection::ToDevice(&list),
-                    cdb::SHORT_TIMEOUT,
-                )
-                .context("MODE SELECT write parameters")?;
+            command::select_write_parameters(&guard, &parameters)?;
         }
         // Drives calibrate laser power on their own at the first WRITE;
         // the event is kept so callers see IMAPI's sequence.
@@ -182,29 +173,18 @@ impl DataWriter {
             if stop.code() == hresult::MS_E_IMAPI_REQUEST_CANCELLED {
                 // Leave what reached the drive consistent; the session stays
                 // open (sequential) or uncommitted (overwritable).
-                guard
-                    .command(
-                        &cdb::synchronize_cache(),
-                        DataDirection::None,
-                        cdb::LONG_TIMEOUT,
-                    )
-                    .context("SYNCHRONIZE CACHE after cancel")?;
+                command::synchronize_cache(&guard).context("flushing after the cancel")?;
             }
             return Err(stop);
         }
         reporter.milestone(WriteAction::WritingData, sectors);
 
         reporter.milestone(WriteAction::Finalization, sectors);
-        guard
-            .command(
-                &cdb::synchronize_cache(),
-                DataDirection::None,
-                cdb::LONG_TIMEOUT,
-            )
-            .context("SYNCHRONIZE CACHE after the session data")?;
+        command::synchronize_cache(&guard).context("flushing the session data")?;
         let outcome = match &decided {
             Plan::Sequential { finish, close, .. } => {
-                close_session(&guard, close)?;
+                command::close_last_track(&guard, close.function())
+                    .context("closing the session")?;
                 Outcome::SessionClosed(*finish)
             }
             Plan::Overwrite { anchor, .. } => {
@@ -249,14 +229,8 @@ impl DataWriter {
         if self.options.force_overwrite || shape.start > 16 {
             return Ok(());
         }
-        let mut block = vec![0u8; BLOCK_SIZE];
-        guard
-            .command(
-                &cdb::read10_fua(16, 1),
-                DataDirection::FromDevice(&mut block),
-                cdb::TRANSFER_TIMEOUT,
-            )
-            .context("READ of LBA 16 to check for an existing volume")?;
+        let block =
+            command::read_block(guard, 16).context("checking LBA 16 for an existing volume")?;
         if matches!(block[0], 1 | 2 | 0xFF) && &block[1..6] == b"CD001" {
             return Err(Error::new(
                 hresult::MS_E_IMAPI_DF2DATA_MEDIA_NOT_BLANK,
@@ -287,28 +261,24 @@ impl DataWriter {
         }
         let guard = self.recorder.lock_for_writing()?;
         match profile {
-            Profile::CdRw => blank(&guard, full),
-            Profile::DvdMinusRwSequential | Profile::DvdMinusRwRestricted => blank(&guard, true),
+            Profile::CdRw => command::blank(
+                &guard,
+                if full {
+                    BlankType::Full
+                } else {
+                    BlankType::Minimal
+                },
+            ),
+            Profile::DvdMinusRwSequential | Profile::DvdMinusRwRestricted => {
+                command::blank(&guard, BlankType::Full)
+            }
             Profile::DvdPlusRw | Profile::DvdPlusRwDl | Profile::BdRe | Profile::DvdRam => {
                 if info.format == FormatState::Unformatted {
                     return Ok(());
                 }
                 let zeros = vec![0u8; 32 * BLOCK_SIZE];
-                guard
-                    .command(
-                        &cdb::write10(0, 32),
-                        DataDirection::ToDevice(&zeros),
-                        cdb::TRANSFER_TIMEOUT,
-                    )
-                    .context("WRITE of zeros over LBA 0-31")?;
-                guard
-                    .command(
-                        &cdb::synchronize_cache(),
-                        DataDirection::None,
-                        cdb::LONG_TIMEOUT,
-                    )
-                    .context("SYNCHRONIZE CACHE after erasing")?;
-                Ok(())
+                command::write_blocks(&guard, 0, &zeros).context("zeroing LBA 0-31")?;
+                command::synchronize_cache(&guard).context("flushing the erase")
             }
             _ => Err(Error::new(
                 hresult::MS_E_IMAPI_ERASE_MEDIA_IS_NOT_SUPPORTED,
@@ -374,14 +344,7 @@ impl DataWriter {
             }
         };
         let guard = self.recorder.lock_for_writing()?;
-        guard
-            .command(
-                &cdb::close(function, 0),
-                DataDirection::None,
-                cdb::LONG_TIMEOUT,
-            )
-            .context(format_args!("CLOSE TRACK/SESSION {function:?} (finalize)"))?;
-        Ok(())
+        command::close(&guard, function).context("finalizing the disc")
     }
 }
 
@@ -444,38 +407,7 @@ fn write_session(
         }
         let data = &mut buf[..n as usize * BLOCK_SIZE];
         session.read(first, data)?;
-        let lba = session.start + first;
-        guard
-            .command(
-                &cdb::write10(lba, n as u16),
-                DataDirection::ToDevice(data),
-                cdb::TRANSFER_TIMEOUT,
-            )
-            .context(format_args!("WRITE of {n} blocks at LBA {lba}"))?;
-    }
-    Ok(())
-}
-
-fn close_session(guard: &WriteGuard<'_>, close: &[CloseFunction]) -> Result<()> {
-    let mut info = vec![0u8; cdb::DISC_INFO_LEN];
-    guard
-        .command(
-            &cdb::read_disc_information(),
-            DataDirection::FromDevice(&mut info),
-            cdb::SHORT_TIMEOUT,
-        )
-        .context("READ DISC INFORMATION for the track to close")?;
-    let track = cdb::last_track_in_last_session(&info)?;
-    for &function in close {
-        guard
-            .command(
-                &cdb::close(function, track),
-                DataDirection::None,
-                cdb::LONG_TIMEOUT,
-            )
-            .context(format_args!(
-                "CLOSE TRACK/SESSION {function:?} (track {track})"
-            ))?;
+        command::write_blocks(guard, session.start + first, data)?;
     }
     Ok(())
 }
@@ -497,36 +429,15 @@ fn commit_anchor(
         .read_anchor(&mut blocks)
         .context("reading the anchor blocks from the stream")?;
     let write = |lba: u32, data: &[u8]| -> Result<()> {
-        for (i, chunk) in data.chunks(CHUNK_BLOCKS as usize * BLOCK_SIZE).enumerate() {
-            let at = lba + i as u32 * CHUNK_BLOCKS;
-            let n = (chunk.len() / BLOCK_SIZE) as u16;
-            guard
-                .command(
-                    &cdb::write10(at, n),
-                    DataDirection::ToDevice(chunk),
-                    cdb::TRANSFER_TIMEOUT,
-                )
-                .context(format_args!("WRITE of {n} anchor blocks at LBA {at}"))?;
-        }
-        guard
-            .command(
-                &cdb::synchronize_cache(),
-                DataDirection::None,
-                cdb::LONG_TIMEOUT,
-            )
-            .context("SYNCHRONIZE CACHE after anchor blocks")?;
-        Ok(())
+        command::write_blocks(guard, lba, data)?;
+        command::synchronize_cache(guard)
     };
     if profile == Profile::DvdMinusRwRestricted {
         let first = anchor.lba / 16 * 16;
         let end = (anchor.lba + anchor.blocks).div_ceil(16) * 16;
         let mut packets = vec![0u8; (end - first) as usize * BLOCK_SIZE];
-        for (i, chunk) in packets
-            .chunks_mut(CHUNK_BLOCKS as usize * BLOCK_SIZE)
-            .enumerate()
-        {
-            read_back(guard, first + i as u32 * CHUNK_BLOCKS, chunk)?;
-        }
+        command::read_blocks(guard, first, &mut packets)
+            .context("reading the packets around the anchor")?;
         let at = (anchor.lba - first) as usize * BLOCK_SIZE;
         packets[at..at + blocks.len()].copy_from_slice(&blocks);
         return write(first, &packets);
@@ -537,18 +448,6 @@ fn commit_anchor(
     let (first, rest) = blocks.split_at(BLOCK_SIZE);
     write(anchor.lba + 1, rest)?;
     write(anchor.lba, first)
-}
-
-fn read_back(guard: &WriteGuard<'_>, lba: u32, buf: &mut [u8]) -> Result<()> {
-    let n = (buf.len() / BLOCK_SIZE) as u16;
-    guard
-        .command(
-            &cdb::read10_fua(lba, n),
-            DataDirection::FromDevice(buf),
-            cdb::TRANSFER_TIMEOUT,
-        )
-        .context(format_args!("verify READ of {n} blocks at LBA {lba}"))?;
-    Ok(())
 }
 
 fn mismatch(expected: &[u8], found: &[u8], lba: u32) -> Option<u32> {
@@ -579,7 +478,7 @@ fn verify_session(
         let len = n as usize * BLOCK_SIZE;
         session.read(first, &mut expected[..len])?;
         let lba = session.start + first;
-        read_back(guard, lba, &mut found[..len])?;
+        command::read_blocks(guard, lba, &mut found[..len]).context("verifying")?;
         if let Some(bad) = mismatch(&expected[..len], &found[..len], lba) {
             return Err(verification_failed(bad));
         }
@@ -597,26 +496,11 @@ fn verify_anchor(
     let mut expected = vec![0u8; len];
     let mut found = vec![0u8; len];
     stream.read_anchor(&mut expected)?;
-    for (i, chunk) in found
-        .chunks_mut(CHUNK_BLOCKS as usize * BLOCK_SIZE)
-        .enumerate()
-    {
-        read_back(guard, anchor.lba + i as u32 * CHUNK_BLOCKS, chunk)?;
-    }
+    command::read_blocks(guard, anchor.lba, &mut found).context("verifying the anchor")?;
     match mismatch(&expected, &found, anchor.lba) {
         Some(bad) => Err(verification_failed(bad)),
         None => Ok(()),
     }
-}
-
-fn blank(guard: &WriteGuard<'_>, full: bool) -> Result<()> {
-    guard
-        .command(&cdb::blank(full), DataDirection::None, cdb::LONG_TIMEOUT)
-        .context(format_args!(
-            "BLANK ({})",
-            if full { "full" } else { "minimal" }
-        ))?;
-    Ok(())
 }
 
 /// FORMAT UNIT with the descriptor the drive offers for a full format:
@@ -632,40 +516,24 @@ fn format_medium(guard: &WriteGuard<'_>, profile: Profile) -> Result<()> {
             ))
         }
     };
-    let mut reply = vec![0u8; cdb::FORMAT_CAPACITIES_LEN];
-    guard
-        .command(
-            &cdb::read_format_capacities(),
-            DataDirection::FromDevice(&mut reply),
-            cdb::SHORT_TIMEOUT,
-        )
-        .context("READ FORMAT CAPACITIES")?;
-    let offered = cdb::formattable_descriptors(&reply)?;
+    let offered = command::format_capacities(guard)?;
     let descriptor = wanted
         .iter()
-        .find_map(|&t| offered.iter().find(|d| d.format_type == t))
-        .copied()
+        .find_map(|&t| offered.descriptor(t))
         .ok_or_else(|| {
             Error::new(
                 hresult::MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE,
                 format!(
                     "{profile}: the drive offers no format of type {wanted:02x?} (offered {:02x?})",
-                    offered.iter().map(|d| d.format_type).collect::<Vec<_>>()
+                    offered
+                        .formattable
+                        .iter()
+                        .map(|d| d.format_type)
+                        .collect::<Vec<_>>()
                 ),
             )
         })?;
-    let list = cdb::format_parameters(descriptor);
-    guard
-        .command(
-            &cdb::format_unit(),
-            DataDirection::ToDevice(&list),
-            cdb::LONG_TIMEOUT,
-        )
-        .context(format_args!(
-            "FORMAT UNIT type {:#04x}, {} blocks",
-            descriptor.format_type, descriptor.blocks
-        ))?;
-    Ok(())
+    command::format_unit(guard, descriptor)
 }
 
 #[cfg(test)]

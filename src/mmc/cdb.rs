@@ -173,9 +173,22 @@ pub fn request_sense(alloc: u8) -> Cdb {
 
 /// READ(10) (0x28) of `blocks` 2048-byte blocks at `lba`.
 pub fn read10(lba: u32, blocks: u16) -> Cdb {
+    read10_with(lba, blocks, 0)
+}
+
+/// READ(10) with FUA (byte 1 bit 3): the drive reads the medium, not its
+/// cache, so a verify pass sees what was recorded.
+pub fn read10_fua(lba: u32, blocks: u16) -> Cdb {
+    read10_with(lba, blocks, 0x08)
+}
+
+fn read10_with(lba: u32, blocks: u16, flags: u8) -> Cdb {
     let [a, b, c, d] = be32(lba);
     let [h, l] = be16(blocks);
-    Cdb::ten([op::READ_10, 0, a, b, c, d, 0, h, l, 0], timeout::TRANSFER)
+    Cdb::ten(
+        [op::READ_10, flags, a, b, c, d, 0, h, l, 0],
+        timeout::TRANSFER,
+    )
 }
 
 /// READ(12) (0xA8) of `blocks` blocks at `lba`.
@@ -345,6 +358,11 @@ mod tests {
             &[0x28, 0, 0x00, 0x01, 0x23, 0x45, 0, 0, 32, 0]
         );
         assert_eq!(cdb.name(), "READ(10)");
+        let fua = read10_fua(0x0001_2345, 32);
+        assert_eq!(
+            fua.as_bytes(),
+            &[0x28, 0x08, 0x00, 0x01, 0x23, 0x45, 0, 0, 32, 0]
+        );
     }
 
     #[test]
