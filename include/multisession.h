@@ -121,7 +121,7 @@
  * `ms_recover` outcome: the interrupted session was the disc's first; it
  * was closed as abandoned and the next session starts a new volume.
  */
-#define MS_RECOVERY_ABANDONED 2
+#define MS_RECOVERY_EMPTIED 2
 
 /**
  * The status type every C entry point returns (`ms_hresult` in the

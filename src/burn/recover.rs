@@ -371,7 +371,7 @@ impl DataWriter {
                         free_blocks: Some(info.free_blocks),
                         ..BuildOptions::default()
                     };
-                    Ok(Box::new(build(&Tree::new(), &options)?))
+                    Ok(Box::new(build(std::sync::Arc::new(Tree::new()), &options)?))
                 })?;
                 Ok(Recovery::Emptied {
                     abandoned_marker: marker,

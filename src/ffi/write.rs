@@ -197,7 +197,7 @@ pub const MS_RECOVERY_NOT_NEEDED: u32 = 0;
 pub const MS_RECOVERY_RESTORED: u32 = 1;
 /// `ms_recover` outcome: the interrupted session was the disc's first; it
 /// was closed as abandoned and the next session starts a new volume.
-pub const MS_RECOVERY_ABANDONED: u32 = 2;
+pub const MS_RECOVERY_EMPTIED: u32 = 2;
 
 /// Makes a sequential disc that a cancelled or failed `ms_write` left with
 /// an open session appendable again, with the last intact session as the
@@ -218,7 +218,7 @@ pub unsafe extern "C" fn ms_recover(recorder: MsRecorder, outcome: *mut u32) -> 
         out.write(match done {
             Recovery::NotNeeded => MS_RECOVERY_NOT_NEEDED,
             Recovery::Restored { .. } => MS_RECOVERY_RESTORED,
-            Recovery::Abandoned { .. } => MS_RECOVERY_ABANDONED,
+            Recovery::Emptied { .. } => MS_RECOVERY_EMPTIED,
         });
         Ok(())
     })
