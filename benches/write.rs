@@ -86,7 +86,7 @@ fn child(mode: &str, source: &Path, dir: &Path) {
             let mut tree = Tree::new();
             tree.add_local_file("/data.bin", source, false).unwrap();
             let mut session = build(
-                &tree,
+                Arc::new(tree),
                 &BuildOptions {
                     write_unit: 32,
                     ..BuildOptions::default()

@@ -166,7 +166,7 @@ pub fn build_next(recorder: &Arc<Recorder>, add: &Files) -> Result<Session> {
         (image.session_start_block()?, image.free_media_blocks()?)
     };
     build(
-        &tree,
+        std::sync::Arc::new(tree),
         &BuildOptions {
             start_block: start,
             volume_name: "TEST".into(),
