@@ -348,13 +348,13 @@ fn info(dev: &Path, as_json: bool) -> Result<()> {
         };
         say!(
             "{}",
-            json!({ "msinfo": line, "not_appendable": reason, "media": media, "multisession": rows })
+            json!({ "msinfo": line, "msinfo_error": reason, "media": media, "multisession": rows })
         );
         return Ok(());
     }
     match &msinfo {
         Ok((start, next)) => say!("{start},{next}"),
-        Err(e) => say!("no session can be appended: {}", describe(e)),
+        Err(e) => say!("no msinfo: {}", describe(e)),
     }
     say!("");
     if let serde_json::Value::Object(fields) = &media {
