@@ -1,19 +1,30 @@
 //! `multisession`: inspect optical discs (real drives or emulated discs),
 //! append sessions to them, and create emulated discs.
 
-mod disc;
-mod progress;
+/// `println!` that returns a failed write (a closed pipe) as an error
+/// from the enclosing function instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::write_line(format_args!($($arg)*))?
+    };
+}
 
-use std::io::IsTerminal;
+mod append;
+mod progress;
+mod recorded;
+
+use std::ffi::OsStr;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use multisession::burn::{DataWriter, Outcome, Recovery, WriteOptions};
-use multisession::mmc::MediaInfo;
-use multisession::scsi::emulator::{create_blank, wrap_image};
+use multisession::fsi::FileSystemImage;
+use multisession::scsi::emulator::{create_blank, sidecar_path, wrap_image};
 use multisession::session::{self, Kind};
-use multisession::{hresult, Error, Profile, Result};
+use multisession::{hresult, Error, Profile, Recorder, Result};
 use serde_json::json;
 
 #[derive(Parser)]
@@ -109,15 +120,24 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!(
-                "multisession: {} ({:#010X}): {}",
-                e.name(),
-                e.code() as u32,
-                e.detail()
-            );
+            eprintln!("multisession: {}", describe(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+fn write_line(line: std::fmt::Arguments<'_>) -> Result<()> {
+    writeln!(std::io::stdout().lock(), "{line}").map_err(|e| {
+        Error::new(
+            hresult::MS_E_FAIL,
+            format!("writing to standard output: {e}"),
+        )
+    })
+}
+
+/// `NAME (0xVALUE): detail`.
+fn describe(e: &Error) -> String {
+    format!("{} ({:#010X}): {}", e.name(), e.code() as u32, e.detail())
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -162,7 +182,7 @@ fn new_disc(args: NewDisc) -> Result<()> {
         None => {
             let profile = parse_profile(args.profile.as_deref().unwrap_or("cd-r"))?;
             create_blank(&args.disc, profile, args.capacity)?;
-            println!("created blank {profile} disc {}", args.disc.display());
+            say!("created blank {profile} disc {}", args.disc.display());
         }
         Some(image) => {
             std::fs::copy(image, &args.disc).map_err(|e| io(image, e))?;
@@ -184,7 +204,7 @@ fn new_disc(args: NewDisc) -> Result<()> {
                 args.sessions.clone()
             };
             wrap_image(&args.disc, profile, &starts, false)?;
-            println!(
+            say!(
                 "wrapped {} as {profile} disc {} with sessions at {starts:?}",
                 image.display(),
                 args.disc.display()
@@ -232,32 +252,42 @@ fn detect_sessions(image: &Path) -> Result<Vec<u32>> {
     Ok(starts)
 }
 
-fn writer(dev: &Path, options: WriteOptions) -> Result<DataWriter> {
-    Ok(DataWriter::new(disc::open(dev)?, options))
+fn open(dev: &Path) -> Result<Arc<Recorder>> {
+    Ok(Arc::new(Recorder::open(dev)?))
 }
 
-/// The `cdrecord -msinfo` pair: start of the newest session, next writable address.
-fn msinfo(
-    recorder: &std::sync::Arc<multisession::recorder::Recorder>,
-    info: &MediaInfo,
-) -> Result<(u32, Option<u32>)> {
-    let newest = disc::newest_session(recorder, info)?.unwrap_or(0);
-    let appendable = info.write_model() != multisession::media::WriteModel::Sequential
-        || info.next_writable.is_some();
-    if !appendable {
-        return Ok((newest, None));
-    }
-    let next = match disc::chosen(recorder, info)? {
-        Some((image, _)) => image.session_start_block()?,
-        None => info.next_writable.unwrap_or(0),
+fn writer(dev: &Path, options: WriteOptions) -> Result<DataWriter> {
+    Ok(DataWriter::new(open(dev)?, options))
+}
+
+/// The `cdrecord -msinfo` pair (the two numbers `mkisofs -C` takes), as a
+/// file-system image sees the medium: the start of the previous session
+/// from the multisession object it chose — 0 on overwritable media, whose
+/// one growing volume starts there — and its `SessionStartBlock`. An
+/// error says why no session can be appended (blank write-once or closed
+/// media, read-only media).
+fn msinfo(recorder: &Arc<Recorder>) -> Result<(u32, u32)> {
+    let mut image = FileSystemImage::new();
+    image.set_multisession_interfaces(session::offer(recorder)?)?;
+    let chosen = image.chosen_multisession().ok_or_else(|| {
+        Error::new(
+            hresult::MS_IMAPI_E_MULTISESSION_NOT_SET,
+            "the image chose no multisession object",
+        )
+    })?;
+    let start = match chosen.kind() {
+        Kind::Sequential => {
+            u32::try_from(chosen.sequential()?.start_address_of_previous_session).unwrap_or(0)
+        }
+        Kind::RandomWrite | Kind::PseudoOverwrite => 0,
     };
-    Ok((newest, Some(next)))
+    Ok((start, image.session_start_block()?))
 }
 
 fn info(dev: &Path, as_json: bool) -> Result<()> {
-    let recorder = disc::open(dev)?;
+    let recorder = open(dev)?;
     let info = recorder.media_info()?;
-    let (start, next) = msinfo(&recorder, &info)?;
+    let msinfo = msinfo(&recorder);
     let objects = session::offer(&recorder).unwrap_or_default();
     let mut rows = Vec::new();
     for object in &objects {
@@ -312,33 +342,36 @@ fn info(dev: &Path, as_json: bool) -> Result<()> {
         "format": format!("{:?}", info.format),
     });
     if as_json {
-        let msinfo = next.map(|n| format!("{start},{n}"));
-        println!(
+        let (line, reason) = match &msinfo {
+            Ok((start, next)) => (Some(format!("{start},{next}")), None),
+            Err(e) => (None, Some(describe(e))),
+        };
+        say!(
             "{}",
-            json!({ "msinfo": msinfo, "media": media, "multisession": rows })
+            json!({ "msinfo": line, "msinfo_error": reason, "media": media, "multisession": rows })
         );
         return Ok(());
     }
-    match next {
-        Some(n) => println!("{start},{n}"),
-        None => println!("{start},-1 (disc is closed)"),
+    match &msinfo {
+        Ok((start, next)) => say!("{start},{next}"),
+        Err(e) => say!("no msinfo: {}", describe(e)),
     }
-    println!();
+    say!("");
     if let serde_json::Value::Object(fields) = &media {
         for (key, value) in fields {
-            println!("{key:<18} {}", plain(value));
+            say!("{key:<18} {}", plain(value));
         }
     }
     for row in rows {
-        println!();
-        println!(
+        say!("");
+        say!(
             "{:<18} supported on current media: {}",
             row["kind"].as_str().unwrap_or(""),
             row["supported"]
         );
         if let serde_json::Value::Object(values) = &row["values"] {
             for (key, value) in values {
-                println!("  {key:<40} {value}");
+                say!("  {key:<40} {value}");
             }
         }
     }
@@ -365,7 +398,7 @@ fn append(dev: &Path, paths: &[PathBuf], close: bool, verify: bool, volume: &str
         Recovery::NotNeeded => {}
         other => eprintln!("recovered from an interrupted write: {other:?}"),
     }
-    let mut session = disc::build_next(writer.recorder(), paths, volume)?;
+    let mut session = append::next_session(writer.recorder(), paths, volume)?;
     let bar = progress::WriteBar::new(std::io::stderr().is_terminal());
     let report = writer
         .write(&mut session, &mut |p| bar.update(p))
@@ -374,7 +407,7 @@ fn append(dev: &Path, paths: &[PathBuf], close: bool, verify: bool, volume: &str
         Outcome::SessionClosed(finish) => format!("session closed, disc {finish:?}").to_lowercase(),
         Outcome::Committed { .. } => "committed".into(),
     };
-    println!(
+    say!(
         "wrote {} blocks at LBA {} ({how}{})",
         report.sectors,
         report.start_lba,
@@ -384,41 +417,40 @@ fn append(dev: &Path, paths: &[PathBuf], close: bool, verify: bool, volume: &str
 }
 
 fn ls(dev: &Path, number: Option<u16>, as_json: bool) -> Result<()> {
-    let recorder = disc::open(dev)?;
-    let start = disc::session_start(&recorder, number)?;
-    let tree = disc::import_tree(&recorder, start)?;
-    let entries = disc::list(&tree);
+    let session = recorded::read(&Recorder::open(dev)?, number)?;
+    let start = session.start;
+    let entries = session.entries();
     if as_json {
         let items: Vec<_> = entries
             .iter()
             .map(|e| json!({"path": e.path, "type": e.kind, "size": e.size, "target": e.target}))
             .collect();
-        println!("{}", json!({ "session_start": start, "entries": items }));
+        say!("{}", json!({ "session_start": start, "entries": items }));
         return Ok(());
     }
-    println!("session at LBA {start}:");
+    say!("session at LBA {start}:");
     for e in entries {
         match (&e.target, e.kind) {
-            (Some(t), _) => println!("  {:>12}  {} -> {t}", "link", e.path),
-            (None, "dir") => println!("  {:>12}  {}/", "dir", e.path),
-            (None, _) => println!("  {:>12}  {}", e.size, e.path),
+            (Some(t), _) => say!("  {:>12}  {} -> {t}", "link", e.path),
+            (None, "dir") => say!("  {:>12}  {}/", "dir", e.path),
+            (None, _) => say!("  {:>12}  {}", e.size, e.path),
         }
     }
     Ok(())
 }
 
 fn extract(dev: &Path, dir: &Path, number: Option<u16>, as_json: bool) -> Result<()> {
-    let recorder = disc::open(dev)?;
-    let start = disc::session_start(&recorder, number)?;
-    let tree = disc::import_tree(&recorder, start)?;
-    let count = disc::extract(&tree, recorder.as_ref(), dir)?;
+    let recorder = Recorder::open(dev)?;
+    let session = recorded::read(&recorder, number)?;
+    let start = session.start;
+    let count = session.extract(&recorder, dir)?;
     if as_json {
-        println!(
+        say!(
             "{}",
             json!({ "session_start": start, "extracted": count, "dir": dir })
         );
     } else {
-        println!(
+        say!(
             "extracted {count} files of the session at LBA {start} into {}",
             dir.display()
         );
@@ -435,26 +467,19 @@ fn recover(dev: &Path) -> Result<()> {
         },
     )?
     .recover()?;
-    println!("{outcome:?}");
+    say!("{outcome:?}");
     Ok(())
 }
 
+/// Runs the commands it prints, on an emulated CD-R in `dir` (default: a
+/// new directory under the system's temporary directory).
 fn demo(dir: Option<PathBuf>) -> Result<()> {
-    let temp;
-    let root = match dir {
-        Some(d) => d,
-        None => {
-            temp = std::env::temp_dir().join(format!("multisession-demo-{}", std::process::id()));
-            temp
-        }
-    };
+    let root = dir.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("multisession-demo-{}", std::process::id()))
+    });
     let io = |p: &Path, e: std::io::Error| {
         Error::new(hresult::MS_E_FAIL, format!("{}: {e}", p.display()))
     };
-    std::fs::create_dir_all(&root).map_err(|e| io(&root, e))?;
-    let disc_path = root.join("demo-cd-r.img");
-    let _ = std::fs::remove_file(&disc_path);
-    let _ = std::fs::remove_file(multisession::scsi::emulator::sidecar_path(&disc_path));
     let folders = [
         (
             "photos",
@@ -478,31 +503,55 @@ fn demo(dir: Option<PathBuf>) -> Result<()> {
             std::fs::write(d.join(name), text).map_err(|e| io(&d, e))?;
         }
     }
-    println!(
-        "$ multisession new-disc --profile cd-r {}",
-        disc_path.display()
-    );
-    create_blank(&disc_path, Profile::CdR, None)?;
-    for (i, (folder, _)) in folders.iter().enumerate() {
-        println!(
-            "\n$ multisession append {} {}",
-            disc_path.display(),
-            root.join(folder).display()
+    let disc = root.join("demo-cd-r.img");
+    for stale in [disc.clone(), sidecar_path(&disc)] {
+        match std::fs::remove_file(&stale) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&stale, e)),
+            _ => {}
+        }
+    }
+
+    let disc = disc.as_os_str();
+    let mut steps: Vec<Vec<&OsStr>> = vec![vec![
+        "new-disc".as_ref(),
+        "--profile".as_ref(),
+        "cd-r".as_ref(),
+        disc,
+    ]];
+    let folder_paths: Vec<PathBuf> = folders.iter().map(|(f, _)| root.join(f)).collect();
+    let volumes = ["SESSION_1", "SESSION_2"];
+    for (folder, volume) in folder_paths.iter().zip(volumes) {
+        steps.push(vec![
+            "append".as_ref(),
+            "--verify".as_ref(),
+            "--volume".as_ref(),
+            volume.as_ref(),
+            disc,
+            folder.as_os_str(),
+        ]);
+    }
+    for n in ["1", "2"] {
+        steps.push(vec!["ls".as_ref(), "--session".as_ref(), n.as_ref(), disc]);
+    }
+    steps.push(vec!["info".as_ref(), disc]);
+
+    for (i, args) in steps.iter().enumerate() {
+        let shown: Vec<_> = args.iter().map(|a| a.to_string_lossy()).collect();
+        say!(
+            "{}$ multisession {}",
+            if i == 0 { "" } else { "\n" },
+            shown.join(" ")
         );
-        append(
-            &disc_path,
-            &[root.join(folder)],
-            false,
-            true,
-            &format!("SESSION_{}", i + 1),
-        )?;
+        let cli = Cli::try_parse_from(
+            std::iter::once(OsStr::new("multisession")).chain(args.iter().copied()),
+        )
+        .map_err(|e| Error::new(hresult::MS_E_INVALIDARG, e.to_string()))?;
+        run(cli)?;
     }
-    for n in 1..=2 {
-        println!("\n$ multisession ls --session {n} {}", disc_path.display());
-        ls(&disc_path, Some(n), false)?;
-    }
-    println!("\n$ multisession info {}", disc_path.display());
-    info(&disc_path, false)?;
-    println!("\ndemo files are in {}", root.display());
+    let (start, next) = msinfo(&open(Path::new(disc))?)?;
+    say!("");
+    say!("The disc holds two sessions; the second one, at LBA {start}, lists the files of both.");
+    say!("`{start},{next}` is the msinfo line (mkisofs -C {start},{next}): the newest session starts at {start}, the next may be written at {next}.");
+    say!("The demo's files are in {}", root.display());
     Ok(())
 }
