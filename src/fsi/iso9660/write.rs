@@ -348,48 +348,75 @@ impl Plan {
 
 }
 
+fn iso_id(stem: Vec<u8>, ext: &[u8], is_dir: bool) -> Vec<u8> {
+    let mut id = stem;
+    if !is_dir {
+        id.push(b'.');
+        id.extend_from_slice(ext);
+        id.extend_from_slice(b";1");
+    }
+    id
+}
+
 /// Children of `dir` with their ECMA-119 identifiers, in ECMA-119 order.
+///
+/// Names are mapped directly; only a directory where two names map to the
+/// same identifier pays for the namer's bookkeeping.
 fn iso_children(tree: &Tree, dir: NodeId) -> Vec<Child<'_>> {
-        let mut namer = IsoNamer::new();
+    let list = |mut id: Box<dyn FnMut(&str, bool) -> Vec<u8>>| {
         let mut out: Vec<Child<'_>> = tree
             .node(dir)
             .children()
-            .map(|(name, node)| {
-                let is_dir = tree.node(node).is_dir();
-                let (stem, ext) = namer.assign(name, is_dir);
-                let mut id = stem;
-                if !is_dir {
-                    id.push(b'.');
-                    id.extend_from_slice(&ext);
-                    id.extend_from_slice(b";1");
-                }
-                Child { id, name, node }
+            .map(|(name, node)| Child {
+                id: id(name, tree.node(node).is_dir()),
+                name,
+                node,
             })
             .collect();
         out.sort_by(|a, b| iso_key(&a.id).cmp(&iso_key(&b.id)));
         out
+    };
+    let plain = list(Box::new(|name, is_dir| {
+        let (stem, ext) = IsoNamer::plain(name, is_dir);
+        iso_id(stem, &ext, is_dir)
+    }));
+    if !plain.windows(2).any(|w| w[0].id == w[1].id) {
+        return plain;
     }
+    let mut namer = IsoNamer::new();
+    list(Box::new(move |name, is_dir| {
+        let (stem, ext) = namer.assign(name, is_dir);
+        iso_id(stem, &ext, is_dir)
+    }))
+}
 
 /// Children of `dir` in the Joliet tree (no symlinks) with their
 /// identifiers (UCS-2 big-endian), in identifier order.
 fn joliet_children(tree: &Tree, dir: NodeId) -> Vec<Child<'_>> {
-        let mut namer = JolietNamer::new();
+    let list = |mut units: Box<dyn FnMut(&str, bool) -> Vec<u16>>| {
         let mut out: Vec<Child<'_>> = tree
             .node(dir)
             .children()
             .filter(|(_, node)| !matches!(tree.node(*node).kind, Kind::Symlink(_)))
             .map(|(name, node)| {
                 let is_dir = tree.node(node).is_dir();
-                let mut units = namer.assign(name, is_dir);
+                let mut u = units(name, is_dir);
                 if !is_dir {
-                    units.extend([u16::from(b';'), u16::from(b'1')]);
+                    u.extend([u16::from(b';'), u16::from(b'1')]);
                 }
-                let id = units.into_iter().flat_map(u16::to_be_bytes).collect();
+                let id = u.into_iter().flat_map(u16::to_be_bytes).collect();
                 Child { id, name, node }
             })
             .collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
         out
+    };
+    let plain = list(Box::new(JolietNamer::plain));
+    if !plain.windows(2).any(|w| w[0].id == w[1].id) {
+        return plain;
+    }
+    let mut namer = JolietNamer::new();
+    list(Box::new(move |name, is_dir| namer.assign(name, is_dir)))
 }
 
 impl Plan {
