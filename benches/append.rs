@@ -7,17 +7,24 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use multisession::fsi::{self, BuildOptions, FileBlocks, ImportLimits, OnClash, SessionStream, Tree};
+use multisession::fsi::{
+    self, BuildOptions, FileBlocks, ImportLimits, OnClash, SessionStream, Tree,
+};
 
 const BLOCK: u64 = 2048;
 
 /// Writes a session into the image file at its start block.
 fn write_session(img: &Path, s: &mut dyn SessionStream) {
     use std::os::unix::fs::FileExt;
-    let f = fs::OpenOptions::new().create(true).truncate(false).write(true).open(img).unwrap();
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(img)
+        .unwrap();
     let mut buf = vec![0u8; 256 * BLOCK as usize];
     let total = s.total_blocks();
     let mut b = 0;
@@ -25,7 +32,8 @@ fn write_session(img: &Path, s: &mut dyn SessionStream) {
         let n = 256.min(total - b);
         let chunk = &mut buf[..n as usize * BLOCK as usize];
         s.read_blocks(b, chunk).unwrap();
-        f.write_all_at(chunk, (s.start_block() as u64 + b as u64) * BLOCK).unwrap();
+        f.write_all_at(chunk, (s.start_block() as u64 + b as u64) * BLOCK)
+            .unwrap();
         b += n;
     }
 }
@@ -37,19 +45,29 @@ fn child(args: &[String]) {
             let (tree_dir, img) = (Path::new(&args[1]), Path::new(&args[2]));
             let mut t = Tree::new();
             t.add_tree(tree_dir, "/", false, OnClash::Fail).unwrap();
-            let opts = BuildOptions { write_unit: 16, ..Default::default() };
+            let opts = BuildOptions {
+                write_unit: 16,
+                ..Default::default()
+            };
             write_session(img, &mut fsi::build(std::sync::Arc::new(t), &opts).unwrap());
         }
         "ours-append" => {
             let (img, new_dir) = (Path::new(&args[1]), Path::new(&args[2]));
             let src = FileBlocks::open(img).unwrap();
-            let limits = ImportLimits { medium_blocks: Some(src.blocks()), ..Default::default() };
+            let limits = ImportLimits {
+                medium_blocks: Some(src.blocks()),
+                ..Default::default()
+            };
             let imported = fsi::import(&src, 0, None, limits).unwrap();
             let mut t = imported.tree;
             t.mkdir("/new").unwrap();
             t.add_tree(new_dir, "/new", false, OnClash::Fail).unwrap();
             let start = src.blocks().div_ceil(16) * 16;
-            let opts = BuildOptions { start_block: start, write_unit: 16, ..Default::default() };
+            let opts = BuildOptions {
+                start_block: start,
+                write_unit: 16,
+                ..Default::default()
+            };
             write_session(img, &mut fsi::build(std::sync::Arc::new(t), &opts).unwrap());
         }
         other => panic!("unknown child mode {other}"),
@@ -62,29 +80,35 @@ struct Measured {
 }
 
 /// Runs `cmd` and measures it (and only it) with wait4.
+// The child is reaped by wait4 itself, which std's `Child` does not know.
+#[allow(clippy::zombie_processes)]
 fn measure(cmd: &mut Command) -> Measured {
+    let log = std::env::temp_dir().join(format!("append-bench-{}.stderr", std::process::id()));
     let t0 = Instant::now();
     let child = cmd
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
+        .stderr(fs::File::create(&log).unwrap())
         .spawn()
         .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value of this plain C struct.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: pid is our child; status and usage are valid out-pointers.
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = t0.elapsed();
     assert_eq!(r, pid, "wait4");
     let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    if !ok {
-        let mut err = String::new();
-        use std::io::Read;
-        child.stderr.unwrap().read_to_string(&mut err).ok();
-        panic!("{cmd:?} failed ({status:#x}): {err}");
+    assert!(
+        ok,
+        "{cmd:?} failed ({status:#x}): {}",
+        fs::read_to_string(&log).unwrap_or_default()
+    );
+    let _ = fs::remove_file(&log);
+    Measured {
+        wall,
+        max_rss_kib: usage.ru_maxrss,
     }
-    let _ = ExitStatus::default;
-    Measured { wall, max_rss_kib: usage.ru_maxrss }
 }
 
 fn make_tree(root: &Path, files: usize, prefix: &str) {
@@ -112,23 +136,53 @@ fn bench(n: usize, work: &Path) -> Vec<(String, Measured)> {
 
     // multisession
     let ours = base.join("ours.img");
-    measure(Command::new(me()).args(["--child", "ours-first"]).arg(&tree).arg(&ours));
-    let m = measure(Command::new(me()).args(["--child", "ours-append"]).arg(&ours).arg(&new));
+    measure(
+        Command::new(me())
+            .args(["--child", "ours-first"])
+            .arg(&tree)
+            .arg(&ours),
+    );
+    let m = measure(
+        Command::new(me())
+            .args(["--child", "ours-append"])
+            .arg(&ours)
+            .arg(&new),
+    );
     let src = FileBlocks::open(&ours).unwrap();
-    let start = fsi::import(&src, 0, None, Default::default()).unwrap().recorded_blocks.div_ceil(16) * 16;
+    let start = fsi::import(&src, 0, None, Default::default())
+        .unwrap()
+        .recorded_blocks
+        .div_ceil(16)
+        * 16;
     let appended = fsi::import(&src, start, None, Default::default()).unwrap();
-    assert_eq!(appended.tree.len(), n + n / 100 + n.div_ceil(1000) + (n / 100).div_ceil(1000) + 1);
+    assert_eq!(
+        appended.tree.len(),
+        n + n / 100 + n.div_ceil(1000) + (n / 100).div_ceil(1000) + 1
+    );
     rows.push(("multisession".to_owned(), m));
 
     // genisoimage -C/-M: the new files only, grafted at /new.
     let geniso = base.join("geniso.img");
     let s1 = base.join("g1.iso");
-    measure(Command::new("genisoimage").args(["-quiet", "-R", "-J", "-o"]).arg(&s1).arg(&tree));
+    measure(
+        Command::new("genisoimage")
+            .args(["-quiet", "-R", "-J", "-o"])
+            .arg(&s1)
+            .arg(&tree),
+    );
     fs::copy(&s1, &geniso).unwrap();
     let nwa = (fs::metadata(&geniso).unwrap().len() / BLOCK).div_ceil(16) * 16;
     let m = measure(
         Command::new("genisoimage")
-            .args(["-quiet", "-R", "-J", "-graft-points", "-C", &format!("0,{nwa}"), "-M"])
+            .args([
+                "-quiet",
+                "-R",
+                "-J",
+                "-graft-points",
+                "-C",
+                &format!("0,{nwa}"),
+                "-M",
+            ])
             .arg(&geniso)
             .arg("-o")
             .arg(base.join("g2.iso"))
@@ -140,7 +194,11 @@ fn bench(n: usize, work: &Path) -> Vec<(String, Measured)> {
     let xorr = base.join("xorriso.img");
     let x = |args: &[&str]| {
         let mut c = Command::new("xorriso");
-        c.args(["-dev"]).arg(&xorr).args(["-joliet", "on"]).args(args).arg("-commit");
+        c.args(["-dev"])
+            .arg(&xorr)
+            .args(["-joliet", "on"])
+            .args(args)
+            .arg("-commit");
         c
     };
     measure(&mut x(&["-map", tree.to_str().unwrap(), "/"]));

@@ -29,8 +29,14 @@ fn the_same_tree_and_time_give_the_same_bytes() {
     make_source_tree(&dir.join("src"));
     let build = || {
         let mut t = Tree::new();
-        t.add_tree(&dir.join("src"), "/", false, OnClash::Fail).unwrap();
-        let opts = BuildOptions { start_block: 1234, time: Some(42), volume_name: "Repro".into(), ..Default::default() };
+        t.add_tree(&dir.join("src"), "/", false, OnClash::Fail)
+            .unwrap();
+        let opts = BuildOptions {
+            start_block: 1234,
+            time: Some(42),
+            volume_name: "Repro".into(),
+            ..Default::default()
+        };
         bytes_of(&mut fsi::build(Arc::new(t.clone()), &opts).unwrap())
     };
     assert_eq!(build(), build());
@@ -40,10 +46,21 @@ fn the_same_tree_and_time_give_the_same_bytes() {
 #[test]
 fn a_session_larger_than_the_free_blocks_is_image_too_big() {
     let mut t = Tree::new();
-    t.add_file("/big", 10 * 2048, Arc::new(OnceReader::new(Box::new(std::io::empty()))), Attrs::file(), false)
-        .unwrap();
-    let opts = |free| BuildOptions { free_blocks: Some(free), ..Default::default() };
-    let needed = fsi::build(Arc::new(t.clone()), &opts(u32::MAX)).unwrap().total_blocks();
+    t.add_file(
+        "/big",
+        10 * 2048,
+        Arc::new(OnceReader::new(Box::new(std::io::empty()))),
+        Attrs::file(),
+        false,
+    )
+    .unwrap();
+    let opts = |free| BuildOptions {
+        free_blocks: Some(free),
+        ..Default::default()
+    };
+    let needed = fsi::build(Arc::new(t.clone()), &opts(u32::MAX))
+        .unwrap()
+        .total_blocks();
     let e = fsi::build(Arc::new(t.clone()), &opts(needed - 1)).unwrap_err();
     assert_eq!(e.code(), MS_IMAPI_E_IMAGE_TOO_BIG, "{e}");
 }
@@ -53,8 +70,14 @@ fn streams_shorter_or_longer_than_announced_are_inconsistent() {
     for (announced, actual) in [(5000u64, 4000usize), (3000, 3001)] {
         let mut t = Tree::new();
         let data = vec![7u8; actual];
-        t.add_file("/f", announced, Arc::new(OnceReader::new(Box::new(std::io::Cursor::new(data)))), Attrs::file(), false)
-            .unwrap();
+        t.add_file(
+            "/f",
+            announced,
+            Arc::new(OnceReader::new(Box::new(std::io::Cursor::new(data)))),
+            Attrs::file(),
+            false,
+        )
+        .unwrap();
         let mut s = fsi::build(Arc::new(t.clone()), &BuildOptions::default()).unwrap();
         let mut buf = vec![0u8; s.total_blocks() as usize * BLOCK_SIZE];
         let e = s.read_blocks(0, &mut buf).unwrap_err();
@@ -71,7 +94,8 @@ struct Counting {
 
 impl DataSource for Counting {
     fn open(&self) -> std::io::Result<Box<dyn Read + Send>> {
-        self.opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.opened
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(Box::new(std::io::repeat(0xAB).take(1 << 20)))
     }
 }
@@ -80,7 +104,8 @@ impl DataSource for Counting {
 fn file_data_is_read_only_while_streaming_and_sequentially() {
     let source = Arc::new(Counting::default());
     let mut t = Tree::new();
-    t.add_file("/m", 1 << 20, source.clone(), Attrs::file(), false).unwrap();
+    t.add_file("/m", 1 << 20, source.clone(), Attrs::file(), false)
+        .unwrap();
     let mut s = fsi::build(Arc::new(t.clone()), &BuildOptions::default()).unwrap();
     assert_eq!(source.opened.load(std::sync::atomic::Ordering::SeqCst), 0);
     let total = s.total_blocks();
@@ -89,7 +114,8 @@ fn file_data_is_read_only_while_streaming_and_sequentially() {
     let mut seen = Vec::new();
     while b < total {
         let n = 7.min(total - b);
-        s.read_blocks(b, &mut buf[..n as usize * BLOCK_SIZE]).unwrap();
+        s.read_blocks(b, &mut buf[..n as usize * BLOCK_SIZE])
+            .unwrap();
         seen.extend_from_slice(&buf[..n as usize * BLOCK_SIZE]);
         b += n;
     }
@@ -105,7 +131,12 @@ fn file_data_is_read_only_while_streaming_and_sequentially() {
 fn the_random_write_anchor_is_the_descriptor_set_with_the_absolute_end() {
     let mut t = Tree::new();
     t.mkdir("/d").unwrap();
-    let opts = BuildOptions { start_block: 4096, random_write: true, write_unit: 16, ..Default::default() };
+    let opts = BuildOptions {
+        start_block: 4096,
+        random_write: true,
+        write_unit: 16,
+        ..Default::default()
+    };
     let mut s = fsi::build(Arc::new(t.clone()), &opts).unwrap();
     let anchor = s.anchor().unwrap();
     assert_eq!((anchor.lba, anchor.blocks), (16, 3));
@@ -123,8 +154,15 @@ fn the_random_write_anchor_is_the_descriptor_set_with_the_absolute_end() {
     own[80..88].copy_from_slice(&a[80..88]);
     own[BLOCK_SIZE + 80..BLOCK_SIZE + 88].copy_from_slice(&a[BLOCK_SIZE + 80..BLOCK_SIZE + 88]);
     assert_eq!(own, a);
-    let no_anchor = BuildOptions { start_block: 0, random_write: true, ..Default::default() };
-    assert!(fsi::build(Arc::new(t.clone()), &no_anchor).unwrap().anchor().is_none());
+    let no_anchor = BuildOptions {
+        start_block: 0,
+        random_write: true,
+        ..Default::default()
+    };
+    assert!(fsi::build(Arc::new(t.clone()), &no_anchor)
+        .unwrap()
+        .anchor()
+        .is_none());
 }
 
 #[test]
@@ -138,23 +176,47 @@ fn the_joliet_tree_holds_everything_but_symlinks() {
     let mut t = Tree::new();
     t.add_tree(&src, "/", false, OnClash::Fail).unwrap();
     let img = dir.join("disc.img");
-    write_session(&img, &mut fsi::build(Arc::new(t.clone()), &BuildOptions::default()).unwrap());
-    let out = tool("isoinfo").args(["-J", "-f", "-i"]).arg(&img).output().unwrap();
+    write_session(
+        &img,
+        &mut fsi::build(Arc::new(t.clone()), &BuildOptions::default()).unwrap(),
+    );
+    let out = tool("isoinfo")
+        .args(["-J", "-f", "-i"])
+        .arg(&img)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let listed: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| l.trim_end_matches(";1").to_owned())
         .collect();
     let expected = model_of_dir(&src);
-    let non_links = expected.values().filter(|e| !matches!(e, Entry::Link(_))).count();
+    let non_links = expected
+        .values()
+        .filter(|e| !matches!(e, Entry::Link(_)))
+        .count();
     assert_eq!(listed.len(), non_links, "{listed:#?}");
-    assert!(listed.iter().any(|p| p.starts_with("/a_very_long_name_") && p.len() == 65), "{listed:#?}");
+    assert!(
+        listed
+            .iter()
+            .any(|p| p.starts_with("/a_very_long_name_") && p.len() == 65),
+        "{listed:#?}"
+    );
     // The Joliet tree itself, read alone: full Unicode names, links absent.
     let blocks = FileBlocks::open(&img).unwrap();
     let set = read_set(&blocks, 0).unwrap();
-    let joliet = read_tree(&blocks, set.joliet.unwrap().root, Naming::Joliet, Default::default()).unwrap();
+    let joliet = read_tree(
+        &blocks,
+        set.joliet.unwrap().root,
+        Naming::Joliet,
+        Default::default(),
+    )
+    .unwrap();
     assert!(joliet.lookup("/ünïcödé/日本語のファイル名.txt").is_ok());
-    assert!(joliet.lookup("/ünïcödé/emoji _ name.txt").is_ok(), "outside UCS-2 becomes _");
+    assert!(
+        joliet.lookup("/ünïcödé/emoji _ name.txt").is_ok(),
+        "outside UCS-2 becomes _"
+    );
     assert!(joliet.lookup("/relative link").is_err());
     assert_eq!(joliet.len(), non_links);
     let _ = fs::remove_dir_all(&dir);

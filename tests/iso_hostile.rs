@@ -21,7 +21,8 @@ struct Mem {
 
 impl BlockSource for Mem {
     fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> Result<()> {
-        self.reads.set(self.reads.get() + (buf.len() / BLOCK_SIZE) as u64);
+        self.reads
+            .set(self.reads.get() + (buf.len() / BLOCK_SIZE) as u64);
         let at = lba as usize * BLOCK_SIZE;
         match self.data.get(at..at + buf.len()) {
             Some(src) => {
@@ -51,17 +52,32 @@ fn stream(bytes: &'static [u8]) -> Arc<OnceReader> {
 fn valid_image() -> Mem {
     let mut t = Tree::new();
     t.mkdir_all("/sub/deeper").unwrap();
-    t.add_file("/sub/file.txt", 5, stream(b"hello"), Attrs::file(), false).unwrap();
+    t.add_file("/sub/file.txt", 5, stream(b"hello"), Attrs::file(), false)
+        .unwrap();
     let long = format!("/{}", "long-name-".repeat(24));
-    t.add_file(&long, 4, stream(b"long"), Attrs::file(), false).unwrap();
-    let mut s = fsi::build(Arc::new(t.clone()), &BuildOptions { time: Some(0), ..Default::default() }).unwrap();
+    t.add_file(&long, 4, stream(b"long"), Attrs::file(), false)
+        .unwrap();
+    let mut s = fsi::build(
+        Arc::new(t.clone()),
+        &BuildOptions {
+            time: Some(0),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let mut data = vec![0u8; s.total_blocks() as usize * BLOCK_SIZE];
     s.read_blocks(0, &mut data).unwrap();
-    Mem { data, reads: Cell::new(0) }
+    Mem {
+        data,
+        reads: Cell::new(0),
+    }
 }
 
 fn limits(m: &Mem) -> ImportLimits {
-    ImportLimits { medium_blocks: Some(m.blocks()), ..Default::default() }
+    ImportLimits {
+        medium_blocks: Some(m.blocks()),
+        ..Default::default()
+    }
 }
 
 fn import(m: &Mem) -> Result<fsi::Imported> {
@@ -83,7 +99,11 @@ fn find_record(m: &Mem, dir_lba: u32, id: &[u8]) -> usize {
 }
 
 fn root_lba(m: &Mem) -> u32 {
-    u32::from_le_bytes(m.data[16 * BLOCK_SIZE + 158..16 * BLOCK_SIZE + 162].try_into().unwrap())
+    u32::from_le_bytes(
+        m.data[16 * BLOCK_SIZE + 158..16 * BLOCK_SIZE + 162]
+            .try_into()
+            .unwrap(),
+    )
 }
 
 fn set_both(m: &mut Mem, at: usize, v: u32) {
@@ -111,7 +131,11 @@ fn a_directory_pointing_at_an_ancestor_is_a_consistency_error() {
     let deeper = find_record(&m, sub_lba, b"DEEPER");
     set_both(&mut m, deeper + 2, root);
     let e = import(&m).unwrap_err();
-    assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR, "{e}");
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "{e}"
+    );
     assert!(e.detail().contains("loop"), "{e}");
 }
 
@@ -124,12 +148,20 @@ fn extents_beyond_the_medium_are_refused() {
     let beyond = m.blocks() + 10;
     set_both(&mut m, file + 2, beyond);
     let e = import(&m).unwrap_err();
-    assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR, "{e}");
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "{e}"
+    );
 
     let mut m = valid_image();
     set_both(&mut m, sub + 2, beyond);
     let e = import(&m).unwrap_err();
-    assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR, "{e}");
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "{e}"
+    );
     // Without knowing the medium's size, the read itself fails.
     let e = fsi::import(&m, 0, None, ImportLimits::default()).unwrap_err();
     assert_eq!(e.code(), MS_IMAPI_E_IMPORT_READ_FAILURE, "{e}");
@@ -160,7 +192,11 @@ fn a_continuation_area_chained_to_itself_is_a_consistency_error() {
     let entry = m.data[ce..ce + 28].to_vec();
     m.data[area..area + 28].copy_from_slice(&entry);
     let e = import(&m).unwrap_err();
-    assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR, "{e}");
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "{e}"
+    );
     assert!(e.detail().contains("CE loop"), "{e}");
 }
 
@@ -173,13 +209,21 @@ fn lengths_that_overflow_are_refused() {
     set_both(&mut m, file + 2, 0xFFFF_FFF0);
     set_both(&mut m, file + 10, 0xFFFF_FFFF);
     let e = fsi::import(&m, 0, None, ImportLimits::default()).unwrap_err();
-    assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR, "{e}");
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "{e}"
+    );
     assert!(e.detail().contains("overflows"), "{e}");
 
     let mut m = valid_image();
     set_both(&mut m, sub + 10, 0xFFFF_F800);
     let e = import(&m).unwrap_err();
-    assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED, "{e}");
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED,
+        "{e}"
+    );
 }
 
 #[test]
@@ -197,24 +241,43 @@ fn truncated_records_are_consistency_errors() {
     }
     while at < BLOCK_SIZE {
         let mut rec = Vec::new();
-        RecordOut { extent: 0, size: 0, date: 0, flags: 0, id: b"X", system_use: &[0; 220] }
-            .encode(&mut rec);
+        RecordOut {
+            extent: 0,
+            size: 0,
+            date: 0,
+            flags: 0,
+            id: b"X",
+            system_use: &[0; 220],
+        }
+        .encode(&mut rec);
         let n = rec.len().min(BLOCK_SIZE - at);
         m.data[base + at..base + at + n].copy_from_slice(&rec[..n]);
         at += rec.len();
     }
     let e = import(&m).unwrap_err();
-    assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR, "{e}");
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "{e}"
+    );
     // An identifier longer than its record.
     let mut m = valid_image();
     m.data[sub + 32] = 250;
     let e = import(&m).unwrap_err();
-    assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR, "{e}");
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "{e}"
+    );
     // A record shorter than the fixed part.
     let mut m = valid_image();
     m.data[sub] = 20;
     let e = import(&m).unwrap_err();
-    assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR, "{e}");
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "{e}"
+    );
 }
 
 /// A medium whose root directory holds `entries` files, generated on
@@ -290,22 +353,43 @@ impl BlockSource for Synthetic {
 
 #[test]
 fn a_directory_of_two_million_entries_is_refused_before_it_is_read() {
-    let m = Synthetic { entries: 2_000_000, reads: Cell::new(0) };
+    let m = Synthetic {
+        entries: 2_000_000,
+        reads: Cell::new(0),
+    };
     let e = fsi::import(&m, 0, None, ImportLimits::default()).unwrap_err();
-    assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED, "{e}");
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED,
+        "{e}"
+    );
     assert!(m.reads.get() < 100, "read {} blocks", m.reads.get());
 }
 
 #[test]
 fn the_entry_limit_stops_an_import_part_way() {
-    let m = Synthetic { entries: 20_000, reads: Cell::new(0) };
+    let m = Synthetic {
+        entries: 20_000,
+        reads: Cell::new(0),
+    };
     let ok = fsi::import(&m, 0, None, ImportLimits::default()).unwrap();
     assert_eq!(ok.tree.len(), 20_000);
     m.reads.set(0);
-    let limits = ImportLimits { max_entries: 5_000, ..Default::default() };
+    let limits = ImportLimits {
+        max_entries: 5_000,
+        ..Default::default()
+    };
     let e = fsi::import(&m, 0, None, limits).unwrap_err();
-    assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED, "{e}");
-    assert!(m.reads.get() < m.dir_blocks() / 2, "read {} blocks", m.reads.get());
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED,
+        "{e}"
+    );
+    assert!(
+        m.reads.get() < m.dir_blocks() / 2,
+        "read {} blocks",
+        m.reads.get()
+    );
 }
 
 #[test]
@@ -320,7 +404,10 @@ fn random_corruption_never_panics() {
         seed
     };
     for _ in 0..400 {
-        let mut m = Mem { data: base.data.clone(), reads: Cell::new(0) };
+        let mut m = Mem {
+            data: base.data.clone(),
+            reads: Cell::new(0),
+        };
         for _ in 0..1 + next() % 8 {
             let at = 16 * BLOCK_SIZE + (next() as usize % (meta_end - 16 * BLOCK_SIZE));
             m.data[at] = next() as u8;

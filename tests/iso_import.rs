@@ -5,8 +5,8 @@
 mod iso_support;
 
 use std::fs;
-use std::sync::Arc;
 use std::path::Path;
+use std::sync::Arc;
 
 use iso_support::*;
 use multisession::fsi::{self, BuildOptions, FileBlocks, FileSystems};
@@ -64,12 +64,22 @@ fn without_rock_ridge_joliet_names_are_imported_by_default_and_iso_names_on_requ
         .map(|(n, _)| n.to_owned())
         .collect();
     assert_eq!(names.len(), 2);
-    assert!(names.iter().all(|n| n.chars().all(|c| !c.is_lowercase() && c != ';')), "{names:?}");
+    assert!(
+        names
+            .iter()
+            .all(|n| n.chars().all(|c| !c.is_lowercase() && c != ';')),
+        "{names:?}"
+    );
 
     let e = fsi::import(&src, 0, Some(FileSystems::UDF), Default::default()).unwrap_err();
     assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_NOT_FOUND);
-    let e = fsi::import(&src, 0, Some(FileSystems::ISO9660 | FileSystems::JOLIET), Default::default())
-        .unwrap_err();
+    let e = fsi::import(
+        &src,
+        0,
+        Some(FileSystems::ISO9660 | FileSystems::JOLIET),
+        Default::default(),
+    )
+    .unwrap_err();
     assert_eq!(e.code(), MS_IMAPI_E_INVALID_PARAM);
     let _ = fs::remove_dir_all(&dir);
 }
@@ -104,16 +114,33 @@ fn blank_and_foreign_sessions_have_their_codes() {
     let img = dir.join("blank.img");
     fs::write(&img, vec![0u8; 64 * 2048]).unwrap();
     let src = FileBlocks::open(&img).unwrap();
-    assert_eq!(fsi::identify(&src, 0).unwrap().file_systems, FileSystems::NONE);
+    assert_eq!(
+        fsi::identify(&src, 0).unwrap().file_systems,
+        FileSystems::NONE
+    );
     let e = fsi::import(&src, 0, None, Default::default()).unwrap_err();
     assert_eq!(e.code(), MS_IMAPI_E_EMPTY_DISC);
     fs::write(&img, vec![0x5Au8; 64 * 2048]).unwrap();
-    let e = fsi::import(&FileBlocks::open(&img).unwrap(), 0, None, Default::default()).unwrap_err();
+    let e = fsi::import(
+        &FileBlocks::open(&img).unwrap(),
+        0,
+        None,
+        Default::default(),
+    )
+    .unwrap_err();
     assert_eq!(e.code(), MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM);
-    let e = fsi::import(&FileBlocks::open(&img).unwrap(), 1000, None, Default::default()).unwrap_err();
+    let e = fsi::import(
+        &FileBlocks::open(&img).unwrap(),
+        1000,
+        None,
+        Default::default(),
+    )
+    .unwrap_err();
     assert_eq!(e.code(), MS_IMAPI_E_IMPORT_READ_FAILURE);
     assert_eq!(
-        fsi::default_file_system_for_import(FileSystems::NONE).unwrap_err().code(),
+        fsi::default_file_system_for_import(FileSystems::NONE)
+            .unwrap_err()
+            .code(),
         MS_IMAPI_E_INVALID_PARAM
     );
     let _ = fs::remove_dir_all(&dir);
@@ -130,7 +157,17 @@ fn an_el_torito_boot_catalog_is_kept_in_the_next_session() {
     fs::write(src_dir.join("boot.img"), vec![0xB0u8; 8192]).unwrap();
     let img = dir.join("disc.img");
     genisoimage(
-        &["-R", "-J", "-b", "boot.img", "-no-emul-boot", "-boot-load-size", "4", "-c", "boot.cat"],
+        &[
+            "-R",
+            "-J",
+            "-b",
+            "boot.img",
+            "-no-emul-boot",
+            "-boot-load-size",
+            "4",
+            "-c",
+            "boot.cat",
+        ],
         &img,
         &src_dir,
     );
@@ -140,7 +177,8 @@ fn an_el_torito_boot_catalog_is_kept_in_the_next_session() {
     let start = src.blocks().div_ceil(16) * 16;
     let mut tree = imported.tree;
     tree.remove("/Mixed Case Name.txt").unwrap();
-    let mut s = fsi::build(Arc::new(tree.clone()),
+    let mut s = fsi::build(
+        Arc::new(tree.clone()),
         &BuildOptions {
             start_block: start,
             boot: Some(boot.clone()),
@@ -165,7 +203,13 @@ fn an_el_torito_boot_catalog_is_kept_in_the_next_session() {
         "{info}"
     );
     assert!(info.contains("Bootid 88 (bootable)"), "{info}");
-    let again = fsi::import(&FileBlocks::open(&img).unwrap(), start, None, Default::default()).unwrap();
+    let again = fsi::import(
+        &FileBlocks::open(&img).unwrap(),
+        start,
+        None,
+        Default::default(),
+    )
+    .unwrap();
     assert_eq!(again.boot, Some(boot));
     assert!(again.tree.lookup("/Mixed Case Name.txt").is_err());
     let _ = fs::remove_dir_all(&dir);

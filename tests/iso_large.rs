@@ -4,8 +4,8 @@
 mod iso_support;
 
 use std::fs;
-use std::sync::Arc;
 use std::os::unix::fs::FileExt;
+use std::sync::Arc;
 
 use iso_support::*;
 use multisession::fsi::tree::Kind;
@@ -21,11 +21,20 @@ fn xorriso_tail(img: &std::path::Path, sbsector: u32, scratch: &std::path::Path)
         .args(["-osirrox", "on", "-indev"])
         .arg(img)
         .args(["-load", "sbsector", &sbsector.to_string()])
-        .args(["-extract_cut", "/big/huge.bin", &offset, &TAIL.len().to_string()])
+        .args([
+            "-extract_cut",
+            "/big/huge.bin",
+            &offset,
+            &TAIL.len().to_string(),
+        ])
         .arg(&out)
         .output()
         .unwrap();
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     fs::read(out).unwrap()
 }
 
@@ -48,16 +57,35 @@ fn a_sparse_file_over_4_gib_is_written_as_sections_and_survives_the_next_session
     let img = dir.join("disc.img");
     let mut tree = Tree::new();
     tree.add_tree(&src, "/", false, OnClash::Fail).unwrap();
-    let mut s = fsi::build(Arc::new(tree.clone()), &BuildOptions { write_unit: 16, time: Some(1), ..Default::default() })
-        .unwrap();
+    let mut s = fsi::build(
+        Arc::new(tree.clone()),
+        &BuildOptions {
+            write_unit: 16,
+            time: Some(1),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     write_session(&img, &mut s);
     let end1 = s.total_blocks();
 
     let listed = xorriso_list(&img, Some(0));
-    assert_eq!(listed["/big/huge.bin"], Entry::File { size: SIZE, hash: 0 });
+    assert_eq!(
+        listed["/big/huge.bin"],
+        Entry::File {
+            size: SIZE,
+            hash: 0
+        }
+    );
     assert_eq!(xorriso_tail(&img, 0, &dir), TAIL);
 
-    let imported = fsi::import(&FileBlocks::open(&img).unwrap(), 0, None, Default::default()).unwrap();
+    let imported = fsi::import(
+        &FileBlocks::open(&img).unwrap(),
+        0,
+        None,
+        Default::default(),
+    )
+    .unwrap();
     let sections = |tree: &Tree| match &tree.node(tree.lookup("/big/huge.bin").unwrap()).kind {
         Kind::File(f) => match &f.content {
             Content::OnMedium(e) => (f.size, e.to_vec()),
@@ -77,21 +105,48 @@ fn a_sparse_file_over_4_gib_is_written_as_sections_and_survives_the_next_session
     let note = dir.join("note.txt");
     fs::write(&note, b"session two\n").unwrap();
     tree.add_local_file("/note.txt", &note, false).unwrap();
-    let mut s = fsi::build(Arc::new(tree.clone()),
-        &BuildOptions { start_block: start2, write_unit: 16, time: Some(2), ..Default::default() },
+    let mut s = fsi::build(
+        Arc::new(tree.clone()),
+        &BuildOptions {
+            start_block: start2,
+            write_unit: 16,
+            time: Some(2),
+            ..Default::default()
+        },
     )
     .unwrap();
     assert!(s.total_blocks() < 100, "old data is referenced, not copied");
     write_session(&img, &mut s);
-    let again = fsi::import(&FileBlocks::open(&img).unwrap(), start2, None, Default::default()).unwrap();
+    let again = fsi::import(
+        &FileBlocks::open(&img).unwrap(),
+        start2,
+        None,
+        Default::default(),
+    )
+    .unwrap();
     assert_eq!(sections(&again.tree), (SIZE, extents));
     let listed = xorriso_list(&img, Some(start2));
-    assert_eq!(listed["/big/huge.bin"], Entry::File { size: SIZE, hash: 0 });
+    assert_eq!(
+        listed["/big/huge.bin"],
+        Entry::File {
+            size: SIZE,
+            hash: 0
+        }
+    );
     assert_eq!(listed["/note.txt"], Entry::File { size: 12, hash: 0 });
     assert_eq!(xorriso_tail(&img, start2, &dir), TAIL);
     // The image stays sparse: the 4 GiB of zeros were never written.
-    let used = std::process::Command::new("du").arg("-k").arg(&img).output().unwrap();
-    let kib: u64 = String::from_utf8_lossy(&used.stdout).split_whitespace().next().unwrap().parse().unwrap();
+    let used = std::process::Command::new("du")
+        .arg("-k")
+        .arg(&img)
+        .output()
+        .unwrap();
+    let kib: u64 = String::from_utf8_lossy(&used.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(kib < 10_000, "image uses {kib} KiB");
     let _ = fs::remove_dir_all(&dir);
 }

@@ -5,9 +5,9 @@
 mod iso_support;
 
 use std::fs;
-use std::sync::Arc;
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
 
 use iso_support::*;
 use multisession::fsi::{
@@ -27,13 +27,21 @@ fn run(cmd: &mut Command) {
 }
 
 fn copy_tree(from: &Path, to: &Path) {
-    run(Command::new("cp").arg("-a").arg(format!("{}/.", from.display())).arg(to));
+    run(Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", from.display()))
+        .arg(to));
 }
 
 /// Copies a single-session image file into the disc image at `lba`.
 fn place(img: &Path, session: &Path, lba: u32) -> u32 {
     let data = fs::read(session).unwrap();
-    let f = fs::OpenOptions::new().create(true).truncate(false).write(true).open(img).unwrap();
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(img)
+        .unwrap();
     std::os::unix::fs::FileExt::write_all_at(&f, &data, lba as u64 * 2048).unwrap();
     (data.len() / 2048) as u32
 }
@@ -49,14 +57,27 @@ fn import(img: &Path, start: u32) -> fsi::Imported {
 
 /// Our edits of an imported tree, mirrored in the local copy.
 fn our_changes(tree: &mut fsi::Tree, mirror: &Path) {
-    fs::write(mirror.join("to be replaced.txt"), b"replaced by multisession\n").unwrap();
-    tree.add_local_file("/to be replaced.txt", &mirror.join("to be replaced.txt"), true)
-        .unwrap();
+    fs::write(
+        mirror.join("to be replaced.txt"),
+        b"replaced by multisession\n",
+    )
+    .unwrap();
+    tree.add_local_file(
+        "/to be replaced.txt",
+        &mirror.join("to be replaced.txt"),
+        true,
+    )
+    .unwrap();
     fs::remove_file(mirror.join("to be removed.txt")).unwrap();
     tree.remove("/to be removed.txt").unwrap();
     fs::create_dir(mirror.join("ours")).unwrap();
-    fs::write(mirror.join("ours/appended.txt"), b"appended by multisession\n").unwrap();
-    tree.add_tree(&mirror.join("ours"), "/", true, OnClash::Fail).unwrap();
+    fs::write(
+        mirror.join("ours/appended.txt"),
+        b"appended by multisession\n",
+    )
+    .unwrap();
+    tree.add_tree(&mirror.join("ours"), "/", true, OnClash::Fail)
+        .unwrap();
 }
 
 #[test]
@@ -73,7 +94,14 @@ fn genisoimage_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     fs::write(m2.join("added/by genisoimage.txt"), b"second session\n").unwrap();
     let geniso = |extra: &[&str], out: &Path, src: &Path| {
         run(tool("genisoimage")
-            .args(["-quiet", "-R", "-J", "-joliet-long", "-input-charset", "utf-8"])
+            .args([
+                "-quiet",
+                "-R",
+                "-J",
+                "-joliet-long",
+                "-input-charset",
+                "utf-8",
+            ])
             .args(extra)
             .arg("-o")
             .arg(out)
@@ -86,7 +114,11 @@ fn genisoimage_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     let end1 = place(&img, &dir.join("s1.iso"), 0);
     let s2 = end1 + 11_400;
     let c = format!("0,{s2}");
-    geniso(&["-C", &c, "-M", img.to_str().unwrap()], &dir.join("s2.iso"), &m2);
+    geniso(
+        &["-C", &c, "-M", img.to_str().unwrap()],
+        &dir.join("s2.iso"),
+        &m2,
+    );
     let end2 = s2 + place(&img, &dir.join("s2.iso"), s2);
     fs::create_dir_all(&mirror).unwrap();
     copy_tree(&m1, &mirror);
@@ -94,12 +126,17 @@ fn genisoimage_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
 
     let imported = import(&img, s2);
     assert!(imported.rock_ridge);
-    assert_same("genisoimage session imported", &model_of_dir(&mirror), &model_of_tree(&imported.tree, &img));
+    assert_same(
+        "genisoimage session imported",
+        &model_of_dir(&mirror),
+        &model_of_tree(&imported.tree, &img),
+    );
 
     let mut tree = imported.tree;
     our_changes(&mut tree, &mirror);
     let s3 = end2 + 6_900;
-    let mut session = fsi::build(Arc::new(tree.clone()),
+    let mut session = fsi::build(
+        Arc::new(tree.clone()),
         &BuildOptions {
             start_block: s3,
             volume_name: "appended".into(),
@@ -111,8 +148,16 @@ fn genisoimage_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     write_session(&img, &mut session);
     let end3 = s3 + session.total_blocks();
     let expected = model_of_dir(&mirror);
-    assert_same("xorriso reads our session", &expected, &model_by_xorriso(&img, Some(s3), &dir));
-    assert_same("isoinfo reads our session", &expected, &model_by_isoinfo(&img, Some(s3), u64::MAX));
+    assert_same(
+        "xorriso reads our session",
+        &expected,
+        &model_by_xorriso(&img, Some(s3), &dir),
+    );
+    assert_same(
+        "isoinfo reads our session",
+        &expected,
+        &model_by_isoinfo(&img, Some(s3), u64::MAX),
+    );
 
     // genisoimage appends after our session, keeping everything in it.
     let m4 = dir.join("m4");
@@ -120,10 +165,18 @@ fn genisoimage_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     fs::write(m4.join("after ours.txt"), b"fourth session\n").unwrap();
     let s4 = end3 + 6_900;
     let c = format!("{s3},{s4}");
-    geniso(&["-C", &c, "-M", img.to_str().unwrap()], &dir.join("s4.iso"), &m4);
+    geniso(
+        &["-C", &c, "-M", img.to_str().unwrap()],
+        &dir.join("s4.iso"),
+        &m4,
+    );
     place(&img, &dir.join("s4.iso"), s4);
     copy_tree(&m4, &mirror);
-    assert_same("genisoimage after us", &model_of_dir(&mirror), &model_by_xorriso(&img, Some(s4), &dir));
+    assert_same(
+        "genisoimage after us",
+        &model_of_dir(&mirror),
+        &model_by_xorriso(&img, Some(s4), &dir),
+    );
     let _ = fs::remove_dir_all(&dir);
 }
 
@@ -162,11 +215,16 @@ fn xorriso_dev_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     assert!(newest > 32, "the second session follows the first at 32");
     assert_eq!(layout.next % 32, 0);
     let imported = import(&img, newest);
-    assert_same("xorriso session imported", &model_of_dir(&mirror), &model_of_tree(&imported.tree, &img));
+    assert_same(
+        "xorriso session imported",
+        &model_of_dir(&mirror),
+        &model_of_tree(&imported.tree, &img),
+    );
 
     let mut tree = imported.tree;
     our_changes(&mut tree, &mirror);
-    let mut session = fsi::build(Arc::new(tree.clone()),
+    let mut session = fsi::build(
+        Arc::new(tree.clone()),
         &BuildOptions {
             start_block: layout.next,
             volume_name: "appended".into(),
@@ -180,12 +238,31 @@ fn xorriso_dev_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     assert_eq!(session.anchor().map(|a| a.lba), Some(16));
     write_session(&img, &mut session);
     let expected = model_of_dir(&mirror);
-    assert_same("xorriso at our session", &expected, &model_by_xorriso(&img, Some(layout.next), &dir));
-    assert_same("xorriso's emulated TOC ends at our session", &expected, &model_by_xorriso(&img, None, &dir));
-    assert_same("isoinfo at our session", &expected, &model_by_isoinfo(&img, Some(layout.next), u64::MAX));
-    assert_same("isoinfo at LBA 16", &expected, &model_by_isoinfo(&img, None, u64::MAX));
+    assert_same(
+        "xorriso at our session",
+        &expected,
+        &model_by_xorriso(&img, Some(layout.next), &dir),
+    );
+    assert_same(
+        "xorriso's emulated TOC ends at our session",
+        &expected,
+        &model_by_xorriso(&img, None, &dir),
+    );
+    assert_same(
+        "isoinfo at our session",
+        &expected,
+        &model_by_isoinfo(&img, Some(layout.next), u64::MAX),
+    );
+    assert_same(
+        "isoinfo at LBA 16",
+        &expected,
+        &model_by_isoinfo(&img, None, u64::MAX),
+    );
     let again = fsi::locate_random_write(&FileBlocks::open(&img).unwrap(), 16).unwrap();
-    assert_eq!((again.style, again.newest), (RandomWriteStyle::Xorriso, Some(layout.next)));
+    assert_eq!(
+        (again.style, again.newest),
+        (RandomWriteStyle::Xorriso, Some(layout.next))
+    );
 
     // xorriso grows the disc again on top of our session.
     let m4 = dir.join("m4");
@@ -194,6 +271,10 @@ fn xorriso_dev_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     xorriso(&["-map", m4.to_str().unwrap(), "/after"]);
     fs::create_dir_all(mirror.join("after")).unwrap();
     copy_tree(&m4, &mirror.join("after"));
-    assert_same("xorriso after us", &model_of_dir(&mirror), &model_by_xorriso(&img, None, &dir));
+    assert_same(
+        "xorriso after us",
+        &model_of_dir(&mirror),
+        &model_by_xorriso(&img, None, &dir),
+    );
     let _ = fs::remove_dir_all(&dir);
 }

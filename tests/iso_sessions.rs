@@ -81,7 +81,11 @@ fn import(img: &Path, start: u32) -> fsi::Imported {
 /// Every reader sees `expected` in the session at `start`.
 fn verify(img: &Path, start: u32, expected: &Model, scratch: &Path) {
     eprintln!("verify {} entries at {start}", expected.len());
-    assert_same(&format!("our import at {start}"), expected, &model_by_import(img, start));
+    assert_same(
+        &format!("our import at {start}"),
+        expected,
+        &model_by_import(img, start),
+    );
     assert_same(
         &format!("xorriso -load sbsector {start}"),
         expected,
@@ -108,7 +112,10 @@ fn three_sessions(media: Media, name: &str) {
     let mut tree = Tree::new();
     tree.add_tree(&mirror, "/", false, OnClash::Fail).unwrap();
     let mut s = fsi::build(Arc::new(tree.clone()), &options(media, 0, "Session one")).unwrap();
-    assert!(s.anchor().is_none(), "a session at 0 has its descriptors at 16 already");
+    assert!(
+        s.anchor().is_none(),
+        "a session at 0 has its descriptors at 16 already"
+    );
     write_session(&img, &mut s);
     let s1 = (0, s.total_blocks());
     let model1 = model_of_dir(&mirror);
@@ -119,9 +126,17 @@ fn three_sessions(media: Media, name: &str) {
     let imported = import(&img, s1.0);
     assert_eq!(imported.volume_name, "Session one");
     let mut tree = imported.tree;
-    fs::write(mirror.join("to be replaced.txt"), b"new content, longer than before\n").unwrap();
-    tree.add_local_file("/to be replaced.txt", &mirror.join("to be replaced.txt"), true)
-        .unwrap();
+    fs::write(
+        mirror.join("to be replaced.txt"),
+        b"new content, longer than before\n",
+    )
+    .unwrap();
+    tree.add_local_file(
+        "/to be replaced.txt",
+        &mirror.join("to be replaced.txt"),
+        true,
+    )
+    .unwrap();
     fs::remove_file(mirror.join("to be removed.txt")).unwrap();
     tree.remove("/to be removed.txt").unwrap();
     fs::rename(mirror.join("one"), mirror.join("one renamed")).unwrap();
@@ -132,12 +147,21 @@ fn three_sessions(media: Media, name: &str) {
     tree.add_local_file("/session2/new.txt", &mirror.join("session2/new.txt"), false)
         .unwrap();
     std::os::unix::fs::symlink("../one renamed", mirror.join("session2/link")).unwrap();
-    tree.add_symlink("/session2/link", "../one renamed", false).unwrap();
+    tree.add_symlink("/session2/link", "../one renamed", false)
+        .unwrap();
     let deep = "level1/level2/level3/level4/level5/level6/level7/level8/level9/level10/level11";
     fs::write(mirror.join(deep).join("second.txt"), b"deep, session two\n").unwrap();
-    tree.add_local_file(&format!("/{deep}/second.txt"), &mirror.join(deep).join("second.txt"), false)
-        .unwrap();
-    let mut s = fsi::build(Arc::new(tree.clone()), &options(media, start2, "Session two")).unwrap();
+    tree.add_local_file(
+        &format!("/{deep}/second.txt"),
+        &mirror.join(deep).join("second.txt"),
+        false,
+    )
+    .unwrap();
+    let mut s = fsi::build(
+        Arc::new(tree.clone()),
+        &options(media, start2, "Session two"),
+    )
+    .unwrap();
     write_session(&img, &mut s);
     let s2 = (start2, s.total_blocks());
     let model2 = model_of_dir(&mirror);
@@ -152,13 +176,28 @@ fn three_sessions(media: Media, name: &str) {
     fs::create_dir_all(mirror.join("session3/nested")).unwrap();
     fs::write(mirror.join("session3/nested/stream.bin"), &streamed).unwrap();
     tree.mkdir_all("/session3/nested").unwrap();
-    let reader = Arc::new(OnceReader::new(Box::new(std::io::Cursor::new(streamed.clone()))));
-    tree.add_file("/session3/nested/stream.bin", streamed.len() as u64, reader, fsi::Attrs::file(), false)
-        .unwrap();
+    let reader = Arc::new(OnceReader::new(Box::new(std::io::Cursor::new(
+        streamed.clone(),
+    ))));
+    tree.add_file(
+        "/session3/nested/stream.bin",
+        streamed.len() as u64,
+        reader,
+        fsi::Attrs::file(),
+        false,
+    )
+    .unwrap();
     fs::write(mirror.join("block"), b"block replaced by a stream").unwrap();
-    let reader = Arc::new(OnceReader::new(Box::new(&b"block replaced by a stream"[..])));
-    tree.add_file("/block", 26, reader, fsi::Attrs::file(), true).unwrap();
-    let mut s = fsi::build(Arc::new(tree.clone()), &options(media, start3, "Session three")).unwrap();
+    let reader = Arc::new(OnceReader::new(Box::new(
+        &b"block replaced by a stream"[..],
+    )));
+    tree.add_file("/block", 26, reader, fsi::Attrs::file(), true)
+        .unwrap();
+    let mut s = fsi::build(
+        Arc::new(tree.clone()),
+        &options(media, start3, "Session three"),
+    )
+    .unwrap();
     write_session(&img, &mut s);
     let model3 = model_of_dir(&mirror);
     verify(&img, start3, &model3, &dir);
@@ -166,16 +205,32 @@ fn three_sessions(media: Media, name: &str) {
     // Older sessions are intact (on growisofs media session 1 lost its
     // descriptors to the anchor, as with growisofs itself).
     if !media.random_write() {
-        assert_same("session 1 afterwards", &model1, &model_by_xorriso(&img, Some(0), &dir));
+        assert_same(
+            "session 1 afterwards",
+            &model1,
+            &model_by_xorriso(&img, Some(0), &dir),
+        );
     }
-    assert_same("session 2 afterwards", &model2, &model_by_xorriso(&img, Some(start2), &dir));
+    assert_same(
+        "session 2 afterwards",
+        &model2,
+        &model_by_xorriso(&img, Some(start2), &dir),
+    );
 
     if media.random_write() {
         let l = fsi::locate_random_write(&FileBlocks::open(&img).unwrap(), 16).unwrap();
         assert_eq!(l.newest, Some(start3));
         // Readers that only know LBA 16 see the newest session.
-        assert_same("isoinfo at LBA 16", &model3, &model_by_isoinfo(&img, None, u64::MAX));
-        assert_same("xorriso default load", &model3, &model_by_xorriso(&img, None, &dir));
+        assert_same(
+            "isoinfo at LBA 16",
+            &model3,
+            &model_by_isoinfo(&img, None, u64::MAX),
+        );
+        assert_same(
+            "xorriso default load",
+            &model3,
+            &model_by_xorriso(&img, None, &dir),
+        );
     }
     if std::env::var_os("KEEP").is_none() {
         let _ = fs::remove_dir_all(&dir);

@@ -187,7 +187,11 @@ impl Session {
         if !reuse {
             let (source, _) = self.source_of(index);
             let reader = source.open().map_err(|e| {
-                stream_error(MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE, &path(), e.to_string())
+                stream_error(
+                    MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE,
+                    &path(),
+                    e.to_string(),
+                )
             })?;
             self.open = Some(Open {
                 index,
@@ -241,8 +245,9 @@ impl Session {
                     let lo = ce_start.max(from);
                     let hi = (ce_start + ce.len() as u64).min(to);
                     if lo < hi {
-                        out[(lo - from) as usize..(hi - from) as usize]
-                            .copy_from_slice(&ce[(lo - ce_start) as usize..(hi - ce_start) as usize]);
+                        out[(lo - from) as usize..(hi - from) as usize].copy_from_slice(
+                            &ce[(lo - ce_start) as usize..(hi - ce_start) as usize],
+                        );
                     }
                 }
             }
@@ -253,7 +258,12 @@ impl Session {
 /// Reads `out.len()` bytes at `offset` of a source of `size` bytes;
 /// `Ok(true)` when the source was read to its end (and checked to end
 /// there).
-fn read_exactly(open: &mut Open, offset: u64, out: &mut [u8], size: u64) -> std::result::Result<bool, (i32, String)> {
+fn read_exactly(
+    open: &mut Open,
+    offset: u64,
+    out: &mut [u8],
+    size: u64,
+) -> std::result::Result<bool, (i32, String)> {
     let fail = |e: std::io::Error| (MS_IMAPI_E_DATA_STREAM_READ_FAILURE, e.to_string());
     let short = |pos: u64| {
         (
@@ -351,7 +361,10 @@ impl SessionStream for Session {
                 let start = f.first as u64 * bs;
                 (at < start + f.size.div_ceil(bs) * bs).then_some((i, start, f.size))
             });
-            let next = files.get(idx).map(|f| f.first as u64 * bs).unwrap_or(u64::MAX);
+            let next = files
+                .get(idx)
+                .map(|f| f.first as u64 * bs)
+                .unwrap_or(u64::MAX);
             match hit {
                 Some((i, start, size)) => {
                     let offset = at - start;
@@ -386,12 +399,19 @@ impl SessionStream for Session {
 
     fn read_anchor(&mut self, buf: &mut [u8]) -> Result<()> {
         let anchor = self.anchor.as_ref().ok_or_else(|| {
-            Error::new(MS_IMAPI_E_INVALID_PARAM, "this session has no anchor blocks")
+            Error::new(
+                MS_IMAPI_E_INVALID_PARAM,
+                "this session has no anchor blocks",
+            )
         })?;
         if buf.len() != anchor.len() {
             return Err(Error::new(
                 MS_IMAPI_E_INVALID_PARAM,
-                format!("anchor buffer of {} bytes, {} needed", buf.len(), anchor.len()),
+                format!(
+                    "anchor buffer of {} bytes, {} needed",
+                    buf.len(),
+                    anchor.len()
+                ),
             ));
         }
         buf.copy_from_slice(anchor);

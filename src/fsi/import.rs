@@ -60,7 +60,10 @@ pub fn default_file_system_for_import(found: FileSystems) -> Result<FileSystems>
     }
     Err(Error::new(
         MS_IMAPI_E_INVALID_PARAM,
-        format!("file system mask {:#x} names no importable file system", found.bits()),
+        format!(
+            "file system mask {:#x} names no importable file system",
+            found.bits()
+        ),
     ))
 }
 
@@ -102,12 +105,17 @@ pub fn import(
     let found = id.file_systems;
     if found.is_empty() || found == FileSystems::UNKNOWN {
         let mut block = vec![0u8; BLOCK_SIZE];
-        let blank = src.read_blocks(session_start.saturating_add(16), &mut block).is_ok()
+        let blank = src
+            .read_blocks(session_start.saturating_add(16), &mut block)
+            .is_ok()
             && block.iter().all(|&b| b == 0);
         return Err(if blank && found.is_empty() {
             Error::new(
                 MS_IMAPI_E_EMPTY_DISC,
-                format!("no volume descriptors at block {}", session_start as u64 + 16),
+                format!(
+                    "no volume descriptors at block {}",
+                    session_start as u64 + 16
+                ),
             )
         } else {
             Error::new(
@@ -126,7 +134,10 @@ pub fn import(
             {
                 return Err(Error::new(
                     MS_IMAPI_E_INVALID_PARAM,
-                    format!("import needs exactly one file system, not mask {:#x}", fs.bits()),
+                    format!(
+                        "import needs exactly one file system, not mask {:#x}",
+                        fs.bits()
+                    ),
                 ));
             }
             if !found.contains(fs) {
@@ -146,7 +157,9 @@ pub fn import(
     if fs == FileSystems::UDF {
         return Err(Error::new(
             MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED,
-            format!("the session at block {session_start} is UDF, which this library cannot import"),
+            format!(
+                "the session at block {session_start} is UDF, which this library cannot import"
+            ),
         ));
     }
     let set = &id.descriptors;
@@ -254,7 +267,10 @@ pub fn locate_random_write(src: &dyn BlockSource, align: u32) -> Result<RandomWr
     let Some(anchor) = primary_at(src, 16) else {
         let mut b = vec![0u8; BLOCK_SIZE];
         src.read_blocks(16, &mut b).map_err(|e| {
-            Error::new(MS_IMAPI_E_IMPORT_READ_FAILURE, format!("reading block 16: {}", e.detail()))
+            Error::new(
+                MS_IMAPI_E_IMPORT_READ_FAILURE,
+                format!("reading block 16: {}", e.detail()),
+            )
         })?;
         if b.iter().any(|&x| x != 0) {
             return Err(Error::new(
@@ -304,8 +320,16 @@ pub fn locate_random_write(src: &dyn BlockSource, align: u32) -> Result<RandomWr
     let lowest = anchor
         .root
         .extent
-        .min(if anchor.path_table_l > 16 { anchor.path_table_l } else { u32::MAX })
-        .min(if anchor.path_table_m > 16 { anchor.path_table_m } else { u32::MAX });
+        .min(if anchor.path_table_l > 16 {
+            anchor.path_table_l
+        } else {
+            u32::MAX
+        })
+        .min(if anchor.path_table_m > 16 {
+            anchor.path_table_m
+        } else {
+            u32::MAX
+        });
     let floor = lowest.saturating_sub(DESCRIPTOR_SCAN).max(16);
     let mut lba = lowest;
     while lba > floor {

@@ -60,4 +60,6 @@ pub use import::{
 pub use iso9660::descriptor::BootRecord;
 pub use iso9660::read::ImportLimits;
 pub use names::FileSystems;
-pub use tree::{Attrs, Content, DataSource, Extent, Extents, LocalFile, OnClash, OnceReader, Times, Tree};
+pub use tree::{
+    Attrs, Content, DataSource, Extent, Extents, LocalFile, OnClash, OnceReader, Times, Tree,
+};

@@ -177,7 +177,7 @@ pub fn joliet_volume_id(name: &str) -> Vec<u16> {
 
 fn joliet_char(c: char) -> u16 {
     let v = c as u32;
-    if v < 0x20 || v > 0xFFFF || JOLIET_FORBIDDEN.contains(&c) {
+    if !(0x20..=0xFFFF).contains(&v) || JOLIET_FORBIDDEN.contains(&c) {
         u16::from(b'_')
     } else {
         v as u16
@@ -208,7 +208,11 @@ impl IsoNamer {
             _ => (real, ""),
         };
         let mut ext: Vec<u8> = ext.chars().map(d_char).take(8).collect();
-        let limit = if is_dir { 31 } else { ISO_MAX_CHARS - ext.len() };
+        let limit = if is_dir {
+            31
+        } else {
+            ISO_MAX_CHARS - ext.len()
+        };
         let mut stem: Vec<u8> = stem.chars().map(d_char).take(limit).collect();
         if stem.is_empty() && ext.is_empty() {
             stem.push(b'_');
@@ -223,7 +227,11 @@ impl IsoNamer {
     /// `name.ext;1`, a directory identifier is the name part alone.
     pub fn assign(&mut self, real: &str, is_dir: bool) -> (Vec<u8>, Vec<u8>) {
         let (stem, ext) = Self::plain(real, is_dir);
-        let limit = if is_dir { 31 } else { ISO_MAX_CHARS - ext.len() };
+        let limit = if is_dir {
+            31
+        } else {
+            ISO_MAX_CHARS - ext.len()
+        };
         let key = |s: &[u8], e: &[u8]| {
             let mut k = s.to_vec();
             k.push(b'.');

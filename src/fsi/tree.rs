@@ -177,7 +177,9 @@ impl DataSource for OnceReader {
             .lock()
             .map_err(|_| io::Error::other("stream lock poisoned"))?
             .take()
-            .ok_or_else(|| io::Error::other("the caller's stream was already consumed by an earlier build"))
+            .ok_or_else(|| {
+                io::Error::other("the caller's stream was already consumed by an earlier build")
+            })
     }
 }
 
@@ -225,7 +227,8 @@ impl Node {
             Kind::Dir(m) => Some(m),
             _ => None,
         };
-        map.into_iter().flat_map(|m| m.iter().map(|(k, v)| (&**k, *v)))
+        map.into_iter()
+            .flat_map(|m| m.iter().map(|(k, v)| (&**k, *v)))
     }
 }
 
@@ -256,7 +259,10 @@ impl Default for Tree {
 }
 
 fn not_found(path: &str) -> Error {
-    Error::new(MS_IMAPI_E_ITEM_NOT_FOUND, format!("{path:?} is not in the image"))
+    Error::new(
+        MS_IMAPI_E_ITEM_NOT_FOUND,
+        format!("{path:?} is not in the image"),
+    )
 }
 
 fn blocks_of(size: u64) -> u64 {
@@ -568,7 +574,10 @@ impl Tree {
             )
         })?;
         if !self.node(at).is_dir() {
-            return Err(Error::new(MS_IMAPI_E_NOT_DIR, format!("{dest:?} is not a directory")));
+            return Err(Error::new(
+                MS_IMAPI_E_NOT_DIR,
+                format!("{dest:?} is not a directory"),
+            ));
         }
         if include_base {
             let name = local
@@ -629,12 +638,21 @@ impl Tree {
     }
 
     /// The directory `name` under `dir`: the existing one, or a new one.
-    fn merge_dir(&mut self, dir: NodeId, name: &str, attrs: Attrs, on_clash: OnClash) -> Result<NodeId> {
+    fn merge_dir(
+        &mut self,
+        dir: NodeId,
+        name: &str,
+        attrs: Attrs,
+        on_clash: OnClash,
+    ) -> Result<NodeId> {
         match self.child(dir, name) {
             Some(id) if self.node(id).is_dir() => Ok(id),
             Some(_) if on_clash == OnClash::Fail => Err(Error::new(
                 MS_IMAPI_E_DUP_NAME,
-                format!("{}/{name} already exists as a file", self.path_of(dir).trim_end_matches('/')),
+                format!(
+                    "{}/{name} already exists as a file",
+                    self.path_of(dir).trim_end_matches('/')
+                ),
             )),
             _ => self.insert(dir, name, attrs, Kind::Dir(BTreeMap::new()), true),
         }
@@ -642,9 +660,13 @@ impl Tree {
 
     /// The parent, name and node of an existing non-root `path`.
     fn existing(&self, path: &str) -> Result<(NodeId, String, NodeId)> {
-        let (dir, name) = self
-            .parent_and_name(path)
-            .map_err(|e| if e.code() == MS_IMAPI_E_INVALID_PATH { e } else { not_found(path) })?;
+        let (dir, name) = self.parent_and_name(path).map_err(|e| {
+            if e.code() == MS_IMAPI_E_INVALID_PATH {
+                e
+            } else {
+                not_found(path)
+            }
+        })?;
         let id = self.child(dir, name).ok_or_else(|| not_found(path))?;
         Ok((dir, name.to_owned(), id))
     }
@@ -681,7 +703,10 @@ impl Tree {
             if existing == id {
                 return Ok(());
             }
-            return Err(Error::new(MS_IMAPI_E_DUP_NAME, format!("{to:?} already exists")));
+            return Err(Error::new(
+                MS_IMAPI_E_DUP_NAME,
+                format!("{to:?} already exists"),
+            ));
         }
         let mut up = dir;
         loop {
@@ -776,13 +801,19 @@ impl Tree {
                         (true, false) => {
                             return Err(Error::new(
                                 MS_IMAPI_E_IMPORT_TYPE_COLLISION_DIRECTORY_EXISTS_AS_FILE,
-                                format!("imported directory {} exists as a file", imported.path_of(child)),
+                                format!(
+                                    "imported directory {} exists as a file",
+                                    imported.path_of(child)
+                                ),
                             ))
                         }
                         (false, true) => {
                             return Err(Error::new(
                                 MS_IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY,
-                                format!("imported file {} exists as a directory", imported.path_of(child)),
+                                format!(
+                                    "imported file {} exists as a directory",
+                                    imported.path_of(child)
+                                ),
                             ))
                         }
                     },
@@ -856,10 +887,14 @@ mod tests {
     fn duplicate_names_fail_unless_replacing() {
         let mut t = Tree::new();
         t.mkdir("/d").unwrap();
-        t.add_file("/d/f", 3, stream(b"abc"), Attrs::file(), false).unwrap();
-        let e = t.add_file("/d/f", 1, stream(b"x"), Attrs::file(), false).unwrap_err();
+        t.add_file("/d/f", 3, stream(b"abc"), Attrs::file(), false)
+            .unwrap();
+        let e = t
+            .add_file("/d/f", 1, stream(b"x"), Attrs::file(), false)
+            .unwrap_err();
         assert_eq!(e.code(), MS_IMAPI_E_DUP_NAME);
-        t.add_file("/d/f", 1, stream(b"x"), Attrs::file(), true).unwrap();
+        t.add_file("/d/f", 1, stream(b"x"), Attrs::file(), true)
+            .unwrap();
         assert_eq!(t.len(), 2);
         assert_eq!(t.new_data_blocks(), 1);
     }
@@ -867,17 +902,24 @@ mod tests {
     #[test]
     fn missing_parents_and_files_as_parents_have_their_codes() {
         let mut t = Tree::new();
-        assert_eq!(t.mkdir("/a/b").unwrap_err().code(), MS_IMAPI_E_DIR_NOT_FOUND);
+        assert_eq!(
+            t.mkdir("/a/b").unwrap_err().code(),
+            MS_IMAPI_E_DIR_NOT_FOUND
+        );
         t.add_symlink("/l", "target", false).unwrap();
         assert_eq!(t.mkdir("/l/b").unwrap_err().code(), MS_IMAPI_E_NOT_DIR);
-        assert_eq!(t.remove("/zz").unwrap_err().code(), MS_IMAPI_E_ITEM_NOT_FOUND);
+        assert_eq!(
+            t.remove("/zz").unwrap_err().code(),
+            MS_IMAPI_E_ITEM_NOT_FOUND
+        );
     }
 
     #[test]
     fn remove_refuses_full_directories_and_remove_tree_frees_everything() {
         let mut t = Tree::new();
         t.mkdir_all("/a/b/c").unwrap();
-        t.add_file("/a/b/c/f", 5000, stream(b""), Attrs::file(), false).unwrap();
+        t.add_file("/a/b/c/f", 5000, stream(b""), Attrs::file(), false)
+            .unwrap();
         assert_eq!(t.remove("/a").unwrap_err().code(), MS_IMAPI_E_DIR_NOT_EMPTY);
         t.remove_tree("/a").unwrap();
         assert!(t.is_empty());
@@ -893,8 +935,14 @@ mod tests {
         t.rename("/a/b", "/c/bb").unwrap();
         assert_eq!(t.path_of(t.lookup("/c/bb").unwrap()), "/c/bb");
         assert!(t.lookup("/a/b").is_err());
-        assert_eq!(t.rename("/c", "/c/bb/x").unwrap_err().code(), MS_IMAPI_E_INVALID_PATH);
-        assert_eq!(t.rename("/a", "/c").unwrap_err().code(), MS_IMAPI_E_DUP_NAME);
+        assert_eq!(
+            t.rename("/c", "/c/bb/x").unwrap_err().code(),
+            MS_IMAPI_E_INVALID_PATH
+        );
+        assert_eq!(
+            t.rename("/a", "/c").unwrap_err().code(),
+            MS_IMAPI_E_DUP_NAME
+        );
     }
 
     #[test]
@@ -904,12 +952,16 @@ mod tests {
         let keep = Content::OnMedium(vec![Extent { lba: 40, len: 5 }].into());
         let d = old.lookup("/d").unwrap();
         for name in ["old", "clash"] {
-            let kind = Kind::File(FileData { size: 5, content: keep.clone() });
+            let kind = Kind::File(FileData {
+                size: 5,
+                content: keep.clone(),
+            });
             old.insert(d, name, Attrs::file(), kind, false).unwrap();
         }
         let mut mine = Tree::new();
         mine.mkdir("/d").unwrap();
-        mine.add_file("/d/clash", 2, stream(b"hi"), Attrs::file(), false).unwrap();
+        mine.add_file("/d/clash", 2, stream(b"hi"), Attrs::file(), false)
+            .unwrap();
         mine.merge_imported(&old).unwrap();
         assert_eq!(mine.len(), 3);
         let clash = mine.node(mine.lookup("/d/clash").unwrap());
@@ -918,6 +970,9 @@ mod tests {
         let mut typed = Tree::new();
         typed.mkdir_all("/d/old").unwrap();
         let e = typed.merge_imported(&old).unwrap_err();
-        assert_eq!(e.code(), MS_IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY);
+        assert_eq!(
+            e.code(),
+            MS_IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY
+        );
     }
 }

@@ -54,7 +54,10 @@ pub fn model_of_dir(root: &Path) -> Model {
             let rel = format!("/{}", p.strip_prefix(root).unwrap().to_str().unwrap());
             let md = fs::symlink_metadata(&p).unwrap();
             if md.file_type().is_symlink() {
-                m.insert(rel, Entry::Link(fs::read_link(&p).unwrap().to_str().unwrap().into()));
+                m.insert(
+                    rel,
+                    Entry::Link(fs::read_link(&p).unwrap().to_str().unwrap().into()),
+                );
             } else if md.is_dir() {
                 m.insert(rel, Entry::Dir);
                 stack.push(p);
@@ -70,7 +73,12 @@ pub fn model_of_dir(root: &Path) -> Model {
 /// Writes a built session into the image file at its start block (all-zero
 /// chunks are skipped so big sparse files stay sparse), then the anchor.
 pub fn write_session(img: &Path, session: &mut dyn SessionStream) {
-    let f = fs::OpenOptions::new().create(true).truncate(false).write(true).open(img).unwrap();
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(img)
+        .unwrap();
     let start = session.start_block() as u64;
     let total = session.total_blocks();
     const CHUNK: u32 = 64;
@@ -82,7 +90,8 @@ pub fn write_session(img: &Path, session: &mut dyn SessionStream) {
         let chunk = &mut buf[..n as usize * BLOCK_SIZE];
         session.read_blocks(b, chunk).unwrap();
         if chunk != &zeros[..chunk.len()] {
-            f.write_all_at(chunk, (start + b as u64) * BLOCK_SIZE as u64).unwrap();
+            f.write_all_at(chunk, (start + b as u64) * BLOCK_SIZE as u64)
+                .unwrap();
         }
         b += n;
     }
@@ -93,7 +102,8 @@ pub fn write_session(img: &Path, session: &mut dyn SessionStream) {
     if let Some(a) = session.anchor() {
         let mut buf = vec![0u8; a.blocks as usize * BLOCK_SIZE];
         session.read_anchor(&mut buf).unwrap();
-        f.write_all_at(&buf, a.lba as u64 * BLOCK_SIZE as u64).unwrap();
+        f.write_all_at(&buf, a.lba as u64 * BLOCK_SIZE as u64)
+            .unwrap();
     }
     f.sync_all().unwrap();
 }
@@ -122,11 +132,15 @@ pub fn model_of_tree(tree: &Tree, img: &Path) -> Model {
                     let mut bytes = Vec::new();
                     for e in extents.iter() {
                         let mut part = vec![0u8; e.len as usize];
-                        f.read_exact_at(&mut part, e.lba as u64 * BLOCK_SIZE as u64).unwrap();
+                        f.read_exact_at(&mut part, e.lba as u64 * BLOCK_SIZE as u64)
+                            .unwrap();
                         bytes.extend(part);
                     }
                     assert_eq!(bytes.len() as u64, d.size, "{path}");
-                    Entry::File { size: d.size, hash: hash_bytes(&bytes) }
+                    Entry::File {
+                        size: d.size,
+                        hash: hash_bytes(&bytes),
+                    }
                 }
                 fsi::Content::New(_) => panic!("{path} is not on the medium"),
             },
@@ -156,7 +170,11 @@ fn run(cmd: &mut Command) -> String {
 
 pub fn tools_present() -> bool {
     ["xorriso", "isoinfo", "genisoimage"].iter().all(|t| {
-        Command::new("which").arg(t).output().map(|o| o.status.success()).unwrap_or(false)
+        Command::new("which")
+            .arg(t)
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
     })
 }
 
@@ -191,7 +209,10 @@ pub fn xorriso_list(img: &Path, sbsector: Option<u32>) -> Model {
         let e = match fields[0].chars().next() {
             Some('d') => Entry::Dir,
             Some('l') => Entry::Link(target.unwrap()),
-            _ => Entry::File { size: fields[4].parse().unwrap(), hash: 0 },
+            _ => Entry::File {
+                size: fields[4].parse().unwrap(),
+                hash: 0,
+            },
         };
         m.insert(path, e);
     }
@@ -202,7 +223,10 @@ pub fn xorriso_list(img: &Path, sbsector: Option<u32>) -> Model {
 /// is hashed (the two must agree).
 pub fn model_by_xorriso(img: &Path, sbsector: Option<u32>, scratch: &Path) -> Model {
     let listed = xorriso_list(img, sbsector);
-    let out = scratch.join(format!("xorriso-{}", sbsector.map_or("auto".into(), |s| s.to_string())));
+    let out = scratch.join(format!(
+        "xorriso-{}",
+        sbsector.map_or("auto".into(), |s| s.to_string())
+    ));
     let _ = fs::remove_dir_all(&out);
     run(tool("xorriso")
         .args(["-abort_on", "FAILURE", "-osirrox", "on", "-indev"])
@@ -216,7 +240,10 @@ pub fn model_by_xorriso(img: &Path, sbsector: Option<u32>, scratch: &Path) -> Mo
         .iter()
         .map(|(k, v)| {
             let v = match v {
-                Entry::File { size, .. } => Entry::File { size: *size, hash: 0 },
+                Entry::File { size, .. } => Entry::File {
+                    size: *size,
+                    hash: 0,
+                },
                 other => other.clone(),
             };
             (k.clone(), v)
@@ -253,8 +280,14 @@ pub fn model_by_isoinfo(img: &Path, start: Option<u32>, hash_limit: u64) -> Mode
                 let (n, t) = name.split_once(" -> ").unwrap();
                 (n.to_owned(), Entry::Link(t.to_owned()))
             }
-            'd' => (name.strip_suffix(' ').unwrap_or(name).to_owned(), Entry::Dir),
-            _ => (name.strip_suffix(' ').unwrap_or(name).to_owned(), Entry::File { size, hash: 0 }),
+            'd' => (
+                name.strip_suffix(' ').unwrap_or(name).to_owned(),
+                Entry::Dir,
+            ),
+            _ => (
+                name.strip_suffix(' ').unwrap_or(name).to_owned(),
+                Entry::File { size, hash: 0 },
+            ),
         };
         if name == "." || name == ".." {
             continue;
@@ -264,7 +297,12 @@ pub fn model_by_isoinfo(img: &Path, start: Option<u32>, hash_limit: u64) -> Mode
     for (path, e) in m.iter_mut() {
         if let Entry::File { size, hash } = e {
             if *size <= hash_limit {
-                let out = tool("isoinfo").args(&base).arg("-x").arg(path).output().unwrap();
+                let out = tool("isoinfo")
+                    .args(&base)
+                    .arg("-x")
+                    .arg(path)
+                    .output()
+                    .unwrap();
                 assert!(out.status.success(), "isoinfo -x {path}");
                 assert_eq!(out.stdout.len() as u64, *size, "isoinfo -x {path} size");
                 *hash = hash_bytes(&out.stdout);
@@ -285,7 +323,12 @@ pub fn make_source_tree(root: &Path) {
     fs::create_dir_all(&deep).unwrap();
     fs::write(deep.join("bottom.txt"), b"at the bottom of eleven levels\n").unwrap();
     fs::write(root.join("empty"), b"").unwrap();
-    for (name, size) in [("one", 1usize), ("block", 2048), ("block+1", 2049), ("medium.bin", 100_000)] {
+    for (name, size) in [
+        ("one", 1usize),
+        ("block", 2048),
+        ("block+1", 2049),
+        ("medium.bin", 100_000),
+    ] {
         let data: Vec<u8> = (0..size).map(|i| (i * 7 + name.len()) as u8).collect();
         fs::write(root.join(name), data).unwrap();
     }

@@ -94,8 +94,7 @@ pub fn civil(unix: i64) -> Civil {
 /// Seconds since the epoch of a broken-down time at a GMT offset given in
 /// 15-minute units (as both date formats store it).
 fn unix_from_parts(c: Civil, gmt_offset_quarters: i8) -> Option<i64> {
-    if !(1..=12).contains(&c.month) || !(1..=31).contains(&c.day) || c.hour > 23 || c.minute > 59
-    {
+    if !(1..=12).contains(&c.month) || !(1..=31).contains(&c.day) || c.hour > 23 || c.minute > 59 {
         return None;
     }
     let secs = days_from_civil(c.year, c.month, c.day) * 86_400
@@ -171,7 +170,8 @@ pub fn decode_vd_date(b: &[u8]) -> Option<i64> {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> i64 {
-        b[r].iter().fold(0i64, |acc, d| acc * 10 + (d - b'0') as i64)
+        b[r].iter()
+            .fold(0i64, |acc, d| acc * 10 + (d - b'0') as i64)
     };
     if num(0..4) == 0 {
         return None;

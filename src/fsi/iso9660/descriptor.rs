@@ -70,7 +70,9 @@ fn read_block(src: &dyn BlockSource, lba: u32, buf: &mut [u8]) -> Result<()> {
 }
 
 fn trimmed(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).trim_end_matches([' ', '\0']).to_owned()
+    String::from_utf8_lossy(b)
+        .trim_end_matches([' ', '\0'])
+        .to_owned()
 }
 
 fn ucs2_trimmed(b: &[u8]) -> String {
@@ -91,7 +93,9 @@ fn parse_volume(b: &[u8], lba: u32, joliet: bool) -> Result<Volume> {
             format!("volume descriptor at {lba} has logical block size {block_size}"),
         ));
     }
-    let root = Record::parse(&b[156..190], || format!("root record of descriptor at {lba}"))?;
+    let root = Record::parse(&b[156..190], || {
+        format!("root record of descriptor at {lba}")
+    })?;
     if !root.is_dir() {
         return Err(Error::new(
             MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
@@ -210,7 +214,10 @@ pub fn encode_volume(v: &VolumeOut<'_>) -> Vec<u8> {
         b[..n].copy_from_slice(&text[..n]);
     };
     let app: Vec<u8> = if v.joliet {
-        "MULTISESSION".encode_utf16().flat_map(u16::to_be_bytes).collect()
+        "MULTISESSION"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect()
     } else {
         b"MULTISESSION".to_vec()
     };
@@ -274,9 +281,10 @@ mod tests {
     impl BlockSource for Mem {
         fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> Result<()> {
             let at = lba as usize * BLOCK_SIZE;
-            let src = self.0.get(at..at + buf.len()).ok_or_else(|| {
-                Error::new(MS_IMAPI_E_IMPORT_READ_FAILURE, "beyond the end")
-            })?;
+            let src = self
+                .0
+                .get(at..at + buf.len())
+                .ok_or_else(|| Error::new(MS_IMAPI_E_IMPORT_READ_FAILURE, "beyond the end"))?;
             buf.copy_from_slice(src);
             Ok(())
         }
@@ -308,8 +316,14 @@ mod tests {
         let set = read_set(&Mem(disc), 0).unwrap();
         let p = set.primary.unwrap();
         let j = set.joliet.unwrap();
-        assert_eq!((p.volume_id.as_str(), p.space_size, p.root.extent), ("VOL", 99, 30));
-        assert_eq!((j.volume_id.as_str(), j.root.extent, j.path_table_m), ("Vol", 31, 21));
+        assert_eq!(
+            (p.volume_id.as_str(), p.space_size, p.root.extent),
+            ("VOL", 99, 30)
+        );
+        assert_eq!(
+            (j.volume_id.as_str(), j.root.extent, j.path_table_m),
+            ("Vol", 31, 21)
+        );
         assert!(!set.udf && set.boot.is_none());
     }
 }

@@ -67,7 +67,9 @@ fn too_much(detail: String) -> Error {
 pub fn detect_rock_ridge(src: &dyn BlockSource, root: RootRef) -> Result<Option<usize>> {
     let mut block = vec![0u8; BLOCK_SIZE];
     read(src, root.extent, &mut block, "root directory")?;
-    let dot = Record::parse(&block, || format!("root directory at block {}", root.extent))?;
+    let dot = Record::parse(&block, || {
+        format!("root directory at block {}", root.extent)
+    })?;
     Ok(susp::detect(dot.system_use))
 }
 
@@ -183,7 +185,9 @@ impl Reader<'_> {
                 self.limits.max_total_directory_bytes
             )));
         }
-        self.check_extent(dir.extent, dir.size as u64, &|| format!("directory {}", path(self)))?;
+        self.check_extent(dir.extent, dir.size as u64, &|| {
+            format!("directory {}", path(self))
+        })?;
         let blocks = (dir.size as usize).div_ceil(BLOCK_SIZE);
         let mut pending: Option<Sections> = None;
         let mut buf = Vec::new();
@@ -193,7 +197,12 @@ impl Reader<'_> {
             let n = CHUNK.min(blocks - chunk_start);
             buf.resize(n * BLOCK_SIZE, 0);
             let lba = dir.extent + chunk_start as u32;
-            read(self.src, lba, &mut buf, &format!("directory {}", path(self)))?;
+            read(
+                self.src,
+                lba,
+                &mut buf,
+                &format!("directory {}", path(self)),
+            )?;
             for (k, block) in buf.chunks_exact(BLOCK_SIZE).enumerate() {
                 let block_lba = lba + k as u32;
                 let mut at = 0usize;
@@ -254,7 +263,10 @@ impl Reader<'_> {
         }
         if rec.flags & FLAG_MULTI_EXTENT != 0 || pending.is_some() {
             if rec.flags & FLAG_DIRECTORY != 0 {
-                return Err(inconsistent(format!("{}: a multi-extent directory", where_())));
+                return Err(inconsistent(format!(
+                    "{}: a multi-extent directory",
+                    where_()
+                )));
             }
             if rec.flags & FLAG_MULTI_EXTENT != 0 && rec.size as usize % BLOCK_SIZE != 0 {
                 return Err(inconsistent(format!(
@@ -378,7 +390,9 @@ impl Reader<'_> {
         self.check_extent(lba, 1, where_)?;
         let mut block = vec![0u8; BLOCK_SIZE];
         read(self.src, lba, &mut block, "relocated directory")?;
-        let dot = Record::parse(&block, || format!("{}: relocated directory at {lba}", where_()))?;
+        let dot = Record::parse(&block, || {
+            format!("{}: relocated directory at {lba}", where_())
+        })?;
         if dot.id != [0] || dot.extent != lba {
             return Err(inconsistent(format!(
                 "{}: CL points at block {lba}, which holds no directory",

@@ -115,13 +115,11 @@ pub fn parse(
                     rr.uid = get_u32_both(e, 20);
                     rr.gid = get_u32_both(e, 28);
                 }
-                b"NM" if len >= 5 => {
-                    if e[4] & 0b110 == 0 {
-                        let name = rr.name.get_or_insert_with(Vec::new);
-                        name.extend_from_slice(&e[5..]);
-                        if name.len() > MAX_NAME {
-                            return Err(bad(ctx, format!("NM name longer than {MAX_NAME} bytes")));
-                        }
+                b"NM" if len >= 5 && e[4] & 0b110 == 0 => {
+                    let name = rr.name.get_or_insert_with(Vec::new);
+                    name.extend_from_slice(&e[5..]);
+                    if name.len() > MAX_NAME {
+                        return Err(bad(ctx, format!("NM name longer than {MAX_NAME} bytes")));
                     }
                 }
                 b"SL" if len >= 5 => {
@@ -140,7 +138,10 @@ pub fn parse(
         };
         hops += 1;
         if hops > MAX_CE_HOPS {
-            return Err(bad(ctx, format!("more than {MAX_CE_HOPS} continuation areas (a CE loop)")));
+            return Err(bad(
+                ctx,
+                format!("more than {MAX_CE_HOPS} continuation areas (a CE loop)"),
+            ));
         }
         let end = offset as u64 + length as u64;
         if length == 0 || end > BLOCK_SIZE as u64 {
@@ -271,8 +272,16 @@ impl Entries {
 
     /// Bytes of entries `range`.
     pub fn bytes(&self, range: std::ops::Range<usize>) -> &[u8] {
-        let from = if range.start == 0 { 0 } else { self.ends[range.start - 1] };
-        let to = if range.end == 0 { 0 } else { self.ends[range.end - 1] };
+        let from = if range.start == 0 {
+            0
+        } else {
+            self.ends[range.start - 1]
+        };
+        let to = if range.end == 0 {
+            0
+        } else {
+            self.ends[range.end - 1]
+        };
         &self.bytes[from..to]
     }
 
@@ -307,7 +316,8 @@ impl Entries {
     /// write it.
     pub fn er(&mut self) {
         let id = b"RRIP_1991A";
-        let des: &[u8] = b"THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS";
+        let des: &[u8] =
+            b"THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS";
         let src: &[u8] = b"PLEASE CONTACT DISC PUBLISHER FOR SPECIFICATION SOURCE.  SEE PUBLISHER IDENTIFIER IN PRIMARY VOLUME DESCRIPTOR FOR CONTACT INFORMATION.";
         let head = [id.len() as u8, des.len() as u8, src.len() as u8, 1];
         self.push(b"ER", &[&head, id, des, src]);
@@ -455,12 +465,21 @@ mod tests {
     struct NoBlocks;
     impl BlockSource for NoBlocks {
         fn read_blocks(&self, lba: u32, _: &mut [u8]) -> Result<()> {
-            Err(Error::new(MS_IMAPI_E_IMPORT_READ_FAILURE, format!("no block {lba}")))
+            Err(Error::new(
+                MS_IMAPI_E_IMPORT_READ_FAILURE,
+                format!("no block {lba}"),
+            ))
         }
     }
 
     fn parse_inline(e: &Entries) -> RockRidge {
-        parse(&NoBlocks, &mut CeCache::default(), e.bytes(0..e.len()), &String::new).unwrap()
+        parse(
+            &NoBlocks,
+            &mut CeCache::default(),
+            e.bytes(0..e.len()),
+            &String::new,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -511,7 +530,12 @@ mod tests {
 
     #[test]
     fn continuation_areas_that_leave_their_block_are_rejected() {
-        let e = parse(&NoBlocks, &mut CeCache::default(), &ce(5, 2000, 100), &String::new);
+        let e = parse(
+            &NoBlocks,
+            &mut CeCache::default(),
+            &ce(5, 2000, 100),
+            &String::new,
+        );
         assert_eq!(
             e.unwrap_err().code(),
             MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR
