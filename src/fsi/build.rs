@@ -54,6 +54,34 @@ impl Default for BuildOptions {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fsi::tree::{Attrs, OnceReader};
+
+    #[test]
+    fn the_estimate_is_never_below_the_real_size() {
+        let mut t = Tree::new();
+        for d in 0..20 {
+            t.mkdir(&format!("/dir{d}")).unwrap();
+            for f in 0..24 {
+                let name = format!("/dir{d}/{}{f}.bin", "long-name-".repeat(f));
+                let source = Arc::new(OnceReader::new(Box::new(std::io::empty())));
+                t.add_file(&name, f as u64 * 1000, source, Attrs::file(), false)
+                    .unwrap();
+            }
+            t.add_symlink(&format!("/dir{d}/link"), &"x/".repeat(200), false)
+                .unwrap();
+        }
+        let real = build(Arc::new(t.clone()), &BuildOptions::default())
+            .unwrap()
+            .total_blocks() as u64;
+        let estimate = estimate_blocks(&t);
+        assert!(estimate >= real, "estimate {estimate} < {real}");
+        assert!(estimate < real * 2, "estimate {estimate} far above {real}");
+    }
+}
+
 /// Checks a `FileSystemsToCreate` mask for what this builder writes.
 pub fn validate_file_systems(fs: FileSystems) -> Result<()> {
     if fs.is_empty() {
@@ -69,6 +97,41 @@ pub fn validate_file_systems(fs: FileSystems) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// An upper estimate of the blocks a session of `tree` takes, without
+/// encoding anything: for IMAPI's `UsedBlocks` and for refusing an item
+/// that cannot fit `FreeMediaBlocks` when it is added (the build itself
+/// checks the exact size).
+pub fn estimate_blocks(tree: &Tree) -> u64 {
+    let bs = BLOCK_SIZE as u64;
+    let mut dirs = 0u64;
+    let mut record_bytes = 0u64;
+    for (id, depth) in tree.walk() {
+        let node = tree.node(id);
+        if node.is_dir() {
+            dirs += 1;
+        }
+        if depth == 0 {
+            continue;
+        }
+        let name = tree.name_of(id).len() as u64;
+        let link = match &node.kind {
+            Kind::Symlink(t) => t.len() as u64 + 16,
+            _ => 0,
+        };
+        let sections = match &node.kind {
+            Kind::File(f) => f.size.div_ceil(write::MAX_SECTION).max(1),
+            _ => 1,
+        };
+        // ECMA-119 record with Rock Ridge (spilling into CE areas) and the
+        // Joliet record, per section.
+        record_bytes += sections * (34 + 32 + 80 + name + link + 34 + 2 * name.min(64) + 4);
+    }
+    // Each directory: "." and ".." with Rock Ridge, rounding to blocks in
+    // both trees, and path table entries.
+    let per_dir = 2 * (2 * bs) + 4 * 40;
+    16 + 4 + 4 + (record_bytes + dirs * per_dir).div_ceil(bs) + 2 + tree.new_data_blocks()
 }
 
 /// Builds the session for `tree`. Nothing is read from file sources yet;

@@ -51,7 +51,7 @@ pub mod iso9660;
 pub mod names;
 pub mod tree;
 
-pub use build::{build, BuildOptions, Session};
+pub use build::{build, estimate_blocks, BuildOptions, Session};
 pub use file_source::FileBlocks;
 pub use import::{
     default_file_system_for_import, identify, import, locate_random_write, Identified, Imported,
