@@ -54,34 +54,6 @@ impl Default for BuildOptions {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fsi::tree::{Attrs, OnceReader};
-
-    #[test]
-    fn the_estimate_is_never_below_the_real_size() {
-        let mut t = Tree::new();
-        for d in 0..20 {
-            t.mkdir(&format!("/dir{d}")).unwrap();
-            for f in 0..24 {
-                let name = format!("/dir{d}/{}{f}.bin", "long-name-".repeat(f));
-                let source = Arc::new(OnceReader::new(Box::new(std::io::empty())));
-                t.add_file(&name, f as u64 * 1000, source, Attrs::file(), false)
-                    .unwrap();
-            }
-            t.add_symlink(&format!("/dir{d}/link"), &"x/".repeat(200), false)
-                .unwrap();
-        }
-        let real = build(Arc::new(t.clone()), &BuildOptions::default())
-            .unwrap()
-            .total_blocks() as u64;
-        let estimate = estimate_blocks(&t);
-        assert!(estimate >= real, "estimate {estimate} < {real}");
-        assert!(estimate < real * 2, "estimate {estimate} far above {real}");
-    }
-}
-
 /// Checks a `FileSystemsToCreate` mask for what this builder writes.
 pub fn validate_file_systems(fs: FileSystems) -> Result<()> {
     if fs.is_empty() {
@@ -479,5 +451,33 @@ impl SessionStream for Session {
         }
         buf.copy_from_slice(anchor);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fsi::tree::{Attrs, OnceReader};
+
+    #[test]
+    fn the_estimate_is_never_below_the_real_size() {
+        let mut t = Tree::new();
+        for d in 0..20 {
+            t.mkdir(&format!("/dir{d}")).unwrap();
+            for f in 0..24 {
+                let name = format!("/dir{d}/{}{f}.bin", "long-name-".repeat(f));
+                let source = Arc::new(OnceReader::new(Box::new(std::io::empty())));
+                t.add_file(&name, f as u64 * 1000, source, Attrs::file(), false)
+                    .unwrap();
+            }
+            t.add_symlink(&format!("/dir{d}/link"), &"x/".repeat(200), false)
+                .unwrap();
+        }
+        let real = build(Arc::new(t.clone()), &BuildOptions::default())
+            .unwrap()
+            .total_blocks() as u64;
+        let estimate = estimate_blocks(&t);
+        assert!(estimate >= real, "estimate {estimate} < {real}");
+        assert!(estimate < real * 2, "estimate {estimate} far above {real}");
     }
 }
