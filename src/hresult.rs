@@ -358,6 +358,9 @@ pub const MS_E_INVALIDARG: HResult = 0x80070057_u32 as HResult;
 pub const MS_E_WIN32_DEV_NOT_EXIST: HResult = 0x80070037_u32 as HResult;
 /// `0X80070015` — The device is not ready.
 pub const MS_E_WIN32_NOT_READY: HResult = 0x80070015_u32 as HResult;
+/// `0X8007007A` — HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER): a caller's
+/// string buffer is too small; the needed size was written.
+pub const MS_E_NOT_SUFFICIENT_BUFFER: HResult = 0x8007007A_u32 as HResult;
 
 /// Name and message of every code, in the order of the reference tables.
 const TABLE: &[(HResult, &str, &str)] = &[
@@ -1162,6 +1165,11 @@ const TABLE: &[(HResult, &str, &str)] = &[
         MS_E_WIN32_NOT_READY,
         "E_WIN32_NOT_READY",
         "The device is not ready.",
+    ),
+    (
+        MS_E_NOT_SUFFICIENT_BUFFER,
+        "E_NOT_SUFFICIENT_BUFFER",
+        "The buffer is too small for the result; the needed size was returned.",
     ),
 ];
 

@@ -20,3 +20,4 @@ pub use error::{Error, Result};
 pub use hresult::HResult;
 pub use media::{MediaState, PhysicalType, Profile};
 pub use mmc::MediaInfo;
+pub use recorder::{Identity, Recorder};

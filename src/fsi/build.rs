@@ -110,7 +110,11 @@ pub fn estimate_blocks(tree: &Tree) -> u64 {
 /// the session keeps the tree (shared, so a caller that goes on editing
 /// its copy uses `Arc::make_mut` and pays for a copy only while a session
 /// is alive).
-pub fn build(tree: Arc<Tree>, options: &BuildOptions) -> Result<Session> {
+///
+/// `tree` may be an `Arc<Tree>` (shared, no copy), a `Tree` (moved) or a
+/// `&Tree` (copied).
+pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Session> {
+    let tree = tree.into();
     validate_file_systems(options.file_systems)?;
     names::validate_volume_name(&options.volume_name)?;
     if !matches!(options.write_unit, 1..=256) {

@@ -252,6 +252,13 @@ pub struct Tree {
     entries: usize,
 }
 
+/// A snapshot for a session built from a tree the caller keeps editing.
+impl From<&Tree> for Arc<Tree> {
+    fn from(tree: &Tree) -> Arc<Tree> {
+        Arc::new(tree.clone())
+    }
+}
+
 impl Default for Tree {
     fn default() -> Self {
         Tree::new()

@@ -5,6 +5,24 @@
 //! above it: the multisession objects, the file-system image and the
 //! writer read only this struct, never raw replies.
 
+pub mod capacity;
+pub mod cdb;
+pub mod config;
+pub mod disc_info;
+pub mod event;
+pub mod exec;
+pub mod inquiry;
+pub mod mode;
+pub mod msf;
+mod probe;
+pub mod reply;
+pub mod toc;
+pub mod track_info;
+
+pub use cdb::Cdb;
+pub use exec::Drive;
+pub use probe::{probe, sessions, RecordedSession};
+
 use crate::media::{MediaState, PhysicalType, Profile, WriteModel, WriteProtect};
 
 /// READ DISC INFORMATION byte 2 bits 0-1.

@@ -42,9 +42,13 @@ impl Sense {
     pub const INVALID_ADDRESS_FOR_WRITE: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x21, 0x02);
     pub const INVALID_FIELD_IN_CDB: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x24, 0x00);
     pub const INVALID_FIELD_IN_PARAMETERS: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x26, 0x00);
+    pub const COMMAND_SEQUENCE_ERROR: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x2C, 0x00);
     pub const INCOMPATIBLE_MEDIUM: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x30, 0x00);
     pub const CANNOT_WRITE_INCOMPATIBLE_FORMAT: Sense =
         Sense::new(key::ILLEGAL_REQUEST, 0x30, 0x05);
+    pub const CANNOT_FORMAT: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x30, 0x06);
+    /// A formattable medium (BD-RE) that was never formatted.
+    pub const MEDIUM_NOT_FORMATTED: Sense = Sense::new(key::NOT_READY, 0x30, 0x10);
     pub const ILLEGAL_MODE_FOR_TRACK: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x64, 0x00);
     pub const WRITE_PROTECTED: Sense = Sense::new(key::DATA_PROTECT, 0x27, 0x00);
     pub const WRITE_ERROR: Sense = Sense::new(key::MEDIUM_ERROR, 0x0C, 0x00);
@@ -100,6 +104,42 @@ impl Sense {
                 && matches!(self.ascq, 0x01 | 0x04 | 0x07 | 0x08))
     }
 
+    /// A few words naming the condition, for error messages (mmc.md §1.16).
+    pub fn description(self) -> &'static str {
+        match (self.key, self.asc, self.ascq) {
+            (_, 0x3A, _) => "no medium",
+            (key::NOT_READY, 0x04, 0x01) => "becoming ready",
+            (key::NOT_READY, 0x04, 0x04) => "format in progress",
+            (key::NOT_READY, 0x04, 0x07) => "operation in progress",
+            (key::NOT_READY, 0x04, 0x08) => "long write in progress",
+            (key::NOT_READY, 0x04, _) => "not ready",
+            (_, 0x57, _) => "unable to recover table of contents",
+            (key::UNIT_ATTENTION, 0x28, _) => "medium may have changed",
+            (key::UNIT_ATTENTION, 0x29, _) => "power on or reset",
+            (key::UNIT_ATTENTION, _, _) => "unit attention",
+            (_, 0x20, _) => "invalid command operation code",
+            (_, 0x21, 0x00) => "logical block address out of range",
+            (_, 0x21, 0x02) => "invalid address for write",
+            (_, 0x24, _) => "invalid field in CDB",
+            (_, 0x26, _) => "invalid field in parameter list",
+            (_, 0x27, _) => "write protected",
+            (_, 0x2C, _) => "command sequence error",
+            (_, 0x30, 0x10) => "medium not formatted",
+            (_, 0x30, _) => "incompatible medium",
+            (_, 0x0C, _) => "write error",
+            (_, 0x11, _) => "unrecovered read error",
+            (_, 0x63, _) => "end of user area on this track",
+            (_, 0x64, _) => "illegal mode for this track",
+            (_, 0x72, _) => "session fixation error",
+            (key::ILLEGAL_REQUEST, _, _) => "illegal request",
+            (key::MEDIUM_ERROR, _, _) => "medium error",
+            (key::HARDWARE_ERROR, _, _) => "hardware error",
+            (key::ABORTED_COMMAND, _, _) => "aborted command",
+            (key::DATA_PROTECT, _, _) => "data protect",
+            _ => "unexpected sense",
+        }
+    }
+
     /// The one mapping of a sense condition to an HRESULT.
     pub fn to_hresult(self) -> HResult {
         use hresult::*;
@@ -109,6 +149,7 @@ impl Sense {
             (key::NOT_READY, 0x04, 0x01) => MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY,
             (key::NOT_READY, 0x04, _) => MS_E_IMAPI_RECORDER_MEDIA_BUSY,
             (_, 0x57, _) => MS_E_IMAPI_RECORDER_MEDIA_UPSIDE_DOWN,
+            (_, 0x30, 0x10) => MS_E_IMAPI_RECORDER_MEDIA_NOT_FORMATTED,
             (key::UNIT_ATTENTION, _, _) => MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY,
             (key::DATA_PROTECT, _, _) => MS_E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED,
             (key::ILLEGAL_REQUEST, 0x20, _) => MS_E_NOTIMPL,
@@ -176,6 +217,10 @@ mod tests {
             ),
             (Sense::INVALID_FIELD_IN_CDB, MS_E_INVALIDARG),
             (
+                Sense::MEDIUM_NOT_FORMATTED,
+                MS_E_IMAPI_RECORDER_MEDIA_NOT_FORMATTED,
+            ),
+            (
                 Sense::INVALID_FIELD_IN_PARAMETERS,
                 MS_E_IMAPI_RECORDER_INVALID_MODE_PARAMETERS,
             ),
@@ -192,6 +237,24 @@ mod tests {
         for (sense, code) in table {
             assert_eq!(sense.to_hresult(), code, "{sense}");
         }
+    }
+
+    #[test]
+    fn descriptions_name_the_condition_for_messages() {
+        assert_eq!(
+            Sense::INVALID_ADDRESS_FOR_WRITE.description(),
+            "invalid address for write"
+        );
+        assert_eq!(
+            Sense::LBA_OUT_OF_RANGE.description(),
+            "logical block address out of range"
+        );
+        assert_eq!(Sense::NO_MEDIUM.description(), "no medium");
+        assert_eq!(
+            Sense::MEDIUM_NOT_FORMATTED.description(),
+            "medium not formatted"
+        );
+        assert_eq!(Sense::new(0x9, 0, 0).description(), "unexpected sense");
     }
 
     #[test]

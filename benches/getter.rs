@@ -1,0 +1,71 @@
+//! One property getter through the C ABI (`ms_random_write_total_sectors_on_media`
+//! on a shared handle: handle lookup, panic boundary, cached media
+//! information, out-parameter), in ns per call with 1 and 8 threads.
+//!
+//! `cargo bench --bench getter`
+
+use std::sync::Barrier;
+use std::time::Instant;
+
+use multisession::ffi::{
+    ms_list_get, ms_list_release, ms_multisession_release, ms_random_write_total_sectors_on_media,
+    ms_recorder_multisession_interfaces, ms_recorder_open, ms_recorder_release, MsList,
+    MsMultisession, MsRecorder,
+};
+use multisession::hresult::MS_S_OK;
+use multisession::media::Profile;
+
+const CALLS_PER_THREAD: u32 = 200_000;
+
+fn measure(ms: MsMultisession, threads: usize) -> (f64, f64) {
+    let barrier = Barrier::new(threads);
+    let per_thread: Vec<f64> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut value = 0i32;
+                    barrier.wait();
+                    let start = Instant::now();
+                    for _ in 0..CALLS_PER_THREAD {
+                        // SAFETY: `value` is a valid out-parameter.
+                        let hr = unsafe { ms_random_write_total_sectors_on_media(ms, &mut value) };
+                        assert_eq!(hr, MS_S_OK);
+                    }
+                    start.elapsed().as_nanos() as f64 / f64::from(CALLS_PER_THREAD)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let mean = per_thread.iter().sum::<f64>() / per_thread.len() as f64;
+    // Calls completed per second by all threads together, as ns per call.
+    let throughput = mean / threads as f64;
+    (mean, throughput)
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let disc = dir.path().join("bench-dvd+rw.img");
+    multisession::scsi::emulator::create_blank(&disc, Profile::DvdPlusRw, None).unwrap();
+    let path = std::ffi::CString::new(disc.to_str().unwrap()).unwrap();
+    let mut rec = MsRecorder { id: 0 };
+    let mut list = MsList { id: 0 };
+    let mut ms = MsMultisession { id: 0 };
+    // SAFETY: valid C string and out-parameters.
+    unsafe {
+        assert_eq!(ms_recorder_open(path.as_ptr(), &mut rec), MS_S_OK);
+        assert_eq!(ms_recorder_multisession_interfaces(rec, &mut list), MS_S_OK);
+        assert_eq!(ms_list_get(list, 0, &mut ms), MS_S_OK);
+    }
+    measure(ms, 1); // warm-up
+
+    println!("| threads | ns per call (each thread) | ns per call (all threads together) |");
+    println!("|--------:|--------------------------:|-----------------------------------:|");
+    for threads in [1, 8] {
+        let (latency, throughput) = measure(ms, threads);
+        println!("| {threads:>7} | {latency:>25.1} | {throughput:>34.1} |");
+    }
+    assert_eq!(ms_multisession_release(ms), MS_S_OK);
+    assert_eq!(ms_list_release(list), MS_S_OK);
+    assert_eq!(ms_recorder_release(rec), MS_S_OK);
+}

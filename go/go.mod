@@ -1,0 +1,3 @@
+module multisession
+
+go 1.19

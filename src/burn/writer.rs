@@ -1,0 +1,595 @@
+//! `DataWriter`: one session onto the medium, IMAPI's
+//! `IDiscFormat2Data::Write` with its progress events and cancel.
+//!
+//! Crash safety (DESIGN.md) is the order of commands, not a recovery step:
+//!
+//! * Sequential media: the session is written at the next writable address
+//!   and becomes visible only through CLOSE TRACK/SESSION at the very end.
+//!   A cancel, a failed WRITE or a power loss before that sends nothing more
+//!   (a cancel only flushes the drive's cache): the interrupted session stays
+//!   open, so the previous session remains the last complete one and every
+//!   reader still sees the disc as it was. The next write is refused until
+//!   [`DataWriter::recover`] closes that session and puts the intact one
+//!   (or, after an interrupted first session, an empty volume) back on top
+//!   (see [`crate::burn::recover`]).
+//! * Overwritable media (and BD-R pseudo-overwrite): the session data goes
+//!   to free blocks after the previous image, is flushed, and only then are
+//!   the anchor blocks (the volume descriptors at LBA 16–31) rewritten. An
+//!   interruption at any point before that rewrite leaves the old
+//!   descriptors, hence the previous session, current and untouched.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::burn::command::{self, CHUNK_BLOCKS};
+use crate::burn::plan::{self, Finish, Plan, StreamShape};
+use crate::burn::progress::{Flow, Progress, Reporter, WriteAction};
+use crate::burn::WriteOptions;
+use crate::error::{Error, Result, ResultExt};
+use crate::fsi::{Anchor, SessionStream, BLOCK_SIZE};
+use crate::hresult;
+use crate::media::Profile;
+use crate::mmc::cdb::{BlankType, CloseFunction};
+use crate::mmc::FormatState;
+use crate::recorder::{Recorder, WriteGuard};
+
+/// How a finished write left the medium.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Sequential media: the session was closed; `Finalized` when no
+    /// further session can be added.
+    SessionClosed(Finish),
+    /// Overwritable media: the data is on the medium and, when the stream
+    /// had one, the anchor was rewritten last.
+    Committed { anchor: Option<Anchor> },
+}
+
+/// What a successful write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteReport {
+    pub start_lba: u32,
+    /// Blocks written for the session (the stream, padded to whole packets
+    /// where the medium needs it), not counting the anchor.
+    pub sectors: u32,
+    pub outcome: Outcome,
+    /// Whether the verify pass read everything back and found it equal.
+    pub verified: bool,
+    pub elapsed: Duration,
+}
+
+/// Writes sessions to one recorder.
+pub struct DataWriter {
+    recorder: Arc<Recorder>,
+    options: WriteOptions,
+}
+
+fn cancelled(what: impl std::fmt::Display) -> Error {
+    Error::new(
+        hresult::MS_E_IMAPI_REQUEST_CANCELLED,
+        format!("cancelled {what}"),
+    )
+}
+
+/// Announces an action that comes before any WRITE; a cancel there has
+/// nothing to undo.
+fn before_writing(reporter: &mut Reporter<'_>, action: WriteAction) -> Result<()> {
+    match reporter.milestone(action, 0) {
+        Flow::Cancel => Err(cancelled(format_args!(
+            "at {} before anything was written",
+            action.name()
+        ))),
+        Flow::Continue => Ok(()),
+    }
+}
+
+impl DataWriter {
+    pub fn new(recorder: Arc<Recorder>, options: WriteOptions) -> DataWriter {
+        DataWriter { recorder, options }
+    }
+
+    pub fn recorder(&self) -> &Arc<Recorder> {
+        &self.recorder
+    }
+
+    pub fn options(&self) -> &WriteOptions {
+        &self.options
+    }
+
+    /// Writes `stream` as the next session.
+    ///
+    /// `progress` receives every action change and, while writing or
+    /// verifying, an event at most every `options.progress_interval`.
+    /// Answering [`Flow::Cancel`] stops the write before the next WRITE
+    /// command and returns `E_IMAPI_REQUEST_CANCELLED`, leaving the medium
+    /// as described in the module documentation. Once the data is written
+    /// the commit (close or anchor) is not interruptible and later answers
+    /// are ignored.
+    pub fn write(
+        &self,
+        stream: &mut dyn SessionStream,
+        progress: &mut dyn FnMut(&Progress) -> Flow,
+    ) -> Result<WriteReport> {
+        let shape = StreamShape {
+            start: stream.start_block(),
+            blocks: stream.total_blocks(),
+            anchor: stream.anchor(),
+        };
+        let mut reporter = Reporter::new(
+            progress,
+            self.options.progress_interval,
+            shape.start,
+            shape.blocks,
+        );
+        before_writing(&mut reporter, WriteAction::ValidatingMedia)?;
+        let info = self
+            .recorder
+            .refresh()
+            .context("probing the medium before writing")?;
+        let mut decided = plan::plan(&info, &shape, &self.options)?;
+        let guard = self.recorder.lock_for_writing()?;
+        let profile = info.profile;
+
+        if let Plan::Overwrite {
+            format_first: true, ..
+        } = decided
+        {
+            before_writing(&mut reporter, WriteAction::FormattingMedia)?;
+            format_medium(&guard, profile)?;
+            let info = self
+                .recorder
+                .refresh()
+                .context("probing the medium after formatting")?;
+            decided = plan::plan(&info, &shape, &self.options)?;
+        }
+        if let Plan::Overwrite { anchor: None, .. } = decided {
+            self.refuse_overwriting_a_volume(&guard, &shape, profile)?;
+        }
+
+        before_writing(&mut reporter, WriteAction::InitializingHardware)?;
+        if let Plan::Sequential {
+            parameters: Some(parameters),
+            ..
+        } = decided
+        {
+            command::select_write_parameters(&guard, &parameters)?;
+        }
+        // Drives calibrate laser power on their own at the first WRITE;
+        // the event is kept so callers see IMAPI's sequence.
+        before_writing(&mut reporter, WriteAction::CalibratingPower)?;
+
+        let sectors = match decided {
+            Plan::Sequential { padded_blocks, .. } | Plan::Overwrite { padded_blocks, .. } => {
+                padded_blocks
+            }
+        };
+        let mut session = SessionBlocks {
+            stream,
+            start: shape.start,
+            real: shape.blocks,
+            padded: sectors,
+        };
+        before_writing(&mut reporter, WriteAction::WritingData)?;
+        if let Err(stop) = write_session(&guard, &mut session, &mut reporter) {
+            if stop.code() == hresult::MS_E_IMAPI_REQUEST_CANCELLED {
+                // Leave what reached the drive consistent; the session stays
+                // open (sequential) or uncommitted (overwritable).
+                command::synchronize_cache(&guard).context("flushing after the cancel")?;
+            }
+            return Err(stop);
+        }
+        reporter.milestone(WriteAction::WritingData, sectors);
+
+        reporter.milestone(WriteAction::Finalization, sectors);
+        command::synchronize_cache(&guard).context("flushing the session data")?;
+        let outcome = match &decided {
+            Plan::Sequential { finish, close, .. } => {
+                command::close_last_track(&guard, close.function())
+                    .context("closing the session")?;
+                Outcome::SessionClosed(*finish)
+            }
+            Plan::Overwrite { anchor, .. } => {
+                if let Some(anchor) = anchor {
+                    commit_anchor(&guard, session.stream, *anchor, profile)?;
+                }
+                Outcome::Committed { anchor: *anchor }
+            }
+        };
+
+        let verified = if self.options.verify {
+            verify_session(&guard, &mut session, &mut reporter)?;
+            if let Outcome::Committed {
+                anchor: Some(anchor),
+            } = outcome
+            {
+                verify_anchor(&guard, session.stream, anchor)?;
+            }
+            true
+        } else {
+            false
+        };
+        drop(guard);
+        reporter.milestone(WriteAction::Completed, sectors);
+        Ok(WriteReport {
+            start_lba: shape.start,
+            sectors,
+            outcome,
+            verified,
+            elapsed: reporter.elapsed(),
+        })
+    }
+
+    /// An anchorless session covering LBA 16 replaces whatever volume is on
+    /// an overwritable medium; IMAPI asks for ForceOverwrite then.
+    fn refuse_overwriting_a_volume(
+        &self,
+        guard: &WriteGuard<'_>,
+        shape: &StreamShape,
+        profile: Profile,
+    ) -> Result<()> {
+        if self.options.force_overwrite || shape.start > 16 {
+            return Ok(());
+        }
+        let block =
+            command::read_block(guard, 16).context("checking LBA 16 for an existing volume")?;
+        if matches!(block[0], 1 | 2 | 0xFF) && &block[1..6] == b"CD001" {
+            return Err(Error::new(
+                hresult::MS_E_IMAPI_DF2DATA_MEDIA_NOT_BLANK,
+                format!(
+                    "{profile} medium holds an ISO 9660 volume at LBA 16 that a session starting at LBA {} would overwrite; set force_overwrite or append a session with a commit anchor",
+                    shape.start
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Blanks CD-RW and DVD-RW (BLANK; DVD-RW always fully, because a
+    /// minimal blank leaves it without incremental recording, hence without
+    /// multisession), and makes overwritable media look blank by zeroing
+    /// their first 32 blocks, where every ISO 9660 session chain starts.
+    pub fn erase(&self, full: bool) -> Result<()> {
+        let info = self
+            .recorder
+            .refresh()
+            .context("probing the medium before erasing")?;
+        let profile = info.profile;
+        if info.write_protect.is_protected() {
+            return Err(Error::new(
+                hresult::MS_E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED,
+                format!("{profile} medium is write-protected"),
+            ));
+        }
+        let guard = self.recorder.lock_for_writing()?;
+        match profile {
+            Profile::CdRw => command::blank(
+                &guard,
+                if full {
+                    BlankType::Full
+                } else {
+                    BlankType::Minimal
+                },
+            ),
+            Profile::DvdMinusRwSequential | Profile::DvdMinusRwRestricted => {
+                command::blank(&guard, BlankType::Full)
+            }
+            Profile::DvdPlusRw | Profile::DvdPlusRwDl | Profile::BdRe | Profile::DvdRam => {
+                if info.format == FormatState::Unformatted {
+                    return Ok(());
+                }
+                let zeros = vec![0u8; 32 * BLOCK_SIZE];
+                command::write_blocks(&guard, 0, &zeros).context("zeroing LBA 0-31")?;
+                command::synchronize_cache(&guard).context("flushing the erase")
+            }
+            _ => Err(Error::new(
+                hresult::MS_E_IMAPI_ERASE_MEDIA_IS_NOT_SUPPORTED,
+                format!("{profile} media cannot be erased"),
+            )),
+        }
+    }
+
+    /// Formats DVD+RW and BD-RE (FORMAT UNIT with the drive's offered
+    /// full-format descriptor).
+    pub fn format(&self) -> Result<()> {
+        let info = self
+            .recorder
+            .refresh()
+            .context("probing the medium before formatting")?;
+        let guard = self.recorder.lock_for_writing()?;
+        format_medium(&guard, info.profile)
+    }
+
+    /// Finalizes an appendable sequential disc. DVD+R and BD-R have close
+    /// functions for that. CD and DVD-R/RW close through page 05 when a
+    /// session is closed, so there a small session mirroring the newest one
+    /// (its volume descriptors again, see [`crate::burn::recover`]) is
+    /// written with the disc closed after it; the visible files stay the same.
+    pub fn close_disc(&self) -> Result<()> {
+        let info = self
+            .recorder
+            .refresh()
+            .context("probing the medium before closing")?;
+        let profile = info.profile;
+        if profile.write_model() != crate::media::WriteModel::Sequential || info.pseudo_overwrite {
+            return Err(Error::new(
+                hresult::MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE,
+                format!("{profile} media have no closed state"),
+            ));
+        }
+        if info.disc_status != crate::mmc::DiscStatus::Appendable {
+            return Err(Error::new(
+                hresult::MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE,
+                format!("{profile} disc is {:?}, not appendable", info.disc_status),
+            ));
+        }
+        let function = match profile {
+            Profile::DvdPlusRDl => CloseFunction::FinalizeMinimalRadius,
+            Profile::DvdPlusR | Profile::BdR => CloseFunction::FinalizeDisc,
+            _ => {
+                let newest = info.previous_session.ok_or_else(|| {
+                    Error::new(
+                        hresult::MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE,
+                        format!("{profile} disc has no session to close"),
+                    )
+                })?;
+                let closing = DataWriter::new(
+                    self.recorder.clone(),
+                    WriteOptions {
+                        force_media_to_be_closed: true,
+                        ..self.options.clone()
+                    },
+                );
+                return crate::burn::recover::write_mirror(&closing, newest.start)
+                    .map(|_| ())
+                    .context("writing the closing session");
+            }
+        };
+        let guard = self.recorder.lock_for_writing()?;
+        command::close(&guard, function).context("finalizing the disc")
+    }
+}
+
+/// The blocks of one session as written: the stream, then zeros up to the
+/// padded length.
+struct SessionBlocks<'s> {
+    stream: &'s mut dyn SessionStream,
+    start: u32,
+    real: u32,
+    padded: u32,
+}
+
+impl SessionBlocks<'_> {
+    /// Fills `buf` with session blocks from `first` (relative).
+    fn read(&mut self, first: u32, buf: &mut [u8]) -> Result<()> {
+        let count = (buf.len() / BLOCK_SIZE) as u32;
+        let from_stream = self.real.saturating_sub(first).min(count) as usize;
+        let (data, padding) = buf.split_at_mut(from_stream * BLOCK_SIZE);
+        if !data.is_empty() {
+            self.stream.read_blocks(first, data).context(format_args!(
+                "reading session blocks {first}+{from_stream} from the stream"
+            ))?;
+        }
+        padding.fill(0);
+        Ok(())
+    }
+
+    /// The chunks `(relative first block, blocks)` of the session, cut at
+    /// multiples of [`CHUNK_BLOCKS`] counted from LBA 0 so every WRITE
+    /// after the first starts on a write-unit boundary.
+    fn chunks(&self) -> impl Iterator<Item = (u32, u32)> {
+        let (start, padded) = (self.start, self.padded);
+        let mut done = 0u32;
+        std::iter::from_fn(move || {
+            if done >= padded {
+                return None;
+            }
+            let lba = start + done;
+            let to_boundary = CHUNK_BLOCKS - lba % CHUNK_BLOCKS;
+            let n = to_boundary.min(padded - done);
+            let chunk = (done, n);
+            done += n;
+            Some(chunk)
+        })
+    }
+}
+
+fn write_session(
+    guard: &WriteGuard<'_>,
+    session: &mut SessionBlocks<'_>,
+    reporter: &mut Reporter<'_>,
+) -> Result<()> {
+    let mut buf = vec![0u8; CHUNK_BLOCKS as usize * BLOCK_SIZE];
+    for (first, n) in session.chunks().collect::<Vec<_>>() {
+        if reporter.tick(WriteAction::WritingData, first) == Flow::Cancel {
+            return Err(cancelled(format!(
+                "after {first} of {} blocks at LBA {}",
+                session.padded, session.start
+            )));
+        }
+        let data = &mut buf[..n as usize * BLOCK_SIZE];
+        session.read(first, data)?;
+        command::write_blocks(guard, session.start + first, data)?;
+    }
+    Ok(())
+}
+
+/// Rewrites the anchor, its first block (the primary volume descriptor)
+/// last and on its own, so an interruption leaves either the old primary
+/// descriptor or the new one, each pointing at a complete tree (the session
+/// data was flushed before). DVD-RW restricted overwrite takes only whole
+/// 16-block packets: there the packets holding the anchor are read, the
+/// anchor laid over them, and written back in one WRITE.
+fn commit_anchor(
+    guard: &WriteGuard<'_>,
+    stream: &mut dyn SessionStream,
+    anchor: Anchor,
+    profile: Profile,
+) -> Result<()> {
+    let mut blocks = vec![0u8; anchor.blocks as usize * BLOCK_SIZE];
+    stream
+        .read_anchor(&mut blocks)
+        .context("reading the anchor blocks from the stream")?;
+    let write = |lba: u32, data: &[u8]| -> Result<()> {
+        command::write_blocks(guard, lba, data)?;
+        command::synchronize_cache(guard)
+    };
+    if profile == Profile::DvdMinusRwRestricted {
+        let first = anchor.lba / 16 * 16;
+        let end = (anchor.lba + anchor.blocks).div_ceil(16) * 16;
+        let mut packets = vec![0u8; (end - first) as usize * BLOCK_SIZE];
+        command::read_blocks(guard, first, &mut packets)
+            .context("reading the packets around the anchor")?;
+        let at = (anchor.lba - first) as usize * BLOCK_SIZE;
+        packets[at..at + blocks.len()].copy_from_slice(&blocks);
+        return write(first, &packets);
+    }
+    if anchor.blocks == 1 {
+        return write(anchor.lba, &blocks);
+    }
+    let (first, rest) = blocks.split_at(BLOCK_SIZE);
+    write(anchor.lba + 1, rest)?;
+    write(anchor.lba, first)
+}
+
+fn mismatch(expected: &[u8], found: &[u8], lba: u32) -> Option<u32> {
+    expected
+        .chunks(BLOCK_SIZE)
+        .zip(found.chunks(BLOCK_SIZE))
+        .position(|(a, b)| a != b)
+        .map(|i| lba + i as u32)
+}
+
+fn verification_failed(lba: u32) -> Error {
+    Error::new(
+        hresult::MS_E_IMAPI_BURN_VERIFICATION_FAILED,
+        format!("block {lba} read back differs from what was written"),
+    )
+}
+
+fn verify_session(
+    guard: &WriteGuard<'_>,
+    session: &mut SessionBlocks<'_>,
+    reporter: &mut Reporter<'_>,
+) -> Result<()> {
+    let mut expected = vec![0u8; CHUNK_BLOCKS as usize * BLOCK_SIZE];
+    let mut found = vec![0u8; CHUNK_BLOCKS as usize * BLOCK_SIZE];
+    reporter.milestone(WriteAction::Verifying, 0);
+    for (first, n) in session.chunks().collect::<Vec<_>>() {
+        reporter.tick(WriteAction::Verifying, first);
+        let len = n as usize * BLOCK_SIZE;
+        session.read(first, &mut expected[..len])?;
+        let lba = session.start + first;
+        command::read_blocks(guard, lba, &mut found[..len]).context("verifying")?;
+        if let Some(bad) = mismatch(&expected[..len], &found[..len], lba) {
+            return Err(verification_failed(bad));
+        }
+    }
+    reporter.milestone(WriteAction::Verifying, session.padded);
+    Ok(())
+}
+
+fn verify_anchor(
+    guard: &WriteGuard<'_>,
+    stream: &mut dyn SessionStream,
+    anchor: Anchor,
+) -> Result<()> {
+    let len = anchor.blocks as usize * BLOCK_SIZE;
+    let mut expected = vec![0u8; len];
+    let mut found = vec![0u8; len];
+    stream.read_anchor(&mut expected)?;
+    command::read_blocks(guard, anchor.lba, &mut found).context("verifying the anchor")?;
+    match mismatch(&expected, &found, anchor.lba) {
+        Some(bad) => Err(verification_failed(bad)),
+        None => Ok(()),
+    }
+}
+
+/// FORMAT UNIT with the descriptor the drive offers for a full format:
+/// type 0x26 on DVD+RW, type 0x00 (else 0x30, with spares) on BD-RE.
+fn format_medium(guard: &WriteGuard<'_>, profile: Profile) -> Result<()> {
+    let wanted: &[u8] = match profile {
+        Profile::DvdPlusRw | Profile::DvdPlusRwDl => &[0x26],
+        Profile::BdRe => &[0x00, 0x30],
+        _ => {
+            return Err(Error::new(
+                hresult::MS_E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED,
+                format!("{profile} media are not formatted by this library"),
+            ))
+        }
+    };
+    let offered = command::format_capacities(guard)?;
+    let descriptor = wanted
+        .iter()
+        .find_map(|&t| offered.descriptor(t))
+        .ok_or_else(|| {
+            Error::new(
+                hresult::MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE,
+                format!(
+                    "{profile}: the drive offers no format of type {wanted:02x?} (offered {:02x?})",
+                    offered
+                        .formattable
+                        .iter()
+                        .map(|d| d.format_type)
+                        .collect::<Vec<_>>()
+                ),
+            )
+        })?;
+    command::format_unit(guard, descriptor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Zeros(u32);
+    impl SessionStream for Zeros {
+        fn start_block(&self) -> u32 {
+            0
+        }
+        fn total_blocks(&self) -> u32 {
+            self.0
+        }
+        fn read_blocks(&mut self, _first: u32, buf: &mut [u8]) -> Result<()> {
+            buf.fill(7);
+            Ok(())
+        }
+        fn anchor(&self) -> Option<Anchor> {
+            None
+        }
+        fn read_anchor(&mut self, _buf: &mut [u8]) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn chunks_cover_the_session_and_align_after_the_first() {
+        let mut stream = Zeros(100);
+        let session = SessionBlocks {
+            stream: &mut stream,
+            start: 138_120,
+            real: 100,
+            padded: 112,
+        };
+        let chunks: Vec<_> = session.chunks().collect();
+        assert_eq!(chunks[0], (0, 24), "138120 + 24 = 138144 = 4317 * 32");
+        assert!(chunks[1..]
+            .iter()
+            .all(|&(first, _)| (138_120 + first) % CHUNK_BLOCKS == 0));
+        assert_eq!(chunks.iter().map(|c| c.1).sum::<u32>(), 112);
+        assert_eq!(chunks.last().unwrap().0 + chunks.last().unwrap().1, 112);
+    }
+
+    #[test]
+    fn padding_after_the_stream_is_zeros() {
+        let mut stream = Zeros(3);
+        let mut session = SessionBlocks {
+            stream: &mut stream,
+            start: 0,
+            real: 3,
+            padded: 16,
+        };
+        let mut buf = vec![1u8; 4 * BLOCK_SIZE];
+        session.read(2, &mut buf).unwrap();
+        assert!(buf[..BLOCK_SIZE].iter().all(|&b| b == 7));
+        assert!(buf[BLOCK_SIZE..].iter().all(|&b| b == 0));
+    }
+}

@@ -1,0 +1,216 @@
+//! The edge between C and Rust: panics stop here, errors become an HRESULT
+//! plus a thread-local detail message, and C pointers are checked and turned
+//! into typed Rust values before any engine code runs.
+
+use std::cell::RefCell;
+use std::ffi::{c_char, CStr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+
+use crate::error::{Error, Result};
+use crate::hresult::{
+    HResult, MS_E_INVALIDARG, MS_E_NOT_SUFFICIENT_BUFFER, MS_E_POINTER, MS_E_UNEXPECTED, MS_S_OK,
+};
+
+thread_local! {
+    /// Detail of the last failure on this thread; empty after a success.
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Runs the body of export `name`: success clears the thread's last error,
+/// a failure records `name: detail`, a panic becomes `MS_E_UNEXPECTED` with
+/// the panic message as detail.
+pub(crate) fn run(name: &'static str, body: impl FnOnce() -> Result<()>) -> HResult {
+    let (code, detail) = match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => (MS_S_OK, String::new()),
+        Ok(Err(e)) => (e.code(), format!("{name}: {}", e.detail())),
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_string());
+            (
+                MS_E_UNEXPECTED,
+                format!("{name}: internal error (panic): {what}"),
+            )
+        }
+    };
+    LAST_ERROR.with(|last| *last.borrow_mut() = detail);
+    code
+}
+
+/// Like [`run`] but leaves the thread's last error alone: for the functions
+/// that read messages, so asking does not erase the answer.
+pub(crate) fn run_quiet(body: impl FnOnce() -> Result<()>) -> HResult {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => MS_S_OK,
+        Ok(Err(e)) => e.code(),
+        Err(_) => MS_E_UNEXPECTED,
+    }
+}
+
+/// The thread's last failure detail.
+pub(crate) fn last_error() -> String {
+    LAST_ERROR.with(|last| last.borrow().clone())
+}
+
+fn null(what: &str) -> Error {
+    Error::new(MS_E_POINTER, format!("`{what}` is NULL"))
+}
+
+/// An out-parameter: checked for NULL up front, written once at the end,
+/// so a failing call leaves the caller's variable untouched.
+pub(crate) struct Out<T>(NonNull<T>);
+
+impl<T> Out<T> {
+    /// `ptr` must be NULL or point to writable, aligned storage for a `T`
+    /// (the C caller's contract; NULL is the only violation we can see).
+    pub(crate) fn new(ptr: *mut T, what: &str) -> Result<Out<T>> {
+        NonNull::new(ptr).map(Out).ok_or_else(|| null(what))
+    }
+
+    pub(crate) fn write(self, value: T) {
+        // SAFETY: non-NULL checked in `new`; validity is the caller's contract.
+        unsafe { self.0.as_ptr().write(value) }
+    }
+}
+
+/// The `count` elements at `ptr`, copied (the caller's array is never kept).
+pub(crate) fn array<T: Copy>(ptr: *const T, count: usize, what: &str) -> Result<Vec<T>> {
+    if ptr.is_null() {
+        return Err(null(what));
+    }
+    if count > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
+        return Err(Error::new(
+            MS_E_INVALIDARG,
+            format!("`{what}` count {count} is impossibly large"),
+        ));
+    }
+    // SAFETY: non-NULL; the caller promises `count` readable elements.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, count) }.to_vec())
+}
+
+/// A NUL-terminated input string as bytes.
+pub(crate) fn c_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a [u8]> {
+    if ptr.is_null() {
+        return Err(null(what));
+    }
+    // SAFETY: non-NULL; the caller promises a NUL-terminated string that
+    // outlives this call.
+    Ok(unsafe { CStr::from_ptr(ptr) }.to_bytes())
+}
+
+/// A NUL-terminated UTF-8 input string (a path inside the image, a
+/// volume name); other bytes give `bad_code`.
+pub(crate) fn c_utf8<'a>(ptr: *const c_char, what: &str, bad_code: HResult) -> Result<&'a str> {
+    std::str::from_utf8(c_str(ptr, what)?)
+        .map_err(|e| Error::new(bad_code, format!("`{what}` is not UTF-8: {e}")))
+}
+
+/// A caller buffer for a string result, with its needed-size out-param.
+pub(crate) struct StringOut {
+    buf: *mut c_char,
+    len: usize,
+    needed: Out<usize>,
+}
+
+impl StringOut {
+    /// `buf` may be NULL only with `len` 0 (a size query).
+    pub(crate) fn new(buf: *mut c_char, len: usize, needed: *mut usize) -> Result<StringOut> {
+        let needed = Out::new(needed, "needed")?;
+        if buf.is_null() && len != 0 {
+            return Err(null("buf"));
+        }
+        Ok(StringOut { buf, len, needed })
+    }
+
+    /// Copies `text` and a NUL when it fits. `needed` (length + 1) is
+    /// written either way: it is the answer a size query asks for, so it is
+    /// also written on `MS_E_NOT_SUFFICIENT_BUFFER`.
+    pub(crate) fn write(self, text: &str) -> Result<()> {
+        let bytes = text.as_bytes();
+        let needed = bytes.len() + 1;
+        if self.len < needed {
+            self.needed.write(needed);
+            return Err(Error::new(
+                MS_E_NOT_SUFFICIENT_BUFFER,
+                format!("the text needs {needed} bytes, the buffer has {}", self.len),
+            ));
+        }
+        // SAFETY: `buf` is non-NULL (len >= needed > 0) and the caller
+        // promises `len` writable bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.buf.cast::<u8>(), bytes.len());
+            self.buf.add(bytes.len()).write(0);
+        }
+        self.needed.write(needed);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_unexpected_with_its_message_as_detail() {
+        let code = run("ms_test", || panic!("boom {}", 7));
+        assert_eq!(code, MS_E_UNEXPECTED);
+        assert_eq!(last_error(), "ms_test: internal error (panic): boom 7");
+    }
+
+    #[test]
+    fn success_clears_the_last_error_and_failure_sets_it() {
+        run("ms_a", || Err(Error::new(MS_E_INVALIDARG, "bad")));
+        assert_eq!(last_error(), "ms_a: bad");
+        assert_eq!(run_quiet(|| Ok(())), MS_S_OK);
+        assert_eq!(last_error(), "ms_a: bad", "quiet calls keep it");
+        assert_eq!(run("ms_b", || Ok(())), MS_S_OK);
+        assert_eq!(last_error(), "");
+    }
+
+    #[test]
+    fn out_params_stay_untouched_on_failure() {
+        let mut value = 41;
+        let code = run("ms_x", || {
+            let out = Out::new(&mut value as *mut i32, "value")?;
+            let _ = out;
+            Err(Error::new(MS_E_INVALIDARG, "no"))
+        });
+        assert_eq!(code, MS_E_INVALIDARG);
+        assert_eq!(value, 41);
+        let code = run("ms_x", || {
+            Out::new(std::ptr::null_mut::<i32>(), "value").map(|_| ())
+        });
+        assert_eq!(code, MS_E_POINTER);
+        assert_eq!(last_error(), "ms_x: `value` is NULL");
+    }
+
+    #[test]
+    fn strings_fit_or_report_the_size_they_need() {
+        let mut buf = [0x55 as c_char; 4];
+        let mut needed = 0usize;
+        let small = StringOut::new(buf.as_mut_ptr(), 3, &mut needed).unwrap();
+        assert_eq!(
+            small.write("abc").unwrap_err().code(),
+            MS_E_NOT_SUFFICIENT_BUFFER
+        );
+        assert_eq!((needed, buf[0]), (4, 0x55));
+        StringOut::new(buf.as_mut_ptr(), 4, &mut needed)
+            .unwrap()
+            .write("abc")
+            .unwrap();
+        assert_eq!(&buf, &[b'a' as c_char, b'b' as c_char, b'c' as c_char, 0]);
+        let query = StringOut::new(std::ptr::null_mut(), 0, &mut needed).unwrap();
+        assert!(query.write("hello").is_err());
+        assert_eq!(needed, 6);
+        assert_eq!(
+            StringOut::new(std::ptr::null_mut(), 5, &mut needed)
+                .err()
+                .unwrap()
+                .code(),
+            MS_E_POINTER
+        );
+    }
+}

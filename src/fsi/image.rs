@@ -1,0 +1,752 @@
+//! `FileSystemImage` (`IFileSystemImage`): the one object an application
+//! drives to add a session to a disc — take the multisession list, import
+//! the previous session, edit the tree, and create the result image.
+//!
+//! The image owns no file-system logic of its own: it decides *which*
+//! session to read and *where* the next one goes, and hands the work to
+//! the engine ([`identify`], [`import`], [`locate_random_write`], the
+//! [`Tree`] edits and [`build`]).
+//!
+//! Where the next session goes (`SessionStartBlock`, `FreeMediaBlocks`):
+//! - no multisession list: the caller's values (IMAPI's defaults 0 and
+//!   332,800, or what `ChooseImageDefaults*` picked) — a first session;
+//! - a list, nothing imported yet: read live from the chosen object, so
+//!   the values follow the medium;
+//! - after an import: fixed to where that import says the next session
+//!   goes. The imported tree describes the medium as it was then; writing
+//!   the result somewhere else would orphan it, so a medium that changed
+//!   meanwhile makes the write fail instead of silently moving.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::fsi::build::validate_file_systems;
+use crate::fsi::iso9660::descriptor::BootRecord;
+use crate::fsi::iso9660::read::ImportLimits;
+use crate::fsi::names;
+use crate::fsi::result::ResultImage;
+use crate::fsi::tree::{Attrs, DataSource, OnClash, OnceReader, Tree};
+use crate::fsi::{
+    build, default_file_system_for_import, identify, import, locate_random_write, BuildOptions,
+    FileSystems, RandomWriteLayout, RandomWriteStyle,
+};
+use crate::hresult::*;
+use crate::media::{PhysicalType, WriteModel};
+use crate::mmc::{FormatState, MediaInfo};
+use crate::recorder::Recorder;
+use crate::session::placement::PVD_LBA;
+use crate::session::{Kind, Multisession};
+
+use super::multisession::MultisessionSetting;
+
+/// IMAPI's default `FreeMediaBlocks`: a 74-minute (650 MB) CD.
+pub const DEFAULT_FREE_MEDIA_BLOCKS: u32 = 332_800;
+
+/// Where the next session goes and how it is made visible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    /// `SessionStartBlock`.
+    pub start_block: u32,
+    /// `FreeMediaBlocks`; 0 means unlimited (IMAPI's convention).
+    pub free_blocks: u32,
+    /// Write unit of the medium in blocks; new data is aligned to it.
+    pub write_unit: u32,
+    /// The medium is overwritten in place (random-write, BD-R
+    /// Pseudo-Overwrite): a session not at 0 needs the LBA 16 anchor.
+    pub overwrite: bool,
+}
+
+/// What the last import brought in besides the tree.
+#[derive(Debug, Clone)]
+struct ImportState {
+    volume_name: String,
+    file_system: FileSystems,
+    boot: Option<BootRecord>,
+    target: Target,
+}
+
+/// A file-system image under construction. See the module documentation.
+#[derive(Debug, Clone)]
+pub struct FileSystemImage {
+    multisession: MultisessionSetting,
+    /// Shared with the sessions built from it; an edit copies it only while
+    /// such a session is alive.
+    tree: Arc<Tree>,
+    file_systems: FileSystems,
+    volume_name: String,
+    /// `SessionStartBlock`, `FreeMediaBlocks` and write unit without a list.
+    manual: Target,
+    imported: Option<ImportState>,
+    /// Fixed time for dates (reproducible output); `None` = build time.
+    fixed_time: Option<i64>,
+}
+
+impl Default for FileSystemImage {
+    fn default() -> Self {
+        FileSystemImage::new()
+    }
+}
+
+/// Nominal capacity and write unit of an empty medium of `physical`
+/// (`ChooseImageDefaultsForMediaType`): an 80-minute CD (360,000 frames
+/// less the 150-frame pregap), single- and dual-layer DVD as their
+/// formats define them, a 25 GB single-layer BD.
+fn nominal_medium(physical: PhysicalType) -> Option<(u32, u32)> {
+    use PhysicalType::*;
+    Some(match physical {
+        CdR | CdRw => (359_850, 1),
+        DvdPlusR | DvdPlusRw => (2_295_104, 16),
+        DvdDashR | DvdDashRw => (2_298_496, 16),
+        DvdPlusRDualLayer | DvdPlusRwDualLayer => (4_173_824, 16),
+        DvdDashRDualLayer => (4_171_712, 16),
+        DvdRam => (2_236_704, 16),
+        BdR => (12_219_392, 32),
+        BdRe => (11_826_176, 32),
+        Unknown | CdRom | DvdRom | Disk | HdDvdRom | HdDvdR | HdDvdRam | BdRom => return None,
+    })
+}
+
+/// An IMAPI `IMAPI_MEDIA_PHYSICAL_TYPE` value.
+pub fn physical_type_from_value(value: u32) -> Option<PhysicalType> {
+    use PhysicalType::*;
+    [
+        Unknown,
+        CdRom,
+        CdR,
+        CdRw,
+        DvdRom,
+        DvdRam,
+        DvdPlusR,
+        DvdPlusRw,
+        DvdPlusRDualLayer,
+        DvdDashR,
+        DvdDashRw,
+        DvdDashRDualLayer,
+        Disk,
+        DvdPlusRwDualLayer,
+        HdDvdRom,
+        HdDvdR,
+        HdDvdRam,
+        BdRom,
+        BdR,
+        BdRe,
+    ]
+    .into_iter()
+    .find(|t| *t as u32 == value)
+}
+
+/// Blocks of the medium for import bounds, when the drive knows them.
+fn limits_for(media: &MediaInfo) -> ImportLimits {
+    ImportLimits {
+        medium_blocks: (media.total_sectors > 0).then_some(media.total_sectors),
+        ..ImportLimits::default()
+    }
+}
+
+/// The start of the newest session on `recorder`'s medium as a drive with
+/// no multisession object sees it: the last session of a sequential disc,
+/// the session LBA 16 leads to on overwritable media. `None` when blank.
+fn newest_session(recorder: &Recorder, media: &MediaInfo) -> Result<Option<u32>> {
+    if media.write_model() == WriteModel::RandomWrite || media.pseudo_overwrite {
+        if let Some(start) = overwrite_layout(recorder, media)?.newest {
+            return Ok(Some(start));
+        }
+    }
+    Ok(media.previous_session.map(|s| s.start))
+}
+
+/// The sessions of an overwritable (or Pseudo-Overwrite) medium. One that
+/// has nothing recorded up to LBA 16, or is unformatted, is blank without
+/// a read: drives refuse reads of blocks never written.
+fn overwrite_layout(recorder: &Recorder, media: &MediaInfo) -> Result<RandomWriteLayout> {
+    let nothing_at_16 = !matches!(media.last_recorded, Some(last) if last >= PVD_LBA);
+    if nothing_at_16 || media.format == FormatState::Unformatted {
+        return Ok(RandomWriteLayout {
+            style: RandomWriteStyle::Blank,
+            newest: None,
+            next: 0,
+        });
+    }
+    locate_random_write(recorder, media.write_unit.max(1))
+        .map_err(|e| e.context("finding the sessions on the overwritable medium"))
+}
+
+impl FileSystemImage {
+    /// An empty image: ISO 9660 + Joliet, no volume name, IMAPI's default
+    /// 332,800 free blocks, session at 0.
+    pub fn new() -> FileSystemImage {
+        FileSystemImage {
+            multisession: MultisessionSetting::default(),
+            tree: Arc::new(Tree::new()),
+            file_systems: FileSystems::ISO9660 | FileSystems::JOLIET,
+            volume_name: String::new(),
+            manual: Target {
+                start_block: 0,
+                free_blocks: DEFAULT_FREE_MEDIA_BLOCKS,
+                write_unit: 1,
+                overwrite: false,
+            },
+            imported: None,
+            fixed_time: None,
+        }
+    }
+
+    // ----- multisession list -------------------------------------------------
+
+    /// `put_MultisessionInterfaces`: validates the list, chooses the object
+    /// to use and keeps the list. See [`crate::session::selection`] for the
+    /// steps and their codes. Refused after an import (the import was made
+    /// through the current choice).
+    pub fn set_multisession_interfaces(&mut self, list: Vec<Multisession>) -> Result<()> {
+        if let Some(done) = &self.imported {
+            return Err(Error::new(
+                MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE,
+                format!(
+                    "the image already imported a session and places the next one at {}; use a new image for another list",
+                    done.target.start_block
+                ),
+            ));
+        }
+        self.multisession.put(list)
+    }
+
+    /// `get_MultisessionInterfaces`: the objects of the last successful put;
+    /// empty before any.
+    pub fn multisession_interfaces(&self) -> &[Multisession] {
+        self.multisession.list()
+    }
+
+    /// The object the image writes through, `None` before a successful put.
+    pub fn chosen_multisession(&self) -> Option<&Multisession> {
+        self.multisession.chosen()
+    }
+
+    fn chosen_or_not_set(&self) -> Result<&Multisession> {
+        self.multisession.chosen().ok_or_else(|| {
+            Error::new(
+                MS_IMAPI_E_MULTISESSION_NOT_SET,
+                "no multisession list was set on this image (ms_set_interfaces / put_MultisessionInterfaces)",
+            )
+        })
+    }
+
+    // ----- placement ----------------------------------------------------------
+
+    /// Where the next session goes now (see the module documentation).
+    pub fn target(&self) -> Result<Target> {
+        if let Some(done) = &self.imported {
+            return Ok(done.target);
+        }
+        match self.multisession.chosen() {
+            None => Ok(self.manual),
+            Some(chosen) => {
+                let next = chosen.next_session()?;
+                let media = chosen.media_info()?;
+                Ok(Target {
+                    start_block: next.start_block,
+                    free_blocks: next.free_blocks,
+                    write_unit: media.write_unit.max(1),
+                    overwrite: chosen.kind() != Kind::Sequential,
+                })
+            }
+        }
+    }
+
+    /// `get_SessionStartBlock`.
+    pub fn session_start_block(&self) -> Result<u32> {
+        Ok(self.target()?.start_block)
+    }
+
+    /// `put_SessionStartBlock`: only without a multisession list (the
+    /// medium decides otherwise) and before an import.
+    pub fn set_session_start_block(&mut self, start: u32) -> Result<()> {
+        if self.imported.is_some() || self.multisession.chosen().is_some() {
+            return Err(Error::new(
+                MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE,
+                "SessionStartBlock follows the multisession object once a list is set",
+            ));
+        }
+        self.manual.start_block = start;
+        Ok(())
+    }
+
+    /// `get_FreeMediaBlocks`: the room for the next session; 0 = unlimited.
+    pub fn free_media_blocks(&self) -> Result<u32> {
+        Ok(self.target()?.free_blocks)
+    }
+
+    /// `put_FreeMediaBlocks` (0 = unlimited): only without a multisession
+    /// list. `IMAPI_E_IMAGE_TOO_BIG` when the new files alone need more.
+    pub fn set_free_media_blocks(&mut self, blocks: u32) -> Result<()> {
+        if self.imported.is_some() || self.multisession.chosen().is_some() {
+            return Err(Error::new(
+                MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE,
+                "FreeMediaBlocks follows the multisession object once a list is set",
+            ));
+        }
+        self.check_room(blocks)?;
+        self.manual.free_blocks = blocks;
+        Ok(())
+    }
+
+    /// The new files' data must fit `free` blocks (0 = unlimited). A lower
+    /// bound of the session size; `create_result_image` checks exactly.
+    fn check_room(&self, free: u32) -> Result<()> {
+        let data = self.tree.new_data_blocks();
+        if free != 0 && data > u64::from(free) {
+            return Err(Error::new(
+                MS_IMAPI_E_IMAGE_TOO_BIG,
+                format!("the new files alone take {data} blocks, more than {free}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `ChooseImageDefaults`: file systems and room from the medium now in
+    /// `recorder` (for a first session, or a single-session image).
+    pub fn choose_image_defaults(&mut self, recorder: &Recorder) -> Result<()> {
+        let media = recorder.media_info()?;
+        if media.write_model() == WriteModel::ReadOnly {
+            return Err(Error::new(
+                MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE,
+                format!("{} media cannot be written", media.profile),
+            ));
+        }
+        let free = match media.write_model() {
+            // Overwritable media are rewritten from 0 by a first session.
+            WriteModel::RandomWrite => media.total_sectors,
+            _ => media.free_blocks,
+        };
+        if free == 0 {
+            return Err(Error::new(
+                MS_IMAPI_E_IMAGE_TOO_BIG,
+                format!("the {} medium has no room left", media.profile),
+            ));
+        }
+        self.apply_defaults(free, media.write_unit.max(1))
+    }
+
+    /// `ChooseImageDefaultsForMediaType`: file systems and the nominal room
+    /// of an empty medium of that `IMAPI_MEDIA_PHYSICAL_TYPE`.
+    pub fn choose_image_defaults_for_media_type(&mut self, physical: PhysicalType) -> Result<()> {
+        let (free, unit) = nominal_medium(physical).ok_or_else(|| {
+            Error::new(
+                MS_IMAPI_E_INVALID_PARAM,
+                format!("media type {:#x} cannot be written", physical as u32),
+            )
+        })?;
+        self.apply_defaults(free, unit)
+    }
+
+    fn apply_defaults(&mut self, free: u32, write_unit: u32) -> Result<()> {
+        self.check_room(free)?;
+        self.manual.free_blocks = free;
+        self.manual.write_unit = write_unit;
+        self.set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET)
+    }
+
+    // ----- names and file systems ---------------------------------------------
+
+    /// `get_FileSystemsToCreate`.
+    pub fn file_systems(&self) -> FileSystems {
+        self.file_systems
+    }
+
+    /// `put_FileSystemsToCreate`: ISO 9660 and/or Joliet (ISO 9660 is
+    /// always written, it carries Rock Ridge). Allowed before and after an
+    /// import: every session gets a complete descriptor set of its own.
+    pub fn set_file_systems(&mut self, fs: FileSystems) -> Result<()> {
+        validate_file_systems(fs)?;
+        self.file_systems = fs;
+        Arc::make_mut(&mut self.tree).set_file_systems(fs);
+        Ok(())
+    }
+
+    /// `get_VolumeName`.
+    pub fn volume_name(&self) -> &str {
+        &self.volume_name
+    }
+
+    /// `put_VolumeName`.
+    pub fn set_volume_name(&mut self, name: &str) -> Result<()> {
+        names::validate_volume_name(name)?;
+        self.volume_name = name.to_owned();
+        Ok(())
+    }
+
+    /// `get_ImportedVolumeName`: `None` until something is imported.
+    pub fn imported_volume_name(&self) -> Option<&str> {
+        self.imported.as_ref().map(|i| i.volume_name.as_str())
+    }
+
+    /// The file system the import read, `None` before an import.
+    pub fn imported_file_system(&self) -> Option<FileSystems> {
+        self.imported.as_ref().map(|i| i.file_system)
+    }
+
+    /// Fixes every date the session records (reproducible output).
+    pub fn set_fixed_time(&mut self, seconds_since_epoch: Option<i64>) {
+        self.fixed_time = seconds_since_epoch;
+    }
+
+    // ----- import ---------------------------------------------------------------
+
+    /// `IdentifyFileSystemsOnDisc`: the file systems of the newest session
+    /// on `recorder`'s medium, or on the chosen object's recorder when
+    /// `None` (then `IMAPI_E_MULTISESSION_NOT_SET` without a list). A blank
+    /// medium gives `FileSystems::NONE`.
+    pub fn identify_file_systems_on_disc(
+        &self,
+        recorder: Option<&Recorder>,
+    ) -> Result<FileSystems> {
+        let recorder = match recorder {
+            Some(r) => r,
+            None => &**self.chosen_or_not_set()?.import_recorder(),
+        };
+        let media = recorder.media_info()?;
+        match newest_session(recorder, &media)? {
+            None => Ok(FileSystems::NONE),
+            Some(start) => Ok(identify(recorder, start)?.file_systems),
+        }
+    }
+
+    /// `GetDefaultFileSystemForImport`.
+    pub fn default_file_system_for_import(found: FileSystems) -> Result<FileSystems> {
+        default_file_system_for_import(found)
+    }
+
+    /// `ImportFileSystem` (`file_system` `None`) and
+    /// `ImportSpecificFileSystem`: reads the previous session through the
+    /// chosen object's recorder and merges it into the tree — items already
+    /// in the image win a name clash — and fixes where the next session goes.
+    /// Returns the file system imported.
+    ///
+    /// Sequential media: the session at `StartAddressOfPreviousSession`.
+    /// Overwritable media and BD-R Pseudo-Overwrite: the session LBA 16
+    /// leads to (growisofs and xorriso layouts), the next one after it.
+    pub fn import_file_system(&mut self, file_system: Option<FileSystems>) -> Result<FileSystems> {
+        if let Some(done) = &self.imported {
+            return Err(Error::new(
+                MS_IMAPI_E_INVALID_PARAM,
+                format!(
+                    "the image already imported the previous session (its next session starts at {})",
+                    done.target.start_block
+                ),
+            ));
+        }
+        let chosen = self.chosen_or_not_set()?.clone();
+        let recorder = Arc::clone(chosen.import_recorder());
+        let media = recorder.media_info()?;
+        let (previous, target) = match chosen.kind() {
+            Kind::Sequential => {
+                let values = chosen.sequential()?;
+                let next = chosen.next_session()?;
+                let previous = u32::try_from(values.start_address_of_previous_session).ok();
+                let target = Target {
+                    start_block: next.start_block,
+                    free_blocks: next.free_blocks,
+                    write_unit: media.write_unit.max(1),
+                    overwrite: false,
+                };
+                (previous, target)
+            }
+            Kind::RandomWrite => {
+                let layout = overwrite_layout(&recorder, &media)?;
+                let free = media
+                    .total_sectors
+                    .checked_sub(layout.next)
+                    .ok_or_else(|| {
+                        Error::new(
+                            MS_IMAPI_E_BAD_MULTISESSION_PARAMETER,
+                            format!(
+                                "the next session would start at {}, beyond the medium's {} blocks",
+                                layout.next, media.total_sectors
+                            ),
+                        )
+                    })?;
+                let target = Target {
+                    start_block: layout.next,
+                    free_blocks: free,
+                    write_unit: media.write_unit.max(1),
+                    overwrite: true,
+                };
+                (layout.newest, target)
+            }
+            Kind::PseudoOverwrite => {
+                let next = chosen.next_session()?;
+                let target = Target {
+                    start_block: next.start_block,
+                    free_blocks: next.free_blocks,
+                    write_unit: media.write_unit.max(1),
+                    overwrite: true,
+                };
+                (newest_session(&recorder, &media)?, target)
+            }
+        };
+        let previous = previous.ok_or_else(|| {
+            Error::new(
+                MS_IMAPI_E_EMPTY_DISC,
+                format!("the {} medium holds no session to import", media.profile),
+            )
+        })?;
+        let imported = import(&*recorder, previous, file_system, limits_for(&media))?;
+        Arc::make_mut(&mut self.tree).merge_imported(&imported.tree)?;
+        self.imported = Some(ImportState {
+            volume_name: imported.volume_name,
+            file_system: imported.file_system,
+            boot: imported.boot,
+            target,
+        });
+        Ok(imported.file_system)
+    }
+
+    // ----- edits ----------------------------------------------------------------
+
+    /// The tree the next session will hold.
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
+    /// Adds the local file `local` as `path`; its data is read while the
+    /// result is streamed. `replace` lets it take an existing entry's place
+    /// (else `IMAPI_E_DUP_NAME`).
+    pub fn add_file(&mut self, path: &str, local: &Path, replace: bool) -> Result<()> {
+        Arc::make_mut(&mut self.tree)
+            .add_local_file(path, local, replace)
+            .map(drop)
+    }
+
+    /// Adds `size` bytes read from `reader` as `path`, read once, lazily,
+    /// while the result is streamed (IMAPI's `IStream` items).
+    pub fn add_stream(
+        &mut self,
+        path: &str,
+        size: u64,
+        reader: Box<dyn Read + Send>,
+        replace: bool,
+    ) -> Result<()> {
+        self.add_source(path, size, Arc::new(OnceReader::new(reader)), replace)
+    }
+
+    /// Adds `size` bytes from `source` as `path`.
+    pub fn add_source(
+        &mut self,
+        path: &str,
+        size: u64,
+        source: Arc<dyn DataSource>,
+        replace: bool,
+    ) -> Result<()> {
+        Arc::make_mut(&mut self.tree)
+            .add_file(path, size, source, Attrs::file(), replace)
+            .map(drop)
+    }
+
+    /// Adds the local directory `local` under `dest` (`AddTree`): with
+    /// `include_base` as `dest/<name of local>`, else its contents.
+    pub fn add_tree(
+        &mut self,
+        local: &Path,
+        dest: &str,
+        include_base: bool,
+        on_clash: OnClash,
+    ) -> Result<()> {
+        Arc::make_mut(&mut self.tree)
+            .add_tree(local, dest, include_base, on_clash)
+            .map(drop)
+    }
+
+    /// Creates the directory `path`; with `parents` also the missing ones
+    /// above it (existing directories are then no error).
+    pub fn mkdir(&mut self, path: &str, parents: bool) -> Result<()> {
+        if parents {
+            Arc::make_mut(&mut self.tree).mkdir_all(path).map(drop)
+        } else {
+            Arc::make_mut(&mut self.tree).mkdir(path).map(drop)
+        }
+    }
+
+    /// Removes `path` from the next session (`Remove`, or `RemoveTree` with
+    /// `recursive`). Its data stays on the medium, unreferenced.
+    pub fn remove(&mut self, path: &str, recursive: bool) -> Result<()> {
+        if recursive {
+            Arc::make_mut(&mut self.tree).remove_tree(path)
+        } else {
+            Arc::make_mut(&mut self.tree).remove(path)
+        }
+    }
+
+    /// Renames or moves `from` to `to`.
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<()> {
+        Arc::make_mut(&mut self.tree).rename(from, to)
+    }
+
+    // ----- result ---------------------------------------------------------------
+
+    /// `CreateResultImage`: builds the next session at `SessionStartBlock`.
+    /// `IMAPI_E_IMAGE_TOO_BIG` when it does not fit `FreeMediaBlocks`.
+    /// Nothing is read from file sources until the result is streamed.
+    pub fn create_result_image(&self) -> Result<ResultImage> {
+        let target = self.target()?;
+        let options = BuildOptions {
+            start_block: target.start_block,
+            file_systems: self.file_systems,
+            volume_name: self.volume_name.clone(),
+            write_unit: target.write_unit,
+            free_blocks: (target.free_blocks != 0).then_some(target.free_blocks),
+            time: self.fixed_time,
+            boot: self.imported.as_ref().and_then(|i| i.boot.clone()),
+            random_write: target.overwrite,
+            pad_blocks: 0,
+        };
+        let session = build(Arc::clone(&self.tree), &options)?;
+        Ok(ResultImage::new(session, self.volume_name.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fsi::SessionStream;
+
+    #[test]
+    fn a_new_image_has_an_empty_list_no_choice_and_imapi_defaults() {
+        let image = FileSystemImage::new();
+        assert!(image.multisession_interfaces().is_empty());
+        assert!(image.chosen_multisession().is_none());
+        assert_eq!(image.session_start_block().unwrap(), 0);
+        assert_eq!(image.free_media_blocks().unwrap(), 332_800);
+        assert_eq!(
+            image.file_systems(),
+            FileSystems::ISO9660 | FileSystems::JOLIET
+        );
+        assert_eq!(image.imported_volume_name(), None);
+    }
+
+    #[test]
+    fn putting_an_empty_list_is_invalidarg_and_keeps_the_image_unchanged() {
+        let mut image = FileSystemImage::new();
+        let err = image.set_multisession_interfaces(Vec::new()).unwrap_err();
+        assert_eq!(err.code(), crate::hresult::MS_E_INVALIDARG);
+        assert!(image.multisession_interfaces().is_empty());
+    }
+
+    #[test]
+    fn import_and_identify_without_a_list_are_multisession_not_set() {
+        let mut image = FileSystemImage::new();
+        let e = image.import_file_system(None).unwrap_err();
+        assert_eq!(e.code(), MS_IMAPI_E_MULTISESSION_NOT_SET);
+        let e = image.identify_file_systems_on_disc(None).unwrap_err();
+        assert_eq!(e.code(), MS_IMAPI_E_MULTISESSION_NOT_SET);
+    }
+
+    #[test]
+    fn file_systems_and_volume_names_are_checked_by_the_engine_rules() {
+        let mut image = FileSystemImage::new();
+        assert_eq!(
+            image
+                .set_file_systems(FileSystems::NONE)
+                .unwrap_err()
+                .code(),
+            MS_IMAPI_E_NO_OUTPUT
+        );
+        assert_eq!(
+            image.set_file_systems(FileSystems::UDF).unwrap_err().code(),
+            MS_IMAPI_E_INVALID_PARAM
+        );
+        image.set_file_systems(FileSystems::ISO9660).unwrap();
+        assert_eq!(image.file_systems(), FileSystems::ISO9660);
+        image.set_volume_name("Backup 2024").unwrap();
+        assert_eq!(image.volume_name(), "Backup 2024");
+        let long = "x".repeat(40);
+        assert_eq!(
+            image.set_volume_name(&long).unwrap_err().code(),
+            MS_IMAPI_E_INVALID_VOLUME_NAME
+        );
+        assert_eq!(image.volume_name(), "Backup 2024");
+    }
+
+    #[test]
+    fn defaults_for_a_media_type_set_the_nominal_room_and_refuse_rom() {
+        let mut image = FileSystemImage::new();
+        image
+            .choose_image_defaults_for_media_type(PhysicalType::BdR)
+            .unwrap();
+        assert_eq!(image.free_media_blocks().unwrap(), 12_219_392);
+        assert_eq!(image.target().unwrap().write_unit, 32);
+        let e = image
+            .choose_image_defaults_for_media_type(PhysicalType::DvdRom)
+            .unwrap_err();
+        assert_eq!(e.code(), MS_IMAPI_E_INVALID_PARAM);
+        assert_eq!(physical_type_from_value(0x13), Some(PhysicalType::BdRe));
+        assert_eq!(physical_type_from_value(0x14), None);
+    }
+
+    #[test]
+    fn room_is_checked_when_set_and_when_the_result_is_created() {
+        let mut image = FileSystemImage::new();
+        image
+            .add_stream("/big", 100 * 2048, Box::new(std::io::empty()), false)
+            .unwrap();
+        assert_eq!(
+            image.set_free_media_blocks(50).unwrap_err().code(),
+            MS_IMAPI_E_IMAGE_TOO_BIG
+        );
+        image.set_free_media_blocks(110).unwrap();
+        // 100 data blocks fit, the descriptors and directories on top do not.
+        assert_eq!(
+            image.create_result_image().unwrap_err().code(),
+            MS_IMAPI_E_IMAGE_TOO_BIG
+        );
+        image.set_free_media_blocks(0).unwrap();
+        let result = image.create_result_image().unwrap();
+        assert!(result.total_blocks() > 100);
+        assert_eq!(result.start_block(), 0);
+        assert!(result.anchor().is_none());
+    }
+
+    #[test]
+    fn a_manual_start_block_places_the_result() {
+        let mut image = FileSystemImage::new();
+        image.set_session_start_block(5000).unwrap();
+        image.mkdir("/a/b", true).unwrap();
+        let result = image.create_result_image().unwrap();
+        assert_eq!(result.start_block(), 5000);
+    }
+
+    #[test]
+    fn edits_report_the_engine_codes() {
+        let mut image = FileSystemImage::new();
+        image.mkdir("/d", false).unwrap();
+        assert_eq!(
+            image.mkdir("/d", false).unwrap_err().code(),
+            MS_IMAPI_E_DUP_NAME
+        );
+        assert_eq!(
+            image.mkdir("/x/y", false).unwrap_err().code(),
+            MS_IMAPI_E_DIR_NOT_FOUND
+        );
+        image
+            .add_stream("/d/f", 3, Box::new(&b"abc"[..]), false)
+            .unwrap();
+        assert_eq!(
+            image.remove("/d", false).unwrap_err().code(),
+            MS_IMAPI_E_DIR_NOT_EMPTY
+        );
+        assert_eq!(
+            image.rename("/nope", "/n").unwrap_err().code(),
+            MS_IMAPI_E_ITEM_NOT_FOUND
+        );
+        assert_eq!(
+            image
+                .add_file("/d/g", Path::new("/nonexistent/file"), false)
+                .unwrap_err()
+                .code(),
+            MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE
+        );
+        image.rename("/d/f", "/d/g").unwrap();
+        image.remove("/d", true).unwrap();
+        assert!(image.tree().is_empty());
+    }
+}

@@ -1,0 +1,85 @@
+//! `ResultImage` (`IFileSystemImageResult`): the next session as created by
+//! [`super::FileSystemImage::create_result_image`], streamed block by block
+//! to whoever writes it (`burn::DataWriter`, the C `ms_result_read`).
+
+use crate::error::Result;
+use crate::fsi::build::Session;
+use crate::fsi::{Anchor, SessionStream, BLOCK_SIZE};
+
+/// A range of LBAs, both ends included (IMAPI's `IBlockRange`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockRange {
+    pub start_lba: u32,
+    pub end_lba: u32,
+}
+
+/// The built session. Metadata is in memory; file data is read from its
+/// sources only as blocks are asked for.
+#[derive(Debug)]
+pub struct ResultImage {
+    session: Session,
+    volume_name: String,
+}
+
+impl ResultImage {
+    pub(crate) fn new(session: Session, volume_name: String) -> ResultImage {
+        ResultImage {
+            session,
+            volume_name,
+        }
+    }
+
+    /// `get_BlockSize`.
+    pub const fn block_size(&self) -> usize {
+        BLOCK_SIZE
+    }
+
+    /// The volume name the session records.
+    pub fn volume_name(&self) -> &str {
+        &self.volume_name
+    }
+
+    /// `IFileSystemImageResult2::get_ModifiedBlocks`: the blocks writing
+    /// this result changes on the medium — the session itself and, on
+    /// overwritable media, the anchor at LBA 16.
+    pub fn modified_blocks(&self) -> Vec<BlockRange> {
+        let mut ranges = Vec::with_capacity(2);
+        if let Some(a) = self.session.anchor() {
+            ranges.push(BlockRange {
+                start_lba: a.lba,
+                end_lba: a.lba + a.blocks - 1,
+            });
+        }
+        let blocks = self.session.total_blocks();
+        if blocks > 0 {
+            let start = self.session.start_block();
+            ranges.push(BlockRange {
+                start_lba: start,
+                end_lba: start + (blocks - 1),
+            });
+        }
+        ranges
+    }
+}
+
+impl SessionStream for ResultImage {
+    fn start_block(&self) -> u32 {
+        self.session.start_block()
+    }
+
+    fn total_blocks(&self) -> u32 {
+        self.session.total_blocks()
+    }
+
+    fn read_blocks(&mut self, first: u32, buf: &mut [u8]) -> Result<()> {
+        self.session.read_blocks(first, buf)
+    }
+
+    fn anchor(&self) -> Option<Anchor> {
+        self.session.anchor()
+    }
+
+    fn read_anchor(&mut self, buf: &mut [u8]) -> Result<()> {
+        self.session.read_anchor(buf)
+    }
+}

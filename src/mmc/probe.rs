@@ -1,0 +1,624 @@
+//! `probe`: the fewest MMC commands that give a correct [`MediaInfo`] for
+//! the loaded medium's profile (mmc.md §2), and `sessions`, the list of
+//! every recorded session.
+//!
+//! Command plan after INQUIRY (at most six CDBs for every profile):
+//!
+//! | media | commands |
+//! |---|---|
+//! | all | GET CONFIGURATION (current features), READ DISC INFORMATION |
+//! | CD sequential | + READ TOC format 1 (msc1), READ TRACK INFORMATION of the last closed track (its last written block), of track 0xFF (NWA, free) |
+//! | DVD/BD sequential | + READ TRACK INFORMATION by session number (msc1; also the last written block when the session has one track), [of the last closed track], of the next track by number |
+//! | open last session | + READ TRACK INFORMATION of the last track closed in it, when the incomplete track has no last recorded address |
+//! | random write | + READ FORMAT CAPACITIES (format state, capacity), READ CAPACITY |
+//! | read-only | + the closed-session reads above, READ CAPACITY |
+//!
+//! Commands that do not apply to the disc's state (no closed session, a
+//! finalized disc) are not sent.
+
+use super::capacity::{self, Capacity, CapacityKind, FormatCapacities};
+use super::cdb::{self, Cdb};
+use super::config::{self, feature, Configuration, RequestType};
+use super::disc_info::{self, DiscInformation};
+use super::exec::Drive;
+use super::toc::{self, MultisessionInfo, TocFormat};
+use super::track_info::{self, TrackAddress, TrackInformation, INVISIBLE_TRACK};
+use super::{DiscStatus, FormatState, MediaInfo, SessionExtent, SessionState};
+use crate::error::{Error, Result};
+use crate::hresult::{
+    MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE, MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE,
+    MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA, MS_E_INVALIDARG, MS_E_NOTIMPL,
+};
+use crate::media::{Family, Profile, WriteModel, WriteProtect};
+use crate::scsi::{DataDirection, Transport};
+
+/// Reads the loaded medium. No medium → `Err(E_IMAPI_RECORDER_MEDIA_NO_MEDIA)`
+/// (or the drive's own not-ready reason: upside down, becoming ready …).
+pub fn probe(transport: &mut dyn Transport) -> Result<MediaInfo> {
+    let mut drive = Drive::new(transport);
+    let mut p = Prober { drive: &mut drive };
+    p.media_info()
+}
+
+/// A recorded session of a sequential or read-only disc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordedSession {
+    /// Session number, 1 for the first.
+    pub number: u16,
+    pub first_track: u16,
+    pub last_track: u16,
+    pub extent: SessionExtent,
+    /// False for an open (incomplete) last session that holds data.
+    pub complete: bool,
+}
+
+/// Every session that holds data, in order, from READ TRACK INFORMATION of
+/// each track (libburn's TOC for all media, mmc.md §1.5). Random-write
+/// media have no MMC sessions (their sessions live in the ISO 9660 data)
+/// and give an empty list.
+pub fn sessions(transport: &mut dyn Transport) -> Result<Vec<RecordedSession>> {
+    let mut drive = Drive::new(transport);
+    let mut p = Prober { drive: &mut drive };
+    let (profile, _) = p.profile_and_features()?;
+    let disc = p.disc_information()?;
+    if profile.is_some_and(|p| p.write_model() == WriteModel::RandomWrite) {
+        return Ok(Vec::new());
+    }
+    // An open session may hold closed or partly written tracks; the
+    // invisible track after them is blank and is skipped below.
+    let last_track = disc.last_track_in_last_session;
+    let complete = disc.complete_sessions();
+    let mut out: Vec<RecordedSession> = Vec::new();
+    for number in disc.first_track.max(1)..=last_track {
+        let t = match p.track(TrackAddress::Track(number as u32)) {
+            Ok(t) => t,
+            // The invisible track of a full disc may be refused (mmc.md §6.15).
+            Err(e) if e.code() == MS_E_INVALIDARG && number == last_track => break,
+            Err(e) => return Err(e),
+        };
+        let Some(last_written) = t.last_written() else {
+            continue;
+        };
+        match out.last_mut() {
+            Some(s) if s.number == t.session => {
+                s.last_track = t.track;
+                s.extent.last_written = last_written;
+            }
+            _ => out.push(RecordedSession {
+                number: t.session,
+                first_track: t.track,
+                last_track: t.track,
+                extent: SessionExtent {
+                    start: t.start,
+                    last_written,
+                },
+                complete: t.session <= complete,
+            }),
+        }
+    }
+    Ok(out)
+}
+
+struct Prober<'d, 't> {
+    drive: &'d mut Drive<'t>,
+}
+
+/// What GET CONFIGURATION told us; `None` features when the drive lacks
+/// the command (MMC-1).
+type Features = Option<Configuration>;
+
+impl Prober<'_, '_> {
+    fn read(&mut self, cdb: Cdb, alloc: usize) -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; alloc];
+        let n = self.drive.run(&cdb, DataDirection::FromDevice(&mut buf))?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    fn media_info(&mut self) -> Result<MediaInfo> {
+        let (profile, features) = self.profile_and_features()?;
+        let disc = match self.disc_information() {
+            Ok(d) => d,
+            // qemu's CD-ROM lacks READ DISC INFORMATION (mmc.md §6.6).
+            Err(e) if e.code() == MS_E_NOTIMPL => {
+                return self.without_disc_information(profile.unwrap_or(Profile::CdRom))
+            }
+            Err(e) => return Err(e),
+        };
+        let profile = match profile {
+            Some(p) => p,
+            None => guess_profile(&disc),
+        };
+        match profile.write_model() {
+            WriteModel::Sequential => self.sequential(profile, &disc, features.as_ref()),
+            WriteModel::RandomWrite => self.random_write(profile, &disc, features.as_ref()),
+            WriteModel::ReadOnly => self.read_only(profile, &disc),
+        }
+    }
+
+    /// GET CONFIGURATION of the current features. `Ok((None, None))` when
+    /// the drive does not know the command.
+    fn profile_and_features(&mut self) -> Result<(Option<Profile>, Features)> {
+        let alloc = config::ALLOCATION;
+        let reply = match self.read(config::cdb(RequestType::Current, 0, alloc), alloc as usize) {
+            Ok(r) => r,
+            Err(e) if e.code() == MS_E_NOTIMPL => return Ok((None, None)),
+            Err(e) => return Err(e),
+        };
+        let config = Configuration::parse(&reply)?;
+        if config.current_profile == 0 {
+            return Err(self.why_no_profile());
+        }
+        let profile = Profile::from_code(config.current_profile).ok_or_else(|| {
+            Error::new(
+                MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE,
+                format!(
+                    "{}: medium of MMC profile {:#06X} is not a CD, DVD or BD profile this library handles",
+                    self.drive.describe(),
+                    config.current_profile
+                ),
+            )
+        })?;
+        Ok((Some(profile), Some(config)))
+    }
+
+    /// Profile 0: ask TEST UNIT READY why (no medium, upside down, still
+    /// spinning up …).
+    fn why_no_profile(&mut self) -> Error {
+        match self.drive.run(&cdb::test_unit_ready(), DataDirection::None) {
+            Err(e) => e,
+            Ok(_) => Error::new(
+                MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA,
+                format!(
+                    "{}: the drive is ready but reports no current profile",
+                    self.drive.describe()
+                ),
+            ),
+        }
+    }
+
+    fn disc_information(&mut self) -> Result<DiscInformation> {
+        let alloc = disc_info::ALLOCATION;
+        DiscInformation::parse(&self.read(disc_info::cdb(alloc), alloc as usize)?)
+    }
+
+    fn track(&mut self, address: TrackAddress) -> Result<TrackInformation> {
+        let alloc = track_info::ALLOCATION;
+        TrackInformation::parse(&self.read(track_info::cdb(address, alloc), alloc as usize)?)
+    }
+
+    fn read_capacity(&mut self) -> Result<Capacity> {
+        Capacity::parse(&self.read(capacity::read_capacity(), capacity::READ_CAPACITY_LENGTH)?)
+    }
+
+    fn sequential(
+        &mut self,
+        profile: Profile,
+        disc: &DiscInformation,
+        features: Option<&Configuration>,
+    ) -> Result<MediaInfo> {
+        let cd = profile.family() == Family::Cd;
+        let complete = disc.complete_sessions();
+        let last_closed_track = last_closed_track(disc);
+        let previous_session = if complete > 0 {
+            Some(self.previous_session(profile, complete, last_closed_track)?)
+        } else {
+            None
+        };
+
+        let appendable = matches!(disc.status, DiscStatus::Blank | DiscStatus::Appendable);
+        let next = if appendable {
+            self.next_track(profile, disc)?
+        } else {
+            None
+        };
+        let open_last_written = self.open_session_last_written(disc, next.as_ref())?;
+        let (next_writable, free_blocks) = match &next {
+            Some(t) => {
+                let nwa = corrected_nwa(t);
+                let free = match (nwa, cd.then(|| disc.last_possible_lead_out(true)).flatten()) {
+                    // CD: free = last possible lead-out − NWA (mmc.md §2.1),
+                    // which also holds when the drive's NWA needed correcting.
+                    (Some(nwa), Some(lead_out)) if lead_out >= nwa as i32 => lead_out as u32 - nwa,
+                    (Some(nwa), _) => nwa_free(t, nwa),
+                    (None, _) => 0,
+                };
+                (nwa, free)
+            }
+            None => (None, 0),
+        };
+
+        // Nothing closed and nothing in an open session: blank, whatever
+        // the status byte says. A formatted but unwritten BD-R reports
+        // "appendable, one empty session" (mmc.md §6.8).
+        let nothing_recorded = complete == 0
+            && disc.last_session == SessionState::Empty
+            && open_last_written.is_none();
+        let disc_status = if nothing_recorded && disc.status == DiscStatus::Appendable {
+            DiscStatus::Blank
+        } else {
+            disc.status
+        };
+
+        let last_recorded = open_last_written.or(previous_session.map(|s| s.last_written));
+        let total_sectors = match next_writable {
+            Some(nwa) => nwa.saturating_add(free_blocks),
+            None => last_recorded.map_or(0, |l| l.saturating_add(1)),
+        };
+        let is_current = |code| features.map_or(true, |f| f.is_current(code));
+        let incremental = match profile {
+            Profile::DvdMinusR | Profile::DvdMinusRwSequential | Profile::DvdMinusRDl => {
+                is_current(feature::INCREMENTAL_STREAMING_WRITABLE)
+            }
+            _ => true,
+        };
+        let pseudo_overwrite = profile == Profile::BdR
+            && features.is_some_and(|f| f.is_current(feature::BD_R_PSEUDO_OVERWRITE));
+        Ok(MediaInfo {
+            profile,
+            disc_status,
+            last_session: disc.last_session,
+            erasable: disc.erasable && profile.is_erasable(),
+            sessions: complete,
+            tracks: closed_track_count(disc, complete, last_closed_track),
+            previous_session,
+            next_writable,
+            free_blocks,
+            last_recorded,
+            total_sectors,
+            write_unit: profile.write_unit(),
+            write_protect: write_protection(profile, disc_status, features),
+            format: FormatState::NotApplicable,
+            pseudo_overwrite,
+            incremental,
+        })
+    }
+
+    /// Start and last written block of the last closed session: READ TOC
+    /// format 1 on CD; READ TRACK INFORMATION by session number on DVD and
+    /// BD, where the fabricated TOC is unreliable (mmc.md §6.4). One more
+    /// READ TRACK INFORMATION when the session's last track is another one.
+    fn previous_session(
+        &mut self,
+        profile: Profile,
+        session: u16,
+        last_closed_track: u16,
+    ) -> Result<SessionExtent> {
+        let (start, first_track, last_written) = if profile.family() == Family::Cd {
+            let m = MultisessionInfo::parse(&self.read(
+                toc::cdb(TocFormat::Multisession, toc::MULTISESSION_LENGTH),
+                toc::MULTISESSION_LENGTH as usize,
+            )?)?;
+            let start = u32::try_from(m.last_session_start).map_err(|_| {
+                invalid(format!(
+                    "READ TOC format 1: start of the last session {} at bytes 8-11 is negative",
+                    m.last_session_start
+                ))
+            })?;
+            (start, m.first_track_in_last_session as u16, None)
+        } else {
+            let t = self.track(TrackAddress::Session(session as u32))?;
+            (t.start, t.track, t.last_written())
+        };
+        let last_written = match last_written {
+            Some(l) if first_track == last_closed_track => l,
+            _ => self
+                .track(TrackAddress::Track(last_closed_track as u32))?
+                .last_written()
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "READ TRACK INFORMATION: closed track {last_closed_track} reports no recorded block"
+                    ))
+                })?,
+        };
+        if last_written < start {
+            return Err(invalid(format!(
+                "session {session} ends at {last_written}, before its start {start}"
+            )));
+        }
+        Ok(SessionExtent {
+            start,
+            last_written,
+        })
+    }
+
+    /// READ TRACK INFORMATION of the invisible (next) track: 0xFF on CD,
+    /// where MMC defines it; the real number ("last track in last
+    /// session") on DVD and BD, where DVD-R and BD-R drives refuse 0xFF
+    /// and the number works everywhere (growisofs, mmc.md §1.5). `None`
+    /// when the drive refuses it, as a full disc may (mmc.md §6.15).
+    fn next_track(
+        &mut self,
+        profile: Profile,
+        disc: &DiscInformation,
+    ) -> Result<Option<TrackInformation>> {
+        let number = match profile.family() {
+            Family::Cd => INVISIBLE_TRACK,
+            _ => disc.last_track_in_last_session as u32,
+        };
+        match self.track(TrackAddress::Track(number)) {
+            Err(e) if e.code() == MS_E_INVALIDARG => Ok(None),
+            other => other.map(Some),
+        }
+    }
+
+    /// The last block written in an open session: the incomplete track's
+    /// own LRA, else the end of the last track closed in that session.
+    fn open_session_last_written(
+        &mut self,
+        disc: &DiscInformation,
+        next: Option<&TrackInformation>,
+    ) -> Result<Option<u32>> {
+        if let Some(lra) = next.and_then(|t| t.last_recorded) {
+            return Ok(Some(lra));
+        }
+        let closed_in_open_session = disc.last_session == SessionState::Incomplete
+            && disc.first_track_in_last_session < disc.last_track_in_last_session;
+        if !closed_in_open_session {
+            return Ok(None);
+        }
+        let last = disc.last_track_in_last_session - 1;
+        Ok(self.track(TrackAddress::Track(last as u32))?.last_written())
+    }
+
+    fn random_write(
+        &mut self,
+        profile: Profile,
+        disc: &DiscInformation,
+        features: Option<&Configuration>,
+    ) -> Result<MediaInfo> {
+        let alloc = capacity::FORMAT_CAPACITIES_ALLOCATION;
+        let formats = FormatCapacities::parse(
+            &self.read(capacity::read_format_capacities(alloc), alloc as usize)?,
+        )?;
+        let format = match (profile, disc.background_format, formats.current_kind) {
+            (_, _, CapacityKind::NoMedium) => {
+                return Err(Error::new(
+                    MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA,
+                    format!(
+                        "{}: READ FORMAT CAPACITIES reports no medium",
+                        self.drive.describe()
+                    ),
+                ))
+            }
+            (Profile::DvdPlusRw | Profile::DvdPlusRwDl, 3, _) => FormatState::Formatted,
+            (Profile::DvdPlusRw | Profile::DvdPlusRwDl, 1 | 2, _) => FormatState::InProgress,
+            (_, _, CapacityKind::Formatted) => FormatState::Formatted,
+            _ => FormatState::Unformatted,
+        };
+        // DVD+RW capacity is the 0x26 descriptor; the others report it in
+        // the current descriptor (mmc.md §1.13).
+        let capacity = match profile {
+            Profile::DvdPlusRw | Profile::DvdPlusRwDl => formats
+                .descriptor(0x26)
+                .map_or(formats.current_blocks, |d| d.blocks),
+            _ => formats.current_blocks,
+        };
+        let read_capacity = self.read_capacity()?;
+        let write_protect = write_protection(profile, disc.status, features);
+        let last_recorded = match format {
+            FormatState::Unformatted => None,
+            _ if read_capacity.last_lba == 0 => None,
+            _ => Some(read_capacity.last_lba),
+        };
+        Ok(MediaInfo {
+            profile,
+            // A formatted DVD+RW or BD-RE says "complete" and a new one
+            // "blank"; neither means what it means on sequential media.
+            // Whether it can be written is `format` and `write_protect`.
+            disc_status: DiscStatus::RandomAccess,
+            last_session: disc.last_session,
+            erasable: disc.erasable,
+            sessions: 0,
+            tracks: 0,
+            previous_session: None,
+            next_writable: (!write_protect.is_protected()).then_some(0),
+            free_blocks: capacity,
+            last_recorded,
+            total_sectors: capacity,
+            write_unit: profile.write_unit(),
+            write_protect,
+            format,
+            pseudo_overwrite: false,
+            incremental: true,
+        })
+    }
+
+    /// ROM media (and BD-R RRM): finalized whatever the drive says, as
+    /// libburn does; the closed sessions still give msc1 for import.
+    fn read_only(&mut self, profile: Profile, disc: &DiscInformation) -> Result<MediaInfo> {
+        let complete = disc.complete_sessions();
+        let last_closed_track = last_closed_track(disc);
+        let previous_session = if complete > 0 {
+            Some(self.previous_session(profile, complete, last_closed_track)?)
+        } else {
+            None
+        };
+        let capacity = self.read_capacity()?;
+        let last_recorded = previous_session
+            .map(|s| s.last_written)
+            .or(Some(capacity.last_lba));
+        Ok(MediaInfo {
+            profile,
+            disc_status: DiscStatus::Finalized,
+            last_session: SessionState::Complete,
+            erasable: false,
+            sessions: complete,
+            tracks: closed_track_count(disc, complete, last_closed_track),
+            previous_session,
+            next_writable: None,
+            free_blocks: 0,
+            last_recorded,
+            total_sectors: capacity.last_lba.saturating_add(1),
+            write_unit: profile.write_unit(),
+            write_protect: WriteProtect::READ_ONLY_MEDIA,
+            format: FormatState::NotApplicable,
+            pseudo_overwrite: false,
+            incremental: false,
+        })
+    }
+
+    /// A drive without READ DISC INFORMATION: READ TOC format 1 for the
+    /// last session and READ CAPACITY for its end (libburn's fallback).
+    fn without_disc_information(&mut self, profile: Profile) -> Result<MediaInfo> {
+        let m = MultisessionInfo::parse(&self.read(
+            toc::cdb(TocFormat::Multisession, toc::MULTISESSION_LENGTH),
+            toc::MULTISESSION_LENGTH as usize,
+        )?)?;
+        let capacity = self.read_capacity()?;
+        let start = u32::try_from(m.last_session_start).unwrap_or(0);
+        let extent = SessionExtent {
+            start,
+            last_written: capacity.last_lba.max(start),
+        };
+        Ok(MediaInfo {
+            profile,
+            disc_status: DiscStatus::Finalized,
+            last_session: SessionState::Complete,
+            erasable: false,
+            sessions: m.last_session as u16,
+            tracks: m.first_track_in_last_session as u16,
+            previous_session: Some(extent),
+            next_writable: None,
+            free_blocks: 0,
+            last_recorded: Some(extent.last_written),
+            total_sectors: capacity.last_lba.saturating_add(1),
+            write_unit: profile.write_unit(),
+            write_protect: WriteProtect::READ_ONLY_MEDIA,
+            format: FormatState::NotApplicable,
+            pseudo_overwrite: false,
+            incremental: false,
+        })
+    }
+}
+
+fn invalid(detail: String) -> Error {
+    Error::new(MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE, detail)
+}
+
+/// The last track of the last closed session: on a finalized disc the last
+/// track of the last session, else the one before the first track of the
+/// open or empty last session.
+fn last_closed_track(disc: &DiscInformation) -> u16 {
+    match disc.last_session {
+        SessionState::Complete => disc.last_track_in_last_session,
+        _ => disc.first_track_in_last_session.saturating_sub(1),
+    }
+}
+
+fn closed_track_count(disc: &DiscInformation, complete: u16, last_closed_track: u16) -> u16 {
+    if complete == 0 {
+        0
+    } else {
+        last_closed_track
+            .saturating_add(1)
+            .saturating_sub(disc.first_track.max(1))
+    }
+}
+
+/// The next writable address, corrected for drives that report it before
+/// the track start: −150 on blank CD (Pioneer, LITE-ON) and the pre-gap
+/// start in SAO mode (mmc.md §6.1, §6.2) — the track start is where data
+/// goes. `None` without NWA_V.
+fn corrected_nwa(t: &TrackInformation) -> Option<u32> {
+    let nwa = t.next_writable? as i32;
+    let start = t.start as i32;
+    if nwa < start {
+        Some(t.start)
+    } else {
+        u32::try_from(nwa).ok()
+    }
+}
+
+/// Free blocks from the track's own numbers when the NWA was corrected
+/// forward: the drive counted them from its (earlier) NWA.
+fn nwa_free(t: &TrackInformation, nwa: u32) -> u32 {
+    let reported = t.next_writable.map_or(nwa as i32, |n| n as i32);
+    let shift = (nwa as i32).saturating_sub(reported).max(0) as u32;
+    t.free_blocks.saturating_sub(shift)
+}
+
+/// The features that are current exactly when the drive can write the
+/// loaded medium of `profile`.
+fn writing_features(profile: Profile) -> &'static [u16] {
+    match profile {
+        Profile::CdR | Profile::CdRw => &[
+            feature::CD_TRACK_AT_ONCE,
+            feature::CD_MASTERING,
+            feature::INCREMENTAL_STREAMING_WRITABLE,
+        ],
+        Profile::DvdMinusR
+        | Profile::DvdMinusRwSequential
+        | Profile::DvdMinusRDl
+        | Profile::DvdMinusRDlJump => &[
+            feature::INCREMENTAL_STREAMING_WRITABLE,
+            feature::DVD_MINUS_R_WRITE,
+            feature::LAYER_JUMP_RECORDING,
+        ],
+        Profile::DvdPlusR => &[feature::DVD_PLUS_R],
+        Profile::DvdPlusRDl => &[feature::DVD_PLUS_R_DL, feature::DVD_PLUS_R],
+        // Overwritables: formattable counts, an unformatted medium is
+        // writable once formatted.
+        Profile::DvdPlusRw => &[feature::DVD_PLUS_RW, feature::FORMATTABLE],
+        Profile::DvdPlusRwDl => &[
+            feature::DVD_PLUS_RW_DL,
+            feature::DVD_PLUS_RW,
+            feature::FORMATTABLE,
+        ],
+        Profile::DvdMinusRwRestricted => &[
+            feature::RESTRICTED_OVERWRITE,
+            feature::RIGID_RESTRICTED_OVERWRITE,
+            feature::FORMATTABLE,
+        ],
+        Profile::DvdRam => &[feature::RANDOM_WRITABLE, feature::FORMATTABLE],
+        Profile::BdR => &[feature::BD_WRITE],
+        Profile::BdRe => &[
+            feature::BD_WRITE,
+            feature::RANDOM_WRITABLE,
+            feature::FORMATTABLE,
+        ],
+        Profile::CdRom | Profile::DvdRom | Profile::BdRom | Profile::BdRRrm => &[],
+    }
+}
+
+/// MMC reports no protection bit in the commands we send, but a drive
+/// marks its writing features current only while it can write the medium
+/// (a write-protected cartridge or disc, or a reader drive, clears them).
+/// A finalized disc has no writing feature current for another reason and
+/// is not "protected"; a drive without GET CONFIGURATION tells us nothing.
+fn write_protection(
+    profile: Profile,
+    status: DiscStatus,
+    features: Option<&Configuration>,
+) -> WriteProtect {
+    let Some(config) = features else {
+        return WriteProtect::NONE;
+    };
+    // A formatted DVD+RW or BD-RE also says "complete": only sequential
+    // media are done writing when finalized.
+    let finalized =
+        status == DiscStatus::Finalized && profile.write_model() == WriteModel::Sequential;
+    if finalized || profile.write_model() == WriteModel::ReadOnly {
+        return WriteProtect::NONE;
+    }
+    if writing_features(profile)
+        .iter()
+        .any(|&code| config.is_current(code))
+    {
+        WriteProtect::NONE
+    } else {
+        WriteProtect::BY_MEDIA_SPECIFIC_REASON
+    }
+}
+
+/// MMC-1 drives without GET CONFIGURATION only take CDs: guess from the
+/// erasable bit and the disc status as libburn does (mmc.md §1.3).
+fn guess_profile(disc: &DiscInformation) -> Profile {
+    if disc.erasable {
+        Profile::CdRw
+    } else if matches!(disc.status, DiscStatus::Blank | DiscStatus::Appendable) {
+        Profile::CdR
+    } else {
+        Profile::CdRom
+    }
+}

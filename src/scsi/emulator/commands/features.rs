@@ -1,0 +1,235 @@
+//! GET CONFIGURATION: the profile list and the features of mmc.md §1.3,
+//! with the "current" bit following the loaded medium and its state.
+
+use super::{be16, put16, put32, reply, DriveState, Outcome};
+use crate::media::{Family, Profile, WriteModel};
+use crate::scsi::{DataDirection, Sense};
+
+/// One feature descriptor before encoding.
+struct Feature {
+    code: u16,
+    version: u8,
+    persistent: bool,
+    current: bool,
+    payload: Vec<u8>,
+}
+
+impl Feature {
+    fn new(code: u16, current: bool, payload: Vec<u8>) -> Feature {
+        debug_assert!(payload.len() % 4 == 0);
+        Feature {
+            code,
+            version: 0,
+            persistent: false,
+            current,
+            payload,
+        }
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.code.to_be_bytes());
+        out.push((self.version << 2) | ((self.persistent as u8) << 1) | self.current as u8);
+        out.push(self.payload.len() as u8);
+        out.extend_from_slice(&self.payload);
+    }
+}
+
+/// Every feature the emulated drive has, for the loaded medium (`None` = no medium).
+fn features(st: &DriveState) -> Vec<Feature> {
+    let disc = &st.disc;
+    let loaded = disc.media_present.then_some(disc.profile);
+    let is = |ps: &[Profile]| loaded.is_some_and(|p| ps.contains(&p));
+    let family = loaded.map(Profile::family);
+    // A write-protected disc keeps its reading features but no writing
+    // feature is current, which is how real drives tell hosts about it.
+    let writable = !disc.write_protected;
+    let appendable = writable && disc.next_track().is_some();
+    let formatted = disc.is_formatted();
+
+    let mut list = Vec::new();
+
+    // 0x0000 Profile List: every profile, highest first, current one flagged.
+    let mut profiles: Vec<Profile> = Profile::ALL.to_vec();
+    profiles.sort_by_key(|p| std::cmp::Reverse(p.code()));
+    let mut payload = Vec::new();
+    for p in profiles {
+        payload.extend_from_slice(&p.code().to_be_bytes());
+        payload.push((Some(p) == loaded) as u8);
+        payload.push(0);
+    }
+    let mut f = Feature::new(0x0000, true, payload);
+    f.persistent = true;
+    list.push(f);
+
+    // 0x0001 Core: ATAPI interface, DBE.
+    let mut f = Feature::new(0x0001, true, vec![0, 0, 0, 2, 1, 0, 0, 0]);
+    f.persistent = true;
+    f.version = 2;
+    list.push(f);
+
+    // 0x0010 Random Readable: block size and blocking of the medium.
+    let blocking = loaded.map_or(1, |p| p.write_unit()) as u16;
+    let mut payload = vec![0; 8];
+    put32(&mut payload, 0, 2048);
+    put16(&mut payload, 4, blocking);
+    payload[6] = 1;
+    list.push(Feature::new(0x0010, loaded.is_some(), payload));
+
+    list.push(Feature::new(0x001E, family == Some(Family::Cd), vec![0; 4]));
+    list.push(Feature::new(
+        0x001F,
+        family == Some(Family::Dvd),
+        vec![0; 4],
+    ));
+
+    // 0x0020 Random Writable: formatted overwritable media.
+    let random = loaded.is_some_and(|p| p.write_model() == WriteModel::RandomWrite);
+    let mut payload = vec![0; 12];
+    put32(&mut payload, 0, disc.capacity.saturating_sub(1));
+    put32(&mut payload, 4, 2048);
+    put16(&mut payload, 8, blocking);
+    payload[10] = 1;
+    list.push(Feature::new(
+        0x0020,
+        writable && random && formatted,
+        payload,
+    ));
+
+    // 0x0021 Incremental Streaming Writable: CD and DVD-R/RW that take more.
+    let incremental_media = is(&[
+        Profile::CdR,
+        Profile::CdRw,
+        Profile::DvdMinusR,
+        Profile::DvdMinusRwSequential,
+        Profile::DvdMinusRDl,
+    ]);
+    let incremental_lost = disc.recorded().is_some_and(|r| r.incremental_lost);
+    let link = if family == Some(Family::Cd) { 7 } else { 16 };
+    list.push(Feature::new(
+        0x0021,
+        incremental_media && appendable && !incremental_lost,
+        vec![0x00, 0x01, 0x07, 1, link, 0, 0, 0],
+    ));
+
+    // 0x0023 Formattable.
+    list.push(Feature::new(
+        0x0023,
+        writable
+            && is(&[
+                Profile::DvdPlusRw,
+                Profile::DvdPlusRwDl,
+                Profile::BdRe,
+                Profile::DvdMinusRwSequential,
+                Profile::DvdMinusRwRestricted,
+                Profile::DvdRam,
+            ])
+            || (writable && is(&[Profile::BdR]) && disc.is_blank()),
+        vec![0; 8],
+    ));
+
+    list.push(Feature::new(
+        0x0026,
+        writable && is(&[Profile::DvdMinusRwRestricted]),
+        vec![],
+    ));
+    list.push(Feature::new(
+        0x002A,
+        writable && is(&[Profile::DvdPlusRw]),
+        vec![1, 0, 0, 0],
+    ));
+    list.push(Feature::new(
+        0x002B,
+        is(&[Profile::DvdPlusR]) && appendable,
+        vec![1, 0, 0, 0],
+    ));
+    list.push(Feature::new(
+        0x002C,
+        is(&[Profile::DvdMinusRwRestricted]),
+        vec![0x07, 0, 0, 0],
+    ));
+
+    // CD Track at Once and Mastering: writable CD that is not finalized.
+    let cd_writable = is(&[Profile::CdR, Profile::CdRw]) && appendable;
+    let rw_bit = if is(&[Profile::CdRw]) { 0x02 } else { 0 };
+    list.push(Feature::new(
+        0x002D,
+        cd_writable,
+        vec![0x44 | rw_bit, 0, 0x00, 0x01],
+    ));
+    list.push(Feature::new(
+        0x002E,
+        cd_writable,
+        vec![0x64 | rw_bit, 0, 0x0F, 0xFF],
+    ));
+
+    // 0x002F DVD-R/-RW Write.
+    let dvd_minus = is(&[
+        Profile::DvdMinusR,
+        Profile::DvdMinusRwSequential,
+        Profile::DvdMinusRDl,
+    ]) && appendable;
+    list.push(Feature::new(0x002F, dvd_minus, vec![0x4E, 0, 0, 0]));
+
+    // 0x0038 BD-R Pseudo-Overwrite: current when formatted SRM+POW.
+    list.push(Feature::new(
+        0x0038,
+        disc.media_present && disc.pow(),
+        vec![0; 4],
+    ));
+
+    list.push(Feature::new(
+        0x003A,
+        writable && is(&[Profile::DvdPlusRwDl]),
+        vec![1, 0, 0, 0],
+    ));
+    list.push(Feature::new(
+        0x003B,
+        is(&[Profile::DvdPlusRDl]) && appendable,
+        vec![1, 0, 0, 0],
+    ));
+
+    // 0x0040 BD Read, 0x0041 BD Write (class 0 version bitmaps set).
+    let mut payload = vec![0; 28];
+    for at in [4, 12, 20] {
+        put16(&mut payload, at, 0x0002);
+    }
+    list.push(Feature::new(0x0040, family == Some(Family::Bd), payload));
+    let mut payload = vec![0; 20];
+    payload[0] = 1;
+    for at in [4, 12] {
+        put16(&mut payload, at, 0x0002);
+    }
+    let bd_writable = (writable && is(&[Profile::BdRe])) || (is(&[Profile::BdR]) && appendable);
+    list.push(Feature::new(0x0041, bd_writable, payload));
+    list
+}
+
+pub fn get_configuration(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'_>) -> Outcome {
+    let rt = cdb[1] & 0x03;
+    let start = be16(cdb, 2);
+    let alloc = be16(cdb, 7) as usize;
+    if rt == 3 {
+        return Err(Sense::INVALID_FIELD_IN_CDB.into());
+    }
+    let chosen: Vec<Feature> = features(st)
+        .into_iter()
+        .filter(|f| match rt {
+            0 => f.code >= start,
+            1 => f.code >= start && f.current,
+            _ => f.code == start,
+        })
+        .collect();
+    let current = if st.disc.media_present {
+        st.disc.profile.code()
+    } else {
+        0
+    };
+    let mut r = vec![0u8; 8];
+    put16(&mut r, 6, current);
+    for f in &chosen {
+        f.encode(&mut r);
+    }
+    let len = r.len() as u32 - 4;
+    put32(&mut r, 0, len);
+    Ok(reply(data, &r, alloc))
+}

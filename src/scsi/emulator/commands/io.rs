@@ -1,0 +1,169 @@
+//! READ(10/12), WRITE(10/12) and SYNCHRONIZE CACHE: block data between the
+//! host and the image file, with the address rules of each medium and the
+//! injected faults.
+
+use super::{DriveState, Fail, Outcome};
+use crate::error::Error;
+use crate::fsi::BLOCK_SIZE;
+use crate::hresult::MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE;
+use crate::media::Profile;
+use crate::scsi::emulator::model::{Medium, OpenSession, OpenTrack, Readability};
+use crate::scsi::{DataDirection, Sense};
+
+pub fn read(st: &mut DriveState, lba: u32, blocks: u32, data: &mut DataDirection<'_>) -> Outcome {
+    let DataDirection::FromDevice(buf) = data else {
+        return Err(Sense::INVALID_FIELD_IN_CDB.into());
+    };
+    if blocks == 0 {
+        return Ok(0);
+    }
+    match st.disc.read_check(lba, blocks) {
+        Readability::Data => {}
+        Readability::RunOut => return Err(Sense::UNRECOVERED_READ_ERROR.into()),
+        Readability::OutOfRange => return Err(Sense::LBA_OUT_OF_RANGE.into()),
+    }
+    let end = lba as u64 + blocks as u64;
+    if let Some(bad) = st.disc.faults.fail_read_lba {
+        if (lba as u64..end).contains(&(bad as u64)) {
+            return Err(Sense::UNRECOVERED_READ_ERROR.into());
+        }
+    }
+    let bytes = (blocks as usize * BLOCK_SIZE).min(buf.len() / BLOCK_SIZE * BLOCK_SIZE);
+    let image = st.image()?;
+    image
+        .read(lba, &mut buf[..bytes])
+        .map_err(|_| Sense::UNRECOVERED_READ_ERROR)?;
+    Ok(bytes)
+}
+
+pub fn write(st: &mut DriveState, lba: u32, blocks: u32, data: &mut DataDirection<'_>) -> Outcome {
+    let DataDirection::ToDevice(buf) = data else {
+        return Err(Sense::INVALID_FIELD_IN_CDB.into());
+    };
+    let buf: &[u8] = buf;
+    st.check_writable()?;
+    if blocks == 0 {
+        return Ok(0);
+    }
+    if buf.len() != blocks as usize * BLOCK_SIZE {
+        return Err(Sense::INVALID_FIELD_IN_CDB.into());
+    }
+    let end = lba as u64 + blocks as u64;
+    if end > st.disc.capacity as u64 {
+        return Err(Sense::LBA_OUT_OF_RANGE.into());
+    }
+    check_address(st, lba, blocks)?;
+    let allowed = st.load.admit_write(&st.disc.faults, blocks)?;
+    let stored = allowed.map_or(blocks, |n| n.min(blocks as u64) as u32);
+    if stored > 0 {
+        let image = st.image()?;
+        image
+            .write(lba, &buf[..stored as usize * BLOCK_SIZE])
+            .map_err(|_| Sense::WRITE_ERROR)?;
+        record_write(st, lba, stored);
+        st.load.blocks_written += stored as u64;
+    }
+    if allowed.is_some() {
+        return Err(power_loss(st, lba + stored));
+    }
+    Ok(buf.len())
+}
+
+/// Where a write may go: the NWA on sequential media, aligned packets on
+/// DVD-RW restricted overwrite, anywhere on other overwritable media.
+fn check_address(st: &DriveState, lba: u32, blocks: u32) -> Result<(), Sense> {
+    let disc = &st.disc;
+    match &disc.medium {
+        Medium::Overwritable { formatted } => {
+            if disc.profile == Profile::DvdMinusRwRestricted {
+                if lba % 16 != 0 {
+                    return Err(Sense::INVALID_ADDRESS_FOR_WRITE);
+                }
+                if blocks % 16 != 0 {
+                    return Err(Sense::INVALID_FIELD_IN_CDB);
+                }
+            }
+            if !formatted && disc.profile == Profile::BdRe {
+                return Err(Sense::MEDIUM_NOT_FORMATTED);
+            }
+            Ok(())
+        }
+        Medium::Recorded(rec) => {
+            if rec.incremental_lost && st.page05.write_type() == 0 {
+                return Err(Sense::ILLEGAL_MODE_FOR_TRACK);
+            }
+            let next = disc.next_track().ok_or(Sense::INVALID_ADDRESS_FOR_WRITE)?;
+            if lba != next.next_writable {
+                return Err(Sense::INVALID_ADDRESS_FOR_WRITE);
+            }
+            if let Some(reserved) = next.reserved {
+                if next.written as u64 + blocks as u64 > reserved as u64 {
+                    return Err(Sense::LBA_OUT_OF_RANGE);
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Updates the model after `blocks` blocks landed at `lba`. Opening a
+/// track is a state change that goes to the sidecar at once; growing an
+/// open track is saved at the next SYNCHRONIZE CACHE or CLOSE.
+fn record_write(st: &mut DriveState, lba: u32, blocks: u32) {
+    let opened = match &mut st.disc.medium {
+        Medium::Overwritable { formatted } => {
+            // A DVD+RW formats itself on the first write.
+            !std::mem::replace(formatted, true)
+        }
+        Medium::Recorded(rec) => {
+            st.dirty = true;
+            let session = rec.open.get_or_insert_with(|| OpenSession {
+                closed: Vec::new(),
+                current: None,
+            });
+            match &mut session.current {
+                Some(open) => {
+                    open.blocks += blocks;
+                    false
+                }
+                None => {
+                    session.current = Some(OpenTrack {
+                        start: lba,
+                        blocks,
+                        reserved: None,
+                    });
+                    true
+                }
+            }
+        }
+    };
+    if opened {
+        st.dirty = true;
+        // Best effort: the data is on the image already, and a failed save
+        // is retried at the next state change.
+        let _ = st.persist();
+    }
+}
+
+/// The injected power loss: keep what reached the medium, then vanish.
+fn power_loss(st: &mut DriveState, stopped_at: u32) -> Fail {
+    st.load.power_lost = true;
+    let _ = st.persist();
+    Fail::Vanished(Error::new(
+        MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,
+        format!(
+            "emulated drive lost power at LBA {stopped_at} after {} blocks written (injected fault); reopen the disc",
+            st.load.blocks_written
+        ),
+    ))
+}
+
+pub fn synchronize_cache(st: &mut DriveState) -> Outcome {
+    if let Some(image) = &st.image {
+        if image.writable() {
+            image.sync().map_err(|_| Sense::WRITE_ERROR)?;
+        }
+    }
+    st.persist().map_err(|_| Sense::WRITE_ERROR)?;
+    Ok(0)
+}

@@ -1,0 +1,199 @@
+//! CDB dispatch: the gates every command passes (unknown opcode, unit
+//! attention, becoming ready, no medium) and the handlers, one module per
+//! command group.
+
+pub mod features;
+pub mod identify;
+pub mod info;
+pub mod io;
+pub mod mode;
+pub mod recording;
+pub mod toc;
+
+use super::state::DriveState;
+use crate::error::Error;
+use crate::scsi::{DataDirection, Sense};
+
+/// Why a command did not end GOOD.
+#[derive(Debug)]
+pub enum Fail {
+    /// CHECK CONDITION with this sense.
+    Check(Sense),
+    /// The drive is gone (injected power loss): a host-level failure.
+    Vanished(Error),
+}
+
+impl From<Sense> for Fail {
+    fn from(s: Sense) -> Fail {
+        Fail::Check(s)
+    }
+}
+
+/// Bytes moved in the data phase, or why the command failed.
+pub type Outcome = Result<usize, Fail>;
+
+/// Opcodes the emulated drive knows.
+pub mod op {
+    pub const TEST_UNIT_READY: u8 = 0x00;
+    pub const REQUEST_SENSE: u8 = 0x03;
+    pub const FORMAT_UNIT: u8 = 0x04;
+    pub const INQUIRY: u8 = 0x12;
+    pub const PREVENT_ALLOW: u8 = 0x1E;
+    pub const READ_FORMAT_CAPACITIES: u8 = 0x23;
+    pub const READ_CAPACITY: u8 = 0x25;
+    pub const READ10: u8 = 0x28;
+    pub const WRITE10: u8 = 0x2A;
+    pub const SYNCHRONIZE_CACHE: u8 = 0x35;
+    pub const READ_TOC: u8 = 0x43;
+    pub const GET_CONFIGURATION: u8 = 0x46;
+    pub const GET_EVENT_STATUS: u8 = 0x4A;
+    pub const READ_DISC_INFORMATION: u8 = 0x51;
+    pub const READ_TRACK_INFORMATION: u8 = 0x52;
+    pub const RESERVE_TRACK: u8 = 0x53;
+    pub const MODE_SELECT10: u8 = 0x55;
+    pub const MODE_SENSE10: u8 = 0x5A;
+    pub const CLOSE_TRACK_SESSION: u8 = 0x5B;
+    pub const BLANK: u8 = 0xA1;
+    pub const READ12: u8 = 0xA8;
+    pub const WRITE12: u8 = 0xAA;
+}
+
+/// CDB length of each known opcode; `None` for unknown opcodes.
+fn cdb_len(opcode: u8) -> Option<usize> {
+    use op::*;
+    Some(match opcode {
+        TEST_UNIT_READY | REQUEST_SENSE | FORMAT_UNIT | INQUIRY | PREVENT_ALLOW => 6,
+        READ_FORMAT_CAPACITIES
+        | READ_CAPACITY
+        | READ10
+        | WRITE10
+        | SYNCHRONIZE_CACHE
+        | READ_TOC
+        | GET_CONFIGURATION
+        | GET_EVENT_STATUS
+        | READ_DISC_INFORMATION
+        | READ_TRACK_INFORMATION
+        | RESERVE_TRACK
+        | MODE_SELECT10
+        | MODE_SENSE10
+        | CLOSE_TRACK_SESSION => 10,
+        BLANK | READ12 | WRITE12 => 12,
+        _ => return None,
+    })
+}
+
+/// Commands a drive answers even with a unit attention pending or while
+/// becoming ready (MMC: INQUIRY, REQUEST SENSE, GET CONFIGURATION and GET
+/// EVENT STATUS NOTIFICATION never report them).
+fn bypasses_attention(opcode: u8) -> bool {
+    matches!(
+        opcode,
+        op::INQUIRY | op::REQUEST_SENSE | op::GET_CONFIGURATION | op::GET_EVENT_STATUS
+    )
+}
+
+/// Commands that work without a medium.
+fn needs_no_medium(opcode: u8) -> bool {
+    bypasses_attention(opcode)
+        || matches!(
+            opcode,
+            op::MODE_SENSE10 | op::MODE_SELECT10 | op::PREVENT_ALLOW
+        )
+}
+
+/// Runs one CDB against the drive.
+pub fn dispatch(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'_>) -> Outcome {
+    let opcode = cdb[0];
+    let Some(len) = cdb_len(opcode) else {
+        return Err(Sense::INVALID_OPCODE.into());
+    };
+    let q = &st.disc.quirks;
+    if (opcode == op::GET_CONFIGURATION && q.no_get_configuration)
+        || (opcode == op::READ_DISC_INFORMATION && q.no_read_disc_information)
+    {
+        return Err(Sense::INVALID_OPCODE.into());
+    }
+    if cdb.len() < len {
+        return Err(Sense::INVALID_FIELD_IN_CDB.into());
+    }
+    if !bypasses_attention(opcode) {
+        gate_readiness(st)?;
+    }
+    if !needs_no_medium(opcode) && !st.disc.media_present {
+        return Err(Sense::NO_MEDIUM.into());
+    }
+    use op::*;
+    match opcode {
+        TEST_UNIT_READY | PREVENT_ALLOW => Ok(0),
+        REQUEST_SENSE => identify::request_sense(st, cdb, data),
+        INQUIRY => identify::inquiry(st, cdb, data),
+        GET_EVENT_STATUS => identify::event_status(st, cdb, data),
+        GET_CONFIGURATION => features::get_configuration(st, cdb, data),
+        READ_DISC_INFORMATION => info::disc_information(st, cdb, data),
+        READ_TRACK_INFORMATION => info::track_information(st, cdb, data),
+        READ_CAPACITY => info::capacity(st, data),
+        READ_FORMAT_CAPACITIES => info::format_capacities(st, cdb, data),
+        READ_TOC => toc::read_toc(st, cdb, data),
+        READ10 => io::read(st, be32(cdb, 2), be16(cdb, 7) as u32, data),
+        READ12 => io::read(st, be32(cdb, 2), be32(cdb, 6), data),
+        WRITE10 => io::write(st, be32(cdb, 2), be16(cdb, 7) as u32, data),
+        WRITE12 => io::write(st, be32(cdb, 2), be32(cdb, 6), data),
+        SYNCHRONIZE_CACHE => io::synchronize_cache(st),
+        CLOSE_TRACK_SESSION => recording::close(st, cdb),
+        RESERVE_TRACK => recording::reserve_track(st, cdb),
+        FORMAT_UNIT => recording::format_unit(st, cdb, data),
+        BLANK => recording::blank(st, cdb),
+        MODE_SENSE10 => mode::mode_sense(st, cdb, data),
+        MODE_SELECT10 => mode::mode_select(st, cdb, data),
+        _ => Err(Sense::INVALID_OPCODE.into()),
+    }
+}
+
+/// Unit attention once after load, then "becoming ready" and "operation in
+/// progress" for as many polls as the quirks ask.
+fn gate_readiness(st: &mut DriveState) -> Result<(), Fail> {
+    let load = &mut st.load;
+    if load.unit_attention_pending {
+        load.unit_attention_pending = false;
+        return Err(Sense::MEDIUM_CHANGED.into());
+    }
+    if load.becoming_ready_left > 0 {
+        load.becoming_ready_left -= 1;
+        return Err(Sense::BECOMING_READY.into());
+    }
+    if load.busy_left > 0 {
+        load.busy_left -= 1;
+        if let Some(sense) = load.busy_sense {
+            return Err(sense.into());
+        }
+    }
+    Ok(())
+}
+
+/// Copies a reply into the data-in buffer, cut to the allocation length.
+pub fn reply(data: &mut DataDirection<'_>, bytes: &[u8], alloc: usize) -> usize {
+    match data {
+        DataDirection::FromDevice(buf) => {
+            let n = bytes.len().min(alloc).min(buf.len());
+            buf[..n].copy_from_slice(&bytes[..n]);
+            n
+        }
+        _ => 0,
+    }
+}
+
+pub fn be16(b: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([b[at], b[at + 1]])
+}
+
+pub fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+pub fn put16(b: &mut [u8], at: usize, v: u16) {
+    b[at..at + 2].copy_from_slice(&v.to_be_bytes());
+}
+
+pub fn put32(b: &mut [u8], at: usize, v: u32) {
+    b[at..at + 4].copy_from_slice(&v.to_be_bytes());
+}

@@ -1,0 +1,171 @@
+//! The image file: 2048-byte blocks at `LBA × 2048`, sparse where nothing
+//! was written, and the advisory lock that keeps two writers apart.
+
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::fsi::BLOCK_SIZE;
+use crate::hresult::{MS_E_FAIL, MS_E_IMAPI_RECORDER_LOCKED, MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA};
+
+/// An open image file.
+#[derive(Debug)]
+pub struct Image {
+    file: File,
+    path: PathBuf,
+    writable: bool,
+}
+
+impl Image {
+    /// Opens for reading and writing, or only for reading when the file (or
+    /// its file system) is read-only — which the drive then reports as a
+    /// write-protected medium.
+    pub fn open(path: &Path) -> Result<Image> {
+        let meta = std::fs::metadata(path).map_err(|e| {
+            Error::new(
+                MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA,
+                format!("emulated disc image {}: {e}", path.display()),
+            )
+        })?;
+        let try_rw = !meta.permissions().readonly();
+        let rw = if try_rw {
+            match OpenOptions::new().read(true).write(true).open(path) {
+                Ok(f) => Some(f),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem
+                    ) =>
+                {
+                    None
+                }
+                Err(e) => return Err(io_error(path, "open", e)),
+            }
+        } else {
+            None
+        };
+        let (file, writable) = match rw {
+            Some(f) => (f, true),
+            None => (
+                File::open(path).map_err(|e| io_error(path, "open", e))?,
+                false,
+            ),
+        };
+        Ok(Image {
+            file,
+            path: path.to_owned(),
+            writable,
+        })
+    }
+
+    pub fn writable(&self) -> bool {
+        self.writable
+    }
+
+    pub fn len(&self) -> Result<u64> {
+        Ok(self
+            .file
+            .metadata()
+            .map_err(|e| io_error(&self.path, "stat", e))?
+            .len())
+    }
+
+    /// Reads whole blocks; bytes past the end of the (sparse) file read as zeros.
+    pub fn read(&self, lba: u32, buf: &mut [u8]) -> Result<()> {
+        let mut f = &self.file;
+        f.seek(SeekFrom::Start(lba as u64 * BLOCK_SIZE as u64))
+            .map_err(|e| io_error(&self.path, "seek in", e))?;
+        let mut filled = 0;
+        while filled < buf.len() {
+            match f.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_error(&self.path, "read", e)),
+            }
+        }
+        buf[filled..].fill(0);
+        Ok(())
+    }
+
+    pub fn write(&self, lba: u32, data: &[u8]) -> Result<()> {
+        let mut f = &self.file;
+        f.seek(SeekFrom::Start(lba as u64 * BLOCK_SIZE as u64))
+            .and_then(|_| f.write_all(data))
+            .map_err(|e| io_error(&self.path, "write", e))
+    }
+
+    /// Drops all data (BLANK): the file becomes empty and sparse again.
+    pub fn erase(&self) -> Result<()> {
+        self.file
+            .set_len(0)
+            .map_err(|e| io_error(&self.path, "truncate", e))
+    }
+
+    pub fn sync(&self) -> Result<()> {
+        self.file
+            .sync_data()
+            .map_err(|e| io_error(&self.path, "flush", e))
+    }
+}
+
+fn io_error(path: &Path, what: &str, e: std::io::Error) -> Error {
+    Error::new(
+        MS_E_FAIL,
+        format!("cannot {what} emulated disc image {}: {e}", path.display()),
+    )
+}
+
+/// Exclusive right to write one emulated disc, held until dropped.
+///
+/// An advisory `flock` on the image file: it excludes a second holder in
+/// this process (each lock opens its own file description) and in any
+/// other process, and the kernel drops it if the holder dies.
+#[derive(Debug)]
+pub struct DiscLock {
+    _file: File,
+}
+
+/// Takes the writer lock of the disc whose image is `image`; a second
+/// taker gets `MS_E_IMAPI_RECORDER_LOCKED` until the first lock is dropped.
+pub fn lock_disc(image: &Path) -> Result<DiscLock> {
+    let file = File::open(image).map_err(|e| {
+        Error::new(
+            MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA,
+            format!("cannot lock emulated disc {}: {e}", image.display()),
+        )
+    })?;
+    try_lock(&file).map_err(|busy| {
+        if busy {
+            Error::new(
+                MS_E_IMAPI_RECORDER_LOCKED,
+                format!(
+                    "emulated disc {} is locked by another writer",
+                    image.display()
+                ),
+            )
+        } else {
+            Error::new(
+                MS_E_FAIL,
+                format!("cannot lock emulated disc {}", image.display()),
+            )
+        }
+    })?;
+    Ok(DiscLock { _file: file })
+}
+
+/// `Err(true)` when someone else holds the lock.
+#[cfg(unix)]
+fn try_lock(file: &File) -> std::result::Result<(), bool> {
+    use rustix::fs::{flock, FlockOperation};
+    flock(file, FlockOperation::NonBlockingLockExclusive)
+        .map_err(|e| e == rustix::io::Errno::WOULDBLOCK)
+}
+
+#[cfg(not(unix))]
+#[allow(clippy::incompatible_msrv)]
+fn try_lock(file: &File) -> std::result::Result<(), bool> {
+    file.try_lock()
+        .map_err(|e| matches!(e, std::fs::TryLockError::WouldBlock))
+}

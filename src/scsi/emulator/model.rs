@@ -1,0 +1,417 @@
+//! The state of an emulated medium: recorded sessions and tracks, format
+//! state, and the addresses that follow from them.
+//!
+//! The model is what the sidecar holds once parsed (see `sidecar.rs`), so
+//! it can only express states a real medium can be in: only the last
+//! session may be open, only its last track may be unfinished, and
+//! overwritable media carry a format state instead of sessions.
+
+use super::layout::{self, Geometry};
+use super::quirks::{Faults, Quirks};
+use crate::media::{Profile, WriteModel};
+
+/// INQUIRY identity of the emulated drive.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriveIdentity {
+    pub vendor: String,
+    pub product: String,
+    pub revision: String,
+}
+
+impl Default for DriveIdentity {
+    fn default() -> Self {
+        DriveIdentity {
+            vendor: "MSEMU".into(),
+            product: "Emulated BD Writer".into(),
+            revision: "1.00".into(),
+        }
+    }
+}
+
+/// A finished track: `blocks` user blocks written from `start`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Track {
+    pub start: u32,
+    pub blocks: u32,
+}
+
+/// The track being written: data goes to `start + blocks` next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenTrack {
+    pub start: u32,
+    pub blocks: u32,
+    /// Size given by RESERVE TRACK; the drive pads the track to it on close.
+    pub reserved: Option<u32>,
+}
+
+impl OpenTrack {
+    pub fn next_writable(&self) -> u32 {
+        self.start + self.blocks
+    }
+
+    /// The track as it is once closed: a reservation is padded out.
+    pub fn closed(&self) -> Track {
+        Track {
+            start: self.start,
+            blocks: self.blocks.max(self.reserved.unwrap_or(0)),
+        }
+    }
+}
+
+/// A closed session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub tracks: Vec<Track>,
+}
+
+/// The session being written (MMC "incomplete"): closed tracks and maybe
+/// one track still open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenSession {
+    pub closed: Vec<Track>,
+    pub current: Option<OpenTrack>,
+}
+
+/// How a BD-R was formatted before its first write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BdRFormat {
+    Unformatted,
+    /// Sequential Recording Mode with spare areas.
+    Srm,
+    /// SRM with Pseudo-Overwrite (feature 0x38 current).
+    SrmPow,
+}
+
+/// A write-once (or sequentially written) medium: CD-R/RW, DVD±R, DVD-RW
+/// sequential, BD-R, and the read-only profiles, which are finalized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub sessions: Vec<Session>,
+    pub open: Option<OpenSession>,
+    pub finalized: bool,
+    pub bd_r_format: BdRFormat,
+    /// DVD-RW after a minimal blank: incremental recording (feature 0x21) is gone.
+    pub incremental_lost: bool,
+}
+
+/// What the medium holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Medium {
+    Recorded(Recorded),
+    /// DVD+RW, DVD-RW restricted overwrite, DVD-RAM, BD-RE.
+    Overwritable {
+        formatted: bool,
+    },
+}
+
+/// Everything the sidecar says about one emulated disc in one drive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disc {
+    pub identity: DriveIdentity,
+    pub profile: Profile,
+    /// CD: last possible lead-out start; other media: user capacity in blocks.
+    pub capacity: u32,
+    pub media_present: bool,
+    pub write_protected: bool,
+    pub medium: Medium,
+    pub quirks: Quirks,
+    pub faults: Faults,
+}
+
+/// The track a sequential medium will write next ("invisible" when blank).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextTrack {
+    pub number: u32,
+    pub session: u32,
+    pub start: u32,
+    pub next_writable: u32,
+    /// Open (partly written) rather than blank.
+    pub written: u32,
+    pub reserved: Option<u32>,
+}
+
+/// One track with its numbers, as READ TRACK INFORMATION and READ TOC see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrackEntry {
+    pub number: u32,
+    pub session: u32,
+    pub track: Track,
+}
+
+impl Disc {
+    pub fn geometry(&self) -> Geometry {
+        Geometry::of(self.profile)
+    }
+
+    pub fn recorded(&self) -> Option<&Recorded> {
+        match &self.medium {
+            Medium::Recorded(r) => Some(r),
+            Medium::Overwritable { .. } => None,
+        }
+    }
+
+    pub fn recorded_mut(&mut self) -> Option<&mut Recorded> {
+        match &mut self.medium {
+            Medium::Recorded(r) => Some(r),
+            Medium::Overwritable { .. } => None,
+        }
+    }
+
+    pub fn is_read_only_profile(&self) -> bool {
+        self.profile.write_model() == WriteModel::ReadOnly
+    }
+
+    /// Finished tracks in order, numbered from 1, with their session numbers
+    /// (closed sessions first, then the closed tracks of an open session).
+    pub fn closed_tracks(&self) -> Vec<TrackEntry> {
+        let Some(rec) = self.recorded() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (s, session) in rec.sessions.iter().enumerate() {
+            for t in &session.tracks {
+                out.push(TrackEntry {
+                    number: out.len() as u32 + 1,
+                    session: s as u32 + 1,
+                    track: *t,
+                });
+            }
+        }
+        if let Some(open) = &rec.open {
+            let session = rec.sessions.len() as u32 + 1;
+            for t in &open.closed {
+                out.push(TrackEntry {
+                    number: out.len() as u32 + 1,
+                    session,
+                    track: *t,
+                });
+            }
+        }
+        out
+    }
+
+    /// Tracks of closed sessions only: what a TOC shows.
+    pub fn toc_tracks(&self) -> Vec<TrackEntry> {
+        let closed_sessions = self.recorded().map_or(0, |r| r.sessions.len()) as u32;
+        self.closed_tracks()
+            .into_iter()
+            .filter(|t| t.session <= closed_sessions)
+            .collect()
+    }
+
+    /// End of a closed track (lead-out start for the last track of a CD session).
+    pub fn track_end(&self, t: &Track) -> u32 {
+        t.start.saturating_add(self.geometry().track_span(t.blocks))
+    }
+
+    /// Where the next session starts, from the closed sessions alone.
+    fn next_session_start(&self, rec: &Recorded) -> u32 {
+        match rec.sessions.last().and_then(|s| s.tracks.last()) {
+            None => 0,
+            Some(last) => self.track_end(last) + self.geometry().session_gap(rec.sessions.len()),
+        }
+    }
+
+    /// The incomplete or invisible track of a sequential medium; `None` when
+    /// it is finalized, read-only, overwritable, or has no room left.
+    pub fn next_track(&self) -> Option<NextTrack> {
+        let rec = self.recorded()?;
+        if rec.finalized || self.is_read_only_profile() {
+            return None;
+        }
+        let number = self.closed_tracks().len() as u32 + 1;
+        let session = rec.sessions.len() as u32 + 1;
+        let next = match &rec.open {
+            Some(OpenSession {
+                current: Some(open),
+                ..
+            }) => NextTrack {
+                number,
+                session,
+                start: open.start,
+                next_writable: open.next_writable(),
+                written: open.blocks,
+                reserved: open.reserved,
+            },
+            Some(OpenSession {
+                closed,
+                current: None,
+            }) => {
+                let start = closed
+                    .last()
+                    .map(|t| self.track_end(t).saturating_add(self.geometry().track_gap))
+                    .unwrap_or_else(|| self.next_session_start(rec));
+                NextTrack {
+                    number,
+                    session,
+                    start,
+                    next_writable: start,
+                    written: 0,
+                    reserved: None,
+                }
+            }
+            None => {
+                let start = self.next_session_start(rec);
+                NextTrack {
+                    number,
+                    session,
+                    start,
+                    next_writable: start,
+                    written: 0,
+                    reserved: None,
+                }
+            }
+        };
+        (next.next_writable < self.capacity).then_some(next)
+    }
+
+    /// Blocks that can still be written at the next writable address.
+    pub fn free_blocks(&self) -> u32 {
+        match self.next_track() {
+            Some(n) => match n.reserved {
+                Some(r) => r.saturating_sub(n.written),
+                None => self.capacity.saturating_sub(n.next_writable),
+            },
+            None => 0,
+        }
+    }
+
+    /// True for a BD-R that answers like a formatted, unwritten disc.
+    pub fn bd_r_formatted(&self) -> bool {
+        self.profile == Profile::BdR
+            && self.recorded().is_some_and(|r| {
+                r.bd_r_format != BdRFormat::Unformatted || self.quirks.formatted_unwritten_bd_r
+            })
+    }
+
+    pub fn pow(&self) -> bool {
+        self.profile == Profile::BdR
+            && self
+                .recorded()
+                .is_some_and(|r| r.bd_r_format == BdRFormat::SrmPow)
+    }
+
+    pub fn is_formatted(&self) -> bool {
+        match &self.medium {
+            Medium::Overwritable { formatted } => *formatted,
+            Medium::Recorded(_) => self.bd_r_formatted(),
+        }
+    }
+
+    /// Nothing recorded at all (blank sequential medium).
+    pub fn is_blank(&self) -> bool {
+        self.recorded()
+            .is_some_and(|r| r.sessions.is_empty() && r.open.is_none())
+    }
+
+    /// Last LBA READ CAPACITY reports (0 when nothing is recorded).
+    pub fn last_recorded_lba(&self) -> u32 {
+        match &self.medium {
+            Medium::Overwritable { formatted: true } => self.capacity.saturating_sub(1),
+            Medium::Overwritable { formatted: false } => 0,
+            Medium::Recorded(rec) => {
+                let closed_end = self
+                    .closed_tracks()
+                    .last()
+                    .map(|t| self.track_end(&t.track));
+                let open_end = rec
+                    .open
+                    .as_ref()
+                    .and_then(|o| o.current)
+                    .filter(|t| t.blocks > 0)
+                    .map(|t| t.next_writable());
+                closed_end.max(open_end).map_or(0, |end| end - 1)
+            }
+        }
+    }
+
+    /// The extent of readable data on the medium: the end of the last
+    /// written block, which the image file must cover.
+    pub fn recorded_end(&self) -> u64 {
+        let Some(rec) = self.recorded() else {
+            return 0;
+        };
+        let closed = self
+            .closed_tracks()
+            .iter()
+            .map(|t| t.track.start as u64 + t.track.blocks as u64)
+            .max()
+            .unwrap_or(0);
+        let open = rec
+            .open
+            .as_ref()
+            .and_then(|o| o.current)
+            .map_or(0, |t| t.next_writable() as u64);
+        closed.max(open)
+    }
+
+    /// Whether blocks `lba .. lba + blocks` read back: all data, or a TAO
+    /// run-out block among them (which fails like a damaged sector), or
+    /// some address that holds nothing.
+    pub fn read_check(&self, lba: u32, blocks: u32) -> Readability {
+        let end = lba as u64 + blocks as u64;
+        match &self.medium {
+            Medium::Overwritable { formatted } => {
+                if *formatted && end <= self.capacity as u64 {
+                    Readability::Data
+                } else {
+                    Readability::OutOfRange
+                }
+            }
+            Medium::Recorded(rec) => {
+                let g = self.geometry();
+                let mut extents: Vec<(u64, u64, u64)> = self
+                    .closed_tracks()
+                    .iter()
+                    .map(|t| {
+                        let start = t.track.start as u64;
+                        let readable = start + g.readable(t.track.blocks) as u64;
+                        (start, readable, self.track_end(&t.track) as u64)
+                    })
+                    .collect();
+                if let Some(open) = rec.open.as_ref().and_then(|o| o.current) {
+                    let stop = open.next_writable() as u64;
+                    extents.push((open.start as u64, stop, stop));
+                }
+                let lba = lba as u64;
+                match extents
+                    .iter()
+                    .find(|(s, _, span)| (*s..*span).contains(&lba))
+                {
+                    Some(&(_, readable, _)) if end <= readable => Readability::Data,
+                    Some(&(_, _, span)) if end <= span => Readability::RunOut,
+                    _ => Readability::OutOfRange,
+                }
+            }
+        }
+    }
+
+    /// CD: start of the lead-in of the last (empty or open) session, as
+    /// READ DISC INFORMATION bytes 16-19 report it.
+    pub fn cd_last_leadin(&self) -> i64 {
+        let Some(rec) = self.recorded() else {
+            return layout::CD_FIRST_LEADIN as i64;
+        };
+        match rec.sessions.last().and_then(|s| s.tracks.last()) {
+            None => layout::CD_FIRST_LEADIN as i64,
+            Some(last) => {
+                let leadout = if rec.sessions.len() == 1 {
+                    layout::CD_LEADOUT_FIRST
+                } else {
+                    layout::CD_LEADOUT_LATER
+                };
+                self.track_end(last) as i64 + leadout as i64
+            }
+        }
+    }
+}
+
+/// What a READ finds at one LBA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readability {
+    Data,
+    RunOut,
+    OutOfRange,
+}

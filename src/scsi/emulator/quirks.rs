@@ -1,0 +1,101 @@
+//! Drive quirks (mmc.md §6) and injected faults, as sidecar switches, plus
+//! the per-load counters that make them fire deterministically.
+//!
+//! Every counter starts when the disc is opened, so a test that sweeps a
+//! failure point over 1, 2, 3 … reproduces the same run each time.
+
+use serde::{Deserialize, Serialize};
+
+use crate::scsi::Sense;
+
+/// Behaviour of odd real drives, off by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Quirks {
+    /// READ TRACK INFORMATION on a blank CD reports NWA −150 (Pioneer BDR-205, LITE-ON).
+    pub nwa_minus_150_on_blank_cd: bool,
+    /// With write type SAO in page 05, the CD's next writable address is the
+    /// pre-gap start (150 blocks early).
+    pub sao_nwa_at_pregap: bool,
+    /// A blank BD-R answers like a formatted, unwritten one: appendable,
+    /// one empty session, READ CAPACITY 0.
+    pub formatted_unwritten_bd_r: bool,
+    /// GET CONFIGURATION is unknown (MMC-1 drive): 5/20/00.
+    pub no_get_configuration: bool,
+    /// READ DISC INFORMATION is unknown (qemu's CD-ROM): 5/20/00.
+    pub no_read_disc_information: bool,
+    /// The first media command after the disc is loaded gets 6/28/00.
+    pub unit_attention_after_load: bool,
+    /// This many media commands after load get 2/04/01 (becoming ready).
+    pub becoming_ready_polls: u32,
+    /// After an Immed CLOSE, FORMAT or BLANK, this many TEST UNIT READYs
+    /// get 2/04/07 (or 2/04/04 after FORMAT) before GOOD.
+    pub immed_busy_polls: u32,
+    /// CD READ TRACK INFORMATION track size leaves out the 2 TAO run-out
+    /// blocks (608 instead of 610 for a 608-block track).
+    pub track_size_excludes_runout: bool,
+}
+
+/// Failures to inject, counted from the moment the disc is opened.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// The Nth WRITE command (1-based) fails with 3/0C/00 and writes nothing.
+    pub fail_write_command: Option<u64>,
+    /// Any READ that covers this LBA fails with 3/11/00.
+    pub fail_read_lba: Option<u32>,
+    /// Power is lost once this many blocks have been written: the WRITE
+    /// that would pass the limit stores only the blocks up to it and fails,
+    /// and every later command fails until the disc is reopened.
+    pub power_loss_after_blocks: Option<u64>,
+}
+
+/// Per-load state of quirks and faults.
+#[derive(Debug, Clone, Default)]
+pub struct LoadState {
+    pub unit_attention_pending: bool,
+    pub becoming_ready_left: u32,
+    pub busy_left: u32,
+    pub busy_sense: Option<Sense>,
+    pub media_event_pending: bool,
+    pub write_commands: u64,
+    pub blocks_written: u64,
+    pub power_lost: bool,
+}
+
+impl LoadState {
+    pub fn after_load(quirks: &Quirks, media_present: bool) -> LoadState {
+        LoadState {
+            unit_attention_pending: media_present && quirks.unit_attention_after_load,
+            becoming_ready_left: if media_present {
+                quirks.becoming_ready_polls
+            } else {
+                0
+            },
+            media_event_pending: media_present,
+            ..LoadState::default()
+        }
+    }
+
+    /// Starts the "operation in progress" window after an Immed command.
+    pub fn start_busy(&mut self, polls: u32, sense: Sense) {
+        self.busy_left = polls;
+        self.busy_sense = (polls > 0).then_some(sense);
+    }
+
+    /// What a WRITE of `blocks` runs into: `Ok(None)` to write all,
+    /// `Ok(Some(n))` to write only `n` blocks and then lose power,
+    /// `Err(sense)` to fail without writing.
+    pub fn admit_write(&mut self, faults: &Faults, blocks: u32) -> Result<Option<u64>, Sense> {
+        self.write_commands += 1;
+        if faults.fail_write_command == Some(self.write_commands) {
+            return Err(Sense::WRITE_ERROR);
+        }
+        if let Some(limit) = faults.power_loss_after_blocks {
+            if self.blocks_written + blocks as u64 > limit {
+                return Ok(Some(limit.saturating_sub(self.blocks_written)));
+            }
+        }
+        Ok(None)
+    }
+}

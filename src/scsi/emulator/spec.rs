@@ -1,0 +1,436 @@
+//! Making emulated discs: blank ones of any profile, discs in any recorded
+//! state for tests ([`DiscSpec`]), and existing image files wrapped as a
+//! disc ([`wrap_image`]).
+
+use std::fs::OpenOptions;
+use std::path::Path;
+
+use super::layout::{default_capacity, Geometry};
+use super::model::{
+    BdRFormat, Disc, DriveIdentity, Medium, OpenSession, OpenTrack, Recorded, Session, Track,
+};
+use super::quirks::{Faults, Quirks};
+use super::sidecar::{self, sidecar_path};
+use crate::error::{Error, Result};
+use crate::fsi::BLOCK_SIZE;
+use crate::hresult::{MS_E_FAIL, MS_E_INVALIDARG};
+use crate::media::{Profile, WriteModel};
+
+/// A disc to create, in any state. Sessions are given as user block counts;
+/// their starts, gaps and alignment follow mmc.md §7.1, and the first and
+/// last block of each track get [`marker_block`] data so reads can be
+/// checked without filling gigabytes.
+#[derive(Debug, Clone)]
+pub struct DiscSpec {
+    profile: Profile,
+    capacity: Option<u32>,
+    sessions: Vec<u32>,
+    open_tracks: Vec<u32>,
+    open_track_unfinished: bool,
+    finalized: bool,
+    formatted: bool,
+    pow: bool,
+    write_protected: bool,
+    media_present: bool,
+    incremental_lost: bool,
+    identity: DriveIdentity,
+    quirks: Quirks,
+    faults: Faults,
+}
+
+impl DiscSpec {
+    /// A blank disc of `profile` with its default capacity.
+    pub fn new(profile: Profile) -> DiscSpec {
+        DiscSpec {
+            profile,
+            capacity: None,
+            sessions: Vec::new(),
+            open_tracks: Vec::new(),
+            open_track_unfinished: false,
+            finalized: false,
+            formatted: false,
+            pow: false,
+            write_protected: false,
+            media_present: true,
+            incremental_lost: false,
+            identity: DriveIdentity::default(),
+            quirks: Quirks::default(),
+            faults: Faults::default(),
+        }
+    }
+
+    /// Capacity in blocks (CD: last possible lead-out start).
+    pub fn capacity(mut self, blocks: u32) -> Self {
+        self.capacity = Some(blocks);
+        self
+    }
+
+    /// Closed sessions of one track each, with these user block counts.
+    pub fn sessions(mut self, blocks: &[u32]) -> Self {
+        self.sessions = blocks.to_vec();
+        self
+    }
+
+    /// An incomplete session after the closed ones, with tracks of these
+    /// sizes; with `last_open` its last track is still being written.
+    pub fn open_session(mut self, tracks: &[u32], last_open: bool) -> Self {
+        self.open_tracks = tracks.to_vec();
+        self.open_track_unfinished = last_open;
+        self
+    }
+
+    pub fn finalized(mut self, yes: bool) -> Self {
+        self.finalized = yes;
+        self
+    }
+
+    /// Overwritable media: formatted; BD-R: formatted SRM before the first write.
+    pub fn formatted(mut self, yes: bool) -> Self {
+        self.formatted = yes;
+        self
+    }
+
+    /// BD-R formatted SRM with Pseudo-Overwrite.
+    pub fn pow(mut self, yes: bool) -> Self {
+        self.pow = yes;
+        self
+    }
+
+    pub fn write_protected(mut self, yes: bool) -> Self {
+        self.write_protected = yes;
+        self
+    }
+
+    /// The drive is empty: media commands answer 2/3A/00.
+    pub fn no_media(mut self) -> Self {
+        self.media_present = false;
+        self
+    }
+
+    /// DVD-RW after a minimal blank: no incremental recording.
+    pub fn incremental_lost(mut self, yes: bool) -> Self {
+        self.incremental_lost = yes;
+        self
+    }
+
+    pub fn identity(mut self, identity: DriveIdentity) -> Self {
+        self.identity = identity;
+        self
+    }
+
+    pub fn quirks(mut self, quirks: Quirks) -> Self {
+        self.quirks = quirks;
+        self
+    }
+
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Writes the image (sparse, with marker blocks) and its sidecar.
+    pub fn create(&self, image: &Path) -> Result<()> {
+        let disc = self.build()?;
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(image)
+            .map_err(|e| io_error(image, e))?;
+        f.set_len(disc.recorded_end() * BLOCK_SIZE as u64)
+            .map_err(|e| io_error(image, e))?;
+        let img = super::image::Image::open(image)?;
+        for (s, tracks) in sessions_with_open(&disc).iter().enumerate() {
+            let session = s as u32 + 1;
+            for t in tracks {
+                if t.blocks > 0 {
+                    img.write(t.start, &marker_block(session, t.start))?;
+                    let last = t.start + t.blocks - 1;
+                    img.write(last, &marker_block(session, last))?;
+                }
+            }
+        }
+        sidecar::save(&sidecar_path(image), &disc)
+    }
+
+    pub(super) fn build(&self) -> Result<Disc> {
+        let invalid = |detail: String| Err(Error::new(MS_E_INVALIDARG, detail));
+        let profile = self.profile;
+        let model = profile.write_model();
+        let g = Geometry::of(profile);
+        let capacity = match (self.capacity, default_capacity(profile)) {
+            (Some(c), _) | (None, Some(c)) => c,
+            (None, None) => {
+                // Read-only media are exactly as large as what is recorded.
+                let mut end = 0u32;
+                for (k, &n) in self.sessions.iter().enumerate() {
+                    let start = if k == 0 {
+                        0
+                    } else {
+                        end.saturating_add(g.session_gap(k))
+                    };
+                    end = start.saturating_add(g.track_span(n));
+                }
+                end
+            }
+        };
+        if model == WriteModel::ReadOnly && self.sessions.is_empty() {
+            return invalid(format!(
+                "read-only profile {profile} needs at least one session (or wrap an existing image)"
+            ));
+        }
+        if self.pow && profile != Profile::BdR {
+            return invalid(format!(
+                "pseudo-overwrite is a BD-R format, not one of {profile}"
+            ));
+        }
+        let medium = match model {
+            WriteModel::RandomWrite => {
+                if !self.sessions.is_empty() || !self.open_tracks.is_empty() || self.finalized {
+                    return invalid(format!(
+                        "{profile} is overwritable: it has no MMC sessions to create"
+                    ));
+                }
+                let formatted = self.formatted
+                    || matches!(profile, Profile::DvdMinusRwRestricted | Profile::DvdRam);
+                Medium::Overwritable { formatted }
+            }
+            WriteModel::Sequential | WriteModel::ReadOnly => {
+                let bd_r_format = match (self.pow, self.formatted) {
+                    (true, _) => BdRFormat::SrmPow,
+                    (false, true) if profile == Profile::BdR => BdRFormat::Srm,
+                    _ => BdRFormat::Unformatted,
+                };
+                let mut sessions = Vec::new();
+                let mut next_start = 0u64;
+                for (k, &n) in self.sessions.iter().enumerate() {
+                    let start = u32::try_from(next_start).map_err(|_| beyond(capacity))?;
+                    sessions.push(Session {
+                        tracks: vec![Track { start, blocks: n }],
+                    });
+                    next_start =
+                        start as u64 + g.track_span(n) as u64 + g.session_gap(k + 1) as u64;
+                }
+                let open = if self.open_tracks.is_empty() {
+                    None
+                } else {
+                    let mut closed = Vec::new();
+                    let mut current = None;
+                    let mut start = next_start;
+                    for (i, &n) in self.open_tracks.iter().enumerate() {
+                        let s = u32::try_from(start).map_err(|_| beyond(capacity))?;
+                        if i + 1 == self.open_tracks.len() && self.open_track_unfinished {
+                            current = Some(OpenTrack {
+                                start: s,
+                                blocks: n,
+                                reserved: None,
+                            });
+                        } else {
+                            closed.push(Track {
+                                start: s,
+                                blocks: n,
+                            });
+                        }
+                        start += g.track_span(n) as u64 + g.track_gap as u64;
+                    }
+                    Some(OpenSession { closed, current })
+                };
+                Medium::Recorded(Recorded {
+                    sessions,
+                    open,
+                    finalized: self.finalized || model == WriteModel::ReadOnly,
+                    bd_r_format,
+                    incremental_lost: self.incremental_lost,
+                })
+            }
+        };
+        let disc = Disc {
+            identity: self.identity.clone(),
+            profile,
+            capacity,
+            media_present: self.media_present,
+            write_protected: self.write_protected,
+            medium,
+            quirks: self.quirks.clone(),
+            faults: self.faults.clone(),
+        };
+        // The same checks as a sidecar read from disk.
+        sidecar::parse(&sidecar::render(&disc))
+            .map_err(|detail| Error::new(MS_E_INVALIDARG, format!("disc spec: {detail}")))
+    }
+}
+
+fn beyond(capacity: u32) -> Error {
+    Error::new(
+        MS_E_INVALIDARG,
+        format!("disc spec: sessions do not fit the capacity of {capacity} blocks"),
+    )
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    Error::new(
+        MS_E_FAIL,
+        format!("cannot create emulated disc image {}: {e}", path.display()),
+    )
+}
+
+/// Tracks per session, closed sessions first, then the open one.
+fn sessions_with_open(disc: &Disc) -> Vec<Vec<Track>> {
+    let Some(rec) = disc.recorded() else {
+        return Vec::new();
+    };
+    let mut out: Vec<Vec<Track>> = rec.sessions.iter().map(|s| s.tracks.clone()).collect();
+    if let Some(open) = &rec.open {
+        let mut tracks = open.closed.clone();
+        tracks.extend(open.current.map(|t| Track {
+            start: t.start,
+            blocks: t.blocks,
+        }));
+        out.push(tracks);
+    }
+    out
+}
+
+/// The recognisable content [`DiscSpec`] writes at the first and last
+/// block of each track: `"MSEMU session S lba L"`, then the low byte of
+/// the LBA repeated.
+pub fn marker_block(session: u32, lba: u32) -> Vec<u8> {
+    let mut block = vec![lba as u8; BLOCK_SIZE];
+    let tag = format!("MSEMU session {session} lba {lba}\n");
+    block[..tag.len()].copy_from_slice(tag.as_bytes());
+    block
+}
+
+/// Creates a blank emulated disc: `image` (empty, sparse) and its sidecar.
+/// `capacity` defaults to the profile's (mmc.md §7.1). Read-only profiles
+/// need data; use [`wrap_image`] for them.
+pub fn create_blank(image: &Path, profile: Profile, capacity: Option<u32>) -> Result<()> {
+    let mut spec = DiscSpec::new(profile);
+    if let Some(c) = capacity {
+        spec = spec.capacity(c);
+    }
+    spec.create(image)
+}
+
+/// Makes an existing image file (genisoimage/xorriso output, or a dump)
+/// an emulated disc of `profile` whose closed sessions start at
+/// `session_starts`. Each session's size is its ISO 9660 volume space size
+/// (primary volume descriptor at start + 16) when one is there, else it
+/// runs to the next session's start or the end of the image. Sequential
+/// media stay appendable unless `finalized`; read-only profiles always are.
+pub fn wrap_image(
+    image: &Path,
+    profile: Profile,
+    session_starts: &[u32],
+    finalized: bool,
+) -> Result<()> {
+    let img = super::image::Image::open(image)?;
+    let image_blocks = img.len()?.div_ceil(BLOCK_SIZE as u64);
+    let image_blocks = u32::try_from(image_blocks).map_err(|_| {
+        Error::new(
+            MS_E_INVALIDARG,
+            format!("image {} is larger than any optical disc", image.display()),
+        )
+    })?;
+    let model = profile.write_model();
+    if model == WriteModel::RandomWrite && !session_starts.is_empty() {
+        return Err(Error::new(
+            MS_E_INVALIDARG,
+            format!("{profile} is overwritable: its sessions live in the ISO data, give no session starts"),
+        ));
+    }
+    if model != WriteModel::RandomWrite && session_starts.is_empty() {
+        return Err(Error::new(
+            MS_E_INVALIDARG,
+            format!("wrapping an image as {profile} needs at least one session start"),
+        ));
+    }
+    if session_starts.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(Error::new(
+            MS_E_INVALIDARG,
+            format!("session starts {session_starts:?} must increase"),
+        ));
+    }
+    let g = Geometry::of(profile);
+    let mut sessions = Vec::new();
+    for (i, &start) in session_starts.iter().enumerate() {
+        let limit = session_starts.get(i + 1).copied().unwrap_or(image_blocks);
+        let room = limit.saturating_sub(start);
+        let blocks = match iso_volume_blocks(&img, start) {
+            // mkisofs -C counts the volume from LBA 0 …
+            Some(total) if total > start => (total - start).min(room),
+            // … a stand-alone image from its own start.
+            Some(total) if total > 0 => total.min(room),
+            _ => room,
+        };
+        // Leave room for the run-out and padding before the next session.
+        let mut blocks = blocks;
+        while blocks > 0
+            && start as u64 + g.track_span(blocks) as u64 > limit as u64
+            && i + 1 < session_starts.len()
+        {
+            blocks -= 1;
+        }
+        if blocks == 0 {
+            return Err(Error::new(
+                MS_E_INVALIDARG,
+                format!(
+                    "session starting at {start} holds no data in image {}",
+                    image.display()
+                ),
+            ));
+        }
+        sessions.push(Session {
+            tracks: vec![Track { start, blocks }],
+        });
+    }
+    let capacity = match default_capacity(profile) {
+        Some(c) => c,
+        None => sessions
+            .last()
+            .and_then(|s| s.tracks.last())
+            .map_or(image_blocks, |t| t.start + g.track_span(t.blocks)),
+    };
+    let medium = match model {
+        WriteModel::RandomWrite => Medium::Overwritable {
+            formatted: image_blocks > 0
+                || matches!(profile, Profile::DvdMinusRwRestricted | Profile::DvdRam),
+        },
+        _ => Medium::Recorded(Recorded {
+            sessions,
+            open: None,
+            finalized: finalized || model == WriteModel::ReadOnly,
+            bd_r_format: BdRFormat::Unformatted,
+            incremental_lost: false,
+        }),
+    };
+    let disc = Disc {
+        identity: DriveIdentity::default(),
+        profile,
+        capacity,
+        media_present: true,
+        write_protected: false,
+        medium,
+        quirks: Quirks::default(),
+        faults: Faults::default(),
+    };
+    let disc = sidecar::parse(&sidecar::render(&disc)).map_err(|detail| {
+        Error::new(
+            MS_E_INVALIDARG,
+            format!("wrapping {} as {profile}: {detail}", image.display()),
+        )
+    })?;
+    sidecar::save(&sidecar_path(image), &disc)
+}
+
+/// The volume space size of an ISO 9660 primary volume descriptor at
+/// `start + 16`, counted from LBA 0 as `mkisofs -C` writes it.
+fn iso_volume_blocks(img: &super::image::Image, start: u32) -> Option<u32> {
+    let mut pvd = vec![0u8; BLOCK_SIZE];
+    img.read(start.checked_add(16)?, &mut pvd).ok()?;
+    if &pvd[0..6] != b"\x01CD001" {
+        return None;
+    }
+    Some(u32::from_le_bytes([pvd[80], pvd[81], pvd[82], pvd[83]]))
+}

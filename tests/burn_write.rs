@@ -1,0 +1,289 @@
+//! DataWriter end to end on the emulated drive: every writable profile,
+//! progress events, cancel, verify, closing, erase and format.
+
+#[path = "burn_support.rs"]
+mod support;
+
+use multisession::burn::{DataWriter, Finish, Flow, Outcome, WriteAction, WriteOptions};
+use multisession::hresult;
+use multisession::mmc::DiscStatus;
+use multisession::Profile;
+use support::*;
+
+const WRITABLE: [Profile; 9] = [
+    Profile::CdR,
+    Profile::CdRw,
+    Profile::DvdMinusR,
+    Profile::DvdMinusRwSequential,
+    Profile::DvdPlusR,
+    Profile::BdR,
+    Profile::DvdPlusRw,
+    Profile::BdRe,
+    Profile::DvdMinusRwRestricted,
+];
+
+#[test]
+fn two_sessions_on_every_writable_profile_keep_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for profile in WRITABLE {
+        let disc = new_disc(dir.path(), &format!("{}.img", profile.name()), profile);
+        let first = files("one", 1, &[10, 5000, 70_000]);
+        let second = files("two", 100, &[1, 40_000]);
+        let recorder = open(&disc);
+        append(&recorder, &first, multisession_options())
+            .unwrap_or_else(|e| panic!("{profile}: session 1: {e}"));
+        let recorder = open(&disc);
+        assert_eq!(
+            current_content(&recorder),
+            first,
+            "{profile}: after session 1"
+        );
+        append(&recorder, &second, multisession_options())
+            .unwrap_or_else(|e| panic!("{profile}: session 2: {e}"));
+        let recorder = open(&disc);
+        assert_eq!(
+            current_content(&recorder),
+            merged(&first, &second),
+            "{profile}: after session 2"
+        );
+        let info = recorder.media_info().unwrap();
+        if profile.write_model() == multisession::media::WriteModel::Sequential {
+            assert_eq!(info.sessions, 2, "{profile}");
+            assert_eq!(info.disc_status, DiscStatus::Appendable, "{profile}");
+        }
+    }
+}
+
+#[test]
+fn progress_is_monotonic_and_ends_in_completed() {
+    let dir = tempfile::tempdir().unwrap();
+    for profile in [Profile::CdR, Profile::DvdPlusRw] {
+        let disc = new_disc(dir.path(), &format!("{}.img", profile.name()), profile);
+        let recorder = open(&disc);
+        append(&recorder, &files("a", 1, &[3000]), multisession_options()).unwrap();
+        let mut events = Vec::new();
+        let options = WriteOptions {
+            progress_interval: std::time::Duration::ZERO,
+            verify: true,
+            ..multisession_options()
+        };
+        let report = append_with(
+            &open(&disc),
+            &files("b", 2, &[300_000]),
+            options,
+            &mut |p| {
+                events.push(*p);
+                Flow::Continue
+            },
+        )
+        .unwrap();
+        assert!(report.verified);
+        let actions: Vec<WriteAction> = events.iter().map(|e| e.action).collect();
+        assert_eq!(actions[0], WriteAction::ValidatingMedia, "{profile}");
+        assert_eq!(
+            *actions.last().unwrap(),
+            WriteAction::Completed,
+            "{profile}"
+        );
+        for expected in [
+            WriteAction::InitializingHardware,
+            WriteAction::CalibratingPower,
+            WriteAction::WritingData,
+            WriteAction::Finalization,
+            WriteAction::Verifying,
+        ] {
+            assert!(actions.contains(&expected), "{profile}: no {expected:?}");
+        }
+        let writing: Vec<u32> = events
+            .iter()
+            .filter(|e| e.action == WriteAction::WritingData)
+            .map(|e| e.sectors_done)
+            .collect();
+        assert!(writing.len() > 3, "{profile}: {writing:?}");
+        assert!(
+            writing.windows(2).all(|w| w[0] <= w[1]),
+            "{profile}: {writing:?}"
+        );
+        assert_eq!(*writing.last().unwrap(), report.sectors);
+        let last = events.last().unwrap();
+        assert_eq!(
+            last.last_written_lba(),
+            Some(report.start_lba + report.sectors - 1)
+        );
+        assert!(events.iter().all(|e| e.start_lba == report.start_lba));
+    }
+}
+
+#[test]
+fn cancel_mid_write_leaves_the_disc_appendable_and_the_previous_session_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    for profile in [
+        Profile::CdR,
+        Profile::DvdPlusR,
+        Profile::BdR,
+        Profile::DvdPlusRw,
+        Profile::BdRe,
+    ] {
+        let disc = new_disc(dir.path(), &format!("{}.img", profile.name()), profile);
+        let first = files("one", 7, &[20_000, 9]);
+        append(&open(&disc), &first, multisession_options()).unwrap();
+        let options = WriteOptions {
+            progress_interval: std::time::Duration::ZERO,
+            ..multisession_options()
+        };
+        let err = append_with(
+            &open(&disc),
+            &files("two", 8, &[400_000]),
+            options,
+            &mut |p| {
+                if p.action == WriteAction::WritingData && p.sectors_done >= 64 {
+                    Flow::Cancel
+                } else {
+                    Flow::Continue
+                }
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.code(),
+            hresult::MS_E_IMAPI_REQUEST_CANCELLED,
+            "{profile}: {err}"
+        );
+
+        let recorder = open(&disc);
+        let info = recorder.media_info().unwrap();
+        if profile.write_model() == multisession::media::WriteModel::Sequential {
+            assert_eq!(info.disc_status, DiscStatus::Appendable, "{profile}");
+        }
+        assert_eq!(
+            current_content(&recorder),
+            first,
+            "{profile}: previous session"
+        );
+        DataWriter::new(recorder.clone(), multisession_options())
+            .recover()
+            .unwrap();
+        let recorder = open(&disc);
+        assert_eq!(
+            current_content(&recorder),
+            first,
+            "{profile}: after recovery"
+        );
+        let again = files("again", 9, &[5000]);
+        append(&recorder, &again, multisession_options()).unwrap();
+        assert_eq!(
+            current_content(&open(&disc)),
+            merged(&first, &again),
+            "{profile}"
+        );
+    }
+}
+
+#[test]
+fn force_close_finalizes_and_dvd_plus_r_closes_in_compatibility_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            Profile::CdR,
+            WriteOptions {
+                force_media_to_be_closed: true,
+                ..multisession_options()
+            },
+        ),
+        (
+            Profile::BdR,
+            WriteOptions {
+                force_media_to_be_closed: true,
+                ..multisession_options()
+            },
+        ),
+        (Profile::DvdPlusR, WriteOptions::default()),
+    ];
+    for (profile, options) in cases {
+        let disc = new_disc(dir.path(), &format!("{}.img", profile.name()), profile);
+        let report = append(&open(&disc), &files("x", 3, &[100]), options).unwrap();
+        assert_eq!(
+            report.outcome,
+            Outcome::SessionClosed(Finish::Finalized),
+            "{profile}"
+        );
+        let recorder = open(&disc);
+        assert_eq!(
+            recorder.media_info().unwrap().disc_status,
+            DiscStatus::Finalized,
+            "{profile}"
+        );
+        let err = append(&recorder, &files("y", 4, &[100]), multisession_options()).unwrap_err();
+        assert!(hresult::failed(err.code()), "{profile}");
+    }
+}
+
+#[test]
+fn a_session_built_for_another_address_is_refused_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let disc = new_disc(dir.path(), "cd.img", Profile::CdR);
+    let recorder = open(&disc);
+    let mut stale = build_next(&recorder, &files("a", 1, &[10])).unwrap();
+    append(&recorder, &files("b", 2, &[10]), multisession_options()).unwrap();
+    let err = DataWriter::new(open(&disc), multisession_options())
+        .write(&mut stale, &mut |_| Flow::Continue)
+        .unwrap_err();
+    assert_eq!(err.code(), hresult::MS_IMAPI_E_DISC_MISMATCH, "{err}");
+}
+
+#[test]
+fn erase_blanks_rewritable_media_and_refuses_write_once_media() {
+    let dir = tempfile::tempdir().unwrap();
+    for profile in [
+        Profile::CdRw,
+        Profile::DvdMinusRwSequential,
+        Profile::DvdPlusRw,
+        Profile::BdRe,
+    ] {
+        let disc = new_disc(dir.path(), &format!("{}.img", profile.name()), profile);
+        append(
+            &open(&disc),
+            &files("a", 1, &[5000]),
+            multisession_options(),
+        )
+        .unwrap();
+        DataWriter::new(open(&disc), WriteOptions::default())
+            .erase(false)
+            .unwrap();
+        let recorder = open(&disc);
+        assert!(current_content(&recorder).is_empty(), "{profile}");
+        append(&recorder, &files("b", 2, &[10]), multisession_options()).unwrap();
+        assert_eq!(
+            current_content(&open(&disc)),
+            files("b", 2, &[10]),
+            "{profile}"
+        );
+    }
+    let disc = new_disc(dir.path(), "r.img", Profile::CdR);
+    let err = DataWriter::new(open(&disc), WriteOptions::default())
+        .erase(true)
+        .unwrap_err();
+    assert_eq!(err.code(), hresult::MS_E_IMAPI_ERASE_MEDIA_IS_NOT_SUPPORTED);
+}
+
+#[test]
+fn blank_bd_re_is_formatted_by_the_first_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let disc = new_disc(dir.path(), "bdre.img", Profile::BdRe);
+    let mut actions = Vec::new();
+    append_with(
+        &open(&disc),
+        &files("a", 1, &[10]),
+        multisession_options(),
+        &mut |p| {
+            actions.push(p.action);
+            Flow::Continue
+        },
+    )
+    .unwrap();
+    assert!(
+        actions.contains(&WriteAction::FormattingMedia),
+        "{actions:?}"
+    );
+    assert_eq!(current_content(&open(&disc)), files("a", 1, &[10]));
+}

@@ -1,0 +1,70 @@
+//! `include/multisession.h` compiles cleanly as C99, C11, C++98 and C++17
+//! with every warning an error, also in a translation unit that already has
+//! winerror.h's `typedef long HRESULT;`, with gcc/g++ and clang/clang++.
+
+use std::path::Path;
+use std::process::Command;
+
+const PLAIN: &str = r#"#include "multisession.h"
+int probe(ms_hresult hr);
+int probe(ms_hresult hr) { return MS_SUCCEEDED(hr) && !MS_FAILED(MS_E_POINTER); }
+"#;
+
+const AFTER_WINERROR: &str = r#"typedef long HRESULT;
+#define S_OK ((HRESULT)0L)
+#define E_POINTER ((HRESULT)0x80004003L)
+#include "multisession.h"
+HRESULT as_hresult(ms_hresult hr);
+HRESULT as_hresult(ms_hresult hr) { return hr == MS_E_POINTER ? E_POINTER : (HRESULT)hr; }
+"#;
+
+fn compile(compiler: &str, std: &str, cplusplus: bool, source: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(if cplusplus { "tu.cpp" } else { "tu.c" });
+    std::fs::write(&file, source).unwrap();
+    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("include");
+    let output = Command::new(compiler)
+        .arg(format!("-std={std}"))
+        .args([
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-fsyntax-only",
+            "-I",
+        ])
+        .arg(&include)
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {compiler} ({e}); .ci/run installs the C toolchain (gcc, g++, clang)"
+            )
+        });
+    assert!(
+        output.status.success(),
+        "{compiler} -std={std} rejected the header:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn matrix(c: &str, cxx: &str) {
+    for source in [PLAIN, AFTER_WINERROR] {
+        for std in ["c99", "c11"] {
+            compile(c, std, false, source);
+        }
+        for std in ["c++98", "c++17"] {
+            compile(cxx, std, true, source);
+        }
+    }
+}
+
+#[test]
+fn header_compiles_with_gcc_in_every_language_mode() {
+    matrix("gcc", "g++");
+}
+
+#[test]
+fn header_compiles_with_clang_in_every_language_mode() {
+    matrix("clang", "clang++");
+}

@@ -1,0 +1,294 @@
+//! `Recorder` on emulated discs: opening, identity, the media cache and
+//! when it is refreshed, exclusive writing, sense mapping and BlockSource.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use multisession::fsi::{BlockSource, BLOCK_SIZE};
+use multisession::hresult::*;
+use multisession::media::Profile;
+use multisession::mmc::cdb::{self, CloseFunction};
+use multisession::mmc::{DiscStatus, SessionExtent};
+use multisession::scsi::emulator::{marker_block, DiscSpec, EmulatedDrive};
+use multisession::scsi::{Completion, DataDirection, Sense, Transport};
+use multisession::{Recorder, Result};
+
+struct Disc {
+    _dir: tempfile::TempDir,
+    image: PathBuf,
+}
+
+fn disc(spec: DiscSpec) -> Disc {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("disc.img");
+    spec.create(&image).unwrap();
+    Disc { _dir: dir, image }
+}
+
+/// Counts commands and can raise one UNIT ATTENTION on demand, like a
+/// drive whose tray was opened and closed.
+struct Watched {
+    inner: EmulatedDrive,
+    count: Arc<AtomicU64>,
+    attention: Arc<AtomicBool>,
+}
+
+impl Transport for Watched {
+    fn execute(
+        &mut self,
+        cdb: &[u8],
+        data: DataDirection<'_>,
+        timeout: Duration,
+    ) -> Result<Completion> {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        if self.attention.swap(false, Ordering::SeqCst) {
+            return Ok(Completion::check_condition(Sense::MEDIUM_CHANGED));
+        }
+        self.inner.execute(cdb, data, timeout)
+    }
+
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+fn watched(image: &Path) -> (Recorder, Arc<AtomicU64>, Arc<AtomicBool>) {
+    let count = Arc::new(AtomicU64::new(0));
+    let attention = Arc::new(AtomicBool::new(false));
+    let t = Watched {
+        inner: EmulatedDrive::open(image).unwrap(),
+        count: count.clone(),
+        attention: attention.clone(),
+    };
+    (
+        Recorder::from_transport(Box::new(t)).unwrap(),
+        count,
+        attention,
+    )
+}
+
+#[test]
+fn recorder_is_send_and_sync() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Recorder>();
+}
+
+#[test]
+fn opening_an_emulated_disc_reads_the_drive_identity() {
+    let d = disc(DiscSpec::new(Profile::CdR));
+    let r = Recorder::open(&d.image).unwrap();
+    assert_eq!(r.identity().vendor, "MSEMU");
+    assert!(!r.identity().product.is_empty());
+    assert!(r.describe().contains("disc.img"), "{}", r.describe());
+    assert_eq!(r.media_info().unwrap().next_writable, Some(0));
+}
+
+#[test]
+fn opening_a_plain_file_or_missing_path_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.iso");
+    std::fs::write(&plain, [0u8; 4096]).unwrap();
+    let e = Recorder::open(&plain).unwrap_err();
+    assert_eq!(e.code(), MS_E_WIN32_DEV_NOT_EXIST);
+    assert!(e
+        .detail()
+        .contains("neither an SG-capable optical drive nor an emulated disc"));
+    let e = Recorder::open(dir.path().join("missing.img")).unwrap_err();
+    assert_eq!(e.code(), MS_E_WIN32_DEV_NOT_EXIST);
+    #[cfg(target_os = "linux")]
+    {
+        let e = Recorder::open("/dev/null").unwrap_err();
+        assert_eq!(e.code(), MS_E_WIN32_DEV_NOT_EXIST);
+        assert!(e.detail().contains("SG"), "{}", e.detail());
+    }
+}
+
+#[test]
+fn media_info_is_cached_until_something_changes() {
+    let d = disc(DiscSpec::new(Profile::DvdPlusR).sessions(&[100000]));
+    let (r, count, _) = watched(&d.image);
+    let first = r.media_info().unwrap();
+    let after_probe = count.load(Ordering::SeqCst);
+    assert_eq!(r.media_info().unwrap(), first);
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        after_probe,
+        "served from cache"
+    );
+    r.refresh().unwrap();
+    assert!(count.load(Ordering::SeqCst) > after_probe, "refresh probes");
+}
+
+#[test]
+fn unit_attention_marks_the_cache_stale() {
+    let d = disc(DiscSpec::new(Profile::DvdPlusR).sessions(&[100000]));
+    let (r, count, attention) = watched(&d.image);
+    r.media_info().unwrap();
+    attention.store(true, Ordering::SeqCst);
+    r.command(
+        cdb::test_unit_ready().as_bytes(),
+        DataDirection::None,
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let before = count.load(Ordering::SeqCst);
+    r.media_info().unwrap();
+    assert!(
+        count.load(Ordering::SeqCst) > before,
+        "re-probed after 6/28/00"
+    );
+}
+
+#[test]
+fn writing_a_session_through_the_guard_refreshes_media_info() {
+    let d = disc(DiscSpec::new(Profile::CdR));
+    let r = Recorder::open(&d.image).unwrap();
+    assert_eq!(r.media_info().unwrap().disc_status, DiscStatus::Blank);
+    {
+        let w = r.lock_for_writing().unwrap();
+        let data = vec![0x5Au8; 32 * BLOCK_SIZE];
+        let mut lba = 0u32;
+        while lba < 608 {
+            let blocks = (608 - lba).min(32);
+            let write = cdb::write10(lba, blocks as u16);
+            w.command(
+                write.as_bytes(),
+                DataDirection::ToDevice(&data[..blocks as usize * BLOCK_SIZE]),
+                write.timeout(),
+            )
+            .unwrap();
+            lba += blocks;
+        }
+        for c in [
+            cdb::synchronize_cache(false),
+            cdb::close_track_session(CloseFunction::Track(1), false),
+            cdb::close_track_session(CloseFunction::Session, false),
+        ] {
+            w.command(c.as_bytes(), DataDirection::None, c.timeout())
+                .unwrap();
+        }
+    }
+    let m = r.media_info().unwrap();
+    assert_eq!(m.disc_status, DiscStatus::Appendable);
+    assert_eq!(
+        m.previous_session,
+        Some(SessionExtent {
+            start: 0,
+            last_written: 607
+        })
+    );
+    assert_eq!(m.next_writable, Some(12010));
+    assert_eq!(m.free_blocks, 347839);
+    let mut block = vec![0u8; BLOCK_SIZE];
+    r.read_blocks(607, &mut block).unwrap();
+    assert!(block.iter().all(|&b| b == 0x5A));
+}
+
+#[test]
+fn medium_changing_commands_need_the_write_lock() {
+    let d = disc(DiscSpec::new(Profile::CdR));
+    let r = Recorder::open(&d.image).unwrap();
+    let write = cdb::write10(0, 1);
+    let e = r
+        .command(
+            write.as_bytes(),
+            DataDirection::ToDevice(&[0; 2048]),
+            write.timeout(),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), MS_E_IMAPI_RECORDER_LOCKED);
+    assert!(e.detail().starts_with("WRITE(10)"), "{}", e.detail());
+}
+
+#[test]
+fn a_second_writer_is_refused_in_this_process_and_on_the_same_disc() {
+    let d = disc(DiscSpec::new(Profile::DvdPlusR));
+    let r = Recorder::open(&d.image).unwrap();
+    let other = Recorder::open(&d.image).unwrap();
+    let guard = r.lock_for_writing().unwrap();
+    assert_eq!(
+        r.lock_for_writing().unwrap_err().code(),
+        MS_E_IMAPI_RECORDER_LOCKED
+    );
+    assert_eq!(
+        other.lock_for_writing().unwrap_err().code(),
+        MS_E_IMAPI_RECORDER_LOCKED
+    );
+    drop(guard);
+    drop(other.lock_for_writing().unwrap());
+    drop(r.lock_for_writing().unwrap());
+}
+
+#[test]
+fn check_condition_maps_to_the_sense_hresult_naming_the_opcode() {
+    let d = disc(DiscSpec::new(Profile::CdR).sessions(&[608]));
+    let r = Recorder::open(&d.image).unwrap();
+    let w = r.lock_for_writing().unwrap();
+    let write = cdb::write10(5, 1);
+    let e = w
+        .command(
+            write.as_bytes(),
+            DataDirection::ToDevice(&[0; 2048]),
+            write.timeout(),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), Sense::INVALID_ADDRESS_FOR_WRITE.to_hresult());
+    assert!(
+        e.detail().starts_with("WRITE(10): 5/21/02"),
+        "{}",
+        e.detail()
+    );
+}
+
+#[test]
+fn write_protected_disc_refuses_writes_with_the_protection_code() {
+    let d = disc(DiscSpec::new(Profile::DvdPlusR).write_protected(true));
+    let r = Recorder::open(&d.image).unwrap();
+    let w = r.lock_for_writing().unwrap();
+    let write = cdb::write10(0, 16);
+    let e = w
+        .command(
+            write.as_bytes(),
+            DataDirection::ToDevice(&vec![0; 16 * BLOCK_SIZE]),
+            write.timeout(),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), MS_E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED);
+}
+
+#[test]
+fn block_source_reads_across_chunks() {
+    let d = disc(DiscSpec::new(Profile::DvdMinusR).sessions(&[100000, 50003]));
+    let r = Recorder::open(&d.image).unwrap();
+    // 40 blocks ending at the last block of session 2: two READ(10)s.
+    let last = 138112 + 50003 - 1;
+    let mut buf = vec![0u8; 40 * BLOCK_SIZE];
+    r.read_blocks(last - 39, &mut buf).unwrap();
+    assert_eq!(&buf[39 * BLOCK_SIZE..], &marker_block(2, last)[..]);
+    let mut first = vec![0u8; BLOCK_SIZE];
+    r.read_blocks(138112, &mut first).unwrap();
+    assert_eq!(first, marker_block(2, 138112));
+    let e = r.read_blocks(0, &mut [0u8; 100]).unwrap_err();
+    assert_eq!(e.code(), MS_E_INVALIDARG);
+}
+
+#[test]
+fn no_media_reports_no_media_from_media_info() {
+    let d = disc(DiscSpec::new(Profile::BdR).no_media());
+    let r = Recorder::open(&d.image).unwrap();
+    assert_eq!(
+        r.media_info().unwrap_err().code(),
+        MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA
+    );
+}
+
+#[test]
+fn sessions_of_a_recorder_list_starts_and_ends() {
+    let d = disc(DiscSpec::new(Profile::BdR).sessions(&[100000, 50003]));
+    let r = Recorder::open(&d.image).unwrap();
+    let s = r.sessions().unwrap();
+    assert_eq!(s.len(), 2);
+    assert_eq!(s[1].extent.start, 100000);
+}
