@@ -79,26 +79,24 @@ pub fn estimate_blocks(tree: &Tree) -> u64 {
     let bs = BLOCK_SIZE as u64;
     let mut dirs = 0u64;
     let mut record_bytes = 0u64;
-    for (id, depth) in tree.walk() {
-        let node = tree.node(id);
-        if node.is_dir() {
-            dirs += 1;
+    let mut stack = vec![tree.root()];
+    while let Some(dir) = stack.pop() {
+        dirs += 1;
+        for (name, id) in tree.node(dir).children() {
+            let node = tree.node(id);
+            let name = name.len() as u64;
+            let (sections, link) = match &node.kind {
+                Kind::Dir(_) => {
+                    stack.push(id);
+                    (1, 0)
+                }
+                Kind::File(f) => (f.size.div_ceil(write::MAX_SECTION).max(1), 0),
+                Kind::Symlink(t) => (1, t.len() as u64 + 16),
+            };
+            // ECMA-119 record with Rock Ridge (spilling into CE areas) and
+            // the Joliet record, per section.
+            record_bytes += sections * (34 + 32 + 80 + name + link + 34 + 2 * name.min(64) + 4);
         }
-        if depth == 0 {
-            continue;
-        }
-        let name = tree.name_of(id).len() as u64;
-        let link = match &node.kind {
-            Kind::Symlink(t) => t.len() as u64 + 16,
-            _ => 0,
-        };
-        let sections = match &node.kind {
-            Kind::File(f) => f.size.div_ceil(write::MAX_SECTION).max(1),
-            _ => 1,
-        };
-        // ECMA-119 record with Rock Ridge (spilling into CE areas) and the
-        // Joliet record, per section.
-        record_bytes += sections * (34 + 32 + 80 + name + link + 34 + 2 * name.min(64) + 4);
     }
     // Each directory: "." and ".." with Rock Ridge, rounding to blocks in
     // both trees, and path table entries.
