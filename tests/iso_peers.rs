@@ -123,8 +123,18 @@ fn genisoimage_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     copy_tree(&m1, &mirror);
     copy_tree(&m2, &mirror);
 
+    // genisoimage relocated the directories below level 8 (RE/CL/PL):
+    // the plain ECMA-119 listing shows its rr_moved, our import must not.
+    let plain = tool("isoinfo")
+        .arg("-f")
+        .arg("-i")
+        .arg(dir.join("s1.iso"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&plain.stdout).contains("/RR_MOVED"));
     let imported = import(&img, s2);
     assert!(imported.rock_ridge);
+    assert!(imported.tree.lookup("/rr_moved").is_err());
     assert_same(
         "genisoimage session imported",
         &model_of_dir(&mirror),
