@@ -266,6 +266,9 @@ fn xorriso_dev_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
         &expected,
         &model_by_isoinfo(&img, None, u64::MAX),
     );
+    if let Some(py) = pycdlib_python() {
+        assert_same("pycdlib at LBA 16", &expected, &model_by_pycdlib(py, &img));
+    }
     let again = fsi::locate_random_write(&FileBlocks::open(&img).unwrap(), 16).unwrap();
     assert_eq!(
         (again.style, again.newest),
