@@ -220,6 +220,9 @@ impl Reader<'_> {
                                 dir.extent
                             )));
                         }
+                        if dir.node == self.tree.root() {
+                            self.root_attrs(&rec)?;
+                        }
                     }
                     if rec.is_dot_or_dotdot() || rec.flags & 0x04 != 0 {
                         continue;
@@ -381,6 +384,31 @@ impl Reader<'_> {
             .insert_unchecked(dir.node, &name, attrs, kind, false)?;
         if is_dir {
             stack.push(Pending { extent, size, node });
+        }
+        Ok(())
+    }
+
+    /// The root's own attributes, from the Rock Ridge entries of its "."
+    /// record.
+    fn root_attrs(&mut self, dot: &Record<'_>) -> Result<()> {
+        let Naming::RockRidge { skip } = self.naming else {
+            return Ok(());
+        };
+        let su = dot.system_use.get(skip..).unwrap_or_default();
+        let rr = susp::parse(self.src, &mut self.ce, su, &|| "root directory".to_owned())?;
+        let root = self.tree.root();
+        let attrs = &mut self.tree.node_mut(root).attrs;
+        if let Some(mode) = rr.mode {
+            attrs.mode = mode & 0o7777;
+            attrs.uid = rr.uid;
+            attrs.gid = rr.gid;
+        }
+        if let Some(m) = rr.modified {
+            attrs.times = Some(Times {
+                modified: m,
+                accessed: rr.accessed.unwrap_or(m),
+                changed: rr.changed.unwrap_or(m),
+            });
         }
         Ok(())
     }
