@@ -322,11 +322,6 @@ impl Reader<'_> {
                 format!("{}: the name {name:?} cannot be imported", where_()),
             ));
         }
-        if self.tree.child(dir.node, &name).is_some() {
-            // An older version of the same name (";2" before ";1" sorts
-            // first, ECMA-119 9.3) or a duplicate: the first one counts.
-            return Ok(());
-        }
         if self.tree.len() >= self.limits.max_entries {
             return Err(too_much(format!(
                 "more than {} entries in the imported tree",
@@ -379,9 +374,11 @@ impl Reader<'_> {
             Some(lba) => (lba, self.relocated_size(lba, &where_)?),
             None => (rec.extent, rec.size),
         };
-        let node = self
-            .tree
-            .insert_unchecked(dir.node, &name, attrs, kind, false)?;
+        // An older version of the same name (";2" sorts before ";1",
+        // ECMA-119 9.3) or a duplicate record: the first one counts.
+        let Some(node) = self.tree.insert_if_absent(dir.node, &name, attrs, kind) else {
+            return Ok(());
+        };
         if is_dir {
             stack.push(Pending { extent, size, node });
         }
