@@ -3,11 +3,12 @@
 //! child process measured with wait4 (wall time and peak RSS).
 //!
 //! `cargo bench --bench append` (N = 10,000 and 100,000; set
-//! `APPEND_BENCH_N=1000,5000` for other sizes).
+//! `APPEND_BENCH_N=1000,5000` for other sizes and `APPEND_BENCH_RUNS` for
+//! the number of measured runs, 3 by default).
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use multisession::fsi::{
@@ -80,28 +81,31 @@ struct Measured {
 }
 
 /// Runs `cmd` and measures it (and only it) with wait4.
+// The child is reaped by wait4 itself, which std's `Child` does not know.
+#[allow(clippy::zombie_processes)]
 fn measure(cmd: &mut Command) -> Measured {
+    let log = std::env::temp_dir().join(format!("append-bench-{}.stderr", std::process::id()));
     let t0 = Instant::now();
     let child = cmd
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
+        .stderr(fs::File::create(&log).unwrap())
         .spawn()
         .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value of this plain C struct.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: pid is our child; status and usage are valid out-pointers.
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = t0.elapsed();
     assert_eq!(r, pid, "wait4");
     let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    if !ok {
-        let mut err = String::new();
-        use std::io::Read;
-        child.stderr.unwrap().read_to_string(&mut err).ok();
-        panic!("{cmd:?} failed ({status:#x}): {err}");
-    }
-    let _ = ExitStatus::default;
+    assert!(
+        ok,
+        "{cmd:?} failed ({status:#x}): {}",
+        fs::read_to_string(&log).unwrap_or_default()
+    );
+    let _ = fs::remove_file(&log);
     Measured {
         wall,
         max_rss_kib: usage.ru_maxrss,
@@ -123,38 +127,63 @@ fn me() -> PathBuf {
     std::env::current_exe().unwrap()
 }
 
-fn bench(n: usize, work: &Path) -> Vec<(String, Measured)> {
+/// Measures `run` `runs` times (after `reset` each time): the median wall
+/// time and the largest peak RSS.
+fn repeat(runs: usize, mut reset: impl FnMut(), mut run: impl FnMut() -> Measured) -> Measured {
+    let mut all: Vec<Measured> = (0..runs)
+        .map(|_| {
+            reset();
+            run()
+        })
+        .collect();
+    all.sort_by_key(|m| m.wall);
+    Measured {
+        wall: all[all.len() / 2].wall,
+        max_rss_kib: all.iter().map(|m| m.max_rss_kib).max().unwrap(),
+    }
+}
+
+fn bench(n: usize, runs: usize, work: &Path) -> Vec<(String, Measured)> {
     let base = work.join(format!("n{n}"));
     let _ = fs::remove_dir_all(&base);
     let (tree, new) = (base.join("tree"), base.join("new"));
     make_tree(&tree, n, "old");
     make_tree(&new, n / 100, "new");
     let mut rows = Vec::new();
+    let copy = |from: &Path, to: &Path| {
+        fs::copy(from, to).unwrap();
+    };
 
-    // multisession
+    // multisession: session 1, then the append (on a fresh copy each run).
+    let ours1 = base.join("ours1.img");
     let ours = base.join("ours.img");
     measure(
         Command::new(me())
             .args(["--child", "ours-first"])
             .arg(&tree)
-            .arg(&ours),
+            .arg(&ours1),
     );
-    let m = measure(
-        Command::new(me())
-            .args(["--child", "ours-append"])
-            .arg(&ours)
-            .arg(&new),
+    let m = repeat(
+        runs,
+        || copy(&ours1, &ours),
+        || {
+            measure(
+                Command::new(me())
+                    .args(["--child", "ours-append"])
+                    .arg(&ours)
+                    .arg(&new),
+            )
+        },
     );
     let src = FileBlocks::open(&ours).unwrap();
-    let start = fsi::import(&src, 0, None, Default::default())
-        .unwrap()
-        .recorded_blocks
-        .div_ceil(16)
-        * 16;
+    let first = fsi::import(&src, 0, None, Default::default()).unwrap();
+    let start = first.recorded_blocks.div_ceil(16) * 16;
     let appended = fsi::import(&src, start, None, Default::default()).unwrap();
+    let dirs = n.div_ceil(1000) + (n / 100).div_ceil(1000) + 1;
     assert_eq!(
         appended.tree.len(),
-        n + n / 100 + n.div_ceil(1000) + (n / 100).div_ceil(1000) + 1
+        n + n / 100 + dirs,
+        "entries after the append"
     );
     rows.push(("multisession".to_owned(), m));
 
@@ -167,39 +196,49 @@ fn bench(n: usize, work: &Path) -> Vec<(String, Measured)> {
             .arg(&s1)
             .arg(&tree),
     );
-    fs::copy(&s1, &geniso).unwrap();
+    copy(&s1, &geniso);
     let nwa = (fs::metadata(&geniso).unwrap().len() / BLOCK).div_ceil(16) * 16;
-    let m = measure(
-        Command::new("genisoimage")
-            .args([
-                "-quiet",
-                "-R",
-                "-J",
-                "-graft-points",
-                "-C",
-                &format!("0,{nwa}"),
-                "-M",
-            ])
-            .arg(&geniso)
-            .arg("-o")
-            .arg(base.join("g2.iso"))
-            .arg(format!("/new={}", new.display())),
+    let m = repeat(
+        runs,
+        || {},
+        || {
+            measure(
+                Command::new("genisoimage")
+                    .args([
+                        "-quiet",
+                        "-R",
+                        "-J",
+                        "-graft-points",
+                        "-C",
+                        &format!("0,{nwa}"),
+                        "-M",
+                    ])
+                    .arg(&geniso)
+                    .arg("-o")
+                    .arg(base.join("g2.iso"))
+                    .arg(format!("/new={}", new.display())),
+            )
+        },
     );
     rows.push(("genisoimage".to_owned(), m));
 
     // xorriso growing a file (libisoburn layout).
-    let xorr = base.join("xorriso.img");
-    let x = |args: &[&str]| {
+    let (xorr1, xorr) = (base.join("xorriso1.img"), base.join("xorriso.img"));
+    let x = |img: &Path, args: &[&str]| {
         let mut c = Command::new("xorriso");
         c.args(["-dev"])
-            .arg(&xorr)
+            .arg(img)
             .args(["-joliet", "on"])
             .args(args)
             .arg("-commit");
         c
     };
-    measure(&mut x(&["-map", tree.to_str().unwrap(), "/"]));
-    let m = measure(&mut x(&["-map", new.to_str().unwrap(), "/new"]));
+    measure(&mut x(&xorr1, &["-map", tree.to_str().unwrap(), "/"]));
+    let m = repeat(
+        runs,
+        || copy(&xorr1, &xorr),
+        || measure(&mut x(&xorr, &["-map", new.to_str().unwrap(), "/new"])),
+    );
     rows.push(("xorriso".to_owned(), m));
     let _ = fs::remove_dir_all(&base);
     rows
@@ -216,15 +255,21 @@ fn main() {
         .split(',')
         .map(|s| s.trim().parse().expect("APPEND_BENCH_N: numbers"))
         .collect();
+    let runs: usize = std::env::var("APPEND_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
     let work = std::env::temp_dir().join(format!("append-bench-{}", std::process::id()));
     fs::create_dir_all(&work).unwrap();
-    println!("append 1% new files to a session of N small files (one run each)");
+    println!(
+        "append 1% new files to a session of N small files (median wall of {runs} runs, largest peak RSS)"
+    );
     println!(
         "{:>8} {:<13} {:>10} {:>10} {:>14} {:>14}",
         "N", "tool", "wall ms", "RSS MiB", "ours/peer wall", "ours/peer RSS"
     );
     for n in sizes {
-        let rows = bench(n, &work);
+        let rows = bench(n, runs, &work);
         let ours = &rows[0].1;
         for (name, m) in &rows {
             let (wr, rr) = if name == "multisession" {

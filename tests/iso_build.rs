@@ -221,3 +221,45 @@ fn the_joliet_tree_holds_everything_but_symlinks() {
     assert_eq!(joliet.len(), non_links);
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn posix_attributes_survive_a_round_trip_including_the_root() {
+    let dir = scratch("build-attrs");
+    let mut t = Tree::new();
+    let root = t.root();
+    t.node_mut(root).attrs = Attrs {
+        mode: 0o750,
+        uid: 1000,
+        gid: 100,
+        times: Some(fsi::Times {
+            modified: 1_500_000_000,
+            accessed: 1_500_000_100,
+            changed: 1_500_000_200,
+        }),
+    };
+    let attrs = Attrs {
+        mode: 0o4711,
+        uid: 42,
+        gid: 7,
+        times: Some(fsi::Times {
+            modified: 1_234_567_890,
+            accessed: 1_234_567_891,
+            changed: 1_234_567_892,
+        }),
+    };
+    let source = Arc::new(OnceReader::new(Box::new(&b"x"[..])));
+    t.add_file("/setuid", 1, source, attrs, false).unwrap();
+    let img = dir.join("disc.img");
+    write_session(&img, &mut fsi::build(&t, &BuildOptions::default()).unwrap());
+    let back = fsi::import(
+        &FileBlocks::open(&img).unwrap(),
+        0,
+        None,
+        Default::default(),
+    )
+    .unwrap();
+    assert_eq!(back.tree.node(back.tree.root()).attrs, t.node(root).attrs);
+    let f = back.tree.lookup("/setuid").unwrap();
+    assert_eq!(back.tree.node(f).attrs, attrs);
+    let _ = fs::remove_dir_all(&dir);
+}

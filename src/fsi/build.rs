@@ -71,11 +71,48 @@ pub fn validate_file_systems(fs: FileSystems) -> Result<()> {
     Ok(())
 }
 
+/// An upper estimate of the blocks a session of `tree` takes, without
+/// encoding anything: for IMAPI's `UsedBlocks` and for refusing an item
+/// that cannot fit `FreeMediaBlocks` when it is added (the build itself
+/// checks the exact size).
+pub fn estimate_blocks(tree: &Tree) -> u64 {
+    let bs = BLOCK_SIZE as u64;
+    let mut dirs = 0u64;
+    let mut record_bytes = 0u64;
+    let mut stack = vec![tree.root()];
+    while let Some(dir) = stack.pop() {
+        dirs += 1;
+        for (name, id) in tree.node(dir).children() {
+            let node = tree.node(id);
+            let name = name.len() as u64;
+            let (sections, link) = match &node.kind {
+                Kind::Dir(_) => {
+                    stack.push(id);
+                    (1, 0)
+                }
+                Kind::File(f) => (f.size.div_ceil(write::MAX_SECTION).max(1), 0),
+                Kind::Symlink(t) => (1, t.len() as u64 + 16),
+            };
+            // ECMA-119 record with Rock Ridge (spilling into CE areas) and
+            // the Joliet record, per section.
+            record_bytes += sections * (34 + 32 + 80 + name + link + 34 + 2 * name.min(64) + 4);
+        }
+    }
+    // Each directory: "." and ".." with Rock Ridge, rounding to blocks in
+    // both trees, and path table entries.
+    let per_dir = 2 * (2 * bs) + 4 * 40;
+    16 + 4 + 4 + (record_bytes + dirs * per_dir).div_ceil(bs) + 2 + tree.new_data_blocks()
+}
+
 /// Builds the session for `tree`. Nothing is read from file sources yet;
 /// the session keeps the tree (shared, so a caller that goes on editing
 /// its copy uses `Arc::make_mut` and pays for a copy only while a session
 /// is alive).
-pub fn build(tree: Arc<Tree>, options: &BuildOptions) -> Result<Session> {
+///
+/// `tree` may be an `Arc<Tree>` (shared, no copy), a `Tree` (moved) or a
+/// `&Tree` (copied).
+pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Session> {
+    let tree = tree.into();
     validate_file_systems(options.file_systems)?;
     names::validate_volume_name(&options.volume_name)?;
     if !matches!(options.write_unit, 1..=256) {
@@ -416,5 +453,33 @@ impl SessionStream for Session {
         }
         buf.copy_from_slice(anchor);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fsi::tree::{Attrs, OnceReader};
+
+    #[test]
+    fn the_estimate_is_never_below_the_real_size() {
+        let mut t = Tree::new();
+        for d in 0..20 {
+            t.mkdir(&format!("/dir{d}")).unwrap();
+            for f in 0..24 {
+                let name = format!("/dir{d}/{}{f}.bin", "long-name-".repeat(f));
+                let source = Arc::new(OnceReader::new(Box::new(std::io::empty())));
+                t.add_file(&name, f as u64 * 1000, source, Attrs::file(), false)
+                    .unwrap();
+            }
+            t.add_symlink(&format!("/dir{d}/link"), &"x/".repeat(200), false)
+                .unwrap();
+        }
+        let real = build(Arc::new(t.clone()), &BuildOptions::default())
+            .unwrap()
+            .total_blocks() as u64;
+        let estimate = estimate_blocks(&t);
+        assert!(estimate >= real, "estimate {estimate} < {real}");
+        assert!(estimate < real * 2, "estimate {estimate} far above {real}");
     }
 }

@@ -54,7 +54,7 @@ pub mod names;
 pub mod result;
 pub mod tree;
 
-pub use build::{build, BuildOptions, Session};
+pub use build::{build, estimate_blocks, BuildOptions, Session};
 pub use file_source::FileBlocks;
 pub use image::{FileSystemImage, Target};
 pub use import::{

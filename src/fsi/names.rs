@@ -177,7 +177,7 @@ pub fn joliet_volume_id(name: &str) -> Vec<u16> {
 
 fn joliet_char(c: char) -> u16 {
     let v = c as u32;
-    if v < 0x20 || v > 0xFFFF || JOLIET_FORBIDDEN.contains(&c) {
+    if !(0x20..=0xFFFF).contains(&v) || JOLIET_FORBIDDEN.contains(&c) {
         u16::from(b'_')
     } else {
         v as u16
@@ -201,9 +201,8 @@ impl IsoNamer {
         Self::default()
     }
 
-    /// Returns (name part, extension part); the file identifier is
-    /// `name.ext;1`, a directory identifier is the name part alone.
-    pub fn assign(&mut self, real: &str, is_dir: bool) -> (Vec<u8>, Vec<u8>) {
+    /// The identifier parts `real` gets when nothing clashes with it.
+    pub fn plain(real: &str, is_dir: bool) -> (Vec<u8>, Vec<u8>) {
         let (stem, ext) = match real.rfind('.') {
             Some(i) if !is_dir && i > 0 => (&real[..i], &real[i + 1..]),
             _ => (real, ""),
@@ -221,6 +220,18 @@ impl IsoNamer {
         if is_dir {
             ext.clear();
         }
+        (stem, ext)
+    }
+
+    /// Returns (name part, extension part); the file identifier is
+    /// `name.ext;1`, a directory identifier is the name part alone.
+    pub fn assign(&mut self, real: &str, is_dir: bool) -> (Vec<u8>, Vec<u8>) {
+        let (stem, ext) = Self::plain(real, is_dir);
+        let limit = if is_dir {
+            31
+        } else {
+            ISO_MAX_CHARS - ext.len()
+        };
         let key = |s: &[u8], e: &[u8]| {
             let mut k = s.to_vec();
             k.push(b'.');
@@ -254,6 +265,23 @@ pub struct JolietNamer {
 impl JolietNamer {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The identifier (without `;1`) `real` gets when nothing clashes.
+    pub fn plain(real: &str, is_dir: bool) -> Vec<u16> {
+        let chars: Vec<u16> = real.chars().map(joliet_char).collect();
+        if chars.len() <= JOLIET_MAX_CHARS {
+            return chars;
+        }
+        let (stem, ext) = split_ext(&chars, is_dir);
+        let ext = &ext[..ext.len().min(8)];
+        let ext_len = if ext.is_empty() { 0 } else { ext.len() + 1 };
+        let mut out = stem[..(JOLIET_MAX_CHARS - ext_len).min(stem.len())].to_vec();
+        if !ext.is_empty() {
+            out.push(u16::from(b'.'));
+            out.extend_from_slice(ext);
+        }
+        out
     }
 
     /// The identifier without the `;1` version suffix.

@@ -252,6 +252,13 @@ pub struct Tree {
     entries: usize,
 }
 
+/// A snapshot for a session built from a tree the caller keeps editing.
+impl From<&Tree> for Arc<Tree> {
+    fn from(tree: &Tree) -> Arc<Tree> {
+        Arc::new(tree.clone())
+    }
+}
+
 impl Default for Tree {
     fn default() -> Self {
         Tree::new()
@@ -457,6 +464,37 @@ impl Tree {
             _ => unreachable!("insert under a non-directory"),
         }
         Ok(id)
+    }
+
+    /// Inserts an imported entry unless `name` is taken (the first of
+    /// duplicate records counts); one map search per entry.
+    pub(crate) fn insert_if_absent(
+        &mut self,
+        dir: NodeId,
+        name: &str,
+        attrs: Attrs,
+        kind: Kind,
+    ) -> Option<NodeId> {
+        let next = match self.free.last() {
+            Some(&slot) => NodeId(slot),
+            None => NodeId(self.nodes.len() as u32),
+        };
+        let Kind::Dir(children) = &mut self.node_mut(dir).kind else {
+            unreachable!("insert under a non-directory");
+        };
+        match children.entry(name.into()) {
+            std::collections::btree_map::Entry::Occupied(_) => return None,
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(next);
+            }
+        }
+        let id = self.alloc(Node {
+            parent: dir,
+            attrs,
+            kind,
+        });
+        debug_assert_eq!(id, next);
+        Some(id)
     }
 
     /// Creates the directory `path` (its parent must exist).

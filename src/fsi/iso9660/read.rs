@@ -220,6 +220,9 @@ impl Reader<'_> {
                                 dir.extent
                             )));
                         }
+                        if dir.node == self.tree.root() {
+                            self.root_attrs(&rec)?;
+                        }
                     }
                     if rec.is_dot_or_dotdot() || rec.flags & 0x04 != 0 {
                         continue;
@@ -319,11 +322,6 @@ impl Reader<'_> {
                 format!("{}: the name {name:?} cannot be imported", where_()),
             ));
         }
-        if self.tree.child(dir.node, &name).is_some() {
-            // An older version of the same name (";2" before ";1" sorts
-            // first, ECMA-119 9.3) or a duplicate: the first one counts.
-            return Ok(());
-        }
         if self.tree.len() >= self.limits.max_entries {
             return Err(too_much(format!(
                 "more than {} entries in the imported tree",
@@ -376,11 +374,38 @@ impl Reader<'_> {
             Some(lba) => (lba, self.relocated_size(lba, &where_)?),
             None => (rec.extent, rec.size),
         };
-        let node = self
-            .tree
-            .insert_unchecked(dir.node, &name, attrs, kind, false)?;
+        // An older version of the same name (";2" sorts before ";1",
+        // ECMA-119 9.3) or a duplicate record: the first one counts.
+        let Some(node) = self.tree.insert_if_absent(dir.node, &name, attrs, kind) else {
+            return Ok(());
+        };
         if is_dir {
             stack.push(Pending { extent, size, node });
+        }
+        Ok(())
+    }
+
+    /// The root's own attributes, from the Rock Ridge entries of its "."
+    /// record.
+    fn root_attrs(&mut self, dot: &Record<'_>) -> Result<()> {
+        let Naming::RockRidge { skip } = self.naming else {
+            return Ok(());
+        };
+        let su = dot.system_use.get(skip..).unwrap_or_default();
+        let rr = susp::parse(self.src, &mut self.ce, su, &|| "root directory".to_owned())?;
+        let root = self.tree.root();
+        let attrs = &mut self.tree.node_mut(root).attrs;
+        if let Some(mode) = rr.mode {
+            attrs.mode = mode & 0o7777;
+            attrs.uid = rr.uid;
+            attrs.gid = rr.gid;
+        }
+        if let Some(m) = rr.modified {
+            attrs.times = Some(Times {
+                modified: m,
+                accessed: rr.accessed.unwrap_or(m),
+                changed: rr.changed.unwrap_or(m),
+            });
         }
         Ok(())
     }

@@ -115,13 +115,11 @@ pub fn parse(
                     rr.uid = get_u32_both(e, 20);
                     rr.gid = get_u32_both(e, 28);
                 }
-                b"NM" if len >= 5 => {
-                    if e[4] & 0b110 == 0 {
-                        let name = rr.name.get_or_insert_with(Vec::new);
-                        name.extend_from_slice(&e[5..]);
-                        if name.len() > MAX_NAME {
-                            return Err(bad(ctx, format!("NM name longer than {MAX_NAME} bytes")));
-                        }
+                b"NM" if len >= 5 && e[4] & 0b110 == 0 => {
+                    let name = rr.name.get_or_insert_with(Vec::new);
+                    name.extend_from_slice(&e[5..]);
+                    if name.len() > MAX_NAME {
+                        return Err(bad(ctx, format!("NM name longer than {MAX_NAME} bytes")));
                     }
                 }
                 b"SL" if len >= 5 => {

@@ -347,48 +347,105 @@ impl Plan {
     }
 }
 
-/// Children of `dir` with their ECMA-119 identifiers, in ECMA-119 order.
-fn iso_children(tree: &Tree, dir: NodeId) -> Vec<Child<'_>> {
-    let mut namer = IsoNamer::new();
-    let mut out: Vec<Child<'_>> = tree
+fn iso_id(stem: Vec<u8>, ext: &[u8], is_dir: bool) -> Vec<u8> {
+    let mut id = stem;
+    if !is_dir {
+        id.push(b'.');
+        id.extend_from_slice(ext);
+        id.extend_from_slice(b";1");
+    }
+    id
+}
+
+/// Children of `dir` that `keep` accepts, with identifiers from `id`,
+/// sorted by `order`.
+fn list_children<'t>(
+    tree: &'t Tree,
+    dir: NodeId,
+    keep: impl Fn(NodeId) -> bool,
+    mut id: impl FnMut(&str, bool) -> Vec<u8>,
+    order: impl Fn(&[u8], &[u8]) -> std::cmp::Ordering,
+) -> Vec<Child<'t>> {
+    let mut out: Vec<Child<'t>> = tree
         .node(dir)
         .children()
-        .map(|(name, node)| {
-            let is_dir = tree.node(node).is_dir();
-            let (stem, ext) = namer.assign(name, is_dir);
-            let mut id = stem;
-            if !is_dir {
-                id.push(b'.');
-                id.extend_from_slice(&ext);
-                id.extend_from_slice(b";1");
-            }
-            Child { id, name, node }
+        .filter(|(_, node)| keep(*node))
+        .map(|(name, node)| Child {
+            id: id(name, tree.node(node).is_dir()),
+            name,
+            node,
         })
         .collect();
-    out.sort_by(|a, b| iso_key(&a.id).cmp(&iso_key(&b.id)));
+    out.sort_by(|a, b| order(&a.id, &b.id));
     out
+}
+
+fn has_clash(children: &[Child<'_>]) -> bool {
+    children.windows(2).any(|w| w[0].id == w[1].id)
+}
+
+/// Children of `dir` with their ECMA-119 identifiers, in ECMA-119 order.
+///
+/// Names are mapped directly; only a directory where two names map to the
+/// same identifier pays for the namer's bookkeeping.
+fn iso_children(tree: &Tree, dir: NodeId) -> Vec<Child<'_>> {
+    let all = |_: NodeId| true;
+    let plain = list_children(
+        tree,
+        dir,
+        all,
+        |name, is_dir| {
+            let (stem, ext) = IsoNamer::plain(name, is_dir);
+            iso_id(stem, &ext, is_dir)
+        },
+        iso_order,
+    );
+    if !has_clash(&plain) {
+        return plain;
+    }
+    let mut namer = IsoNamer::new();
+    list_children(
+        tree,
+        dir,
+        all,
+        |name, is_dir| {
+            let (stem, ext) = namer.assign(name, is_dir);
+            iso_id(stem, &ext, is_dir)
+        },
+        iso_order,
+    )
+}
+
+fn joliet_id(mut units: Vec<u16>, is_dir: bool) -> Vec<u8> {
+    if !is_dir {
+        units.extend([u16::from(b';'), u16::from(b'1')]);
+    }
+    units.into_iter().flat_map(u16::to_be_bytes).collect()
 }
 
 /// Children of `dir` in the Joliet tree (no symlinks) with their
 /// identifiers (UCS-2 big-endian), in identifier order.
 fn joliet_children(tree: &Tree, dir: NodeId) -> Vec<Child<'_>> {
+    let no_links = |node: NodeId| !matches!(tree.node(node).kind, Kind::Symlink(_));
+    let bytes = |a: &[u8], b: &[u8]| a.cmp(b);
+    let plain = list_children(
+        tree,
+        dir,
+        no_links,
+        |name, is_dir| joliet_id(JolietNamer::plain(name, is_dir), is_dir),
+        bytes,
+    );
+    if !has_clash(&plain) {
+        return plain;
+    }
     let mut namer = JolietNamer::new();
-    let mut out: Vec<Child<'_>> = tree
-        .node(dir)
-        .children()
-        .filter(|(_, node)| !matches!(tree.node(*node).kind, Kind::Symlink(_)))
-        .map(|(name, node)| {
-            let is_dir = tree.node(node).is_dir();
-            let mut units = namer.assign(name, is_dir);
-            if !is_dir {
-                units.extend([u16::from(b';'), u16::from(b'1')]);
-            }
-            let id = units.into_iter().flat_map(u16::to_be_bytes).collect();
-            Child { id, name, node }
-        })
-        .collect();
-    out.sort_by(|a, b| a.id.cmp(&b.id));
-    out
+    list_children(
+        tree,
+        dir,
+        no_links,
+        |name, is_dir| joliet_id(namer.assign(name, is_dir), is_dir),
+        bytes,
+    )
 }
 
 impl Plan {
@@ -800,6 +857,10 @@ fn room_for(bytes: &mut Vec<u8>, len: usize) {
 fn end_dir(bytes: &mut Vec<u8>) {
     let size = bytes.len().div_ceil(BLOCK_SIZE).max(1) * BLOCK_SIZE;
     bytes.resize(size, 0);
+}
+
+fn iso_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    iso_key(a).cmp(&iso_key(b))
 }
 
 /// ECMA-119 9.3 ordering of identifiers: name part, then extension (both
