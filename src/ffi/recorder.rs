@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::hresult::{HResult, MS_E_INVALIDARG, MS_IMAPI_E_BAD_MULTISESSION_PARAMETER};
+use crate::hresult::{HResult, MS_E_INVALIDARG};
 use crate::mmc::MediaInfo;
 use crate::recorder::Recorder;
 use crate::session;
+use crate::session::values::{long, long_or_minus_one};
 
 use super::boundary::{self, c_str, Out, StringOut};
 use super::handles;
@@ -41,19 +42,6 @@ pub struct MsMediaInfo {
     pub write_unit_size: i32,
     /// BD-R formatted for Pseudo-Overwrite.
     pub pseudo_overwrite: bool,
-}
-
-fn long(value: u32, what: &str) -> Result<i32> {
-    i32::try_from(value).map_err(|_| {
-        Error::new(
-            MS_IMAPI_E_BAD_MULTISESSION_PARAMETER,
-            format!("{what} {value} does not fit a LONG"),
-        )
-    })
-}
-
-fn long_or_minus_one(value: Option<u32>, what: &str) -> Result<i32> {
-    value.map_or(Ok(-1), |v| long(v, what))
 }
 
 impl MsMediaInfo {

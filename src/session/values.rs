@@ -48,7 +48,7 @@ pub struct PseudoOverwriteValues {
 }
 
 /// A block count or LBA as an IMAPI `LONG`.
-fn long(value: u32, what: &str) -> Result<i32> {
+pub(crate) fn long(value: u32, what: &str) -> Result<i32> {
     i32::try_from(value).map_err(|_| {
         Error::new(
             MS_IMAPI_E_BAD_MULTISESSION_PARAMETER,
@@ -57,7 +57,8 @@ fn long(value: u32, what: &str) -> Result<i32> {
     })
 }
 
-fn long_or_minus_one(value: Option<u32>, what: &str) -> Result<i32> {
+/// An optional LBA as an IMAPI `LONG`, −1 when absent.
+pub(crate) fn long_or_minus_one(value: Option<u32>, what: &str) -> Result<i32> {
     value.map_or(Ok(-1), |v| long(v, what))
 }
 
