@@ -23,7 +23,7 @@ impl Default for DriveIdentity {
     fn default() -> Self {
         DriveIdentity {
             vendor: "MSEMU".into(),
-            product: "Emulated BD Writer".into(),
+            product: "Emulated Writer".into(),
             revision: "1.00".into(),
         }
     }

@@ -8,7 +8,7 @@
 //! ```json
 //! {
 //!   "version": 1,
-//!   "identity": { "vendor": "MSEMU", "product": "Emulated BD Writer", "revision": "1.00" },
+//!   "identity": { "vendor": "MSEMU", "product": "Emulated Writer", "revision": "1.00" },
 //!   "profile": "cd-r",
 //!   "capacity": 359849,
 //!   "media_present": true,
