@@ -311,837 +311,837 @@ typedef struct ms_progress {
 typedef uint32_t (*ms_progress_fn)(void *context, const struct ms_progress *progress);
 
 /**
- * `0XC0AA0002` — Operation was cancelled (e.g. CancelWrite).
+ * `0xC0AA0002` — Operation was cancelled (e.g. CancelWrite).
  */
 #define MS_E_IMAPI_REQUEST_CANCELLED (ms_hresult)3232366594u
 
 /**
- * `0XC0AA0003` — No recorder has been assigned to the object yet.
+ * `0xC0AA0003` — No recorder has been assigned to the object yet.
  */
 #define MS_E_IMAPI_RECORDER_REQUIRED (ms_hresult)3232366595u
 
 /**
- * `0X00AA0004` — Success; drive did not accept the requested speed and picked another.
+ * `0x00AA0004` — Success; drive did not accept the requested speed and picked another.
  */
 #define MS_S_IMAPI_SPEEDADJUSTED (ms_hresult)11141124u
 
 /**
- * `0X00AA0005` — Success; drive did not accept the requested rotation control (CAV/CLV) and changed it.
+ * `0x00AA0005` — Success; drive did not accept the requested rotation control (CAV/CLV) and changed it.
  */
 #define MS_S_IMAPI_ROTATIONADJUSTED (ms_hresult)11141125u
 
 /**
- * `0X00AA0006` — Success; both speed and rotation control were changed by the drive.
+ * `0x00AA0006` — Success; both speed and rotation control were changed by the drive.
  */
 #define MS_S_IMAPI_BOTHADJUSTED (ms_hresult)11141126u
 
 /**
- * `0XC0AA0007` — Post-burn verification failed; disc contents may be bad.
+ * `0xC0AA0007` — Post-burn verification failed; disc contents may be bad.
  */
 #define MS_E_IMAPI_BURN_VERIFICATION_FAILED (ms_hresult)3232366599u
 
 /**
- * `0X00AA0200` — Success code: command completed but the drive returned sense data describing an error.
+ * `0x00AA0200` — Success code: command completed but the drive returned sense data describing an error.
  */
 #define MS_S_IMAPI_COMMAND_HAS_SENSE_DATA (ms_hresult)11141632u
 
 /**
- * `0XC0AA0201` — Requested MODE SENSE page/type not present on the drive.
+ * `0xC0AA0201` — Requested MODE SENSE page/type not present on the drive.
  */
 #define MS_E_IMAPI_RECORDER_NO_SUCH_MODE_PAGE (ms_hresult)3232367105u
 
 /**
- * `0XC0AA0202` — No disc in the drive.
+ * `0xC0AA0202` — No disc in the drive.
  */
 #define MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA (ms_hresult)3232367106u
 
 /**
- * `0XC0AA0203` — Disc is of an unknown or unusable physical format.
+ * `0xC0AA0203` — Disc is of an unknown or unusable physical format.
  */
 #define MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE (ms_hresult)3232367107u
 
 /**
- * `0XC0AA0204` — Disc inserted upside down.
+ * `0xC0AA0204` — Disc inserted upside down.
  */
 #define MS_E_IMAPI_RECORDER_MEDIA_UPSIDE_DOWN (ms_hresult)3232367108u
 
 /**
- * `0XC0AA0205` — Drive is still becoming ready; retry later.
+ * `0xC0AA0205` — Drive is still becoming ready; retry later.
  */
 #define MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY (ms_hresult)3232367109u
 
 /**
- * `0XC0AA0206` — A (background) format is running; wait for it.
+ * `0xC0AA0206` — A (background) format is running; wait for it.
  */
 #define MS_E_IMAPI_RECORDER_MEDIA_FORMAT_IN_PROGRESS (ms_hresult)3232367110u
 
 /**
- * `0XC0AA0207` — Drive busy with a long operation (e.g. finishing a write).
+ * `0xC0AA0207` — Drive busy with a long operation (e.g. finishing a write).
  */
 #define MS_E_IMAPI_RECORDER_MEDIA_BUSY (ms_hresult)3232367111u
 
 /**
- * `0XC0AA0208` — Drive rejected the MODE SELECT parameter combination.
+ * `0xC0AA0208` — Drive rejected the MODE SELECT parameter combination.
  */
 #define MS_E_IMAPI_RECORDER_INVALID_MODE_PARAMETERS (ms_hresult)3232367112u
 
 /**
- * `0XC0AA0209` — Drive reports the disc as write protected.
+ * `0xC0AA0209` — Drive reports the disc as write protected.
  */
 #define MS_E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED (ms_hresult)3232367113u
 
 /**
- * `0XC0AA020A` — Requested GET CONFIGURATION feature is not implemented by the drive.
+ * `0xC0AA020A` — Requested GET CONFIGURATION feature is not implemented by the drive.
  */
 #define MS_E_IMAPI_RECORDER_NO_SUCH_FEATURE (ms_hresult)3232367114u
 
 /**
- * `0XC0AA020B` — Feature exists but is not 'current' for the loaded disc.
+ * `0xC0AA020B` — Feature exists but is not 'current' for the loaded disc.
  */
 #define MS_E_IMAPI_RECORDER_FEATURE_IS_NOT_CURRENT (ms_hresult)3232367115u
 
 /**
- * `0XC0AA020C` — Drive does not implement GET CONFIGURATION.
+ * `0xC0AA020C` — Drive does not implement GET CONFIGURATION.
  */
 #define MS_E_IMAPI_RECORDER_GET_CONFIGURATION_NOT_SUPPORTED (ms_hresult)3232367116u
 
 /**
- * `0XC0AA020D` — Drive did not complete/accept a command within the timeout.
+ * `0xC0AA020D` — Drive did not complete/accept a command within the timeout.
  */
 #define MS_E_IMAPI_RECORDER_COMMAND_TIMEOUT (ms_hresult)3232367117u
 
 /**
- * `0XC0AA020E` — READ DVD STRUCTURE data absent (drive/disc mismatch).
+ * `0xC0AA020E` — READ DVD STRUCTURE data absent (drive/disc mismatch).
  */
 #define MS_E_IMAPI_RECORDER_DVD_STRUCTURE_NOT_PRESENT (ms_hresult)3232367118u
 
 /**
- * `0XC0AA020F` — Disc speed class outside the drive's supported range.
+ * `0xC0AA020F` — Disc speed class outside the drive's supported range.
  */
 #define MS_E_IMAPI_RECORDER_MEDIA_SPEED_MISMATCH (ms_hresult)3232367119u
 
 /**
- * `0XC0AA0210` — Device is exclusively locked by another client.
+ * `0xC0AA0210` — Device is exclusively locked by another client.
  */
 #define MS_E_IMAPI_RECORDER_LOCKED (ms_hresult)3232367120u
 
 /**
- * `0XC0AA0211` — Client name string rejected (recorder).
+ * `0xC0AA0211` — Client name string rejected (recorder).
  */
 #define MS_E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID (ms_hresult)3232367121u
 
 /**
- * `0XC0AA0212` — Disc needs formatting before use.
+ * `0xC0AA0212` — Disc needs formatting before use.
  */
 #define MS_E_IMAPI_RECORDER_MEDIA_NOT_FORMATTED (ms_hresult)3232367122u
 
 /**
- * `0XC0AA02FF` — Drive returned malformed/unexpected data.
+ * `0xC0AA02FF` — Drive returned malformed/unexpected data.
  */
 #define MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE (ms_hresult)3232367359u
 
 /**
- * `0XC0AA0300` — Buffer underrun: data did not arrive fast enough during write.
+ * `0xC0AA0300` — Buffer underrun: data did not arrive fast enough during write.
  */
 #define MS_E_IMAPI_LOSS_OF_STREAMING (ms_hresult)3232367360u
 
 /**
- * `0XC0AA0301` — Write aborted on an unrecoverable drive error.
+ * `0xC0AA0301` — Write aborted on an unrecoverable drive error.
  */
 #define MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE (ms_hresult)3232367361u
 
 /**
- * `0X00AA0302` — Success code: nothing is being written at the moment.
+ * `0x00AA0302` — Success code: nothing is being written at the moment.
  */
 #define MS_S_IMAPI_WRITE_NOT_IN_PROGRESS (ms_hresult)11141890u
 
 /**
- * `0XC0AA0400` — A Write is already running on this data-writer object.
+ * `0xC0AA0400` — A Write is already running on this data-writer object.
  */
 #define MS_E_IMAPI_DF2DATA_WRITE_IN_PROGRESS (ms_hresult)3232367616u
 
 /**
- * `0XC0AA0401` — CancelWrite called while no write is running.
+ * `0xC0AA0401` — CancelWrite called while no write is running.
  */
 #define MS_E_IMAPI_DF2DATA_WRITE_NOT_IN_PROGRESS (ms_hresult)3232367617u
 
 /**
- * `0XC0AA0402` — Operation needs supported media in a usable state.
+ * `0xC0AA0402` — Operation needs supported media in a usable state.
  */
 #define MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE (ms_hresult)3232367618u
 
 /**
- * `0XC0AA0403` — Stream unusable (size must be a whole number of 2048-byte sectors).
+ * `0xC0AA0403` — Stream unusable (size must be a whole number of 2048-byte sectors).
  */
 #define MS_E_IMAPI_DF2DATA_STREAM_NOT_SUPPORTED (ms_hresult)3232367619u
 
 /**
- * `0XC0AA0404` — Stream does not fit in the free space of the disc.
+ * `0xC0AA0404` — Stream does not fit in the free space of the disc.
  */
 #define MS_E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA (ms_hresult)3232367620u
 
 /**
- * `0XC0AA0405` — Disc not blank and ForceOverwrite is not VARIANT_TRUE.
+ * `0xC0AA0405` — Disc not blank and ForceOverwrite is not VARIANT_TRUE.
  */
 #define MS_E_IMAPI_DF2DATA_MEDIA_NOT_BLANK (ms_hresult)3232367621u
 
 /**
- * `0XC0AA0406` — Loaded disc type not supported by the data writer.
+ * `0xC0AA0406` — Loaded disc type not supported by the data writer.
  */
 #define MS_E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED (ms_hresult)3232367622u
 
 /**
- * `0XC0AA0407` — Drive lacks capabilities needed by the data writer.
+ * `0xC0AA0407` — Drive lacks capabilities needed by the data writer.
  */
 #define MS_E_IMAPI_DF2DATA_RECORDER_NOT_SUPPORTED (ms_hresult)3232367623u
 
 /**
- * `0XC0AA0408` — Client name string rejected (data writer).
+ * `0xC0AA0408` — Client name string rejected (data writer).
  */
 #define MS_E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID (ms_hresult)3232367624u
 
 /**
- * `0XC0AA0500` — TAO writer: write already running.
+ * `0xC0AA0500` — TAO writer: write already running.
  */
 #define MS_E_IMAPI_DF2TAO_WRITE_IN_PROGRESS (ms_hresult)3232367872u
 
 /**
- * `0XC0AA0501` — TAO writer: no write running.
+ * `0xC0AA0501` — TAO writer: no write running.
  */
 #define MS_E_IMAPI_DF2TAO_WRITE_NOT_IN_PROGRESS (ms_hresult)3232367873u
 
 /**
- * `0XC0AA0502` — TAO writer: PrepareMedia not yet called.
+ * `0xC0AA0502` — TAO writer: PrepareMedia not yet called.
  */
 #define MS_E_IMAPI_DF2TAO_MEDIA_IS_NOT_PREPARED (ms_hresult)3232367874u
 
 /**
- * `0XC0AA0503` — TAO writer: not allowed while media is prepared.
+ * `0xC0AA0503` — TAO writer: not allowed while media is prepared.
  */
 #define MS_E_IMAPI_DF2TAO_MEDIA_IS_PREPARED (ms_hresult)3232367875u
 
 /**
- * `0XC0AA0504` — TAO writer: property frozen once the disc has data.
+ * `0xC0AA0504` — TAO writer: property frozen once the disc has data.
  */
 #define MS_E_IMAPI_DF2TAO_PROPERTY_FOR_BLANK_MEDIA_ONLY (ms_hresult)3232367876u
 
 /**
- * `0XC0AA0505` — TAO writer: TOC requested from an empty disc.
+ * `0xC0AA0505` — TAO writer: TOC requested from an empty disc.
  */
 #define MS_E_IMAPI_DF2TAO_TABLE_OF_CONTENTS_EMPTY_DISC (ms_hresult)3232367877u
 
 /**
- * `0XC0AA0506` — TAO writer: needs blank CD-R/RW.
+ * `0xC0AA0506` — TAO writer: needs blank CD-R/RW.
  */
 #define MS_E_IMAPI_DF2TAO_MEDIA_IS_NOT_BLANK (ms_hresult)3232367878u
 
 /**
- * `0XC0AA0507` — TAO writer: needs blank CD-R/RW.
+ * `0xC0AA0507` — TAO writer: needs blank CD-R/RW.
  */
 #define MS_E_IMAPI_DF2TAO_MEDIA_IS_NOT_SUPPORTED (ms_hresult)3232367879u
 
 /**
- * `0XC0AA0508` — TAO writer: 99-track limit reached.
+ * `0xC0AA0508` — TAO writer: 99-track limit reached.
  */
 #define MS_E_IMAPI_DF2TAO_TRACK_LIMIT_REACHED (ms_hresult)3232367880u
 
 /**
- * `0XC0AA0509` — TAO writer: not enough room for the track.
+ * `0xC0AA0509` — TAO writer: not enough room for the track.
  */
 #define MS_E_IMAPI_DF2TAO_NOT_ENOUGH_SPACE (ms_hresult)3232367881u
 
 /**
- * `0XC0AA050A` — TAO writer: recorder not set before PrepareMedia.
+ * `0xC0AA050A` — TAO writer: recorder not set before PrepareMedia.
  */
 #define MS_E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED (ms_hresult)3232367882u
 
 /**
- * `0XC0AA050B` — TAO writer: bad ISRC.
+ * `0xC0AA050B` — TAO writer: bad ISRC.
  */
 #define MS_E_IMAPI_DF2TAO_INVALID_ISRC (ms_hresult)3232367883u
 
 /**
- * `0XC0AA050C` — TAO writer: bad Media Catalog Number.
+ * `0xC0AA050C` — TAO writer: bad Media Catalog Number.
  */
 #define MS_E_IMAPI_DF2TAO_INVALID_MCN (ms_hresult)3232367884u
 
 /**
- * `0XC0AA050D` — TAO writer: audio stream unusable.
+ * `0xC0AA050D` — TAO writer: audio stream unusable.
  */
 #define MS_E_IMAPI_DF2TAO_STREAM_NOT_SUPPORTED (ms_hresult)3232367885u
 
 /**
- * `0XC0AA050E` — TAO writer: drive lacks required capabilities.
+ * `0xC0AA050E` — TAO writer: drive lacks required capabilities.
  */
 #define MS_E_IMAPI_DF2TAO_RECORDER_NOT_SUPPORTED (ms_hresult)3232367886u
 
 /**
- * `0XC0AA050F` — TAO writer: client name rejected.
+ * `0xC0AA050F` — TAO writer: client name rejected.
  */
 #define MS_E_IMAPI_DF2TAO_CLIENT_NAME_IS_NOT_VALID (ms_hresult)3232367887u
 
 /**
- * `0XC0AA0600` — RAW writer: write already running.
+ * `0xC0AA0600` — RAW writer: write already running.
  */
 #define MS_E_IMAPI_DF2RAW_WRITE_IN_PROGRESS (ms_hresult)3232368128u
 
 /**
- * `0XC0AA0601` — RAW writer: no write running.
+ * `0xC0AA0601` — RAW writer: no write running.
  */
 #define MS_E_IMAPI_DF2RAW_WRITE_NOT_IN_PROGRESS (ms_hresult)3232368129u
 
 /**
- * `0XC0AA0602` — RAW writer: PrepareMedia not yet called.
+ * `0xC0AA0602` — RAW writer: PrepareMedia not yet called.
  */
 #define MS_E_IMAPI_DF2RAW_MEDIA_IS_NOT_PREPARED (ms_hresult)3232368130u
 
 /**
- * `0XC0AA0603` — RAW writer: not allowed while media is prepared.
+ * `0xC0AA0603` — RAW writer: not allowed while media is prepared.
  */
 #define MS_E_IMAPI_DF2RAW_MEDIA_IS_PREPARED (ms_hresult)3232368131u
 
 /**
- * `0XC0AA0604` — RAW writer: client name rejected.
+ * `0xC0AA0604` — RAW writer: client name rejected.
  */
 #define MS_E_IMAPI_DF2RAW_CLIENT_NAME_IS_NOT_VALID (ms_hresult)3232368132u
 
 /**
- * `0XC0AA0606` — RAW writer: needs blank CD-R/RW.
+ * `0xC0AA0606` — RAW writer: needs blank CD-R/RW.
  */
 #define MS_E_IMAPI_DF2RAW_MEDIA_IS_NOT_BLANK (ms_hresult)3232368134u
 
 /**
- * `0XC0AA0607` — RAW writer: needs blank CD-R/RW (also used as a 'no' answer by IsRecorderSupported).
+ * `0xC0AA0607` — RAW writer: needs blank CD-R/RW (also used as a 'no' answer by IsRecorderSupported).
  */
 #define MS_E_IMAPI_DF2RAW_MEDIA_IS_NOT_SUPPORTED (ms_hresult)3232368135u
 
 /**
- * `0XC0AA0609` — RAW writer: session does not fit.
+ * `0xC0AA0609` — RAW writer: session does not fit.
  */
 #define MS_E_IMAPI_DF2RAW_NOT_ENOUGH_SPACE (ms_hresult)3232368137u
 
 /**
- * `0XC0AA060A` — RAW writer: recorder not set before PrepareMedia.
+ * `0xC0AA060A` — RAW writer: recorder not set before PrepareMedia.
  */
 #define MS_E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED (ms_hresult)3232368138u
 
 /**
- * `0XC0AA060D` — RAW writer: stream unusable.
+ * `0xC0AA060D` — RAW writer: stream unusable.
  */
 #define MS_E_IMAPI_DF2RAW_STREAM_NOT_SUPPORTED (ms_hresult)3232368141u
 
 /**
- * `0XC0AA060E` — RAW writer: drive does not support the requested raw block type.
+ * `0xC0AA060E` — RAW writer: drive does not support the requested raw block type.
  */
 #define MS_E_IMAPI_DF2RAW_DATA_BLOCK_TYPE_NOT_SUPPORTED (ms_hresult)3232368142u
 
 /**
- * `0XC0AA060F` — RAW writer: stream lead-in shorter than the disc requires.
+ * `0xC0AA060F` — RAW writer: stream lead-in shorter than the disc requires.
  */
 #define MS_E_IMAPI_DF2RAW_STREAM_LEADIN_TOO_SHORT (ms_hresult)3232368143u
 
 /**
- * `0XC0AA0610` — RAW writer: drive lacks required capabilities.
+ * `0xC0AA0610` — RAW writer: drive lacks required capabilities.
  */
 #define MS_E_IMAPI_DF2RAW_RECORDER_NOT_SUPPORTED (ms_hresult)3232368144u
 
 /**
- * `0X80AA0900` — Erase running; recorder cannot be changed now.
+ * `0x80AA0900` — Erase running; recorder cannot be changed now.
  */
 #define MS_E_IMAPI_ERASE_RECORDER_IN_USE (ms_hresult)2158627072u
 
 /**
- * `0X80AA0901` — Erase object holds one recorder; clear it before setting another.
+ * `0x80AA0901` — Erase object holds one recorder; clear it before setting another.
  */
 #define MS_E_IMAPI_ERASE_ONLY_ONE_RECORDER_SUPPORTED (ms_hresult)2158627073u
 
 /**
- * `0X80AA0902` — READ DISC INFORMATION reply too short.
+ * `0x80AA0902` — READ DISC INFORMATION reply too short.
  */
 #define MS_E_IMAPI_ERASE_DISC_INFORMATION_TOO_SMALL (ms_hresult)2158627074u
 
 /**
- * `0X80AA0903` — MODE SENSE page 2Ah reply too short.
+ * `0x80AA0903` — MODE SENSE page 2Ah reply too short.
  */
 #define MS_E_IMAPI_ERASE_MODE_PAGE_2A_TOO_SMALL (ms_hresult)2158627075u
 
 /**
- * `0X80AA0904` — Drive says the disc cannot be erased.
+ * `0x80AA0904` — Drive says the disc cannot be erased.
  */
 #define MS_E_IMAPI_ERASE_MEDIA_IS_NOT_ERASABLE (ms_hresult)2158627076u
 
 /**
- * `0X80AA0905` — Drive failed the BLANK/erase command.
+ * `0x80AA0905` — Drive failed the BLANK/erase command.
  */
 #define MS_E_IMAPI_ERASE_DRIVE_FAILED_ERASE_COMMAND (ms_hresult)2158627077u
 
 /**
- * `0X80AA0906` — Erase did not finish within one hour.
+ * `0x80AA0906` — Erase did not finish within one hour.
  */
 #define MS_E_IMAPI_ERASE_TOOK_LONGER_THAN_ONE_HOUR (ms_hresult)2158627078u
 
 /**
- * `0X80AA0907` — Unexpected drive error during erase; disc state unknown.
+ * `0x80AA0907` — Unexpected drive error during erase; disc state unknown.
  */
 #define MS_E_IMAPI_ERASE_UNEXPECTED_DRIVE_RESPONSE_DURING_ERASE (ms_hresult)2158627079u
 
 /**
- * `0X80AA0908` — START UNIT (spin-up) failed.
+ * `0x80AA0908` — START UNIT (spin-up) failed.
  */
 #define MS_E_IMAPI_ERASE_DRIVE_FAILED_SPINUP_COMMAND (ms_hresult)2158627080u
 
 /**
- * `0XC0AA0909` — Erase: disc type unsupported.
+ * `0xC0AA0909` — Erase: disc type unsupported.
  */
 #define MS_E_IMAPI_ERASE_MEDIA_IS_NOT_SUPPORTED (ms_hresult)3232368905u
 
 /**
- * `0XC0AA090A` — Erase: drive lacks required capabilities.
+ * `0xC0AA090A` — Erase: drive lacks required capabilities.
  */
 #define MS_E_IMAPI_ERASE_RECORDER_NOT_SUPPORTED (ms_hresult)3232368906u
 
 /**
- * `0XC0AA090B` — Erase: client name rejected.
+ * `0xC0AA090B` — Erase: client name rejected.
  */
 #define MS_E_IMAPI_ERASE_CLIENT_NAME_IS_NOT_VALID (ms_hresult)3232368907u
 
 /**
- * `0X80AA0A00` — Raw image frozen after CreateResultImage.
+ * `0x80AA0A00` — Raw image frozen after CreateResultImage.
  */
 #define MS_E_IMAPI_RAW_IMAGE_IS_READ_ONLY (ms_hresult)2158627328u
 
 /**
- * `0X80AA0A01` — Raw image: track numbers limited to 1..99.
+ * `0x80AA0A01` — Raw image: track numbers limited to 1..99.
  */
 #define MS_E_IMAPI_RAW_IMAGE_TOO_MANY_TRACKS (ms_hresult)2158627329u
 
 /**
- * `0X80AA0A02` — Raw image: sector type unsupported.
+ * `0x80AA0A02` — Raw image: sector type unsupported.
  */
 #define MS_E_IMAPI_RAW_IMAGE_SECTOR_TYPE_NOT_SUPPORTED (ms_hresult)2158627330u
 
 /**
- * `0X80AA0A03` — Raw image: needs at least one track first.
+ * `0x80AA0A03` — Raw image: needs at least one track first.
  */
 #define MS_E_IMAPI_RAW_IMAGE_NO_TRACKS (ms_hresult)2158627331u
 
 /**
- * `0X80AA0A04` — Raw image: must be called before any track is added.
+ * `0x80AA0A04` — Raw image: must be called before any track is added.
  */
 #define MS_E_IMAPI_RAW_IMAGE_TRACKS_ALREADY_ADDED (ms_hresult)2158627332u
 
 /**
- * `0X80AA0A05` — Raw image: track would exceed the lead-out start limit.
+ * `0x80AA0A05` — Raw image: track would exceed the lead-out start limit.
  */
 #define MS_E_IMAPI_RAW_IMAGE_INSUFFICIENT_SPACE (ms_hresult)2158627333u
 
 /**
- * `0X80AA0A06` — Raw image: more than 99 indexes.
+ * `0x80AA0A06` — Raw image: more than 99 indexes.
  */
 #define MS_E_IMAPI_RAW_IMAGE_TOO_MANY_TRACK_INDEXES (ms_hresult)2158627334u
 
 /**
- * `0X80AA0A07` — Raw image: no index at that LBA offset.
+ * `0x80AA0A07` — Raw image: no index at that LBA offset.
  */
 #define MS_E_IMAPI_RAW_IMAGE_TRACK_INDEX_NOT_FOUND (ms_hresult)2158627335u
 
 /**
- * `0X00AA0A08` — Success code: index already present at that LBA offset.
+ * `0x00AA0A08` — Success code: index already present at that LBA offset.
  */
 #define MS_S_IMAPI_RAW_IMAGE_TRACK_INDEX_ALREADY_EXISTS (ms_hresult)11143688u
 
 /**
- * `0X80AA0A09` — Raw image: index 1 at offset 0 cannot be removed.
+ * `0x80AA0A09` — Raw image: index 1 at offset 0 cannot be removed.
  */
 #define MS_E_IMAPI_RAW_IMAGE_TRACK_INDEX_OFFSET_ZERO_CANNOT_BE_CLEARED (ms_hresult)2158627337u
 
 /**
- * `0X80AA0A0A` — Raw image: indexes must be at least 10 sectors apart.
+ * `0x80AA0A0A` — Raw image: indexes must be at least 10 sectors apart.
  */
 #define MS_E_IMAPI_RAW_IMAGE_TRACK_INDEX_TOO_CLOSE_TO_OTHER_INDEX (ms_hresult)2158627338u
 
 /**
- * `0XC0AAB100` — Internal file-system-image failure.
+ * `0xC0AAB100` — Internal file-system-image failure.
  */
 #define MS_IMAPI_E_FSI_INTERNAL_ERROR (ms_hresult)3232411904u
 
 /**
- * `0XC0AAB101` — A parameter value is invalid.
+ * `0xC0AAB101` — A parameter value is invalid.
  */
 #define MS_IMAPI_E_INVALID_PARAM (ms_hresult)3232411905u
 
 /**
- * `0XC0AAB102` — File system image object is read-only.
+ * `0xC0AAB102` — File system image object is read-only.
  */
 #define MS_IMAPI_E_READONLY (ms_hresult)3232411906u
 
 /**
- * `0XC0AAB103` — FileSystemsToCreate selects no file system.
+ * `0xC0AAB103` — FileSystemsToCreate selects no file system.
  */
 #define MS_IMAPI_E_NO_OUTPUT (ms_hresult)3232411907u
 
 /**
- * `0XC0AAB104` — Volume label too long or has illegal characters.
+ * `0xC0AAB104` — Volume label too long or has illegal characters.
  */
 #define MS_IMAPI_E_INVALID_VOLUME_NAME (ms_hresult)3232411908u
 
 /**
- * `0XC0AAB105` — File timestamps inconsistent (one time earlier than another).
+ * `0xC0AAB105` — File timestamps inconsistent (one time earlier than another).
  */
 #define MS_IMAPI_E_INVALID_DATE (ms_hresult)3232411909u
 
 /**
- * `0XC0AAB106` — Operation requires an empty image.
+ * `0xC0AAB106` — Operation requires an empty image.
  */
 #define MS_IMAPI_E_FILE_SYSTEM_NOT_EMPTY (ms_hresult)3232411910u
 
 /**
- * `0XC0AAB108` — Path is not a file.
+ * `0xC0AAB108` — Path is not a file.
  */
 #define MS_IMAPI_E_NOT_FILE (ms_hresult)3232411912u
 
 /**
- * `0XC0AAB109` — Path is not a directory.
+ * `0xC0AAB109` — Path is not a directory.
  */
 #define MS_IMAPI_E_NOT_DIR (ms_hresult)3232411913u
 
 /**
- * `0XC0AAB10A` — Directory not empty.
+ * `0xC0AAB10A` — Directory not empty.
  */
 #define MS_IMAPI_E_DIR_NOT_EMPTY (ms_hresult)3232411914u
 
 /**
- * `0XC0AAB10B` — Item is not (yet) part of the image.
+ * `0xC0AAB10B` — Item is not (yet) part of the image.
  */
 #define MS_IMAPI_E_NOT_IN_FILE_SYSTEM (ms_hresult)3232411915u
 
 /**
- * `0XC0AAB110` — Path malformed / bad characters (also: imported FS has an invalid name).
+ * `0xC0AAB110` — Path malformed / bad characters (also: imported FS has an invalid name).
  */
 #define MS_IMAPI_E_INVALID_PATH (ms_hresult)3232411920u
 
 /**
- * `0XC0AAB111` — Name not ANSI while UseRestrictedCharacterSet is on.
+ * `0xC0AAB111` — Name not ANSI while UseRestrictedCharacterSet is on.
  */
 #define MS_IMAPI_E_RESTRICTED_NAME_VIOLATION (ms_hresult)3232411921u
 
 /**
- * `0XC0AAB112` — Name already exists.
+ * `0xC0AAB112` — Name already exists.
  */
 #define MS_IMAPI_E_DUP_NAME (ms_hresult)3232411922u
 
 /**
- * `0XC0AAB113` — Cannot derive a unique per-file-system name for an item.
+ * `0xC0AAB113` — Cannot derive a unique per-file-system name for an item.
  */
 #define MS_IMAPI_E_NO_UNIQUE_NAME (ms_hresult)3232411923u
 
 /**
- * `0XC0AAB118` — Item not found in the image tree.
+ * `0xC0AAB118` — Item not found in the image tree.
  */
 #define MS_IMAPI_E_ITEM_NOT_FOUND (ms_hresult)3232411928u
 
 /**
- * `0XC0AAB119` — File not found in the image tree.
+ * `0xC0AAB119` — File not found in the image tree.
  */
 #define MS_IMAPI_E_FILE_NOT_FOUND (ms_hresult)3232411929u
 
 /**
- * `0XC0AAB11A` — Directory not found in the image tree.
+ * `0xC0AAB11A` — Directory not found in the image tree.
  */
 #define MS_IMAPI_E_DIR_NOT_FOUND (ms_hresult)3232411930u
 
 /**
- * `0XC0AAB120` — Adding the item would exceed the configured size limit.
+ * `0xC0AAB120` — Adding the item would exceed the configured size limit.
  */
 #define MS_IMAPI_E_IMAGE_SIZE_LIMIT (ms_hresult)3232411936u
 
 /**
- * `0XC0AAB121` — FreeMediaBlocks is smaller than the estimated image size.
+ * `0xC0AAB121` — FreeMediaBlocks is smaller than the estimated image size.
  */
 #define MS_IMAPI_E_IMAGE_TOO_BIG (ms_hresult)3232411937u
 
 /**
- * `0XC0AAB128` — File stream length differs from the length announced.
+ * `0xC0AAB128` — File stream length differs from the length announced.
  */
 #define MS_IMAPI_E_DATA_STREAM_INCONSISTENCY (ms_hresult)3232411944u
 
 /**
- * `0XC0AAB129` — Cannot read a file's data stream.
+ * `0xC0AAB129` — Cannot read a file's data stream.
  */
 #define MS_IMAPI_E_DATA_STREAM_READ_FAILURE (ms_hresult)3232411945u
 
 /**
- * `0XC0AAB12A` — Cannot create a data stream for a file.
+ * `0xC0AAB12A` — Cannot create a data stream for a file.
  */
 #define MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE (ms_hresult)3232411946u
 
 /**
- * `0XC0AAB12B` — Cannot enumerate a source directory.
+ * `0xC0AAB12B` — Cannot enumerate a source directory.
  */
 #define MS_IMAPI_E_DIRECTORY_READ_FAILURE (ms_hresult)3232411947u
 
 /**
- * `0XC0AAB130` — Too many directories for the selected file system.
+ * `0xC0AAB130` — Too many directories for the selected file system.
  */
 #define MS_IMAPI_E_TOO_MANY_DIRS (ms_hresult)3232411952u
 
 /**
- * `0XC0AAB131` — ISO 9660 depth limit (8 levels) exceeded.
+ * `0xC0AAB131` — ISO 9660 depth limit (8 levels) exceeded.
  */
 #define MS_IMAPI_E_ISO9660_LEVELS (ms_hresult)3232411953u
 
 /**
- * `0XC0AAB132` — A file is too large for the selected file system.
+ * `0xC0AAB132` — A file is too large for the selected file system.
  */
 #define MS_IMAPI_E_DATA_TOO_BIG (ms_hresult)3232411954u
 
 /**
- * `0XC0AAB133` — Imported previous session layout is incompatible with the requested file systems.
+ * `0xC0AAB133` — Imported previous session layout is incompatible with the requested file systems.
  */
 #define MS_IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION (ms_hresult)3232411955u
 
 /**
- * `0XC0AAB138` — Cannot create the staging (stash) file.
+ * `0xC0AAB138` — Cannot create the staging (stash) file.
  */
 #define MS_IMAPI_E_STASHFILE_OPEN_FAILURE (ms_hresult)3232411960u
 
 /**
- * `0XC0AAB139` — Seek error in the stash file.
+ * `0xC0AAB139` — Seek error in the stash file.
  */
 #define MS_IMAPI_E_STASHFILE_SEEK_FAILURE (ms_hresult)3232411961u
 
 /**
- * `0XC0AAB13A` — Write error in the stash file.
+ * `0xC0AAB13A` — Write error in the stash file.
  */
 #define MS_IMAPI_E_STASHFILE_WRITE_FAILURE (ms_hresult)3232411962u
 
 /**
- * `0XC0AAB13B` — Read error in the stash file.
+ * `0xC0AAB13B` — Read error in the stash file.
  */
 #define MS_IMAPI_E_STASHFILE_READ_FAILURE (ms_hresult)3232411963u
 
 /**
- * `0XC0AAB140` — WorkingDirectory value invalid.
+ * `0xC0AAB140` — WorkingDirectory value invalid.
  */
 #define MS_IMAPI_E_INVALID_WORKING_DIRECTORY (ms_hresult)3232411968u
 
 /**
- * `0XC0AAB141` — Not enough space in WorkingDirectory.
+ * `0xC0AAB141` — Not enough space in WorkingDirectory.
  */
 #define MS_IMAPI_E_WORKING_DIRECTORY_SPACE (ms_hresult)3232411969u
 
 /**
- * `0XC0AAB142` — Could not move the stash file to the new directory.
+ * `0xC0AAB142` — Could not move the stash file to the new directory.
  */
 #define MS_IMAPI_E_STASHFILE_MOVE (ms_hresult)3232411970u
 
 /**
- * `0XC0AAB148` — Boot image could not be added.
+ * `0xC0AAB148` — Boot image could not be added.
  */
 #define MS_IMAPI_E_BOOT_IMAGE_DATA (ms_hresult)3232411976u
 
 /**
- * `0XC0AAB149` — Boot image only allowed in a first (non-imported) session.
+ * `0xC0AAB149` — Boot image only allowed in a first (non-imported) session.
  */
 #define MS_IMAPI_E_BOOT_OBJECT_CONFLICT (ms_hresult)3232411977u
 
 /**
- * `0XC0AAB14A` — Boot emulation type does not match boot image size.
+ * `0xC0AAB14A` — Boot emulation type does not match boot image size.
  */
 #define MS_IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH (ms_hresult)3232411978u
 
 /**
- * `0XC0AAB150` — Disc is blank/empty (nothing to import).
+ * `0xC0AAB150` — Disc is blank/empty (nothing to import).
  */
 #define MS_IMAPI_E_EMPTY_DISC (ms_hresult)3232411984u
 
 /**
- * `0XC0AAB151` — No ISO 9660/Joliet/UDF found (last session) to import.
+ * `0xC0AAB151` — No ISO 9660/Joliet/UDF found (last session) to import.
  */
 #define MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM (ms_hresult)3232411985u
 
 /**
- * `0XC0AAB152` — Requested file system not present on disc.
+ * `0xC0AAB152` — Requested file system not present on disc.
  */
 #define MS_IMAPI_E_FILE_SYSTEM_NOT_FOUND (ms_hresult)3232411986u
 
 /**
- * `0XC0AAB153` — On-disc file system structures inconsistent during import.
+ * `0xC0AAB153` — On-disc file system structures inconsistent during import.
  */
 #define MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR (ms_hresult)3232411987u
 
 /**
- * `0XC0AAB154` — On-disc file system uses a feature import cannot handle.
+ * `0xC0AAB154` — On-disc file system uses a feature import cannot handle.
  */
 #define MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED (ms_hresult)3232411988u
 
 /**
- * `0XC0AAB155` — Import clash: imported file name already used by an in-memory directory.
+ * `0xC0AAB155` — Import clash: imported file name already used by an in-memory directory.
  */
 #define MS_IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY (ms_hresult)3232411989u
 
 /**
- * `0XC0AAB156` — Cannot seek to a block on the source disc (also reported for blank media).
+ * `0xC0AAB156` — Cannot seek to a block on the source disc (also reported for blank media).
  */
 #define MS_IMAPI_E_IMPORT_SEEK_FAILURE (ms_hresult)3232411990u
 
 /**
- * `0XC0AAB157` — Read error on a block while importing the previous session.
+ * `0xC0AAB157` — Read error on a block while importing the previous session.
  */
 #define MS_IMAPI_E_IMPORT_READ_FAILURE (ms_hresult)3232411991u
 
 /**
- * `0XC0AAB158` — Disc in drive differs from the one the image was imported from.
+ * `0xC0AAB158` — Disc in drive differs from the one the image was imported from.
  */
 #define MS_IMAPI_E_DISC_MISMATCH (ms_hresult)3232411992u
 
 /**
- * `0XC0AAB159` — Multisession not allowed for this media type.
+ * `0xC0AAB159` — Multisession not allowed for this media type.
  */
 #define MS_IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED (ms_hresult)3232411993u
 
 /**
- * `0XC0AAB15A` — Disc's UDF revision cannot be appended by IMAPI.
+ * `0xC0AAB15A` — Disc's UDF revision cannot be appended by IMAPI.
  */
 #define MS_IMAPI_E_UDF_NOT_WRITE_COMPATIBLE (ms_hresult)3232411994u
 
 /**
- * `0XC0AAB15B` — The requested (in-use) multisession type is not supported.
+ * `0xC0AAB15B` — The requested (in-use) multisession type is not supported.
  */
 #define MS_IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE (ms_hresult)3232411995u
 
 /**
- * `0XC0AAB15C` — None of the supplied multisession types is usable on the current media (also: no media).
+ * `0xC0AAB15C` — None of the supplied multisession types is usable on the current media (also: no media).
  */
 #define MS_IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE (ms_hresult)3232411996u
 
 /**
- * `0XC0AAB15D` — MultisessionInterfaces must be set before this call.
+ * `0xC0AAB15D` — MultisessionInterfaces must be set before this call.
  */
 #define MS_IMAPI_E_MULTISESSION_NOT_SET (ms_hresult)3232411997u
 
 /**
- * `0XC0AAB15E` — Import clash: imported directory name already used by an in-memory file.
+ * `0xC0AAB15E` — Import clash: imported directory name already used by an in-memory file.
  */
 #define MS_IMAPI_E_IMPORT_TYPE_COLLISION_DIRECTORY_EXISTS_AS_FILE (ms_hresult)3232411998u
 
 /**
- * `0X00AAB15F` — Success code: feature unsupported for the FS revision; image built without it.
+ * `0x00AAB15F` — Success code: feature unsupported for the FS revision; image built without it.
  */
 #define MS_IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED (ms_hresult)11186527u
 
 /**
- * `0XC0AAB160` — Property cannot be accessed in the current state.
+ * `0xC0AAB160` — Property cannot be accessed in the current state.
  */
 #define MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE (ms_hresult)3232412000u
 
 /**
- * `0XC0AAB161` — UDF revision locked by the imported session.
+ * `0xC0AAB161` — UDF revision locked by the imported session.
  */
 #define MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED (ms_hresult)3232412001u
 
 /**
- * `0XC0AAB162` — A multisession parameter could not be read or is out of range.
+ * `0xC0AAB162` — A multisession parameter could not be read or is out of range.
  */
 #define MS_IMAPI_E_BAD_MULTISESSION_PARAMETER (ms_hresult)3232412002u
 
 /**
- * `0XC0AAB163` — FileSystemsToCreate must match the imported session's file system.
+ * `0xC0AAB163` — FileSystemsToCreate must match the imported session's file system.
  */
 #define MS_IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED (ms_hresult)3232412003u
 
 /**
- * `0XC0AAB200` — ISO image size not a multiple of 2048 bytes.
+ * `0xC0AAB200` — ISO image size not a multiple of 2048 bytes.
  */
 #define MS_IMAPI_E_IMAGEMANAGER_IMAGE_NOT_ALIGNED (ms_hresult)3232412160u
 
 /**
- * `0XC0AAB201` — No valid volume descriptor in the ISO image.
+ * `0xC0AAB201` — No valid volume descriptor in the ISO image.
  */
 #define MS_IMAPI_E_IMAGEMANAGER_NO_VALID_VD_FOUND (ms_hresult)3232412161u
 
 /**
- * `0XC0AAB202` — Neither path nor stream set on the image manager.
+ * `0xC0AAB202` — Neither path nor stream set on the image manager.
  */
 #define MS_IMAPI_E_IMAGEMANAGER_NO_IMAGE (ms_hresult)3232412162u
 
 /**
- * `0XC0AAB203` — Image exceeds MAXLONG sectors.
+ * `0xC0AAB203` — Image exceeds MAXLONG sectors.
  */
 #define MS_IMAPI_E_IMAGEMANAGER_IMAGE_TOO_BIG (ms_hresult)3232412163u
 
 /**
- * `0X00000000` — Success.
+ * `0x00000000` — Success.
  */
 #define MS_S_OK (ms_hresult)0u
 
 /**
- * `0X00000001` — Success; the answer is no.
+ * `0x00000001` — Success; the answer is no.
  */
 #define MS_S_FALSE (ms_hresult)1u
 
 /**
- * `0X80004001` — Not implemented for this device or medium.
+ * `0x80004001` — Not implemented for this device or medium.
  */
 #define MS_E_NOTIMPL (ms_hresult)2147500033u
 
 /**
- * `0X80004002` — The object does not support the requested interface.
+ * `0x80004002` — The object does not support the requested interface.
  */
 #define MS_E_NOINTERFACE (ms_hresult)2147500034u
 
 /**
- * `0X80004003` — A required pointer argument is NULL.
+ * `0x80004003` — A required pointer argument is NULL.
  */
 #define MS_E_POINTER (ms_hresult)2147500035u
 
 /**
- * `0X80004004` — The operation was aborted.
+ * `0x80004004` — The operation was aborted.
  */
 #define MS_E_ABORT (ms_hresult)2147500036u
 
 /**
- * `0X80004005` — Unspecified failure.
+ * `0x80004005` — Unspecified failure.
  */
 #define MS_E_FAIL (ms_hresult)2147500037u
 
 /**
- * `0X8000FFFF` — Unexpected failure (an internal error was caught at the API boundary).
+ * `0x8000FFFF` — Unexpected failure (an internal error was caught at the API boundary).
  */
 #define MS_E_UNEXPECTED (ms_hresult)2147549183u
 
 /**
- * `0X80070005` — Access denied.
+ * `0x80070005` — Access denied.
  */
 #define MS_E_ACCESSDENIED (ms_hresult)2147942405u
 
 /**
- * `0X80070006` — The handle is zero, released, stale or of the wrong kind.
+ * `0x80070006` — The handle is zero, released, stale or of the wrong kind.
  */
 #define MS_E_HANDLE (ms_hresult)2147942406u
 
 /**
- * `0X8007000E` — Out of memory.
+ * `0x8007000E` — Out of memory.
  */
 #define MS_E_OUTOFMEMORY (ms_hresult)2147942414u
 
 /**
- * `0X80070057` — An argument is invalid.
+ * `0x80070057` — An argument is invalid.
  */
 #define MS_E_INVALIDARG (ms_hresult)2147942487u
 
 /**
- * `0X80070037` — The device does not exist or was removed.
+ * `0x80070037` — The device does not exist or was removed.
  */
 #define MS_E_WIN32_DEV_NOT_EXIST (ms_hresult)2147942455u
 
 /**
- * `0X80070015` — The device is not ready.
+ * `0x80070015` — The device is not ready.
  */
 #define MS_E_WIN32_NOT_READY (ms_hresult)2147942421u
 
 /**
- * `0X8007007A` — HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER): a caller's
+ * `0x8007007A` — HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER): a caller's
  * string buffer is too small; the needed size was written.
  */
 #define MS_E_NOT_SUFFICIENT_BUFFER (ms_hresult)2147942522u

@@ -20,345 +20,345 @@ pub const fn failed(code: HResult) -> bool {
     code < 0
 }
 
-/// `0XC0AA0002` — Operation was cancelled (e.g. CancelWrite).
+/// `0xC0AA0002` — Operation was cancelled (e.g. CancelWrite).
 pub const MS_E_IMAPI_REQUEST_CANCELLED: HResult = 0xC0AA0002_u32 as HResult;
-/// `0XC0AA0003` — No recorder has been assigned to the object yet.
+/// `0xC0AA0003` — No recorder has been assigned to the object yet.
 pub const MS_E_IMAPI_RECORDER_REQUIRED: HResult = 0xC0AA0003_u32 as HResult;
-/// `0X00AA0004` — Success; drive did not accept the requested speed and picked another.
+/// `0x00AA0004` — Success; drive did not accept the requested speed and picked another.
 pub const MS_S_IMAPI_SPEEDADJUSTED: HResult = 0x00AA0004_u32 as HResult;
-/// `0X00AA0005` — Success; drive did not accept the requested rotation control (CAV/CLV) and changed it.
+/// `0x00AA0005` — Success; drive did not accept the requested rotation control (CAV/CLV) and changed it.
 pub const MS_S_IMAPI_ROTATIONADJUSTED: HResult = 0x00AA0005_u32 as HResult;
-/// `0X00AA0006` — Success; both speed and rotation control were changed by the drive.
+/// `0x00AA0006` — Success; both speed and rotation control were changed by the drive.
 pub const MS_S_IMAPI_BOTHADJUSTED: HResult = 0x00AA0006_u32 as HResult;
-/// `0XC0AA0007` — Post-burn verification failed; disc contents may be bad.
+/// `0xC0AA0007` — Post-burn verification failed; disc contents may be bad.
 pub const MS_E_IMAPI_BURN_VERIFICATION_FAILED: HResult = 0xC0AA0007_u32 as HResult;
-/// `0X00AA0200` — Success code: command completed but the drive returned sense data describing an error.
+/// `0x00AA0200` — Success code: command completed but the drive returned sense data describing an error.
 pub const MS_S_IMAPI_COMMAND_HAS_SENSE_DATA: HResult = 0x00AA0200_u32 as HResult;
-/// `0XC0AA0201` — Requested MODE SENSE page/type not present on the drive.
+/// `0xC0AA0201` — Requested MODE SENSE page/type not present on the drive.
 pub const MS_E_IMAPI_RECORDER_NO_SUCH_MODE_PAGE: HResult = 0xC0AA0201_u32 as HResult;
-/// `0XC0AA0202` — No disc in the drive.
+/// `0xC0AA0202` — No disc in the drive.
 pub const MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA: HResult = 0xC0AA0202_u32 as HResult;
-/// `0XC0AA0203` — Disc is of an unknown or unusable physical format.
+/// `0xC0AA0203` — Disc is of an unknown or unusable physical format.
 pub const MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE: HResult = 0xC0AA0203_u32 as HResult;
-/// `0XC0AA0204` — Disc inserted upside down.
+/// `0xC0AA0204` — Disc inserted upside down.
 pub const MS_E_IMAPI_RECORDER_MEDIA_UPSIDE_DOWN: HResult = 0xC0AA0204_u32 as HResult;
-/// `0XC0AA0205` — Drive is still becoming ready; retry later.
+/// `0xC0AA0205` — Drive is still becoming ready; retry later.
 pub const MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY: HResult = 0xC0AA0205_u32 as HResult;
-/// `0XC0AA0206` — A (background) format is running; wait for it.
+/// `0xC0AA0206` — A (background) format is running; wait for it.
 pub const MS_E_IMAPI_RECORDER_MEDIA_FORMAT_IN_PROGRESS: HResult = 0xC0AA0206_u32 as HResult;
-/// `0XC0AA0207` — Drive busy with a long operation (e.g. finishing a write).
+/// `0xC0AA0207` — Drive busy with a long operation (e.g. finishing a write).
 pub const MS_E_IMAPI_RECORDER_MEDIA_BUSY: HResult = 0xC0AA0207_u32 as HResult;
-/// `0XC0AA0208` — Drive rejected the MODE SELECT parameter combination.
+/// `0xC0AA0208` — Drive rejected the MODE SELECT parameter combination.
 pub const MS_E_IMAPI_RECORDER_INVALID_MODE_PARAMETERS: HResult = 0xC0AA0208_u32 as HResult;
-/// `0XC0AA0209` — Drive reports the disc as write protected.
+/// `0xC0AA0209` — Drive reports the disc as write protected.
 pub const MS_E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED: HResult = 0xC0AA0209_u32 as HResult;
-/// `0XC0AA020A` — Requested GET CONFIGURATION feature is not implemented by the drive.
+/// `0xC0AA020A` — Requested GET CONFIGURATION feature is not implemented by the drive.
 pub const MS_E_IMAPI_RECORDER_NO_SUCH_FEATURE: HResult = 0xC0AA020A_u32 as HResult;
-/// `0XC0AA020B` — Feature exists but is not 'current' for the loaded disc.
+/// `0xC0AA020B` — Feature exists but is not 'current' for the loaded disc.
 pub const MS_E_IMAPI_RECORDER_FEATURE_IS_NOT_CURRENT: HResult = 0xC0AA020B_u32 as HResult;
-/// `0XC0AA020C` — Drive does not implement GET CONFIGURATION.
+/// `0xC0AA020C` — Drive does not implement GET CONFIGURATION.
 pub const MS_E_IMAPI_RECORDER_GET_CONFIGURATION_NOT_SUPPORTED: HResult = 0xC0AA020C_u32 as HResult;
-/// `0XC0AA020D` — Drive did not complete/accept a command within the timeout.
+/// `0xC0AA020D` — Drive did not complete/accept a command within the timeout.
 pub const MS_E_IMAPI_RECORDER_COMMAND_TIMEOUT: HResult = 0xC0AA020D_u32 as HResult;
-/// `0XC0AA020E` — READ DVD STRUCTURE data absent (drive/disc mismatch).
+/// `0xC0AA020E` — READ DVD STRUCTURE data absent (drive/disc mismatch).
 pub const MS_E_IMAPI_RECORDER_DVD_STRUCTURE_NOT_PRESENT: HResult = 0xC0AA020E_u32 as HResult;
-/// `0XC0AA020F` — Disc speed class outside the drive's supported range.
+/// `0xC0AA020F` — Disc speed class outside the drive's supported range.
 pub const MS_E_IMAPI_RECORDER_MEDIA_SPEED_MISMATCH: HResult = 0xC0AA020F_u32 as HResult;
-/// `0XC0AA0210` — Device is exclusively locked by another client.
+/// `0xC0AA0210` — Device is exclusively locked by another client.
 pub const MS_E_IMAPI_RECORDER_LOCKED: HResult = 0xC0AA0210_u32 as HResult;
-/// `0XC0AA0211` — Client name string rejected (recorder).
+/// `0xC0AA0211` — Client name string rejected (recorder).
 pub const MS_E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID: HResult = 0xC0AA0211_u32 as HResult;
-/// `0XC0AA0212` — Disc needs formatting before use.
+/// `0xC0AA0212` — Disc needs formatting before use.
 pub const MS_E_IMAPI_RECORDER_MEDIA_NOT_FORMATTED: HResult = 0xC0AA0212_u32 as HResult;
-/// `0XC0AA02FF` — Drive returned malformed/unexpected data.
+/// `0xC0AA02FF` — Drive returned malformed/unexpected data.
 pub const MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE: HResult = 0xC0AA02FF_u32 as HResult;
-/// `0XC0AA0300` — Buffer underrun: data did not arrive fast enough during write.
+/// `0xC0AA0300` — Buffer underrun: data did not arrive fast enough during write.
 pub const MS_E_IMAPI_LOSS_OF_STREAMING: HResult = 0xC0AA0300_u32 as HResult;
-/// `0XC0AA0301` — Write aborted on an unrecoverable drive error.
+/// `0xC0AA0301` — Write aborted on an unrecoverable drive error.
 pub const MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE: HResult = 0xC0AA0301_u32 as HResult;
-/// `0X00AA0302` — Success code: nothing is being written at the moment.
+/// `0x00AA0302` — Success code: nothing is being written at the moment.
 pub const MS_S_IMAPI_WRITE_NOT_IN_PROGRESS: HResult = 0x00AA0302_u32 as HResult;
-/// `0XC0AA0400` — A Write is already running on this data-writer object.
+/// `0xC0AA0400` — A Write is already running on this data-writer object.
 pub const MS_E_IMAPI_DF2DATA_WRITE_IN_PROGRESS: HResult = 0xC0AA0400_u32 as HResult;
-/// `0XC0AA0401` — CancelWrite called while no write is running.
+/// `0xC0AA0401` — CancelWrite called while no write is running.
 pub const MS_E_IMAPI_DF2DATA_WRITE_NOT_IN_PROGRESS: HResult = 0xC0AA0401_u32 as HResult;
-/// `0XC0AA0402` — Operation needs supported media in a usable state.
+/// `0xC0AA0402` — Operation needs supported media in a usable state.
 pub const MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE: HResult = 0xC0AA0402_u32 as HResult;
-/// `0XC0AA0403` — Stream unusable (size must be a whole number of 2048-byte sectors).
+/// `0xC0AA0403` — Stream unusable (size must be a whole number of 2048-byte sectors).
 pub const MS_E_IMAPI_DF2DATA_STREAM_NOT_SUPPORTED: HResult = 0xC0AA0403_u32 as HResult;
-/// `0XC0AA0404` — Stream does not fit in the free space of the disc.
+/// `0xC0AA0404` — Stream does not fit in the free space of the disc.
 pub const MS_E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA: HResult =
     0xC0AA0404_u32 as HResult;
-/// `0XC0AA0405` — Disc not blank and ForceOverwrite is not VARIANT_TRUE.
+/// `0xC0AA0405` — Disc not blank and ForceOverwrite is not VARIANT_TRUE.
 pub const MS_E_IMAPI_DF2DATA_MEDIA_NOT_BLANK: HResult = 0xC0AA0405_u32 as HResult;
-/// `0XC0AA0406` — Loaded disc type not supported by the data writer.
+/// `0xC0AA0406` — Loaded disc type not supported by the data writer.
 pub const MS_E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED: HResult = 0xC0AA0406_u32 as HResult;
-/// `0XC0AA0407` — Drive lacks capabilities needed by the data writer.
+/// `0xC0AA0407` — Drive lacks capabilities needed by the data writer.
 pub const MS_E_IMAPI_DF2DATA_RECORDER_NOT_SUPPORTED: HResult = 0xC0AA0407_u32 as HResult;
-/// `0XC0AA0408` — Client name string rejected (data writer).
+/// `0xC0AA0408` — Client name string rejected (data writer).
 pub const MS_E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID: HResult = 0xC0AA0408_u32 as HResult;
-/// `0XC0AA0500` — TAO writer: write already running.
+/// `0xC0AA0500` — TAO writer: write already running.
 pub const MS_E_IMAPI_DF2TAO_WRITE_IN_PROGRESS: HResult = 0xC0AA0500_u32 as HResult;
-/// `0XC0AA0501` — TAO writer: no write running.
+/// `0xC0AA0501` — TAO writer: no write running.
 pub const MS_E_IMAPI_DF2TAO_WRITE_NOT_IN_PROGRESS: HResult = 0xC0AA0501_u32 as HResult;
-/// `0XC0AA0502` — TAO writer: PrepareMedia not yet called.
+/// `0xC0AA0502` — TAO writer: PrepareMedia not yet called.
 pub const MS_E_IMAPI_DF2TAO_MEDIA_IS_NOT_PREPARED: HResult = 0xC0AA0502_u32 as HResult;
-/// `0XC0AA0503` — TAO writer: not allowed while media is prepared.
+/// `0xC0AA0503` — TAO writer: not allowed while media is prepared.
 pub const MS_E_IMAPI_DF2TAO_MEDIA_IS_PREPARED: HResult = 0xC0AA0503_u32 as HResult;
-/// `0XC0AA0504` — TAO writer: property frozen once the disc has data.
+/// `0xC0AA0504` — TAO writer: property frozen once the disc has data.
 pub const MS_E_IMAPI_DF2TAO_PROPERTY_FOR_BLANK_MEDIA_ONLY: HResult = 0xC0AA0504_u32 as HResult;
-/// `0XC0AA0505` — TAO writer: TOC requested from an empty disc.
+/// `0xC0AA0505` — TAO writer: TOC requested from an empty disc.
 pub const MS_E_IMAPI_DF2TAO_TABLE_OF_CONTENTS_EMPTY_DISC: HResult = 0xC0AA0505_u32 as HResult;
-/// `0XC0AA0506` — TAO writer: needs blank CD-R/RW.
+/// `0xC0AA0506` — TAO writer: needs blank CD-R/RW.
 pub const MS_E_IMAPI_DF2TAO_MEDIA_IS_NOT_BLANK: HResult = 0xC0AA0506_u32 as HResult;
-/// `0XC0AA0507` — TAO writer: needs blank CD-R/RW.
+/// `0xC0AA0507` — TAO writer: needs blank CD-R/RW.
 pub const MS_E_IMAPI_DF2TAO_MEDIA_IS_NOT_SUPPORTED: HResult = 0xC0AA0507_u32 as HResult;
-/// `0XC0AA0508` — TAO writer: 99-track limit reached.
+/// `0xC0AA0508` — TAO writer: 99-track limit reached.
 pub const MS_E_IMAPI_DF2TAO_TRACK_LIMIT_REACHED: HResult = 0xC0AA0508_u32 as HResult;
-/// `0XC0AA0509` — TAO writer: not enough room for the track.
+/// `0xC0AA0509` — TAO writer: not enough room for the track.
 pub const MS_E_IMAPI_DF2TAO_NOT_ENOUGH_SPACE: HResult = 0xC0AA0509_u32 as HResult;
-/// `0XC0AA050A` — TAO writer: recorder not set before PrepareMedia.
+/// `0xC0AA050A` — TAO writer: recorder not set before PrepareMedia.
 pub const MS_E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED: HResult = 0xC0AA050A_u32 as HResult;
-/// `0XC0AA050B` — TAO writer: bad ISRC.
+/// `0xC0AA050B` — TAO writer: bad ISRC.
 pub const MS_E_IMAPI_DF2TAO_INVALID_ISRC: HResult = 0xC0AA050B_u32 as HResult;
-/// `0XC0AA050C` — TAO writer: bad Media Catalog Number.
+/// `0xC0AA050C` — TAO writer: bad Media Catalog Number.
 pub const MS_E_IMAPI_DF2TAO_INVALID_MCN: HResult = 0xC0AA050C_u32 as HResult;
-/// `0XC0AA050D` — TAO writer: audio stream unusable.
+/// `0xC0AA050D` — TAO writer: audio stream unusable.
 pub const MS_E_IMAPI_DF2TAO_STREAM_NOT_SUPPORTED: HResult = 0xC0AA050D_u32 as HResult;
-/// `0XC0AA050E` — TAO writer: drive lacks required capabilities.
+/// `0xC0AA050E` — TAO writer: drive lacks required capabilities.
 pub const MS_E_IMAPI_DF2TAO_RECORDER_NOT_SUPPORTED: HResult = 0xC0AA050E_u32 as HResult;
-/// `0XC0AA050F` — TAO writer: client name rejected.
+/// `0xC0AA050F` — TAO writer: client name rejected.
 pub const MS_E_IMAPI_DF2TAO_CLIENT_NAME_IS_NOT_VALID: HResult = 0xC0AA050F_u32 as HResult;
-/// `0XC0AA0600` — RAW writer: write already running.
+/// `0xC0AA0600` — RAW writer: write already running.
 pub const MS_E_IMAPI_DF2RAW_WRITE_IN_PROGRESS: HResult = 0xC0AA0600_u32 as HResult;
-/// `0XC0AA0601` — RAW writer: no write running.
+/// `0xC0AA0601` — RAW writer: no write running.
 pub const MS_E_IMAPI_DF2RAW_WRITE_NOT_IN_PROGRESS: HResult = 0xC0AA0601_u32 as HResult;
-/// `0XC0AA0602` — RAW writer: PrepareMedia not yet called.
+/// `0xC0AA0602` — RAW writer: PrepareMedia not yet called.
 pub const MS_E_IMAPI_DF2RAW_MEDIA_IS_NOT_PREPARED: HResult = 0xC0AA0602_u32 as HResult;
-/// `0XC0AA0603` — RAW writer: not allowed while media is prepared.
+/// `0xC0AA0603` — RAW writer: not allowed while media is prepared.
 pub const MS_E_IMAPI_DF2RAW_MEDIA_IS_PREPARED: HResult = 0xC0AA0603_u32 as HResult;
-/// `0XC0AA0604` — RAW writer: client name rejected.
+/// `0xC0AA0604` — RAW writer: client name rejected.
 pub const MS_E_IMAPI_DF2RAW_CLIENT_NAME_IS_NOT_VALID: HResult = 0xC0AA0604_u32 as HResult;
-/// `0XC0AA0606` — RAW writer: needs blank CD-R/RW.
+/// `0xC0AA0606` — RAW writer: needs blank CD-R/RW.
 pub const MS_E_IMAPI_DF2RAW_MEDIA_IS_NOT_BLANK: HResult = 0xC0AA0606_u32 as HResult;
-/// `0XC0AA0607` — RAW writer: needs blank CD-R/RW (also used as a 'no' answer by IsRecorderSupported).
+/// `0xC0AA0607` — RAW writer: needs blank CD-R/RW (also used as a 'no' answer by IsRecorderSupported).
 pub const MS_E_IMAPI_DF2RAW_MEDIA_IS_NOT_SUPPORTED: HResult = 0xC0AA0607_u32 as HResult;
-/// `0XC0AA0609` — RAW writer: session does not fit.
+/// `0xC0AA0609` — RAW writer: session does not fit.
 pub const MS_E_IMAPI_DF2RAW_NOT_ENOUGH_SPACE: HResult = 0xC0AA0609_u32 as HResult;
-/// `0XC0AA060A` — RAW writer: recorder not set before PrepareMedia.
+/// `0xC0AA060A` — RAW writer: recorder not set before PrepareMedia.
 pub const MS_E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED: HResult = 0xC0AA060A_u32 as HResult;
-/// `0XC0AA060D` — RAW writer: stream unusable.
+/// `0xC0AA060D` — RAW writer: stream unusable.
 pub const MS_E_IMAPI_DF2RAW_STREAM_NOT_SUPPORTED: HResult = 0xC0AA060D_u32 as HResult;
-/// `0XC0AA060E` — RAW writer: drive does not support the requested raw block type.
+/// `0xC0AA060E` — RAW writer: drive does not support the requested raw block type.
 pub const MS_E_IMAPI_DF2RAW_DATA_BLOCK_TYPE_NOT_SUPPORTED: HResult = 0xC0AA060E_u32 as HResult;
-/// `0XC0AA060F` — RAW writer: stream lead-in shorter than the disc requires.
+/// `0xC0AA060F` — RAW writer: stream lead-in shorter than the disc requires.
 pub const MS_E_IMAPI_DF2RAW_STREAM_LEADIN_TOO_SHORT: HResult = 0xC0AA060F_u32 as HResult;
-/// `0XC0AA0610` — RAW writer: drive lacks required capabilities.
+/// `0xC0AA0610` — RAW writer: drive lacks required capabilities.
 pub const MS_E_IMAPI_DF2RAW_RECORDER_NOT_SUPPORTED: HResult = 0xC0AA0610_u32 as HResult;
-/// `0X80AA0900` — Erase running; recorder cannot be changed now.
+/// `0x80AA0900` — Erase running; recorder cannot be changed now.
 pub const MS_E_IMAPI_ERASE_RECORDER_IN_USE: HResult = 0x80AA0900_u32 as HResult;
-/// `0X80AA0901` — Erase object holds one recorder; clear it before setting another.
+/// `0x80AA0901` — Erase object holds one recorder; clear it before setting another.
 pub const MS_E_IMAPI_ERASE_ONLY_ONE_RECORDER_SUPPORTED: HResult = 0x80AA0901_u32 as HResult;
-/// `0X80AA0902` — READ DISC INFORMATION reply too short.
+/// `0x80AA0902` — READ DISC INFORMATION reply too short.
 pub const MS_E_IMAPI_ERASE_DISC_INFORMATION_TOO_SMALL: HResult = 0x80AA0902_u32 as HResult;
-/// `0X80AA0903` — MODE SENSE page 2Ah reply too short.
+/// `0x80AA0903` — MODE SENSE page 2Ah reply too short.
 pub const MS_E_IMAPI_ERASE_MODE_PAGE_2A_TOO_SMALL: HResult = 0x80AA0903_u32 as HResult;
-/// `0X80AA0904` — Drive says the disc cannot be erased.
+/// `0x80AA0904` — Drive says the disc cannot be erased.
 pub const MS_E_IMAPI_ERASE_MEDIA_IS_NOT_ERASABLE: HResult = 0x80AA0904_u32 as HResult;
-/// `0X80AA0905` — Drive failed the BLANK/erase command.
+/// `0x80AA0905` — Drive failed the BLANK/erase command.
 pub const MS_E_IMAPI_ERASE_DRIVE_FAILED_ERASE_COMMAND: HResult = 0x80AA0905_u32 as HResult;
-/// `0X80AA0906` — Erase did not finish within one hour.
+/// `0x80AA0906` — Erase did not finish within one hour.
 pub const MS_E_IMAPI_ERASE_TOOK_LONGER_THAN_ONE_HOUR: HResult = 0x80AA0906_u32 as HResult;
-/// `0X80AA0907` — Unexpected drive error during erase; disc state unknown.
+/// `0x80AA0907` — Unexpected drive error during erase; disc state unknown.
 pub const MS_E_IMAPI_ERASE_UNEXPECTED_DRIVE_RESPONSE_DURING_ERASE: HResult =
     0x80AA0907_u32 as HResult;
-/// `0X80AA0908` — START UNIT (spin-up) failed.
+/// `0x80AA0908` — START UNIT (spin-up) failed.
 pub const MS_E_IMAPI_ERASE_DRIVE_FAILED_SPINUP_COMMAND: HResult = 0x80AA0908_u32 as HResult;
-/// `0XC0AA0909` — Erase: disc type unsupported.
+/// `0xC0AA0909` — Erase: disc type unsupported.
 pub const MS_E_IMAPI_ERASE_MEDIA_IS_NOT_SUPPORTED: HResult = 0xC0AA0909_u32 as HResult;
-/// `0XC0AA090A` — Erase: drive lacks required capabilities.
+/// `0xC0AA090A` — Erase: drive lacks required capabilities.
 pub const MS_E_IMAPI_ERASE_RECORDER_NOT_SUPPORTED: HResult = 0xC0AA090A_u32 as HResult;
-/// `0XC0AA090B` — Erase: client name rejected.
+/// `0xC0AA090B` — Erase: client name rejected.
 pub const MS_E_IMAPI_ERASE_CLIENT_NAME_IS_NOT_VALID: HResult = 0xC0AA090B_u32 as HResult;
-/// `0X80AA0A00` — Raw image frozen after CreateResultImage.
+/// `0x80AA0A00` — Raw image frozen after CreateResultImage.
 pub const MS_E_IMAPI_RAW_IMAGE_IS_READ_ONLY: HResult = 0x80AA0A00_u32 as HResult;
-/// `0X80AA0A01` — Raw image: track numbers limited to 1..99.
+/// `0x80AA0A01` — Raw image: track numbers limited to 1..99.
 pub const MS_E_IMAPI_RAW_IMAGE_TOO_MANY_TRACKS: HResult = 0x80AA0A01_u32 as HResult;
-/// `0X80AA0A02` — Raw image: sector type unsupported.
+/// `0x80AA0A02` — Raw image: sector type unsupported.
 pub const MS_E_IMAPI_RAW_IMAGE_SECTOR_TYPE_NOT_SUPPORTED: HResult = 0x80AA0A02_u32 as HResult;
-/// `0X80AA0A03` — Raw image: needs at least one track first.
+/// `0x80AA0A03` — Raw image: needs at least one track first.
 pub const MS_E_IMAPI_RAW_IMAGE_NO_TRACKS: HResult = 0x80AA0A03_u32 as HResult;
-/// `0X80AA0A04` — Raw image: must be called before any track is added.
+/// `0x80AA0A04` — Raw image: must be called before any track is added.
 pub const MS_E_IMAPI_RAW_IMAGE_TRACKS_ALREADY_ADDED: HResult = 0x80AA0A04_u32 as HResult;
-/// `0X80AA0A05` — Raw image: track would exceed the lead-out start limit.
+/// `0x80AA0A05` — Raw image: track would exceed the lead-out start limit.
 pub const MS_E_IMAPI_RAW_IMAGE_INSUFFICIENT_SPACE: HResult = 0x80AA0A05_u32 as HResult;
-/// `0X80AA0A06` — Raw image: more than 99 indexes.
+/// `0x80AA0A06` — Raw image: more than 99 indexes.
 pub const MS_E_IMAPI_RAW_IMAGE_TOO_MANY_TRACK_INDEXES: HResult = 0x80AA0A06_u32 as HResult;
-/// `0X80AA0A07` — Raw image: no index at that LBA offset.
+/// `0x80AA0A07` — Raw image: no index at that LBA offset.
 pub const MS_E_IMAPI_RAW_IMAGE_TRACK_INDEX_NOT_FOUND: HResult = 0x80AA0A07_u32 as HResult;
-/// `0X00AA0A08` — Success code: index already present at that LBA offset.
+/// `0x00AA0A08` — Success code: index already present at that LBA offset.
 pub const MS_S_IMAPI_RAW_IMAGE_TRACK_INDEX_ALREADY_EXISTS: HResult = 0x00AA0A08_u32 as HResult;
-/// `0X80AA0A09` — Raw image: index 1 at offset 0 cannot be removed.
+/// `0x80AA0A09` — Raw image: index 1 at offset 0 cannot be removed.
 pub const MS_E_IMAPI_RAW_IMAGE_TRACK_INDEX_OFFSET_ZERO_CANNOT_BE_CLEARED: HResult =
     0x80AA0A09_u32 as HResult;
-/// `0X80AA0A0A` — Raw image: indexes must be at least 10 sectors apart.
+/// `0x80AA0A0A` — Raw image: indexes must be at least 10 sectors apart.
 pub const MS_E_IMAPI_RAW_IMAGE_TRACK_INDEX_TOO_CLOSE_TO_OTHER_INDEX: HResult =
     0x80AA0A0A_u32 as HResult;
-/// `0XC0AAB100` — Internal file-system-image failure.
+/// `0xC0AAB100` — Internal file-system-image failure.
 pub const MS_IMAPI_E_FSI_INTERNAL_ERROR: HResult = 0xC0AAB100_u32 as HResult;
-/// `0XC0AAB101` — A parameter value is invalid.
+/// `0xC0AAB101` — A parameter value is invalid.
 pub const MS_IMAPI_E_INVALID_PARAM: HResult = 0xC0AAB101_u32 as HResult;
-/// `0XC0AAB102` — File system image object is read-only.
+/// `0xC0AAB102` — File system image object is read-only.
 pub const MS_IMAPI_E_READONLY: HResult = 0xC0AAB102_u32 as HResult;
-/// `0XC0AAB103` — FileSystemsToCreate selects no file system.
+/// `0xC0AAB103` — FileSystemsToCreate selects no file system.
 pub const MS_IMAPI_E_NO_OUTPUT: HResult = 0xC0AAB103_u32 as HResult;
-/// `0XC0AAB104` — Volume label too long or has illegal characters.
+/// `0xC0AAB104` — Volume label too long or has illegal characters.
 pub const MS_IMAPI_E_INVALID_VOLUME_NAME: HResult = 0xC0AAB104_u32 as HResult;
-/// `0XC0AAB105` — File timestamps inconsistent (one time earlier than another).
+/// `0xC0AAB105` — File timestamps inconsistent (one time earlier than another).
 pub const MS_IMAPI_E_INVALID_DATE: HResult = 0xC0AAB105_u32 as HResult;
-/// `0XC0AAB106` — Operation requires an empty image.
+/// `0xC0AAB106` — Operation requires an empty image.
 pub const MS_IMAPI_E_FILE_SYSTEM_NOT_EMPTY: HResult = 0xC0AAB106_u32 as HResult;
-/// `0XC0AAB108` — Path is not a file.
+/// `0xC0AAB108` — Path is not a file.
 pub const MS_IMAPI_E_NOT_FILE: HResult = 0xC0AAB108_u32 as HResult;
-/// `0XC0AAB109` — Path is not a directory.
+/// `0xC0AAB109` — Path is not a directory.
 pub const MS_IMAPI_E_NOT_DIR: HResult = 0xC0AAB109_u32 as HResult;
-/// `0XC0AAB10A` — Directory not empty.
+/// `0xC0AAB10A` — Directory not empty.
 pub const MS_IMAPI_E_DIR_NOT_EMPTY: HResult = 0xC0AAB10A_u32 as HResult;
-/// `0XC0AAB10B` — Item is not (yet) part of the image.
+/// `0xC0AAB10B` — Item is not (yet) part of the image.
 pub const MS_IMAPI_E_NOT_IN_FILE_SYSTEM: HResult = 0xC0AAB10B_u32 as HResult;
-/// `0XC0AAB110` — Path malformed / bad characters (also: imported FS has an invalid name).
+/// `0xC0AAB110` — Path malformed / bad characters (also: imported FS has an invalid name).
 pub const MS_IMAPI_E_INVALID_PATH: HResult = 0xC0AAB110_u32 as HResult;
-/// `0XC0AAB111` — Name not ANSI while UseRestrictedCharacterSet is on.
+/// `0xC0AAB111` — Name not ANSI while UseRestrictedCharacterSet is on.
 pub const MS_IMAPI_E_RESTRICTED_NAME_VIOLATION: HResult = 0xC0AAB111_u32 as HResult;
-/// `0XC0AAB112` — Name already exists.
+/// `0xC0AAB112` — Name already exists.
 pub const MS_IMAPI_E_DUP_NAME: HResult = 0xC0AAB112_u32 as HResult;
-/// `0XC0AAB113` — Cannot derive a unique per-file-system name for an item.
+/// `0xC0AAB113` — Cannot derive a unique per-file-system name for an item.
 pub const MS_IMAPI_E_NO_UNIQUE_NAME: HResult = 0xC0AAB113_u32 as HResult;
-/// `0XC0AAB118` — Item not found in the image tree.
+/// `0xC0AAB118` — Item not found in the image tree.
 pub const MS_IMAPI_E_ITEM_NOT_FOUND: HResult = 0xC0AAB118_u32 as HResult;
-/// `0XC0AAB119` — File not found in the image tree.
+/// `0xC0AAB119` — File not found in the image tree.
 pub const MS_IMAPI_E_FILE_NOT_FOUND: HResult = 0xC0AAB119_u32 as HResult;
-/// `0XC0AAB11A` — Directory not found in the image tree.
+/// `0xC0AAB11A` — Directory not found in the image tree.
 pub const MS_IMAPI_E_DIR_NOT_FOUND: HResult = 0xC0AAB11A_u32 as HResult;
-/// `0XC0AAB120` — Adding the item would exceed the configured size limit.
+/// `0xC0AAB120` — Adding the item would exceed the configured size limit.
 pub const MS_IMAPI_E_IMAGE_SIZE_LIMIT: HResult = 0xC0AAB120_u32 as HResult;
-/// `0XC0AAB121` — FreeMediaBlocks is smaller than the estimated image size.
+/// `0xC0AAB121` — FreeMediaBlocks is smaller than the estimated image size.
 pub const MS_IMAPI_E_IMAGE_TOO_BIG: HResult = 0xC0AAB121_u32 as HResult;
-/// `0XC0AAB128` — File stream length differs from the length announced.
+/// `0xC0AAB128` — File stream length differs from the length announced.
 pub const MS_IMAPI_E_DATA_STREAM_INCONSISTENCY: HResult = 0xC0AAB128_u32 as HResult;
-/// `0XC0AAB129` — Cannot read a file's data stream.
+/// `0xC0AAB129` — Cannot read a file's data stream.
 pub const MS_IMAPI_E_DATA_STREAM_READ_FAILURE: HResult = 0xC0AAB129_u32 as HResult;
-/// `0XC0AAB12A` — Cannot create a data stream for a file.
+/// `0xC0AAB12A` — Cannot create a data stream for a file.
 pub const MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE: HResult = 0xC0AAB12A_u32 as HResult;
-/// `0XC0AAB12B` — Cannot enumerate a source directory.
+/// `0xC0AAB12B` — Cannot enumerate a source directory.
 pub const MS_IMAPI_E_DIRECTORY_READ_FAILURE: HResult = 0xC0AAB12B_u32 as HResult;
-/// `0XC0AAB130` — Too many directories for the selected file system.
+/// `0xC0AAB130` — Too many directories for the selected file system.
 pub const MS_IMAPI_E_TOO_MANY_DIRS: HResult = 0xC0AAB130_u32 as HResult;
-/// `0XC0AAB131` — ISO 9660 depth limit (8 levels) exceeded.
+/// `0xC0AAB131` — ISO 9660 depth limit (8 levels) exceeded.
 pub const MS_IMAPI_E_ISO9660_LEVELS: HResult = 0xC0AAB131_u32 as HResult;
-/// `0XC0AAB132` — A file is too large for the selected file system.
+/// `0xC0AAB132` — A file is too large for the selected file system.
 pub const MS_IMAPI_E_DATA_TOO_BIG: HResult = 0xC0AAB132_u32 as HResult;
-/// `0XC0AAB133` — Imported previous session layout is incompatible with the requested file systems.
+/// `0xC0AAB133` — Imported previous session layout is incompatible with the requested file systems.
 pub const MS_IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION: HResult = 0xC0AAB133_u32 as HResult;
-/// `0XC0AAB138` — Cannot create the staging (stash) file.
+/// `0xC0AAB138` — Cannot create the staging (stash) file.
 pub const MS_IMAPI_E_STASHFILE_OPEN_FAILURE: HResult = 0xC0AAB138_u32 as HResult;
-/// `0XC0AAB139` — Seek error in the stash file.
+/// `0xC0AAB139` — Seek error in the stash file.
 pub const MS_IMAPI_E_STASHFILE_SEEK_FAILURE: HResult = 0xC0AAB139_u32 as HResult;
-/// `0XC0AAB13A` — Write error in the stash file.
+/// `0xC0AAB13A` — Write error in the stash file.
 pub const MS_IMAPI_E_STASHFILE_WRITE_FAILURE: HResult = 0xC0AAB13A_u32 as HResult;
-/// `0XC0AAB13B` — Read error in the stash file.
+/// `0xC0AAB13B` — Read error in the stash file.
 pub const MS_IMAPI_E_STASHFILE_READ_FAILURE: HResult = 0xC0AAB13B_u32 as HResult;
-/// `0XC0AAB140` — WorkingDirectory value invalid.
+/// `0xC0AAB140` — WorkingDirectory value invalid.
 pub const MS_IMAPI_E_INVALID_WORKING_DIRECTORY: HResult = 0xC0AAB140_u32 as HResult;
-/// `0XC0AAB141` — Not enough space in WorkingDirectory.
+/// `0xC0AAB141` — Not enough space in WorkingDirectory.
 pub const MS_IMAPI_E_WORKING_DIRECTORY_SPACE: HResult = 0xC0AAB141_u32 as HResult;
-/// `0XC0AAB142` — Could not move the stash file to the new directory.
+/// `0xC0AAB142` — Could not move the stash file to the new directory.
 pub const MS_IMAPI_E_STASHFILE_MOVE: HResult = 0xC0AAB142_u32 as HResult;
-/// `0XC0AAB148` — Boot image could not be added.
+/// `0xC0AAB148` — Boot image could not be added.
 pub const MS_IMAPI_E_BOOT_IMAGE_DATA: HResult = 0xC0AAB148_u32 as HResult;
-/// `0XC0AAB149` — Boot image only allowed in a first (non-imported) session.
+/// `0xC0AAB149` — Boot image only allowed in a first (non-imported) session.
 pub const MS_IMAPI_E_BOOT_OBJECT_CONFLICT: HResult = 0xC0AAB149_u32 as HResult;
-/// `0XC0AAB14A` — Boot emulation type does not match boot image size.
+/// `0xC0AAB14A` — Boot emulation type does not match boot image size.
 pub const MS_IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH: HResult = 0xC0AAB14A_u32 as HResult;
-/// `0XC0AAB150` — Disc is blank/empty (nothing to import).
+/// `0xC0AAB150` — Disc is blank/empty (nothing to import).
 pub const MS_IMAPI_E_EMPTY_DISC: HResult = 0xC0AAB150_u32 as HResult;
-/// `0XC0AAB151` — No ISO 9660/Joliet/UDF found (last session) to import.
+/// `0xC0AAB151` — No ISO 9660/Joliet/UDF found (last session) to import.
 pub const MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM: HResult = 0xC0AAB151_u32 as HResult;
-/// `0XC0AAB152` — Requested file system not present on disc.
+/// `0xC0AAB152` — Requested file system not present on disc.
 pub const MS_IMAPI_E_FILE_SYSTEM_NOT_FOUND: HResult = 0xC0AAB152_u32 as HResult;
-/// `0XC0AAB153` — On-disc file system structures inconsistent during import.
+/// `0xC0AAB153` — On-disc file system structures inconsistent during import.
 pub const MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR: HResult = 0xC0AAB153_u32 as HResult;
-/// `0XC0AAB154` — On-disc file system uses a feature import cannot handle.
+/// `0xC0AAB154` — On-disc file system uses a feature import cannot handle.
 pub const MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED: HResult = 0xC0AAB154_u32 as HResult;
-/// `0XC0AAB155` — Import clash: imported file name already used by an in-memory directory.
+/// `0xC0AAB155` — Import clash: imported file name already used by an in-memory directory.
 pub const MS_IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY: HResult =
     0xC0AAB155_u32 as HResult;
-/// `0XC0AAB156` — Cannot seek to a block on the source disc (also reported for blank media).
+/// `0xC0AAB156` — Cannot seek to a block on the source disc (also reported for blank media).
 pub const MS_IMAPI_E_IMPORT_SEEK_FAILURE: HResult = 0xC0AAB156_u32 as HResult;
-/// `0XC0AAB157` — Read error on a block while importing the previous session.
+/// `0xC0AAB157` — Read error on a block while importing the previous session.
 pub const MS_IMAPI_E_IMPORT_READ_FAILURE: HResult = 0xC0AAB157_u32 as HResult;
-/// `0XC0AAB158` — Disc in drive differs from the one the image was imported from.
+/// `0xC0AAB158` — Disc in drive differs from the one the image was imported from.
 pub const MS_IMAPI_E_DISC_MISMATCH: HResult = 0xC0AAB158_u32 as HResult;
-/// `0XC0AAB159` — Multisession not allowed for this media type.
+/// `0xC0AAB159` — Multisession not allowed for this media type.
 pub const MS_IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED: HResult = 0xC0AAB159_u32 as HResult;
-/// `0XC0AAB15A` — Disc's UDF revision cannot be appended by IMAPI.
+/// `0xC0AAB15A` — Disc's UDF revision cannot be appended by IMAPI.
 pub const MS_IMAPI_E_UDF_NOT_WRITE_COMPATIBLE: HResult = 0xC0AAB15A_u32 as HResult;
-/// `0XC0AAB15B` — The requested (in-use) multisession type is not supported.
+/// `0xC0AAB15B` — The requested (in-use) multisession type is not supported.
 pub const MS_IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE: HResult = 0xC0AAB15B_u32 as HResult;
-/// `0XC0AAB15C` — None of the supplied multisession types is usable on the current media (also: no media).
+/// `0xC0AAB15C` — None of the supplied multisession types is usable on the current media (also: no media).
 pub const MS_IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE: HResult = 0xC0AAB15C_u32 as HResult;
-/// `0XC0AAB15D` — MultisessionInterfaces must be set before this call.
+/// `0xC0AAB15D` — MultisessionInterfaces must be set before this call.
 pub const MS_IMAPI_E_MULTISESSION_NOT_SET: HResult = 0xC0AAB15D_u32 as HResult;
-/// `0XC0AAB15E` — Import clash: imported directory name already used by an in-memory file.
+/// `0xC0AAB15E` — Import clash: imported directory name already used by an in-memory file.
 pub const MS_IMAPI_E_IMPORT_TYPE_COLLISION_DIRECTORY_EXISTS_AS_FILE: HResult =
     0xC0AAB15E_u32 as HResult;
-/// `0X00AAB15F` — Success code: feature unsupported for the FS revision; image built without it.
+/// `0x00AAB15F` — Success code: feature unsupported for the FS revision; image built without it.
 pub const MS_IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED: HResult = 0x00AAB15F_u32 as HResult;
-/// `0XC0AAB160` — Property cannot be accessed in the current state.
+/// `0xC0AAB160` — Property cannot be accessed in the current state.
 pub const MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE: HResult = 0xC0AAB160_u32 as HResult;
-/// `0XC0AAB161` — UDF revision locked by the imported session.
+/// `0xC0AAB161` — UDF revision locked by the imported session.
 pub const MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED: HResult = 0xC0AAB161_u32 as HResult;
-/// `0XC0AAB162` — A multisession parameter could not be read or is out of range.
+/// `0xC0AAB162` — A multisession parameter could not be read or is out of range.
 pub const MS_IMAPI_E_BAD_MULTISESSION_PARAMETER: HResult = 0xC0AAB162_u32 as HResult;
-/// `0XC0AAB163` — FileSystemsToCreate must match the imported session's file system.
+/// `0xC0AAB163` — FileSystemsToCreate must match the imported session's file system.
 pub const MS_IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED: HResult = 0xC0AAB163_u32 as HResult;
-/// `0XC0AAB200` — ISO image size not a multiple of 2048 bytes.
+/// `0xC0AAB200` — ISO image size not a multiple of 2048 bytes.
 pub const MS_IMAPI_E_IMAGEMANAGER_IMAGE_NOT_ALIGNED: HResult = 0xC0AAB200_u32 as HResult;
-/// `0XC0AAB201` — No valid volume descriptor in the ISO image.
+/// `0xC0AAB201` — No valid volume descriptor in the ISO image.
 pub const MS_IMAPI_E_IMAGEMANAGER_NO_VALID_VD_FOUND: HResult = 0xC0AAB201_u32 as HResult;
-/// `0XC0AAB202` — Neither path nor stream set on the image manager.
+/// `0xC0AAB202` — Neither path nor stream set on the image manager.
 pub const MS_IMAPI_E_IMAGEMANAGER_NO_IMAGE: HResult = 0xC0AAB202_u32 as HResult;
-/// `0XC0AAB203` — Image exceeds MAXLONG sectors.
+/// `0xC0AAB203` — Image exceeds MAXLONG sectors.
 pub const MS_IMAPI_E_IMAGEMANAGER_IMAGE_TOO_BIG: HResult = 0xC0AAB203_u32 as HResult;
-/// `0X00000000` — Success.
+/// `0x00000000` — Success.
 pub const MS_S_OK: HResult = 0x00000000_u32 as HResult;
-/// `0X00000001` — Success; the answer is no.
+/// `0x00000001` — Success; the answer is no.
 pub const MS_S_FALSE: HResult = 0x00000001_u32 as HResult;
-/// `0X80004001` — Not implemented for this device or medium.
+/// `0x80004001` — Not implemented for this device or medium.
 pub const MS_E_NOTIMPL: HResult = 0x80004001_u32 as HResult;
-/// `0X80004002` — The object does not support the requested interface.
+/// `0x80004002` — The object does not support the requested interface.
 pub const MS_E_NOINTERFACE: HResult = 0x80004002_u32 as HResult;
-/// `0X80004003` — A required pointer argument is NULL.
+/// `0x80004003` — A required pointer argument is NULL.
 pub const MS_E_POINTER: HResult = 0x80004003_u32 as HResult;
-/// `0X80004004` — The operation was aborted.
+/// `0x80004004` — The operation was aborted.
 pub const MS_E_ABORT: HResult = 0x80004004_u32 as HResult;
-/// `0X80004005` — Unspecified failure.
+/// `0x80004005` — Unspecified failure.
 pub const MS_E_FAIL: HResult = 0x80004005_u32 as HResult;
-/// `0X8000FFFF` — Unexpected failure (an internal error was caught at the API boundary).
+/// `0x8000FFFF` — Unexpected failure (an internal error was caught at the API boundary).
 pub const MS_E_UNEXPECTED: HResult = 0x8000FFFF_u32 as HResult;
-/// `0X80070005` — Access denied.
+/// `0x80070005` — Access denied.
 pub const MS_E_ACCESSDENIED: HResult = 0x80070005_u32 as HResult;
-/// `0X80070006` — The handle is zero, released, stale or of the wrong kind.
+/// `0x80070006` — The handle is zero, released, stale or of the wrong kind.
 pub const MS_E_HANDLE: HResult = 0x80070006_u32 as HResult;
-/// `0X8007000E` — Out of memory.
+/// `0x8007000E` — Out of memory.
 pub const MS_E_OUTOFMEMORY: HResult = 0x8007000E_u32 as HResult;
-/// `0X80070057` — An argument is invalid.
+/// `0x80070057` — An argument is invalid.
 pub const MS_E_INVALIDARG: HResult = 0x80070057_u32 as HResult;
-/// `0X80070037` — The device does not exist or was removed.
+/// `0x80070037` — The device does not exist or was removed.
 pub const MS_E_WIN32_DEV_NOT_EXIST: HResult = 0x80070037_u32 as HResult;
-/// `0X80070015` — The device is not ready.
+/// `0x80070015` — The device is not ready.
 pub const MS_E_WIN32_NOT_READY: HResult = 0x80070015_u32 as HResult;
-/// `0X8007007A` — HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER): a caller's
+/// `0x8007007A` — HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER): a caller's
 /// string buffer is too small; the needed size was written.
 pub const MS_E_NOT_SUFFICIENT_BUFFER: HResult = 0x8007007A_u32 as HResult;
 
