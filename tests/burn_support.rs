@@ -1,5 +1,6 @@
 //! Shared by the burn tests (included with `#[path]`): emulated discs,
-//! the import → edit → build → write flow, and content snapshots.
+//! the next session made the way an application makes it (`session::offer`
+//! → `FileSystemImage` → `DataWriter`), and content snapshots.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -8,16 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use multisession::burn::{DataWriter, Flow, Progress, WriteOptions, WriteReport};
-use multisession::fsi::tree::{Attrs, Content, DataSource, Kind as NodeKind};
-use multisession::fsi::{
-    build, import, locate_random_write, BlockSource, BuildOptions, FileSystemImage, ImportLimits,
-    Session, Tree, BLOCK_SIZE,
-};
-use multisession::mmc::{DiscStatus, FormatState};
-use multisession::recorder::Recorder;
+use multisession::fsi::tree::{Content, DataSource, Kind as NodeKind};
+use multisession::fsi::{BlockSource, FileSystemImage, ResultImage, Tree, BLOCK_SIZE};
 use multisession::scsi::emulator::{create_blank, sidecar_path};
-use multisession::session::{self, Kind};
-use multisession::{Profile, Result};
+use multisession::{hresult, session, MediaState, Profile, Recorder, Result};
 
 /// File contents for tests, readable as often as a build asks.
 #[derive(Debug)]
@@ -63,58 +58,46 @@ pub fn open(path: &Path) -> Arc<Recorder> {
     Arc::new(Recorder::open(path).expect("open emulated disc"))
 }
 
-/// Start of the session an append imports, `None` on a disc without one
-/// (blank, or an overwritable medium not yet formatted, whose blocks cannot
-/// be read at all).
-pub fn previous_session_start(recorder: &Arc<Recorder>) -> Result<Option<u32>> {
-    let info = recorder.media_info()?;
-    if info.disc_status == DiscStatus::Blank || info.format == FormatState::Unformatted {
-        return Ok(None);
-    }
+/// An image holding the newest session of `recorder`'s medium, as an
+/// application prepares the next one: a blank medium gives the image its
+/// defaults; any other takes the offered objects and imports (a formatted
+/// overwritable medium without a volume has nothing to import).
+fn image_for_next_session(recorder: &Arc<Recorder>) -> Result<FileSystemImage> {
     let mut image = FileSystemImage::new();
+    image.set_volume_name("TEST")?;
+    image.set_fixed_time(Some(1_700_000_000));
+    if recorder
+        .media_info()?
+        .media_state()
+        .contains(MediaState::BLANK)
+    {
+        image.choose_image_defaults(recorder)?;
+        return Ok(image);
+    }
     image.set_multisession_interfaces(session::offer(recorder)?)?;
-    let chosen = image.chosen_multisession().expect("a chosen object");
-    Ok(match chosen.kind() {
-        Kind::Sequential => {
-            let start = chosen.sequential()?.start_address_of_previous_session;
-            u32::try_from(start).ok()
-        }
-        Kind::RandomWrite | Kind::PseudoOverwrite => {
-            locate_random_write(recorder.as_ref(), info.write_unit)?.newest
-        }
-    })
+    match image.import_file_system(None) {
+        Err(e) if e.code() != hresult::MS_IMAPI_E_EMPTY_DISC => Err(e),
+        _ => Ok(image),
+    }
 }
 
-/// The tree of the session at `start`.
-pub fn import_tree(recorder: &Arc<Recorder>, start: u32) -> Result<Tree> {
-    Ok(import(recorder.as_ref(), start, None, ImportLimits::default())?.tree)
-}
-
-/// Every file of `tree` with its bytes read from the medium (imported
-/// files) or from its source (new files).
+/// Every file of an imported `tree` with its bytes read from the medium.
 pub fn snapshot(tree: &Tree, media: &dyn BlockSource) -> Files {
     let mut out = Files::new();
     for (id, _) in tree.walk() {
         if let NodeKind::File(data) = &tree.node(id).kind {
-            let bytes = match &data.content {
-                Content::OnMedium(extents) => {
-                    let mut bytes = Vec::new();
-                    for e in extents.iter() {
-                        let blocks = (e.len as usize).div_ceil(BLOCK_SIZE);
-                        let mut buf = vec![0u8; blocks * BLOCK_SIZE];
-                        media
-                            .read_blocks(e.lba, &mut buf)
-                            .expect("file extent reads");
-                        bytes.extend_from_slice(&buf[..e.len as usize]);
-                    }
-                    bytes
-                }
-                Content::New(source) => {
-                    let mut bytes = Vec::new();
-                    source.open().unwrap().read_to_end(&mut bytes).unwrap();
-                    bytes
-                }
+            let Content::OnMedium(extents) = &data.content else {
+                panic!("{} is not on the medium", tree.path_of(id));
             };
+            let mut bytes = Vec::new();
+            for e in extents.iter() {
+                let blocks = (e.len as usize).div_ceil(BLOCK_SIZE);
+                let mut buf = vec![0u8; blocks * BLOCK_SIZE];
+                media
+                    .read_blocks(e.lba, &mut buf)
+                    .expect("file extent reads");
+                bytes.extend_from_slice(&buf[..e.len as usize]);
+            }
             out.insert(tree.path_of(id), bytes);
         }
     }
@@ -124,59 +107,23 @@ pub fn snapshot(tree: &Tree, media: &dyn BlockSource) -> Files {
 /// The content of the session an append would import now (empty when
 /// there is none).
 pub fn current_content(recorder: &Arc<Recorder>) -> Files {
-    match previous_session_start(recorder).expect("multisession values") {
-        None => Files::new(),
-        Some(start) => snapshot(
-            &import_tree(recorder, start).expect("import"),
-            recorder.as_ref(),
-        ),
-    }
+    let image = image_for_next_session(recorder).expect("importing the newest session");
+    snapshot(image.tree(), recorder.as_ref())
 }
 
-/// Builds the next session: the imported tree plus `add`.
-pub fn build_next(recorder: &Arc<Recorder>, add: &Files) -> Result<Session> {
-    let info = recorder.refresh()?;
-    let mut tree = Tree::new();
-    let mut image = FileSystemImage::new();
-    let random_write = if info.disc_status != DiscStatus::Blank {
-        image.set_multisession_interfaces(session::offer(recorder)?)?;
-        if let Some(start) = previous_session_start(recorder)? {
-            tree = import_tree(recorder, start)?;
-        }
-        image.chosen_multisession().map(|m| m.kind()) != Some(Kind::Sequential)
-    } else {
-        info.write_model() != multisession::media::WriteModel::Sequential
-    };
+/// Creates the next session: the imported tree plus `add`.
+pub fn next_session(recorder: &Arc<Recorder>, add: &Files) -> Result<ResultImage> {
+    recorder.refresh()?;
+    let mut image = image_for_next_session(recorder)?;
     for (path, content) in add {
         let dir = &path[..path.rfind('/').unwrap()];
         if !dir.is_empty() {
-            tree.mkdir_all(dir)?;
+            image.mkdir(dir, true)?;
         }
-        tree.add_file(
-            path,
-            content.len() as u64,
-            Arc::new(Bytes(Arc::new(content.clone()))),
-            Attrs::file(),
-            true,
-        )?;
+        let source = Arc::new(Bytes(Arc::new(content.clone())));
+        image.add_source(path, content.len() as u64, source, true)?;
     }
-    let (start, free) = if info.disc_status == DiscStatus::Blank {
-        (0, info.free_blocks)
-    } else {
-        (image.session_start_block()?, image.free_media_blocks()?)
-    };
-    build(
-        std::sync::Arc::new(tree),
-        &BuildOptions {
-            start_block: start,
-            volume_name: "TEST".into(),
-            write_unit: info.write_unit,
-            free_blocks: Some(free),
-            time: Some(1_700_000_000),
-            random_write,
-            ..BuildOptions::default()
-        },
-    )
+    image.create_result_image()
 }
 
 /// Options for appendable multisession writes on every profile.
@@ -198,7 +145,7 @@ pub fn append_with(
     options: WriteOptions,
     progress: &mut dyn FnMut(&Progress) -> Flow,
 ) -> Result<WriteReport> {
-    let mut session = build_next(recorder, add)?;
+    let mut session = next_session(recorder, add)?;
     DataWriter::new(recorder.clone(), options).write(&mut session, progress)
 }
 

@@ -223,7 +223,7 @@ fn a_session_built_for_another_address_is_refused_before_writing() {
     let dir = tempfile::tempdir().unwrap();
     let disc = new_disc(dir.path(), "cd.img", Profile::CdR);
     let recorder = open(&disc);
-    let mut stale = build_next(&recorder, &files("a", 1, &[10])).unwrap();
+    let mut stale = next_session(&recorder, &files("a", 1, &[10])).unwrap();
     append(&recorder, &files("b", 2, &[10]), multisession_options()).unwrap();
     let err = DataWriter::new(open(&disc), multisession_options())
         .write(&mut stale, &mut |_| Flow::Continue)

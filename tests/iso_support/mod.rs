@@ -271,13 +271,52 @@ pub fn model_by_xorriso(img: &Path, sbsector: Option<u32>, scratch: &Path) -> Mo
 /// isoinfo's view of the session at `start` (`None`: the descriptors at 16):
 /// the Rock Ridge listing for kinds, sizes and link targets, `-x` for content.
 pub fn model_by_isoinfo(img: &Path, start: Option<u32>, hash_limit: u64) -> Model {
-    let mut base: Vec<std::ffi::OsString> = vec!["-R".into(), "-i".into(), img.into()];
+    isoinfo_model(IsoinfoTree::RockRidge, img, start, hash_limit)
+}
+
+/// isoinfo's view of the Joliet tree of the session at `start` (`None`: the
+/// descriptors at 16). isoinfo prints Joliet names in ISO 8859-1 with `_`
+/// for every character outside it (it knows no UTF-8), and Joliet has no
+/// symlinks: compare with a model mapped the same way.
+pub fn model_by_isoinfo_joliet(img: &Path, start: Option<u32>, hash_limit: u64) -> Model {
+    isoinfo_model(IsoinfoTree::Joliet, img, start, hash_limit)
+}
+
+/// A name as isoinfo shows it in a Joliet listing.
+pub fn isoinfo_joliet_name(name: &str) -> String {
+    name.chars()
+        .map(|c| if u32::from(c) <= 0xFF { c } else { '_' })
+        .collect()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum IsoinfoTree {
+    RockRidge,
+    Joliet,
+}
+
+fn isoinfo_model(tree: IsoinfoTree, img: &Path, start: Option<u32>, hash_limit: u64) -> Model {
+    use std::os::unix::ffi::OsStrExt;
+    let joliet = tree == IsoinfoTree::Joliet;
+    let mut base: Vec<std::ffi::OsString> = vec![
+        if joliet { "-J" } else { "-R" }.into(),
+        "-i".into(),
+        img.into(),
+    ];
     if let Some(s) = start {
         base.push("-T".into());
         base.push(s.to_string().into());
     }
-    let listing = run(tool("isoinfo").args(&base).arg("-l"));
+    let out = tool("isoinfo").args(&base).arg("-l").output().unwrap();
+    assert!(out.status.success(), "isoinfo -l: {}", out.status);
+    let listing: String = if joliet {
+        out.stdout.iter().map(|&b| char::from(b)).collect()
+    } else {
+        String::from_utf8(out.stdout).unwrap()
+    };
     let mut m = Model::new();
+    // Path in the model → the path `-x` takes (Joliet names keep `;1`).
+    let mut raw = BTreeMap::new();
     let mut dir = String::new();
     for line in listing.lines() {
         if let Some(d) = line.strip_prefix("Directory listing of ") {
@@ -290,32 +329,39 @@ pub fn model_by_isoinfo(img: &Path, start: Option<u32>, hash_limit: u64) -> Mode
         let fields: Vec<&str> = head.split_whitespace().collect();
         let kind = fields[0].chars().next().unwrap();
         let size: u64 = fields[4].parse().unwrap();
+        let listed = name.strip_suffix(' ').unwrap_or(name);
         let (name, entry) = match kind {
             'l' => {
                 let (n, t) = name.split_once(" -> ").unwrap();
                 (n.to_owned(), Entry::Link(t.to_owned()))
             }
-            'd' => (
-                name.strip_suffix(' ').unwrap_or(name).to_owned(),
-                Entry::Dir,
-            ),
-            _ => (
-                name.strip_suffix(' ').unwrap_or(name).to_owned(),
+            'd' => (listed.to_owned(), Entry::Dir),
+            _ if joliet => (
+                listed.strip_suffix(";1").unwrap_or(listed).to_owned(),
                 Entry::File { size, hash: 0 },
             ),
+            _ => (listed.to_owned(), Entry::File { size, hash: 0 }),
         };
         if name == "." || name == ".." {
             continue;
         }
+        raw.insert(format!("{dir}/{name}"), format!("{dir}/{listed}"));
         m.insert(format!("{dir}/{name}"), entry);
     }
     for (path, e) in m.iter_mut() {
         if let Entry::File { size, hash } = e {
             if *size <= hash_limit {
+                let asked = &raw[path];
+                let asked: std::ffi::OsString = if joliet {
+                    let bytes: Vec<u8> = asked.chars().map(|c| c as u8).collect();
+                    std::ffi::OsStr::from_bytes(&bytes).to_owned()
+                } else {
+                    asked.into()
+                };
                 let out = tool("isoinfo")
                     .args(&base)
                     .arg("-x")
-                    .arg(path)
+                    .arg(asked)
                     .output()
                     .unwrap();
                 assert!(out.status.success(), "isoinfo -x {path}");

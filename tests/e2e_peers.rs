@@ -1,0 +1,216 @@
+//! Discs whose sessions peers made, appended to through the path a user
+//! takes: the image file becomes an emulated drive (`wrap_image`), then
+//! `session::offer` → `FileSystemImage` (put, import, edit, create the
+//! result) → `DataWriter`. xorriso and isoinfo read every old and new file
+//! in the new session, and the peers' own sessions are still readable.
+
+mod e2e_support;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use e2e_support::*;
+use multisession::fsi::{self, FileBlocks, FileSystemImage, OnClash, RandomWriteStyle};
+use multisession::scsi::emulator::wrap_image;
+use multisession::{session, Profile};
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Copies the contents of `from` into `to` (links as links).
+fn copy_into(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    run(Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", from.display()))
+        .arg(to));
+}
+
+/// Our session on top of a peer's: replace one of its files, remove
+/// another, add a directory of our own — in the image and in `mirror`.
+fn our_changes(image: &mut FileSystemImage, mirror: &Path, scratch: &Path) {
+    let replacement = scratch.join("replacement.txt");
+    fs::write(&replacement, b"replaced through the emulated drive\n").unwrap();
+    fs::copy(&replacement, mirror.join("to be replaced.txt")).unwrap();
+    image
+        .add_file("/to be replaced.txt", &replacement, true)
+        .unwrap();
+    fs::remove_file(mirror.join("to be removed.txt")).unwrap();
+    image.remove("/to be removed.txt", false).unwrap();
+    let ours = scratch.join("appended by us");
+    fs::create_dir_all(ours.join("tief/unten")).unwrap();
+    fs::write(ours.join("tief/unten/daten.bin"), vec![0xA5; 9000]).unwrap();
+    fs::write(ours.join("leer"), b"").unwrap();
+    std::os::unix::fs::symlink("tief/unten/daten.bin", ours.join("verweis")).unwrap();
+    copy_into(&ours, &mirror.join("appended by us"));
+    image.add_tree(&ours, "/", true, OnClash::Fail).unwrap();
+}
+
+/// The sequential values the emulated drive offers for the next session.
+fn msinfo(disc: &Path) -> (u32, u32) {
+    let offered = session::offer(&open(disc)).unwrap();
+    let values = offered[0].sequential().unwrap();
+    (
+        values.start_address_of_previous_session as u32,
+        values.next_writable_address as u32,
+    )
+}
+
+#[test]
+fn genisoimage_cd_r_sessions_are_appended_to_through_the_emulated_drive() {
+    if !tools_present() {
+        return;
+    }
+    let dir = scratch("e2e-peer-geniso");
+    let disc = dir.join("disc.img");
+    let (m1, m2, mirror) = (dir.join("m1"), dir.join("m2"), dir.join("mirror"));
+    make_source_tree(&m1);
+    fs::create_dir_all(m2.join("added")).unwrap();
+    fs::write(m2.join("added/by genisoimage.txt"), b"second session\n").unwrap();
+    let geniso = |extra: &[&str], out: &Path, src: &Path| {
+        run(tool("genisoimage")
+            .args([
+                "-quiet",
+                "-R",
+                "-J",
+                "-joliet-long",
+                "-input-charset",
+                "utf-8",
+            ])
+            .args(extra)
+            .arg("-o")
+            .arg(out)
+            .arg(src));
+    };
+    let place = |session: &Path, lba: u32| {
+        let data = fs::read(session).unwrap();
+        let f = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&disc)
+            .unwrap();
+        std::os::unix::fs::FileExt::write_all_at(&f, &data, u64::from(lba) * 2048).unwrap();
+    };
+
+    // Session 1, then session 2 where the drive says (`-C` from its
+    // multisession values, as `cdrecord -msinfo` gives them).
+    geniso(&[], &dir.join("s1.iso"), &m1);
+    place(&dir.join("s1.iso"), 0);
+    wrap_image(&disc, Profile::CdR, &[0], false).unwrap();
+    let (previous, s2) = msinfo(&disc);
+    assert_eq!(previous, 0);
+    let c = format!("{previous},{s2}");
+    geniso(
+        &["-C", &c, "-M", disc.to_str().unwrap()],
+        &dir.join("s2.iso"),
+        &m2,
+    );
+    place(&dir.join("s2.iso"), s2);
+    wrap_image(&disc, Profile::CdR, &[0, s2], false).unwrap();
+    copy_into(&m1, &mirror);
+    copy_into(&m2, &mirror);
+    let theirs = model_of_dir(&mirror);
+    let (previous, s3) = msinfo(&disc);
+    assert_eq!(previous, s2, "the drive sees genisoimage's second session");
+
+    let report = write_next_session(&disc, "Appended", |image| our_changes(image, &mirror, &dir));
+    assert_eq!(
+        report.start_lba, s3,
+        "our session goes where the drive said"
+    );
+    let ours = model_of_dir(&mirror);
+    check_session(&disc, Some(s3), &ours, &dir, "our session on genisoimage's");
+    assert_eq!(open(&disc).media_info().unwrap().sessions, 3);
+    // genisoimage relocated the levels below 8 into a visible rr_moved
+    // (without -hide-rr-moved); our import leaves it out of our session.
+    let mut theirs = theirs;
+    theirs.insert("/rr_moved".into(), Entry::Dir);
+    assert_same(
+        "genisoimage's session 2 afterwards",
+        &theirs,
+        &model_by_xorriso(&disc, Some(s2), &dir),
+    );
+    let mut first = model_of_dir(&m1);
+    first.insert("/rr_moved".into(), Entry::Dir);
+    assert_same(
+        "genisoimage's session 1 afterwards",
+        &first,
+        &model_by_xorriso(&disc, Some(0), &dir),
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn xorriso_dev_sessions_on_dvd_plus_rw_are_appended_to_through_the_emulated_drive() {
+    if !tools_present() {
+        return;
+    }
+    let dir = scratch("e2e-peer-xorriso");
+    let disc = dir.join("disc.img");
+    let (m1, m2, mirror) = (dir.join("m1"), dir.join("m2"), dir.join("mirror"));
+    make_source_tree(&m1);
+    fs::create_dir_all(&m2).unwrap();
+    fs::write(m2.join("by xorriso.txt"), b"second session\n").unwrap();
+    let xorriso = |args: &[&str]| {
+        run(tool("xorriso")
+            .args(["-return_with", "FAILURE", "32", "-dev"])
+            .arg(&disc)
+            .args(["-joliet", "on"])
+            .args(args)
+            .arg("-commit"));
+    };
+    xorriso(&["-map", m1.to_str().unwrap(), "/"]);
+    xorriso(&["-map", m2.to_str().unwrap(), "/added", "-rm", "/empty"]);
+    copy_into(&m1, &mirror);
+    copy_into(&m2, &mirror.join("added"));
+    fs::remove_file(mirror.join("empty")).unwrap();
+    let theirs = model_of_dir(&mirror);
+    let layout = fsi::locate_random_write(&FileBlocks::open(&disc).unwrap(), 16).unwrap();
+    assert_eq!(layout.style, RandomWriteStyle::Xorriso);
+    let s2 = layout.newest.unwrap();
+    wrap_image(&disc, Profile::DvdPlusRw, &[], false).unwrap();
+
+    let report = write_next_session(&disc, "Appended", |image| our_changes(image, &mirror, &dir));
+    assert!(report.start_lba > s2, "{report:?}");
+    let ours = model_of_dir(&mirror);
+    check_session(&disc, None, &ours, &dir, "our session on xorriso's");
+    check_session(
+        &disc,
+        Some(report.start_lba),
+        &ours,
+        &dir,
+        "our session on xorriso's",
+    );
+    assert_same(
+        "xorriso's session 2 afterwards",
+        &theirs,
+        &model_by_xorriso(&disc, Some(s2), &dir),
+    );
+    assert_same(
+        "xorriso's session 2 afterwards",
+        &theirs,
+        &model_by_isoinfo(&disc, Some(s2), u64::MAX),
+    );
+
+    // xorriso grows the disc again on top of our session.
+    let m4 = dir.join("m4");
+    fs::create_dir_all(&m4).unwrap();
+    fs::write(m4.join("after ours.txt"), b"fourth session\n").unwrap();
+    xorriso(&["-map", m4.to_str().unwrap(), "/after"]);
+    copy_into(&m4, &mirror.join("after"));
+    assert_same(
+        "xorriso after us",
+        &model_of_dir(&mirror),
+        &model_by_xorriso(&disc, None, &dir),
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
