@@ -287,3 +287,100 @@ fn blank_bd_re_is_formatted_by_the_first_write() {
     );
     assert_eq!(current_content(&open(&disc)), files("a", 1, &[10]));
 }
+
+/// A drive whose READ(10) replies at or above `from_lba` come back with
+/// one byte flipped: what a bad burn looks like to the verify pass.
+struct CorruptingReads {
+    drive: multisession::scsi::emulator::EmulatedDrive,
+    from_lba: u32,
+}
+
+impl multisession::scsi::Transport for CorruptingReads {
+    fn execute(
+        &mut self,
+        cdb: &[u8],
+        mut data: multisession::scsi::DataDirection<'_>,
+        timeout: std::time::Duration,
+    ) -> multisession::Result<multisession::scsi::Completion> {
+        use multisession::scsi::DataDirection;
+        let completion = self.drive.execute(cdb, reborrow(&mut data), timeout)?;
+        let lba = u32::from_be_bytes([cdb[2], cdb[3], cdb[4], cdb[5]]);
+        if let (0x28, DataDirection::FromDevice(buf)) = (cdb[0], data) {
+            if lba >= self.from_lba && !buf.is_empty() {
+                buf[0] ^= 0x5A;
+            }
+        }
+        Ok(completion)
+    }
+
+    fn describe(&self) -> String {
+        format!("{} (corrupting reads)", self.drive.describe())
+    }
+}
+
+fn reborrow<'a>(
+    data: &'a mut multisession::scsi::DataDirection<'_>,
+) -> multisession::scsi::DataDirection<'a> {
+    use multisession::scsi::DataDirection;
+    match data {
+        DataDirection::None => DataDirection::None,
+        DataDirection::FromDevice(buf) => DataDirection::FromDevice(buf),
+        DataDirection::ToDevice(buf) => DataDirection::ToDevice(buf),
+    }
+}
+
+#[test]
+fn verify_reports_blocks_that_read_back_differently() {
+    let dir = tempfile::tempdir().unwrap();
+    let disc = new_disc(dir.path(), "cd-r.img", Profile::CdR);
+    let drive = multisession::scsi::emulator::EmulatedDrive::open(&disc).unwrap();
+    let recorder = std::sync::Arc::new(
+        multisession::Recorder::from_transport(Box::new(CorruptingReads {
+            drive,
+            from_lba: 20,
+        }))
+        .unwrap(),
+    );
+    let options = WriteOptions {
+        verify: true,
+        ..multisession_options()
+    };
+    let err = append(&recorder, &files("a", 3, &[200_000]), options).unwrap_err();
+    assert_eq!(
+        err.code(),
+        hresult::MS_E_IMAPI_BURN_VERIFICATION_FAILED,
+        "{err}"
+    );
+    assert!(err.detail().contains("read back differ"), "{err}");
+}
+
+#[test]
+fn verify_works_for_a_stream_that_can_be_read_only_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for profile in [Profile::CdR, Profile::DvdPlusRw] {
+        let disc = new_disc(dir.path(), &format!("{}.img", profile.name()), profile);
+        let recorder = open(&disc);
+        let mut image = multisession::fsi::FileSystemImage::new();
+        image.choose_image_defaults(&recorder).unwrap();
+        let content = body(9, 70_000);
+        image
+            .add_stream(
+                "/once.bin",
+                content.len() as u64,
+                Box::new(std::io::Cursor::new(content.clone())),
+                false,
+            )
+            .unwrap();
+        let mut result = image.create_result_image().unwrap();
+        let options = WriteOptions {
+            verify: true,
+            ..multisession_options()
+        };
+        let report = DataWriter::new(recorder.clone(), options)
+            .write(&mut result, &mut |_| Flow::Continue)
+            .unwrap();
+        assert!(report.verified, "{profile}");
+        let on_disc = current_content(&open(&disc));
+        assert_eq!(on_disc.get("/once.bin"), Some(&content), "{profile}");
+    }
+}

@@ -38,7 +38,8 @@ pub struct WriteOptions {
     /// `ForceOverwrite`: let a session without a commit anchor replace an
     /// ISO 9660 volume on an overwritable medium.
     pub force_overwrite: bool,
-    /// Read the session back after writing and compare it.
+    /// Read the session back after writing and compare it with digests
+    /// taken as it was written (sources are never read twice).
     pub verify: bool,
     /// Least time between two progress events while writing or verifying
     /// (IMAPI fires every 0.5 s); action changes are always reported.

@@ -169,7 +169,11 @@ impl DataWriter {
             padded: sectors,
         };
         before_writing(&mut reporter, WriteAction::WritingData)?;
-        if let Err(stop) = write_session(&guard, &mut session, &mut reporter) {
+        // Verification compares against digests taken while writing: a
+        // caller's stream can be read only once, and reading local files a
+        // second time would compare the source with itself, not the disc.
+        let mut digests = self.options.verify.then(Vec::new);
+        if let Err(stop) = write_session(&guard, &mut session, &mut reporter, digests.as_mut()) {
             if stop.code() == hresult::MS_E_IMAPI_REQUEST_CANCELLED {
                 // Leave what reached the drive consistent; the session stays
                 // open (sequential) or uncommitted (overwritable).
@@ -181,6 +185,7 @@ impl DataWriter {
 
         reporter.milestone(WriteAction::Finalization, sectors);
         command::synchronize_cache(&guard).context("flushing the session data")?;
+        let mut committed_anchor = Vec::new();
         let outcome = match &decided {
             Plan::Sequential { finish, close, .. } => {
                 command::close_last_track(&guard, close.function())
@@ -189,23 +194,24 @@ impl DataWriter {
             }
             Plan::Overwrite { anchor, .. } => {
                 if let Some(anchor) = anchor {
-                    commit_anchor(&guard, session.stream, *anchor, profile)?;
+                    committed_anchor = commit_anchor(&guard, session.stream, *anchor, profile)?;
                 }
                 Outcome::Committed { anchor: *anchor }
             }
         };
 
-        let verified = if self.options.verify {
-            verify_session(&guard, &mut session, &mut reporter)?;
-            if let Outcome::Committed {
-                anchor: Some(anchor),
-            } = outcome
-            {
-                verify_anchor(&guard, session.stream, anchor)?;
+        let verified = match digests {
+            Some(digests) => {
+                verify_session(&guard, &session, &digests, &mut reporter)?;
+                if let Outcome::Committed {
+                    anchor: Some(anchor),
+                } = outcome
+                {
+                    verify_anchor(&guard, anchor, &committed_anchor)?;
+                }
+                true
             }
-            true
-        } else {
-            false
+            None => false,
         };
         drop(guard);
         reporter.milestone(WriteAction::Completed, sectors);
@@ -392,10 +398,13 @@ impl SessionBlocks<'_> {
     }
 }
 
+/// Writes every chunk of the session; with `digests`, also records the
+/// digest of each chunk for [`verify_session`].
 fn write_session(
     guard: &WriteGuard<'_>,
     session: &mut SessionBlocks<'_>,
     reporter: &mut Reporter<'_>,
+    mut digests: Option<&mut Vec<u64>>,
 ) -> Result<()> {
     let mut buf = vec![0u8; CHUNK_BLOCKS as usize * BLOCK_SIZE];
     for (first, n) in session.chunks().collect::<Vec<_>>() {
@@ -407,9 +416,26 @@ fn write_session(
         }
         let data = &mut buf[..n as usize * BLOCK_SIZE];
         session.read(first, data)?;
+        if let Some(digests) = digests.as_deref_mut() {
+            digests.push(digest(data));
+        }
         command::write_blocks(guard, session.start + first, data)?;
     }
     Ok(())
+}
+
+/// A 64-bit digest of one written chunk. It only has to tell a faithful
+/// read-back from a damaged one, not resist an adversary; eight bytes per
+/// 64 KiB chunk keep the verify pass's memory small for any session size.
+fn digest(data: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (data.len() as u64).wrapping_mul(K);
+    for word in data.chunks(8) {
+        let mut w = [0u8; 8];
+        w[..word.len()].copy_from_slice(word);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    h ^ (h >> 32)
 }
 
 /// Rewrites the anchor, its first block (the primary volume descriptor)
@@ -418,12 +444,14 @@ fn write_session(
 /// data was flushed before). DVD-RW restricted overwrite takes only whole
 /// 16-block packets: there the packets holding the anchor are read, the
 /// anchor laid over them, and written back in one WRITE.
+///
+/// Returns the anchor blocks as written, for the verify pass.
 fn commit_anchor(
     guard: &WriteGuard<'_>,
     stream: &mut dyn SessionStream,
     anchor: Anchor,
     profile: Profile,
-) -> Result<()> {
+) -> Result<Vec<u8>> {
     let mut blocks = vec![0u8; anchor.blocks as usize * BLOCK_SIZE];
     stream
         .read_anchor(&mut blocks)
@@ -440,14 +468,15 @@ fn commit_anchor(
             .context("reading the packets around the anchor")?;
         let at = (anchor.lba - first) as usize * BLOCK_SIZE;
         packets[at..at + blocks.len()].copy_from_slice(&blocks);
-        return write(first, &packets);
+        write(first, &packets)?;
+    } else if anchor.blocks == 1 {
+        write(anchor.lba, &blocks)?;
+    } else {
+        let (first, rest) = blocks.split_at(BLOCK_SIZE);
+        write(anchor.lba + 1, rest)?;
+        write(anchor.lba, first)?;
     }
-    if anchor.blocks == 1 {
-        return write(anchor.lba, &blocks);
-    }
-    let (first, rest) = blocks.split_at(BLOCK_SIZE);
-    write(anchor.lba + 1, rest)?;
-    write(anchor.lba, first)
+    Ok(blocks)
 }
 
 fn mismatch(expected: &[u8], found: &[u8], lba: u32) -> Option<u32> {
@@ -458,47 +487,44 @@ fn mismatch(expected: &[u8], found: &[u8], lba: u32) -> Option<u32> {
         .map(|i| lba + i as u32)
 }
 
-fn verification_failed(lba: u32) -> Error {
+fn verification_failed(first: u32, blocks: u32) -> Error {
     Error::new(
         hresult::MS_E_IMAPI_BURN_VERIFICATION_FAILED,
-        format!("block {lba} read back differs from what was written"),
+        format!(
+            "blocks {first}..{} read back differ from what was written",
+            first + blocks - 1
+        ),
     )
 }
 
+/// Reads the session back chunk by chunk and compares each with the digest
+/// taken when it was written.
 fn verify_session(
     guard: &WriteGuard<'_>,
-    session: &mut SessionBlocks<'_>,
+    session: &SessionBlocks<'_>,
+    digests: &[u64],
     reporter: &mut Reporter<'_>,
 ) -> Result<()> {
-    let mut expected = vec![0u8; CHUNK_BLOCKS as usize * BLOCK_SIZE];
     let mut found = vec![0u8; CHUNK_BLOCKS as usize * BLOCK_SIZE];
     reporter.milestone(WriteAction::Verifying, 0);
-    for (first, n) in session.chunks().collect::<Vec<_>>() {
+    for ((first, n), written) in session.chunks().zip(digests) {
         reporter.tick(WriteAction::Verifying, first);
-        let len = n as usize * BLOCK_SIZE;
-        session.read(first, &mut expected[..len])?;
+        let found = &mut found[..n as usize * BLOCK_SIZE];
         let lba = session.start + first;
-        command::read_blocks(guard, lba, &mut found[..len]).context("verifying")?;
-        if let Some(bad) = mismatch(&expected[..len], &found[..len], lba) {
-            return Err(verification_failed(bad));
+        command::read_blocks(guard, lba, found).context("verifying")?;
+        if digest(found) != *written {
+            return Err(verification_failed(lba, n));
         }
     }
     reporter.milestone(WriteAction::Verifying, session.padded);
     Ok(())
 }
 
-fn verify_anchor(
-    guard: &WriteGuard<'_>,
-    stream: &mut dyn SessionStream,
-    anchor: Anchor,
-) -> Result<()> {
-    let len = anchor.blocks as usize * BLOCK_SIZE;
-    let mut expected = vec![0u8; len];
-    let mut found = vec![0u8; len];
-    stream.read_anchor(&mut expected)?;
+fn verify_anchor(guard: &WriteGuard<'_>, anchor: Anchor, written: &[u8]) -> Result<()> {
+    let mut found = vec![0u8; written.len()];
     command::read_blocks(guard, anchor.lba, &mut found).context("verifying the anchor")?;
-    match mismatch(&expected, &found, anchor.lba) {
-        Some(bad) => Err(verification_failed(bad)),
+    match mismatch(written, &found, anchor.lba) {
+        Some(bad) => Err(verification_failed(bad, 1)),
         None => Ok(()),
     }
 }
