@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 
 use crate::error::{Error, Result};
 use crate::fsi::{BlockSource, BLOCK_SIZE};
@@ -44,15 +44,15 @@ pub struct Recorder {
     description: String,
     /// What other processes lock to write; `None` for a bare transport.
     lock_target: Option<LockTarget>,
-    state: Mutex<State>,
+    /// Serialises commands: one CDB at a time on the drive.
+    transport: Mutex<Box<dyn Transport>>,
+    /// The cached probe, `None` when stale. Kept apart from the transport
+    /// so getters on other threads read it without waiting behind a long
+    /// command (a WRITE, a FORMAT). It is filled and cleared only while the
+    /// transport is held, so a probe can never overwrite a newer invalidation.
+    media: RwLock<Option<MediaInfo>>,
     /// Set while a [`WriteGuard`] of this recorder exists.
     writing: AtomicBool,
-}
-
-struct State {
-    transport: Box<dyn Transport>,
-    /// `None` when stale: the next `media_info` probes again.
-    media: Option<MediaInfo>,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -105,10 +105,8 @@ impl Recorder {
             },
             description,
             lock_target: None,
-            state: Mutex::new(State {
-                transport,
-                media: None,
-            }),
+            transport: Mutex::new(transport),
+            media: RwLock::new(None),
             writing: AtomicBool::new(false),
         })
     }
@@ -128,25 +126,29 @@ impl Recorder {
     /// The medium as last probed; probes when nothing is cached, after a
     /// write through this recorder and after a UNIT ATTENTION.
     pub fn media_info(&self) -> Result<MediaInfo> {
-        let mut state = self.state.lock();
-        if let Some(media) = &state.media {
+        if let Some(media) = self.media.read().as_ref() {
             return Ok(media.clone());
         }
-        let media = mmc::probe(&mut *state.transport)?;
-        state.media = Some(media.clone());
+        let mut transport = self.transport.lock();
+        // Another thread may have probed while this one waited.
+        if let Some(media) = self.media.read().as_ref() {
+            return Ok(media.clone());
+        }
+        let media = mmc::probe(&mut **transport)?;
+        *self.media.write() = Some(media.clone());
         Ok(media)
     }
 
     /// Probes now, whatever is cached.
     pub fn refresh(&self) -> Result<MediaInfo> {
-        self.state.lock().media = None;
+        self.mark_stale();
         self.media_info()
     }
 
     /// Every recorded session (start and last written block), for listing
     /// and importing older sessions. Empty on random-write media.
     pub fn sessions(&self) -> Result<Vec<mmc::RecordedSession>> {
-        mmc::sessions(&mut *self.state.lock().transport)
+        mmc::sessions(&mut **self.transport.lock())
     }
 
     /// Exclusive access for writing: fails with `E_IMAPI_RECORDER_LOCKED`
@@ -203,18 +205,19 @@ impl Recorder {
     }
 
     fn run(&self, cdb: &[u8], data: DataDirection<'_>, timeout: Duration) -> Result<usize> {
-        let mut state = self.state.lock();
-        let mut drive = Drive::new(&mut *state.transport);
+        let mut transport = self.transport.lock();
+        let mut drive = Drive::new(&mut **transport);
         let result = drive.run_raw(cdb, data, timeout);
         let stale = drive.media_changed() || cdb.first().is_some_and(|&op| changes_medium(op));
         if stale {
-            state.media = None;
+            *self.media.write() = None;
         }
         result
     }
 
     fn mark_stale(&self) {
-        self.state.lock().media = None;
+        let _transport = self.transport.lock();
+        *self.media.write() = None;
     }
 }
 
