@@ -1,0 +1,380 @@
+//! The library as users get it: the cdylib's SONAME, `scripts/install`'s
+//! layout (versioned shared library and its links, static library, header,
+//! pkg-config file; again on top of itself; under a DESTDIR), and C
+//! programs built only from `pkg-config multisession` flags, linked
+//! dynamically and statically, doing the msinfo flow on an emulated disc.
+//!
+//! `scripts/install` runs its own `cargo build` with this test's target
+//! directory and profile, after the outer cargo has finished building and
+//! released its lock; it reuses every dependency already built.
+//!
+//! gcc, readelf and pkg-config are not optional: `.ci/run`
+//! (scripts/test-all) installs them, and a missing one fails the test.
+
+#[path = "ffi_support/mod.rs"]
+mod ffi_support;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ffi_support::{deps_dir, dynamic_section, foreign_program, require, run_ok};
+use multisession::ffi::{MS_ABI_VERSION_MAJOR, MS_ABI_VERSION_MINOR};
+use multisession::media::Profile;
+use multisession::recorder::Recorder;
+use multisession::scsi::emulator::DiscSpec;
+
+/// The installed library's version: the C ABI's major and minor, then the
+/// crate's patch level (see scripts/install).
+fn library_version() -> String {
+    format!(
+        "{MS_ABI_VERSION_MAJOR}.{MS_ABI_VERSION_MINOR}.{}",
+        env!("CARGO_PKG_VERSION_PATCH")
+    )
+}
+
+fn soname() -> String {
+    format!("libmultisession.so.{MS_ABI_VERSION_MAJOR}")
+}
+
+/// `scripts/install` with the target directory and profile this test was
+/// built with: `target/<profile dir>/deps/<test>`, where the profile dir of
+/// `dev` is `debug`.
+fn install_command() -> Command {
+    let deps = deps_dir();
+    let profile_dir = deps.parent().expect("target/<profile>");
+    let target_dir = profile_dir.parent().expect("target");
+    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => "dev",
+        Some(name) => name,
+        None => panic!("no profile directory in {}", deps.display()),
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut command = foreign_program(root.join("scripts/install"));
+    command
+        .args(["--profile", profile])
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env_remove("DESTDIR");
+    // The cargo running this test, not whichever one PATH finds first.
+    if let Some(bin) = std::env::var_os("CARGO")
+        .map(PathBuf::from)
+        .and_then(|cargo| cargo.parent().map(Path::to_path_buf))
+    {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let paths = std::iter::once(bin).chain(std::env::split_paths(&path));
+        command.env("PATH", std::env::join_paths(paths).expect("PATH"));
+    }
+    command
+}
+
+fn install(prefix: &Path) {
+    run_ok(
+        "scripts/install",
+        install_command().arg("--prefix").arg(prefix),
+    );
+}
+
+fn pkg_config(prefix: &Path, args: &[&str]) -> String {
+    require("pkg-config");
+    let out = run_ok(
+        &format!("pkg-config {}", args.join(" ")),
+        Command::new("pkg-config")
+            .args(args)
+            .arg("multisession")
+            .env("PKG_CONFIG_PATH", prefix.join("lib/pkgconfig"))
+            .env_remove("PKG_CONFIG_LIBDIR")
+            .env_remove("PKG_CONFIG_SYSROOT_DIR"),
+    );
+    out.trim().to_owned()
+}
+
+fn link_target(path: &Path) -> PathBuf {
+    fs::read_link(path).unwrap_or_else(|e| panic!("{} is not a link: {e}", path.display()))
+}
+
+/// Every file an installation made, with what it holds (a link's target or
+/// a file's bytes), sorted by path.
+fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut entries = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let kind = fs::symlink_metadata(&path).unwrap().file_type();
+            if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_symlink() {
+                let target = link_target(&path).into_os_string().into_encoded_bytes();
+                entries.push((path, target));
+            } else {
+                entries.push((path.clone(), fs::read(&path).unwrap()));
+            }
+        }
+    }
+    entries.sort();
+    entries
+}
+
+/// Checks the layout of an installation whose files are under `root` and
+/// whose library directory is `libdir` below it.
+fn assert_layout(root: &Path, libdir: &Path) {
+    let version = library_version();
+    let real = format!("libmultisession.so.{version}");
+    let lib = root.join(libdir.strip_prefix("/").unwrap_or(libdir));
+    assert!(lib.join(&real).is_file(), "no {real} in {}", lib.display());
+    assert_eq!(link_target(&lib.join(soname())), Path::new(&real));
+    assert_eq!(
+        link_target(&lib.join("libmultisession.so")),
+        Path::new(&soname())
+    );
+    assert_eq!(
+        dynamic_section(&lib.join(&real)).soname,
+        Some(soname()),
+        "the installed library's SONAME"
+    );
+    let archive = fs::read(lib.join("libmultisession.a")).unwrap();
+    assert!(
+        archive.starts_with(b"!<arch>\n"),
+        "libmultisession.a is no ar archive"
+    );
+    assert!(lib.join("pkgconfig/multisession.pc").is_file());
+}
+
+#[test]
+fn cdylib_soname_is_the_abi_major_and_resolves_in_the_build_tree() {
+    let lib = deps_dir().join("libmultisession.so");
+    assert_eq!(dynamic_section(&lib).soname, Some(soname()));
+    // build.rs's link, which programs linked in the build tree load.
+    let link = deps_dir().join(soname());
+    assert_eq!(link_target(&link), Path::new("libmultisession.so"));
+    assert_eq!(
+        fs::canonicalize(&link).unwrap(),
+        fs::canonicalize(&lib).unwrap()
+    );
+}
+
+#[test]
+fn install_lays_out_versioned_links_static_library_header_and_pc_and_repeats_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("usr");
+    install(&prefix);
+    assert_layout(Path::new("/"), &prefix.join("lib"));
+
+    let header = fs::read(prefix.join("include/multisession.h")).unwrap();
+    let committed =
+        fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/multisession.h")).unwrap();
+    assert!(
+        header == committed,
+        "installed header differs from include/multisession.h"
+    );
+
+    assert_eq!(pkg_config(&prefix, &["--modversion"]), library_version());
+    assert_eq!(
+        pkg_config(&prefix, &["--variable=libdir"]),
+        prefix.join("lib").display().to_string()
+    );
+    assert_eq!(
+        pkg_config(&prefix, &["--cflags"]),
+        format!("-I{}", prefix.join("include").display())
+    );
+    let libs = format!("-L{} -lmultisession", prefix.join("lib").display());
+    assert_eq!(pkg_config(&prefix, &["--libs"]), libs);
+    let static_libs = pkg_config(&prefix, &["--static", "--libs"]);
+    let private = static_libs
+        .strip_prefix(&libs)
+        .unwrap_or_else(|| panic!("--static --libs {static_libs:?} does not start with {libs:?}"));
+    assert!(
+        !private.trim().is_empty() && private.split_whitespace().all(|t| t.starts_with("-l")),
+        "Libs.private should be rustc's native-static-libs, got {private:?}"
+    );
+
+    let first = snapshot(&prefix);
+    install(&prefix);
+    assert!(
+        snapshot(&prefix) == first,
+        "a second install changed the installation"
+    );
+}
+
+#[test]
+fn install_stages_under_destdir_with_paths_for_the_final_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let stage = dir.path().join("stage");
+    let prefix = dir.path().join("final");
+    run_ok(
+        "scripts/install with DESTDIR",
+        install_command()
+            .arg("--prefix")
+            .arg(&prefix)
+            .args(["--libdir", "lib64"])
+            .env("DESTDIR", &stage),
+    );
+    assert!(!prefix.exists(), "nothing may be written outside DESTDIR");
+    let staged_prefix = stage.join(prefix.strip_prefix("/").unwrap());
+    assert_layout(&stage, &prefix.join("lib64"));
+    assert!(staged_prefix.join("include/multisession.h").is_file());
+    let pc = fs::read_to_string(staged_prefix.join("lib64/pkgconfig/multisession.pc")).unwrap();
+    assert!(
+        pc.lines()
+            .any(|l| l == format!("prefix={}", prefix.display()))
+            && pc.lines().any(|l| l == "libdir=${prefix}/lib64"),
+        "the .pc must name the final prefix, not the staging one:\n{pc}"
+    );
+}
+
+/// Prints the ABI version it runs against, then the `cdrecord -msinfo`
+/// line and the image's SessionStartBlock for the disc in argv[1].
+const MSINFO_PROGRAM: &str = r#"
+#include <multisession.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void fail(const char *what, ms_hresult hr) {
+    char message[512];
+    size_t needed = 0;
+    if (MS_FAILED(ms_last_error_message(message, sizeof message, &needed))) message[0] = '\0';
+    fprintf(stderr, "%s: 0x%08lX %s\n", what, (unsigned long)(uint32_t)hr, message);
+    exit(1);
+}
+
+#define TRY(call)                                     \
+    do {                                              \
+        ms_hresult try_hr_ = (call);                  \
+        if (MS_FAILED(try_hr_)) fail(#call, try_hr_); \
+    } while (0)
+
+int main(int argc, char **argv) {
+    ms_recorder rec;
+    ms_list list;
+    ms_multisession ms;
+    ms_image image;
+    size_t count = 0;
+    int32_t start = 0, next = 0, session_start = 0;
+    uint32_t abi = ms_abi_version();
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s DISC\n", argv[0]);
+        return 2;
+    }
+    printf("abi %u.%u\n", (unsigned)(abi >> 16), (unsigned)(abi & 0xFFFFu));
+    if (abi >> 16 != MS_ABI_VERSION_MAJOR || (abi & 0xFFFFu) < MS_ABI_VERSION_MINOR) {
+        fprintf(stderr, "built for ABI %d.%d\n", MS_ABI_VERSION_MAJOR, MS_ABI_VERSION_MINOR);
+        return 1;
+    }
+    TRY(ms_recorder_open(argv[1], &rec));
+    TRY(ms_recorder_multisession_interfaces(rec, &list));
+    TRY(ms_list_count(list, &count));
+    if (count < 1) fail("ms_list_count", 0);
+    TRY(ms_list_get(list, 0, &ms));
+    TRY(ms_sequential_start_address_of_previous_session(ms, &start));
+    TRY(ms_sequential_next_writable_address(ms, &next));
+    TRY(ms_image_new(&image));
+    TRY(ms_set_interfaces(image, &ms, 1));
+    TRY(ms_image_session_start_block(image, &session_start));
+    printf("msinfo %d,%d\n", (int)start, (int)next);
+    printf("session start block %d\n", (int)session_start);
+    TRY(ms_image_release(image));
+    TRY(ms_multisession_release(ms));
+    TRY(ms_list_release(list));
+    TRY(ms_recorder_release(rec));
+    return 0;
+}
+"#;
+
+/// An appendable CD-R and the lines the program must print for it.
+fn appendable_disc(dir: &Path) -> (PathBuf, String) {
+    let disc = dir.join("cd-r.img");
+    DiscSpec::new(Profile::CdR)
+        .sessions(&[1200, 300])
+        .create(&disc)
+        .unwrap();
+    let media = Recorder::open(&disc).unwrap().media_info().unwrap();
+    let previous = media.previous_session.expect("two closed sessions");
+    let next = media.next_writable.expect("appendable");
+    let expected = format!(
+        "abi {MS_ABI_VERSION_MAJOR}.{MS_ABI_VERSION_MINOR}\nmsinfo {},{next}\nsession start block {next}\n",
+        previous.start
+    );
+    (disc, expected)
+}
+
+/// Compiles the msinfo program with `cc`, taking every flag from
+/// `pkg_config_flags` (split on whitespace, in order).
+fn compile_msinfo(dir: &Path, name: &str, pkg_config_flags: &[String]) -> PathBuf {
+    require("cc");
+    let source = dir.join("msinfo.c");
+    fs::write(&source, MSINFO_PROGRAM).unwrap();
+    let exe = dir.join(name);
+    run_ok(
+        &format!("cc msinfo.c {}", pkg_config_flags.join(" ")),
+        Command::new("cc")
+            .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"])
+            .arg(&source)
+            .arg("-o")
+            .arg(&exe)
+            .args(pkg_config_flags),
+    );
+    exe
+}
+
+#[test]
+fn c_program_built_with_pkg_config_flags_runs_on_the_installed_shared_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("prefix");
+    install(&prefix);
+    let flags: Vec<String> = pkg_config(&prefix, &["--cflags", "--libs"])
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let exe = compile_msinfo(dir.path(), "msinfo-shared", &flags);
+    assert!(
+        dynamic_section(&exe).needed.contains(&soname()),
+        "the program should need {}",
+        soname()
+    );
+
+    let (disc, expected) = appendable_disc(dir.path());
+    let stdout = run_ok(
+        "msinfo-shared",
+        foreign_program(&exe)
+            .arg(&disc)
+            .env("LD_LIBRARY_PATH", prefix.join("lib")),
+    );
+    assert_eq!(stdout, expected);
+
+    // Only the installed library satisfies it: no rpath into the build tree.
+    let output = foreign_program(&exe).arg(&disc).output().unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(&soname()),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn c_program_built_with_pkg_config_static_flags_needs_no_shared_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("prefix");
+    install(&prefix);
+    // `--static` adds Libs.private; the linker still prefers the .so for
+    // -lmultisession, so that one library is asked for as an archive.
+    let flags: Vec<String> = pkg_config(&prefix, &["--static", "--cflags", "--libs"])
+        .split_whitespace()
+        .flat_map(|flag| match flag {
+            "-lmultisession" => vec!["-Wl,-Bstatic", flag, "-Wl,-Bdynamic"],
+            _ => vec![flag],
+        })
+        .map(str::to_owned)
+        .collect();
+    let exe = compile_msinfo(dir.path(), "msinfo-static", &flags);
+    let needed = dynamic_section(&exe).needed;
+    assert!(
+        !needed.iter().any(|n| n.starts_with("libmultisession")),
+        "a static build should not need the shared library: {needed:?}"
+    );
+
+    let (disc, expected) = appendable_disc(dir.path());
+    let stdout = run_ok("msinfo-static", foreign_program(&exe).arg(&disc));
+    assert_eq!(stdout, expected);
+}
