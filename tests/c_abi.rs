@@ -10,34 +10,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "ffi_support/mod.rs"]
+mod ffi_support;
+use ffi_support::{assert_passed, deps_dir, foreign_program, require, valgrind};
+
 use multisession::media::Profile;
 use multisession::scsi::emulator::DiscSpec;
-
-/// `target/<profile>/deps`, where cargo builds the cdylib for this test run.
-/// (The copy in `target/<profile>/` is only refreshed by `cargo build`, so
-/// it can be stale during `cargo test`.)
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
-        .parent()
-        .expect("target/<profile>/deps/<test>")
-        .to_path_buf();
-    let lib = dir.join("libmultisession.so");
-    assert!(
-        lib.exists(),
-        "{} is missing: cargo builds the cdylib for integration tests (crate-type includes cdylib)",
-        lib.display()
-    );
-    dir
-}
-
-fn require(tool: &str) {
-    let found = Command::new(tool).arg("--version").output().is_ok();
-    assert!(
-        found,
-        "`{tool}` is not installed; the C ABI tests need it. Run .ci/run (scripts/test-all installs gcc, g++, clang and valgrind)"
-    );
-}
 
 #[derive(Clone, Copy, PartialEq)]
 enum Build {
@@ -48,7 +26,7 @@ enum Build {
 fn compile(source: &str, build: Build, out_dir: &Path) -> PathBuf {
     require("gcc");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let target = target_dir();
+    let target = deps_dir();
     let stem = Path::new(source).file_stem().unwrap().to_string_lossy();
     let exe = out_dir.join(match build {
         Build::Plain => format!("{stem}"),
@@ -89,57 +67,19 @@ fn compile(source: &str, build: Build, out_dir: &Path) -> PathBuf {
     exe
 }
 
-/// Checks the closing "N passed, 0 failed" line and a zero exit status.
-fn assert_passed(what: &str, output: &Output) {
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let last = stdout.lines().last().unwrap_or("");
-    let counts: Vec<u64> = last
-        .strip_suffix(" failed")
-        .and_then(|s| s.split_once(" passed, "))
-        .map(|(p, f)| vec![p.parse().unwrap_or(0), f.parse().unwrap_or(u64::MAX)])
-        .unwrap_or_default();
-    assert!(
-        output.status.success() && counts.len() == 2 && counts[0] > 0 && counts[1] == 0,
-        "{what}: exit {:?}, last line {last:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        output.status.code()
-    );
-}
-
-/// A command for a C program. Cargo's LD_LIBRARY_PATH (which lists
-/// `target/<profile>` with its possibly stale copy of the cdylib) is removed
-/// so the program loads the library from its rpath.
-fn c_program(program: impl AsRef<std::ffi::OsStr>) -> Command {
-    let mut command = Command::new(program);
-    command.env_remove("LD_LIBRARY_PATH");
-    command
-}
-
 fn run_plain(exe: &Path, args: &[PathBuf]) -> Output {
-    c_program(exe)
+    foreign_program(exe)
         .args(args)
         .output()
         .expect("running test program")
 }
 
 fn run_valgrind(exe: &Path, args: &[PathBuf]) -> Output {
-    require("valgrind");
-    c_program("valgrind")
-        .args([
-            "--quiet",
-            "--error-exitcode=99",
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite,indirect",
-            "--show-leak-kinds=definite,indirect",
-        ])
-        .arg(exe)
-        .args(args)
-        .output()
-        .expect("running valgrind")
+    valgrind(exe).args(args).output().expect("running valgrind")
 }
 
 fn run_sanitized(exe: &Path, args: &[PathBuf]) -> Output {
-    c_program(exe)
+    foreign_program(exe)
         .args(args)
         .env(
             "ASAN_OPTIONS",

@@ -1,5 +1,5 @@
 //! Shared by the tests that build foreign programs against the C library
-//! (tests/cpp_abi.rs, tests/install.rs): where cargo put this run's
+//! (tests/c_abi.rs, tests/cpp_abi.rs, tests/install.rs): where cargo put this run's
 //! library, required tools, running a program plain or under valgrind, and
 //! reading the "N passed, N failed" line the test programs end with.
 //!
