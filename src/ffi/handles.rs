@@ -117,6 +117,23 @@ pub(crate) fn get<H: Handle>(handle: H) -> Result<Arc<H::Target>> {
     }
 }
 
+/// Runs `f` on the object behind `handle`, borrowed under the table's read
+/// lock: no reference count is touched, so concurrent short calls share no
+/// written cache line but the lock word. `f` must be short and must not
+/// insert into or release from this table (a queued writer would deadlock it).
+pub(crate) fn with<H: Handle, R>(handle: H, f: impl FnOnce(&H::Target) -> R) -> Result<R> {
+    let id = handle.id();
+    let parts = check_kind::<H>(id)?;
+    let t = H::table().inner.read();
+    match t.slots.get(parts.index as usize) {
+        Some(Slot {
+            generation,
+            value: Some(value),
+        }) if *generation == parts.generation => Ok(f(value)),
+        _ => Err(stale::<H>(id)),
+    }
+}
+
 /// Ends `handle`. The object lives on while other handles or running calls
 /// hold it.
 pub(crate) fn remove<H: Handle>(handle: H) -> Result<()> {

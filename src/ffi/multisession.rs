@@ -27,7 +27,7 @@ unsafe fn property<T>(
 ) -> HResult {
     boundary::run(name, || {
         let out = Out::new(value, "value")?;
-        out.write(get(&*handles::get(multisession)?)?);
+        out.write(handles::with(multisession, get)??);
         Ok(())
     })
 }
