@@ -155,16 +155,19 @@ pub(crate) fn insert<H: Handle>(value: Arc<H::Target>) -> Result<H> {
 }
 
 /// The object behind `handle`, or `MS_E_HANDLE` saying why there is none.
-/// For calls that run long (a write, a build): the clone keeps the object
-/// without pinning a lookup guard for the whole call.
+/// An owned reference, for calls that keep the object, run long (a write,
+/// a build) or lock it anyway (images, results): there one more shared
+/// write per call costs nothing that matters.
 pub(crate) fn get<H: Handle>(handle: H) -> Result<Arc<H::Target>> {
     lookup(handle, Arc::clone)
 }
 
 /// Runs `f` on the object behind `handle` without touching its reference
 /// count, which every thread calling on a shared handle would otherwise
-/// write. For short calls (property getters): the lookup guard is held
-/// while `f` runs. `f` may use any handle, even release this one.
+/// write: for the getters of objects read without a lock (multisessions,
+/// lists, recorders). The lookup guard is held while `f` runs; `f` may use
+/// any handle, even release this one, but a guard pins one of the thread's
+/// few fast slots, so calls that run long take [`get`] instead.
 pub(crate) fn with<H: Handle, R>(handle: H, f: impl FnOnce(&H::Target) -> R) -> Result<R> {
     lookup(handle, |value| f(value))
 }

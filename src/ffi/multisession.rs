@@ -80,8 +80,7 @@ pub unsafe extern "C" fn ms_in_use(multisession: MsMultisession, value: *mut boo
 #[must_use]
 pub extern "C" fn ms_set_in_use(multisession: MsMultisession, value: bool) -> HResult {
     boundary::run("ms_set_in_use", || {
-        handles::get(multisession)?.set_in_use(value);
-        Ok(())
+        handles::with(multisession, |m| m.set_in_use(value))
     })
 }
 
