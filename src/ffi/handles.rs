@@ -437,7 +437,8 @@ mod tests {
     #[test]
     fn calls_racing_releases_never_see_an_ended_or_a_different_object() {
         const OBJECTS: usize = RACE_OBJECTS;
-        const LIVE: usize = 40; // more than one segment, so slots move between segments' use
+        // More than the first segment holds, so live handles span two segments.
+        const LIVE: usize = 40;
         const READERS: usize = 8;
         static DROPS: AtomicUsize = AtomicUsize::new(0);
         static ISSUED: [AtomicU64; OBJECTS] = [const { AtomicU64::new(0) }; OBJECTS];
