@@ -16,7 +16,7 @@ use super::{MsList, MsMultisession};
 pub unsafe extern "C" fn ms_list_count(list: MsList, count: *mut usize) -> HResult {
     boundary::run("ms_list_count", || {
         let out = Out::new(count, "count")?;
-        out.write(handles::get(list)?.len());
+        out.write(handles::with(list, Vec::len)?);
         Ok(())
     })
 }

@@ -27,7 +27,7 @@ unsafe fn property<T>(
 ) -> HResult {
     boundary::run(name, || {
         let out = Out::new(value, "value")?;
-        out.write(get(&*handles::get(multisession)?)?);
+        out.write(handles::with(multisession, get)??);
         Ok(())
     })
 }
@@ -80,8 +80,7 @@ pub unsafe extern "C" fn ms_in_use(multisession: MsMultisession, value: *mut boo
 #[must_use]
 pub extern "C" fn ms_set_in_use(multisession: MsMultisession, value: bool) -> HResult {
     boundary::run("ms_set_in_use", || {
-        handles::get(multisession)?.set_in_use(value);
-        Ok(())
+        handles::with(multisession, |m| m.set_in_use(value))
     })
 }
 

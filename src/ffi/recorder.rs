@@ -120,20 +120,21 @@ pub unsafe extern "C" fn ms_recorder_identity(
 ) -> HResult {
     boundary::run("ms_recorder_identity", || {
         let out = StringOut::new(buf, len, needed)?;
-        let recorder = handles::get(recorder)?;
-        let identity = recorder.identity();
-        let text = match field {
-            MS_IDENTITY_VENDOR => &identity.vendor,
-            MS_IDENTITY_PRODUCT => &identity.product,
-            MS_IDENTITY_REVISION => &identity.revision,
-            other => {
-                return Err(Error::new(
-                    MS_E_INVALIDARG,
-                    format!("identity field {other} is not one of MS_IDENTITY_*"),
-                ))
-            }
-        };
-        out.write(text)
+        handles::with(recorder, |recorder| {
+            let identity = recorder.identity();
+            let text = match field {
+                MS_IDENTITY_VENDOR => &identity.vendor,
+                MS_IDENTITY_PRODUCT => &identity.product,
+                MS_IDENTITY_REVISION => &identity.revision,
+                other => {
+                    return Err(Error::new(
+                        MS_E_INVALIDARG,
+                        format!("identity field {other} is not one of MS_IDENTITY_*"),
+                    ))
+                }
+            };
+            out.write(text)
+        })?
     })
 }
 
@@ -149,8 +150,8 @@ pub unsafe extern "C" fn ms_recorder_media_info(
 ) -> HResult {
     boundary::run("ms_recorder_media_info", || {
         let out = Out::new(info, "info")?;
-        let recorder = handles::get(recorder)?;
-        out.write(MsMediaInfo::from_media(&recorder.media_info()?)?);
+        let media = handles::with(recorder, Recorder::media_info)??;
+        out.write(MsMediaInfo::from_media(&media)?);
         Ok(())
     })
 }
