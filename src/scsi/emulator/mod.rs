@@ -8,10 +8,17 @@
 //! numbers it reports follow mmc.md §7; block data goes straight to the
 //! image, state changes to the sidecar by atomic replace.
 //!
+//! Several drives (processes) may have one disc open. A drive notices when
+//! another one saved the sidecar and then acts as if its disc had been
+//! swapped: it reloads, answers the next media command with UNIT
+//! ATTENTION 6/28/00 and reports "new media" through GET EVENT STATUS
+//! NOTIFICATION — so hosts find out the way they do on hardware.
+//!
 //! Module map: `layout` (geometry and MSF arithmetic), `model` (the typed
 //! disc state), `sidecar` (file format and checks), `image` (block I/O and
 //! the writer lock), `quirks` (quirk and fault switches and their
-//! counters), `spec` (creating discs), `commands` (one module per command
+//! counters), `spec` (creating discs), `watch` (noticing someone else's
+//! change), `state` (the loaded disc), `commands` (one module per command
 //! group).
 
 mod commands;
@@ -22,12 +29,13 @@ mod quirks;
 mod sidecar;
 mod spec;
 mod state;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::hresult::{MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE, MS_E_INVALIDARG};
+use crate::hresult::MS_E_INVALIDARG;
 use crate::scsi::{Completion, DataDirection, Transport};
 use commands::Fail;
 use state::DriveState;
@@ -67,24 +75,8 @@ impl EmulatedDrive {
                 ),
             ));
         }
-        let disc = sidecar::load(&sidecar)?;
-        let image_file = if disc.media_present {
-            let img = image::Image::open(image)?;
-            let needed = disc.recorded_end() * crate::fsi::BLOCK_SIZE as u64;
-            let len = img.len()?;
-            if len < needed {
-                return Err(Error::new(
-                    MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE,
-                    format!(
-                        "emulated disc image {} is {len} bytes, shorter than the {needed} bytes its sidecar says are recorded",
-                        image.display()
-                    ),
-                ));
-            }
-            Some(img)
-        } else {
-            None
-        };
+        let (disc, seen) = sidecar::load(&sidecar)?;
+        let image_file = state::open_image(image, &disc)?;
         let load = quirks::LoadState::after_load(&disc.quirks, disc.media_present);
         let page05 = commands::mode::Page05::default_for(disc.profile);
         Ok(EmulatedDrive {
@@ -97,6 +89,7 @@ impl EmulatedDrive {
                 page05,
                 last_sense: None,
                 dirty: false,
+                seen,
             },
             commands: 0,
         })
@@ -145,6 +138,7 @@ impl Transport for EmulatedDrive {
         let Some(&opcode) = cdb.first() else {
             return Err(Error::new(MS_E_INVALIDARG, "empty CDB"));
         };
+        st.follow_external_change();
         if opcode != commands::op::REQUEST_SENSE {
             st.last_sense = None;
         }

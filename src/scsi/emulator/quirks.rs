@@ -22,6 +22,8 @@ pub struct Quirks {
     pub formatted_unwritten_bd_r: bool,
     /// GET CONFIGURATION is unknown (MMC-1 drive): 5/20/00.
     pub no_get_configuration: bool,
+    /// GET EVENT STATUS NOTIFICATION is unknown (pre-MMC-2 drive): 5/20/00.
+    pub no_get_event_status: bool,
     /// READ DISC INFORMATION is unknown (qemu's CD-ROM): 5/20/00.
     pub no_read_disc_information: bool,
     /// The first media command after the disc is loaded gets 6/28/00.
@@ -50,6 +52,24 @@ pub struct Faults {
     pub power_loss_after_blocks: Option<u64>,
 }
 
+/// A media-class event a drive holds until GET EVENT STATUS NOTIFICATION
+/// reports it (MMC media event codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaEvent {
+    NewMedia,
+    MediaRemoval,
+}
+
+impl MediaEvent {
+    /// The event code of the media event descriptor (byte 4, bits 0-3).
+    pub fn code(self) -> u8 {
+        match self {
+            MediaEvent::NewMedia => 2,
+            MediaEvent::MediaRemoval => 3,
+        }
+    }
+}
+
 /// Per-load state of quirks and faults.
 #[derive(Debug, Clone, Default)]
 pub struct LoadState {
@@ -57,7 +77,8 @@ pub struct LoadState {
     pub becoming_ready_left: u32,
     pub busy_left: u32,
     pub busy_sense: Option<Sense>,
-    pub media_event_pending: bool,
+    /// The media event GET EVENT STATUS NOTIFICATION reports next.
+    pub media_event: Option<MediaEvent>,
     pub write_commands: u64,
     pub blocks_written: u64,
     pub power_lost: bool,
@@ -72,8 +93,24 @@ impl LoadState {
             } else {
                 0
             },
-            media_event_pending: media_present,
+            media_event: media_present.then_some(MediaEvent::NewMedia),
             ..LoadState::default()
+        }
+    }
+
+    /// After someone else changed the disc: what a drive does when a disc
+    /// is swapped — a fresh load, plus UNIT ATTENTION 6/28/00 whenever a
+    /// medium is now present (not only with `unit_attention_after_load`),
+    /// and the removal event when none is.
+    pub fn after_swap(quirks: &Quirks, media_present: bool) -> LoadState {
+        LoadState {
+            unit_attention_pending: media_present,
+            media_event: Some(if media_present {
+                MediaEvent::NewMedia
+            } else {
+                MediaEvent::MediaRemoval
+            }),
+            ..LoadState::after_load(quirks, media_present)
         }
     }
 

@@ -37,6 +37,7 @@ use super::model::{
     BdRFormat, Disc, DriveIdentity, Medium, OpenSession, OpenTrack, Recorded, Session, Track,
 };
 use super::quirks::{Faults, Quirks};
+use super::watch::Seen;
 use crate::error::{Error, Result};
 use crate::hresult::{MS_E_FAIL, MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE};
 use crate::media::{Profile, WriteModel};
@@ -112,15 +113,26 @@ fn bad(path: &Path, detail: impl std::fmt::Display) -> Error {
     )
 }
 
-/// Reads and checks a sidecar.
-pub fn load(path: &Path) -> Result<Disc> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+/// Reads and checks a sidecar; also returns the version read, so the
+/// drive can notice when someone else replaces it.
+pub fn load(path: &Path) -> Result<(Disc, Seen)> {
+    let (text, seen) = read(path)?;
+    Ok((parse_at(path, &text)?, seen))
+}
+
+/// The sidecar's text and the version it came from, unchecked.
+pub fn read(path: &Path) -> Result<(String, Seen)> {
+    Seen::read(path).map_err(|e| {
         Error::new(
             MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE,
             format!("cannot read emulator sidecar {}: {e}", path.display()),
         )
-    })?;
-    parse(&text).map_err(|detail| bad(path, detail))
+    })
+}
+
+/// [`parse`] with the error naming the sidecar file.
+pub fn parse_at(path: &Path, text: &str) -> Result<Disc> {
+    parse(text).map_err(|detail| bad(path, detail))
 }
 
 /// Parses sidecar text into the model; the error names the offending field.
@@ -415,7 +427,8 @@ pub fn render(disc: &Disc) -> String {
 
 /// Writes the sidecar atomically: a temporary file next to it, flushed,
 /// then renamed over it, so a crash leaves either the old or the new state.
-pub fn save(path: &Path, disc: &Disc) -> Result<()> {
+/// Returns the version written.
+pub fn save(path: &Path, disc: &Disc) -> Result<Seen> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
@@ -429,8 +442,9 @@ pub fn save(path: &Path, disc: &Disc) -> Result<()> {
     f.write_all(render(disc).as_bytes())
         .and_then(|_| f.sync_all())
         .map_err(|e| io("write the temporary", e))?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(|e| io("replace", e))
+    std::fs::rename(&tmp, path).map_err(|e| io("replace", e))?;
+    // The renamed file is the version on disk now.
+    Seen::of(f).map_err(|e| io("stat the saved", e))
 }
 
 #[cfg(test)]

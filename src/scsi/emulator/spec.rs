@@ -151,7 +151,7 @@ impl DiscSpec {
                 }
             }
         }
-        sidecar::save(&sidecar_path(image), &disc)
+        sidecar::save(&sidecar_path(image), &disc).map(drop)
     }
 
     pub(super) fn build(&self) -> Result<Disc> {
@@ -421,7 +421,7 @@ pub fn wrap_image(
             format!("wrapping {} as {profile}: {detail}", image.display()),
         )
     })?;
-    sidecar::save(&sidecar_path(image), &disc)
+    sidecar::save(&sidecar_path(image), &disc).map(drop)
 }
 
 /// The volume space size of an ISO 9660 primary volume descriptor at

@@ -1,14 +1,17 @@
 //! The live state of one emulated drive with its disc loaded: the model,
-//! the open image, page 05, the last sense and the per-load counters.
+//! the open image, page 05, the last sense and the per-load counters, and
+//! the swap of all of them when someone else changed the disc.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::commands::mode::Page05;
 use super::image::Image;
 use super::model::Disc;
 use super::quirks::LoadState;
 use super::sidecar;
-use crate::error::Result;
+use super::watch::Seen;
+use crate::error::{Error, Result};
+use crate::hresult::MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE;
 use crate::scsi::Sense;
 
 #[derive(Debug)]
@@ -24,16 +27,76 @@ pub struct DriveState {
     pub last_sense: Option<Sense>,
     /// The model changed since the sidecar was last written.
     pub dirty: bool,
+    /// The sidecar version `disc` was loaded from or saved as.
+    pub seen: Seen,
+}
+
+/// Opens the image of `disc` when a medium is present and checks that it
+/// covers the recorded area.
+pub fn open_image(image: &Path, disc: &Disc) -> Result<Option<Image>> {
+    if !disc.media_present {
+        return Ok(None);
+    }
+    let img = Image::open(image)?;
+    let needed = disc.recorded_end() * crate::fsi::BLOCK_SIZE as u64;
+    let len = img.len()?;
+    if len < needed {
+        return Err(Error::new(
+            MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE,
+            format!(
+                "emulated disc image {} is {len} bytes, shorter than the {needed} bytes its sidecar says are recorded",
+                image.display()
+            ),
+        ));
+    }
+    Ok(Some(img))
 }
 
 impl DriveState {
     /// Writes the sidecar if the model changed.
     pub fn persist(&mut self) -> Result<()> {
         if self.dirty {
-            sidecar::save(&self.sidecar_path, &self.disc)?;
+            self.seen = sidecar::save(&self.sidecar_path, &self.disc)?;
             self.dirty = false;
         }
         Ok(())
+    }
+
+    /// Before each command: if someone else saved the sidecar since this
+    /// drive last loaded or saved it, the disc was swapped — load the new
+    /// one and raise what a drive raises on a swap (UNIT ATTENTION 6/28/00,
+    /// a media event). A sidecar or image that no longer loads reads as an
+    /// empty drive until the sidecar changes again, as an unreadable disc
+    /// would. Costs one `stat` when nothing changed.
+    pub fn follow_external_change(&mut self) {
+        if self.seen.is_current(&self.sidecar_path) {
+            return;
+        }
+        // Vanished between the stat and the open: look again next command.
+        let Ok((text, seen)) = sidecar::read(&self.sidecar_path) else {
+            return;
+        };
+        self.seen = seen;
+        let loaded = sidecar::parse_at(&self.sidecar_path, &text).and_then(|disc| {
+            let image = open_image(&self.image_path, &disc)?;
+            Ok((disc, image))
+        });
+        match loaded {
+            Ok((disc, image)) => {
+                if disc.profile != self.disc.profile {
+                    self.page05 = Page05::default_for(disc.profile);
+                }
+                self.disc = disc;
+                self.image = image;
+            }
+            Err(_) => {
+                self.disc.media_present = false;
+                self.image = None;
+            }
+        }
+        self.load = LoadState::after_swap(&self.disc.quirks, self.disc.media_present);
+        self.last_sense = None;
+        self.dirty = false;
     }
 
     /// Marks a state change and writes it at once.

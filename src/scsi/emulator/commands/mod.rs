@@ -110,6 +110,7 @@ pub fn dispatch(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'_>) -
     let q = &st.disc.quirks;
     if (opcode == op::GET_CONFIGURATION && q.no_get_configuration)
         || (opcode == op::READ_DISC_INFORMATION && q.no_read_disc_information)
+        || (opcode == op::GET_EVENT_STATUS && q.no_get_event_status)
     {
         return Err(Sense::INVALID_OPCODE.into());
     }
