@@ -5,14 +5,52 @@
 //! objects, the file-system image that imports through it and the writer.
 //! Commands are serialised by a mutex around the transport. Commands that
 //! change the medium are only accepted through a [`WriteGuard`], so the
-//! cached [`MediaInfo`] can never silently go out of date: it is dropped
-//! after every such command, when the guard goes, and whenever the drive
-//! reports UNIT ATTENTION (a medium change).
+//! cached [`MediaInfo`] is dropped after every such command, when the
+//! guard goes, and whenever the drive reports UNIT ATTENTION.
+//!
+//! # Noticing changes made by others
+//!
+//! Getters must reflect the medium now, and the medium also changes
+//! without this recorder sending anything: a disc swapped in a real drive,
+//! an emulated disc written by another process. MMC drives tell a host in
+//! two ways, both only as the answer to a command: a media event through
+//! GET EVENT STATUS NOTIFICATION (polled; "new media", "media removal")
+//! and UNIT ATTENTION 6/28/00 on the next media command. There is no
+//! portable asynchronous notification (SG_IO has none, the emulator is a
+//! file), so the recorder polls — and only from [`Recorder::media_info`],
+//! the one place every cached getter goes through.
+//!
+//! A poll is one GESN (media class), or TEST UNIT READY on a drive that
+//! rejects GESN; a change event, a medium gone or a UNIT ATTENTION drops
+//! the cache and the same call re-probes. Polling on every call would put
+//! a drive round trip (tens of µs to ms) into getters that otherwise take
+//! tens of ns, so a poll runs at most once per interval
+//! ([`DEFAULT_MEDIA_POLL_INTERVAL`], 250 ms: far below the seconds a human
+//! needs to swap a disc or another program needs to burn one, and one
+//! small command four times a second is nothing to a drive; the OS polls
+//! drives at a similar rate). [`Recorder::set_media_poll_interval`] changes
+//! it; zero polls on every call.
+//!
+//! The fast path — a cached value within the interval — stays free of
+//! locks and shared writes: it reads the cache (`ArcSwapOption`) and the
+//! poll deadline (an atomic load) and compares with the clock. When the
+//! deadline has passed, the one thread whose compare-exchange moves the
+//! deadline polls; the others return the cache meanwhile. While a
+//! [`WriteGuard`] of this recorder exists no poll runs: the writer changes
+//! the medium itself and the cache is dropped when the guard goes.
+//!
+//! Each probe first takes (and ignores) the drive's pending media event,
+//! so an event that happened before the probe — the "new media" a drive
+//! reports once after load — does not cause a second probe at the next
+//! poll. Another initiator polling the same drive (on Linux the kernel's
+//! own media polling, when enabled) may take an event first; the media
+//! present bit of every GESN reply is checked as well, so at least a
+//! removal is still seen.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
 use parking_lot::Mutex;
@@ -21,9 +59,10 @@ use crate::error::{Error, Result};
 use crate::fsi::{BlockSource, BLOCK_SIZE};
 use crate::hresult::{
     MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE, MS_E_IMAPI_RECORDER_LOCKED, MS_E_INVALIDARG,
-    MS_E_WIN32_DEV_NOT_EXIST,
+    MS_E_NOTIMPL, MS_E_WIN32_DEV_NOT_EXIST,
 };
 use crate::mmc::cdb::{self, changes_medium, op_name};
+use crate::mmc::event::{self, MediaStatus};
 use crate::mmc::inquiry::{self, InquiryData};
 use crate::mmc::{self, Drive, MediaInfo};
 use crate::scsi::{emulator, DataDirection, Transport};
@@ -31,6 +70,11 @@ use crate::scsi::{emulator, DataDirection, Transport};
 /// Blocks per READ(10) when serving [`BlockSource`]: 64 KiB, which every
 /// drive and every SG_IO path takes in one transfer.
 const READ_CHUNK_BLOCKS: usize = 32;
+
+/// How often [`Recorder::media_info`] asks the drive whether its medium
+/// changed, unless [`Recorder::set_media_poll_interval`] says otherwise
+/// (see the module doc for the choice).
+pub const DEFAULT_MEDIA_POLL_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Who made the drive, from INQUIRY.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +103,11 @@ pub struct Recorder {
     media: ArcSwapOption<MediaInfo>,
     /// Set while a [`WriteGuard`] of this recorder exists.
     writing: AtomicBool,
+    /// When the cache is next checked against the drive.
+    poll: PollClock,
+    /// The drive rejected GET EVENT STATUS NOTIFICATION: poll with TEST
+    /// UNIT READY instead.
+    no_event_status: AtomicBool,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -114,6 +163,8 @@ impl Recorder {
             transport: Mutex::new(transport),
             media: ArcSwapOption::empty(),
             writing: AtomicBool::new(false),
+            poll: PollClock::new(DEFAULT_MEDIA_POLL_INTERVAL),
+            no_event_status: AtomicBool::new(false),
         })
     }
 
@@ -129,20 +180,110 @@ impl Recorder {
         )
     }
 
-    /// The medium as last probed; probes when nothing is cached, after a
-    /// write through this recorder and after a UNIT ATTENTION.
+    /// The medium now: the cached probe, checked against the drive at most
+    /// once per poll interval (see the module doc); probes when nothing is
+    /// cached, after a write through this recorder, after a UNIT ATTENTION
+    /// and when a poll finds that the medium changed.
     pub fn media_info(&self) -> Result<MediaInfo> {
         if let Some(media) = &*self.media.load() {
-            return Ok(MediaInfo::clone(media));
+            if !self.poll.claim() || self.writing.load(Ordering::Acquire) {
+                return Ok(MediaInfo::clone(media));
+            }
+            return self.poll_medium();
         }
+        self.probe_cache_miss()
+    }
+
+    /// How often [`Recorder::media_info`] checks with the drive whether the
+    /// medium changed; zero checks on every call. The next check is due one
+    /// interval from now.
+    pub fn set_media_poll_interval(&self, interval: Duration) {
+        self.poll.set_interval(interval);
+    }
+
+    /// The current poll interval.
+    pub fn media_poll_interval(&self) -> Duration {
+        self.poll.interval()
+    }
+
+    /// Asks the drive whether its medium changed; the cache if not, a new
+    /// probe if so.
+    fn poll_medium(&self) -> Result<MediaInfo> {
+        let mut transport = self.transport.lock();
+        // Cleared while this thread waited: probe below.
+        if let Some(media) = &*self.media.load() {
+            if !self.medium_changed(&mut **transport) {
+                return Ok(MediaInfo::clone(media));
+            }
+            self.media.store(None);
+        }
+        self.probe_locked(&mut **transport)
+    }
+
+    fn probe_cache_miss(&self) -> Result<MediaInfo> {
         let mut transport = self.transport.lock();
         // Another thread may have probed while this one waited.
         if let Some(media) = &*self.media.load() {
             return Ok(MediaInfo::clone(media));
         }
-        let media = mmc::probe(&mut **transport)?;
+        self.probe_locked(&mut **transport)
+    }
+
+    /// Takes the pending media event (what it says is about to be probed
+    /// anyway), probes and caches. Only with the transport held.
+    fn probe_locked(&self, transport: &mut dyn Transport) -> Result<MediaInfo> {
+        if !self.no_event_status.load(Ordering::Relaxed) {
+            if let Err(e) = event::poll_media(&mut Drive::new(transport)) {
+                self.note_event_status_error(&e);
+            }
+        }
+        let media = mmc::probe(transport)?;
         self.media.store(Some(Arc::new(media.clone())));
+        self.poll.restart();
         Ok(media)
+    }
+
+    /// One poll: GET EVENT STATUS NOTIFICATION, or TEST UNIT READY where
+    /// the drive lacks it. Any doubt (a failed command, a reply that does
+    /// not parse) counts as a change: the probe that follows then reports
+    /// what is wrong.
+    fn medium_changed(&self, transport: &mut dyn Transport) -> bool {
+        let mut drive = Drive::new(transport);
+        if !self.no_event_status.load(Ordering::Relaxed) {
+            match event::poll_media(&mut drive) {
+                Ok(MediaStatus {
+                    event: Some(event),
+                    media_present,
+                    ..
+                }) => return event.changes_medium() || !media_present || drive.media_changed(),
+                // No media event class: the drive cannot tell by GESN.
+                Ok(MediaStatus { event: None, .. }) => {
+                    self.no_event_status.store(true, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    if !self.note_event_status_error(&e) {
+                        return true;
+                    }
+                }
+            }
+        }
+        // UNIT ATTENTION is retried inside `run` and noted; NOT READY (no
+        // medium, becoming ready) fails.
+        drive
+            .run(&cdb::test_unit_ready(), DataDirection::None)
+            .is_err()
+            || drive.media_changed()
+    }
+
+    /// Remembers a drive that rejects GET EVENT STATUS NOTIFICATION (5/20/00
+    /// unknown command, 5/24/00 polled mode or the media class
+    /// unsupported); true when that is what `e` says.
+    fn note_event_status_error(&self, e: &Error) -> bool {
+        let rejected = e.code() == MS_E_NOTIMPL || e.code() == MS_E_INVALIDARG;
+        if rejected {
+            self.no_event_status.store(true, Ordering::Relaxed);
+        }
+        rejected
     }
 
     /// Probes now, whatever is cached.
@@ -225,6 +366,76 @@ impl Recorder {
         let _transport = self.transport.lock();
         self.media.store(None);
     }
+}
+
+/// When the cached medium is next checked against the drive.
+///
+/// Times are nanoseconds since `epoch`, so the deadline fits one atomic
+/// word: the fast path is a load and a clock read, and only a thread that
+/// finds the deadline passed writes (one compare-exchange).
+struct PollClock {
+    epoch: Instant,
+    /// Nanoseconds; zero polls on every call.
+    interval: AtomicU64,
+    /// The deadline after which the next call polls.
+    next: AtomicU64,
+}
+
+impl PollClock {
+    fn new(interval: Duration) -> PollClock {
+        PollClock {
+            epoch: Instant::now(),
+            interval: AtomicU64::new(nanos(interval)),
+            next: AtomicU64::new(0),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        nanos(self.epoch.elapsed())
+    }
+
+    /// True for the one caller that should poll now: every caller with a
+    /// zero interval, else the one whose compare-exchange moves a passed
+    /// deadline on by an interval.
+    fn claim(&self) -> bool {
+        let interval = self.interval.load(Ordering::Relaxed);
+        if interval == 0 {
+            return true;
+        }
+        let due = self.next.load(Ordering::Relaxed);
+        let now = self.now();
+        now >= due
+            && self
+                .next
+                .compare_exchange(
+                    due,
+                    now.saturating_add(interval),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+    }
+
+    /// A probe just ran: the next poll is due one interval from now.
+    fn restart(&self) {
+        let interval = self.interval.load(Ordering::Relaxed);
+        self.next
+            .store(self.now().saturating_add(interval), Ordering::Relaxed);
+    }
+
+    fn set_interval(&self, interval: Duration) {
+        self.interval.store(nanos(interval), Ordering::Relaxed);
+        self.restart();
+    }
+
+    fn interval(&self) -> Duration {
+        Duration::from_nanos(self.interval.load(Ordering::Relaxed))
+    }
+}
+
+/// A duration in whole nanoseconds, saturating (u64 holds 584 years).
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// Exclusive write access to a [`Recorder`]; the cached `MediaInfo` is

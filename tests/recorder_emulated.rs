@@ -109,6 +109,8 @@ fn opening_a_plain_file_or_missing_path_is_a_clear_error() {
 fn media_info_is_cached_until_something_changes() {
     let d = disc(DiscSpec::new(Profile::DvdPlusR).sessions(&[100000]));
     let (r, count, _) = watched(&d.image);
+    // Long enough that no media poll falls between the calls.
+    r.set_media_poll_interval(Duration::from_secs(3600));
     let first = r.media_info().unwrap();
     let after_probe = count.load(Ordering::SeqCst);
     assert_eq!(r.media_info().unwrap(), first);

@@ -2,8 +2,10 @@
 //! medium is present and whether it changed since the last poll.
 
 use super::cdb::{be16, op, timeout, Cdb};
+use super::exec::Drive;
 use super::reply::Reply;
 use crate::error::Result;
+use crate::scsi::DataDirection;
 
 /// Notification class request bit for media events.
 pub const MEDIA_CLASS: u8 = 0x10;
@@ -39,6 +41,18 @@ pub enum MediaEvent {
     MediaRemoval,
     MediaChanged,
     Other(u8),
+}
+
+impl MediaEvent {
+    /// A medium went, came or was exchanged: what is known about the
+    /// medium is out of date. (An eject request only asks the host to
+    /// decide; the medium is still the same.)
+    pub fn changes_medium(self) -> bool {
+        matches!(
+            self,
+            MediaEvent::NewMedia | MediaEvent::MediaRemoval | MediaEvent::MediaChanged
+        )
+    }
 }
 
 /// A media-class event status reply.
@@ -86,6 +100,17 @@ impl MediaStatus {
             tray_open: status & 0x01 != 0,
         })
     }
+}
+
+/// Polls the drive's media event once, polled mode; an error when the
+/// drive rejects the command (pre-MMC-2 drives answer 5/20/00).
+pub fn poll_media(drive: &mut Drive<'_>) -> Result<MediaStatus> {
+    let mut reply = [0u8; ALLOCATION as usize];
+    let moved = drive.run(
+        &cdb(MEDIA_CLASS, ALLOCATION),
+        DataDirection::FromDevice(&mut reply),
+    )?;
+    MediaStatus::parse(&reply[..moved])
 }
 
 #[cfg(test)]
