@@ -50,7 +50,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(not(target_os = "linux"))]
+use std::time::Instant;
 
 use arc_swap::ArcSwapOption;
 use parking_lot::Mutex;
@@ -370,10 +372,11 @@ impl Recorder {
 
 /// When the cached medium is next checked against the drive.
 ///
-/// Times are nanoseconds since `epoch`, so the deadline fits one atomic
-/// word: the fast path is a load and a clock read, and only a thread that
-/// finds the deadline passed writes (one compare-exchange).
+/// Times are nanoseconds of a monotonic clock, so the deadline fits one
+/// atomic word: the fast path is a load and a clock read, and only a
+/// thread that finds the deadline passed writes (one compare-exchange).
 struct PollClock {
+    #[cfg(not(target_os = "linux"))]
     epoch: Instant,
     /// Nanoseconds; zero polls on every call.
     interval: AtomicU64,
@@ -384,12 +387,25 @@ struct PollClock {
 impl PollClock {
     fn new(interval: Duration) -> PollClock {
         PollClock {
+            #[cfg(not(target_os = "linux"))]
             epoch: Instant::now(),
             interval: AtomicU64::new(nanos(interval)),
             next: AtomicU64::new(0),
         }
     }
 
+    /// The coarse monotonic clock: updated once per kernel tick (1-10 ms,
+    /// nothing next to a 250 ms interval) and read in a few ns, where
+    /// `Instant::now` costs as much as the rest of a getter.
+    #[cfg(target_os = "linux")]
+    fn now(&self) -> u64 {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::MonotonicCoarse);
+        (t.tv_sec as u64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(t.tv_nsec as u64)
+    }
+
+    #[cfg(not(target_os = "linux"))]
     fn now(&self) -> u64 {
         nanos(self.epoch.elapsed())
     }
