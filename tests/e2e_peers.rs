@@ -8,31 +8,11 @@ mod e2e_support;
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use e2e_support::*;
 use multisession::fsi::{self, FileBlocks, FileSystemImage, OnClash, RandomWriteStyle};
 use multisession::scsi::emulator::wrap_image;
 use multisession::{session, Profile};
-
-fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Copies the contents of `from` into `to` (links as links).
-fn copy_into(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    run(Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", from.display()))
-        .arg(to));
-}
 
 /// Our session on top of a peer's: replace one of its files, remove
 /// another, add a directory of our own — in the image and in `mirror`.
@@ -75,46 +55,21 @@ fn genisoimage_cd_r_sessions_are_appended_to_through_the_emulated_drive() {
     make_source_tree(&m1);
     fs::create_dir_all(m2.join("added")).unwrap();
     fs::write(m2.join("added/by genisoimage.txt"), b"second session\n").unwrap();
-    let geniso = |extra: &[&str], out: &Path, src: &Path| {
-        run(tool("genisoimage")
-            .args([
-                "-quiet",
-                "-R",
-                "-J",
-                "-joliet-long",
-                "-input-charset",
-                "utf-8",
-            ])
-            .args(extra)
-            .arg("-o")
-            .arg(out)
-            .arg(src));
-    };
-    let place = |session: &Path, lba: u32| {
-        let data = fs::read(session).unwrap();
-        let f = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&disc)
-            .unwrap();
-        std::os::unix::fs::FileExt::write_all_at(&f, &data, u64::from(lba) * 2048).unwrap();
-    };
 
     // Session 1, then session 2 where the drive says (`-C` from its
     // multisession values, as `cdrecord -msinfo` gives them).
-    geniso(&[], &dir.join("s1.iso"), &m1);
-    place(&dir.join("s1.iso"), 0);
+    genisoimage(&[], &dir.join("s1.iso"), &m1);
+    place(&disc, &dir.join("s1.iso"), 0);
     wrap_image(&disc, Profile::CdR, &[0], false).unwrap();
     let (previous, s2) = msinfo(&disc);
     assert_eq!(previous, 0);
     let c = format!("{previous},{s2}");
-    geniso(
+    genisoimage(
         &["-C", &c, "-M", disc.to_str().unwrap()],
         &dir.join("s2.iso"),
         &m2,
     );
-    place(&dir.join("s2.iso"), s2);
+    place(&disc, &dir.join("s2.iso"), s2);
     wrap_image(&disc, Profile::CdR, &[0, s2], false).unwrap();
     copy_into(&m1, &mirror);
     copy_into(&m2, &mirror);

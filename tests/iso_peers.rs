@@ -6,7 +6,6 @@ mod iso_support;
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 use iso_support::*;
@@ -15,36 +14,6 @@ use multisession::fsi::{
 };
 
 const TIME: i64 = 1_650_000_000;
-
-fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    run(Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", from.display()))
-        .arg(to));
-}
-
-/// Copies a single-session image file into the disc image at `lba`.
-fn place(img: &Path, session: &Path, lba: u32) -> u32 {
-    let data = fs::read(session).unwrap();
-    let f = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(img)
-        .unwrap();
-    std::os::unix::fs::FileExt::write_all_at(&f, &data, lba as u64 * 2048).unwrap();
-    (data.len() / 2048) as u32
-}
 
 fn import(img: &Path, start: u32) -> fsi::Imported {
     let src = FileBlocks::open(img).unwrap();
@@ -91,37 +60,22 @@ fn genisoimage_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     make_source_tree(&m1);
     fs::create_dir_all(m2.join("added")).unwrap();
     fs::write(m2.join("added/by genisoimage.txt"), b"second session\n").unwrap();
-    let geniso = |extra: &[&str], out: &Path, src: &Path| {
-        run(tool("genisoimage")
-            .args([
-                "-quiet",
-                "-R",
-                "-J",
-                "-joliet-long",
-                "-input-charset",
-                "utf-8",
-            ])
-            .args(extra)
-            .arg("-o")
-            .arg(out)
-            .arg(src));
-    };
 
     // Two CD-style sessions by genisoimage (deep directories relocated
     // to rr_moved).
-    geniso(&[], &dir.join("s1.iso"), &m1);
+    genisoimage(&[], &dir.join("s1.iso"), &m1);
     let end1 = place(&img, &dir.join("s1.iso"), 0);
     let s2 = end1 + 11_400;
     let c = format!("0,{s2}");
-    geniso(
+    genisoimage(
         &["-C", &c, "-M", img.to_str().unwrap()],
         &dir.join("s2.iso"),
         &m2,
     );
     let end2 = s2 + place(&img, &dir.join("s2.iso"), s2);
     fs::create_dir_all(&mirror).unwrap();
-    copy_tree(&m1, &mirror);
-    copy_tree(&m2, &mirror);
+    copy_into(&m1, &mirror);
+    copy_into(&m2, &mirror);
 
     // genisoimage relocated the directories below level 8 (RE/CL/PL):
     // the plain ECMA-119 listing shows its rr_moved, our import must not.
@@ -174,13 +128,13 @@ fn genisoimage_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     fs::write(m4.join("after ours.txt"), b"fourth session\n").unwrap();
     let s4 = end3 + 6_900;
     let c = format!("{s3},{s4}");
-    geniso(
+    genisoimage(
         &["-C", &c, "-M", img.to_str().unwrap()],
         &dir.join("s4.iso"),
         &m4,
     );
     place(&img, &dir.join("s4.iso"), s4);
-    copy_tree(&m4, &mirror);
+    copy_into(&m4, &mirror);
     assert_same(
         "genisoimage after us",
         &model_of_dir(&mirror),
@@ -211,9 +165,9 @@ fn xorriso_dev_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     xorriso(&["-map", m1.to_str().unwrap(), "/"]);
     xorriso(&["-map", m2.to_str().unwrap(), "/added", "-rm", "/empty"]);
     fs::create_dir_all(&mirror).unwrap();
-    copy_tree(&m1, &mirror);
+    copy_into(&m1, &mirror);
     fs::create_dir_all(mirror.join("added")).unwrap();
-    copy_tree(&m2, &mirror.join("added"));
+    copy_into(&m2, &mirror.join("added"));
     fs::remove_file(mirror.join("empty")).unwrap();
 
     let src = FileBlocks::open(&img).unwrap();
@@ -281,7 +235,7 @@ fn xorriso_dev_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     fs::write(m4.join("after ours.txt"), b"fourth session\n").unwrap();
     xorriso(&["-map", m4.to_str().unwrap(), "/after"]);
     fs::create_dir_all(mirror.join("after")).unwrap();
-    copy_tree(&m4, &mirror.join("after"));
+    copy_into(&m4, &mirror.join("after"));
     assert_same(
         "xorriso after us",
         &model_of_dir(&mirror),

@@ -157,7 +157,8 @@ pub fn tool(name: &str) -> Command {
     c
 }
 
-fn run(cmd: &mut Command) -> String {
+/// Runs a tool, failing with its stderr unless it exits 0; its stdout.
+pub fn run(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     assert!(
         out.status.success(),
@@ -498,4 +499,45 @@ pub fn assert_same(what: &str, expected: &Model, got: &Model) {
 
 pub fn file_mtime(p: &Path) -> i64 {
     fs::metadata(p).unwrap().mtime()
+}
+
+/// Copies the contents of `from` into `to` (links as links).
+pub fn copy_into(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    run(Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", from.display()))
+        .arg(to));
+}
+
+/// Copies a single-session image file into the disc image `img` at `lba`;
+/// returns the session's length in blocks.
+pub fn place(img: &Path, session: &Path, lba: u32) -> u32 {
+    let data = std::fs::read(session).unwrap();
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(img)
+        .unwrap();
+    std::os::unix::fs::FileExt::write_all_at(&f, &data, u64::from(lba) * 2048).unwrap();
+    (data.len() / 2048) as u32
+}
+
+/// `genisoimage -R -J -joliet-long` of `src` into `out`, with `extra`
+/// options (`-C a,b -M prev` for a later session).
+pub fn genisoimage(extra: &[&str], out: &Path, src: &Path) {
+    run(tool("genisoimage")
+        .args([
+            "-quiet",
+            "-R",
+            "-J",
+            "-joliet-long",
+            "-input-charset",
+            "utf-8",
+        ])
+        .args(extra)
+        .arg("-o")
+        .arg(out)
+        .arg(src));
 }
