@@ -303,7 +303,7 @@ impl multisession::scsi::Transport for CorruptingReads {
         timeout: std::time::Duration,
     ) -> multisession::Result<multisession::scsi::Completion> {
         use multisession::scsi::DataDirection;
-        let completion = self.drive.execute(cdb, reborrow(&mut data), timeout)?;
+        let completion = self.drive.execute(cdb, data.reborrow(), timeout)?;
         let lba = u32::from_be_bytes([cdb[2], cdb[3], cdb[4], cdb[5]]);
         if let (0x28, DataDirection::FromDevice(buf)) = (cdb[0], data) {
             if lba >= self.from_lba && !buf.is_empty() {
@@ -315,17 +315,6 @@ impl multisession::scsi::Transport for CorruptingReads {
 
     fn describe(&self) -> String {
         format!("{} (corrupting reads)", self.drive.describe())
-    }
-}
-
-fn reborrow<'a>(
-    data: &'a mut multisession::scsi::DataDirection<'_>,
-) -> multisession::scsi::DataDirection<'a> {
-    use multisession::scsi::DataDirection;
-    match data {
-        DataDirection::None => DataDirection::None,
-        DataDirection::FromDevice(buf) => DataDirection::FromDevice(buf),
-        DataDirection::ToDevice(buf) => DataDirection::ToDevice(buf),
     }
 }
 

@@ -142,6 +142,34 @@ struct Track {
     lra: Option<u32>,
 }
 
+impl Track {
+    /// A recorded track, alone in its session.
+    fn closed(number: u16, start: u32, size: u32, lra: u32) -> Track {
+        Track {
+            number,
+            session: number,
+            start,
+            nwa: None,
+            free: 0,
+            size,
+            lra: Some(lra),
+        }
+    }
+
+    /// The invisible (next) track: blank, writable at its start.
+    fn next(number: u16, start: u32, free: u32) -> Track {
+        Track {
+            number,
+            session: number,
+            start,
+            nwa: Some(start),
+            free,
+            size: free,
+            lra: None,
+        }
+    }
+}
+
 fn rti(t: Track) -> Vec<u8> {
     let blank = t.lra.is_none();
     let mut b = vec![0u8; 48];
@@ -200,18 +228,7 @@ fn blank_cd_r_starts_at_zero_with_the_whole_disc_free() {
             READ_DISC_INFORMATION,
             rdi(0x00, 1, 1, 1, msf(-11634), msf(CD_LEAD_OUT)),
         )
-        .on(
-            &rti_track(0xFF),
-            rti(Track {
-                number: 1,
-                session: 1,
-                start: 0,
-                nwa: Some(0),
-                free: 359849,
-                size: 359849,
-                lra: None,
-            }),
-        );
+        .on(&rti_track(0xFF), rti(Track::next(1, 0, 359849)));
     let m = mmc::probe(&mut d).unwrap();
     assert_eq!(m.profile, Profile::CdR);
     assert_eq!(m.disc_status, DiscStatus::Blank);
@@ -233,30 +250,8 @@ fn cd_r_after_two_sessions_reports_msc1_12010_and_nwa_24800() {
             rdi(0x01, 3, 3, 3, msf(20150), msf(CD_LEAD_OUT)),
         )
         .on(READ_TOC_FORMAT_1, toc1(2, 2, 12010))
-        .on(
-            &rti_track(2),
-            rti(Track {
-                number: 2,
-                session: 2,
-                start: 12010,
-                nwa: None,
-                free: 0,
-                size: 5890,
-                lra: Some(17897),
-            }),
-        )
-        .on(
-            &rti_track(0xFF),
-            rti(Track {
-                number: 3,
-                session: 3,
-                start: 24800,
-                nwa: Some(24800),
-                free: 335049,
-                size: 335049,
-                lra: None,
-            }),
-        );
+        .on(&rti_track(2), rti(Track::closed(2, 12010, 5890, 17897)))
+        .on(&rti_track(0xFF), rti(Track::next(3, 24800, 335049)));
     let m = mmc::probe(&mut d).unwrap();
     assert_eq!(m.disc_status, DiscStatus::Appendable);
     assert_eq!(m.sessions, 2);
@@ -283,18 +278,7 @@ fn finalized_cd_keeps_previous_session_and_has_no_nwa() {
             rdi(0x0E, 2, 2, 2, u32::MAX, u32::MAX),
         )
         .on(READ_TOC_FORMAT_1, toc1(2, 2, 12010))
-        .on(
-            &rti_track(2),
-            rti(Track {
-                number: 2,
-                session: 2,
-                start: 12010,
-                nwa: None,
-                free: 0,
-                size: 5890,
-                lra: Some(17897),
-            }),
-        );
+        .on(&rti_track(2), rti(Track::closed(2, 12010, 5890, 17897)));
     let m = mmc::probe(&mut d).unwrap();
     assert_eq!(m.disc_status, DiscStatus::Finalized);
     assert_eq!(m.previous_session.unwrap().start, 12010);
@@ -339,18 +323,7 @@ fn sao_nwa_at_the_pregap_is_corrected_to_the_track_start() {
             rdi(0x01, 2, 2, 2, msf(7360), msf(CD_LEAD_OUT)),
         )
         .on(READ_TOC_FORMAT_1, toc1(1, 1, 0))
-        .on(
-            &rti_track(1),
-            rti(Track {
-                number: 1,
-                session: 1,
-                start: 0,
-                nwa: None,
-                free: 0,
-                size: 610,
-                lra: Some(607),
-            }),
-        )
+        .on(&rti_track(1), rti(Track::closed(1, 0, 610, 607)))
         .on(
             &rti_track(0xFF),
             rti(Track {
@@ -384,30 +357,8 @@ fn mmc1_drive_without_get_configuration_is_guessed_from_disc_information() {
             rdi(0x11, 2, 2, 2, msf(7360), msf(CD_LEAD_OUT)),
         )
         .on(READ_TOC_FORMAT_1, toc1(1, 1, 0))
-        .on(
-            &rti_track(1),
-            rti(Track {
-                number: 1,
-                session: 1,
-                start: 0,
-                nwa: None,
-                free: 0,
-                size: 610,
-                lra: Some(607),
-            }),
-        )
-        .on(
-            &rti_track(0xFF),
-            rti(Track {
-                number: 2,
-                session: 2,
-                start: 12010,
-                nwa: Some(12010),
-                free: 347839,
-                size: 347839,
-                lra: None,
-            }),
-        );
+        .on(&rti_track(1), rti(Track::closed(1, 0, 610, 607)))
+        .on(&rti_track(0xFF), rti(Track::next(2, 12010, 347839)));
     let m = mmc::probe(&mut d).unwrap();
     assert_eq!(m.profile, Profile::CdRw);
     assert!(m.erasable);
@@ -422,28 +373,9 @@ fn dvd_minus_r_with_two_sessions_uses_track_numbers_not_0xff() {
         .on(READ_DISC_INFORMATION, rdi(0x01, 3, 3, 3, 0, 2298496))
         .on(
             &rti_session(2),
-            rti(Track {
-                number: 2,
-                session: 2,
-                start: 138112,
-                nwa: None,
-                free: 0,
-                size: 50016,
-                lra: Some(188127),
-            }),
+            rti(Track::closed(2, 138112, 50016, 188127)),
         )
-        .on(
-            &rti_track(3),
-            rti(Track {
-                number: 3,
-                session: 3,
-                start: 226240,
-                nwa: Some(226240),
-                free: 2072256,
-                size: 2072256,
-                lra: None,
-            }),
-        );
+        .on(&rti_track(3), rti(Track::next(3, 226240, 2072256)));
     let m = mmc::probe(&mut d).unwrap();
     assert_eq!(
         m.previous_session,
@@ -468,18 +400,7 @@ fn dvd_minus_r_without_incremental_feature_is_final_session_only() {
     let mut d = TableDrive::new()
         .on(GET_CONFIGURATION, config(0x14, &[0x2F]))
         .on(READ_DISC_INFORMATION, rdi(0x10, 1, 1, 1, 0, 2298496))
-        .on(
-            &rti_track(1),
-            rti(Track {
-                number: 1,
-                session: 1,
-                start: 0,
-                nwa: Some(0),
-                free: 2298496,
-                size: 2298496,
-                lra: None,
-            }),
-        );
+        .on(&rti_track(1), rti(Track::next(1, 0, 2298496)));
     let m = mmc::probe(&mut d).unwrap();
     assert!(!m.incremental);
     assert_eq!(m.disc_status, DiscStatus::Blank);
@@ -490,31 +411,9 @@ fn dvd_plus_r_names_the_next_track_by_number() {
     let mut d = TableDrive::new()
         .on(GET_CONFIGURATION, config(0x1B, &[0x2B]))
         .on(READ_DISC_INFORMATION, rdi(0x01, 2, 2, 2, 0, 2295104))
-        .on(
-            &rti_session(1),
-            rti(Track {
-                number: 1,
-                session: 1,
-                start: 0,
-                nwa: None,
-                free: 0,
-                size: 100000,
-                lra: Some(99999),
-            }),
-        )
+        .on(&rti_session(1), rti(Track::closed(1, 0, 100000, 99999)))
         .fail(&rti_track(0xFF), Sense::INVALID_FIELD_IN_CDB)
-        .on(
-            &rti_track(2),
-            rti(Track {
-                number: 2,
-                session: 2,
-                start: 138112,
-                nwa: Some(138112),
-                free: 2156992,
-                size: 2156992,
-                lra: None,
-            }),
-        );
+        .on(&rti_track(2), rti(Track::next(2, 138112, 2156992)));
     let m = mmc::probe(&mut d).unwrap();
     assert_eq!(
         m.previous_session,
@@ -537,18 +436,7 @@ fn full_disc_refusing_the_next_track_has_no_nwa() {
             rdi(0x01, 2, 2, 2, msf(7360), msf(CD_LEAD_OUT)),
         )
         .on(READ_TOC_FORMAT_1, toc1(1, 1, 0))
-        .on(
-            &rti_track(1),
-            rti(Track {
-                number: 1,
-                session: 1,
-                start: 0,
-                nwa: None,
-                free: 0,
-                size: 359849,
-                lra: Some(359846),
-            }),
-        )
+        .on(&rti_track(1), rti(Track::closed(1, 0, 359849, 359846)))
         .fail(&rti_track(0xFF), Sense::INVALID_FIELD_IN_CDB);
     let m = mmc::probe(&mut d).unwrap();
     assert_eq!(m.next_writable, None);
@@ -561,18 +449,7 @@ fn open_session_with_a_closed_track_reports_that_track_as_last_recorded() {
     let mut d = TableDrive::new()
         .on(GET_CONFIGURATION, config(0x1B, &[0x2B]))
         .on(READ_DISC_INFORMATION, rdi(0x05, 2, 2, 3, 0, 2295104))
-        .on(
-            &rti_session(1),
-            rti(Track {
-                number: 1,
-                session: 1,
-                start: 0,
-                nwa: None,
-                free: 0,
-                size: 100000,
-                lra: Some(99999),
-            }),
-        )
+        .on(&rti_session(1), rti(Track::closed(1, 0, 100000, 99999)))
         .on(
             &rti_track(3),
             rti(Track {
@@ -585,18 +462,7 @@ fn open_session_with_a_closed_track_reports_that_track_as_last_recorded() {
                 lra: None,
             }),
         )
-        .on(
-            &rti_track(2),
-            rti(Track {
-                number: 2,
-                session: 2,
-                start: 138112,
-                nwa: None,
-                free: 0,
-                size: 4096,
-                lra: Some(142207),
-            }),
-        );
+        .on(&rti_track(2), rti(Track::closed(2, 138112, 4096, 142207)));
     let m = mmc::probe(&mut d).unwrap();
     assert_eq!(m.last_session, SessionState::Incomplete);
     assert_eq!(m.sessions, 1);
@@ -612,18 +478,7 @@ fn multi_track_session_reads_its_last_track_separately() {
     let mut d = TableDrive::new()
         .on(GET_CONFIGURATION, config(0x41, &[0x41]))
         .on(READ_DISC_INFORMATION, rdi(0x01, 2, 3, 3, 0, 12219392))
-        .on(
-            &rti_session(1),
-            rti(Track {
-                number: 1,
-                session: 1,
-                start: 0,
-                nwa: None,
-                free: 0,
-                size: 64,
-                lra: Some(63),
-            }),
-        )
+        .on(&rti_session(1), rti(Track::closed(1, 0, 64, 63)))
         .on(
             &rti_track(2),
             rti(Track {
@@ -665,18 +520,7 @@ fn formatted_unwritten_bd_r_is_blank() {
     let mut d = TableDrive::new()
         .on(GET_CONFIGURATION, config(0x41, &[0x41]))
         .on(READ_DISC_INFORMATION, rdi(0x01, 1, 1, 1, 0, 11826176))
-        .on(
-            &rti_track(1),
-            rti(Track {
-                number: 1,
-                session: 1,
-                start: 0,
-                nwa: Some(0),
-                free: 11826176,
-                size: 11826176,
-                lra: None,
-            }),
-        );
+        .on(&rti_track(1), rti(Track::next(1, 0, 11826176)));
     let m = mmc::probe(&mut d).unwrap();
     assert_eq!(m.disc_status, DiscStatus::Blank);
     assert_eq!(m.previous_session, None);
@@ -689,18 +533,7 @@ fn bd_r_with_pseudo_overwrite_is_flagged() {
     let mut d = TableDrive::new()
         .on(GET_CONFIGURATION, config(0x41, &[0x38, 0x41]))
         .on(READ_DISC_INFORMATION, rdi(0x01, 1, 1, 1, 0, 11826176))
-        .on(
-            &rti_track(1),
-            rti(Track {
-                number: 1,
-                session: 1,
-                start: 0,
-                nwa: Some(0),
-                free: 11826176,
-                size: 11826176,
-                lra: None,
-            }),
-        );
+        .on(&rti_track(1), rti(Track::next(1, 0, 11826176)));
     assert!(mmc::probe(&mut d).unwrap().pseudo_overwrite);
 }
 
@@ -748,18 +581,7 @@ fn dvd_rom_is_finalized_and_read_only() {
             READ_DISC_INFORMATION,
             rdi(0x0E, 1, 1, 1, u32::MAX, u32::MAX),
         )
-        .on(
-            &rti_session(1),
-            rti(Track {
-                number: 1,
-                session: 1,
-                start: 0,
-                nwa: None,
-                free: 0,
-                size: 4096,
-                lra: Some(4095),
-            }),
-        )
+        .on(&rti_session(1), rti(Track::closed(1, 0, 4096, 4095)))
         .on(READ_CAPACITY, capacity(4095));
     let m = mmc::probe(&mut d).unwrap();
     assert_eq!(m.disc_status, DiscStatus::Finalized);
@@ -820,42 +642,9 @@ fn sessions_lists_every_recorded_session() {
     let mut d = TableDrive::new()
         .on(GET_CONFIGURATION, config(0x11, &[0x21]))
         .on(READ_DISC_INFORMATION, rdi(0x01, 3, 3, 3, 0, 2298496))
-        .on(
-            &rti_track(1),
-            rti(Track {
-                number: 1,
-                session: 1,
-                start: 0,
-                nwa: None,
-                free: 0,
-                size: 100000,
-                lra: Some(99999),
-            }),
-        )
-        .on(
-            &rti_track(2),
-            rti(Track {
-                number: 2,
-                session: 2,
-                start: 138112,
-                nwa: None,
-                free: 0,
-                size: 50016,
-                lra: Some(188127),
-            }),
-        )
-        .on(
-            &rti_track(3),
-            rti(Track {
-                number: 3,
-                session: 3,
-                start: 226240,
-                nwa: Some(226240),
-                free: 2072256,
-                size: 2072256,
-                lra: None,
-            }),
-        );
+        .on(&rti_track(1), rti(Track::closed(1, 0, 100000, 99999)))
+        .on(&rti_track(2), rti(Track::closed(2, 138112, 50016, 188127)))
+        .on(&rti_track(3), rti(Track::next(3, 226240, 2072256)));
     let s = mmc::sessions(&mut d).unwrap();
     assert_eq!(s.len(), 2);
     assert_eq!(
@@ -882,18 +671,7 @@ fn appendable_disc_without_current_writing_features_is_write_protected() {
         TableDrive::new()
             .on(GET_CONFIGURATION, config(0x1B, features))
             .on(READ_DISC_INFORMATION, rdi(0x00, 1, 1, 1, 0, 2295104))
-            .on(
-                &rti_track(0xFF),
-                rti(Track {
-                    number: 1,
-                    session: 1,
-                    start: 0,
-                    nwa: Some(0),
-                    free: 2295104,
-                    size: 2295104,
-                    lra: None,
-                }),
-            )
+            .on(&rti_track(0xFF), rti(Track::next(1, 0, 2295104)))
     };
     let protected = mmc::probe(&mut drive(&[0x1F])).unwrap();
     assert_eq!(

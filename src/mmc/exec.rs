@@ -70,7 +70,7 @@ impl<'t> Drive<'t> {
             self.sent += 1;
             let completion = self
                 .transport
-                .execute(cdb, reborrow(&mut data), timeout)
+                .execute(cdb, data.reborrow(), timeout)
                 .map_err(|e| e.context(name))?;
             // Falling out of the match means "wait, then try again".
             match completion.status {
@@ -150,15 +150,6 @@ impl<'t> Drive<'t> {
 
     pub fn describe(&self) -> String {
         self.transport.describe()
-    }
-}
-
-/// The same data phase for another attempt.
-fn reborrow<'b>(data: &'b mut DataDirection<'_>) -> DataDirection<'b> {
-    match data {
-        DataDirection::None => DataDirection::None,
-        DataDirection::FromDevice(buf) => DataDirection::FromDevice(buf),
-        DataDirection::ToDevice(buf) => DataDirection::ToDevice(buf),
     }
 }
 

@@ -39,6 +39,16 @@ impl DataDirection<'_> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The same data phase, borrowed again: for a retry, or for a wrapper
+    /// transport that looks at the data after passing it on.
+    pub fn reborrow(&mut self) -> DataDirection<'_> {
+        match self {
+            DataDirection::None => DataDirection::None,
+            DataDirection::FromDevice(buf) => DataDirection::FromDevice(buf),
+            DataDirection::ToDevice(buf) => DataDirection::ToDevice(buf),
+        }
+    }
 }
 
 /// SCSI status byte values that matter to us.
