@@ -111,23 +111,7 @@ fn xorriso_dev_sessions_on_dvd_plus_rw_are_appended_to_through_the_emulated_driv
     }
     let dir = scratch("e2e-peer-xorriso");
     let disc = dir.join("disc.img");
-    let (m1, m2, mirror) = (dir.join("m1"), dir.join("m2"), dir.join("mirror"));
-    make_source_tree(&m1);
-    fs::create_dir_all(&m2).unwrap();
-    fs::write(m2.join("by xorriso.txt"), b"second session\n").unwrap();
-    let xorriso = |args: &[&str]| {
-        run(tool("xorriso")
-            .args(["-return_with", "FAILURE", "32", "-dev"])
-            .arg(&disc)
-            .args(["-joliet", "on"])
-            .args(args)
-            .arg("-commit"));
-    };
-    xorriso(&["-map", m1.to_str().unwrap(), "/"]);
-    xorriso(&["-map", m2.to_str().unwrap(), "/added", "-rm", "/empty"]);
-    copy_into(&m1, &mirror);
-    copy_into(&m2, &mirror.join("added"));
-    fs::remove_file(mirror.join("empty")).unwrap();
+    let mirror = xorriso_two_sessions(&disc, &dir);
     let theirs = model_of_dir(&mirror);
     let layout = fsi::locate_random_write(&FileBlocks::open(&disc).unwrap(), 16).unwrap();
     assert_eq!(layout.style, RandomWriteStyle::Xorriso);
@@ -160,7 +144,7 @@ fn xorriso_dev_sessions_on_dvd_plus_rw_are_appended_to_through_the_emulated_driv
     let m4 = dir.join("m4");
     fs::create_dir_all(&m4).unwrap();
     fs::write(m4.join("after ours.txt"), b"fourth session\n").unwrap();
-    xorriso(&["-map", m4.to_str().unwrap(), "/after"]);
+    xorriso_commit(&disc, &["-map", m4.to_str().unwrap(), "/after"]);
     copy_into(&m4, &mirror.join("after"));
     assert_same(
         "xorriso after us",

@@ -150,25 +150,7 @@ fn xorriso_dev_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     }
     let dir = scratch("peer-xorriso");
     let img = dir.join("disc.img");
-    let (m1, m2, mirror) = (dir.join("m1"), dir.join("m2"), dir.join("mirror"));
-    make_source_tree(&m1);
-    fs::create_dir_all(&m2).unwrap();
-    fs::write(m2.join("by xorriso.txt"), b"second session\n").unwrap();
-    let xorriso = |args: &[&str]| {
-        run(tool("xorriso")
-            .args(["-return_with", "FAILURE", "32", "-dev"])
-            .arg(&img)
-            .args(["-joliet", "on"])
-            .args(args)
-            .arg("-commit"));
-    };
-    xorriso(&["-map", m1.to_str().unwrap(), "/"]);
-    xorriso(&["-map", m2.to_str().unwrap(), "/added", "-rm", "/empty"]);
-    fs::create_dir_all(&mirror).unwrap();
-    copy_into(&m1, &mirror);
-    fs::create_dir_all(mirror.join("added")).unwrap();
-    copy_into(&m2, &mirror.join("added"));
-    fs::remove_file(mirror.join("empty")).unwrap();
+    let mirror = xorriso_two_sessions(&img, &dir);
 
     let src = FileBlocks::open(&img).unwrap();
     let layout = fsi::locate_random_write(&src, 16).unwrap();
@@ -233,7 +215,7 @@ fn xorriso_dev_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     let m4 = dir.join("m4");
     fs::create_dir_all(&m4).unwrap();
     fs::write(m4.join("after ours.txt"), b"fourth session\n").unwrap();
-    xorriso(&["-map", m4.to_str().unwrap(), "/after"]);
+    xorriso_commit(&img, &["-map", m4.to_str().unwrap(), "/after"]);
     fs::create_dir_all(mirror.join("after")).unwrap();
     copy_into(&m4, &mirror.join("after"));
     assert_same(

@@ -541,3 +541,33 @@ pub fn genisoimage(extra: &[&str], out: &Path, src: &Path) {
         .arg(out)
         .arg(src));
 }
+
+/// One `xorriso -dev IMG … -commit` run (xorriso's random-write style,
+/// sessions from LBA 32 with a 64 KiB header).
+pub fn xorriso_commit(img: &Path, args: &[&str]) {
+    run(tool("xorriso")
+        .args(["-return_with", "FAILURE", "32", "-dev"])
+        .arg(img)
+        .args(["-joliet", "on"])
+        .args(args)
+        .arg("-commit"));
+}
+
+/// Two xorriso sessions in `img`: the source tree of [`make_source_tree`],
+/// then `/added/by xorriso.txt` with `/empty` removed. Returns the local
+/// mirror (under `dir`) of the newest session's tree.
+pub fn xorriso_two_sessions(img: &Path, dir: &Path) -> PathBuf {
+    let (m1, m2, mirror) = (dir.join("m1"), dir.join("m2"), dir.join("mirror"));
+    make_source_tree(&m1);
+    std::fs::create_dir_all(&m2).unwrap();
+    std::fs::write(m2.join("by xorriso.txt"), b"second session\n").unwrap();
+    xorriso_commit(img, &["-map", m1.to_str().unwrap(), "/"]);
+    xorriso_commit(
+        img,
+        &["-map", m2.to_str().unwrap(), "/added", "-rm", "/empty"],
+    );
+    copy_into(&m1, &mirror);
+    copy_into(&m2, &mirror.join("added"));
+    std::fs::remove_file(mirror.join("empty")).unwrap();
+    mirror
+}
