@@ -1472,6 +1472,43 @@ ms_hresult ms_image_import(struct ms_image image,
                            uint32_t *imported);
 
 /**
+ * Our extension (IMAPI has none): imports the complete recorded session
+ * that starts at `session_start` instead of the newest one, on sequential
+ * media; the next session still goes after the newest. `file_system` as
+ * in `ms_image_import`; `*imported` receives the file system read.
+ *
+ * For a disc whose newest session holds no file system (another
+ * program's aborted write): `ms_image_import` fails there with
+ * `MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM` rather than let the next session
+ * drop every older file, and `ms_image_newest_session_with_file_system`
+ * names the session to import instead.
+ *
+ * Errors: those of `ms_image_import`; `MS_IMAPI_E_INVALID_PARAM` when no
+ * complete session starts at `session_start`, on overwritable media, or
+ * after an import.
+ */
+MS_NODISCARD
+ms_hresult ms_image_import_session(struct ms_image image,
+                                   uint32_t session_start,
+                                   uint32_t file_system,
+                                   uint32_t *imported);
+
+/**
+ * The newest complete recorded session that holds a file system, on the
+ * chosen object's sequential medium: its first block and the file systems
+ * in it (`MS_FS_*` bits).
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_IMAPI_E_MULTISESSION_NOT_SET`,
+ * `MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM` (no session holds one, or the
+ * medium is overwritable: its one volume is what `ms_image_import` reads),
+ * the recorder family.
+ */
+MS_NODISCARD
+ms_hresult ms_image_newest_session_with_file_system(struct ms_image image,
+                                                    uint32_t *session_start,
+                                                    uint32_t *file_systems);
+
+/**
  * `IFileSystemImage::CreateResultImage`: builds the next session at
  * `SessionStartBlock` and hands out a result handle that streams it. The
  * data of added files and streams is read only while the result is read

@@ -249,3 +249,83 @@ fn dvd_plus_rw_first_session_then_a_growisofs_style_append_keeps_every_file() {
 fn bd_re_first_session_then_a_growisofs_style_append_keeps_every_file() {
     append_flow(Profile::BdRe);
 }
+
+/// Another program's aborted write left a newest session with no volume:
+/// IMAPI's import refuses it by name instead of letting the next session
+/// drop every older file, and the older session can be imported instead.
+#[test]
+fn a_newest_session_without_a_file_system_is_refused_and_the_older_one_can_be_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorder = blank_disc(dir.path(), Profile::CdR, None);
+    let local = dir.path().join("src");
+    fs::create_dir_all(&local).unwrap();
+    fs::write(local.join("kept.txt"), b"from session 1\n").unwrap();
+    let mut first = first_session(&recorder, &local)
+        .create_result_image()
+        .unwrap();
+    write_result(&recorder, &mut first);
+    let session_1 = contents(import_fresh(&recorder).tree(), &*recorder);
+    write_empty_session(&recorder, 300);
+    let empty_start = recorder
+        .media_info()
+        .unwrap()
+        .previous_session
+        .unwrap()
+        .start;
+    assert!(empty_start > 0);
+
+    let mut image = FileSystemImage::new();
+    image
+        .set_multisession_interfaces(session::offer(&recorder).unwrap())
+        .unwrap();
+    let e = image.import_file_system(None).unwrap_err();
+    assert_eq!(e.code(), MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM, "{e}");
+    assert!(
+        e.detail().contains(&format!("at LBA {empty_start}"))
+            && e.detail().contains("session 1 at LBA 0"),
+        "{e}"
+    );
+    assert!(image.tree().is_empty(), "a refused import adds nothing");
+    let older = image.newest_session_with_file_system().unwrap().unwrap();
+    assert_eq!((older.number, older.start), (1, 0));
+    assert_eq!(
+        older.file_systems,
+        FileSystems::ISO9660 | FileSystems::JOLIET
+    );
+    let wrong = image.import_session(empty_start + 1, None).unwrap_err();
+    assert_eq!(wrong.code(), MS_IMAPI_E_INVALID_PARAM);
+
+    assert_eq!(image.import_session(0, None).unwrap(), FileSystems::JOLIET);
+    assert_eq!(image.imported_session_start(), Some(0));
+    let next = recorder.media_info().unwrap().next_writable.unwrap();
+    assert_eq!(image.session_start_block().unwrap(), next);
+    image
+        .add_stream("/new.txt", 4, Box::new(&b"new\n"[..]), false)
+        .unwrap();
+    let mut result = image.create_result_image().unwrap();
+    write_result(&recorder, &mut result);
+
+    let session_3 = contents(import_fresh(&recorder).tree(), &*recorder);
+    for (path, entry) in &session_1 {
+        assert_eq!(session_3.get(path), Some(entry), "{path} of session 1");
+    }
+    assert_eq!(
+        session_3.get("/new.txt"),
+        Some(&Entry::File(b"new\n".to_vec()))
+    );
+}
+
+#[test]
+fn overwritable_media_have_no_older_session_to_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorder = blank_disc(dir.path(), Profile::DvdPlusRw, None);
+    let mut image = FileSystemImage::new();
+    image
+        .set_multisession_interfaces(session::offer(&recorder).unwrap())
+        .unwrap();
+    assert_eq!(image.newest_session_with_file_system().unwrap(), None);
+    assert_eq!(
+        image.import_session(0, None).unwrap_err().code(),
+        MS_IMAPI_E_INVALID_PARAM
+    );
+}

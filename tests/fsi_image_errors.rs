@@ -88,7 +88,7 @@ fn importing_a_file_system_the_session_lacks_is_file_system_not_found() {
 }
 
 #[test]
-fn a_session_without_a_file_system_is_an_empty_disc() {
+fn a_session_without_a_file_system_is_refused_by_name_not_taken_for_an_empty_disc() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("raw.img");
     // Sessions of marker blocks only: no volume descriptors at start + 16.
@@ -103,7 +103,12 @@ fn a_session_without_a_file_system_is_an_empty_disc() {
         FileSystems::NONE
     );
     let e = image.import_file_system(None).unwrap_err();
-    assert_eq!(e.code(), MS_IMAPI_E_EMPTY_DISC, "{e}");
+    assert_eq!(e.code(), MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM, "{e}");
+    assert!(
+        e.detail().contains("no earlier session holds one either"),
+        "{e}"
+    );
+    assert_eq!(image.newest_session_with_file_system().unwrap(), None);
 }
 
 #[test]

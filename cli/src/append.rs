@@ -32,6 +32,22 @@ pub fn next_session(
             // Formatted overwritable media report every block as recorded
             // but hold no volume yet: the session is the first one.
             Err(e) if e.code() == hresult::MS_IMAPI_E_EMPTY_DISC => {}
+            // Another program left a newest session with no volume in it:
+            // carry on from the newest one that has a volume, and say so.
+            Err(e) if e.code() == hresult::MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM => {
+                let newest = recorder.media_info()?.previous_session.map(|s| s.start);
+                let Some(older) = image.newest_session_with_file_system()? else {
+                    return Err(e);
+                };
+                image.import_session(older.start, None)?;
+                eprintln!(
+                    "multisession: imported session {} at LBA {} ({}); the newest session{} holds no file system",
+                    older.number,
+                    older.start,
+                    older.file_systems,
+                    newest.map(|s| format!(", at LBA {s},")).unwrap_or_default()
+                );
+            }
             Err(e) => return Err(e),
         }
     }

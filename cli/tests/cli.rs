@@ -361,6 +361,49 @@ fn an_image_from_another_tool_is_wrapped_with_its_sessions_detected() {
 }
 
 #[test]
+fn an_append_after_a_session_without_a_file_system_keeps_the_older_files_and_says_so() {
+    let root = tempfile::tempdir().unwrap();
+    let made = root.path().join("made.img");
+    let made = made.to_str().unwrap();
+    ok(&["new-disc", "--profile", "cd-r", made]);
+    ok(&["append", made, &folder(root.path(), "one", &[("a", "1")])]);
+    let line = ok(&["info", made]).lines().next().unwrap().to_string();
+    let next: u64 = line.split_once(',').unwrap().1.parse().unwrap();
+    // Another program's aborted write: a closed session of 300 zero blocks.
+    let raw = root.path().join("raw.img");
+    std::fs::copy(made, &raw).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&raw).unwrap();
+    file.set_len((next + 300) * 2048).unwrap();
+    let disc = root.path().join("disc.img");
+    let disc = disc.to_str().unwrap();
+    let sessions = format!("0,{next}");
+    ok(&[
+        "new-disc",
+        "--profile",
+        "cd-r",
+        "--from",
+        raw.to_str().unwrap(),
+        "--sessions",
+        &sessions,
+        disc,
+    ]);
+    assert!(
+        !run(&["ls", disc]).status.success(),
+        "session 2 lists nothing"
+    );
+
+    let out = run(&["append", disc, &folder(root.path(), "two", &[("b", "2")])]);
+    assert!(out.status.success(), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("imported session 1 at LBA 0")
+            && said.contains(&format!("at LBA {next}, holds no file system")),
+        "{said}"
+    );
+    assert_eq!(files(&["ls", "--json", disc]), ["/one/a", "/two/b"]);
+}
+
+#[test]
 fn the_demo_burns_two_sessions_lists_them_and_prints_msinfo() {
     let root = tempfile::tempdir().unwrap();
     let out = ok(&["demo", "--dir", root.path().to_str().unwrap()]);

@@ -12,7 +12,7 @@ use crate::fsi::{FileSystemImage, FileSystems};
 use crate::hresult::{
     HResult, MS_E_INVALIDARG, MS_IMAPI_E_BAD_MULTISESSION_PARAMETER, MS_IMAPI_E_INVALID_PARAM,
     MS_IMAPI_E_INVALID_VOLUME_NAME, MS_IMAPI_E_MULTISESSION_NOT_SET,
-    MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE,
+    MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM, MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE,
 };
 
 use super::boundary::{self, array, c_utf8, Out, StringOut};
@@ -417,6 +417,74 @@ pub unsafe extern "C" fn ms_image_import(
         let image = handles::get(image)?;
         let fs = image.lock().import_file_system(wanted)?;
         out.write(fs.bits());
+        Ok(())
+    })
+}
+
+/// Our extension (IMAPI has none): imports the complete recorded session
+/// that starts at `session_start` instead of the newest one, on sequential
+/// media; the next session still goes after the newest. `file_system` as
+/// in `ms_image_import`; `*imported` receives the file system read.
+///
+/// For a disc whose newest session holds no file system (another
+/// program's aborted write): `ms_image_import` fails there with
+/// `MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM` rather than let the next session
+/// drop every older file, and `ms_image_newest_session_with_file_system`
+/// names the session to import instead.
+///
+/// Errors: those of `ms_image_import`; `MS_IMAPI_E_INVALID_PARAM` when no
+/// complete session starts at `session_start`, on overwritable media, or
+/// after an import.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn ms_image_import_session(
+    image: MsImage,
+    session_start: u32,
+    file_system: u32,
+    imported: *mut u32,
+) -> HResult {
+    boundary::run("ms_image_import_session", || {
+        let out = Out::new(imported, "imported")?;
+        let wanted = match file_system {
+            0 => None,
+            bits => Some(file_systems_any(bits)?),
+        };
+        let image = handles::get(image)?;
+        let fs = image.lock().import_session(session_start, wanted)?;
+        out.write(fs.bits());
+        Ok(())
+    })
+}
+
+/// The newest complete recorded session that holds a file system, on the
+/// chosen object's sequential medium: its first block and the file systems
+/// in it (`MS_FS_*` bits).
+///
+/// Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_IMAPI_E_MULTISESSION_NOT_SET`,
+/// `MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM` (no session holds one, or the
+/// medium is overwritable: its one volume is what `ms_image_import` reads),
+/// the recorder family.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn ms_image_newest_session_with_file_system(
+    image: MsImage,
+    session_start: *mut u32,
+    file_systems: *mut u32,
+) -> HResult {
+    boundary::run("ms_image_newest_session_with_file_system", || {
+        let start_out = Out::new(session_start, "session_start")?;
+        let fs_out = Out::new(file_systems, "file_systems")?;
+        let found = handles::get(image)?
+            .lock()
+            .newest_session_with_file_system()?
+            .ok_or_else(|| {
+                Error::new(
+                    MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM,
+                    "no recorded session of this medium holds a file system",
+                )
+            })?;
+        start_out.write(found.start);
+        fs_out.write(found.file_systems.bits());
         Ok(())
     })
 }

@@ -64,7 +64,23 @@ struct ImportState {
     volume_name: String,
     file_system: FileSystems,
     boot: Option<BootRecord>,
+    session_start: u32,
     target: Target,
+}
+
+/// A recorded session and the file systems in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionFileSystems {
+    /// 1 for the first session.
+    pub number: u16,
+    pub start: u32,
+    pub file_systems: FileSystems,
+}
+
+/// A session holds a volume a reader can mount (UDF-only ones included:
+/// import refuses those by name, rather than skipping them).
+fn has_file_system(found: FileSystems) -> bool {
+    !found.is_empty() && found != FileSystems::UNKNOWN
 }
 
 /// A file-system image under construction. See the module documentation.
@@ -393,6 +409,19 @@ impl FileSystemImage {
 
     // ----- import ---------------------------------------------------------------
 
+    fn refuse_second_import(&self) -> Result<()> {
+        match &self.imported {
+            None => Ok(()),
+            Some(done) => Err(Error::new(
+                MS_IMAPI_E_INVALID_PARAM,
+                format!(
+                    "the image already imported the previous session (its next session starts at {})",
+                    done.target.start_block
+                ),
+            )),
+        }
+    }
+
     /// `IdentifyFileSystemsOnDisc`: the file systems of the newest session
     /// on `recorder`'s medium, or on the chosen object's recorder when
     /// `None` (then `IMAPI_E_MULTISESSION_NOT_SET` without a list). A blank
@@ -427,15 +456,7 @@ impl FileSystemImage {
     /// Overwritable media and BD-R Pseudo-Overwrite: the session LBA 16
     /// leads to (growisofs and xorriso layouts), the next one after it.
     pub fn import_file_system(&mut self, file_system: Option<FileSystems>) -> Result<FileSystems> {
-        if let Some(done) = &self.imported {
-            return Err(Error::new(
-                MS_IMAPI_E_INVALID_PARAM,
-                format!(
-                    "the image already imported the previous session (its next session starts at {})",
-                    done.target.start_block
-                ),
-            ));
-        }
+        self.refuse_second_import()?;
         let chosen = self.chosen_or_not_set()?.clone();
         let recorder = Arc::clone(chosen.import_recorder());
         let media = recorder.media_info()?;
@@ -491,15 +512,138 @@ impl FileSystemImage {
                 format!("the {} medium holds no session to import", media.profile),
             )
         })?;
-        let imported = import(&*recorder, previous, file_system, limits_for(&media))?;
+        if chosen.kind() == Kind::Sequential {
+            self.refuse_session_without_file_system(&recorder, previous)?;
+        }
+        self.import_at(&recorder, &media, previous, file_system, target)
+    }
+
+    /// Reads the session at `start` into the tree and fixes `target` as
+    /// where the next session goes.
+    fn import_at(
+        &mut self,
+        recorder: &Recorder,
+        media: &MediaInfo,
+        start: u32,
+        file_system: Option<FileSystems>,
+        target: Target,
+    ) -> Result<FileSystems> {
+        let imported = import(recorder, start, file_system, limits_for(media))?;
         Arc::make_mut(&mut self.tree).merge_imported(&imported.tree)?;
         self.imported = Some(ImportState {
             volume_name: imported.volume_name,
             file_system: imported.file_system,
             boot: imported.boot,
+            session_start: start,
             target,
         });
         Ok(imported.file_system)
+    }
+
+    /// IMAPI imports the last session only. When another program left a
+    /// last session with no volume in it (an aborted write), importing
+    /// nothing and writing on would make every older file vanish from the
+    /// newest tree; so the import fails, and says which older session a
+    /// caller can take instead ([`import_session`](Self::import_session)).
+    fn refuse_session_without_file_system(&self, recorder: &Recorder, start: u32) -> Result<()> {
+        if has_file_system(identify(recorder, start)?.file_systems) {
+            return Ok(());
+        }
+        let older = self
+            .newest_session_with_file_system()?
+            .filter(|s| s.start < start);
+        let hint = match older {
+            Some(s) => format!(
+                "session {} at LBA {} holds {}; import it explicitly \
+                 (FileSystemImage::import_session, ms_image_import_session) to keep its files",
+                s.number, s.start, s.file_systems
+            ),
+            None => "no earlier session holds one either".into(),
+        };
+        Err(Error::new(
+            MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM,
+            format!("the newest session, at LBA {start}, holds no file system; {hint}"),
+        ))
+    }
+
+    /// The newest complete recorded session that holds a file system, on
+    /// sequential media (`None` on overwritable media, whose one volume
+    /// [`import_file_system`](Self::import_file_system) always reads).
+    pub fn newest_session_with_file_system(&self) -> Result<Option<SessionFileSystems>> {
+        let chosen = self.chosen_or_not_set()?;
+        if chosen.kind() != Kind::Sequential {
+            return Ok(None);
+        }
+        let recorder = chosen.import_recorder();
+        for session in recorder.sessions()?.iter().rev().filter(|s| s.complete) {
+            let start = session.extent.start;
+            let file_systems = identify(&**recorder, start)?.file_systems;
+            if has_file_system(file_systems) {
+                return Ok(Some(SessionFileSystems {
+                    number: session.number,
+                    start,
+                    file_systems,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Imports the complete recorded session that starts at
+    /// `session_start` instead of the newest one (our extension: IMAPI has
+    /// none), on sequential media; the next session still goes after the
+    /// newest. For a disc whose newest session holds no file system
+    /// ([`newest_session_with_file_system`](Self::newest_session_with_file_system)
+    /// names the one to take), and for going back to an older tree.
+    pub fn import_session(
+        &mut self,
+        session_start: u32,
+        file_system: Option<FileSystems>,
+    ) -> Result<FileSystems> {
+        self.refuse_second_import()?;
+        let chosen = self.chosen_or_not_set()?.clone();
+        if chosen.kind() != Kind::Sequential {
+            return Err(Error::new(
+                MS_IMAPI_E_INVALID_PARAM,
+                format!(
+                    "a {} object keeps one volume that the newest session describes; \
+                     older sessions cannot be imported",
+                    chosen.kind()
+                ),
+            ));
+        }
+        let recorder = Arc::clone(chosen.import_recorder());
+        let recorded = recorder.sessions()?;
+        if !recorded
+            .iter()
+            .any(|s| s.complete && s.extent.start == session_start)
+        {
+            let starts: Vec<u32> = recorded
+                .iter()
+                .filter(|s| s.complete)
+                .map(|s| s.extent.start)
+                .collect();
+            return Err(Error::new(
+                MS_IMAPI_E_INVALID_PARAM,
+                format!(
+                    "no complete session starts at LBA {session_start} (sessions start at {starts:?})"
+                ),
+            ));
+        }
+        let next = chosen.next_session()?;
+        let media = recorder.media_info()?;
+        let target = Target {
+            start_block: next.start_block,
+            free_blocks: next.free_blocks,
+            write_unit: media.write_unit.max(1),
+            overwrite: false,
+        };
+        self.import_at(&recorder, &media, session_start, file_system, target)
+    }
+
+    /// Start of the session the last import read.
+    pub fn imported_session_start(&self) -> Option<u32> {
+        self.imported.as_ref().map(|i| i.session_start)
     }
 
     // ----- edits ----------------------------------------------------------------

@@ -56,7 +56,7 @@ pub mod tree;
 
 pub use build::{build, estimate_blocks, BuildOptions, Session};
 pub use file_source::FileBlocks;
-pub use image::{FileSystemImage, Target};
+pub use image::{FileSystemImage, SessionFileSystems, Target};
 pub use import::{
     default_file_system_for_import, identify, import, locate_random_write, Identified, Imported,
     RandomWriteLayout, RandomWriteStyle,

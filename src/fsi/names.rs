@@ -52,6 +52,28 @@ impl FileSystems {
     }
 }
 
+/// "ISO 9660 + Joliet", "UDF", "none": for messages.
+impl std::fmt::Display for FileSystems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let named = [
+            (FileSystems::ISO9660, "ISO 9660"),
+            (FileSystems::JOLIET, "Joliet"),
+            (FileSystems::UDF, "UDF"),
+            (FileSystems::UNKNOWN, "an unknown file system"),
+        ];
+        let parts: Vec<&str> = named
+            .iter()
+            .filter(|(fs, _)| self.contains(*fs))
+            .map(|(_, name)| *name)
+            .collect();
+        if parts.is_empty() {
+            f.write_str("no file system")
+        } else {
+            f.write_str(&parts.join(" + "))
+        }
+    }
+}
+
 impl std::ops::BitOr for FileSystems {
     type Output = FileSystems;
     fn bitor(self, rhs: FileSystems) -> FileSystems {

@@ -48,6 +48,8 @@ static void image_functions_reject(ms_image image, ms_recorder rec, ms_hresult w
     CHECK_HR(ms_image_choose_defaults_for_media_type(image, 2), want);
     CHECK_HR(ms_image_identify_file_systems(image, NULL, &u), want);
     CHECK_HR(ms_image_import(image, 0, &u), want);
+    CHECK_HR(ms_image_import_session(image, 0, 0, &u), want);
+    CHECK_HR(ms_image_newest_session_with_file_system(image, &u, &u), want);
     CHECK_HR(ms_image_create_result(image, &result), want);
     CHECK_HR(ms_image_add_file(image, "/f", "/etc/hostname", false), want);
     CHECK_HR(ms_image_add_tree(image, "/etc", "/", true, false), want);
@@ -104,6 +106,9 @@ static void null_pointers(ms_image image, ms_result result, ms_recorder rec) {
     CHECK_HR(ms_image_identify_file_systems(image, &rec, NULL), MS_E_POINTER);
     CHECK_HR(ms_image_default_file_system_for_import(3, NULL), MS_E_POINTER);
     CHECK_HR(ms_image_import(image, 0, NULL), MS_E_POINTER);
+    CHECK_HR(ms_image_import_session(image, 0, 0, NULL), MS_E_POINTER);
+    CHECK_HR(ms_image_newest_session_with_file_system(image, NULL, &u), MS_E_POINTER);
+    CHECK_HR(ms_image_newest_session_with_file_system(image, &u, NULL), MS_E_POINTER);
     CHECK_HR(ms_image_create_result(image, NULL), MS_E_POINTER);
     CHECK_HR(ms_image_add_file(image, NULL, "/etc/hostname", false), MS_E_POINTER);
     CHECK_HR(ms_image_add_file(image, "/f", NULL, false), MS_E_POINTER);
@@ -140,6 +145,9 @@ static void image_codes(const char *dir, ms_recorder rec) {
     CHECK_HR(ms_image_import(image, 0, &u), MS_IMAPI_E_MULTISESSION_NOT_SET);
     CHECK_OK(ms_last_error_message(message, sizeof message, &needed));
     CHECK(strstr(message, "ms_image_import") != NULL);
+    CHECK_HR(ms_image_import_session(image, 0, 0, &u), MS_IMAPI_E_MULTISESSION_NOT_SET);
+    CHECK_HR(ms_image_newest_session_with_file_system(image, &u, &u),
+             MS_IMAPI_E_MULTISESSION_NOT_SET);
     CHECK_HR(ms_image_identify_file_systems(image, NULL, &u), MS_IMAPI_E_MULTISESSION_NOT_SET);
     u = 99;
     CHECK_OK(ms_image_identify_file_systems(image, &rec, &u));

@@ -90,6 +90,39 @@ pub fn write_result(recorder: &Recorder, result: &mut dyn SessionStream) {
     }
 }
 
+/// Records a closed session of `blocks` zero blocks at the next writable
+/// address of a sequential disc: what another program's aborted write can
+/// leave behind, a session with no volume in it.
+pub fn write_empty_session(recorder: &Recorder, blocks: u32) {
+    let start = recorder.media_info().unwrap().next_writable.unwrap();
+    let mut zeros = ZeroSession { start, blocks };
+    write_result(recorder, &mut zeros);
+}
+
+struct ZeroSession {
+    start: u32,
+    blocks: u32,
+}
+
+impl SessionStream for ZeroSession {
+    fn start_block(&self) -> u32 {
+        self.start
+    }
+    fn total_blocks(&self) -> u32 {
+        self.blocks
+    }
+    fn read_blocks(&mut self, _: u32, buf: &mut [u8]) -> multisession::Result<()> {
+        buf.fill(0);
+        Ok(())
+    }
+    fn anchor(&self) -> Option<multisession::fsi::Anchor> {
+        None
+    }
+    fn read_anchor(&mut self, _: &mut [u8]) -> multisession::Result<()> {
+        Ok(())
+    }
+}
+
 /// What a file or link of a session holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
