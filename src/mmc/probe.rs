@@ -381,8 +381,10 @@ impl Prober<'_, '_> {
                     ),
                 ))
             }
-            (Profile::DvdPlusRw | Profile::DvdPlusRwDl, 3, _) => FormatState::Formatted,
-            (Profile::DvdPlusRw | Profile::DvdPlusRwDl, 1 | 2, _) => FormatState::InProgress,
+            // Real drives report a formatted DVD+RW as "suspended": the
+            // background format stopped at an eject and resumes on its own.
+            (Profile::DvdPlusRw | Profile::DvdPlusRwDl, 1 | 3, _) => FormatState::Formatted,
+            (Profile::DvdPlusRw | Profile::DvdPlusRwDl, 2, _) => FormatState::InProgress,
             (_, _, CapacityKind::Formatted) => FormatState::Formatted,
             _ => FormatState::Unformatted,
         };

@@ -24,12 +24,38 @@ pub const CD_LEADOUT_LATER: u32 = 2_250;
 pub const CD_LEADIN: u32 = 4_500;
 /// CD: pre-gap of a track that follows another track in the same session.
 pub const CD_PREGAP: u32 = 150;
-/// DVD-R/RW and DVD+R: border/session gap (placeholder ≥ the 38100 seen by libisoburn).
-pub const DVD_SESSION_GAP: u32 = 38_112;
+/// DVD+R and DVD+R DL: from the end of a closed session to the next
+/// session's start. Real drives (records `dvdplusr-*`: 13 gaps on 4 discs,
+/// 4 drives, 3 writing programs) all leave 2048 blocks; mmc.md §7.1's
+/// 38112 is a placeholder that no written disc shows.
+pub const DVD_PLUS_SESSION_GAP: u32 = 2_048;
+/// DVD-R and DVD-RW sequential: the border after a closed session (record
+/// `dvdr-1s-padded-gsa4040b`: track 65264 blocks, next at 93952;
+/// `dvdrw-seq-1s-appendable-xorriso-ts`: 145680 → 174368; 3 drives). Only
+/// first borders are on record; later ones are taken to cost the same.
+pub const DVD_MINUS_BORDER_GAP: u32 = 28_688;
+/// DVD-R and DVD-RW sequential: the smallest first session a drive closes
+/// (record `dvdr-1s-padded-gsa4040b`: 16 blocks of data closed as a 65264
+/// block track). The drive pads the track; reads past the data give zeros.
+pub const DVD_MINUS_MIN_FIRST_SESSION: u32 = 65_264;
+/// DVD-R and DVD-RW sequential: the free blocks of a blank disc (4 drives
+/// blank, 3 written). 2298496 is the legacy lead-out address, not capacity.
+pub const DVD_MINUS_CAPACITY: u32 = 2_297_888;
+/// DVD-R: tracks inside one open session are 16 blocks apart (one ECC
+/// block of link area; a camcorder disc on record).
+pub const DVD_MINUS_TRACK_GAP: u32 = 16;
 /// BD-R SL capacity unformatted (also the BD-RE "no spares" size).
 pub const BD_RAW_CAPACITY: u32 = 12_219_392;
-/// BD-RE SL capacity with the default spare areas.
+/// BD-RE SL capacity with the default spare areas (also the BD-R SRM
+/// format with default spares).
 pub const BD_FORMATTED_CAPACITY: u32 = 11_826_176;
+/// BD-R formatted SRM+POW with the smallest spare area, as growisofs
+/// pre-formats it (record `bdr-pow-1s-3tracks-wh16ns40`; the blank disc's
+/// READ FORMAT CAPACITIES offers 32h with 11826176, 5796864 and 12088320).
+pub const BD_POW_CAPACITY: u32 = 12_088_320;
+/// BD-R: the 32h (SRM) format capacities a drive offers, largest spare
+/// first, as the record's drive lists them.
+pub const BD_R_SRM_CAPACITIES: [u32; 3] = [BD_FORMATTED_CAPACITY, 5_796_864, BD_POW_CAPACITY];
 
 /// The shape of recorded tracks and sessions on one profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +70,9 @@ pub struct Geometry {
     pub gap_later: u32,
     /// Blocks between two tracks of one session.
     pub track_gap: u32,
+    /// A closed first session spans at least this many blocks (the drive
+    /// pads its last track); 0 for no minimum.
+    pub min_first_session: u32,
 }
 
 impl Geometry {
@@ -70,13 +99,33 @@ impl Geometry {
                 gap_first: CD_GAP_FIRST,
                 gap_later: CD_GAP_LATER,
                 track_gap: CD_PREGAP,
+                min_first_session: 0,
             },
+            Family::Dvd
+                if matches!(
+                    profile,
+                    Profile::DvdMinusR
+                        | Profile::DvdMinusRwSequential
+                        | Profile::DvdMinusRDl
+                        | Profile::DvdMinusRDlJump
+                ) =>
+            {
+                Geometry {
+                    align: 16,
+                    runout: 0,
+                    gap_first: DVD_MINUS_BORDER_GAP,
+                    gap_later: DVD_MINUS_BORDER_GAP,
+                    track_gap: DVD_MINUS_TRACK_GAP,
+                    min_first_session: DVD_MINUS_MIN_FIRST_SESSION,
+                }
+            }
             Family::Dvd => Geometry {
                 align: 16,
                 runout: 0,
-                gap_first: DVD_SESSION_GAP,
-                gap_later: DVD_SESSION_GAP,
+                gap_first: DVD_PLUS_SESSION_GAP,
+                gap_later: DVD_PLUS_SESSION_GAP,
                 track_gap: 0,
+                min_first_session: 0,
             },
             Family::Bd => Geometry {
                 align: 32,
@@ -84,6 +133,7 @@ impl Geometry {
                 gap_first: 0,
                 gap_later: 0,
                 track_gap: 0,
+                min_first_session: 0,
             },
         }
     }
@@ -96,6 +146,19 @@ impl Geometry {
     /// Blocks of a track that read back (data plus alignment padding).
     pub fn readable(&self, blocks: u32) -> u32 {
         round_up(blocks, self.align)
+    }
+
+    /// Blocks of the last track of a first session once the drive closed
+    /// it: padded so that the session, which starts at `session_start`,
+    /// spans at least [`min_first_session`](Self::min_first_session).
+    pub fn closed_first_session_track(
+        &self,
+        session_start: u32,
+        track_start: u32,
+        blocks: u32,
+    ) -> u32 {
+        let before = track_start.saturating_sub(session_start);
+        blocks.max(self.min_first_session.saturating_sub(before))
     }
 
     /// The gap that follows closed session number `closed` (1-based).
@@ -114,8 +177,8 @@ impl Geometry {
 pub fn default_capacity(profile: Profile) -> Option<u32> {
     Some(match profile {
         Profile::CdR | Profile::CdRw => CD_LAST_LEADOUT,
-        Profile::DvdMinusR | Profile::DvdMinusRwSequential => 2_298_496,
-        Profile::DvdMinusRwRestricted => 2_297_888,
+        Profile::DvdMinusR | Profile::DvdMinusRwSequential => DVD_MINUS_CAPACITY,
+        Profile::DvdMinusRwRestricted => DVD_MINUS_CAPACITY,
         Profile::DvdMinusRDl | Profile::DvdMinusRDlJump => 4_171_712,
         Profile::DvdPlusR | Profile::DvdPlusRw => 2_295_104,
         Profile::DvdPlusRDl | Profile::DvdPlusRwDl => 4_173_824,

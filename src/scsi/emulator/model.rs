@@ -192,8 +192,22 @@ impl Disc {
         out
     }
 
-    /// Tracks of closed sessions only: what a TOC shows.
+    /// Tracks of closed sessions only: what a TOC shows. A formatted
+    /// overwritable medium has no sessions, but real drives fabricate a
+    /// TOC of one track over the whole capacity for it (records
+    /// `dvdplusrw-formatted-*`, `bdre-complete-*`), which readers that
+    /// find sessions through READ TOC rely on.
     pub fn toc_tracks(&self) -> Vec<TrackEntry> {
+        if let Medium::Overwritable { formatted: true } = self.medium {
+            return vec![TrackEntry {
+                number: 1,
+                session: 1,
+                track: Track {
+                    start: 0,
+                    blocks: self.capacity,
+                },
+            }];
+        }
         let closed_sessions = self.recorded().map_or(0, |r| r.sessions.len()) as u32;
         self.closed_tracks()
             .into_iter()
@@ -267,12 +281,18 @@ impl Disc {
         (next.next_writable < self.capacity).then_some(next)
     }
 
-    /// Blocks that can still be written at the next writable address.
+    /// Blocks that can still be written at the next writable address. On
+    /// CD the run-out of the track being written must fit before the
+    /// lead-out: real drives report a blank CD-R's free blocks 2 (or 3)
+    /// below the last possible lead-out start (records `cdr-blank-*`).
     pub fn free_blocks(&self) -> u32 {
         match self.next_track() {
             Some(n) => match n.reserved {
                 Some(r) => r.saturating_sub(n.written),
-                None => self.capacity.saturating_sub(n.next_writable),
+                None => self
+                    .capacity
+                    .saturating_sub(n.next_writable)
+                    .saturating_sub(self.geometry().runout),
             },
             None => 0,
         }
@@ -306,11 +326,17 @@ impl Disc {
             .is_some_and(|r| r.sessions.is_empty() && r.open.is_none())
     }
 
-    /// Last LBA READ CAPACITY reports (0 when nothing is recorded).
+    /// Last LBA READ CAPACITY reports (0 when nothing is recorded). A
+    /// written BD-R with Pseudo-Overwrite reports its whole formatted
+    /// capacity, like an overwritable disc (record
+    /// `bdr-pow-1s-3tracks-wh16ns40`).
     pub fn last_recorded_lba(&self) -> u32 {
         match &self.medium {
             Medium::Overwritable { formatted: true } => self.capacity.saturating_sub(1),
             Medium::Overwritable { formatted: false } => 0,
+            Medium::Recorded(_) if self.pow() && !self.is_blank() => {
+                self.capacity.saturating_sub(1)
+            }
             Medium::Recorded(rec) => {
                 let closed_end = self
                     .closed_tracks()

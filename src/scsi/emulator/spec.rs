@@ -5,7 +5,7 @@
 use std::fs::OpenOptions;
 use std::path::Path;
 
-use super::layout::{default_capacity, Geometry};
+use super::layout::{default_capacity, Geometry, BD_FORMATTED_CAPACITY, BD_POW_CAPACITY};
 use super::model::{
     BdRFormat, Disc, DriveIdentity, Medium, OpenSession, OpenTrack, Recorded, Session, Track,
 };
@@ -159,7 +159,12 @@ impl DiscSpec {
         let profile = self.profile;
         let model = profile.write_model();
         let g = Geometry::of(profile);
-        let capacity = match (self.capacity, default_capacity(profile)) {
+        let formatted_bd_r = match (profile, self.pow, self.formatted) {
+            (Profile::BdR, true, _) => Some(BD_POW_CAPACITY),
+            (Profile::BdR, false, true) => Some(BD_FORMATTED_CAPACITY),
+            _ => None,
+        };
+        let capacity = match (self.capacity, formatted_bd_r.or(default_capacity(profile))) {
             (Some(c), _) | (None, Some(c)) => c,
             (None, None) => {
                 // Read-only media are exactly as large as what is recorded.
@@ -206,6 +211,11 @@ impl DiscSpec {
                 let mut next_start = 0u64;
                 for (k, &n) in self.sessions.iter().enumerate() {
                     let start = u32::try_from(next_start).map_err(|_| beyond(capacity))?;
+                    let n = if k == 0 {
+                        g.closed_first_session_track(start, start, n)
+                    } else {
+                        n
+                    };
                     sessions.push(Session {
                         tracks: vec![Track { start, blocks: n }],
                     });

@@ -104,7 +104,9 @@ pub fn disc_information(st: &mut DriveState, cdb: &[u8], data: &mut DataDirectio
     r[5] = s.first_in_last as u8;
     r[6] = s.last_in_last as u8;
     if matches!(disc.profile, Profile::DvdPlusRw | Profile::DvdPlusRwDl) {
-        r[7] = if disc.is_formatted() { 3 } else { 0 };
+        // Background format "suspended", as both real dumps of formatted
+        // DVD+RW discs show (record `dvdplusrw-formatted-benq-dq60`).
+        r[7] = if disc.is_formatted() { 1 } else { 0 };
     }
     r[9] = (s.sessions >> 8) as u8;
     r[10] = (s.first_in_last >> 8) as u8;
@@ -339,7 +341,9 @@ pub fn format_capacities(st: &mut DriveState, cdb: &[u8], data: &mut DataDirecti
         Profile::BdR if disc.is_blank() && !disc.bd_r_formatted() => (
             cap,
             UNFORMATTED,
-            vec![(cap, 0x00, 0), (cap, 0x32, 0), (cap, 0x32, 1)],
+            std::iter::once((layout::BD_FORMATTED_CAPACITY, 0x00, 0))
+                .chain(layout::BD_R_SRM_CAPACITIES.map(|blocks| (blocks, 0x32, 0)))
+                .collect(),
         ),
         Profile::DvdMinusRwRestricted => (
             cap,

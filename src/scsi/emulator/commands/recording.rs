@@ -3,7 +3,7 @@
 
 use super::{be16, be32, DriveState, Outcome};
 use crate::media::{Family, Profile, WriteModel};
-use crate::scsi::emulator::layout::{self, default_capacity};
+use crate::scsi::emulator::layout::{self, default_capacity, Geometry};
 use crate::scsi::emulator::model::{BdRFormat, Medium, OpenSession, OpenTrack, Recorded, Session};
 use crate::scsi::{DataDirection, Sense};
 
@@ -51,6 +51,7 @@ pub fn close(st: &mut DriveState, cdb: &[u8]) -> Outcome {
         );
     let page_finalizes = st.page05.multi_session() == 0 || st.page05.write_type() == 2;
     let next_number = st.disc.next_track().map(|n| n.number);
+    let geometry = st.disc.geometry();
     let Some(rec) = st.disc.recorded_mut() else {
         return Ok(0);
     };
@@ -71,13 +72,13 @@ pub fn close(st: &mut DriveState, cdb: &[u8]) -> Outcome {
             }
         }
         Close::Session => {
-            let had_data = close_session(rec);
+            let had_data = close_session(rec, geometry);
             if had_data && finalize_on_session_close && page_finalizes {
                 rec.finalized = true;
             }
         }
         Close::Finalize => {
-            close_session(rec);
+            close_session(rec, geometry);
             if rec.sessions.is_empty() {
                 // Nothing recorded: a blank disc cannot be finalized.
                 return Err(Sense::INVALID_FIELD_IN_CDB.into());
@@ -95,15 +96,21 @@ pub fn close(st: &mut DriveState, cdb: &[u8]) -> Outcome {
 }
 
 /// Closes the open session (and its open track); false if nothing was open.
-fn close_session(rec: &mut Recorded) -> bool {
+/// A first session shorter than the profile's minimum is padded, as DVD-R
+/// drives do when they write the first border.
+fn close_session(rec: &mut Recorded, geometry: Geometry) -> bool {
     match rec.open.take() {
         Some(OpenSession {
             mut closed,
             current,
         }) => {
             closed.extend(current.map(|t| t.closed()));
-            if closed.is_empty() {
+            let (Some(first), Some(last)) = (closed.first().copied(), closed.last_mut()) else {
                 return false;
+            };
+            if rec.sessions.is_empty() {
+                last.blocks =
+                    geometry.closed_first_session_track(first.start, last.start, last.blocks);
             }
             rec.sessions.push(Session { tracks: closed });
             true
@@ -184,6 +191,17 @@ pub fn format_unit(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'_>
         }
         (Profile::BdR, 0x00 | 0x32) if disc.is_blank() => {
             let pow = kind == 0x32 && subtype == 0;
+            // The capacity is the one of the offered descriptors the host
+            // chose (the spare area it leaves).
+            let blocks = be32(list, 4);
+            let offered = match kind {
+                0x00 => blocks == layout::BD_FORMATTED_CAPACITY,
+                _ => layout::BD_R_SRM_CAPACITIES.contains(&blocks),
+            };
+            if !offered {
+                return Err(Sense::INVALID_FIELD_IN_PARAMETERS.into());
+            }
+            disc.capacity = blocks;
             if let Some(rec) = disc.recorded_mut() {
                 rec.bd_r_format = if pow {
                     BdRFormat::SrmPow
