@@ -79,6 +79,18 @@ pub fn detect_rock_ridge(src: &dyn BlockSource, root: RootRef) -> Result<Option<
     Ok(susp::detect(dot.system_use))
 }
 
+/// Block `n` of an extent starting at `lba`.
+fn block_at(lba: u32, n: usize) -> Result<u32> {
+    u32::try_from(n)
+        .ok()
+        .and_then(|n| lba.checked_add(n))
+        .ok_or_else(|| {
+            inconsistent(format!(
+                "block {n} of the extent at {lba} is beyond the addressable blocks"
+            ))
+        })
+}
+
 fn read(src: &dyn BlockSource, lba: u32, buf: &mut [u8], what: &str) -> Result<()> {
     src.read_blocks(lba, buf).map_err(|e| {
         Error::new(
@@ -205,7 +217,7 @@ impl Reader<'_> {
                 self.limits.max_directory_bytes
             )));
         }
-        self.directory_bytes += dir.size as u64;
+        self.directory_bytes = self.directory_bytes.saturating_add(dir.size as u64);
         if self.directory_bytes > self.limits.max_total_directory_bytes {
             return Err(too_much(format!(
                 "directories hold more than {} bytes in all",
@@ -223,7 +235,10 @@ impl Reader<'_> {
         for chunk_start in (0..blocks).step_by(CHUNK) {
             let n = CHUNK.min(blocks - chunk_start);
             buf.resize(n * BLOCK_SIZE, 0);
-            let lba = dir.extent + chunk_start as u32;
+            // check_extent above keeps every block of the directory
+            // addressable; checked all the same, as a hostile value must
+            // end in an error wherever the reasoning might slip.
+            let lba = block_at(dir.extent, chunk_start)?;
             read(
                 self.src,
                 lba,
@@ -231,7 +246,7 @@ impl Reader<'_> {
                 &format!("directory {}", path(self)),
             )?;
             for (k, block) in buf.chunks_exact(BLOCK_SIZE).enumerate() {
-                let block_lba = lba + k as u32;
+                let block_lba = block_at(lba, k)?;
                 let mut at = 0usize;
                 while at < BLOCK_SIZE && block[at] != 0 {
                     let rec = Record::parse(&block[at..], || {
@@ -318,7 +333,8 @@ impl Reader<'_> {
                 lba: rec.extent,
                 len: rec.size,
             });
-            p.size += rec.size as u64;
+            // At most 65,536 sections of 4 GiB: far below u64::MAX.
+            p.size = p.size.saturating_add(rec.size as u64);
             if rec.flags & FLAG_MULTI_EXTENT != 0 {
                 return Ok(());
             }
