@@ -253,6 +253,18 @@ fn zisofs_files_acls_xattrs_of_a_xorriso_disc_survive_our_session_and_its_checks
         image.add_file("/added.txt", &added, false).unwrap();
     });
     assert!(report.start_lba > 32, "{report:?}");
+    // Our importer sees the compressed record and, from ZF, the real size.
+    let ours = fsi::import(
+        &FileBlocks::open(&disc).unwrap(),
+        report.start_lba,
+        None,
+        Default::default(),
+    )
+    .unwrap()
+    .tree;
+    let node = ours.node(ours.lookup("/big.txt").unwrap());
+    assert!(matches!(&node.kind, Kind::File(g) if g.size == f.size));
+    assert_eq!(node.zisofs_size(), Some(big.len() as u64));
 
     // xorriso reads our session (the newest): every old file decompressed,
     // with its ACLs and xattrs.

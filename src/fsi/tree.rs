@@ -226,6 +226,13 @@ impl Node {
         matches!(self.kind, Kind::Dir(_))
     }
 
+    /// The size readers show for an imported zisofs-compressed file (from
+    /// its carried `ZF` entry); its [`FileData::size`] is the compressed
+    /// size the record holds, which is what the disc stores.
+    pub fn zisofs_size(&self) -> Option<u64> {
+        crate::fsi::iso9660::susp::zisofs_size(self.extra_su.as_deref()?)
+    }
+
     /// Children in name order (empty for non-directories).
     pub fn children(&self) -> impl Iterator<Item = (&str, NodeId)> {
         let map = match &self.kind {

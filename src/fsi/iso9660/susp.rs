@@ -235,6 +235,20 @@ fn parse_tf(e: &[u8], rr: &mut RockRidge) {
     }
 }
 
+/// The uncompressed size a zisofs `ZF` entry among `entries` records
+/// (readers show that size; the record holds the compressed one).
+pub fn zisofs_size(entries: &[u8]) -> Option<u64> {
+    let mut at = 0usize;
+    while let Some(&len) = entries.get(at + 2) {
+        let e = entries.get(at..at + len as usize).filter(|_| len >= 4)?;
+        if &e[..2] == b"ZF" && len >= 16 && &e[4..6] == b"pz" {
+            return Some(get_u32_both(e, 8).into());
+        }
+        at += len as usize;
+    }
+    None
+}
+
 /// AAIP attribute lists (`AL`, and `AA` of AAIP 1.0): the same component
 /// records as `SL`, as one byte stream over the record's entries, pairing
 /// names with values.
@@ -841,6 +855,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(rr.foreign, bad);
+    }
+
+    #[test]
+    fn the_zisofs_size_comes_from_zf() {
+        let mut zf = vec![b'Z', b'F', 16, 1, b'p', b'z', 4, 15];
+        zf.extend(300_000u32.to_le_bytes());
+        zf.extend(300_000u32.to_be_bytes());
+        let with = [entry(b"AL", &[0, 0, 0]), zf].concat();
+        assert_eq!(zisofs_size(&with), Some(300_000));
+        assert_eq!(zisofs_size(&entry(b"AL", &[0, 0, 0])), None);
+        assert_eq!(zisofs_size(&[b'Z', b'F', 2]), None);
     }
 
     #[test]
