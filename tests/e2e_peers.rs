@@ -182,7 +182,11 @@ fn zisofs_files_acls_xattrs_of_a_xorriso_disc_survive_our_session_and_its_checks
     if !acl_tools_present() {
         return;
     }
-    let dir = scratch("e2e-peer-aaip");
+    // Under the target directory, on a disk file system: /tmp may be a
+    // tmpfs without user xattrs.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("e2e-peer-aaip-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
     let (src, disc) = (dir.join("src"), dir.join("disc.img"));
     fs::create_dir_all(src.join("sub")).unwrap();
     let big: Vec<u8> = (0..300_000u32)
