@@ -210,6 +210,11 @@ pub struct Node {
     parent: NodeId,
     pub attrs: Attrs,
     pub kind: Kind,
+    /// System use entries of an imported record that the writer does not
+    /// produce itself (zisofs `ZF`, AAIP `AL`, unknown ones), whole and in
+    /// order: the next session repeats them so readers see the file as
+    /// before. New nodes have none; a replaced node's go with it.
+    pub extra_su: Option<Box<[u8]>>,
 }
 
 impl Node {
@@ -219,6 +224,13 @@ impl Node {
 
     pub fn is_dir(&self) -> bool {
         matches!(self.kind, Kind::Dir(_))
+    }
+
+    /// The size readers show for an imported zisofs-compressed file (from
+    /// its carried `ZF` entry); its [`FileData::size`] is the compressed
+    /// size the record holds, which is what the disc stores.
+    pub fn zisofs_size(&self) -> Option<u64> {
+        crate::fsi::iso9660::susp::zisofs_size(self.extra_su.as_deref()?)
     }
 
     /// Children in name order (empty for non-directories).
@@ -284,6 +296,7 @@ impl Tree {
                 parent: NodeId(0),
                 attrs: Attrs::dir(),
                 kind: Kind::Dir(BTreeMap::new()),
+                extra_su: None,
             })],
             free: Vec::new(),
             file_systems: FileSystems::ISO9660 | FileSystems::JOLIET,
@@ -456,6 +469,7 @@ impl Tree {
             parent: dir,
             attrs,
             kind,
+            extra_su: None,
         });
         match &mut self.node_mut(dir).kind {
             Kind::Dir(children) => {
@@ -492,6 +506,7 @@ impl Tree {
             parent: dir,
             attrs,
             kind,
+            extra_su: None,
         });
         debug_assert_eq!(id, next);
         Some(id)
@@ -820,6 +835,12 @@ impl Tree {
     /// win (IMAPI's rule), directories present in both are merged, and a
     /// file/directory type clash is an import error.
     pub fn merge_imported(&mut self, imported: &Tree) -> Result<()> {
+        // The root is never replaced: it takes the imported root's entries
+        // (AAIP's ER among them) unless it carries some already.
+        let root = self.root();
+        if self.node(root).extra_su.is_none() {
+            self.node_mut(root).extra_su = imported.node(imported.root()).extra_su.clone();
+        }
         let mut stack = vec![(imported.root(), self.root())];
         while let Some((from, to)) = stack.pop() {
             let items: Vec<(&str, NodeId)> = imported.node(from).children().collect();
@@ -873,6 +894,7 @@ impl Tree {
             parent: self.root(),
             attrs: src.attrs,
             kind,
+            extra_su: src.extra_su.clone(),
         });
         let mut stack = vec![(from, id)];
         while let Some((o, n)) = stack.pop() {
@@ -887,6 +909,7 @@ impl Tree {
                     parent: n,
                     attrs: s.attrs,
                     kind,
+                    extra_su: s.extra_su.clone(),
                 });
                 if let Kind::Dir(m) = &mut self.node_mut(n).kind {
                     m.insert(name.into(), nc);
@@ -1012,5 +1035,31 @@ mod tests {
             e.code(),
             MS_IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY
         );
+    }
+
+    #[test]
+    fn carried_entries_follow_imported_nodes_and_leave_with_replaced_ones() {
+        let mut old = Tree::new();
+        let sub = old.mkdir_all("/d/sub").unwrap();
+        let f = old
+            .insert(sub, "f", Attrs::symlink(), Kind::Symlink("t".into()), false)
+            .unwrap();
+        let g = old
+            .insert(sub, "g", Attrs::symlink(), Kind::Symlink("t".into()), false)
+            .unwrap();
+        let root = old.root();
+        for (id, tag) in [(root, b"ER"), (sub, b"AL"), (f, b"ZF"), (g, b"XY")] {
+            old.node_mut(id).extra_su = Some(tag.as_slice().into());
+        }
+        let mut mine = Tree::new();
+        mine.merge_imported(&old).unwrap();
+        let extra = |t: &Tree, p: &str| t.node(t.lookup(p).unwrap()).extra_su.clone();
+        assert_eq!(mine.node(mine.root()).extra_su.as_deref(), Some(&b"ER"[..]));
+        assert_eq!(extra(&mine, "/d/sub").as_deref(), Some(&b"AL"[..]));
+        mine.rename("/d/sub/f", "/moved").unwrap();
+        assert_eq!(extra(&mine, "/moved").as_deref(), Some(&b"ZF"[..]));
+        mine.add_file("/d/sub/g", 2, stream(b"hi"), Attrs::file(), true)
+            .unwrap();
+        assert_eq!(extra(&mine, "/d/sub/g"), None);
     }
 }
