@@ -29,6 +29,10 @@ pub struct DriveState {
     pub dirty: bool,
     /// The sidecar version `disc` was loaded from or saved as.
     pub seen: Seen,
+    /// The host file error behind the last command's CHECK CONDITION (a
+    /// full file system under a WRITE): the SCSI answer can only say
+    /// 3/0C/00, the user needs to hear the cause.
+    pub host_error: Option<Error>,
 }
 
 /// Opens the image of `disc` when a medium is present and checks that it
