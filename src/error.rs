@@ -135,10 +135,16 @@ mod tests {
             .collect();
         let shown = short_path(&deep);
         assert!(shown.chars().count() <= SHORT_PATH_MAX, "{shown}");
-        assert!(shown.starts_with("…/") && shown.ends_with("/d9999/last.img"), "{shown}");
+        assert!(
+            shown.starts_with("…/") && shown.ends_with("/d9999/last.img"),
+            "{shown}"
+        );
         let long_name = std::path::PathBuf::from(format!("/x/{}end", "n".repeat(300)));
         let shown = short_path(&long_name);
-        assert!(shown.chars().count() <= SHORT_PATH_MAX && shown.ends_with("nnend"), "{shown}");
+        assert!(
+            shown.chars().count() <= SHORT_PATH_MAX && shown.ends_with("nnend"),
+            "{shown}"
+        );
     }
 
     #[test]

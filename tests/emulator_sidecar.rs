@@ -323,7 +323,10 @@ fn create_blank_refuses_an_existing_disc_image_or_sidecar_and_changes_nothing() 
     // Asked to, it blanks the disc.
     create_blank(&disc, Profile::CdR, None, Existing::Replace).unwrap();
     assert_eq!(std::fs::metadata(&disc).unwrap().len(), 0);
-    assert!(sidecar_json(&disc)["sessions"].as_array().unwrap().is_empty());
+    assert!(sidecar_json(&disc)["sessions"]
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -339,7 +342,11 @@ fn wrap_image_refuses_an_existing_sidecar_unless_asked_to_replace_it() {
     assert_eq!(e.code(), MS_E_WIN32_FILE_EXISTS, "{e}");
     assert_eq!(bytes_of(&image), before);
     wrap_image(&image, Profile::CdR, &[0], true, Existing::Replace).unwrap();
-    assert_eq!(std::fs::read(&image).unwrap(), data, "wrapping never writes the image");
+    assert_eq!(
+        std::fs::read(&image).unwrap(),
+        data,
+        "wrapping never writes the image"
+    );
     assert_eq!(sidecar_json(&image)["finalized"], true);
 }
 

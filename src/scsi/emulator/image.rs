@@ -115,7 +115,10 @@ impl Image {
 fn io_error(path: &Path, what: &str, e: std::io::Error) -> Error {
     Error::new(
         host_io_code(&e).unwrap_or(MS_E_FAIL),
-        format!("cannot {what} emulated disc image {}: {e}", short_path(path)),
+        format!(
+            "cannot {what} emulated disc image {}: {e}",
+            short_path(path)
+        ),
     )
 }
 

@@ -302,7 +302,10 @@ fn beyond(capacity: u32) -> Error {
 fn io_error(path: &Path, e: std::io::Error) -> Error {
     Error::new(
         host_io_code(&e).unwrap_or(MS_E_FAIL),
-        format!("cannot create emulated disc image {}: {e}", short_path(path)),
+        format!(
+            "cannot create emulated disc image {}: {e}",
+            short_path(path)
+        ),
     )
 }
 
@@ -443,7 +446,10 @@ pub fn wrap_image(
     let image_blocks = u32::try_from(image_blocks).map_err(|_| {
         Error::new(
             MS_E_INVALIDARG,
-            format!("image {} is larger than any optical disc", short_path(image)),
+            format!(
+                "image {} is larger than any optical disc",
+                short_path(image)
+            ),
         )
     })?;
     let model = profile.write_model();
@@ -503,7 +509,9 @@ pub fn wrap_image(
         None => sessions
             .last()
             .and_then(|s| s.tracks.last())
-            .map_or(Some(image_blocks), |t| t.start.checked_add(g.track_span(t.blocks)))
+            .map_or(Some(image_blocks), |t| {
+                t.start.checked_add(g.track_span(t.blocks))
+            })
             .ok_or_else(|| {
                 Error::new(
                     MS_E_INVALIDARG,
