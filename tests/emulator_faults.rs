@@ -1,12 +1,14 @@
 //! Injected faults: a failing Nth WRITE, power loss after N blocks (swept
 //! over every failure point), and an unreadable LBA.
 
-mod emulator_support;
 #[path = "burn_support.rs"]
 mod burn_support;
+mod emulator_support;
 
 use emulator_support::{be32, pattern, Disc, T};
-use multisession::hresult::{MS_E_IMAPI_RECORDER_LOCKED, MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE};
+use multisession::hresult::{
+    MS_E_IMAPI_RECORDER_LOCKED, MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,
+};
 use multisession::media::Profile;
 use multisession::scsi::emulator::{DiscSpec, Faults};
 use multisession::scsi::{DataDirection, Sense, Transport};

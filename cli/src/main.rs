@@ -721,3 +721,58 @@ fn demo(dir: Option<PathBuf>) -> Result<()> {
     say!("The demo's files are in {}", root.display());
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// An image of `blocks` zero blocks with a primary volume descriptor
+    /// claiming `size` blocks at each `(lba, size)`.
+    fn image_with(blocks: u32, pvds: &[(u32, u32)]) -> tempfile::NamedTempFile {
+        let mut data = vec![0u8; blocks as usize * 2048];
+        for &(lba, size) in pvds {
+            let at = lba as usize * 2048;
+            if at + 2048 <= data.len() {
+                data[at..at + 6].copy_from_slice(b"\x01CD001");
+                data[at + 80..at + 84].copy_from_slice(&size.to_le_bytes());
+            }
+        }
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), data).unwrap();
+        file
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Whatever sizes the descriptors claim, detection ends with
+        /// increasing starts inside the image or a clear error, never an
+        /// overflow panic.
+        #[test]
+        fn session_detection_survives_any_volume_space_size(
+            blocks in 17u32..80,
+            pvds in proptest::collection::vec(
+                (16u32..80, prop_oneof![
+                    any::<u32>(),
+                    0u32..100,
+                    Just(0xFFFF_FFF0u32),
+                    Just(u32::MAX),
+                ]),
+                0..4,
+            ),
+        ) {
+            let image = image_with(blocks, &pvds);
+            match detect_sessions(image.path()) {
+                Ok(starts) => {
+                    prop_assert!(starts.windows(2).all(|w| w[0] < w[1]));
+                    prop_assert!(starts.iter().all(|&s| s + 16 < blocks));
+                }
+                Err(e) => prop_assert_eq!(
+                    e.code(),
+                    hresult::MS_IMAPI_E_IMAGEMANAGER_NO_VALID_VD_FOUND
+                ),
+            }
+        }
+    }
+}

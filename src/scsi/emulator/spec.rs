@@ -172,7 +172,7 @@ impl DiscSpec {
 
     fn write_markers(&self, image: &Path, disc: &Disc) -> Result<()> {
         let img = super::image::Image::open(image)?;
-        for (s, tracks) in sessions_with_open(&disc).iter().enumerate() {
+        for (s, tracks) in sessions_with_open(disc).iter().enumerate() {
             let session = s as u32 + 1;
             for t in tracks {
                 if t.blocks > 0 {

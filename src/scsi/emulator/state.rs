@@ -49,7 +49,7 @@ pub fn open_image(image: &Path, disc: &Disc) -> Result<Option<Image>> {
             MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE,
             format!(
                 "emulated disc image {} is {len} bytes, shorter than the {needed} bytes its sidecar says are recorded",
-                image.display()
+                crate::error::short_path(image)
             ),
         ));
     }
