@@ -569,6 +569,7 @@ fn append(
     };
     if report.outcome == Outcome::SessionClosed(Finish::Finalized)
         && !close
+        && !keep_appendable
         && writer.recorder().media_info()?.profile == Profile::DvdPlusR
     {
         eprintln!("note: the DVD+R is finalized (closed), as IMAPI2 does by default; append --keep-appendable keeps a DVD+R open for more sessions");

@@ -614,6 +614,10 @@ fn append_past_the_file_size_limit_names_the_cause_and_keeps_the_disc() {
     );
     assert!(err.to_lowercase().contains("file too large"), "{err}");
     assert_eq!(all_sessions(&disc), before);
+    // Without the limit the same append goes on top of the intact disc.
+    ok(&["append", &disc, &big]);
+    let listed = files(&["ls", "--json", &disc]);
+    assert_eq!(listed, ["/big/big.bin", "/small/a"], "{listed:?}");
 }
 
 /// A small tmpfs, unmounted when dropped; `None` where mounting is not
