@@ -12,7 +12,7 @@ use std::path::Path;
 use e2e_support::*;
 use multisession::fsi::tree::Kind;
 use multisession::fsi::{self, FileBlocks, FileSystemImage, OnClash, RandomWriteStyle};
-use multisession::scsi::emulator::wrap_image;
+use multisession::scsi::emulator::{wrap_image, Existing};
 use multisession::{session, Profile};
 
 /// Our session on top of a peer's: replace one of its files, remove
@@ -61,7 +61,7 @@ fn genisoimage_cd_r_sessions_are_appended_to_through_the_emulated_drive() {
     // multisession values, as `cdrecord -msinfo` gives them).
     genisoimage(&[], &dir.join("s1.iso"), &m1);
     place(&disc, &dir.join("s1.iso"), 0);
-    wrap_image(&disc, Profile::CdR, &[0], false).unwrap();
+    wrap_image(&disc, Profile::CdR, &[0], false, Existing::Refuse).unwrap();
     let (previous, s2) = msinfo(&disc);
     assert_eq!(previous, 0);
     let c = format!("{previous},{s2}");
@@ -71,7 +71,7 @@ fn genisoimage_cd_r_sessions_are_appended_to_through_the_emulated_drive() {
         &m2,
     );
     place(&disc, &dir.join("s2.iso"), s2);
-    wrap_image(&disc, Profile::CdR, &[0, s2], false).unwrap();
+    wrap_image(&disc, Profile::CdR, &[0, s2], false, Existing::Replace).unwrap();
     copy_into(&m1, &mirror);
     copy_into(&m2, &mirror);
     let theirs = model_of_dir(&mirror);
@@ -117,7 +117,7 @@ fn xorriso_dev_sessions_on_dvd_plus_rw_are_appended_to_through_the_emulated_driv
     let layout = fsi::locate_random_write(&FileBlocks::open(&disc).unwrap(), 16).unwrap();
     assert_eq!(layout.style, RandomWriteStyle::Xorriso);
     let s2 = layout.newest.unwrap();
-    wrap_image(&disc, Profile::DvdPlusRw, &[], false).unwrap();
+    wrap_image(&disc, Profile::DvdPlusRw, &[], false, Existing::Refuse).unwrap();
 
     let report = write_next_session(&disc, "Appended", |image| our_changes(image, &mirror, &dir));
     assert!(report.start_lba > s2, "{report:?}");
