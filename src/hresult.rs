@@ -361,6 +361,8 @@ pub const MS_E_WIN32_NOT_READY: HResult = 0x80070015_u32 as HResult;
 /// `0x8007007A` — HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER): a caller's
 /// string buffer is too small; the needed size was written.
 pub const MS_E_NOT_SUFFICIENT_BUFFER: HResult = 0x8007007A_u32 as HResult;
+/// `0x80070050` — HRESULT_FROM_WIN32(ERROR_FILE_EXISTS): the file exists.
+pub const MS_E_FILE_EXISTS: HResult = 0x80070050_u32 as HResult;
 
 /// Name and message of every code, in the order of the reference tables.
 const TABLE: &[(HResult, &str, &str)] = &[
@@ -1171,6 +1173,7 @@ const TABLE: &[(HResult, &str, &str)] = &[
         "E_NOT_SUFFICIENT_BUFFER",
         "The buffer is too small for the result; the needed size was returned.",
     ),
+    (MS_E_FILE_EXISTS, "E_FILE_EXISTS", "The file exists."),
 ];
 
 fn entry(code: HResult) -> Option<&'static (HResult, &'static str, &'static str)> {

@@ -6,11 +6,16 @@
 //! next session continues; these commands can address every complete
 //! session of a sequential disc.
 
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
 
-use multisession::fsi::tree::{Content, Kind as NodeKind};
-use multisession::fsi::{import, BlockSource, ImportLimits, Tree, BLOCK_SIZE};
+use multisession::fsi::tree::{Content, Kind as NodeKind, NodeId};
+use multisession::fsi::{import, Attrs, BlockSource, ImportLimits, Tree, BLOCK_SIZE};
+use rustix::fs::{AtFlags, Mode, OFlags, Timespec, Timestamps};
+use rustix::io::Errno;
 use multisession::media::WriteModel;
 use multisession::{hresult, Error, MediaInfo, MediaState, Recorder, Result};
 
@@ -82,60 +87,494 @@ fn session_start(recorder: &Recorder, media: &MediaInfo, number: Option<u16>) ->
     })
 }
 
-/// One entry of a listing.
-pub struct Entry {
-    pub path: String,
+/// One entry of a listing; `path` lives until the next entry.
+pub struct Entry<'a> {
+    pub path: &'a str,
     pub kind: &'static str,
     pub size: u64,
-    pub target: Option<String>,
+    pub target: Option<&'a str>,
+}
+
+/// What [`RecordedSession::extract`] wrote.
+#[derive(Debug, Default)]
+pub struct Extracted {
+    /// Regular files, hard links included.
+    pub files: usize,
+    /// Files made hard links to an earlier file of the same extent.
+    pub hard_links: usize,
+    pub symlinks: usize,
+    pub directories: usize,
+    /// File data written (linked files count once).
+    pub bytes: u64,
+}
+
+/// How [`RecordedSession::extract`] treats what is already in the target.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ExtractOptions {
+    /// Replace existing entries (never writing through them) instead of
+    /// refusing at the first one.
+    pub force: bool,
+    /// Restore owners and groups (and then set-id bits); needs root.
+    pub owners: bool,
 }
 
 impl RecordedSession {
-    /// Every entry below the root, depth first, in name order.
-    pub fn entries(&self) -> Vec<Entry> {
+    /// Calls `each` for every entry below the root, depth first, in name
+    /// order. Paths come from one buffer kept along the walk: linear in
+    /// the entries however wide a directory is.
+    pub fn each_entry(&self, mut each: impl FnMut(&Entry<'_>) -> Result<()>) -> Result<()> {
         let tree = &self.tree;
-        tree.walk()
-            .into_iter()
-            .filter(|&(id, _)| id != tree.root())
-            .map(|(id, _)| {
-                let (kind, size, target) = match &tree.node(id).kind {
-                    NodeKind::Dir(_) => ("dir", 0, None),
-                    NodeKind::File(f) => ("file", f.size, None),
-                    NodeKind::Symlink(t) => ("symlink", 0, Some(t.to_string())),
-                };
-                Entry {
-                    path: tree.path_of(id),
-                    kind,
-                    size,
-                    target,
-                }
-            })
-            .collect()
+        let mut path = String::new();
+        let mut ends: Vec<usize> = Vec::new();
+        for (id, depth, name) in tree.walk_named() {
+            if depth == 0 {
+                continue;
+            }
+            ends.truncate(depth - 1);
+            path.truncate(ends.last().copied().unwrap_or(0));
+            path.push('/');
+            path.push_str(name);
+            ends.push(path.len());
+            let (kind, size, target) = match &tree.node(id).kind {
+                NodeKind::Dir(_) => ("dir", 0, None),
+                NodeKind::File(f) => ("file", f.size, None),
+                NodeKind::Symlink(t) => ("symlink", 0, Some(&**t)),
+            };
+            each(&Entry {
+                path: &path,
+                kind,
+                size,
+                target,
+            })?;
+        }
+        Ok(())
     }
 
     /// Copies the session's files and links under `dir`, reading file data
-    /// from `medium`. Returns how many files and links were written.
-    pub fn extract(&self, medium: &dyn BlockSource, dir: &Path) -> Result<usize> {
+    /// from `medium`.
+    ///
+    /// Everything is created relative to a directory fd per level, one
+    /// name at a time, without following a link (`O_NOFOLLOW`, `mkdirat`,
+    /// `symlinkat`): a link already in `dir`, or one this session plants,
+    /// never leads a later entry outside `dir`, whatever the kernel offers
+    /// (no `openat2` needed). Files that share an extent become hard links
+    /// to the first, so a disc whose files all point at one extent cannot
+    /// make us write more than the disc holds.
+    pub fn extract(
+        &self,
+        medium: &dyn BlockSource,
+        dir: &Path,
+        options: ExtractOptions,
+    ) -> Result<Extracted> {
         let tree = &self.tree;
-        let mut count = 0;
-        let mut buf = vec![0u8; 32 * BLOCK_SIZE];
-        for (id, _) in tree.walk() {
-            let dest = inside(dir, &tree.path_of(id))?;
-            match &tree.node(id).kind {
-                NodeKind::Dir(_) => std::fs::create_dir_all(&dest).map_err(|e| io(&dest, e))?,
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        let top = rustix::fs::open(
+            dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| io(dir, e.into()))?;
+        let mut done = Extracted::default();
+        let out = Out {
+            medium,
+            dir,
+            top,
+            options,
+            umask: umask(),
+            buf: RefCell::new(vec![0u8; 32 * BLOCK_SIZE]),
+            shared: RefCell::new(shared_extents(tree)),
+            temp_counter: Cell::new(0),
+        };
+        // The open directories of the current branch (the target itself
+        // first, whose own attributes are the user's and stay untouched)
+        // and their names.
+        let mut levels: Vec<(OwnedFd, Attrs)> = Vec::new();
+        let mut names: Vec<&str> = Vec::new();
+        for (id, depth, name) in tree.walk_named() {
+            if depth == 0 {
+                continue;
+            }
+            while levels.len() >= depth {
+                let (fd, attrs) = levels.pop().expect("a level to close");
+                out.finish(fd.as_fd(), &attrs, &names[..levels.len() + 1])?;
+            }
+            names.truncate(depth - 1);
+            names.push(name);
+            let parent = match levels.last() {
+                Some((fd, _)) => fd.as_fd(),
+                None => out.top.as_fd(),
+            };
+            if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+                return Err(Error::new(
+                    hresult::MS_IMAPI_E_INVALID_PATH,
+                    format!(
+                        "the image names an entry {:?} that would land outside the target",
+                        names.join("/")
+                    ),
+                ));
+            }
+            let node = tree.node(id);
+            match &node.kind {
+                NodeKind::Dir(_) => {
+                    let fd = out.directory(parent, &names)?;
+                    done.directories += 1;
+                    levels.push((fd, node.attrs));
+                }
                 NodeKind::Symlink(target) => {
-                    std::os::unix::fs::symlink(&**target, &dest).map_err(|e| io(&dest, e))?;
-                    count += 1;
+                    out.symlink(parent, &names, target, &node.attrs)?;
+                    done.symlinks += 1;
                 }
                 NodeKind::File(file) => {
-                    let mut out = std::fs::File::create(&dest).map_err(|e| io(&dest, e))?;
-                    copy_data(&file.content, medium, &mut buf, &mut out)
-                        .map_err(|e| e.context(format!("extracting {}", dest.display())))?;
-                    count += 1;
+                    match out.file(parent, &names, id, tree, &file.content, &node.attrs)? {
+                        Written::Bytes(bytes) => done.bytes += bytes,
+                        Written::Linked => done.hard_links += 1,
+                    }
+                    done.files += 1;
                 }
             }
         }
-        Ok(count)
+        while let Some((fd, attrs)) = levels.pop() {
+            out.finish(fd.as_fd(), &attrs, &names[..levels.len() + 1])?;
+        }
+        Ok(done)
+    }
+}
+
+/// Key of a file's data on the medium: first block and size.
+type ExtentKey = (u32, u64);
+
+/// The first file of an extent shared by several, once written.
+struct First {
+    node: NodeId,
+    /// Its path below the target, `/`-separated.
+    path: String,
+}
+
+/// Extents that more than one non-empty file starts at (one pass, so the
+/// later walk knows which first files to remember).
+fn shared_extents(tree: &Tree) -> HashMap<ExtentKey, Option<First>> {
+    let mut count: HashMap<ExtentKey, u32> = HashMap::new();
+    for (id, _) in tree.walk() {
+        if let Some(key) = extent_key(tree, id) {
+            *count.entry(key).or_default() += 1;
+        }
+    }
+    count
+        .into_iter()
+        .filter(|&(_, n)| n > 1)
+        .map(|(key, _)| (key, None))
+        .collect()
+}
+
+fn extent_key(tree: &Tree, id: NodeId) -> Option<ExtentKey> {
+    match &tree.node(id).kind {
+        NodeKind::File(f) if f.size > 0 => match &f.content {
+            Content::OnMedium(extents) => extents.first().map(|e| (e.lba, f.size)),
+            Content::New(_) => None,
+        },
+        _ => None,
+    }
+}
+
+/// What became of one file.
+enum Written {
+    Bytes(u64),
+    Linked,
+}
+
+/// The state of one extraction.
+struct Out<'a> {
+    medium: &'a dyn BlockSource,
+    dir: &'a Path,
+    top: OwnedFd,
+    options: ExtractOptions,
+    umask: u32,
+    buf: RefCell<Vec<u8>>,
+    shared: RefCell<HashMap<ExtentKey, Option<First>>>,
+    temp_counter: Cell<u64>,
+}
+
+fn open_dir(parent: BorrowedFd<'_>, name: &str) -> rustix::io::Result<OwnedFd> {
+    rustix::fs::openat(
+        parent,
+        name,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+impl Out<'_> {
+    /// `DIR/a/b`, for messages.
+    fn shown(&self, names: &[&str]) -> String {
+        self.dir.join(names.join("/")).display().to_string()
+    }
+
+    fn fail(&self, names: &[&str], what: &str, e: Errno) -> Error {
+        Error::new(
+            hresult::MS_E_FAIL,
+            format!("{} ({what}): {}", self.shown(names), std::io::Error::from(e)),
+        )
+    }
+
+    fn exists(&self, names: &[&str]) -> Error {
+        Error::new(
+            hresult::MS_E_FILE_EXISTS,
+            format!(
+                "{} already exists; nothing was written over it (--force replaces it)",
+                self.shown(names)
+            ),
+        )
+    }
+
+    /// The directory `names` (last name under `parent`): created, or an
+    /// existing real directory reused. Created 0700 until its contents are
+    /// written; [`finish`](Self::finish) gives it its own mode.
+    fn directory(&self, parent: BorrowedFd<'_>, names: &[&str]) -> Result<OwnedFd> {
+        let name = names[names.len() - 1];
+        match rustix::fs::mkdirat(parent, name, Mode::RWXU) {
+            Ok(()) => {}
+            Err(Errno::EXIST) => match open_dir(parent, name) {
+                Ok(fd) => return Ok(fd),
+                // A link (ELOOP) or a non-directory (ENOTDIR) in the way.
+                Err(Errno::LOOP | Errno::NOTDIR) if self.options.force => {
+                    rustix::fs::unlinkat(parent, name, AtFlags::empty())
+                        .map_err(|e| self.fail(names, "removing it", e))?;
+                    rustix::fs::mkdirat(parent, name, Mode::RWXU)
+                        .map_err(|e| self.fail(names, "creating the directory", e))?;
+                }
+                Err(Errno::LOOP | Errno::NOTDIR) => return Err(self.exists(names)),
+                Err(e) => return Err(self.fail(names, "opening the directory", e)),
+            },
+            Err(e) => return Err(self.fail(names, "creating the directory", e)),
+        }
+        open_dir(parent, name).map_err(|e| self.fail(names, "opening the directory", e))
+    }
+
+    /// Gives a directory its owner, mode and times once its contents are
+    /// written (writing them changed its mtime).
+    fn finish(&self, fd: BorrowedFd<'_>, attrs: &Attrs, names: &[&str]) -> Result<()> {
+        self.attributes(fd, attrs, names)
+    }
+
+    /// Owner (with `--owners`), permission bits less the umask, times.
+    fn attributes(&self, fd: BorrowedFd<'_>, attrs: &Attrs, names: &[&str]) -> Result<()> {
+        if self.options.owners {
+            rustix::fs::fchown(
+                fd,
+                Some(rustix::fs::Uid::from_raw(attrs.uid)),
+                Some(rustix::fs::Gid::from_raw(attrs.gid)),
+            )
+            .map_err(|e| self.fail(names, "restoring the owner (--owners needs root)", e))?;
+        }
+        // Set-id bits only travel with their owner.
+        let keep = if self.options.owners { 0o7777 } else { 0o1777 };
+        let mode = attrs.mode & keep & !self.umask;
+        rustix::fs::fchmod(fd, Mode::from_raw_mode(mode as _))
+            .map_err(|e| self.fail(names, "setting the mode", e))?;
+        if let Some(times) = timestamps(attrs) {
+            rustix::fs::futimens(fd, &times).map_err(|e| self.fail(names, "setting times", e))?;
+        }
+        Ok(())
+    }
+
+    /// A name for a new entry in `parent` that replaces an existing one by
+    /// `renameat`; `create` makes it and reports `EEXIST` for a taken name.
+    fn temporary<T>(
+        &self,
+        names: &[&str],
+        mut create: impl FnMut(&str) -> rustix::io::Result<T>,
+    ) -> Result<(String, T)> {
+        loop {
+            let n = self.temp_counter.get() + 1;
+            self.temp_counter.set(n);
+            let temp = format!(".multisession-extract-{}-{n}", std::process::id());
+            match create(&temp) {
+                Ok(made) => return Ok((temp, made)),
+                Err(Errno::EXIST) if n % 1000 != 0 => {}
+                Err(e) => return Err(self.fail(names, "creating a temporary entry", e)),
+            }
+        }
+    }
+
+    /// Moves `temp` over the entry `names` in `parent`. An empty directory
+    /// in the way is removed; a full one is refused rather than deleted.
+    fn replace(&self, parent: BorrowedFd<'_>, temp: &str, names: &[&str]) -> Result<()> {
+        let name = names[names.len() - 1];
+        let mut result = rustix::fs::renameat(parent, temp, parent, name);
+        if let Err(Errno::ISDIR) = result {
+            result = rustix::fs::unlinkat(parent, name, AtFlags::REMOVEDIR)
+                .and_then(|()| rustix::fs::renameat(parent, temp, parent, name));
+        }
+        result.map_err(|e| {
+            let _ = rustix::fs::unlinkat(parent, temp, AtFlags::empty());
+            if e == Errno::NOTEMPTY || e == Errno::EXIST {
+                Error::new(
+                    hresult::MS_E_FILE_EXISTS,
+                    format!(
+                        "{} is a directory that is not empty; it is not replaced",
+                        self.shown(names)
+                    ),
+                )
+            } else {
+                self.fail(names, "replacing it", e)
+            }
+        })
+    }
+
+    fn symlink(
+        &self,
+        parent: BorrowedFd<'_>,
+        names: &[&str],
+        target: &str,
+        attrs: &Attrs,
+    ) -> Result<()> {
+        let name = names[names.len() - 1];
+        match rustix::fs::symlinkat(target, parent, name) {
+            Ok(()) => {}
+            Err(Errno::EXIST) if self.options.force => {
+                let (temp, ()) =
+                    self.temporary(names, |temp| rustix::fs::symlinkat(target, parent, temp))?;
+                self.replace(parent, &temp, names)?;
+            }
+            Err(Errno::EXIST) => return Err(self.exists(names)),
+            Err(e) => return Err(self.fail(names, "creating the link", e)),
+        }
+        if self.options.owners {
+            rustix::fs::chownat(
+                parent,
+                name,
+                Some(rustix::fs::Uid::from_raw(attrs.uid)),
+                Some(rustix::fs::Gid::from_raw(attrs.gid)),
+                AtFlags::SYMLINK_NOFOLLOW,
+            )
+            .map_err(|e| self.fail(names, "restoring the owner (--owners needs root)", e))?;
+        }
+        if let Some(times) = timestamps(attrs) {
+            rustix::fs::utimensat(parent, name, &times, AtFlags::SYMLINK_NOFOLLOW)
+                .map_err(|e| self.fail(names, "setting times", e))?;
+        }
+        Ok(())
+    }
+
+    fn file(
+        &self,
+        parent: BorrowedFd<'_>,
+        names: &[&str],
+        id: NodeId,
+        tree: &Tree,
+        content: &Content,
+        attrs: &Attrs,
+    ) -> Result<Written> {
+        let key = extent_key(tree, id);
+        let first = key.and_then(|k| {
+            let shared = self.shared.borrow();
+            let first = shared.get(&k)?.as_ref()?;
+            Some((first.node, first.path.clone()))
+        });
+        if let Some((first, path)) = first {
+            // Same first block and size; link only when every section is
+            // the same too.
+            let same = match (&tree.node(first).kind, content) {
+                (NodeKind::File(f), Content::OnMedium(mine)) => {
+                    matches!(&f.content, Content::OnMedium(theirs) if **theirs == **mine)
+                }
+                _ => false,
+            };
+            if same {
+                self.link(parent, names, &path)?;
+                return Ok(Written::Linked);
+            }
+        }
+        let name = names[names.len() - 1];
+        let create = |at: &str| {
+            rustix::fs::openat(
+                parent,
+                at,
+                OFlags::WRONLY
+                    | OFlags::CREATE
+                    | OFlags::EXCL
+                    | OFlags::NOFOLLOW
+                    | OFlags::CLOEXEC,
+                Mode::RUSR | Mode::WUSR,
+            )
+        };
+        let (fd, temp) = match create(name) {
+            Ok(fd) => (fd, None),
+            Err(Errno::EXIST) if self.options.force => {
+                let (temp, fd) = self.temporary(names, create)?;
+                (fd, Some(temp))
+            }
+            Err(Errno::EXIST) => return Err(self.exists(names)),
+            Err(e) => return Err(self.fail(names, "creating the file", e)),
+        };
+        let written = self.fill(fd, names, content, attrs);
+        let written = written.and_then(|bytes| match &temp {
+            Some(temp) => self.replace(parent, temp, names).map(|()| bytes),
+            None => Ok(bytes),
+        });
+        let bytes = match written {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                // Our own partial file, never one that was there before.
+                let _ = rustix::fs::unlinkat(
+                    parent,
+                    temp.as_deref().unwrap_or(name),
+                    AtFlags::empty(),
+                );
+                return Err(e);
+            }
+        };
+        if let Some(key) = key {
+            if let Some(slot @ None) = self.shared.borrow_mut().get_mut(&key) {
+                *slot = Some(First {
+                    node: id,
+                    path: names.join("/"),
+                });
+            }
+        }
+        Ok(Written::Bytes(bytes))
+    }
+
+    /// Writes the data and the attributes of a new file; the bytes written.
+    fn fill(
+        &self,
+        fd: OwnedFd,
+        names: &[&str],
+        content: &Content,
+        attrs: &Attrs,
+    ) -> Result<u64> {
+        let mut file = std::fs::File::from(fd);
+        let bytes = copy_data(content, self.medium, &mut self.buf.borrow_mut(), &mut file)
+            .map_err(|e| e.context(format!("extracting {}", self.shown(names))))?;
+        self.attributes(file.as_fd(), attrs, names)?;
+        Ok(bytes)
+    }
+
+    /// A hard link `names` in `parent` to the file at `first` (below the
+    /// target), reached one directory at a time without following links.
+    fn link(&self, parent: BorrowedFd<'_>, names: &[&str], first: &str) -> Result<()> {
+        let mut parts: Vec<&str> = first.split('/').collect();
+        let file = parts.pop().expect("a path has a last name");
+        let mut held: Option<OwnedFd> = None;
+        for (i, part) in parts.iter().enumerate() {
+            let at = held.as_ref().map_or(self.top.as_fd(), |fd| fd.as_fd());
+            held = Some(open_dir(at, part).map_err(|e| {
+                self.fail(&parts[..=i], "opening the directory of a linked file", e)
+            })?);
+        }
+        let from = held.as_ref().map_or(self.top.as_fd(), |fd| fd.as_fd());
+        let name = names[names.len() - 1];
+        match rustix::fs::linkat(from, file, parent, name, AtFlags::empty()) {
+            Ok(()) => Ok(()),
+            Err(Errno::EXIST) if self.options.force => {
+                let (temp, ()) = self.temporary(names, |temp| {
+                    rustix::fs::linkat(from, file, parent, temp, AtFlags::empty())
+                })?;
+                self.replace(parent, &temp, names)
+            }
+            Err(Errno::EXIST) => Err(self.exists(names)),
+            Err(e) => Err(self.fail(names, &format!("linking it to {first}"), e)),
+        }
     }
 }
 
@@ -146,14 +585,15 @@ fn copy_data(
     medium: &dyn BlockSource,
     buf: &mut [u8],
     out: &mut dyn Write,
-) -> Result<()> {
+) -> Result<u64> {
     let io_err = |e: std::io::Error| Error::new(hresult::MS_E_FAIL, e.to_string());
     match content {
         Content::New(source) => {
             let mut reader = source.open().map_err(io_err)?;
-            std::io::copy(&mut reader, out).map_err(io_err)?;
+            return std::io::copy(&mut reader, out).map_err(io_err);
         }
         Content::OnMedium(extents) => {
+            let mut written = 0u64;
             for extent in extents.iter() {
                 let mut left = extent.len as usize;
                 let mut lba = extent.lba;
@@ -163,28 +603,34 @@ fn copy_data(
                     medium.read_blocks(lba, &mut buf[..blocks * BLOCK_SIZE])?;
                     out.write_all(&buf[..bytes]).map_err(io_err)?;
                     left -= bytes;
+                    written += bytes as u64;
                     lba = lba.saturating_add(blocks as u32);
                 }
             }
+            Ok(written)
         }
     }
-    Ok(())
 }
 
-/// `dir` joined with the image path `path`, refused when a name of a
-/// hostile image would lead outside `dir`.
-fn inside(dir: &Path, path: &str) -> Result<PathBuf> {
-    let relative = Path::new(path.trim_start_matches('/'));
-    if relative
-        .components()
-        .any(|c| !matches!(c, Component::Normal(_)))
-    {
-        return Err(Error::new(
-            hresult::MS_IMAPI_E_INVALID_PATH,
-            format!("the image names an entry {path:?} that would land outside the target"),
-        ));
-    }
-    Ok(dir.join(relative))
+
+/// The process umask (read by setting it and back: the CLI is one thread).
+fn umask() -> u32 {
+    let mask = rustix::process::umask(Mode::empty());
+    rustix::process::umask(mask);
+    mask.bits() as u32
+}
+
+/// Access and modification times of `attrs`, when the image has them.
+fn timestamps(attrs: &Attrs) -> Option<Timestamps> {
+    let times = attrs.times?;
+    let at = |secs: i64| Timespec {
+        tv_sec: secs as _,
+        tv_nsec: 0,
+    };
+    Some(Timestamps {
+        last_access: at(times.accessed),
+        last_modification: at(times.modified),
+    })
 }
 
 fn io(path: &Path, e: std::io::Error) -> Error {
