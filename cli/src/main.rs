@@ -450,7 +450,12 @@ fn ls(dev: &Path, number: Option<u16>, as_json: bool) -> Result<()> {
             items.push(json!({"path": e.path, "type": e.kind, "size": e.size, "target": e.target}));
             Ok(())
         })?;
-        writeln!(out, "{}", json!({ "session_start": start, "entries": items })).map_err(failed)?;
+        writeln!(
+            out,
+            "{}",
+            json!({ "session_start": start, "entries": items })
+        )
+        .map_err(failed)?;
         return out.flush().map_err(failed);
     }
     writeln!(out, "session at LBA {start}:").map_err(failed)?;

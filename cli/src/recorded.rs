@@ -14,10 +14,10 @@ use std::path::Path;
 
 use multisession::fsi::tree::{Content, Kind as NodeKind, NodeId};
 use multisession::fsi::{import, Attrs, BlockSource, ImportLimits, Tree, BLOCK_SIZE};
-use rustix::fs::{AtFlags, Mode, OFlags, Timespec, Timestamps};
-use rustix::io::Errno;
 use multisession::media::WriteModel;
 use multisession::{hresult, Error, MediaInfo, MediaState, Recorder, Result};
+use rustix::fs::{AtFlags, Mode, OFlags, Timespec, Timestamps};
+use rustix::io::Errno;
 
 /// One recorded session, imported.
 pub struct RecordedSession {
@@ -312,7 +312,11 @@ impl Out<'_> {
     fn fail(&self, names: &[&str], what: &str, e: Errno) -> Error {
         Error::new(
             hresult::MS_E_FAIL,
-            format!("{} ({what}): {}", self.shown(names), std::io::Error::from(e)),
+            format!(
+                "{} ({what}): {}",
+                self.shown(names),
+                std::io::Error::from(e)
+            ),
         )
     }
 
@@ -490,11 +494,7 @@ impl Out<'_> {
             rustix::fs::openat(
                 parent,
                 at,
-                OFlags::WRONLY
-                    | OFlags::CREATE
-                    | OFlags::EXCL
-                    | OFlags::NOFOLLOW
-                    | OFlags::CLOEXEC,
+                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
                 Mode::RUSR | Mode::WUSR,
             )
         };
@@ -516,11 +516,8 @@ impl Out<'_> {
             Ok(bytes) => bytes,
             Err(e) => {
                 // Our own partial file, never one that was there before.
-                let _ = rustix::fs::unlinkat(
-                    parent,
-                    temp.as_deref().unwrap_or(name),
-                    AtFlags::empty(),
-                );
+                let _ =
+                    rustix::fs::unlinkat(parent, temp.as_deref().unwrap_or(name), AtFlags::empty());
                 return Err(e);
             }
         };
@@ -536,13 +533,7 @@ impl Out<'_> {
     }
 
     /// Writes the data and the attributes of a new file; the bytes written.
-    fn fill(
-        &self,
-        fd: OwnedFd,
-        names: &[&str],
-        content: &Content,
-        attrs: &Attrs,
-    ) -> Result<u64> {
+    fn fill(&self, fd: OwnedFd, names: &[&str], content: &Content, attrs: &Attrs) -> Result<u64> {
         let mut file = std::fs::File::from(fd);
         let bytes = copy_data(content, self.medium, &mut self.buf.borrow_mut(), &mut file)
             .map_err(|e| e.context(format!("extracting {}", self.shown(names))))?;
@@ -611,7 +602,6 @@ fn copy_data(
         }
     }
 }
-
 
 /// The process umask (read by setting it and back: the CLI is one thread).
 fn umask() -> u32 {
