@@ -1146,6 +1146,11 @@ typedef uint32_t (*ms_progress_fn)(void *context, const struct ms_progress *prog
  */
 #define MS_E_NOT_SUFFICIENT_BUFFER (ms_hresult)2147942522u
 
+/**
+ * `0x80070050` — HRESULT_FROM_WIN32(ERROR_FILE_EXISTS): the file exists.
+ */
+#define MS_E_FILE_EXISTS (ms_hresult)2147942480u
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
