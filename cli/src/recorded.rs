@@ -388,16 +388,22 @@ impl Out<'_> {
         names: &[&str],
         mut create: impl FnMut(&str) -> rustix::io::Result<T>,
     ) -> Result<(String, T)> {
-        loop {
+        // Names another program took are skipped, a few times.
+        let mut last = Errno::EXIST;
+        for _ in 0..100 {
             let n = self.temp_counter.get() + 1;
             self.temp_counter.set(n);
             let temp = format!(".multisession-extract-{}-{n}", std::process::id());
             match create(&temp) {
                 Ok(made) => return Ok((temp, made)),
-                Err(Errno::EXIST) if n % 1000 != 0 => {}
-                Err(e) => return Err(self.fail(names, "creating a temporary entry", e)),
+                Err(Errno::EXIST) => {}
+                Err(e) => {
+                    last = e;
+                    break;
+                }
             }
         }
+        Err(self.fail(names, "creating a temporary entry", last))
     }
 
     /// Moves `temp` over the entry `names` in `parent`. An empty directory
@@ -581,7 +587,7 @@ fn copy_data(
     match content {
         Content::New(source) => {
             let mut reader = source.open().map_err(io_err)?;
-            return std::io::copy(&mut reader, out).map_err(io_err);
+            std::io::copy(&mut reader, out).map_err(io_err)
         }
         Content::OnMedium(extents) => {
             let mut written = 0u64;

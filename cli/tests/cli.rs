@@ -6,7 +6,7 @@ use std::path::Path;
 
 use multisession::media::WriteModel;
 use multisession::Profile;
-use support::{failure, folder, json, ok, run};
+use support::{failure, folder, json, ok};
 
 /// Paths of the files `ls --json ARGS` lists.
 fn files(args: &[&str]) -> Vec<String> {
