@@ -12,7 +12,7 @@ use std::io::Write;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
-use multisession::fsi::tree::{Content, Kind as NodeKind, NodeId};
+use multisession::fsi::tree::{Content, FileData, Kind as NodeKind, NodeId};
 use multisession::fsi::{import, Attrs, BlockSource, ImportLimits, Tree, BLOCK_SIZE};
 use multisession::media::WriteModel;
 use multisession::{hresult, Error, MediaInfo, MediaState, Recorder, Result};
@@ -167,6 +167,7 @@ impl RecordedSession {
         options: ExtractOptions,
     ) -> Result<Extracted> {
         let tree = &self.tree;
+        let shared = shared_extents(tree)?;
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
         let top = rustix::fs::open(
             dir,
@@ -182,7 +183,7 @@ impl RecordedSession {
             options,
             umask: umask(),
             buf: RefCell::new(vec![0u8; 32 * BLOCK_SIZE]),
-            shared: RefCell::new(shared_extents(tree)),
+            shared: RefCell::new(shared),
             temp_counter: Cell::new(0),
         };
         // The open directories of the current branch (the target itself
@@ -252,18 +253,46 @@ struct First {
 
 /// Extents that more than one non-empty file starts at (one pass, so the
 /// later walk knows which first files to remember).
-fn shared_extents(tree: &Tree) -> HashMap<ExtentKey, Option<First>> {
+///
+/// The same pass refuses a session whose files would write more bytes,
+/// with every shared extent written once, than the disc holds up to the
+/// end of its last file: only files that overlap without being the same
+/// (a hostile image's other bomb) can do that.
+fn shared_extents(tree: &Tree) -> Result<HashMap<ExtentKey, Option<First>>> {
     let mut count: HashMap<ExtentKey, u32> = HashMap::new();
-    for (id, _) in tree.walk() {
+    let mut end = 0u64;
+    for (id, _, _) in tree.walk_named() {
+        if let NodeKind::File(FileData {
+            content: Content::OnMedium(extents),
+            ..
+        }) = &tree.node(id).kind
+        {
+            for e in extents.iter() {
+                end = end.max(u64::from(e.lba) * BLOCK_SIZE as u64 + u64::from(e.len));
+            }
+        }
         if let Some(key) = extent_key(tree, id) {
             *count.entry(key).or_default() += 1;
         }
     }
-    count
+    let bytes = count
+        .keys()
+        .fold(0u64, |sum, &(_, size)| sum.saturating_add(size));
+    if bytes > end {
+        return Err(Error::new(
+            hresult::MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+            format!(
+                "the session's files overlap on the disc: extracting them would write \
+                 {bytes} bytes, more than the {end} bytes up to the end of its last file; \
+                 nothing was written"
+            ),
+        ));
+    }
+    Ok(count
         .into_iter()
         .filter(|&(_, n)| n > 1)
         .map(|(key, _)| (key, None))
-        .collect()
+        .collect())
 }
 
 fn extent_key(tree: &Tree, id: NodeId) -> Option<ExtentKey> {

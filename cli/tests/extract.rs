@@ -186,10 +186,10 @@ fn modes_and_times_are_restored_under_the_umask() {
 
 const BIG: usize = 1 << 20;
 
-/// An image whose second session lists `copies` files that all point at
-/// the one 1 MiB extent of the first session's `/big`, plus two empty
+/// An image whose second session lists `copies` files of 1 MiB placed by
+/// `place` (copy number, the first session's `/big`), plus two empty
 /// files at one block.
-fn shared_extent_bomb(img: &Path, copies: usize) -> Vec<u8> {
+fn bomb(img: &Path, copies: usize, place: impl Fn(usize, Extent) -> Extent) -> Vec<u8> {
     let data: Vec<u8> = (0..BIG).map(|i| (i * 7 % 251) as u8).collect();
     let mut first = Tree::new();
     let source = Arc::new(OnceReader::new(Box::new(Cursor::new(data.clone()))));
@@ -229,7 +229,7 @@ fn shared_extent_bomb(img: &Path, copies: usize) -> Vec<u8> {
             .unwrap();
     };
     for i in 0..copies {
-        file(&format!("copy{i:04}"), extent, BIG as u64);
+        file(&format!("copy{i:04}"), place(i, extent), BIG as u64);
     }
     let empty = Extent {
         lba: extent.lba,
@@ -261,7 +261,7 @@ fn files_sharing_one_extent_are_hard_links_and_write_the_extent_once() {
     let root = root.path();
     let img = root.join("bomb.iso");
     let copies = 200;
-    let data = shared_extent_bomb(&img, copies);
+    let data = bomb(&img, copies, |_, big| big);
     let image_size = std::fs::metadata(&img).unwrap().len();
     let disc = root.join("bomb.img");
     let disc = disc.to_str().unwrap();
@@ -293,4 +293,26 @@ fn files_sharing_one_extent_are_hard_links_and_write_the_extent_once() {
     let empty1 = std::fs::metadata(out.join("empty1")).unwrap();
     let empty2 = std::fs::metadata(out.join("empty2")).unwrap();
     assert_ne!(empty1.ino(), empty2.ino(), "empty files are never linked");
+}
+
+#[test]
+fn files_that_overlap_without_sharing_are_refused_before_anything_is_written() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let img = root.join("overlap.iso");
+    // Each copy starts one block after the previous one: 200 MiB of
+    // files in about 1.4 MiB of disc.
+    bomb(&img, 200, |i, big| Extent {
+        lba: big.lba + i as u32,
+        len: big.len,
+    });
+    let disc = root.join("overlap.img");
+    let disc = disc.to_str().unwrap();
+    ok(&["new-disc", "--from", img.to_str().unwrap(), disc]);
+    let out = root.join("out");
+    assert_eq!(
+        failure(&["extract", disc, out.to_str().unwrap()]),
+        "IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR"
+    );
+    assert!(!out.exists(), "nothing was created");
 }
