@@ -35,6 +35,18 @@ fn mode(path: &Path) -> u32 {
     std::fs::symlink_metadata(path).unwrap().mode() & 0o7777
 }
 
+/// `multisession extract ARGS` run with the umask `mask`.
+fn extract_under_umask(mask: &str, args: &[&str]) {
+    let run = Command::new("sh")
+        .arg("-c")
+        .arg(format!(r#"umask {mask} && exec "$0" extract "$@""#))
+        .arg(env!("CARGO_BIN_EXE_multisession"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+}
+
 #[test]
 fn links_in_the_target_are_never_followed_and_existing_entries_need_force() {
     let root = tempfile::tempdir().unwrap();
@@ -157,15 +169,7 @@ fn modes_and_times_are_restored_under_the_umask() {
     let disc = disc_of(&root.join("d.img"), &src);
 
     let out = root.join("out");
-    let run = Command::new("sh")
-        .arg("-c")
-        .arg(r#"umask 027 && exec "$0" extract "$1" "$2""#)
-        .arg(env!("CARGO_BIN_EXE_multisession"))
-        .arg(&disc)
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(run.status.success(), "{run:?}");
+    extract_under_umask("027", &[&disc, out.to_str().unwrap()]);
     let kept = out.join("kept");
     assert_eq!(mode(&kept.join("open.txt")), 0o640);
     assert_eq!(mode(&kept.join("private.txt")), 0o600);
@@ -182,6 +186,35 @@ fn modes_and_times_are_restored_under_the_umask() {
     assert!(std::fs::symlink_metadata(kept.join("link"))
         .unwrap()
         .is_symlink());
+}
+
+#[test]
+fn owners_and_set_id_bits_are_restored_only_with_owners() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let src = root.join("src/owned");
+    std::fs::create_dir_all(&src).unwrap();
+    let tool = src.join("tool");
+    std::fs::write(&tool, "#!/bin/sh\n").unwrap();
+    if std::fs::metadata(&tool).unwrap().uid() != 0 {
+        eprintln!("skipped: restoring owners needs root");
+        return;
+    }
+    std::os::unix::fs::chown(&tool, Some(1234), Some(5678)).unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o4755)).unwrap();
+    let disc = disc_of(&root.join("d.img"), &src);
+
+    let plain = root.join("plain");
+    extract_under_umask("022", &[&disc, plain.to_str().unwrap()]);
+    let md = std::fs::metadata(plain.join("owned/tool")).unwrap();
+    assert_eq!((md.uid(), md.gid()), (0, 0));
+    assert_eq!(md.mode() & 0o7777, 0o755, "no set-id bit without its owner");
+
+    let owned = root.join("owned");
+    extract_under_umask("022", &["--owners", &disc, owned.to_str().unwrap()]);
+    let md = std::fs::metadata(owned.join("owned/tool")).unwrap();
+    assert_eq!((md.uid(), md.gid()), (1234, 5678));
+    assert_eq!(md.mode() & 0o7777, 0o4755);
 }
 
 const BIG: usize = 1 << 20;
