@@ -175,6 +175,9 @@ impl RecordedSession {
             Mode::empty(),
         )
         .map_err(|e| io(dir, e.into()))?;
+        if !options.force {
+            out_of_the_way(tree, top.as_fd(), dir)?;
+        }
         let mut done = Extracted::default();
         let out = Out {
             medium,
@@ -205,15 +208,7 @@ impl RecordedSession {
                 Some((fd, _)) => fd.as_fd(),
                 None => out.top.as_fd(),
             };
-            if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
-                return Err(Error::new(
-                    hresult::MS_IMAPI_E_INVALID_PATH,
-                    format!(
-                        "the image names an entry {:?} that would land outside the target",
-                        names.join("/")
-                    ),
-                ));
-            }
+            check_name(&names)?;
             let node = tree.node(id);
             match &node.kind {
                 NodeKind::Dir(_) => {
@@ -239,6 +234,77 @@ impl RecordedSession {
         }
         Ok(done)
     }
+}
+
+/// Refuses a name that is not one plain name (`names` is the branch).
+fn check_name(names: &[&str]) -> Result<()> {
+    let name = names[names.len() - 1];
+    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+        return Err(Error::new(
+            hresult::MS_IMAPI_E_INVALID_PATH,
+            format!(
+                "the image names an entry {:?} that would land outside the target",
+                names.join("/")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Without `--force`: the first entry of the session that is already in
+/// the target, found before anything is written, so a refused extract
+/// leaves the target as it was. One `fstatat` per entry, through the same
+/// no-follow directory fds as the extract; entries that appear later are
+/// still refused when their turn comes.
+fn out_of_the_way(tree: &Tree, top: BorrowedFd<'_>, dir: &Path) -> Result<()> {
+    // Per level: the existing directory, or None when it is not there
+    // (nothing below it can be in the way).
+    let mut levels: Vec<Option<OwnedFd>> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    for (id, depth, name) in tree.walk_named() {
+        if depth == 0 {
+            continue;
+        }
+        levels.truncate(depth - 1);
+        names.truncate(depth - 1);
+        names.push(name);
+        check_name(&names)?;
+        let parent = match levels.last() {
+            Some(Some(fd)) => fd.as_fd(),
+            Some(None) => {
+                if tree.node(id).is_dir() {
+                    levels.push(None);
+                }
+                continue;
+            }
+            None => top,
+        };
+        let taken = if tree.node(id).is_dir() {
+            match open_dir(parent, name) {
+                Ok(fd) => {
+                    levels.push(Some(fd));
+                    false
+                }
+                Err(Errno::LOOP | Errno::NOTDIR) => true,
+                Err(_) => {
+                    levels.push(None);
+                    false
+                }
+            }
+        } else {
+            rustix::fs::statat(parent, name, AtFlags::SYMLINK_NOFOLLOW).is_ok()
+        };
+        if taken {
+            return Err(Error::new(
+                hresult::MS_E_FILE_EXISTS,
+                format!(
+                    "{} already exists; nothing was written (--force replaces it)",
+                    dir.join(names.join("/")).display()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Key of a file's data on the medium: first block and size.

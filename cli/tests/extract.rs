@@ -124,25 +124,30 @@ fn links_in_the_target_are_never_followed_and_existing_entries_need_force() {
 }
 
 #[test]
-fn a_second_extract_without_force_refuses_and_changes_nothing() {
+fn a_second_extract_without_force_refuses_before_writing_anything() {
     let root = tempfile::tempdir().unwrap();
     let root = root.path();
     let src = root.join("src/docs");
-    std::fs::create_dir_all(&src).unwrap();
+    std::fs::create_dir_all(src.join("new")).unwrap();
     std::fs::write(src.join("a.txt"), "from the disc\n").unwrap();
+    std::fs::write(src.join("new/b.txt"), "from the disc\n").unwrap();
+    std::fs::write(src.join("z.txt"), "from the disc\n").unwrap();
     let disc = disc_of(&root.join("d.img"), &src);
     let out = root.join("out");
-    ok(&["extract", &disc, out.to_str().unwrap()]);
-    std::fs::write(out.join("docs/a.txt"), "edited by the user\n").unwrap();
-    let err = support::run(&["extract", &disc, out.to_str().unwrap()]);
-    let message = String::from_utf8(err.stderr).unwrap();
-    assert!(message.contains("docs/a.txt"), "{message}");
+    let out_s = out.to_str().unwrap();
+    ok(&["extract", &disc, out_s]);
+    // The user removes two entries and edits the last one in name order.
+    std::fs::remove_file(out.join("docs/a.txt")).unwrap();
+    std::fs::remove_dir_all(out.join("docs/new")).unwrap();
+    std::fs::write(out.join("docs/z.txt"), "edited by the user\n").unwrap();
+    let refused = support::run(&["extract", &disc, out_s]);
+    let message = String::from_utf8(refused.stderr).unwrap();
+    assert!(message.contains("docs/z.txt"), "{message}");
+    assert_eq!(failure(&["extract", &disc, out_s]), "E_FILE_EXISTS");
+    assert!(!out.join("docs/a.txt").exists(), "nothing was written");
+    assert!(!out.join("docs/new").exists(), "nothing was written");
     assert_eq!(
-        failure(&["extract", &disc, out.to_str().unwrap()]),
-        "E_FILE_EXISTS"
-    );
-    assert_eq!(
-        std::fs::read_to_string(out.join("docs/a.txt")).unwrap(),
+        std::fs::read_to_string(out.join("docs/z.txt")).unwrap(),
         "edited by the user\n"
     );
 }
