@@ -112,7 +112,7 @@ pub struct Extracted {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ExtractOptions {
     /// Replace existing entries (never writing through them) instead of
-    /// refusing at the first one.
+    /// refusing, before anything is written, when one is in the way.
     pub force: bool,
     /// Restore owners and groups (and then set-id bits); needs root.
     pub owners: bool,
@@ -189,9 +189,10 @@ impl RecordedSession {
             shared: RefCell::new(shared),
             temp_counter: Cell::new(0),
         };
-        // The open directories of the current branch (the target itself
-        // first, whose own attributes are the user's and stay untouched)
-        // and their names.
+        // The open directories of the current branch below the target
+        // (whose own attributes are the user's and stay untouched), with
+        // the attributes they get once their contents are written, and the
+        // branch's names.
         let mut levels: Vec<(OwnedFd, Attrs)> = Vec::new();
         let mut names: Vec<&str> = Vec::new();
         for (id, depth, name) in tree.walk_named() {
@@ -200,7 +201,7 @@ impl RecordedSession {
             }
             while levels.len() >= depth {
                 let (fd, attrs) = levels.pop().expect("a level to close");
-                out.finish(fd.as_fd(), &attrs, &names[..levels.len() + 1])?;
+                out.attributes(fd.as_fd(), &attrs, &names[..levels.len() + 1])?;
             }
             names.truncate(depth - 1);
             names.push(name);
@@ -230,7 +231,7 @@ impl RecordedSession {
             }
         }
         while let Some((fd, attrs)) = levels.pop() {
-            out.finish(fd.as_fd(), &attrs, &names[..levels.len() + 1])?;
+            out.attributes(fd.as_fd(), &attrs, &names[..levels.len() + 1])?;
         }
         Ok(done)
     }
@@ -427,7 +428,7 @@ impl Out<'_> {
 
     /// The directory `names` (last name under `parent`): created, or an
     /// existing real directory reused. Created 0700 until its contents are
-    /// written; [`finish`](Self::finish) gives it its own mode.
+    /// written; [`attributes`](Self::attributes) gives it its own mode.
     fn directory(&self, parent: BorrowedFd<'_>, names: &[&str]) -> Result<OwnedFd> {
         let name = names[names.len() - 1];
         match rustix::fs::mkdirat(parent, name, Mode::RWXU) {
@@ -449,13 +450,10 @@ impl Out<'_> {
         open_dir(parent, name).map_err(|e| self.fail(names, "opening the directory", e))
     }
 
-    /// Gives a directory its owner, mode and times once its contents are
-    /// written (writing them changed its mtime).
-    fn finish(&self, fd: BorrowedFd<'_>, attrs: &Attrs, names: &[&str]) -> Result<()> {
-        self.attributes(fd, attrs, names)
-    }
-
-    /// Owner (with `--owners`), permission bits less the umask, times.
+    /// Owner (with `--owners`), permission bits less the umask, times: of
+    /// a file once its data is written, of a directory once its contents
+    /// are (writing them changed its mtime, and a read-only mode would
+    /// have stopped them).
     fn attributes(&self, fd: BorrowedFd<'_>, attrs: &Attrs, names: &[&str]) -> Result<()> {
         if self.options.owners {
             rustix::fs::fchown(
