@@ -189,40 +189,38 @@ impl RecordedSession {
             shared: RefCell::new(shared),
             temp_counter: Cell::new(0),
         };
-        // The open directories of the current branch below the target
-        // (whose own attributes are the user's and stay untouched), with
-        // the attributes they get once their contents are written, and the
+        // The directories of the current branch below the target (whose
+        // own attributes are the user's and stay untouched), with the
+        // attributes they get once their contents are written, and the
         // branch's names.
-        let mut levels: Vec<(OwnedFd, Attrs)> = Vec::new();
+        let mut levels = Levels::default();
         let mut names: Vec<&str> = Vec::new();
         for (id, depth, name) in tree.walk_named() {
             if depth == 0 {
                 continue;
             }
             while levels.len() >= depth {
-                let (fd, attrs) = levels.pop().expect("a level to close");
-                out.attributes(fd.as_fd(), &attrs, &names[..levels.len() + 1])?;
+                let (fd, attrs) = levels.pop(&out, &names)?;
+                out.attributes(fd.as_fd(), &attrs, &names[..=levels.len()])?;
             }
             names.truncate(depth - 1);
             names.push(name);
-            let parent = match levels.last() {
-                Some((fd, _)) => fd.as_fd(),
-                None => out.top.as_fd(),
-            };
             check_name(&names)?;
+            let parent = levels.last(&out, &names)?;
             let node = tree.node(id);
             match &node.kind {
                 NodeKind::Dir(_) => {
-                    let fd = out.directory(parent, &names)?;
+                    let fd = out.directory(parent.as_fd(), &names)?;
                     done.directories += 1;
-                    levels.push((fd, node.attrs));
+                    levels.push(fd, node.attrs);
                 }
                 NodeKind::Symlink(target) => {
-                    out.symlink(parent, &names, target, &node.attrs)?;
+                    out.symlink(parent.as_fd(), &names, target, &node.attrs)?;
                     done.symlinks += 1;
                 }
                 NodeKind::File(file) => {
-                    match out.file(parent, &names, id, tree, &file.content, &node.attrs)? {
+                    let content = &file.content;
+                    match out.file(parent.as_fd(), &names, id, tree, content, &node.attrs)? {
                         Written::Bytes(bytes) => done.bytes += bytes,
                         Written::Linked => done.hard_links += 1,
                     }
@@ -230,10 +228,92 @@ impl RecordedSession {
                 }
             }
         }
-        while let Some((fd, attrs)) = levels.pop() {
-            out.attributes(fd.as_fd(), &attrs, &names[..levels.len() + 1])?;
+        while !levels.is_empty() {
+            let (fd, attrs) = levels.pop(&out, &names)?;
+            out.attributes(fd.as_fd(), &attrs, &names[..=levels.len()])?;
         }
         Ok(done)
+    }
+}
+
+/// The open directories of the extract's current branch. A deep branch
+/// would hold one fd per level, past the process's limit (a hostile disc
+/// nests thousands), so only the newest [`Levels::WINDOW`] levels and
+/// every `WINDOW`th one keep theirs; a level without one is reopened from
+/// the nearest that has one, one name at a time without following links,
+/// when the walk comes back to it (at most `WINDOW` opens, once per level).
+#[derive(Default)]
+struct Levels {
+    fds: Vec<Option<OwnedFd>>,
+    attrs: Vec<Attrs>,
+}
+
+impl Levels {
+    const WINDOW: usize = 64;
+
+    fn len(&self) -> usize {
+        self.fds.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.fds.is_empty()
+    }
+
+    fn push(&mut self, fd: OwnedFd, attrs: Attrs) {
+        self.fds.push(Some(fd));
+        self.attrs.push(attrs);
+        if let Some(old) = self.fds.len().checked_sub(Self::WINDOW + 1) {
+            if (old + 1) % Self::WINDOW != 0 {
+                self.fds[old] = None;
+            }
+        }
+    }
+
+    /// Opens the newest level again when its fd was given up.
+    fn reopen(&mut self, out: &Out<'_>, names: &[&str]) -> Result<()> {
+        let last = self.fds.len() - 1;
+        if self.fds[last].is_some() {
+            return Ok(());
+        }
+        let held = self.fds.iter().rposition(Option::is_some);
+        let mut at = held.map_or(0, |k| k + 1);
+        while at <= last {
+            let opened = {
+                let from = match at.checked_sub(1) {
+                    Some(k) => self.fds[k].as_ref().expect("opened on the way").as_fd(),
+                    None => out.top.as_fd(),
+                };
+                open_dir(from, names[at])
+                    .map_err(|e| out.fail(&names[..=at], "opening the directory again", e))?
+            };
+            self.fds[at] = Some(opened);
+            at += 1;
+        }
+        Ok(())
+    }
+
+    /// The directory entries of the next name go into: the newest level,
+    /// or the target.
+    fn last<'s>(&'s mut self, out: &'s Out<'_>, names: &[&str]) -> Result<BorrowedFd<'s>> {
+        if self.fds.is_empty() {
+            return Ok(out.top.as_fd());
+        }
+        self.reopen(out, names)?;
+        Ok(self
+            .fds
+            .last()
+            .and_then(Option::as_ref)
+            .expect("reopened")
+            .as_fd())
+    }
+
+    /// Closes the newest level: its fd (to give it its attributes) and
+    /// attributes.
+    fn pop(&mut self, out: &Out<'_>, names: &[&str]) -> Result<(OwnedFd, Attrs)> {
+        self.reopen(out, names)?;
+        let fd = self.fds.pop().flatten().expect("reopened");
+        let attrs = self.attrs.pop().expect("one attrs per level");
+        Ok((fd, attrs))
     }
 }
 
@@ -287,6 +367,8 @@ fn out_of_the_way(tree: &Tree, top: BorrowedFd<'_>, dir: &Path) -> Result<()> {
                     false
                 }
                 Err(Errno::LOOP | Errno::NOTDIR) => true,
+                // Not there, or not to be opened here (too deep for the
+                // open-file limit): the extract itself checks what is below.
                 Err(_) => {
                     levels.push(None);
                     false

@@ -222,6 +222,59 @@ fn owners_and_set_id_bits_are_restored_only_with_owners() {
     assert_eq!(md.mode() & 0o7777, 0o4755);
 }
 
+#[test]
+fn a_branch_deeper_than_the_open_file_limit_is_extracted() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let depth = 1200;
+    let mut tree = Tree::new();
+    let mut at = tree.root();
+    for _ in 0..depth {
+        let kind = Kind::Dir(Default::default());
+        at = tree.insert(at, "d", Attrs::dir(), kind, false).unwrap();
+    }
+    let bottom = Kind::File(FileData {
+        size: 7,
+        content: Content::New(Arc::new(OnceReader::new(Box::new(Cursor::new(
+            b"bottom\n".to_vec(),
+        ))))),
+    });
+    tree.insert(at, "f", Attrs::file(), bottom, false).unwrap();
+    let mut session = fsi::build(tree, &BuildOptions::default()).unwrap();
+    let mut bytes = vec![0u8; session.total_blocks() as usize * BLOCK_SIZE];
+    session.read_blocks(0, &mut bytes).unwrap();
+    let img = root.join("deep.iso");
+    std::fs::write(&img, &bytes).unwrap();
+    let disc = root.join("deep.img");
+    let disc = disc.to_str().unwrap();
+    ok(&["new-disc", "--from", img.to_str().unwrap(), disc]);
+
+    let out = root.join("out");
+    let extract = |force: &[&str]| {
+        Command::new("sh")
+            .arg("-c")
+            .arg(r#"ulimit -n 128 && exec "$0" extract "$@""#)
+            .arg(env!("CARGO_BIN_EXE_multisession"))
+            .args(force)
+            .arg(disc)
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let run = extract(&[]);
+    assert!(run.status.success(), "{run:?}");
+    let deepest = out.join(vec!["d"; depth].join("/")).join("f");
+    assert_eq!(std::fs::read_to_string(&deepest).unwrap(), "bottom\n");
+    std::fs::write(&deepest, "edited\n").unwrap();
+    let again = extract(&[]);
+    let message = String::from_utf8_lossy(&again.stderr);
+    assert!(message.contains("E_FILE_EXISTS"), "{again:?}");
+    assert_eq!(std::fs::read_to_string(&deepest).unwrap(), "edited\n");
+    let forced = extract(&["--force"]);
+    assert!(forced.status.success(), "{forced:?}");
+    assert_eq!(std::fs::read_to_string(&deepest).unwrap(), "bottom\n");
+}
+
 const BIG: usize = 1 << 20;
 
 /// An image whose second session lists `copies` files of 1 MiB placed by
