@@ -169,6 +169,10 @@ fn modes_and_times_are_restored_under_the_umask() {
     set(&src.join("sub"), 0o775);
     touch(&["-d", "2001-02-03 04:05:06Z"], &src.join("open.txt"));
     touch(&["-d", "2002-03-04 05:06:07Z"], &src.join("private.txt"));
+    touch(
+        &["-a", "-d", "2005-06-07 08:09:10Z"],
+        &src.join("private.txt"),
+    );
     touch(&["-h", "-d", "2003-04-05 06:07:08Z"], &src.join("link"));
     touch(&["-d", "2004-05-06 07:08:09Z"], &src.join("sub"));
     let disc = disc_of(&root.join("d.img"), &src);
@@ -188,6 +192,8 @@ fn modes_and_times_are_restored_under_the_umask() {
         let md = std::fs::symlink_metadata(kept.join(name)).unwrap();
         assert_eq!(md.mtime(), when, "{name}");
     }
+    let private = std::fs::metadata(kept.join("private.txt")).unwrap();
+    assert_eq!(private.atime(), 1_118_131_750, "access time");
     assert!(std::fs::symlink_metadata(kept.join("link"))
         .unwrap()
         .is_symlink());
