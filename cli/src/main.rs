@@ -445,17 +445,18 @@ fn ls(dev: &Path, number: Option<u16>, as_json: bool) -> Result<()> {
     // writes.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if as_json {
-        let mut items = Vec::new();
+        // Streamed entry by entry: the listing of a million entries is
+        // never a million values in memory.
+        write!(out, "{{\"entries\":[").map_err(failed)?;
+        let mut first = true;
         session.each_entry(|e| {
-            items.push(json!({"path": e.path, "type": e.kind, "size": e.size, "target": e.target}));
-            Ok(())
+            if !std::mem::take(&mut first) {
+                out.write_all(b",").map_err(failed)?;
+            }
+            let item = json!({"path": e.path, "type": e.kind, "size": e.size, "target": e.target});
+            serde_json::to_writer(&mut out, &item).map_err(|e| failed(e.into()))
         })?;
-        writeln!(
-            out,
-            "{}",
-            json!({ "session_start": start, "entries": items })
-        )
-        .map_err(failed)?;
+        writeln!(out, "],\"session_start\":{start}}}").map_err(failed)?;
         return out.flush().map_err(failed);
     }
     writeln!(out, "session at LBA {start}:").map_err(failed)?;
