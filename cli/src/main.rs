@@ -77,7 +77,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Copy the files of a session into DIR.
+    /// Copy the files of a session into DIR (never outside it, never
+    /// through a link; existing entries are refused unless --force).
     Extract {
         dev: PathBuf,
         dir: PathBuf,
@@ -85,6 +86,13 @@ enum Command {
         session: Option<u16>,
         #[arg(long)]
         json: bool,
+        /// Replace existing entries (the entry itself, never what a link
+        /// points at); an existing directory is reused.
+        #[arg(long)]
+        force: bool,
+        /// Restore owners and groups (root only) and with them set-id bits.
+        #[arg(long)]
+        owners: bool,
     },
     /// Finalize an appendable disc.
     Close { dev: PathBuf },
@@ -178,7 +186,15 @@ fn run(cli: Cli) -> Result<()> {
             dir,
             session,
             json,
-        } => extract(&dev, &dir, session, json),
+            force,
+            owners,
+        } => extract(
+            &dev,
+            &dir,
+            session,
+            json,
+            recorded::ExtractOptions { force, owners },
+        ),
         Command::Close { dev } => writer(&dev, WriteOptions::default())?.close_disc(),
         Command::Erase { dev, full } => writer(&dev, WriteOptions::default())?.erase(full),
         Command::Recover { dev } => recover(&dev),
@@ -586,40 +602,75 @@ fn append(
 fn ls(dev: &Path, number: Option<u16>, as_json: bool) -> Result<()> {
     let session = recorded::read(&Recorder::open(dev)?, number)?;
     let start = session.start;
-    let entries = session.entries();
+    let failed = |e: std::io::Error| {
+        Error::new(
+            hresult::MS_E_FAIL,
+            format!("writing to standard output: {e}"),
+        )
+    };
+    // One buffered lock for the listing: a million lines, not a million
+    // writes.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if as_json {
-        let items: Vec<_> = entries
-            .iter()
-            .map(|e| json!({"path": e.path, "type": e.kind, "size": e.size, "target": e.target}))
-            .collect();
-        say!("{}", json!({ "session_start": start, "entries": items }));
-        return Ok(());
+        // Streamed entry by entry: the listing of a million entries is
+        // never a million values in memory.
+        write!(out, "{{\"entries\":[").map_err(failed)?;
+        let mut first = true;
+        session.each_entry(|e| {
+            if !std::mem::take(&mut first) {
+                out.write_all(b",").map_err(failed)?;
+            }
+            let item = json!({"path": e.path, "type": e.kind, "size": e.size, "target": e.target});
+            serde_json::to_writer(&mut out, &item).map_err(|e| failed(e.into()))
+        })?;
+        writeln!(out, "],\"session_start\":{start}}}").map_err(failed)?;
+        return out.flush().map_err(failed);
     }
-    say!("session at LBA {start}:");
-    for e in entries {
-        match (&e.target, e.kind) {
-            (Some(t), _) => say!("  {:>12}  {} -> {t}", "link", e.path),
-            (None, "dir") => say!("  {:>12}  {}/", "dir", e.path),
-            (None, _) => say!("  {:>12}  {}", e.size, e.path),
+    writeln!(out, "session at LBA {start}:").map_err(failed)?;
+    session.each_entry(|e| {
+        match (e.target, e.kind) {
+            (Some(t), _) => writeln!(out, "  {:>12}  {} -> {t}", "link", e.path),
+            (None, "dir") => writeln!(out, "  {:>12}  {}/", "dir", e.path),
+            (None, _) => writeln!(out, "  {:>12}  {}", e.size, e.path),
         }
-    }
-    Ok(())
+        .map_err(failed)
+    })?;
+    out.flush().map_err(failed)
 }
 
-fn extract(dev: &Path, dir: &Path, number: Option<u16>, as_json: bool) -> Result<()> {
+fn extract(
+    dev: &Path,
+    dir: &Path,
+    number: Option<u16>,
+    as_json: bool,
+    options: recorded::ExtractOptions,
+) -> Result<()> {
     let recorder = Recorder::open(dev)?;
     let session = recorded::read(&recorder, number)?;
     let start = session.start;
-    let count = session.extract(&recorder, dir)?;
+    let done = session.extract(&recorder, dir, options)?;
+    let count = done.files + done.symlinks;
     if as_json {
         say!(
             "{}",
-            json!({ "session_start": start, "extracted": count, "dir": dir })
+            json!({
+                "session_start": start,
+                "extracted": count,
+                "files": done.files,
+                "hard_links": done.hard_links,
+                "symlinks": done.symlinks,
+                "directories": done.directories,
+                "bytes": done.bytes,
+                "dir": dir,
+            })
         );
     } else {
         say!(
-            "extracted {count} files of the session at LBA {start} into {}",
-            dir.display()
+            "extracted {count} files of the session at LBA {start} into {} \
+             ({} hard links to files of the same extent, {} bytes)",
+            dir.display(),
+            done.hard_links,
+            done.bytes
         );
     }
     Ok(())

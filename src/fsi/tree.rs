@@ -784,7 +784,10 @@ impl Tree {
         Ok(())
     }
 
-    /// The name `id` has in its parent ("" for the root).
+    /// The name `id` has in its parent ("" for the root). Nodes do not
+    /// store their names (the parent's map holds them), so this scans the
+    /// parent's children: for messages and single lookups. Whole-tree
+    /// passes take names from [`walk_named`](Self::walk_named) instead.
     pub fn name_of(&self, id: NodeId) -> &str {
         if id == self.root() {
             return "";
@@ -797,7 +800,8 @@ impl Tree {
             .expect("node not listed in its parent")
     }
 
-    /// The absolute path of `id`, for messages.
+    /// The absolute path of `id`, for messages: it costs a scan of the
+    /// siblings of every ancestor (see [`name_of`](Self::name_of)).
     pub fn path_of(&self, id: NodeId) -> String {
         let mut parts = Vec::new();
         let mut at = id;
@@ -926,13 +930,64 @@ impl Tree {
     /// children in name order.
     pub fn walk(&self) -> Vec<(NodeId, usize)> {
         let mut out = Vec::with_capacity(self.entries + 1);
-        let mut stack = vec![(self.root(), 0usize)];
-        while let Some((id, depth)) = stack.pop() {
-            out.push((id, depth));
-            let children: Vec<NodeId> = self.node(id).children().map(|(_, c)| c).collect();
-            stack.extend(children.into_iter().rev().map(|c| (c, depth + 1)));
-        }
+        out.extend(self.walk_named().map(|(id, depth, _)| (id, depth)));
         out
+    }
+
+    /// As [`walk`](Self::walk), lazily and with each node's name (borrowed
+    /// from its parent's map; "" for the root): a caller that keeps the
+    /// names of the current branch has every path in time linear in the
+    /// entries, where [`path_of`](Self::path_of) per node would scan each
+    /// directory once per child. A drop in depth marks the end of the
+    /// directories left (their post-order).
+    pub fn walk_named(&self) -> WalkNamed<'_> {
+        WalkNamed {
+            tree: self,
+            started: false,
+            stack: Vec::new(),
+        }
+    }
+}
+
+/// The iterator of [`Tree::walk_named`]: one map iterator per open
+/// directory, so its memory grows with the depth, not the entries.
+pub struct WalkNamed<'t> {
+    tree: &'t Tree,
+    started: bool,
+    stack: Vec<std::collections::btree_map::Iter<'t, Box<str>, NodeId>>,
+}
+
+impl<'t> WalkNamed<'t> {
+    /// Descends into `id` when it is a directory.
+    fn open(&mut self, id: NodeId) {
+        if let Kind::Dir(children) = &self.tree.node(id).kind {
+            self.stack.push(children.iter());
+        }
+    }
+}
+
+impl<'t> Iterator for WalkNamed<'t> {
+    type Item = (NodeId, usize, &'t str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if !self.started {
+            self.started = true;
+            let root = self.tree.root();
+            self.open(root);
+            return Some((root, 0, ""));
+        }
+        loop {
+            let depth = self.stack.len();
+            let (name, &id) = match self.stack.last_mut()?.next() {
+                Some(entry) => entry,
+                None => {
+                    self.stack.pop();
+                    continue;
+                }
+            };
+            self.open(id);
+            return Some((id, depth, &**name));
+        }
     }
 }
 
@@ -1003,6 +1058,44 @@ mod tests {
         assert_eq!(
             t.rename("/a", "/c").unwrap_err().code(),
             MS_IMAPI_E_DUP_NAME
+        );
+    }
+
+    #[test]
+    fn walk_named_gives_every_name_and_depth_in_pre_order() {
+        let mut t = Tree::new();
+        t.mkdir_all("/b/y").unwrap();
+        t.mkdir("/a").unwrap();
+        t.add_symlink("/b/x", "t", false).unwrap();
+        t.add_symlink("/b/y/z", "t", false).unwrap();
+        t.add_symlink("/c", "t", false).unwrap();
+        let mut branch: Vec<&str> = Vec::new();
+        let mut seen = Vec::new();
+        for (id, depth, name) in t.walk_named() {
+            branch.truncate(depth.saturating_sub(1));
+            if depth > 0 {
+                branch.push(name);
+            }
+            let path = format!("/{}", branch.join("/"));
+            assert_eq!(path, t.path_of(id));
+            seen.push((path, depth));
+        }
+        let expected = [
+            ("/", 0),
+            ("/a", 1),
+            ("/b", 1),
+            ("/b/x", 2),
+            ("/b/y", 2),
+            ("/b/y/z", 3),
+            ("/c", 1),
+        ];
+        let expected: Vec<_> = expected.iter().map(|(p, d)| (p.to_string(), *d)).collect();
+        assert_eq!(seen, expected);
+        assert_eq!(
+            t.walk(),
+            t.walk_named()
+                .map(|(id, depth, _)| (id, depth))
+                .collect::<Vec<_>>()
         );
     }
 
