@@ -62,7 +62,13 @@ fn measure(ms: MsMultisession, threads: usize) -> (f64, f64) {
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let disc = dir.path().join("bench-dvd+rw.img");
-    multisession::scsi::emulator::create_blank(&disc, Profile::DvdPlusRw, None).unwrap();
+    multisession::scsi::emulator::create_blank(
+        &disc,
+        Profile::DvdPlusRw,
+        None,
+        multisession::scsi::emulator::Existing::Refuse,
+    )
+    .unwrap();
     let path = std::ffi::CString::new(disc.to_str().unwrap()).unwrap();
     let mut rec = MsRecorder { id: 0 };
     let mut list = MsList { id: 0 };

@@ -26,7 +26,7 @@ use std::time::Instant;
 use multisession::burn::{DataWriter, Flow, WriteOptions};
 use multisession::fsi::{build, BuildOptions, Tree};
 use multisession::recorder::Recorder;
-use multisession::scsi::emulator::{create_blank, sidecar_path};
+use multisession::scsi::emulator::{create_blank, sidecar_path, Existing};
 use multisession::Profile;
 
 const MIB: u64 = 1 << 20;
@@ -80,7 +80,7 @@ fn child(mode: &str, source: &Path, dir: &Path) {
         }
         "write" => {
             let disc = dir.join("bd-r.img");
-            create_blank(&disc, Profile::BdR, None).unwrap();
+            create_blank(&disc, Profile::BdR, None, Existing::Replace).unwrap();
             let recorder = Arc::new(Recorder::open(&disc).unwrap());
             let started = Instant::now();
             let mut tree = Tree::new();

@@ -60,6 +60,7 @@ const (
 	EEmptyDisc                = int32(C.MS_IMAPI_E_EMPTY_DISC)
 	EDupName                  = int32(C.MS_IMAPI_E_DUP_NAME)
 	ENoCompatibleMultisession = int32(C.MS_IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE)
+	EFileExists               = int32(C.MS_E_WIN32_FILE_EXISTS)
 )
 
 // IsCode tells whether err is an *Error with code.
@@ -110,11 +111,24 @@ func call(f func() C.ms_hresult) error {
 
 // CreateEmulatedDisc makes a blank emulated disc at path (an image file and
 // its JSON sidecar) of MMC profile (0x0009 CD-R, 0x001A DVD+RW, 0x001B
-// DVD+R, 0x0041 BD-R, 0x0043 BD-RE …); capacity 0 for the usual one.
+// DVD+R, 0x0041 BD-R, 0x0043 BD-RE …); capacity 0 for the usual one. A disc
+// already at path is refused with EFileExists and left unchanged.
 func CreateEmulatedDisc(path string, profile uint16, capacity uint32) error {
+	return createEmulatedDisc(path, profile, capacity, false)
+}
+
+// ReplaceEmulatedDisc is CreateEmulatedDisc that blanks a disc already at
+// path: every session recorded on it is lost.
+func ReplaceEmulatedDisc(path string, profile uint16, capacity uint32) error {
+	return createEmulatedDisc(path, profile, capacity, true)
+}
+
+func createEmulatedDisc(path string, profile uint16, capacity uint32, replace bool) error {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
-	return call(func() C.ms_hresult { return C.ms_emulator_create(cpath, C.uint16_t(profile), C.uint32_t(capacity)) })
+	return call(func() C.ms_hresult {
+		return C.ms_emulator_create_ex(cpath, C.uint16_t(profile), C.uint32_t(capacity), C.bool(replace))
+	})
 }
 
 // Recorder is a drive (IDiscRecorder2 with IDiscFormat2Data's writing).

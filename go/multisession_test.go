@@ -283,3 +283,19 @@ func TestErrorsCarryTheHresultNameAndMessage(t *testing.T) {
 		t.Fatalf("released image: %v", err)
 	}
 }
+
+func TestAnExistingEmulatedDiscIsRefusedUnlessReplaced(t *testing.T) {
+	disc := filepath.Join(t.TempDir(), "existing.img")
+	must(t, CreateEmulatedDisc(disc, 0x0009, 0))
+	sidecar, err := os.ReadFile(disc + ".json")
+	must(t, err)
+	if err := CreateEmulatedDisc(disc, 0x001B, 0); !IsCode(err, EFileExists) {
+		t.Fatalf("second create: %v", err)
+	}
+	again, err := os.ReadFile(disc + ".json")
+	must(t, err)
+	if string(again) != string(sidecar) {
+		t.Fatal("the refused create changed the sidecar")
+	}
+	must(t, ReplaceEmulatedDisc(disc, 0x001B, 0))
+}

@@ -28,7 +28,7 @@
 /**
  * Minor version of the C ABI; changes only add.
  */
-#define MS_ABI_VERSION_MINOR 1
+#define MS_ABI_VERSION_MINOR 2
 
 /**
  * `ms_multisession_kind`: an `IMultisessionSequential2` object.
@@ -1146,6 +1146,30 @@ typedef uint32_t (*ms_progress_fn)(void *context, const struct ms_progress *prog
  */
 #define MS_E_NOT_SUFFICIENT_BUFFER (ms_hresult)2147942522u
 
+/**
+ * `0x80070050` — HRESULT_FROM_WIN32(ERROR_FILE_EXISTS): the file to
+ * create exists; nothing was changed.
+ */
+#define MS_E_WIN32_FILE_EXISTS (ms_hresult)2147942480u
+
+/**
+ * `0x80070070` — HRESULT_FROM_WIN32(ERROR_DISK_FULL): the file system
+ * holding a file (an emulated disc image) is full.
+ */
+#define MS_E_WIN32_DISK_FULL (ms_hresult)2147942512u
+
+/**
+ * `0x800700DF` — HRESULT_FROM_WIN32(ERROR_FILE_TOO_LARGE): a file (an
+ * emulated disc image) would exceed the host's file-size limit.
+ */
+#define MS_E_WIN32_FILE_TOO_LARGE (ms_hresult)2147942623u
+
+/**
+ * `0x8007045D` — HRESULT_FROM_WIN32(ERROR_IO_DEVICE): the host reported
+ * an I/O error on a file (an emulated disc image).
+ */
+#define MS_E_WIN32_IO_DEVICE (ms_hresult)2147943517u
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1250,11 +1274,28 @@ ms_hresult ms_image_stat(struct ms_image image,
  * `path.json` sidecar) with MMC profile `profile` (0x0009 CD-R, 0x001A
  * DVD+RW, 0x001B DVD+R, 0x0041 BD-R, 0x0043 BD-RE …) and `capacity`
  * blocks (0 for the profile's usual capacity). Open it with
- * `ms_recorder_open(path, …)`.
+ * `ms_recorder_open(path, …)`. An existing image or sidecar is never
+ * replaced (its sessions would be lost): use `ms_emulator_create_ex` to
+ * replace one.
  *
- * Errors: `MS_E_POINTER`, `MS_E_INVALIDARG` (unknown profile), file errors.
+ * Errors: `MS_E_POINTER`, `MS_E_INVALIDARG` (unknown profile),
+ * `MS_E_WIN32_FILE_EXISTS` (an image or sidecar is already at `path`;
+ * both are left unchanged), file errors.
  */
 MS_NODISCARD ms_hresult ms_emulator_create(const char *path, uint16_t profile, uint32_t capacity);
+
+/**
+ * `ms_emulator_create` that, with `replace`, blanks a disc already at
+ * `path` (every recorded session is lost); without it, it refuses one
+ * with `MS_E_WIN32_FILE_EXISTS` exactly as `ms_emulator_create` does.
+ *
+ * Errors: those of `ms_emulator_create`.
+ */
+MS_NODISCARD
+ms_hresult ms_emulator_create_ex(const char *path,
+                                 uint16_t profile,
+                                 uint32_t capacity,
+                                 bool replace);
 
 /**
  * A new, empty file-system image (`MsftFileSystemImage`).

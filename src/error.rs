@@ -52,6 +52,49 @@ impl Error {
     }
 }
 
+/// Longest path text [`short_path`] gives, in characters: enough for the
+/// file name and a few parent folders, short enough that a hostile
+/// 10,000-level path does not flood a one-line message.
+pub const SHORT_PATH_MAX: usize = 120;
+
+/// `path` for a message: whole when it is short, else its last
+/// components behind `…/` (at most [`SHORT_PATH_MAX`] characters; a
+/// single overlong name keeps its end).
+pub fn short_path(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy();
+    if text.chars().count() <= SHORT_PATH_MAX {
+        return text.into_owned();
+    }
+    let budget = SHORT_PATH_MAX - 2;
+    let mut tail: Vec<String> = Vec::new();
+    let mut used = 0;
+    for part in text.rsplit('/').filter(|p| !p.is_empty()) {
+        let len = part.chars().count() + 1;
+        if used + len > budget {
+            if tail.is_empty() {
+                let skip = part.chars().count() - (budget - 1);
+                tail.push(part.chars().skip(skip).collect());
+            }
+            break;
+        }
+        used += len;
+        tail.push(part.to_owned());
+    }
+    tail.reverse();
+    format!("…/{}", tail.join("/"))
+}
+
+/// The HRESULT that names a host file error a user can act on (a full
+/// file system, a file-size limit, a failing device), if it is one.
+pub fn host_io_code(e: &std::io::Error) -> Option<HResult> {
+    match e.raw_os_error()? {
+        libc::ENOSPC | libc::EDQUOT => Some(hresult::MS_E_WIN32_DISK_FULL),
+        libc::EFBIG => Some(hresult::MS_E_WIN32_FILE_TOO_LARGE),
+        libc::EIO => Some(hresult::MS_E_WIN32_IO_DEVICE),
+        _ => None,
+    }
+}
+
 /// Result alias used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -80,5 +123,36 @@ mod tests {
             e.to_string(),
             "append: needs 12 blocks, 3 free (IMAPI_E_IMAGE_TOO_BIG, 0xC0AAB121)"
         );
+    }
+
+    #[test]
+    fn short_path_keeps_short_paths_and_the_tail_of_deep_ones() {
+        let short = std::path::Path::new("/tmp/disc.img");
+        assert_eq!(short_path(short), "/tmp/disc.img");
+        let deep: std::path::PathBuf = std::iter::once("/".to_string())
+            .chain((0..10_000).map(|i| format!("d{i}")))
+            .chain(["last.img".to_string()])
+            .collect();
+        let shown = short_path(&deep);
+        assert!(shown.chars().count() <= SHORT_PATH_MAX, "{shown}");
+        assert!(
+            shown.starts_with("…/") && shown.ends_with("/d9999/last.img"),
+            "{shown}"
+        );
+        let long_name = std::path::PathBuf::from(format!("/x/{}end", "n".repeat(300)));
+        let shown = short_path(&long_name);
+        assert!(
+            shown.chars().count() <= SHORT_PATH_MAX && shown.ends_with("nnend"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn host_io_errors_get_codes_that_name_the_cause() {
+        let code = |errno| host_io_code(&std::io::Error::from_raw_os_error(errno));
+        assert_eq!(code(libc::ENOSPC), Some(MS_E_WIN32_DISK_FULL));
+        assert_eq!(code(libc::EFBIG), Some(MS_E_WIN32_FILE_TOO_LARGE));
+        assert_eq!(code(libc::EIO), Some(MS_E_WIN32_IO_DEVICE));
+        assert_eq!(code(libc::ENOENT), None);
     }
 }

@@ -361,6 +361,18 @@ pub const MS_E_WIN32_NOT_READY: HResult = 0x80070015_u32 as HResult;
 /// `0x8007007A` — HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER): a caller's
 /// string buffer is too small; the needed size was written.
 pub const MS_E_NOT_SUFFICIENT_BUFFER: HResult = 0x8007007A_u32 as HResult;
+/// `0x80070050` — HRESULT_FROM_WIN32(ERROR_FILE_EXISTS): the file to
+/// create exists; nothing was changed.
+pub const MS_E_WIN32_FILE_EXISTS: HResult = 0x80070050_u32 as HResult;
+/// `0x80070070` — HRESULT_FROM_WIN32(ERROR_DISK_FULL): the file system
+/// holding a file (an emulated disc image) is full.
+pub const MS_E_WIN32_DISK_FULL: HResult = 0x80070070_u32 as HResult;
+/// `0x800700DF` — HRESULT_FROM_WIN32(ERROR_FILE_TOO_LARGE): a file (an
+/// emulated disc image) would exceed the host's file-size limit.
+pub const MS_E_WIN32_FILE_TOO_LARGE: HResult = 0x800700DF_u32 as HResult;
+/// `0x8007045D` — HRESULT_FROM_WIN32(ERROR_IO_DEVICE): the host reported
+/// an I/O error on a file (an emulated disc image).
+pub const MS_E_WIN32_IO_DEVICE: HResult = 0x8007045D_u32 as HResult;
 
 /// Name and message of every code, in the order of the reference tables.
 const TABLE: &[(HResult, &str, &str)] = &[
@@ -1171,6 +1183,26 @@ const TABLE: &[(HResult, &str, &str)] = &[
         "E_NOT_SUFFICIENT_BUFFER",
         "The buffer is too small for the result; the needed size was returned.",
     ),
+    (
+        MS_E_WIN32_FILE_EXISTS,
+        "E_WIN32_FILE_EXISTS",
+        "The file exists; it was left unchanged.",
+    ),
+    (
+        MS_E_WIN32_DISK_FULL,
+        "E_WIN32_DISK_FULL",
+        "There is not enough space on the disk.",
+    ),
+    (
+        MS_E_WIN32_FILE_TOO_LARGE,
+        "E_WIN32_FILE_TOO_LARGE",
+        "The file size exceeds the limit allowed and cannot be saved.",
+    ),
+    (
+        MS_E_WIN32_IO_DEVICE,
+        "E_WIN32_IO_DEVICE",
+        "The request could not be performed because of an I/O device error.",
+    ),
 ];
 
 fn entry(code: HResult) -> Option<&'static (HResult, &'static str, &'static str)> {
@@ -1200,6 +1232,10 @@ mod tests {
     fn codes_keep_microsofts_numbers() {
         assert_eq!(MS_E_POINTER as u32, 0x8000_4003);
         assert_eq!(MS_E_HANDLE as u32, 0x8007_0006);
+        assert_eq!(MS_E_WIN32_FILE_EXISTS as u32, 0x8007_0050);
+        assert_eq!(MS_E_WIN32_DISK_FULL as u32, 0x8007_0070);
+        assert_eq!(MS_E_WIN32_FILE_TOO_LARGE as u32, 0x8007_00DF);
+        assert_eq!(MS_E_WIN32_IO_DEVICE as u32, 0x8007_045D);
         assert_eq!(
             MS_IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE as u32,
             0xC0AA_B15C

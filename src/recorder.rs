@@ -57,7 +57,7 @@ use std::time::Instant;
 use arc_swap::ArcSwapOption;
 use parking_lot::Mutex;
 
-use crate::error::{Error, Result};
+use crate::error::{short_path, Error, Result};
 use crate::fsi::{BlockSource, BLOCK_SIZE};
 use crate::hresult::{
     MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE, MS_E_IMAPI_RECORDER_LOCKED, MS_E_INVALIDARG,
@@ -127,7 +127,10 @@ impl Recorder {
     pub fn open(path: impl AsRef<Path>) -> Result<Recorder> {
         let path = path.as_ref();
         let meta = std::fs::metadata(path).map_err(|e| {
-            Error::new(MS_E_WIN32_DEV_NOT_EXIST, format!("{}: {e}", path.display()))
+            Error::new(
+                MS_E_WIN32_DEV_NOT_EXIST,
+                format!("{}: {e}", short_path(path)),
+            )
         })?;
         let (transport, lock) = open_transport(path, &meta)?;
         let mut recorder = Recorder::from_transport(transport)?;
@@ -584,16 +587,39 @@ fn open_transport(
             LockTarget::EmulatedDisc(path.to_path_buf()),
         ));
     }
-    let what = if meta.is_dir() {
-        "a directory"
-    } else {
-        "a file without an emulated-disc sidecar"
-    };
+    let what = file_kind(meta);
     Err(Error::new(
         MS_E_WIN32_DEV_NOT_EXIST,
         format!(
-            "{} is {what}: neither an SG-capable optical drive nor an emulated disc",
-            path.display()
+            "{} is {what}, not a disc image or drive: neither an SG-capable optical drive nor an emulated disc",
+            short_path(path)
         ),
     ))
+}
+
+/// What a path that is no drive and no emulated disc is, in words, so the
+/// user sees at once that a FIFO or socket was given by mistake.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+    }
+    if meta.is_dir() {
+        "a directory"
+    } else {
+        "a file without an emulated-disc sidecar"
+    }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use multisession::burn::{DataWriter, Flow, Progress, WriteOptions, WriteReport};
 use multisession::fsi::tree::{Content, DataSource, Kind as NodeKind};
 use multisession::fsi::{BlockSource, FileSystemImage, ResultImage, Tree, BLOCK_SIZE};
-use multisession::scsi::emulator::{create_blank, sidecar_path};
+use multisession::scsi::emulator::{create_blank, sidecar_path, Existing};
 use multisession::{hresult, session, MediaState, Profile, Recorder, Result};
 
 /// File contents for tests, readable as often as a build asks.
@@ -50,7 +50,7 @@ pub fn files(prefix: &str, seed: u32, sizes: &[usize]) -> Files {
 
 pub fn new_disc(dir: &Path, name: &str, profile: Profile) -> PathBuf {
     let path = dir.join(name);
-    create_blank(&path, profile, None).expect("blank emulated disc");
+    create_blank(&path, profile, None, Existing::Replace).expect("blank emulated disc");
     path
 }
 

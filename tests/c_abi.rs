@@ -236,7 +236,13 @@ fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
 
     // Overwritable media: one growing volume from 0; a blank one takes the first session at 0.
     let rw = dir.path().join("bd-re.img");
-    multisession::scsi::emulator::create_blank(&rw, Profile::BdRe, None).unwrap();
+    multisession::scsi::emulator::create_blank(
+        &rw,
+        Profile::BdRe,
+        None,
+        multisession::scsi::emulator::Existing::Refuse,
+    )
+    .unwrap();
     let output = run_plain(&exe, &[rw]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
@@ -245,7 +251,13 @@ fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
 
     // Blank write-once media: no line, the reason on stderr, status 1, properties still printed.
     let blank = dir.path().join("blank.img");
-    multisession::scsi::emulator::create_blank(&blank, Profile::DvdPlusR, None).unwrap();
+    multisession::scsi::emulator::create_blank(
+        &blank,
+        Profile::DvdPlusR,
+        None,
+        multisession::scsi::emulator::Existing::Refuse,
+    )
+    .unwrap();
     let output = run_plain(&exe, &[blank]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1));

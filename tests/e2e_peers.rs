@@ -10,8 +10,9 @@ use std::fs;
 use std::path::Path;
 
 use e2e_support::*;
+use multisession::fsi::tree::Kind;
 use multisession::fsi::{self, FileBlocks, FileSystemImage, OnClash, RandomWriteStyle};
-use multisession::scsi::emulator::wrap_image;
+use multisession::scsi::emulator::{wrap_image, Existing};
 use multisession::{session, Profile};
 
 /// Our session on top of a peer's: replace one of its files, remove
@@ -60,7 +61,7 @@ fn genisoimage_cd_r_sessions_are_appended_to_through_the_emulated_drive() {
     // multisession values, as `cdrecord -msinfo` gives them).
     genisoimage(&[], &dir.join("s1.iso"), &m1);
     place(&disc, &dir.join("s1.iso"), 0);
-    wrap_image(&disc, Profile::CdR, &[0], false).unwrap();
+    wrap_image(&disc, Profile::CdR, &[0], false, Existing::Refuse).unwrap();
     let (previous, s2) = msinfo(&disc);
     assert_eq!(previous, 0);
     let c = format!("{previous},{s2}");
@@ -70,7 +71,7 @@ fn genisoimage_cd_r_sessions_are_appended_to_through_the_emulated_drive() {
         &m2,
     );
     place(&disc, &dir.join("s2.iso"), s2);
-    wrap_image(&disc, Profile::CdR, &[0, s2], false).unwrap();
+    wrap_image(&disc, Profile::CdR, &[0, s2], false, Existing::Replace).unwrap();
     copy_into(&m1, &mirror);
     copy_into(&m2, &mirror);
     let theirs = model_of_dir(&mirror);
@@ -116,7 +117,7 @@ fn xorriso_dev_sessions_on_dvd_plus_rw_are_appended_to_through_the_emulated_driv
     let layout = fsi::locate_random_write(&FileBlocks::open(&disc).unwrap(), 16).unwrap();
     assert_eq!(layout.style, RandomWriteStyle::Xorriso);
     let s2 = layout.newest.unwrap();
-    wrap_image(&disc, Profile::DvdPlusRw, &[], false).unwrap();
+    wrap_image(&disc, Profile::DvdPlusRw, &[], false, Existing::Refuse).unwrap();
 
     let report = write_next_session(&disc, "Appended", |image| our_changes(image, &mirror, &dir));
     assert!(report.start_lba > s2, "{report:?}");
@@ -150,6 +151,157 @@ fn xorriso_dev_sessions_on_dvd_plus_rw_are_appended_to_through_the_emulated_driv
         "xorriso after us",
         &model_of_dir(&mirror),
         &model_by_xorriso(&disc, None, &dir),
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// `getfacl` (numeric) and `getfattr` (user namespace) of `names` under
+/// `dir`, as text to compare.
+fn acls_and_xattrs(dir: &Path, names: &[&str]) -> String {
+    let acls = run(tool("getfacl").arg("-n").args(names).current_dir(dir));
+    let xattrs = run(tool("getfattr").arg("-d").args(names).current_dir(dir));
+    format!("{acls}{xattrs}")
+}
+
+/// xorriso (stdout and stderr together) on the newest session of `disc`
+/// with MD5 processing on; its exit status.
+fn xorriso_md5(disc: &Path, args: &[&str]) -> (bool, String) {
+    let out = tool("xorriso")
+        .args(["-md5", "on", "-indev"])
+        .arg(disc)
+        .args(args)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+#[test]
+fn zisofs_files_acls_xattrs_of_a_xorriso_disc_survive_our_session_and_its_checksums_go() {
+    if !acl_tools_present() {
+        return;
+    }
+    // Under the target directory, on a disk file system: /tmp may be a
+    // tmpfs without user xattrs.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("e2e-peer-aaip-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let (src, disc) = (dir.join("src"), dir.join("disc.img"));
+    fs::create_dir_all(src.join("sub")).unwrap();
+    let big: Vec<u8> = (0..300_000u32)
+        .map(|i| b"zisofs "[i as usize % 7])
+        .collect();
+    fs::write(src.join("big.txt"), &big).unwrap();
+    fs::write(src.join("acl.txt"), b"with an ACL\n").unwrap();
+    run(tool("setfacl")
+        .args(["-m", "u:12345:rw,g:54321:r"])
+        .arg(src.join("acl.txt")));
+    run(tool("setfattr")
+        .args(["-n", "user.x", "-v", "hello"])
+        .arg(src.join("acl.txt")));
+    run(tool("setfacl")
+        .args(["-m", "d:u:777:rx"])
+        .arg(src.join("sub")));
+    run(tool("setfattr")
+        .args(["-n", "user.dir", "-v", "a directory"])
+        .arg(src.join("sub")));
+    // Made after the default ACL, as xorriso's extract makes it: inherited.
+    let numbers: String = (0..40_000).map(|i| format!("{i}\n")).collect();
+    fs::write(src.join("sub/numbers.txt"), &numbers).unwrap();
+    run(tool("setfattr")
+        .args(["-n", "user.big", "-v", &"v".repeat(3000)])
+        .arg(src.join("big.txt")));
+    let old = ["acl.txt", "big.txt", "sub", "sub/numbers.txt"];
+    let source_attrs = acls_and_xattrs(&src, &old);
+    assert!(source_attrs.contains("user:12345:rw-"), "{source_attrs}");
+
+    run(tool("xorriso")
+        .args([
+            "-acl", "on", "-xattr", "on", "-md5", "on", "-zisofs", "default",
+        ])
+        .arg("-dev")
+        .arg(&disc)
+        .arg("-map")
+        .arg(&src)
+        .args(["/", "-set_filter_r", "--zisofs", "/big.txt", "/sub", "--"])
+        .arg("-commit"));
+    // The peer's session is what this test is about: compressed records,
+    // a session MD5 that holds.
+    let theirs = fsi::import(
+        &FileBlocks::open(&disc).unwrap(),
+        32,
+        None,
+        Default::default(),
+    )
+    .unwrap()
+    .tree;
+    let Kind::File(f) = &theirs.node(theirs.lookup("/big.txt").unwrap()).kind else {
+        panic!("/big.txt is no file");
+    };
+    assert!(
+        f.size < 10_000,
+        "big.txt is not zisofs-compressed: {} bytes",
+        f.size
+    );
+    let (ok, text) = xorriso_md5(&disc, &["-check_md5", "FAILURE", "--"]);
+    assert!(
+        ok && text.contains("session data match recorded md5"),
+        "{text}"
+    );
+
+    wrap_image(&disc, Profile::DvdPlusRw, &[], false).unwrap();
+    let added = dir.join("added.txt");
+    fs::write(&added, b"ours\n").unwrap();
+    let report = write_next_session(&disc, "Appended", |image| {
+        image.add_file("/added.txt", &added, false).unwrap();
+    });
+    assert!(report.start_lba > 32, "{report:?}");
+    // Our importer sees the compressed record and, from ZF, the real size.
+    let ours = fsi::import(
+        &FileBlocks::open(&disc).unwrap(),
+        report.start_lba,
+        None,
+        Default::default(),
+    )
+    .unwrap()
+    .tree;
+    let node = ours.node(ours.lookup("/big.txt").unwrap());
+    assert!(matches!(&node.kind, Kind::File(g) if g.size == f.size));
+    assert_eq!(node.zisofs_size(), Some(big.len() as u64));
+
+    // xorriso reads our session (the newest): every old file decompressed,
+    // with its ACLs and xattrs.
+    let out = dir.join("out");
+    run(tool("xorriso")
+        .args(["-acl", "on", "-xattr", "on", "-osirrox", "on", "-indev"])
+        .arg(&disc)
+        .args(["-extract", "/"])
+        .arg(&out));
+    assert_eq!(fs::read(out.join("added.txt")).unwrap(), b"ours\n");
+    fs::remove_file(out.join("added.txt")).unwrap();
+    assert_same(
+        "old files in our session",
+        &model_of_dir(&src),
+        &model_of_dir(&out),
+    );
+    assert_eq!(acls_and_xattrs(&out, &old), source_attrs);
+
+    // The checksums went with the session that recorded them: no file of
+    // ours points into the old checksum array, no tag claims our session.
+    let (ok, text) = xorriso_md5(&disc, &["-check_md5_r", "FAILURE", "/", "--"]);
+    assert!(ok && !text.contains("MISMATCH"), "{text}");
+    assert!(text.contains("Not a single file with MD5"), "{text}");
+    let (_, text) = xorriso_md5(&disc, &["-check_md5", "FAILURE", "--"]);
+    assert!(text.contains("No session MD5 is recorded"), "{text}");
+    // The peer's own session still checks out.
+    let (ok, text) = xorriso_md5(
+        &disc,
+        &["-load", "sbsector", "32", "-check_md5", "FAILURE", "--"],
+    );
+    assert!(
+        ok && text.contains("session data match recorded md5"),
+        "{text}"
     );
     let _ = fs::remove_dir_all(&dir);
 }

@@ -168,7 +168,13 @@ fn three_sessions(profile: Profile) {
     fs::create_dir_all(&sources).unwrap();
     make_source_tree(&mirror);
     let disc = dir.join("disc.img");
-    multisession::scsi::emulator::create_blank(&disc, profile, None).unwrap();
+    multisession::scsi::emulator::create_blank(
+        &disc,
+        profile,
+        None,
+        multisession::scsi::emulator::Existing::Replace,
+    )
+    .unwrap();
     let overwritable = profile.write_model() == WriteModel::RandomWrite;
 
     let mut starts = Vec::new();

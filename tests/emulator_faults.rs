@@ -1,10 +1,14 @@
 //! Injected faults: a failing Nth WRITE, power loss after N blocks (swept
 //! over every failure point), and an unreadable LBA.
 
+#[path = "burn_support.rs"]
+mod burn_support;
 mod emulator_support;
 
 use emulator_support::{be32, pattern, Disc, T};
-use multisession::hresult::MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE;
+use multisession::hresult::{
+    MS_E_IMAPI_RECORDER_LOCKED, MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,
+};
 use multisession::media::Profile;
 use multisession::scsi::emulator::{DiscSpec, Faults};
 use multisession::scsi::{DataDirection, Sense, Transport};
@@ -106,4 +110,42 @@ fn a_bad_sector_fails_reads_with_3_11_00() {
     assert_eq!(d.read(16, 8), Err(Sense::UNRECOVERED_READ_ERROR));
     assert_eq!(d.read(16, 4).unwrap().len(), 4 * 2048);
     assert_eq!(d.read(21, 4).unwrap().len(), 4 * 2048);
+}
+
+/// While another writer holds the disc its open session is work in
+/// progress: a second `DataWriter` is told the disc is in use, not that an
+/// interrupted write needs `recover`.
+#[test]
+fn a_second_data_writer_hears_the_disc_is_in_use_before_any_recover_advice() {
+    use multisession::burn::{DataWriter, Flow, WriteOptions};
+    use multisession::fsi::FileSystemImage;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let disc = dir.path().join("busy.img");
+    DiscSpec::new(Profile::CdR)
+        .sessions(&[300])
+        .open_session(&[40], true)
+        .create(&disc)
+        .unwrap();
+    let first_writer = multisession::scsi::emulator::lock_disc(&disc).unwrap();
+    let recorder = Arc::new(multisession::Recorder::open(&disc).unwrap());
+    let mut image = FileSystemImage::new();
+    let body = Arc::new(burn_support::Bytes(Arc::new(b"second".to_vec())));
+    image.add_source("/b", 6, body, false).unwrap();
+    let mut session = image.create_result_image().unwrap();
+    let writer = DataWriter::new(recorder, WriteOptions::default());
+    let e = writer
+        .write(&mut session, &mut |_| Flow::Continue)
+        .unwrap_err();
+    assert_eq!(e.code(), MS_E_IMAPI_RECORDER_LOCKED, "{e}");
+    assert!(e.detail().contains("in use by another writer"), "{e}");
+    assert!(!e.detail().contains("recover"), "{e}");
+    // Once the other writer is gone the open session is an interrupted
+    // write, and that is what the advice says.
+    drop(first_writer);
+    let e = writer
+        .write(&mut session, &mut |_| Flow::Continue)
+        .unwrap_err();
+    assert!(e.detail().contains("recover"), "{e}");
 }

@@ -9,11 +9,12 @@ use std::path::Path;
 use emulator_support::{be32, Disc};
 use multisession::hresult::{
     MS_E_IMAPI_RECORDER_LOCKED, MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE, MS_E_INVALIDARG,
+    MS_E_WIN32_FILE_EXISTS,
 };
 use multisession::media::Profile;
 use multisession::scsi::emulator::{
     create_blank, default_capacity, is_emulated_disc, lock_disc, marker_block, sidecar_path,
-    wrap_image, DiscSpec, EmulatedDrive,
+    wrap_image, DiscSpec, EmulatedDrive, Existing,
 };
 
 fn sidecar_json(image: &Path) -> serde_json::Value {
@@ -95,7 +96,7 @@ fn bad_sidecars_fail_at_open_naming_the_field() {
 fn truncated_or_garbage_sidecar_text_is_malformed_json() {
     let dir = tempfile::tempdir().unwrap();
     let image = dir.path().join("d.img");
-    create_blank(&image, Profile::DvdPlusR, None).unwrap();
+    create_blank(&image, Profile::DvdPlusR, None, Existing::Refuse).unwrap();
     let text = std::fs::read_to_string(sidecar_path(&image)).unwrap();
     for bad in [&text[..text.len() / 2], "", "\u{0}\u{1}", "[]"] {
         std::fs::write(sidecar_path(&image), bad).unwrap();
@@ -150,7 +151,7 @@ fn create_blank_uses_the_reference_capacities() {
     ];
     for (profile, cap) in table {
         let image = dir.path().join(profile.name());
-        create_blank(&image, profile, None).unwrap();
+        create_blank(&image, profile, None, Existing::Refuse).unwrap();
         assert!(is_emulated_disc(&image));
         assert_eq!(
             std::fs::metadata(&image).unwrap().len(),
@@ -168,7 +169,7 @@ fn create_blank_uses_the_reference_capacities() {
     }
     for profile in Profile::ALL {
         let image = dir.path().join(format!("x-{}", profile.name()));
-        let made = create_blank(&image, profile, None);
+        let made = create_blank(&image, profile, None, Existing::Refuse);
         assert_eq!(
             made.is_ok(),
             default_capacity(profile).is_some(),
@@ -176,7 +177,7 @@ fn create_blank_uses_the_reference_capacities() {
         );
     }
     let image = dir.path().join("small");
-    create_blank(&image, Profile::DvdPlusR, Some(4096)).unwrap();
+    create_blank(&image, Profile::DvdPlusR, Some(4096), Existing::Refuse).unwrap();
     assert_eq!(sidecar_json(&image)["capacity"], 4096);
 }
 
@@ -247,7 +248,7 @@ fn wrapped_images_get_sessions_from_their_volume_descriptors() {
     // mkisofs -C 0,12010 counts the volume from LBA 0.
     fake_iso(&mut data, 12010, 12010 + 5888);
     std::fs::write(&image, &data).unwrap();
-    wrap_image(&image, Profile::CdR, &[0, 12010], false).unwrap();
+    wrap_image(&image, Profile::CdR, &[0, 12010], false, Existing::Refuse).unwrap();
     let mut d = Disc {
         drive: EmulatedDrive::open(&image).unwrap(),
         image: image.clone(),
@@ -261,7 +262,7 @@ fn wrapped_images_get_sessions_from_their_volume_descriptors() {
     let mut data = vec![0u8; 300 * 2048];
     fake_iso(&mut data, 0, 300);
     std::fs::write(&rom, &data).unwrap();
-    wrap_image(&rom, Profile::DvdRom, &[0], false).unwrap();
+    wrap_image(&rom, Profile::DvdRom, &[0], false, Existing::Refuse).unwrap();
     let mut r = Disc {
         drive: EmulatedDrive::open(&rom).unwrap(),
         image: rom,
@@ -270,9 +271,9 @@ fn wrapped_images_get_sessions_from_their_volume_descriptors() {
     assert_eq!(r.capacity().unwrap(), 299);
     assert_eq!(r.rdi()[2] & 3, 2);
 
-    let e = wrap_image(&image, Profile::CdR, &[12010, 0], false).unwrap_err();
+    let e = wrap_image(&image, Profile::CdR, &[12010, 0], false, Existing::Replace).unwrap_err();
     assert_eq!(e.code(), MS_E_INVALIDARG);
-    let e = wrap_image(&image, Profile::CdR, &[0, 30000], false).unwrap_err();
+    let e = wrap_image(&image, Profile::CdR, &[0, 30000], false, Existing::Replace).unwrap_err();
     assert_eq!(e.code(), MS_E_INVALIDARG, "{e}");
 }
 
@@ -290,4 +291,90 @@ fn a_second_writer_is_refused_until_the_first_lets_go() {
     drop(first);
     let again = other.lock_exclusive().unwrap();
     drop(again);
+}
+
+/// Image and sidecar bytes, to show a refusal changed nothing.
+fn bytes_of(image: &Path) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    (
+        std::fs::read(image).ok(),
+        std::fs::read(sidecar_path(image)).ok(),
+    )
+}
+
+#[test]
+fn create_blank_refuses_an_existing_disc_image_or_sidecar_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let disc = dir.path().join("recorded.img");
+    DiscSpec::new(Profile::CdR)
+        .sessions(&[300, 200])
+        .create(&disc)
+        .unwrap();
+    let image_only = dir.path().join("image-only.img");
+    std::fs::write(&image_only, b"someone's data").unwrap();
+    let sidecar_only = dir.path().join("sidecar-only.img");
+    std::fs::write(sidecar_path(&sidecar_only), b"{}").unwrap();
+    for path in [&disc, &image_only, &sidecar_only] {
+        let before = bytes_of(path);
+        let e = create_blank(path, Profile::CdR, None, Existing::Refuse).unwrap_err();
+        assert_eq!(e.code(), MS_E_WIN32_FILE_EXISTS, "{e}");
+        assert!(e.detail().contains("exists"), "{e}");
+        assert_eq!(bytes_of(path), before, "{}", path.display());
+    }
+    // Asked to, it blanks the disc.
+    create_blank(&disc, Profile::CdR, None, Existing::Replace).unwrap();
+    assert_eq!(std::fs::metadata(&disc).unwrap().len(), 0);
+    assert!(sidecar_json(&disc)["sessions"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn wrap_image_refuses_an_existing_sidecar_unless_asked_to_replace_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("one.iso");
+    let mut data = vec![0u8; 400 * 2048];
+    fake_iso(&mut data, 0, 400);
+    std::fs::write(&image, &data).unwrap();
+    wrap_image(&image, Profile::CdR, &[0], false, Existing::Refuse).unwrap();
+    let before = bytes_of(&image);
+    let e = wrap_image(&image, Profile::CdR, &[0], true, Existing::Refuse).unwrap_err();
+    assert_eq!(e.code(), MS_E_WIN32_FILE_EXISTS, "{e}");
+    assert_eq!(bytes_of(&image), before);
+    wrap_image(&image, Profile::CdR, &[0], true, Existing::Replace).unwrap();
+    assert_eq!(
+        std::fs::read(&image).unwrap(),
+        data,
+        "wrapping never writes the image"
+    );
+    assert_eq!(sidecar_json(&image)["finalized"], true);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever volume sizes and session starts an image claims, wrapping
+    /// it is a disc or an error, never a panic or an overflow.
+    #[test]
+    fn wrap_image_survives_any_volume_size_and_session_start(
+        sizes in proptest::collection::vec(proptest::prelude::any::<u32>(), 1..3),
+        starts in proptest::collection::vec(0u32..64, 1..3),
+        extreme in proptest::sample::select(vec![0u32, 16, 17, 0x7FFF_FFFF, 0xFFFF_FFEF, 0xFFFF_FFF0, u32::MAX]),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let image = dir.path().join("hostile.iso");
+        let mut data = vec![0u8; 100 * 2048];
+        for (i, &size) in sizes.iter().enumerate() {
+            fake_iso(&mut data, (i as u32) * 40, if i == 0 { extreme } else { size });
+        }
+        std::fs::write(&image, &data).unwrap();
+        let mut starts = starts;
+        starts.sort_unstable();
+        starts.dedup();
+        for profile in [Profile::CdR, Profile::DvdPlusR, Profile::BdR, Profile::DvdRom] {
+            if let Ok(()) = wrap_image(&image, profile, &starts, false, Existing::Replace) {
+                EmulatedDrive::open(&image).unwrap();
+            }
+        }
+    }
 }

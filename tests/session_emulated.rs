@@ -9,7 +9,7 @@ use multisession::fsi::{FileSystemImage, BLOCK_SIZE};
 use multisession::hresult::*;
 use multisession::media::Profile;
 use multisession::recorder::Recorder;
-use multisession::scsi::emulator::{create_blank, wrap_image, DiscSpec};
+use multisession::scsi::emulator::{create_blank, wrap_image, DiscSpec, Existing};
 use multisession::scsi::DataDirection;
 use multisession::session::{self, Kind, Multisession};
 use tempfile::TempDir;
@@ -89,7 +89,7 @@ fn read_only_media_offer_nothing_and_say_why() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rom.img");
     std::fs::write(&path, vec![0u8; 64 * BLOCK_SIZE]).unwrap();
-    wrap_image(&path, Profile::CdRom, &[0], true).unwrap();
+    wrap_image(&path, Profile::CdRom, &[0], true, Existing::Refuse).unwrap();
     let recorder = Arc::new(Recorder::open(&path).unwrap());
     let err = session::offer(&recorder).unwrap_err();
     assert_eq!(err.code(), MS_E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED);
@@ -334,7 +334,7 @@ fn overwritable_with_volume(profile: Profile, blocks: u32) -> (TempDir, Arc<Reco
     pvd[84..88].copy_from_slice(&blocks.to_be_bytes());
     data[17 * BLOCK_SIZE..17 * BLOCK_SIZE + 7].copy_from_slice(b"\xffCD001\x01");
     std::fs::write(&path, data).unwrap();
-    wrap_image(&path, profile, &[], false).unwrap();
+    wrap_image(&path, profile, &[], false, Existing::Refuse).unwrap();
     let recorder = Arc::new(Recorder::open(&path).unwrap());
     (dir, recorder)
 }
@@ -421,7 +421,7 @@ fn values_follow_the_medium_after_a_write_through_the_recorder() {
 fn blank_emulated_discs_from_create_blank_behave_like_fresh_media() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fresh.img");
-    create_blank(&path, Profile::DvdPlusR, Some(100_000)).unwrap();
+    create_blank(&path, Profile::DvdPlusR, Some(100_000), Existing::Refuse).unwrap();
     let recorder = Arc::new(Recorder::open(Path::new(&path)).unwrap());
     let v = session::offer(&recorder).unwrap()[0].sequential().unwrap();
     assert_eq!((v.next_writable_address, v.write_unit_size), (0, 16));

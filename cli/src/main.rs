@@ -20,9 +20,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use multisession::burn::{DataWriter, Outcome, Recovery, WriteOptions};
+use multisession::burn::{DataWriter, Finish, Outcome, Recovery, WriteOptions};
+use multisession::error::short_path;
 use multisession::fsi::FileSystemImage;
-use multisession::scsi::emulator::{create_blank, sidecar_path, wrap_image};
+use multisession::scsi::emulator::{create_blank, sidecar_path, wrap_image, Existing};
 use multisession::session::{self, Kind};
 use multisession::{hresult, Error, Profile, Recorder, Result};
 use serde_json::json;
@@ -62,6 +63,11 @@ enum Command {
         /// Volume name of the new session.
         #[arg(long, default_value = "MULTISESSION")]
         volume: String,
+        /// Keep a DVD+R appendable. Without it a DVD+R is finalized after
+        /// this session, as IMAPI2 does by default (consumer DVD
+        /// compatibility); other media stay appendable unless --close.
+        #[arg(long, conflicts_with = "close")]
+        keep_appendable: bool,
     },
     /// List the files of a session (default: the newest).
     Ls {
@@ -71,7 +77,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Copy the files of a session into DIR.
+    /// Copy the files of a session into DIR (never outside it, never
+    /// through a link; existing entries are refused unless --force).
     Extract {
         dev: PathBuf,
         dir: PathBuf,
@@ -79,6 +86,13 @@ enum Command {
         session: Option<u16>,
         #[arg(long)]
         json: bool,
+        /// Replace existing entries (the entry itself, never what a link
+        /// points at); an existing directory is reused.
+        #[arg(long)]
+        force: bool,
+        /// Restore owners and groups (root only) and with them set-id bits.
+        #[arg(long)]
+        owners: bool,
     },
     /// Finalize an appendable disc.
     Close { dev: PathBuf },
@@ -113,10 +127,24 @@ struct NewDisc {
     /// Session starts of the wrapped image (detected when absent).
     #[arg(long, value_delimiter = ',', requires = "from")]
     sessions: Vec<u32>,
+    /// Replace a disc (image or sidecar) already at DISC: its sessions are
+    /// lost. Without it an existing DISC is refused and left unchanged.
+    #[arg(long)]
+    force: bool,
+    /// The emulated disc to create. When it is the --from image itself
+    /// (the same file through any path or link) the image is wrapped in
+    /// place: only the sidecar is written.
     disc: PathBuf,
 }
 
 fn main() -> ExitCode {
+    // Past a file-size limit (ulimit -f) a write must fail with EFBIG,
+    // which names the cause, instead of the signal killing us silently.
+    // SAFETY: at the start of main, before any thread exists.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -150,14 +178,23 @@ fn run(cli: Cli) -> Result<()> {
             close,
             verify,
             volume,
-        } => append(&dev, &paths, close, verify, &volume),
+            keep_appendable,
+        } => append(&dev, &paths, close, verify, keep_appendable, &volume),
         Command::Ls { dev, session, json } => ls(&dev, session, json),
         Command::Extract {
             dev,
             dir,
             session,
             json,
-        } => extract(&dev, &dir, session, json),
+            force,
+            owners,
+        } => extract(
+            &dev,
+            &dir,
+            session,
+            json,
+            recorded::ExtractOptions { force, owners },
+        ),
         Command::Close { dev } => writer(&dev, WriteOptions::default())?.close_disc(),
         Command::Erase { dev, full } => writer(&dev, WriteOptions::default())?.erase(full),
         Command::Recover { dev } => recover(&dev),
@@ -174,54 +211,172 @@ fn parse_profile(name: &str) -> Result<Profile> {
     })
 }
 
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    let code = multisession::error::host_io_code(&e).unwrap_or(hresult::MS_E_FAIL);
+    Error::new(code, format!("{}: {e}", short_path(path)))
+}
+
 fn new_disc(args: NewDisc) -> Result<()> {
-    let io = |p: &Path, e: std::io::Error| {
-        Error::new(hresult::MS_E_FAIL, format!("{}: {e}", p.display()))
+    let existing = if args.force {
+        Existing::Replace
+    } else {
+        Existing::Refuse
     };
     match &args.from {
         None => {
             let profile = parse_profile(args.profile.as_deref().unwrap_or("cd-r"))?;
-            create_blank(&args.disc, profile, args.capacity)?;
+            create_blank(&args.disc, profile, args.capacity, existing)?;
             say!("created blank {profile} disc {}", args.disc.display());
         }
-        Some(image) => {
-            std::fs::copy(image, &args.disc).map_err(|e| io(image, e))?;
-            let blocks = (std::fs::metadata(&args.disc)
-                .map_err(|e| io(&args.disc, e))?
-                .len()
-                / 2048) as u32;
-            let profile = match &args.profile {
-                Some(name) => parse_profile(name)?,
-                None if blocks <= 359_849 => Profile::CdR,
-                None if blocks <= 2_295_104 => Profile::DvdPlusR,
-                None => Profile::BdR,
-            };
-            let starts = if args.sessions.is_empty()
-                && profile.write_model() != multisession::media::WriteModel::RandomWrite
-            {
-                detect_sessions(&args.disc)?
-            } else {
-                args.sessions.clone()
-            };
-            wrap_image(&args.disc, profile, &starts, false)?;
-            say!(
-                "wrapped {} as {profile} disc {} with sessions at {starts:?}",
-                image.display(),
-                args.disc.display()
-            );
-        }
+        Some(image) => wrap_from(image, &args, existing)?,
     }
     Ok(())
 }
 
+/// `new-disc --from SOURCE DISC`. The source is only ever read: DISC
+/// being the source (same device and inode, however it is named) wraps it
+/// in place, and a copy goes to a temporary file beside DISC that
+/// replaces nothing until it is complete and its sessions are found.
+fn wrap_from(source: &Path, args: &NewDisc, existing: Existing) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let disc = &args.disc;
+    let src = std::fs::metadata(source).map_err(|e| io_error(source, e))?;
+    if !src.is_file() {
+        return Err(Error::new(
+            hresult::MS_E_INVALIDARG,
+            format!("{} is not a regular image file", short_path(source)),
+        ));
+    }
+    let in_place = match std::fs::metadata(disc) {
+        Ok(m) => m.dev() == src.dev() && m.ino() == src.ino(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(io_error(disc, e)),
+    };
+    if in_place {
+        let (profile, starts) = wrap_shape(disc, args)?;
+        wrap_image(disc, profile, &starts, false, existing)?;
+        say!(
+            "wrapped {} in place as {profile} disc {} with sessions at {starts:?} (image unchanged, sidecar {} written)",
+            source.display(),
+            disc.display(),
+            sidecar_path(disc).display()
+        );
+        return Ok(());
+    }
+    if existing == Existing::Refuse {
+        for (path, what) in [(disc.clone(), "image"), (sidecar_path(disc), "sidecar")] {
+            match std::fs::symlink_metadata(&path) {
+                Ok(_) => {
+                    return Err(Error::new(
+                        hresult::MS_E_WIN32_FILE_EXISTS,
+                        format!(
+                            "{} exists (an emulated disc {what}); it was left unchanged: give --force to replace it",
+                            short_path(&path)
+                        ),
+                    ))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_error(&path, e)),
+            }
+        }
+    }
+    let name = disc.file_name().ok_or_else(|| {
+        Error::new(
+            hresult::MS_E_INVALIDARG,
+            format!("{} names no file", short_path(disc)),
+        )
+    })?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".part-{}", std::process::id()));
+    let tmp = disc.with_file_name(tmp_name);
+    let copied = copy_new(source, &tmp).and_then(|()| wrap_shape(&tmp, args));
+    let (profile, starts) = match copied {
+        Ok(shape) => shape,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    let published = match existing {
+        Existing::Replace => std::fs::rename(&tmp, disc).map_err(|e| io_error(disc, e)),
+        // A link fails where a rename would replace a file that appeared
+        // since the check.
+        Existing::Refuse => std::fs::hard_link(&tmp, disc).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::new(
+                    hresult::MS_E_WIN32_FILE_EXISTS,
+                    format!(
+                        "{} appeared meanwhile; it was left unchanged",
+                        short_path(disc)
+                    ),
+                )
+            } else {
+                io_error(disc, e)
+            }
+        }),
+    };
+    let _ = std::fs::remove_file(&tmp);
+    published?;
+    if let Err(e) = wrap_image(disc, profile, &starts, false, existing) {
+        // The copy is ours: leave no image without its sidecar.
+        let _ = std::fs::remove_file(disc);
+        return Err(e);
+    }
+    say!(
+        "wrapped {} as {profile} disc {} with sessions at {starts:?}",
+        source.display(),
+        disc.display()
+    );
+    Ok(())
+}
+
+/// Copies `source` to `to`, a new file, made durable before anyone sees it.
+fn copy_new(source: &Path, to: &Path) -> Result<()> {
+    let mut from = std::fs::File::open(source).map_err(|e| io_error(source, e))?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(to)
+        .map_err(|e| io_error(to, e))?;
+    std::io::copy(&mut from, &mut file)
+        .and_then(|_| file.sync_all())
+        .map_err(|e| io_error(to, e))
+}
+
+/// The profile (given, or guessed from the size) and session starts
+/// (given, or detected) of an image to wrap.
+fn wrap_shape(image: &Path, args: &NewDisc) -> Result<(Profile, Vec<u32>)> {
+    let blocks = std::fs::metadata(image)
+        .map_err(|e| io_error(image, e))?
+        .len()
+        / 2048;
+    let profile = match &args.profile {
+        Some(name) => parse_profile(name)?,
+        None if blocks <= 359_849 => Profile::CdR,
+        None if blocks <= 2_295_104 => Profile::DvdPlusR,
+        None => Profile::BdR,
+    };
+    let starts = if args.sessions.is_empty()
+        && profile.write_model() != multisession::media::WriteModel::RandomWrite
+    {
+        detect_sessions(image)?
+    } else {
+        args.sessions.clone()
+    };
+    Ok((profile, starts))
+}
+
 /// Session starts of a plain image: the first at 0, each next one at the
 /// first block after the previous volume's end whose +16 holds a primary
-/// volume descriptor.
+/// volume descriptor. Every number comes from the image, so all
+/// arithmetic is checked: a volume said to end past the image is an
+/// error, not a wrap-around.
 fn detect_sessions(image: &Path) -> Result<Vec<u32>> {
     use std::os::unix::fs::FileExt;
-    let file = std::fs::File::open(image)
-        .map_err(|e| Error::new(hresult::MS_E_FAIL, format!("{}: {e}", image.display())))?;
-    let blocks = (file.metadata().map(|m| m.len()).unwrap_or(0) / 2048) as u32;
+    let file = std::fs::File::open(image).map_err(|e| io_error(image, e))?;
+    let len = file.metadata().map_err(|e| io_error(image, e))?.len();
+    let blocks = u32::try_from(len / 2048).unwrap_or(u32::MAX);
     let mut block = [0u8; 2048];
     let pvd_size = |lba: u32, block: &mut [u8; 2048]| -> Option<u32> {
         file.read_exact_at(block, u64::from(lba) * 2048).ok()?;
@@ -230,13 +385,26 @@ fn detect_sessions(image: &Path) -> Result<Vec<u32>> {
     };
     let mut starts = Vec::new();
     let mut candidate = 0u32;
-    while candidate + 16 < blocks {
-        match pvd_size(candidate + 16, &mut block) {
+    while let Some(pvd) = candidate.checked_add(16).filter(|&lba| lba < blocks) {
+        match pvd_size(pvd, &mut block) {
             Some(size) if size > 16 => {
+                if size > blocks {
+                    return Err(Error::new(
+                        hresult::MS_IMAPI_E_IMAGEMANAGER_NO_VALID_VD_FOUND,
+                        format!(
+                            "{}: the volume descriptor at LBA {pvd} says its volume ends at block {size}, past the image's {blocks} blocks (cut short or damaged); give --sessions to wrap it anyway",
+                            short_path(image)
+                        ),
+                    ));
+                }
                 starts.push(candidate);
                 // Volume sizes of multisession images are absolute ends.
-                candidate = size.max(candidate + 17);
+                match candidate.checked_add(17) {
+                    Some(next) => candidate = size.max(next),
+                    None => break,
+                }
             }
+            // No overflow: candidate + 16 did not.
             _ => candidate += 1,
         }
     }
@@ -245,7 +413,7 @@ fn detect_sessions(image: &Path) -> Result<Vec<u32>> {
             hresult::MS_IMAPI_E_IMAGEMANAGER_NO_VALID_VD_FOUND,
             format!(
                 "{} holds no ISO 9660 session; give --sessions",
-                image.display()
+                short_path(image)
             ),
         ));
     }
@@ -386,10 +554,18 @@ fn plain(value: &serde_json::Value) -> String {
     }
 }
 
-fn append(dev: &Path, paths: &[PathBuf], close: bool, verify: bool, volume: &str) -> Result<()> {
+fn append(
+    dev: &Path,
+    paths: &[PathBuf],
+    close: bool,
+    verify: bool,
+    keep_appendable: bool,
+    volume: &str,
+) -> Result<()> {
+    // The C API's and IMAPI2's default: DVD+R closes after a session.
     let options = WriteOptions {
         force_media_to_be_closed: close,
-        disable_consumer_dvd_compatibility_mode: true,
+        disable_consumer_dvd_compatibility_mode: keep_appendable,
         verify,
         ..WriteOptions::default()
     };
@@ -407,6 +583,13 @@ fn append(dev: &Path, paths: &[PathBuf], close: bool, verify: bool, volume: &str
         Outcome::SessionClosed(finish) => format!("session closed, disc {finish:?}").to_lowercase(),
         Outcome::Committed { .. } => "committed".into(),
     };
+    if report.outcome == Outcome::SessionClosed(Finish::Finalized)
+        && !close
+        && !keep_appendable
+        && writer.recorder().media_info()?.profile == Profile::DvdPlusR
+    {
+        eprintln!("note: the DVD+R is finalized (closed), as IMAPI2 does by default; append --keep-appendable keeps a DVD+R open for more sessions");
+    }
     say!(
         "wrote {} blocks at LBA {} ({how}{})",
         report.sectors,
@@ -419,40 +602,75 @@ fn append(dev: &Path, paths: &[PathBuf], close: bool, verify: bool, volume: &str
 fn ls(dev: &Path, number: Option<u16>, as_json: bool) -> Result<()> {
     let session = recorded::read(&Recorder::open(dev)?, number)?;
     let start = session.start;
-    let entries = session.entries();
+    let failed = |e: std::io::Error| {
+        Error::new(
+            hresult::MS_E_FAIL,
+            format!("writing to standard output: {e}"),
+        )
+    };
+    // One buffered lock for the listing: a million lines, not a million
+    // writes.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if as_json {
-        let items: Vec<_> = entries
-            .iter()
-            .map(|e| json!({"path": e.path, "type": e.kind, "size": e.size, "target": e.target}))
-            .collect();
-        say!("{}", json!({ "session_start": start, "entries": items }));
-        return Ok(());
+        // Streamed entry by entry: the listing of a million entries is
+        // never a million values in memory.
+        write!(out, "{{\"entries\":[").map_err(failed)?;
+        let mut first = true;
+        session.each_entry(|e| {
+            if !std::mem::take(&mut first) {
+                out.write_all(b",").map_err(failed)?;
+            }
+            let item = json!({"path": e.path, "type": e.kind, "size": e.size, "target": e.target});
+            serde_json::to_writer(&mut out, &item).map_err(|e| failed(e.into()))
+        })?;
+        writeln!(out, "],\"session_start\":{start}}}").map_err(failed)?;
+        return out.flush().map_err(failed);
     }
-    say!("session at LBA {start}:");
-    for e in entries {
-        match (&e.target, e.kind) {
-            (Some(t), _) => say!("  {:>12}  {} -> {t}", "link", e.path),
-            (None, "dir") => say!("  {:>12}  {}/", "dir", e.path),
-            (None, _) => say!("  {:>12}  {}", e.size, e.path),
+    writeln!(out, "session at LBA {start}:").map_err(failed)?;
+    session.each_entry(|e| {
+        match (e.target, e.kind) {
+            (Some(t), _) => writeln!(out, "  {:>12}  {} -> {t}", "link", e.path),
+            (None, "dir") => writeln!(out, "  {:>12}  {}/", "dir", e.path),
+            (None, _) => writeln!(out, "  {:>12}  {}", e.size, e.path),
         }
-    }
-    Ok(())
+        .map_err(failed)
+    })?;
+    out.flush().map_err(failed)
 }
 
-fn extract(dev: &Path, dir: &Path, number: Option<u16>, as_json: bool) -> Result<()> {
+fn extract(
+    dev: &Path,
+    dir: &Path,
+    number: Option<u16>,
+    as_json: bool,
+    options: recorded::ExtractOptions,
+) -> Result<()> {
     let recorder = Recorder::open(dev)?;
     let session = recorded::read(&recorder, number)?;
     let start = session.start;
-    let count = session.extract(&recorder, dir)?;
+    let done = session.extract(&recorder, dir, options)?;
+    let count = done.files + done.symlinks;
     if as_json {
         say!(
             "{}",
-            json!({ "session_start": start, "extracted": count, "dir": dir })
+            json!({
+                "session_start": start,
+                "extracted": count,
+                "files": done.files,
+                "hard_links": done.hard_links,
+                "symlinks": done.symlinks,
+                "directories": done.directories,
+                "bytes": done.bytes,
+                "dir": dir,
+            })
         );
     } else {
         say!(
-            "extracted {count} files of the session at LBA {start} into {}",
-            dir.display()
+            "extracted {count} files of the session at LBA {start} into {} \
+             ({} hard links to files of the same extent, {} bytes)",
+            dir.display(),
+            done.hard_links,
+            done.bytes
         );
     }
     Ok(())
@@ -554,4 +772,59 @@ fn demo(dir: Option<PathBuf>) -> Result<()> {
     say!("`{start},{next}` is the msinfo line (mkisofs -C {start},{next}): the newest session starts at {start}, the next may be written at {next}.");
     say!("The demo's files are in {}", root.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// An image of `blocks` zero blocks with a primary volume descriptor
+    /// claiming `size` blocks at each `(lba, size)`.
+    fn image_with(blocks: u32, pvds: &[(u32, u32)]) -> tempfile::NamedTempFile {
+        let mut data = vec![0u8; blocks as usize * 2048];
+        for &(lba, size) in pvds {
+            let at = lba as usize * 2048;
+            if at + 2048 <= data.len() {
+                data[at..at + 6].copy_from_slice(b"\x01CD001");
+                data[at + 80..at + 84].copy_from_slice(&size.to_le_bytes());
+            }
+        }
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), data).unwrap();
+        file
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Whatever sizes the descriptors claim, detection ends with
+        /// increasing starts inside the image or a clear error, never an
+        /// overflow panic.
+        #[test]
+        fn session_detection_survives_any_volume_space_size(
+            blocks in 17u32..80,
+            pvds in proptest::collection::vec(
+                (16u32..80, prop_oneof![
+                    any::<u32>(),
+                    0u32..100,
+                    Just(0xFFFF_FFF0u32),
+                    Just(u32::MAX),
+                ]),
+                0..4,
+            ),
+        ) {
+            let image = image_with(blocks, &pvds);
+            match detect_sessions(image.path()) {
+                Ok(starts) => {
+                    prop_assert!(starts.windows(2).all(|w| w[0] < w[1]));
+                    prop_assert!(starts.iter().all(|&s| s + 16 < blocks));
+                }
+                Err(e) => prop_assert_eq!(
+                    e.code(),
+                    hresult::MS_IMAPI_E_IMAGEMANAGER_NO_VALID_VD_FOUND
+                ),
+            }
+        }
+    }
 }

@@ -1,41 +1,13 @@
 //! The `multisession` binary end to end on emulated discs.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-use multisession::hresult;
+use std::path::Path;
+use std::process::Command;
+
 use multisession::media::WriteModel;
 use multisession::Profile;
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_multisession"))
-        .args(args)
-        .output()
-        .expect("run multisession")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = run(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn folder(root: &Path, name: &str, files: &[(&str, &str)]) -> String {
-    let dir = root.join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    for (file, text) in files {
-        std::fs::write(dir.join(file), text).unwrap();
-    }
-    dir.to_str().unwrap().to_string()
-}
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap()
-}
+use support::{failure, folder, json, ok, run};
 
 /// Paths of the files `ls --json ARGS` lists.
 fn files(args: &[&str]) -> Vec<String> {
@@ -46,41 +18,6 @@ fn files(args: &[&str]) -> Vec<String> {
         .filter(|e| e["type"] == "file")
         .map(|e| e["path"].as_str().unwrap().to_string())
         .collect()
-}
-
-/// The HRESULT name of a failed run, checking the `multisession: NAME
-/// (0xVALUE): detail` line and the exit status.
-fn failure(args: &[&str]) -> String {
-    let out = run(args);
-    assert_eq!(out.status.code(), Some(1), "{args:?} should fail");
-    assert!(out.stdout.is_empty(), "{args:?} printed a result");
-    let err = String::from_utf8(out.stderr).unwrap();
-    let line = err.trim_end();
-    assert_eq!(line.lines().count(), 1, "{err}");
-    let rest = line
-        .strip_prefix("multisession: ")
-        .unwrap_or_else(|| panic!("{err}"));
-    let (name, rest) = rest.split_once(" (0x").unwrap_or_else(|| panic!("{err}"));
-    let (value, detail) = rest.split_once("): ").unwrap_or_else(|| panic!("{err}"));
-    assert!(
-        name.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'),
-        "{err}"
-    );
-    assert!(
-        value.len() == 8
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()),
-        "{err}"
-    );
-    assert_eq!(
-        hresult::name(u32::from_str_radix(value, 16).unwrap() as i32).unwrap_or_default(),
-        name,
-        "{err}"
-    );
-    assert!(!detail.trim().is_empty(), "{err}");
-    name.to_string()
 }
 
 /// Profiles that take session after session, and the writable ones that do
@@ -139,8 +76,9 @@ fn append_ls_extract_and_info_on_every_multisession_profile() {
         let disc = root.path().join(format!("{profile}.img"));
         let disc = disc.to_str().unwrap();
         ok(&["new-disc", "--profile", profile, disc]);
-        ok(&["append", disc, &one]);
-        ok(&["append", "--verify", disc, &two]);
+        // A DVD+R closes after its first session unless asked not to.
+        ok(&["append", "--keep-appendable", disc, &one]);
+        ok(&["append", "--keep-appendable", "--verify", disc, &two]);
 
         assert_eq!(
             files(&["ls", "--json", disc]),
@@ -444,4 +382,344 @@ fn the_demo_burns_two_sessions_lists_them_and_prints_msinfo() {
     let info = json(&ok(&["info", "--json", disc]));
     assert_eq!(info["msinfo"], format!("{},{}", msinfo.0, msinfo.1));
     assert_eq!(info["media"]["sessions"], 2);
+}
+
+// ---------------------------------------------------------------------
+// Never lose what is already written; messages that name the cause
+// (issue 8: items 1, 2, 6, 8, 11, 12).
+// ---------------------------------------------------------------------
+
+use std::os::unix::process::CommandExt;
+
+/// A one-session image from another tool's point of view: the image file
+/// of an emulated CD-R after one append, without its sidecar.
+fn plain_image(root: &Path, name: &str) -> std::path::PathBuf {
+    let made = root.join(format!("{name}-made.img"));
+    let made_s = made.to_str().unwrap();
+    ok(&["new-disc", "--profile", "cd-r", made_s]);
+    ok(&[
+        "append",
+        made_s,
+        &folder(root, &format!("{name}-files"), &[("a.txt", "alpha\n")]),
+    ]);
+    let image = root.join(name);
+    std::fs::copy(&made, &image).unwrap();
+    image
+}
+
+/// stderr of a run that must fail with exit status 1 (not a signal).
+fn failure_text(args: &[&str]) -> String {
+    let out = run(args);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn new_disc_from_the_same_file_wraps_it_in_place_through_any_path() {
+    let root = tempfile::tempdir().unwrap();
+    let direct = plain_image(root.path(), "direct.iso");
+    let target = plain_image(root.path(), "target.iso");
+    let symlink = root.path().join("symlink.iso");
+    std::os::unix::fs::symlink(&target, &symlink).unwrap();
+    let linked = plain_image(root.path(), "linked.iso");
+    let hard = root.path().join("hard.iso");
+    std::fs::hard_link(&linked, &hard).unwrap();
+    for (source, disc) in [(&direct, &direct), (&target, &symlink), (&linked, &hard)] {
+        let before = std::fs::read(source).unwrap();
+        let out = ok(&[
+            "new-disc",
+            "--from",
+            source.to_str().unwrap(),
+            disc.to_str().unwrap(),
+        ]);
+        assert!(out.contains("in place"), "{out}");
+        assert_eq!(std::fs::read(source).unwrap(), before, "{}", disc.display());
+        let listed = files(&["ls", "--json", disc.to_str().unwrap()]);
+        assert!(listed.iter().any(|f| f.ends_with("/a.txt")), "{listed:?}");
+    }
+}
+
+#[test]
+fn new_disc_over_an_existing_disc_refuses_and_leaves_image_and_sidecar_byte_identical() {
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("recorded.img");
+    let disc_s = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "cd-r", disc_s]);
+    ok(&["append", disc_s, &folder(root.path(), "one", &[("a", "1")])]);
+    let sidecar = root.path().join("recorded.img.json");
+    let before = (
+        std::fs::read(&disc).unwrap(),
+        std::fs::read(&sidecar).unwrap(),
+    );
+    let other = plain_image(root.path(), "other.iso");
+    for args in [
+        vec!["new-disc", "--profile", "cd-r", disc_s],
+        vec!["new-disc", "--profile", "dvd+r", disc_s],
+        vec!["new-disc", "--from", other.to_str().unwrap(), disc_s],
+    ] {
+        assert_eq!(failure(&args), "E_WIN32_FILE_EXISTS", "{args:?}");
+        assert_eq!(
+            (
+                std::fs::read(&disc).unwrap(),
+                std::fs::read(&sidecar).unwrap()
+            ),
+            before,
+            "{args:?}"
+        );
+    }
+    // A sidecar alone is a disc too.
+    let orphan = root.path().join("orphan.img");
+    std::fs::write(root.path().join("orphan.img.json"), b"{}").unwrap();
+    assert_eq!(
+        failure(&["new-disc", orphan.to_str().unwrap()]),
+        "E_WIN32_FILE_EXISTS"
+    );
+    assert!(!orphan.exists());
+    // Asked to, it replaces.
+    ok(&[
+        "new-disc",
+        "--force",
+        "--from",
+        other.to_str().unwrap(),
+        disc_s,
+    ]);
+    assert_eq!(
+        std::fs::read(&disc).unwrap(),
+        std::fs::read(&other).unwrap()
+    );
+    ok(&["new-disc", "--force", "--profile", "cd-r", disc_s]);
+    assert_eq!(std::fs::metadata(&disc).unwrap().len(), 0);
+}
+
+#[test]
+fn hostile_volume_space_sizes_are_a_clear_error_not_a_panic() {
+    let root = tempfile::tempdir().unwrap();
+    let image = plain_image(root.path(), "good.iso");
+    let good = std::fs::read(&image).unwrap();
+    let blocks = (good.len() / 2048) as u32;
+    for size in [
+        0xFFFF_FFF0u32,
+        0xFFFF_FFEF,
+        u32::MAX,
+        0x8000_0000,
+        blocks + 1,
+    ] {
+        let mut data = good.clone();
+        let at = 16 * 2048 + 80;
+        data[at..at + 4].copy_from_slice(&size.to_le_bytes());
+        let hostile = root.path().join(format!("hostile-{size:x}.iso"));
+        std::fs::write(&hostile, &data).unwrap();
+        let disc = root.path().join(format!("hostile-{size:x}.img"));
+        let err = failure_text(&[
+            "new-disc",
+            "--from",
+            hostile.to_str().unwrap(),
+            disc.to_str().unwrap(),
+        ]);
+        assert!(
+            err.contains("IMAGEMANAGER_NO_VALID_VD_FOUND") && err.contains(&size.to_string()),
+            "{size:#x}: {err}"
+        );
+        assert!(!disc.exists(), "a failed copy leaves nothing behind");
+        assert!(!root
+            .path()
+            .join(format!("hostile-{size:x}.img.json"))
+            .exists());
+        assert_eq!(
+            std::fs::read_dir(root.path())
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .contains(".part-")
+                })
+                .count(),
+            0
+        );
+    }
+}
+
+/// The `ls --json` of every session of `disc`, to show a failed append
+/// changed none of them.
+fn all_sessions(disc: &str) -> Vec<String> {
+    let count = json(&ok(&["info", "--json", disc]))["media"]["sessions"]
+        .as_u64()
+        .unwrap();
+    (1..=count)
+        .map(|n| ok(&["ls", "--json", "--session", &n.to_string(), disc]))
+        .collect()
+}
+
+/// A disc with one session and a folder too big for what is left.
+fn disc_and_big_folder(root: &Path, dir: &Path) -> (String, String) {
+    let disc = dir.join("disc.img").to_str().unwrap().to_string();
+    ok(&["new-disc", "--profile", "cd-r", &disc]);
+    ok(&["append", &disc, &folder(root, "small", &[("a", "first\n")])]);
+    let big = root.join("big");
+    std::fs::create_dir_all(&big).unwrap();
+    let body: Vec<u8> = (0..4u32 << 20).map(|i| (i * 7 + i / 4096) as u8).collect();
+    std::fs::write(big.join("big.bin"), body).unwrap();
+    (disc, big.to_str().unwrap().to_string())
+}
+
+#[test]
+fn append_past_the_file_size_limit_names_the_cause_and_keeps_the_disc() {
+    let root = tempfile::tempdir().unwrap();
+    let (disc, big) = disc_and_big_folder(root.path(), root.path());
+    let before = all_sessions(&disc);
+    let limit = std::fs::metadata(&disc).unwrap().len() + (256 << 10);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_multisession"));
+    command.args(["append", &disc, &big]);
+    // SAFETY: only async-signal-safe setrlimit between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            let rl = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &rl) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = command.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "killed by SIGXFSZ? {out:?}");
+    assert!(
+        err.contains("E_WIN32_FILE_TOO_LARGE (0x800700DF)") && err.contains("disc.img"),
+        "{err}"
+    );
+    assert!(err.to_lowercase().contains("file too large"), "{err}");
+    assert_eq!(all_sessions(&disc), before);
+    // Without the limit the same append goes on top of the intact disc.
+    ok(&["append", &disc, &big]);
+    let listed = files(&["ls", "--json", &disc]);
+    assert_eq!(listed, ["/big/big.bin", "/small/a"], "{listed:?}");
+}
+
+/// A small tmpfs, unmounted when dropped; `None` where mounting is not
+/// allowed.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(at).unwrap();
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .output()
+            .ok()?;
+        status.status.success().then(|| Tmpfs(at.to_owned()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn append_onto_a_full_file_system_names_the_cause_and_keeps_the_disc() {
+    let root = tempfile::tempdir().unwrap();
+    let Some(fs) = Tmpfs::mount(&root.path().join("small-fs"), "2m") else {
+        eprintln!("skipped: cannot mount a tmpfs here");
+        return;
+    };
+    let (disc, big) = disc_and_big_folder(root.path(), &fs.0);
+    let before = all_sessions(&disc);
+    let err = failure_text(&["append", &disc, &big]);
+    assert!(
+        err.contains("E_WIN32_DISK_FULL (0x80070070)") && err.contains("disc.img"),
+        "{err}"
+    );
+    assert!(err.contains("No space left"), "{err}");
+    assert_eq!(all_sessions(&disc), before);
+    drop(fs);
+}
+
+#[test]
+fn a_fifo_or_socket_given_as_a_disc_is_named_as_such() {
+    let root = tempfile::tempdir().unwrap();
+    let fifo = root.path().join("pipe");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let socket = root.path().join("sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    for (path, kind) in [(&fifo, "a FIFO"), (&socket, "a socket")] {
+        let err = failure_text(&["info", path.to_str().unwrap()]);
+        assert!(
+            err.contains(&format!("is {kind}, not a disc image or drive")),
+            "{err}"
+        );
+        assert!(!err.contains("sidecar"), "{err}");
+    }
+}
+
+#[test]
+fn a_deep_path_is_shortened_to_its_tail_in_messages() {
+    let deep: String = (0..10_000).map(|i| format!("/d{i}")).collect::<String>() + "/last.img";
+    let err = failure_text(&["info", &deep]);
+    assert!(err.len() < 400, "{} bytes: {}", err.len(), &err[..400]);
+    assert!(
+        err.contains("…/") && err.contains("/d9999/last.img"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_second_writer_is_told_the_disc_is_in_use_not_to_recover() {
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("busy.img");
+    let disc_s = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "bd-r", disc_s]);
+    ok(&["append", disc_s, &folder(root.path(), "one", &[("a", "1")])]);
+    let first_writer = multisession::scsi::emulator::lock_disc(&disc).unwrap();
+    let err = failure_text(&["append", disc_s, &folder(root.path(), "two", &[("b", "2")])]);
+    assert!(err.contains("in use by another writer"), "{err}");
+    assert!(!err.contains("recover"), "{err}");
+    drop(first_writer);
+    ok(&[
+        "append",
+        disc_s,
+        &folder(root.path(), "three", &[("c", "3")]),
+    ]);
+}
+
+#[test]
+fn a_dvd_plus_r_is_finalized_by_default_and_the_next_append_says_so_in_words() {
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("dvd+r.img");
+    let disc_s = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "dvd+r", disc_s]);
+    let out = run(&["append", disc_s, &folder(root.path(), "one", &[("a", "1")])]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("finalized"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--keep-appendable"));
+    let err = failure_text(&["append", disc_s, &folder(root.path(), "two", &[("b", "2")])]);
+    assert!(err.contains("finalized (closed)"), "{err}");
+    assert!(err.contains("--keep-appendable"), "{err}");
+
+    let kept = root.path().join("kept.img");
+    let kept_s = kept.to_str().unwrap();
+    ok(&["new-disc", "--profile", "dvd+r", kept_s]);
+    ok(&[
+        "append",
+        "--keep-appendable",
+        kept_s,
+        &folder(root.path(), "three", &[("c", "3")]),
+    ]);
+    ok(&[
+        "append",
+        "--keep-appendable",
+        kept_s,
+        &folder(root.path(), "four", &[("d", "4")]),
+    ]);
+    assert_eq!(
+        json(&ok(&["info", "--json", kept_s]))["media"]["sessions"],
+        2
+    );
 }

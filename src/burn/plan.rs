@@ -155,7 +155,7 @@ fn plan_sequential(
     if info.disc_status == DiscStatus::Finalized {
         return Err(invalid_state(
             profile,
-            "the disc is finalized; no session can be added",
+            crate::session::selection::finalized_advice(profile),
         ));
     }
     if info.last_session == SessionState::Damaged

@@ -326,6 +326,14 @@ impl DataWriter {
             return Ok(Recovery::NotNeeded);
         }
         let guard = self.recorder().lock_for_writing()?;
+        // Under the lock again: a writer that just let go changed the disc.
+        let info = self
+            .recorder()
+            .refresh()
+            .context("probing the medium before recovery")?;
+        if info.disc_status != DiscStatus::Appendable {
+            return Ok(Recovery::NotNeeded);
+        }
         let (marker, put_back) = if info.last_session == SessionState::Incomplete {
             let intact = intact_session(&guard, &info);
             let put_back = PutBack::of(&guard, intact)?;

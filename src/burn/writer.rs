@@ -121,12 +121,14 @@ impl DataWriter {
             shape.blocks,
         );
         before_writing(&mut reporter, WriteAction::ValidatingMedia)?;
+        // The lock first: while another writer holds it, its open session
+        // is work in progress, not an interrupted write to recover.
+        let guard = self.recorder.lock_for_writing()?;
         let info = self
             .recorder
             .refresh()
             .context("probing the medium before writing")?;
         let mut decided = plan::plan(&info, &shape, &self.options)?;
-        let guard = self.recorder.lock_for_writing()?;
         let profile = info.profile;
 
         if let Plan::Overwrite {

@@ -34,7 +34,7 @@ mod stream;
 mod write;
 
 pub use edit::*;
-pub use emulator::ms_emulator_create;
+pub use emulator::{ms_emulator_create, ms_emulator_create_ex};
 pub use image::*;
 pub use list::{ms_list_count, ms_list_get, ms_list_release};
 pub use multisession::*;
@@ -61,7 +61,7 @@ use handles::{Handle, HandleTable};
 /// Major version of the C ABI; changes break callers.
 pub const MS_ABI_VERSION_MAJOR: u32 = 1;
 /// Minor version of the C ABI; changes only add.
-pub const MS_ABI_VERSION_MINOR: u32 = 1;
+pub const MS_ABI_VERSION_MINOR: u32 = 2;
 
 /// `ms_multisession_kind`: an `IMultisessionSequential2` object.
 pub const MS_MULTISESSION_SEQUENTIAL: u32 = 1;

@@ -210,6 +210,11 @@ pub struct Node {
     parent: NodeId,
     pub attrs: Attrs,
     pub kind: Kind,
+    /// System use entries of an imported record that the writer does not
+    /// produce itself (zisofs `ZF`, AAIP `AL`, unknown ones), whole and in
+    /// order: the next session repeats them so readers see the file as
+    /// before. New nodes have none; a replaced node's go with it.
+    pub extra_su: Option<Box<[u8]>>,
 }
 
 impl Node {
@@ -219,6 +224,13 @@ impl Node {
 
     pub fn is_dir(&self) -> bool {
         matches!(self.kind, Kind::Dir(_))
+    }
+
+    /// The size readers show for an imported zisofs-compressed file (from
+    /// its carried `ZF` entry); its [`FileData::size`] is the compressed
+    /// size the record holds, which is what the disc stores.
+    pub fn zisofs_size(&self) -> Option<u64> {
+        crate::fsi::iso9660::susp::zisofs_size(self.extra_su.as_deref()?)
     }
 
     /// Children in name order (empty for non-directories).
@@ -284,6 +296,7 @@ impl Tree {
                 parent: NodeId(0),
                 attrs: Attrs::dir(),
                 kind: Kind::Dir(BTreeMap::new()),
+                extra_su: None,
             })],
             free: Vec::new(),
             file_systems: FileSystems::ISO9660 | FileSystems::JOLIET,
@@ -456,6 +469,7 @@ impl Tree {
             parent: dir,
             attrs,
             kind,
+            extra_su: None,
         });
         match &mut self.node_mut(dir).kind {
             Kind::Dir(children) => {
@@ -492,6 +506,7 @@ impl Tree {
             parent: dir,
             attrs,
             kind,
+            extra_su: None,
         });
         debug_assert_eq!(id, next);
         Some(id)
@@ -769,7 +784,10 @@ impl Tree {
         Ok(())
     }
 
-    /// The name `id` has in its parent ("" for the root).
+    /// The name `id` has in its parent ("" for the root). Nodes do not
+    /// store their names (the parent's map holds them), so this scans the
+    /// parent's children: for messages and single lookups. Whole-tree
+    /// passes take names from [`walk_named`](Self::walk_named) instead.
     pub fn name_of(&self, id: NodeId) -> &str {
         if id == self.root() {
             return "";
@@ -782,7 +800,8 @@ impl Tree {
             .expect("node not listed in its parent")
     }
 
-    /// The absolute path of `id`, for messages.
+    /// The absolute path of `id`, for messages: it costs a scan of the
+    /// siblings of every ancestor (see [`name_of`](Self::name_of)).
     pub fn path_of(&self, id: NodeId) -> String {
         let mut parts = Vec::new();
         let mut at = id;
@@ -820,6 +839,12 @@ impl Tree {
     /// win (IMAPI's rule), directories present in both are merged, and a
     /// file/directory type clash is an import error.
     pub fn merge_imported(&mut self, imported: &Tree) -> Result<()> {
+        // The root is never replaced: it takes the imported root's entries
+        // (AAIP's ER among them) unless it carries some already.
+        let root = self.root();
+        if self.node(root).extra_su.is_none() {
+            self.node_mut(root).extra_su = imported.node(imported.root()).extra_su.clone();
+        }
         let mut stack = vec![(imported.root(), self.root())];
         while let Some((from, to)) = stack.pop() {
             let items: Vec<(&str, NodeId)> = imported.node(from).children().collect();
@@ -873,6 +898,7 @@ impl Tree {
             parent: self.root(),
             attrs: src.attrs,
             kind,
+            extra_su: src.extra_su.clone(),
         });
         let mut stack = vec![(from, id)];
         while let Some((o, n)) = stack.pop() {
@@ -887,6 +913,7 @@ impl Tree {
                     parent: n,
                     attrs: s.attrs,
                     kind,
+                    extra_su: s.extra_su.clone(),
                 });
                 if let Kind::Dir(m) = &mut self.node_mut(n).kind {
                     m.insert(name.into(), nc);
@@ -903,13 +930,64 @@ impl Tree {
     /// children in name order.
     pub fn walk(&self) -> Vec<(NodeId, usize)> {
         let mut out = Vec::with_capacity(self.entries + 1);
-        let mut stack = vec![(self.root(), 0usize)];
-        while let Some((id, depth)) = stack.pop() {
-            out.push((id, depth));
-            let children: Vec<NodeId> = self.node(id).children().map(|(_, c)| c).collect();
-            stack.extend(children.into_iter().rev().map(|c| (c, depth + 1)));
-        }
+        out.extend(self.walk_named().map(|(id, depth, _)| (id, depth)));
         out
+    }
+
+    /// As [`walk`](Self::walk), lazily and with each node's name (borrowed
+    /// from its parent's map; "" for the root): a caller that keeps the
+    /// names of the current branch has every path in time linear in the
+    /// entries, where [`path_of`](Self::path_of) per node would scan each
+    /// directory once per child. A drop in depth marks the end of the
+    /// directories left (their post-order).
+    pub fn walk_named(&self) -> WalkNamed<'_> {
+        WalkNamed {
+            tree: self,
+            started: false,
+            stack: Vec::new(),
+        }
+    }
+}
+
+/// The iterator of [`Tree::walk_named`]: one map iterator per open
+/// directory, so its memory grows with the depth, not the entries.
+pub struct WalkNamed<'t> {
+    tree: &'t Tree,
+    started: bool,
+    stack: Vec<std::collections::btree_map::Iter<'t, Box<str>, NodeId>>,
+}
+
+impl<'t> WalkNamed<'t> {
+    /// Descends into `id` when it is a directory.
+    fn open(&mut self, id: NodeId) {
+        if let Kind::Dir(children) = &self.tree.node(id).kind {
+            self.stack.push(children.iter());
+        }
+    }
+}
+
+impl<'t> Iterator for WalkNamed<'t> {
+    type Item = (NodeId, usize, &'t str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if !self.started {
+            self.started = true;
+            let root = self.tree.root();
+            self.open(root);
+            return Some((root, 0, ""));
+        }
+        loop {
+            let depth = self.stack.len();
+            let (name, &id) = match self.stack.last_mut()?.next() {
+                Some(entry) => entry,
+                None => {
+                    self.stack.pop();
+                    continue;
+                }
+            };
+            self.open(id);
+            return Some((id, depth, &**name));
+        }
     }
 }
 
@@ -984,6 +1062,44 @@ mod tests {
     }
 
     #[test]
+    fn walk_named_gives_every_name_and_depth_in_pre_order() {
+        let mut t = Tree::new();
+        t.mkdir_all("/b/y").unwrap();
+        t.mkdir("/a").unwrap();
+        t.add_symlink("/b/x", "t", false).unwrap();
+        t.add_symlink("/b/y/z", "t", false).unwrap();
+        t.add_symlink("/c", "t", false).unwrap();
+        let mut branch: Vec<&str> = Vec::new();
+        let mut seen = Vec::new();
+        for (id, depth, name) in t.walk_named() {
+            branch.truncate(depth.saturating_sub(1));
+            if depth > 0 {
+                branch.push(name);
+            }
+            let path = format!("/{}", branch.join("/"));
+            assert_eq!(path, t.path_of(id));
+            seen.push((path, depth));
+        }
+        let expected = [
+            ("/", 0),
+            ("/a", 1),
+            ("/b", 1),
+            ("/b/x", 2),
+            ("/b/y", 2),
+            ("/b/y/z", 3),
+            ("/c", 1),
+        ];
+        let expected: Vec<_> = expected.iter().map(|(p, d)| (p.to_string(), *d)).collect();
+        assert_eq!(seen, expected);
+        assert_eq!(
+            t.walk(),
+            t.walk_named()
+                .map(|(id, depth, _)| (id, depth))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
     fn merged_import_loses_to_items_in_memory() {
         let mut old = Tree::new();
         old.mkdir("/d").unwrap();
@@ -1012,5 +1128,31 @@ mod tests {
             e.code(),
             MS_IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY
         );
+    }
+
+    #[test]
+    fn carried_entries_follow_imported_nodes_and_leave_with_replaced_ones() {
+        let mut old = Tree::new();
+        let sub = old.mkdir_all("/d/sub").unwrap();
+        let f = old
+            .insert(sub, "f", Attrs::symlink(), Kind::Symlink("t".into()), false)
+            .unwrap();
+        let g = old
+            .insert(sub, "g", Attrs::symlink(), Kind::Symlink("t".into()), false)
+            .unwrap();
+        let root = old.root();
+        for (id, tag) in [(root, b"ER"), (sub, b"AL"), (f, b"ZF"), (g, b"XY")] {
+            old.node_mut(id).extra_su = Some(tag.as_slice().into());
+        }
+        let mut mine = Tree::new();
+        mine.merge_imported(&old).unwrap();
+        let extra = |t: &Tree, p: &str| t.node(t.lookup(p).unwrap()).extra_su.clone();
+        assert_eq!(mine.node(mine.root()).extra_su.as_deref(), Some(&b"ER"[..]));
+        assert_eq!(extra(&mine, "/d/sub").as_deref(), Some(&b"AL"[..]));
+        mine.rename("/d/sub/f", "/moved").unwrap();
+        assert_eq!(extra(&mine, "/moved").as_deref(), Some(&b"ZF"[..]));
+        mine.add_file("/d/sub/g", 2, stream(b"hi"), Attrs::file(), true)
+            .unwrap();
+        assert_eq!(extra(&mine, "/d/sub/g"), None);
     }
 }

@@ -126,16 +126,27 @@ impl<'t> Drive<'t> {
         }
     }
 
-    fn sense_error(&self, name: &str, cdb: &[u8], sense: Sense) -> Error {
-        Error::new(
-            sense.to_hresult(),
-            format!(
-                "{name}: {sense} {} [CDB {}] on {}",
-                sense.description(),
-                hex(cdb),
-                self.transport.describe()
-            ),
-        )
+    /// The error for a CHECK CONDITION; when the target knows the host
+    /// cause (a full file system under an emulated disc) its code and
+    /// words win, since that is what the user can act on.
+    fn sense_error(&mut self, name: &str, cdb: &[u8], sense: Sense) -> Error {
+        let detail = format!(
+            "{name}: {sense} {} [CDB {}] on {}",
+            sense.description(),
+            hex(cdb),
+            self.transport.describe()
+        );
+        match self.transport.take_host_cause() {
+            Some(cause) => {
+                let code = if cause.code() == crate::hresult::MS_E_FAIL {
+                    sense.to_hresult()
+                } else {
+                    cause.code()
+                };
+                Error::new(code, format!("{detail}: {}", cause.detail()))
+            }
+            None => Error::new(sense.to_hresult(), detail),
+        }
     }
 
     /// A UNIT ATTENTION was seen: the medium may have changed.

@@ -12,7 +12,7 @@ pub mod sg;
 
 use std::time::Duration;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 pub use sense::Sense;
 
 /// Where the data phase of a command goes.
@@ -127,6 +127,13 @@ pub trait Transport: Send {
 
     /// A short human description for messages ("/dev/sr0", "emulated disc /tmp/a.img").
     fn describe(&self) -> String;
+
+    /// The host-side failure behind the last CHECK CONDITION, if the
+    /// target knows one (the emulator's image file hit ENOSPC): the sense
+    /// data cannot carry it, the user's message must.
+    fn take_host_cause(&mut self) -> Option<Error> {
+        None
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
@@ -141,5 +148,9 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
 
     fn describe(&self) -> String {
         (**self).describe()
+    }
+
+    fn take_host_cause(&mut self) -> Option<Error> {
+        (**self).take_host_cause()
     }
 }

@@ -14,11 +14,32 @@ use crate::hresult::{
     MS_E_INVALIDARG, MS_IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED, MS_IMAPI_E_IMPORT_SEEK_FAILURE,
     MS_IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE, MS_IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE,
 };
+use crate::media::{MediaState, Profile};
 use crate::mmc::MediaInfo;
 
 use super::placement::{next_session, NextSession};
 use super::values::{PseudoOverwriteValues, RandomWriteValues, SequentialValues};
 use super::{rules, Kind};
+
+/// The words for a finalized medium, which the bare state number
+/// (0x4000) never said: what happened and how the next disc avoids it.
+pub fn finalized_advice(profile: Profile) -> String {
+    let keep = if profile == Profile::DvdPlusR {
+        "a DVD+R stays appendable only when written with disable_consumer_dvd_compatibility_mode set (IMAPI2's default closes it; CLI: append --keep-appendable)"
+    } else {
+        "a disc stays appendable when written without force_media_to_be_closed (CLI: without --close)"
+    };
+    format!("the disc is finalized (closed): no further session can be written to it; {keep}")
+}
+
+/// `": <finalized_advice>"` when `media` is finalized, else nothing.
+fn state_words(media: &MediaInfo) -> String {
+    if media.media_state().contains(MediaState::FINALIZED) {
+        format!(": {}", finalized_advice(media.profile))
+    } else {
+        String::new()
+    }
+}
 
 /// What the procedure needs to know about one list element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,9 +123,10 @@ pub fn select(
                 return Err(Error::new(
                     MS_IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE,
                     format!(
-                        "element {i} ({kind}) is marked in use but cannot be used on the {} medium in its current state ({:#06x})",
+                        "element {i} ({kind}) is marked in use but cannot be used on the {} medium in its current state ({:#06x}){}",
                         media.profile,
-                        media.media_state().0
+                        media.media_state().0,
+                        state_words(media)
                     ),
                 ));
             }
@@ -117,10 +139,11 @@ pub fn select(
                 Error::new(
                     MS_IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE,
                     format!(
-                        "none of the {} multisession objects can be used on the {} medium in its current state ({:#06x})",
+                        "none of the {} multisession objects can be used on the {} medium in its current state ({:#06x}){}",
                         candidates.len(),
                         media.profile,
-                        media.media_state().0
+                        media.media_state().0,
+                        state_words(media)
                     ),
                 )
             })?,

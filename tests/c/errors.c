@@ -174,6 +174,49 @@ static void messages(void) {
     CHECK((uint32_t)MS_IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE == 0xC0AAB15Cu);
 }
 
+/* The whole content of `path` into `buf` (at most `cap` bytes); its length. */
+static size_t slurp(const char *path, char *buf, size_t cap) {
+    size_t n = 0;
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        n = fread(buf, 1, cap, f);
+        fclose(f);
+    }
+    return n;
+}
+
+/* An existing disc is never blanked unless replacing is asked for. */
+static void existing_disc(const char *dir) {
+    char disc[512], sidecar[600];
+    static char image_before[4096], sidecar_before[8192], now[8192];
+    size_t image_len, sidecar_len;
+    FILE *f;
+
+    snprintf(disc, sizeof disc, "%s/errors-existing.img", dir);
+    snprintf(sidecar, sizeof sidecar, "%s.json", disc);
+    CHECK_OK(ms_emulator_create(disc, 0x0009, 0));
+    /* Stands for recorded sessions. */
+    f = fopen(disc, "ab");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("recorded data", f);
+        fclose(f);
+    }
+    image_len = slurp(disc, image_before, sizeof image_before);
+    sidecar_len = slurp(sidecar, sidecar_before, sizeof sidecar_before);
+    CHECK(image_len > 0 && sidecar_len > 0);
+
+    CHECK_HR(ms_emulator_create(disc, 0x0009, 0), MS_E_WIN32_FILE_EXISTS);
+    CHECK_HR(ms_emulator_create_ex(disc, 0x001B, 0, false), MS_E_WIN32_FILE_EXISTS);
+    CHECK(slurp(disc, now, sizeof now) == image_len && memcmp(now, image_before, image_len) == 0);
+    CHECK(slurp(sidecar, now, sizeof now) == sidecar_len &&
+          memcmp(now, sidecar_before, sidecar_len) == 0);
+    CHECK_HR(ms_emulator_create_ex(NULL, 0x0009, 0, true), MS_E_POINTER);
+
+    CHECK_OK(ms_emulator_create_ex(disc, 0x0009, 0, true));
+    CHECK(slurp(disc, now, sizeof now) == 0);
+}
+
 int main(int argc, char **argv) {
     char disc[4096];
     ms_recorder rec, rec2;
@@ -189,6 +232,7 @@ int main(int argc, char **argv) {
     snprintf(disc, sizeof disc, "%s/errors-cd-r.img", argv[1]);
     CHECK_OK(ms_emulator_create(disc, 0x0009, 0));
     CHECK_HR(ms_emulator_create(disc, 0x1234, 0), MS_E_INVALIDARG);
+    existing_disc(argv[1]);
     CHECK_OK(ms_recorder_open(disc, &rec));
     CHECK_OK(ms_recorder_multisession_interfaces(rec, &list));
     CHECK_OK(ms_list_count(list, &count));

@@ -12,7 +12,7 @@ use multisession::fsi::tree::{Content, Kind};
 use multisession::fsi::{BlockSource, FileSystemImage, SessionStream, Tree, BLOCK_SIZE};
 use multisession::media::{Profile, WriteModel};
 use multisession::recorder::Recorder;
-use multisession::scsi::emulator::{create_blank, DiscSpec};
+use multisession::scsi::emulator::{create_blank, DiscSpec, Existing};
 use multisession::scsi::DataDirection;
 use multisession::session;
 
@@ -29,7 +29,7 @@ pub fn blank_disc(dir: &Path, profile: Profile, capacity: Option<u32>) -> Arc<Re
         }
         spec.create(&path).unwrap();
     } else {
-        create_blank(&path, profile, capacity).unwrap();
+        create_blank(&path, profile, capacity, Existing::Replace).unwrap();
     }
     Arc::new(Recorder::open(&path).unwrap())
 }

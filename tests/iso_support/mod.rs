@@ -173,8 +173,21 @@ pub fn run(cmd: &mut Command) -> String {
 /// test without them is skipped with a note; in CI (`CI` set) their absence
 /// is a failure, so the external checks cannot pass vacuously.
 pub fn tools_present() -> bool {
-    let missing: Vec<&str> = ["xorriso", "isoinfo", "genisoimage"]
-        .into_iter()
+    these_tools_present(&["xorriso", "isoinfo", "genisoimage"])
+}
+
+/// As [`tools_present`], for the ACL and xattr tools too (packages `acl`
+/// and `attr`).
+pub fn acl_tools_present() -> bool {
+    these_tools_present(&[
+        "xorriso", "isoinfo", "setfacl", "getfacl", "setfattr", "getfattr",
+    ])
+}
+
+fn these_tools_present(tools: &[&'static str]) -> bool {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
         .filter(|t| {
             !Command::new("which")
                 .arg(t)

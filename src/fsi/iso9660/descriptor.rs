@@ -173,7 +173,11 @@ pub fn read_set(src: &dyn BlockSource, session_start: u32) -> Result<DescriptorS
         } else {
             break;
         }
-        lba += 1;
+        // A set running into the last addressable block simply ends there.
+        let Some(next) = lba.checked_add(1) else {
+            break;
+        };
+        lba = next;
     }
     Ok(set)
 }
@@ -325,5 +329,27 @@ mod tests {
             ("Vol", 31, 21)
         );
         assert!(!set.udf && set.boot.is_none());
+    }
+
+    /// Every block a descriptor of a kind we do not use (a partition
+    /// descriptor), on a source where every address reads.
+    struct Endless;
+    impl BlockSource for Endless {
+        fn read_blocks(&self, _: u32, buf: &mut [u8]) -> Result<()> {
+            buf.fill(0);
+            buf[0] = 3;
+            buf[1..6].copy_from_slice(b"CD001");
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_set_at_the_last_addresses_ends_there_without_overflow() {
+        for start in [u32::MAX - 16, u32::MAX - 20] {
+            let set = read_set(&Endless, start).unwrap();
+            assert!(set.other && set.primary.is_none());
+        }
+        let e = read_set(&Endless, u32::MAX - 15).unwrap_err();
+        assert_eq!(e.code(), MS_IMAPI_E_IMPORT_SEEK_FAILURE);
     }
 }

@@ -30,6 +30,11 @@ pub struct ImportLimits {
     /// Blocks of the medium: extents ending beyond are inconsistencies.
     /// `None` when unknown (reads beyond the medium then fail instead).
     pub medium_blocks: Option<u32>,
+    /// Bytes of system use entries carried for the next session (ZF, AL,
+    /// unknown ones) over the whole tree: records can share one chain of
+    /// continuation areas, so a small image could otherwise make every
+    /// entry carry 64 KiB.
+    pub max_carried_bytes: u64,
 }
 
 impl Default for ImportLimits {
@@ -39,6 +44,7 @@ impl Default for ImportLimits {
             max_directory_bytes: 64 << 20,
             max_total_directory_bytes: 1 << 30,
             medium_blocks: None,
+            max_carried_bytes: 256 << 20,
         }
     }
 }
@@ -73,6 +79,18 @@ pub fn detect_rock_ridge(src: &dyn BlockSource, root: RootRef) -> Result<Option<
     Ok(susp::detect(dot.system_use))
 }
 
+/// Block `n` of an extent starting at `lba`.
+fn block_at(lba: u32, n: usize) -> Result<u32> {
+    u32::try_from(n)
+        .ok()
+        .and_then(|n| lba.checked_add(n))
+        .ok_or_else(|| {
+            inconsistent(format!(
+                "block {n} of the extent at {lba} is beyond the addressable blocks"
+            ))
+        })
+}
+
 fn read(src: &dyn BlockSource, lba: u32, buf: &mut [u8], what: &str) -> Result<()> {
     src.read_blocks(lba, buf).map_err(|e| {
         Error::new(
@@ -92,6 +110,8 @@ struct Reader<'a> {
     ce: CeCache,
     /// Directories that held RE entries (genisoimage's `rr_moved`).
     relocation_dirs: Vec<NodeId>,
+    /// Bytes of system use entries carried so far.
+    carried: u64,
 }
 
 /// A directory still to be read.
@@ -124,6 +144,7 @@ pub fn read_tree(
         directory_bytes: 0,
         ce: CeCache::default(),
         relocation_dirs: Vec::new(),
+        carried: 0,
     };
     let root_node = r.tree.root();
     if let Some(t) = root.date {
@@ -142,6 +163,24 @@ pub fn read_tree(
 }
 
 impl Reader<'_> {
+    /// System use entries `node` carries into the next session (most carry
+    /// none, and pay no allocation), within the import's budget.
+    fn carry(&mut self, node: NodeId, foreign: Vec<u8>) -> Result<()> {
+        if foreign.is_empty() {
+            return Ok(());
+        }
+        self.carried += foreign.len() as u64;
+        if self.carried > self.limits.max_carried_bytes {
+            return Err(too_much(format!(
+                "{}: more than {} bytes of system use entries to carry in all",
+                self.tree.path_of(node),
+                self.limits.max_carried_bytes
+            )));
+        }
+        self.tree.node_mut(node).extra_su = Some(foreign.into_boxed_slice());
+        Ok(())
+    }
+
     fn check_extent(&self, lba: u32, bytes: u64, what: &dyn Fn() -> String) -> Result<()> {
         let end = lba as u64 + bytes.div_ceil(BLOCK_SIZE as u64);
         if end > u32::MAX as u64 + 1 {
@@ -178,7 +217,7 @@ impl Reader<'_> {
                 self.limits.max_directory_bytes
             )));
         }
-        self.directory_bytes += dir.size as u64;
+        self.directory_bytes = self.directory_bytes.saturating_add(dir.size as u64);
         if self.directory_bytes > self.limits.max_total_directory_bytes {
             return Err(too_much(format!(
                 "directories hold more than {} bytes in all",
@@ -196,7 +235,10 @@ impl Reader<'_> {
         for chunk_start in (0..blocks).step_by(CHUNK) {
             let n = CHUNK.min(blocks - chunk_start);
             buf.resize(n * BLOCK_SIZE, 0);
-            let lba = dir.extent + chunk_start as u32;
+            // check_extent above keeps every block of the directory
+            // addressable; checked all the same, as a hostile value must
+            // end in an error wherever the reasoning might slip.
+            let lba = block_at(dir.extent, chunk_start)?;
             read(
                 self.src,
                 lba,
@@ -204,7 +246,7 @@ impl Reader<'_> {
                 &format!("directory {}", path(self)),
             )?;
             for (k, block) in buf.chunks_exact(BLOCK_SIZE).enumerate() {
-                let block_lba = lba + k as u32;
+                let block_lba = block_at(lba, k)?;
                 let mut at = 0usize;
                 while at < BLOCK_SIZE && block[at] != 0 {
                     let rec = Record::parse(&block[at..], || {
@@ -291,7 +333,8 @@ impl Reader<'_> {
                 lba: rec.extent,
                 len: rec.size,
             });
-            p.size += rec.size as u64;
+            // At most 65,536 sections of 4 GiB: far below u64::MAX.
+            p.size = p.size.saturating_add(rec.size as u64);
             if rec.flags & FLAG_MULTI_EXTENT != 0 {
                 return Ok(());
             }
@@ -301,7 +344,7 @@ impl Reader<'_> {
         let rr = match self.naming {
             Naming::RockRidge { skip } => {
                 let su = rec.system_use.get(skip..).unwrap_or_default();
-                Some(susp::parse(self.src, &mut self.ce, su, &where_)?)
+                Some(susp::parse(self.src, &mut self.ce, su, false, &where_)?)
             }
             _ => None,
         };
@@ -379,6 +422,7 @@ impl Reader<'_> {
         let Some(node) = self.tree.insert_if_absent(dir.node, &name, attrs, kind) else {
             return Ok(());
         };
+        self.carry(node, rr.foreign)?;
         if is_dir {
             stack.push(Pending { extent, size, node });
         }
@@ -392,8 +436,11 @@ impl Reader<'_> {
             return Ok(());
         };
         let su = dot.system_use.get(skip..).unwrap_or_default();
-        let rr = susp::parse(self.src, &mut self.ce, su, &|| "root directory".to_owned())?;
+        let rr = susp::parse(self.src, &mut self.ce, su, true, &|| {
+            "root directory".to_owned()
+        })?;
         let root = self.tree.root();
+        self.carry(root, rr.foreign)?;
         let attrs = &mut self.tree.node_mut(root).attrs;
         if let Some(mode) = rr.mode {
             attrs.mode = mode & 0o7777;
@@ -444,5 +491,107 @@ impl Reader<'_> {
                 let _ = self.tree.remove(&path);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::fsi::{build, import, BuildOptions, SessionStream};
+
+    /// A session built from `tree`, in memory.
+    struct Mem(Vec<u8>);
+    impl BlockSource for Mem {
+        fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> Result<()> {
+            let at = lba as usize * BLOCK_SIZE;
+            let src = self.0.get(at..at + buf.len()).ok_or_else(|| {
+                Error::new(MS_IMAPI_E_IMPORT_READ_FAILURE, format!("no block {lba}"))
+            })?;
+            buf.copy_from_slice(src);
+            Ok(())
+        }
+    }
+
+    fn session(tree: Tree) -> Mem {
+        let options = BuildOptions {
+            time: Some(0),
+            ..Default::default()
+        };
+        let mut s = build(Arc::new(tree), &options).unwrap();
+        let mut data = vec![0u8; s.total_blocks() as usize * BLOCK_SIZE];
+        s.read_blocks(0, &mut data).unwrap();
+        Mem(data)
+    }
+
+    fn import_all(m: &Mem, limits: ImportLimits) -> Result<Tree> {
+        import::import(m, 0, None, limits).map(|i| i.tree)
+    }
+
+    /// An `XY` entry no reader knows, `n` bytes long.
+    fn xy(n: usize) -> Box<[u8]> {
+        let mut e = vec![b'X', b'Y', n as u8, 1];
+        e.extend((4..n).map(|i| i as u8));
+        e.into()
+    }
+
+    fn extra(t: &Tree, path: &str) -> Option<Box<[u8]>> {
+        t.node(t.lookup(path).unwrap()).extra_su.clone()
+    }
+
+    #[test]
+    fn an_unknown_entry_survives_import_and_build_verbatim() {
+        let mut t = Tree::new();
+        let dir = t.mkdir("/d").unwrap();
+        let file = t
+            .insert(dir, "f", Attrs::file(), Kind::Symlink("x".into()), false)
+            .unwrap();
+        t.node_mut(dir).extra_su = Some(xy(9));
+        // Twenty entries: the record spills into a continuation area.
+        let many: Vec<u8> = (0..20).flat_map(|_| xy(200).into_vec()).collect();
+        t.node_mut(file).extra_su = Some(many.clone().into());
+        let root = t.root();
+        t.node_mut(root).extra_su = Some(xy(5));
+
+        let first = import_all(&session(t), ImportLimits::default()).unwrap();
+        assert_eq!(extra(&first, "/d"), Some(xy(9)));
+        assert_eq!(extra(&first, "/d/f").as_deref(), Some(&many[..]));
+        assert_eq!(first.node(first.root()).extra_su, Some(xy(5)));
+        // A session built from the import carries them again, byte for
+        // byte; what it does not import (the file) carries nothing.
+        let mut again = first.clone();
+        again
+            .add_file(
+                "/new",
+                0,
+                Arc::new(crate::fsi::OnceReader::new(Box::new(&b""[..]))),
+                Attrs::file(),
+                false,
+            )
+            .unwrap();
+        let second = import_all(&session(again), ImportLimits::default()).unwrap();
+        assert_eq!(extra(&second, "/d"), Some(xy(9)));
+        assert_eq!(extra(&second, "/d/f").as_deref(), Some(&many[..]));
+        assert_eq!(second.node(second.root()).extra_su, Some(xy(5)));
+        assert_eq!(extra(&second, "/new"), None);
+    }
+
+    #[test]
+    fn carried_entries_beyond_the_budget_refuse_the_import() {
+        let mut t = Tree::new();
+        for i in 0..40 {
+            let d = t.mkdir(&format!("/d{i}")).unwrap();
+            t.node_mut(d).extra_su = Some(xy(250));
+        }
+        let m = session(t);
+        let limits = |max_carried_bytes| ImportLimits {
+            max_carried_bytes,
+            ..ImportLimits::default()
+        };
+        assert!(import_all(&m, limits(40 * 250)).is_ok());
+        let e = import_all(&m, limits(40 * 250 - 1)).unwrap_err();
+        assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED);
+        assert!(e.detail().contains("to carry"), "{e}");
     }
 }

@@ -36,6 +36,10 @@ pub struct RockRidge {
     pub child_link: Option<u32>,
     /// RE: this directory is a relocated one (skip it where it lies).
     pub relocated: bool,
+    /// Entries our writer does not produce itself (ZF, AL/AA, unknown
+    /// ones), back to back and byte for byte, for the next session to carry
+    /// (session-bound checksum attributes already taken out).
+    pub foreign: Vec<u8>,
 }
 
 fn bad(ctx: &dyn Fn() -> String, what: String) -> Error {
@@ -81,12 +85,47 @@ impl CeCache {
     }
 }
 
+/// Whether an entry is one the next session writes anew or must not
+/// repeat: ours (SP RR ER PX TF NM SL CE CL PL RE), or tied to its place
+/// or session (ST PD ES). Everything else is carried.
+fn rewritten(sig: &[u8; 2]) -> bool {
+    matches!(
+        sig,
+        b"SP"
+            | b"RR"
+            | b"ER"
+            | b"PX"
+            | b"TF"
+            | b"NM"
+            | b"SL"
+            | b"CE"
+            | b"CL"
+            | b"PL"
+            | b"RE"
+            | b"ST"
+            | b"PD"
+            | b"ES"
+    )
+}
+
+/// An `ER` naming an extension other than Rock Ridge (which we announce
+/// ourselves): AAIP's, say, which readers want before they honour `AL`.
+fn foreign_er(e: &[u8]) -> bool {
+    let id = e
+        .get(4)
+        .and_then(|&n| e.get(8..8 + n as usize))
+        .unwrap_or_default();
+    !matches!(id, b"RRIP_1991A" | b"IEEE_P1282" | b"IEEE_1282")
+}
+
 /// Parses the system use area `su` (after the volume's skip) of one
-/// record, following continuation areas.
+/// record, following continuation areas. `root_dot`: the root's "."
+/// record, the only place an `ER` is carried from.
 pub fn parse(
     src: &dyn BlockSource,
     cache: &mut CeCache,
     su: &[u8],
+    root_dot: bool,
     ctx: &dyn Fn() -> String,
 ) -> Result<RockRidge> {
     let mut rr = RockRidge::default();
@@ -105,6 +144,11 @@ pub fn parse(
                 break;
             }
             let e = &area[at..at + len];
+            // At most one record plus MAX_CE_HOPS blocks per record; the
+            // importer bounds the sum over the tree.
+            if !rewritten(&sig) || (root_dot && &sig == b"ER" && foreign_er(e)) {
+                rr.foreign.extend_from_slice(e);
+            }
             match &sig {
                 b"ST" => break,
                 b"CE" if len >= 28 => {
@@ -156,6 +200,11 @@ pub fn parse(
     if rr.symlink.is_some() {
         rr.symlink = Some(link.finish());
     }
+    for sig in [b"AL", b"AA"] {
+        if let Some(kept) = aaip::without_session_attrs(&rr.foreign, sig) {
+            rr.foreign = kept;
+        }
+    }
     Ok(rr)
 }
 
@@ -183,6 +232,127 @@ fn parse_tf(e: &[u8], rr: &mut RockRidge) {
             _ => {}
         }
         at += size;
+    }
+}
+
+/// The uncompressed size a zisofs `ZF` entry among `entries` records
+/// (readers show that size; the record holds the compressed one).
+pub fn zisofs_size(entries: &[u8]) -> Option<u64> {
+    let mut at = 0usize;
+    while let Some(&len) = entries.get(at + 2) {
+        let e = entries.get(at..at + len as usize).filter(|_| len >= 4)?;
+        if &e[..2] == b"ZF" && len >= 16 && &e[4..6] == b"pz" {
+            return Some(get_u32_both(e, 8).into());
+        }
+        at += len as usize;
+    }
+    None
+}
+
+/// AAIP attribute lists (`AL`, and `AA` of AAIP 1.0): the same component
+/// records as `SL`, as one byte stream over the record's entries, pairing
+/// names with values.
+mod aaip {
+    /// Attributes that speak for the session that recorded them (libisofs's
+    /// MD5 array location and per-file index, its production time): carried
+    /// into our session they would point readers at checksums of another
+    /// session, so they go. Names come with the "isofs." prefix spelled out
+    /// or as its AAIP short form, byte 4.
+    fn session_bound(name: &[u8]) -> bool {
+        let short = name.strip_prefix(b"\x04");
+        let long = name.strip_prefix(b"isofs.");
+        matches!(short.or(long), Some(b"ca" | b"cx" | b"st"))
+    }
+
+    /// The entries (each whole) of `foreign` whose signature is `sig`.
+    fn entries<'a>(foreign: &'a [u8], sig: &'a [u8; 2]) -> impl Iterator<Item = (usize, &'a [u8])> {
+        let mut at = 0usize;
+        std::iter::from_fn(move || {
+            while at + 4 <= foreign.len() {
+                let len = foreign[at + 2] as usize;
+                let e = foreign.get(at..at + len.max(4))?;
+                let here = at;
+                at += len.max(4);
+                if &e[..2] == sig {
+                    return Some((here, e));
+                }
+            }
+            None
+        })
+    }
+
+    /// Components of the record stream `s`, or `None` if it is not one
+    /// (then the list is carried untouched: readers see what they saw).
+    fn components(mut s: &[u8]) -> Option<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        let mut cur = Vec::new();
+        while let [flags, len, rest @ ..] = s {
+            if flags & !1 != 0 {
+                return None;
+            }
+            let bytes = rest.get(..*len as usize)?;
+            cur.extend_from_slice(bytes);
+            if flags & 1 == 0 {
+                out.push(std::mem::take(&mut cur));
+            }
+            s = &rest[*len as usize..];
+        }
+        (s.is_empty() && cur.is_empty() && out.len() % 2 == 0).then_some(out)
+    }
+
+    /// `foreign` without the session-bound attributes of its `sig` list,
+    /// or `None` when there is nothing to take out.
+    pub fn without_session_attrs(foreign: &[u8], sig: &[u8; 2]) -> Option<Vec<u8>> {
+        let found: Vec<(usize, &[u8])> = entries(foreign, sig).collect();
+        let (first, _) = *found.first()?;
+        let mut stream = Vec::new();
+        for (i, (_, e)) in found.iter().enumerate() {
+            // Every entry but the last continues the list.
+            let continues = *e.get(4)? & 1 != 0;
+            if continues != (i + 1 < found.len()) {
+                return None;
+            }
+            stream.extend_from_slice(&e[5..]);
+        }
+        let comps = components(&stream)?;
+        let pairs: Vec<&[Vec<u8>]> = comps.chunks(2).collect();
+        if !pairs.iter().any(|p| session_bound(&p[0])) {
+            return None;
+        }
+        let mut records = Vec::new();
+        for comp in pairs
+            .iter()
+            .filter(|p| !session_bound(&p[0]))
+            .flat_map(|p| p.iter())
+        {
+            let mut pieces = comp.chunks(255).peekable();
+            if pieces.peek().is_none() {
+                records.extend_from_slice(&[0, 0]);
+            }
+            while let Some(piece) = pieces.next() {
+                records.push(pieces.peek().is_some() as u8);
+                records.push(piece.len() as u8);
+                records.extend_from_slice(piece);
+            }
+        }
+        let mut list = Vec::new();
+        let count = records.len().div_ceil(250);
+        for (i, chunk) in records.chunks(250).enumerate() {
+            list.extend_from_slice(&[sig[0], sig[1], 5 + chunk.len() as u8, 1]);
+            list.push((i + 1 < count) as u8);
+            list.extend_from_slice(chunk);
+        }
+        let mut out = Vec::with_capacity(foreign.len());
+        let mut at = 0usize;
+        for (pos, e) in found {
+            out.extend_from_slice(&foreign[at..pos]);
+            if pos == first {
+                out.extend_from_slice(&list);
+            }
+            at = pos + e.len();
+        }
+        out.extend_from_slice(&foreign[at..]);
+        Some(out)
     }
 }
 
@@ -299,6 +469,20 @@ impl Entries {
             self.bytes.extend_from_slice(p);
         }
         self.ends.push(self.bytes.len());
+    }
+
+    /// Entries already encoded back to back (carried from an imported
+    /// record), each kept whole so a split never cuts one.
+    pub fn raw(&mut self, entries: &[u8]) {
+        let mut at = 0usize;
+        while let Some(&len) = entries.get(at + 2) {
+            let Some(e) = entries.get(at..at + len as usize).filter(|_| len >= 4) else {
+                break;
+            };
+            self.bytes.extend_from_slice(e);
+            self.ends.push(self.bytes.len());
+            at += len as usize;
+        }
     }
 
     /// `SP` for the root's "." record (no bytes skipped).
@@ -477,6 +661,7 @@ mod tests {
             &NoBlocks,
             &mut CeCache::default(),
             e.bytes(0..e.len()),
+            false,
             &String::new,
         )
         .unwrap()
@@ -534,11 +719,162 @@ mod tests {
             &NoBlocks,
             &mut CeCache::default(),
             &ce(5, 2000, 100),
+            false,
             &String::new,
         );
         assert_eq!(
             e.unwrap_err().code(),
             MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR
         );
+    }
+
+    /// An entry with signature `sig` and `payload`.
+    fn entry(sig: &[u8; 2], payload: &[u8]) -> Vec<u8> {
+        let mut e = vec![sig[0], sig[1], 4 + payload.len() as u8, 1];
+        e.extend_from_slice(payload);
+        e
+    }
+
+    #[test]
+    fn unknown_and_aaip_entries_are_kept_and_rock_ridge_ones_are_not() {
+        let xy = entry(b"XY", b"anything");
+        let zf = entry(b"ZF", b"pz\x04\x0f\x00\x00\x00\x00\x00\x00\x00\x00");
+        let mut e = Entries::default();
+        e.sp();
+        e.px(S_IFREG | 0o644, 1, 0, 0);
+        e.nm(b"name");
+        e.er();
+        let mut su = e.bytes(0..e.len()).to_vec();
+        su.extend_from_slice(&xy);
+        su.extend(entry(b"PD", &[0; 4]));
+        su.extend_from_slice(&zf);
+        su.extend(entry(b"ST", &[]));
+        su.extend(entry(b"QQ", b"after ST"));
+        let rr = parse(&NoBlocks, &mut CeCache::default(), &su, false, &String::new).unwrap();
+        assert_eq!(rr.foreign, [xy, zf].concat());
+        assert_eq!(rr.name.as_deref(), Some(&b"name"[..]));
+    }
+
+    /// An `ER` entry naming `id`.
+    fn er(id: &[u8]) -> Vec<u8> {
+        let mut p = vec![id.len() as u8, 1, 1, 1];
+        p.extend_from_slice(id);
+        p.extend_from_slice(b"DS");
+        entry(b"ER", &p)
+    }
+
+    #[test]
+    fn only_the_root_carries_er_and_never_the_rock_ridge_one() {
+        let aaip = er(b"AAIP_0200");
+        let su = [er(b"RRIP_1991A"), aaip.clone(), er(b"IEEE_1282")].concat();
+        let parse_as = |root| {
+            parse(&NoBlocks, &mut CeCache::default(), &su, root, &String::new)
+                .unwrap()
+                .foreign
+        };
+        assert_eq!(parse_as(true), aaip);
+        assert!(parse_as(false).is_empty());
+    }
+
+    /// AL entries holding `pairs` as one list, `per` component bytes each.
+    fn al(pairs: &[(&[u8], &[u8])], per: usize) -> Vec<u8> {
+        let mut records = Vec::new();
+        for c in pairs.iter().flat_map(|(n, v)| [*n, *v]) {
+            records.extend_from_slice(&[0, c.len() as u8]);
+            records.extend_from_slice(c);
+        }
+        let n = records.len().div_ceil(per);
+        records
+            .chunks(per)
+            .enumerate()
+            .flat_map(|(i, c)| entry(b"AL", &[&[(i + 1 < n) as u8][..], c].concat()))
+            .collect()
+    }
+
+    #[test]
+    fn checksum_attributes_leave_the_attribute_list_and_the_rest_stays() {
+        let acl: &[u8] = &[0x16, 0x34, 0x64];
+        let kept = [(&b""[..], acl), (b"\x03x", b"hello")];
+        let xy = entry(b"XY", b"z");
+        // A list of three entries, a component cut across two of them.
+        let su = [
+            xy.clone(),
+            al(
+                &[
+                    kept[0],
+                    (b"\x04cx", &[1, 2]),
+                    kept[1],
+                    (b"isofs.ca", &[9; 40]),
+                ],
+                20,
+            ),
+            xy.clone(),
+        ]
+        .concat();
+        let rr = parse(&NoBlocks, &mut CeCache::default(), &su, false, &String::new).unwrap();
+        assert_eq!(
+            rr.foreign,
+            [xy.clone(), al(&kept, 250), xy.clone()].concat()
+        );
+
+        // Nothing session-bound: verbatim, entry boundaries and all.
+        let plain = al(&kept, 7);
+        let rr = parse(
+            &NoBlocks,
+            &mut CeCache::default(),
+            &plain,
+            false,
+            &String::new,
+        )
+        .unwrap();
+        assert_eq!(rr.foreign, plain);
+
+        // Only checksums: the list goes, the other entries stay.
+        let only = [al(&[(b"\x04ca", &[1]), (b"\x04cx", &[2])], 250), xy.clone()].concat();
+        let rr = parse(
+            &NoBlocks,
+            &mut CeCache::default(),
+            &only,
+            false,
+            &String::new,
+        )
+        .unwrap();
+        assert_eq!(rr.foreign, xy);
+    }
+
+    #[test]
+    fn a_malformed_attribute_list_is_carried_untouched() {
+        // A component record overrunning the stream.
+        let bad = entry(b"AL", &[0, 0, 9, 4, b'c']);
+        let rr = parse(
+            &NoBlocks,
+            &mut CeCache::default(),
+            &bad,
+            false,
+            &String::new,
+        )
+        .unwrap();
+        assert_eq!(rr.foreign, bad);
+    }
+
+    #[test]
+    fn the_zisofs_size_comes_from_zf() {
+        let mut zf = vec![b'Z', b'F', 16, 1, b'p', b'z', 4, 15];
+        zf.extend(300_000u32.to_le_bytes());
+        zf.extend(300_000u32.to_be_bytes());
+        let with = [entry(b"AL", &[0, 0, 0]), zf].concat();
+        assert_eq!(zisofs_size(&with), Some(300_000));
+        assert_eq!(zisofs_size(&entry(b"AL", &[0, 0, 0])), None);
+        assert_eq!(zisofs_size(&[b'Z', b'F', 2]), None);
+    }
+
+    #[test]
+    fn raw_entries_keep_their_boundaries() {
+        let bytes = [entry(b"XY", b"1"), entry(b"ZF", &[0; 12])].concat();
+        let mut e = Entries::default();
+        e.px(0, 1, 0, 0);
+        e.raw(&bytes);
+        assert_eq!(e.len(), 3);
+        assert_eq!(e.bytes(1..3), &bytes[..]);
     }
 }

@@ -498,8 +498,17 @@ impl Plan {
     }
 
     /// Rock Ridge entries for a record describing `id` (`name` is `None`
-    /// for "." and "..").
-    fn rr_entries(&self, e: &mut Entries, id: NodeId, name: Option<&str>, root_dot: bool) {
+    /// for "." and ".."). `carry`: append the entries the node brought from
+    /// its imported record (not on "..", which readers take from the
+    /// parent's own records).
+    fn rr_entries(
+        &self,
+        e: &mut Entries,
+        id: NodeId,
+        name: Option<&str>,
+        root_dot: bool,
+        carry: bool,
+    ) {
         let node = self.tree.node(id);
         let (mode, links, link) = match &node.kind {
             Kind::Dir(_) => {
@@ -530,6 +539,9 @@ impl Plan {
         }
         if root_dot {
             e.er();
+        }
+        if let (true, Some(extra)) = (carry, &node.extra_su) {
+            e.raw(extra);
         }
     }
 
@@ -625,7 +637,7 @@ impl Plan {
             lba: parent.iso.0,
             len: parent.iso.1,
         };
-        self.rr_entries(&mut su, d.node, None, d.node == root);
+        self.rr_entries(&mut su, d.node, None, d.node == root, true);
         self.iso_record(
             &mut out,
             ce_start,
@@ -635,7 +647,7 @@ impl Plan {
             FLAG_DIRECTORY,
             self.time_of(d.node).0,
         );
-        self.rr_entries(&mut su, d.parent, None, false);
+        self.rr_entries(&mut su, d.parent, None, false, false);
         self.iso_record(
             &mut out,
             ce_start,
@@ -646,7 +658,7 @@ impl Plan {
             self.time_of(d.parent).0,
         );
         for c in children {
-            self.rr_entries(&mut su, c.node, Some(c.name), false);
+            self.rr_entries(&mut su, c.node, Some(c.name), false, true);
             let time = self.time_of(c.node).0;
             match &self.tree.node(c.node).kind {
                 Kind::Dir(_) => {

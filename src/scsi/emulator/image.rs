@@ -5,7 +5,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{host_io_code, short_path, Error, Result};
 use crate::fsi::BLOCK_SIZE;
 use crate::hresult::{MS_E_FAIL, MS_E_IMAPI_RECORDER_LOCKED, MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA};
 
@@ -25,7 +25,7 @@ impl Image {
         let meta = std::fs::metadata(path).map_err(|e| {
             Error::new(
                 MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA,
-                format!("emulated disc image {}: {e}", path.display()),
+                format!("emulated disc image {}: {e}", short_path(path)),
             )
         })?;
         let try_rw = !meta.permissions().readonly();
@@ -110,10 +110,15 @@ impl Image {
     }
 }
 
+/// A host file error; a full file system, a file-size limit and a failing
+/// device get codes of their own, since only the user can fix those.
 fn io_error(path: &Path, what: &str, e: std::io::Error) -> Error {
     Error::new(
-        MS_E_FAIL,
-        format!("cannot {what} emulated disc image {}: {e}", path.display()),
+        host_io_code(&e).unwrap_or(MS_E_FAIL),
+        format!(
+            "cannot {what} emulated disc image {}: {e}",
+            short_path(path)
+        ),
     )
 }
 
@@ -133,7 +138,7 @@ pub fn lock_disc(image: &Path) -> Result<DiscLock> {
     let file = File::open(image).map_err(|e| {
         Error::new(
             MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA,
-            format!("cannot lock emulated disc {}: {e}", image.display()),
+            format!("cannot lock emulated disc {}: {e}", short_path(image)),
         )
     })?;
     try_lock(&file).map_err(|busy| {
@@ -141,14 +146,14 @@ pub fn lock_disc(image: &Path) -> Result<DiscLock> {
             Error::new(
                 MS_E_IMAPI_RECORDER_LOCKED,
                 format!(
-                    "emulated disc {} is locked by another writer",
-                    image.display()
+                    "emulated disc {} is in use by another writer (it holds the writer lock); try again when that write has finished",
+                    short_path(image)
                 ),
             )
         } else {
             Error::new(
                 MS_E_FAIL,
-                format!("cannot lock emulated disc {}", image.display()),
+                format!("cannot lock emulated disc {}", short_path(image)),
             )
         }
     })?;

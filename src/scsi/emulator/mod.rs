@@ -34,7 +34,7 @@ mod watch;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::error::{short_path, Error, Result};
 use crate::hresult::MS_E_INVALIDARG;
 use crate::scsi::{Completion, DataDirection, Transport};
 use commands::Fail;
@@ -45,7 +45,7 @@ pub use layout::{default_capacity, Geometry};
 pub use model::DriveIdentity;
 pub use quirks::{Faults, Quirks};
 pub use sidecar::sidecar_path;
-pub use spec::{create_blank, marker_block, wrap_image, DiscSpec};
+pub use spec::{create_blank, marker_block, wrap_image, DiscSpec, Existing};
 
 /// True when `path` is an emulated disc's image (its sidecar exists).
 pub fn is_emulated_disc(path: &Path) -> bool {
@@ -70,8 +70,8 @@ impl EmulatedDrive {
                 MS_E_INVALIDARG,
                 format!(
                     "{} is not an emulated disc: no sidecar {}",
-                    image.display(),
-                    sidecar.display()
+                    short_path(image),
+                    short_path(&sidecar)
                 ),
             ));
         }
@@ -90,6 +90,7 @@ impl EmulatedDrive {
                 last_sense: None,
                 dirty: false,
                 seen,
+                host_error: None,
             },
             commands: 0,
         })
@@ -131,7 +132,7 @@ impl Transport for EmulatedDrive {
                 crate::hresult::MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,
                 format!(
                     "emulated drive for {} lost power (injected fault); reopen the disc",
-                    st.image_path.display()
+                    short_path(&st.image_path)
                 ),
             ));
         }
@@ -141,6 +142,7 @@ impl Transport for EmulatedDrive {
         st.follow_external_change();
         if opcode != commands::op::REQUEST_SENSE {
             st.last_sense = None;
+            st.host_error = None;
         }
         let len = data.len();
         match commands::dispatch(st, cdb, &mut data) {
@@ -163,8 +165,12 @@ impl Transport for EmulatedDrive {
         format!(
             "emulated {} disc {}",
             self.state.disc.profile,
-            self.state.image_path.display()
+            short_path(&self.state.image_path)
         )
+    }
+
+    fn take_host_cause(&mut self) -> Option<Error> {
+        self.state.host_error.take()
     }
 }
 

@@ -11,9 +11,9 @@ use super::model::{
 };
 use super::quirks::{Faults, Quirks};
 use super::sidecar::{self, sidecar_path};
-use crate::error::{Error, Result};
+use crate::error::{host_io_code, short_path, Error, Result};
 use crate::fsi::BLOCK_SIZE;
-use crate::hresult::{MS_E_FAIL, MS_E_INVALIDARG};
+use crate::hresult::{MS_E_FAIL, MS_E_INVALIDARG, MS_E_WIN32_FILE_EXISTS};
 use crate::media::{Profile, WriteModel};
 
 /// A disc to create, in any state. Sessions are given as user block counts;
@@ -128,20 +128,51 @@ impl DiscSpec {
         self
     }
 
-    /// Writes the image (sparse, with marker blocks) and its sidecar.
+    /// Writes the image (sparse, with marker blocks) and its sidecar,
+    /// replacing a disc already at `image` (a test fixture's habit).
     pub fn create(&self, image: &Path) -> Result<()> {
+        self.create_with(image, Existing::Replace)
+    }
+
+    /// [`DiscSpec::create`], refusing an existing image or sidecar with
+    /// `Existing::Refuse`.
+    pub fn create_with(&self, image: &Path, existing: Existing) -> Result<()> {
         let disc = self.build()?;
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(image)
-            .map_err(|e| io_error(image, e))?;
-        f.set_len(disc.recorded_end() * BLOCK_SIZE as u64)
-            .map_err(|e| io_error(image, e))?;
+        let sidecar = sidecar_path(image);
+        if existing == Existing::Refuse {
+            refuse_existing(image, "image")?;
+            refuse_existing(&sidecar, "sidecar")?;
+        }
+        let mut options = OpenOptions::new();
+        options.read(true).write(true);
+        match existing {
+            // O_EXCL: a file that appeared since the check is not ours.
+            Existing::Refuse => options.create_new(true),
+            Existing::Replace => options.create(true).truncate(true),
+        };
+        let f = options.open(image).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                exists(image, "image")
+            } else {
+                io_error(image, e)
+            }
+        })?;
+        let made = (|| {
+            f.set_len(disc.recorded_end() * BLOCK_SIZE as u64)
+                .map_err(|e| io_error(image, e))?;
+            self.write_markers(image, &disc)?;
+            save_sidecar(&sidecar, &disc, existing)
+        })();
+        if made.is_err() && existing == Existing::Refuse {
+            // The image is ours (created above): leave nothing behind.
+            let _ = std::fs::remove_file(image);
+        }
+        made
+    }
+
+    fn write_markers(&self, image: &Path, disc: &Disc) -> Result<()> {
         let img = super::image::Image::open(image)?;
-        for (s, tracks) in sessions_with_open(&disc).iter().enumerate() {
+        for (s, tracks) in sessions_with_open(disc).iter().enumerate() {
             let session = s as u32 + 1;
             for t in tracks {
                 if t.blocks > 0 {
@@ -151,7 +182,7 @@ impl DiscSpec {
                 }
             }
         }
-        sidecar::save(&sidecar_path(image), &disc).map(drop)
+        Ok(())
     }
 
     pub(super) fn build(&self) -> Result<Disc> {
@@ -280,9 +311,80 @@ fn beyond(capacity: u32) -> Error {
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
     Error::new(
-        MS_E_FAIL,
-        format!("cannot create emulated disc image {}: {e}", path.display()),
+        host_io_code(&e).unwrap_or(MS_E_FAIL),
+        format!(
+            "cannot create emulated disc image {}: {e}",
+            short_path(path)
+        ),
     )
+}
+
+/// What to do when the image or sidecar of a disc to create is already
+/// there: an existing disc holds sessions someone recorded, so replacing
+/// it must be asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// Fail with `MS_E_WIN32_FILE_EXISTS` and change nothing.
+    Refuse,
+    /// Overwrite the image (blank discs) and the sidecar.
+    Replace,
+}
+
+fn exists(path: &Path, what: &str) -> Error {
+    Error::new(
+        MS_E_WIN32_FILE_EXISTS,
+        format!(
+            "emulated disc {what} {} exists; it was left unchanged (ask to replace it: CLI --force)",
+            short_path(path)
+        ),
+    )
+}
+
+/// Fails when anything (a dangling symlink too) is at `path`.
+fn refuse_existing(path: &Path, what: &str) -> Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(_) => Err(exists(path, what)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_error(path, e)),
+    }
+}
+
+/// Writes the sidecar; without `Replace` through a hard link of a private
+/// temporary file, which fails instead of replacing a sidecar that
+/// appeared meanwhile.
+fn save_sidecar(path: &Path, disc: &Disc, existing: Existing) -> Result<()> {
+    if existing == Existing::Replace {
+        return sidecar::save(path, disc).map(drop);
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".new-{}", std::process::id()));
+    let tmp = std::path::PathBuf::from(tmp);
+    let io = |e: std::io::Error| {
+        Error::new(
+            host_io_code(&e).unwrap_or(MS_E_FAIL),
+            format!("cannot write emulator sidecar {}: {e}", short_path(path)),
+        )
+    };
+    let written = (|| {
+        use std::io::Write;
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(io)?;
+        f.write_all(sidecar::render(disc).as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(io)?;
+        std::fs::hard_link(&tmp, path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                exists(path, "sidecar")
+            } else {
+                io(e)
+            }
+        })
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    written
 }
 
 /// Tracks per session, closed sessions first, then the open one.
@@ -314,13 +416,20 @@ pub fn marker_block(session: u32, lba: u32) -> Vec<u8> {
 
 /// Creates a blank emulated disc: `image` (empty, sparse) and its sidecar.
 /// `capacity` defaults to the profile's (mmc.md §7.1). Read-only profiles
-/// need data; use [`wrap_image`] for them.
-pub fn create_blank(image: &Path, profile: Profile, capacity: Option<u32>) -> Result<()> {
+/// need data; use [`wrap_image`] for them. With [`Existing::Refuse`] an
+/// existing image or sidecar is an `MS_E_WIN32_FILE_EXISTS` error and both
+/// stay byte-identical.
+pub fn create_blank(
+    image: &Path,
+    profile: Profile,
+    capacity: Option<u32>,
+    existing: Existing,
+) -> Result<()> {
     let mut spec = DiscSpec::new(profile);
     if let Some(c) = capacity {
         spec = spec.capacity(c);
     }
-    spec.create(image)
+    spec.create_with(image, existing)
 }
 
 /// Makes an existing image file (genisoimage/xorriso output, or a dump)
@@ -329,18 +438,28 @@ pub fn create_blank(image: &Path, profile: Profile, capacity: Option<u32>) -> Re
 /// (primary volume descriptor at start + 16) when one is there, else it
 /// runs to the next session's start or the end of the image. Sequential
 /// media stay appendable unless `finalized`; read-only profiles always are.
+/// Only the sidecar is written — the image is never changed — and an
+/// existing sidecar is refused unless `existing` is [`Existing::Replace`].
 pub fn wrap_image(
     image: &Path,
     profile: Profile,
     session_starts: &[u32],
     finalized: bool,
+    existing: Existing,
 ) -> Result<()> {
+    let sidecar = sidecar_path(image);
+    if existing == Existing::Refuse {
+        refuse_existing(&sidecar, "sidecar")?;
+    }
     let img = super::image::Image::open(image)?;
     let image_blocks = img.len()?.div_ceil(BLOCK_SIZE as u64);
     let image_blocks = u32::try_from(image_blocks).map_err(|_| {
         Error::new(
             MS_E_INVALIDARG,
-            format!("image {} is larger than any optical disc", image.display()),
+            format!(
+                "image {} is larger than any optical disc",
+                short_path(image)
+            ),
         )
     })?;
     let model = profile.write_model();
@@ -387,7 +506,7 @@ pub fn wrap_image(
                 MS_E_INVALIDARG,
                 format!(
                     "session starting at {start} holds no data in image {}",
-                    image.display()
+                    short_path(image)
                 ),
             ));
         }
@@ -400,7 +519,15 @@ pub fn wrap_image(
         None => sessions
             .last()
             .and_then(|s| s.tracks.last())
-            .map_or(image_blocks, |t| t.start + g.track_span(t.blocks)),
+            .map_or(Some(image_blocks), |t| {
+                t.start.checked_add(g.track_span(t.blocks))
+            })
+            .ok_or_else(|| {
+                Error::new(
+                    MS_E_INVALIDARG,
+                    format!("image {} ends beyond any disc address", short_path(image)),
+                )
+            })?,
     };
     let medium = match model {
         WriteModel::RandomWrite => Medium::Overwritable {
@@ -428,10 +555,10 @@ pub fn wrap_image(
     let disc = sidecar::parse(&sidecar::render(&disc)).map_err(|detail| {
         Error::new(
             MS_E_INVALIDARG,
-            format!("wrapping {} as {profile}: {detail}", image.display()),
+            format!("wrapping {} as {profile}: {detail}", short_path(image)),
         )
     })?;
-    sidecar::save(&sidecar_path(image), &disc).map(drop)
+    save_sidecar(&sidecar, &disc, existing)
 }
 
 /// The volume space size of an ISO 9660 primary volume descriptor at

@@ -29,6 +29,10 @@ pub struct DriveState {
     pub dirty: bool,
     /// The sidecar version `disc` was loaded from or saved as.
     pub seen: Seen,
+    /// The host file error behind the last command's CHECK CONDITION (a
+    /// full file system under a WRITE): the SCSI answer can only say
+    /// 3/0C/00, the user needs to hear the cause.
+    pub host_error: Option<Error>,
 }
 
 /// Opens the image of `disc` when a medium is present and checks that it
@@ -45,7 +49,7 @@ pub fn open_image(image: &Path, disc: &Disc) -> Result<Option<Image>> {
             MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE,
             format!(
                 "emulated disc image {} is {len} bytes, shorter than the {needed} bytes its sidecar says are recorded",
-                image.display()
+                crate::error::short_path(image)
             ),
         ));
     }

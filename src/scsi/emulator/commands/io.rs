@@ -30,9 +30,10 @@ pub fn read(st: &mut DriveState, lba: u32, blocks: u32, data: &mut DataDirection
     }
     let bytes = (blocks as usize * BLOCK_SIZE).min(buf.len() / BLOCK_SIZE * BLOCK_SIZE);
     let image = st.image()?;
-    image
-        .read(lba, &mut buf[..bytes])
-        .map_err(|_| Sense::UNRECOVERED_READ_ERROR)?;
+    if let Err(e) = image.read(lba, &mut buf[..bytes]) {
+        st.host_error = Some(e);
+        return Err(Sense::UNRECOVERED_READ_ERROR.into());
+    }
     Ok(bytes)
 }
 
@@ -57,9 +58,12 @@ pub fn write(st: &mut DriveState, lba: u32, blocks: u32, data: &mut DataDirectio
     let stored = allowed.map_or(blocks, |n| n.min(blocks as u64) as u32);
     if stored > 0 {
         let image = st.image()?;
-        image
-            .write(lba, &buf[..stored as usize * BLOCK_SIZE])
-            .map_err(|_| Sense::WRITE_ERROR)?;
+        if let Err(e) = image.write(lba, &buf[..stored as usize * BLOCK_SIZE]) {
+            // The model keeps the previous NWA: what reached the file
+            // beyond it is unrecorded space, as after a failed burn.
+            st.host_error = Some(e);
+            return Err(Sense::WRITE_ERROR.into());
+        }
         record_write(st, lba, stored);
         st.load.blocks_written += stored as u64;
     }
@@ -159,11 +163,13 @@ fn power_loss(st: &mut DriveState, stopped_at: u32) -> Fail {
 }
 
 pub fn synchronize_cache(st: &mut DriveState) -> Outcome {
-    if let Some(image) = &st.image {
-        if image.writable() {
-            image.sync().map_err(|_| Sense::WRITE_ERROR)?;
-        }
+    let synced = match &st.image {
+        Some(image) if image.writable() => image.sync(),
+        _ => Ok(()),
+    };
+    if let Err(e) = synced.and_then(|()| st.persist()) {
+        st.host_error = Some(e);
+        return Err(Sense::WRITE_ERROR.into());
     }
-    st.persist().map_err(|_| Sense::WRITE_ERROR)?;
     Ok(0)
 }
