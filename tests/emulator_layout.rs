@@ -10,13 +10,13 @@ use multisession::scsi::emulator::DiscSpec;
 use multisession::scsi::Sense;
 
 #[test]
-fn cd_r_first_session_of_608_blocks_leaves_nwa_12010_and_347839_free() {
+fn cd_r_first_session_of_608_blocks_leaves_nwa_12010_and_347837_free() {
     let mut d = Disc::new(DiscSpec::new(Profile::CdR).sessions(&[608]));
     let r = d.rdi();
     assert_eq!(r[2], 0x01, "state 00, status 01");
     assert_eq!((r[4], r[5], r[6]), (2, 2, 2));
     assert_eq!(&r[16..24], &[0, 0x01, 0x28, 0x0A, 0, 0x4F, 0x3B, 0x4A]);
-    assert_eq!(d.nwa(0xFF), (12010, 347839));
+    assert_eq!(d.nwa(0xFF), (12010, 347837));
     let t1 = d.rti(1, 1).unwrap();
     assert_eq!(be32(&t1, 8), 0);
     assert_eq!(be32(&t1, 24), 610);
@@ -36,7 +36,7 @@ fn cd_r_second_session_of_5888_blocks_gives_msc1_12010_and_nwa_24800() {
     let r = d.rdi();
     assert_eq!((r[2], r[4], r[5], r[6]), (0x01, 3, 3, 3));
     assert_eq!(&r[16..20], &[0x00, 0x04, 0x1E, 0x32]);
-    assert_eq!(d.nwa(0xFF), (24800, 335049));
+    assert_eq!(d.nwa(0xFF), (24800, 335047));
     assert_eq!(
         d.toc(1, false, 0).unwrap(),
         [0x00, 0x0A, 0x01, 0x02, 0x00, 0x14, 0x02, 0x00, 0x00, 0x00, 0x2E, 0xEA]
@@ -57,13 +57,13 @@ fn cd_r_second_session_of_5888_blocks_gives_msc1_12010_and_nwa_24800() {
 #[test]
 fn cd_r_written_through_cdbs_reaches_the_same_numbers() {
     let mut d = Disc::new(DiscSpec::new(Profile::CdR));
-    assert_eq!(d.nwa(0xFF), (0, 359849));
+    assert_eq!(d.nwa(0xFF), (0, 359847));
     d.write_session(608, 0xFF);
-    assert_eq!(d.nwa(0xFF), (12010, 347839));
+    assert_eq!(d.nwa(0xFF), (12010, 347837));
     d.write_session(5888, 0xFF);
-    assert_eq!(d.nwa(0xFF), (24800, 335049));
+    assert_eq!(d.nwa(0xFF), (24800, 335047));
     d.reopen();
-    assert_eq!(d.nwa(0xFF), (24800, 335049));
+    assert_eq!(d.nwa(0xFF), (24800, 335047));
     let block = d.read(12010, 1).unwrap();
     assert_eq!(be32(&block, 0), 12010);
 }
@@ -72,8 +72,8 @@ fn cd_r_written_through_cdbs_reaches_the_same_numbers() {
 fn dvd_and_bd_sessions_follow_alignment_and_gaps() {
     // (profile, capacity, NWA2, free2, NWA3, free3, msc1)
     let table = [
-        (Profile::DvdMinusR, 138112, 2160384, 226240, 2072256, 188127),
-        (Profile::DvdPlusR, 138112, 2156992, 226240, 2068864, 188127),
+        (Profile::DvdMinusR, 128688, 2169200, 207392, 2090496, 178703),
+        (Profile::DvdPlusR, 102048, 2193056, 154112, 2140992, 152063),
         (Profile::BdR, 100000, 12119392, 150016, 12069376, 150015),
     ];
     for (profile, nwa2, free2, nwa3, free3, last) in table {

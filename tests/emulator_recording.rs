@@ -63,7 +63,7 @@ fn close_functions_per_profile() {
     // DVD+R: 010b keeps it appendable, 101b and 110b finalize.
     for function in [5, 6] {
         let mut d = Disc::new(DiscSpec::new(Profile::DvdPlusR).sessions(&[1000]));
-        d.write(39120, 16).unwrap();
+        d.write(3056, 16).unwrap();
         d.close(1, 2).unwrap();
         d.close(2, 0).unwrap();
         assert_eq!(d.rdi()[2] & 3, 1);
@@ -118,7 +118,7 @@ fn reserve_track_fixes_the_track_size() {
     d.close(2, 0).unwrap();
     // The drive padded the track to the reservation.
     assert_eq!(be32(&d.rti(1, 1).unwrap(), 24), 1008);
-    assert_eq!(d.nwa(0xFF).0, 1008 + 38112);
+    assert_eq!(d.nwa(0xFF).0, 1008 + 2048);
 }
 
 fn format(d: &mut Disc, kind: u8, subtype: u8, blocks: u32) -> Result<(), Sense> {
@@ -148,20 +148,27 @@ fn format_unit_formats_dvd_plus_rw_bd_re_and_bd_r() {
         Err(Sense::INVALID_FIELD_IN_PARAMETERS)
     );
     format(&mut d, 0x26, 0, u32::MAX).unwrap();
-    assert_eq!((d.rdi()[7], d.capacity().unwrap()), (3, 2295103));
+    assert_eq!((d.rdi()[7], d.capacity().unwrap()), (1, 2295103));
     d.reopen();
-    assert_eq!(d.rdi()[7], 3, "persisted");
+    assert_eq!(d.rdi()[7], 1, "persisted");
 
     let mut d = Disc::new(DiscSpec::new(Profile::BdRe));
     format(&mut d, 0x30, 0, 11826176).unwrap();
     assert_eq!(d.capacity().unwrap(), 11826175);
     d.write(0, 32).unwrap();
 
+    // BD-R: the capacity is the offered descriptor the host picked (the
+    // spare area it leaves); one not offered is refused.
     let mut d = Disc::new(DiscSpec::new(Profile::BdR));
-    format(&mut d, 0x32, 0, 12219392).unwrap();
+    assert_eq!(
+        format(&mut d, 0x32, 0, 12219392),
+        Err(Sense::INVALID_FIELD_IN_PARAMETERS)
+    );
+    format(&mut d, 0x32, 0, 12088320).unwrap();
     let (_, features) = d.current_features();
     assert!(features.contains(&0x38), "SRM+POW");
     assert_eq!(d.rdi()[2], 0x01);
+    assert_eq!(d.nwa(1), (0, 12088320));
 
     let mut d = Disc::new(DiscSpec::new(Profile::DvdPlusR));
     assert_eq!(format(&mut d, 0x26, 0, 1), Err(Sense::CANNOT_FORMAT));
@@ -200,7 +207,7 @@ fn blank_returns_rewritable_media_to_blank() {
     );
     d.no_data(&[0xA1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
     assert_eq!(d.rdi()[2], 0x10);
-    assert_eq!(d.nwa(0xFF), (0, 359849));
+    assert_eq!(d.nwa(0xFF), (0, 359847));
     assert_eq!(std::fs::metadata(&d.image).unwrap().len(), 0, "data gone");
     let mut d = Disc::new(DiscSpec::new(Profile::CdR).sessions(&[608]));
     assert_eq!(

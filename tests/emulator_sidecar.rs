@@ -142,10 +142,10 @@ fn a_path_without_sidecar_is_not_an_emulated_disc() {
 fn create_blank_uses_the_reference_capacities() {
     let dir = tempfile::tempdir().unwrap();
     let table = [
-        (Profile::CdR, 359849),
-        (Profile::CdRw, 359849),
-        (Profile::DvdMinusR, 2298496),
-        (Profile::DvdMinusRwSequential, 2298496),
+        (Profile::CdR, 359847),
+        (Profile::CdRw, 359847),
+        (Profile::DvdMinusR, 2297888),
+        (Profile::DvdMinusRwSequential, 2297888),
         (Profile::DvdPlusR, 2295104),
         (Profile::BdR, 12219392),
     ];
@@ -186,17 +186,17 @@ fn state_changes_survive_a_reopen_and_leave_no_temporary_file() {
     let mut d = Disc::new(DiscSpec::new(Profile::DvdPlusR));
     d.write_session(1000, 1);
     d.reopen();
-    assert_eq!(d.nwa(0xFF).0, 1008 + 38112);
+    assert_eq!(d.nwa(0xFF).0, 1008 + 2048);
     let dir: Vec<String> = std::fs::read_dir(d.dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     assert_eq!(dir.len(), 2, "{dir:?}");
     // An open track is kept when the drive goes away without a close.
-    d.write(39120, 16).unwrap();
+    d.write(3056, 16).unwrap();
     d.reopen();
     let t = d.rti(1, 0xFF).unwrap();
-    assert_eq!((be32(&t, 8), be32(&t, 12)), (39120, 39136));
+    assert_eq!((be32(&t, 8), be32(&t, 12)), (3056, 3072));
 }
 
 #[test]
@@ -254,7 +254,7 @@ fn wrapped_images_get_sessions_from_their_volume_descriptors() {
         image: image.clone(),
         dir,
     };
-    assert_eq!(d.nwa(0xFF), (24800, 335049));
+    assert_eq!(d.nwa(0xFF), (24800, 335047));
     assert_eq!(be32(&d.toc(1, false, 0).unwrap(), 8), 12010);
     assert_eq!(d.read(12010 + 16, 1).unwrap()[1..6], *b"CD001");
 

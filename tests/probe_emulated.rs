@@ -91,41 +91,46 @@ fn sequential_cases() -> Vec<(String, DiscSpec, Expect)> {
     let rows: [(Profile, u32, u32, u32, u32, u32); 8] = [
         (Profile::CdR, 359849, 607, 12010, 17897, 24800),
         (Profile::CdRw, 359849, 607, 12010, 17897, 24800),
-        (Profile::DvdMinusR, 2298496, 99999, 138112, 188127, 226240),
+        (Profile::DvdMinusR, 2297888, 99999, 128688, 178703, 207392),
         (
             Profile::DvdMinusRwSequential,
-            2298496,
+            2297888,
             99999,
-            138112,
-            188127,
-            226240,
+            128688,
+            178703,
+            207392,
         ),
-        (Profile::DvdMinusRDl, 4171712, 99999, 138112, 188127, 226240),
-        (Profile::DvdPlusR, 2295104, 99999, 138112, 188127, 226240),
-        (Profile::DvdPlusRDl, 4173824, 99999, 138112, 188127, 226240),
+        (Profile::DvdMinusRDl, 4171712, 99999, 128688, 178703, 207392),
+        (Profile::DvdPlusR, 2295104, 99999, 102048, 152063, 154112),
+        (Profile::DvdPlusRDl, 4173824, 99999, 102048, 152063, 154112),
         (Profile::BdR, 12219392, 99999, 100000, 150015, 150016),
     ];
     let mut cases = Vec::new();
     for (profile, cap, end1, nwa2, end2, nwa3) in rows {
-        let (n1, n2) = if profile == Profile::CdR || profile == Profile::CdRw {
-            (608, 5888)
-        } else {
-            (100000, 50003)
+        let cd = profile == Profile::CdR || profile == Profile::CdRw;
+        let (n1, n2) = if cd { (608, 5888) } else { (100000, 50003) };
+        // A CD track's 2 run-out blocks must fit before the lead-out.
+        let less_runout = |mut e: Expect| {
+            if cd {
+                e.free -= 2;
+                e.total -= 2;
+            }
+            e
         };
         cases.push((
             format!("{profile} blank"),
             DiscSpec::new(profile),
-            blank(cap),
+            less_runout(blank(cap)),
         ));
         cases.push((
             format!("{profile} one session"),
             DiscSpec::new(profile).sessions(&[n1]),
-            appendable(cap, 1, (0, end1), nwa2),
+            less_runout(appendable(cap, 1, (0, end1), nwa2)),
         ));
         cases.push((
             format!("{profile} two sessions"),
             DiscSpec::new(profile).sessions(&[n1, n2]),
-            appendable(cap, 2, (nwa2, end2), nwa3),
+            less_runout(appendable(cap, 2, (nwa2, end2), nwa3)),
         ));
         cases.push((
             format!("{profile} closed"),
@@ -298,7 +303,7 @@ fn quirk_nwa_minus_150_on_blank_cd_still_gives_nwa_0() {
         },
     );
     assert_eq!(m.next_writable, Some(0));
-    assert_eq!(m.free_blocks, 359849);
+    assert_eq!(m.free_blocks, 359847);
 }
 
 #[test]
@@ -329,7 +334,7 @@ fn quirk_sao_nwa_at_pregap_still_gives_the_track_start() {
         .unwrap();
     let m = mmc::probe(&mut drive).unwrap();
     assert_eq!(m.next_writable, Some(12010));
-    assert_eq!(m.free_blocks, 347839);
+    assert_eq!(m.free_blocks, 347837);
 }
 
 #[test]
@@ -392,7 +397,7 @@ fn quirk_unit_attention_after_load_is_retried() {
             ..Quirks::default()
         },
     );
-    assert_eq!(m.next_writable, Some(138112));
+    assert_eq!(m.next_writable, Some(102048));
 }
 
 #[test]
@@ -405,7 +410,7 @@ fn quirk_becoming_ready_is_waited_out() {
             ..Quirks::default()
         },
     );
-    assert_eq!(m.next_writable, Some(138112));
+    assert_eq!(m.next_writable, Some(128688));
 }
 
 #[test]

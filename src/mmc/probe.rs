@@ -217,9 +217,13 @@ impl Prober<'_, '_> {
             Some(t) => {
                 let nwa = corrected_nwa(t);
                 let free = match (nwa, cd.then(|| disc.last_possible_lead_out(true)).flatten()) {
-                    // CD: free = last possible lead-out − NWA (mmc.md §2.1),
-                    // which also holds when the drive's NWA needed correcting.
-                    (Some(nwa), Some(lead_out)) if lead_out >= nwa as i32 => lead_out as u32 - nwa,
+                    // CD: last possible lead-out − NWA (mmc.md §2.1), which
+                    // also holds when the drive's NWA needed correcting,
+                    // less the track's run-out, which must fit before the
+                    // lead-out: real drives report 2 or 3 blocks fewer.
+                    (Some(nwa), Some(lead_out)) if lead_out >= nwa as i32 => {
+                        (lead_out as u32 - nwa).saturating_sub(CD_TAO_RUNOUT)
+                    }
                     (Some(nwa), _) => nwa_free(t, nwa),
                     (None, _) => 0,
                 };
@@ -517,6 +521,9 @@ fn closed_track_count(disc: &DiscInformation, complete: u16, last_closed_track: 
             .saturating_sub(disc.first_track.max(1))
     }
 }
+
+/// Blocks a drive appends to a CD track written Track At Once.
+const CD_TAO_RUNOUT: u32 = 2;
 
 /// The next writable address, corrected for drives that report it before
 /// the track start: −150 on blank CD (Pioneer, LITE-ON) and the pre-gap

@@ -96,6 +96,17 @@ impl Image {
             .map_err(|e| io_error(&self.path, "write", e))
     }
 
+    /// Makes the file at least `blocks` long, sparsely; never shortens it.
+    pub fn cover(&self, blocks: u64) -> Result<()> {
+        let needed = blocks.saturating_mul(BLOCK_SIZE as u64);
+        if self.len()? < needed && self.writable {
+            self.file
+                .set_len(needed)
+                .map_err(|e| io_error(&self.path, "extend", e))?;
+        }
+        Ok(())
+    }
+
     /// Drops all data (BLANK): the file becomes empty and sparse again.
     pub fn erase(&self) -> Result<()> {
         self.file

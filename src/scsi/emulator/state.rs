@@ -57,9 +57,15 @@ pub fn open_image(image: &Path, disc: &Disc) -> Result<Option<Image>> {
 }
 
 impl DriveState {
-    /// Writes the sidecar if the model changed.
+    /// Writes the sidecar if the model changed. The image grows first
+    /// (sparsely) to cover what the sidecar says is recorded: a drive that
+    /// pads a track on close records blocks nobody wrote, and they read
+    /// back as zeros.
     pub fn persist(&mut self) -> Result<()> {
         if self.dirty {
+            if let Some(image) = &self.image {
+                image.cover(self.disc.recorded_end())?;
+            }
             self.seen = sidecar::save(&self.sidecar_path, &self.disc)?;
             self.dirty = false;
         }
