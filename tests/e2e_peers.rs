@@ -250,7 +250,7 @@ fn zisofs_files_acls_xattrs_of_a_xorriso_disc_survive_our_session_and_its_checks
         "{text}"
     );
 
-    wrap_image(&disc, Profile::DvdPlusRw, &[], false).unwrap();
+    wrap_image(&disc, Profile::DvdPlusRw, &[], false, Existing::Refuse).unwrap();
     let added = dir.join("added.txt");
     fs::write(&added, b"ours\n").unwrap();
     let report = write_next_session(&disc, "Appended", |image| {
