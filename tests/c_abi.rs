@@ -183,6 +183,18 @@ fn image_errors_program_pins_pointer_handle_and_imapi_codes_of_every_new_functio
 }
 
 #[test]
+fn impossible_counts_give_invalidarg_for_every_pointer_count_parameter_without_an_abort() {
+    three_ways("tests/c/counts.c", |dir| {
+        let disc = dir.join("cd-r.img");
+        DiscSpec::new(Profile::CdR)
+            .sessions(&[1200])
+            .create(&disc)
+            .expect("creating the disc");
+        vec![disc]
+    });
+}
+
+#[test]
 fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
     let dir = tempfile::tempdir().unwrap();
     let exe = compile("examples/c/msinfo.c", Build::Plain, dir.path());

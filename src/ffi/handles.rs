@@ -31,6 +31,9 @@ use crate::hresult::{MS_E_HANDLE, MS_E_OUTOFMEMORY};
 
 const INDEX_BITS: u32 = 24;
 const MAX_SLOTS: usize = 1 << INDEX_BITS;
+/// The most handles of one kind that can be alive at once (2^24): a list
+/// of distinct handles is never longer.
+pub(crate) const MAX_HANDLES: usize = MAX_SLOTS;
 /// Segment `k` holds `FIRST_SEGMENT << k` slots: the table doubles as it
 /// grows, and a program with a few handles allocates a few hundred bytes.
 const FIRST_SEGMENT_BITS: u32 = 5;

@@ -39,7 +39,9 @@ pub unsafe extern "C" fn ms_image_new(image: *mut MsImage) -> HResult {
 /// Checks, in this order, each with its own code and a detail in
 /// `ms_last_error_message`:
 /// 1. `interfaces` NULL → `MS_E_POINTER`;
-/// 2. `count` 0 → `MS_E_INVALIDARG`;
+/// 2. `count` 0, or above 16,777,216 (2^24, the most multisession handles
+///    that can be alive at once) → `MS_E_INVALIDARG`, before `interfaces`
+///    is read;
 /// 3. a zero, released or wrong-kind handle → `MS_E_HANDLE` (objects of
 ///    different drives → `MS_E_INVALIDARG`);
 /// 4. media type without multisession (ROM, DVD-R DL) → `MS_IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED`;
@@ -60,7 +62,7 @@ pub unsafe extern "C" fn ms_set_interfaces(
     count: usize,
 ) -> HResult {
     boundary::run("ms_set_interfaces", || {
-        let handles_in = array(interfaces, count, "interfaces")?;
+        let handles_in = array(interfaces, count, handles::MAX_HANDLES, "interfaces")?;
         let image = handles::get(image)?;
         let list = handles_in
             .iter()
@@ -244,8 +246,8 @@ pub unsafe extern "C" fn ms_image_set_volume_name(image: MsImage, name: *const c
     })
 }
 
-/// `IFileSystemImage::get_VolumeName` into `buf`; `*needed` as for
-/// `ms_status_describe`.
+/// `IFileSystemImage::get_VolumeName` into `buf`; `*needed` and the
+/// `len` limit as for `ms_status_describe`.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn ms_image_volume_name(
@@ -261,8 +263,8 @@ pub unsafe extern "C" fn ms_image_volume_name(
     })
 }
 
-/// `IFileSystemImage::get_ImportedVolumeName` into `buf`; `*needed` as for
-/// `ms_status_describe`. Before an import there is none:
+/// `IFileSystemImage::get_ImportedVolumeName` into `buf`; `*needed` and the
+/// `len` limit as for `ms_status_describe`. Before an import there is none:
 /// `MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE`.
 #[no_mangle]
 #[must_use]

@@ -23,7 +23,8 @@ fn blocks_buffer<'a>(buf: *mut u8, len: usize) -> Result<&'a mut [u8]> {
     if buf.is_null() {
         return Err(Error::new(crate::hresult::MS_E_POINTER, "`buf` is NULL"));
     }
-    if len % BLOCK_SIZE != 0 || len > isize::MAX as usize {
+    boundary::buffer_len(len, boundary::MAX_BLOCKS_BUFFER, "len")?;
+    if len % BLOCK_SIZE != 0 {
         return Err(Error::new(
             MS_E_INVALIDARG,
             format!("a buffer of {len} bytes is not a whole number of {BLOCK_SIZE}-byte blocks"),
@@ -38,7 +39,9 @@ fn blocks_buffer<'a>(buf: *mut u8, len: usize) -> Result<&'a mut [u8]> {
 /// Reading in order is cheapest; going back re-reads file sources (a
 /// caller stream cannot go back: `MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE`).
 ///
-/// Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (length),
+/// Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (`len` not a
+/// multiple of 2048, or above 2^32 blocks = 8,796,093,022,208 bytes: an
+/// LBA is 32 bits, so no session is longer),
 /// `MS_IMAPI_E_INVALID_PARAM` (beyond the end), the data-stream codes
 /// (`MS_IMAPI_E_DATA_STREAM_READ_FAILURE`, `…_INCONSISTENCY`, `…_CREATE_FAILURE`).
 #[no_mangle]
@@ -108,8 +111,9 @@ pub unsafe extern "C" fn ms_result_anchor(
 
 /// Fills `buf` (exactly the anchor's blocks × 2048 bytes) with the anchor.
 ///
-/// Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG`,
-/// `MS_IMAPI_E_INVALID_PARAM` (no anchor, or the wrong length).
+/// Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (`len` as for
+/// `ms_result_read`), `MS_IMAPI_E_INVALID_PARAM` (no anchor, or the wrong
+/// length).
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn ms_result_read_anchor(
