@@ -31,6 +31,7 @@ pub(crate) fn run(name: &'static str, body: impl FnOnce() -> Result<()>) -> HRes
         }
         Ok(Err(e)) => failed(e.code(), format!("{name}: {}", e.detail())),
         Err(payload) => {
+            super::handles::blame_unwound(Some(name));
             let what = payload
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
@@ -57,7 +58,10 @@ pub(crate) fn run_quiet(body: impl FnOnce() -> Result<()>) -> HResult {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => MS_S_OK,
         Ok(Err(e)) => e.code(),
-        Err(_) => MS_E_UNEXPECTED,
+        Err(_) => {
+            super::handles::blame_unwound(None);
+            MS_E_UNEXPECTED
+        }
     }
 }
 

@@ -33,7 +33,12 @@ mod status;
 mod stream;
 mod write;
 
-pub use edit::*;
+#[doc(hidden)]
+pub use edit::panic_in_next_mkdir_for_tests;
+pub use edit::{
+    ms_image_add_file, ms_image_add_stream, ms_image_add_tree, ms_image_mkdir, ms_image_remove,
+    ms_image_rename, ms_image_stat, MsItemInfo,
+};
 pub use emulator::ms_emulator_create;
 pub use image::*;
 pub use list::{ms_list_count, ms_list_get, ms_list_release};
@@ -49,14 +54,12 @@ pub use write::*;
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use parking_lot::Mutex;
-
 use crate::fsi::{FileSystemImage, ResultImage};
 use crate::hresult::HResult;
 use crate::recorder::Recorder;
 use crate::session::Multisession;
 
-use handles::{Handle, HandleTable};
+use handles::{Guarded, Handle, HandleTable};
 
 /// Major version of the C ABI; changes break callers.
 pub const MS_ABI_VERSION_MAJOR: u32 = 1;
@@ -157,8 +160,8 @@ type ReadCallback = unsafe extern "C" fn(*mut c_void, *mut u8, usize, *mut usize
 static RECORDERS: HandleTable<Recorder> = HandleTable::new();
 static LISTS: HandleTable<Vec<Multisession>> = HandleTable::new();
 static MULTISESSIONS: HandleTable<Multisession> = HandleTable::new();
-static IMAGES: HandleTable<Mutex<FileSystemImage>> = HandleTable::new();
-static RESULTS: HandleTable<Mutex<ResultImage>> = HandleTable::new();
+static IMAGES: HandleTable<Guarded<FileSystemImage>> = HandleTable::new();
+static RESULTS: HandleTable<Guarded<ResultImage>> = HandleTable::new();
 
 macro_rules! handle_kind {
     ($handle:ident, $kind:expr, $name:expr, $target:ty, $table:ident) => {
@@ -188,8 +191,8 @@ handle_kind!(
     Multisession,
     MULTISESSIONS
 );
-handle_kind!(MsImage, 4, "ms_image", Mutex<FileSystemImage>, IMAGES);
-handle_kind!(MsResult, 5, "ms_result", Mutex<ResultImage>, RESULTS);
+handle_kind!(MsImage, 4, "ms_image", Guarded<FileSystemImage>, IMAGES);
+handle_kind!(MsResult, 5, "ms_result", Guarded<ResultImage>, RESULTS);
 
 /// A new list handle over `list`.
 fn new_list(list: Vec<Multisession>) -> crate::Result<MsList> {

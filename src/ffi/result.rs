@@ -54,9 +54,7 @@ pub unsafe extern "C" fn ms_result_read(
 ) -> HResult {
     boundary::run("ms_result_read", || {
         let buf = blocks_buffer(buf, len)?;
-        let result = handles::get(result)?;
-        let read = result.lock().read_blocks(first_block, buf);
-        read
+        handles::edit(result, |result| result.read_blocks(first_block, buf))?
     })
 }
 
@@ -67,7 +65,7 @@ pub unsafe extern "C" fn ms_result_read(
 pub unsafe extern "C" fn ms_result_start_block(result: MsResult, value: *mut i32) -> HResult {
     boundary::run("ms_result_start_block", || {
         let out = Out::new(value, "value")?;
-        let start = handles::get(result)?.lock().start_block();
+        let start = handles::read(result, |result| result.start_block())?;
         out.write(long(start, "start block")?);
         Ok(())
     })
@@ -79,7 +77,7 @@ pub unsafe extern "C" fn ms_result_start_block(result: MsResult, value: *mut i32
 pub unsafe extern "C" fn ms_result_total_blocks(result: MsResult, value: *mut i32) -> HResult {
     boundary::run("ms_result_total_blocks", || {
         let out = Out::new(value, "value")?;
-        let total = handles::get(result)?.lock().total_blocks();
+        let total = handles::read(result, |result| result.total_blocks())?;
         out.write(long(total, "total blocks")?);
         Ok(())
     })
@@ -98,7 +96,7 @@ pub unsafe extern "C" fn ms_result_anchor(
     boundary::run("ms_result_anchor", || {
         let lba_out = Out::new(lba, "lba")?;
         let blocks_out = Out::new(blocks, "blocks")?;
-        let anchor = handles::get(result)?.lock().anchor();
+        let anchor = handles::read(result, |result| result.anchor())?;
         let (at, count) = match anchor {
             Some(a) => (long(a.lba, "anchor LBA")?, long(a.blocks, "anchor blocks")?),
             None => (-1, 0),
@@ -123,9 +121,7 @@ pub unsafe extern "C" fn ms_result_read_anchor(
 ) -> HResult {
     boundary::run("ms_result_read_anchor", || {
         let buf = blocks_buffer(buf, len)?;
-        let result = handles::get(result)?;
-        let read = result.lock().read_anchor(buf);
-        read
+        handles::edit(result, |result| result.read_anchor(buf))?
     })
 }
 
