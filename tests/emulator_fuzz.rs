@@ -128,19 +128,25 @@ fn hostile_sidecar() -> impl Strategy<Value = String> {
     let profiles = prop::sample::select(vec![
         "cd-r", "cd-rw", "cd-rom", "dvd-r", "dvd+r", "dvd-rw", "dvd-rom", "bd-r", "bd-rom",
     ]);
-    let track = (
-        sidecar_u32(),
-        sidecar_u32(),
-        any::<bool>(),
-        prop::option::of(sidecar_u32()),
-    );
-    let session = (any::<bool>(), prop::collection::vec(track, 1..3));
-    (
-        profiles,
-        sidecar_u32(),
-        prop::collection::vec(session, 0..4),
-        any::<bool>(),
-    )
+    (profiles, sidecar_u32())
+        .prop_flat_map(|(profile, capacity)| {
+            // Starts also just below the capacity and sizes also tiny, so
+            // tracks end right at the top of a capacity near u32::MAX,
+            // where what follows them (gaps, lead-outs) would wrap.
+            let start = prop_oneof![
+                sidecar_u32(),
+                (0u32..100).prop_map(move |d| capacity.saturating_sub(d)),
+            ];
+            let blocks = prop_oneof![sidecar_u32(), 1u32..64];
+            let track = (start, blocks, any::<bool>(), prop::option::of(sidecar_u32()));
+            let session = (any::<bool>(), prop::collection::vec(track, 1..3));
+            (
+                Just(profile),
+                Just(capacity),
+                prop::collection::vec(session, 0..4),
+                any::<bool>(),
+            )
+        })
         .prop_map(|(profile, capacity, sessions, finalized)| {
             let sessions: Vec<String> = sessions
                 .into_iter()

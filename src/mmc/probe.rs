@@ -221,7 +221,7 @@ impl Prober<'_, '_> {
         let open_last_written = self.open_session_last_written(disc, next.as_ref())?;
         let (next_writable, free_blocks) = match &next {
             Some(t) => {
-                let nwa = corrected_nwa(t);
+                let nwa = corrected_nwa(t, cd);
                 // CD: free = last possible lead-out − NWA (mmc.md §2.1),
                 // which also holds when the drive's NWA needed correcting.
                 // In 64 bits: both are the drive's numbers, and a lead-out
@@ -231,10 +231,10 @@ impl Prober<'_, '_> {
                     (Some(nwa), Some(lead_out)) => {
                         match u32::try_from(i64::from(lead_out) - i64::from(nwa)) {
                             Ok(free) => free,
-                            Err(_) => nwa_free(t, nwa),
+                            Err(_) => nwa_free(t, nwa, cd),
                         }
                     }
-                    (Some(nwa), None) => nwa_free(t, nwa),
+                    (Some(nwa), None) => nwa_free(t, nwa, cd),
                     (None, _) => 0,
                 };
                 (nwa, free)
@@ -534,9 +534,9 @@ fn closed_track_count(disc: &DiscInformation, complete: u16, last_closed_track: 
 /// the track start: −150 on blank CD (Pioneer, LITE-ON) and the pre-gap
 /// start in SAO mode (mmc.md §6.1, §6.2) — the track start is where data
 /// goes. `None` without NWA_V.
-fn corrected_nwa(t: &TrackInformation) -> Option<u32> {
+fn corrected_nwa(t: &TrackInformation, cd: bool) -> Option<u32> {
     let nwa = t.next_writable?;
-    if signed_lba(nwa) < i64::from(t.start) {
+    if signed_lba(nwa, cd) < i64::from(t.start) {
         Some(t.start)
     } else {
         Some(nwa)
@@ -545,8 +545,10 @@ fn corrected_nwa(t: &TrackInformation) -> Option<u32> {
 
 /// Free blocks from the track's own numbers when the NWA was corrected
 /// forward: the drive counted them from its (earlier) NWA.
-fn nwa_free(t: &TrackInformation, nwa: u32) -> u32 {
-    let reported = t.next_writable.map_or(i64::from(nwa), signed_lba);
+fn nwa_free(t: &TrackInformation, nwa: u32, cd: bool) -> u32 {
+    let reported = t
+        .next_writable
+        .map_or(i64::from(nwa), |reported| signed_lba(reported, cd));
     let shift = (i64::from(nwa) - reported).max(0);
     u32::try_from(i64::from(t.free_blocks) - shift).unwrap_or(0)
 }
@@ -554,12 +556,13 @@ fn nwa_free(t: &TrackInformation, nwa: u32) -> u32 {
 /// The most negative LBA a CD address can name (MSF 00:00:00 of the lead-in).
 const LOWEST_LEAD_IN_LBA: i64 = -450_150;
 
-/// A reported LBA as a signed number: a lead-in address (−150 …) arrives
-/// as its 32-bit two's complement; any other value is an unsigned LBA, so
-/// an address at or above 2^31 stays the address it says.
-fn signed_lba(value: u32) -> i64 {
+/// A reported LBA as a signed number: on CD a lead-in address (−150 …)
+/// arrives as its 32-bit two's complement (CD program addresses end far
+/// below 2^31); any other value, and every DVD or BD address, is an
+/// unsigned LBA, so an address at or above 2^31 stays the address it says.
+fn signed_lba(value: u32, cd: bool) -> i64 {
     let signed = i64::from(value as i32);
-    if (LOWEST_LEAD_IN_LBA..0).contains(&signed) {
+    if cd && (LOWEST_LEAD_IN_LBA..0).contains(&signed) {
         signed
     } else {
         i64::from(value)
