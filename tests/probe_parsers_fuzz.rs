@@ -430,6 +430,9 @@ proptest! {
             }
             if let Some(nwa) = media.next_writable {
                 prop_assert!(media.total_sectors >= nwa, "{media:?}");
+                // Every block of the room left has a 32-bit address.
+                let end = u64::from(nwa) + u64::from(media.free_blocks);
+                prop_assert!(end <= u64::from(u32::MAX), "{media:?}");
             }
             for values in [
                 SequentialValues::from_media(&media).and_then(|v| v.check_consistent()),

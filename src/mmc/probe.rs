@@ -254,6 +254,17 @@ impl Prober<'_, '_> {
             disc.status
         };
 
+        if let Some(nwa) = next_writable {
+            // The room after the NWA must end within 32-bit LBAs, or every
+            // address computed from it later (the session's last block, a
+            // progress report) would wrap.
+            if u64::from(nwa) + u64::from(free_blocks) > u64::from(u32::MAX) {
+                return Err(invalid(format!(
+                    "{}: {free_blocks} free blocks after the next writable address {nwa} run past the last 32-bit LBA",
+                    self.drive.describe()
+                )));
+            }
+        }
         let last_recorded = open_last_written.or(previous_session.map(|s| s.last_written));
         let total_sectors = match next_writable {
             Some(nwa) => nwa.saturating_add(free_blocks),
