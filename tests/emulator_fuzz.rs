@@ -223,6 +223,7 @@ proptest! {
                 prop_assert!(s.extent.start <= s.extent.last_written, "{s:?}");
             }
         }
+        let nwa = recorder.media_info().ok().and_then(|m| m.next_writable);
         let recorder = std::sync::Arc::new(recorder);
         if let Ok(offered) = multisession::session::offer(&recorder) {
             for m in offered {
@@ -255,6 +256,35 @@ proptest! {
                 .execute(&cdb, DataDirection::FromDevice(&mut buf), Duration::from_secs(1))
                 .unwrap();
             prop_assert!(c.status == Status::Good || c.status == Status::CheckCondition);
+        }
+        // Writing at the top: 16 blocks at the next writable address, then
+        // closing the track and the session, where the model adds gaps and
+        // lead-outs to addresses near u32::MAX.
+        if let Some(nwa) = nwa {
+            let lba = nwa.to_be_bytes();
+            let data = vec![0x5Au8; 16 * 2048];
+            let steps: [(Vec<u8>, bool); 4] = [
+                (vec![0x2A, 0, lba[0], lba[1], lba[2], lba[3], 0, 0, 16, 0], true),
+                (vec![0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0], false),
+                (vec![0x5B, 0, 1, 0, 0, 0xFF, 0, 0, 0, 0], false),
+                (vec![0x5B, 0, 2, 0, 0, 0, 0, 0, 0, 0], false),
+            ];
+            for (cdb, writes) in steps {
+                let direction = if writes {
+                    DataDirection::ToDevice(&data)
+                } else {
+                    DataDirection::None
+                };
+                match drive.execute(&cdb, direction, Duration::from_secs(5)) {
+                    Ok(c) => prop_assert!(c.status == Status::Good || c.status == Status::CheckCondition),
+                    Err(e) => prop_assert!(e.code() < 0),
+                }
+            }
+            drop(drive);
+            if let Ok(recorder) = Recorder::open(&image) {
+                let _ = recorder.media_info();
+                let _ = recorder.sessions();
+            }
         }
     }
 }
