@@ -1329,7 +1329,9 @@ MS_NODISCARD ms_hresult ms_image_session_start_block(struct ms_image image, int3
 MS_NODISCARD ms_hresult ms_image_free_media_blocks(struct ms_image image, int32_t *value);
 
 /**
- * Releases an image handle.
+ * Releases an image handle. An image an internal error left inconsistent
+ * (every other call on it answers `MS_E_UNEXPECTED` naming the function
+ * that failed) is released and freed all the same.
  */
 ms_hresult ms_image_release(struct ms_image image);
 
@@ -1784,7 +1786,8 @@ MS_NODISCARD ms_hresult ms_result_anchor(struct ms_result result, int32_t *lba, 
 MS_NODISCARD ms_hresult ms_result_read_anchor(struct ms_result result, uint8_t *buf, size_t len);
 
 /**
- * Releases a result handle. Caller streams it still holds are released
+ * Releases a result handle, also one an internal error left inconsistent
+ * (see `ms_image_release`). Caller streams it still holds are released
  * (their `release` callbacks run) once no image refers to them either.
  */
 ms_hresult ms_result_release(struct ms_result result);

@@ -158,7 +158,9 @@ pub unsafe extern "C" fn ms_image_free_media_blocks(image: MsImage, value: *mut 
     })
 }
 
-/// Releases an image handle.
+/// Releases an image handle. An image an internal error left inconsistent
+/// (every other call on it answers `MS_E_UNEXPECTED` naming the function
+/// that failed) is released and freed all the same.
 #[no_mangle]
 pub extern "C" fn ms_image_release(image: MsImage) -> HResult {
     boundary::run("ms_image_release", || handles::remove(image))

@@ -15,7 +15,11 @@
 //! - a NULL pointer argument gives `MS_E_POINTER`;
 //! - `ms_last_error_message` gives the detail of the calling thread's last
 //!   failure; a success clears it;
-//! - a panic inside the library gives `MS_E_UNEXPECTED`;
+//! - a panic inside the library gives `MS_E_UNEXPECTED`; when it happened
+//!   while an image or result was being changed, that handle stays broken
+//!   (every later call on it is `MS_E_UNEXPECTED`, its release still works);
+//! - a count or length beyond what its parameter can describe (documented
+//!   per function) gives `MS_E_INVALIDARG` before the memory is touched;
 //! - every function may be called from any thread, on shared handles too.
 
 #![allow(clippy::missing_safety_doc)]

@@ -125,7 +125,8 @@ pub unsafe extern "C" fn ms_result_read_anchor(
     })
 }
 
-/// Releases a result handle. Caller streams it still holds are released
+/// Releases a result handle, also one an internal error left inconsistent
+/// (see `ms_image_release`). Caller streams it still holds are released
 /// (their `release` callbacks run) once no image refers to them either.
 #[no_mangle]
 pub extern "C" fn ms_result_release(result: MsResult) -> HResult {
