@@ -241,6 +241,8 @@ struct LyingDrive {
     capacity_last: u32,
     format_blocks: u32,
     format_kind: u8,
+    /// Volume space size of the primary volume descriptor at LBA 16.
+    volume_blocks: u32,
 }
 
 fn lying_drive() -> impl Strategy<Value = LyingDrive> {
@@ -276,6 +278,7 @@ fn lying_drive() -> impl Strategy<Value = LyingDrive> {
             reported_u32(),
             reported_u32(),
             1u8..4,
+            reported_u32(),
         ),
     )
         .prop_map(
@@ -283,7 +286,14 @@ fn lying_drive() -> impl Strategy<Value = LyingDrive> {
                 (profile, pseudo_overwrite, disc_status_byte, sessions, first_track, last_track),
                 (lead_in, lead_out),
                 tracks,
-                (toc_first_track, toc_start, capacity_last, format_blocks, format_kind),
+                (
+                    toc_first_track,
+                    toc_start,
+                    capacity_last,
+                    format_blocks,
+                    format_kind,
+                    volume_blocks,
+                ),
             )| LyingDrive {
                 profile,
                 pseudo_overwrite,
@@ -299,6 +309,7 @@ fn lying_drive() -> impl Strategy<Value = LyingDrive> {
                 capacity_last,
                 format_blocks,
                 format_kind,
+                volume_blocks,
             },
         )
 }
@@ -312,6 +323,14 @@ impl LyingDrive {
         b.extend_from_slice(&[1, 0]);
         if self.pseudo_overwrite {
             b.extend_from_slice(&[0, 0x38, 0x01, 4, 0, 0, 0, 0]);
+        }
+        // Every writing feature current (the drive can write whatever is
+        // loaded), so the multisession objects get as far as placement.
+        b.extend_from_slice(&[0, 0x21, 0x05, 8, 0, 1, 0, 1, 16, 0, 0, 0]);
+        for code in [
+            0x20u8, 0x23, 0x26, 0x2A, 0x2B, 0x2C, 0x2D, 0x2E, 0x2F, 0x33, 0x3A, 0x3B, 0x41,
+        ] {
+            b.extend_from_slice(&[0, code, 0x01, 4, 0, 0, 0, 0]);
         }
         let len = (b.len() - 4) as u32;
         b[0..4].copy_from_slice(&len.to_be_bytes());
@@ -349,9 +368,28 @@ impl LyingDrive {
         b
     }
 
+    /// `blocks` blocks from `lba`: zeros, with a primary volume descriptor
+    /// at LBA 16.
+    fn blocks(&self, lba: u32, blocks: u16) -> Vec<u8> {
+        let mut data = vec![0u8; usize::from(blocks) * 2048];
+        if let Some(at) = 16u32.checked_sub(lba).filter(|&i| i < u32::from(blocks)) {
+            let pvd = &mut data[at as usize * 2048..][..2048];
+            pvd[..7].copy_from_slice(b"\x01CD001\x01");
+            pvd[80..84].copy_from_slice(&self.volume_blocks.to_le_bytes());
+            pvd[84..88].copy_from_slice(&self.volume_blocks.to_be_bytes());
+        }
+        data
+    }
+
     fn reply(&self, cdb: &[u8]) -> Option<Vec<u8>> {
         let be32 = |at: usize| u32::from_be_bytes([cdb[at], cdb[at + 1], cdb[at + 2], cdb[at + 3]]);
         Some(match cdb[0] {
+            0x12 => {
+                let mut b = vec![0x05, 0x80, 0x05, 0x02, 31, 0, 0, 0];
+                b.extend_from_slice(b"LYING   LYING DRIVE     1.00");
+                b
+            }
+            0x28 => self.blocks(be32(2), u16::from_be_bytes([cdb[7], cdb[8]])),
             0x46 => self.config(),
             0x51 => self.disc_information(),
             0x52 => self.track(be32(2)),
@@ -452,6 +490,17 @@ proptest! {
             for s in sessions {
                 prop_assert!(s.extent.start <= s.extent.last_written, "{s:?}");
                 prop_assert!(s.first_track <= s.last_track, "{s:?}");
+            }
+        }
+        // Where the next session would go, through the multisession
+        // objects, reading the volume size (0xFFFFFFF0 …) at LBA 16.
+        let recorder = multisession::Recorder::from_transport(Box::new(drive)).unwrap();
+        if let Ok(offered) = multisession::session::offer(&std::sync::Arc::new(recorder)) {
+            for object in offered {
+                if let Ok(next) = object.next_session() {
+                    let end = u64::from(next.start_block) + u64::from(next.free_blocks);
+                    prop_assert!(end <= u64::from(u32::MAX) + 1, "{next:?}");
+                }
             }
         }
     }
