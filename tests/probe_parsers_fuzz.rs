@@ -174,6 +174,7 @@ fn reported_u32() -> impl Strategy<Value = u32> {
     prop_oneof![
         any::<u32>(),
         (u32::MAX - 64)..=u32::MAX,
+        Just(u32::MAX),
         Just(0xFFFF_FFF0),
         Just(0x7FFF_FFFF),
         Just(0x8000_0000),
@@ -500,6 +501,12 @@ proptest! {
                 if let Ok(next) = object.next_session() {
                     let end = u64::from(next.start_block) + u64::from(next.free_blocks);
                     prop_assert!(end <= u64::from(u32::MAX) + 1, "{next:?}");
+                    // Overwritable placement starts on a write unit, never
+                    // on an address clamped at the top.
+                    if object.kind() != multisession::session::Kind::Sequential {
+                        let unit = object.media_info().unwrap().write_unit.max(1);
+                        prop_assert_eq!(next.start_block % unit, 0, "{:?}", next);
+                    }
                 }
             }
         }
