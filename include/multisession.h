@@ -1310,7 +1310,9 @@ MS_NODISCARD ms_hresult ms_image_new(struct ms_image *image);
  * Checks, in this order, each with its own code and a detail in
  * `ms_last_error_message`:
  * 1. `interfaces` NULL → `MS_E_POINTER`;
- * 2. `count` 0 → `MS_E_INVALIDARG`;
+ * 2. `count` 0, or above 16,777,216 (2^24, the most multisession handles
+ *    that can be alive at once) → `MS_E_INVALIDARG`, before `interfaces`
+ *    is read;
  * 3. a zero, released or wrong-kind handle → `MS_E_HANDLE` (objects of
  *    different drives → `MS_E_INVALIDARG`);
  * 4. media type without multisession (ROM, DVD-R DL) → `MS_IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED`;
@@ -1368,7 +1370,9 @@ MS_NODISCARD ms_hresult ms_image_session_start_block(struct ms_image image, int3
 MS_NODISCARD ms_hresult ms_image_free_media_blocks(struct ms_image image, int32_t *value);
 
 /**
- * Releases an image handle.
+ * Releases an image handle. An image an internal error left inconsistent
+ * (every other call on it answers `MS_E_UNEXPECTED` naming the function
+ * that failed) is released and freed all the same.
  */
 ms_hresult ms_image_release(struct ms_image image);
 
@@ -1418,8 +1422,8 @@ MS_NODISCARD ms_hresult ms_image_file_systems(struct ms_image image, uint32_t *v
 MS_NODISCARD ms_hresult ms_image_set_volume_name(struct ms_image image, const char *name);
 
 /**
- * `IFileSystemImage::get_VolumeName` into `buf`; `*needed` as for
- * `ms_status_describe`.
+ * `IFileSystemImage::get_VolumeName` into `buf`; `*needed` and the
+ * `len` limit as for `ms_status_describe`.
  */
 MS_NODISCARD
 ms_hresult ms_image_volume_name(struct ms_image image,
@@ -1428,8 +1432,8 @@ ms_hresult ms_image_volume_name(struct ms_image image,
                                 size_t *needed);
 
 /**
- * `IFileSystemImage::get_ImportedVolumeName` into `buf`; `*needed` as for
- * `ms_status_describe`. Before an import there is none:
+ * `IFileSystemImage::get_ImportedVolumeName` into `buf`; `*needed` and the
+ * `len` limit as for `ms_status_describe`. Before an import there is none:
  * `MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE`.
  */
 MS_NODISCARD
@@ -1773,7 +1777,7 @@ MS_NODISCARD ms_hresult ms_recorder_open(const char *path, struct ms_recorder *r
 /**
  * Writes one INQUIRY identity field (`MS_IDENTITY_VENDOR`,
  * `MS_IDENTITY_PRODUCT`, `MS_IDENTITY_REVISION`) into `buf`; `*needed`
- * as for `ms_status_describe`.
+ * and the `len` limit as for `ms_status_describe`.
  */
 MS_NODISCARD
 ms_hresult ms_recorder_identity(struct ms_recorder recorder,
@@ -1820,7 +1824,9 @@ ms_hresult ms_recorder_release(struct ms_recorder recorder);
  * Reading in order is cheapest; going back re-reads file sources (a
  * caller stream cannot go back: `MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE`).
  *
- * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (length),
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (`len` not a
+ * multiple of 2048, or above 2^32 blocks = 8,796,093,022,208 bytes: an
+ * LBA is 32 bits, so no session is longer),
  * `MS_IMAPI_E_INVALID_PARAM` (beyond the end), the data-stream codes
  * (`MS_IMAPI_E_DATA_STREAM_READ_FAILURE`, `…_INCONSISTENCY`, `…_CREATE_FAILURE`).
  */
@@ -1851,13 +1857,15 @@ MS_NODISCARD ms_hresult ms_result_anchor(struct ms_result result, int32_t *lba, 
 /**
  * Fills `buf` (exactly the anchor's blocks × 2048 bytes) with the anchor.
  *
- * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG`,
- * `MS_IMAPI_E_INVALID_PARAM` (no anchor, or the wrong length).
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (`len` as for
+ * `ms_result_read`), `MS_IMAPI_E_INVALID_PARAM` (no anchor, or the wrong
+ * length).
  */
 MS_NODISCARD ms_hresult ms_result_read_anchor(struct ms_result result, uint8_t *buf, size_t len);
 
 /**
- * Releases a result handle. Caller streams it still holds are released
+ * Releases a result handle, also one an internal error left inconsistent
+ * (see `ms_image_release`). Caller streams it still holds are released
  * (their `release` callbacks run) once no image refers to them either.
  */
 ms_hresult ms_result_release(struct ms_result result);
@@ -1868,7 +1876,9 @@ ms_hresult ms_result_release(struct ms_result result);
  *
  * `*needed` receives the size including the NUL, also when the result is
  * `MS_E_NOT_SUFFICIENT_BUFFER` (`buf` may be NULL with `len` 0 to ask).
- * Does not change the thread's last error.
+ * `len` above 4,294,967,295 (a 32-bit BSTR length; no text comes near it)
+ * is `MS_E_INVALIDARG` and nothing is written; every function filling a
+ * text buffer has this limit. Does not change the thread's last error.
  */
 MS_NODISCARD
 ms_hresult ms_status_describe(ms_hresult status,
@@ -1880,7 +1890,8 @@ ms_hresult ms_status_describe(ms_hresult status,
  * Writes the detail of the calling thread's last failure (empty after a
  * success) into `buf`, e.g. "ms_set_interfaces: the cd-r medium is blank: …".
  *
- * `*needed` as for `ms_status_describe`. Does not change the last error.
+ * `*needed` and the `len` limit as for `ms_status_describe`. Does not
+ * change the last error.
  */
 MS_NODISCARD ms_hresult ms_last_error_message(char *buf, size_t len, size_t *needed);
 

@@ -183,6 +183,18 @@ fn image_errors_program_pins_pointer_handle_and_imapi_codes_of_every_new_functio
 }
 
 #[test]
+fn impossible_counts_give_invalidarg_for_every_pointer_count_parameter_without_an_abort() {
+    three_ways("tests/c/counts.c", |dir| {
+        let disc = dir.join("cd-r.img");
+        DiscSpec::new(Profile::CdR)
+            .sessions(&[1200])
+            .create(&disc)
+            .expect("creating the disc");
+        vec![disc]
+    });
+}
+
+#[test]
 fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
     let dir = tempfile::tempdir().unwrap();
     let exe = compile("examples/c/msinfo.c", Build::Plain, dir.path());
@@ -267,4 +279,109 @@ fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
             && stdout.contains("StartAddressOfPreviousSession: -1")
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("IMAPI_E_IMPORT_SEEK_FAILURE"));
+}
+
+/// The calling thread's last failure detail, through the C ABI.
+fn last_error_message() -> String {
+    let mut buf = vec![0 as std::ffi::c_char; 4096];
+    let mut needed = 0usize;
+    // SAFETY: `buf` holds `buf.len()` bytes, `needed` is a valid out-parameter.
+    let hr = unsafe {
+        multisession::ffi::ms_last_error_message(buf.as_mut_ptr(), buf.len(), &mut needed)
+    };
+    assert_eq!(hr, multisession::hresult::MS_S_OK);
+    // SAFETY: the library wrote a NUL-terminated string into `buf`.
+    unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A panic half-way through a change (forced by the test-only trigger
+/// after `ms_image_mkdir` made its directory) leaves that image handle
+/// broken: every later call on it is `MS_E_UNEXPECTED` naming the export
+/// that panicked, other images work on, and the release still works and
+/// frees the image (its stream's release hook runs).
+#[test]
+fn a_panic_inside_an_image_edit_breaks_that_handle_until_its_release() {
+    use multisession::ffi::*;
+    use multisession::hresult::{MS_E_HANDLE, MS_E_UNEXPECTED, MS_S_OK};
+    use std::ffi::c_void;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static RELEASED: AtomicUsize = AtomicUsize::new(0);
+    unsafe extern "C" fn never_read(
+        _: *mut c_void,
+        _: *mut u8,
+        _: usize,
+        read: *mut usize,
+    ) -> multisession::HResult {
+        // SAFETY: the library passes a valid `read`.
+        unsafe { *read = 0 };
+        MS_S_OK
+    }
+    unsafe extern "C" fn count_release(_: *mut c_void) {
+        RELEASED.fetch_add(1, Ordering::SeqCst);
+    }
+
+    // SAFETY: every pointer passed is valid for the call; strings are
+    // NUL-terminated literals.
+    unsafe {
+        let (mut image, mut other) = (MsImage { id: 0 }, MsImage { id: 0 });
+        assert_eq!(ms_image_new(&mut image), MS_S_OK);
+        assert_eq!(ms_image_new(&mut other), MS_S_OK);
+        let added = ms_image_add_stream(
+            image,
+            c"/s".as_ptr(),
+            1,
+            Some(never_read),
+            Some(count_release),
+            std::ptr::null_mut(),
+            false,
+        );
+        assert_eq!(added, MS_S_OK);
+
+        panic_in_next_mkdir_for_tests();
+        assert_eq!(
+            ms_image_mkdir(image, c"/half".as_ptr(), false),
+            MS_E_UNEXPECTED
+        );
+        let message = last_error_message();
+        assert!(message.contains("internal error (panic)"), "{message}");
+
+        let mut info = MsItemInfo {
+            kind: 0,
+            size: 0,
+            on_medium: false,
+        };
+        let mut name = [0 as std::ffi::c_char; 64];
+        let mut needed = 77usize;
+        let mut result = MsResult { id: 77 };
+        let broken = "left inconsistent by an internal error in ms_image_mkdir";
+        let later: [(&str, multisession::HResult); 4] = [
+            ("stat", ms_image_stat(image, c"/".as_ptr(), &mut info)),
+            ("mkdir", ms_image_mkdir(image, c"/next".as_ptr(), false)),
+            (
+                "volume name",
+                ms_image_volume_name(image, name.as_mut_ptr(), name.len(), &mut needed),
+            ),
+            ("create result", ms_image_create_result(image, &mut result)),
+        ];
+        for (what, hr) in later {
+            assert_eq!(hr, MS_E_UNEXPECTED, "{what}");
+        }
+        let message = last_error_message();
+        assert!(message.contains(broken), "{message}");
+        assert_eq!((info.kind, needed, result.id), (0, 77, 77));
+
+        // The panic broke only the image it ran on.
+        assert_eq!(ms_image_mkdir(other, c"/fine".as_ptr(), false), MS_S_OK);
+        assert_eq!(ms_image_stat(other, c"/fine".as_ptr(), &mut info), MS_S_OK);
+        assert_eq!(info.kind, MS_ITEM_DIRECTORY);
+
+        assert_eq!(RELEASED.load(Ordering::SeqCst), 0);
+        assert_eq!(ms_image_release(image), MS_S_OK);
+        assert_eq!(RELEASED.load(Ordering::SeqCst), 1, "the image was freed");
+        assert_eq!(ms_image_stat(image, c"/".as_ptr(), &mut info), MS_E_HANDLE);
+        assert_eq!(ms_image_release(other), MS_S_OK);
+    }
 }

@@ -108,3 +108,183 @@ proptest! {
         prop_assert!(EmulatedDrive::open(&image).is_ok());
     }
 }
+
+/// A sidecar number as a hand-edited or hostile sidecar may carry it:
+/// anything, the top of the range, the 0xFFFFFFF0 of a hostile size, or a
+/// small plausible value.
+fn sidecar_u32() -> impl Strategy<Value = u32> {
+    prop_oneof![
+        any::<u32>(),
+        (u32::MAX - 64)..=u32::MAX,
+        Just(0xFFFF_FFF0),
+        Just(0x7FFF_FFFF),
+        0u32..200_000,
+    ]
+}
+
+/// The JSON of a sidecar with hostile capacity, session starts and track
+/// sizes (well-formed, so the numbers reach the model).
+fn hostile_sidecar() -> impl Strategy<Value = String> {
+    let profiles = prop::sample::select(vec![
+        "cd-r", "cd-rw", "cd-rom", "dvd-r", "dvd+r", "dvd-rw", "dvd-rom", "bd-r", "bd-rom",
+    ]);
+    (profiles, sidecar_u32())
+        .prop_flat_map(|(profile, capacity)| {
+            // Starts also just below the capacity and sizes also tiny, so
+            // tracks end right at the top of a capacity near u32::MAX,
+            // where what follows them (gaps, lead-outs) would wrap.
+            let start = prop_oneof![
+                sidecar_u32(),
+                (0u32..100).prop_map(move |d| capacity.saturating_sub(d)),
+            ];
+            let blocks = prop_oneof![sidecar_u32(), 1u32..64];
+            let track = (start, blocks, any::<bool>(), prop::option::of(sidecar_u32()));
+            let session = (any::<bool>(), prop::collection::vec(track, 1..3));
+            (
+                Just(profile),
+                Just(capacity),
+                prop::collection::vec(session, 0..4),
+                any::<bool>(),
+            )
+        })
+        .prop_map(|(profile, capacity, sessions, finalized)| {
+            let sessions: Vec<String> = sessions
+                .into_iter()
+                .map(|(closed, tracks)| {
+                    let tracks: Vec<String> = tracks
+                        .into_iter()
+                        .map(|(start, blocks, closed, reserved)| {
+                            let reserved = match reserved {
+                                Some(r) if !closed => format!(r#", "reserved": {r}"#),
+                                _ => String::new(),
+                            };
+                            format!(
+                                r#"{{ "start": {start}, "blocks": {blocks}, "closed": {closed}{reserved} }}"#
+                            )
+                        })
+                        .collect();
+                    format!(r#"{{ "closed": {closed}, "tracks": [{}] }}"#, tracks.join(", "))
+                })
+                .collect();
+            format!(
+                r#"{{ "version": 1, "profile": "{profile}", "capacity": {capacity}, "sessions": [{}], "finalized": {finalized} }}"#,
+                sessions.join(", ")
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    /// A sidecar with huge capacities, session starts near u32::MAX and
+    /// track sizes like 0xFFFFFFF0 (over a sparse image that covers every
+    /// 32-bit LBA, so the image length is never the reason to refuse):
+    /// opening, probing, listing the sessions and the drive's own replies
+    /// never panic. A refusal is the bad-sidecar code; an accepted disc
+    /// reports sessions that do not end before they start.
+    #[test]
+    fn hostile_sidecar_numbers_give_a_clear_error_or_consistent_values(text in hostile_sidecar()) {
+        use multisession::hresult::MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE;
+        use multisession::recorder::Recorder;
+        use multisession::scsi::emulator::sidecar_path;
+
+        let dir = tempfile::tempdir().unwrap();
+        let image = dir.path().join("hostile.img");
+        std::fs::File::create(&image)
+            .unwrap()
+            .set_len((u64::from(u32::MAX) + 64) * 2048)
+            .unwrap();
+        std::fs::write(sidecar_path(&image), &text).unwrap();
+
+        let recorder = match Recorder::open(&image) {
+            Ok(recorder) => recorder,
+            Err(e) => {
+                prop_assert_eq!(e.code(), MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE, "{}", e.detail());
+                return Ok(());
+            }
+        };
+        if let Ok(media) = recorder.media_info() {
+            if let Some(previous) = media.previous_session {
+                prop_assert!(previous.start <= previous.last_written, "{media:?}");
+            }
+            if let Some(nwa) = media.next_writable {
+                prop_assert!(media.total_sectors >= nwa, "{media:?}");
+                if media.disc_status != multisession::mmc::DiscStatus::RandomAccess {
+                    let recorded = media.last_recorded.into_iter();
+                    let previous = media.previous_session.map(|s| s.last_written);
+                    for last in recorded.chain(previous) {
+                        prop_assert!(last < nwa, "{media:?}");
+                    }
+                }
+            }
+        }
+        if let Ok(sessions) = recorder.sessions() {
+            for s in sessions {
+                prop_assert!(s.extent.start <= s.extent.last_written, "{s:?}");
+            }
+        }
+        let nwa = recorder.media_info().ok().and_then(|m| m.next_writable);
+        let recorder = std::sync::Arc::new(recorder);
+        if let Ok(offered) = multisession::session::offer(&recorder) {
+            for m in offered {
+                let _ = m.next_session();
+            }
+        }
+        drop(recorder);
+
+        // The drive's own replies, read directly, for every track and session.
+        let mut drive = EmulatedDrive::open(&image).unwrap();
+        let mut cdbs: Vec<Vec<u8>> = vec![
+            vec![0x51, 0, 0, 0, 0, 0, 0, 0, 34, 0],
+            vec![0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            vec![0x23, 0, 0, 0, 0, 0, 0, 0, 252, 0],
+        ];
+        for format in [0u8, 1, 2] {
+            for msf in [0u8, 2] {
+                cdbs.push(vec![0x43, msf, format, 0, 0, 0, 1, 0x0F, 0xFE, 0]);
+            }
+        }
+        for kind in [0u8, 1, 2] {
+            for value in [0u32, 1, 2, 3, 4, 0xFF, u32::MAX] {
+                let v = value.to_be_bytes();
+                cdbs.push(vec![0x52, kind, v[0], v[1], v[2], v[3], 0, 0, 48, 0]);
+            }
+        }
+        for cdb in cdbs {
+            let mut buf = vec![0u8; 0xFFE];
+            let c = drive
+                .execute(&cdb, DataDirection::FromDevice(&mut buf), Duration::from_secs(1))
+                .unwrap();
+            prop_assert!(c.status == Status::Good || c.status == Status::CheckCondition);
+        }
+        // Writing at the top: 16 blocks at the next writable address, then
+        // closing the track and the session, where the model adds gaps and
+        // lead-outs to addresses near u32::MAX.
+        if let Some(nwa) = nwa {
+            let lba = nwa.to_be_bytes();
+            let data = vec![0x5Au8; 16 * 2048];
+            let steps: [(Vec<u8>, bool); 4] = [
+                (vec![0x2A, 0, lba[0], lba[1], lba[2], lba[3], 0, 0, 16, 0], true),
+                (vec![0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0], false),
+                (vec![0x5B, 0, 1, 0, 0, 0xFF, 0, 0, 0, 0], false),
+                (vec![0x5B, 0, 2, 0, 0, 0, 0, 0, 0, 0], false),
+            ];
+            for (cdb, writes) in steps {
+                let direction = if writes {
+                    DataDirection::ToDevice(&data)
+                } else {
+                    DataDirection::None
+                };
+                match drive.execute(&cdb, direction, Duration::from_secs(5)) {
+                    Ok(c) => prop_assert!(c.status == Status::Good || c.status == Status::CheckCondition),
+                    Err(e) => prop_assert!(e.code() < 0),
+                }
+            }
+            drop(drive);
+            if let Ok(recorder) = Recorder::open(&image) {
+                let _ = recorder.media_info();
+                let _ = recorder.sessions();
+            }
+        }
+    }
+}

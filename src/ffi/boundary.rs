@@ -9,7 +9,8 @@ use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
 use crate::hresult::{
-    HResult, MS_E_INVALIDARG, MS_E_NOT_SUFFICIENT_BUFFER, MS_E_POINTER, MS_E_UNEXPECTED, MS_S_OK,
+    HResult, MS_E_INVALIDARG, MS_E_NOT_SUFFICIENT_BUFFER, MS_E_OUTOFMEMORY, MS_E_POINTER,
+    MS_E_UNEXPECTED, MS_S_OK,
 };
 
 thread_local! {
@@ -30,6 +31,7 @@ pub(crate) fn run(name: &'static str, body: impl FnOnce() -> Result<()>) -> HRes
         }
         Ok(Err(e)) => failed(e.code(), format!("{name}: {}", e.detail())),
         Err(payload) => {
+            super::handles::blame_unwound(Some(name));
             let what = payload
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
@@ -56,7 +58,10 @@ pub(crate) fn run_quiet(body: impl FnOnce() -> Result<()>) -> HResult {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => MS_S_OK,
         Ok(Err(e)) => e.code(),
-        Err(_) => MS_E_UNEXPECTED,
+        Err(_) => {
+            super::handles::blame_unwound(None);
+            MS_E_UNEXPECTED
+        }
     }
 }
 
@@ -87,18 +92,63 @@ impl<T> Out<T> {
 }
 
 /// The `count` elements at `ptr`, copied (the caller's array is never kept).
-pub(crate) fn array<T: Copy>(ptr: *const T, count: usize, what: &str) -> Result<Vec<T>> {
+///
+/// `max` is the most elements the parameter can meaningfully hold; a
+/// larger count can only be a caller's bug (a negative `int` turned into a
+/// `size_t`, a byte count passed as an element count), and reading that far
+/// would run past the caller's array. It is refused before the array is
+/// touched, and the copy is allocated fallibly: whatever the count, the
+/// answer is a code, never an abort of the host process.
+pub(crate) fn array<T: Copy>(
+    ptr: *const T,
+    count: usize,
+    max: usize,
+    what: &str,
+) -> Result<Vec<T>> {
     if ptr.is_null() {
         return Err(null(what));
     }
-    if count > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
-        return Err(Error::new(
-            MS_E_INVALIDARG,
-            format!("`{what}` count {count} is impossibly large"),
-        ));
+    let max = max.min(isize::MAX as usize / std::mem::size_of::<T>().max(1));
+    if count > max {
+        return Err(too_many(what, count, max));
     }
+    let mut copy = Vec::new();
+    copy.try_reserve_exact(count).map_err(|e| {
+        Error::new(
+            MS_E_OUTOFMEMORY,
+            format!("no memory to copy {count} elements of `{what}`: {e}"),
+        )
+    })?;
     // SAFETY: non-NULL; the caller promises `count` readable elements.
-    Ok(unsafe { std::slice::from_raw_parts(ptr, count) }.to_vec())
+    copy.extend_from_slice(unsafe { std::slice::from_raw_parts(ptr, count) });
+    Ok(copy)
+}
+
+#[cold]
+#[inline(never)]
+fn too_many(what: &str, count: usize, max: usize) -> Error {
+    Error::new(
+        MS_E_INVALIDARG,
+        format!("`{what}` {count} is more than the {max} it can describe"),
+    )
+}
+
+/// The most bytes a caller buffer for a text result may claim. IMAPI hands
+/// its strings as BSTRs, whose length is 32 bits, and no text of this
+/// library comes near that; a larger `len` can only be a wrong value.
+pub(crate) const MAX_TEXT_BUFFER: usize = u32::MAX as usize;
+
+/// The most bytes a caller buffer for session blocks may claim: an LBA is
+/// 32 bits, so no session, and no read of one, spans more than 2^32
+/// blocks of 2048 bytes (8 TiB).
+pub(crate) const MAX_BLOCKS_BUFFER: u64 = (u32::MAX as u64 + 1) * 2048;
+
+/// Checks a caller buffer length against the most `what` can hold.
+pub(crate) fn buffer_len(len: usize, max: u64, what: &str) -> Result<()> {
+    if len as u64 > max || len > isize::MAX as usize {
+        return Err(too_many(what, len, max.min(isize::MAX as u64) as usize));
+    }
+    Ok(())
 }
 
 /// A NUL-terminated input string as bytes.
@@ -126,12 +176,14 @@ pub(crate) struct StringOut {
 }
 
 impl StringOut {
-    /// `buf` may be NULL only with `len` 0 (a size query).
+    /// `buf` may be NULL only with `len` 0 (a size query); `len` may not
+    /// exceed [`MAX_TEXT_BUFFER`].
     pub(crate) fn new(buf: *mut c_char, len: usize, needed: *mut usize) -> Result<StringOut> {
         let needed = Out::new(needed, "needed")?;
         if buf.is_null() && len != 0 {
             return Err(null("buf"));
         }
+        buffer_len(len, MAX_TEXT_BUFFER as u64, "len")?;
         Ok(StringOut { buf, len, needed })
     }
 

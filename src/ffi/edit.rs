@@ -7,6 +7,7 @@
 //! `MS_IMAPI_E_RESTRICTED_NAME_VIOLATION`, `MS_IMAPI_E_DIR_NOT_FOUND`,
 //! `MS_IMAPI_E_NOT_DIR`, `MS_IMAPI_E_ITEM_NOT_FOUND` …
 
+use std::cell::Cell;
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 
@@ -32,6 +33,19 @@ pub struct MsItemInfo {
     pub on_medium: bool,
 }
 
+thread_local! {
+    static PANIC_IN_NEXT_MKDIR: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Makes the next `ms_image_mkdir` on this thread panic once the directory
+/// is made, so a test can see what a panic half-way through a change does
+/// to the handle. A Rust function, not a C symbol: C callers cannot reach
+/// it, and the library the C tests link is the one shipped.
+#[doc(hidden)]
+pub fn panic_in_next_mkdir_for_tests() {
+    PANIC_IN_NEXT_MKDIR.with(|armed| armed.set(true));
+}
+
 fn image_path<'a>(ptr: *const c_char, what: &str) -> crate::Result<&'a str> {
     c_utf8(ptr, what, MS_IMAPI_E_INVALID_PATH)
 }
@@ -55,7 +69,7 @@ pub unsafe extern "C" fn ms_image_add_file(
     boundary::run("ms_image_add_file", || {
         let path = image_path(path, "path")?;
         let local = path_from(local, "local")?;
-        handles::get(image)?.lock().add_file(path, &local, replace)
+        handles::edit(image, |image| image.add_file(path, &local, replace))?
     })
 }
 
@@ -83,9 +97,9 @@ pub unsafe extern "C" fn ms_image_add_tree(
         } else {
             OnClash::Fail
         };
-        handles::get(image)?
-            .lock()
-            .add_tree(&local, dest, include_base, on_clash)
+        handles::edit(image, |image| {
+            image.add_tree(&local, dest, include_base, on_clash)
+        })?
     })
 }
 
@@ -116,10 +130,12 @@ pub unsafe extern "C" fn ms_image_add_stream(
         let path = image_path(path, "path")?;
         let read =
             read.ok_or_else(|| crate::Error::new(crate::hresult::MS_E_POINTER, "`read` is NULL"))?;
-        let image = handles::get(image)?;
         let source = Arc::new(CallbackSource::new(read, release, context));
         let shared: Arc<dyn DataSource> = source.clone();
-        let added = image.lock().add_source(path, length, shared, replace);
+        let added = handles::edit(image, |image| {
+            image.add_source(path, length, shared, replace)
+        })
+        .and_then(|added| added);
         if added.is_err() {
             source.disarm();
         }
@@ -141,7 +157,13 @@ pub unsafe extern "C" fn ms_image_mkdir(
 ) -> HResult {
     boundary::run("ms_image_mkdir", || {
         let path = image_path(path, "path")?;
-        handles::get(image)?.lock().mkdir(path, parents)
+        handles::edit(image, |image| {
+            let made = image.mkdir(path, parents);
+            if PANIC_IN_NEXT_MKDIR.with(|armed| armed.replace(false)) {
+                panic!("forced by panic_in_next_mkdir_for_tests after the directory was made");
+            }
+            made
+        })?
     })
 }
 
@@ -161,7 +183,7 @@ pub unsafe extern "C" fn ms_image_remove(
 ) -> HResult {
     boundary::run("ms_image_remove", || {
         let path = image_path(path, "path")?;
-        handles::get(image)?.lock().remove(path, recursive)
+        handles::edit(image, |image| image.remove(path, recursive))?
     })
 }
 
@@ -180,7 +202,7 @@ pub unsafe extern "C" fn ms_image_rename(
     boundary::run("ms_image_rename", || {
         let from = image_path(from, "from")?;
         let to = image_path(to, "to")?;
-        handles::get(image)?.lock().rename(from, to)
+        handles::edit(image, |image| image.rename(from, to))?
     })
 }
 
@@ -198,27 +220,28 @@ pub unsafe extern "C" fn ms_image_stat(
     boundary::run("ms_image_stat", || {
         let out = Out::new(info, "info")?;
         let path = image_path(path, "path")?;
-        let image = handles::get(image)?;
-        let image = image.lock();
-        let tree = image.tree();
-        let node = tree.node(tree.lookup(path)?);
-        out.write(match &node.kind {
-            Kind::Dir(_) => MsItemInfo {
-                kind: MS_ITEM_DIRECTORY,
-                size: 0,
-                on_medium: false,
-            },
-            Kind::Symlink(_) => MsItemInfo {
-                kind: MS_ITEM_SYMLINK,
-                size: 0,
-                on_medium: false,
-            },
-            Kind::File(f) => MsItemInfo {
-                kind: MS_ITEM_FILE,
-                size: f.size,
-                on_medium: matches!(f.content, Content::OnMedium(_)),
-            },
-        });
+        let info = handles::read(image, |image| -> crate::Result<MsItemInfo> {
+            let tree = image.tree();
+            let node = tree.node(tree.lookup(path)?);
+            Ok(match &node.kind {
+                Kind::Dir(_) => MsItemInfo {
+                    kind: MS_ITEM_DIRECTORY,
+                    size: 0,
+                    on_medium: false,
+                },
+                Kind::Symlink(_) => MsItemInfo {
+                    kind: MS_ITEM_SYMLINK,
+                    size: 0,
+                    on_medium: false,
+                },
+                Kind::File(f) => MsItemInfo {
+                    kind: MS_ITEM_FILE,
+                    size: f.size,
+                    on_medium: matches!(f.content, Content::OnMedium(_)),
+                },
+            })
+        })??;
+        out.write(info);
         Ok(())
     })
 }

@@ -19,18 +19,30 @@
 //!   another thread releases the handle meanwhile: a release racing a call
 //!   ends the object only after that call is done;
 //! - inserts and releases are serialised by one mutex per table.
+//!
+//! Objects C callers change ([`Guarded`]) are reached only through [`edit`]
+//! and [`read`]. A panic that unwinds through an [`edit`] marks the entry
+//! broken: the change may have stopped half-way, so every later call on
+//! that handle fails with `MS_E_UNEXPECTED` naming the export that
+//! panicked, and only its release still works. The mark is one flag in the
+//! entry the lookup loads anyway, so getters pay one more read, no write.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwapOption;
 use parking_lot::Mutex;
 
 use crate::error::{Error, Result};
-use crate::hresult::{MS_E_HANDLE, MS_E_OUTOFMEMORY};
+use crate::hresult::{MS_E_HANDLE, MS_E_OUTOFMEMORY, MS_E_UNEXPECTED};
 
 const INDEX_BITS: u32 = 24;
 const MAX_SLOTS: usize = 1 << INDEX_BITS;
+/// The most handles of one kind that can be alive at once (2^24): a list
+/// of distinct handles is never longer.
+pub(crate) const MAX_HANDLES: usize = MAX_SLOTS;
 /// Segment `k` holds `FIRST_SEGMENT << k` slots: the table doubles as it
 /// grows, and a program with a few handles allocates a few hundred bytes.
 const FIRST_SEGMENT_BITS: u32 = 5;
@@ -54,7 +66,68 @@ pub(crate) trait Handle: Copy {
 /// A live object and the generation of the one handle that names it.
 struct Entry<T> {
     generation: u32,
+    /// A panic unwound through an [`edit`] of the object: it may be
+    /// half-changed, and no call but the release may use it.
+    broken: AtomicBool,
+    /// The export that panicked, filled in once the boundary caught it.
+    broken_in: OnceLock<&'static str>,
     value: Arc<T>,
+}
+
+/// An entry marked broken during an unwind, waiting for the boundary to
+/// name the export that panicked.
+trait Blame {
+    fn blame(&self, export: &'static str);
+}
+
+impl<T> Blame for Entry<T> {
+    fn blame(&self, export: &'static str) {
+        let _ = self.broken_in.set(export);
+    }
+}
+
+thread_local! {
+    /// Entries this thread marked broken since the boundary last caught a
+    /// panic. Touched only while unwinding, never on a successful call.
+    static UNWOUND: RefCell<Vec<Arc<dyn Blame>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Names `export` as the cause in every entry a panic marked broken on
+/// this thread since the last call; the boundary calls it when it catches a
+/// panic (`None` when it has no export name to give).
+#[cold]
+pub(crate) fn blame_unwound(export: Option<&'static str>) {
+    let marked = UNWOUND.with(|unwound| std::mem::take(&mut *unwound.borrow_mut()));
+    if let Some(export) = export {
+        for entry in marked {
+            entry.blame(export);
+        }
+    }
+}
+
+/// An object that C calls change. Its lock is private to this module, so
+/// every change goes through [`edit`] and so under the guard that marks the
+/// handle broken if the change panics; no export needs code of its own for
+/// that.
+pub(crate) struct Guarded<T>(Mutex<T>);
+
+impl<T> Guarded<T> {
+    pub(crate) fn new(value: T) -> Guarded<T> {
+        Guarded(Mutex::new(value))
+    }
+}
+
+/// Marks its entry broken when dropped by an unwinding panic.
+struct BreakOnUnwind<T: Send + Sync + 'static>(Arc<Entry<T>>);
+
+impl<T: Send + Sync + 'static> Drop for BreakOnUnwind<T> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.broken.store(true, Ordering::Relaxed);
+            let entry: Arc<dyn Blame> = self.0.clone();
+            UNWOUND.with(|unwound| unwound.borrow_mut().push(entry));
+        }
+    }
 }
 
 /// Empty while the slot is free.
@@ -150,7 +223,12 @@ pub(crate) fn insert<H: Handle>(value: Arc<H::Target>) -> Result<H> {
     let generation = issuer.generations[index as usize] + 1;
     issuer.generations[index as usize] = generation;
     let slot = table.slot_or_grow(&mut issuer, index);
-    slot.store(Some(Arc::new(Entry { generation, value })));
+    slot.store(Some(Arc::new(Entry {
+        generation,
+        broken: AtomicBool::new(false),
+        broken_in: OnceLock::new(),
+        value,
+    })));
     Ok(H::from_id(join(H::KIND, index, generation)))
 }
 
@@ -159,7 +237,7 @@ pub(crate) fn insert<H: Handle>(value: Arc<H::Target>) -> Result<H> {
 /// a build) or lock it anyway (images, results): there one more shared
 /// write per call costs nothing that matters.
 pub(crate) fn get<H: Handle>(handle: H) -> Result<Arc<H::Target>> {
-    lookup(handle, Arc::clone)
+    lookup(handle, |entry| Arc::clone(&entry.value))
 }
 
 /// Runs `f` on the object behind `handle` without touching its reference
@@ -169,10 +247,43 @@ pub(crate) fn get<H: Handle>(handle: H) -> Result<Arc<H::Target>> {
 /// any handle, even release this one, but a guard pins one of the thread's
 /// few fast slots, so calls that run long take [`get`] instead.
 pub(crate) fn with<H: Handle, R>(handle: H, f: impl FnOnce(&H::Target) -> R) -> Result<R> {
-    lookup(handle, |value| f(value))
+    lookup(handle, |entry| f(&entry.value))
 }
 
-fn lookup<H: Handle, R>(handle: H, f: impl FnOnce(&Arc<H::Target>) -> R) -> Result<R> {
+/// Runs `f` on the object behind `handle` with its lock held and the right
+/// to change it. A panic in `f` marks the handle broken (see the module
+/// comment) on its way to the boundary.
+pub(crate) fn edit<H, T, R>(handle: H, f: impl FnOnce(&mut T) -> R) -> Result<R>
+where
+    H: Handle<Target = Guarded<T>>,
+    T: Send + 'static,
+{
+    let entry = lookup(handle, Arc::clone)?;
+    let mut value = entry.value.0.lock();
+    // Declared after the lock guard, so dropped first: the mark is set
+    // while the lock is still held, before another call can take it.
+    let _mark = BreakOnUnwind(Arc::clone(&entry));
+    // Another thread's edit may have broken the object while this one
+    // waited for the lock.
+    check_intact::<H>(handle.id(), &entry)?;
+    Ok(f(&mut value))
+}
+
+/// Runs `f` on the object behind `handle` with its lock held, for calls
+/// that only look: they cannot leave it half-changed, so a panic in `f`
+/// does not mark the handle.
+pub(crate) fn read<H, T, R>(handle: H, f: impl FnOnce(&T) -> R) -> Result<R>
+where
+    H: Handle<Target = Guarded<T>>,
+    T: Send + 'static,
+{
+    let entry = lookup(handle, Arc::clone)?;
+    let value = entry.value.0.lock();
+    check_intact::<H>(handle.id(), &entry)?;
+    Ok(f(&value))
+}
+
+fn lookup<H: Handle, R>(handle: H, f: impl FnOnce(&Arc<Entry<H::Target>>) -> R) -> Result<R> {
     let id = handle.id();
     let parts = check_kind::<H>(id)?;
     let Some(slot) = H::table().slot(parts.index) else {
@@ -180,9 +291,20 @@ fn lookup<H: Handle, R>(handle: H, f: impl FnOnce(&Arc<H::Target>) -> R) -> Resu
     };
     let entry = slot.load();
     match &*entry {
-        Some(entry) if entry.generation == parts.generation => Ok(f(&entry.value)),
+        Some(entry) if entry.generation == parts.generation => {
+            check_intact::<H>(id, entry)?;
+            Ok(f(entry))
+        }
         _ => Err(stale::<H>(id)),
     }
+}
+
+#[inline(always)]
+fn check_intact<H: Handle>(id: u64, entry: &Entry<H::Target>) -> Result<()> {
+    if entry.broken.load(Ordering::Relaxed) {
+        return Err(broken::<H>(id, entry));
+    }
+    Ok(())
 }
 
 /// Ends `handle`. The object lives on while other handles or running calls
@@ -239,6 +361,20 @@ fn wrong_kind<H: Handle>(id: u64) -> Error {
         )
     };
     Error::new(MS_E_HANDLE, detail)
+}
+
+#[cold]
+#[inline(never)]
+fn broken<H: Handle>(id: u64, entry: &Entry<H::Target>) -> Error {
+    let export = entry.broken_in.get().copied().unwrap_or("an earlier call");
+    Error::new(
+        MS_E_UNEXPECTED,
+        format!(
+            "{} handle {id:#018x} was left inconsistent by an internal error in {export}; \
+             only its release works now",
+            H::NAME
+        ),
+    )
 }
 
 #[cold]
@@ -370,6 +506,66 @@ mod tests {
             MS_E_HANDLE
         );
         remove(other).unwrap();
+    }
+
+    static GUARDED: HandleTable<Guarded<String>> = HandleTable::new();
+
+    #[derive(Clone, Copy)]
+    struct GuardedHandle(u64);
+
+    impl Handle for GuardedHandle {
+        const KIND: u8 = 0xF3;
+        const NAME: &'static str = "guarded";
+        type Target = Guarded<String>;
+        fn id(self) -> u64 {
+            self.0
+        }
+        fn from_id(id: u64) -> Self {
+            GuardedHandle(id)
+        }
+        fn table() -> &'static HandleTable<Guarded<String>> {
+            &GUARDED
+        }
+    }
+
+    fn caught(f: impl FnOnce()) {
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        assert!(caught.is_err(), "the body was meant to panic");
+    }
+
+    #[test]
+    fn a_panic_inside_an_edit_breaks_the_handle_but_not_a_panic_inside_a_read() {
+        let h: GuardedHandle = insert(Arc::new(Guarded::new("a".to_string()))).unwrap();
+        caught(|| {
+            let _ = read(h, |_| panic!("while looking"));
+        });
+        assert_eq!(
+            read(h, |s| s.clone()).unwrap(),
+            "a",
+            "a read changes nothing"
+        );
+        caught(|| {
+            let _ = edit(h, |s| {
+                s.push_str("half");
+                panic!("while changing")
+            });
+        });
+        blame_unwound(Some("ms_test_edit"));
+        for err in [
+            read(h, |_| ()).unwrap_err(),
+            edit(h, |_| ()).unwrap_err(),
+            with(h, |_| ()).unwrap_err(),
+            get(h).map(drop).unwrap_err(),
+        ] {
+            assert_eq!(err.code(), MS_E_UNEXPECTED);
+            assert!(
+                err.detail().contains("internal error in ms_test_edit"),
+                "{}",
+                err.detail()
+            );
+        }
+        remove(h).unwrap();
+        assert_eq!(read(h, |_| ()).unwrap_err().code(), MS_E_HANDLE);
     }
 
     #[test]

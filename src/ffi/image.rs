@@ -4,8 +4,6 @@
 use std::ffi::c_char;
 use std::sync::Arc;
 
-use parking_lot::Mutex;
-
 use crate::error::{Error, Result};
 use crate::fsi::image::physical_type_from_value;
 use crate::fsi::{FileSystemImage, FileSystems};
@@ -16,7 +14,7 @@ use crate::hresult::{
 };
 
 use super::boundary::{self, array, c_utf8, Out, StringOut};
-use super::handles;
+use super::handles::{self, Guarded};
 use super::{new_list, MsImage, MsList, MsMultisession, MsRecorder, MsResult};
 
 /// A new, empty file-system image (`MsftFileSystemImage`).
@@ -25,7 +23,7 @@ use super::{new_list, MsImage, MsList, MsMultisession, MsRecorder, MsResult};
 pub unsafe extern "C" fn ms_image_new(image: *mut MsImage) -> HResult {
     boundary::run("ms_image_new", || {
         let out = Out::new(image, "image")?;
-        out.write(handles::insert(Arc::new(Mutex::new(
+        out.write(handles::insert(Arc::new(Guarded::new(
             FileSystemImage::new(),
         )))?);
         Ok(())
@@ -39,7 +37,9 @@ pub unsafe extern "C" fn ms_image_new(image: *mut MsImage) -> HResult {
 /// Checks, in this order, each with its own code and a detail in
 /// `ms_last_error_message`:
 /// 1. `interfaces` NULL → `MS_E_POINTER`;
-/// 2. `count` 0 → `MS_E_INVALIDARG`;
+/// 2. `count` 0, or above 16,777,216 (2^24, the most multisession handles
+///    that can be alive at once) → `MS_E_INVALIDARG`, before `interfaces`
+///    is read;
 /// 3. a zero, released or wrong-kind handle → `MS_E_HANDLE` (objects of
 ///    different drives → `MS_E_INVALIDARG`);
 /// 4. media type without multisession (ROM, DVD-R DL) → `MS_IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED`;
@@ -60,19 +60,19 @@ pub unsafe extern "C" fn ms_set_interfaces(
     count: usize,
 ) -> HResult {
     boundary::run("ms_set_interfaces", || {
-        let handles_in = array(interfaces, count, "interfaces")?;
-        let image = handles::get(image)?;
-        let list = handles_in
-            .iter()
-            .enumerate()
-            .map(|(i, &h)| {
-                handles::get(h)
-                    .map(|m| (*m).clone())
-                    .map_err(|e| e.context(format!("interfaces[{i}]")))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let result = image.lock().set_multisession_interfaces(list);
-        result
+        let handles_in = array(interfaces, count, handles::MAX_HANDLES, "interfaces")?;
+        handles::edit(image, |image| {
+            let list = handles_in
+                .iter()
+                .enumerate()
+                .map(|(i, &h)| {
+                    handles::get(h)
+                        .map(|m| (*m).clone())
+                        .map_err(|e| e.context(format!("interfaces[{i}]")))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            image.set_multisession_interfaces(list)
+        })?
     })
 }
 
@@ -84,10 +84,7 @@ pub unsafe extern "C" fn ms_set_interfaces(
 pub unsafe extern "C" fn ms_get_interfaces(image: MsImage, list: *mut MsList) -> HResult {
     boundary::run("ms_get_interfaces", || {
         let out = Out::new(list, "list")?;
-        let objects = handles::get(image)?
-            .lock()
-            .multisession_interfaces()
-            .to_vec();
+        let objects = handles::read(image, |image| image.multisession_interfaces().to_vec())?;
         out.write(new_list(objects)?);
         Ok(())
     })
@@ -106,7 +103,7 @@ pub unsafe extern "C" fn ms_image_chosen_interface(
 ) -> HResult {
     boundary::run("ms_image_chosen_interface", || {
         let out = Out::new(multisession, "multisession")?;
-        let chosen = handles::get(image)?.lock().chosen_multisession().cloned();
+        let chosen = handles::read(image, |image| image.chosen_multisession().cloned())?;
         let chosen = chosen.ok_or_else(|| {
             Error::new(
                 MS_IMAPI_E_MULTISESSION_NOT_SET,
@@ -140,7 +137,7 @@ fn long(value: u32, what: &str) -> Result<i32> {
 pub unsafe extern "C" fn ms_image_session_start_block(image: MsImage, value: *mut i32) -> HResult {
     boundary::run("ms_image_session_start_block", || {
         let out = Out::new(value, "value")?;
-        let start = handles::get(image)?.lock().session_start_block()?;
+        let start = handles::read(image, |image| image.session_start_block())??;
         out.write(long(start, "session start block")?);
         Ok(())
     })
@@ -155,13 +152,15 @@ pub unsafe extern "C" fn ms_image_session_start_block(image: MsImage, value: *mu
 pub unsafe extern "C" fn ms_image_free_media_blocks(image: MsImage, value: *mut i32) -> HResult {
     boundary::run("ms_image_free_media_blocks", || {
         let out = Out::new(value, "value")?;
-        let free = handles::get(image)?.lock().free_media_blocks()?;
+        let free = handles::read(image, |image| image.free_media_blocks())??;
         out.write(long(free, "free media blocks")?);
         Ok(())
     })
 }
 
-/// Releases an image handle.
+/// Releases an image handle. An image an internal error left inconsistent
+/// (every other call on it answers `MS_E_UNEXPECTED` naming the function
+/// that failed) is released and freed all the same.
 #[no_mangle]
 pub extern "C" fn ms_image_release(image: MsImage) -> HResult {
     boundary::run("ms_image_release", || handles::remove(image))
@@ -183,7 +182,7 @@ fn block_count(value: i32, what: &str) -> Result<u32> {
 pub extern "C" fn ms_image_set_session_start_block(image: MsImage, value: i32) -> HResult {
     boundary::run("ms_image_set_session_start_block", || {
         let value = block_count(value, "session start block")?;
-        handles::get(image)?.lock().set_session_start_block(value)
+        handles::edit(image, |image| image.set_session_start_block(value))?
     })
 }
 
@@ -198,7 +197,7 @@ pub extern "C" fn ms_image_set_session_start_block(image: MsImage, value: i32) -
 pub extern "C" fn ms_image_set_free_media_blocks(image: MsImage, value: i32) -> HResult {
     boundary::run("ms_image_set_free_media_blocks", || {
         let value = block_count(value, "free media blocks")?;
-        handles::get(image)?.lock().set_free_media_blocks(value)
+        handles::edit(image, |image| image.set_free_media_blocks(value))?
     })
 }
 
@@ -216,7 +215,7 @@ pub extern "C" fn ms_image_set_file_systems(
 ) -> HResult {
     boundary::run("ms_image_set_file_systems", || {
         let fs = file_systems_any(file_systems_to_create)?;
-        handles::get(image)?.lock().set_file_systems(fs)
+        handles::edit(image, |image| image.set_file_systems(fs))?
     })
 }
 
@@ -226,7 +225,7 @@ pub extern "C" fn ms_image_set_file_systems(
 pub unsafe extern "C" fn ms_image_file_systems(image: MsImage, value: *mut u32) -> HResult {
     boundary::run("ms_image_file_systems", || {
         let out = Out::new(value, "value")?;
-        out.write(handles::get(image)?.lock().file_systems().bits());
+        out.write(handles::read(image, |image| image.file_systems().bits())?);
         Ok(())
     })
 }
@@ -240,12 +239,12 @@ pub unsafe extern "C" fn ms_image_file_systems(image: MsImage, value: *mut u32) 
 pub unsafe extern "C" fn ms_image_set_volume_name(image: MsImage, name: *const c_char) -> HResult {
     boundary::run("ms_image_set_volume_name", || {
         let name = c_utf8(name, "name", MS_IMAPI_E_INVALID_VOLUME_NAME)?;
-        handles::get(image)?.lock().set_volume_name(name)
+        handles::edit(image, |image| image.set_volume_name(name))?
     })
 }
 
-/// `IFileSystemImage::get_VolumeName` into `buf`; `*needed` as for
-/// `ms_status_describe`.
+/// `IFileSystemImage::get_VolumeName` into `buf`; `*needed` and the
+/// `len` limit as for `ms_status_describe`.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn ms_image_volume_name(
@@ -256,13 +255,13 @@ pub unsafe extern "C" fn ms_image_volume_name(
 ) -> HResult {
     boundary::run("ms_image_volume_name", || {
         let out = StringOut::new(buf, len, needed)?;
-        let name = handles::get(image)?.lock().volume_name().to_owned();
+        let name = handles::read(image, |image| image.volume_name().to_owned())?;
         out.write(&name)
     })
 }
 
-/// `IFileSystemImage::get_ImportedVolumeName` into `buf`; `*needed` as for
-/// `ms_status_describe`. Before an import there is none:
+/// `IFileSystemImage::get_ImportedVolumeName` into `buf`; `*needed` and the
+/// `len` limit as for `ms_status_describe`. Before an import there is none:
 /// `MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE`.
 #[no_mangle]
 #[must_use]
@@ -274,16 +273,15 @@ pub unsafe extern "C" fn ms_image_imported_volume_name(
 ) -> HResult {
     boundary::run("ms_image_imported_volume_name", || {
         let out = StringOut::new(buf, len, needed)?;
-        let name = handles::get(image)?
-            .lock()
-            .imported_volume_name()
-            .map(str::to_owned)
-            .ok_or_else(|| {
-                Error::new(
-                    MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE,
-                    "nothing was imported into this image",
-                )
-            })?;
+        let name = handles::read(image, |image| {
+            image.imported_volume_name().map(str::to_owned)
+        })?
+        .ok_or_else(|| {
+            Error::new(
+                MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE,
+                "nothing was imported into this image",
+            )
+        })?;
         out.write(&name)
     })
 }
@@ -299,10 +297,10 @@ pub unsafe extern "C" fn ms_image_imported_volume_name(
 #[must_use]
 pub extern "C" fn ms_image_choose_defaults(image: MsImage, recorder: MsRecorder) -> HResult {
     boundary::run("ms_image_choose_defaults", || {
-        let image = handles::get(image)?;
-        let recorder = handles::get(recorder)?;
-        let result = image.lock().choose_image_defaults(&recorder);
-        result
+        handles::edit(image, |image| {
+            let recorder = handles::get(recorder)?;
+            image.choose_image_defaults(&recorder)
+        })?
     })
 }
 
@@ -325,9 +323,9 @@ pub extern "C" fn ms_image_choose_defaults_for_media_type(
                 format!("{media_type:#x} is not an IMAPI_MEDIA_PHYSICAL_TYPE"),
             )
         })?;
-        handles::get(image)?
-            .lock()
-            .choose_image_defaults_for_media_type(physical)
+        handles::edit(image, |image| {
+            image.choose_image_defaults_for_media_type(physical)
+        })?
     })
 }
 
@@ -347,15 +345,14 @@ pub unsafe extern "C" fn ms_image_identify_file_systems(
 ) -> HResult {
     boundary::run("ms_image_identify_file_systems", || {
         let out = Out::new(file_systems, "file_systems")?;
-        let image = handles::get(image)?;
-        // SAFETY: NULL is allowed; otherwise the caller passes a valid handle.
-        let recorder = match unsafe { recorder.as_ref() } {
-            Some(&handle) => Some(handles::get(handle)?),
-            None => None,
-        };
-        let found = image
-            .lock()
-            .identify_file_systems_on_disc(recorder.as_deref())?;
+        let found = handles::read(image, |image| {
+            // SAFETY: NULL is allowed; otherwise the caller passes a valid handle.
+            let recorder = match unsafe { recorder.as_ref() } {
+                Some(&handle) => Some(handles::get(handle)?),
+                None => None,
+            };
+            image.identify_file_systems_on_disc(recorder.as_deref())
+        })??;
         out.write(found.bits());
         Ok(())
     })
@@ -414,8 +411,7 @@ pub unsafe extern "C" fn ms_image_import(
             0 => None,
             bits => Some(file_systems_any(bits)?),
         };
-        let image = handles::get(image)?;
-        let fs = image.lock().import_file_system(wanted)?;
+        let fs = handles::edit(image, |image| image.import_file_system(wanted))??;
         out.write(fs.bits());
         Ok(())
     })
@@ -449,8 +445,7 @@ pub unsafe extern "C" fn ms_image_import_session(
             0 => None,
             bits => Some(file_systems_any(bits)?),
         };
-        let image = handles::get(image)?;
-        let fs = image.lock().import_session(session_start, wanted)?;
+        let fs = handles::edit(image, |image| image.import_session(session_start, wanted))??;
         out.write(fs.bits());
         Ok(())
     })
@@ -474,9 +469,7 @@ pub unsafe extern "C" fn ms_image_newest_session_with_file_system(
     boundary::run("ms_image_newest_session_with_file_system", || {
         let start_out = Out::new(session_start, "session_start")?;
         let fs_out = Out::new(file_systems, "file_systems")?;
-        let found = handles::get(image)?
-            .lock()
-            .newest_session_with_file_system()?
+        let found = handles::read(image, |image| image.newest_session_with_file_system())??
             .ok_or_else(|| {
                 Error::new(
                     MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM,
@@ -503,8 +496,8 @@ pub unsafe extern "C" fn ms_image_newest_session_with_file_system(
 pub unsafe extern "C" fn ms_image_create_result(image: MsImage, result: *mut MsResult) -> HResult {
     boundary::run("ms_image_create_result", || {
         let out = Out::new(result, "result")?;
-        let built = handles::get(image)?.lock().create_result_image()?;
-        out.write(handles::insert(Arc::new(Mutex::new(built)))?);
+        let built = handles::read(image, |image| image.create_result_image())??;
+        out.write(handles::insert(Arc::new(Guarded::new(built)))?);
         Ok(())
     })
 }

@@ -15,7 +15,11 @@
 //! - a NULL pointer argument gives `MS_E_POINTER`;
 //! - `ms_last_error_message` gives the detail of the calling thread's last
 //!   failure; a success clears it;
-//! - a panic inside the library gives `MS_E_UNEXPECTED`;
+//! - a panic inside the library gives `MS_E_UNEXPECTED`; when it happened
+//!   while an image or result was being changed, that handle stays broken
+//!   (every later call on it is `MS_E_UNEXPECTED`, its release still works);
+//! - a count or length beyond what its parameter can describe (documented
+//!   per function) gives `MS_E_INVALIDARG` before the memory is touched;
 //! - every function may be called from any thread, on shared handles too.
 
 #![allow(clippy::missing_safety_doc)]
@@ -33,7 +37,12 @@ mod status;
 mod stream;
 mod write;
 
-pub use edit::*;
+#[doc(hidden)]
+pub use edit::panic_in_next_mkdir_for_tests;
+pub use edit::{
+    ms_image_add_file, ms_image_add_stream, ms_image_add_tree, ms_image_mkdir, ms_image_remove,
+    ms_image_rename, ms_image_stat, MsItemInfo,
+};
 pub use emulator::{ms_emulator_create, ms_emulator_create_ex};
 pub use image::*;
 pub use list::{ms_list_count, ms_list_get, ms_list_release};
@@ -49,14 +58,12 @@ pub use write::*;
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use parking_lot::Mutex;
-
 use crate::fsi::{FileSystemImage, ResultImage};
 use crate::hresult::HResult;
 use crate::recorder::Recorder;
 use crate::session::Multisession;
 
-use handles::{Handle, HandleTable};
+use handles::{Guarded, Handle, HandleTable};
 
 /// Major version of the C ABI; changes break callers.
 pub const MS_ABI_VERSION_MAJOR: u32 = 1;
@@ -157,8 +164,8 @@ type ReadCallback = unsafe extern "C" fn(*mut c_void, *mut u8, usize, *mut usize
 static RECORDERS: HandleTable<Recorder> = HandleTable::new();
 static LISTS: HandleTable<Vec<Multisession>> = HandleTable::new();
 static MULTISESSIONS: HandleTable<Multisession> = HandleTable::new();
-static IMAGES: HandleTable<Mutex<FileSystemImage>> = HandleTable::new();
-static RESULTS: HandleTable<Mutex<ResultImage>> = HandleTable::new();
+static IMAGES: HandleTable<Guarded<FileSystemImage>> = HandleTable::new();
+static RESULTS: HandleTable<Guarded<ResultImage>> = HandleTable::new();
 
 macro_rules! handle_kind {
     ($handle:ident, $kind:expr, $name:expr, $target:ty, $table:ident) => {
@@ -188,8 +195,8 @@ handle_kind!(
     Multisession,
     MULTISESSIONS
 );
-handle_kind!(MsImage, 4, "ms_image", Mutex<FileSystemImage>, IMAGES);
-handle_kind!(MsResult, 5, "ms_result", Mutex<ResultImage>, RESULTS);
+handle_kind!(MsImage, 4, "ms_image", Guarded<FileSystemImage>, IMAGES);
+handle_kind!(MsResult, 5, "ms_result", Guarded<ResultImage>, RESULTS);
 
 /// A new list handle over `list`.
 fn new_list(list: Vec<Multisession>) -> crate::Result<MsList> {

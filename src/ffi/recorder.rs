@@ -108,7 +108,7 @@ pub unsafe extern "C" fn ms_recorder_open(
 
 /// Writes one INQUIRY identity field (`MS_IDENTITY_VENDOR`,
 /// `MS_IDENTITY_PRODUCT`, `MS_IDENTITY_REVISION`) into `buf`; `*needed`
-/// as for `ms_status_describe`.
+/// and the `len` limit as for `ms_status_describe`.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn ms_recorder_identity(

@@ -23,7 +23,8 @@ fn blocks_buffer<'a>(buf: *mut u8, len: usize) -> Result<&'a mut [u8]> {
     if buf.is_null() {
         return Err(Error::new(crate::hresult::MS_E_POINTER, "`buf` is NULL"));
     }
-    if len % BLOCK_SIZE != 0 || len > isize::MAX as usize {
+    boundary::buffer_len(len, boundary::MAX_BLOCKS_BUFFER, "len")?;
+    if len % BLOCK_SIZE != 0 {
         return Err(Error::new(
             MS_E_INVALIDARG,
             format!("a buffer of {len} bytes is not a whole number of {BLOCK_SIZE}-byte blocks"),
@@ -38,7 +39,9 @@ fn blocks_buffer<'a>(buf: *mut u8, len: usize) -> Result<&'a mut [u8]> {
 /// Reading in order is cheapest; going back re-reads file sources (a
 /// caller stream cannot go back: `MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE`).
 ///
-/// Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (length),
+/// Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (`len` not a
+/// multiple of 2048, or above 2^32 blocks = 8,796,093,022,208 bytes: an
+/// LBA is 32 bits, so no session is longer),
 /// `MS_IMAPI_E_INVALID_PARAM` (beyond the end), the data-stream codes
 /// (`MS_IMAPI_E_DATA_STREAM_READ_FAILURE`, `…_INCONSISTENCY`, `…_CREATE_FAILURE`).
 #[no_mangle]
@@ -51,9 +54,7 @@ pub unsafe extern "C" fn ms_result_read(
 ) -> HResult {
     boundary::run("ms_result_read", || {
         let buf = blocks_buffer(buf, len)?;
-        let result = handles::get(result)?;
-        let read = result.lock().read_blocks(first_block, buf);
-        read
+        handles::edit(result, |result| result.read_blocks(first_block, buf))?
     })
 }
 
@@ -64,7 +65,7 @@ pub unsafe extern "C" fn ms_result_read(
 pub unsafe extern "C" fn ms_result_start_block(result: MsResult, value: *mut i32) -> HResult {
     boundary::run("ms_result_start_block", || {
         let out = Out::new(value, "value")?;
-        let start = handles::get(result)?.lock().start_block();
+        let start = handles::read(result, |result| result.start_block())?;
         out.write(long(start, "start block")?);
         Ok(())
     })
@@ -76,7 +77,7 @@ pub unsafe extern "C" fn ms_result_start_block(result: MsResult, value: *mut i32
 pub unsafe extern "C" fn ms_result_total_blocks(result: MsResult, value: *mut i32) -> HResult {
     boundary::run("ms_result_total_blocks", || {
         let out = Out::new(value, "value")?;
-        let total = handles::get(result)?.lock().total_blocks();
+        let total = handles::read(result, |result| result.total_blocks())?;
         out.write(long(total, "total blocks")?);
         Ok(())
     })
@@ -95,7 +96,7 @@ pub unsafe extern "C" fn ms_result_anchor(
     boundary::run("ms_result_anchor", || {
         let lba_out = Out::new(lba, "lba")?;
         let blocks_out = Out::new(blocks, "blocks")?;
-        let anchor = handles::get(result)?.lock().anchor();
+        let anchor = handles::read(result, |result| result.anchor())?;
         let (at, count) = match anchor {
             Some(a) => (long(a.lba, "anchor LBA")?, long(a.blocks, "anchor blocks")?),
             None => (-1, 0),
@@ -108,8 +109,9 @@ pub unsafe extern "C" fn ms_result_anchor(
 
 /// Fills `buf` (exactly the anchor's blocks × 2048 bytes) with the anchor.
 ///
-/// Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG`,
-/// `MS_IMAPI_E_INVALID_PARAM` (no anchor, or the wrong length).
+/// Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (`len` as for
+/// `ms_result_read`), `MS_IMAPI_E_INVALID_PARAM` (no anchor, or the wrong
+/// length).
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn ms_result_read_anchor(
@@ -119,13 +121,12 @@ pub unsafe extern "C" fn ms_result_read_anchor(
 ) -> HResult {
     boundary::run("ms_result_read_anchor", || {
         let buf = blocks_buffer(buf, len)?;
-        let result = handles::get(result)?;
-        let read = result.lock().read_anchor(buf);
-        read
+        handles::edit(result, |result| result.read_anchor(buf))?
     })
 }
 
-/// Releases a result handle. Caller streams it still holds are released
+/// Releases a result handle, also one an internal error left inconsistent
+/// (see `ms_image_release`). Caller streams it still holds are released
 /// (their `release` callbacks run) once no image refers to them either.
 #[no_mangle]
 pub extern "C" fn ms_result_release(result: MsResult) -> HResult {

@@ -13,7 +13,9 @@ use super::{MS_ABI_VERSION_MAJOR, MS_ABI_VERSION_MINOR};
 ///
 /// `*needed` receives the size including the NUL, also when the result is
 /// `MS_E_NOT_SUFFICIENT_BUFFER` (`buf` may be NULL with `len` 0 to ask).
-/// Does not change the thread's last error.
+/// `len` above 4,294,967,295 (a 32-bit BSTR length; no text comes near it)
+/// is `MS_E_INVALIDARG` and nothing is written; every function filling a
+/// text buffer has this limit. Does not change the thread's last error.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn ms_status_describe(
@@ -35,7 +37,8 @@ pub unsafe extern "C" fn ms_status_describe(
 /// Writes the detail of the calling thread's last failure (empty after a
 /// success) into `buf`, e.g. "ms_set_interfaces: the cd-r medium is blank: …".
 ///
-/// `*needed` as for `ms_status_describe`. Does not change the last error.
+/// `*needed` and the `len` limit as for `ms_status_describe`. Does not
+/// change the last error.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn ms_last_error_message(

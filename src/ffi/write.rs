@@ -143,7 +143,6 @@ pub unsafe extern "C" fn ms_write(
             None => WriteOptions::default(),
         };
         let recorder = handles::get(recorder)?;
-        let result = handles::get(result)?;
         let writer = DataWriter::new(recorder, options);
         let mut progress = |p: &Progress| -> Flow {
             let Some(callback) = callback else {
@@ -157,8 +156,9 @@ pub unsafe extern "C" fn ms_write(
                 _ => Flow::Cancel,
             }
         };
-        let mut stream = result.lock();
-        writer.write(&mut *stream, &mut progress).map(drop)
+        handles::edit(result, |stream| {
+            writer.write(stream, &mut progress).map(drop)
+        })?
     })
 }
 

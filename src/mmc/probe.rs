@@ -76,11 +76,17 @@ pub fn sessions(transport: &mut dyn Transport) -> Result<Vec<RecordedSession>> {
             Err(e) if e.code() == MS_E_INVALIDARG && number == last_track => break,
             Err(e) => return Err(e),
         };
-        let Some(last_written) = t.last_written() else {
+        let Some(last_written) = t.last_written()? else {
             continue;
         };
         match out.last_mut() {
             Some(s) if s.number == t.session => {
+                if last_written < s.extent.start {
+                    return Err(invalid(format!(
+                        "READ TRACK INFORMATION: track {} of session {} ends at LBA {last_written}, before the session's start {}",
+                        t.track, t.session, s.extent.start
+                    )));
+                }
                 s.last_track = t.track;
                 s.extent.last_written = last_written;
             }
@@ -215,16 +221,22 @@ impl Prober<'_, '_> {
         let open_last_written = self.open_session_last_written(disc, next.as_ref())?;
         let (next_writable, free_blocks) = match &next {
             Some(t) => {
-                let nwa = corrected_nwa(t);
-                let free = match (nwa, cd.then(|| disc.last_possible_lead_out(true)).flatten()) {
-                    // CD: last possible lead-out − NWA (mmc.md §2.1), which
-                    // also holds when the drive's NWA needed correcting,
-                    // less the track's run-out, which must fit before the
-                    // lead-out: real drives report 2 or 3 blocks fewer.
-                    (Some(nwa), Some(lead_out)) if lead_out >= nwa as i32 => {
-                        (lead_out as u32 - nwa).saturating_sub(CD_TAO_RUNOUT)
+                let nwa = corrected_nwa(t, cd);
+                // CD: free = last possible lead-out − NWA (mmc.md §2.1),
+                // which also holds when the drive's NWA needed correcting,
+                // less the track's run-out, which must fit before the
+                // lead-out: real drives report 2 or 3 blocks fewer. In 64
+                // bits: both are the drive's numbers, and a lead-out before
+                // the NWA is no room, not a wrapped count.
+                let lead_out = cd.then(|| disc.last_possible_lead_out(true)).flatten();
+                let free = match (nwa, lead_out) {
+                    (Some(nwa), Some(lead_out)) => {
+                        match u32::try_from(i64::from(lead_out) - i64::from(nwa)) {
+                            Ok(free) => free.saturating_sub(CD_TAO_RUNOUT),
+                            Err(_) => nwa_free(t, nwa, cd),
+                        }
                     }
-                    (Some(nwa), _) => nwa_free(t, nwa),
+                    (Some(nwa), None) => nwa_free(t, nwa, cd),
                     (None, _) => 0,
                 };
                 (nwa, free)
@@ -244,6 +256,17 @@ impl Prober<'_, '_> {
             disc.status
         };
 
+        if let Some(nwa) = next_writable {
+            // The room after the NWA must end within 32-bit LBAs, or every
+            // address computed from it later (the session's last block, a
+            // progress report) would wrap.
+            if u64::from(nwa) + u64::from(free_blocks) > u64::from(u32::MAX) {
+                return Err(invalid(format!(
+                    "{}: {free_blocks} free blocks after the next writable address {nwa} run past the last 32-bit LBA",
+                    self.drive.describe()
+                )));
+            }
+        }
         let last_recorded = open_last_written.or(previous_session.map(|s| s.last_written));
         let total_sectors = match next_writable {
             Some(nwa) => nwa.saturating_add(free_blocks),
@@ -302,13 +325,13 @@ impl Prober<'_, '_> {
             (start, m.first_track_in_last_session as u16, None)
         } else {
             let t = self.track(TrackAddress::Session(session as u32))?;
-            (t.start, t.track, t.last_written())
+            (t.start, t.track, t.last_written()?)
         };
         let last_written = match last_written {
             Some(l) if first_track == last_closed_track => l,
             _ => self
                 .track(TrackAddress::Track(last_closed_track as u32))?
-                .last_written()
+                .last_written()?
                 .ok_or_else(|| {
                     invalid(format!(
                         "READ TRACK INFORMATION: closed track {last_closed_track} reports no recorded block"
@@ -362,7 +385,7 @@ impl Prober<'_, '_> {
             return Ok(None);
         }
         let last = disc.last_track_in_last_session - 1;
-        Ok(self.track(TrackAddress::Track(last as u32))?.last_written())
+        self.track(TrackAddress::Track(last as u32))?.last_written()
     }
 
     fn random_write(
@@ -529,22 +552,39 @@ const CD_TAO_RUNOUT: u32 = 2;
 /// the track start: −150 on blank CD (Pioneer, LITE-ON) and the pre-gap
 /// start in SAO mode (mmc.md §6.1, §6.2) — the track start is where data
 /// goes. `None` without NWA_V.
-fn corrected_nwa(t: &TrackInformation) -> Option<u32> {
-    let nwa = t.next_writable? as i32;
-    let start = t.start as i32;
-    if nwa < start {
+fn corrected_nwa(t: &TrackInformation, cd: bool) -> Option<u32> {
+    let nwa = t.next_writable?;
+    if signed_lba(nwa, cd) < i64::from(t.start) {
         Some(t.start)
     } else {
-        u32::try_from(nwa).ok()
+        Some(nwa)
     }
 }
 
 /// Free blocks from the track's own numbers when the NWA was corrected
 /// forward: the drive counted them from its (earlier) NWA.
-fn nwa_free(t: &TrackInformation, nwa: u32) -> u32 {
-    let reported = t.next_writable.map_or(nwa as i32, |n| n as i32);
-    let shift = (nwa as i32).saturating_sub(reported).max(0) as u32;
-    t.free_blocks.saturating_sub(shift)
+fn nwa_free(t: &TrackInformation, nwa: u32, cd: bool) -> u32 {
+    let reported = t
+        .next_writable
+        .map_or(i64::from(nwa), |reported| signed_lba(reported, cd));
+    let shift = (i64::from(nwa) - reported).max(0);
+    u32::try_from(i64::from(t.free_blocks) - shift).unwrap_or(0)
+}
+
+/// The most negative LBA a CD address can name (MSF 00:00:00 of the lead-in).
+const LOWEST_LEAD_IN_LBA: i64 = -450_150;
+
+/// A reported LBA as a signed number: on CD a lead-in address (−150 …)
+/// arrives as its 32-bit two's complement (CD program addresses end far
+/// below 2^31); any other value, and every DVD or BD address, is an
+/// unsigned LBA, so an address at or above 2^31 stays the address it says.
+fn signed_lba(value: u32, cd: bool) -> i64 {
+    let signed = i64::from(value as i32);
+    if cd && (LOWEST_LEAD_IN_LBA..0).contains(&signed) {
+        signed
+    } else {
+        i64::from(value)
+    }
 }
 
 /// The features that are current exactly when the drive can write the

@@ -3,7 +3,8 @@
 
 use super::cdb::{be16, be32, op, timeout, Cdb};
 use super::reply::Reply;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::hresult::MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
 
 /// MMC-5 reply size; older drives send 28 or 36 bytes.
 pub const ALLOCATION: u16 = 48;
@@ -104,12 +105,38 @@ impl TrackInformation {
 
     /// The last block written in this track: the LRA when the drive gives
     /// one, else the end of a non-blank track (`None` for a blank track).
-    pub fn last_written(&self) -> Option<u32> {
-        match self.last_recorded {
-            Some(lra) => Some(lra),
-            None if self.blank || self.size == 0 => None,
-            None => Some(self.start.saturating_add(self.size - 1)),
+    /// A last block before the start of a recorded track, or a track
+    /// running past the last 32-bit LBA, is a reply no disc can give: an invalid response
+    /// rather than a clamped or wrapped address that later arithmetic
+    /// would trust.
+    pub fn last_written(&self) -> Result<Option<u32>> {
+        let last = match self.last_recorded {
+            Some(lra) => lra,
+            None if self.blank || self.size == 0 => return Ok(None),
+            None => self.start.checked_add(self.size - 1).ok_or_else(|| {
+                Error::new(
+                    MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE,
+                    format!(
+                        "READ TRACK INFORMATION: track {} of {} blocks from LBA {} runs past the last 32-bit LBA",
+                        self.track, self.size, self.start
+                    ),
+                )
+            })?,
+        };
+        if last < self.start {
+            // A blank track has nothing recorded: its LRA says nothing.
+            if self.blank {
+                return Ok(None);
+            }
+            return Err(Error::new(
+                MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE,
+                format!(
+                    "READ TRACK INFORMATION: track {} ends at LBA {last}, before its start {}",
+                    self.track, self.start
+                ),
+            ));
         }
+        Ok(Some(last))
     }
 }
 
@@ -153,7 +180,7 @@ pub(crate) mod tests {
         assert!(t.blank);
         assert_eq!(t.next_writable, Some(12010));
         assert_eq!(t.free_blocks, 347839);
-        assert_eq!(t.last_written(), None);
+        assert_eq!(t.last_written().unwrap(), None);
         assert_eq!((t.track, t.session), (2, 2));
     }
 
@@ -161,13 +188,30 @@ pub(crate) mod tests {
     fn closed_track_gives_its_last_recorded_address() {
         let t = TrackInformation::parse(&rti(1, 1, false, None, 0, 0, 610, Some(607))).unwrap();
         assert_eq!(t.next_writable, None);
-        assert_eq!(t.last_written(), Some(607));
+        assert_eq!(t.last_written().unwrap(), Some(607));
         let mut old = rti(1, 1, false, None, 0, 0, 610, Some(607));
         old.truncate(28);
         old[0..2].copy_from_slice(&26u16.to_be_bytes());
         let t = TrackInformation::parse(&old).unwrap();
         assert_eq!(t.last_recorded, None);
-        assert_eq!(t.last_written(), Some(609));
+        assert_eq!(t.last_written().unwrap(), Some(609));
+    }
+
+    #[test]
+    fn a_track_past_the_last_lba_or_ending_before_its_start_is_an_invalid_response() {
+        for reply in [
+            rti(1, 1, false, None, 0x10, 0, 0xFFFF_FFF1, None),
+            rti(2, 1, false, None, 0xFFFF_FFF0, 0, 0xFFFF_FFF0, None),
+            rti(3, 1, false, None, 5000, 0, 10, Some(4999)),
+        ] {
+            let t = TrackInformation::parse(&reply).unwrap();
+            assert_eq!(
+                t.last_written().unwrap_err().code(),
+                MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE
+            );
+        }
+        let t = TrackInformation::parse(&rti(1, 1, false, None, 0x10, 0, 0xFFFF_FFF0, None));
+        assert_eq!(t.unwrap().last_written().unwrap(), Some(u32::MAX));
     }
 
     #[test]

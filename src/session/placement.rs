@@ -60,12 +60,12 @@ pub fn next_session(
             let start = align_up(
                 values.next_writable_address as u32,
                 values.write_unit_size as u32,
-            );
+            )?;
             within(start, media.total_sectors)
         }
         Kind::RandomWrite => {
             let start = match iso_volume_blocks(media, source)? {
-                Some(blocks) => align_up(blocks, media.write_unit.max(1)),
+                Some(blocks) => align_up(blocks, media.write_unit.max(1))?,
                 None => 0,
             };
             within(start, media.total_sectors)
@@ -88,8 +88,18 @@ fn within(start: u32, total: u32) -> Result<NextSession> {
     })
 }
 
-fn align_up(lba: u32, unit: u32) -> u32 {
-    lba.div_ceil(unit).saturating_mul(unit)
+/// `lba` rounded up to a write unit. A volume or address whose next unit
+/// lies past the last 32-bit LBA (a volume space size of 0xFFFFFFF0) is an
+/// error, not a start clamped to an unaligned u32::MAX.
+fn align_up(lba: u32, unit: u32) -> Result<u32> {
+    lba.div_ceil(unit).checked_mul(unit).ok_or_else(|| {
+        Error::new(
+            MS_IMAPI_E_BAD_MULTISESSION_PARAMETER,
+            format!(
+                "the next write unit of {unit} blocks after LBA {lba} is past the last 32-bit LBA"
+            ),
+        )
+    })
 }
 
 /// The volume space size of the ISO 9660 volume at LBA 16, `None` when the

@@ -714,6 +714,23 @@ fn random_write_sessions_start_at_the_next_write_unit_after_the_iso_volume() {
 }
 
 #[test]
+fn an_iso_volume_reaching_the_last_32_bit_lba_is_a_bad_multisession_parameter() {
+    let bd = MediaInfo {
+        total_sectors: u32::MAX,
+        ..appendable(Profile::BdRe)
+    };
+    for volume in [0xFFFF_FFF0, u32::MAX] {
+        let err = next_session(Kind::RandomWrite, &bd, &iso_volume(volume)).unwrap_err();
+        assert_eq!(
+            err.code(),
+            MS_IMAPI_E_BAD_MULTISESSION_PARAMETER,
+            "{}",
+            err.detail()
+        );
+    }
+}
+
+#[test]
 fn random_write_without_an_iso_volume_starts_at_zero() {
     let m = appendable(Profile::BdRe);
     let foreign = Blocks(vec![0xAB; 17 * BLOCK_SIZE]);

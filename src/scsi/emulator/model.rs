@@ -224,7 +224,11 @@ impl Disc {
     fn next_session_start(&self, rec: &Recorded) -> u32 {
         match rec.sessions.last().and_then(|s| s.tracks.last()) {
             None => 0,
-            Some(last) => self.track_end(last) + self.geometry().session_gap(rec.sessions.len()),
+            // Saturating: a gap that would pass the last 32-bit LBA leaves
+            // no room, which `next_track` reports as a full disc.
+            Some(last) => self
+                .track_end(last)
+                .saturating_add(self.geometry().session_gap(rec.sessions.len())),
         }
     }
 

@@ -40,7 +40,12 @@ use super::quirks::{Faults, Quirks};
 use super::watch::Seen;
 use crate::error::{Error, Result};
 use crate::hresult::{MS_E_FAIL, MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE};
-use crate::media::{Profile, WriteModel};
+use crate::media::{Family, Profile, WriteModel};
+
+/// The last LBA a CD address can name (MSF 89:59:74): from 90 minutes on
+/// MSF addresses are the lead-in's negative LBAs, so a CD lead-out cannot
+/// start later, and no number a CD reports is ever near 2^31.
+const CD_LAST_ADDRESS: u32 = 404_849;
 
 /// Version of the sidecar format this code reads and writes.
 pub const SIDECAR_VERSION: u32 = 1;
@@ -149,6 +154,12 @@ pub fn parse(text: &str) -> std::result::Result<Disc, String> {
         .ok_or_else(|| format!("field `profile`: unknown profile {:?}", file.profile))?;
     if file.capacity == 0 {
         return Err("field `capacity`: must be at least 1 block".into());
+    }
+    if profile.family() == Family::Cd && file.capacity > CD_LAST_ADDRESS {
+        return Err(format!(
+            "field `capacity`: {} is beyond the last CD address {CD_LAST_ADDRESS} (89:59:74; MSF from 90 minutes on names the lead-in)",
+            file.capacity
+        ));
     }
     let medium = match profile.write_model() {
         WriteModel::RandomWrite => parse_overwritable(profile, &file)?,
@@ -451,6 +462,17 @@ pub fn save(path: &Path, disc: &Disc) -> Result<Seen> {
 mod tests {
     use super::*;
     use crate::scsi::emulator::spec::DiscSpec;
+
+    #[test]
+    fn a_cd_capacity_beyond_the_last_msf_address_is_refused() {
+        let sidecar = |capacity: u32| {
+            format!(r#"{{ "version": 1, "profile": "cd-r", "capacity": {capacity} }}"#)
+        };
+        assert!(parse(&sidecar(CD_LAST_ADDRESS)).is_ok());
+        let err = parse(&sidecar(CD_LAST_ADDRESS + 1)).unwrap_err();
+        assert!(err.starts_with("field `capacity`"), "{err}");
+        assert!(parse(&sidecar(0xFFFF_FFF0)).is_err());
+    }
 
     #[test]
     fn the_documented_example_parses() {
