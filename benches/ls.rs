@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use multisession::fsi::iso9660::descriptor::{encode_terminator, encode_volume, VolumeOut};
 use multisession::fsi::iso9660::record::{RecordOut, FLAG_DIRECTORY};
 use multisession::fsi::BLOCK_SIZE;
-use multisession::scsi::emulator::wrap_image;
+use multisession::scsi::emulator::{wrap_image, Existing};
 use multisession::Profile;
 
 /// Every record is this long ("F0000000" or a dot entry with 8 bytes of
@@ -131,7 +131,7 @@ fn main() {
     for n in sizes {
         let disc = work.join(format!("n{n}.img"));
         write_image(&disc, n);
-        wrap_image(&disc, Profile::CdR, &[0], false).unwrap();
+        wrap_image(&disc, Profile::CdR, &[0], false, Existing::Replace).unwrap();
         assert_eq!(listed(&bin, &disc), n, "entries listed");
         let mut times: Vec<Duration> = (0..runs).map(|_| time_ls(&bin, &disc)).collect();
         times.sort();
