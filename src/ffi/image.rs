@@ -380,6 +380,14 @@ fn file_systems_any(bits: u32) -> Result<FileSystems> {
     FileSystems::from_bits(bits)
 }
 
+/// 0: the default file system for import; else the one asked for.
+fn import_choice(bits: u32) -> Result<Option<FileSystems>> {
+    match bits {
+        0 => Ok(None),
+        bits => file_systems_any(bits).map(Some),
+    }
+}
+
 /// `IFileSystemImage::ImportFileSystem` (`file_system` 0) or
 /// `ImportSpecificFileSystem` (`MS_FS_ISO9660` or `MS_FS_JOLIET`): reads
 /// the previous session through the chosen object's recorder into the
@@ -407,10 +415,7 @@ pub unsafe extern "C" fn ms_image_import(
 ) -> HResult {
     boundary::run("ms_image_import", || {
         let out = Out::new(imported, "imported")?;
-        let wanted = match file_system {
-            0 => None,
-            bits => Some(file_systems_any(bits)?),
-        };
+        let wanted = import_choice(file_system)?;
         let fs = handles::edit(image, |image| image.import_file_system(wanted))??;
         out.write(fs.bits());
         Ok(())
@@ -441,10 +446,7 @@ pub unsafe extern "C" fn ms_image_import_session(
 ) -> HResult {
     boundary::run("ms_image_import_session", || {
         let out = Out::new(imported, "imported")?;
-        let wanted = match file_system {
-            0 => None,
-            bits => Some(file_systems_any(bits)?),
-        };
+        let wanted = import_choice(file_system)?;
         let fs = handles::edit(image, |image| image.import_session(session_start, wanted))??;
         out.write(fs.bits());
         Ok(())

@@ -173,6 +173,19 @@ fn newest_session(recorder: &Recorder, media: &MediaInfo) -> Result<Option<u32>>
     Ok(media.previous_session.map(|s| s.start))
 }
 
+/// Where the multisession object puts the next session; a Pseudo-Overwrite
+/// session not at 0 is made visible by the LBA 16 anchor, like one on
+/// overwritable media.
+fn next_session_target(chosen: &Multisession, media: &MediaInfo) -> Result<Target> {
+    let next = chosen.next_session()?;
+    Ok(Target {
+        start_block: next.start_block,
+        free_blocks: next.free_blocks,
+        write_unit: media.write_unit.max(1),
+        overwrite: chosen.kind() != Kind::Sequential,
+    })
+}
+
 /// The sessions of an overwritable (or Pseudo-Overwrite) medium. One that
 /// has nothing recorded up to LBA 16, or is unformatted, is blank without
 /// a read: drives refuse reads of blocks never written.
@@ -463,15 +476,8 @@ impl FileSystemImage {
         let (previous, target) = match chosen.kind() {
             Kind::Sequential => {
                 let values = chosen.sequential()?;
-                let next = chosen.next_session()?;
                 let previous = u32::try_from(values.start_address_of_previous_session).ok();
-                let target = Target {
-                    start_block: next.start_block,
-                    free_blocks: next.free_blocks,
-                    write_unit: media.write_unit.max(1),
-                    overwrite: false,
-                };
-                (previous, target)
+                (previous, next_session_target(&chosen, &media)?)
             }
             Kind::RandomWrite => {
                 let layout = overwrite_layout(&recorder, &media)?;
@@ -495,16 +501,10 @@ impl FileSystemImage {
                 };
                 (layout.newest, target)
             }
-            Kind::PseudoOverwrite => {
-                let next = chosen.next_session()?;
-                let target = Target {
-                    start_block: next.start_block,
-                    free_blocks: next.free_blocks,
-                    write_unit: media.write_unit.max(1),
-                    overwrite: true,
-                };
-                (newest_session(&recorder, &media)?, target)
-            }
+            Kind::PseudoOverwrite => (
+                newest_session(&recorder, &media)?,
+                next_session_target(&chosen, &media)?,
+            ),
         };
         let previous = previous.ok_or_else(|| {
             Error::new(
@@ -630,14 +630,8 @@ impl FileSystemImage {
                 ),
             ));
         }
-        let next = chosen.next_session()?;
         let media = recorder.media_info()?;
-        let target = Target {
-            start_block: next.start_block,
-            free_blocks: next.free_blocks,
-            write_unit: media.write_unit.max(1),
-            overwrite: false,
-        };
+        let target = next_session_target(&chosen, &media)?;
         self.import_at(&recorder, &media, session_start, file_system, target)
     }
 
