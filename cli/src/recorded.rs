@@ -13,7 +13,9 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
 use multisession::fsi::tree::{Content, FileData, Kind as NodeKind, NodeId};
-use multisession::fsi::{import, Attrs, BlockSource, ImportLimits, Tree, BLOCK_SIZE};
+use multisession::fsi::{
+    identify, import, Attrs, BlockSource, FileSystems, ImportLimits, Tree, BLOCK_SIZE,
+};
 use multisession::media::WriteModel;
 use multisession::{hresult, Error, MediaInfo, MediaState, Recorder, Result};
 use rustix::fs::{AtFlags, Mode, OFlags, Timespec, Timestamps};
@@ -34,10 +36,44 @@ pub fn read(recorder: &Recorder, number: Option<u16>) -> Result<RecordedSession>
         medium_blocks: (media.total_sectors > 0).then_some(media.total_sectors),
         ..ImportLimits::default()
     };
-    let tree = import(recorder, start, None, limits)
-        .map_err(|e| e.context(format!("importing the session at block {start}")))?
-        .tree;
+    let tree = match import(recorder, start, None, limits) {
+        Ok(imported) => imported.tree,
+        Err(_) if number.is_none() && holds_no_file_system(recorder, start) => {
+            return Err(newest_without_file_system(recorder, start))
+        }
+        Err(e) => return Err(e.context(format!("importing the session at block {start}"))),
+    };
     Ok(RecordedSession { start, tree })
+}
+
+fn holds_no_file_system(recorder: &Recorder, start: u32) -> bool {
+    identify(recorder, start).is_ok_and(|found| {
+        found.file_systems.is_empty() || found.file_systems == FileSystems::UNKNOWN
+    })
+}
+
+/// The newest session holds no volume (another program's aborted write):
+/// say so, and name the newest session that a listing can show.
+fn newest_without_file_system(recorder: &Recorder, start: u32) -> Error {
+    let older = recorder.sessions().ok().and_then(|sessions| {
+        sessions
+            .into_iter()
+            .rev()
+            .filter(|s| s.complete && s.extent.start < start)
+            .find(|s| !holds_no_file_system(recorder, s.extent.start))
+    });
+    let hint = match older {
+        Some(s) => format!(
+            "session {n} at LBA {at} has one (--session {n}); `append` continues from it",
+            n = s.number,
+            at = s.extent.start
+        ),
+        None => "no earlier session has one either".into(),
+    };
+    Error::new(
+        hresult::MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM,
+        format!("the newest session, at LBA {start}, holds no file system; {hint}"),
+    )
 }
 
 fn session_start(recorder: &Recorder, media: &MediaInfo, number: Option<u16>) -> Result<u32> {

@@ -325,9 +325,13 @@ fn an_append_after_a_session_without_a_file_system_keeps_the_older_files_and_say
         &sessions,
         disc,
     ]);
+    let said = run(&["ls", disc]);
+    let why = String::from_utf8_lossy(&said.stderr);
     assert!(
-        !run(&["ls", disc]).status.success(),
-        "session 2 lists nothing"
+        !said.status.success()
+            && why.contains("IMAPI_E_NO_SUPPORTED_FILE_SYSTEM")
+            && why.contains("--session 1"),
+        "{why}"
     );
 
     let out = run(&["append", disc, &folder(root.path(), "two", &[("b", "2")])]);
