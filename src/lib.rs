@@ -1,7 +1,7 @@
 //! `multisession`: the Windows IMAPI2 multisession model for CD, DVD and BD
 //! on any platform, as a Rust crate and a C ABI.
 //!
-//! Data flows one way (see `DESIGN.md`):
+//! Data flows one way (see `docs/architecture.md`):
 //! `Recorder::open` → `mmc::probe` → `MediaInfo` → `session::offer` →
 //! `fsi::FileSystemImage` (select, import, edit, build) → `burn::DataWriter`.
 

@@ -1,4 +1,4 @@
-//! The error behaviour of mmc.md §7.7, each with its exact sense, plus
+//! The error behaviour of docs/mmc-notes.md §7.7, each with its exact sense, plus
 //! allocation lengths, residuals and REQUEST SENSE.
 
 mod emulator_support;

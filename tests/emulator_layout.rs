@@ -1,4 +1,4 @@
-//! The worked numbers of mmc.md §7.1–§7.5 through raw CDBs, for discs made
+//! The worked numbers of docs/mmc-notes.md §7.1–§7.5 through raw CDBs, for discs made
 //! by `DiscSpec` and for discs written session by session through WRITE and
 //! CLOSE.
 

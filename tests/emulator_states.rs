@@ -1,6 +1,6 @@
 //! Profile × state tables: the replies of READ DISC INFORMATION, READ
 //! TRACK INFORMATION, READ CAPACITY, READ TOC, GET CONFIGURATION and READ
-//! FORMAT CAPACITIES against mmc.md §7.2–§7.6.
+//! FORMAT CAPACITIES against docs/mmc-notes.md §7.2–§7.6.
 
 mod emulator_support;
 

@@ -1,5 +1,5 @@
 //! `mmc::probe` through real CDBs to the emulated drive, per profile and
-//! state, against the worked numbers of mmc.md §7; one test per quirk
+//! state, against the worked numbers of docs/mmc-notes.md §7; one test per quirk
 //! switch; and the table of CDBs probe sends per profile (at most six).
 
 use multisession::media::{Profile, WriteProtect};
@@ -84,7 +84,7 @@ fn overwritable(capacity: u32, formatted: bool) -> Expect {
     }
 }
 
-/// The sequential cases of mmc.md §7.1-§7.5: blank, one session, two
+/// The sequential cases of docs/mmc-notes.md §7.1-§7.5: blank, one session, two
 /// sessions, closed (CD N1 = 608, N2 = 5888; DVD/BD N1 = 100000, N2 = 50003).
 fn sequential_cases() -> Vec<(String, DiscSpec, Expect)> {
     // (profile, capacity, session-1 end, NWA2, session-2 last written, NWA3)
@@ -222,7 +222,7 @@ fn bd_re_unformatted_offers_its_raw_capacity() {
 
 #[test]
 fn cd_previous_and_next_addresses_differ_on_appendable_media() {
-    // mmc.md §6.23: msc1 once came out equal to the NWA.
+    // docs/mmc-notes.md §6.23: msc1 once came out equal to the NWA.
     let (m, _) = probe_spec(&DiscSpec::new(Profile::CdR).sessions(&[608, 5888]));
     assert_ne!(Some(m.previous_session.unwrap().start), m.next_writable);
 }

@@ -1,5 +1,5 @@
 //! `mmc::probe` against hand-made drive replies carrying the numbers of
-//! mmc.md §7 (no emulator): each table drive answers exactly the CDBs a
+//! docs/mmc-notes.md §7 (no emulator): each table drive answers exactly the CDBs a
 //! real drive in that state would answer, and refuses everything else with
 //! 5/24/00 — so these tests also pin down which commands probe sends.
 

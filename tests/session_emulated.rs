@@ -1,5 +1,5 @@
 //! The multisession objects and the file-system image's put procedure on
-//! emulated drives: the DESIGN.md decisions across profiles and media
+//! emulated drives: the docs/architecture.md decisions across profiles and media
 //! states, end to end through `Recorder` and the MMC layer.
 
 use std::path::Path;

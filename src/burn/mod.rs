@@ -33,7 +33,7 @@ pub struct WriteOptions {
     /// `ForceMediaToBeClosed`: finalize the disc after this session.
     pub force_media_to_be_closed: bool,
     /// `DisableConsumerDvdCompatibilityMode` (DVD+R closing matrix,
-    /// imapi2.md §6).
+    /// docs/imapi2-mapping.md).
     pub disable_consumer_dvd_compatibility_mode: bool,
     /// `ForceOverwrite`: let a session without a commit anchor replace an
     /// ISO 9660 volume on an overwritable medium.

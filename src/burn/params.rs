@@ -1,4 +1,4 @@
-//! Which Write Parameters page (0x05, mmc.md §1.12) a profile needs before
+//! Which Write Parameters page (0x05, docs/mmc-notes.md §1.12) a profile needs before
 //! its first WRITE. The page itself is [`mmc::mode::WriteParameters`]; this
 //! module owns only the choice.
 //!
@@ -28,7 +28,7 @@ pub fn write_parameters(profile: Profile, finish: Finish) -> Option<WriteParamet
         Profile::DvdMinusR | Profile::DvdMinusRwSequential => {
             Some(WriteParameters::dvd_incremental(multi, DVD_LINK_SIZE))
         }
-        // DL sequential recording has no multi-session (mmc.md §6.11).
+        // DL sequential recording has no multi-session (docs/mmc-notes.md §6.11).
         Profile::DvdMinusRDl | Profile::DvdMinusRDlJump => Some(WriteParameters::dvd_incremental(
             MultiSession::Finalize,
             DVD_LINK_SIZE,

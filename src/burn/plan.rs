@@ -215,7 +215,7 @@ fn plan_sequential(
 }
 
 /// Whether this session finalizes the disc: on request, by the DVD+R
-/// consumer-compatibility matrix (imapi2.md §6), for media without
+/// consumer-compatibility matrix (docs/imapi2-mapping.md), for media without
 /// multisession, and when at most 2 % of the disc would stay free.
 fn finish(info: &MediaInfo, blocks: u32, options: &WriteOptions) -> Finish {
     let nearly_full = u64::from(info.free_blocks - blocks) * 50 <= u64::from(info.total_sectors);

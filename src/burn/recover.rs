@@ -55,7 +55,7 @@ const MARKER_MAGIC: &[u8; 24] = b"MULTISESSION ABANDONED\0\0";
 const NO_SESSION: u32 = u32::MAX;
 /// Marker blocks written at least. The newest session's last written
 /// block, as a drive reports it, may or may not count the two run-out
-/// blocks of a CD TAO track (mmc.md §6.3); with five markers the block two
+/// blocks of a CD TAO track (docs/mmc-notes.md §6.3); with five markers the block two
 /// before it is a marker either way, so one READ finds it and no READ
 /// touches the unreadable run-out.
 const MIN_MARKERS: u32 = 5;

@@ -1,7 +1,7 @@
 //! `DataWriter`: one session onto the medium, IMAPI's
 //! `IDiscFormat2Data::Write` with its progress events and cancel.
 //!
-//! Crash safety (DESIGN.md) is the order of commands, not a recovery step:
+//! Crash safety (docs/architecture.md) is the order of commands, not a recovery step:
 //!
 //! * Sequential media: the session is written at the next writable address
 //!   and becomes visible only through CLOSE TRACK/SESSION at the very end.

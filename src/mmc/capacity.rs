@@ -1,6 +1,6 @@
 //! READ CAPACITY (0x25) and READ FORMAT CAPACITIES (0x23): the last
 //! readable block, and the format state and capacity of formattable media
-//! (mmc.md §1.7, §1.13).
+//! (docs/mmc-notes.md §1.7, §1.13).
 
 use super::cdb::{be16, op, timeout, Cdb};
 use super::reply::Reply;
@@ -30,7 +30,7 @@ pub fn read_format_capacities(alloc: u16) -> Cdb {
 /// READ CAPACITY reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capacity {
-    /// Last readable LBA (0 on blank media; +2 on TAO CD, mmc.md §6.3).
+    /// Last readable LBA (0 on blank media; +2 on TAO CD, docs/mmc-notes.md §6.3).
     pub last_lba: u32,
     pub block_length: u32,
 }

@@ -2,7 +2,7 @@
 //! name and timeout, and builders for the commands that carry no reply to
 //! parse (the commands with replies build their CDB next to their parser).
 //!
-//! Every multi-byte CDB field is big-endian (mmc.md §1).
+//! Every multi-byte CDB field is big-endian (docs/mmc-notes.md §1).
 
 use std::fmt;
 use std::time::Duration;
@@ -77,7 +77,7 @@ pub fn changes_medium(opcode: u8) -> bool {
     )
 }
 
-/// Timeouts from libburn's measurements (mmc.md §4.1): short inquiries,
+/// Timeouts from libburn's measurements (docs/mmc-notes.md §4.1): short inquiries,
 /// data transfers and closing operations with and without Immed.
 pub mod timeout {
     use std::time::Duration;
@@ -231,7 +231,7 @@ pub fn synchronize_cache(immediate: bool) -> Cdb {
     Cdb::ten([op::SYNCHRONIZE_CACHE, flag, 0, 0, 0, 0, 0, 0, 0, 0], t)
 }
 
-/// CLOSE TRACK/SESSION close function (byte 2 bits 0-2, mmc.md §1.10).
+/// CLOSE TRACK/SESSION close function (byte 2 bits 0-2, docs/mmc-notes.md §1.10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CloseFunction {
     /// 000b: DVD+RW, stop background format quickly.
@@ -328,7 +328,7 @@ pub fn format_unit() -> Cdb {
     Cdb::six([op::FORMAT_UNIT, 0x11, 0, 0, 0, 0], timeout::FORMAT)
 }
 
-/// The FORMAT UNIT parameter list (mmc.md §1.13): a 4-byte header
+/// The FORMAT UNIT parameter list (docs/mmc-notes.md §1.13): a 4-byte header
 /// (byte 1 bit 1 Immed, descriptor length 8) and one format descriptor.
 pub fn format_parameters(
     blocks: u32,

@@ -1,11 +1,11 @@
 //! GET CONFIGURATION (0x46): the current profile and the feature
-//! descriptors that decide how a medium may be written (mmc.md §1.3).
+//! descriptors that decide how a medium may be written (docs/mmc-notes.md §1.3).
 
 use super::cdb::{be16, op, timeout, Cdb};
 use super::reply::Reply;
 use crate::error::Result;
 
-/// Feature codes of mmc.md §1.3.
+/// Feature codes of docs/mmc-notes.md §1.3.
 pub mod feature {
     pub const PROFILE_LIST: u16 = 0x0000;
     pub const RANDOM_READABLE: u16 = 0x0010;

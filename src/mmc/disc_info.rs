@@ -1,5 +1,5 @@
 //! READ DISC INFORMATION (0x51): disc status, last-session state and the
-//! session/track counters (mmc.md §1.4).
+//! session/track counters (docs/mmc-notes.md §1.4).
 
 use super::cdb::{be16, op, timeout, Cdb};
 use super::msf::Msf;
@@ -114,7 +114,7 @@ fn raw_address(raw: u32, cd: bool) -> Option<i32> {
 pub(crate) mod tests {
     use super::*;
 
-    /// Disc information as the emulator model of mmc.md §7 describes it.
+    /// Disc information as the emulator model of docs/mmc-notes.md §7 describes it.
     pub(crate) fn rdi(
         b2: u8,
         sessions: u16,

@@ -1,5 +1,5 @@
 //! MODE SENSE(10) (0x5A) / MODE SELECT(10) (0x55) with the Write
-//! Parameters page 0x05 (mmc.md §1.12).
+//! Parameters page 0x05 (docs/mmc-notes.md §1.12).
 
 use super::cdb::{be16, be32, op, timeout, Cdb};
 use super::reply::Reply;

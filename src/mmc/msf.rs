@@ -1,4 +1,4 @@
-//! CD minute/second/frame addresses (mmc.md §1.15).
+//! CD minute/second/frame addresses (docs/mmc-notes.md §1.15).
 
 /// Frames per second of CD audio time.
 const FRAMES_PER_SECOND: i32 = 75;
@@ -70,7 +70,7 @@ mod tests {
 
     #[test]
     fn reference_addresses_convert_both_ways() {
-        // mmc.md §1.15 and §7.1/§7.2.
+        // docs/mmc-notes.md §1.15 and §7.1/§7.2.
         assert_eq!(Msf::new(79, 59, 74).to_lba(), 359849);
         assert_eq!(Msf::new(79, 59, 70).to_lba(), 359845);
         assert_eq!(Msf::new(97, 26, 66).to_lba(), -11634);

@@ -1,5 +1,5 @@
 //! `probe`: the fewest MMC commands that give a correct [`MediaInfo`] for
-//! the loaded medium's profile (mmc.md §2), and `sessions`, the list of
+//! the loaded medium's profile (docs/mmc-notes.md §2), and `sessions`, the list of
 //! every recorded session.
 //!
 //! Command plan after INQUIRY (at most six CDBs for every profile):
@@ -53,7 +53,7 @@ pub struct RecordedSession {
 }
 
 /// Every session that holds data, in order, from READ TRACK INFORMATION of
-/// each track (libburn's TOC for all media, mmc.md §1.5). Random-write
+/// each track (libburn's TOC for all media, docs/mmc-notes.md §1.5). Random-write
 /// media have no MMC sessions (their sessions live in the ISO 9660 data)
 /// and give an empty list.
 pub fn sessions(transport: &mut dyn Transport) -> Result<Vec<RecordedSession>> {
@@ -72,7 +72,7 @@ pub fn sessions(transport: &mut dyn Transport) -> Result<Vec<RecordedSession>> {
     for number in disc.first_track.max(1)..=last_track {
         let t = match p.track(TrackAddress::Track(number as u32)) {
             Ok(t) => t,
-            // The invisible track of a full disc may be refused (mmc.md §6.15).
+            // The invisible track of a full disc may be refused (docs/mmc-notes.md §6.15).
             Err(e) if e.code() == MS_E_INVALIDARG && number == last_track => break,
             Err(e) => return Err(e),
         };
@@ -125,7 +125,7 @@ impl Prober<'_, '_> {
         let (profile, features) = self.profile_and_features()?;
         let disc = match self.disc_information() {
             Ok(d) => d,
-            // qemu's CD-ROM lacks READ DISC INFORMATION (mmc.md §6.6).
+            // qemu's CD-ROM lacks READ DISC INFORMATION (docs/mmc-notes.md §6.6).
             Err(e) if e.code() == MS_E_NOTIMPL => {
                 return self.without_disc_information(profile.unwrap_or(Profile::CdRom))
             }
@@ -222,7 +222,7 @@ impl Prober<'_, '_> {
         let (next_writable, free_blocks) = match &next {
             Some(t) => {
                 let nwa = corrected_nwa(t, cd);
-                // CD: free = last possible lead-out − NWA (mmc.md §2.1),
+                // CD: free = last possible lead-out − NWA (docs/mmc-notes.md §2.1),
                 // which also holds when the drive's NWA needed correcting,
                 // less the track's run-out, which must fit before the
                 // lead-out: real drives report 2 or 3 blocks fewer. In 64
@@ -246,7 +246,7 @@ impl Prober<'_, '_> {
 
         // Nothing closed and nothing in an open session: blank, whatever
         // the status byte says. A formatted but unwritten BD-R reports
-        // "appendable, one empty session" (mmc.md §6.8).
+        // "appendable, one empty session" (docs/mmc-notes.md §6.8).
         let nothing_recorded = complete == 0
             && disc.last_session == SessionState::Empty
             && open_last_written.is_none();
@@ -303,7 +303,7 @@ impl Prober<'_, '_> {
 
     /// Start and last written block of the last closed session: READ TOC
     /// format 1 on CD; READ TRACK INFORMATION by session number on DVD and
-    /// BD, where the fabricated TOC is unreliable (mmc.md §6.4). One more
+    /// BD, where the fabricated TOC is unreliable (docs/mmc-notes.md §6.4). One more
     /// READ TRACK INFORMATION when the session's last track is another one.
     fn previous_session(
         &mut self,
@@ -352,8 +352,8 @@ impl Prober<'_, '_> {
     /// READ TRACK INFORMATION of the invisible (next) track: 0xFF on CD,
     /// where MMC defines it; the real number ("last track in last
     /// session") on DVD and BD, where DVD-R and BD-R drives refuse 0xFF
-    /// and the number works everywhere (growisofs, mmc.md §1.5). `None`
-    /// when the drive refuses it, as a full disc may (mmc.md §6.15).
+    /// and the number works everywhere (growisofs, docs/mmc-notes.md §1.5). `None`
+    /// when the drive refuses it, as a full disc may (docs/mmc-notes.md §6.15).
     fn next_track(
         &mut self,
         profile: Profile,
@@ -416,7 +416,7 @@ impl Prober<'_, '_> {
             _ => FormatState::Unformatted,
         };
         // DVD+RW capacity is the 0x26 descriptor; the others report it in
-        // the current descriptor (mmc.md §1.13).
+        // the current descriptor (docs/mmc-notes.md §1.13).
         let capacity = match profile {
             Profile::DvdPlusRw | Profile::DvdPlusRwDl => formats
                 .descriptor(0x26)
@@ -550,7 +550,7 @@ const CD_TAO_RUNOUT: u32 = 2;
 
 /// The next writable address, corrected for drives that report it before
 /// the track start: −150 on blank CD (Pioneer, LITE-ON) and the pre-gap
-/// start in SAO mode (mmc.md §6.1, §6.2) — the track start is where data
+/// start in SAO mode (docs/mmc-notes.md §6.1, §6.2) — the track start is where data
 /// goes. `None` without NWA_V.
 fn corrected_nwa(t: &TrackInformation, cd: bool) -> Option<u32> {
     let nwa = t.next_writable?;
@@ -661,7 +661,7 @@ fn write_protection(
 }
 
 /// MMC-1 drives without GET CONFIGURATION only take CDs: guess from the
-/// erasable bit and the disc status as libburn does (mmc.md §1.3).
+/// erasable bit and the disc status as libburn does (docs/mmc-notes.md §1.3).
 fn guess_profile(disc: &DiscInformation) -> Profile {
     if disc.erasable {
         Profile::CdRw

@@ -1,5 +1,5 @@
 //! READ TOC/PMA/ATIP (0x43) formats 0 (formatted TOC), 1 (multisession
-//! information) and 2 (raw TOC, CD only) — mmc.md §1.6.
+//! information) and 2 (raw TOC, CD only) — docs/mmc-notes.md §1.6.
 
 use super::cdb::{be16, op, timeout, Cdb};
 use super::msf::Msf;
@@ -234,7 +234,7 @@ mod tests {
 
     #[test]
     fn multisession_reply_of_a_two_session_cd() {
-        // mmc.md §7.2: `00 0A 01 02 00 14 02 00 00 00 2E EA`.
+        // docs/mmc-notes.md §7.2: `00 0A 01 02 00 14 02 00 00 00 2E EA`.
         let m = MultisessionInfo::parse(&[0, 0x0A, 1, 2, 0, 0x14, 2, 0, 0, 0, 0x2E, 0xEA]).unwrap();
         assert_eq!(m.last_session, 2);
         assert_eq!(m.first_track_in_last_session, 2);

@@ -1,5 +1,5 @@
 //! READ TRACK INFORMATION (0x52): start, next writable address, free
-//! blocks, size and last recorded address of one track (mmc.md §1.5).
+//! blocks, size and last recorded address of one track (docs/mmc-notes.md §1.5).
 
 use super::cdb::{be16, be32, op, timeout, Cdb};
 use super::reply::Reply;
@@ -10,7 +10,7 @@ use crate::hresult::MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
 pub const ALLOCATION: u16 = 48;
 
 /// Track number that names the invisible (incomplete) track on CD and
-/// DVD+R. DVD-R and BD-R tools use the real number instead (mmc.md §1.5).
+/// DVD+R. DVD-R and BD-R tools use the real number instead (docs/mmc-notes.md §1.5).
 pub const INVISIBLE_TRACK: u32 = 0xFF;
 
 /// What the address field of the CDB names.

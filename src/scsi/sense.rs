@@ -104,7 +104,7 @@ impl Sense {
                 && matches!(self.ascq, 0x01 | 0x04 | 0x07 | 0x08))
     }
 
-    /// A few words naming the condition, for error messages (mmc.md §1.16).
+    /// A few words naming the condition, for error messages (docs/mmc-notes.md §1.16).
     pub fn description(self) -> &'static str {
         match (self.key, self.asc, self.ascq) {
             (_, 0x3A, _) => "no medium",

@@ -1,4 +1,4 @@
-//! Linux SG_IO pass-through on `/dev/srN` or `/dev/sgN` (mmc.md §4.1).
+//! Linux SG_IO pass-through on `/dev/srN` or `/dev/sgN` (docs/mmc-notes.md §4.1).
 //!
 //! The only unsafe code of the drive layer lives here: the `sg_io_hdr`
 //! ioctl and `flock`. Everything else about a drive (sense decoding,
@@ -31,7 +31,7 @@ pub const SG_DXFER_NONE: libc::c_int = -1;
 pub const SG_DXFER_TO_DEV: libc::c_int = -2;
 pub const SG_DXFER_FROM_DEV: libc::c_int = -3;
 
-/// host_status values that matter (mmc.md §4.1).
+/// host_status values that matter (docs/mmc-notes.md §4.1).
 const DID_OK: u16 = 0x00;
 const DID_TIME_OUT: u16 = 0x03;
 const DID_SOFT_ERROR: u16 = 0x0B;

@@ -2,7 +2,7 @@
 //! and when each one can be used, as functions of a [`MediaInfo`] alone.
 //!
 //! Microsoft documents the intent but not the truth tables; the decisions
-//! here are the ones recorded in DESIGN.md ("IMAPI2 semantics where
+//! here are the ones recorded in docs/architecture.md ("IMAPI2 semantics where
 //! Microsoft's documents are silent"), one function per table row, so a test
 //! can pin each row with a hand-made `MediaInfo`.
 

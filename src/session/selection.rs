@@ -1,5 +1,5 @@
 //! The decision procedure of `IFileSystemImage::put_MultisessionInterfaces`
-//! (imapi2.md §9) in the order DESIGN.md fixes:
+//! in the order docs/imapi2-mapping.md fixes ("check order and selection"):
 //!
 //! NULL → empty list → bad handles → media-type gate → in-use count →
 //! blank gate → selection → parameter sanity.

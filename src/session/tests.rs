@@ -1,4 +1,4 @@
-//! The DESIGN.md decision rows and the put procedure, pinned with hand-made
+//! The docs/architecture.md decision rows and the put procedure, pinned with hand-made
 //! `MediaInfo` values (no drive involved).
 
 use super::placement::{next_session, parse_volume_space_size, NextSession};

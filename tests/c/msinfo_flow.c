@@ -1,5 +1,5 @@
 /* The msinfo flow on emulated discs: open, offered objects, every property
- * (checked against the drive's media information and the DESIGN.md rules),
+ * (checked against the drive's media information and the docs/architecture.md rules),
  * the file-system image's choice, SessionStartBlock/FreeMediaBlocks and
  * shared InUse.
  *
@@ -103,7 +103,7 @@ static void check_disc(const char *path) {
     appendable = writable && (info.media_state & (STATE_BLANK | STATE_APPENDABLE)) &&
                  !(info.media_state & STATE_FINALIZED);
 
-    /* Which objects: by media type (DESIGN.md). */
+    /* Which objects: by media type (docs/architecture.md). */
     CHECK_OK(ms_recorder_multisession_interfaces(rec, &list));
     CHECK_OK(ms_list_count(list, &count));
     CHECK(count >= 1 && count <= 2);

@@ -30,7 +30,7 @@ pub struct RootRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Volume {
     pub volume_id: String,
-    /// Volume space size as recorded (relative or absolute, see iso9660.md 1.3).
+    /// Volume space size as recorded (relative or absolute, see docs/iso9660-notes.md §1.3).
     pub space_size: u32,
     pub root: RootRef,
     pub path_table_l: u32,

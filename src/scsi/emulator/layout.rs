@@ -1,9 +1,9 @@
 //! Where things sit on an emulated medium: per-profile geometry (alignment,
 //! TAO run-out, the gaps between sessions, default capacities) and the MSF
-//! arithmetic of CD addresses (mmc.md §1.15, §7.1).
+//! arithmetic of CD addresses (docs/mmc-notes.md §1.15, §7.1).
 //!
 //! Every address the emulator reports is derived from these numbers and the
-//! recorded track list, so the worked examples of mmc.md §7 follow from one
+//! recorded track list, so the worked examples of docs/mmc-notes.md §7 follow from one
 //! place instead of being spread over the command handlers.
 
 use crate::media::{Family, Profile, WriteModel};
@@ -26,8 +26,8 @@ pub const CD_LEADIN: u32 = 4_500;
 pub const CD_PREGAP: u32 = 150;
 /// DVD+R and DVD+R DL: from the end of a closed session to the next
 /// session's start. Real drives (records `dvdplusr-*`: 13 gaps on 4 discs,
-/// 4 drives, 3 writing programs) all leave 2048 blocks; mmc.md §7.1's
-/// 38112 is a placeholder that no written disc shows.
+/// 4 drives, 3 writing programs) all leave 2048 blocks (docs/mmc-notes.md §7.1); the
+/// older model's 38112 was a placeholder that no written disc shows.
 pub const DVD_PLUS_SESSION_GAP: u32 = 2_048;
 /// DVD-R and DVD-RW sequential: the border after a closed session (record
 /// `dvdr-1s-padded-gsa4040b`: track 65264 blocks, next at 93952;
@@ -138,7 +138,7 @@ impl Geometry {
         }
     }
 
-    /// Blocks from a track's start to whatever follows it (mmc.md §7.1 `T_k`).
+    /// Blocks from a track's start to whatever follows it (docs/mmc-notes.md §7.1 `T_k`).
     pub fn track_span(&self, blocks: u32) -> u32 {
         round_up(blocks, self.align).saturating_add(self.runout)
     }
@@ -197,7 +197,7 @@ pub fn round_up(value: u32, unit: u32) -> u32 {
     }
 }
 
-/// CD address as minute/second/frame (mmc.md §1.15): negative LBAs are
+/// CD address as minute/second/frame (docs/mmc-notes.md §1.15): negative LBAs are
 /// lead-in addresses with M ≥ 90.
 pub fn lba_to_msf(lba: i64) -> [u8; 3] {
     let frames = if lba >= -150 {

@@ -5,7 +5,7 @@
 //! A disc is `<image>` (2048-byte blocks at `LBA × 2048`) and
 //! `<image>.json` (drive identity, profile, capacity, sessions and tracks,
 //! finalized and format state, write protection, quirks, faults). The
-//! numbers it reports follow mmc.md §7; block data goes straight to the
+//! numbers it reports follow docs/mmc-notes.md §7; block data goes straight to the
 //! image, state changes to the sidecar by atomic replace.
 //!
 //! Several drives (processes) may have one disc open. A drive notices when

@@ -1,4 +1,4 @@
-//! Drive quirks (mmc.md §6) and injected faults, as sidecar switches, plus
+//! Drive quirks (docs/mmc-notes.md §6) and injected faults, as sidecar switches, plus
 //! the per-load counters that make them fire deterministically.
 //!
 //! Every counter starts when the disc is opened, so a test that sweeps a

@@ -17,7 +17,7 @@ use crate::hresult::{MS_E_FAIL, MS_E_INVALIDARG, MS_E_WIN32_FILE_EXISTS};
 use crate::media::{Profile, WriteModel};
 
 /// A disc to create, in any state. Sessions are given as user block counts;
-/// their starts, gaps and alignment follow mmc.md §7.1, and the first and
+/// their starts, gaps and alignment follow docs/mmc-notes.md §7.1, and the first and
 /// last block of each track get [`marker_block`] data so reads can be
 /// checked without filling gigabytes.
 #[derive(Debug, Clone)]
@@ -415,7 +415,7 @@ pub fn marker_block(session: u32, lba: u32) -> Vec<u8> {
 }
 
 /// Creates a blank emulated disc: `image` (empty, sparse) and its sidecar.
-/// `capacity` defaults to the profile's (mmc.md §7.1). Read-only profiles
+/// `capacity` defaults to the profile's (docs/mmc-notes.md §7.1). Read-only profiles
 /// need data; use [`wrap_image`] for them. With [`Existing::Refuse`] an
 /// existing image or sidecar is an `MS_E_WIN32_FILE_EXISTS` error and both
 /// stay byte-identical.

@@ -1,4 +1,4 @@
-//! GET CONFIGURATION: the profile list and the features of mmc.md §1.3,
+//! GET CONFIGURATION: the profile list and the features of docs/mmc-notes.md §1.3,
 //! with the "current" bit following the loaded medium and its state.
 
 use super::{be16, put16, put32, reply, DriveState, Outcome};

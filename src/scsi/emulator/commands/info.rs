@@ -1,5 +1,5 @@
 //! READ DISC INFORMATION, READ TRACK INFORMATION, READ CAPACITY and READ
-//! FORMAT CAPACITIES: the numbers of mmc.md §7.2–§7.6, derived from the
+//! FORMAT CAPACITIES: the numbers of docs/mmc-notes.md §7.2–§7.6, derived from the
 //! model.
 
 use super::{be16, be32, put16, put32, reply, DriveState, Outcome};
@@ -123,7 +123,7 @@ pub fn disc_information(st: &mut DriveState, cdb: &[u8], data: &mut DataDirectio
     Ok(reply(data, &r, be16(cdb, 7) as usize))
 }
 
-/// The 48-byte track information of mmc.md §1.5.
+/// The 48-byte track information of docs/mmc-notes.md §1.5.
 #[derive(Default)]
 struct TrackInfo {
     number: u32,
@@ -221,7 +221,7 @@ fn next_track_info(st: &DriveState, n: &NextTrack) -> TrackInfo {
     }
 }
 
-/// Track 1 of an overwritable medium: one big track (mmc.md §7.6).
+/// Track 1 of an overwritable medium: one big track (docs/mmc-notes.md §7.6).
 fn overwritable_track_info(disc: &Disc, formatted: bool) -> TrackInfo {
     let restricted = disc.profile == Profile::DvdMinusRwRestricted;
     TrackInfo {

@@ -9,7 +9,7 @@ use crate::scsi::{DataDirection, Sense};
 const PAGE_CODE: u8 = 0x05;
 const PAGE_LEN: usize = 52;
 
-/// Write Parameters mode page (mmc.md §1.12), kept as its 52 bytes.
+/// Write Parameters mode page (docs/mmc-notes.md §1.12), kept as its 52 bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page05([u8; PAGE_LEN]);
 
@@ -123,7 +123,7 @@ pub fn mode_select(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'_>
     Ok(declared)
 }
 
-/// Which write parameters the loaded medium accepts (mmc.md §7.3, §7.4).
+/// Which write parameters the loaded medium accepts (docs/mmc-notes.md §7.3, §7.4).
 fn check_page05(st: &DriveState, page: &Page05) -> Result<(), Sense> {
     let profile = st.disc.profile;
     let dvd_minus = matches!(

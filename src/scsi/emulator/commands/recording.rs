@@ -1,5 +1,5 @@
 //! CLOSE TRACK/SESSION, RESERVE TRACK, FORMAT UNIT and BLANK: the commands
-//! that move a medium between the states of mmc.md §3.
+//! that move a medium between the states of docs/mmc-notes.md §3.
 
 use super::{be16, be32, DriveState, Outcome};
 use crate::media::{Family, Profile, WriteModel};
