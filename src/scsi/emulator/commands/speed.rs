@@ -20,7 +20,7 @@ const BD_1X: u32 = 4495;
 pub const BUFFER_KIB: u32 = 4096;
 
 fn cd(x: u32) -> u32 {
-    (x as f64 * CD_1X) as u32
+    (x as f64 * CD_1X).round() as u32
 }
 
 /// Write speeds the drive offers for a medium, fastest first (kB/s);
