@@ -562,3 +562,45 @@ fn mechanism_status_shows_the_door_open_after_an_eject() {
     eject(&mut d).unwrap();
     assert_eq!(d.data_in(&cdb, 8).unwrap(), [0, 0x10, 0, 0, 0, 0, 0, 0]);
 }
+
+#[test]
+fn formatted_overwritable_media_get_a_fabricated_one_track_toc() {
+    let table = [
+        (Profile::DvdPlusRw, [0x00, 0x23, 0x05, 0x40]),
+        (Profile::BdRe, [0x00, 0xB4, 0x74, 0x00]),
+    ];
+    for (profile, leadout) in table {
+        let mut d = Disc::new(DiscSpec::new(profile).formatted(true));
+        let mut expected = vec![0, 18, 1, 1, 0, 0x14, 1, 0, 0, 0, 0, 0, 0, 0x14, 0xAA, 0];
+        expected.extend_from_slice(&leadout);
+        assert_eq!(d.toc(0, false, 0).unwrap(), expected, "{profile}");
+        assert_eq!(
+            d.toc(0, false, 0xAA).unwrap()[4..],
+            expected[12..],
+            "{profile}"
+        );
+        assert_eq!(
+            d.toc(0, false, 2),
+            Err(Sense::INVALID_FIELD_IN_CDB),
+            "{profile}"
+        );
+        assert_eq!(
+            d.toc(1, false, 0).unwrap(),
+            [0, 10, 1, 1, 0, 0x14, 1, 0, 0, 0, 0, 0],
+            "{profile}: msinfo"
+        );
+        // Raw TOC stays a CD format.
+        assert_eq!(
+            d.toc(2, false, 0),
+            Err(Sense::INVALID_FIELD_IN_CDB),
+            "{profile}"
+        );
+
+        let mut blank = Disc::new(DiscSpec::new(profile));
+        assert_eq!(
+            blank.toc(0, false, 0),
+            Err(Sense::INVALID_FIELD_IN_CDB),
+            "{profile} unformatted"
+        );
+    }
+}
