@@ -100,7 +100,7 @@ fn page_2a_reports_a_dvd_writer_with_the_speeds_of_the_loaded_medium() {
     #[rustfmt::skip]
     let expected: Vec<u8> = vec![
         0, 50, 0, 0, 0, 0, 0, 0,
-        0x2A, 42, 0x3B, 0x37, 0xC0, 0x00, 0x29, 0x00,
+        0x2A, 42, 0x3B, 0x33, 0xC0, 0x00, 0x29, 0x00,
         0x56, 0x90, 0, 0, 0x10, 0x00, 0x56, 0x90,
         0, 0, 0x56, 0x90, 0x56, 0x90, 0, 0,
         0, 0, 0, 0, 0x56, 0x90, 0, 3,
@@ -602,5 +602,29 @@ fn formatted_overwritable_media_get_a_fabricated_one_track_toc() {
             Err(Sense::INVALID_FIELD_IN_CDB),
             "{profile} unformatted"
         );
+    }
+}
+
+#[test]
+fn test_write_is_neither_offered_nor_accepted_so_no_dummy_burn_is_recorded() {
+    for (spec, feature) in [
+        (DiscSpec::new(Profile::CdR), 0x002D),
+        (DiscSpec::new(Profile::DvdMinusR), 0x002F),
+    ] {
+        let mut d = Disc::new(spec);
+        let f = d.config(2, feature).unwrap();
+        assert_eq!(f[12] & 0x04, 0, "{feature:#06x}: Test Write bit");
+        assert_eq!(page2a(&mut d).unwrap()[8 + 3] & 0x04, 0, "page 2Ah");
+        let mut p = d
+            .data_in(&[0x5A, 0, 0x05, 0, 0, 0, 0, 0, 60, 0], 60)
+            .unwrap();
+        p[0..8].fill(0);
+        p[10] |= 0x10;
+        assert_eq!(
+            d.data_out(&[0x55, 0x10, 0, 0, 0, 0, 0, 0, 60, 0], &p),
+            Err(Sense::INVALID_FIELD_IN_PARAMETERS)
+        );
+        d.write_session(300, 1);
+        assert_eq!(d.rdi()[2] & 0x03, 1, "a real burn still records");
     }
 }

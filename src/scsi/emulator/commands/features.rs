@@ -154,13 +154,15 @@ fn features(st: &DriveState) -> Vec<Feature> {
         vec![0x07, 0, 0, 0],
     ));
 
-    // CD Track at Once and Mastering: writable CD that is not finalized.
+    // CD Track at Once: writable CD that is not finalized. Neither this nor
+    // 002Fh offers Test Write: the emulator would record a "dummy" burn
+    // for real, so page 05 refuses the bit and hosts are told up front.
     let cd_writable = is(&[Profile::CdR, Profile::CdRw]) && appendable;
     let rw_bit = if is(&[Profile::CdRw]) { 0x02 } else { 0 };
     list.push(Feature::new(
         0x002D,
         cd_writable,
-        vec![0x44 | rw_bit, 0, 0x00, 0x01],
+        vec![0x40 | rw_bit, 0, 0x00, 0x01],
     ));
     // 0x002E CD Mastering (SAO, raw) is not offered: SAO needs SEND CUE
     // SHEET and a lead-in the drive writes from it, which the emulator
@@ -174,7 +176,7 @@ fn features(st: &DriveState) -> Vec<Feature> {
         Profile::DvdMinusRwSequential,
         Profile::DvdMinusRDl,
     ]) && appendable;
-    list.push(Feature::new(0x002F, dvd_minus, vec![0x4E, 0, 0, 0]));
+    list.push(Feature::new(0x002F, dvd_minus, vec![0x4A, 0, 0, 0]));
 
     // 0x0038 BD-R Pseudo-Overwrite: current when formatted SRM+POW.
     list.push(Feature::new(

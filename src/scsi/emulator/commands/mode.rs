@@ -59,7 +59,8 @@ impl Page05 {
         let mut m = [0u8; PAGE_LEN];
         m[0] = PAGE_CODE;
         m[1] = (PAGE_LEN - 2) as u8;
-        m[2] = 0x7F;
+        // Write type, LS_V, BUFE; not Test Write (never simulated).
+        m[2] = 0x6F;
         m[3] = 0xFF;
         m[4] = 0x0F;
         m[5] = 0xFF;
@@ -85,8 +86,8 @@ fn page2a(st: &DriveState) -> Vec<u8> {
     p[1] = (30 + 4 * speeds.len()) as u8;
     // Reads DVD-RAM, DVD-R, DVD-ROM, CD-RW, CD-R; no Method 2 (no READ CD).
     p[2] = 0x20 | 0x10 | 0x08 | 0x02 | 0x01;
-    // Writes DVD-RAM, DVD-R, CD-RW, CD-R, test write (as feature 002Dh).
-    p[3] = 0x20 | 0x10 | 0x04 | 0x02 | 0x01;
+    // Writes DVD-RAM, DVD-R, CD-RW, CD-R; no test write (see 002Dh).
+    p[3] = 0x20 | 0x10 | 0x02 | 0x01;
     // Underrun protection, multisession.
     p[4] = 0x80 | 0x40;
     // Tray loader, eject, lock; lock state follows PREVENT.
@@ -181,6 +182,11 @@ fn check_page05(st: &DriveState, page: &Page05) -> Result<(), Sense> {
         profile,
         Profile::DvdMinusR | Profile::DvdMinusRwSequential | Profile::DvdMinusRDl
     );
+    if page.0[2] & 0x10 != 0 {
+        // Test Write: the emulator cannot simulate a burn, and recording
+        // a "dummy" one for real would change the disc behind the host.
+        return Err(Sense::INVALID_FIELD_IN_PARAMETERS);
+    }
     let write_type = page.write_type();
     let allowed = match profile.family() {
         // TAO and packet only: no SEND CUE SHEET, so SAO and raw are
