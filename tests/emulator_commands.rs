@@ -628,3 +628,52 @@ fn test_write_is_neither_offered_nor_accepted_so_no_dummy_burn_is_recorded() {
         assert_eq!(d.rdi()[2] & 0x03, 1, "a real burn still records");
     }
 }
+
+#[test]
+fn every_profile_ejects_to_tray_open_and_loads_with_a_unit_attention() {
+    for (name, spec) in discs() {
+        let present = name != "no medium";
+        let mut d = Disc::new(spec);
+        let _ = d.tur();
+        prevent(&mut d, 0x01).unwrap();
+        assert_eq!(eject(&mut d), Err(REMOVAL_PREVENTED), "{name}");
+        prevent(&mut d, 0x00).unwrap();
+        eject(&mut d).unwrap();
+        assert_eq!(d.tur(), Err(TRAY_OPEN), "{name}");
+        assert_eq!(
+            d.config(1, 0).unwrap()[6..8],
+            [0, 0],
+            "{name}: no current profile"
+        );
+        load(&mut d).unwrap();
+        if present {
+            assert_eq!(d.tur(), Err(Sense::MEDIUM_CHANGED), "{name}");
+            d.tur().unwrap();
+        } else {
+            assert_eq!(d.tur(), Err(Sense::NO_MEDIUM), "{name}");
+        }
+    }
+}
+
+#[test]
+fn disc_structure_lists_per_profile() {
+    let table: &[(&str, Result<&[u8], Sense>)] = &[
+        ("CD-R blank", Err(INCOMPATIBLE_FORMAT)),
+        ("CD-R appendable", Err(INCOMPATIBLE_FORMAT)),
+        ("DVD+R", Ok(&[0x00, 0x01, 0x11, 0xFF])),
+        ("DVD-R", Ok(&[0x00, 0x01, 0x0E, 0x10, 0xFF])),
+        ("BD-R", Ok(&[0x00, 0x0A, 0xFF])),
+        ("DVD+RW", Ok(&[0x00, 0x01, 0x11, 0xFF])),
+        ("BD-RE", Ok(&[0x00, 0x0A, 0xFF])),
+        ("no medium", Err(Sense::NO_MEDIUM)),
+    ];
+    for ((name, spec), (_, want)) in discs().into_iter().zip(table) {
+        let mut d = Disc::new(spec);
+        let media = if name.starts_with("BD") { 1 } else { 0 };
+        let got = structure(&mut d, media, 0xFF).map(|r| {
+            assert_eq!(be16(&r, 0) as usize, r.len() - 2, "{name}");
+            r[4..].chunks(4).map(|e| e[0]).collect::<Vec<u8>>()
+        });
+        assert_eq!(got, want.map(|w| w.to_vec()), "{name}");
+    }
+}
