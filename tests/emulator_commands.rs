@@ -677,3 +677,21 @@ fn disc_structure_lists_per_profile() {
         assert_eq!(got, want.map(|w| w.to_vec()), "{name}");
     }
 }
+
+#[test]
+fn send_opc_calibrates_a_writable_medium_and_refuses_a_protected_one() {
+    let opc = [0x54, 0x01, 0, 0, 0, 0, 0, 0, 0, 0];
+    let mut d = Disc::new(DiscSpec::new(Profile::DvdMinusR));
+    d.no_data(&opc).unwrap();
+    assert_eq!(
+        d.data_out(&[0x54, 0, 0, 0, 0, 0, 0, 0, 5, 0], &[0; 5]),
+        Err(Sense::INVALID_FIELD_IN_PARAMETERS),
+        "OPC table entries are 8 bytes"
+    );
+    d.data_out(&[0x54, 0, 0, 0, 0, 0, 0, 0, 8, 0], &[0; 8])
+        .unwrap();
+    let mut ro = Disc::new(DiscSpec::new(Profile::DvdMinusR).write_protected(true));
+    assert_eq!(ro.no_data(&opc), Err(Sense::WRITE_PROTECTED));
+    let mut none = Disc::new(DiscSpec::new(Profile::DvdMinusR).no_media());
+    assert_eq!(none.no_data(&opc), Err(Sense::NO_MEDIUM));
+}

@@ -54,6 +54,7 @@ pub mod op {
     pub const READ_DISC_INFORMATION: u8 = 0x51;
     pub const READ_TRACK_INFORMATION: u8 = 0x52;
     pub const RESERVE_TRACK: u8 = 0x53;
+    pub const SEND_OPC_INFORMATION: u8 = 0x54;
     pub const MODE_SELECT10: u8 = 0x55;
     pub const MODE_SENSE10: u8 = 0x5A;
     pub const CLOSE_TRACK_SESSION: u8 = 0x5B;
@@ -85,6 +86,7 @@ fn cdb_len(opcode: u8) -> Option<usize> {
         | READ_DISC_INFORMATION
         | READ_TRACK_INFORMATION
         | RESERVE_TRACK
+        | SEND_OPC_INFORMATION
         | MODE_SELECT10
         | MODE_SENSE10
         | CLOSE_TRACK_SESSION
@@ -153,6 +155,7 @@ pub fn dispatch(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'_>) -
         SET_CD_SPEED => speed::set_cd_speed(st, cdb),
         SET_STREAMING => speed::set_streaming(st, cdb, data),
         GET_PERFORMANCE => speed::get_performance(st, cdb, data),
+        SEND_OPC_INFORMATION => speed::send_opc(st, cdb, data),
         READ_BUFFER_CAPACITY => speed::read_buffer_capacity(cdb, data),
         READ_DISC_STRUCTURE => structure::read_disc_structure(st, cdb, data),
         REQUEST_SENSE => identify::request_sense(st, cdb, data),

@@ -1,5 +1,6 @@
-//! Speeds and the drive buffer: SET CD SPEED, SET STREAMING, GET
-//! PERFORMANCE and READ BUFFER CAPACITY. The emulator writes at file
+//! Speeds, power calibration and the drive buffer: SET CD SPEED, SET
+//! STREAMING, GET PERFORMANCE, SEND OPC INFORMATION and READ BUFFER
+//! CAPACITY. The emulator writes at file
 //! speed, but burning programs refuse to start without these answers
 //! (wodim "Cannot set speed", libburn exit 32 after a DVD or BD write), so
 //! the drive keeps a plausible speed table per medium and remembers what
@@ -205,4 +206,24 @@ pub fn read_buffer_capacity(cdb: &[u8], data: &mut DataDirection<'_>) -> Outcome
         put32(&mut r, 8, bytes);
     }
     Ok(reply(data, &r, alloc))
+}
+
+/// SEND OPC INFORMATION (54h): growisofs asks a DVD-R/-RW drive to
+/// calibrate the laser (DoOpc, byte 1 bit 0) before the first write. There
+/// is no laser, so a writable medium always calibrates; one that takes no
+/// writes says why, as WRITE would.
+pub fn send_opc(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'_>) -> Outcome {
+    st.check_writable()?;
+    let declared = be16(cdb, 7) as usize;
+    if cdb[1] & 0x01 != 0 || declared == 0 {
+        return Ok(0);
+    }
+    // Without DoOpc the host hands over OPC table entries of 8 bytes.
+    let DataDirection::ToDevice(list) = data else {
+        return Err(Sense::INVALID_FIELD_IN_CDB.into());
+    };
+    if declared % 8 != 0 || list.len() < declared {
+        return Err(Sense::INVALID_FIELD_IN_PARAMETERS.into());
+    }
+    Ok(declared)
 }
