@@ -394,8 +394,17 @@ fn get_performance_nominal_read_and_exception_lists() {
         (0, 35960, cap - 1, 35960)
     );
     assert_eq!(
-        performance(&mut d, 0x05, 0x00, 1).unwrap(),
-        [0, 0, 0, 4, 0x03, 0, 0, 0]
+        performance(&mut d, 0x06, 0x00, 1).unwrap(),
+        [0, 0, 0, 4, 0x03, 0, 0, 0],
+        "no exceptions"
+    );
+    let with_exceptions = performance(&mut d, 0x05, 0x00, 1).unwrap();
+    assert_eq!(&with_exceptions[..8], [0, 0, 0, 20, 0x02, 0, 0, 0]);
+    assert_eq!(be32(&with_exceptions, 12), 8990, "nominal write speed");
+    assert_eq!(
+        performance(&mut d, 0x04, 0x00, 0).unwrap().len(),
+        8,
+        "no descriptor asked"
     );
     assert_eq!(
         performance(&mut d, 0x03, 0x00, 1),

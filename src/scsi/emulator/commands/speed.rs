@@ -158,9 +158,12 @@ pub fn get_performance(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection
             if except == 3 {
                 return Err(Sense::INVALID_FIELD_IN_CDB.into());
             }
-            r[4] = (write as u8) << 1 | (except != 0) as u8;
-            // No exceptions to list: 01b and 10b get the header only.
-            if except == 0 && max > 0 {
+            // 10b asks for exception descriptors only, and there are none
+            // (the emulated disc has no defects to slow down at); 00b and
+            // 01b get the one nominal descriptor.
+            let only_exceptions = except == 2;
+            r[4] = (write as u8) << 1 | only_exceptions as u8;
+            if !only_exceptions && max > 0 {
                 let speed = if write {
                     current_write_speed(st)
                 } else {
