@@ -704,3 +704,14 @@ fn send_opc_calibrates_a_writable_medium_and_refuses_a_protected_one() {
     let mut none = Disc::new(DiscSpec::new(Profile::DvdMinusR).no_media());
     assert_eq!(none.no_data(&opc), Err(Sense::NO_MEDIUM));
 }
+
+#[test]
+fn another_disc_put_in_by_someone_else_closes_the_tray() {
+    let mut d = Disc::new(DiscSpec::new(Profile::DvdPlusR));
+    eject(&mut d).unwrap();
+    assert_eq!(d.tur(), Err(TRAY_OPEN));
+    DiscSpec::new(Profile::BdR).create(&d.image).unwrap();
+    assert_eq!(d.tur(), Err(Sense::MEDIUM_CHANGED));
+    d.tur().unwrap();
+    assert_eq!(d.current_features().0, Profile::BdR.code());
+}

@@ -46,8 +46,8 @@ pub struct Mechanism {
     /// Ejected: the disc is still described by the sidecar but unreachable
     /// until a load (or someone else's new disc) closes the tray.
     pub tray_open: bool,
-    /// PREVENT bit 0 (lock) and bit 1 (persistent prevent); either refuses
-    /// an eject.
+    /// The lock and the persistent prevent of PREVENT ALLOW MEDIUM
+    /// REMOVAL, set and cleared separately; either refuses an eject.
     pub prevent: bool,
     pub persistent_prevent: bool,
     /// Requested speeds in kB/s (`None` = the fastest for the medium); the
