@@ -51,10 +51,15 @@ fn changeable_page_05_bits_are_reported() {
     let m = d
         .data_in(&[0x5A, 0, 0x45, 0, 0, 0, 0, 0, 60, 0], 60)
         .unwrap();
-    assert_eq!((m[10], m[11], m[12]), (0x7F, 0xFF, 0x0F));
     assert_eq!(
-        d.data_in(&[0x5A, 0, 0x2A, 0, 0, 0, 0, 0, 60, 0], 60),
-        Err(Sense::INVALID_FIELD_IN_CDB)
+        (m[10], m[11], m[12]),
+        (0x6F, 0xFF, 0x0F),
+        "Test Write not changeable"
+    );
+    assert_eq!(
+        d.data_in(&[0x5A, 0, 0x1A, 0, 0, 0, 0, 0, 60, 0], 60),
+        Err(Sense::INVALID_FIELD_IN_CDB),
+        "a page the drive does not have (power condition)"
     );
 }
 

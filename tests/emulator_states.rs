@@ -50,7 +50,7 @@ const TABLE: &[Expect] = &[
         nwa3: 24800,
         e2: 17900,
         ff_alias: true,
-        write_features: &[0x21, 0x2D, 0x2E],
+        write_features: &[0x21, 0x2D],
     },
     Expect {
         profile: Profile::CdRw,
@@ -60,7 +60,7 @@ const TABLE: &[Expect] = &[
         nwa3: 24800,
         e2: 17900,
         ff_alias: true,
-        write_features: &[0x21, 0x2D, 0x2E],
+        write_features: &[0x21, 0x2D],
     },
     Expect {
         profile: Profile::DvdMinusR,

@@ -31,6 +31,9 @@ impl Sense {
     }
 
     pub const NO_MEDIUM: Sense = Sense::new(key::NOT_READY, 0x3A, 0x00);
+    /// No medium because the tray is open (after an eject): hosts tell the
+    /// user to close the tray rather than to insert a disc.
+    pub const NO_MEDIUM_TRAY_OPEN: Sense = Sense::new(key::NOT_READY, 0x3A, 0x02);
     pub const BECOMING_READY: Sense = Sense::new(key::NOT_READY, 0x04, 0x01);
     pub const FORMAT_IN_PROGRESS: Sense = Sense::new(key::NOT_READY, 0x04, 0x04);
     pub const LONG_WRITE_IN_PROGRESS: Sense = Sense::new(key::NOT_READY, 0x04, 0x08);
@@ -46,10 +49,14 @@ impl Sense {
     pub const INCOMPATIBLE_MEDIUM: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x30, 0x00);
     pub const CANNOT_WRITE_INCOMPATIBLE_FORMAT: Sense =
         Sense::new(key::ILLEGAL_REQUEST, 0x30, 0x05);
+    /// A disc structure of another medium family (DVD structures of a CD).
+    pub const CANNOT_READ_INCOMPATIBLE_FORMAT: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x30, 0x02);
     pub const CANNOT_FORMAT: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x30, 0x06);
     /// A formattable medium (BD-RE) that was never formatted.
     pub const MEDIUM_NOT_FORMATTED: Sense = Sense::new(key::NOT_READY, 0x30, 0x10);
     pub const ILLEGAL_MODE_FOR_TRACK: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x64, 0x00);
+    /// An eject refused while PREVENT ALLOW MEDIUM REMOVAL holds the tray.
+    pub const MEDIUM_REMOVAL_PREVENTED: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x53, 0x02);
     pub const WRITE_PROTECTED: Sense = Sense::new(key::DATA_PROTECT, 0x27, 0x00);
     pub const WRITE_ERROR: Sense = Sense::new(key::MEDIUM_ERROR, 0x0C, 0x00);
     pub const UNRECOVERED_READ_ERROR: Sense = Sense::new(key::MEDIUM_ERROR, 0x11, 0x00);
@@ -107,6 +114,7 @@ impl Sense {
     /// A few words naming the condition, for error messages (docs/mmc-notes.md §1.16).
     pub fn description(self) -> &'static str {
         match (self.key, self.asc, self.ascq) {
+            (_, 0x3A, 0x02) => "no medium, tray open",
             (_, 0x3A, _) => "no medium",
             (key::NOT_READY, 0x04, 0x01) => "becoming ready",
             (key::NOT_READY, 0x04, 0x04) => "format in progress",
@@ -114,6 +122,7 @@ impl Sense {
             (key::NOT_READY, 0x04, 0x08) => "long write in progress",
             (key::NOT_READY, 0x04, _) => "not ready",
             (_, 0x57, _) => "unable to recover table of contents",
+            (_, 0x53, 0x02) => "medium removal prevented",
             (key::UNIT_ATTENTION, 0x28, _) => "medium may have changed",
             (key::UNIT_ATTENTION, 0x29, _) => "power on or reset",
             (key::UNIT_ATTENTION, _, _) => "unit attention",
@@ -158,6 +167,9 @@ impl Sense {
                 MS_E_IMAPI_RECORDER_INVALID_MODE_PARAMETERS
             }
             (key::ILLEGAL_REQUEST, 0x30, _) => MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE,
+            // The tray is held by someone's PREVENT: the nearest IMAPI word
+            // is "locked by another application".
+            (key::ILLEGAL_REQUEST, 0x53, 0x02) => MS_E_IMAPI_RECORDER_LOCKED,
             (key::ILLEGAL_REQUEST, 0x21, _) => MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,
             (key::MEDIUM_ERROR, _, _)
             | (key::HARDWARE_ERROR, _, _)
@@ -225,6 +237,11 @@ mod tests {
                 MS_E_IMAPI_RECORDER_INVALID_MODE_PARAMETERS,
             ),
             (Sense::INVALID_OPCODE, MS_E_NOTIMPL),
+            (Sense::MEDIUM_REMOVAL_PREVENTED, MS_E_IMAPI_RECORDER_LOCKED),
+            (
+                Sense::NO_MEDIUM_TRAY_OPEN,
+                MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA,
+            ),
             (
                 Sense::WRITE_ERROR,
                 MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,

@@ -91,6 +91,7 @@ impl EmulatedDrive {
                 dirty: false,
                 seen,
                 host_error: None,
+                mech: state::Mechanism::default(),
             },
             commands: 0,
         })

@@ -33,6 +33,27 @@ pub struct DriveState {
     /// full file system under a WRITE): the SCSI answer can only say
     /// 3/0C/00, the user needs to hear the cause.
     pub host_error: Option<Error>,
+    /// Tray, lock and speed: the drive's own mechanics, not the disc's.
+    pub mech: Mechanism,
+}
+
+/// What START STOP UNIT, PREVENT ALLOW MEDIUM REMOVAL and the speed
+/// commands change. Kept out of the sidecar: it belongs to the drive, and
+/// reopening the disc is a new drive with its tray closed, unlocked and at
+/// full speed, as after a power cycle.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mechanism {
+    /// Ejected: the disc is still described by the sidecar but unreachable
+    /// until a load (or someone else's new disc) closes the tray.
+    pub tray_open: bool,
+    /// The lock and the persistent prevent of PREVENT ALLOW MEDIUM
+    /// REMOVAL, set and cleared separately; either refuses an eject.
+    pub prevent: bool,
+    pub persistent_prevent: bool,
+    /// Requested speeds in kB/s (`None` = the fastest for the medium); the
+    /// drive answers with the nearest speed it has for the loaded medium.
+    pub read_speed: Option<u32>,
+    pub write_speed: Option<u32>,
 }
 
 /// Opens the image of `disc` when a medium is present and checks that it
@@ -98,6 +119,8 @@ impl DriveState {
                 }
                 self.disc = disc;
                 self.image = image;
+                // Someone put a disc in: that closes the tray.
+                self.mech.tray_open = false;
             }
             Err(_) => {
                 self.disc.media_present = false;
@@ -113,6 +136,20 @@ impl DriveState {
     pub fn commit(&mut self) -> Result<()> {
         self.dirty = true;
         self.persist()
+    }
+
+    /// A medium the drive can reach: present and the tray closed.
+    pub fn medium_loaded(&self) -> bool {
+        self.disc.media_present && !self.mech.tray_open
+    }
+
+    /// The sense for "no medium": with the tray open a drive says so.
+    pub fn no_medium_sense(&self) -> Sense {
+        if self.mech.tray_open {
+            Sense::NO_MEDIUM_TRAY_OPEN
+        } else {
+            Sense::NO_MEDIUM
+        }
     }
 
     /// The image, which exists whenever a medium is present.

@@ -37,7 +37,7 @@ impl Feature {
 /// Every feature the emulated drive has, for the loaded medium (`None` = no medium).
 fn features(st: &DriveState) -> Vec<Feature> {
     let disc = &st.disc;
-    let loaded = disc.media_present.then_some(disc.profile);
+    let loaded = st.medium_loaded().then_some(disc.profile);
     let is = |ps: &[Profile]| loaded.is_some_and(|p| ps.contains(&p));
     let family = loaded.map(Profile::family);
     // A write-protected disc keeps its reading features but no writing
@@ -65,6 +65,12 @@ fn features(st: &DriveState) -> Vec<Feature> {
     let mut f = Feature::new(0x0001, true, vec![0, 0, 0, 2, 1, 0, 0, 0]);
     f.persistent = true;
     f.version = 2;
+    list.push(f);
+
+    // 0x0003 Removable Medium: tray loader that ejects and locks (0x29,
+    // what real tray drives report); always current.
+    let mut f = Feature::new(0x0003, true, vec![0x29, 0, 0, 0]);
+    f.persistent = true;
     list.push(f);
 
     // 0x0010 Random Readable: block size and blocking of the medium.
@@ -148,19 +154,21 @@ fn features(st: &DriveState) -> Vec<Feature> {
         vec![0x07, 0, 0, 0],
     ));
 
-    // CD Track at Once and Mastering: writable CD that is not finalized.
+    // CD Track at Once: writable CD that is not finalized. Neither this nor
+    // 002Fh offers Test Write: the emulator would record a "dummy" burn
+    // for real, so page 05 refuses the bit and hosts are told up front.
     let cd_writable = is(&[Profile::CdR, Profile::CdRw]) && appendable;
     let rw_bit = if is(&[Profile::CdRw]) { 0x02 } else { 0 };
     list.push(Feature::new(
         0x002D,
         cd_writable,
-        vec![0x44 | rw_bit, 0, 0x00, 0x01],
+        vec![0x40 | rw_bit, 0, 0x00, 0x01],
     ));
-    list.push(Feature::new(
-        0x002E,
-        cd_writable,
-        vec![0x64 | rw_bit, 0, 0x0F, 0xFF],
-    ));
+    // 0x002E CD Mastering (SAO, raw) is not offered: SAO needs SEND CUE
+    // SHEET and a lead-in the drive writes from it, which the emulator
+    // does not model; advertising it made xorriso's first burn on a blank
+    // CD-R fail at the cue sheet, while without it libburn falls back to
+    // TAO, which the emulator records exactly. Page 05 refuses SAO too.
 
     // 0x002F DVD-R/-RW Write.
     let dvd_minus = is(&[
@@ -168,12 +176,12 @@ fn features(st: &DriveState) -> Vec<Feature> {
         Profile::DvdMinusRwSequential,
         Profile::DvdMinusRDl,
     ]) && appendable;
-    list.push(Feature::new(0x002F, dvd_minus, vec![0x4E, 0, 0, 0]));
+    list.push(Feature::new(0x002F, dvd_minus, vec![0x4A, 0, 0, 0]));
 
     // 0x0038 BD-R Pseudo-Overwrite: current when formatted SRM+POW.
     list.push(Feature::new(
         0x0038,
-        disc.media_present && disc.pow(),
+        loaded.is_some() && disc.pow(),
         vec![0; 4],
     ));
 
@@ -201,6 +209,18 @@ fn features(st: &DriveState) -> Vec<Feature> {
     }
     let bd_writable = (writable && is(&[Profile::BdRe])) || (is(&[Profile::BdR]) && appendable);
     list.push(Feature::new(0x0041, bd_writable, payload));
+
+    // 0x0107 Real Time Streaming: SET STREAMING, GET PERFORMANCE write
+    // speeds (WSPD), page 2Ah speeds (MP2A), SET CD SPEED (SCS), READ
+    // BUFFER CAPACITY blocks (RBCB); no stream writing. Current on DVD and
+    // BD, where hosts set speeds by streaming.
+    let mut f = Feature::new(
+        0x0107,
+        matches!(family, Some(Family::Dvd | Family::Bd)),
+        vec![0x1E, 0, 0, 0],
+    );
+    f.version = 3;
+    list.push(f);
     list
 }
 
@@ -219,7 +239,7 @@ pub fn get_configuration(st: &mut DriveState, cdb: &[u8], data: &mut DataDirecti
             _ => f.code == start,
         })
         .collect();
-    let current = if st.disc.media_present {
+    let current = if st.medium_loaded() {
         st.disc.profile.code()
     } else {
         0

@@ -56,7 +56,7 @@ pub fn request_sense(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'
 /// Polled GET EVENT STATUS NOTIFICATION, media class only: "new media"
 /// once after a load or a swap, "media removal" once after the disc went,
 /// otherwise "no change"; the media status byte says whether a medium is
-/// present (bit 1) with the tray always closed (bit 0 clear).
+/// present (bit 1) and the tray open (bit 0).
 pub fn event_status(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'_>) -> Outcome {
     if cdb[1] & 0x01 == 0 {
         // Asynchronous notification is not offered.
@@ -70,7 +70,7 @@ pub fn event_status(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'_
         return Ok(reply(data, &r, alloc));
     }
     let event = st.load.media_event.take().map_or(0, |e| e.code());
-    let present = if st.disc.media_present { 0x02 } else { 0 };
+    let present = (if st.medium_loaded() { 0x02 } else { 0 }) | st.mech.tray_open as u8;
     let r = [0, 6, 0x04, MEDIA_CLASS, event, present, 0, 0];
     Ok(reply(data, &r, alloc))
 }

@@ -6,8 +6,11 @@ pub mod features;
 pub mod identify;
 pub mod info;
 pub mod io;
+pub mod mechanism;
 pub mod mode;
 pub mod recording;
+pub mod speed;
+pub mod structure;
 pub mod toc;
 
 use super::state::DriveState;
@@ -38,6 +41,7 @@ pub mod op {
     pub const REQUEST_SENSE: u8 = 0x03;
     pub const FORMAT_UNIT: u8 = 0x04;
     pub const INQUIRY: u8 = 0x12;
+    pub const START_STOP_UNIT: u8 = 0x1B;
     pub const PREVENT_ALLOW: u8 = 0x1E;
     pub const READ_FORMAT_CAPACITIES: u8 = 0x23;
     pub const READ_CAPACITY: u8 = 0x25;
@@ -50,19 +54,27 @@ pub mod op {
     pub const READ_DISC_INFORMATION: u8 = 0x51;
     pub const READ_TRACK_INFORMATION: u8 = 0x52;
     pub const RESERVE_TRACK: u8 = 0x53;
+    pub const SEND_OPC_INFORMATION: u8 = 0x54;
     pub const MODE_SELECT10: u8 = 0x55;
     pub const MODE_SENSE10: u8 = 0x5A;
     pub const CLOSE_TRACK_SESSION: u8 = 0x5B;
+    pub const READ_BUFFER_CAPACITY: u8 = 0x5C;
     pub const BLANK: u8 = 0xA1;
     pub const READ12: u8 = 0xA8;
     pub const WRITE12: u8 = 0xAA;
+    pub const GET_PERFORMANCE: u8 = 0xAC;
+    pub const READ_DISC_STRUCTURE: u8 = 0xAD;
+    pub const SET_STREAMING: u8 = 0xB6;
+    pub const SET_CD_SPEED: u8 = 0xBB;
+    pub const MECHANISM_STATUS: u8 = 0xBD;
 }
 
 /// CDB length of each known opcode; `None` for unknown opcodes.
 fn cdb_len(opcode: u8) -> Option<usize> {
     use op::*;
     Some(match opcode {
-        TEST_UNIT_READY | REQUEST_SENSE | FORMAT_UNIT | INQUIRY | PREVENT_ALLOW => 6,
+        TEST_UNIT_READY | REQUEST_SENSE | FORMAT_UNIT | INQUIRY | START_STOP_UNIT
+        | PREVENT_ALLOW => 6,
         READ_FORMAT_CAPACITIES
         | READ_CAPACITY
         | READ10
@@ -74,10 +86,13 @@ fn cdb_len(opcode: u8) -> Option<usize> {
         | READ_DISC_INFORMATION
         | READ_TRACK_INFORMATION
         | RESERVE_TRACK
+        | SEND_OPC_INFORMATION
         | MODE_SELECT10
         | MODE_SENSE10
-        | CLOSE_TRACK_SESSION => 10,
-        BLANK | READ12 | WRITE12 => 12,
+        | CLOSE_TRACK_SESSION
+        | READ_BUFFER_CAPACITY => 10,
+        BLANK | READ12 | WRITE12 | GET_PERFORMANCE | READ_DISC_STRUCTURE | SET_STREAMING
+        | SET_CD_SPEED | MECHANISM_STATUS => 12,
         _ => return None,
     })
 }
@@ -92,12 +107,20 @@ fn bypasses_attention(opcode: u8) -> bool {
     )
 }
 
-/// Commands that work without a medium.
+/// Commands that work without a medium (or with the tray open): the
+/// drive's own pages, its tray, its speeds and its buffer.
 fn needs_no_medium(opcode: u8) -> bool {
+    use op::*;
     bypasses_attention(opcode)
         || matches!(
             opcode,
-            op::MODE_SENSE10 | op::MODE_SELECT10 | op::PREVENT_ALLOW
+            MODE_SENSE10
+                | MODE_SELECT10
+                | PREVENT_ALLOW
+                | START_STOP_UNIT
+                | SET_CD_SPEED
+                | READ_BUFFER_CAPACITY
+                | MECHANISM_STATUS
         )
 }
 
@@ -120,12 +143,21 @@ pub fn dispatch(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'_>) -
     if !bypasses_attention(opcode) {
         gate_readiness(st)?;
     }
-    if !needs_no_medium(opcode) && !st.disc.media_present {
-        return Err(Sense::NO_MEDIUM.into());
+    if !needs_no_medium(opcode) && !st.medium_loaded() {
+        return Err(st.no_medium_sense().into());
     }
     use op::*;
     match opcode {
-        TEST_UNIT_READY | PREVENT_ALLOW => Ok(0),
+        TEST_UNIT_READY => Ok(0),
+        PREVENT_ALLOW => mechanism::prevent_allow(st, cdb),
+        START_STOP_UNIT => mechanism::start_stop(st, cdb),
+        MECHANISM_STATUS => mechanism::mechanism_status(st, cdb, data),
+        SET_CD_SPEED => speed::set_cd_speed(st, cdb),
+        SET_STREAMING => speed::set_streaming(st, cdb, data),
+        GET_PERFORMANCE => speed::get_performance(st, cdb, data),
+        SEND_OPC_INFORMATION => speed::send_opc(st, cdb, data),
+        READ_BUFFER_CAPACITY => speed::read_buffer_capacity(cdb, data),
+        READ_DISC_STRUCTURE => structure::read_disc_structure(st, cdb, data),
         REQUEST_SENSE => identify::request_sense(st, cdb, data),
         INQUIRY => identify::inquiry(st, cdb, data),
         GET_EVENT_STATUS => identify::event_status(st, cdb, data),

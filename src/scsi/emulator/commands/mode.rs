@@ -2,6 +2,9 @@
 //! which decides the write type (and so the CD NWA quirk) and whether
 //! closing a CD or DVD-R session finalizes the disc.
 
+use super::speed::{
+    current_read_speed, current_write_speed, max_read_speed, write_speeds, BUFFER_KIB,
+};
 use super::{be16, put16, reply, DriveState, Outcome};
 use crate::media::{Family, Profile};
 use crate::scsi::{DataDirection, Sense};
@@ -56,7 +59,8 @@ impl Page05 {
         let mut m = [0u8; PAGE_LEN];
         m[0] = PAGE_CODE;
         m[1] = (PAGE_LEN - 2) as u8;
-        m[2] = 0x7F;
+        // Write type, LS_V, BUFE; not Test Write (never simulated).
+        m[2] = 0x6F;
         m[3] = 0xFF;
         m[4] = 0x0F;
         m[5] = 0xFF;
@@ -67,20 +71,68 @@ impl Page05 {
     }
 }
 
+const CAPABILITIES: u8 = 0x2A;
+
+/// CD/DVD Capabilities and Mechanical Status page 2Ah (MMC-3 layout with
+/// write speed descriptors): what the drive reads and writes, the tray and
+/// its lock, the buffer, and the speeds for the loaded medium. wodim takes
+/// a drive without it for non-MMC; dvd+rw-mediainfo needs the DVD-ROM read
+/// bit and reads the current write speed at byte 28.
+fn page2a(st: &DriveState) -> Vec<u8> {
+    let loaded = st.medium_loaded().then_some(st.disc.profile);
+    let speeds = write_speeds(loaded);
+    let mut p = vec![0u8; 32];
+    p[0] = CAPABILITIES;
+    p[1] = (30 + 4 * speeds.len()) as u8;
+    // Reads DVD-RAM, DVD-R, DVD-ROM, CD-RW, CD-R; no Method 2 (no READ CD).
+    p[2] = 0x20 | 0x10 | 0x08 | 0x02 | 0x01;
+    // Writes DVD-RAM, DVD-R, CD-RW, CD-R; no test write (see 002Dh).
+    p[3] = 0x20 | 0x10 | 0x02 | 0x01;
+    // Underrun protection, multisession.
+    p[4] = 0x80 | 0x40;
+    // Tray loader, eject, lock; lock state follows PREVENT.
+    let locked = st.mech.prevent || st.mech.persistent_prevent;
+    p[6] = 0x20 | 0x08 | 0x01 | ((locked as u8) << 1);
+    let cap16 = |v: u32| v.min(0xFFFF) as u16;
+    put16(&mut p, 8, cap16(max_read_speed(loaded)));
+    put16(&mut p, 12, cap16(BUFFER_KIB));
+    put16(&mut p, 14, cap16(current_read_speed(st)));
+    put16(&mut p, 18, cap16(speeds.first().copied().unwrap_or(0)));
+    let current = cap16(current_write_speed(st));
+    put16(&mut p, 20, current);
+    put16(&mut p, 28, current);
+    put16(&mut p, 30, speeds.len() as u16);
+    for s in speeds {
+        p.extend_from_slice(&[0, 0]);
+        p.extend_from_slice(&cap16(s).to_be_bytes());
+    }
+    p
+}
+
 pub fn mode_sense(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'_>) -> Outcome {
     let page = cdb[2] & 0x3F;
     let control = cdb[2] >> 6;
-    if page != PAGE_CODE && page != 0x3F {
+    if page != PAGE_CODE && page != CAPABILITIES && page != 0x3F {
         return Err(Sense::INVALID_FIELD_IN_CDB.into());
     }
-    let body = match control {
-        0 => st.page05.0,
-        1 => Page05::changeable(),
-        // Default and saved values are the power-on page.
-        _ => Page05::default_for(st.disc.profile).0,
-    };
     let mut r = vec![0u8; 8];
-    r.extend_from_slice(&body);
+    if page != CAPABILITIES {
+        let body = match control {
+            0 => st.page05.0,
+            1 => Page05::changeable(),
+            // Default and saved values are the power-on page.
+            _ => Page05::default_for(st.disc.profile).0,
+        };
+        r.extend_from_slice(&body);
+    }
+    if page != PAGE_CODE {
+        let mut p = page2a(st);
+        if control == 1 {
+            // Nothing in it is changeable.
+            p[2..].fill(0);
+        }
+        r.extend_from_slice(&p);
+    }
     let len = (r.len() - 2) as u16;
     put16(&mut r, 0, len);
     Ok(reply(data, &r, be16(cdb, 7) as usize))
@@ -130,9 +182,17 @@ fn check_page05(st: &DriveState, page: &Page05) -> Result<(), Sense> {
         profile,
         Profile::DvdMinusR | Profile::DvdMinusRwSequential | Profile::DvdMinusRDl
     );
+    if page.0[2] & 0x10 != 0 {
+        // Test Write: the emulator cannot simulate a burn, and recording
+        // a "dummy" one for real would change the disc behind the host.
+        return Err(Sense::INVALID_FIELD_IN_PARAMETERS);
+    }
     let write_type = page.write_type();
     let allowed = match profile.family() {
-        Family::Cd => write_type <= 3,
+        // TAO and packet only: no SEND CUE SHEET, so SAO and raw are
+        // refused here as libburn probes them (see feature 002Eh). A drive
+        // with the SAO pregap quirk is one that takes SAO.
+        Family::Cd => write_type <= 1 || (write_type == 2 && st.disc.quirks.sao_nwa_at_pregap),
         _ if dvd_minus => matches!(write_type, 0 | 2),
         // DVD+R, BD and overwritables ignore the page.
         _ => return Ok(()),

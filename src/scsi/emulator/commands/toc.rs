@@ -8,7 +8,7 @@ use crate::media::Family;
 use crate::scsi::emulator::layout::{
     self, CD_FIRST_LEADIN, CD_LEADIN, CD_LEADOUT_FIRST, CD_LEADOUT_LATER,
 };
-use crate::scsi::emulator::model::{Disc, TrackEntry};
+use crate::scsi::emulator::model::{Disc, Medium, TrackEntry};
 use crate::scsi::{DataDirection, Sense};
 
 const ADR_CONTROL: u8 = 0x14;
@@ -29,6 +29,9 @@ pub fn read_toc(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'_>) -
     let cd = disc.profile.family() == Family::Cd;
     let r = match format {
         4 if cd => atip(disc),
+        0 | 1 if matches!(disc.medium, Medium::Overwritable { formatted: true }) => {
+            one_track(disc, format, number, msf)?
+        }
         0..=2 => {
             let tracks = disc.toc_tracks();
             if tracks.is_empty() {
@@ -88,6 +91,29 @@ fn formatted(disc: &Disc, tracks: &[TrackEntry], from: u8, msf: bool) -> Result<
     }
     let leadout = session_end(disc, tracks, tracks[tracks.len() - 1].session);
     entry(0xAA, leadout);
+    Ok(with_length(r))
+}
+
+/// A formatted overwritable disc (DVD+RW, BD-RE, DVD-RW restricted,
+/// DVD-RAM) has no TOC of its own; drives fabricate one data track from 0
+/// over the formatted capacity, matching the one complete session READ
+/// DISC INFORMATION reports, and hosts (xorriso, the kernel) read it.
+fn one_track(disc: &Disc, format: u8, number: u8, msf: bool) -> Result<Vec<u8>, Sense> {
+    let mut r = vec![0, 0, 1, 1];
+    if format == 1 {
+        r.extend_from_slice(&[0, ADR_CONTROL, 1, 0]);
+        r.extend_from_slice(&address(0, msf));
+        return Ok(with_length(r));
+    }
+    if number > 1 && number != 0xAA {
+        return Err(Sense::INVALID_FIELD_IN_CDB);
+    }
+    if number != 0xAA {
+        r.extend_from_slice(&[0, ADR_CONTROL, 1, 0]);
+        r.extend_from_slice(&address(0, msf));
+    }
+    r.extend_from_slice(&[0, ADR_CONTROL, 0xAA, 0]);
+    r.extend_from_slice(&address(disc.capacity, msf));
     Ok(with_length(r))
 }
 
