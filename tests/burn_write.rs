@@ -373,3 +373,61 @@ fn verify_works_for_a_stream_that_can_be_read_only_once() {
         assert_eq!(on_disc.get("/once.bin"), Some(&content), "{profile}");
     }
 }
+
+/// Volume id and volume space size of the primary volume descriptor of
+/// the session at `start`, read from the disc's image file (the emulator
+/// keeps block n at byte n × 2048). Read here, not through isoinfo: a child
+/// process started while another test thread holds a disc's writer lock
+/// would inherit that lock for a moment. cli/tests/cli.rs runs isoinfo.
+fn volume_at(disc: &std::path::Path, start: u32) -> (String, u32) {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(disc).unwrap();
+    let mut pvd = [0u8; 2048];
+    file.seek(SeekFrom::Start(u64::from(start + 16) * 2048))
+        .unwrap();
+    file.read_exact(&mut pvd).unwrap();
+    assert_eq!(&pvd[..6], b"\x01CD001", "primary descriptor at {start} + 16");
+    (
+        String::from_utf8_lossy(&pvd[40..72]).trim_end().to_string(),
+        u32::from_le_bytes(pvd[80..84].try_into().unwrap()),
+    )
+}
+
+#[test]
+fn every_cd_session_is_at_least_300_blocks_and_its_volume_is_found_at_its_start() {
+    use multisession::fsi::SessionStream;
+    let dir = tempfile::tempdir().unwrap();
+    for profile in [Profile::CdR, Profile::CdRw] {
+        let disc = new_disc(dir.path(), &format!("{}.img", profile.name()), profile);
+        for n in 0..3u32 {
+            let recorder = open(&disc);
+            let mut session = next_session(&recorder, &files(&format!("s{n}"), n, &[10])).unwrap();
+            let stream_blocks = session.total_blocks();
+            assert!(stream_blocks < 300, "{profile}: a small session for the test");
+            let report = DataWriter::new(recorder.clone(), multisession_options())
+                .write(&mut session, &mut |_| Flow::Continue)
+                .unwrap_or_else(|e| panic!("{profile}: session {n}: {e}"));
+            assert_eq!(
+                report.sectors, 300,
+                "{profile}: session {n} of {stream_blocks} blocks is padded to 300"
+            );
+        }
+        let recorder = open(&disc);
+        let sessions = recorder.sessions().unwrap();
+        assert_eq!(sessions.len(), 3, "{profile}");
+        for s in &sessions {
+            let track = s.extent.last_written - s.extent.start + 1;
+            assert!(
+                track >= 300,
+                "{profile}: session at {} holds {track} blocks",
+                s.extent.start
+            );
+            let (id, size) = volume_at(&disc, s.extent.start);
+            assert_eq!(id, "TEST", "{profile}: session at {}", s.extent.start);
+            if s.extent.start == 0 {
+                // The padding lies after the volume, which keeps its size.
+                assert!(size < 300, "{profile}: volume of {size} blocks");
+            }
+        }
+    }
+}
