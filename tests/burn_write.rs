@@ -386,7 +386,11 @@ fn volume_at(disc: &std::path::Path, start: u32) -> (String, u32) {
     file.seek(SeekFrom::Start(u64::from(start + 16) * 2048))
         .unwrap();
     file.read_exact(&mut pvd).unwrap();
-    assert_eq!(&pvd[..6], b"\x01CD001", "primary descriptor at {start} + 16");
+    assert_eq!(
+        &pvd[..6],
+        b"\x01CD001",
+        "primary descriptor at {start} + 16"
+    );
     (
         String::from_utf8_lossy(&pvd[40..72]).trim_end().to_string(),
         u32::from_le_bytes(pvd[80..84].try_into().unwrap()),
@@ -403,7 +407,10 @@ fn every_cd_session_is_at_least_300_blocks_and_its_volume_is_found_at_its_start(
             let recorder = open(&disc);
             let mut session = next_session(&recorder, &files(&format!("s{n}"), n, &[10])).unwrap();
             let stream_blocks = session.total_blocks();
-            assert!(stream_blocks < 300, "{profile}: a small session for the test");
+            assert!(
+                stream_blocks < 300,
+                "{profile}: a small session for the test"
+            );
             let report = DataWriter::new(recorder.clone(), multisession_options())
                 .write(&mut session, &mut |_| Flow::Continue)
                 .unwrap_or_else(|e| panic!("{profile}: session {n}: {e}"));

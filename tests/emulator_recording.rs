@@ -61,7 +61,11 @@ fn a_cd_track_shorter_than_300_blocks_cannot_be_closed() {
             Err(Sense::ILLEGAL_MODE_FOR_TRACK),
             "{profile}"
         );
-        assert_eq!(d.close(2, 0), Err(Sense::ILLEGAL_MODE_FOR_TRACK), "{profile}");
+        assert_eq!(
+            d.close(2, 0),
+            Err(Sense::ILLEGAL_MODE_FOR_TRACK),
+            "{profile}"
+        );
         assert_eq!(d.rdi()[2] & 0x0C, 0x04, "{profile}: session still open");
         // Filled up to the minimum, the same track closes.
         d.write(nwa + 29, 271).unwrap();

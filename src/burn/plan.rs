@@ -630,7 +630,12 @@ mod tests {
     fn cd_sessions_are_padded_to_the_four_second_minimum_track() {
         for profile in [Profile::CdR, Profile::CdRw] {
             for (blocks, written) in [(1, 300), (29, 300), (299, 300), (300, 300), (301, 301)] {
-                match plan(&appendable(profile), &shape(138_112, blocks), &multisession()).unwrap()
+                match plan(
+                    &appendable(profile),
+                    &shape(138_112, blocks),
+                    &multisession(),
+                )
+                .unwrap()
                 {
                     Plan::Sequential { padded_blocks, .. } => {
                         assert_eq!(padded_blocks, written, "{profile} {blocks}")
