@@ -438,3 +438,51 @@ fn every_cd_session_is_at_least_300_blocks_and_its_volume_is_found_at_its_start(
         }
     }
 }
+
+#[test]
+fn overwritable_media_with_data_count_free_blocks_after_the_next_writable_address() {
+    let dir = tempfile::tempdir().unwrap();
+    for profile in [Profile::DvdPlusRw, Profile::BdRe] {
+        let disc = new_disc(dir.path(), &format!("{}.img", profile.name()), profile);
+        for n in 0..2u32 {
+            append(
+                &open(&disc),
+                &files(&format!("s{n}"), n, &[5000]),
+                multisession_options(),
+            )
+            .unwrap_or_else(|e| panic!("{profile}: session {n}: {e}"));
+            let recorder = open(&disc);
+            let info = recorder.media_info().unwrap();
+            // The volume at LBA 16 describes every session so far.
+            let (_, volume) = volume_at(&disc, 0);
+            let nwa = volume.div_ceil(info.write_unit) * info.write_unit;
+            assert!(nwa > 0, "{profile}");
+            assert_eq!(info.next_writable, Some(nwa), "{profile} after session {n}");
+            assert_eq!(
+                info.free_blocks,
+                info.total_sectors - nwa,
+                "{profile} after session {n}"
+            );
+            // The file-system image places the next session there too.
+            let next = next_session(&recorder, &Files::new()).unwrap();
+            use multisession::fsi::SessionStream;
+            assert_eq!(next.start_block(), nwa, "{profile}");
+        }
+    }
+}
+
+#[test]
+fn a_blank_bd_re_offers_the_room_its_default_format_leaves() {
+    let dir = tempfile::tempdir().unwrap();
+    let disc = new_disc(dir.path(), "bdre.img", Profile::BdRe);
+    let blank = open(&disc).media_info().unwrap();
+    assert_eq!(blank.next_writable, Some(0));
+    assert_eq!(blank.free_blocks, blank.total_sectors);
+    append(&open(&disc), &files("a", 1, &[10]), multisession_options()).unwrap();
+    let formatted = open(&disc).media_info().unwrap();
+    assert_eq!(
+        (blank.total_sectors, formatted.total_sectors),
+        (11_826_176, 11_826_176),
+        "what the blank disc offered is what the first write's format left"
+    );
+}

@@ -780,3 +780,35 @@ fn every_cd_session_append_writes_holds_300_blocks_and_isoinfo_names_its_volume(
         }
     }
 }
+
+#[test]
+fn blank_overwritable_discs_have_no_msinfo_and_free_blocks_follow_the_next_session() {
+    let root = tempfile::tempdir().unwrap();
+    for (profile, blank_free) in [("bd-re", 11826176u64), ("dvd+rw", 2295104)] {
+        let disc = root.path().join(format!("{profile}.img"));
+        let disc = disc.to_str().unwrap();
+        ok(&["new-disc", "--profile", profile, disc]);
+        let text = ok(&["info", disc]);
+        assert!(
+            text.starts_with("no msinfo: IMAPI_E_IMPORT_SEEK_FAILURE (0xC0AAB156): "),
+            "{profile}: {text}"
+        );
+        let info = json(&ok(&["info", "--json", disc]));
+        assert!(info["msinfo"].is_null(), "{profile}: {info}");
+        assert_eq!(info["media"]["free_blocks"], blank_free, "{profile}");
+        assert_eq!(info["media"]["total_sectors"], blank_free, "{profile}");
+
+        ok(&["append", disc, &folder(root.path(), profile, &[("a", "x")])]);
+        let info = json(&ok(&["info", "--json", disc]));
+        let msinfo = info["msinfo"].as_str().unwrap().to_string();
+        let next: u64 = msinfo.strip_prefix("0,").unwrap().parse().unwrap();
+        assert!(next > 0, "{profile}: {msinfo}");
+        let media = &info["media"];
+        assert_eq!(media["next_writable"], next, "{profile}: {info}");
+        assert_eq!(
+            media["free_blocks"].as_u64().unwrap(),
+            media["total_sectors"].as_u64().unwrap() - next,
+            "{profile}: {info}"
+        );
+    }
+}
