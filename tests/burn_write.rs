@@ -486,3 +486,14 @@ fn a_blank_bd_re_offers_the_room_its_default_format_leaves() {
         "what the blank disc offered is what the first write's format left"
     );
 }
+
+#[test]
+fn an_unreadable_lba_16_leaves_an_overwritable_medium_probed_with_all_of_it_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let disc = new_disc(dir.path(), "dvd+rw.img", Profile::DvdPlusRw);
+    append(&open(&disc), &files("a", 1, &[10]), multisession_options()).unwrap();
+    set_faults(&disc, serde_json::json!({ "fail_read_lba": 16 }));
+    let info = open(&disc).media_info().unwrap();
+    assert_eq!(info.next_writable, Some(0));
+    assert_eq!(info.free_blocks, info.total_sectors);
+}

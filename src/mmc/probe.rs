@@ -719,3 +719,30 @@ fn guess_profile(disc: &DiscInformation) -> Profile {
         Profile::CdRom
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pvd(le: u32, be: u32) -> Vec<u8> {
+        let mut b = vec![0u8; ISO_BLOCK];
+        b[..7].copy_from_slice(b"\x01CD001\x01");
+        b[80..84].copy_from_slice(&le.to_le_bytes());
+        b[84..88].copy_from_slice(&be.to_be_bytes());
+        b
+    }
+
+    #[test]
+    fn only_a_sound_primary_descriptor_places_the_next_session() {
+        assert_eq!(iso_volume_space_size(&pvd(138, 138)), Some(138));
+        // Copies that disagree, a volume that cannot hold its own
+        // descriptors, another descriptor type, a short reply: the medium
+        // counts as holding nothing.
+        assert_eq!(iso_volume_space_size(&pvd(138, 139)), None);
+        assert_eq!(iso_volume_space_size(&pvd(16, 16)), None);
+        let mut supplementary = pvd(138, 138);
+        supplementary[0] = 2;
+        assert_eq!(iso_volume_space_size(&supplementary), None);
+        assert_eq!(iso_volume_space_size(&pvd(138, 138)[..80]), None);
+    }
+}
