@@ -104,11 +104,15 @@ fn progress_is_monotonic_and_ends_in_completed() {
             writing.windows(2).all(|w| w[0] <= w[1]),
             "{profile}: {writing:?}"
         );
-        assert_eq!(*writing.last().unwrap(), report.sectors);
+        // Progress counts the image's sectors; the zeros a CD track is
+        // padded with (report.sectors counts them) are not the caller's.
         let last = events.last().unwrap();
+        assert!(events.iter().all(|e| e.sector_count == last.sector_count));
+        assert_eq!(*writing.last().unwrap(), last.sector_count, "{profile}");
+        assert!(report.sectors >= last.sector_count, "{profile}");
         assert_eq!(
             last.last_written_lba(),
-            Some(report.start_lba + report.sectors - 1)
+            Some(report.start_lba + last.sector_count - 1)
         );
         assert!(events.iter().all(|e| e.start_lba == report.start_lba));
     }
@@ -372,4 +376,128 @@ fn verify_works_for_a_stream_that_can_be_read_only_once() {
         let on_disc = current_content(&open(&disc));
         assert_eq!(on_disc.get("/once.bin"), Some(&content), "{profile}");
     }
+}
+
+/// Volume id and volume space size of the primary volume descriptor of
+/// the session at `start`, read from the disc's image file (the emulator
+/// keeps block n at byte n × 2048). Read here, not through isoinfo: a child
+/// process started while another test thread holds a disc's writer lock
+/// would inherit that lock for a moment. cli/tests/cli.rs runs isoinfo.
+fn volume_at(disc: &std::path::Path, start: u32) -> (String, u32) {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(disc).unwrap();
+    let mut pvd = [0u8; 2048];
+    file.seek(SeekFrom::Start(u64::from(start + 16) * 2048))
+        .unwrap();
+    file.read_exact(&mut pvd).unwrap();
+    assert_eq!(
+        &pvd[..6],
+        b"\x01CD001",
+        "primary descriptor at {start} + 16"
+    );
+    (
+        String::from_utf8_lossy(&pvd[40..72]).trim_end().to_string(),
+        u32::from_le_bytes(pvd[80..84].try_into().unwrap()),
+    )
+}
+
+#[test]
+fn every_cd_session_is_at_least_300_blocks_and_its_volume_is_found_at_its_start() {
+    use multisession::fsi::SessionStream;
+    let dir = tempfile::tempdir().unwrap();
+    for profile in [Profile::CdR, Profile::CdRw] {
+        let disc = new_disc(dir.path(), &format!("{}.img", profile.name()), profile);
+        for n in 0..3u32 {
+            let recorder = open(&disc);
+            let mut session = next_session(&recorder, &files(&format!("s{n}"), n, &[10])).unwrap();
+            let stream_blocks = session.total_blocks();
+            assert!(
+                stream_blocks < 300,
+                "{profile}: a small session for the test"
+            );
+            let report = DataWriter::new(recorder.clone(), multisession_options())
+                .write(&mut session, &mut |_| Flow::Continue)
+                .unwrap_or_else(|e| panic!("{profile}: session {n}: {e}"));
+            assert_eq!(
+                report.sectors, 300,
+                "{profile}: session {n} of {stream_blocks} blocks is padded to 300"
+            );
+        }
+        let recorder = open(&disc);
+        let sessions = recorder.sessions().unwrap();
+        assert_eq!(sessions.len(), 3, "{profile}");
+        for s in &sessions {
+            let track = s.extent.last_written - s.extent.start + 1;
+            assert!(
+                track >= 300,
+                "{profile}: session at {} holds {track} blocks",
+                s.extent.start
+            );
+            let (id, size) = volume_at(&disc, s.extent.start);
+            assert_eq!(id, "TEST", "{profile}: session at {}", s.extent.start);
+            if s.extent.start == 0 {
+                // The padding lies after the volume, which keeps its size.
+                assert!(size < 300, "{profile}: volume of {size} blocks");
+            }
+        }
+    }
+}
+
+#[test]
+fn overwritable_media_with_data_count_free_blocks_after_the_next_writable_address() {
+    let dir = tempfile::tempdir().unwrap();
+    for profile in [Profile::DvdPlusRw, Profile::BdRe] {
+        let disc = new_disc(dir.path(), &format!("{}.img", profile.name()), profile);
+        for n in 0..2u32 {
+            append(
+                &open(&disc),
+                &files(&format!("s{n}"), n, &[5000]),
+                multisession_options(),
+            )
+            .unwrap_or_else(|e| panic!("{profile}: session {n}: {e}"));
+            let recorder = open(&disc);
+            let info = recorder.media_info().unwrap();
+            // The volume at LBA 16 describes every session so far.
+            let (_, volume) = volume_at(&disc, 0);
+            let nwa = volume.div_ceil(info.write_unit) * info.write_unit;
+            assert!(nwa > 0, "{profile}");
+            assert_eq!(info.next_writable, Some(nwa), "{profile} after session {n}");
+            assert_eq!(
+                info.free_blocks,
+                info.total_sectors - nwa,
+                "{profile} after session {n}"
+            );
+            // The file-system image places the next session there too.
+            let next = next_session(&recorder, &Files::new()).unwrap();
+            use multisession::fsi::SessionStream;
+            assert_eq!(next.start_block(), nwa, "{profile}");
+        }
+    }
+}
+
+#[test]
+fn a_blank_bd_re_offers_the_room_its_default_format_leaves() {
+    let dir = tempfile::tempdir().unwrap();
+    let disc = new_disc(dir.path(), "bdre.img", Profile::BdRe);
+    let blank = open(&disc).media_info().unwrap();
+    assert_eq!(blank.next_writable, Some(0));
+    assert_eq!(blank.free_blocks, blank.total_sectors);
+    append(&open(&disc), &files("a", 1, &[10]), multisession_options()).unwrap();
+    let formatted = open(&disc).media_info().unwrap();
+    assert_eq!(
+        (blank.total_sectors, formatted.total_sectors),
+        (11_826_176, 11_826_176),
+        "what the blank disc offered is what the first write's format left"
+    );
+}
+
+#[test]
+fn an_unreadable_lba_16_leaves_an_overwritable_medium_probed_with_all_of_it_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let disc = new_disc(dir.path(), "dvd+rw.img", Profile::DvdPlusRw);
+    append(&open(&disc), &files("a", 1, &[10]), multisession_options()).unwrap();
+    set_faults(&disc, serde_json::json!({ "fail_read_lba": 16 }));
+    let info = open(&disc).media_info().unwrap();
+    assert_eq!(info.next_writable, Some(0));
+    assert_eq!(info.free_blocks, info.total_sectors);
 }

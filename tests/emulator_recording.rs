@@ -33,15 +33,54 @@ fn page_05_defaults_keep_discs_appendable_and_multi_00_finalizes() {
         let mut d = Disc::new(DiscSpec::new(profile));
         let p = page05(&mut d);
         assert_eq!(p[11] >> 6, 3, "{profile}: multi-session 11b by default");
-        d.write_session(64, if profile == Profile::CdR { 0xFF } else { 1 });
+        // A CD track holds at least 300 blocks.
+        let blocks = if profile == Profile::CdR { 300 } else { 64 };
+        d.write_session(blocks, if profile == Profile::CdR { 0xFF } else { 1 });
         assert_eq!(d.rdi()[2] & 3, 1, "{profile}: appendable");
         let mut p = page05(&mut d);
         p[11] &= 0x3F;
         select(&mut d, &p).unwrap();
         assert_eq!(page05(&mut d)[11] >> 6, 0);
-        d.write_session(64, if profile == Profile::CdR { 0xFF } else { 2 });
+        d.write_session(blocks, if profile == Profile::CdR { 0xFF } else { 2 });
         let r = d.rdi();
         assert_eq!((r[2] & 0x0F, r[4]), (0x0E, 2), "{profile}: finalized");
+    }
+}
+
+#[test]
+fn a_cd_track_shorter_than_300_blocks_cannot_be_closed() {
+    for profile in [Profile::CdR, Profile::CdRw] {
+        let mut d = Disc::new(DiscSpec::new(profile));
+        let (nwa, _) = d.nwa(1);
+        d.write(nwa, 29).unwrap();
+        d.sync().unwrap();
+        // Neither CLOSE TRACK nor CLOSE SESSION (which closes the open
+        // track too) accepts it; the disc stays as it was.
+        assert_eq!(
+            d.close(1, 0xFF),
+            Err(Sense::ILLEGAL_MODE_FOR_TRACK),
+            "{profile}"
+        );
+        assert_eq!(
+            d.close(2, 0),
+            Err(Sense::ILLEGAL_MODE_FOR_TRACK),
+            "{profile}"
+        );
+        assert_eq!(d.rdi()[2] & 0x0C, 0x04, "{profile}: session still open");
+        // Filled up to the minimum, the same track closes.
+        d.write(nwa + 29, 271).unwrap();
+        d.sync().unwrap();
+        d.close(1, 0xFF).unwrap();
+        d.close(2, 0).unwrap();
+        let r = d.rdi();
+        assert_eq!(
+            (r[2] & 0x0F, r[4]),
+            (0x01, 2),
+            "{profile}: appendable, one closed session and an empty one"
+        );
+        let track = d.rti(1, 1).unwrap();
+        // 300 written blocks and the two run-out blocks of a TAO track.
+        assert_eq!(be32(&track, 24), 302, "{profile}: track size");
     }
 }
 

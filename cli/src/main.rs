@@ -432,8 +432,8 @@ fn writer(dev: &Path, options: WriteOptions) -> Result<DataWriter> {
 /// file-system image sees the medium: the start of the previous session
 /// from the multisession object it chose — 0 on overwritable media, whose
 /// one growing volume starts there — and its `SessionStartBlock`. An
-/// error says why no session can be appended (blank write-once or closed
-/// media, read-only media).
+/// error says why there is no pair: blank media (write-once, or
+/// overwritable without a volume), closed or read-only media.
 fn msinfo(recorder: &Arc<Recorder>) -> Result<(u32, u32)> {
     let mut image = FileSystemImage::new();
     image.set_multisession_interfaces(session::offer(recorder)?)?;
@@ -443,13 +443,26 @@ fn msinfo(recorder: &Arc<Recorder>) -> Result<(u32, u32)> {
             "the image chose no multisession object",
         )
     })?;
+    let next = image.session_start_block()?;
     let start = match chosen.kind() {
         Kind::Sequential => {
             u32::try_from(chosen.sequential()?.start_address_of_previous_session).unwrap_or(0)
         }
+        // Nothing before the next session: a first session, not a
+        // continuation; `0,0` would tell mkisofs -C to continue a volume
+        // that is not there.
+        Kind::RandomWrite | Kind::PseudoOverwrite if next == 0 => {
+            return Err(Error::new(
+                hresult::MS_IMAPI_E_IMPORT_SEEK_FAILURE,
+                format!(
+                    "the {} medium is blank (no ISO 9660 volume at LBA 16): there is no previous session to import",
+                    recorder.media_info()?.profile
+                ),
+            ))
+        }
         Kind::RandomWrite | Kind::PseudoOverwrite => 0,
     };
-    Ok((start, image.session_start_block()?))
+    Ok((start, next))
 }
 
 fn info(dev: &Path, as_json: bool) -> Result<()> {

@@ -727,3 +727,92 @@ fn a_dvd_plus_r_is_finalized_by_default_and_the_next_append_says_so_in_words() {
         2
     );
 }
+
+/// `isoinfo -d` on the session of the disc's image file that starts at
+/// `start`: its "Volume id:" line.
+fn isoinfo_volume_id(disc: &str, start: u64) -> String {
+    let out = Command::new("isoinfo")
+        .args(["-d", "-i", disc, "-T", &start.to_string()])
+        .output()
+        .expect("isoinfo runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix("Volume id:"))
+        .unwrap_or_else(|| panic!("isoinfo -T {start} names no volume: {text}"))
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn every_cd_session_append_writes_holds_300_blocks_and_isoinfo_names_its_volume() {
+    let root = tempfile::tempdir().unwrap();
+    for profile in ["cd-r", "cd-rw"] {
+        let disc = root.path().join(format!("{profile}.img"));
+        let disc = disc.to_str().unwrap();
+        ok(&["new-disc", "--profile", profile, disc]);
+        let mut starts = Vec::new();
+        for n in 0..3 {
+            let volume = format!("S{n}");
+            let out = ok(&[
+                "append",
+                "--volume",
+                &volume,
+                disc,
+                &folder(root.path(), &format!("{profile}-{n}"), &[("a", "x")]),
+            ]);
+            assert!(
+                out.starts_with("wrote 300 blocks at LBA "),
+                "{profile} session {n}: {out}"
+            );
+            let info = json(&ok(&["info", "--json", disc]));
+            let start: u64 = info["msinfo"]
+                .as_str()
+                .unwrap()
+                .split(',')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            starts.push((start, volume));
+        }
+        for (start, volume) in starts {
+            assert_eq!(
+                isoinfo_volume_id(disc, start),
+                volume,
+                "{profile} at {start}"
+            );
+        }
+    }
+}
+
+#[test]
+fn blank_overwritable_discs_have_no_msinfo_and_free_blocks_follow_the_next_session() {
+    let root = tempfile::tempdir().unwrap();
+    for (profile, blank_free) in [("bd-re", 11826176u64), ("dvd+rw", 2295104)] {
+        let disc = root.path().join(format!("{profile}.img"));
+        let disc = disc.to_str().unwrap();
+        ok(&["new-disc", "--profile", profile, disc]);
+        let text = ok(&["info", disc]);
+        assert!(
+            text.starts_with("no msinfo: IMAPI_E_IMPORT_SEEK_FAILURE (0xC0AAB156): "),
+            "{profile}: {text}"
+        );
+        let info = json(&ok(&["info", "--json", disc]));
+        assert!(info["msinfo"].is_null(), "{profile}: {info}");
+        assert_eq!(info["media"]["free_blocks"], blank_free, "{profile}");
+        assert_eq!(info["media"]["total_sectors"], blank_free, "{profile}");
+
+        ok(&["append", disc, &folder(root.path(), profile, &[("a", "x")])]);
+        let info = json(&ok(&["info", "--json", disc]));
+        let msinfo = info["msinfo"].as_str().unwrap().to_string();
+        let next: u64 = msinfo.strip_prefix("0,").unwrap().parse().unwrap();
+        assert!(next > 0, "{profile}: {msinfo}");
+        let media = &info["media"];
+        assert_eq!(media["next_writable"], next, "{profile}: {info}");
+        assert_eq!(
+            media["free_blocks"].as_u64().unwrap(),
+            media["total_sectors"].as_u64().unwrap() - next,
+            "{profile}: {info}"
+        );
+    }
+}

@@ -12,7 +12,7 @@ use crate::burn::WriteOptions;
 use crate::error::{Error, Result};
 use crate::fsi::Anchor;
 use crate::hresult;
-use crate::media::{MediaState, Profile, WriteModel};
+use crate::media::{Family, MediaState, Profile, WriteModel};
 use crate::mmc::cdb::CloseFunction;
 use crate::mmc::mode::WriteParameters;
 use crate::mmc::{DiscStatus, FormatState, MediaInfo, SessionState};
@@ -101,10 +101,25 @@ fn too_large(blocks: u32, at: u32, room: u32) -> Error {
     )
 }
 
-/// Blocks rounded up to the packet size the medium records in; only media
-/// written in fixed packets (DVD-R/RW incremental, DVD-RW restricted
-/// overwrite) need whole packets from the host.
+/// Least blocks of a CD track: the Orange Book's 4 seconds at 75 blocks a
+/// second. libburn and wodim pad every CD track to it, and drives refuse to
+/// close a shorter one (the emulator answers 5/64/00).
+pub const CD_MIN_TRACK_BLOCKS: u32 = 300;
+
+/// Blocks actually written for a session of `blocks`: rounded up to the
+/// packet size the medium records in (only media written in fixed packets,
+/// DVD-R/RW incremental and DVD-RW restricted overwrite, need whole packets
+/// from the host), and on CD at least [`CD_MIN_TRACK_BLOCKS`].
+///
+/// The padding is decided here, not in the file-system build, because it
+/// belongs to the medium, not to the volume: every stream (an image, a
+/// recovery mirror, a caller's own) gets it, the ISO 9660 volume space
+/// size keeps describing the volume alone, and the zeros after it are
+/// part of the track, so the session's lead-out follows them.
 fn padded(profile: Profile, blocks: u32) -> u32 {
+    if profile.family() == Family::Cd {
+        return blocks.max(CD_MIN_TRACK_BLOCKS);
+    }
     let packet = match profile {
         Profile::DvdMinusR
         | Profile::DvdMinusRwSequential
@@ -609,6 +624,38 @@ mod tests {
             Plan::Sequential { padded_blocks, .. } => assert_eq!(padded_blocks, 17),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn cd_sessions_are_padded_to_the_four_second_minimum_track() {
+        for profile in [Profile::CdR, Profile::CdRw] {
+            for (blocks, written) in [(1, 300), (29, 300), (299, 300), (300, 300), (301, 301)] {
+                match plan(
+                    &appendable(profile),
+                    &shape(138_112, blocks),
+                    &multisession(),
+                )
+                .unwrap()
+                {
+                    Plan::Sequential { padded_blocks, .. } => {
+                        assert_eq!(padded_blocks, written, "{profile} {blocks}")
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_cd_padding_must_fit_the_free_space() {
+        let info = MediaInfo {
+            free_blocks: 299,
+            ..appendable(Profile::CdR)
+        };
+        assert_eq!(
+            code(plan(&info, &shape(138_112, 29), &multisession())),
+            hresult::MS_E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA
+        );
     }
 
     #[test]

@@ -127,7 +127,12 @@ impl<'a> Reporter<'a> {
         }
     }
 
+    /// `done` counts blocks sent to the drive, which include the padding a
+    /// medium needs after the stream (a CD's 300-block minimum track, whole
+    /// packets). Callers see the stream they gave (IMAPI's sector count is
+    /// the image's), so `sectors_done` stops at `sector_count`.
     fn deliver(&mut self, action: WriteAction, done: u32) -> Flow {
+        let done = done.min(self.sector_count);
         let now = Instant::now();
         let remaining = self.remaining(action, done, now);
         let event = Progress {
@@ -172,6 +177,19 @@ impl<'a> Reporter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blocks_of_padding_after_the_stream_do_not_count_past_its_sectors() {
+        let mut seen = Vec::new();
+        let mut callback = |p: &Progress| {
+            seen.push((p.sector_count, p.sectors_done));
+            Flow::Continue
+        };
+        let mut reporter = Reporter::new(&mut callback, Duration::ZERO, 0, 29);
+        reporter.milestone(WriteAction::WritingData, 300);
+        reporter.milestone(WriteAction::Completed, 300);
+        assert_eq!(seen, [(29, 29), (29, 29)]);
+    }
 
     #[test]
     fn action_values_are_microsofts() {

@@ -37,14 +37,14 @@
 
 use crate::burn::command;
 use crate::burn::params;
-use crate::burn::plan::Finish;
+use crate::burn::plan::{Finish, CD_MIN_TRACK_BLOCKS};
 use crate::burn::progress::Flow;
 use crate::burn::writer::DataWriter;
 use crate::burn::WriteOptions;
 use crate::error::{Error, Result, ResultExt};
 use crate::fsi::{build, Anchor, BuildOptions, SessionStream, Tree, BLOCK_SIZE};
 use crate::hresult;
-use crate::media::WriteModel;
+use crate::media::{Family, WriteModel};
 use crate::mmc::cdb::CloseFunction;
 use crate::mmc::{DiscStatus, MediaInfo, SessionExtent, SessionState};
 use crate::recorder::WriteGuard;
@@ -280,7 +280,8 @@ fn write_on_top(
 }
 
 /// Closes the open session as abandoned: markers naming `intact` from the
-/// next writable address up to a write-unit boundary, flushed, then CLOSE
+/// next writable address up to a write-unit boundary (on CD, at least a
+/// minimum track's worth), flushed, then CLOSE
 /// TRACK and CLOSE SESSION with page 05 allowing a next session. Returns
 /// the first marker's address.
 fn abandon(guard: &WriteGuard<'_>, info: &MediaInfo, intact: Option<SessionExtent>) -> Result<u32> {
@@ -295,7 +296,13 @@ fn abandon(guard: &WriteGuard<'_>, info: &MediaInfo, intact: Option<SessionExten
         command::select_write_parameters(guard, &parameters)?;
     }
     let unit = profile.write_unit();
-    let count = (nwa + MIN_MARKERS).div_ceil(unit) * unit - nwa;
+    let mut count = (nwa + MIN_MARKERS).div_ceil(unit) * unit - nwa;
+    if profile.family() == Family::Cd {
+        // The open track may hold fewer blocks than a CD track's minimum,
+        // and a drive refuses to close it then. Its start is not probed;
+        // a minimum's worth of markers is enough wherever it started.
+        count = count.max(CD_MIN_TRACK_BLOCKS);
+    }
     let markers: Vec<u8> = (nwa..nwa + count)
         .flat_map(|lba| marker_block(lba, intact))
         .collect();

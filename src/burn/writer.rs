@@ -49,7 +49,8 @@ pub enum Outcome {
 pub struct WriteReport {
     pub start_lba: u32,
     /// Blocks written for the session (the stream, padded to whole packets
-    /// where the medium needs it), not counting the anchor.
+    /// where the medium needs it and on CD to the 300-block minimum track),
+    /// not counting the anchor.
     pub sectors: u32,
     pub outcome: Outcome,
     /// Whether the verify pass read everything back and found it equal.

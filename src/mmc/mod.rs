@@ -85,10 +85,14 @@ pub struct MediaInfo {
     /// The last complete session, `None` when there is none.
     pub previous_session: Option<SessionExtent>,
     /// Where the next write must start; `None` when nothing can be appended
-    /// (finalized, read-only, no NWA reported).
+    /// (finalized, read-only, no NWA reported). Random-write media have no
+    /// NWA of their own: there it is the end of the ISO 9660 volume at LBA
+    /// 16 rounded up to the write unit, 0 without one.
     pub next_writable: Option<u32>,
-    /// Blocks that can still be written at `next_writable` (sequential), or
-    /// the formatted capacity (random-write media, as IMAPI reports it).
+    /// Blocks that can still be written at `next_writable`. On random-write
+    /// media, as libburn reports them: the capacity after the ISO 9660
+    /// volume at LBA 16 (all of it when there is none), and on an
+    /// unformatted BD-RE the capacity its default format will leave.
     pub free_blocks: u32,
     /// Last recorded LBA on the medium (READ CAPACITY), `None` when nothing is recorded.
     pub last_recorded: Option<u32>,

@@ -10,7 +10,7 @@
 //! | CD sequential | + READ TOC format 1 (msc1), READ TRACK INFORMATION of the last closed track (its last written block), of track 0xFF (NWA, free) |
 //! | DVD/BD sequential | + READ TRACK INFORMATION by session number (msc1; also the last written block when the session has one track), [of the last closed track], of the next track by number |
 //! | open last session | + READ TRACK INFORMATION of the last track closed in it, when the incomplete track has no last recorded address |
-//! | random write | + READ FORMAT CAPACITIES (format state, capacity), READ CAPACITY |
+//! | random write | + READ FORMAT CAPACITIES (format state, capacity), READ CAPACITY, READ(10) of LBA 16 when recorded (the end of the ISO 9660 volume: next writable address, free) |
 //! | read-only | + the closed-session reads above, READ CAPACITY |
 //!
 //! Commands that do not apply to the disc's state (no closed session, a
@@ -31,6 +31,23 @@ use crate::hresult::{
 };
 use crate::media::{Family, Profile, WriteModel, WriteProtect};
 use crate::scsi::{DataDirection, Transport};
+
+/// LBA of an ISO 9660 primary volume descriptor (ECMA-119 6.2.1).
+const ISO_PVD_LBA: u32 = 16;
+const ISO_BLOCK: usize = 2048;
+
+/// The volume space size of an ISO 9660 primary volume descriptor
+/// (ECMA-119 8.4.8, both byte orders at offset 80), `None` when `block` is
+/// not one or its two copies disagree or it cannot hold its own
+/// descriptors: nothing this probe can place a session after.
+fn iso_volume_space_size(block: &[u8]) -> Option<u32> {
+    if block.len() < 88 || &block[..7] != b"\x01CD001\x01" {
+        return None;
+    }
+    let le = u32::from_le_bytes(block[80..84].try_into().ok()?);
+    let be = u32::from_be_bytes(block[84..88].try_into().ok()?);
+    (le == be && le > ISO_PVD_LBA).then_some(le)
+}
 
 /// Reads the loaded medium. No medium → `Err(E_IMAPI_RECORDER_MEDIA_NO_MEDIA)`
 /// (or the drive's own not-ready reason: upside down, becoming ready …).
@@ -416,10 +433,17 @@ impl Prober<'_, '_> {
             _ => FormatState::Unformatted,
         };
         // DVD+RW capacity is the 0x26 descriptor; the others report it in
-        // the current descriptor (docs/mmc-notes.md §1.13).
+        // the current descriptor (docs/mmc-notes.md §1.13). An unformatted BD-RE
+        // reports its maximum there, but the writer (like xorriso) formats
+        // it with the 0x00 descriptor, else 0x30, whose spare areas leave
+        // fewer blocks: that is the room a first session really has.
         let capacity = match profile {
             Profile::DvdPlusRw | Profile::DvdPlusRwDl => formats
                 .descriptor(0x26)
+                .map_or(formats.current_blocks, |d| d.blocks),
+            Profile::BdRe if format == FormatState::Unformatted => formats
+                .descriptor(0x00)
+                .or_else(|| formats.descriptor(0x30))
                 .map_or(formats.current_blocks, |d| d.blocks),
             _ => formats.current_blocks,
         };
@@ -429,6 +453,11 @@ impl Prober<'_, '_> {
             FormatState::Unformatted => None,
             _ if read_capacity.last_lba == 0 => None,
             _ => Some(read_capacity.last_lba),
+        };
+        let write_unit = profile.write_unit();
+        let next = match last_recorded {
+            Some(last) if last >= ISO_PVD_LBA => self.end_of_iso_volume(write_unit),
+            _ => 0,
         };
         Ok(MediaInfo {
             profile,
@@ -441,16 +470,35 @@ impl Prober<'_, '_> {
             sessions: 0,
             tracks: 0,
             previous_session: None,
-            next_writable: (!write_protect.is_protected()).then_some(0),
-            free_blocks: capacity,
+            next_writable: (!write_protect.is_protected()).then_some(next),
+            free_blocks: capacity.saturating_sub(next),
             last_recorded,
             total_sectors: capacity,
-            write_unit: profile.write_unit(),
+            write_unit,
             write_protect,
             format,
             pseudo_overwrite: false,
             incremental: true,
         })
+    }
+
+    /// Where the next session goes on an overwritable medium holding data,
+    /// as libburn (through libisoburn) reports it: after the ISO 9660
+    /// volume whose primary descriptor is at LBA 16, rounded up to the
+    /// write unit. Overwritable media have no tracks, so that volume is
+    /// the only record of what is used. 0 when LBA 16 holds no primary
+    /// descriptor or cannot be read: then the whole medium is free, as
+    /// for a first session.
+    fn end_of_iso_volume(&mut self, write_unit: u32) -> u32 {
+        let Ok(block) = self.read(cdb::read10(ISO_PVD_LBA, 1), ISO_BLOCK) else {
+            return 0;
+        };
+        match iso_volume_space_size(&block) {
+            Some(blocks) => blocks
+                .div_ceil(write_unit.max(1))
+                .saturating_mul(write_unit.max(1)),
+            None => 0,
+        }
     }
 
     /// ROM media (and BD-R RRM): finalized whatever the drive says, as
@@ -669,5 +717,32 @@ fn guess_profile(disc: &DiscInformation) -> Profile {
         Profile::CdR
     } else {
         Profile::CdRom
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pvd(le: u32, be: u32) -> Vec<u8> {
+        let mut b = vec![0u8; ISO_BLOCK];
+        b[..7].copy_from_slice(b"\x01CD001\x01");
+        b[80..84].copy_from_slice(&le.to_le_bytes());
+        b[84..88].copy_from_slice(&be.to_be_bytes());
+        b
+    }
+
+    #[test]
+    fn only_a_sound_primary_descriptor_places_the_next_session() {
+        assert_eq!(iso_volume_space_size(&pvd(138, 138)), Some(138));
+        // Copies that disagree, a volume that cannot hold its own
+        // descriptors, another descriptor type, a short reply: the medium
+        // counts as holding nothing.
+        assert_eq!(iso_volume_space_size(&pvd(138, 139)), None);
+        assert_eq!(iso_volume_space_size(&pvd(16, 16)), None);
+        let mut supplementary = pvd(138, 138);
+        supplementary[0] = 2;
+        assert_eq!(iso_volume_space_size(&supplementary), None);
+        assert_eq!(iso_volume_space_size(&pvd(138, 138)[..80]), None);
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use multisession::fsi::tree::{Content, Kind};
 use multisession::fsi::{BlockSource, FileSystemImage, SessionStream, Tree, BLOCK_SIZE};
-use multisession::media::{Profile, WriteModel};
+use multisession::media::{Family, Profile, WriteModel};
 use multisession::recorder::Recorder;
 use multisession::scsi::emulator::{create_blank, DiscSpec, Existing};
 use multisession::scsi::DataDirection;
@@ -35,7 +35,8 @@ pub fn blank_disc(dir: &Path, profile: Profile, capacity: Option<u32>) -> Arc<Re
 }
 
 /// Writes `result` as a drive would receive it from a writer: WRITE(10) in
-/// 32-block chunks at its start block, SYNCHRONIZE CACHE, then CLOSE
+/// 32-block chunks at its start block (on CD padded with zeros to the
+/// 300-block minimum track), SYNCHRONIZE CACHE, then CLOSE
 /// SESSION on sequential media, or the anchor at LBA 16 last on
 /// overwritable media.
 pub fn write_result(recorder: &Recorder, result: &mut dyn SessionStream) {
@@ -59,6 +60,14 @@ pub fn write_result(recorder: &Recorder, result: &mut dyn SessionStream) {
         result.read_blocks(done, chunk).unwrap();
         write(start + done, chunk);
         done += n;
+    }
+    // A CD track holds at least 300 blocks: zeros after the session, as
+    // every CD writer pads.
+    if profile.family() == Family::Cd {
+        let zeros = vec![0u8; BLOCK_SIZE];
+        for lba in start + total..start + 300 {
+            write(lba, &zeros);
+        }
     }
     guard
         .command(

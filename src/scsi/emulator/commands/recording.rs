@@ -50,6 +50,7 @@ pub fn close(st: &mut DriveState, cdb: &[u8]) -> Outcome {
             Profile::DvdMinusR | Profile::DvdMinusRwSequential | Profile::DvdMinusRDl
         );
     let page_finalizes = st.page05.multi_session() == 0 || st.page05.write_type() == 2;
+    let profile_is_cd = st.disc.profile.family() == Family::Cd;
     let next_number = st.disc.next_track().map(|n| n.number);
     let geometry = st.disc.geometry();
     let Some(rec) = st.disc.recorded_mut() else {
@@ -57,6 +58,9 @@ pub fn close(st: &mut DriveState, cdb: &[u8]) -> Outcome {
     };
     if action != Close::Nothing && rec.finalized {
         return Err(Sense::INVALID_FIELD_IN_CDB.into());
+    }
+    if profile_is_cd && matches!(action, Close::Track | Close::Session) {
+        refuse_short_cd_track(rec)?;
     }
     match action {
         Close::Nothing => return Ok(0),
@@ -93,6 +97,30 @@ pub fn close(st: &mut DriveState, cdb: &[u8]) -> Outcome {
         st.load.start_busy(polls, Sense::OPERATION_IN_PROGRESS);
     }
     Ok(0)
+}
+
+/// Least blocks of a CD track (Orange Book: 4 seconds at 75 blocks a
+/// second).
+const CD_MIN_TRACK_BLOCKS: u32 = 300;
+
+/// A CD track that holds data but less than [`CD_MIN_TRACK_BLOCKS`] cannot
+/// be closed. Drives differ here (some pad such a track with zeros, many
+/// refuse; cdrecord's `-shorttrack` exists because of them), and wodim and
+/// libburn never send one. The emulator takes the strict side so a writer
+/// that forgets the padding fails in tests, not on a reader's drive. The
+/// sense is 5/64/00 ILLEGAL MODE FOR THIS TRACK: it is the track, not the
+/// order of commands, that is wrong, and the host can still fix it by
+/// writing more blocks into the open track and closing again. A reserved
+/// track is padded to its reservation on close, so that size counts.
+fn refuse_short_cd_track(rec: &Recorded) -> Result<(), Sense> {
+    let Some(track) = rec.open.as_ref().and_then(|o| o.current.as_ref()) else {
+        return Ok(());
+    };
+    let blocks = track.closed().blocks;
+    if blocks > 0 && blocks < CD_MIN_TRACK_BLOCKS {
+        return Err(Sense::ILLEGAL_MODE_FOR_TRACK);
+    }
+    Ok(())
 }
 
 /// Closes the open session (and its open track); false if nothing was open.
