@@ -5,6 +5,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::iso9660::checksum::{self, Md5, Tag, TagKind};
 use super::iso9660::descriptor::BootRecord;
 use super::iso9660::write::{self, EncodedDir, Params, Plan, Region};
 use super::names::{self, FileSystems};
@@ -158,6 +159,7 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
         open: None,
         iso_cache: None,
         joliet_cache: None,
+        md5: Md5Run::default(),
     })
 }
 
@@ -179,6 +181,24 @@ pub struct Session {
     open: Option<Open>,
     iso_cache: Option<(usize, EncodedDir)>,
     joliet_cache: Option<(usize, Vec<u8>)>,
+    md5: Md5Run,
+}
+
+/// The session checksum, computed as the session is read in order (the
+/// array and the tag depend on every block before them). A reader that
+/// jumps ahead gets them anyway: the blocks not yet hashed are read once
+/// more, then the result is kept.
+#[derive(Default)]
+struct Md5Run {
+    ctx: Md5,
+    /// Relative blocks `0..hashed` are in `ctx`.
+    hashed: u32,
+    /// The new file being hashed (index into the plan's files).
+    file: Option<(usize, Md5)>,
+    /// Each new file's MD5 once its last byte was hashed.
+    files: Vec<[u8; 16]>,
+    /// The array blocks and the tag block, once known.
+    sealed: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -360,6 +380,131 @@ impl SessionStream for Session {
     }
 
     fn read_blocks(&mut self, first: u32, buf: &mut [u8]) -> Result<()> {
+        self.check_request(first, buf)?;
+        self.read_plain(first, buf)?;
+        let Some(c) = self.plan.checksums else {
+            return Ok(());
+        };
+        let count = (buf.len() / BLOCK_SIZE) as u32;
+        let hashed = self.md5.hashed;
+        if self.md5.sealed.is_none() && (first..first + count).contains(&hashed) {
+            let to = (first + count).min(c.array);
+            if hashed < to {
+                let from = (hashed - first) as usize * BLOCK_SIZE;
+                self.hash(&buf[from..(to - first) as usize * BLOCK_SIZE]);
+            }
+        }
+        if first + count <= c.array {
+            return Ok(());
+        }
+        let sealed = self.seal()?;
+        let lo = first.max(c.array);
+        let hi = (first + count).min(c.tag + 1);
+        if lo < hi {
+            let src = (lo - c.array) as usize * BLOCK_SIZE..(hi - c.array) as usize * BLOCK_SIZE;
+            let dst = (lo - first) as usize * BLOCK_SIZE;
+            buf[dst..dst + src.len()].copy_from_slice(&sealed[src]);
+        }
+        Ok(())
+    }
+
+    fn anchor(&self) -> Option<Anchor> {
+        self.anchor.as_ref().map(|a| Anchor {
+            lba: 16,
+            blocks: (a.len() / BLOCK_SIZE) as u32,
+        })
+    }
+
+    fn read_anchor(&mut self, buf: &mut [u8]) -> Result<()> {
+        let anchor = self.anchor.as_ref().ok_or_else(|| {
+            Error::new(
+                MS_IMAPI_E_INVALID_PARAM,
+                "this session has no anchor blocks",
+            )
+        })?;
+        if buf.len() != anchor.len() {
+            return Err(Error::new(
+                MS_IMAPI_E_INVALID_PARAM,
+                format!(
+                    "anchor buffer of {} bytes, {} needed",
+                    buf.len(),
+                    anchor.len()
+                ),
+            ));
+        }
+        buf.copy_from_slice(anchor);
+        Ok(())
+    }
+}
+
+impl Session {
+    /// The checksum array and the session tag (their blocks back to back),
+    /// hashing first whatever blocks before the array were not read in
+    /// order.
+    fn seal(&mut self) -> Result<Vec<u8>> {
+        let c = self.plan.checksums.expect("a session with checksums");
+        if let Some(sealed) = &self.md5.sealed {
+            return Ok(sealed.clone());
+        }
+        let mut chunk = vec![0u8; 32 * BLOCK_SIZE];
+        while self.md5.hashed < c.array {
+            let n = (c.array - self.md5.hashed).min(32);
+            let part = &mut chunk[..n as usize * BLOCK_SIZE];
+            self.read_plain(self.md5.hashed, part)?;
+            self.hash(part);
+        }
+        let session = self.md5.ctx.clone().finish();
+        let mut sealed = checksum::encode_array(&session, &self.md5.files);
+        sealed.resize(c.location.blocks() as usize * BLOCK_SIZE, 0);
+        let mut through_array = self.md5.ctx.clone();
+        through_array.update(&sealed);
+        sealed.extend(
+            Tag {
+                kind: TagKind::Session,
+                pos: self.start + c.tag,
+                range_start: self.start,
+                range_size: c.tag,
+                next: None,
+                md5: through_array.finish(),
+            }
+            .encode(),
+        );
+        self.md5.sealed = Some(sealed.clone());
+        Ok(sealed)
+    }
+
+    /// Hashes `blocks`, the next ones in order, into the session's MD5 and
+    /// the MD5s of the new files they hold.
+    fn hash(&mut self, blocks: &[u8]) {
+        let bs = BLOCK_SIZE as u64;
+        let run = &mut self.md5;
+        let first = run.hashed as u64 * bs;
+        let end = first + blocks.len() as u64;
+        run.ctx.update(blocks);
+        run.hashed += (blocks.len() / BLOCK_SIZE) as u32;
+        let files = &self.plan.files;
+        let mut i = files.partition_point(|f| f.first as u64 * bs + f.size <= first);
+        while let Some(f) = files.get(i) {
+            let (lo, hi) = (f.first as u64 * bs, f.first as u64 * bs + f.size);
+            if lo >= end {
+                break;
+            }
+            let (from, to) = (lo.max(first), hi.min(end));
+            if !matches!(&run.file, Some((k, _)) if *k == i) {
+                run.file = Some((i, Md5::new()));
+            }
+            let (_, ctx) = run.file.as_mut().expect("set above");
+            ctx.update(&blocks[(from - first) as usize..(to - first) as usize]);
+            if to == hi {
+                let (_, ctx) = run.file.take().expect("set above");
+                debug_assert_eq!(run.files.len(), i, "new files hashed out of order");
+                run.files.push(ctx.finish());
+            }
+            i += 1;
+        }
+    }
+
+    fn check_request(&self, first: u32, buf: &[u8]) -> Result<()> {
         if buf.len() % BLOCK_SIZE != 0 {
             return Err(Error::new(
                 MS_IMAPI_E_INVALID_PARAM,
@@ -377,6 +522,11 @@ impl SessionStream for Session {
                 ),
             ));
         }
+        Ok(())
+    }
+
+    /// The blocks as laid out, the checksum blocks still zero.
+    fn read_plain(&mut self, first: u32, buf: &mut [u8]) -> Result<()> {
         let bs = BLOCK_SIZE as u64;
         let data_start = self.plan.data_start as u64 * bs;
         let mut at = first as u64 * bs; // byte position in the session
@@ -424,34 +574,6 @@ impl SessionStream for Session {
                 }
             }
         }
-        Ok(())
-    }
-
-    fn anchor(&self) -> Option<Anchor> {
-        self.anchor.as_ref().map(|a| Anchor {
-            lba: 16,
-            blocks: (a.len() / BLOCK_SIZE) as u32,
-        })
-    }
-
-    fn read_anchor(&mut self, buf: &mut [u8]) -> Result<()> {
-        let anchor = self.anchor.as_ref().ok_or_else(|| {
-            Error::new(
-                MS_IMAPI_E_INVALID_PARAM,
-                "this session has no anchor blocks",
-            )
-        })?;
-        if buf.len() != anchor.len() {
-            return Err(Error::new(
-                MS_IMAPI_E_INVALID_PARAM,
-                format!(
-                    "anchor buffer of {} bytes, {} needed",
-                    buf.len(),
-                    anchor.len()
-                ),
-            ));
-        }
-        buf.copy_from_slice(anchor);
         Ok(())
     }
 }

@@ -201,7 +201,7 @@ pub fn parse(
         rr.symlink = Some(link.finish());
     }
     for sig in [b"AL", b"AA"] {
-        if let Some(kept) = aaip::without_session_attrs(&rr.foreign, sig) {
+        if let Some(kept) = aaip::without_session_attrs(&rr.foreign, sig, root_dot) {
             rr.foreign = kept;
         }
     }
@@ -256,12 +256,21 @@ mod aaip {
     /// Attributes that speak for the session that recorded them (libisofs's
     /// MD5 array location and per-file index, its production time): carried
     /// into our session they would point readers at checksums of another
-    /// session, so they go. Names come with the "isofs." prefix spelled out
-    /// or as its AAIP short form, byte 4.
-    fn session_bound(name: &[u8]) -> bool {
-        let short = name.strip_prefix(b"\x04");
-        let long = name.strip_prefix(b"isofs.");
-        matches!(short.or(long), Some(b"ca" | b"cx" | b"st"))
+    /// session, so they go — except the root's array location, which stays
+    /// as the sign that the disc keeps checksums: the writer then records
+    /// its own and rewrites it (see `checksum`). Names come with the
+    /// "isofs." prefix spelled out or as its AAIP short form, byte 4.
+    fn session_bound(name: &[u8], root_dot: bool) -> bool {
+        match isofs_name(name) {
+            Some(b"ca") => !root_dot,
+            Some(b"cx" | b"st") => true,
+            _ => false,
+        }
+    }
+
+    fn isofs_name(name: &[u8]) -> Option<&[u8]> {
+        name.strip_prefix(b"\x04")
+            .or_else(|| name.strip_prefix(b"isofs."))
     }
 
     /// The entries (each whole) of `foreign` whose signature is `sig`.
@@ -300,11 +309,15 @@ mod aaip {
         (s.is_empty() && cur.is_empty() && out.len() % 2 == 0).then_some(out)
     }
 
-    /// `foreign` without the session-bound attributes of its `sig` list,
-    /// or `None` when there is nothing to take out.
-    pub fn without_session_attrs(foreign: &[u8], sig: &[u8; 2]) -> Option<Vec<u8>> {
+    /// The `sig` list of `foreign` as (name, value) pairs, with where its
+    /// entries are; `None` without one or when it is malformed.
+    #[allow(clippy::type_complexity)]
+    fn decode<'a>(
+        foreign: &'a [u8],
+        sig: &'a [u8; 2],
+    ) -> Option<(Vec<(usize, &'a [u8])>, Vec<(Vec<u8>, Vec<u8>)>)> {
         let found: Vec<(usize, &[u8])> = entries(foreign, sig).collect();
-        let (first, _) = *found.first()?;
+        found.first()?;
         let mut stream = Vec::new();
         for (i, (_, e)) in found.iter().enumerate() {
             // Every entry but the last continues the list.
@@ -314,17 +327,18 @@ mod aaip {
             }
             stream.extend_from_slice(&e[5..]);
         }
-        let comps = components(&stream)?;
-        let pairs: Vec<&[Vec<u8>]> = comps.chunks(2).collect();
-        if !pairs.iter().any(|p| session_bound(&p[0])) {
-            return None;
+        let mut comps = components(&stream)?.into_iter();
+        let mut pairs = Vec::new();
+        while let (Some(n), Some(v)) = (comps.next(), comps.next()) {
+            pairs.push((n, v));
         }
+        Some((found, pairs))
+    }
+
+    /// `sig` entries holding `pairs` as one attribute list.
+    pub fn encode(sig: &[u8; 2], pairs: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
         let mut records = Vec::new();
-        for comp in pairs
-            .iter()
-            .filter(|p| !session_bound(&p[0]))
-            .flat_map(|p| p.iter())
-        {
+        for comp in pairs.iter().flat_map(|(n, v)| [n, v]) {
             let mut pieces = comp.chunks(255).peekable();
             if pieces.peek().is_none() {
                 records.extend_from_slice(&[0, 0]);
@@ -342,6 +356,24 @@ mod aaip {
             list.push((i + 1 < count) as u8);
             list.extend_from_slice(chunk);
         }
+        list
+    }
+
+    /// `foreign` with its `sig` list rewritten by `edit` (which changes
+    /// the pairs in place and says whether it changed anything), or `None`
+    /// when nothing changed. The new list takes the place of the first
+    /// old entry.
+    fn rewrite(
+        foreign: &[u8],
+        sig: &[u8; 2],
+        edit: impl FnOnce(&mut Vec<(Vec<u8>, Vec<u8>)>) -> bool,
+    ) -> Option<Vec<u8>> {
+        let (found, mut pairs) = decode(foreign, sig)?;
+        if !edit(&mut pairs) {
+            return None;
+        }
+        let list = encode(sig, &pairs);
+        let first = found[0].0;
         let mut out = Vec::with_capacity(foreign.len());
         let mut at = 0usize;
         for (pos, e) in found {
@@ -354,7 +386,52 @@ mod aaip {
         out.extend_from_slice(&foreign[at..]);
         Some(out)
     }
+
+    /// `foreign` without the session-bound attributes of its `sig` list,
+    /// or `None` when there is nothing to take out.
+    pub fn without_session_attrs(foreign: &[u8], sig: &[u8; 2], root_dot: bool) -> Option<Vec<u8>> {
+        rewrite(foreign, sig, |pairs| {
+            let before = pairs.len();
+            pairs.retain(|(n, _)| !session_bound(n, root_dot));
+            pairs.len() != before
+        })
+    }
+
+    /// The value of `isofs.ca` in the `AL` list of `foreign`.
+    pub fn array_location(foreign: &[u8]) -> Option<Vec<u8>> {
+        let (_, pairs) = decode(foreign, b"AL")?;
+        pairs
+            .into_iter()
+            .find(|(n, _)| isofs_name(n) == Some(b"ca"))
+            .map(|(_, v)| v)
+    }
+
+    /// `foreign` with the value of `isofs.ca` in its `AL` list replaced by
+    /// `value`; `None` when there is no such attribute.
+    pub fn with_array_location(foreign: &[u8], value: &[u8]) -> Option<Vec<u8>> {
+        rewrite(foreign, b"AL", |pairs| {
+            let found = pairs.iter_mut().find(|(n, _)| isofs_name(n) == Some(b"ca"));
+            found.map(|(_, v)| *v = value.to_vec()).is_some()
+        })
+    }
+
+    /// `foreign` (may be empty) with `isofs.cx` = `value` in its `AL`
+    /// list, a new list when it has none; `None` when its list is
+    /// malformed (a second list would make readers drop both).
+    pub fn with_file_index(foreign: &[u8], value: &[u8]) -> Option<Vec<u8>> {
+        if entries(foreign, b"AL").next().is_none() {
+            let cx = (b"\x04cx".to_vec(), value.to_vec());
+            return Some([foreign, &encode(b"AL", &[cx])].concat());
+        }
+        rewrite(foreign, b"AL", |pairs| {
+            pairs.retain(|(n, _)| isofs_name(n) != Some(b"cx"));
+            pairs.push((b"\x04cx".to_vec(), value.to_vec()));
+            true
+        })
+    }
 }
+
+pub use aaip::{array_location, with_array_location, with_file_index};
 
 /// Joins SL component records into a path.
 #[derive(Default)]
