@@ -581,27 +581,177 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fsi::iso9660::checksum::{ArrayLocation, ENTRY};
+    use crate::fsi::iso9660::susp;
     use crate::fsi::tree::{Attrs, OnceReader};
+    use crate::fsi::BlockSource;
 
-    #[test]
-    fn the_estimate_is_never_below_the_real_size() {
+    /// A source that can be opened again: `size` bytes from `seed`.
+    #[derive(Debug)]
+    struct Pattern(u64, u8);
+    impl DataSource for Pattern {
+        fn open(&self) -> std::io::Result<Box<dyn Read + Send>> {
+            let (size, seed) = (self.0, self.1);
+            let bytes: Vec<u8> = (0..size).map(|i| (i % 253) as u8 ^ seed).collect();
+            Ok(Box::new(std::io::Cursor::new(bytes)))
+        }
+    }
+
+    /// The imported disc's root: an AAIP list naming an array location, as
+    /// xorriso `-md5 on` leaves it (after an `ER` for AAIP).
+    fn root_with_array_location() -> Box<[u8]> {
+        let value = ArrayLocation {
+            start: 32,
+            end: 90,
+            count: 5,
+        }
+        .encode();
+        let mut al = vec![b'A', b'L', 0, 1, 0, 0, 3, 4, b'c', b'a', 0, value.len() as u8];
+        al.extend_from_slice(&value);
+        al[2] = al.len() as u8;
+        al.into()
+    }
+
+    /// A tree of files of several sizes (one empty) and a directory.
+    fn tree(checksums: bool) -> Tree {
         let mut t = Tree::new();
-        for d in 0..20 {
-            t.mkdir(&format!("/dir{d}")).unwrap();
-            for f in 0..24 {
-                let name = format!("/dir{d}/{}{f}.bin", "long-name-".repeat(f));
-                let source = Arc::new(OnceReader::new(Box::new(std::io::empty())));
-                t.add_file(&name, f as u64 * 1000, source, Attrs::file(), false)
-                    .unwrap();
-            }
-            t.add_symlink(&format!("/dir{d}/link"), &"x/".repeat(200), false)
+        t.mkdir("/d").unwrap();
+        for (i, size) in [5_000u64, 0, 2048, 70_001, 1].into_iter().enumerate() {
+            let source = Arc::new(Pattern(size, i as u8));
+            t.add_file(&format!("/d/f{i}"), size, source, Attrs::file(), false)
                 .unwrap();
         }
-        let real = build(Arc::new(t.clone()), &BuildOptions::default())
+        if checksums {
+            let root = t.root();
+            t.node_mut(root).extra_su = Some(root_with_array_location());
+        }
+        t
+    }
+
+    fn built(checksums: bool, start: u32) -> Session {
+        let options = BuildOptions {
+            start_block: start,
+            time: Some(0),
+            write_unit: 16,
+            ..Default::default()
+        };
+        build(tree(checksums), &options).unwrap()
+    }
+
+    fn in_order(s: &mut Session, step: u32) -> Vec<u8> {
+        let total = s.total_blocks();
+        let mut out = vec![0u8; total as usize * BLOCK_SIZE];
+        let mut at = 0;
+        while at < total {
+            let n = step.min(total - at) as usize;
+            let a = at as usize * BLOCK_SIZE;
+            s.read_blocks(at, &mut out[a..a + n * BLOCK_SIZE]).unwrap();
+            at += n as u32;
+        }
+        out
+    }
+
+    #[test]
+    fn reading_a_checksummed_session_out_of_order_gives_the_in_order_bytes() {
+        let whole = in_order(&mut built(true, 100), 3);
+        // Backwards, one block at a time: the tag is asked for before any
+        // block it covers was read.
+        let mut s = built(true, 100);
+        let total = s.total_blocks();
+        let mut back = vec![0u8; whole.len()];
+        for b in (0..total).rev() {
+            let a = b as usize * BLOCK_SIZE;
+            s.read_blocks(b, &mut back[a..a + BLOCK_SIZE]).unwrap();
+        }
+        assert!(back == whole, "backwards read differs");
+        // Half in order, then a jump to the end, then the rest.
+        let mut s = built(true, 100);
+        let mut mixed = vec![0u8; whole.len()];
+        let half = total / 2;
+        s.read_blocks(0, &mut mixed[..half as usize * BLOCK_SIZE])
+            .unwrap();
+        let last = (total - 1) as usize * BLOCK_SIZE;
+        s.read_blocks(total - 1, &mut mixed[last..]).unwrap();
+        s.read_blocks(half, &mut mixed[half as usize * BLOCK_SIZE..last])
+            .unwrap();
+        assert!(mixed == whole, "mixed read differs");
+    }
+
+    #[test]
+    fn the_checksums_cover_the_session_and_each_new_file_as_written() {
+        let start = 100;
+        let mut s = built(true, start);
+        let bytes = in_order(&mut s, 7);
+        let c = s.plan.checksums.expect("the root named an array");
+        let block = |b: u32| &bytes[b as usize * BLOCK_SIZE..(b as usize + 1) * BLOCK_SIZE];
+        let before = |b: u32| &bytes[..b as usize * BLOCK_SIZE];
+
+        let tag = Tag::parse(block(c.tag)).expect("a tag whose self= holds");
+        assert_eq!(
+            tag,
+            Tag {
+                kind: TagKind::Session,
+                pos: start + c.tag,
+                range_start: start,
+                range_size: c.tag,
+                next: None,
+                md5: Md5::of(before(c.tag)),
+            }
+        );
+        let array = &bytes[c.array as usize * BLOCK_SIZE..c.tag as usize * BLOCK_SIZE];
+        let entry = |i: usize| &array[i * ENTRY..(i + 1) * ENTRY];
+        assert_eq!(entry(0), Md5::of(before(c.array)));
+        // The four files with data, in data order.
+        assert_eq!(s.plan.files.len(), 4);
+        for (i, f) in s.plan.files.iter().enumerate() {
+            let at = f.first as usize * BLOCK_SIZE;
+            let data = &bytes[at..at + f.size as usize];
+            assert_eq!(entry(i + 1), Md5::of(data), "file {i}");
+        }
+        assert_eq!(entry(5), Md5::of(&array[..5 * ENTRY]));
+
+        // What the root's isofs.ca and each file's isofs.cx say, read back.
+        struct Disc(Vec<u8>, u32);
+        impl BlockSource for Disc {
+            fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> Result<()> {
+                let at = (lba - self.1) as usize * BLOCK_SIZE;
+                buf.copy_from_slice(&self.0[at..at + buf.len()]);
+                Ok(())
+            }
+        }
+        let imported = crate::fsi::import(&Disc(bytes.clone(), start), start, None, Default::default())
             .unwrap()
-            .total_blocks() as u64;
-        let estimate = estimate_blocks(&t);
-        assert!(estimate >= real, "estimate {estimate} < {real}");
-        assert!(estimate < real * 2, "estimate {estimate} far above {real}");
+            .tree;
+        let root = imported.node(imported.root());
+        let location = susp::array_location(root.extra_su.as_deref().unwrap())
+            .and_then(|v| ArrayLocation::parse(&v));
+        assert_eq!(
+            location,
+            Some(ArrayLocation {
+                start,
+                end: start + c.array,
+                count: 6,
+            })
+        );
+    }
+
+    #[test]
+    fn a_session_without_checksums_on_its_disc_records_none() {
+        let mut plain = built(false, 100);
+        assert!(plain.plan.checksums.is_none());
+        let bytes = in_order(&mut plain, 16);
+        assert!(bytes
+            .chunks_exact(BLOCK_SIZE)
+            .all(|b| Tag::parse(b).is_none()));
+        // The same tree from a disc with checksums has its tag block.
+        let mut with = built(true, 100);
+        let bytes = in_order(&mut with, 16);
+        assert_eq!(
+            bytes
+                .chunks_exact(BLOCK_SIZE)
+                .filter(|b| Tag::parse(b).is_some())
+                .count(),
+            1
+        );
     }
 }

@@ -920,6 +920,29 @@ mod tests {
     }
 
     #[test]
+    fn the_root_keeps_the_array_location_for_the_writer_to_rewrite() {
+        let acl: &[u8] = &[0x16, 0x34, 0x64];
+        let su = al(
+            &[(b"", acl), (b"\x04ca", &[1, 32]), (b"isofs.st", b"1")],
+            250,
+        );
+        let rr = parse(&NoBlocks, &mut CeCache::default(), &su, true, &String::new).unwrap();
+        assert_eq!(rr.foreign, al(&[(b"", acl), (b"\x04ca", &[1, 32])], 250));
+        assert_eq!(array_location(&rr.foreign), Some(vec![1, 32]));
+        let ours = with_array_location(&rr.foreign, b"new").unwrap();
+        assert_eq!(ours, al(&[(b"", acl), (b"\x04ca", b"new")], 250));
+        // A file gets its index in a list of its own or in the one it has.
+        assert_eq!(
+            with_file_index(&[], &[0, 0, 0, 7]).unwrap(),
+            al(&[(b"\x04cx", &[0, 0, 0, 7])], 250)
+        );
+        assert_eq!(
+            with_file_index(&al(&[(b"", acl)], 250), &[9]).unwrap(),
+            al(&[(b"", acl), (b"\x04cx", &[9])], 250)
+        );
+    }
+
+    #[test]
     fn a_malformed_attribute_list_is_carried_untouched() {
         // A component record overrunning the stream.
         let bad = entry(b"AL", &[0, 0, 9, 4, b'c']);
