@@ -610,7 +610,20 @@ mod tests {
             count: 5,
         }
         .encode();
-        let mut al = vec![b'A', b'L', 0, 1, 0, 0, 3, 4, b'c', b'a', 0, value.len() as u8];
+        let mut al = vec![
+            b'A',
+            b'L',
+            0,
+            1,
+            0,
+            0,
+            3,
+            4,
+            b'c',
+            b'a',
+            0,
+            value.len() as u8,
+        ];
         al.extend_from_slice(&value);
         al[2] = al.len() as u8;
         al.into()
@@ -723,9 +736,10 @@ mod tests {
                 Ok(())
             }
         }
-        let imported = crate::fsi::import(&Disc(bytes.clone(), start), start, None, Default::default())
-            .unwrap()
-            .tree;
+        let imported =
+            crate::fsi::import(&Disc(bytes.clone(), start), start, None, Default::default())
+                .unwrap()
+                .tree;
         let root = imported.node(imported.root());
         let location = susp::array_location(root.extra_su.as_deref().unwrap())
             .and_then(|v| ArrayLocation::parse(&v));
