@@ -200,8 +200,10 @@ pub fn parse(
     if rr.symlink.is_some() {
         rr.symlink = Some(link.finish());
     }
-    for sig in [b"AL", b"AA"] {
-        if let Some(kept) = aaip::without_session_attrs(&rr.foreign, sig, root_dot) {
+    // Only an `AL` location is rewritten by the writer; one in an AAIP 1.0
+    // `AA` list goes like the rest.
+    for (sig, keep_location) in [(b"AL", root_dot), (b"AA", false)] {
+        if let Some(kept) = aaip::without_session_attrs(&rr.foreign, sig, keep_location) {
             rr.foreign = kept;
         }
     }
@@ -410,8 +412,18 @@ mod aaip {
     /// `value`; `None` when there is no such attribute.
     pub fn with_array_location(foreign: &[u8], value: &[u8]) -> Option<Vec<u8>> {
         rewrite(foreign, b"AL", |pairs| {
-            let found = pairs.iter_mut().find(|(n, _)| isofs_name(n) == Some(b"ca"));
-            found.map(|(_, v)| *v = value.to_vec()).is_some()
+            let is_ca = |n: &[u8]| isofs_name(n) == Some(b"ca");
+            let Some(at) = pairs.iter().position(|(n, _)| is_ca(n)) else {
+                return false;
+            };
+            pairs[at].1 = value.to_vec();
+            // A second location would still point at the old array.
+            let mut k = 0;
+            pairs.retain(|(n, _)| {
+                k += 1;
+                k - 1 == at || !is_ca(n)
+            });
+            true
         })
     }
 
@@ -931,6 +943,20 @@ mod tests {
         assert_eq!(array_location(&rr.foreign), Some(vec![1, 32]));
         let ours = with_array_location(&rr.foreign, b"new").unwrap();
         assert_eq!(ours, al(&[(b"", acl), (b"\x04ca", b"new")], 250));
+        // One location, however many the old list had.
+        let twice = al(&[(b"\x04ca", &[1]), (b"", acl), (b"isofs.ca", &[2])], 250);
+        assert_eq!(
+            with_array_location(&twice, b"new").unwrap(),
+            al(&[(b"\x04ca", b"new"), (b"", acl)], 250)
+        );
+        // An AAIP 1.0 list keeps no location: nothing would rewrite it.
+        let aa = al(&[(b"\x04ca", &[1]), (b"", acl)], 250);
+        let aa = [&b"AA"[..], &aa[2..]].concat();
+        let rr = parse(&NoBlocks, &mut CeCache::default(), &aa, true, &String::new).unwrap();
+        assert_eq!(
+            rr.foreign,
+            [&b"AA"[..], &al(&[(b"", acl)], 250)[2..]].concat()
+        );
         // A file gets its index in a list of its own or in the one it has.
         assert_eq!(
             with_file_index(&[], &[0, 0, 0, 7]).unwrap(),
