@@ -337,6 +337,25 @@ fn zisofs_files_acls_xattrs_of_a_xorriso_disc_survive_our_session_with_valid_che
         tag_of(32).is_some_and(|l| l.ends_with("+ md5_match")),
         "{text}"
     );
+    // xorriso goes on from our session, loading our checksums: the files
+    // it carries keep the MD5s we recorded.
+    let later = dir.join("later.txt");
+    fs::write(&later, b"after ours\n").unwrap();
+    run(tool("xorriso")
+        .args(["-md5", "on", "-acl", "on", "-xattr", "on", "-dev"])
+        .arg(&disc)
+        .arg("-map")
+        .arg(&later)
+        .args(["/later.txt", "-commit"]));
+    let (ok, text) = xorriso_md5(
+        &disc,
+        &["-check_md5", "FAILURE", "/added.bin", "/later.txt", "--"],
+    );
+    assert!(
+        ok && text.contains("md5 match   : '/added.bin'")
+            && text.contains("md5 match   : '/later.txt'"),
+        "{text}"
+    );
     // The peer's own session still checks out.
     let (ok, text) = xorriso_md5(
         &disc,
