@@ -337,6 +337,10 @@ fn zisofs_files_acls_xattrs_of_a_xorriso_disc_survive_our_session_with_valid_che
         tag_of(32).is_some_and(|l| l.ends_with("+ md5_match")),
         "{text}"
     );
+    for tag in ["superblock", "tree", "session"] {
+        let found = format!("Found matching MD5 {tag} tag: start={}", report.start_lba);
+        assert!(text.contains(&found), "{text}");
+    }
     // xorriso goes on from our session, loading our checksums: the files
     // it carries keep the MD5s we recorded.
     let later = dir.join("later.txt");

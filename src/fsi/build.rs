@@ -201,6 +201,8 @@ struct Md5Run {
     file: Option<(usize, Md5)>,
     /// Each new file's MD5 once its last byte was hashed.
     files: Vec<[u8; 16]>,
+    /// The tree tag block, once known.
+    tree_tag: Option<Vec<u8>>,
     /// The array blocks and the tag block, once known.
     sealed: Option<Vec<u8>>,
 }
@@ -390,6 +392,11 @@ impl SessionStream for Session {
             return Ok(());
         };
         let count = (buf.len() / BLOCK_SIZE) as u32;
+        if (first..first + count).contains(&c.tree_tag) {
+            let at = (c.tree_tag - first) as usize * BLOCK_SIZE;
+            let tag = self.tree_tag()?;
+            buf[at..at + BLOCK_SIZE].copy_from_slice(&tag);
+        }
         let hashed = self.md5.hashed;
         if self.md5.sealed.is_none() && (first..first + count).contains(&hashed) {
             let to = (first + count).min(c.array);
@@ -450,13 +457,7 @@ impl Session {
         if let Some(sealed) = &self.md5.sealed {
             return Ok(sealed.clone());
         }
-        let mut chunk = vec![0u8; 32 * BLOCK_SIZE];
-        while self.md5.hashed < c.array {
-            let n = (c.array - self.md5.hashed).min(32);
-            let part = &mut chunk[..n as usize * BLOCK_SIZE];
-            self.read_plain(self.md5.hashed, part)?;
-            self.hash(part);
-        }
+        self.hash_up_to(c.array)?;
         let session = self.md5.ctx.clone().finish();
         let mut sealed = checksum::encode_array(&session, &self.md5.files);
         sealed.resize(c.location.blocks() as usize * BLOCK_SIZE, 0);
@@ -475,6 +476,50 @@ impl Session {
         );
         self.md5.sealed = Some(sealed.clone());
         Ok(sealed)
+    }
+
+    /// Hashes the blocks from where hashing stands up to `limit`, reading
+    /// them again.
+    fn hash_up_to(&mut self, limit: u32) -> Result<()> {
+        let c = self.plan.checksums.expect("a session with checksums");
+        let mut chunk = vec![0u8; 32 * BLOCK_SIZE];
+        while self.md5.hashed < limit {
+            let at = self.md5.hashed;
+            if at == c.tree_tag {
+                let tag = self.tree_tag()?;
+                self.hash(&tag);
+                continue;
+            }
+            // Chunks stop before the tree tag, which `read_plain` leaves zero.
+            let stop = if at < c.tree_tag { c.tree_tag } else { limit };
+            let n = (stop.min(limit) - at).min(32);
+            let part = &mut chunk[..n as usize * BLOCK_SIZE];
+            self.read_plain(at, part)?;
+            self.hash(part);
+        }
+        Ok(())
+    }
+
+    /// The tree tag block: the MD5 of every block before it (descriptors,
+    /// superblock tag, path tables, directories): metadata only, cheap to
+    /// read again.
+    fn tree_tag(&mut self) -> Result<Vec<u8>> {
+        let c = self.plan.checksums.expect("a session with checksums");
+        if let Some(tag) = &self.md5.tree_tag {
+            return Ok(tag.clone());
+        }
+        self.hash_up_to(c.tree_tag)?;
+        let tag = Tag {
+            kind: TagKind::Tree,
+            pos: self.start + c.tree_tag,
+            range_start: self.start,
+            range_size: c.tree_tag,
+            next: Some(self.start + c.tag),
+            md5: self.md5.ctx.clone().finish(),
+        }
+        .encode();
+        self.md5.tree_tag = Some(tag.clone());
+        Ok(tag)
     }
 
     /// Hashes `blocks`, the next ones in order, into the session's MD5 and
@@ -703,6 +748,25 @@ mod tests {
         let block = |b: u32| &bytes[b as usize * BLOCK_SIZE..(b as usize + 1) * BLOCK_SIZE];
         let before = |b: u32| &bytes[..b as usize * BLOCK_SIZE];
 
+        // Each tag covers the blocks before it and names the next one.
+        for (at, kind, next) in [
+            (c.sb_tag, TagKind::Superblock, Some(start + c.tree_tag)),
+            (c.tree_tag, TagKind::Tree, Some(start + c.tag)),
+        ] {
+            let tag = Tag::parse(block(at)).expect("a tag whose self= holds");
+            assert_eq!(
+                tag,
+                Tag {
+                    kind,
+                    pos: start + at,
+                    range_start: start,
+                    range_size: at,
+                    next,
+                    md5: Md5::of(before(at)),
+                }
+            );
+        }
+        assert!(c.sb_tag < c.tree_tag && c.tree_tag < s.plan.data_start);
         let tag = Tag::parse(block(c.tag)).expect("a tag whose self= holds");
         assert_eq!(
             tag,
@@ -761,15 +825,16 @@ mod tests {
         assert!(bytes
             .chunks_exact(BLOCK_SIZE)
             .all(|b| Tag::parse(b).is_none()));
-        // The same tree from a disc with checksums has its tag block.
+        // The same tree from a disc with checksums has its three tags.
         let mut with = built(true, 100);
         let bytes = in_order(&mut with, 16);
+        let kinds: Vec<TagKind> = bytes
+            .chunks_exact(BLOCK_SIZE)
+            .filter_map(|b| Tag::parse(b).map(|t| t.kind))
+            .collect();
         assert_eq!(
-            bytes
-                .chunks_exact(BLOCK_SIZE)
-                .filter(|b| Tag::parse(b).is_some())
-                .count(),
-            1
+            kinds,
+            [TagKind::Superblock, TagKind::Tree, TagKind::Session]
         );
     }
 

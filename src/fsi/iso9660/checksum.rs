@@ -2,21 +2,23 @@
 //! xorriso made with `-md5 on` is as checkable as the one it follows
 //! (`xorriso -check_md5`, `-check_md5_r`, `-check_media what=tags`).
 //!
-//! What a session carries, relative to its start S:
+//! What a session carries, relative to its start S (the layout in `write`):
 //!
 //! ```text
 //! root "."   AAIP attribute isofs.ca = START S, END array LBA, COUNT, SIZE 16, "MD5"
+//! new file   AAIP attribute isofs.cx = its index in the array
+//! sb tag     after the descriptors: MD5 of blocks S..tag, next= the tree tag
+//! tree tag   after the directories: MD5 of blocks S..tag, next= the session tag
 //! array      COUNT entries of 16 bytes: 0 = MD5 of blocks S..array,
 //!            1..COUNT-2 = per new file (its data as written), last = MD5
 //!            of those before
-//! tag        the block after the array: "libisofs_checksum_tag_v1 pos=…
-//!            range_start=S range_size=… md5=… self=…\n", its MD5 over
-//!            blocks S..tag (the array included)
+//! tag        the block after the array: MD5 of blocks S..tag (the array
+//!            included)
 //! ```
 //!
-//! libisofs also writes a superblock and a tree tag; they are optional
-//! (xorriso checks them when present), so we leave them out rather than
-//! add two more places a reader could find fault with.
+//! Each tag is one line, `<id> pos=… range_start=… range_size=… [next=…]
+//! md5=… self=…\n`, zeros after it: a reader checksumming the session from
+//! its start recognises them on the fly.
 
 use std::fmt::Write as _;
 

@@ -5,10 +5,12 @@
 //!
 //! ```text
 //! 0..16    system area (zeros)
-//! 16..     PVD, [El Torito boot record], [Joliet SVD], terminator
+//! 16..     PVD, [El Torito boot record], [Joliet SVD], terminator,
+//!          [superblock tag]
 //!          path tables: ECMA-119 L, M, [Joliet L, M]
 //!          ECMA-119 directories (path-table order), Rock Ridge CE areas
 //!          [Joliet directories]
+//!          [tree tag]
 //!          new file data, from a write-unit boundary
 //!          [checksum array, session tag]  (see `checksum`)
 //!          padding to a write-unit boundary
@@ -22,7 +24,7 @@
 
 use std::sync::Arc;
 
-use super::checksum::ArrayLocation;
+use super::checksum::{ArrayLocation, Md5, Tag, TagKind};
 use super::descriptor::{encode_terminator, encode_volume, set_space_size, BootRecord, VolumeOut};
 use super::record::{record_len, RecordOut, FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
 use super::susp::{self, Entries};
@@ -84,7 +86,11 @@ struct DirPlan {
 pub struct ChecksumPlan {
     /// What the root's `isofs.ca` says (absolute addresses).
     pub location: ArrayLocation,
-    /// Relative blocks of the array and of the session tag after it.
+    /// Relative blocks of the superblock tag (after the descriptors), the
+    /// tree tag (after the directories), the array and the session tag
+    /// after it.
+    pub sb_tag: u32,
+    pub tree_tag: u32,
     pub array: u32,
     pub tag: u32,
 }
@@ -170,6 +176,8 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
                 end: 0,
                 count: 2,
             },
+            sb_tag: 0,
+            tree_tag: 0,
             array: 0,
             tag: 0,
         });
@@ -237,6 +245,10 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
     };
     let pt_blocks = |len: u64| len.div_ceil(BS).max(1);
     let mut cursor = 16 + descriptors as u64;
+    if let Some(c) = &mut plan.checksums {
+        c.sb_tag = cursor as u32;
+        cursor += 1;
+    }
     let mut tables = vec![(false, false, cursor)];
     cursor += pt_blocks(iso_pt);
     tables.push((false, true, cursor));
@@ -258,6 +270,10 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
         let d = &mut plan.dirs[i as usize];
         d.joliet.0 = (start + cursor) as u32;
         cursor += d.joliet.1 as u64 / BS;
+    }
+    if let Some(c) = &mut plan.checksums {
+        c.tree_tag = cursor.min(u32::MAX as u64) as u32;
+        cursor += 1;
     }
     let data_start = (start + cursor).div_ceil(unit) * unit - start;
     cursor = data_start;
@@ -338,6 +354,23 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
         }));
     }
     head.extend(encode_terminator());
+    if let Some(c) = &plan.checksums {
+        // Covers the system area and the descriptors, all known now.
+        let mut md5 = Md5::new();
+        md5.update(&[0u8; 16 * BLOCK_SIZE]);
+        md5.update(&head);
+        head.extend(
+            Tag {
+                kind: TagKind::Superblock,
+                pos: p.start + c.sb_tag,
+                range_start: p.start,
+                range_size: c.sb_tag,
+                next: Some(p.start + c.tree_tag),
+                md5: md5.finish(),
+            }
+            .encode(),
+        );
+    }
     for (joliet, msb, at) in tables {
         head.resize((at as usize - 16) * BLOCK_SIZE, 0);
         head.extend(plan.path_table(joliet, msb));
