@@ -737,6 +737,17 @@ mod tests {
         s.read_blocks(half, &mut mixed[half as usize * BLOCK_SIZE..last])
             .unwrap();
         assert!(mixed == whole, "mixed read differs");
+        // The tree tag first, then everything in order.
+        let mut s = built(true, 100);
+        let tree_tag = s.plan.checksums.unwrap().tree_tag;
+        let mut tag = vec![0u8; BLOCK_SIZE];
+        s.read_blocks(tree_tag, &mut tag).unwrap();
+        let at = tree_tag as usize * BLOCK_SIZE;
+        assert!(tag == whole[at..at + BLOCK_SIZE], "tree tag differs");
+        assert!(
+            in_order(&mut s, 5) == whole,
+            "read after the tree tag differs"
+        );
     }
 
     #[test]
