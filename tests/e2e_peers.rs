@@ -178,7 +178,7 @@ fn xorriso_md5(disc: &Path, args: &[&str]) -> (bool, String) {
 }
 
 #[test]
-fn zisofs_files_acls_xattrs_of_a_xorriso_disc_survive_our_session_and_its_checksums_go() {
+fn zisofs_files_acls_xattrs_of_a_xorriso_disc_survive_our_session_with_valid_checksums() {
     if !acl_tools_present() {
         return;
     }
@@ -253,8 +253,14 @@ fn zisofs_files_acls_xattrs_of_a_xorriso_disc_survive_our_session_and_its_checks
     wrap_image(&disc, Profile::DvdPlusRw, &[], false, Existing::Refuse).unwrap();
     let added = dir.join("added.txt");
     fs::write(&added, b"ours\n").unwrap();
+    // Several blocks and a partial last one: its MD5 is hashed as written.
+    let added_bin: Vec<u8> = (0..70_001u32).map(|i| (i % 251) as u8).collect();
+    fs::write(dir.join("added.bin"), &added_bin).unwrap();
     let report = write_next_session(&disc, "Appended", |image| {
         image.add_file("/added.txt", &added, false).unwrap();
+        image
+            .add_file("/added.bin", &dir.join("added.bin"), false)
+            .unwrap();
     });
     assert!(report.start_lba > 32, "{report:?}");
     // Our importer sees the compressed record and, from ZF, the real size.
@@ -279,7 +285,9 @@ fn zisofs_files_acls_xattrs_of_a_xorriso_disc_survive_our_session_and_its_checks
         .args(["-extract", "/"])
         .arg(&out));
     assert_eq!(fs::read(out.join("added.txt")).unwrap(), b"ours\n");
+    assert_eq!(fs::read(out.join("added.bin")).unwrap(), added_bin);
     fs::remove_file(out.join("added.txt")).unwrap();
+    fs::remove_file(out.join("added.bin")).unwrap();
     assert_same(
         "old files in our session",
         &model_of_dir(&src),
@@ -287,13 +295,71 @@ fn zisofs_files_acls_xattrs_of_a_xorriso_disc_survive_our_session_and_its_checks
     );
     assert_eq!(acls_and_xattrs(&out, &old), source_attrs);
 
-    // The checksums went with the session that recorded them: no file of
-    // ours points into the old checksum array, no tag claims our session.
+    // Our session keeps checksums of its own, as the disc did: the
+    // session MD5 holds and covers our session, our new files carry MD5s
+    // that match, no file claims a wrong one, and the session tag is found
+    // where a reader checksumming from the session start expects it.
+    let (ok, text) = xorriso_md5(&disc, &["-check_md5", "FAILURE", "--"]);
+    assert!(
+        ok && text.contains(&format!("LBA {} ,", report.start_lba))
+            && text.contains("session data match recorded md5"),
+        "{text}"
+    );
+    let (ok, text) = xorriso_md5(
+        &disc,
+        &["-check_md5", "FAILURE", "/added.bin", "/added.txt", "--"],
+    );
+    assert!(
+        ok && text.contains("md5 match   : '/added.bin'")
+            && text.contains("md5 match   : '/added.txt'"),
+        "{text}"
+    );
     let (ok, text) = xorriso_md5(&disc, &["-check_md5_r", "FAILURE", "/", "--"]);
-    assert!(ok && !text.contains("MISMATCH"), "{text}");
-    assert!(text.contains("Not a single file with MD5"), "{text}");
-    let (_, text) = xorriso_md5(&disc, &["-check_md5", "FAILURE", "--"]);
-    assert!(text.contains("No session MD5 is recorded"), "{text}");
+    assert!(
+        ok && text.contains("File contents and their MD5 checksums match")
+            && !text.to_lowercase().contains("mismatch"),
+        "{text}"
+    );
+    let (ok, text) = xorriso_md5(&disc, &["-check_media", "--"]);
+    let tag_of = |lba: u32| {
+        text.lines().find(|l| {
+            l.strip_prefix("MD5 tag range:")
+                .and_then(|r| r.split(',').next())
+                .is_some_and(|n| n.trim() == lba.to_string())
+        })
+    };
+    assert!(ok && !text.contains("mismatch"), "{text}");
+    assert!(
+        tag_of(report.start_lba).is_some_and(|l| l.ends_with("+ md5_match")),
+        "{text}"
+    );
+    assert!(
+        tag_of(32).is_some_and(|l| l.ends_with("+ md5_match")),
+        "{text}"
+    );
+    for tag in ["superblock", "tree", "session"] {
+        let found = format!("Found matching MD5 {tag} tag: start={}", report.start_lba);
+        assert!(text.contains(&found), "{text}");
+    }
+    // xorriso goes on from our session, loading our checksums: the files
+    // it carries keep the MD5s we recorded.
+    let later = dir.join("later.txt");
+    fs::write(&later, b"after ours\n").unwrap();
+    run(tool("xorriso")
+        .args(["-md5", "on", "-acl", "on", "-xattr", "on", "-dev"])
+        .arg(&disc)
+        .arg("-map")
+        .arg(&later)
+        .args(["/later.txt", "-commit"]));
+    let (ok, text) = xorriso_md5(
+        &disc,
+        &["-check_md5", "FAILURE", "/added.bin", "/later.txt", "--"],
+    );
+    assert!(
+        ok && text.contains("md5 match   : '/added.bin'")
+            && text.contains("md5 match   : '/later.txt'"),
+        "{text}"
+    );
     // The peer's own session still checks out.
     let (ok, text) = xorriso_md5(
         &disc,

@@ -5,6 +5,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::iso9660::checksum::{self, Md5, Tag, TagKind};
 use super::iso9660::descriptor::BootRecord;
 use super::iso9660::write::{self, EncodedDir, Params, Plan, Region};
 use super::names::{self, FileSystems};
@@ -79,6 +80,7 @@ pub fn estimate_blocks(tree: &Tree) -> u64 {
     let bs = BLOCK_SIZE as u64;
     let mut dirs = 0u64;
     let mut record_bytes = 0u64;
+
     let mut stack = vec![tree.root()];
     while let Some(dir) = stack.pop() {
         dirs += 1;
@@ -100,6 +102,9 @@ pub fn estimate_blocks(tree: &Tree) -> u64 {
     }
     // Each directory: "." and ".." with Rock Ridge, rounding to blocks in
     // both trees, and path table entries.
+    // Per record this is some 36 bytes above the real size, room for what
+    // a disc that keeps libisofs checksums adds per new file (16 bytes of
+    // index attribute, 16 in the array); the test below checks both kinds.
     let per_dir = 2 * (2 * bs) + 4 * 40;
     16 + 4 + 4 + (record_bytes + dirs * per_dir).div_ceil(bs) + 2 + tree.new_data_blocks()
 }
@@ -158,6 +163,7 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
         open: None,
         iso_cache: None,
         joliet_cache: None,
+        md5: Md5Run::default(),
     })
 }
 
@@ -179,6 +185,26 @@ pub struct Session {
     open: Option<Open>,
     iso_cache: Option<(usize, EncodedDir)>,
     joliet_cache: Option<(usize, Vec<u8>)>,
+    md5: Md5Run,
+}
+
+/// The session checksum, computed as the session is read in order (the
+/// array and the tag depend on every block before them). A reader that
+/// jumps ahead gets them anyway: the blocks not yet hashed are read once
+/// more, then the result is kept.
+#[derive(Default)]
+struct Md5Run {
+    ctx: Md5,
+    /// Relative blocks `0..hashed` are in `ctx`.
+    hashed: u32,
+    /// The new file being hashed (index into the plan's files).
+    file: Option<(usize, Md5)>,
+    /// Each new file's MD5 once its last byte was hashed.
+    files: Vec<[u8; 16]>,
+    /// The tree tag block, once known.
+    tree_tag: Option<Vec<u8>>,
+    /// The array blocks and the tag block, once known.
+    sealed: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -360,6 +386,174 @@ impl SessionStream for Session {
     }
 
     fn read_blocks(&mut self, first: u32, buf: &mut [u8]) -> Result<()> {
+        self.check_request(first, buf)?;
+        self.read_plain(first, buf)?;
+        let Some(c) = self.plan.checksums else {
+            return Ok(());
+        };
+        let count = (buf.len() / BLOCK_SIZE) as u32;
+        if (first..first + count).contains(&c.tree_tag) {
+            let at = (c.tree_tag - first) as usize * BLOCK_SIZE;
+            let tag = self.tree_tag()?;
+            buf[at..at + BLOCK_SIZE].copy_from_slice(&tag);
+        }
+        let hashed = self.md5.hashed;
+        if self.md5.sealed.is_none() && (first..first + count).contains(&hashed) {
+            let to = (first + count).min(c.array);
+            if hashed < to {
+                let from = (hashed - first) as usize * BLOCK_SIZE;
+                self.hash(&buf[from..(to - first) as usize * BLOCK_SIZE]);
+            }
+        }
+        if first + count <= c.array {
+            return Ok(());
+        }
+        let sealed = self.seal()?;
+        let lo = first.max(c.array);
+        let hi = (first + count).min(c.tag + 1);
+        if lo < hi {
+            let src = (lo - c.array) as usize * BLOCK_SIZE..(hi - c.array) as usize * BLOCK_SIZE;
+            let dst = (lo - first) as usize * BLOCK_SIZE;
+            buf[dst..dst + src.len()].copy_from_slice(&sealed[src]);
+        }
+        Ok(())
+    }
+
+    fn anchor(&self) -> Option<Anchor> {
+        self.anchor.as_ref().map(|a| Anchor {
+            lba: 16,
+            blocks: (a.len() / BLOCK_SIZE) as u32,
+        })
+    }
+
+    fn read_anchor(&mut self, buf: &mut [u8]) -> Result<()> {
+        let anchor = self.anchor.as_ref().ok_or_else(|| {
+            Error::new(
+                MS_IMAPI_E_INVALID_PARAM,
+                "this session has no anchor blocks",
+            )
+        })?;
+        if buf.len() != anchor.len() {
+            return Err(Error::new(
+                MS_IMAPI_E_INVALID_PARAM,
+                format!(
+                    "anchor buffer of {} bytes, {} needed",
+                    buf.len(),
+                    anchor.len()
+                ),
+            ));
+        }
+        buf.copy_from_slice(anchor);
+        Ok(())
+    }
+}
+
+impl Session {
+    /// The checksum array and the session tag (their blocks back to back),
+    /// hashing first whatever blocks before the array were not read in
+    /// order.
+    fn seal(&mut self) -> Result<Vec<u8>> {
+        let c = self.plan.checksums.expect("a session with checksums");
+        if let Some(sealed) = &self.md5.sealed {
+            return Ok(sealed.clone());
+        }
+        self.hash_up_to(c.array)?;
+        let session = self.md5.ctx.clone().finish();
+        let mut sealed = checksum::encode_array(&session, &self.md5.files);
+        sealed.resize(c.location.blocks() as usize * BLOCK_SIZE, 0);
+        let mut through_array = self.md5.ctx.clone();
+        through_array.update(&sealed);
+        sealed.extend(
+            Tag {
+                kind: TagKind::Session,
+                pos: self.start + c.tag,
+                range_start: self.start,
+                range_size: c.tag,
+                next: None,
+                md5: through_array.finish(),
+            }
+            .encode(),
+        );
+        self.md5.sealed = Some(sealed.clone());
+        Ok(sealed)
+    }
+
+    /// Hashes the blocks from where hashing stands up to `limit`, reading
+    /// them again.
+    fn hash_up_to(&mut self, limit: u32) -> Result<()> {
+        let c = self.plan.checksums.expect("a session with checksums");
+        let mut chunk = vec![0u8; 32 * BLOCK_SIZE];
+        while self.md5.hashed < limit {
+            let at = self.md5.hashed;
+            if at == c.tree_tag {
+                let tag = self.tree_tag()?;
+                self.hash(&tag);
+                continue;
+            }
+            // Chunks stop before the tree tag, which `read_plain` leaves zero.
+            let stop = if at < c.tree_tag { c.tree_tag } else { limit };
+            let n = (stop.min(limit) - at).min(32);
+            let part = &mut chunk[..n as usize * BLOCK_SIZE];
+            self.read_plain(at, part)?;
+            self.hash(part);
+        }
+        Ok(())
+    }
+
+    /// The tree tag block: the MD5 of every block before it (descriptors,
+    /// superblock tag, path tables, directories): metadata only, cheap to
+    /// read again.
+    fn tree_tag(&mut self) -> Result<Vec<u8>> {
+        let c = self.plan.checksums.expect("a session with checksums");
+        if let Some(tag) = &self.md5.tree_tag {
+            return Ok(tag.clone());
+        }
+        self.hash_up_to(c.tree_tag)?;
+        let tag = Tag {
+            kind: TagKind::Tree,
+            pos: self.start + c.tree_tag,
+            range_start: self.start,
+            range_size: c.tree_tag,
+            next: Some(self.start + c.tag),
+            md5: self.md5.ctx.clone().finish(),
+        }
+        .encode();
+        self.md5.tree_tag = Some(tag.clone());
+        Ok(tag)
+    }
+
+    /// Hashes `blocks`, the next ones in order, into the session's MD5 and
+    /// the MD5s of the new files they hold.
+    fn hash(&mut self, blocks: &[u8]) {
+        let bs = BLOCK_SIZE as u64;
+        let run = &mut self.md5;
+        let first = run.hashed as u64 * bs;
+        let end = first + blocks.len() as u64;
+        run.ctx.update(blocks);
+        run.hashed += (blocks.len() / BLOCK_SIZE) as u32;
+        let files = &self.plan.files;
+        let mut i = files.partition_point(|f| f.first as u64 * bs + f.size <= first);
+        while let Some(f) = files.get(i) {
+            let (lo, hi) = (f.first as u64 * bs, f.first as u64 * bs + f.size);
+            if lo >= end {
+                break;
+            }
+            let (from, to) = (lo.max(first), hi.min(end));
+            if !matches!(&run.file, Some((k, _)) if *k == i) {
+                run.file = Some((i, Md5::new()));
+            }
+            let (_, ctx) = run.file.as_mut().expect("set above");
+            ctx.update(&blocks[(from - first) as usize..(to - first) as usize]);
+            if to == hi {
+                let (_, ctx) = run.file.take().expect("set above");
+                debug_assert_eq!(run.files.len(), i, "new files hashed out of order");
+                run.files.push(ctx.finish());
+            }
+            i += 1;
+        }
+    }
+
+    fn check_request(&self, first: u32, buf: &[u8]) -> Result<()> {
         if buf.len() % BLOCK_SIZE != 0 {
             return Err(Error::new(
                 MS_IMAPI_E_INVALID_PARAM,
@@ -377,6 +571,11 @@ impl SessionStream for Session {
                 ),
             ));
         }
+        Ok(())
+    }
+
+    /// The blocks as laid out, the checksum blocks still zero.
+    fn read_plain(&mut self, first: u32, buf: &mut [u8]) -> Result<()> {
         let bs = BLOCK_SIZE as u64;
         let data_start = self.plan.data_start as u64 * bs;
         let mut at = first as u64 * bs; // byte position in the session
@@ -426,40 +625,229 @@ impl SessionStream for Session {
         }
         Ok(())
     }
-
-    fn anchor(&self) -> Option<Anchor> {
-        self.anchor.as_ref().map(|a| Anchor {
-            lba: 16,
-            blocks: (a.len() / BLOCK_SIZE) as u32,
-        })
-    }
-
-    fn read_anchor(&mut self, buf: &mut [u8]) -> Result<()> {
-        let anchor = self.anchor.as_ref().ok_or_else(|| {
-            Error::new(
-                MS_IMAPI_E_INVALID_PARAM,
-                "this session has no anchor blocks",
-            )
-        })?;
-        if buf.len() != anchor.len() {
-            return Err(Error::new(
-                MS_IMAPI_E_INVALID_PARAM,
-                format!(
-                    "anchor buffer of {} bytes, {} needed",
-                    buf.len(),
-                    anchor.len()
-                ),
-            ));
-        }
-        buf.copy_from_slice(anchor);
-        Ok(())
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fsi::iso9660::checksum::{ArrayLocation, ENTRY};
+    use crate::fsi::iso9660::susp;
     use crate::fsi::tree::{Attrs, OnceReader};
+    use crate::fsi::BlockSource;
+
+    /// A source that can be opened again: `size` bytes from `seed`.
+    #[derive(Debug)]
+    struct Pattern(u64, u8);
+    impl DataSource for Pattern {
+        fn open(&self) -> std::io::Result<Box<dyn Read + Send>> {
+            let (size, seed) = (self.0, self.1);
+            let bytes: Vec<u8> = (0..size).map(|i| (i % 253) as u8 ^ seed).collect();
+            Ok(Box::new(std::io::Cursor::new(bytes)))
+        }
+    }
+
+    /// The imported disc's root: an AAIP list naming an array location, as
+    /// xorriso `-md5 on` leaves it (after an `ER` for AAIP).
+    fn root_with_array_location() -> Box<[u8]> {
+        let value = ArrayLocation {
+            start: 32,
+            end: 90,
+            count: 5,
+        }
+        .encode();
+        let mut al = vec![
+            b'A',
+            b'L',
+            0,
+            1,
+            0,
+            0,
+            3,
+            4,
+            b'c',
+            b'a',
+            0,
+            value.len() as u8,
+        ];
+        al.extend_from_slice(&value);
+        al[2] = al.len() as u8;
+        al.into()
+    }
+
+    /// A tree of files of several sizes (one empty) and a directory.
+    fn tree(checksums: bool) -> Tree {
+        let mut t = Tree::new();
+        t.mkdir("/d").unwrap();
+        for (i, size) in [5_000u64, 0, 2048, 70_001, 1].into_iter().enumerate() {
+            let source = Arc::new(Pattern(size, i as u8));
+            t.add_file(&format!("/d/f{i}"), size, source, Attrs::file(), false)
+                .unwrap();
+        }
+        if checksums {
+            let root = t.root();
+            t.node_mut(root).extra_su = Some(root_with_array_location());
+        }
+        t
+    }
+
+    fn built(checksums: bool, start: u32) -> Session {
+        let options = BuildOptions {
+            start_block: start,
+            time: Some(0),
+            write_unit: 16,
+            ..Default::default()
+        };
+        build(tree(checksums), &options).unwrap()
+    }
+
+    fn in_order(s: &mut Session, step: u32) -> Vec<u8> {
+        let total = s.total_blocks();
+        let mut out = vec![0u8; total as usize * BLOCK_SIZE];
+        let mut at = 0;
+        while at < total {
+            let n = step.min(total - at) as usize;
+            let a = at as usize * BLOCK_SIZE;
+            s.read_blocks(at, &mut out[a..a + n * BLOCK_SIZE]).unwrap();
+            at += n as u32;
+        }
+        out
+    }
+
+    #[test]
+    fn reading_a_checksummed_session_out_of_order_gives_the_in_order_bytes() {
+        let whole = in_order(&mut built(true, 100), 3);
+        // Backwards, one block at a time: the tag is asked for before any
+        // block it covers was read.
+        let mut s = built(true, 100);
+        let total = s.total_blocks();
+        let mut back = vec![0u8; whole.len()];
+        for b in (0..total).rev() {
+            let a = b as usize * BLOCK_SIZE;
+            s.read_blocks(b, &mut back[a..a + BLOCK_SIZE]).unwrap();
+        }
+        assert!(back == whole, "backwards read differs");
+        // Half in order, then a jump to the end, then the rest.
+        let mut s = built(true, 100);
+        let mut mixed = vec![0u8; whole.len()];
+        let half = total / 2;
+        s.read_blocks(0, &mut mixed[..half as usize * BLOCK_SIZE])
+            .unwrap();
+        let last = (total - 1) as usize * BLOCK_SIZE;
+        s.read_blocks(total - 1, &mut mixed[last..]).unwrap();
+        s.read_blocks(half, &mut mixed[half as usize * BLOCK_SIZE..last])
+            .unwrap();
+        assert!(mixed == whole, "mixed read differs");
+        // The tree tag first, then everything in order.
+        let mut s = built(true, 100);
+        let tree_tag = s.plan.checksums.unwrap().tree_tag;
+        let mut tag = vec![0u8; BLOCK_SIZE];
+        s.read_blocks(tree_tag, &mut tag).unwrap();
+        let at = tree_tag as usize * BLOCK_SIZE;
+        assert!(tag == whole[at..at + BLOCK_SIZE], "tree tag differs");
+        assert!(
+            in_order(&mut s, 5) == whole,
+            "read after the tree tag differs"
+        );
+    }
+
+    #[test]
+    fn the_checksums_cover_the_session_and_each_new_file_as_written() {
+        let start = 100;
+        let mut s = built(true, start);
+        let bytes = in_order(&mut s, 7);
+        let c = s.plan.checksums.expect("the root named an array");
+        let block = |b: u32| &bytes[b as usize * BLOCK_SIZE..(b as usize + 1) * BLOCK_SIZE];
+        let before = |b: u32| &bytes[..b as usize * BLOCK_SIZE];
+
+        // Each tag covers the blocks before it and names the next one.
+        for (at, kind, next) in [
+            (c.sb_tag, TagKind::Superblock, Some(start + c.tree_tag)),
+            (c.tree_tag, TagKind::Tree, Some(start + c.tag)),
+        ] {
+            let tag = Tag::parse(block(at)).expect("a tag whose self= holds");
+            assert_eq!(
+                tag,
+                Tag {
+                    kind,
+                    pos: start + at,
+                    range_start: start,
+                    range_size: at,
+                    next,
+                    md5: Md5::of(before(at)),
+                }
+            );
+        }
+        assert!(c.sb_tag < c.tree_tag && c.tree_tag < s.plan.data_start);
+        let tag = Tag::parse(block(c.tag)).expect("a tag whose self= holds");
+        assert_eq!(
+            tag,
+            Tag {
+                kind: TagKind::Session,
+                pos: start + c.tag,
+                range_start: start,
+                range_size: c.tag,
+                next: None,
+                md5: Md5::of(before(c.tag)),
+            }
+        );
+        let array = &bytes[c.array as usize * BLOCK_SIZE..c.tag as usize * BLOCK_SIZE];
+        let entry = |i: usize| &array[i * ENTRY..(i + 1) * ENTRY];
+        assert_eq!(entry(0), Md5::of(before(c.array)));
+        // The four files with data, in data order.
+        assert_eq!(s.plan.files.len(), 4);
+        for (i, f) in s.plan.files.iter().enumerate() {
+            let at = f.first as usize * BLOCK_SIZE;
+            let data = &bytes[at..at + f.size as usize];
+            assert_eq!(entry(i + 1), Md5::of(data), "file {i}");
+        }
+        assert_eq!(entry(5), Md5::of(&array[..5 * ENTRY]));
+
+        // What the root's isofs.ca and each file's isofs.cx say, read back.
+        struct Disc(Vec<u8>, u32);
+        impl BlockSource for Disc {
+            fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> Result<()> {
+                let at = (lba - self.1) as usize * BLOCK_SIZE;
+                buf.copy_from_slice(&self.0[at..at + buf.len()]);
+                Ok(())
+            }
+        }
+        let imported =
+            crate::fsi::import(&Disc(bytes.clone(), start), start, None, Default::default())
+                .unwrap()
+                .tree;
+        let root = imported.node(imported.root());
+        let location = susp::array_location(root.extra_su.as_deref().unwrap())
+            .and_then(|v| ArrayLocation::parse(&v));
+        assert_eq!(
+            location,
+            Some(ArrayLocation {
+                start,
+                end: start + c.array,
+                count: 6,
+            })
+        );
+    }
+
+    #[test]
+    fn a_session_without_checksums_on_its_disc_records_none() {
+        let mut plain = built(false, 100);
+        assert!(plain.plan.checksums.is_none());
+        let bytes = in_order(&mut plain, 16);
+        assert!(bytes
+            .chunks_exact(BLOCK_SIZE)
+            .all(|b| Tag::parse(b).is_none()));
+        // The same tree from a disc with checksums has its three tags.
+        let mut with = built(true, 100);
+        let bytes = in_order(&mut with, 16);
+        let kinds: Vec<TagKind> = bytes
+            .chunks_exact(BLOCK_SIZE)
+            .filter_map(|b| Tag::parse(b).map(|t| t.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [TagKind::Superblock, TagKind::Tree, TagKind::Session]
+        );
+    }
 
     #[test]
     fn the_estimate_is_never_below_the_real_size() {
@@ -475,11 +863,18 @@ mod tests {
             t.add_symlink(&format!("/dir{d}/link"), &"x/".repeat(200), false)
                 .unwrap();
         }
-        let real = build(Arc::new(t.clone()), &BuildOptions::default())
-            .unwrap()
-            .total_blocks() as u64;
-        let estimate = estimate_blocks(&t);
-        assert!(estimate >= real, "estimate {estimate} < {real}");
-        assert!(estimate < real * 2, "estimate {estimate} far above {real}");
+        // The second round as on a disc that keeps checksums.
+        for checksums in [false, true] {
+            if checksums {
+                let root = t.root();
+                t.node_mut(root).extra_su = Some(root_with_array_location());
+            }
+            let real = build(Arc::new(t.clone()), &BuildOptions::default())
+                .unwrap()
+                .total_blocks() as u64;
+            let estimate = estimate_blocks(&t);
+            assert!(estimate >= real, "estimate {estimate} < {real}");
+            assert!(estimate < real * 2, "estimate {estimate} far above {real}");
+        }
     }
 }

@@ -14,7 +14,10 @@ pub struct BlockRange {
 }
 
 /// The built session. Metadata is in memory; file data is read from its
-/// sources only as blocks are asked for.
+/// sources only as blocks are asked for. On a disc that keeps libisofs
+/// checksums, tag blocks and the array hold MD5s of all blocks before
+/// them: read in order, they cost nothing extra; asked for first, the
+/// blocks before them are read once more to compute them.
 #[derive(Debug)]
 pub struct ResultImage {
     session: Session,

@@ -200,8 +200,10 @@ pub fn parse(
     if rr.symlink.is_some() {
         rr.symlink = Some(link.finish());
     }
-    for sig in [b"AL", b"AA"] {
-        if let Some(kept) = aaip::without_session_attrs(&rr.foreign, sig) {
+    // Only an `AL` location is rewritten by the writer; one in an AAIP 1.0
+    // `AA` list goes like the rest.
+    for (sig, keep_location) in [(b"AL", root_dot), (b"AA", false)] {
+        if let Some(kept) = aaip::without_session_attrs(&rr.foreign, sig, keep_location) {
             rr.foreign = kept;
         }
     }
@@ -256,12 +258,21 @@ mod aaip {
     /// Attributes that speak for the session that recorded them (libisofs's
     /// MD5 array location and per-file index, its production time): carried
     /// into our session they would point readers at checksums of another
-    /// session, so they go. Names come with the "isofs." prefix spelled out
-    /// or as its AAIP short form, byte 4.
-    fn session_bound(name: &[u8]) -> bool {
-        let short = name.strip_prefix(b"\x04");
-        let long = name.strip_prefix(b"isofs.");
-        matches!(short.or(long), Some(b"ca" | b"cx" | b"st"))
+    /// session, so they go — except the root's array location, which stays
+    /// as the sign that the disc keeps checksums: the writer then records
+    /// its own and rewrites it (see `checksum`). Names come with the
+    /// "isofs." prefix spelled out or as its AAIP short form, byte 4.
+    fn session_bound(name: &[u8], root_dot: bool) -> bool {
+        match isofs_name(name) {
+            Some(b"ca") => !root_dot,
+            Some(b"cx" | b"st") => true,
+            _ => false,
+        }
+    }
+
+    fn isofs_name(name: &[u8]) -> Option<&[u8]> {
+        name.strip_prefix(b"\x04")
+            .or_else(|| name.strip_prefix(b"isofs."))
     }
 
     /// The entries (each whole) of `foreign` whose signature is `sig`.
@@ -300,11 +311,15 @@ mod aaip {
         (s.is_empty() && cur.is_empty() && out.len() % 2 == 0).then_some(out)
     }
 
-    /// `foreign` without the session-bound attributes of its `sig` list,
-    /// or `None` when there is nothing to take out.
-    pub fn without_session_attrs(foreign: &[u8], sig: &[u8; 2]) -> Option<Vec<u8>> {
+    /// The `sig` list of `foreign` as (name, value) pairs, with where its
+    /// entries are; `None` without one or when it is malformed.
+    #[allow(clippy::type_complexity)]
+    fn decode<'a>(
+        foreign: &'a [u8],
+        sig: &'a [u8; 2],
+    ) -> Option<(Vec<(usize, &'a [u8])>, Vec<(Vec<u8>, Vec<u8>)>)> {
         let found: Vec<(usize, &[u8])> = entries(foreign, sig).collect();
-        let (first, _) = *found.first()?;
+        found.first()?;
         let mut stream = Vec::new();
         for (i, (_, e)) in found.iter().enumerate() {
             // Every entry but the last continues the list.
@@ -314,17 +329,18 @@ mod aaip {
             }
             stream.extend_from_slice(&e[5..]);
         }
-        let comps = components(&stream)?;
-        let pairs: Vec<&[Vec<u8>]> = comps.chunks(2).collect();
-        if !pairs.iter().any(|p| session_bound(&p[0])) {
-            return None;
+        let mut comps = components(&stream)?.into_iter();
+        let mut pairs = Vec::new();
+        while let (Some(n), Some(v)) = (comps.next(), comps.next()) {
+            pairs.push((n, v));
         }
+        Some((found, pairs))
+    }
+
+    /// `sig` entries holding `pairs` as one attribute list.
+    pub fn encode(sig: &[u8; 2], pairs: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
         let mut records = Vec::new();
-        for comp in pairs
-            .iter()
-            .filter(|p| !session_bound(&p[0]))
-            .flat_map(|p| p.iter())
-        {
+        for comp in pairs.iter().flat_map(|(n, v)| [n, v]) {
             let mut pieces = comp.chunks(255).peekable();
             if pieces.peek().is_none() {
                 records.extend_from_slice(&[0, 0]);
@@ -342,6 +358,24 @@ mod aaip {
             list.push((i + 1 < count) as u8);
             list.extend_from_slice(chunk);
         }
+        list
+    }
+
+    /// `foreign` with its `sig` list rewritten by `edit` (which changes
+    /// the pairs in place and says whether it changed anything), or `None`
+    /// when nothing changed. The new list takes the place of the first
+    /// old entry.
+    fn rewrite(
+        foreign: &[u8],
+        sig: &[u8; 2],
+        edit: impl FnOnce(&mut Vec<(Vec<u8>, Vec<u8>)>) -> bool,
+    ) -> Option<Vec<u8>> {
+        let (found, mut pairs) = decode(foreign, sig)?;
+        if !edit(&mut pairs) {
+            return None;
+        }
+        let list = encode(sig, &pairs);
+        let first = found[0].0;
         let mut out = Vec::with_capacity(foreign.len());
         let mut at = 0usize;
         for (pos, e) in found {
@@ -354,7 +388,62 @@ mod aaip {
         out.extend_from_slice(&foreign[at..]);
         Some(out)
     }
+
+    /// `foreign` without the session-bound attributes of its `sig` list,
+    /// or `None` when there is nothing to take out.
+    pub fn without_session_attrs(foreign: &[u8], sig: &[u8; 2], root_dot: bool) -> Option<Vec<u8>> {
+        rewrite(foreign, sig, |pairs| {
+            let before = pairs.len();
+            pairs.retain(|(n, _)| !session_bound(n, root_dot));
+            pairs.len() != before
+        })
+    }
+
+    /// The value of `isofs.ca` in the `AL` list of `foreign`.
+    pub fn array_location(foreign: &[u8]) -> Option<Vec<u8>> {
+        let (_, pairs) = decode(foreign, b"AL")?;
+        pairs
+            .into_iter()
+            .find(|(n, _)| isofs_name(n) == Some(b"ca"))
+            .map(|(_, v)| v)
+    }
+
+    /// `foreign` with the value of `isofs.ca` in its `AL` list replaced by
+    /// `value`; `None` when there is no such attribute.
+    pub fn with_array_location(foreign: &[u8], value: &[u8]) -> Option<Vec<u8>> {
+        rewrite(foreign, b"AL", |pairs| {
+            let is_ca = |n: &[u8]| isofs_name(n) == Some(b"ca");
+            let Some(at) = pairs.iter().position(|(n, _)| is_ca(n)) else {
+                return false;
+            };
+            pairs[at].1 = value.to_vec();
+            // A second location would still point at the old array.
+            let mut k = 0;
+            pairs.retain(|(n, _)| {
+                k += 1;
+                k - 1 == at || !is_ca(n)
+            });
+            true
+        })
+    }
+
+    /// `foreign` (may be empty) with `isofs.cx` = `value` in its `AL`
+    /// list, a new list when it has none; `None` when its list is
+    /// malformed (a second list would make readers drop both).
+    pub fn with_file_index(foreign: &[u8], value: &[u8]) -> Option<Vec<u8>> {
+        if entries(foreign, b"AL").next().is_none() {
+            let cx = (b"\x04cx".to_vec(), value.to_vec());
+            return Some([foreign, &encode(b"AL", &[cx])].concat());
+        }
+        rewrite(foreign, b"AL", |pairs| {
+            pairs.retain(|(n, _)| isofs_name(n) != Some(b"cx"));
+            pairs.push((b"\x04cx".to_vec(), value.to_vec()));
+            true
+        })
+    }
 }
+
+pub use aaip::{array_location, with_array_location, with_file_index};
 
 /// Joins SL component records into a path.
 #[derive(Default)]
@@ -840,6 +929,43 @@ mod tests {
         )
         .unwrap();
         assert_eq!(rr.foreign, xy);
+    }
+
+    #[test]
+    fn the_root_keeps_the_array_location_for_the_writer_to_rewrite() {
+        let acl: &[u8] = &[0x16, 0x34, 0x64];
+        let su = al(
+            &[(b"", acl), (b"\x04ca", &[1, 32]), (b"isofs.st", b"1")],
+            250,
+        );
+        let rr = parse(&NoBlocks, &mut CeCache::default(), &su, true, &String::new).unwrap();
+        assert_eq!(rr.foreign, al(&[(b"", acl), (b"\x04ca", &[1, 32])], 250));
+        assert_eq!(array_location(&rr.foreign), Some(vec![1, 32]));
+        let ours = with_array_location(&rr.foreign, b"new").unwrap();
+        assert_eq!(ours, al(&[(b"", acl), (b"\x04ca", b"new")], 250));
+        // One location, however many the old list had.
+        let twice = al(&[(b"\x04ca", &[1]), (b"", acl), (b"isofs.ca", &[2])], 250);
+        assert_eq!(
+            with_array_location(&twice, b"new").unwrap(),
+            al(&[(b"\x04ca", b"new"), (b"", acl)], 250)
+        );
+        // An AAIP 1.0 list keeps no location: nothing would rewrite it.
+        let aa = al(&[(b"\x04ca", &[1]), (b"", acl)], 250);
+        let aa = [&b"AA"[..], &aa[2..]].concat();
+        let rr = parse(&NoBlocks, &mut CeCache::default(), &aa, true, &String::new).unwrap();
+        assert_eq!(
+            rr.foreign,
+            [&b"AA"[..], &al(&[(b"", acl)], 250)[2..]].concat()
+        );
+        // A file gets its index in a list of its own or in the one it has.
+        assert_eq!(
+            with_file_index(&[], &[0, 0, 0, 7]).unwrap(),
+            al(&[(b"\x04cx", &[0, 0, 0, 7])], 250)
+        );
+        assert_eq!(
+            with_file_index(&al(&[(b"", acl)], 250), &[9]).unwrap(),
+            al(&[(b"", acl), (b"\x04cx", &[9])], 250)
+        );
     }
 
     #[test]

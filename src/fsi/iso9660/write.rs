@@ -5,11 +5,14 @@
 //!
 //! ```text
 //! 0..16    system area (zeros)
-//! 16..     PVD, [El Torito boot record], [Joliet SVD], terminator
+//! 16..     PVD, [El Torito boot record], [Joliet SVD], terminator,
+//!          [superblock tag]
 //!          path tables: ECMA-119 L, M, [Joliet L, M]
 //!          ECMA-119 directories (path-table order), Rock Ridge CE areas
 //!          [Joliet directories]
+//!          [tree tag]
 //!          new file data, from a write-unit boundary
+//!          [checksum array, session tag]  (see `checksum`)
 //!          padding to a write-unit boundary
 //! ```
 //!
@@ -21,12 +24,13 @@
 
 use std::sync::Arc;
 
+use super::checksum::{ArrayLocation, Md5, Tag, TagKind};
 use super::descriptor::{encode_terminator, encode_volume, set_space_size, BootRecord, VolumeOut};
 use super::record::{record_len, RecordOut, FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
 use super::susp::{self, Entries};
 use crate::error::{Error, Result};
 use crate::fsi::names::{self, IsoNamer, JolietNamer};
-use crate::fsi::tree::{Content, Extent, Kind, NodeId, Tree};
+use crate::fsi::tree::{Content, Extent, FileData, Kind, NodeId, Tree};
 use crate::fsi::BLOCK_SIZE;
 use crate::hresult::*;
 
@@ -77,6 +81,20 @@ struct DirPlan {
     ce_len: u64,
 }
 
+/// Where a session that keeps libisofs checksums puts them.
+#[derive(Debug, Clone, Copy)]
+pub struct ChecksumPlan {
+    /// What the root's `isofs.ca` says (absolute addresses).
+    pub location: ArrayLocation,
+    /// Relative blocks of the superblock tag (after the descriptors), the
+    /// tree tag (after the directories), the array and the session tag
+    /// after it.
+    pub sb_tag: u32,
+    pub tree_tag: u32,
+    pub array: u32,
+    pub tag: u32,
+}
+
 /// A planned session.
 #[derive(Debug)]
 pub struct Plan {
@@ -99,6 +117,9 @@ pub struct Plan {
     /// Relative block where file data starts.
     pub data_start: u32,
     pub total_blocks: u32,
+    /// Set when the imported root carried libisofs's array location: the
+    /// disc keeps checksums, so this session records its own.
+    pub checksums: Option<ChecksumPlan>,
 }
 
 /// One directory's encoded bytes and the continuation areas its records use.
@@ -137,9 +158,30 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
         ce_blocks: 0,
         data_start: 0,
         total_blocks: 0,
+        checksums: None,
     };
     let tree = plan.tree.clone();
     let root = tree.root();
+    let keeps_md5 = tree
+        .node(root)
+        .extra_su
+        .as_deref()
+        .and_then(susp::array_location)
+        .is_some();
+    if keeps_md5 {
+        // Addresses come later; the encoded value has the same size.
+        plan.checksums = Some(ChecksumPlan {
+            location: ArrayLocation {
+                start: plan.p.start,
+                end: 0,
+                count: 2,
+            },
+            sb_tag: 0,
+            tree_tag: 0,
+            array: 0,
+            tag: 0,
+        });
+    }
     plan.add_dir(root, root, Box::new([0]));
 
     // ECMA-119 tree, breadth first in identifier order = path-table order.
@@ -203,6 +245,10 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
     };
     let pt_blocks = |len: u64| len.div_ceil(BS).max(1);
     let mut cursor = 16 + descriptors as u64;
+    if let Some(c) = &mut plan.checksums {
+        c.sb_tag = cursor as u32;
+        cursor += 1;
+    }
     let mut tables = vec![(false, false, cursor)];
     cursor += pt_blocks(iso_pt);
     tables.push((false, true, cursor));
@@ -224,6 +270,10 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
         let d = &mut plan.dirs[i as usize];
         d.joliet.0 = (start + cursor) as u32;
         cursor += d.joliet.1 as u64 / BS;
+    }
+    if let Some(c) = &mut plan.checksums {
+        c.tree_tag = cursor.min(u32::MAX as u64) as u32;
+        cursor += 1;
     }
     let data_start = (start + cursor).div_ceil(unit) * unit - start;
     cursor = data_start;
@@ -248,6 +298,14 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
                 )));
             }
         }
+    }
+    if let Some(c) = &mut plan.checksums {
+        c.location.count = plan.files.len() as u32 + 2;
+        c.array = cursor.min(u32::MAX as u64) as u32;
+        c.location.end = (start + cursor).min(u32::MAX as u64) as u32;
+        cursor += c.location.blocks() as u64;
+        c.tag = cursor.min(u32::MAX as u64) as u32;
+        cursor += 1;
     }
     cursor += plan.p.pad_blocks as u64;
     let total = (start + cursor).div_ceil(unit) * unit - start;
@@ -296,6 +354,23 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
         }));
     }
     head.extend(encode_terminator());
+    if let Some(c) = &plan.checksums {
+        // Covers the system area and the descriptors, all known now.
+        let mut md5 = Md5::new();
+        md5.update(&[0u8; 16 * BLOCK_SIZE]);
+        md5.update(&head);
+        head.extend(
+            Tag {
+                kind: TagKind::Superblock,
+                pos: p.start + c.sb_tag,
+                range_start: p.start,
+                range_size: c.sb_tag,
+                next: Some(p.start + c.tree_tag),
+                md5: md5.finish(),
+            }
+            .encode(),
+        );
+    }
     for (joliet, msb, at) in tables {
         head.resize((at as usize - 16) * BLOCK_SIZE, 0);
         head.extend(plan.path_table(joliet, msb));
@@ -540,9 +615,42 @@ impl Plan {
         if root_dot {
             e.er();
         }
-        if let (true, Some(extra)) = (carry, &node.extra_su) {
-            e.raw(extra);
+        if !carry {
+            return;
         }
+        let extra = node.extra_su.as_deref().unwrap_or_default();
+        let ours = match (&self.checksums, &node.kind) {
+            (Some(c), Kind::Dir(_)) if root_dot => {
+                susp::with_array_location(extra, &c.location.encode())
+            }
+            (Some(_), Kind::File(_)) => self
+                .checksum_index(id)
+                .and_then(|i| susp::with_file_index(extra, &i.to_be_bytes())),
+            _ => None,
+        };
+        e.raw(ours.as_deref().unwrap_or(extra));
+    }
+
+    /// The index in the checksum array of new file `id` (1 and up, in data
+    /// order; while planning, before addresses exist, a stand-in of the
+    /// same size). Empty files have no data to check.
+    pub fn checksum_index(&self, id: NodeId) -> Option<u32> {
+        let Kind::File(FileData {
+            content: Content::New(_),
+            size,
+        }) = &self.tree.node(id).kind
+        else {
+            return None;
+        };
+        if *size == 0 {
+            return None;
+        }
+        let first = self.new_first[id.index()];
+        if first == NONE {
+            return Some(0);
+        }
+        let rel = first - self.p.start;
+        Some(self.files.partition_point(|f| f.first < rel) as u32 + 1)
     }
 
     /// Appends one ECMA-119 record (its entries already in `e`), placing
