@@ -27,111 +27,28 @@ use crate::fsi::BLOCK_SIZE;
 /// Bytes per checksum in the array (MD5).
 pub const ENTRY: usize = 16;
 
-/// MD5 (RFC 1321), streamed.
-#[derive(Clone)]
-pub struct Md5 {
-    state: [u32; 4],
-    pending: [u8; 64],
-    filled: usize,
-    bytes: u64,
-}
+/// MD5 (RFC 1321), streamed: the digest libisofs records, from the
+/// RustCrypto implementation.
+#[derive(Clone, Default)]
+pub struct Md5(md5::Md5);
 
-impl Default for Md5 {
-    fn default() -> Self {
-        Md5 {
-            state: [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476],
-            pending: [0; 64],
-            filled: 0,
-            bytes: 0,
-        }
+impl std::fmt::Debug for Md5 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Md5")
     }
 }
-
-const SHIFTS: [[u32; 4]; 4] = [
-    [7, 12, 17, 22],
-    [5, 9, 14, 20],
-    [4, 11, 16, 23],
-    [6, 10, 15, 21],
-];
-
-/// floor(|sin(i + 1)| * 2^32), RFC 1321's table T.
-fn sine_table() -> [u32; 64] {
-    let mut t = [0u32; 64];
-    for (i, v) in t.iter_mut().enumerate() {
-        *v = ((i as f64 + 1.0).sin().abs() * 4_294_967_296.0) as u32;
-    }
-    t
-}
-
-static SINES: std::sync::OnceLock<[u32; 64]> = std::sync::OnceLock::new();
 
 impl Md5 {
     pub fn new() -> Md5 {
         Md5::default()
     }
 
-    fn compress(&mut self, block: &[u8; 64]) {
-        let t = SINES.get_or_init(sine_table);
-        let mut m = [0u32; 16];
-        for (i, w) in m.iter_mut().enumerate() {
-            *w = u32::from_le_bytes(block[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
-        }
-        let [mut a, mut b, mut c, mut d] = self.state;
-        for i in 0..64 {
-            let (f, g) = match i / 16 {
-                0 => ((b & c) | (!b & d), i),
-                1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
-                2 => (b ^ c ^ d, (3 * i + 5) % 16),
-                _ => (c ^ (b | !d), (7 * i) % 16),
-            };
-            let rotated = a
-                .wrapping_add(f)
-                .wrapping_add(t[i])
-                .wrapping_add(m[g])
-                .rotate_left(SHIFTS[i / 16][i % 4]);
-            (a, d, c) = (d, c, b);
-            b = b.wrapping_add(rotated);
-        }
-        for (s, v) in self.state.iter_mut().zip([a, b, c, d]) {
-            *s = s.wrapping_add(v);
-        }
+    pub fn update(&mut self, data: &[u8]) {
+        md5::Digest::update(&mut self.0, data);
     }
 
-    pub fn update(&mut self, mut data: &[u8]) {
-        self.bytes = self.bytes.wrapping_add(data.len() as u64);
-        if self.filled > 0 {
-            let take = (64 - self.filled).min(data.len());
-            self.pending[self.filled..self.filled + take].copy_from_slice(&data[..take]);
-            self.filled += take;
-            data = &data[take..];
-            if self.filled < 64 {
-                return;
-            }
-            let block = self.pending;
-            self.compress(&block);
-            self.filled = 0;
-        }
-        let mut blocks = data.chunks_exact(64);
-        for block in &mut blocks {
-            self.compress(block.try_into().expect("64 bytes"));
-        }
-        let rest = blocks.remainder();
-        self.pending[..rest.len()].copy_from_slice(rest);
-        self.filled = rest.len();
-    }
-
-    pub fn finish(mut self) -> [u8; 16] {
-        let bits = self.bytes.wrapping_mul(8);
-        self.update(&[0x80]);
-        while self.filled != 56 {
-            self.update(&[0]);
-        }
-        self.update(&bits.to_le_bytes());
-        let mut out = [0u8; 16];
-        for (i, s) in self.state.iter().enumerate() {
-            out[i * 4..i * 4 + 4].copy_from_slice(&s.to_le_bytes());
-        }
-        out
+    pub fn finish(self) -> [u8; 16] {
+        md5::Digest::finalize(self.0).into()
     }
 
     pub fn of(data: &[u8]) -> [u8; 16] {
