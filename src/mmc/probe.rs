@@ -455,8 +455,10 @@ impl Prober<'_, '_> {
             _ => Some(read_capacity.last_lba),
         };
         let write_unit = profile.write_unit();
+        // A volume said to end beyond the medium leaves no room (not a
+        // next session past the end): writing there could only fail.
         let next = match last_recorded {
-            Some(last) if last >= ISO_PVD_LBA => self.end_of_iso_volume(write_unit),
+            Some(last) if last >= ISO_PVD_LBA => self.end_of_iso_volume(write_unit).min(capacity),
             _ => 0,
         };
         Ok(MediaInfo {
