@@ -162,7 +162,12 @@ pub unsafe extern "C" fn open64(path: *const c_char, flags: c_int, mode: mode_t)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn openat(dir: c_int, path: *const c_char, flags: c_int, mode: mode_t) -> c_int {
+pub unsafe extern "C" fn openat(
+    dir: c_int,
+    path: *const c_char,
+    flags: c_int,
+    mode: mode_t,
+) -> c_int {
     intercept(-1, || open_path(path, flags))
         .unwrap_or_else(|| next!("openat", OpenAtFn, -1, (dir, path, flags, mode)))
 }
@@ -207,7 +212,10 @@ pub unsafe extern "C" fn __openat64_2(dir: c_int, path: *const c_char, flags: c_
         .unwrap_or_else(|| next!("__openat64_2", F, -1, (dir, path, flags)))
 }
 
-fn fopen_device(path: *const c_char, mode: *const c_char) -> Option<Result<*mut libc::FILE, c_int>> {
+fn fopen_device(
+    path: *const c_char,
+    mode: *const c_char,
+) -> Option<Result<*mut libc::FILE, c_int>> {
     let dev = device_of_path(path)?;
     if mode.is_null() {
         return Some(Err(libc::EINVAL));
@@ -226,7 +234,9 @@ fn fopen_device(path: *const c_char, mode: *const c_char) -> Option<Result<*mut 
         // SAFETY: fd is ours and open; mode is the caller's C string.
         let file = unsafe { libc::fdopen(fd, mode) };
         if file.is_null() {
-            let e = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
+            let e = std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EIO);
             lock().forget(fd);
             // SAFETY: closing the memfd just created.
             unsafe { libc::syscall(libc::SYS_close, fd) };
@@ -481,7 +491,11 @@ macro_rules! xstat {
     ($name:ident, $sym:literal) => {
         /// The pre-2.33 glibc stat entry point older binaries call.
         #[no_mangle]
-        pub unsafe extern "C" fn $name(ver: c_int, path: *const c_char, st: *mut libc::stat) -> c_int {
+        pub unsafe extern "C" fn $name(
+            ver: c_int,
+            path: *const c_char,
+            st: *mut libc::stat,
+        ) -> c_int {
             intercept(-1, || stat_path(path, st))
                 .unwrap_or_else(|| next!($sym, XstatFn, -1, (ver, path, st)))
         }
@@ -574,7 +588,12 @@ pub unsafe extern "C" fn eaccess(path: *const c_char, mode: c_int) -> c_int {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn faccessat(dir: c_int, path: *const c_char, mode: c_int, flags: c_int) -> c_int {
+pub unsafe extern "C" fn faccessat(
+    dir: c_int,
+    path: *const c_char,
+    mode: c_int,
+    flags: c_int,
+) -> c_int {
     type F = unsafe extern "C" fn(c_int, *const c_char, c_int, c_int) -> c_int;
     intercept(-1, || access_path(path))
         .unwrap_or_else(|| next!("faccessat", F, -1, (dir, path, mode, flags)))
@@ -649,7 +668,12 @@ pub unsafe extern "C" fn ioctl(fd: c_int, request: c_ulong, arg: *mut c_void) ->
 
 /// read/pread on a handle: `at` is the explicit offset of pread, `None`
 /// for read, which uses and advances the handle's offset.
-fn read_handle(fd: c_int, buf: *mut c_void, count: size_t, at: Option<off_t>) -> Option<Result<ssize_t, c_int>> {
+fn read_handle(
+    fd: c_int,
+    buf: *mut c_void,
+    count: size_t,
+    at: Option<off_t>,
+) -> Option<Result<ssize_t, c_int>> {
     if !table::any_handle() {
         return None;
     }
@@ -755,14 +779,24 @@ pub unsafe extern "C" fn write(fd: c_int, buf: *const c_void, count: size_t) -> 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn pwrite(fd: c_int, buf: *const c_void, count: size_t, at: off_t) -> ssize_t {
+pub unsafe extern "C" fn pwrite(
+    fd: c_int,
+    buf: *const c_void,
+    count: size_t,
+    at: off_t,
+) -> ssize_t {
     type F = unsafe extern "C" fn(c_int, *const c_void, size_t, off_t) -> ssize_t;
     intercept(-1, || write_handle(fd))
         .unwrap_or_else(|| next!("pwrite", F, -1, (fd, buf, count, at)))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn pwrite64(fd: c_int, buf: *const c_void, count: size_t, at: off_t) -> ssize_t {
+pub unsafe extern "C" fn pwrite64(
+    fd: c_int,
+    buf: *const c_void,
+    count: size_t,
+    at: off_t,
+) -> ssize_t {
     type F = unsafe extern "C" fn(c_int, *const c_void, size_t, off_t) -> ssize_t;
     intercept(-1, || write_handle(fd))
         .unwrap_or_else(|| next!("pwrite64", F, -1, (fd, buf, count, at)))

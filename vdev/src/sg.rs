@@ -245,7 +245,12 @@ fn trace(
 ) {
     let config = table::config();
     let Some(path) = &config.trace else { return };
-    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ");
+    let hex = |b: &[u8]| {
+        b.iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let result = match outcome {
         Ok(c) if c.status == Status::Good => format!("GOOD resid={}", c.residual),
         Ok(c) => match c.decoded_sense() {

@@ -76,7 +76,11 @@ pub fn config() -> &'static Config {
 
 fn parse(spec: Option<&OsStr>, trace: Option<std::ffi::OsString>) -> Config {
     let mut devices = Vec::new();
-    for item in spec.map(OsStr::as_bytes).unwrap_or(b"").split(|&b| b == b':') {
+    for item in spec
+        .map(OsStr::as_bytes)
+        .unwrap_or(b"")
+        .split(|&b| b == b':')
+    {
         let Some(eq) = item.iter().position(|&b| b == b'=') else {
             continue;
         };
@@ -269,7 +273,9 @@ mod tests {
     #[test]
     fn mapping_names_devices_with_the_sr_minor_of_their_name() {
         let c = parse(
-            Some(OsStr::new("/dev/sr7=/tmp/a.img:/dev/sr12=/tmp/b.img:/dev/cdrw=/c")),
+            Some(OsStr::new(
+                "/dev/sr7=/tmp/a.img:/dev/sr12=/tmp/b.img:/dev/cdrw=/c",
+            )),
             None,
         );
         let got: Vec<_> = c
