@@ -13,13 +13,23 @@ use support::{failure, folder, json, ok};
 
 const BIN: &str = env!("CARGO_BIN_EXE_multisession");
 
-/// Builds the preload library where `drive run` looks for it: beside the
-/// binary, in the same target dir and profile. A plain `cargo test -p
-/// multisession-cli` would not build a crate the CLI does not depend on.
+/// Builds the preload library where `drive run` looks for it (beside the
+/// binary, same target dir and profile) when it is missing or older than
+/// its sources or the emulator's: `cargo test -p multisession-cli` alone
+/// does not build a crate the CLI does not depend on. Skipping a fresh
+/// build matters: cargo rebuilds the shared `multisession` cdylib whenever
+/// the feature set of the last build differs.
 fn preload_library() {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
         let dir = Path::new(BIN).parent().unwrap();
+        let lib = dir.join("libmultisession_vdev.so");
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let built = std::fs::metadata(&lib).and_then(|m| m.modified()).ok();
+        let sources = newest(&workspace.join("vdev")).max(newest(&workspace.join("src")));
+        if built.is_some_and(|b| b >= sources) {
+            return;
+        }
         let profile = match dir.file_name().unwrap().to_str().unwrap() {
             "debug" => "dev",
             other => other,
@@ -42,8 +52,23 @@ fn preload_library() {
             "building the preload library failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(dir.join("libmultisession_vdev.so").is_file());
+        assert!(lib.is_file());
     });
+}
+
+/// The newest modification time of the files under `dir`.
+fn newest(dir: &Path) -> std::time::SystemTime {
+    let mut latest = std::time::SystemTime::UNIX_EPOCH;
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let meta = entry.metadata().unwrap();
+        let t = if meta.is_dir() {
+            newest(&entry.path())
+        } else {
+            meta.modified().unwrap()
+        };
+        latest = latest.max(t);
+    }
+    latest
 }
 
 /// xorriso and cdrskin are there; outside CI a missing one skips the test
@@ -479,6 +504,57 @@ os.close(dup)
     let expected = "blk True 11 7\nfstat True\nversion 30536\nblksize 2048\n\
                     tcgets errno 25\npvd CD001\ndup blk True\nchild True\n";
     assert_eq!(got, expected);
+}
+
+/// SG_IO as a host program drives it: a good command fills the buffer and
+/// leaves status 0; an opcode no drive knows comes back as CHECK CONDITION
+/// with 5/20/00 in the caller's sense buffer (the host survives); a header
+/// that is not sg v3 is refused with EINVAL, as the block layer does.
+#[test]
+fn sg_io_answers_good_and_failing_cdbs_with_status_and_sense_and_refuses_bad_headers() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("d.img");
+    ok(&["new-disc", "--profile", "bd-r", disc.to_str().unwrap()]);
+    let script = r#"
+import ctypes, os
+class Hdr(ctypes.Structure):
+    _fields_ = [('interface_id', ctypes.c_int), ('dxfer_direction', ctypes.c_int),
+        ('cmd_len', ctypes.c_ubyte), ('mx_sb_len', ctypes.c_ubyte), ('iovec_count', ctypes.c_ushort),
+        ('dxfer_len', ctypes.c_uint), ('dxferp', ctypes.c_void_p), ('cmdp', ctypes.c_void_p),
+        ('sbp', ctypes.c_void_p), ('timeout', ctypes.c_uint), ('flags', ctypes.c_uint),
+        ('pack_id', ctypes.c_int), ('usr_ptr', ctypes.c_void_p), ('status', ctypes.c_ubyte),
+        ('masked_status', ctypes.c_ubyte), ('msg_status', ctypes.c_ubyte), ('sb_len_wr', ctypes.c_ubyte),
+        ('host_status', ctypes.c_ushort), ('driver_status', ctypes.c_ushort), ('resid', ctypes.c_int),
+        ('duration', ctypes.c_uint), ('info', ctypes.c_uint)]
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open('/dev/sr7', os.O_RDWR | os.O_NONBLOCK)
+def sg(cdb, n, interface=ord('S')):
+    c = (ctypes.c_ubyte * len(cdb))(*cdb)
+    buf = (ctypes.c_ubyte * max(n, 1))()
+    sense = (ctypes.c_ubyte * 32)()
+    h = Hdr(interface_id=interface, dxfer_direction=-3 if n else -1, cmd_len=len(cdb),
+            mx_sb_len=32, dxfer_len=n, dxferp=ctypes.addressof(buf), cmdp=ctypes.addressof(c),
+            sbp=ctypes.addressof(sense), timeout=10000)
+    rc = libc.ioctl(fd, ctypes.c_ulong(0x2285), ctypes.byref(h))
+    return rc, ctypes.get_errno(), h, bytes(buf), bytes(sense)
+rc, _, h, buf, _ = sg([0x12, 0, 0, 0, 36, 0], 36)
+print('inquiry', rc, h.status, h.resid, buf[8:13].decode())
+rc, _, h, _, sense = sg([0xff, 0, 0, 0, 0, 0], 0)
+print('unknown', rc, h.status, h.masked_status, h.driver_status, h.sb_len_wr,
+      '%x/%02x/%02x' % (sense[2] & 15, sense[12], sense[13]))
+rc, err, _, _, _ = sg([0x00, 0, 0, 0, 0, 0], 0, interface=ord('X'))
+print('bad header', rc, err)
+print('tur', sg([0x00, 0, 0, 0, 0, 0], 0)[2].status)
+"#;
+    let out = on_drive(&disc, &["python3", "-c", script]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "inquiry 0 0 0 MSEMU\nunknown 0 2 1 8 18 5/20/00\nbad header -1 22\ntur 0\n"
+    );
 }
 
 #[test]
