@@ -439,22 +439,45 @@ fn burn_twice_and_read_back(profile: &str, write_type: &str) {
         let got = std::fs::read(out.join(path.trim_start_matches('/'))).unwrap();
         assert!(got == *data, "{path} differs after extract");
     }
+
+    // The library continues what xorriso wrote, and xorriso reads that
+    // session back through the device with every file of all three.
+    let third = folder(root.path(), "third", &[("c.txt", "third")]);
+    ok(&[
+        "append",
+        "--keep-appendable",
+        disc.to_str().unwrap(),
+        &third,
+    ]);
+    let found = on_drive(
+        &disc,
+        &["xorriso", "-indev", "/dev/sr7", "-find", "/", "-type", "f"],
+    );
+    assert!(found.status.success(), "{}", text(&found));
+    let mut seen: Vec<String> = String::from_utf8_lossy(&found.stdout)
+        .lines()
+        .map(|l| l.trim_matches('\'').to_string())
+        .collect();
+    seen.sort();
+    expected.push("/third/c.txt".to_string());
+    expected.sort();
+    assert_eq!(seen, expected);
 }
 
 #[test]
-fn xorriso_burns_two_sessions_to_dvd_plus_r_that_extract_byte_identical() {
+fn xorriso_burns_two_sessions_to_dvd_plus_r_that_extract_byte_identical_and_take_a_third() {
     burn_twice_and_read_back("dvd+r", "auto");
 }
 
 #[test]
-fn xorriso_burns_two_sessions_to_bd_r_that_extract_byte_identical() {
+fn xorriso_burns_two_sessions_to_bd_r_that_extract_byte_identical_and_take_a_third() {
     burn_twice_and_read_back("bd-r", "auto");
 }
 
 /// In TAO: xorriso's default on a blank CD-R is SAO, which needs SEND
 /// CUE SHEET (5Dh), not emulated yet (drive-fidelity issue).
 #[test]
-fn xorriso_burns_two_tao_sessions_to_cd_r_that_extract_byte_identical() {
+fn xorriso_burns_two_tao_sessions_to_cd_r_that_extract_byte_identical_and_take_a_third() {
     burn_twice_and_read_back("cd-r", "tao");
 }
 
