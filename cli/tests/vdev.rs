@@ -153,8 +153,9 @@ fn info_json(dev: &str, through: Option<&Path>) -> serde_json::Value {
     v
 }
 
-/// The discs of the read matrix: blank and two-session write-once media,
-/// overwritable media holding one session.
+/// The discs of the read matrix: blank and two-session write-once media, a
+/// finalized DVD+R, overwritable media holding one session and a blank
+/// BD-RE.
 fn read_matrix_discs(root: &Path) -> Vec<PathBuf> {
     let one = folder(root, "one", &[("a.txt", "first")]);
     let two = folder(root, "two", &[("b.txt", "second")]);
@@ -177,6 +178,14 @@ fn read_matrix_discs(root: &Path) -> Vec<PathBuf> {
         ok(&["append", d, &one]);
         discs.push(data);
     }
+    let closed = root.join("closed-dvd+r.img");
+    let c = closed.to_str().unwrap();
+    ok(&["new-disc", "--profile", "dvd+r", c]);
+    ok(&["append", c, &one]);
+    discs.push(closed);
+    let blank = root.join("blank-bd-re.img");
+    ok(&["new-disc", "--profile", "bd-re", blank.to_str().unwrap()]);
+    discs.push(blank);
     discs
 }
 
@@ -297,6 +306,25 @@ fn xorriso_and_cdrskin_report_the_msinfo_free_blocks_and_status_info_reports() {
                     cdrskin.status.success()
                         && String::from_utf8_lossy(&cdrskin.stdout).trim() == m,
                 );
+            }
+            ("Finalized", None) => {
+                check("xorriso says closed", toc_status.ends_with("is closed"));
+                check("cdrskin says complete", minfo_status == "complete");
+                check("xorriso free blocks", writable == Some(free));
+                // Nothing may follow a finalized disc: both refuse -msinfo,
+                // as `multisession info` gives no msinfo.
+                check(
+                    "-as cdrecord -msinfo refuses",
+                    !as_cdrecord.status.success(),
+                );
+                check("cdrskin -msinfo refuses", !cdrskin.status.success());
+            }
+            ("RandomAccess", Some(m)) if m.ends_with(",0") => {
+                // Nothing written yet: the next image goes to block 0.
+                check("xorriso says blank", toc_status == "is blank");
+                check("cdrskin says empty", minfo_status == "empty");
+                check("xorriso free blocks", writable == Some(free));
+                check("xorriso overall is free blocks", overall == Some(free));
             }
             ("RandomAccess", Some(_)) => {
                 // Overwritable media have no sessions. xorriso's ISO
