@@ -608,6 +608,52 @@ print('tur', sg([0x00, 0, 0, 0, 0, 0], 0)[2].status)
     );
 }
 
+/// A child forked while another thread is inside SG_IO still finds its
+/// inherited handle: the table lock is never copied into the child held.
+#[test]
+fn a_child_forked_during_sg_io_in_another_thread_can_use_the_device() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("d.img");
+    ok(&["new-disc", "--profile", "dvd+r", disc.to_str().unwrap()]);
+    let script = r#"
+import fcntl, os, stat, threading, time
+fd = os.open('/dev/sr7', os.O_RDWR | os.O_NONBLOCK)
+stop = False
+def hammer():
+    while not stop:
+        fcntl.ioctl(fd, 0x2282, b'\0' * 4)
+        os.fstat(fd)
+t = threading.Thread(target=hammer)
+t.start()
+hung = 0
+for _ in range(300):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if stat.S_ISBLK(os.fstat(fd).st_mode) else 3)
+    deadline = time.time() + 5
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            break
+        if time.time() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            hung += 1
+            break
+        time.sleep(0.001)
+stop = True
+t.join()
+print('hung', hung)
+"#;
+    let out = on_drive(&disc, &["python3", "-c", script]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "hung 0\n");
+}
+
 #[test]
 fn drive_run_trace_logs_each_cdb_with_its_status_and_sense() {
     if !burners_present() {

@@ -70,8 +70,35 @@ pub fn config() -> &'static Config {
             std::env::var_os("MULTISESSION_VDEV_TRACE"),
         );
         adopt_inherited(&config);
+        if !config.devices.is_empty() {
+            // SAFETY: registers plain extern "C" functions without state.
+            unsafe { libc::pthread_atfork(Some(before_fork), Some(after_fork), Some(after_fork)) };
+        }
         config
     })
+}
+
+thread_local! {
+    /// The table lock, held by the forking thread across fork(2).
+    static FORK_GUARD: std::cell::RefCell<Option<MutexGuard<'static, Table>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Takes the table lock before fork so that the child never starts with
+/// it held by a thread that does not exist there (a burning program's
+/// writer thread in the middle of SG_IO).
+extern "C" fn before_fork() {
+    let _ = std::panic::catch_unwind(|| {
+        let guard = lock();
+        let _ = FORK_GUARD.try_with(|g| *g.borrow_mut() = Some(guard));
+    });
+}
+
+/// Releases it again, in the parent and in the child.
+extern "C" fn after_fork() {
+    let _ = std::panic::catch_unwind(|| {
+        let _ = FORK_GUARD.try_with(|g| g.borrow_mut().take());
+    });
 }
 
 fn parse(spec: Option<&OsStr>, trace: Option<std::ffi::OsString>) -> Config {
