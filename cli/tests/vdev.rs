@@ -557,19 +557,10 @@ os.close(dup)
     assert_eq!(got, expected);
 }
 
-/// SG_IO as a host program drives it: a good command fills the buffer and
-/// leaves status 0; an opcode no drive knows comes back as CHECK CONDITION
-/// with 5/20/00 in the caller's sense buffer (the host survives); a header
-/// that is not sg v3 is refused with EINVAL, as the block layer does.
-#[test]
-fn sg_io_answers_good_and_failing_cdbs_with_status_and_sense_and_refuses_bad_headers() {
-    if !burners_present() {
-        return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let disc = root.path().join("d.img");
-    ok(&["new-disc", "--profile", "bd-r", disc.to_str().unwrap()]);
-    let script = r#"
+/// Python (ctypes) for SG_IO on /dev/sr7: `sg(cdb, n, interface, out)`
+/// sends `cdb` with `n` bytes in, or the bytes `out` out; it returns the
+/// ioctl result, errno, the header, the data and the sense buffer.
+const PY_SG: &str = r#"
 import ctypes, os
 class Hdr(ctypes.Structure):
     _fields_ = [('interface_id', ctypes.c_int), ('dxfer_direction', ctypes.c_int),
@@ -582,15 +573,60 @@ class Hdr(ctypes.Structure):
         ('duration', ctypes.c_uint), ('info', ctypes.c_uint)]
 libc = ctypes.CDLL(None, use_errno=True)
 fd = os.open('/dev/sr7', os.O_RDWR | os.O_NONBLOCK)
-def sg(cdb, n, interface=ord('S')):
+def sg(cdb, n, interface=ord('S'), out=b''):
     c = (ctypes.c_ubyte * len(cdb))(*cdb)
-    buf = (ctypes.c_ubyte * max(n, 1))()
+    size = len(out) or n
+    buf = (ctypes.c_ubyte * max(size, 1))(*out)
     sense = (ctypes.c_ubyte * 32)()
-    h = Hdr(interface_id=interface, dxfer_direction=-3 if n else -1, cmd_len=len(cdb),
-            mx_sb_len=32, dxfer_len=n, dxferp=ctypes.addressof(buf), cmdp=ctypes.addressof(c),
+    direction = -2 if out else (-3 if n else -1)
+    h = Hdr(interface_id=interface, dxfer_direction=direction, cmd_len=len(cdb),
+            mx_sb_len=32, dxfer_len=size, dxferp=ctypes.addressof(buf), cmdp=ctypes.addressof(c),
             sbp=ctypes.addressof(sense), timeout=10000)
     rc = libc.ioctl(fd, ctypes.c_ulong(0x2285), ctypes.byref(h))
     return rc, ctypes.get_errno(), h, bytes(buf), bytes(sense)
+"#;
+
+/// A program that exits with the device open (no close, no SYNCHRONIZE
+/// CACHE) leaves on the disc what it wrote, as a drive's medium keeps it.
+#[test]
+fn blocks_written_before_the_program_exits_with_the_device_open_stay_recorded() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("d.img");
+    let d = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "dvd+r", d]);
+    let script = format!(
+        "{PY_SG}{}",
+        r#"
+data = b'\x55' * 16 * 2048
+print(sg([0x2a, 0, 0, 0, 0, 0, 0, 0, 16, 0], 0, out=data)[2].status,
+      sg([0x2a, 0, 0, 0, 0, 16, 0, 0, 16, 0], 0, out=data)[2].status)
+"#
+    );
+    let out = on_drive(&disc, &["python3", "-c", &script]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "0 0\n");
+    let info = json(&ok(&["info", "--json", d]));
+    assert_eq!(info["media"]["next_writable"], 32, "{info}");
+}
+
+/// SG_IO as a host program drives it: a good command fills the buffer and
+/// leaves status 0; an opcode no drive knows comes back as CHECK CONDITION
+/// with 5/20/00 in the caller's sense buffer (the host survives); a header
+/// that is not sg v3 is refused with EINVAL, as the block layer does.
+#[test]
+fn sg_io_answers_good_and_failing_cdbs_with_status_and_sense_and_refuses_bad_headers() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("d.img");
+    ok(&["new-disc", "--profile", "bd-r", disc.to_str().unwrap()]);
+    let script = format!(
+        "{PY_SG}{}",
+        r#"
 rc, _, h, buf, _ = sg([0x12, 0, 0, 0, 36, 0], 36)
 print('inquiry', rc, h.status, h.resid, buf[8:13].decode())
 rc, _, h, _, sense = sg([0xff, 0, 0, 0, 0, 0], 0)
@@ -599,8 +635,9 @@ print('unknown', rc, h.status, h.masked_status, h.driver_status, h.sb_len_wr,
 rc, err, _, _, _ = sg([0x00, 0, 0, 0, 0, 0], 0, interface=ord('X'))
 print('bad header', rc, err)
 print('tur', sg([0x00, 0, 0, 0, 0, 0], 0)[2].status)
-"#;
-    let out = on_drive(&disc, &["python3", "-c", script]);
+"#
+    );
+    let out = on_drive(&disc, &["python3", "-c", &script]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),

@@ -73,9 +73,21 @@ pub fn config() -> &'static Config {
         if !config.devices.is_empty() {
             // SAFETY: registers plain extern "C" functions without state.
             unsafe { libc::pthread_atfork(Some(before_fork), Some(after_fork), Some(after_fork)) };
+            // SAFETY: as above.
+            unsafe { libc::atexit(release_at_exit) };
         }
         config
     })
+}
+
+/// A program may exit with the device still open; the disc must then keep
+/// what was written, as a drive's medium does when its host goes away:
+/// dropping each drive saves its sidecar.
+extern "C" fn release_at_exit() {
+    let _ = std::panic::catch_unwind(|| {
+        let drives = std::mem::take(&mut lock().drives);
+        drop(drives);
+    });
 }
 
 thread_local! {
