@@ -266,7 +266,7 @@ pub unsafe extern "C" fn fopen64(path: *const c_char, mode: *const c_char) -> *m
 pub unsafe extern "C" fn close(fd: c_int) -> c_int {
     type F = unsafe extern "C" fn(c_int) -> c_int;
     let handled = intercept(-1, || {
-        if !table::any_handle() {
+        if !table::maybe_handle(fd) {
             return None;
         }
         // Forget and close under the lock: a concurrent open cannot be
@@ -304,7 +304,7 @@ pub unsafe extern "C" fn dup(fd: c_int) -> c_int {
 /// dup2/dup3 onto a virtual handle closes it first.
 fn before_dup_onto(new: c_int) {
     let _ = intercept(0, || {
-        if table::any_handle() {
+        if table::maybe_handle(new) {
             lock().forget(new);
         }
         Some(Ok(0))
@@ -656,7 +656,7 @@ type IoctlFn = unsafe extern "C" fn(c_int, c_ulong, ...) -> c_int;
 #[no_mangle]
 pub unsafe extern "C" fn ioctl(fd: c_int, request: c_ulong, arg: *mut c_void) -> c_int {
     intercept(-1, || {
-        if !table::any_handle() {
+        if !table::maybe_handle(fd) {
             return None;
         }
         let mut table = lock();
@@ -674,7 +674,7 @@ fn read_handle(
     count: size_t,
     at: Option<off_t>,
 ) -> Option<Result<ssize_t, c_int>> {
-    if !table::any_handle() {
+    if !table::maybe_handle(fd) {
         return None;
     }
     let mut table = lock();
@@ -727,7 +727,7 @@ pub unsafe extern "C" fn pread64(fd: c_int, buf: *mut c_void, count: size_t, at:
 }
 
 fn seek_handle(fd: c_int, off: off_t, whence: c_int) -> Option<Result<off_t, c_int>> {
-    if !table::any_handle() {
+    if !table::maybe_handle(fd) {
         return None;
     }
     let mut table = lock();
@@ -765,7 +765,7 @@ pub unsafe extern "C" fn lseek64(fd: c_int, off: off_t, whence: c_int) -> off_t 
 /// write(2) to the node is not emulated (burning programs write through
 /// SG_IO): EIO rather than letting the bytes vanish into the memfd.
 fn write_handle(fd: c_int) -> Option<Result<ssize_t, c_int>> {
-    if !table::any_handle() {
+    if !table::maybe_handle(fd) {
         return None;
     }
     lock().device(fd)?;

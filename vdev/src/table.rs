@@ -10,7 +10,7 @@
 use std::ffi::{CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use multisession::scsi::emulator::EmulatedDrive;
@@ -60,6 +60,26 @@ static TABLE: Mutex<Table> = Mutex::new(Table {
 });
 /// Lets every descriptor hook skip the lock while no virtual handle exists.
 static ANY_HANDLE: AtomicBool = AtomicBool::new(false);
+/// One bit per descriptor below 1024 that is (or was until a moment ago) a
+/// virtual handle: a program's other descriptors (the files xorriso reads
+/// while its burn thread holds the lock in SG_IO) skip the lock entirely.
+static MAYBE: [AtomicU64; 16] = [const { AtomicU64::new(0) }; 16];
+
+fn bit(fd: libc::c_int) -> Option<(usize, u64)> {
+    let fd = usize::try_from(fd).ok()?;
+    (fd < 1024).then(|| (fd / 64, 1u64 << (fd % 64)))
+}
+
+/// False when `fd` is certainly not a virtual handle.
+pub fn maybe_handle(fd: libc::c_int) -> bool {
+    if !any_handle() {
+        return false;
+    }
+    match bit(fd) {
+        Some((word, mask)) => MAYBE[word].load(Ordering::Acquire) & mask != 0,
+        None => fd >= 0,
+    }
+}
 
 /// Parses `MULTISESSION_VDEV=/dev/sr7=/a.img:/dev/sr8=/b.img` once, and
 /// adopts virtual handles inherited from the parent process.
@@ -183,7 +203,7 @@ pub fn device_of_path(path: *const libc::c_char) -> Option<usize> {
 }
 
 pub fn device_of_fd(fd: libc::c_int) -> Option<usize> {
-    if !any_handle() {
+    if !maybe_handle(fd) {
         return None;
     }
     lock().device(fd)
@@ -221,6 +241,9 @@ impl Table {
             ino,
             offset: 0,
         });
+        if let Some((word, mask)) = bit(fd) {
+            MAYBE[word].fetch_or(mask, Ordering::Release);
+        }
         ANY_HANDLE.store(true, Ordering::Release);
     }
 
@@ -232,7 +255,10 @@ impl Table {
     }
 
     fn forget_at(&mut self, i: usize) {
-        let dev = self.handles.swap_remove(i).dev;
+        let Handle { fd, dev, .. } = self.handles.swap_remove(i);
+        if let Some((word, mask)) = bit(fd) {
+            MAYBE[word].fetch_and(!mask, Ordering::Release);
+        }
         if !self.handles.iter().any(|h| h.dev == dev) {
             if let Some(slot) = self.drives.get_mut(dev) {
                 *slot = None;
