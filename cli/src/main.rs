@@ -10,6 +10,8 @@ macro_rules! say {
 }
 
 mod append;
+#[cfg(target_os = "linux")]
+mod drive;
 mod progress;
 mod recorded;
 
@@ -68,6 +70,13 @@ enum Command {
         /// compatibility); other media stay appendable unless --close.
         #[arg(long, conflicts_with = "close")]
         keep_appendable: bool,
+    },
+    /// Make an emulated disc a /dev/srN device for unmodified burning
+    /// programs (see docs/virtual-drive.md).
+    #[cfg(target_os = "linux")]
+    Drive {
+        #[command(subcommand)]
+        command: drive::DriveCommand,
     },
     /// List the files of a session (default: the newest).
     Ls {
@@ -181,6 +190,8 @@ fn run(cli: Cli) -> Result<()> {
             keep_appendable,
         } => append(&dev, &paths, close, verify, keep_appendable, &volume),
         Command::Ls { dev, session, json } => ls(&dev, session, json),
+        #[cfg(target_os = "linux")]
+        Command::Drive { command } => drive::run(command),
         Command::Extract {
             dev,
             dir,

@@ -1,0 +1,788 @@
+//! Unmodified burning programs (xorriso, cdrskin) and our own SG_IO path
+//! on emulated discs, through the virtual /dev/sr7 of `multisession drive
+//! run` (the preload library of the `vdev` crate).
+#![cfg(target_os = "linux")]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use support::{failure, folder, json, ok};
+
+const BIN: &str = env!("CARGO_BIN_EXE_multisession");
+
+/// Builds the preload library where `drive run` looks for it (beside the
+/// binary, same target dir and profile) when it is missing or older than
+/// its sources or the emulator's: `cargo test -p multisession-cli` alone
+/// does not build a crate the CLI does not depend on. Skipping a fresh
+/// build matters: cargo rebuilds the shared `multisession` cdylib whenever
+/// the feature set of the last build differs.
+fn preload_library() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = Path::new(BIN).parent().unwrap();
+        let lib = dir.join("libmultisession_vdev.so");
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let built = std::fs::metadata(&lib).and_then(|m| m.modified()).ok();
+        let sources = newest(&workspace.join("vdev")).max(newest(&workspace.join("src")));
+        if built.is_some_and(|b| b >= sources) {
+            return;
+        }
+        let profile = match dir.file_name().unwrap().to_str().unwrap() {
+            "debug" => "dev",
+            other => other,
+        };
+        let out = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "multisession-vdev",
+                "--profile",
+                profile,
+            ])
+            .arg("--target-dir")
+            .arg(dir.parent().unwrap())
+            .output()
+            .expect("run cargo");
+        assert!(
+            out.status.success(),
+            "building the preload library failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(lib.is_file());
+    });
+}
+
+/// The newest modification time of the files under `dir`.
+fn newest(dir: &Path) -> std::time::SystemTime {
+    let mut latest = std::time::SystemTime::UNIX_EPOCH;
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let meta = entry.metadata().unwrap();
+        let t = if meta.is_dir() {
+            newest(&entry.path())
+        } else {
+            meta.modified().unwrap()
+        };
+        latest = latest.max(t);
+    }
+    latest
+}
+
+/// xorriso and cdrskin are there; outside CI a missing one skips the test
+/// with a note, in CI it fails it.
+fn burners_present() -> bool {
+    let missing: Vec<&str> = ["xorriso", "cdrskin"]
+        .into_iter()
+        .filter(|t| {
+            !Command::new("which")
+                .arg(t)
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false)
+        })
+        .collect();
+    if missing.is_empty() {
+        preload_library();
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "burning programs missing in CI: {missing:?} (scripts/test-all installs them)"
+    );
+    eprintln!("skipped: {missing:?} not installed");
+    false
+}
+
+/// PROGRAM run by `multisession drive run DISC --`, killed if it hangs.
+fn on_drive(disc: &Path, program: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(["drive", "run"])
+        .arg(disc)
+        .args(["--", "timeout", "120"])
+        .args(program)
+        .output()
+        .expect("run multisession drive run")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The number after `label` on the line that has it.
+fn number_after(output: &str, label: &str) -> Option<u64> {
+    let line = output.lines().find(|l| l.contains(label))?;
+    let rest = &line[line.find(label)? + label.len()..];
+    rest.split(|c: char| !c.is_ascii_digit())
+        .find(|w| !w.is_empty())?
+        .parse()
+        .ok()
+}
+
+fn line_after(output: &str, label: &str) -> String {
+    output
+        .lines()
+        .find_map(|l| l.split_once(label).map(|(_, r)| r.trim().to_string()))
+        .unwrap_or_default()
+}
+
+/// `multisession info --json` without the `device` line, which names the
+/// transport (`/dev/sr7` or the image) and so differs by design.
+fn info_json(dev: &str, through: Option<&Path>) -> serde_json::Value {
+    let out = match through {
+        Some(disc) => {
+            let out = Command::new(BIN)
+                .args(["drive", "run"])
+                .arg(disc)
+                .args(["--", BIN, "info", "--json", dev])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", text(&out));
+            String::from_utf8(out.stdout).unwrap()
+        }
+        None => ok(&["info", "--json", dev]),
+    };
+    let mut v = json(&out);
+    v["media"].as_object_mut().unwrap().remove("device");
+    v
+}
+
+/// The discs of the read matrix: blank and two-session write-once media, a
+/// finalized DVD+R, overwritable media holding one session and a blank
+/// BD-RE.
+fn read_matrix_discs(root: &Path) -> Vec<PathBuf> {
+    let one = folder(root, "one", &[("a.txt", "first")]);
+    let two = folder(root, "two", &[("b.txt", "second")]);
+    let mut discs = Vec::new();
+    for profile in ["cd-r", "dvd+r", "dvd-r", "bd-r"] {
+        let blank = root.join(format!("blank-{profile}.img"));
+        ok(&["new-disc", "--profile", profile, blank.to_str().unwrap()]);
+        discs.push(blank);
+        let written = root.join(format!("two-{profile}.img"));
+        let w = written.to_str().unwrap();
+        ok(&["new-disc", "--profile", profile, w]);
+        ok(&["append", "--keep-appendable", w, &one]);
+        ok(&["append", "--keep-appendable", w, &two]);
+        discs.push(written);
+    }
+    for profile in ["dvd+rw", "bd-re"] {
+        let data = root.join(format!("data-{profile}.img"));
+        let d = data.to_str().unwrap();
+        ok(&["new-disc", "--profile", profile, d]);
+        ok(&["append", d, &one]);
+        discs.push(data);
+    }
+    let closed = root.join("closed-dvd+r.img");
+    let c = closed.to_str().unwrap();
+    ok(&["new-disc", "--profile", "dvd+r", c]);
+    ok(&["append", c, &one]);
+    discs.push(closed);
+    let blank = root.join("blank-bd-re.img");
+    ok(&["new-disc", "--profile", "bd-re", blank.to_str().unwrap()]);
+    discs.push(blank);
+    discs
+}
+
+#[test]
+fn xorriso_and_cdrskin_report_the_msinfo_free_blocks_and_status_info_reports() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let mut table = vec![format!(
+        "{:<18} {:<14} {:>9} {:<12} | {:<28} {:>9} {:>9} {:>7} | {:<14} {:<14} | {:<22} {:>9}",
+        "disc",
+        "msinfo",
+        "free",
+        "status",
+        "xorriso -toc status",
+        "writable",
+        "overall",
+        "nwa",
+        "-as cdrecord",
+        "cdrskin",
+        "cdrskin -minfo",
+        "remaining"
+    )];
+    let mut failures = Vec::new();
+    for disc in read_matrix_discs(root.path()) {
+        let name = disc.file_name().unwrap().to_str().unwrap().to_string();
+        let info = info_json(disc.to_str().unwrap(), None);
+        let msinfo = info["msinfo"].as_str().map(str::to_string);
+        let free = info["media"]["free_blocks"].as_u64().unwrap();
+        let status = info["media"]["disc_status"].as_str().unwrap().to_string();
+        let overwritable = status == "RandomAccess";
+
+        let toc = on_drive(&disc, &["xorriso", "-outdev", "/dev/sr7", "-toc"]);
+        let toc_text = text(&toc);
+        let toc_status = line_after(&toc_text, "Media status :");
+        let writable = number_after(&toc_text, "readable ,");
+        let overall = number_after(&toc_text, "writable ,");
+        let nwa = number_after(&toc_text, "Media nwa    :");
+        let as_cdrecord = on_drive(
+            &disc,
+            &["xorriso", "-as", "cdrecord", "dev=/dev/sr7", "-msinfo"],
+        );
+        let cdrskin = on_drive(&disc, &["cdrskin", "dev=/dev/sr7", "-msinfo"]);
+        let minfo = on_drive(&disc, &["cdrskin", "dev=/dev/sr7", "-minfo"]);
+        let minfo_text = text(&minfo);
+        let minfo_status = line_after(&minfo_text, "disk status:");
+        let remaining = number_after(&minfo_text, "Remaining writable size:");
+        let shown = |o: &Output| {
+            if o.status.success() {
+                String::from_utf8_lossy(&o.stdout).trim().to_string()
+            } else {
+                format!("exit {}", o.status.code().unwrap_or(-1))
+            }
+        };
+        table.push(format!(
+            "{:<18} {:<14} {:>9} {:<12} | {:<28} {:>9} {:>9} {:>7} | {:<14} {:<14} | {:<22} {:>9}",
+            name,
+            msinfo.as_deref().unwrap_or("-"),
+            free,
+            status,
+            toc_status,
+            writable.map_or("-".into(), |v| v.to_string()),
+            overall.map_or("-".into(), |v| v.to_string()),
+            nwa.map_or("-".into(), |v| v.to_string()),
+            shown(&as_cdrecord),
+            shown(&cdrskin),
+            minfo_status,
+            remaining.map_or("-".into(), |v| v.to_string()),
+        ));
+
+        let mut check = |what: &str, good: bool| {
+            if !good {
+                failures.push(format!("{name}: {what}"));
+            }
+        };
+        check("xorriso -toc exits 0", toc.status.success());
+        check("cdrskin -minfo exits 0", minfo.status.success());
+        // The through-the-device SG_IO path of our own library.
+        check(
+            "info /dev/sr7 equals info DISC",
+            info_json("/dev/sr7", Some(&disc)) == info,
+        );
+        match (status.as_str(), &msinfo) {
+            ("Blank", None) => {
+                check("xorriso says blank", toc_status == "is blank");
+                check("cdrskin says empty", minfo_status == "empty");
+                check("xorriso free blocks", writable == Some(free));
+                check("cdrskin free blocks", remaining == Some(free));
+                // No session to continue: both refuse -msinfo, as
+                // `multisession info` gives no msinfo.
+                check(
+                    "-as cdrecord -msinfo refuses",
+                    !as_cdrecord.status.success(),
+                );
+                check("cdrskin -msinfo refuses", !cdrskin.status.success());
+            }
+            ("Appendable", Some(m)) => {
+                check(
+                    "xorriso says appendable",
+                    toc_status.ends_with("is appendable"),
+                );
+                check(
+                    "cdrskin says appendable",
+                    minfo_status == "incomplete/appendable",
+                );
+                check("xorriso free blocks", writable == Some(free));
+                check("cdrskin free blocks", remaining == Some(free));
+                let next: u64 = m.split(',').nth(1).unwrap().parse().unwrap();
+                check("xorriso nwa", nwa == Some(next));
+                check(
+                    "-as cdrecord -msinfo",
+                    as_cdrecord.status.success()
+                        && String::from_utf8_lossy(&as_cdrecord.stdout).trim() == m,
+                );
+                check(
+                    "cdrskin -msinfo",
+                    cdrskin.status.success()
+                        && String::from_utf8_lossy(&cdrskin.stdout).trim() == m,
+                );
+            }
+            ("Finalized", None) => {
+                check("xorriso says closed", toc_status.ends_with("is closed"));
+                check("cdrskin says complete", minfo_status == "complete");
+                check("xorriso free blocks", writable == Some(free));
+                // Nothing may follow a finalized disc: both refuse -msinfo,
+                // as `multisession info` gives no msinfo.
+                check(
+                    "-as cdrecord -msinfo refuses",
+                    !as_cdrecord.status.success(),
+                );
+                check("cdrskin -msinfo refuses", !cdrskin.status.success());
+            }
+            ("RandomAccess", Some(m)) if m.ends_with(",0") => {
+                // Nothing written yet: the next image goes to block 0.
+                check("xorriso says blank", toc_status == "is blank");
+                check("cdrskin says empty", minfo_status == "empty");
+                check("xorriso free blocks", writable == Some(free));
+                check("xorriso overall is free blocks", overall == Some(free));
+            }
+            ("RandomAccess", Some(_)) => {
+                // Overwritable media have no sessions. xorriso's ISO
+                // growing sees the session (appendable) and reports the
+                // whole formatted size as `overall`, the number our free
+                // blocks give; its `writable` and nwa follow libisoburn's
+                // own 32-block alignment of the next image, and cdrecord
+                // emulation (xorriso -as cdrecord, cdrskin) treats such a
+                // medium as blank, refusing -msinfo: neither is compared.
+                check(
+                    "xorriso says appendable",
+                    toc_status.ends_with("is appendable"),
+                );
+                check("xorriso overall is free blocks", overall == Some(free));
+                assert!(overwritable);
+            }
+            other => check(&format!("unexpected disc state {other:?}"), false),
+        }
+    }
+    println!("{}", table.join("\n"));
+    assert!(failures.is_empty(), "{}\n{failures:#?}", table.join("\n"));
+}
+
+/// wodim and dvd+rw-mediainfo on the same device. Their first probe is
+/// MODE SENSE of the capabilities page (2Ah), which the emulator answers
+/// with 5/24/00 until the drive-fidelity work adds it.
+#[test]
+#[ignore = "needs MODE SENSE page 2Ah in the emulator (drive-fidelity issue)"]
+fn wodim_and_dvd_rw_mediainfo_read_what_info_reports() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let one = folder(root.path(), "one", &[("a.txt", "first")]);
+    let two = folder(root.path(), "two", &[("b.txt", "second")]);
+    for profile in ["cd-r", "dvd+r"] {
+        let disc = root.path().join(format!("{profile}.img"));
+        let d = disc.to_str().unwrap();
+        ok(&["new-disc", "--profile", profile, d]);
+        ok(&["append", "--keep-appendable", d, &one]);
+        ok(&["append", "--keep-appendable", d, &two]);
+        let info = info_json(d, None);
+        let wodim = on_drive(&disc, &["wodim", "dev=/dev/sr7", "-msinfo"]);
+        assert!(wodim.status.success(), "{}", text(&wodim));
+        if profile == "cd-r" {
+            // On DVD+R wodim reads track 1 for -msinfo (a wodim bug).
+            assert_eq!(
+                String::from_utf8_lossy(&wodim.stdout).trim(),
+                info["msinfo"].as_str().unwrap()
+            );
+        }
+        let mediainfo = on_drive(&disc, &["dvd+rw-mediainfo", "/dev/sr7"]);
+        assert!(mediainfo.status.success(), "{}", text(&mediainfo));
+    }
+}
+
+/// growisofs writes through the device and hands it to its mkisofs child
+/// as /dev/fd/N for -M. It gets as far as writing the image today, then
+/// fails on START STOP UNIT (1Bh) and MODE SENSE page 2Ah, neither emulated
+/// yet (drive-fidelity issue).
+#[test]
+#[ignore = "needs START STOP UNIT and MODE SENSE page 2Ah in the emulator (drive-fidelity issue)"]
+fn growisofs_writes_and_continues_a_dvd_plus_r() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let one = folder(root.path(), "one", &[("a.txt", "first")]);
+    let two = folder(root.path(), "two", &[("b.txt", "second")]);
+    let disc = root.path().join("d.img");
+    let d = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "dvd+r", d]);
+    for (mode, dir) in [("-Z", &one), ("-M", &two)] {
+        let out = on_drive(&disc, &["growisofs", mode, "/dev/sr7", "-R", "-J", dir]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let info = json(&ok(&["info", "--json", d]));
+    assert_eq!(info["media"]["sessions"], 2, "{info}");
+    let listed = ok(&["ls", d]);
+    assert!(
+        listed.contains("a.txt") && listed.contains("b.txt"),
+        "{listed}"
+    );
+}
+
+/// Files, with contents, that the write test burns: a nested folder and a
+/// file larger than a block run.
+fn burn_source(root: &Path, name: &str, salt: u8) -> (PathBuf, Vec<(String, Vec<u8>)>) {
+    let dir = root.join(name);
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8 ^ salt).collect();
+    let files = vec![
+        (
+            format!("/{name}/small.txt"),
+            format!("session {salt}\n").into_bytes(),
+        ),
+        (format!("/{name}/sub/big.bin"), big),
+    ];
+    for (path, data) in &files {
+        let rel = path.strip_prefix(&format!("/{name}/")).unwrap();
+        std::fs::write(dir.join(rel), data).unwrap();
+    }
+    (dir, files)
+}
+
+/// `xorriso -dev /dev/sr7 -map DIR /NAME -commit`, accepting only the one
+/// SORRY the emulator still earns: SET STREAMING (B6h) is not emulated
+/// yet (listed in the drive-fidelity issue), which libburn reports and
+/// xorriso turns into exit 32.
+fn xorriso_commit(disc: &Path, write_type: &str, dir: &Path, name: &str) {
+    let target = format!("/{name}");
+    let out = on_drive(
+        disc,
+        &[
+            "xorriso",
+            "-return_with",
+            "FAILURE",
+            "32",
+            "-write_type",
+            write_type,
+            "-dev",
+            "/dev/sr7",
+            "-map",
+            dir.to_str().unwrap(),
+            &target,
+            "-commit",
+        ],
+    );
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    for line in all
+        .lines()
+        .filter(|l| l.contains(": SORRY :") || l.contains(": FAILURE :"))
+    {
+        assert!(line.contains("set_streaming"), "{line}\n{all}");
+    }
+}
+
+fn burn_twice_and_read_back(profile: &str, write_type: &str) {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join(format!("{profile}.img"));
+    ok(&["new-disc", "--profile", profile, disc.to_str().unwrap()]);
+    let (first, mut files) = burn_source(root.path(), "first", 1);
+    xorriso_commit(&disc, write_type, &first, "first");
+    let (second, more) = burn_source(root.path(), "second", 2);
+    xorriso_commit(&disc, write_type, &second, "second");
+    files.extend(more);
+
+    let info = json(&ok(&["info", "--json", disc.to_str().unwrap()]));
+    assert_eq!(info["media"]["sessions"], 2, "{info}");
+    let listed: Vec<String> = json(&ok(&["ls", "--json", disc.to_str().unwrap()]))["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "file")
+        .map(|e| e["path"].as_str().unwrap().to_string())
+        .collect();
+    let mut expected: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
+    expected.sort();
+    let mut listed_sorted = listed.clone();
+    listed_sorted.sort();
+    assert_eq!(listed_sorted, expected);
+    let out = root.path().join("out");
+    ok(&["extract", disc.to_str().unwrap(), out.to_str().unwrap()]);
+    for (path, data) in &files {
+        let got = std::fs::read(out.join(path.trim_start_matches('/'))).unwrap();
+        assert!(got == *data, "{path} differs after extract");
+    }
+
+    // The library continues what xorriso wrote, and xorriso reads that
+    // session back through the device with every file of all three.
+    let third = folder(root.path(), "third", &[("c.txt", "third")]);
+    ok(&[
+        "append",
+        "--keep-appendable",
+        disc.to_str().unwrap(),
+        &third,
+    ]);
+    let found = on_drive(
+        &disc,
+        &["xorriso", "-indev", "/dev/sr7", "-find", "/", "-type", "f"],
+    );
+    assert!(found.status.success(), "{}", text(&found));
+    let mut seen: Vec<String> = String::from_utf8_lossy(&found.stdout)
+        .lines()
+        .map(|l| l.trim_matches('\'').to_string())
+        .collect();
+    seen.sort();
+    expected.push("/third/c.txt".to_string());
+    expected.sort();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn xorriso_burns_two_sessions_to_dvd_plus_r_that_extract_byte_identical_and_take_a_third() {
+    burn_twice_and_read_back("dvd+r", "auto");
+}
+
+#[test]
+fn xorriso_burns_two_sessions_to_bd_r_that_extract_byte_identical_and_take_a_third() {
+    burn_twice_and_read_back("bd-r", "auto");
+}
+
+/// In TAO: xorriso's default on a blank CD-R is SAO, which needs SEND
+/// CUE SHEET (5Dh), not emulated yet (drive-fidelity issue).
+#[test]
+fn xorriso_burns_two_tao_sessions_to_cd_r_that_extract_byte_identical_and_take_a_third() {
+    burn_twice_and_read_back("cd-r", "tao");
+}
+
+/// The device as programs see it without SG_IO: an sr block node (major
+/// 11, minor from the name), the sg and block ioctls an sr driver answers,
+/// ENOTTY for others, read(2) as READ(10), and a handle a child process
+/// inherits across exec and still recognises as /dev/fd/N.
+#[test]
+fn the_virtual_device_is_an_sr_block_node_with_its_ioctls_reads_and_inherited_handles() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("d.img");
+    let d = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "dvd+r", d]);
+    let src = folder(root.path(), "src", &[("a.txt", "hello")]);
+    ok(&["append", "--keep-appendable", d, &src]);
+    let script = r#"
+import os, stat, fcntl, struct, subprocess, sys
+st = os.stat('/dev/sr7')
+print('blk', stat.S_ISBLK(st.st_mode), os.major(st.st_rdev), os.minor(st.st_rdev))
+fd = os.open('/dev/sr7', os.O_RDONLY | os.O_NONBLOCK)
+print('fstat', stat.S_ISBLK(os.fstat(fd).st_mode))
+print('version', struct.unpack('i', fcntl.ioctl(fd, 0x2282, b'\0' * 4))[0])
+print('blksize', struct.unpack('i', fcntl.ioctl(fd, 0x1268, b'\0' * 4))[0])
+try:
+    fcntl.ioctl(fd, 0x5401, b'\0' * 64)
+    print('tcgets ok')
+except OSError as e:
+    print('tcgets errno', e.errno)
+os.lseek(fd, 16 * 2048, os.SEEK_SET)
+print('pvd', os.read(fd, 6)[1:6].decode())
+dup = os.dup(fd)
+print('dup blk', stat.S_ISBLK(os.fstat(dup).st_mode))
+child = subprocess.run([sys.executable, '-c',
+    'import os,stat,sys; print(stat.S_ISBLK(os.stat("/dev/fd/%d" % int(sys.argv[1])).st_mode))',
+    str(fd)], pass_fds=[fd], capture_output=True, text=True)
+print('child', child.stdout.strip())
+os.close(fd)
+os.close(dup)
+"#;
+    let out = on_drive(&disc, &["python3", "-c", script]);
+    assert!(out.status.success(), "{}", text(&out));
+    let got = String::from_utf8(out.stdout).unwrap();
+    // The session starts at block 0: its volume descriptor is at 16.
+    let expected = "blk True 11 7\nfstat True\nversion 30536\nblksize 2048\n\
+                    tcgets errno 25\npvd CD001\ndup blk True\nchild True\n";
+    assert_eq!(got, expected);
+}
+
+/// Python (ctypes) for SG_IO on /dev/sr7: `sg(cdb, n, interface, out)`
+/// sends `cdb` with `n` bytes in, or the bytes `out` out; it returns the
+/// ioctl result, errno, the header, the data and the sense buffer.
+const PY_SG: &str = r#"
+import ctypes, os
+class Hdr(ctypes.Structure):
+    _fields_ = [('interface_id', ctypes.c_int), ('dxfer_direction', ctypes.c_int),
+        ('cmd_len', ctypes.c_ubyte), ('mx_sb_len', ctypes.c_ubyte), ('iovec_count', ctypes.c_ushort),
+        ('dxfer_len', ctypes.c_uint), ('dxferp', ctypes.c_void_p), ('cmdp', ctypes.c_void_p),
+        ('sbp', ctypes.c_void_p), ('timeout', ctypes.c_uint), ('flags', ctypes.c_uint),
+        ('pack_id', ctypes.c_int), ('usr_ptr', ctypes.c_void_p), ('status', ctypes.c_ubyte),
+        ('masked_status', ctypes.c_ubyte), ('msg_status', ctypes.c_ubyte), ('sb_len_wr', ctypes.c_ubyte),
+        ('host_status', ctypes.c_ushort), ('driver_status', ctypes.c_ushort), ('resid', ctypes.c_int),
+        ('duration', ctypes.c_uint), ('info', ctypes.c_uint)]
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open('/dev/sr7', os.O_RDWR | os.O_NONBLOCK)
+def sg(cdb, n, interface=ord('S'), out=b''):
+    c = (ctypes.c_ubyte * len(cdb))(*cdb)
+    size = len(out) or n
+    buf = (ctypes.c_ubyte * max(size, 1))(*out)
+    sense = (ctypes.c_ubyte * 32)()
+    direction = -2 if out else (-3 if n else -1)
+    h = Hdr(interface_id=interface, dxfer_direction=direction, cmd_len=len(cdb),
+            mx_sb_len=32, dxfer_len=size, dxferp=ctypes.addressof(buf), cmdp=ctypes.addressof(c),
+            sbp=ctypes.addressof(sense), timeout=10000)
+    rc = libc.ioctl(fd, ctypes.c_ulong(0x2285), ctypes.byref(h))
+    return rc, ctypes.get_errno(), h, bytes(buf), bytes(sense)
+"#;
+
+/// A program that exits with the device open (no close, no SYNCHRONIZE
+/// CACHE) leaves on the disc what it wrote, as a drive's medium keeps it.
+#[test]
+fn blocks_written_before_the_program_exits_with_the_device_open_stay_recorded() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("d.img");
+    let d = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "dvd+r", d]);
+    let script = format!(
+        "{PY_SG}{}",
+        r#"
+data = b'\x55' * 16 * 2048
+print(sg([0x2a, 0, 0, 0, 0, 0, 0, 0, 16, 0], 0, out=data)[2].status,
+      sg([0x2a, 0, 0, 0, 0, 16, 0, 0, 16, 0], 0, out=data)[2].status)
+"#
+    );
+    let out = on_drive(&disc, &["python3", "-c", &script]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "0 0\n");
+    let info = json(&ok(&["info", "--json", d]));
+    assert_eq!(info["media"]["next_writable"], 32, "{info}");
+}
+
+/// SG_IO as a host program drives it: a good command fills the buffer and
+/// leaves status 0; an opcode no drive knows comes back as CHECK CONDITION
+/// with 5/20/00 in the caller's sense buffer (the host survives); a header
+/// that is not sg v3 is refused with EINVAL, as the block layer does.
+#[test]
+fn sg_io_answers_good_and_failing_cdbs_with_status_and_sense_and_refuses_bad_headers() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("d.img");
+    ok(&["new-disc", "--profile", "bd-r", disc.to_str().unwrap()]);
+    let script = format!(
+        "{PY_SG}{}",
+        r#"
+rc, _, h, buf, _ = sg([0x12, 0, 0, 0, 36, 0], 36)
+print('inquiry', rc, h.status, h.resid, buf[8:13].decode())
+rc, _, h, _, sense = sg([0xff, 0, 0, 0, 0, 0], 0)
+print('unknown', rc, h.status, h.masked_status, h.driver_status, h.sb_len_wr,
+      '%x/%02x/%02x' % (sense[2] & 15, sense[12], sense[13]))
+rc, err, _, _, _ = sg([0x00, 0, 0, 0, 0, 0], 0, interface=ord('X'))
+print('bad header', rc, err)
+print('tur', sg([0x00, 0, 0, 0, 0, 0], 0)[2].status)
+"#
+    );
+    let out = on_drive(&disc, &["python3", "-c", &script]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "inquiry 0 0 0 MSEMU\nunknown 0 2 1 8 18 5/20/00\nbad header -1 22\ntur 0\n"
+    );
+}
+
+/// A child forked while another thread is inside SG_IO still finds its
+/// inherited handle: the table lock is never copied into the child held.
+#[test]
+fn a_child_forked_during_sg_io_in_another_thread_can_use_the_device() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("d.img");
+    ok(&["new-disc", "--profile", "dvd+r", disc.to_str().unwrap()]);
+    let script = r#"
+import fcntl, os, stat, threading, time
+fd = os.open('/dev/sr7', os.O_RDWR | os.O_NONBLOCK)
+stop = False
+def hammer():
+    while not stop:
+        fcntl.ioctl(fd, 0x2282, b'\0' * 4)
+        os.fstat(fd)
+t = threading.Thread(target=hammer)
+t.start()
+hung = 0
+for _ in range(300):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if stat.S_ISBLK(os.fstat(fd).st_mode) else 3)
+    deadline = time.time() + 5
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            break
+        if time.time() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            hung += 1
+            break
+        time.sleep(0.001)
+stop = True
+t.join()
+print('hung', hung)
+"#;
+    let out = on_drive(&disc, &["python3", "-c", script]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "hung 0\n");
+}
+
+#[test]
+fn drive_run_trace_logs_each_cdb_with_its_status_and_sense() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("blank.img");
+    ok(&["new-disc", "--profile", "dvd+r", disc.to_str().unwrap()]);
+    let trace = root.path().join("trace.log");
+    // Reading block 0 of a blank disc: READ(10) fails with 5/21/00.
+    let out = Command::new(BIN)
+        .args(["drive", "run", "--trace"])
+        .arg(&trace)
+        .arg(&disc)
+        .args(["--", "dd", "if=/dev/sr7", "of=/dev/null", "count=1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "dd read a blank disc");
+    let log = std::fs::read_to_string(&trace).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("READ CAPACITY [25 00") && l.ends_with("GOOD resid=0")),
+        "{log}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("READ(10) [28 00 00 00 00 00")
+                && l.contains("CHECK CONDITION 5/21/00")
+                && l.contains("sense 70 00 05")),
+        "{log}"
+    );
+}
+
+#[test]
+fn drive_env_prints_the_preload_and_the_mapping_for_a_shell() {
+    preload_library();
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("d.img");
+    ok(&["new-disc", "--profile", "bd-r", disc.to_str().unwrap()]);
+    let out = Command::new(BIN)
+        .current_dir(root.path())
+        .args(["drive", "env", "--dev", "/dev/sr3", "d.img"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lib = Path::new(BIN).with_file_name("libmultisession_vdev.so");
+    let expected = format!(
+        "export LD_PRELOAD='{}'\nexport MULTISESSION_VDEV='/dev/sr3={}'\n",
+        lib.display(),
+        root.path().canonicalize().unwrap().join("d.img").display()
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), expected);
+}
+
+#[test]
+fn drive_run_refuses_a_file_that_is_not_an_emulated_disc() {
+    let root = tempfile::tempdir().unwrap();
+    let plain = root.path().join("plain.img");
+    std::fs::write(&plain, b"data").unwrap();
+    let p = plain.to_str().unwrap();
+    assert_eq!(failure(&["drive", "run", p, "--", "true"]), "E_INVALIDARG");
+    assert_eq!(
+        failure(&["drive", "env", "--dev", "sr7", p]),
+        "E_INVALIDARG"
+    );
+}
