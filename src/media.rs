@@ -183,6 +183,14 @@ impl Profile {
         )
     }
 
+    /// Where a new session may start on overwritable media: after the
+    /// volume at LBA 16, rounded up to 32 blocks (64 KiB), as libisoburn
+    /// places sessions and libburn reports the next writable address. A
+    /// multiple of every write unit.
+    pub fn overwrite_session_align(self) -> u32 {
+        self.write_unit().max(32)
+    }
+
     /// Write/ISO alignment unit in blocks: 1 on CD, 16 on DVD, 32 on BD.
     pub fn write_unit(self) -> u32 {
         match self.family() {

@@ -198,7 +198,7 @@ fn overwrite_layout(recorder: &Recorder, media: &MediaInfo) -> Result<RandomWrit
             next: 0,
         });
     }
-    locate_random_write(recorder, media.write_unit.max(1))
+    locate_random_write(recorder, media.profile.overwrite_session_align())
         .map_err(|e| e.context("finding the sessions on the overwritable medium"))
 }
 

@@ -458,7 +458,9 @@ impl Prober<'_, '_> {
         // A volume said to end beyond the medium leaves no room (not a
         // next session past the end): writing there could only fail.
         let next = match last_recorded {
-            Some(last) if last >= ISO_PVD_LBA => self.end_of_iso_volume(write_unit).min(capacity),
+            Some(last) if last >= ISO_PVD_LBA => self
+                .end_of_iso_volume(profile.overwrite_session_align())
+                .min(capacity),
             _ => 0,
         };
         Ok(MediaInfo {
@@ -486,19 +488,17 @@ impl Prober<'_, '_> {
 
     /// Where the next session goes on an overwritable medium holding data,
     /// as libburn (through libisoburn) reports it: after the ISO 9660
-    /// volume whose primary descriptor is at LBA 16, rounded up to the
-    /// write unit. Overwritable media have no tracks, so that volume is
+    /// volume whose primary descriptor is at LBA 16, rounded up to
+    /// `align`. Overwritable media have no tracks, so that volume is
     /// the only record of what is used. 0 when LBA 16 holds no primary
     /// descriptor or cannot be read: then the whole medium is free, as
     /// for a first session.
-    fn end_of_iso_volume(&mut self, write_unit: u32) -> u32 {
+    fn end_of_iso_volume(&mut self, align: u32) -> u32 {
         let Ok(block) = self.read(cdb::read10(ISO_PVD_LBA, 1), ISO_BLOCK) else {
             return 0;
         };
         match iso_volume_space_size(&block) {
-            Some(blocks) => blocks
-                .div_ceil(write_unit.max(1))
-                .saturating_mul(write_unit.max(1)),
+            Some(blocks) => blocks.div_ceil(align.max(1)).saturating_mul(align.max(1)),
             None => 0,
         }
     }

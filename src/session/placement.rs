@@ -65,7 +65,7 @@ pub fn next_session(
         }
         Kind::RandomWrite => {
             let start = match iso_volume_blocks(media, source)? {
-                Some(blocks) => align_up(blocks, media.write_unit.max(1))?,
+                Some(blocks) => align_up(blocks, media.profile.overwrite_session_align())?,
                 None => 0,
             };
             within(start, media.total_sectors)
