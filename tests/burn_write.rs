@@ -459,7 +459,8 @@ fn overwritable_media_with_data_count_free_blocks_after_the_next_writable_addres
             let info = recorder.media_info().unwrap();
             // The volume at LBA 16 describes every session so far.
             let (_, volume) = volume_at(&disc, 0);
-            let nwa = volume.div_ceil(info.write_unit) * info.write_unit;
+            let align = profile.overwrite_session_align();
+            let nwa = volume.div_ceil(align) * align;
             assert!(nwa > 0, "{profile}");
             assert_eq!(info.next_writable, Some(nwa), "{profile} after session {n}");
             assert_eq!(

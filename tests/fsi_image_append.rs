@@ -127,8 +127,8 @@ fn append_flow(profile: Profile) {
             assert_eq!(before, start2);
         }
         Kind::RandomWrite => {
-            let unit = media.write_unit;
-            assert_eq!(start2, s1_blocks.div_ceil(unit) * unit, "{profile}");
+            let align = profile.overwrite_session_align();
+            assert_eq!(start2, s1_blocks.div_ceil(align) * align, "{profile}");
             assert_eq!(
                 image.free_media_blocks().unwrap(),
                 media.total_sectors - start2

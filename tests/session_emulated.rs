@@ -340,7 +340,7 @@ fn overwritable_with_volume(profile: Profile, blocks: u32) -> (TempDir, Arc<Reco
 }
 
 #[test]
-fn random_write_sessions_go_to_the_next_write_unit_after_the_iso_volume() {
+fn random_write_sessions_go_to_the_next_32_blocks_after_the_iso_volume() {
     for (profile, unit) in [(Profile::DvdPlusRw, 16), (Profile::BdRe, 32)] {
         let (_dir, recorder) = overwritable_with_volume(profile, 1001);
         let list = session::offer(&recorder).unwrap();
@@ -348,11 +348,8 @@ fn random_write_sessions_go_to_the_next_write_unit_after_the_iso_volume() {
         assert_eq!(v.write_unit_size, unit, "{profile}");
         let image = put(list).unwrap();
         let start = image.session_start_block().unwrap();
-        assert_eq!(
-            start,
-            1001_u32.div_ceil(unit as u32) * unit as u32,
-            "{profile}"
-        );
+        // libisoburn's 32-block alignment, a multiple of both write units.
+        assert_eq!(start, 1024, "{profile}");
         assert_eq!(
             image.free_media_blocks().unwrap(),
             v.total_sectors_on_media as u32 - start,
