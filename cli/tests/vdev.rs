@@ -809,3 +809,42 @@ fn drive_run_refuses_a_file_that_is_not_an_emulated_disc() {
         "E_INVALIDARG"
     );
 }
+
+/// Every CD session `append` writes holds at least 300 blocks (the Orange
+/// Book minimum), so a reader of the table of contents finds a volume at
+/// each session start: `xorriso -toc` through the device names every
+/// session's volume id instead of listing an "Other session".
+#[test]
+fn xorriso_toc_names_the_volume_of_every_cd_session_append_wrote() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("cd.img");
+    let d = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "cd-r", d]);
+    for (n, volume) in ["FIRST_SESSION", "SECOND_SESSION", "THIRD_SESSION"]
+        .iter()
+        .enumerate()
+    {
+        let files = folder(root.path(), &format!("s{n}"), &[("f.txt", "x")]);
+        ok(&["append", "--volume", volume, d, &files]);
+    }
+    let toc = on_drive(&disc, &["xorriso", "-outdev", "/dev/sr7", "-toc"]);
+    let said = text(&toc);
+    assert!(toc.status.success(), "{said}");
+    let sessions: Vec<&str> = said
+        .lines()
+        .filter(|l| l.starts_with("ISO session") || l.starts_with("Other session"))
+        .collect();
+    assert_eq!(sessions.len(), 3, "{said}");
+    for (line, volume) in sessions
+        .iter()
+        .zip(["FIRST_SESSION", "SECOND_SESSION", "THIRD_SESSION"])
+    {
+        assert!(
+            line.starts_with("ISO session") && line.contains(volume),
+            "{line}\n{said}"
+        );
+    }
+}
