@@ -464,6 +464,21 @@ macro_rules! fd_stat {
 fd_stat!(fstat, "fstat");
 fd_stat!(fstat64, "fstat64");
 
+/// The `*at` stat forms: an empty path with `AT_EMPTY_PATH` means `dir`
+/// itself.
+fn stat_at(
+    dir: c_int,
+    path: *const c_char,
+    st: *mut libc::stat,
+    flags: c_int,
+) -> Option<Result<c_int, c_int>> {
+    if is_empty_path(path, flags) {
+        stat_fd(dir, st)
+    } else {
+        stat_path(path, st)
+    }
+}
+
 macro_rules! at_stat {
     ($name:ident, $sym:literal) => {
         #[no_mangle]
@@ -473,14 +488,8 @@ macro_rules! at_stat {
             st: *mut libc::stat,
             flags: c_int,
         ) -> c_int {
-            intercept(-1, || {
-                if is_empty_path(path, flags) {
-                    stat_fd(dir, st)
-                } else {
-                    stat_path(path, st)
-                }
-            })
-            .unwrap_or_else(|| next!($sym, FstatatFn, -1, (dir, path, st, flags)))
+            intercept(-1, || stat_at(dir, path, st, flags))
+                .unwrap_or_else(|| next!($sym, FstatatFn, -1, (dir, path, st, flags)))
         }
     };
 }
@@ -528,14 +537,8 @@ macro_rules! fxstatat {
             st: *mut libc::stat,
             flags: c_int,
         ) -> c_int {
-            intercept(-1, || {
-                if is_empty_path(path, flags) {
-                    stat_fd(dir, st)
-                } else {
-                    stat_path(path, st)
-                }
-            })
-            .unwrap_or_else(|| next!($sym, FxstatatFn, -1, (ver, dir, path, st, flags)))
+            intercept(-1, || stat_at(dir, path, st, flags))
+                .unwrap_or_else(|| next!($sym, FxstatatFn, -1, (ver, dir, path, st, flags)))
         }
     };
 }
