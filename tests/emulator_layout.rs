@@ -436,3 +436,59 @@ fn record_cdrw_1s_closed_tao_ts() {
     let t = d.rti(1, 1).unwrap();
     assert_eq!(be32(&t, 24), 157156);
 }
+
+// ----- where real drives differ: a quirk per behaviour ---------------------
+
+#[test]
+fn record_blank_read_capacity_is_none_on_most_drives_and_one_block_on_the_duw1608() {
+    // dvdr-blank-gsa4040b and bdr-blank-wh16ns40 print "READ CAPACITY:
+    // 0*2048" (last LBA 0xFFFFFFFF); dvdrw-seq-blank-minimal-duw1608
+    // prints "1*2048" (last LBA 0).
+    for profile in [Profile::DvdMinusR, Profile::BdR, Profile::CdR] {
+        let mut d = Disc::new(DiscSpec::new(profile));
+        assert_eq!(d.capacity().unwrap(), u32::MAX, "{profile}");
+    }
+    let quirk = multisession::scsi::emulator::Quirks {
+        read_capacity_zero_on_blank: true,
+        ..Default::default()
+    };
+    let mut d = Disc::new(DiscSpec::new(Profile::DvdMinusRwSequential).quirks(quirk));
+    assert_eq!(d.capacity().unwrap(), 0);
+}
+
+#[test]
+fn record_dvdrw_closed_dao_duw1608_reports_the_legacy_lead_out_and_the_library_still_finds_the_data(
+) {
+    // The disc: one DAO session ending near 2285853, finalized; READ
+    // CAPACITY says 2298496 blocks (the legacy lead-out). Our tracks are
+    // padded to 16 blocks, so the session here holds 2285840.
+    let quirk = multisession::scsi::emulator::Quirks {
+        read_capacity_legacy_lead_out_when_finalized: true,
+        ..Default::default()
+    };
+    let spec = DiscSpec::new(Profile::DvdMinusRwSequential)
+        .sessions(&[2285840])
+        .finalized(true)
+        .quirks(quirk);
+    let mut d = Disc::new(spec.clone());
+    assert_eq!(d.capacity().unwrap() + 1, 2298496);
+    let t = d.rti(1, 1).unwrap();
+    assert_eq!(be32(&t, 28), 2285839, "last recorded address");
+    // The library reads the session's end from the track, not READ CAPACITY.
+    let recorder = multisession::Recorder::open(&d.image).unwrap();
+    let media = recorder.media_info().unwrap();
+    let previous = media.previous_session.unwrap();
+    assert_eq!((previous.start, previous.last_written), (0, 2285839));
+}
+
+#[test]
+fn record_cd_free_blocks_are_two_below_the_lead_out_or_three_with_the_quirk() {
+    let mut d = Disc::new(DiscSpec::new(Profile::CdR).capacity(359848));
+    assert_eq!(d.nwa(1), (0, 359846));
+    let quirk = multisession::scsi::emulator::Quirks {
+        cd_free_three_below_lead_out: true,
+        ..Default::default()
+    };
+    let mut d = Disc::new(DiscSpec::new(Profile::CdR).capacity(359849).quirks(quirk));
+    assert_eq!(d.nwa(1), (0, 359846));
+}

@@ -41,6 +41,9 @@ pub const DVD_MINUS_MIN_FIRST_SESSION: u32 = 65_264;
 /// DVD-R and DVD-RW sequential: the free blocks of a blank disc (4 drives
 /// blank, 3 written). 2298496 is the legacy lead-out address, not capacity.
 pub const DVD_MINUS_CAPACITY: u32 = 2_297_888;
+/// DVD-R/RW single layer: the legacy lead-out address, which some drives
+/// report as the capacity of a finalized disc.
+pub const DVD_MINUS_LEGACY_LEAD_OUT: u32 = 2_298_496;
 /// DVD-R: tracks inside one open session are 16 blocks apart (one ECC
 /// block of link area; a camcorder disc on record).
 pub const DVD_MINUS_TRACK_GAP: u32 = 16;

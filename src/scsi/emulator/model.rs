@@ -293,10 +293,15 @@ impl Disc {
         match self.next_track() {
             Some(n) => match n.reserved {
                 Some(r) => r.saturating_sub(n.written),
-                None => self
-                    .capacity
-                    .saturating_sub(n.next_writable)
-                    .saturating_sub(self.geometry().runout),
+                None => {
+                    let reserve = match self.geometry().runout {
+                        2 if self.quirks.cd_free_three_below_lead_out => 3,
+                        runout => runout,
+                    };
+                    self.capacity
+                        .saturating_sub(n.next_writable)
+                        .saturating_sub(reserve)
+                }
             },
             None => 0,
         }
@@ -328,6 +333,26 @@ impl Disc {
     pub fn is_blank(&self) -> bool {
         self.recorded()
             .is_some_and(|r| r.sessions.is_empty() && r.open.is_none())
+    }
+
+    /// What READ CAPACITY reports as the last LBA: 0xFFFFFFFF on a blank
+    /// sequential disc as most drives answer (0 with a quirk), the legacy
+    /// lead-out less one on a finalized DVD-R/RW with another quirk, else
+    /// [`last_recorded_lba`](Self::last_recorded_lba).
+    pub fn read_capacity_lba(&self) -> u32 {
+        if self.is_blank() {
+            let zero = self.quirks.read_capacity_zero_on_blank || self.bd_r_formatted();
+            return if zero { 0 } else { u32::MAX };
+        }
+        let finalized = self.recorded().is_some_and(|r| r.finalized);
+        let dvd_minus = matches!(
+            self.profile,
+            Profile::DvdMinusR | Profile::DvdMinusRwSequential | Profile::DvdMinusRDl
+        );
+        if finalized && dvd_minus && self.quirks.read_capacity_legacy_lead_out_when_finalized {
+            return layout::DVD_MINUS_LEGACY_LEAD_OUT - 1;
+        }
+        self.last_recorded_lba()
     }
 
     /// Last LBA READ CAPACITY reports (0 when nothing is recorded). A

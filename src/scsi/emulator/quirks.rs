@@ -36,6 +36,19 @@ pub struct Quirks {
     /// CD READ TRACK INFORMATION track size leaves out the 2 TAO run-out
     /// blocks (608 instead of 610 for a 608-block track).
     pub track_size_excludes_runout: bool,
+    /// READ CAPACITY on a blank disc answers last LBA 0 (one block, as
+    /// dvd+rw-mediainfo prints it) instead of the usual 0xFFFFFFFF (record
+    /// `dvdrw-seq-blank-minimal-duw1608`; `dvdr-blank-*`, `bdr-blank-*`
+    /// show the usual answer).
+    pub read_capacity_zero_on_blank: bool,
+    /// READ CAPACITY on a finalized DVD-R/RW reports the legacy lead-out
+    /// address (2298496 on a single-layer disc) as the capacity, not the
+    /// end of the data (same record, closed by a DAO burn).
+    pub read_capacity_legacy_lead_out_when_finalized: bool,
+    /// CD READ TRACK INFORMATION of the invisible track reports 3 blocks
+    /// fewer free than the last possible lead-out allows, not 2 (one of
+    /// the two drives behind records `cdr-blank-*`).
+    pub cd_free_three_below_lead_out: bool,
 }
 
 /// Failures to inject, counted from the moment the disc is opened.

@@ -302,7 +302,7 @@ fn select_track(st: &DriveState, kind: u8, value: u32) -> Option<TrackInfo> {
 
 pub fn capacity(st: &mut DriveState, data: &mut DataDirection<'_>) -> Outcome {
     let mut r = [0u8; 8];
-    put32(&mut r, 0, st.disc.last_recorded_lba());
+    put32(&mut r, 0, st.disc.read_capacity_lba());
     put32(&mut r, 4, 2048);
     Ok(reply(data, &r, 8))
 }
