@@ -498,9 +498,21 @@ fn burn_twice_and_read_back(profile: &str, write_type: &str) {
     let (second, more) = burn_source(root.path(), "second", 2);
     xorriso_commit(&disc, write_type, &second, "second");
     files.extend(more);
+    two_sessions_read_back_and_take_a_third(root.path(), &disc, &files);
+}
 
+/// After a program burned two sessions holding `files`: `ls` lists every
+/// one, `extract` gives them byte-identical, the library appends a third
+/// session and xorriso reads it back through the device with all files.
+fn two_sessions_read_back_and_take_a_third(root: &Path, disc: &Path, files: &[(String, Vec<u8>)]) {
     let info = json(&ok(&["info", "--json", disc.to_str().unwrap()]));
-    assert_eq!(info["media"]["sessions"], 2, "{info}");
+    // Overwritable media have no session table: xorriso grows one ISO
+    // image in place, so only write-once discs count two sessions.
+    if info["media"]["disc_status"] == "RandomAccess" {
+        assert_eq!(info["media"]["format"], "Formatted", "{info}");
+    } else {
+        assert_eq!(info["media"]["sessions"], 2, "{info}");
+    }
     let listed: Vec<String> = json(&ok(&["ls", "--json", disc.to_str().unwrap()]))["entries"]
         .as_array()
         .unwrap()
@@ -513,16 +525,16 @@ fn burn_twice_and_read_back(profile: &str, write_type: &str) {
     let mut listed_sorted = listed.clone();
     listed_sorted.sort();
     assert_eq!(listed_sorted, expected);
-    let out = root.path().join("out");
+    let out = root.join("out");
     ok(&["extract", disc.to_str().unwrap(), out.to_str().unwrap()]);
-    for (path, data) in &files {
+    for (path, data) in files {
         let got = std::fs::read(out.join(path.trim_start_matches('/'))).unwrap();
         assert!(got == *data, "{path} differs after extract");
     }
 
     // The library continues what xorriso wrote, and xorriso reads that
     // session back through the device with every file of all three.
-    let third = folder(root.path(), "third", &[("c.txt", "third")]);
+    let third = folder(root, "third", &[("c.txt", "third")]);
     ok(&[
         "append",
         "--keep-appendable",
@@ -530,7 +542,7 @@ fn burn_twice_and_read_back(profile: &str, write_type: &str) {
         &third,
     ]);
     let found = on_drive(
-        &disc,
+        disc,
         &["xorriso", "-indev", "/dev/sr7", "-find", "/", "-type", "f"],
     );
     assert!(found.status.success(), "{}", text(&found));
@@ -552,6 +564,19 @@ fn xorriso_burns_two_sessions_to_dvd_plus_r_that_extract_byte_identical_and_take
 #[test]
 fn xorriso_burns_two_sessions_to_bd_r_that_extract_byte_identical_and_take_a_third() {
     burn_twice_and_read_back("bd-r", "auto");
+}
+
+#[test]
+fn xorriso_burns_two_sessions_to_dvd_plus_rw_that_extract_byte_identical_and_take_a_third() {
+    burn_twice_and_read_back("dvd+rw", "auto");
+}
+
+/// The BD-RE starts blank and unformatted: xorriso formats it on the
+/// first -commit.
+#[test]
+fn xorriso_formats_a_blank_bd_re_and_burns_two_sessions_that_extract_byte_identical_and_take_a_third(
+) {
+    burn_twice_and_read_back("bd-re", "auto");
 }
 
 /// In TAO: xorriso's default on a blank CD-R is SAO, which needs SEND
