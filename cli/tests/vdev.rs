@@ -586,6 +586,104 @@ fn xorriso_burns_two_tao_sessions_to_cd_r_that_extract_byte_identical_and_take_a
     burn_twice_and_read_back("cd-r", "tao");
 }
 
+/// genisoimage makes each session image (the second continuing the first
+/// through `-C` from `wodim -msinfo` and `-M /dev/sr7`) and `wodim -multi
+/// -tao` burns it, leaving the CD-R appendable for the next.
+#[test]
+fn wodim_burns_two_multi_tao_sessions_to_cd_r_that_extract_byte_identical_and_take_a_third() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("cd-r.img");
+    ok(&["new-disc", "--profile", "cd-r", disc.to_str().unwrap()]);
+    let mut files = Vec::new();
+    for (salt, name) in [(1u8, "first"), (2, "second")] {
+        let (dir, more) = burn_source(root.path(), name, salt);
+        files.extend(more);
+        let image = root.path().join(format!("{name}.iso"));
+        let graft = format!("/{name}={}", dir.display());
+        let mut mkisofs: Vec<String> = ["genisoimage", "-quiet", "-R", "-J", "-graft-points"]
+            .map(String::from)
+            .to_vec();
+        if salt > 1 {
+            let msinfo = on_drive(&disc, &["wodim", "dev=/dev/sr7", "-msinfo"]);
+            assert!(msinfo.status.success(), "{}", text(&msinfo));
+            let msinfo = String::from_utf8_lossy(&msinfo.stdout).trim().to_string();
+            mkisofs.extend(["-C".into(), msinfo, "-M".into(), "/dev/sr7".into()]);
+        }
+        mkisofs.extend(["-o".into(), image.display().to_string(), graft]);
+        let args: Vec<&str> = mkisofs.iter().map(String::as_str).collect();
+        let made = on_drive(&disc, &args);
+        assert!(made.status.success(), "{}", text(&made));
+        let burnt = on_drive(
+            &disc,
+            &[
+                "wodim",
+                "-multi",
+                "-tao",
+                "dev=/dev/sr7",
+                image.to_str().unwrap(),
+            ],
+        );
+        assert!(burnt.status.success(), "{}", text(&burnt));
+    }
+    two_sessions_read_back_and_take_a_third(root.path(), &disc, &files);
+}
+
+/// growisofs on DVD+RW: -Z writes at block 0, -M grows the same image in
+/// place (mkisofs reads the old one through /dev/fd/N).
+#[test]
+fn growisofs_burns_and_grows_a_dvd_plus_rw_that_extracts_byte_identical_and_takes_a_third() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("dvd+rw.img");
+    ok(&["new-disc", "--profile", "dvd+rw", disc.to_str().unwrap()]);
+    let mut files = Vec::new();
+    for (salt, name, mode) in [(1u8, "first", "-Z"), (2, "second", "-M")] {
+        let (dir, more) = burn_source(root.path(), name, salt);
+        files.extend(more);
+        let graft = format!("/{name}={}", dir.display());
+        let out = on_drive(
+            &disc,
+            &[
+                "growisofs",
+                mode,
+                "/dev/sr7",
+                "-R",
+                "-J",
+                "-graft-points",
+                &graft,
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    two_sessions_read_back_and_take_a_third(root.path(), &disc, &files);
+}
+
+/// `cdrskin blank=fast` on a CD-RW holding data leaves it blank, as
+/// `multisession info` then reports.
+#[test]
+fn cdrskin_blank_fast_empties_a_cd_rw_holding_data() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("cd-rw.img");
+    let d = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "cd-rw", d]);
+    let one = folder(root.path(), "one", &[("a.txt", "first")]);
+    ok(&["append", "--keep-appendable", d, &one]);
+    assert_ne!(info_json(d, None)["media"]["disc_status"], "Blank");
+    let out = on_drive(&disc, &["cdrskin", "blank=fast", "dev=/dev/sr7"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let info = info_json(d, None);
+    assert_eq!(info["media"]["disc_status"], "Blank", "{info}");
+    assert_eq!(info["media"]["sessions"], 0, "{info}");
+}
+
 /// The device as programs see it without SG_IO: an sr block node (major
 /// 11, minor from the name), the sg and block ioctls an sr driver answers,
 /// ENOTTY for others, read(2) as READ(10), and a handle a child process
