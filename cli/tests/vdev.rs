@@ -852,6 +852,70 @@ fn cdrskin_blank_fast_empties_a_cd_rw_holding_data() {
     assert_eq!(info["media"]["sessions"], 0, "{info}");
 }
 
+/// The disc's writer lock holds across processes through the device:
+/// while one program holds /dev/sr7 (flock(1) here, a flock as the
+/// library's own writer lock takes), xorriso's O_EXCL open gets EBUSY as
+/// from a real sr drive, the library refuses to write directly or through
+/// the device, and the disc keeps exactly what it had.
+#[test]
+fn a_second_writer_gets_the_drive_busy_while_another_process_holds_the_disc() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("d.img");
+    let d = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "dvd+r", d]);
+    let one = folder(root.path(), "one", &[("a.txt", "first")]);
+    let two = folder(root.path(), "two", &[("b.txt", "second")]);
+    ok(&["append", "--keep-appendable", d, &one]);
+    let before = ok(&["ls", d]);
+
+    let mut holder = Command::new(BIN)
+        .args(["drive", "run", d, "--", "timeout", "120"])
+        .args(["flock", "-x", "/dev/sr7", "sh", "-c", "echo held; cat"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(holder.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "held");
+
+    let xorriso = on_drive(
+        &disc,
+        &[
+            "xorriso", "-dev", "/dev/sr7", "-map", &two, "/two", "-commit",
+        ],
+    );
+    let said = text(&xorriso);
+    assert!(!xorriso.status.success(), "{said}");
+    assert!(said.contains("Cannot open busy device"), "{said}");
+    let direct = failure(&["append", "--keep-appendable", d, &two]);
+    assert!(direct.contains("E_IMAPI_RECORDER_LOCKED"), "{direct}");
+    let through = on_drive(
+        &disc,
+        &[BIN, "append", "--keep-appendable", "/dev/sr7", &two],
+    );
+    assert!(!through.status.success(), "{}", text(&through));
+    assert!(
+        text(&through).contains("E_IMAPI_RECORDER_LOCKED"),
+        "{}",
+        text(&through)
+    );
+
+    drop(holder.stdin.take());
+    assert!(holder.wait().unwrap().success());
+    assert_eq!(ok(&["ls", d]), before);
+    // The lock went with its holder.
+    ok(&["append", "--keep-appendable", d, &two]);
+    assert!(ok(&["ls", d]).contains("b.txt"));
+}
+
 /// The device as programs see it without SG_IO: an sr block node (major
 /// 11, minor from the name), the sg and block ioctls an sr driver answers,
 /// ENOTTY for others, read(2) as READ(10), and a handle a child process
