@@ -118,6 +118,14 @@ fn open_device(dev: usize, flags: c_int) -> Result<c_int, c_int> {
     // Loading the disc at open makes a missing or broken disc fail here,
     // as an absent device does.
     table.drive(dev).map_err(|_| libc::ENXIO)?;
+    // O_EXCL on a block device claims it: sr answers EBUSY while another
+    // open holds it. The claim is the disc's writer lock, so it excludes
+    // other processes (and the library's own writers) too.
+    let held = if flags & libc::O_EXCL != 0 {
+        Some(disc_lock(dev).map_err(|_| libc::EBUSY)?)
+    } else {
+        None
+    };
     let mut name = table::MEMFD_PREFIX.as_bytes().to_vec();
     name.extend_from_slice(&config().devices[dev].name);
     let name = CString::new(name).map_err(|_| libc::EINVAL)?;
@@ -134,7 +142,13 @@ fn open_device(dev: usize, flags: c_int) -> Result<c_int, c_int> {
             .unwrap_or(libc::EIO));
     }
     table.register(fd, dev);
+    table.set_lock(fd, held);
     Ok(fd)
+}
+
+/// The writer lock of `dev`'s disc; `Err` when another holder has it.
+fn disc_lock(dev: usize) -> Result<multisession::scsi::emulator::DiscLock, ()> {
+    multisession::scsi::emulator::lock_disc(&config().devices[dev].image).map_err(|_| ())
 }
 
 fn open_path(path: *const c_char, flags: c_int) -> Option<Result<c_int, c_int>> {
@@ -335,6 +349,39 @@ pub unsafe extern "C" fn dup3(old: c_int, new: c_int, flags: c_int) -> c_int {
     let r = next!("dup3", F, -1, (old, new, flags));
     after_dup(dev, r);
     r
+}
+
+/// flock on a virtual descriptor takes the disc's writer lock rather than
+/// a lock on this process's private memfd, so it excludes other processes
+/// as flock on a real /dev/srN does (the library's own writer lock is such
+/// a flock). Without LOCK_NB it waits, polling, as flock blocks.
+#[no_mangle]
+pub unsafe extern "C" fn flock(fd: c_int, op: c_int) -> c_int {
+    type F = unsafe extern "C" fn(c_int, c_int) -> c_int;
+    let handled = intercept(-1, || {
+        if !table::maybe_handle(fd) {
+            return None;
+        }
+        let dev = lock().device(fd)?;
+        if op & libc::LOCK_UN != 0 {
+            lock().set_lock(fd, None);
+            return Some(Ok(0));
+        }
+        loop {
+            if lock().holds_lock(fd) {
+                return Some(Ok(0));
+            }
+            match disc_lock(dev) {
+                Ok(held) => {
+                    lock().set_lock(fd, Some(held));
+                    return Some(Ok(0));
+                }
+                Err(()) if op & libc::LOCK_NB != 0 => return Some(Err(libc::EWOULDBLOCK)),
+                Err(()) => std::thread::sleep(std::time::Duration::from_millis(50)),
+            }
+        }
+    });
+    handled.unwrap_or_else(|| next!("flock", F, -1, (fd, op)))
 }
 
 type FcntlFn = unsafe extern "C" fn(c_int, c_int, ...) -> c_int;

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use multisession::scsi::emulator::EmulatedDrive;
+use multisession::scsi::emulator::{DiscLock, EmulatedDrive};
 
 /// The memfd name prefix that marks a virtual device handle.
 pub const MEMFD_PREFIX: &str = "multisession-vdev:";
@@ -40,6 +40,9 @@ struct Handle {
     dev: usize,
     ino: u64,
     offset: u64,
+    /// The disc's writer lock, taken by an O_EXCL open or flock on this
+    /// descriptor and released when it closes (or on LOCK_UN).
+    lock: Option<DiscLock>,
 }
 
 pub struct Table {
@@ -240,11 +243,25 @@ impl Table {
             dev,
             ino,
             offset: 0,
+            lock: None,
         });
         if let Some((word, mask)) = bit(fd) {
             MAYBE[word].fetch_or(mask, Ordering::Release);
         }
         ANY_HANDLE.store(true, Ordering::Release);
+    }
+
+    /// Whether `fd` holds its disc's writer lock.
+    pub fn holds_lock(&mut self, fd: libc::c_int) -> bool {
+        self.position(fd)
+            .is_some_and(|i| self.handles[i].lock.is_some())
+    }
+
+    /// Makes `fd` the holder of `lock` (None releases what it held).
+    pub fn set_lock(&mut self, fd: libc::c_int, lock: Option<DiscLock>) {
+        if let Some(i) = self.position(fd) {
+            self.handles[i].lock = lock;
+        }
     }
 
     /// Forgets `fd` after it was closed; the drive goes with its last handle.
