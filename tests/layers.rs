@@ -91,12 +91,44 @@ fn crate_references(line: &str) -> Vec<String> {
     found
 }
 
+/// The crate root's `pub use module::{A, B};` names mapped to the layer of
+/// their module, so `crate::Recorder` counts as a use of `recorder` and the
+/// root re-exports are no way around the rule.
+fn root_reexports(src: &Path) -> std::collections::HashMap<String, usize> {
+    let mut map = std::collections::HashMap::new();
+    let Ok(text) = fs::read_to_string(src.join("lib.rs")) else {
+        return map;
+    };
+    for line in text.lines() {
+        let Some(path) = line.trim().strip_prefix("pub use ") else {
+            continue;
+        };
+        let path = path.trim_end_matches(';');
+        let Some((module, names)) = path.split_once("::") else {
+            continue;
+        };
+        let Some(layer) = layer_of(module) else {
+            continue;
+        };
+        let names = names.trim_start_matches('{').trim_end_matches('}');
+        for name in names.split(',') {
+            let name = name.rsplit("::").next().unwrap_or(name).trim();
+            let name = name.rsplit(" as ").next().unwrap_or(name).trim();
+            if !name.is_empty() {
+                map.insert(name.to_string(), layer);
+            }
+        }
+    }
+    map
+}
+
 /// Every `crate::` reference that points to a higher layer, as
 /// `file:line: from → to: text`.
 fn upward_references(src: &Path) -> Vec<String> {
     let mut files = Vec::new();
     rust_files(src, &mut files);
     files.sort();
+    let root_exports = root_reexports(src);
     let mut offences = Vec::new();
     for file in files {
         let Some(module) = module_of(src, &file) else {
@@ -111,8 +143,9 @@ fn upward_references(src: &Path) -> Vec<String> {
         let text = fs::read_to_string(&file).unwrap();
         for (n, line) in text.lines().enumerate() {
             for target in crate_references(line) {
-                let Some(to) = layer_of(&target) else {
-                    // Crate-root re-exports (`crate::Result`) and macros.
+                let Some(to) = layer_of(&target).or_else(|| root_exports.get(&target).copied())
+                else {
+                    // Macros and anything else the crate root defines itself.
                     continue;
                 };
                 if to > from {
@@ -189,6 +222,30 @@ fn an_upward_import_is_reported_with_its_file_and_line() {
     assert_eq!(offences.len(), 1, "{offences:?}");
     assert!(
         offences[0].contains("image.rs:2: scsi must not use fsi"),
+        "{}",
+        offences[0]
+    );
+}
+
+#[test]
+fn a_crate_root_reexport_does_not_hide_an_upward_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path();
+    fs::create_dir_all(src.join("mmc")).unwrap();
+    fs::write(
+        src.join("lib.rs"),
+        "pub mod mmc;\npub use error::{Error, Result};\npub use recorder::{Identity, Recorder};\n",
+    )
+    .unwrap();
+    fs::write(
+        src.join("mmc/probe.rs"),
+        "use crate::Result;\nfn f(_: &crate::Recorder) {}\n",
+    )
+    .unwrap();
+    let offences = upward_references(src);
+    assert_eq!(offences.len(), 1, "{offences:?}");
+    assert!(
+        offences[0].contains("probe.rs:2: mmc must not use Recorder"),
         "{}",
         offences[0]
     );
