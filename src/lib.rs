@@ -5,6 +5,7 @@
 //! `Recorder::open` → `mmc::probe` → `MediaInfo` → `session::offer` →
 //! `fsi::FileSystemImage` (select, import, edit, build) → `burn::DataWriter`.
 
+pub mod block;
 pub mod burn;
 pub mod error;
 pub mod ffi;

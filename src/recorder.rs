@@ -57,8 +57,8 @@ use std::time::Instant;
 use arc_swap::ArcSwapOption;
 use parking_lot::Mutex;
 
+use crate::block::{BlockSource, BLOCK_SIZE};
 use crate::error::{short_path, Error, Result};
-use crate::fsi::{BlockSource, BLOCK_SIZE};
 use crate::hresult::{
     MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE, MS_E_IMAPI_RECORDER_LOCKED, MS_E_INVALIDARG,
     MS_E_NOTIMPL, MS_E_WIN32_DEV_NOT_EXIST,

@@ -85,6 +85,49 @@ fn opening_an_emulated_disc_reads_the_drive_identity() {
     assert_eq!(r.media_info().unwrap().next_writable, Some(0));
 }
 
+/// An emulated drive whose INQUIRY reply says "direct-access block device"
+/// (peripheral type 0), like a hard disk reached through /dev/sgN.
+struct DiskNotDrive(EmulatedDrive);
+
+impl Transport for DiskNotDrive {
+    fn execute(
+        &mut self,
+        cdb: &[u8],
+        data: DataDirection<'_>,
+        timeout: Duration,
+    ) -> Result<Completion> {
+        match data {
+            DataDirection::FromDevice(buf) if cdb.first() == Some(&0x12) => {
+                let done = self
+                    .0
+                    .execute(cdb, DataDirection::FromDevice(&mut *buf), timeout)?;
+                buf[0] = 0x00;
+                Ok(done)
+            }
+            data => self.0.execute(cdb, data, timeout),
+        }
+    }
+
+    fn describe(&self) -> String {
+        "/dev/sg7".to_string()
+    }
+}
+
+/// The SG transport only moves CDBs, so the recorder's INQUIRY is the one
+/// check that refuses a SCSI device that is no CD/DVD/BD drive.
+#[test]
+fn a_transport_that_is_no_optical_drive_is_refused_by_its_inquiry() {
+    let d = disc(DiscSpec::new(Profile::CdR));
+    let transport = DiskNotDrive(EmulatedDrive::open(&d.image).unwrap());
+    let e = Recorder::from_transport(Box::new(transport)).unwrap_err();
+    assert_eq!(e.code(), MS_E_WIN32_DEV_NOT_EXIST, "{e}");
+    assert!(
+        e.detail().contains("/dev/sg7") && e.detail().contains("not a CD/DVD/BD drive"),
+        "{}",
+        e.detail()
+    );
+}
+
 #[test]
 fn opening_a_plain_file_or_missing_path_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -6,8 +6,8 @@
 //! the recovery share these, so a WRITE, a flush or a track close means
 //! the same sequence of commands wherever it happens.
 
+use crate::block::BLOCK_SIZE;
 use crate::error::{Result, ResultExt};
-use crate::fsi::BLOCK_SIZE;
 use crate::mmc::capacity::{self, FormatCapacities, FormatDescriptor};
 use crate::mmc::cdb::{self as mmc_cdb, BlankType, CloseFunction};
 use crate::mmc::disc_info::{self, DiscInformation};

@@ -35,6 +35,7 @@
 //! appendable with the abandoned session on top: recovery also checks the
 //! newest closed session for a marker and finishes (2).
 
+use crate::block::BLOCK_SIZE;
 use crate::burn::command;
 use crate::burn::params;
 use crate::burn::plan::{Finish, CD_MIN_TRACK_BLOCKS};
@@ -42,7 +43,7 @@ use crate::burn::progress::Flow;
 use crate::burn::writer::DataWriter;
 use crate::burn::WriteOptions;
 use crate::error::{Error, Result, ResultExt};
-use crate::fsi::{build, Anchor, BuildOptions, SessionStream, Tree, BLOCK_SIZE};
+use crate::fsi::{build, Anchor, BuildOptions, SessionStream, Tree};
 use crate::hresult;
 use crate::media::{Family, WriteModel};
 use crate::mmc::cdb::CloseFunction;

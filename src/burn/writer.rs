@@ -21,12 +21,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::block::BLOCK_SIZE;
 use crate::burn::command::{self, CHUNK_BLOCKS};
 use crate::burn::plan::{self, Finish, Plan, StreamShape};
 use crate::burn::progress::{Flow, Progress, Reporter, WriteAction};
 use crate::burn::WriteOptions;
 use crate::error::{Error, Result, ResultExt};
-use crate::fsi::{Anchor, SessionStream, BLOCK_SIZE};
+use crate::fsi::{Anchor, SessionStream};
 use crate::hresult;
 use crate::media::Profile;
 use crate::mmc::cdb::{BlankType, CloseFunction};

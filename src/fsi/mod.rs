@@ -6,16 +6,10 @@
 //! real or emulated drive, or a plain image file in tests), and the built
 //! session leaves as a [`SessionStream`] that `burn::DataWriter` writes.
 
+/// Re-exported from [`crate::block`], where they now live, so that
+/// `fsi::BLOCK_SIZE` and `fsi::BlockSource` keep working for callers.
+pub use crate::block::{BlockSource, BLOCK_SIZE};
 use crate::error::Result;
-
-/// Bytes per logical block on every medium we handle.
-pub const BLOCK_SIZE: usize = 2048;
-
-/// Random read access to 2048-byte blocks of a medium.
-pub trait BlockSource {
-    /// Fills `buf` (a whole number of blocks) from `lba` onwards.
-    fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> Result<()>;
-}
 
 /// Where a block range of a session stream goes and when it may be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

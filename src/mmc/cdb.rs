@@ -7,58 +7,11 @@
 use std::fmt;
 use std::time::Duration;
 
-/// MMC operation codes used by this crate.
-pub mod op {
-    pub const TEST_UNIT_READY: u8 = 0x00;
-    pub const REQUEST_SENSE: u8 = 0x03;
-    pub const FORMAT_UNIT: u8 = 0x04;
-    pub const INQUIRY: u8 = 0x12;
-    pub const READ_FORMAT_CAPACITIES: u8 = 0x23;
-    pub const READ_CAPACITY: u8 = 0x25;
-    pub const READ_10: u8 = 0x28;
-    pub const WRITE_10: u8 = 0x2A;
-    pub const SYNCHRONIZE_CACHE: u8 = 0x35;
-    pub const READ_TOC: u8 = 0x43;
-    pub const GET_CONFIGURATION: u8 = 0x46;
-    pub const GET_EVENT_STATUS_NOTIFICATION: u8 = 0x4A;
-    pub const READ_DISC_INFORMATION: u8 = 0x51;
-    pub const READ_TRACK_INFORMATION: u8 = 0x52;
-    pub const RESERVE_TRACK: u8 = 0x53;
-    pub const MODE_SELECT_10: u8 = 0x55;
-    pub const MODE_SENSE_10: u8 = 0x5A;
-    pub const CLOSE_TRACK_SESSION: u8 = 0x5B;
-    pub const BLANK: u8 = 0xA1;
-    pub const READ_12: u8 = 0xA8;
-    pub const WRITE_12: u8 = 0xAA;
-}
-
+/// MMC operation codes used by this crate (owned by the transport layer,
+/// which names commands in its own errors).
+pub use crate::scsi::opcode as op;
 /// The MMC name of an operation code, for error messages.
-pub fn op_name(opcode: u8) -> &'static str {
-    match opcode {
-        op::TEST_UNIT_READY => "TEST UNIT READY",
-        op::REQUEST_SENSE => "REQUEST SENSE",
-        op::FORMAT_UNIT => "FORMAT UNIT",
-        op::INQUIRY => "INQUIRY",
-        op::READ_FORMAT_CAPACITIES => "READ FORMAT CAPACITIES",
-        op::READ_CAPACITY => "READ CAPACITY",
-        op::READ_10 => "READ(10)",
-        op::WRITE_10 => "WRITE(10)",
-        op::SYNCHRONIZE_CACHE => "SYNCHRONIZE CACHE",
-        op::READ_TOC => "READ TOC/PMA/ATIP",
-        op::GET_CONFIGURATION => "GET CONFIGURATION",
-        op::GET_EVENT_STATUS_NOTIFICATION => "GET EVENT STATUS NOTIFICATION",
-        op::READ_DISC_INFORMATION => "READ DISC INFORMATION",
-        op::READ_TRACK_INFORMATION => "READ TRACK INFORMATION",
-        op::RESERVE_TRACK => "RESERVE TRACK",
-        op::MODE_SELECT_10 => "MODE SELECT(10)",
-        op::MODE_SENSE_10 => "MODE SENSE(10)",
-        op::CLOSE_TRACK_SESSION => "CLOSE TRACK/SESSION",
-        op::BLANK => "BLANK",
-        op::READ_12 => "READ(12)",
-        op::WRITE_12 => "WRITE(12)",
-        _ => "vendor or unknown command",
-    }
-}
+pub use crate::scsi::opcode::name as op_name;
 
 /// Whether a command changes the medium (or the drive's write state), so
 /// that it may only be sent under the recorder's write lock and leaves the

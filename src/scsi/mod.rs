@@ -6,6 +6,7 @@
 //! ([`emulator`]) run exactly the same code.
 
 pub mod emulator;
+pub mod opcode;
 pub mod sense;
 #[cfg(target_os = "linux")]
 pub mod sg;

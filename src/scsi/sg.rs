@@ -14,13 +14,12 @@ use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{Completion, DataDirection, Status, Transport};
+use super::{opcode, Completion, DataDirection, Status, Transport};
 use crate::error::{Error, Result};
 use crate::hresult::{
     MS_E_ACCESSDENIED, MS_E_IMAPI_RECORDER_COMMAND_TIMEOUT, MS_E_IMAPI_RECORDER_LOCKED,
     MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE, MS_E_INVALIDARG, MS_E_WIN32_DEV_NOT_EXIST,
 };
-use crate::mmc::inquiry::{self, InquiryData};
 
 /// `SG_IO` ioctl request number (`<scsi/sg.h>`).
 pub const SG_IO: libc::c_ulong = 0x2285;
@@ -85,8 +84,10 @@ pub struct SgDevice {
 
 impl SgDevice {
     /// Opens a device node O_RDWR|O_NONBLOCK (O_RDONLY when write access is
-    /// refused) and checks that it is an SG-capable MMC drive: a character
-    /// or block device, answering SG_GET_VERSION_NUM, INQUIRY device type 5.
+    /// refused) and checks that it takes SG_IO: a character or block device
+    /// answering SG_GET_VERSION_NUM. Whether an MMC drive answers (INQUIRY
+    /// device type 5) is the recorder's question, asked the same way of
+    /// every transport, so this module only moves CDBs.
     pub fn open(path: &Path) -> Result<SgDevice> {
         let meta = std::fs::metadata(path).map_err(|e| {
             Error::new(MS_E_WIN32_DEV_NOT_EXIST, format!("{}: {e}", path.display()))
@@ -114,32 +115,11 @@ impl SgDevice {
                 &format!("a device that does not take SG_IO ({e})"),
             ));
         }
-        let mut device = SgDevice {
+        Ok(SgDevice {
             file,
             path: path.to_path_buf(),
             read_only,
-        };
-        let mut reply = [0u8; inquiry::ALLOCATION as usize];
-        let completion = device.execute(
-            inquiry::cdb(inquiry::ALLOCATION).as_bytes(),
-            DataDirection::FromDevice(&mut reply),
-            inquiry::cdb(0).timeout(),
-        )?;
-        if completion.status != Status::Good {
-            return Err(not_a_drive(path, "a device that fails INQUIRY"));
-        }
-        let got = reply.len().saturating_sub(completion.residual);
-        let identity = InquiryData::parse(&reply[..got])?;
-        if !identity.is_optical_drive() {
-            return Err(not_a_drive(
-                path,
-                &format!(
-                    "a SCSI device of peripheral type {} ({} {}), not a CD/DVD/BD drive (type 5)",
-                    identity.device_type, identity.vendor, identity.product
-                ),
-            ));
-        }
-        Ok(device)
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -212,7 +192,7 @@ impl SgDevice {
             if e.kind() == io::ErrorKind::Interrupted {
                 continue;
             }
-            let name = crate::mmc::cdb::op_name(cdb[0]);
+            let name = opcode::name(cdb[0]);
             let code = match e.raw_os_error() {
                 Some(libc::EPERM) | Some(libc::EACCES) => MS_E_ACCESSDENIED,
                 Some(libc::ENODEV) | Some(libc::ENXIO) | Some(libc::ENOENT) => {
@@ -246,7 +226,7 @@ impl Transport for SgDevice {
                 format!("a CDB has 1 to 16 bytes, not {}", cdb.len()),
             ));
         }
-        let name = crate::mmc::cdb::op_name(cdb[0]);
+        let name = opcode::name(cdb[0]);
         let mut attempt = 0;
         loop {
             let mut sense = [0u8; SENSE_LENGTH];

@@ -8,8 +8,8 @@
 //! starts at the next write unit after its end, and rewriting LBA 16 to
 //! describe the grown volume is the commit point.
 
+use crate::block::{BlockSource, BLOCK_SIZE};
 use crate::error::{Error, Result};
-use crate::fsi::{BlockSource, BLOCK_SIZE};
 use crate::hresult::{
     MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE, MS_IMAPI_E_BAD_MULTISESSION_PARAMETER,
 };

@@ -8,8 +8,8 @@
 //! module runs every later step over plain values, so each step and its
 //! HRESULT can be tested with a hand-made `MediaInfo`.
 
+use crate::block::BlockSource;
 use crate::error::{Error, Result};
-use crate::fsi::BlockSource;
 use crate::hresult::{
     MS_E_INVALIDARG, MS_IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED, MS_IMAPI_E_IMPORT_SEEK_FAILURE,
     MS_IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE, MS_IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE,

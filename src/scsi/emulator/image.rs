@@ -5,8 +5,8 @@ use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use crate::block::BLOCK_SIZE;
 use crate::error::{host_io_code, short_path, Error, Result};
-use crate::fsi::BLOCK_SIZE;
 use crate::hresult::{MS_E_FAIL, MS_E_IMAPI_RECORDER_LOCKED, MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA};
 
 /// An open image file.

@@ -11,8 +11,8 @@ use super::model::{
 };
 use super::quirks::{Faults, Quirks};
 use super::sidecar::{self, sidecar_path};
+use crate::block::BLOCK_SIZE;
 use crate::error::{host_io_code, short_path, Error, Result};
-use crate::fsi::BLOCK_SIZE;
 use crate::hresult::{MS_E_FAIL, MS_E_INVALIDARG, MS_E_WIN32_FILE_EXISTS};
 use crate::media::{Profile, WriteModel};
 

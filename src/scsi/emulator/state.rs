@@ -63,7 +63,7 @@ pub fn open_image(image: &Path, disc: &Disc) -> Result<Option<Image>> {
         return Ok(None);
     }
     let img = Image::open(image)?;
-    let needed = disc.recorded_end() * crate::fsi::BLOCK_SIZE as u64;
+    let needed = disc.recorded_end() * crate::block::BLOCK_SIZE as u64;
     let len = img.len()?;
     if len < needed {
         return Err(Error::new(

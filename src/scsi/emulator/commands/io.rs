@@ -3,8 +3,8 @@
 //! injected faults.
 
 use super::{DriveState, Fail, Outcome};
+use crate::block::BLOCK_SIZE;
 use crate::error::Error;
-use crate::fsi::BLOCK_SIZE;
 use crate::hresult::MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE;
 use crate::media::Profile;
 use crate::scsi::emulator::model::{Medium, OpenSession, OpenTrack, Readability};
