@@ -96,6 +96,13 @@ fn burners_present() -> bool {
     false
 }
 
+/// A blank emulated disc `d.img` of `profile` in `dir`.
+fn blank_disc(dir: &Path, profile: &str) -> PathBuf {
+    let disc = dir.join("d.img");
+    ok(&["new-disc", "--profile", profile, disc.to_str().unwrap()]);
+    disc
+}
+
 /// PROGRAM run by `multisession drive run DISC --`, killed if it hangs.
 fn on_drive(disc: &Path, program: &[&str]) -> Output {
     Command::new(BIN)
@@ -585,9 +592,8 @@ fn growisofs_writes_and_continues_a_dvd_plus_r() {
     let root = tempfile::tempdir().unwrap();
     let one = folder(root.path(), "one", &[("a.txt", "first")]);
     let two = folder(root.path(), "two", &[("b.txt", "second")]);
-    let disc = root.path().join("d.img");
+    let disc = blank_disc(root.path(), "dvd+r");
     let d = disc.to_str().unwrap();
-    ok(&["new-disc", "--profile", "dvd+r", d]);
     for (mode, dir) in [("-Z", &one), ("-M", &two)] {
         let out = on_drive(&disc, &["growisofs", mode, "/dev/sr7", "-R", "-J", dir]);
         assert!(out.status.success(), "{}", text(&out));
@@ -863,9 +869,8 @@ fn a_second_writer_gets_the_drive_busy_while_another_process_holds_the_disc() {
         return;
     }
     let root = tempfile::tempdir().unwrap();
-    let disc = root.path().join("d.img");
+    let disc = blank_disc(root.path(), "dvd+r");
     let d = disc.to_str().unwrap();
-    ok(&["new-disc", "--profile", "dvd+r", d]);
     let one = folder(root.path(), "one", &[("a.txt", "first")]);
     let two = folder(root.path(), "two", &[("b.txt", "second")]);
     ok(&["append", "--keep-appendable", d, &one]);
@@ -924,9 +929,8 @@ fn the_virtual_device_is_an_sr_block_node_with_its_ioctls_reads_and_inherited_ha
         return;
     }
     let root = tempfile::tempdir().unwrap();
-    let disc = root.path().join("d.img");
+    let disc = blank_disc(root.path(), "dvd+r");
     let d = disc.to_str().unwrap();
-    ok(&["new-disc", "--profile", "dvd+r", d]);
     let src = folder(root.path(), "src", &[("a.txt", "hello")]);
     ok(&["append", "--keep-appendable", d, &src]);
     let script = r#"
@@ -999,9 +1003,8 @@ fn blocks_written_before_the_program_exits_with_the_device_open_stay_recorded() 
         return;
     }
     let root = tempfile::tempdir().unwrap();
-    let disc = root.path().join("d.img");
+    let disc = blank_disc(root.path(), "dvd+r");
     let d = disc.to_str().unwrap();
-    ok(&["new-disc", "--profile", "dvd+r", d]);
     let script = format!(
         "{PY_SG}{}",
         r#"
@@ -1027,8 +1030,7 @@ fn sg_io_answers_good_and_failing_cdbs_with_status_and_sense_and_refuses_bad_hea
         return;
     }
     let root = tempfile::tempdir().unwrap();
-    let disc = root.path().join("d.img");
-    ok(&["new-disc", "--profile", "bd-r", disc.to_str().unwrap()]);
+    let disc = blank_disc(root.path(), "bd-r");
     let script = format!(
         "{PY_SG}{}",
         r#"
@@ -1058,8 +1060,7 @@ fn a_child_forked_during_sg_io_in_another_thread_can_use_the_device() {
         return;
     }
     let root = tempfile::tempdir().unwrap();
-    let disc = root.path().join("d.img");
-    ok(&["new-disc", "--profile", "dvd+r", disc.to_str().unwrap()]);
+    let disc = blank_disc(root.path(), "dvd+r");
     let script = r#"
 import fcntl, os, stat, threading, time
 fd = os.open('/dev/sr7', os.O_RDWR | os.O_NONBLOCK)
@@ -1133,8 +1134,7 @@ fn drive_run_trace_logs_each_cdb_with_its_status_and_sense() {
 fn drive_env_prints_the_preload_and_the_mapping_for_a_shell() {
     preload_library();
     let root = tempfile::tempdir().unwrap();
-    let disc = root.path().join("d.img");
-    ok(&["new-disc", "--profile", "bd-r", disc.to_str().unwrap()]);
+    blank_disc(root.path(), "bd-r");
     let out = Command::new(BIN)
         .current_dir(root.path())
         .args(["drive", "env", "--dev", "/dev/sr3", "d.img"])
