@@ -54,7 +54,38 @@ fn iso_volume_space_size(block: &[u8]) -> Option<u32> {
 pub fn probe(transport: &mut dyn Transport) -> Result<MediaInfo> {
     let mut drive = Drive::new(transport);
     let mut p = Prober { drive: &mut drive };
-    p.media_info()
+    let info = p.media_info()?;
+    consistent(info).map_err(|detail| invalid(format!("{}: {detail}", drive.describe())))
+}
+
+/// The numbers of one probe must agree with each other before anyone
+/// writes by them: each comes from a different reply, and a drive whose
+/// firmware garbles one field (tests/lying_drive.rs) would otherwise put
+/// the next session on top of the last one.
+fn consistent(info: MediaInfo) -> std::result::Result<MediaInfo, String> {
+    if let Some(prev) = info.previous_session {
+        if prev.start > prev.last_written {
+            return Err(format!(
+                "the last session starts at {} after its last written block {}",
+                prev.start, prev.last_written
+            ));
+        }
+        if let Some(nwa) = info.next_writable {
+            if nwa <= prev.last_written {
+                return Err(format!(
+                    "the next writable address {nwa} is inside the last session ({}..={})",
+                    prev.start, prev.last_written
+                ));
+            }
+        }
+        if info.total_sectors > 0 && prev.last_written >= info.total_sectors {
+            return Err(format!(
+                "the last session ends at {} beyond the medium's {} sectors",
+                prev.last_written, info.total_sectors
+            ));
+        }
+    }
+    Ok(info)
 }
 
 /// A recorded session of a sequential or read-only disc.
@@ -545,10 +576,21 @@ impl Prober<'_, '_> {
             toc::MULTISESSION_LENGTH as usize,
         )?)?;
         let capacity = self.read_capacity()?;
-        let start = u32::try_from(m.last_session_start).unwrap_or(0);
+        // The two replies must agree: a last session that starts beyond
+        // the last recorded block (or before block 0) is a lie one of them
+        // tells, and its start would become the next session's msinfo.
+        let start = u32::try_from(m.last_session_start)
+            .ok()
+            .filter(|&start| start <= capacity.last_lba)
+            .ok_or_else(|| {
+                invalid(format!(
+                    "READ TOC puts the last session at {} but READ CAPACITY ends the medium at {}",
+                    m.last_session_start, capacity.last_lba
+                ))
+            })?;
         let extent = SessionExtent {
             start,
-            last_written: capacity.last_lba.max(start),
+            last_written: capacity.last_lba,
         };
         Ok(MediaInfo {
             profile,
