@@ -617,9 +617,9 @@ mod tests {
 
     #[test]
     fn a_source_splits_at_the_first_unescaped_equals_sign_and_a_trailing_slash_means_contents() {
-        let s = parse_source("a=b/c=/x=y").unwrap();
+        let s = parse_source("a=/b/c=/x=y").unwrap();
         assert_eq!(s.local, Path::new("a"));
-        assert_eq!(s.dest.as_deref(), Some("b/c=/x=y"));
+        assert_eq!(s.dest.as_deref(), Some("/b/c=/x=y"));
         assert!(parse_source("a=b").is_err(), "a disc path starts with /");
         let s = parse_source(r"we\=ird\\=/dest").unwrap();
         assert_eq!(s.local, Path::new(r"we=ird\"));

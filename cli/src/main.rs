@@ -1072,6 +1072,28 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[test]
+    fn every_argument_and_option_of_every_command_has_help_text() {
+        let mut missing = Vec::new();
+        let mut stack = vec![(String::from("multisession"), Cli::command())];
+        while let Some((path, command)) = stack.pop() {
+            command.clone().debug_assert();
+            for arg in command.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{path} {} (no about)", sub.get_name()));
+                }
+                stack.push((format!("{path} {}", sub.get_name()), sub.clone()));
+            }
+        }
+        assert!(missing.is_empty(), "without help text: {missing:?}");
+    }
+
     /// An image of `blocks` zero blocks with a primary volume descriptor
     /// claiming `size` blocks at each `(lba, size)`.
     fn image_with(blocks: u32, pvds: &[(u32, u32)]) -> tempfile::NamedTempFile {

@@ -253,11 +253,21 @@ pub fn info(dev: &Path, as_json: bool) -> Result<Done> {
     }
     say!("disc:              {} {}", media.profile, words.join(", "));
     say!("device:            {}", recorder.describe());
+    // The last session's state is news only when a write left it open
+    // or damaged; otherwise it is the empty one the next write fills.
+    let last = match media.last_session {
+        SessionState::Incomplete | SessionState::Damaged => {
+            format!(
+                "; the last session is {}",
+                last_session_word(media.last_session)
+            )
+        }
+        _ => String::new(),
+    };
     say!(
-        "sessions:          {} complete, {} tracks; last session {}",
+        "sessions:          {} complete, {} tracks{last}",
         media.sessions,
-        media.tracks,
-        last_session_word(media.last_session)
+        media.tracks
     );
     if let Some(previous) = media.previous_session {
         say!(
