@@ -75,18 +75,17 @@ pub fn open_image(recorder: &Arc<Recorder>, options: &ImageOptions<'_>) -> Resul
 pub fn parse_file_systems(text: &str) -> Result<FileSystems> {
     let mut fs = FileSystems::NONE;
     for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        fs = fs
-            | match name.to_ascii_lowercase().as_str() {
-                "iso9660" | "iso" => FileSystems::ISO9660,
-                "joliet" => FileSystems::JOLIET,
-                "udf" => FileSystems::UDF,
-                _ => {
-                    return Err(Error::new(
-                        hresult::MS_E_INVALIDARG,
-                        format!("unknown file system {name:?} (iso9660, joliet, udf)"),
-                    ))
-                }
-            };
+        fs |= match name.to_ascii_lowercase().as_str() {
+            "iso9660" | "iso" => FileSystems::ISO9660,
+            "joliet" => FileSystems::JOLIET,
+            "udf" => FileSystems::UDF,
+            _ => {
+                return Err(Error::new(
+                    hresult::MS_E_INVALIDARG,
+                    format!("unknown file system {name:?} (iso9660, joliet, udf)"),
+                ))
+            }
+        };
     }
     if fs.is_empty() {
         return Err(Error::new(

@@ -97,7 +97,7 @@ fn stage(action: WriteAction) -> &'static str {
 pub fn line(event: &Progress) -> String {
     let total = u64::from(event.sector_count);
     let done = u64::from(event.sectors_done).min(total);
-    let percent = if total == 0 { 0 } else { done * 100 / total };
+    let percent = (done * 100).checked_div(total).unwrap_or(0);
     let mb = |blocks: u64| blocks as f64 * 2048.0 / 1e6;
     let secs = event.elapsed.as_secs_f64();
     let counting = matches!(
@@ -116,11 +116,7 @@ pub fn line(event: &Progress) -> String {
     let head = format!("{:<10}", stage(event.action));
     // What is left of the width goes to the bar, at least 10 columns.
     let room = WIDTH.saturating_sub(head.len() + tail.len() + 4).max(10);
-    let filled = if total == 0 {
-        0
-    } else {
-        (done * room as u64 / total) as usize
-    };
+    let filled = (done * room as u64).checked_div(total).unwrap_or(0) as usize;
     let mut bar = "=".repeat(filled);
     if filled < room {
         bar.push('>');

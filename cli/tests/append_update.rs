@@ -272,6 +272,9 @@ fn touch_at(path: &Path, stamp: &str) {
     assert!(status.success());
 }
 
+/// One day's change to the folder.
+type Change = dyn Fn(&Path);
+
 #[test]
 fn six_days_of_updates_write_only_what_changed_and_read_back_equal_to_the_folder() {
     let root = tempfile::tempdir().unwrap();
@@ -286,7 +289,7 @@ fn six_days_of_updates_write_only_what_changed_and_read_back_equal_to_the_folder
     write(&home.join("photos/a.jpg"), "jpeg a");
     std::os::unix::fs::symlink("photos/a.jpg", home.join("latest")).unwrap();
     touch_at(&home.join("notes.txt"), "2024-01-01 10:00");
-    let days: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+    let days: Vec<(&str, Box<Change>)> = vec![
         ("first backup", Box::new(|_: &Path| {})),
         (
             "added and changed with the same size",

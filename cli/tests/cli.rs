@@ -912,6 +912,9 @@ fn keys(value: &serde_json::Value, out: &mut Vec<String>) {
     }
 }
 
+/// Whether a JSON value has the type a key wants.
+type Fits = dyn Fn(&serde_json::Value) -> bool;
+
 #[test]
 fn info_json_has_one_naming_scheme_and_a_fixed_schema() {
     use serde_json::Value;
@@ -919,7 +922,7 @@ fn info_json_has_one_naming_scheme_and_a_fixed_schema() {
     let number = |v: &Value| v.is_i64() || v.is_u64();
     let string = |v: &Value| v.is_string();
     let boolean = |v: &Value| v.is_boolean();
-    let schema: [(&str, &dyn Fn(&Value) -> bool); 22] = [
+    let schema: [(&str, &Fits); 22] = [
         ("Msinfo", &|v| v.is_null() || v.is_string()),
         ("MsinfoError", &|v| {
             v.is_null()
