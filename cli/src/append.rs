@@ -39,6 +39,11 @@ pub fn open_image(recorder: &Arc<Recorder>, options: &ImageOptions<'_>) -> Resul
     {
         image.choose_image_defaults(recorder)?;
     } else {
+        // The file systems the medium's type takes (`--fs` overrides them
+        // below); a type without defaults fails the import itself, which
+        // names the real problem.
+        let physical = recorder.media_info()?.physical_type();
+        let _ = image.choose_image_defaults_for_media_type(physical);
         image.set_multisession_interfaces(session::offer(recorder)?)?;
         match image.import_file_system(None) {
             Ok(_) => {}

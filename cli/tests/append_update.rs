@@ -324,6 +324,7 @@ fn six_days_of_updates_write_only_what_changed_and_read_back_equal_to_the_folder
     ];
     let mut sessions = 0;
     let mut lbas_before: Option<BTreeMap<String, u64>> = None;
+    let mut yesterday: Option<BTreeMap<String, u64>> = None;
     for (day, (what, change)) in days.iter().enumerate() {
         change(&home);
         let before = std::fs::read(&disc).unwrap();
@@ -360,15 +361,21 @@ fn six_days_of_updates_write_only_what_changed_and_read_back_equal_to_the_folder
         ok(&["extract", &disc, by_us.to_str().unwrap()]);
         assert_eq!(snapshot(&by_us), snapshot(&home), "day {day}: extract");
 
-        // Files untouched since the first day keep their data where it is.
+        // Files untouched since the first day keep their data where it is,
+        // and a mode change alone writes no data.
         let lbas = xorriso_lbas(&disc);
         if let Some(first) = &lbas_before {
             for kept in ["/keep/big.txt", "/keep/small.txt"] {
                 assert_eq!(lbas[kept], first[kept], "day {day}: {kept} moved");
             }
         } else {
-            lbas_before = Some(lbas);
+            lbas_before = Some(lbas.clone());
         }
+        if *what == "mode changed" {
+            let yesterday = yesterday.as_ref().unwrap();
+            assert_eq!(lbas["/notes.txt"], yesterday["/notes.txt"], "day {day}");
+        }
+        yesterday = Some(lbas);
     }
 }
 
