@@ -561,7 +561,12 @@ pub fn diff(dev: &Path, a: u16, b: u16, as_json: bool) -> Result<()> {
         say!("sessions {a} and {b} hold the same files");
     }
     for (what, path, size) in lines {
-        say!("{what:<10} {path} ({size} bytes)");
+        let is_dir = |map: &BTreeMap<String, Seen>| map.get(path).is_some_and(|s| s.kind == "dir");
+        if is_dir(&newer) || (is_dir(&older) && !newer.contains_key(path)) {
+            say!("{what:<10} {path}/");
+        } else {
+            say!("{what:<10} {path} ({size} bytes)");
+        }
     }
     Ok(())
 }
