@@ -817,10 +817,20 @@ fn sessions_and_diff_describe_a_three_session_disc() {
     let disc = r.join("cd.img");
     let disc = disc.to_str().unwrap();
     ok(&["new-disc", "--profile", "cd-r", disc]);
+    // The folder's own time stays the same: only its files change.
+    let same_time = |dir: &str| {
+        let status = Command::new("touch")
+            .args(["-d", "2020-01-01 00:00", dir])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
     let d = folder(r, "d", &[("a.txt", "alpha"), ("b.txt", "beta")]);
+    same_time(&d);
     ok(&["append", "--volume", "FIRST", disc, &d]);
     folder(r, "d", &[("c.txt", "gamma!")]);
     std::fs::write(r.join("d/a.txt"), "alpha, longer").unwrap();
+    same_time(&d);
     ok(&["update", "--volume", "SECOND", disc, &d]);
     ok(&[
         "append", "--volume", "THIRD", "--fs", "iso9660", disc, "--rm", "/d/b.txt",
