@@ -405,3 +405,26 @@ fn update_with_checksum_finds_a_change_that_keeps_size_and_mtime() {
     let again = run(&["update", "--checksum", &disc, &arg]);
     assert!(String::from_utf8_lossy(&again.stdout).starts_with("up to date"));
 }
+
+#[test]
+fn follow_refuses_a_link_back_up_the_tree_and_writes_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    write(&r.join("loop/a.txt"), "a");
+    std::os::unix::fs::symlink("..", r.join("loop/up")).unwrap();
+    let disc = new_cd(r);
+    let dir = r.join("loop");
+    let dir = dir.to_str().unwrap();
+    assert_eq!(
+        failure(&["append", "--follow", &disc, dir]),
+        "IMAPI_E_INVALID_PATH"
+    );
+    assert_eq!(
+        std::fs::metadata(&disc).unwrap().len(),
+        0,
+        "nothing written"
+    );
+    // Without --follow the link is a link.
+    ok(&["append", &disc, dir]);
+    assert_eq!(listing(&disc)["/loop/up"].2.as_deref(), Some(".."));
+}
