@@ -878,6 +878,38 @@ mod tests {
     }
 
     #[test]
+    fn session_checksums_are_recorded_on_request_without_touching_the_callers_tree() {
+        let tree = Arc::new(tree(false));
+        let options = BuildOptions {
+            start_block: 100,
+            time: Some(0),
+            session_checksums: true,
+            ..Default::default()
+        };
+        let mut forced = build(Arc::clone(&tree), &options).unwrap();
+        assert!(forced.plan.checksums.is_some());
+        assert!(
+            tree.node(tree.root()).extra_su.is_none(),
+            "copied, not edited"
+        );
+        let bytes = in_order(&mut forced, 16);
+        let kinds: Vec<TagKind> = bytes
+            .chunks_exact(BLOCK_SIZE)
+            .filter_map(|b| Tag::parse(b).map(|t| t.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [TagKind::Superblock, TagKind::Tree, TagKind::Session]
+        );
+        // The root announces AAIP before its list, as readers require.
+        let planned = forced.plan.tree();
+        let root = planned.node(planned.root()).extra_su.as_deref().unwrap();
+        let er = root.windows(9).position(|w| w == b"AAIP_0200").unwrap();
+        let al = root.windows(2).position(|w| w == b"AL").unwrap();
+        assert!(er < al);
+    }
+
+    #[test]
     fn the_estimate_is_never_below_the_real_size() {
         let mut t = Tree::new();
         for d in 0..20 {
