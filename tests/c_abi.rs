@@ -261,7 +261,8 @@ fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
     assert_eq!(stdout.lines().next(), Some("0,0"));
     assert!(stdout.contains("object 0: RandomWrite") && stdout.contains("WriteUnitSize: 32"));
 
-    // Blank write-once media: no line, the reason on stderr, status 1, properties still printed.
+    // Blank write-once media: no line, the reason on stderr, status 3 (the
+    // CLI's blank-disc status), properties still printed.
     let blank = dir.path().join("blank.img");
     multisession::scsi::emulator::create_blank(
         &blank,
@@ -272,7 +273,7 @@ fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
     .unwrap();
     let output = run_plain(&exe, &[blank]);
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(3));
     assert!(stdout.starts_with("object 0: Sequential"), "{stdout}");
     assert!(
         stdout.contains("NextWritableAddress: 0")

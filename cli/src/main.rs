@@ -1,5 +1,6 @@
 //! `multisession`: inspect optical discs (real drives or emulated discs),
-//! append sessions to them, and create emulated discs.
+//! append sessions to them, bring them up to date with a folder, and
+//! create emulated discs.
 
 /// `println!` that returns a failed write (a closed pipe) as an error
 /// from the enclosing function instead of panicking.
@@ -10,66 +11,188 @@ macro_rules! say {
 }
 
 mod append;
+mod check;
 #[cfg(target_os = "linux")]
 mod drive;
 mod progress;
 mod recorded;
+mod report;
 
 use std::ffi::OsStr;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use multisession::burn::{DataWriter, Finish, Outcome, Recovery, WriteOptions};
 use multisession::error::short_path;
 use multisession::fsi::FileSystemImage;
 use multisession::scsi::emulator::{create_blank, sidecar_path, wrap_image, Existing};
-use multisession::session::{self, Kind};
 use multisession::{hresult, Error, Profile, Recorder, Result};
 use serde_json::json;
+
+/// Exit statuses, the same for every command.
+const EXIT_CODES: &str = "\
+Exit status:
+  0  success (also `update` with nothing to write: \"up to date\")
+  1  failure: the HRESULT name, value and detail are on stderr (and, with
+     --json, a JSON error object on stdout)
+  2  usage error (unknown option, missing argument)
+  3  info/msinfo: the disc is blank, there is no msinfo (as cdrecord -msinfo)
+A closed standard output (`| head -n1`) ends a command quietly with status
+141, as a Unix tool killed by SIGPIPE.";
+
+/// Every profile name `--profile` takes, for the help text.
+fn profile_list() -> String {
+    let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+    format!("The disc's profile: {}", names.join(", "))
+}
 
 #[derive(Parser)]
 #[command(
     name = "multisession",
     version,
-    about = "Multisession CD/DVD/BD discs, real or emulated"
+    about = "Multisession CD/DVD/BD discs, real or emulated",
+    after_help = EXIT_CODES
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// When to draw the write progress on stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProgressWhen {
+    /// Only when stderr is a terminal.
+    Auto,
+    /// Always, even into a file or pipe.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// What every command that writes a session takes.
+#[derive(Args)]
+struct WriteArgs {
+    /// Finalize the disc after this session: no more sessions fit.
+    #[arg(long)]
+    close: bool,
+    /// Read the session back after writing it and compare.
+    #[arg(long)]
+    verify: bool,
+    /// Volume name of the new session.
+    #[arg(long, default_value = "MULTISESSION")]
+    volume: String,
+    /// Keep a DVD+R appendable. Without it a DVD+R is finalized after
+    /// this session, as IMAPI2 does by default (consumer DVD
+    /// compatibility); other media stay appendable unless --close.
+    #[arg(long, conflicts_with = "close")]
+    keep_appendable: bool,
+    /// Store what symbolic links point at instead of the links.
+    #[arg(long)]
+    follow: bool,
+    /// File systems of the session, comma-separated: iso9660, joliet, udf
+    /// (default: what the medium's type takes).
+    #[arg(long, value_name = "LIST")]
+    fs: Option<String>,
+    /// Record libisofs session checksums (MD5 of the session and of each
+    /// new file) so `xorriso -check_md5` and `multisession check` verify
+    /// the session.
+    #[arg(long)]
+    md5: bool,
+    /// Print what would change and the session's size, and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Draw the progress on stderr.
+    #[arg(long, value_enum, default_value = "auto")]
+    progress: ProgressWhen,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Create an emulated disc: blank, or wrapping an existing image file.
     NewDisc(NewDisc),
-    /// The `cdrecord -msinfo` line, the medium and its multisession objects.
+    /// The medium in words, its multisession objects, and the `cdrecord
+    /// -msinfo` line.
+    #[command(after_help = EXIT_CODES)]
     Info {
-        dev: PathBuf,
+        /// The disc: an emulated disc image or a drive (/dev/sr0).
+        disc: PathBuf,
+        /// Print one JSON object (IMAPI2 property names) instead of text.
         #[arg(long)]
         json: bool,
     },
-    /// Import the newest session, add PATHs, write the next session.
+    /// Only the `cdrecord -msinfo` line: the start of the newest session
+    /// and where the next one goes (the two numbers `mkisofs -C` takes).
+    #[command(after_help = EXIT_CODES)]
+    Msinfo {
+        /// The disc: an emulated disc image or a drive (/dev/sr0).
+        disc: PathBuf,
+    },
+    /// Import the newest session, add, remove and move files, write the
+    /// next session.
+    #[command(after_help = EXIT_CODES)]
     Append {
-        dev: PathBuf,
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Finalize the disc after this session.
+        /// The disc: an emulated disc image or a drive (/dev/sr0).
+        disc: PathBuf,
+        /// SRC[=DEST]: a local file, directory or link to add. DEST (a
+        /// disc path from /) is a directory to put SRC into when it
+        /// exists or ends with /, else SRC's new path; without it SRC
+        /// goes to the root under its own name. SRC/ (trailing slash)
+        /// adds the contents of SRC to DEST. Write `\=` for an = in SRC.
+        #[arg(value_name = "SRC[=DEST]")]
+        sources: Vec<String>,
+        /// Remove this disc path (a directory with all below it) from the
+        /// new session; the older sessions keep it.
+        #[arg(long = "rm", value_name = "PATH")]
+        remove: Vec<String>,
+        /// Move or rename a disc path in the new session.
+        #[arg(long = "mv", value_name = "OLD=NEW")]
+        moves: Vec<String>,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Bring the disc up to date with a folder: a session with only what
+    /// changed (new, changed, removed files, links, modes and times).
+    #[command(after_help = EXIT_CODES)]
+    Update {
+        /// The disc: an emulated disc image or a drive (/dev/sr0).
+        disc: PathBuf,
+        /// DIR[=DEST]: the local folder and the disc directory that
+        /// mirrors it (default: /NAME of DIR; DIR/ mirrors the root).
+        #[arg(value_name = "DIR[=DEST]")]
+        dir: String,
+        /// Compare file contents, not only size and modification time.
         #[arg(long)]
-        close: bool,
-        /// Read the session back and compare.
+        checksum: bool,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
+    /// Every session: number, start, size, date, volume name, file
+    /// systems.
+    #[command(after_help = EXIT_CODES)]
+    Sessions {
+        /// The disc: an emulated disc image or a drive (/dev/sr0).
+        disc: PathBuf,
+        /// Print JSON instead of a table.
         #[arg(long)]
-        verify: bool,
-        /// Volume name of the new session.
-        #[arg(long, default_value = "MULTISESSION")]
-        volume: String,
-        /// Keep a DVD+R appendable. Without it a DVD+R is finalized after
-        /// this session, as IMAPI2 does by default (consumer DVD
-        /// compatibility); other media stay appendable unless --close.
-        #[arg(long, conflicts_with = "close")]
-        keep_appendable: bool,
+        json: bool,
+    },
+    /// What changed from session A to session B: added, removed, changed
+    /// entries with their sizes.
+    #[command(after_help = EXIT_CODES)]
+    Diff {
+        /// The disc: an emulated disc image or a drive (/dev/sr0).
+        disc: PathBuf,
+        /// The older session's number (from 1).
+        a: u16,
+        /// The newer session's number.
+        b: u16,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Make an emulated disc a /dev/srN device for unmodified burning
     /// programs (see docs/virtual-drive.md).
@@ -79,20 +202,33 @@ enum Command {
         command: drive::DriveCommand,
     },
     /// List the files of a session (default: the newest).
+    #[command(after_help = EXIT_CODES)]
     Ls {
-        dev: PathBuf,
-        #[arg(long)]
+        /// The disc: an emulated disc image or a drive (/dev/sr0).
+        disc: PathBuf,
+        /// The session to list, numbered from 1 (default: the newest).
+        #[arg(long, value_name = "N")]
         session: Option<u16>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
-    /// Copy the files of a session into DIR (never outside it, never
-    /// through a link; existing entries are refused unless --force).
+    /// Copy the files of a session, or one path of it, into DEST (never
+    /// outside it, never through a link; existing entries are refused
+    /// unless --force). Modes and times are restored.
+    #[command(after_help = EXIT_CODES)]
     Extract {
-        dev: PathBuf,
-        dir: PathBuf,
-        #[arg(long)]
+        /// The disc: an emulated disc image or a drive (/dev/sr0).
+        disc: PathBuf,
+        /// [PATH] DEST: the disc path to extract (default: everything) and
+        /// the local directory to extract into.
+        #[arg(value_name = "[PATH] DEST", num_args = 1..=2, required = true)]
+        targets: Vec<PathBuf>,
+        /// The session to extract from, numbered from 1 (default: the
+        /// newest).
+        #[arg(long, value_name = "N")]
         session: Option<u16>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
         /// Replace existing entries (the entry itself, never what a link
@@ -103,29 +239,60 @@ enum Command {
         #[arg(long)]
         owners: bool,
     },
+    /// Read every block of a session (or all) and report unreadable
+    /// blocks and the files they hit; verify session checksums (--md5).
+    #[command(after_help = EXIT_CODES)]
+    Check {
+        /// The disc: an emulated disc image or a drive (/dev/sr0).
+        disc: PathBuf,
+        /// The session to check, numbered from 1 (default: all).
+        #[arg(long, value_name = "N")]
+        session: Option<u16>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Finalize an appendable disc.
-    Close { dev: PathBuf },
+    #[command(after_help = EXIT_CODES)]
+    Close {
+        /// The disc: an emulated disc image or a drive (/dev/sr0).
+        disc: PathBuf,
+    },
     /// Blank a rewritable disc.
+    #[command(after_help = EXIT_CODES)]
     Erase {
-        dev: PathBuf,
+        /// The disc: an emulated disc image or a drive (/dev/sr0).
+        disc: PathBuf,
         /// Full blank instead of a quick one (CD-RW).
         #[arg(long)]
         full: bool,
     },
     /// Close a session left open by an interrupted write.
-    Recover { dev: PathBuf },
+    #[command(after_help = EXIT_CODES)]
+    Recover {
+        /// The disc: an emulated disc image or a drive (/dev/sr0).
+        disc: PathBuf,
+    },
     /// The main job on an emulated CD-R: two sessions, listed, with msinfo.
     Demo {
         /// Keep the disc and folders here instead of a temporary directory.
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Print the man page (roff), generated from these definitions.
+    #[command(hide = true)]
+    Man,
+    /// Print shell completions, generated from these definitions.
+    #[command(hide = true)]
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Args)]
 struct NewDisc {
-    /// cd-r, cd-rw, dvd-r, dvd-rw, dvd+r, dvd+rw, bd-r, bd-re, …
-    #[arg(long)]
+    #[arg(long, help = profile_list())]
     profile: Option<String>,
     /// Capacity in blocks (default: the profile's).
     #[arg(long, conflicts_with = "from")]
@@ -146,6 +313,38 @@ struct NewDisc {
     disc: PathBuf,
 }
 
+impl Command {
+    /// Whether a failure is reported as a JSON object on stdout.
+    fn json(&self) -> bool {
+        match self {
+            Command::Info { json, .. }
+            | Command::Sessions { json, .. }
+            | Command::Diff { json, .. }
+            | Command::Ls { json, .. }
+            | Command::Extract { json, .. }
+            | Command::Check { json, .. } => *json,
+            _ => false,
+        }
+    }
+}
+
+/// How a command that did not fail ends.
+#[derive(Debug)]
+pub enum Done {
+    Ok,
+    /// `info`/`msinfo` on a blank disc.
+    Blank,
+    /// A failure the command's output (its JSON too) already reported:
+    /// only the stderr line and status 1 are left.
+    Reported(Error),
+}
+
+const EXIT_BLANK: u8 = 3;
+const EXIT_CLOSED_PIPE: u8 = 141;
+
+/// Set when standard output was closed under us (`| head`).
+static CLOSED_PIPE: AtomicBool = AtomicBool::new(false);
+
 fn main() -> ExitCode {
     // Past a file-size limit (ulimit -f) a write must fail with EFBIG,
     // which names the cause, instead of the signal killing us silently.
@@ -154,22 +353,50 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
-    match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+    let cli = Cli::parse();
+    let json = cli.command.json();
+    match run(cli) {
+        Ok(Done::Ok) => ExitCode::SUCCESS,
+        Ok(Done::Blank) => ExitCode::from(EXIT_BLANK),
+        Ok(Done::Reported(e)) => {
+            eprintln!("multisession: {}", describe(&e));
+            ExitCode::FAILURE
+        }
+        Err(_) if CLOSED_PIPE.load(Ordering::Relaxed) => ExitCode::from(EXIT_CLOSED_PIPE),
         Err(e) => {
+            if json {
+                let object = json!({ "Error": error_json(&e) });
+                let _ = writeln!(std::io::stdout().lock(), "{object}");
+            }
             eprintln!("multisession: {}", describe(&e));
             ExitCode::FAILURE
         }
     }
 }
 
-fn write_line(line: std::fmt::Arguments<'_>) -> Result<()> {
-    writeln!(std::io::stdout().lock(), "{line}").map_err(|e| {
-        Error::new(
-            hresult::MS_E_FAIL,
-            format!("writing to standard output: {e}"),
-        )
+/// `{"HResult": "0x…", "Name": …, "Message": …}`.
+fn error_json(e: &Error) -> serde_json::Value {
+    json!({
+        "HResult": format!("{:#010X}", e.code() as u32),
+        "Name": e.name(),
+        "Message": e.detail(),
     })
+}
+
+/// A failed write to standard output; a closed pipe is remembered so the
+/// command ends quietly.
+fn stdout_error(e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        CLOSED_PIPE.store(true, Ordering::Relaxed);
+    }
+    Error::new(
+        hresult::MS_E_FAIL,
+        format!("writing to standard output: {e}"),
+    )
+}
+
+fn write_line(line: std::fmt::Arguments<'_>) -> Result<()> {
+    writeln!(std::io::stdout().lock(), "{line}").map_err(stdout_error)
 }
 
 /// `NAME (0xVALUE): detail`.
@@ -177,47 +404,109 @@ fn describe(e: &Error) -> String {
     format!("{} ({:#010X}): {}", e.name(), e.code() as u32, e.detail())
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn run(cli: Cli) -> Result<Done> {
     match cli.command {
-        Command::NewDisc(args) => new_disc(args),
-        Command::Info { dev, json } => info(&dev, json),
+        Command::NewDisc(args) => new_disc(args)?,
+        Command::Info { disc, json } => return report::info(&disc, json),
+        Command::Msinfo { disc } => return report::msinfo_line(&disc),
         Command::Append {
-            dev,
-            paths,
-            close,
-            verify,
-            volume,
-            keep_appendable,
-        } => append(&dev, &paths, close, verify, keep_appendable, &volume),
-        Command::Ls { dev, session, json } => ls(&dev, session, json),
-        #[cfg(target_os = "linux")]
-        Command::Drive { command } => drive::run(command),
-        Command::Extract {
-            dev,
+            disc,
+            sources,
+            remove,
+            moves,
+            write,
+        } => append(&disc, &sources, &remove, &moves, &write)?,
+        Command::Update {
+            disc,
             dir,
+            checksum,
+            write,
+        } => update(&disc, &dir, checksum, &write)?,
+        Command::Sessions { disc, json } => report::sessions(&disc, json)?,
+        Command::Diff { disc, a, b, json } => report::diff(&disc, a, b, json)?,
+        Command::Ls {
+            disc,
+            session,
+            json,
+        } => ls(&disc, session, json)?,
+        #[cfg(target_os = "linux")]
+        Command::Drive { command } => drive::run(command)?,
+        Command::Extract {
+            disc,
+            targets,
             session,
             json,
             force,
             owners,
-        } => extract(
-            &dev,
-            &dir,
+        } => {
+            let (path, dest) = match targets.as_slice() {
+                [dest] => (None, dest),
+                [path, dest] => (Some(path.to_string_lossy().into_owned()), dest),
+                _ => unreachable!("clap takes one or two"),
+            };
+            extract(
+                &disc,
+                path.as_deref(),
+                dest,
+                session,
+                json,
+                recorded::ExtractOptions { force, owners },
+            )?
+        }
+        Command::Check {
+            disc,
             session,
             json,
-            recorded::ExtractOptions { force, owners },
-        ),
-        Command::Close { dev } => writer(&dev, WriteOptions::default())?.close_disc(),
-        Command::Erase { dev, full } => writer(&dev, WriteOptions::default())?.erase(full),
-        Command::Recover { dev } => recover(&dev),
-        Command::Demo { dir } => demo(dir),
+        } => return check::run(&disc, session, json),
+        Command::Close { disc } => writer(&disc, WriteOptions::default())?.close_disc()?,
+        Command::Erase { disc, full } => writer(&disc, WriteOptions::default())?.erase(full)?,
+        Command::Recover { disc } => recover(&disc)?,
+        Command::Demo { dir } => demo(dir)?,
+        Command::Man => man()?,
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "multisession", &mut out);
+            std::io::stdout().write_all(&out).map_err(stdout_error)?;
+        }
     }
+    Ok(Done::Ok)
+}
+
+/// The man page: the top command (exit statuses included), then for
+/// every visible subcommand its synopsis, description and options.
+fn man() -> Result<()> {
+    let mut command = Cli::command();
+    command.build();
+    let mut out = Vec::new();
+    let failed = |e: std::io::Error| Error::new(hresult::MS_E_FAIL, e.to_string());
+    clap_mangen::Man::new(command.clone())
+        .render(&mut out)
+        .map_err(failed)?;
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        // Built once per run: leaking the names costs nothing.
+        let name: &'static str = Box::leak(format!("multisession {}", sub.get_name()).into());
+        let sub = sub.clone().name(name).bin_name(name);
+        writeln!(out, ".SH \"{}\"", name.to_uppercase()).map_err(failed)?;
+        let page = clap_mangen::Man::new(sub);
+        page.render_synopsis_section(&mut out).map_err(failed)?;
+        page.render_description_section(&mut out).map_err(failed)?;
+        page.render_options_section(&mut out).map_err(failed)?;
+    }
+    std::io::stdout().write_all(&out).map_err(stdout_error)
 }
 
 fn parse_profile(name: &str) -> Result<Profile> {
     Profile::from_name(name).ok_or_else(|| {
         Error::new(
             hresult::MS_E_INVALIDARG,
-            format!("unknown profile {name:?} (cd-r, dvd+rw, bd-r, …)"),
+            format!(
+                "unknown profile {name:?} ({})",
+                Profile::ALL
+                    .iter()
+                    .map(|p| p.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         )
     })
 }
@@ -439,185 +728,166 @@ fn writer(dev: &Path, options: WriteOptions) -> Result<DataWriter> {
     Ok(DataWriter::new(open(dev)?, options))
 }
 
-/// The `cdrecord -msinfo` pair (the two numbers `mkisofs -C` takes), as a
-/// file-system image sees the medium: the start of the previous session
-/// from the multisession object it chose — 0 on overwritable media, whose
-/// one growing volume starts there — and its `SessionStartBlock`. An
-/// error says why there is no pair: blank media (write-once, or
-/// overwritable without a volume), closed or read-only media.
-fn msinfo(recorder: &Arc<Recorder>) -> Result<(u32, u32)> {
-    let mut image = FileSystemImage::new();
-    image.set_multisession_interfaces(session::offer(recorder)?)?;
-    let chosen = image.chosen_multisession().ok_or_else(|| {
-        Error::new(
-            hresult::MS_IMAPI_E_MULTISESSION_NOT_SET,
-            "the image chose no multisession object",
-        )
-    })?;
-    let next = image.session_start_block()?;
-    let start = match chosen.kind() {
-        Kind::Sequential => {
-            u32::try_from(chosen.sequential()?.start_address_of_previous_session).unwrap_or(0)
-        }
-        // Nothing before the next session: a first session, not a
-        // continuation; `0,0` would tell mkisofs -C to continue a volume
-        // that is not there.
-        Kind::RandomWrite | Kind::PseudoOverwrite if next == 0 => {
-            return Err(Error::new(
-                hresult::MS_IMAPI_E_IMPORT_SEEK_FAILURE,
-                format!(
-                    "the {} medium is blank (no ISO 9660 volume at LBA 16): there is no previous session to import",
-                    recorder.media_info()?.profile
-                ),
-            ))
-        }
-        Kind::RandomWrite | Kind::PseudoOverwrite => 0,
-    };
-    Ok((start, next))
+fn write_options(write: &WriteArgs) -> WriteOptions {
+    // The C API's and IMAPI2's default: DVD+R closes after a session.
+    WriteOptions {
+        force_media_to_be_closed: write.close,
+        disable_consumer_dvd_compatibility_mode: write.keep_appendable,
+        verify: write.verify,
+        ..WriteOptions::default()
+    }
 }
 
-fn info(dev: &Path, as_json: bool) -> Result<()> {
-    let recorder = open(dev)?;
-    let info = recorder.media_info()?;
-    let msinfo = msinfo(&recorder);
-    let objects = session::offer(&recorder).unwrap_or_default();
-    let mut rows = Vec::new();
-    for object in &objects {
-        let supported = object.is_supported_on_current_media_state()?;
-        let values = match object.kind() {
-            Kind::Sequential => {
-                let v = object.sequential()?;
-                json!({
-                    "is_first_data_session": v.is_first_data_session,
-                    "start_address_of_previous_session": v.start_address_of_previous_session,
-                    "last_written_address_of_previous_session": v.last_written_address_of_previous_session,
-                    "next_writable_address": v.next_writable_address,
-                    "free_sectors_on_media": v.free_sectors_on_media,
-                    "write_unit_size": v.write_unit_size,
-                })
-            }
-            Kind::RandomWrite => {
-                let v = object.random_write()?;
-                json!({
-                    "last_written_address": v.last_written_address,
-                    "total_sectors_on_media": v.total_sectors_on_media,
-                    "write_unit_size": v.write_unit_size,
-                })
-            }
-            Kind::PseudoOverwrite => {
-                let v = object.pseudo_overwrite()?;
-                json!({
-                    "next_writable_address": v.next_writable_address,
-                    "last_recorded_address": v.last_recorded_address,
-                    "total_sectors_on_media": v.total_sectors_on_media,
-                    "write_unit_size": v.write_unit_size,
-                })
-            }
-        };
-        rows.push(
-            json!({ "kind": object.kind().to_string(), "supported": supported, "values": values }),
-        );
-    }
-    let media = json!({
-        "device": recorder.describe(),
-        "profile": info.profile.name(),
-        "disc_status": format!("{:?}", info.disc_status),
-        "last_session": format!("{:?}", info.last_session),
-        "sessions": info.sessions,
-        "tracks": info.tracks,
-        "previous_session": info.previous_session.map(|s| json!({"start": s.start, "last_written": s.last_written})),
-        "next_writable": info.next_writable,
-        "free_blocks": info.free_blocks,
-        "total_sectors": info.total_sectors,
-        "write_unit": info.write_unit,
-        "media_state": info.media_state().0,
-        "format": format!("{:?}", info.format),
-    });
-    if as_json {
-        let (line, reason) = match &msinfo {
-            Ok((start, next)) => (Some(format!("{start},{next}")), None),
-            Err(e) => (None, Some(describe(e))),
-        };
-        say!(
-            "{}",
-            json!({ "msinfo": line, "msinfo_error": reason, "media": media, "multisession": rows })
-        );
-        return Ok(());
-    }
-    match &msinfo {
-        Ok((start, next)) => say!("{start},{next}"),
-        Err(e) => say!("no msinfo: {}", describe(e)),
-    }
-    say!("");
-    if let serde_json::Value::Object(fields) = &media {
-        for (key, value) in fields {
-            say!("{key:<18} {}", plain(value));
-        }
-    }
-    for row in rows {
-        say!("");
-        say!(
-            "{:<18} supported on current media: {}",
-            row["kind"].as_str().unwrap_or(""),
-            row["supported"]
-        );
-        if let serde_json::Value::Object(values) = &row["values"] {
-            for (key, value) in values {
-                say!("  {key:<40} {value}");
-            }
-        }
-    }
-    Ok(())
+fn image_options(write: &WriteArgs) -> Result<append::ImageOptions<'_>> {
+    Ok(append::ImageOptions {
+        volume: &write.volume,
+        file_systems: write
+            .fs
+            .as_deref()
+            .map(append::parse_file_systems)
+            .transpose()?,
+        md5: write.md5,
+    })
 }
 
-fn plain(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => "-".into(),
-        other => other.to_string(),
+/// The writer for a session, after closing a session an interrupted
+/// write left open (a dry run only says that it would).
+fn session_writer(dev: &Path, write: &WriteArgs, bar: &progress::WriteBar) -> Result<DataWriter> {
+    let writer = writer(dev, write_options(write))?;
+    if write.dry_run {
+        if report::interrupted(&writer.recorder().media_info()?) {
+            say!("an interrupted write left a session open: the write would first recover it");
+        }
+        return Ok(writer);
     }
+    bar.stage("recovering");
+    match writer.recover()? {
+        Recovery::NotNeeded => {}
+        other => eprintln!(
+            "multisession: recovered from an interrupted write: {}",
+            report::recovery_words(&other)
+        ),
+    }
+    Ok(writer)
 }
 
 fn append(
     dev: &Path,
-    paths: &[PathBuf],
-    close: bool,
-    verify: bool,
-    keep_appendable: bool,
-    volume: &str,
+    sources: &[String],
+    remove: &[String],
+    moves: &[String],
+    write: &WriteArgs,
 ) -> Result<()> {
-    // The C API's and IMAPI2's default: DVD+R closes after a session.
-    let options = WriteOptions {
-        force_media_to_be_closed: close,
-        disable_consumer_dvd_compatibility_mode: keep_appendable,
-        verify,
-        ..WriteOptions::default()
-    };
-    let writer = writer(dev, options)?;
-    match writer.recover()? {
-        Recovery::NotNeeded => {}
-        other => eprintln!("recovered from an interrupted write: {other:?}"),
+    let sources: Vec<append::Source> = sources
+        .iter()
+        .map(|s| append::parse_source(s))
+        .collect::<Result<_>>()?;
+    let moves: Vec<(String, String)> = moves
+        .iter()
+        .map(|m| append::parse_move(m))
+        .collect::<Result<_>>()?;
+    if sources.is_empty() && remove.is_empty() && moves.is_empty() {
+        return Err(Error::new(
+            hresult::MS_E_INVALIDARG,
+            "nothing to do: give SRC[=DEST], --rm PATH or --mv OLD=NEW",
+        ));
     }
-    let mut session = append::next_session(writer.recorder(), paths, volume)?;
-    let bar = progress::WriteBar::new(std::io::stderr().is_terminal());
+    let bar = progress::WriteBar::new(write.progress);
+    let writer = session_writer(dev, write, &bar)?;
+    bar.stage("importing");
+    let mut image = append::open_image(writer.recorder(), &image_options(write)?)?;
+    let changes = append::edit(&mut image, &sources, remove, &moves, write.follow)?;
+    finish_session(&writer, &image, &changes, write, &bar)
+}
+
+fn update(dev: &Path, dir: &str, checksum: bool, write: &WriteArgs) -> Result<()> {
+    let (local, dest) = append::update_target(dir)?;
+    let bar = progress::WriteBar::new(write.progress);
+    let writer = session_writer(dev, write, &bar)?;
+    bar.stage("importing");
+    let mut image = append::open_image(writer.recorder(), &image_options(write)?)?;
+    let medium: &Recorder = writer.recorder();
+    let changes = append::update(
+        &mut image,
+        &local,
+        &dest,
+        write.follow,
+        checksum.then_some(medium as &dyn multisession::fsi::BlockSource),
+    )?;
+    if changes.is_empty() {
+        bar.clear();
+        say!(
+            "up to date: {dest} on the disc equals {}; nothing written",
+            local.display()
+        );
+        return Ok(());
+    }
+    finish_session(&writer, &image, &changes, write, &bar)
+}
+
+/// `12.3 MB` (MB = 10^6 bytes, as disc capacities are given).
+pub fn megabytes(blocks: u64) -> String {
+    let mb = blocks as f64 * 2048.0 / 1e6;
+    if mb >= 1000.0 {
+        format!("{:.2} GB", mb / 1000.0)
+    } else {
+        format!("{mb:.1} MB")
+    }
+}
+
+/// Builds the session and writes it, or with `--dry-run` says what it
+/// would write.
+fn finish_session(
+    writer: &DataWriter,
+    image: &FileSystemImage,
+    changes: &[append::Change],
+    write: &WriteArgs,
+    bar: &progress::WriteBar,
+) -> Result<()> {
+    bar.stage("building");
+    let mut session = image.create_result_image()?;
+    if write.dry_run {
+        bar.clear();
+        use multisession::fsi::SessionStream;
+        for c in changes {
+            if c.bytes > 0 {
+                say!("{:<10} {} ({} bytes)", c.what, c.path, c.bytes);
+            } else {
+                say!("{:<10} {}", c.what, c.path);
+            }
+        }
+        let blocks = u64::from(session.total_blocks());
+        say!(
+            "dry run: the session would take {blocks} blocks ({}) at LBA {}; nothing was written",
+            megabytes(blocks),
+            session.start_block()
+        );
+        return Ok(());
+    }
     let report = writer
         .write(&mut session, &mut |p| bar.update(p))
         .inspect_err(|_| bar.abandon())?;
+    bar.clear();
     let how = match report.outcome {
-        Outcome::SessionClosed(finish) => format!("session closed, disc {finish:?}").to_lowercase(),
-        Outcome::Committed { .. } => "committed".into(),
+        Outcome::SessionClosed(Finish::Finalized) => "session closed, disc finalized",
+        Outcome::SessionClosed(_) => "session closed, disc appendable",
+        Outcome::Committed { .. } => "committed",
     };
     if report.outcome == Outcome::SessionClosed(Finish::Finalized)
-        && !close
-        && !keep_appendable
+        && !write.close
+        && !write.keep_appendable
         && writer.recorder().media_info()?.profile == Profile::DvdPlusR
     {
         eprintln!("note: the DVD+R is finalized (closed), as IMAPI2 does by default; append --keep-appendable keeps a DVD+R open for more sessions");
     }
+    for c in changes {
+        eprintln!("{:<10} {}", c.what, c.path);
+    }
     say!(
-        "wrote {} blocks at LBA {} ({how}{})",
+        "wrote {} blocks at LBA {} ({}, {how}{})",
         report.sectors,
         report.start_lba,
+        megabytes(u64::from(report.sectors)),
         if report.verified { ", verified" } else { "" }
     );
     Ok(())
@@ -626,12 +896,7 @@ fn append(
 fn ls(dev: &Path, number: Option<u16>, as_json: bool) -> Result<()> {
     let session = recorded::read(&Recorder::open(dev)?, number)?;
     let start = session.start;
-    let failed = |e: std::io::Error| {
-        Error::new(
-            hresult::MS_E_FAIL,
-            format!("writing to standard output: {e}"),
-        )
-    };
+    let failed = stdout_error;
     // One buffered lock for the listing: a million lines, not a million
     // writes.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -664,13 +929,17 @@ fn ls(dev: &Path, number: Option<u16>, as_json: bool) -> Result<()> {
 
 fn extract(
     dev: &Path,
+    path: Option<&str>,
     dir: &Path,
     number: Option<u16>,
     as_json: bool,
     options: recorded::ExtractOptions,
 ) -> Result<()> {
     let recorder = Recorder::open(dev)?;
-    let session = recorded::read(&recorder, number)?;
+    let mut session = recorded::read(&recorder, number)?;
+    if let Some(path) = path {
+        session.select(path)?;
+    }
     let start = session.start;
     let done = session.extract(&recorder, dir, options)?;
     let count = done.files + done.symlinks;
@@ -709,7 +978,7 @@ fn recover(dev: &Path) -> Result<()> {
         },
     )?
     .recover()?;
-    say!("{outcome:?}");
+    say!("{}", report::recovery_words(&outcome));
     Ok(())
 }
 
@@ -790,7 +1059,7 @@ fn demo(dir: Option<PathBuf>) -> Result<()> {
         .map_err(|e| Error::new(hresult::MS_E_INVALIDARG, e.to_string()))?;
         run(cli)?;
     }
-    let (start, next) = msinfo(&open(Path::new(disc))?)?;
+    let (start, next) = report::msinfo(&open(Path::new(disc))?)?;
     say!("");
     say!("The disc holds two sessions; the second one, at LBA {start}, lists the files of both.");
     say!("`{start},{next}` is the msinfo line (mkisofs -C {start},{next}): the newest session starts at {start}, the next may be written at {next}.");
@@ -802,6 +1071,28 @@ fn demo(dir: Option<PathBuf>) -> Result<()> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn every_argument_and_option_of_every_command_has_help_text() {
+        let mut missing = Vec::new();
+        let mut stack = vec![(String::from("multisession"), Cli::command())];
+        while let Some((path, command)) = stack.pop() {
+            command.clone().debug_assert();
+            for arg in command.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{path} {} (no about)", sub.get_name()));
+                }
+                stack.push((format!("{path} {}", sub.get_name()), sub.clone()));
+            }
+        }
+        assert!(missing.is_empty(), "without help text: {missing:?}");
+    }
 
     /// An image of `blocks` zero blocks with a primary volume descriptor
     /// claiming `size` blocks at each `(lba, size)`.

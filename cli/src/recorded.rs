@@ -155,6 +155,51 @@ pub struct ExtractOptions {
 }
 
 impl RecordedSession {
+    /// Keeps only `path` (a file, link or directory with all below it),
+    /// moved to the root under its own name: `extract DISC /a/b DEST`
+    /// writes `DEST/b`, as `cp -r` would.
+    pub fn select(&mut self, path: &str) -> Result<()> {
+        let tree = &mut self.tree;
+        tree.lookup(path).map_err(|_| {
+            Error::new(
+                hresult::MS_IMAPI_E_ITEM_NOT_FOUND,
+                format!("{path:?} is not in the session"),
+            )
+        })?;
+        let parts: Vec<String> = path
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect();
+        let Some(last) = parts.last().cloned() else {
+            return Ok(());
+        };
+        let mut dir = String::new();
+        for part in &parts {
+            let at = tree.lookup(if dir.is_empty() { "/" } else { &dir })?;
+            let others: Vec<String> = tree
+                .node(at)
+                .children()
+                .filter(|(n, _)| n != part)
+                .map(|(n, _)| n.to_string())
+                .collect();
+            for other in others {
+                tree.remove_tree(&format!("{dir}/{other}"))?;
+            }
+            dir = format!("{dir}/{part}");
+        }
+        if parts.len() > 1 {
+            // The root holds the top directory alone: out of the way first,
+            // its name may be the selected entry's.
+            let aside = if last == "a" { "b" } else { "a" };
+            tree.rename(&format!("/{}", parts[0]), &format!("/{aside}"))?;
+            let moved = format!("/{aside}/{}", parts[1..].join("/"));
+            tree.rename(&moved, &format!("/{last}"))?;
+            tree.remove_tree(&format!("/{aside}"))?;
+        }
+        Ok(())
+    }
+
     /// Calls `each` for every entry below the root, depth first, in name
     /// order. Paths come from one buffer kept along the walk: linear in
     /// the entries however wide a directory is.

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use multisession::media::WriteModel;
 use multisession::Profile;
-use support::{failure, folder, json, ok, run};
+use support::{blank, failure, folder, json, ok, run};
 
 /// Paths of the files `ls --json ARGS` lists.
 fn files(args: &[&str]) -> Vec<String> {
@@ -121,9 +121,9 @@ fn append_ls_extract_and_info_on_every_multisession_profile() {
         );
 
         let info = json(&ok(&["info", "--json", disc]));
-        assert_eq!(info["media"]["profile"], profile);
-        assert!(info["msinfo_error"].is_null(), "{profile}: {info}");
-        let msinfo = info["msinfo"].as_str().unwrap();
+        assert_eq!(info["Profile"], profile);
+        assert!(info["MsinfoError"].is_null(), "{profile}: {info}");
+        let msinfo = info["Msinfo"].as_str().unwrap();
         let (start, next) = msinfo.split_once(',').unwrap();
         let (start, next) = (start.parse::<u32>().unwrap(), next.parse::<u32>().unwrap());
         assert!(start < next, "{profile}: {msinfo}");
@@ -134,7 +134,10 @@ fn append_ls_extract_and_info_on_every_multisession_profile() {
             assert_eq!(start, 0, "{profile}: {msinfo}");
         }
         assert!(
-            !info["multisession"].as_array().unwrap().is_empty(),
+            !info["MultisessionInterfaces"]
+                .as_array()
+                .unwrap()
+                .is_empty(),
             "{profile}"
         );
     }
@@ -151,12 +154,9 @@ fn single_session_profiles_take_one_session_and_name_why_not_more() {
         ok(&["append", disc, &one]);
         assert_eq!(files(&["ls", "--json", disc]), ["/one/a.txt"], "{profile}");
         let info = json(&ok(&["info", "--json", disc]));
-        assert_eq!(info["media"]["disc_status"], "Finalized", "{profile}");
-        assert!(info["msinfo"].is_null(), "{profile}: {info}");
-        assert!(
-            info["msinfo_error"].as_str().unwrap().starts_with(refusal),
-            "{profile}: {info}"
-        );
+        assert_eq!(info["DiscStatus"], "finalized", "{profile}");
+        assert!(info["Msinfo"].is_null(), "{profile}: {info}");
+        assert_eq!(info["MsinfoError"]["Name"], refusal, "{profile}: {info}");
         assert_eq!(failure(&["append", disc, &one]), refusal, "{profile}");
     }
     for (profile, refusal) in NOT_WRITABLE_BY_THE_DRIVE {
@@ -208,16 +208,11 @@ fn a_blank_disc_has_no_msinfo_and_nothing_to_list() {
     let disc = root.path().join("cd.img");
     let disc = disc.to_str().unwrap();
     ok(&["new-disc", "--profile", "cd-r", disc]);
-    let info = json(&ok(&["info", "--json", disc]));
-    assert!(info["msinfo"].is_null(), "{info}");
-    assert!(
-        info["msinfo_error"]
-            .as_str()
-            .unwrap()
-            .starts_with("IMAPI_E_IMPORT_SEEK_FAILURE (0xC0AAB156): "),
-        "{info}"
-    );
-    assert!(ok(&["info", disc]).starts_with("no msinfo: IMAPI_E_IMPORT_SEEK_FAILURE"));
+    let info = json(&blank(&["info", "--json", disc]));
+    assert!(info["Msinfo"].is_null(), "{info}");
+    assert_eq!(info["MsinfoError"]["Name"], "IMAPI_E_IMPORT_SEEK_FAILURE");
+    assert_eq!(info["MsinfoError"]["HResult"], "0xC0AAB156");
+    assert!(blank(&["info", disc]).starts_with("disc:"));
     assert_eq!(failure(&["ls", disc]), "IMAPI_E_EMPTY_DISC");
     let missing = root.path().join("missing");
     assert_eq!(
@@ -225,7 +220,7 @@ fn a_blank_disc_has_no_msinfo_and_nothing_to_list() {
         "IMAPI_E_FILE_NOT_FOUND"
     );
     assert!(
-        json(&ok(&["info", "--json", disc]))["media"]["disc_status"] == "Blank",
+        json(&blank(&["info", "--json", disc]))["DiscStatus"] == "blank",
         "a refused append writes nothing"
     );
 }
@@ -258,7 +253,7 @@ fn older_sessions_stay_listable_and_close_finalizes() {
 
     ok(&["close", disc]);
     let info = json(&ok(&["info", "--json", disc]));
-    assert_eq!(info["media"]["disc_status"], "Finalized");
+    assert_eq!(info["DiscStatus"], "finalized");
     assert_eq!(
         failure(&["append", disc, &folder(root.path(), "three", &[("c", "3")])]),
         "IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE"
@@ -294,7 +289,7 @@ fn an_image_from_another_tool_is_wrapped_with_its_sessions_detected() {
     let wrapped = wrapped.to_str().unwrap();
     ok(&["new-disc", "--from", made, wrapped]);
     let info = json(&ok(&["info", "--json", wrapped]));
-    assert_eq!(info["media"]["sessions"], 2, "{info}");
+    assert_eq!(info["SessionCount"], 2, "{info}");
     assert!(ok(&["ls", wrapped]).contains("/two/b"));
 }
 
@@ -384,8 +379,8 @@ fn the_demo_burns_two_sessions_lists_them_and_prints_msinfo() {
         ]
     );
     let info = json(&ok(&["info", "--json", disc]));
-    assert_eq!(info["msinfo"], format!("{},{}", msinfo.0, msinfo.1));
-    assert_eq!(info["media"]["sessions"], 2);
+    assert_eq!(info["Msinfo"], format!("{},{}", msinfo.0, msinfo.1));
+    assert_eq!(info["SessionCount"], 2);
 }
 
 // ---------------------------------------------------------------------
@@ -548,7 +543,7 @@ fn hostile_volume_space_sizes_are_a_clear_error_not_a_panic() {
 /// The `ls --json` of every session of `disc`, to show a failed append
 /// changed none of them.
 fn all_sessions(disc: &str) -> Vec<String> {
-    let count = json(&ok(&["info", "--json", disc]))["media"]["sessions"]
+    let count = json(&ok(&["info", "--json", disc]))["SessionCount"]
         .as_u64()
         .unwrap();
     (1..=count)
@@ -722,10 +717,7 @@ fn a_dvd_plus_r_is_finalized_by_default_and_the_next_append_says_so_in_words() {
         kept_s,
         &folder(root.path(), "four", &[("d", "4")]),
     ]);
-    assert_eq!(
-        json(&ok(&["info", "--json", kept_s]))["media"]["sessions"],
-        2
-    );
+    assert_eq!(json(&ok(&["info", "--json", kept_s]))["SessionCount"], 2);
 }
 
 /// `isoinfo -d` on the session of the disc's image file that starts at
@@ -765,7 +757,7 @@ fn every_cd_session_append_writes_holds_300_blocks_and_isoinfo_names_its_volume(
                 "{profile} session {n}: {out}"
             );
             let info = json(&ok(&["info", "--json", disc]));
-            let start: u64 = info["msinfo"]
+            let start: u64 = info["Msinfo"]
                 .as_str()
                 .unwrap()
                 .split(',')
@@ -792,27 +784,490 @@ fn blank_overwritable_discs_have_no_msinfo_and_free_blocks_follow_the_next_sessi
         let disc = root.path().join(format!("{profile}.img"));
         let disc = disc.to_str().unwrap();
         ok(&["new-disc", "--profile", profile, disc]);
-        let text = ok(&["info", disc]);
+        let out = run(&["info", disc]);
+        assert_eq!(out.status.code(), Some(3), "{profile}: {out:?}");
         assert!(
-            text.starts_with("no msinfo: IMAPI_E_IMPORT_SEEK_FAILURE (0xC0AAB156): "),
-            "{profile}: {text}"
+            String::from_utf8_lossy(&out.stderr)
+                .contains("no msinfo: IMAPI_E_IMPORT_SEEK_FAILURE (0xC0AAB156): "),
+            "{profile}: {out:?}"
         );
-        let info = json(&ok(&["info", "--json", disc]));
-        assert!(info["msinfo"].is_null(), "{profile}: {info}");
-        assert_eq!(info["media"]["free_blocks"], blank_free, "{profile}");
-        assert_eq!(info["media"]["total_sectors"], blank_free, "{profile}");
+        let info = json(&blank(&["info", "--json", disc]));
+        assert!(info["Msinfo"].is_null(), "{profile}: {info}");
+        assert_eq!(info["FreeSectorsOnMedia"], blank_free, "{profile}");
+        assert_eq!(info["TotalSectorsOnMedia"], blank_free, "{profile}");
 
         ok(&["append", disc, &folder(root.path(), profile, &[("a", "x")])]);
         let info = json(&ok(&["info", "--json", disc]));
-        let msinfo = info["msinfo"].as_str().unwrap().to_string();
+        let msinfo = info["Msinfo"].as_str().unwrap().to_string();
         let next: u64 = msinfo.strip_prefix("0,").unwrap().parse().unwrap();
         assert!(next > 0, "{profile}: {msinfo}");
-        let media = &info["media"];
-        assert_eq!(media["next_writable"], next, "{profile}: {info}");
+        assert_eq!(info["NextWritableAddress"], next, "{profile}: {info}");
         assert_eq!(
-            media["free_blocks"].as_u64().unwrap(),
-            media["total_sectors"].as_u64().unwrap() - next,
+            info["FreeSectorsOnMedia"].as_u64().unwrap(),
+            info["TotalSectorsOnMedia"].as_u64().unwrap() - next,
             "{profile}: {info}"
         );
     }
+}
+
+#[test]
+fn sessions_and_diff_describe_a_three_session_disc() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    let disc = r.join("cd.img");
+    let disc = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "cd-r", disc]);
+    // The folder's own time stays the same: only its files change.
+    let same_time = |dir: &str| {
+        let status = Command::new("touch")
+            .args(["-d", "2020-01-01 00:00", dir])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    let d = folder(r, "d", &[("a.txt", "alpha"), ("b.txt", "beta")]);
+    same_time(&d);
+    ok(&["append", "--volume", "FIRST", disc, &d]);
+    folder(r, "d", &[("c.txt", "gamma!")]);
+    std::fs::write(r.join("d/a.txt"), "alpha, longer").unwrap();
+    same_time(&d);
+    ok(&["update", "--volume", "SECOND", disc, &d]);
+    ok(&[
+        "append", "--volume", "THIRD", "--fs", "iso9660", disc, "--rm", "/d/b.txt",
+    ]);
+
+    let listed = json(&ok(&["sessions", "--json", disc]))["Sessions"].clone();
+    let rows = listed.as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{listed}");
+    for (i, (row, volume)) in rows.iter().zip(["FIRST", "SECOND", "THIRD"]).enumerate() {
+        let n = i + 1;
+        let start = json(&ok(&["ls", "--json", "--session", &n.to_string(), disc]))
+            ["session_start"]
+            .clone();
+        assert_eq!(row["Number"], n, "{row}");
+        assert_eq!(row["StartAddress"], start, "{row}");
+        assert_eq!(row["VolumeName"], volume, "{row}");
+        assert_eq!(row["SectorCount"], 300, "{row}");
+        assert!(row["Date"].as_i64().unwrap() > 1_600_000_000, "{row}");
+    }
+    assert_eq!(rows[0]["FileSystems"], "ISO 9660 + Joliet");
+    assert_eq!(
+        rows[2]["FileSystems"], "ISO 9660",
+        "--fs iso9660 wrote no Joliet"
+    );
+    let text = ok(&["sessions", disc]);
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(
+        text.lines().nth(2).unwrap().contains("SECOND") && text.contains("300 (0.6 MB)"),
+        "{text}"
+    );
+
+    assert_eq!(
+        ok(&["diff", disc, "1", "2"]),
+        "changed    /d/a.txt (13 bytes)\nadded      /d/c.txt (6 bytes)\n"
+    );
+    let changes = json(&ok(&["diff", "--json", disc, "1", "3"]))["Changes"].clone();
+    let summary: Vec<(String, String, u64)> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["Change"].as_str().unwrap().to_string(),
+                c["Path"].as_str().unwrap().to_string(),
+                c["Size"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("changed".into(), "/d/a.txt".into(), 13),
+            ("removed".into(), "/d/b.txt".into(), 4),
+            ("added".into(), "/d/c.txt".into(), 6),
+        ]
+    );
+    assert_eq!(failure(&["diff", disc, "1", "4"]), "E_INVALIDARG");
+}
+
+#[test]
+fn fs_takes_iso9660_and_joliet_lists_and_refuses_unknown_names() {
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("cd.img");
+    let disc = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "cd-r", disc]);
+    let one = folder(root.path(), "one", &[("a", "1")]);
+    ok(&["append", "--fs", "iso9660,joliet", disc, &one]);
+    assert_eq!(
+        json(&ok(&["sessions", "--json", disc]))["Sessions"][0]["FileSystems"],
+        "ISO 9660 + Joliet"
+    );
+    assert_eq!(
+        failure(&["append", "--fs", "hfs", disc, &one]),
+        "E_INVALIDARG"
+    );
+}
+
+/// Every key of a JSON value, recursively.
+fn keys(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                out.push(k.clone());
+                keys(v, out);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| keys(v, out)),
+        _ => {}
+    }
+}
+
+/// Whether a JSON value has the type a key wants.
+type Fits = dyn Fn(&serde_json::Value) -> bool;
+
+#[test]
+fn info_json_has_one_naming_scheme_and_a_fixed_schema() {
+    use serde_json::Value;
+    let root = tempfile::tempdir().unwrap();
+    let number = |v: &Value| v.is_i64() || v.is_u64();
+    let string = |v: &Value| v.is_string();
+    let boolean = |v: &Value| v.is_boolean();
+    let schema: [(&str, &Fits); 22] = [
+        ("Msinfo", &|v| v.is_null() || v.is_string()),
+        ("MsinfoError", &|v| {
+            v.is_null()
+                || (v["HResult"].as_str().is_some_and(|h| h.starts_with("0x"))
+                    && v["Name"].is_string()
+                    && v["Message"].is_string())
+        }),
+        ("Device", &string),
+        ("Profile", &string),
+        ("CurrentPhysicalMediaType", &number),
+        ("CurrentMediaStatus", &number),
+        ("CurrentMediaStatusNames", &|v| {
+            v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+        }),
+        ("WriteProtectStatus", &number),
+        ("MediaPhysicallyBlank", &boolean),
+        ("DiscStatus", &|v| {
+            ["blank", "appendable", "finalized", "overwritable"].contains(&v.as_str().unwrap_or(""))
+        }),
+        ("LastSessionState", &string),
+        ("FormatState", &string),
+        ("Interrupted", &boolean),
+        ("SessionCount", &number),
+        ("TrackCount", &number),
+        ("StartAddressOfPreviousSession", &number),
+        ("LastWrittenAddressOfPreviousSession", &number),
+        ("NextWritableAddress", &number),
+        ("FreeSectorsOnMedia", &number),
+        ("TotalSectorsOnMedia", &number),
+        ("WriteUnitSize", &number),
+        ("MultisessionInterfaces", &|v| {
+            v.as_array().is_some_and(|a| {
+                a.iter().all(|o| {
+                    o["Kind"].is_string()
+                        && o["IsSupportedOnCurrentMediaState"].is_boolean()
+                        && o["WriteUnitSize"].is_number()
+                })
+            })
+        }),
+    ];
+    for profile in ["cd-r", "dvd+rw", "bd-r"] {
+        let disc = root.path().join(format!("{profile}.img"));
+        let disc = disc.to_str().unwrap();
+        ok(&["new-disc", "--profile", profile, disc]);
+        let blank_info = json(&blank(&["info", "--json", disc]));
+        ok(&[
+            "append",
+            "--keep-appendable",
+            disc,
+            &folder(root.path(), profile, &[("a", "1")]),
+        ]);
+        for info in [blank_info, json(&ok(&["info", "--json", disc]))] {
+            let object = info.as_object().unwrap();
+            let mut names: Vec<&str> = object.keys().map(String::as_str).collect();
+            names.sort_unstable();
+            let mut expected: Vec<&str> = schema.iter().map(|(k, _)| *k).collect();
+            expected.sort_unstable();
+            assert_eq!(names, expected, "{profile}: {info}");
+            for (key, fits) in &schema {
+                assert!(fits(&info[key]), "{profile}: {key} = {}", info[key]);
+            }
+            let mut all = Vec::new();
+            keys(&info, &mut all);
+            for key in all {
+                assert!(
+                    key.starts_with(|c: char| c.is_ascii_uppercase())
+                        && key.chars().all(|c| c.is_ascii_alphanumeric()),
+                    "{profile}: {key} is not in IMAPI2's PascalCase"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_failure_with_json_prints_a_json_error_object_on_stdout() {
+    let root = tempfile::tempdir().unwrap();
+    let missing = root.path().join("missing.img");
+    for command in ["info", "sessions", "ls", "check"] {
+        let out = run(&[command, "--json", missing.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let error = json(&String::from_utf8(out.stdout).unwrap());
+        let name = error["Error"]["Name"].as_str().unwrap().to_string();
+        assert!(error["Error"]["HResult"]
+            .as_str()
+            .unwrap()
+            .starts_with("0x"));
+        assert!(error["Error"]["Message"]
+            .as_str()
+            .unwrap()
+            .contains("missing.img"));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).starts_with(&format!("multisession: {name} (0x")),
+            "{command}"
+        );
+    }
+}
+
+#[test]
+fn info_speaks_in_words_with_sizes_in_mb_and_exit_codes_follow_cdrecord_msinfo() {
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("cd.img");
+    let disc = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "cd-r", disc]);
+    let text = blank(&["info", disc]);
+    assert!(
+        text.starts_with("disc:              cd-r blank, not write-protected\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("free:              359847 blocks (737.0 MB)"),
+        "{text}"
+    );
+    let msinfo = run(&["msinfo", disc]);
+    assert_eq!(msinfo.status.code(), Some(3));
+    assert!(msinfo.stdout.is_empty(), "no msinfo line on a blank disc");
+
+    ok(&["append", disc, &folder(root.path(), "one", &[("a", "1")])]);
+    let text = ok(&["info", disc]);
+    let line = text.lines().next().unwrap();
+    assert_eq!(ok(&["msinfo", disc]).trim_end(), line);
+    assert!(
+        text.contains("cd-r appendable, not write-protected"),
+        "{text}"
+    );
+    for raw in [
+        "Appendable",
+        "NotApplicable",
+        "Empty",
+        "media_state",
+        "0x4000",
+    ] {
+        assert!(!text.contains(raw), "{raw} in {text}");
+    }
+    ok(&["close", disc]);
+    let text = ok(&["info", disc]);
+    assert!(text.contains("cd-r finalized"), "{text}");
+    assert_eq!(
+        failure(&["msinfo", disc]),
+        "IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE"
+    );
+
+    let rw = root.path().join("rw.img");
+    let rw = rw.to_str().unwrap();
+    ok(&["new-disc", "--profile", "dvd+rw", rw]);
+    ok(&["append", rw, &folder(root.path(), "two", &[("b", "2")])]);
+    assert!(ok(&["info", rw]).contains("dvd+rw overwritable, formatted"));
+
+    // Usage errors are status 2.
+    assert_eq!(run(&["info"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["append", "--no-such-option", disc]).status.code(),
+        Some(2)
+    );
+}
+
+/// Sets `faults` in the sidecar of `disc`.
+fn inject(disc: &str, faults: serde_json::Value) {
+    let sidecar = format!("{disc}.json");
+    let mut v = json(&std::fs::read_to_string(&sidecar).unwrap());
+    v["faults"] = faults;
+    std::fs::write(&sidecar, v.to_string()).unwrap();
+}
+
+#[test]
+fn info_after_an_interrupted_write_says_to_run_recover_and_recover_says_what_it_did() {
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("cd.img");
+    let disc = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "cd-r", disc]);
+    ok(&["append", disc, &folder(root.path(), "one", &[("a", "1")])]);
+    inject(disc, serde_json::json!({ "power_loss_after_blocks": 100 }));
+    let big = folder(root.path(), "big", &[("big.bin", &"x".repeat(2_000_000))]);
+    assert!(!run(&["append", disc, &big]).status.success());
+    inject(disc, serde_json::json!({}));
+    let text = ok(&["info", disc]);
+    assert!(
+        text.contains("interrupted:") && text.contains(&format!("multisession recover {disc}")),
+        "{text}"
+    );
+    assert_eq!(json(&ok(&["info", "--json", disc]))["Interrupted"], true);
+    let said = ok(&["recover", disc]);
+    assert!(said.starts_with("closed the interrupted session"), "{said}");
+    assert!(!said.contains('{'), "no Rust struct: {said}");
+    assert!(!ok(&["info", disc]).contains("interrupted:"));
+    assert_eq!(
+        ok(&["recover", disc]).trim_end(),
+        "nothing to recover: no interrupted write was left behind"
+    );
+}
+
+/// Runs the binary with its stdout a pipe whose reader is already gone.
+fn with_closed_stdout(args: &[&str]) -> std::process::Output {
+    let mut fds = [0; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    unsafe { libc::close(fds[0]) };
+    // SAFETY: fds[1] is an open descriptor we own.
+    let writer = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fds[1]) };
+    Command::new(env!("CARGO_BIN_EXE_multisession"))
+        .args(args)
+        .stdout(std::process::Stdio::from(writer))
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_closed_stdout_pipe_ends_the_command_quietly() {
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("cd.img");
+    let disc = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "cd-r", disc]);
+    ok(&["append", disc, &folder(root.path(), "one", &[("a", "1")])]);
+    for args in [
+        vec!["info", disc],
+        vec!["info", "--json", disc],
+        vec!["ls", disc],
+        vec!["sessions", disc],
+        vec!["man"],
+    ] {
+        let out = with_closed_stdout(&args);
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(141), "{args:?}");
+    }
+    // The shell's way: `| head -n1` keeps the first line and no complaint.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "\"{}\" man | head -n1",
+            env!("CARGO_BIN_EXE_multisession")
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+}
+
+#[test]
+fn progress_fits_80_columns_names_its_stages_and_is_off_when_stderr_is_not_a_terminal() {
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("cd.img");
+    let disc = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "cd-r", disc]);
+    let big = folder(root.path(), "big", &[("big.bin", &"y".repeat(3_000_000))]);
+    let out = run(&["append", "--progress", "always", "--verify", disc, &big]);
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    let frames: Vec<&str> = err.split(['\r', '\n']).filter(|l| !l.is_empty()).collect();
+    for frame in &frames {
+        assert!(
+            frame.chars().count() < 80,
+            "{} columns: {frame:?}",
+            frame.len()
+        );
+        assert!(
+            !frame.contains("left") || frame.contains("MB/s"),
+            "time left without a rate: {frame:?}"
+        );
+    }
+    for stage in ["importing", "building", "writing", "closing", "verifying"] {
+        assert!(
+            frames.iter().any(|f| f.starts_with(stage)),
+            "no {stage} in {frames:?}"
+        );
+    }
+    // Auto: stderr is a pipe here, so no progress at all.
+    let quiet = run(&["append", disc, &folder(root.path(), "two", &[("b", "2")])]);
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains('\r'));
+    let never = run(&[
+        "append",
+        "--progress",
+        "never",
+        disc,
+        &folder(root.path(), "three", &[("c", "3")]),
+    ]);
+    assert!(!String::from_utf8_lossy(&never.stderr).contains('\r'));
+}
+
+#[test]
+fn the_man_page_and_completions_are_generated_and_name_every_subcommand() {
+    let man = ok(&["man"]);
+    assert!(
+        man.starts_with(".ie") || man.starts_with(".TH"),
+        "{}",
+        &man[..80.min(man.len())]
+    );
+    assert!(man.contains(".TH multisession"), "not roff");
+    for sub in [
+        "new-disc", "info", "msinfo", "append", "update", "sessions", "diff", "ls", "extract",
+        "check", "close", "erase", "recover", "demo",
+    ] {
+        assert!(
+            man.contains(&format!("multisession\\-{}(1)", sub.replace('-', "\\-"))),
+            "{sub} not in the SUBCOMMANDS list"
+        );
+        assert!(
+            man.contains(&format!(".SH \"MULTISESSION {}\"", sub.to_uppercase())),
+            "no section for {sub}"
+        );
+    }
+    assert!(
+        man.contains("Exit status"),
+        "exit codes documented in the man page"
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let text = ok(&["completions", shell]);
+        assert!(
+            text.contains("append") && text.contains("update"),
+            "{shell}"
+        );
+    }
+}
+
+#[test]
+fn help_documents_exit_codes_and_every_profile() {
+    let help = ok(&["--help"]);
+    assert!(
+        help.contains("Exit status:") && help.contains("3  info/msinfo"),
+        "{help}"
+    );
+    let help = ok(&["new-disc", "--help"]);
+    for profile in Profile::ALL {
+        assert!(
+            help.contains(profile.name()),
+            "{} missing: {help}",
+            profile.name()
+        );
+    }
+    assert!(!help.contains('…'), "{help}");
 }

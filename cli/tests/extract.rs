@@ -413,3 +413,68 @@ fn files_that_overlap_without_sharing_are_refused_before_anything_is_written() {
     );
     assert!(!out.exists(), "nothing was created");
 }
+
+#[test]
+fn extract_of_one_path_writes_only_that_entry_under_its_own_name() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let src = root.join("src/docs");
+    std::fs::create_dir_all(src.join("sub/deeper")).unwrap();
+    std::fs::write(src.join("a.txt"), "a").unwrap();
+    std::fs::write(src.join("sub/b.txt"), "b").unwrap();
+    std::fs::write(src.join("sub/deeper/c.txt"), "c").unwrap();
+    std::fs::set_permissions(
+        src.join("sub/b.txt"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    touch(&["-d", "2020-02-02 02:02"], &src.join("sub/b.txt"));
+    let disc = disc_of(&root.join("d.img"), &src);
+
+    let one = root.join("one");
+    ok(&["extract", &disc, "/docs/sub", one.to_str().unwrap()]);
+    let mut names: Vec<String> = std::fs::read_dir(&one)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["sub"]);
+    assert_eq!(std::fs::read_to_string(one.join("sub/b.txt")).unwrap(), "b");
+    assert_eq!(
+        std::fs::read_to_string(one.join("sub/deeper/c.txt")).unwrap(),
+        "c"
+    );
+    assert_eq!(mode(&one.join("sub/b.txt")), 0o640);
+    let mtime = std::fs::metadata(one.join("sub/b.txt")).unwrap().mtime();
+    assert_eq!(
+        mtime,
+        std::fs::metadata(src.join("sub/b.txt")).unwrap().mtime()
+    );
+
+    // A file, and a name the same as its top directory's.
+    let file = root.join("file");
+    ok(&[
+        "extract",
+        &disc,
+        "/docs/sub/deeper/c.txt",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(std::fs::read_to_string(file.join("c.txt")).unwrap(), "c");
+    assert_eq!(std::fs::read_dir(&file).unwrap().count(), 1);
+    let same = root.join("same");
+    ok(&["extract", &disc, "/docs", same.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read_to_string(same.join("docs/a.txt")).unwrap(),
+        "a"
+    );
+
+    // Twice without --force is refused; a missing path is named.
+    assert_eq!(
+        failure(&["extract", &disc, "/docs/sub", one.to_str().unwrap()]),
+        "E_WIN32_FILE_EXISTS"
+    );
+    assert_eq!(
+        failure(&["extract", &disc, "/nope", root.join("x").to_str().unwrap()]),
+        "IMAPI_E_ITEM_NOT_FOUND"
+    );
+}

@@ -3,8 +3,10 @@
  * object the drive offers.
  *
  * DEVICE is a drive (/dev/sr0) or an emulated disc image.
- * Exit status: 0 when a session can be appended, 1 when it cannot (blank
- * write-once or closed media: the reason goes to stderr), 2 on other errors.
+ * Exit status, as `multisession info`/`msinfo`: 0 when a session can be
+ * appended, 3 on a blank disc (no session to continue: no msinfo line, as
+ * cdrecord -msinfo), 1 when no session can be appended (closed media; the
+ * reason goes to stderr), 2 on usage and other errors.
  *
  * Build: cc -std=c99 -Iinclude examples/c/msinfo.c -Ltarget/release -lmultisession */
 #include <stdint.h>
@@ -158,7 +160,8 @@ int main(int argc, char **argv) {
         TRY(ms_multisession_release(chosen));
     } else {
         fail("choosing a multisession object", put);
-        status = 1;
+        /* Blank media have no previous session to import. */
+        status = put == MS_IMAPI_E_IMPORT_SEEK_FAILURE ? 3 : 1;
     }
 
     for (i = 0; i < count; i++) {

@@ -37,6 +37,10 @@ pub struct BuildOptions {
     pub random_write: bool,
     /// Zero blocks appended after the data, inside the volume.
     pub pad_blocks: u32,
+    /// Record libisofs session checksums even when the imported root
+    /// named no checksum array (a first session, or a disc written
+    /// without them): `xorriso -check_md5` can then verify the session.
+    pub session_checksums: bool,
 }
 
 impl Default for BuildOptions {
@@ -51,6 +55,7 @@ impl Default for BuildOptions {
             boot: None,
             random_write: false,
             pad_blocks: 0,
+            session_checksums: false,
         }
     }
 }
@@ -117,7 +122,10 @@ pub fn estimate_blocks(tree: &Tree) -> u64 {
 /// `tree` may be an `Arc<Tree>` (shared, no copy), a `Tree` (moved) or a
 /// `&Tree` (copied).
 pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Session> {
-    let tree = tree.into();
+    let mut tree = tree.into();
+    if options.session_checksums {
+        mark_for_checksums(&mut tree);
+    }
     validate_file_systems(options.file_systems)?;
     names::validate_volume_name(&options.volume_name)?;
     if !matches!(options.write_unit, 1..=256) {
@@ -165,6 +173,26 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
         joliet_cache: None,
         md5: Md5Run::default(),
     })
+}
+
+/// Gives the root the array location that makes the planner record
+/// checksums, unless it has one (the planner rewrites its value); copies
+/// the tree only when it is shared.
+fn mark_for_checksums(tree: &mut Arc<Tree>) {
+    use super::iso9660::susp;
+    let root = tree.root();
+    let extra = tree.node(root).extra_su.as_deref().unwrap_or_default();
+    if susp::array_location(extra).is_some() {
+        return;
+    }
+    let placeholder = checksum::ArrayLocation {
+        start: 0,
+        end: 0,
+        count: 2,
+    }
+    .encode();
+    let marked = [extra, &susp::checksum_root(&placeholder)].concat();
+    Arc::make_mut(tree).node_mut(root).extra_su = Some(marked.into());
 }
 
 /// The file being read: index into the plan's files, reader, bytes consumed.
@@ -847,6 +875,38 @@ mod tests {
             kinds,
             [TagKind::Superblock, TagKind::Tree, TagKind::Session]
         );
+    }
+
+    #[test]
+    fn session_checksums_are_recorded_on_request_without_touching_the_callers_tree() {
+        let tree = Arc::new(tree(false));
+        let options = BuildOptions {
+            start_block: 100,
+            time: Some(0),
+            session_checksums: true,
+            ..Default::default()
+        };
+        let mut forced = build(Arc::clone(&tree), &options).unwrap();
+        assert!(forced.plan.checksums.is_some());
+        assert!(
+            tree.node(tree.root()).extra_su.is_none(),
+            "copied, not edited"
+        );
+        let bytes = in_order(&mut forced, 16);
+        let kinds: Vec<TagKind> = bytes
+            .chunks_exact(BLOCK_SIZE)
+            .filter_map(|b| Tag::parse(b).map(|t| t.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [TagKind::Superblock, TagKind::Tree, TagKind::Session]
+        );
+        // The root announces AAIP before its list, as readers require.
+        let planned = forced.plan.tree();
+        let root = planned.node(planned.root()).extra_su.as_deref().unwrap();
+        let er = root.windows(9).position(|w| w == b"AAIP_0200").unwrap();
+        let al = root.windows(2).position(|w| w == b"AL").unwrap();
+        assert!(er < al);
     }
 
     #[test]

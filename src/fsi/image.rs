@@ -97,6 +97,9 @@ pub struct FileSystemImage {
     imported: Option<ImportState>,
     /// Fixed time for dates (reproducible output); `None` = build time.
     fixed_time: Option<i64>,
+    /// Record libisofs session checksums in every session built
+    /// ([`BuildOptions::session_checksums`]).
+    session_checksums: bool,
 }
 
 impl Default for FileSystemImage {
@@ -219,6 +222,7 @@ impl FileSystemImage {
             },
             imported: None,
             fixed_time: None,
+            session_checksums: false,
         }
     }
 
@@ -418,6 +422,13 @@ impl FileSystemImage {
     /// Fixes every date the session records (reproducible output).
     pub fn set_fixed_time(&mut self, seconds_since_epoch: Option<i64>) {
         self.fixed_time = seconds_since_epoch;
+    }
+
+    /// Records libisofs session checksums (MD5 of the session and of each
+    /// new file, as xorriso `-md5 on` does) in the sessions this image
+    /// builds, whether or not the imported session had them.
+    pub fn set_session_checksums(&mut self, on: bool) {
+        self.session_checksums = on;
     }
 
     // ----- import ---------------------------------------------------------------
@@ -647,6 +658,14 @@ impl FileSystemImage {
         &self.tree
     }
 
+    /// The tree to edit directly: links, attributes of imported entries,
+    /// whatever the `IFileSystemImage` calls above do not reach (an
+    /// incremental update keeps an unchanged file's extents and only sets
+    /// its new mode).
+    pub fn tree_mut(&mut self) -> &mut Tree {
+        Arc::make_mut(&mut self.tree)
+    }
+
     /// Adds the local file `local` as `path`; its data is read while the
     /// result is streamed. `replace` lets it take an existing entry's place
     /// (else `IMAPI_E_DUP_NAME`).
@@ -737,6 +756,7 @@ impl FileSystemImage {
             boot: self.imported.as_ref().and_then(|i| i.boot.clone()),
             random_write: target.overwrite,
             pad_blocks: 0,
+            session_checksums: self.session_checksums,
         };
         let session = build(Arc::clone(&self.tree), &options)?;
         Ok(ResultImage::new(session, self.volume_name.clone()))

@@ -24,6 +24,19 @@ pub fn ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Stdout of `info`/`msinfo` on a blank disc: exit status 3, as
+/// `cdrecord -msinfo` fails there.
+pub fn blank(args: &[&str]) -> String {
+    let out = run(args);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 pub fn folder(root: &Path, name: &str, files: &[(&str, &str)]) -> String {
     let dir = root.join(name);
     std::fs::create_dir_all(&dir).unwrap();

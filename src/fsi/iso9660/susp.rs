@@ -441,9 +441,39 @@ mod aaip {
             true
         })
     }
+    /// AAIP's `ER` (as libisofs writes it) and an `AL` list naming a
+    /// checksum array, for a root that had none: the writer takes a root
+    /// with an array location as the sign to record session checksums
+    /// and fills in the real location (`with_array_location`), and readers
+    /// honour `AL` only after the `ER`.
+    pub fn checksum_root(location: &[u8]) -> Vec<u8> {
+        let id: &[u8] = b"AAIP_0200";
+        let des: &[u8] =
+            b"AL PROVIDES VIA AAIP 2.0 SUPPORT FOR ARBITRARY FILE ATTRIBUTES IN ISO 9660 IMAGES";
+        let src: &[u8] = b"PLEASE CONTACT THE LIBBURNIA PROJECT VIA LIBBURNIA-PROJECT.ORG";
+        let mut er = vec![
+            b'E',
+            b'R',
+            0,
+            1,
+            id.len() as u8,
+            des.len() as u8,
+            src.len() as u8,
+            1,
+        ];
+        er.extend_from_slice(id);
+        er.extend_from_slice(des);
+        er.extend_from_slice(src);
+        er[2] = er.len() as u8;
+        [
+            er,
+            encode(b"AL", &[(b"\x04ca".to_vec(), location.to_vec())]),
+        ]
+        .concat()
+    }
 }
 
-pub use aaip::{array_location, with_array_location, with_file_index};
+pub use aaip::{array_location, checksum_root, with_array_location, with_file_index};
 
 /// Joins SL component records into a path.
 #[derive(Default)]

@@ -953,6 +953,14 @@ impl Plan {
     /// The descriptor set for LBA 16 of a random-write medium: the
     /// session's own descriptors with the volume space size made absolute
     /// (its end), as growisofs and libisoburn write them there.
+    ///
+    /// A disc that keeps checksums may hold the superblock tag of the
+    /// session first written there in the block after the set, where
+    /// libisofs looks for one: it would check the new descriptors against
+    /// the old MD5 and refuse to load the volume. One zero block after the
+    /// set removes it; that block belongs to the superseded descriptor
+    /// area (path tables or tags of the first session), never to data the
+    /// new tree references.
     pub fn anchor_blocks(&self) -> Vec<u8> {
         let mut set = self.head[..self.descriptor_blocks as usize * BLOCK_SIZE].to_vec();
         let end = self.p.start + self.total_blocks;
@@ -960,6 +968,9 @@ impl Plan {
             if &block[1..6] == b"CD001" && matches!(block[0], 1 | 2) {
                 set_space_size(block, end);
             }
+        }
+        if self.checksums.is_some() {
+            set.resize(set.len() + BLOCK_SIZE, 0);
         }
         set
     }
