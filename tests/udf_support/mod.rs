@@ -141,3 +141,27 @@ pub fn mkudffs(img: &Path, blocks: u64, args: &[&str]) {
         .args(args)
         .arg(img));
 }
+
+/// Cuts an image file after its last block holding anything, as a
+/// write-once disc ends after its last recorded block (mkudffs writes the
+/// VAT there; readers find it as the last block of the medium).
+pub fn trim_to_recorded(img: &Path) {
+    let data = fs::read(img).unwrap();
+    let last = data
+        .chunks(BLOCK_SIZE)
+        .rposition(|b| b.iter().any(|&x| x != 0))
+        .unwrap();
+    let f = fs::OpenOptions::new().write(true).open(img).unwrap();
+    f.set_len((last as u64 + 1) * BLOCK_SIZE as u64).unwrap();
+}
+
+/// `udfinfo`'s key=value report of the volume at `start`.
+pub fn udfinfo(img: &Path, start: u32) -> std::collections::BTreeMap<String, String> {
+    let out = run(tool("udfinfo")
+        .arg(format!("--startblock={start}"))
+        .arg(img));
+    out.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}

@@ -330,9 +330,11 @@ impl<'a> Volume<'a> {
                     (_, Ok(r)) if r.lvd.is_some() && !r.pds.is_empty() => r,
                     (Err(e), _) => return Err(e.context("main volume descriptor sequence")),
                     (_, Err(e)) => return Err(e.context("reserve volume descriptor sequence")),
-                    _ => return Err(inconsistent(format!(
+                    _ => {
+                        return Err(inconsistent(format!(
                         "UDF session at {session_start}: no logical volume or partition descriptor"
-                    ))),
+                    )))
+                    }
                 }
             }
         };
@@ -407,19 +409,12 @@ impl<'a> Volume<'a> {
                 | PartitionMap::Sparable {
                     partition_number, ..
                 } => match pds.iter().find(|p| p.partition_number == *partition_number) {
-                    Some(pd) => {
-                        let end = pd.start as u64 + pd.length as u64;
-                        if end > self.last_block as u64 + 1 {
-                            return Err(inconsistent(format!(
-                                "UDF partition {partition_number} (blocks {}..{end}) extends beyond the medium's last block {}",
-                                pd.start, self.last_block
-                            )));
-                        }
-                        Partition::Physical {
-                            start: pd.start,
-                            length: pd.length,
-                        }
-                    }
+                    // A write-once partition spans the blank rest of the
+                    // disc: blocks are checked against the medium when used.
+                    Some(pd) => Partition::Physical {
+                        start: pd.start,
+                        length: pd.length,
+                    },
                     None => Partition::Unusable(format!(
                         "partition {partition_number} has no partition descriptor"
                     )),
