@@ -3,3 +3,5 @@
 
 pub mod layout;
 pub mod read;
+#[cfg(test)]
+mod testimg;

@@ -1200,3 +1200,393 @@ pub fn import(
     let tree = read_tree(&vol, limits)?;
     Ok((vol.info.clone(), tree))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testimg::*;
+    use super::*;
+
+    fn read(m: &Medium) -> Result<Tree> {
+        import(m, 0, ImportLimits::default()).map(|(_, t)| t)
+    }
+
+    fn bytes_of(t: &Tree, m: &Medium, path: &str) -> Vec<u8> {
+        let Kind::File(d) = &t.node(t.lookup(path).unwrap()).kind else {
+            panic!("{path} is not a file");
+        };
+        let mut out = Vec::new();
+        match &d.content {
+            Content::OnMedium(ext) => {
+                for e in ext.iter() {
+                    let mut buf = vec![0u8; (e.len as usize).div_ceil(BLOCK_SIZE) * BLOCK_SIZE];
+                    m.read_blocks(e.lba, &mut buf).unwrap();
+                    out.extend_from_slice(&buf[..e.len as usize]);
+                }
+            }
+            Content::New(src) => {
+                src.open().unwrap().read_to_end(&mut out).unwrap();
+            }
+        }
+        assert_eq!(out.len() as u64, d.size);
+        out
+    }
+
+    #[test]
+    fn a_metadata_partition_maps_icbs_and_directories_through_the_metadata_file() {
+        let mut b = Builder::new(true);
+        let f = b.file(b"through the metadata file\n");
+        let sub_file = b.file(&[7u8; 5000]);
+        let sub = b.dir(&[("inner.bin", sub_file, 0)]);
+        let root = b.dir(&[("a.txt", f, 0), ("sub", sub, fid_flags::DIRECTORY)]);
+        let m = b.finish(root);
+        let (info, t) = import(m, 0, ImportLimits::default()).unwrap();
+        assert_eq!(info.revision, 0x0250);
+        assert_eq!(info.volume_id, "Synthetic");
+        assert_eq!(bytes_of(&t, m, "/a.txt"), b"through the metadata file\n");
+        assert_eq!(bytes_of(&t, m, "/sub/inner.bin"), vec![7u8; 5000]);
+        assert_eq!(t.node(t.lookup("/sub").unwrap()).attrs.mode, 0o755);
+    }
+
+    #[test]
+    fn a_damaged_metadata_file_falls_back_to_its_mirror() {
+        let mut b = Builder::new(true);
+        let f = b.file(b"mirror\n");
+        let root = b.dir(&[("m.txt", f, 0)]);
+        b.finish(root);
+        // The mirror: a copy of the metadata file's entry at block 60.
+        let main = b.m.blocks[&(PART + 50)].clone();
+        let (_, mut fe) = FileEntry::parse(&main, Some(50)).unwrap();
+        fe.icb_tag.file_type = file_type::METADATA_MIRROR;
+        let raw = fe.encode(TagParams::new(3, 1, 60));
+        b.put(PART + 60, &raw);
+        b.m.blocks.get_mut(&(PART + 50)).unwrap()[20] ^= 0xFF;
+        let t = read(&b.m).unwrap();
+        assert_eq!(bytes_of(&t, &b.m, "/m.txt"), b"mirror\n");
+        // Without the mirror it is a clear error.
+        b.m.blocks.remove(&(PART + 60));
+        let e = read(&b.m).unwrap_err();
+        assert_eq!(
+            e.code(),
+            MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn embedded_data_becomes_new_data_and_holes_read_as_zeros() {
+        let mut b = Builder::new(false);
+        let small = b"in the ICB itself".to_vec();
+        let emb = Builder::fe(
+            file_type::REGULAR,
+            AdType::Embedded,
+            small.len() as u64,
+            small.clone(),
+        );
+        let emb = b.entry(&emb);
+        let hole = Builder::fe(
+            file_type::REGULAR,
+            AdType::Short,
+            10_000,
+            encode_ads(
+                &[Ad {
+                    length: 10_000,
+                    kind: ExtentType::NotAllocated,
+                    location: LbAddr::default(),
+                }],
+                AdType::Short,
+            ),
+        );
+        let hole = b.entry(&hole);
+        let data = b.data(&[9u8; 2048]);
+        let mixed = Builder::fe(
+            file_type::REGULAR,
+            AdType::Short,
+            4096 + 100,
+            encode_ads(
+                &[
+                    Ad {
+                        length: 2048,
+                        kind: ExtentType::Recorded,
+                        location: LbAddr {
+                            block: data,
+                            partition: 0,
+                        },
+                    },
+                    Ad {
+                        length: 2048 + 100,
+                        kind: ExtentType::AllocatedNotRecorded,
+                        location: LbAddr {
+                            block: 0,
+                            partition: 0,
+                        },
+                    },
+                ],
+                AdType::Short,
+            ),
+        );
+        let mixed = b.entry(&mixed);
+        let root = b.dir(&[("emb", emb, 0), ("hole", hole, 0), ("mixed", mixed, 0)]);
+        let m = b.finish(root);
+        let t = read(m).unwrap();
+        let node = |p: &str| &t.node(t.lookup(p).unwrap()).kind;
+        assert!(matches!(
+            node("/emb"),
+            Kind::File(FileData {
+                content: Content::New(_),
+                ..
+            })
+        ));
+        assert_eq!(bytes_of(&t, m, "/emb"), small);
+        assert_eq!(bytes_of(&t, m, "/hole"), vec![0u8; 10_000]);
+        let mut want = vec![9u8; 2048];
+        want.resize(4096 + 100, 0);
+        assert_eq!(bytes_of(&t, m, "/mixed"), want);
+    }
+
+    /// A file over 4 GiB in 1 GiB extents, the later ones behind an AED.
+    #[test]
+    fn a_file_over_4_gib_keeps_all_its_extents_across_an_aed() {
+        let mut b = Builder::new(false);
+        let gib = MAX_AD_LENGTH & !2047;
+        let ext = |i: u32| Ad {
+            length: gib,
+            kind: ExtentType::Recorded,
+            location: LbAddr {
+                block: 2000 + i * (gib / 2048),
+                partition: 0,
+            },
+        };
+        b.m.total = PART + 2000 + 5 * (gib / 2048) + 10;
+        let (aed_addr, aed_lba) = b.meta_block();
+        let aed = Aed {
+            previous: 0,
+            allocation_descriptors: encode_ads(&[ext(2), ext(3), ext(4)], AdType::Long),
+        };
+        let raw = aed.encode(TagParams::new(3, 1, aed_addr.block));
+        b.put(aed_lba, &raw);
+        let mut first = vec![ext(0), ext(1)];
+        first.push(Ad {
+            length: 48,
+            kind: ExtentType::Continuation,
+            location: aed_addr,
+        });
+        let size = 5 * gib as u64 - 1000;
+        let fe = Builder::fe(
+            file_type::REGULAR,
+            AdType::Long,
+            size,
+            encode_ads(&first, AdType::Long),
+        );
+        let big = b.entry(&fe);
+        let root = b.dir(&[("big", big, 0)]);
+        let m = b.finish(root);
+        let t = read(m).unwrap();
+        let Kind::File(d) = &t.node(t.lookup("/big").unwrap()).kind else {
+            panic!()
+        };
+        assert_eq!(d.size, size);
+        let Content::OnMedium(ext_got) = &d.content else {
+            panic!()
+        };
+        let total: u64 = ext_got.iter().map(|e| e.len as u64).sum();
+        assert_eq!(total, size);
+        assert_eq!(ext_got[0].lba, PART + 2000);
+        assert!(ext_got.iter().all(|e| e.len < u32::MAX));
+    }
+
+    #[test]
+    fn hostile_structures_end_in_clear_errors() {
+        // A directory that contains itself.
+        let mut b = Builder::new(false);
+        let (root_addr, _) = (
+            LbAddr {
+                block: META_BASE,
+                partition: 0,
+            },
+            0,
+        );
+        let root = b.dir(&[("loop", LongAd::new(2048, root_addr), fid_flags::DIRECTORY)]);
+        assert_eq!(root.location, root_addr);
+        let e = read(b.finish(root)).unwrap_err();
+        assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR);
+        assert!(e.detail().contains("loop"), "{e}");
+
+        // An AED that continues into itself.
+        let mut b = Builder::new(false);
+        let (aed_addr, aed_lba) = b.meta_block();
+        let aed = Aed {
+            previous: 0,
+            allocation_descriptors: encode_ads(
+                &[Ad {
+                    length: 32,
+                    kind: ExtentType::Continuation,
+                    location: aed_addr,
+                }],
+                AdType::Long,
+            ),
+        };
+        let raw = aed.encode(TagParams::new(3, 1, aed_addr.block));
+        b.put(aed_lba, &raw);
+        let fe = Builder::fe(
+            file_type::REGULAR,
+            AdType::Long,
+            4096,
+            encode_ads(
+                &[Ad {
+                    length: 16,
+                    kind: ExtentType::Continuation,
+                    location: aed_addr,
+                }],
+                AdType::Long,
+            ),
+        );
+        let f = b.entry(&fe);
+        let root = b.dir(&[("f", f, 0)]);
+        let e = read(b.finish(root)).unwrap_err();
+        assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR);
+
+        // An extent beyond the medium, with a huge AD length.
+        let mut b = Builder::new(false);
+        let fe = Builder::fe(
+            file_type::REGULAR,
+            AdType::Long,
+            MAX_AD_LENGTH as u64,
+            encode_ads(
+                &[Ad {
+                    length: MAX_AD_LENGTH,
+                    kind: ExtentType::Recorded,
+                    location: LbAddr {
+                        block: 19_000,
+                        partition: 0,
+                    },
+                }],
+                AdType::Long,
+            ),
+        );
+        let f = b.entry(&fe);
+        let root = b.dir(&[("f", f, 0)]);
+        let e = read(b.finish(root)).unwrap_err();
+        assert_eq!(
+            e.code(),
+            MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+            "{e}"
+        );
+
+        // A file entry whose size its extents do not cover.
+        let mut b = Builder::new(false);
+        let data = b.data(b"short");
+        let fe = Builder::fe(
+            file_type::REGULAR,
+            AdType::Long,
+            1 << 40,
+            encode_ads(
+                &[Ad {
+                    length: 5,
+                    kind: ExtentType::Recorded,
+                    location: LbAddr {
+                        block: data,
+                        partition: 0,
+                    },
+                }],
+                AdType::Long,
+            ),
+        );
+        let f = b.entry(&fe);
+        let root = b.dir(&[("f", f, 0)]);
+        let e = read(b.finish(root)).unwrap_err();
+        assert_eq!(
+            e.code(),
+            MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+            "{e}"
+        );
+
+        // A VDP pointing at itself: the main sequence loops, the reserve
+        // one is used.
+        let mut b = Builder::new(false);
+        let f = b.file(b"x");
+        let root = b.dir(&[("x", f, 0)]);
+        b.finish(root);
+        let vdp = Vdp {
+            vds_number: 9,
+            next: ExtentAd {
+                length: 2048,
+                location: 32,
+            },
+        };
+        let raw = vdp.encode(TagParams::new(3, 1, 32));
+        b.put(32, &raw);
+        assert!(read(&b.m).is_ok());
+        b.put(
+            64,
+            &vdp.encode(TagParams::new(3, 1, 64))
+                .iter()
+                .copied()
+                .collect::<Vec<u8>>(),
+        );
+        let mut v = vdp;
+        v.next.location = 64;
+        let raw = v.encode(TagParams::new(3, 1, 64));
+        b.put(64, &raw);
+        let e = read(&b.m).unwrap_err();
+        assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR);
+        assert!(e.detail().contains("loop"), "{e}");
+    }
+
+    #[test]
+    fn a_lying_vat_is_refused() {
+        // A virtual partition whose VAT maps the root somewhere not a FE.
+        let entries = [5_000u32, u32::MAX];
+        let vat = encode_vat_150(&entries, u32::MAX);
+        let v = vat_entries(file_type::UNSPECIFIED, &vat).unwrap().unwrap();
+        let vol_parts = vec![
+            Partition::Physical {
+                start: 10,
+                length: 100,
+            },
+            Partition::Virtual { phys: 0, vat: v },
+        ];
+        let m = Medium {
+            blocks: std::collections::HashMap::new(),
+            total: 200,
+        };
+        let vol = Volume {
+            src: &m,
+            info: UdfInfo {
+                revision: 0x0150,
+                volume_id: String::new(),
+                end_block: 110,
+            },
+            partitions: vol_parts,
+            last_block: 199,
+            root: LongAd::new(0, LbAddr::default()),
+        };
+        let e = vol
+            .map(LbAddr {
+                block: 0,
+                partition: 1,
+            })
+            .unwrap_err();
+        assert!(e.detail().contains("beyond partition"), "{e}");
+        let e = vol
+            .map(LbAddr {
+                block: 1,
+                partition: 1,
+            })
+            .unwrap_err();
+        assert!(e.detail().contains("unused"), "{e}");
+        let e = vol
+            .map(LbAddr {
+                block: 2,
+                partition: 1,
+            })
+            .unwrap_err();
+        assert!(e.detail().contains("VAT"), "{e}");
+        let e = vol
+            .map(LbAddr {
+                block: 0,
+                partition: 7,
+            })
+            .unwrap_err();
+        assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR);
+    }
+}
