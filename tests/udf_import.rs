@@ -9,6 +9,7 @@ mod udf_support;
 use std::fs;
 
 use iso_support::*;
+use multisession::fsi::udf::layout::{AdType, FileEntry, TagId};
 use multisession::fsi::{self, FileBlocks, FileSystems};
 #[allow(unused_imports)]
 use multisession::hresult::*;
@@ -215,5 +216,188 @@ fn an_imported_udf_bridge_appended_to_reads_back_whole_with_xorriso() {
         &expected,
         &model_of_udf_tree(&back.tree, &img),
     );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// Imports `img` as UDF through a read counter: the error, and the blocks
+/// it took to get there.
+fn hostile_import(img: &std::path::Path) -> (multisession::Error, u64) {
+    let file = FileBlocks::open(img).unwrap();
+    let counting = Counting {
+        inner: &file,
+        blocks: Default::default(),
+    };
+    let e = fsi::import(&counting, 0, Some(FileSystems::UDF), Default::default())
+        .err()
+        .expect("a hostile image must not import");
+    (e, counting.blocks.get())
+}
+
+/// A small genisoimage bridge to damage: its root directory block and
+/// the FIDs in it.
+fn victim(dir: &std::path::Path) -> (std::path::PathBuf, u32) {
+    let src = dir.join("src");
+    fs::create_dir_all(src.join("Sub Dir")).unwrap();
+    fs::write(src.join("file.txt"), b"content\n").unwrap();
+    fs::write(src.join("Sub Dir/inner.txt"), b"inner\n").unwrap();
+    let img = dir.join("v.iso");
+    genisoimage_udf(&img, &src);
+    let root_dir = blocks_with_tag(&img, TagId::Fid)
+        .into_iter()
+        .find(|&lba| {
+            fids_at(&img, lba)
+                .iter()
+                .any(|(_, f)| f.name().unwrap() == "Sub Dir")
+        })
+        .unwrap();
+    (img, root_dir)
+}
+
+/// Reads far below what any of these images could make an importer read
+/// if it followed a loop or a huge length.
+const READ_BUDGET: u64 = 5_000;
+
+#[test]
+fn hostile_udf_images_end_in_clear_errors_after_bounded_reads() {
+    if !tools_present() {
+        return;
+    }
+    let dir = scratch("udf-hostile");
+    let (clean, root_dir) = victim(&dir);
+    assert!(import_udf(&clean, 0).is_ok());
+    let case = |name: &str| {
+        let p = dir.join(name);
+        fs::copy(&clean, &p).unwrap();
+        p
+    };
+
+    // Every anchor with a bad tag checksum.
+    let img = case("anchor-checksum.iso");
+    for lba in blocks_with_tag(&img, TagId::Avdp) {
+        let at = u64::from(lba) * 2048 + 4;
+        let b = peek(&img, at, 1)[0];
+        poke(&img, at, &[b ^ 0x55]);
+    }
+    let (e, reads) = hostile_import(&img);
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "{e}"
+    );
+    assert!(e.detail().contains("checksum"), "{e}");
+    assert!(reads < READ_BUDGET, "{reads}");
+
+    // A file entry whose body no longer matches its CRC.
+    let img = case("fe-crc.iso");
+    let fe = blocks_with_tag(&img, TagId::Fe)[0];
+    let at = u64::from(fe) * 2048 + 40;
+    let b = peek(&img, at, 1)[0];
+    poke(&img, at, &[b ^ 1]);
+    let (e, reads) = hostile_import(&img);
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "{e}"
+    );
+    assert!(e.detail().contains("CRC"), "{e}");
+    assert!(reads < READ_BUDGET, "{reads}");
+
+    // A FID whose implementation use runs past its directory.
+    let img = case("fid-overrun.iso");
+    let (last_at, _) = fids_at(&img, root_dir).pop().unwrap();
+    poke(&img, last_at + 36, &[0xFF, 0xFF]);
+    restamp(&img, last_at);
+    let (e, reads) = hostile_import(&img);
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "{e}"
+    );
+    assert!(reads < READ_BUDGET, "{reads}");
+
+    // A subdirectory entry that leads back to the root: a cycle.
+    let img = case("cycle.iso");
+    let fids = fids_at(&img, root_dir);
+    let parent_icb = peek(&img, fids[0].0 + 20, 16);
+    let (sub_at, _) = fids
+        .iter()
+        .find(|(_, f)| f.name().unwrap() == "Sub Dir")
+        .unwrap();
+    poke(&img, sub_at + 20, &parent_icb);
+    restamp(&img, *sub_at);
+    let (e, reads) = hostile_import(&img);
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "{e}"
+    );
+    assert!(e.detail().contains("loop"), "{e}");
+    assert!(reads < READ_BUDGET, "{reads}");
+
+    // A file extent of nearly 1 GiB far beyond the end of the medium.
+    let img = case("huge-extent.iso");
+    let file_fe = blocks_with_tag(&img, TagId::Fe)
+        .into_iter()
+        .find(|&lba| {
+            let b = peek(&img, u64::from(lba) * 2048, 2048);
+            FileEntry::parse(&b, None).is_ok_and(|(_, fe)| fe.information_length == 8)
+        })
+        .unwrap();
+    let b = peek(&img, u64::from(file_fe) * 2048, 2048);
+    let (_, fe) = FileEntry::parse(&b, None).unwrap();
+    let ad_at = u64::from(file_fe) * 2048
+        + if fe.extended { 216 } else { 176 } as u64
+        + fe.extended_attributes.len() as u64;
+    poke(&img, ad_at, &0x3FFF_F800u32.to_le_bytes());
+    poke(&img, ad_at + 4, &0x0FFF_0000u32.to_le_bytes());
+    // The size follows the extent, so only its place is wrong.
+    poke(
+        &img,
+        u64::from(file_fe) * 2048 + 56,
+        &0x3FFF_F800u64.to_le_bytes(),
+    );
+    restamp(&img, u64::from(file_fe) * 2048);
+    let (e, reads) = hostile_import(&img);
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "{e}"
+    );
+    assert!(e.detail().contains("beyond"), "{e}");
+    assert!(reads < READ_BUDGET, "{reads}");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_vat_that_maps_blocks_outside_its_partition_is_refused() {
+    if !tools_present() {
+        return;
+    }
+    let dir = scratch("udf-vat-lies");
+    let img = dir.join("vat.img");
+    mkudffs(&img, 4096, &["--media-type=cdr", "-r0x0201"]);
+    trim_to_recorded(&img);
+    assert!(import_udf(&img, 0).is_ok());
+    let blocks = (fs::metadata(&img).unwrap().len() / 2048) as u32;
+    let vat_at = u64::from(blocks - 1) * 2048;
+    let raw = peek(&img, vat_at, 2048);
+    let (_, fe) = FileEntry::parse(&raw, None).unwrap();
+    assert_eq!(fe.icb_tag.file_type, 248, "mkudffs puts the VAT last");
+    assert_eq!(fe.icb_tag.ad_type(), AdType::Embedded);
+    // Every entry after the 152-byte header now points past the partition.
+    let entries_at = vat_at + 216 + fe.extended_attributes.len() as u64 + 152;
+    let n = (fe.information_length - 152) / 4;
+    for i in 0..n {
+        poke(&img, entries_at + 4 * i, &0x7FFF_0000u32.to_le_bytes());
+    }
+    restamp(&img, vat_at);
+    let (e, reads) = hostile_import(&img);
+    assert_eq!(
+        e.code(),
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "{e}"
+    );
+    assert!(e.detail().contains("beyond partition"), "{e}");
+    assert!(reads < READ_BUDGET, "{reads}");
     let _ = fs::remove_dir_all(&dir);
 }

@@ -165,3 +165,46 @@ pub fn udfinfo(img: &Path, start: u32) -> std::collections::BTreeMap<String, Str
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect()
 }
+
+/// A block source that counts the blocks read: hostile images must end
+/// after a bounded amount of work, measured in reads rather than time.
+pub struct Counting<'a> {
+    pub inner: &'a dyn multisession::fsi::BlockSource,
+    pub blocks: std::cell::Cell<u64>,
+}
+
+impl multisession::fsi::BlockSource for Counting<'_> {
+    fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> multisession::Result<()> {
+        self.blocks
+            .set(self.blocks.get() + (buf.len() / BLOCK_SIZE) as u64);
+        self.inner.read_blocks(lba, buf)
+    }
+}
+
+/// Every block of `img` that holds a valid descriptor tag of `id`.
+pub fn blocks_with_tag(img: &Path, id: multisession::fsi::udf::layout::TagId) -> Vec<u32> {
+    use multisession::fsi::udf::layout::Tag;
+    let data = fs::read(img).unwrap();
+    data.chunks(BLOCK_SIZE)
+        .enumerate()
+        .filter(|(_, b)| matches!(Tag::parse(b, None), Ok(t) if t.id == id))
+        .map(|(i, _)| i as u32)
+        .collect()
+}
+
+/// The FIDs of the directory block at `lba`: byte offset in the image and
+/// the parsed descriptor.
+pub fn fids_at(img: &Path, lba: u32) -> Vec<(u64, multisession::fsi::udf::layout::Fid)> {
+    use multisession::fsi::udf::layout::Fid;
+    let block = peek(img, u64::from(lba) * BLOCK_SIZE as u64, BLOCK_SIZE);
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 38 <= block.len() {
+        let Ok((_, fid, len)) = Fid::parse(&block[at..], None) else {
+            break;
+        };
+        out.push((u64::from(lba) * BLOCK_SIZE as u64 + at as u64, fid));
+        at += len;
+    }
+    out
+}
