@@ -401,3 +401,100 @@ fn a_vat_that_maps_blocks_outside_its_partition_is_refused() {
     assert!(reads < READ_BUDGET, "{reads}");
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// An image in memory, for the property test's mutations.
+struct Mem(Vec<u8>);
+
+impl fsi::BlockSource for Mem {
+    fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> multisession::Result<()> {
+        let at = lba as usize * 2048;
+        match self.0.get(at..at + buf.len()) {
+            Some(b) => {
+                buf.copy_from_slice(b);
+                Ok(())
+            }
+            None => Err(multisession::Error::new(
+                MS_IMAPI_E_IMPORT_READ_FAILURE,
+                format!("no block {lba}"),
+            )),
+        }
+    }
+}
+
+/// A valid UDF bridge and the blocks of it that hold descriptors (the
+/// mutations aim there: elsewhere they only change file data).
+fn proptest_seed() -> Option<&'static (Vec<u8>, Vec<u32>)> {
+    static SEED: std::sync::OnceLock<Option<(Vec<u8>, Vec<u32>)>> = std::sync::OnceLock::new();
+    SEED.get_or_init(|| {
+        if !tools_present() {
+            return None;
+        }
+        let dir = scratch("udf-proptest");
+        let src = dir.join("src");
+        make_source_tree(&src);
+        let img = dir.join("seed.iso");
+        genisoimage_udf(&img, &src);
+        let data = fs::read(&img).unwrap();
+        let blocks: Vec<u32> = data
+            .chunks(2048)
+            .enumerate()
+            .filter(|(_, b)| multisession::fsi::udf::layout::Tag::parse(b, None).is_ok())
+            .map(|(i, _)| i as u32)
+            .collect();
+        let _ = fs::remove_dir_all(&dir);
+        Some((data, blocks))
+    })
+    .as_ref()
+}
+
+fn restamp_in_memory(data: &mut [u8], at: usize) {
+    use multisession::fsi::udf::layout::{crc_itu, tag_checksum};
+    let crc_len = u16::from_le_bytes([data[at + 10], data[at + 11]]) as usize;
+    if let Some(body) = data.get(at + 16..at + 16 + crc_len) {
+        let crc = crc_itu(body);
+        data[at + 8..at + 10].copy_from_slice(&crc.to_le_bytes());
+    }
+    let sum = tag_checksum(&data[at..at + 16]);
+    data[at + 4] = sum;
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Random byte changes in the descriptors of a valid UDF volume, tags
+    /// restamped or not: the import never panics, and either reads a tree
+    /// or fails with one of the import codes.
+    #[test]
+    fn mutated_udf_volumes_import_or_fail_cleanly(
+        edits in proptest::collection::vec((0usize..1000, 0usize..2048, proptest::prelude::any::<u8>()), 1..8),
+        restamp_tags in proptest::prelude::any::<bool>(),
+    ) {
+        let Some((data, blocks)) = proptest_seed() else { return Ok(()); };
+        let mut img = data.clone();
+        for (which, offset, value) in &edits {
+            let lba = blocks[which % blocks.len()] as usize;
+            img[lba * 2048 + offset] = *value;
+            if restamp_tags {
+                restamp_in_memory(&mut img, lba * 2048);
+            }
+        }
+        let m = Mem(img);
+        let counting = Counting { inner: &m, blocks: Default::default() };
+        match fsi::import(&counting, 0, Some(FileSystems::UDF), Default::default()) {
+            Ok(_) => {}
+            Err(e) => proptest::prop_assert!(
+                [
+                    MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+                    MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED,
+                    MS_IMAPI_E_IMPORT_READ_FAILURE,
+                    MS_IMAPI_E_INVALID_PATH,
+                    MS_IMAPI_E_FILE_SYSTEM_NOT_FOUND,
+                    MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM,
+                ]
+                .contains(&e.code()),
+                "{e}"
+            ),
+        }
+        proptest::prop_assert!(counting.blocks.get() < 100_000, "{} reads", counting.blocks.get());
+    }
+}
