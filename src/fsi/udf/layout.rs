@@ -156,21 +156,33 @@ fn arr<const N: usize>(b: &[u8], o: usize) -> [u8; N] {
 // ---------------------------------------------------------------- CRC
 
 /// CRC-ITU-T (polynomial 0x1021, initial value 0, no reflection), the
-/// descriptor CRC of ECMA-167 1/7.2.6.
+/// descriptor CRC of ECMA-167 1/7.2.6. Table-driven: every descriptor an
+/// import reads is checked, 100,000 file entries for a 100,000-file tree.
 pub fn crc_itu(data: &[u8]) -> u16 {
-    let mut crc: u16 = 0;
-    for &byte in data {
-        crc ^= (byte as u16) << 8;
-        for _ in 0..8 {
+    data.iter().fold(0u16, |crc, &byte| {
+        (crc << 8) ^ CRC_TABLE[((crc >> 8) as u8 ^ byte) as usize]
+    })
+}
+
+const CRC_TABLE: [u16; 256] = {
+    let mut table = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut crc = (i as u16) << 8;
+        let mut bit = 0;
+        while bit < 8 {
             crc = if crc & 0x8000 != 0 {
                 (crc << 1) ^ 0x1021
             } else {
                 crc << 1
             };
+            bit += 1;
         }
+        table[i] = crc;
+        i += 1;
     }
-    crc
-}
+    table
+};
 
 // ---------------------------------------------------------------- tag
 

@@ -136,6 +136,21 @@ pub struct Volume<'a> {
     /// Last readable block of the medium (for anchors, the VAT and bounds).
     last_block: u32,
     pub root: LongAd,
+    /// Recently read runs of blocks: writers put a directory's file
+    /// entries side by side, and one read of a run instead of one per
+    /// entry is most of the import time of a large tree.
+    cache: std::cell::RefCell<BlockCache>,
+}
+
+/// Blocks per cached run.
+const RUN: u32 = 16;
+/// Runs kept (1 MiB).
+const RUNS_KEPT: usize = 32;
+
+#[derive(Default)]
+struct BlockCache {
+    runs: std::collections::HashMap<u32, Arc<[u8]>>,
+    order: std::collections::VecDeque<u32>,
 }
 
 /// The last readable block: the medium size when the caller knows it, else
@@ -373,6 +388,7 @@ impl<'a> Volume<'a> {
             partitions: Vec::new(),
             last_block: last,
             root: lvd.fsd,
+            cache: Default::default(),
         };
         vol.resolve_partitions(&lvd, &vds.pds)?;
         vol.root = vol.read_fsd(lvd.fsd)?;
@@ -625,7 +641,35 @@ impl<'a> Volume<'a> {
                 self.last_block
             )));
         }
-        read_block(self.src, lba, what)
+        self.cached_block(lba, what)
+    }
+
+    /// Block `lba` through the run cache; a run that cannot be read whole
+    /// (the end of the medium) is read block by block.
+    fn cached_block(&self, lba: u32, what: &str) -> Result<Vec<u8>> {
+        let run = lba / RUN;
+        let first = run * RUN;
+        let at = (lba - first) as usize * BLOCK_SIZE;
+        if let Some(data) = self.cache.borrow().runs.get(&run) {
+            return Ok(data[at..at + BLOCK_SIZE].to_vec());
+        }
+        if first as u64 + RUN as u64 > self.last_block as u64 + 1 {
+            return read_block(self.src, lba, what);
+        }
+        let mut buf = vec![0u8; RUN as usize * BLOCK_SIZE];
+        if self.src.read_blocks(first, &mut buf).is_err() {
+            return read_block(self.src, lba, what);
+        }
+        let block = buf[at..at + BLOCK_SIZE].to_vec();
+        let mut cache = self.cache.borrow_mut();
+        if cache.order.len() >= RUNS_KEPT {
+            if let Some(old) = cache.order.pop_front() {
+                cache.runs.remove(&old);
+            }
+        }
+        cache.order.push_back(run);
+        cache.runs.insert(run, buf.into());
+        Ok(block)
     }
 
     fn read_fsd(&self, at: LongAd) -> Result<LongAd> {
@@ -1559,6 +1603,7 @@ mod tests {
             partitions: vol_parts,
             last_block: 199,
             root: LongAd::new(0, LbAddr::default()),
+            cache: Default::default(),
         };
         let e = vol
             .map(LbAddr {
