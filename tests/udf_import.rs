@@ -498,3 +498,62 @@ proptest::proptest! {
         proptest::prop_assert!(counting.blocks.get() < 100_000, "{} reads", counting.blocks.get());
     }
 }
+
+/// `img` as an emulated CD-R with one closed session at 0, imported by a
+/// fresh `FileSystemImage` through the offered multisession list.
+fn import_through_a_drive(img: &std::path::Path) -> multisession::fsi::FileSystemImage {
+    use multisession::scsi::emulator::{wrap_image, Existing};
+    wrap_image(img, multisession::Profile::CdR, &[0], false, Existing::Replace).unwrap();
+    let recorder = std::sync::Arc::new(multisession::recorder::Recorder::open(img).unwrap());
+    let mut image = multisession::fsi::FileSystemImage::new();
+    image
+        .set_multisession_interfaces(multisession::session::offer(&recorder).unwrap())
+        .unwrap();
+    assert_eq!(image.import_file_system(None).unwrap(), FileSystems::UDF);
+    image
+}
+
+#[test]
+fn a_bridge_whose_udf_and_iso_trees_differ_imports_udf_and_says_so() {
+    if !tools_present() {
+        return;
+    }
+    let dir = scratch("udf-bridge-differs");
+    let (img, root_dir) = victim(&dir);
+    let same = dir.join("same.iso");
+    fs::copy(&img, &same).unwrap();
+    let image = import_through_a_drive(&same);
+    assert_eq!(image.imported_udf_revision(), Some(0x0102));
+    assert!(image.import_warnings().is_empty(), "{:?}", image.import_warnings());
+
+    // The UDF name of file.txt becomes fila.txt; the ISO 9660 tree keeps it.
+    let (at, fid) = fids_at(&img, root_dir)
+        .into_iter()
+        .find(|(_, f)| f.name().unwrap() == "file.txt")
+        .unwrap();
+    let name_at = at + 38 + fid.implementation_use.len() as u64;
+    assert_eq!(peek(&img, name_at, 9), b"\x08file.txt");
+    poke(&img, name_at + 4, b"a");
+    restamp(&img, at);
+    let image = import_through_a_drive(&img);
+    assert!(image.tree().lookup("/fila.txt").is_ok(), "the UDF tree is used");
+    let warnings = image.import_warnings().join("\n");
+    assert!(warnings.contains("/fila.txt only in UDF"), "{warnings}");
+    assert!(warnings.contains("/file.txt only in ISO 9660"), "{warnings}");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_vat_disc_imports_through_an_emulated_cd_r() {
+    if !tools_present() {
+        return;
+    }
+    let dir = scratch("udf-vat-drive");
+    let img = dir.join("vat.img");
+    mkudffs(&img, 4096, &["--media-type=cdr", "-r0x0150", "--vat"]);
+    trim_to_recorded(&img);
+    let image = import_through_a_drive(&img);
+    assert_eq!(image.imported_udf_revision(), Some(0x0150));
+    assert_eq!(image.imported_volume_name(), Some("EmptyUDF"));
+    let _ = fs::remove_dir_all(&dir);
+}
