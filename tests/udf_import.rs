@@ -503,7 +503,14 @@ proptest::proptest! {
 /// fresh `FileSystemImage` through the offered multisession list.
 fn import_through_a_drive(img: &std::path::Path) -> multisession::fsi::FileSystemImage {
     use multisession::scsi::emulator::{wrap_image, Existing};
-    wrap_image(img, multisession::Profile::CdR, &[0], false, Existing::Replace).unwrap();
+    wrap_image(
+        img,
+        multisession::Profile::CdR,
+        &[0],
+        false,
+        Existing::Replace,
+    )
+    .unwrap();
     let recorder = std::sync::Arc::new(multisession::recorder::Recorder::open(img).unwrap());
     let mut image = multisession::fsi::FileSystemImage::new();
     image
@@ -524,7 +531,11 @@ fn a_bridge_whose_udf_and_iso_trees_differ_imports_udf_and_says_so() {
     fs::copy(&img, &same).unwrap();
     let image = import_through_a_drive(&same);
     assert_eq!(image.imported_udf_revision(), Some(0x0102));
-    assert!(image.import_warnings().is_empty(), "{:?}", image.import_warnings());
+    assert!(
+        image.import_warnings().is_empty(),
+        "{:?}",
+        image.import_warnings()
+    );
 
     // The UDF name of file.txt becomes fila.txt; the ISO 9660 tree keeps it.
     let (at, fid) = fids_at(&img, root_dir)
@@ -536,10 +547,16 @@ fn a_bridge_whose_udf_and_iso_trees_differ_imports_udf_and_says_so() {
     poke(&img, name_at + 4, b"a");
     restamp(&img, at);
     let image = import_through_a_drive(&img);
-    assert!(image.tree().lookup("/fila.txt").is_ok(), "the UDF tree is used");
+    assert!(
+        image.tree().lookup("/fila.txt").is_ok(),
+        "the UDF tree is used"
+    );
     let warnings = image.import_warnings().join("\n");
     assert!(warnings.contains("/fila.txt only in UDF"), "{warnings}");
-    assert!(warnings.contains("/file.txt only in ISO 9660"), "{warnings}");
+    assert!(
+        warnings.contains("/file.txt only in ISO 9660"),
+        "{warnings}"
+    );
     let _ = fs::remove_dir_all(&dir);
 }
 

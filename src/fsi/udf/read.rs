@@ -360,31 +360,9 @@ impl<'a> Volume<'a> {
                 lvd.block_size
             )));
         }
-        let mut revision = lvd.domain_id.udf_revision();
-        if revision == 0 {
-            revision = if vds.pds.iter().any(|p| p.contents.is(NSR03)) {
-                0x0200
-            } else {
-                0x0102
-            };
-        }
-        let volume_id = if lvd.volume_id.is_empty() {
-            vds.pvd.map(|p| p.volume_id).unwrap_or_default()
-        } else {
-            lvd.volume_id.clone()
-        };
         let mut vol = Volume {
             src,
-            info: UdfInfo {
-                revision,
-                volume_id,
-                end_block: vds
-                    .pds
-                    .iter()
-                    .map(|p| p.start.saturating_add(p.length))
-                    .max()
-                    .unwrap_or(0),
-            },
+            info: udf_info(&lvd, &vds.pds, vds.pvd.as_ref()),
             partitions: Vec::new(),
             last_block: last,
             root: lvd.fsd,
@@ -1223,6 +1201,11 @@ impl Reader<'_, '_> {
 /// Identifies the UDF volume of a session, `None` when there is no
 /// recognition sequence. A damaged volume behind a valid recognition
 /// sequence is an error.
+///
+/// The anchor at session start + 256 and the main sequence give the
+/// revision and the name without probing for the end of the medium (reads
+/// beyond the recorded area are slow errors on some drives); only when
+/// they fail is the volume opened the full way.
 pub fn identify(
     src: &dyn BlockSource,
     session_start: u32,
@@ -1231,7 +1214,46 @@ pub fn identify(
     if !has_vrs(src, session_start) {
         return Ok(None);
     }
+    if let Some(info) = quick_info(src, session_start) {
+        return Ok(Some(info));
+    }
     Ok(Some(Volume::open(src, session_start, limits)?.info))
+}
+
+/// Revision, name and extent of a volume from its descriptors. A domain
+/// identifier without a revision (old writers) is read from the partition
+/// contents: NSR03 is UDF 2.00+, NSR02 1.02/1.50.
+fn udf_info(lvd: &Lvd, pds: &[Pd], pvd: Option<&Pvd>) -> UdfInfo {
+    let mut revision = lvd.domain_id.udf_revision();
+    if revision == 0 {
+        revision = if pds.iter().any(|p| p.contents.is(NSR03)) {
+            0x0200
+        } else {
+            0x0102
+        };
+    }
+    UdfInfo {
+        revision,
+        volume_id: if lvd.volume_id.is_empty() {
+            pvd.map(|p| p.volume_id.clone()).unwrap_or_default()
+        } else {
+            lvd.volume_id.clone()
+        },
+        end_block: pds
+            .iter()
+            .map(|p| p.start.saturating_add(p.length))
+            .max()
+            .unwrap_or(0),
+    }
+}
+
+fn quick_info(src: &dyn BlockSource, session_start: u32) -> Option<UdfInfo> {
+    let at = session_start.checked_add(256)?;
+    let b = read_block(src, at, "anchor").ok()?;
+    let (_, avdp) = Avdp::parse(&b, Some(at)).ok()?;
+    let vds = read_vds(src, avdp.main_vds, u32::MAX).ok()?;
+    let lvd = vds.lvd.as_ref()?;
+    Some(udf_info(lvd, &vds.pds, vds.pvd.as_ref()))
 }
 
 /// Opens and reads the UDF volume of a session.
