@@ -228,8 +228,7 @@ fn hostile_import(img: &std::path::Path) -> (multisession::Error, u64) {
         blocks: Default::default(),
     };
     let e = fsi::import(&counting, 0, Some(FileSystems::UDF), Default::default())
-        .err()
-        .expect("a hostile image must not import");
+        .expect_err("a hostile image must not import");
     (e, counting.blocks.get())
 }
 

@@ -245,7 +245,7 @@ fn read_vds(src: &dyn BlockSource, extent: ExtentAd, last: u32) -> Result<Vds> {
                 if vds
                     .pvd
                     .as_ref()
-                    .is_none_or(|p| pvd.vds_number >= p.vds_number)
+                    .map_or(true, |p| pvd.vds_number >= p.vds_number)
                 {
                     vds.pvd = Some(pvd);
                 }
@@ -275,7 +275,7 @@ fn read_vds(src: &dyn BlockSource, extent: ExtentAd, last: u32) -> Result<Vds> {
                 if vds
                     .lvd
                     .as_ref()
-                    .is_none_or(|l| lvd.vds_number >= l.vds_number)
+                    .map_or(true, |l| lvd.vds_number >= l.vds_number)
                 {
                     vds.lvd = Some(lvd);
                 }
@@ -1582,13 +1582,6 @@ mod tests {
         let raw = vdp.encode(TagParams::new(3, 1, 32));
         b.put(32, &raw);
         assert!(read(&b.m).is_ok());
-        b.put(
-            64,
-            &vdp.encode(TagParams::new(3, 1, 64))
-                .iter()
-                .copied()
-                .collect::<Vec<u8>>(),
-        );
         let mut v = vdp;
         v.next.location = 64;
         let raw = v.encode(TagParams::new(3, 1, 64));
