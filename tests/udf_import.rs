@@ -47,6 +47,18 @@ fn a_genisoimage_udf_bridge_imports_file_for_file_from_its_udf_tree() {
     ] {
         assert_eq!(got.get(path), source.get(path), "{path}");
     }
+    // Timestamps and permissions come from the file entries.
+    let attrs = imported
+        .tree
+        .node(imported.tree.lookup("/medium.bin").unwrap())
+        .attrs;
+    assert_eq!(
+        attrs.times.unwrap().modified,
+        file_mtime(&src.join("medium.bin"))
+    );
+    // genisoimage records read for owner, group and others (ECMA-167
+    // permission bits 2, 7, 12) and no owner (uid -1).
+    assert_eq!((attrs.mode, attrs.uid, attrs.gid), (0o444, 0, 0));
     assert_eq!(
         got.get("/level1/level2/level3/level4/level5/level6/level7/level8/level9/level10/level11/bottom.txt"),
         source.get("/level1/level2/level3/level4/level5/level6/level7/level8/level9/level10/level11/bottom.txt")
