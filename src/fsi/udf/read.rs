@@ -1649,4 +1649,19 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR);
     }
+
+    #[test]
+    fn deleted_entries_are_skipped_and_hidden_ones_kept() {
+        let mut b = Builder::new(false);
+        let kept = b.file(b"hidden but there");
+        let gone = b.file(b"deleted");
+        let root = b.dir(&[
+            ("hidden", kept, fid_flags::HIDDEN),
+            ("gone", gone, fid_flags::DELETED),
+        ]);
+        let t = read(b.finish(root)).unwrap();
+        assert!(t.lookup("/hidden").is_ok());
+        assert!(t.lookup("/gone").is_err());
+        assert_eq!(t.len(), 1);
+    }
 }
