@@ -85,7 +85,7 @@ fn without_rock_ridge_joliet_names_are_imported_by_default_and_iso_names_on_requ
 }
 
 #[test]
-fn udf_bridge_discs_report_udf_which_cannot_be_imported_itself() {
+fn udf_bridge_discs_import_udf_first_and_iso_9660_on_request() {
     if !tools_present() {
         return;
     }
@@ -99,12 +99,17 @@ fn udf_bridge_discs_report_udf_which_cannot_be_imported_itself() {
         id.file_systems,
         FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF
     );
-    let e = fsi::import(&src, 0, Some(FileSystems::UDF), Default::default()).unwrap_err();
-    assert_eq!(e.code(), MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED);
-    // The default picks an importable one; Rock Ridge gives the names.
+    assert_eq!(id.udf_revision, Some(0x0102));
+    // IMAPI's order: UDF before Joliet and ISO 9660.
     let imported = fsi::import(&src, 0, None, Default::default()).unwrap();
-    assert!(imported.rock_ridge);
+    assert_eq!(imported.file_system, FileSystems::UDF);
+    assert!(!imported.rock_ridge);
     assert!(imported.tree.lookup("/Sub Dir/inner.data").is_ok());
+    assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
+    // ImportSpecificFileSystem still reads the ISO 9660 tree (Rock Ridge names).
+    let iso = fsi::import(&src, 0, Some(FileSystems::ISO9660), Default::default()).unwrap();
+    assert!(iso.rock_ridge);
+    assert!(iso.tree.lookup("/Sub Dir/inner.data").is_ok());
     let _ = fs::remove_dir_all(&dir);
 }
 

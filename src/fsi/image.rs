@@ -63,6 +63,8 @@ pub struct Target {
 struct ImportState {
     volume_name: String,
     file_system: FileSystems,
+    udf_revision: Option<u16>,
+    warnings: Vec<String>,
     boot: Option<BootRecord>,
     session_start: u32,
     target: Target,
@@ -419,6 +421,18 @@ impl FileSystemImage {
         self.imported.as_ref().map(|i| i.file_system)
     }
 
+    /// UDF revision of the imported volume (0x0102 … 0x0260), `None`
+    /// before an import or when it read ISO 9660 or Joliet.
+    pub fn imported_udf_revision(&self) -> Option<u16> {
+        self.imported.as_ref().and_then(|i| i.udf_revision)
+    }
+
+    /// What the last import noticed without failing (a bridge session
+    /// whose UDF and ISO 9660 trees differ); empty before an import.
+    pub fn import_warnings(&self) -> &[String] {
+        self.imported.as_ref().map_or(&[], |i| &i.warnings)
+    }
+
     /// Fixes every date the session records (reproducible output).
     pub fn set_fixed_time(&mut self, seconds_since_epoch: Option<i64>) {
         self.fixed_time = seconds_since_epoch;
@@ -544,6 +558,8 @@ impl FileSystemImage {
         self.imported = Some(ImportState {
             volume_name: imported.volume_name,
             file_system: imported.file_system,
+            udf_revision: imported.udf_revision,
+            warnings: imported.warnings,
             boot: imported.boot,
             session_start: start,
             target,

@@ -5,7 +5,8 @@
 use super::iso9660::descriptor::{self, BootRecord, DescriptorSet};
 use super::iso9660::read::{self, ImportLimits, Naming};
 use super::names::FileSystems;
-use super::tree::Tree;
+use super::tree::{Content, Kind, Tree};
+use super::udf;
 use super::{BlockSource, BLOCK_SIZE};
 use crate::error::{Error, Result};
 use crate::hresult::*;
@@ -18,6 +19,10 @@ pub struct Identified {
     /// The ECMA-119 tree carries Rock Ridge.
     pub rock_ridge: bool,
     pub descriptors: DescriptorSet,
+    /// The UDF revision the logical volume records (0x0102, 0x0150,
+    /// 0x0201, 0x0250, 0x0260); `None` without UDF, or when the UDF
+    /// volume behind the recognition sequence cannot be read.
+    pub udf_revision: Option<u16>,
 }
 
 /// Reads the descriptors of the session at `session_start`.
@@ -35,8 +40,15 @@ pub fn identify(src: &dyn BlockSource, session_start: u32) -> Result<Identified>
     if set.joliet.is_some() {
         fs |= FileSystems::JOLIET;
     }
+    let mut udf_revision = None;
     if set.udf {
         fs |= FileSystems::UDF;
+        // Identification reports what is there; a damaged UDF volume is
+        // still UDF (its import then says what is wrong).
+        udf_revision = udf::read::identify(src, session_start, &ImportLimits::default())
+            .ok()
+            .flatten()
+            .map(|info| info.revision);
     }
     if fs.is_empty() && set.other {
         fs = FileSystems::UNKNOWN;
@@ -45,15 +57,14 @@ pub fn identify(src: &dyn BlockSource, session_start: u32) -> Result<Identified>
         file_systems: fs,
         rock_ridge,
         descriptors: set,
+        udf_revision,
     })
 }
 
 /// `GetDefaultFileSystemForImport`: the one file system of `found` that
-/// import uses — Joliet before ISO 9660 (IMAPI's order; UDF, first in
-/// IMAPI's order, is not importable here and is chosen only alone, so that
-/// importing it reports why).
+/// import uses, in IMAPI's order: UDF, then Joliet, then ISO 9660.
 pub fn default_file_system_for_import(found: FileSystems) -> Result<FileSystems> {
-    for fs in [FileSystems::JOLIET, FileSystems::ISO9660, FileSystems::UDF] {
+    for fs in [FileSystems::UDF, FileSystems::JOLIET, FileSystems::ISO9660] {
         if found.contains(fs) {
             return Ok(fs);
         }
@@ -83,8 +94,14 @@ pub struct Imported {
     /// An El Torito boot record to carry into the next session.
     pub boot: Option<BootRecord>,
     pub session_start: u32,
-    /// Volume space size the session's own primary descriptor records.
+    /// Volume space size the session's own primary descriptor records
+    /// (for a UDF-only session: its blocks up to the end of its partitions).
     pub recorded_blocks: u32,
+    /// UDF revision of the imported volume (UDF imports only).
+    pub udf_revision: Option<u16>,
+    /// Things the caller should know that did not stop the import: in a
+    /// bridge session, where the UDF tree and the ISO 9660 tree disagree.
+    pub warnings: Vec<String>,
 }
 
 /// Imports the session at `session_start`: `file_system` picks one
@@ -154,15 +171,10 @@ pub fn import(
         }
         None => default_file_system_for_import(found)?,
     };
-    if fs == FileSystems::UDF {
-        return Err(Error::new(
-            MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED,
-            format!(
-                "the session at block {session_start} is UDF, which this library cannot import"
-            ),
-        ));
-    }
     let set = &id.descriptors;
+    if fs == FileSystems::UDF {
+        return import_udf(src, session_start, &id, limits);
+    }
     let primary = set.primary.as_ref().ok_or_else(|| {
         Error::new(
             MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
@@ -204,7 +216,142 @@ pub fn import(
         boot: set.boot.clone(),
         session_start,
         recorded_blocks: primary.space_size,
+        udf_revision: None,
+        warnings: Vec::new(),
     })
+}
+
+/// Imports the UDF volume of a session; in a bridge session the ISO 9660
+/// tree is read too and compared, so that a disc whose two trees disagree
+/// (a writer that updated only one) says so.
+fn import_udf(
+    src: &dyn BlockSource,
+    session_start: u32,
+    id: &Identified,
+    limits: ImportLimits,
+) -> Result<Imported> {
+    let set = &id.descriptors;
+    let (info, tree) = udf::read::import(src, session_start, limits).map_err(|e| {
+        e.context(format!(
+            "UDF volume of the session at block {session_start}"
+        ))
+    })?;
+    let mut warnings = Vec::new();
+    let recorded_blocks = match &set.primary {
+        Some(primary) => {
+            let rr = read::detect_rock_ridge(src, primary.root).ok().flatten();
+            let (root, naming) = match (rr, &set.joliet) {
+                (Some(skip), _) => (primary.root, Naming::RockRidge { skip }),
+                (None, Some(j)) => (j.root, Naming::Joliet),
+                (None, None) => (primary.root, Naming::Iso),
+            };
+            match read::read_tree(src, root, naming, limits) {
+                Ok(iso) => {
+                    let diffs = tree_differences(&tree, &iso, MAX_REPORTED_DIFFERENCES);
+                    if !diffs.is_empty() {
+                        warnings.push(format!(
+                            "the UDF and ISO 9660 trees of the session at block {session_start} differ ({}); the UDF tree was imported",
+                            diffs.join("; ")
+                        ));
+                    }
+                }
+                Err(e) => warnings.push(format!(
+                    "the ISO 9660 tree of the session at block {session_start} could not be read ({e}); the UDF tree was imported"
+                )),
+            }
+            primary.space_size
+        }
+        None => info.end_block.saturating_sub(session_start),
+    };
+    Ok(Imported {
+        tree,
+        file_system: FileSystems::UDF,
+        found: id.file_systems,
+        rock_ridge: false,
+        volume_name: info.volume_id,
+        boot: set.boot.clone(),
+        session_start,
+        recorded_blocks,
+        udf_revision: Some(info.revision),
+        warnings,
+    })
+}
+
+/// Differences named in a bridge warning before "and N more".
+const MAX_REPORTED_DIFFERENCES: usize = 8;
+
+/// Where two imported trees differ: entries only in one, different kinds,
+/// sizes or extents. At most `max` are named, then a count of the rest.
+pub fn tree_differences(a: &Tree, b: &Tree, max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut more = 0usize;
+    let mut note = |s: String, out: &mut Vec<String>| {
+        if out.len() < max {
+            out.push(s);
+        } else {
+            more += 1;
+        }
+    };
+    let mut stack = vec![(a.root(), Some(b.root()))];
+    while let Some((na, nb)) = stack.pop() {
+        let Some(nb) = nb else { continue };
+        let (ka, kb) = (&a.node(na).kind, &b.node(nb).kind);
+        match (ka, kb) {
+            (Kind::Dir(ca), Kind::Dir(cb)) => {
+                for (name, &child) in ca {
+                    match cb.get(name) {
+                        Some(&other) => stack.push((child, Some(other))),
+                        None => note(format!("{} only in UDF", a.path_of(child)), &mut out),
+                    }
+                }
+                for (name, &child) in cb {
+                    if !ca.contains_key(name) {
+                        note(format!("{} only in ISO 9660", b.path_of(child)), &mut out);
+                    }
+                }
+            }
+            (Kind::File(fa), Kind::File(fb)) => {
+                if fa.size != fb.size {
+                    note(
+                        format!(
+                            "{}: {} bytes in UDF, {} in ISO 9660",
+                            a.path_of(na),
+                            fa.size,
+                            fb.size
+                        ),
+                        &mut out,
+                    );
+                } else if let (Content::OnMedium(ea), Content::OnMedium(eb)) =
+                    (&fa.content, &fb.content)
+                {
+                    let first =
+                        |e: &[super::tree::Extent]| e.iter().find(|x| x.len > 0).map(|x| x.lba);
+                    if fa.size > 0 && first(ea) != first(eb) {
+                        note(
+                            format!("{}: different data extents", a.path_of(na)),
+                            &mut out,
+                        );
+                    }
+                }
+            }
+            (Kind::Symlink(ta), Kind::Symlink(tb)) => {
+                if ta != tb {
+                    note(
+                        format!("{}: different link targets", a.path_of(na)),
+                        &mut out,
+                    );
+                }
+            }
+            _ => note(
+                format!("{}: a different kind of entry", a.path_of(na)),
+                &mut out,
+            ),
+        }
+    }
+    if more > 0 {
+        out.push(format!("and {more} more"));
+    }
+    out
 }
 
 /// How sessions are recorded on a random-write medium (or a plain file).
