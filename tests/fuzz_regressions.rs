@@ -51,12 +51,12 @@ fn peer_made_seed_images_import() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let result = targets::image_import::import_preferred(&fs::read(&path).unwrap());
-        // UDF-only images import once the UDF reader lands.
-        if name.starts_with("mkudffs") {
-            continue;
-        }
         let fs = result.unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!fs.is_empty(), "{name}");
+        // IMAPI2's order: UDF first wherever a session has it.
+        if name.contains("udf") {
+            assert_eq!(fs, multisession::fsi::FileSystems::UDF, "{name}");
+        }
     }
 }
 
