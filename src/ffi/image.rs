@@ -201,12 +201,13 @@ pub extern "C" fn ms_image_set_free_media_blocks(image: MsImage, value: i32) -> 
     })
 }
 
-/// `IFileSystemImage::put_FileSystemsToCreate`: `MS_FS_ISO9660`, optionally
-/// with `MS_FS_JOLIET` (the default is both). May be set before or after
-/// an import.
+/// `IFileSystemImage::put_FileSystemsToCreate`: `MS_FS_ISO9660`,
+/// `MS_FS_JOLIET` and `MS_FS_UDF` in any mix (the default is ISO 9660 and
+/// Joliet; Joliet always comes with ISO 9660, which carries Rock Ridge).
+/// May be set before or after an import.
 ///
 /// Errors: `MS_E_HANDLE`, `MS_IMAPI_E_NO_OUTPUT` (0),
-/// `MS_IMAPI_E_INVALID_PARAM` (UDF or unknown bits).
+/// `MS_IMAPI_E_INVALID_PARAM` (unknown bits).
 #[no_mangle]
 #[must_use]
 pub extern "C" fn ms_image_set_file_systems(

@@ -35,6 +35,7 @@ mod recorder;
 mod result;
 mod status;
 mod stream;
+mod udf;
 mod write;
 
 #[doc(hidden)]

@@ -37,6 +37,8 @@ pub struct BuildOptions {
     pub random_write: bool,
     /// Zero blocks appended after the data, inside the volume.
     pub pad_blocks: u32,
+    /// `UDFRevision` (0x102 …) of the UDF volume when `file_systems` has UDF.
+    pub udf_revision: u32,
 }
 
 impl Default for BuildOptions {
@@ -51,6 +53,7 @@ impl Default for BuildOptions {
             boot: None,
             random_write: false,
             pad_blocks: 0,
+            udf_revision: names::DEFAULT_UDF_REVISION,
         }
     }
 }

@@ -66,6 +66,11 @@ struct ImportState {
     boot: Option<BootRecord>,
     session_start: u32,
     target: Target,
+    /// Every file system the imported session holds.
+    found: FileSystems,
+    /// The UDF revision the imported session was written with, when it
+    /// holds UDF and the reader reports one: the next session keeps it.
+    udf_revision: Option<u32>,
 }
 
 /// A recorded session and the file systems in it.
@@ -83,6 +88,12 @@ fn has_file_system(found: FileSystems) -> bool {
     !found.is_empty() && found != FileSystems::UNKNOWN
 }
 
+/// The UDF revision of an imported session, when its reader reports one.
+/// The import of this branch reads ISO 9660 and Joliet only, so none yet.
+fn imported_udf_revision(_imported: &crate::fsi::Imported) -> Option<u32> {
+    None
+}
+
 /// A file-system image under construction. See the module documentation.
 #[derive(Debug, Clone)]
 pub struct FileSystemImage {
@@ -91,6 +102,8 @@ pub struct FileSystemImage {
     /// such a session is alive.
     tree: Arc<Tree>,
     file_systems: FileSystems,
+    /// `UDFRevision` of the UDF volume a session with UDF carries.
+    udf_revision: u32,
     volume_name: String,
     /// `SessionStartBlock`, `FreeMediaBlocks` and write unit without a list.
     manual: Target,
@@ -210,6 +223,7 @@ impl FileSystemImage {
             multisession: MultisessionSetting::default(),
             tree: Arc::new(Tree::new()),
             file_systems: FileSystems::ISO9660 | FileSystems::JOLIET,
+            udf_revision: names::DEFAULT_UDF_REVISION,
             volume_name: String::new(),
             manual: Target {
                 start_block: 0,
@@ -354,7 +368,8 @@ impl FileSystemImage {
                 format!("the {} medium has no room left", media.profile),
             ));
         }
-        self.apply_defaults(free, media.write_unit.max(1))
+        let bd = media.profile.family() == crate::media::Family::Bd;
+        self.apply_defaults(free, media.write_unit.max(1), bd)
     }
 
     /// `ChooseImageDefaultsForMediaType`: file systems and the nominal room
@@ -366,14 +381,28 @@ impl FileSystemImage {
                 format!("media type {:#x} cannot be written", physical as u32),
             )
         })?;
-        self.apply_defaults(free, unit)
+        let bd = matches!(physical, PhysicalType::BdR | PhysicalType::BdRe);
+        self.apply_defaults(free, unit, bd)
     }
 
-    fn apply_defaults(&mut self, free: u32, write_unit: u32) -> Result<()> {
+    /// Microsoft does not say what the defaults are (docs/imapi2-mapping.md):
+    /// every medium gets the ISO 9660 + Joliet + UDF bridge that readers of
+    /// all ages mount; UDF 1.02 on CD and DVD (what Windows' own burner
+    /// writes there), 2.01 on BD (the newest revision written here; IMAPI2
+    /// writes 2.50 there, which needs a metadata partition). An imported UDF
+    /// revision stays locked.
+    fn apply_defaults(&mut self, free: u32, write_unit: u32, bd: bool) -> Result<()> {
         self.check_room(free)?;
         self.manual.free_blocks = free;
         self.manual.write_unit = write_unit;
-        self.set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET)
+        if self.locked_udf_revision().is_none() {
+            self.udf_revision = if bd {
+                0x201
+            } else {
+                names::DEFAULT_UDF_REVISION
+            };
+        }
+        self.set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF)
     }
 
     // ----- names and file systems ---------------------------------------------
@@ -391,6 +420,41 @@ impl FileSystemImage {
         self.file_systems = fs;
         Arc::make_mut(&mut self.tree).set_file_systems(fs);
         Ok(())
+    }
+
+    /// `get_UDFRevision`.
+    pub fn udf_revision(&self) -> u32 {
+        self.udf_revision
+    }
+
+    /// `get_UDFRevisionsSupported`: the revisions this library writes.
+    pub fn udf_revisions_supported() -> &'static [u32] {
+        names::UDF_REVISIONS_SUPPORTED
+    }
+
+    /// `put_UDFRevision`: one of [`udf_revisions_supported`](Self::udf_revisions_supported);
+    /// after importing a session written with UDF only that session's
+    /// revision (`IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED`): readers take
+    /// a volume's revision as the newest they must understand, and one disc
+    /// should not ask more of them from one session to the next.
+    pub fn set_udf_revision(&mut self, revision: u32) -> Result<()> {
+        names::validate_udf_revision(revision)?;
+        if let Some(locked) = self.locked_udf_revision() {
+            if locked != revision {
+                return Err(Error::new(
+                    MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED,
+                    format!(
+                        "the imported session is UDF {locked:#x}; the next one keeps that revision, not {revision:#x}"
+                    ),
+                ));
+            }
+        }
+        self.udf_revision = revision;
+        Ok(())
+    }
+
+    fn locked_udf_revision(&self) -> Option<u32> {
+        self.imported.as_ref().and_then(|i| i.udf_revision)
     }
 
     /// `get_VolumeName`.
@@ -530,12 +594,26 @@ impl FileSystemImage {
     ) -> Result<FileSystems> {
         let imported = import(recorder, start, file_system, limits_for(media))?;
         Arc::make_mut(&mut self.tree).merge_imported(&imported.tree)?;
+        // A disc that carries UDF keeps it: its next session would else
+        // leave UDF readers on the old tree (on overwritable media the old
+        // anchor at 256 stays current). The caller may still drop it on
+        // write-once media, where each session stands alone.
+        if imported.found.contains(FileSystems::UDF) {
+            self.file_systems |= FileSystems::UDF;
+            Arc::make_mut(&mut self.tree).set_file_systems(self.file_systems);
+        }
+        let udf_revision = imported_udf_revision(&imported);
+        if let Some(revision) = udf_revision.filter(|r| names::validate_udf_revision(*r).is_ok()) {
+            self.udf_revision = revision;
+        }
         self.imported = Some(ImportState {
             volume_name: imported.volume_name,
             file_system: imported.file_system,
             boot: imported.boot,
             session_start: start,
             target,
+            found: imported.found,
+            udf_revision,
         });
         Ok(imported.file_system)
     }
@@ -727,6 +805,17 @@ impl FileSystemImage {
     /// Nothing is read from file sources until the result is streamed.
     pub fn create_result_image(&self) -> Result<ResultImage> {
         let target = self.target()?;
+        if let Some(imported) = &self.imported {
+            if target.overwrite
+                && imported.found.contains(FileSystems::UDF)
+                && !self.file_systems.contains(FileSystems::UDF)
+            {
+                return Err(Error::new(
+                    MS_IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION,
+                    "the overwritable medium's volume carries UDF; a session without UDF would leave UDF readers on the old tree",
+                ));
+            }
+        }
         let options = BuildOptions {
             start_block: target.start_block,
             file_systems: self.file_systems,
@@ -737,6 +826,7 @@ impl FileSystemImage {
             boot: self.imported.as_ref().and_then(|i| i.boot.clone()),
             random_write: target.overwrite,
             pad_blocks: 0,
+            udf_revision: self.udf_revision,
         };
         let session = build(Arc::clone(&self.tree), &options)?;
         Ok(ResultImage::new(session, self.volume_name.clone()))
