@@ -62,6 +62,7 @@ pub mod multisession;
 pub mod names;
 pub mod result;
 pub mod tree;
+pub mod udf;
 
 pub use build::{build, estimate_blocks, BuildOptions, Session};
 pub use file_source::FileBlocks;

@@ -1,0 +1,4 @@
+//! UDF (ECMA-167 as profiled by OSTA UDF 1.02–2.60): the on-disc layouts
+//! shared by the importer and the session writer.
+
+pub mod layout;
