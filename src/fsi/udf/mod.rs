@@ -2,3 +2,4 @@
 //! shared by the importer and the session writer.
 
 pub mod layout;
+pub mod write;
