@@ -84,6 +84,11 @@ pub struct UdfAreas {
     pub file_set: u32,
     pub file_set_blocks: u32,
     pub end_anchor: u32,
+    /// A session at block 0 also has a copy of the file set descriptor
+    /// at block 0 (and a terminator at 1), in the ISO 9660 system area:
+    /// where readers that take the file set to begin the partition look
+    /// (pycdlib). Later sessions cannot have one there.
+    pub fsd_copy: bool,
 }
 
 impl UdfAreas {
@@ -99,6 +104,7 @@ impl UdfAreas {
     /// recognition sequence is part of the descriptor head).
     pub fn holds(&self, block: u32) -> bool {
         (Self::MAIN_VDS..Self::LVID + 2).contains(&block)
+            || (self.fsd_copy && block < 2)
             || block == Self::ANCHOR
             || block == self.end_anchor
             || (self.file_set..self.file_set + self.file_set_blocks).contains(&block)
@@ -331,6 +337,7 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
             file_set: cursor.min(u32::MAX as u64) as u32,
             file_set_blocks: u.file_set_blocks,
             end_anchor: 0,
+            fsd_copy: start == 0,
         };
         cursor += u.file_set_blocks as u64;
         areas
@@ -971,11 +978,11 @@ impl Plan {
     pub fn region(&self, block: u32) -> Region {
         let start = self.p.start;
         let abs = start + block;
-        if block < 16 {
-            return Region::Zero;
-        }
         if self.udf.is_some_and(|u| u.holds(block)) {
             return Region::Udf(block);
+        }
+        if block < 16 {
+            return Region::Zero;
         }
         let first_dir = self.dirs[0].iso.0;
         if abs < first_dir {

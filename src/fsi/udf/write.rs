@@ -596,27 +596,34 @@ impl Volume {
         };
         fixed.push((UdfAreas::ANCHOR, avdp.encode(params(UdfAreas::ANCHOR))));
         fixed.push((areas.end_anchor, avdp.encode(params(areas.end_anchor))));
-        let fsd = Fsd {
-            recording_time: recorded,
-            interchange_level: 3,
-            max_interchange_level: 3,
-            charset_list: 1,
-            max_charset_list: 1,
-            file_set_number: 0,
-            file_set_descriptor_number: 0,
-            volume_id_charset: Charspec::cs0(),
-            volume_id: lv_name.clone(),
-            file_set_charset: Charspec::cs0(),
-            file_set_id: encode_truncated(name, 32),
-            copyright_file_id: String::new(),
-            abstract_file_id: String::new(),
-            root: set.icb(set.tree.root(), Some(abs(areas.file_set))),
-            domain_id: domain,
-            next_extent: LongAd::new(0, LbAddr::default()),
-            stream_directory: LongAd::new(0, LbAddr::default()),
+        let fsd_at = |rel: u32| {
+            Fsd {
+                recording_time: recorded,
+                interchange_level: 3,
+                max_interchange_level: 3,
+                charset_list: 1,
+                max_charset_list: 1,
+                file_set_number: 0,
+                file_set_descriptor_number: 0,
+                volume_id_charset: Charspec::cs0(),
+                volume_id: lv_name.clone(),
+                file_set_charset: Charspec::cs0(),
+                file_set_id: encode_truncated(name, 32),
+                copyright_file_id: String::new(),
+                abstract_file_id: String::new(),
+                root: set.icb(set.tree.root(), Some(abs(areas.file_set))),
+                domain_id: domain,
+                next_extent: LongAd::new(0, LbAddr::default()),
+                stream_directory: LongAd::new(0, LbAddr::default()),
+            }
+            .encode(params(rel))
+            .map_err(layout_err)
+        };
+        let fsd = fsd_at(areas.file_set)?;
+        if areas.fsd_copy {
+            fixed.push((0, fsd_at(0)?));
+            fixed.push((1, Td.encode(params(1))));
         }
-        .encode(params(areas.file_set))
-        .map_err(layout_err)?;
         Ok(Volume {
             set,
             start,
