@@ -88,9 +88,29 @@ fn has_file_system(found: FileSystems) -> bool {
     !found.is_empty() && found != FileSystems::UNKNOWN
 }
 
-/// The UDF revision of an imported session, when its reader reports one.
-/// The import of this branch reads ISO 9660 and Joliet only, so none yet.
-fn imported_udf_revision(_imported: &crate::fsi::Imported) -> Option<u32> {
+/// The UDF revision the session at `start` records (its logical volume's
+/// domain identifier), found through the anchor at `start + 256`; `None`
+/// when it has no readable UDF volume. Only the revision is read here;
+/// the tree comes from the import.
+fn udf_revision_at(src: &dyn crate::fsi::BlockSource, start: u32) -> Option<u32> {
+    use crate::fsi::udf::layout::{Avdp, Lvd, Tag, TagId};
+    let mut block = vec![0u8; crate::fsi::BLOCK_SIZE];
+    let anchor = start.checked_add(256)?;
+    src.read_blocks(anchor, &mut block).ok()?;
+    let (_, avdp) = Avdp::parse(&block, Some(anchor)).ok()?;
+    let first = avdp.main_vds.location;
+    let count = (avdp.main_vds.length / crate::fsi::BLOCK_SIZE as u32).min(64);
+    for lba in first..first.checked_add(count)? {
+        src.read_blocks(lba, &mut block).ok()?;
+        match Tag::parse(&block, Some(lba)).ok()?.id {
+            TagId::Lvd => {
+                let (_, lvd) = Lvd::parse(&block, Some(lba)).ok()?;
+                return Some(u32::from(lvd.domain_id.udf_revision()));
+            }
+            TagId::Td => return None,
+            _ => {}
+        }
+    }
     None
 }
 
@@ -602,7 +622,11 @@ impl FileSystemImage {
             self.file_systems |= FileSystems::UDF;
             Arc::make_mut(&mut self.tree).set_file_systems(self.file_systems);
         }
-        let udf_revision = imported_udf_revision(&imported);
+        let udf_revision = if imported.found.contains(FileSystems::UDF) {
+            udf_revision_at(recorder, start)
+        } else {
+            None
+        };
         if let Some(revision) = udf_revision.filter(|r| names::validate_udf_revision(*r).is_ok()) {
             self.udf_revision = revision;
         }
