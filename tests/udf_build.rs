@@ -26,8 +26,13 @@ use std::sync::{Arc, OnceLock};
 use e2e_support::*;
 use multisession::fsi::udf::layout::encode_symlink;
 use multisession::fsi::udf::write::udf_file_name;
-use multisession::fsi::{self, BuildOptions, FileBlocks, FileSystems, OnClash, SessionStream};
-use multisession::Profile;
+use multisession::fsi::{
+    self, BuildOptions, FileBlocks, FileSystemImage, FileSystems, OnClash, SessionStream,
+};
+use multisession::hresult::{
+    MS_IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED,
+};
+use multisession::{session, Profile};
 
 /// What a UDF reader shows at a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -533,4 +538,98 @@ fn a_random_write_bridge_session_rewrites_the_udf_anchor_at_256_as_a_second_anch
         .unwrap()
         .second_anchor()
         .is_none());
+}
+
+fn blank(dir: &Path, profile: Profile) -> PathBuf {
+    let disc = dir.join("disc.img");
+    multisession::scsi::emulator::create_blank(
+        &disc,
+        profile,
+        None,
+        multisession::scsi::emulator::Existing::Replace,
+    )
+    .unwrap();
+    disc
+}
+
+/// Importing a session written with UDF keeps UDF in the next session and
+/// locks its revision, even when the caller asked for ISO 9660 + Joliet
+/// before the import (as the common IMAPI2 samples do).
+#[test]
+fn an_imported_udf_session_keeps_udf_and_locks_its_revision() {
+    let dir = scratch("udf-lock");
+    let disc = blank(&dir, Profile::BdR);
+    write_next_session(&disc, "One", |image| {
+        assert_eq!(image.udf_revision(), 0x201, "BD defaults");
+        image.mkdir("/a", true).unwrap();
+    });
+    let recorder = open(&disc);
+    let mut image = FileSystemImage::new();
+    image
+        .set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET)
+        .unwrap();
+    image
+        .set_multisession_interfaces(session::offer(&recorder).unwrap())
+        .unwrap();
+    image.import_file_system(None).unwrap();
+    assert!(image.file_systems().contains(FileSystems::UDF));
+    assert_eq!(image.udf_revision(), 0x201);
+    let e = image.set_udf_revision(0x102).unwrap_err();
+    assert_eq!(e.code(), MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED);
+    assert_eq!(image.udf_revision(), 0x201);
+    image.set_udf_revision(0x201).unwrap();
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// On overwritable media the newest session is the one volume UDF readers
+/// see through LBA 256: a session without UDF would leave them on the old
+/// tree. On write-once media each session stands alone.
+#[test]
+fn dropping_udf_is_refused_over_an_overwritable_udf_volume_only() {
+    for (profile, refused) in [(Profile::DvdPlusRw, true), (Profile::CdR, false)] {
+        let dir = scratch(&format!("udf-drop-{}", profile.name()));
+        let disc = blank(&dir, profile);
+        write_next_session(&disc, "One", |image| image.mkdir("/a", true).unwrap());
+        let mut image = image_for_next_session(&open(&disc), "Two");
+        image
+            .set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET)
+            .unwrap();
+        match image.create_result_image() {
+            Err(e) if refused => {
+                assert_eq!(e.code(), MS_IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, "{e}")
+            }
+            Ok(_) if !refused => {}
+            other => panic!("{profile}: {:?}", other.map(|_| ())),
+        }
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
+
+/// A first session without UDF may hold file data at LBA 256, where a
+/// bridge appended to an overwritable medium rewrites its anchor: the
+/// build refuses rather than overwrite a kept file.
+#[test]
+fn a_kept_file_at_lba_256_of_an_overwritable_medium_refuses_the_bridge() {
+    let dir = scratch("udf-under-anchor");
+    let disc = blank(&dir, Profile::DvdPlusRw);
+    let big = dir.join("big.bin");
+    fs::write(&big, vec![7u8; 1 << 20]).unwrap();
+    write_next_session(&disc, "One", |image| {
+        image
+            .set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET)
+            .unwrap();
+        image.add_file("/big.bin", &big, false).unwrap();
+    });
+    let mut image = image_for_next_session(&open(&disc), "Two");
+    assert!(!image.file_systems().contains(FileSystems::UDF));
+    image
+        .set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF)
+        .unwrap();
+    let e = image.create_result_image().unwrap_err();
+    assert_eq!(e.code(), MS_IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, "{e}");
+    assert!(e.to_string().contains("/big.bin"), "{e}");
+    // The same file removed, the bridge is built.
+    image.remove("/big.bin", false).unwrap();
+    image.create_result_image().unwrap();
+    let _ = fs::remove_dir_all(&dir);
 }

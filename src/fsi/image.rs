@@ -936,6 +936,57 @@ mod tests {
     }
 
     #[test]
+    fn defaults_for_a_media_type_pick_the_udf_bridge_and_its_revision() {
+        let mut image = FileSystemImage::new();
+        assert_eq!(image.udf_revision(), 0x102);
+        for (physical, revision) in [
+            (PhysicalType::CdR, 0x102),
+            (PhysicalType::DvdPlusRw, 0x102),
+            (PhysicalType::BdR, 0x201),
+            (PhysicalType::BdRe, 0x201),
+            (PhysicalType::DvdDashR, 0x102),
+        ] {
+            image
+                .choose_image_defaults_for_media_type(physical)
+                .unwrap();
+            assert_eq!(
+                image.file_systems(),
+                FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF,
+                "{physical:?}"
+            );
+            assert_eq!(image.udf_revision(), revision, "{physical:?}");
+        }
+    }
+
+    #[test]
+    fn udf_revisions_are_imapi_values_and_only_written_ones_are_accepted() {
+        let mut image = FileSystemImage::new();
+        assert_eq!(
+            FileSystemImage::udf_revisions_supported(),
+            &[0x102, 0x150, 0x200, 0x201]
+        );
+        for revision in [0x201, 0x150, 0x200, 0x102] {
+            image.set_udf_revision(revision).unwrap();
+            assert_eq!(image.udf_revision(), revision);
+        }
+        for revision in [0x250, 0x260, 0x100, 0, 0x1_0102] {
+            let e = image.set_udf_revision(revision).unwrap_err();
+            assert_eq!(e.code(), MS_IMAPI_E_INVALID_PARAM, "{revision:#x}");
+            assert_eq!(image.udf_revision(), 0x102, "unchanged after {revision:#x}");
+        }
+        // UDF joins the other file systems; alone it is not written yet.
+        image
+            .set_file_systems(FileSystems::ISO9660 | FileSystems::UDF)
+            .unwrap();
+        let e = image.set_file_systems(FileSystems::UDF).unwrap_err();
+        assert_eq!(e.code(), MS_IMAPI_E_INVALID_PARAM);
+        assert_eq!(
+            image.file_systems(),
+            FileSystems::ISO9660 | FileSystems::UDF
+        );
+    }
+
+    #[test]
     fn room_is_checked_when_set_and_when_the_result_is_created() {
         let mut image = FileSystemImage::new();
         image
