@@ -633,3 +633,52 @@ fn a_kept_file_at_lba_256_of_an_overwritable_medium_refuses_the_bridge() {
     image.create_result_image().unwrap();
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// The C ABI: revision get/set with IMAPI's codes, the supported list with
+/// a size query, `MS_FS_UDF` with ISO 9660 accepted.
+#[test]
+fn the_udf_revision_and_file_systems_cross_the_c_abi() {
+    use multisession::ffi::*;
+    use multisession::hresult::{
+        MS_E_NOT_SUFFICIENT_BUFFER, MS_E_POINTER, MS_IMAPI_E_INVALID_PARAM, MS_S_OK,
+    };
+    unsafe {
+        let mut image = MsImage { id: 0 };
+        assert_eq!(ms_image_new(&mut image), MS_S_OK);
+        let mut revision = 0u32;
+        assert_eq!(ms_image_get_udf_revision(image, &mut revision), MS_S_OK);
+        assert_eq!(revision, 0x102);
+        assert_eq!(ms_image_set_udf_revision(image, 0x201), MS_S_OK);
+        assert_eq!(ms_image_get_udf_revision(image, &mut revision), MS_S_OK);
+        assert_eq!(revision, 0x201);
+        assert_eq!(
+            ms_image_set_udf_revision(image, 0x250),
+            MS_IMAPI_E_INVALID_PARAM
+        );
+        assert_eq!(
+            ms_image_get_udf_revision(image, std::ptr::null_mut()),
+            MS_E_POINTER
+        );
+
+        let mut count = 0usize;
+        let hr = ms_image_get_udf_revisions_supported(image, std::ptr::null_mut(), 0, &mut count);
+        assert_eq!((hr, count), (MS_E_NOT_SUFFICIENT_BUFFER, 4));
+        let mut revisions = [0u32; 8];
+        let hr = ms_image_get_udf_revisions_supported(image, revisions.as_mut_ptr(), 8, &mut count);
+        assert_eq!((hr, count), (MS_S_OK, 4));
+        assert_eq!(&revisions[..4], &[0x102, 0x150, 0x200, 0x201]);
+        let hr = ms_image_get_udf_revisions_supported(image, std::ptr::null_mut(), 4, &mut count);
+        assert_eq!(hr, MS_E_POINTER);
+
+        let bridge = (FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF).bits();
+        assert_eq!(ms_image_set_file_systems(image, bridge), MS_S_OK);
+        let mut fs = 0u32;
+        assert_eq!(ms_image_file_systems(image, &mut fs), MS_S_OK);
+        assert_eq!(fs, bridge);
+        assert_eq!(
+            ms_image_set_file_systems(image, FileSystems::UDF.bits()),
+            MS_IMAPI_E_INVALID_PARAM
+        );
+        assert_eq!(ms_image_release(image), MS_S_OK);
+    }
+}
