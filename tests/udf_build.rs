@@ -682,3 +682,45 @@ fn the_udf_revision_and_file_systems_cross_the_c_abi() {
         assert_eq!(ms_image_release(image), MS_S_OK);
     }
 }
+
+/// A disc whose UDF revision is not written here (2.50) keeps that
+/// revision locked: a next session with UDF is refused by name, one
+/// without it (write-once media) is built.
+#[test]
+fn a_udf_revision_not_written_here_is_not_appended_to_with_udf() {
+    use multisession::fsi::udf::layout::{Lvd, Regid, TagParams, DOMAIN_OSTA};
+    use multisession::hresult::MS_IMAPI_E_UDF_NOT_WRITE_COMPATIBLE;
+    let dir = scratch("udf-250");
+    let disc = blank(&dir, Profile::CdR);
+    write_next_session(&disc, "One", |image| image.mkdir("/a", true).unwrap());
+    // Both logical volume descriptors (main and reserve) now claim 2.50.
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&disc)
+        .unwrap();
+    for lba in [35u32, 51] {
+        let mut b = vec![0u8; 2048];
+        f.read_exact_at(&mut b, lba as u64 * 2048).unwrap();
+        let (tag, mut lvd) = Lvd::parse(&b, Some(lba)).unwrap();
+        lvd.domain_id = Regid::udf(DOMAIN_OSTA, 0x250);
+        let encoded = lvd
+            .encode(TagParams::new(tag.version, tag.serial, lba))
+            .unwrap();
+        b[..encoded.len()].copy_from_slice(&encoded);
+        f.write_all_at(&b, lba as u64 * 2048).unwrap();
+    }
+    drop(f);
+    let mut image = image_for_next_session(&open(&disc), "Two");
+    assert_eq!(
+        image.set_udf_revision(0x102).unwrap_err().code(),
+        MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED
+    );
+    let e = image.create_result_image().unwrap_err();
+    assert_eq!(e.code(), MS_IMAPI_E_UDF_NOT_WRITE_COMPATIBLE, "{e}");
+    image
+        .set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET)
+        .unwrap();
+    image.create_result_image().unwrap();
+    let _ = fs::remove_dir_all(&dir);
+}

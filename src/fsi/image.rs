@@ -68,9 +68,9 @@ struct ImportState {
     target: Target,
     /// Every file system the imported session holds.
     found: FileSystems,
-    /// The UDF revision the imported session was written with, when it
-    /// holds UDF and the reader reports one: the next session keeps it.
-    udf_revision: Option<u32>,
+    /// The UDF revision the imported session's UDF volume records, also
+    /// when ISO 9660 or Joliet was imported: the next session keeps it.
+    udf_found: Option<u32>,
 }
 
 /// A recorded session and the file systems in it.
@@ -474,7 +474,7 @@ impl FileSystemImage {
     }
 
     fn locked_udf_revision(&self) -> Option<u32> {
-        self.imported.as_ref().and_then(|i| i.udf_revision)
+        self.imported.as_ref().and_then(|i| i.udf_found)
     }
 
     /// `get_VolumeName`.
@@ -622,12 +622,12 @@ impl FileSystemImage {
             self.file_systems |= FileSystems::UDF;
             Arc::make_mut(&mut self.tree).set_file_systems(self.file_systems);
         }
-        let udf_revision = if imported.found.contains(FileSystems::UDF) {
+        let udf_found = if imported.found.contains(FileSystems::UDF) {
             udf_revision_at(recorder, start)
         } else {
             None
         };
-        if let Some(revision) = udf_revision.filter(|r| names::validate_udf_revision(*r).is_ok()) {
+        if let Some(revision) = udf_found.filter(|r| names::validate_udf_revision(*r).is_ok()) {
             self.udf_revision = revision;
         }
         self.imported = Some(ImportState {
@@ -637,7 +637,7 @@ impl FileSystemImage {
             session_start: start,
             target,
             found: imported.found,
-            udf_revision,
+            udf_found,
         });
         Ok(imported.file_system)
     }
@@ -829,6 +829,18 @@ impl FileSystemImage {
     /// Nothing is read from file sources until the result is streamed.
     pub fn create_result_image(&self) -> Result<ResultImage> {
         let target = self.target()?;
+        if let Some(locked) = self.locked_udf_revision() {
+            if self.file_systems.contains(FileSystems::UDF)
+                && names::validate_udf_revision(locked).is_err()
+            {
+                return Err(Error::new(
+                    MS_IMAPI_E_UDF_NOT_WRITE_COMPATIBLE,
+                    format!(
+                        "the imported session is UDF {locked:#x}, which this library cannot append to; leave UDF out of the next session"
+                    ),
+                ));
+            }
+        }
         if let Some(imported) = &self.imported {
             if target.overwrite
                 && imported.found.contains(FileSystems::UDF)
