@@ -730,7 +730,7 @@ impl Charspec {
 }
 
 /// regid, the entity identifier (ECMA-167 1/7.4, UDF 2.1.5), 32 bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Regid {
     pub flags: u8,
     pub ident: [u8; 23],
@@ -814,16 +814,6 @@ impl Regid {
         out[0] = self.flags;
         out[1..24].copy_from_slice(&self.ident);
         out[24..32].copy_from_slice(&self.suffix);
-    }
-}
-
-impl Default for Regid {
-    fn default() -> Self {
-        Regid {
-            flags: 0,
-            ident: [0; 23],
-            suffix: [0; 8],
-        }
     }
 }
 
