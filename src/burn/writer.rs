@@ -14,7 +14,8 @@
 //!   (see [`crate::burn::recover`]).
 //! * Overwritable media (and BD-R pseudo-overwrite): the session data goes
 //!   to free blocks after the previous image, is flushed, and only then are
-//!   the anchor blocks (the volume descriptors at LBA 16–31) rewritten. An
+//!   the anchor blocks (the volume descriptors at LBA 16–31; first, for a
+//!   UDF bridge, its anchor at LBA 256) rewritten. An
 //!   interruption at any point before that rewrite leaves the old
 //!   descriptors, hence the previous session, current and untouched.
 

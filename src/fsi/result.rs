@@ -44,7 +44,7 @@ impl ResultImage {
 
     /// `IFileSystemImageResult2::get_ModifiedBlocks`: the blocks writing
     /// this result changes on the medium — the session itself and, on
-    /// overwritable media, the anchor at LBA 16.
+    /// overwritable media, the anchor at LBA 16 (and a UDF bridge's at 256).
     pub fn modified_blocks(&self) -> Vec<BlockRange> {
         let mut ranges = Vec::with_capacity(3);
         for a in [self.session.anchor(), self.session.second_anchor()]
