@@ -1397,12 +1397,15 @@ MS_NODISCARD ms_hresult ms_image_set_session_start_block(struct ms_image image, 
 MS_NODISCARD ms_hresult ms_image_set_free_media_blocks(struct ms_image image, int32_t value);
 
 /**
- * `IFileSystemImage::put_FileSystemsToCreate`: `MS_FS_ISO9660`, optionally
- * with `MS_FS_JOLIET` (the default is both). May be set before or after
- * an import.
+ * `IFileSystemImage::put_FileSystemsToCreate`: `MS_FS_ISO9660`, with
+ * `MS_FS_JOLIET` and/or `MS_FS_UDF` (an ISO 9660 + UDF bridge); the
+ * default is ISO 9660 and Joliet. ISO 9660 is always written (it carries
+ * Rock Ridge). May be set before or after an import; importing a session
+ * with UDF adds `MS_FS_UDF`.
  *
  * Errors: `MS_E_HANDLE`, `MS_IMAPI_E_NO_OUTPUT` (0),
- * `MS_IMAPI_E_INVALID_PARAM` (UDF or unknown bits).
+ * `MS_IMAPI_E_INVALID_PARAM` (unknown bits, or UDF alone: UDF-only
+ * sessions are not written).
  */
 MS_NODISCARD
 ms_hresult ms_image_set_file_systems(struct ms_image image,
@@ -1901,6 +1904,38 @@ MS_NODISCARD ms_hresult ms_last_error_message(char *buf, size_t len, size_t *nee
  * header's macros at start-up.
  */
 uint32_t ms_abi_version(void);
+
+/**
+ * `IFileSystemImage::get_UDFRevision`: the revision a session with
+ * `MS_FS_UDF` is written with (0x102 for UDF 1.02 …).
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`.
+ */
+MS_NODISCARD ms_hresult ms_image_get_udf_revision(struct ms_image image, uint32_t *revision);
+
+/**
+ * `IFileSystemImage::put_UDFRevision`: one of
+ * `ms_image_get_udf_revisions_supported`. After importing a session
+ * written with UDF only that session's revision is accepted.
+ *
+ * Errors: `MS_E_HANDLE`, `MS_IMAPI_E_INVALID_PARAM` (a revision not
+ * written here), `MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED`.
+ */
+MS_NODISCARD ms_hresult ms_image_set_udf_revision(struct ms_image image, uint32_t revision);
+
+/**
+ * `IFileSystemImage::get_UDFRevisionsSupported`: copies up to `capacity`
+ * revisions, oldest first, to `revisions` and the number there are to
+ * `count` (also on `MS_E_NOT_SUFFICIENT_BUFFER`, so `revisions` NULL with
+ * `capacity` 0 asks for the count).
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_NOT_SUFFICIENT_BUFFER`.
+ */
+MS_NODISCARD
+ms_hresult ms_image_get_udf_revisions_supported(struct ms_image image,
+                                                uint32_t *revisions,
+                                                size_t capacity,
+                                                size_t *count);
 
 /**
  * IMAPI's defaults: nothing forced, no verify, an event every 500 ms.

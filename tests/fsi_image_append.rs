@@ -43,6 +43,11 @@ fn first_session(recorder: &Arc<Recorder>, local: &std::path::Path) -> FileSyste
             image.free_media_blocks().unwrap(),
             recorder.media_info().unwrap().free_blocks
         );
+        // The defaults add UDF (tests/udf_build.rs); these sessions are
+        // about ISO 9660 and Joliet.
+        image
+            .set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET)
+            .unwrap();
     }
     image.set_volume_name("Session 1").unwrap();
     image.set_fixed_time(Some(1_700_000_000));

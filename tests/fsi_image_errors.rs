@@ -22,6 +22,11 @@ fn disc_with_one_session(
     let recorder = blank_disc(dir, profile, capacity);
     let mut image = FileSystemImage::new();
     image.choose_image_defaults(&recorder).unwrap();
+    // The defaults add UDF (tests/udf_build.rs); these sessions are about
+    // ISO 9660 and Joliet.
+    image
+        .set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET)
+        .unwrap();
     image.set_volume_name("One").unwrap();
     image
         .add_stream("/a.txt", 5, Box::new(&b"old a"[..]), false)

@@ -24,6 +24,8 @@ pub struct StreamShape {
     pub start: u32,
     pub blocks: u32,
     pub anchor: Option<Anchor>,
+    /// Rewritten just before `anchor` (a UDF bridge's pointer at LBA 256).
+    pub second_anchor: Option<Anchor>,
 }
 
 /// How the end of a session on sequential media leaves the disc.
@@ -75,6 +77,7 @@ pub(crate) enum Plan {
         format_first: bool,
         padded_blocks: u32,
         anchor: Option<Anchor>,
+        second_anchor: Option<Anchor>,
     },
 }
 
@@ -193,7 +196,7 @@ fn plan_sequential(
             "incremental recording is not available (a minimally blanked DVD-RW needs a full erase)",
         ));
     }
-    if let Some(anchor) = shape.anchor {
+    if let Some(anchor) = shape.anchor.or(shape.second_anchor) {
         return Err(unusable_stream(format!(
             "a commit anchor at LBA {} cannot be rewritten on write-once {profile} media",
             anchor.lba
@@ -306,7 +309,7 @@ fn plan_overwrite(info: &MediaInfo, shape: &StreamShape, blocks: u32) -> Result<
             capacity.saturating_sub(shape.start),
         ));
     }
-    if let Some(anchor) = shape.anchor {
+    for anchor in [shape.anchor, shape.second_anchor].into_iter().flatten() {
         if anchor.blocks == 0 {
             return Err(unusable_stream("the commit anchor is empty"));
         }
@@ -329,6 +332,7 @@ fn plan_overwrite(info: &MediaInfo, shape: &StreamShape, blocks: u32) -> Result<
         format_first,
         padded_blocks: blocks,
         anchor: shape.anchor,
+        second_anchor: shape.second_anchor,
     })
 }
 
@@ -384,6 +388,7 @@ mod tests {
             start,
             blocks,
             anchor: None,
+            second_anchor: None,
         }
     }
 
@@ -681,6 +686,7 @@ mod tests {
                     lba: 16,
                     blocks: 16
                 }),
+                second_anchor: None,
             }
         );
     }
@@ -699,6 +705,55 @@ mod tests {
                 &formatted(Profile::BdRe),
                 &overlapping,
                 &WriteOptions::default()
+            )),
+            hresult::MS_E_IMAPI_DF2DATA_STREAM_NOT_SUPPORTED
+        );
+    }
+
+    #[test]
+    fn a_second_anchor_is_checked_like_the_first_and_kept_in_the_plan() {
+        let udf = Anchor {
+            lba: 256,
+            blocks: 1,
+        };
+        let both = StreamShape {
+            anchor: Some(Anchor { lba: 16, blocks: 7 }),
+            second_anchor: Some(udf),
+            ..shape(100_000, 50)
+        };
+        match plan(&formatted(Profile::BdRe), &both, &WriteOptions::default()).unwrap() {
+            Plan::Overwrite { second_anchor, .. } => assert_eq!(second_anchor, Some(udf)),
+            other => panic!("{other:?}"),
+        }
+        // Inside the session data.
+        let inside = StreamShape {
+            second_anchor: Some(Anchor {
+                lba: 100_010,
+                blocks: 1,
+            }),
+            ..both
+        };
+        assert_eq!(
+            code(plan(
+                &formatted(Profile::BdRe),
+                &inside,
+                &WriteOptions::default()
+            )),
+            hresult::MS_E_IMAPI_DF2DATA_STREAM_NOT_SUPPORTED
+        );
+        // On write-once media, even without a primary anchor.
+        let alone = StreamShape {
+            anchor: None,
+            ..both
+        };
+        assert_eq!(
+            code(plan(
+                &appendable(Profile::CdR),
+                &StreamShape {
+                    start: 138_112,
+                    ..alone
+                },
+                &multisession()
             )),
             hresult::MS_E_IMAPI_DF2DATA_STREAM_NOT_SUPPORTED
         );

@@ -14,7 +14,8 @@
 //!   (see [`crate::burn::recover`]).
 //! * Overwritable media (and BD-R pseudo-overwrite): the session data goes
 //!   to free blocks after the previous image, is flushed, and only then are
-//!   the anchor blocks (the volume descriptors at LBA 16–31) rewritten. An
+//!   the anchor blocks (the volume descriptors at LBA 16–31; first, for a
+//!   UDF bridge, its anchor at LBA 256) rewritten. An
 //!   interruption at any point before that rewrite leaves the old
 //!   descriptors, hence the previous session, current and untouched.
 
@@ -115,6 +116,7 @@ impl DataWriter {
             start: stream.start_block(),
             blocks: stream.total_blocks(),
             anchor: stream.anchor(),
+            second_anchor: stream.second_anchor(),
         };
         let mut reporter = Reporter::new(
             progress,
@@ -190,15 +192,35 @@ impl DataWriter {
         reporter.milestone(WriteAction::Finalization, sectors);
         command::synchronize_cache(&guard).context("flushing the session data")?;
         let mut committed_anchor = Vec::new();
+        let mut committed_second = Vec::new();
         let outcome = match &decided {
             Plan::Sequential { finish, close, .. } => {
                 command::close_last_track(&guard, close.function())
                     .context("closing the session")?;
                 Outcome::SessionClosed(*finish)
             }
-            Plan::Overwrite { anchor, .. } => {
+            Plan::Overwrite {
+                anchor,
+                second_anchor,
+                ..
+            } => {
+                if let Some(second) = second_anchor {
+                    let mut blocks = vec![0u8; second.blocks as usize * BLOCK_SIZE];
+                    session
+                        .stream
+                        .read_second_anchor(&mut blocks)
+                        .context("reading the second anchor from the stream")?;
+                    commit_anchor(&guard, *second, &blocks, profile)?;
+                    committed_second = blocks;
+                }
                 if let Some(anchor) = anchor {
-                    committed_anchor = commit_anchor(&guard, session.stream, *anchor, profile)?;
+                    let mut blocks = vec![0u8; anchor.blocks as usize * BLOCK_SIZE];
+                    session
+                        .stream
+                        .read_anchor(&mut blocks)
+                        .context("reading the anchor blocks from the stream")?;
+                    commit_anchor(&guard, *anchor, &blocks, profile)?;
+                    committed_anchor = blocks;
                 }
                 Outcome::Committed { anchor: *anchor }
             }
@@ -212,6 +234,9 @@ impl DataWriter {
                 } = outcome
                 {
                     verify_anchor(&guard, anchor, &committed_anchor)?;
+                }
+                if let Some(second) = shape.second_anchor {
+                    verify_anchor(&guard, second, &committed_second)?;
                 }
                 true
             }
@@ -449,17 +474,13 @@ fn digest(data: &[u8]) -> u64 {
 /// 16-block packets: there the packets holding the anchor are read, the
 /// anchor laid over them, and written back in one WRITE.
 ///
-/// Returns the anchor blocks as written, for the verify pass.
+/// The caller keeps `blocks` for the verify pass.
 fn commit_anchor(
     guard: &WriteGuard<'_>,
-    stream: &mut dyn SessionStream,
     anchor: Anchor,
+    blocks: &[u8],
     profile: Profile,
-) -> Result<Vec<u8>> {
-    let mut blocks = vec![0u8; anchor.blocks as usize * BLOCK_SIZE];
-    stream
-        .read_anchor(&mut blocks)
-        .context("reading the anchor blocks from the stream")?;
+) -> Result<()> {
     let write = |lba: u32, data: &[u8]| -> Result<()> {
         command::write_blocks(guard, lba, data)?;
         command::synchronize_cache(guard)
@@ -471,16 +492,16 @@ fn commit_anchor(
         command::read_blocks(guard, first, &mut packets)
             .context("reading the packets around the anchor")?;
         let at = (anchor.lba - first) as usize * BLOCK_SIZE;
-        packets[at..at + blocks.len()].copy_from_slice(&blocks);
+        packets[at..at + blocks.len()].copy_from_slice(blocks);
         write(first, &packets)?;
     } else if anchor.blocks == 1 {
-        write(anchor.lba, &blocks)?;
+        write(anchor.lba, blocks)?;
     } else {
         let (first, rest) = blocks.split_at(BLOCK_SIZE);
         write(anchor.lba + 1, rest)?;
         write(anchor.lba, first)?;
     }
-    Ok(blocks)
+    Ok(())
 }
 
 fn mismatch(expected: &[u8], found: &[u8], lba: u32) -> Option<u32> {

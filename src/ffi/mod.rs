@@ -35,6 +35,7 @@ mod recorder;
 mod result;
 mod status;
 mod stream;
+mod udf;
 mod write;
 
 #[doc(hidden)]
@@ -53,6 +54,9 @@ pub use recorder::{
 };
 pub use result::*;
 pub use status::{ms_abi_version, ms_last_error_message, ms_status_describe};
+pub use udf::{
+    ms_image_get_udf_revision, ms_image_get_udf_revisions_supported, ms_image_set_udf_revision,
+};
 pub use write::*;
 
 use std::ffi::c_void;

@@ -7,9 +7,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::iso9660::checksum::{self, Md5, Tag, TagKind};
 use super::iso9660::descriptor::BootRecord;
-use super::iso9660::write::{self, EncodedDir, Params, Plan, Region};
+use super::iso9660::write::{self, EncodedDir, Params, Plan, Region, UdfAreas, UdfSpace};
 use super::names::{self, FileSystems};
-use super::tree::{Content, DataSource, FileData, Kind, Tree};
+use super::tree::{Content, DataSource, FileData, Kind, NodeId, Tree};
+use super::udf::{self, write::FileSet, write::Volume};
 use super::{Anchor, SessionStream, BLOCK_SIZE};
 use crate::error::{Error, Result};
 use crate::hresult::*;
@@ -41,6 +42,8 @@ pub struct BuildOptions {
     /// named no checksum array (a first session, or a disc written
     /// without them): `xorriso -check_md5` can then verify the session.
     pub session_checksums: bool,
+    /// `UDFRevision` (0x102 …) of the UDF volume when `file_systems` has UDF.
+    pub udf_revision: u32,
 }
 
 impl Default for BuildOptions {
@@ -56,6 +59,7 @@ impl Default for BuildOptions {
             random_write: false,
             pad_blocks: 0,
             session_checksums: false,
+            udf_revision: names::DEFAULT_UDF_REVISION,
         }
     }
 }
@@ -65,13 +69,19 @@ pub fn validate_file_systems(fs: FileSystems) -> Result<()> {
     if fs.is_empty() {
         return Err(Error::new(MS_IMAPI_E_NO_OUTPUT, "no file system selected"));
     }
-    if fs.contains(FileSystems::UDF) || fs.contains(FileSystems::UNKNOWN) {
+    if fs.contains(FileSystems::UNKNOWN) {
         return Err(Error::new(
             MS_IMAPI_E_INVALID_PARAM,
             format!(
-                "file systems {:#x}: only ISO 9660 and Joliet can be created",
+                "file systems {:#x}: only ISO 9660, Joliet and UDF can be created",
                 fs.bits()
             ),
+        ));
+    }
+    if fs == FileSystems::UDF {
+        return Err(Error::new(
+            MS_IMAPI_E_INVALID_PARAM,
+            "UDF alone is not written yet: add ISO 9660 for an ISO 9660 + UDF bridge",
         ));
     }
     Ok(())
@@ -111,7 +121,14 @@ pub fn estimate_blocks(tree: &Tree) -> u64 {
     // a disc that keeps libisofs checksums adds per new file (16 bytes of
     // index attribute, 16 in the array); the test below checks both kinds.
     let per_dir = 2 * (2 * bs) + 4 * 40;
-    16 + 4 + 4 + (record_bytes + dirs * per_dir).div_ceil(bs) + 2 + tree.new_data_blocks()
+    let udf = if tree.file_systems().contains(FileSystems::UDF) {
+        // Up to the anchor at 256, the file set, the closing anchor and
+        // a write unit of alignment.
+        241 + 3 + udf::write::estimate_file_set_blocks(tree) + 1 + 32
+    } else {
+        0
+    };
+    16 + 4 + 4 + (record_bytes + dirs * per_dir).div_ceil(bs) + 2 + tree.new_data_blocks() + udf
 }
 
 /// Builds the session for `tree`. Nothing is read from file sources yet;
@@ -140,8 +157,19 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0)
     });
+    let udf_set = if options.file_systems.contains(FileSystems::UDF) {
+        names::validate_udf_revision(options.udf_revision)?;
+        Some(FileSet::measure(Arc::clone(&tree), options.udf_revision)?)
+    } else {
+        None
+    };
+    if options.random_write && options.start_block > 0 {
+        if let Some(set) = &udf_set {
+            refuse_data_under_udf_anchors(&tree, set)?;
+        }
+    }
     let plan = write::plan(
-        tree,
+        Arc::clone(&tree),
         Params {
             start: options.start_block,
             joliet: options.file_systems.contains(FileSystems::JOLIET),
@@ -150,6 +178,10 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
             time,
             boot: options.boot.clone(),
             pad_blocks: options.pad_blocks,
+            udf: udf_set.as_ref().map(|set| UdfSpace {
+                nsr: udf::write::nsr_of(options.udf_revision).1,
+                file_set_blocks: set.blocks,
+            }),
         },
     )?;
     if let Some(free) = options.free_blocks {
@@ -164,10 +196,22 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
         }
     }
     let anchor = (options.random_write && options.start_block > 0).then(|| plan.anchor_blocks());
+    let udf = match udf_set {
+        Some(set) => Some(Volume::new(
+            set,
+            &plan,
+            options.start_block,
+            &options.volume_name,
+            time,
+        )?),
+        None => None,
+    };
     Ok(Session {
         start: options.start_block,
         plan,
         anchor,
+        udf,
+        udf_cache: None,
         open: None,
         iso_cache: None,
         joliet_cache: None,
@@ -195,6 +239,41 @@ fn mark_for_checksums(tree: &mut Arc<Tree>) {
     Arc::make_mut(tree).node_mut(root).extra_su = Some(marked.into());
 }
 
+/// On random-write media the UDF bridge's recognition sequence (after the
+/// descriptors at 16) and anchor (at 256) are rewritten as the commit,
+/// over whatever the first session had there. A file kept from an earlier
+/// session whose data lies there (a first session by another writer)
+/// would be overwritten: refused.
+fn refuse_data_under_udf_anchors(tree: &Tree, _set: &FileSet) -> Result<()> {
+    let fixed = [16..24u32, UdfAreas::ANCHOR..UdfAreas::ANCHOR + 1];
+    for (id, _) in tree.walk() {
+        let Kind::File(FileData {
+            content: Content::OnMedium(extents),
+            ..
+        }) = &tree.node(id).kind
+        else {
+            continue;
+        };
+        for e in extents.iter().filter(|e| e.len > 0) {
+            let end = e.lba as u64 + (e.len as u64).div_ceil(BLOCK_SIZE as u64);
+            if fixed
+                .iter()
+                .any(|r| (e.lba as u64) < r.end as u64 && end > r.start as u64)
+            {
+                return Err(Error::new(
+                    MS_IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION,
+                    format!(
+                        "{}: its data (blocks {}..{end}) lies where the UDF bridge's anchors go on this overwritable medium",
+                        tree.path_of(id),
+                        e.lba
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The file being read: index into the plan's files, reader, bytes consumed.
 struct Open {
     index: usize,
@@ -210,6 +289,10 @@ pub struct Session {
     start: u32,
     plan: Plan,
     anchor: Option<Vec<u8>>,
+    /// The UDF volume of a bridge session.
+    udf: Option<Volume>,
+    /// The directory (or long symlink) whose UDF content was read last.
+    udf_cache: Option<(NodeId, Vec<u8>)>,
     open: Option<Open>,
     iso_cache: Option<(usize, EncodedDir)>,
     joliet_cache: Option<(usize, Vec<u8>)>,
@@ -304,9 +387,16 @@ impl Session {
         }
     }
 
-    fn meta_bytes(&mut self, block: u32, out: &mut [u8]) {
+    fn meta_bytes(&mut self, block: u32, out: &mut [u8]) -> Result<()> {
         match self.plan.region(block) {
             Region::Zero | Region::Data => out.fill(0),
+            Region::Udf(rel) => {
+                if let Some(v) = &self.udf {
+                    v.block(&self.plan, rel, out, &mut self.udf_cache)?;
+                } else {
+                    out.fill(0);
+                }
+            }
             Region::Head(at) => out.copy_from_slice(&self.plan.head()[at..at + BLOCK_SIZE]),
             Region::IsoDir(i, k) => {
                 if !matches!(&self.iso_cache, Some((c, _)) if *c == i) {
@@ -343,6 +433,7 @@ impl Session {
                 }
             }
         }
+        Ok(())
     }
 }
 
@@ -452,6 +543,33 @@ impl SessionStream for Session {
             lba: 16,
             blocks: (a.len() / BLOCK_SIZE) as u32,
         })
+    }
+
+    fn second_anchor(&self) -> Option<Anchor> {
+        (self.anchor.is_some() && self.udf.is_some()).then_some(Anchor {
+            lba: UdfAreas::ANCHOR,
+            blocks: 1,
+        })
+    }
+
+    fn read_second_anchor(&mut self, buf: &mut [u8]) -> Result<()> {
+        let Some(udf) = self.udf.as_ref().filter(|_| self.anchor.is_some()) else {
+            return Err(Error::new(
+                MS_IMAPI_E_INVALID_PARAM,
+                "this session has no second anchor",
+            ));
+        };
+        if buf.len() != BLOCK_SIZE {
+            return Err(Error::new(
+                MS_IMAPI_E_INVALID_PARAM,
+                format!(
+                    "second anchor buffer of {} bytes, {BLOCK_SIZE} needed",
+                    buf.len()
+                ),
+            ));
+        }
+        buf.copy_from_slice(&udf.anchor_block());
+        Ok(())
     }
 
     fn read_anchor(&mut self, buf: &mut [u8]) -> Result<()> {
@@ -604,6 +722,24 @@ impl Session {
 
     /// The blocks as laid out, the checksum blocks still zero.
     fn read_plain(&mut self, first: u32, buf: &mut [u8]) -> Result<()> {
+        self.read_laid_out(first, buf)?;
+        // The closing UDF anchor, after the data and the checksums.
+        if let (Some(v), Some(areas)) = (&self.udf, self.plan.udf) {
+            let count = (buf.len() / BLOCK_SIZE) as u32;
+            if (first..first + count).contains(&areas.end_anchor) {
+                let at = (areas.end_anchor - first) as usize * BLOCK_SIZE;
+                v.block(
+                    &self.plan,
+                    areas.end_anchor,
+                    &mut buf[at..at + BLOCK_SIZE],
+                    &mut self.udf_cache,
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn read_laid_out(&mut self, first: u32, buf: &mut [u8]) -> Result<()> {
         let bs = BLOCK_SIZE as u64;
         let data_start = self.plan.data_start as u64 * bs;
         let mut at = first as u64 * bs; // byte position in the session
@@ -611,7 +747,7 @@ impl Session {
         while !out.is_empty() {
             if at < data_start {
                 let (block, rest) = std::mem::take(&mut out).split_at_mut(BLOCK_SIZE);
-                self.meta_bytes((at / bs) as u32, block);
+                self.meta_bytes((at / bs) as u32, block)?;
                 out = rest;
                 at += bs;
                 continue;

@@ -68,6 +68,11 @@ struct ImportState {
     boot: Option<BootRecord>,
     session_start: u32,
     target: Target,
+    /// Every file system the imported session holds.
+    found: FileSystems,
+    /// The UDF revision the imported session's UDF volume records, also
+    /// when ISO 9660 or Joliet was imported: the next session keeps it.
+    udf_found: Option<u32>,
 }
 
 /// A recorded session and the file systems in it.
@@ -85,6 +90,32 @@ fn has_file_system(found: FileSystems) -> bool {
     !found.is_empty() && found != FileSystems::UNKNOWN
 }
 
+/// The UDF revision the session at `start` records (its logical volume's
+/// domain identifier), found through the anchor at `start + 256`; `None`
+/// when it has no readable UDF volume. Only the revision is read here;
+/// the tree comes from the import.
+fn udf_revision_at(src: &dyn crate::fsi::BlockSource, start: u32) -> Option<u32> {
+    use crate::fsi::udf::layout::{Avdp, Lvd, Tag, TagId};
+    let mut block = vec![0u8; crate::fsi::BLOCK_SIZE];
+    let anchor = start.checked_add(256)?;
+    src.read_blocks(anchor, &mut block).ok()?;
+    let (_, avdp) = Avdp::parse(&block, Some(anchor)).ok()?;
+    let first = avdp.main_vds.location;
+    let count = (avdp.main_vds.length / crate::fsi::BLOCK_SIZE as u32).min(64);
+    for lba in first..first.checked_add(count)? {
+        src.read_blocks(lba, &mut block).ok()?;
+        match Tag::parse(&block, Some(lba)).ok()?.id {
+            TagId::Lvd => {
+                let (_, lvd) = Lvd::parse(&block, Some(lba)).ok()?;
+                return Some(u32::from(lvd.domain_id.udf_revision()));
+            }
+            TagId::Td => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// A file-system image under construction. See the module documentation.
 #[derive(Debug, Clone)]
 pub struct FileSystemImage {
@@ -93,6 +124,8 @@ pub struct FileSystemImage {
     /// such a session is alive.
     tree: Arc<Tree>,
     file_systems: FileSystems,
+    /// `UDFRevision` of the UDF volume a session with UDF carries.
+    udf_revision: u32,
     volume_name: String,
     /// `SessionStartBlock`, `FreeMediaBlocks` and write unit without a list.
     manual: Target,
@@ -215,6 +248,7 @@ impl FileSystemImage {
             multisession: MultisessionSetting::default(),
             tree: Arc::new(Tree::new()),
             file_systems: FileSystems::ISO9660 | FileSystems::JOLIET,
+            udf_revision: names::DEFAULT_UDF_REVISION,
             volume_name: String::new(),
             manual: Target {
                 start_block: 0,
@@ -360,7 +394,8 @@ impl FileSystemImage {
                 format!("the {} medium has no room left", media.profile),
             ));
         }
-        self.apply_defaults(free, media.write_unit.max(1))
+        let bd = media.profile.family() == crate::media::Family::Bd;
+        self.apply_defaults(free, media.write_unit.max(1), bd)
     }
 
     /// `ChooseImageDefaultsForMediaType`: file systems and the nominal room
@@ -372,14 +407,28 @@ impl FileSystemImage {
                 format!("media type {:#x} cannot be written", physical as u32),
             )
         })?;
-        self.apply_defaults(free, unit)
+        let bd = matches!(physical, PhysicalType::BdR | PhysicalType::BdRe);
+        self.apply_defaults(free, unit, bd)
     }
 
-    fn apply_defaults(&mut self, free: u32, write_unit: u32) -> Result<()> {
+    /// Microsoft does not say what the defaults are (docs/imapi2-mapping.md):
+    /// every medium gets the ISO 9660 + Joliet + UDF bridge that readers of
+    /// all ages mount; UDF 1.02 on CD and DVD (what Windows' own burner
+    /// writes there), 2.01 on BD (the newest revision written here; IMAPI2
+    /// writes 2.50 there, which needs a metadata partition). An imported UDF
+    /// revision stays locked.
+    fn apply_defaults(&mut self, free: u32, write_unit: u32, bd: bool) -> Result<()> {
         self.check_room(free)?;
         self.manual.free_blocks = free;
         self.manual.write_unit = write_unit;
-        self.set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET)
+        if self.locked_udf_revision().is_none() {
+            self.udf_revision = if bd {
+                0x201
+            } else {
+                names::DEFAULT_UDF_REVISION
+            };
+        }
+        self.set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF)
     }
 
     // ----- names and file systems ---------------------------------------------
@@ -397,6 +446,41 @@ impl FileSystemImage {
         self.file_systems = fs;
         Arc::make_mut(&mut self.tree).set_file_systems(fs);
         Ok(())
+    }
+
+    /// `get_UDFRevision`.
+    pub fn udf_revision(&self) -> u32 {
+        self.udf_revision
+    }
+
+    /// `get_UDFRevisionsSupported`: the revisions this library writes.
+    pub fn udf_revisions_supported() -> &'static [u32] {
+        names::UDF_REVISIONS_SUPPORTED
+    }
+
+    /// `put_UDFRevision`: one of [`udf_revisions_supported`](Self::udf_revisions_supported);
+    /// after importing a session written with UDF only that session's
+    /// revision (`IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED`): readers take
+    /// a volume's revision as the newest they must understand, and one disc
+    /// should not ask more of them from one session to the next.
+    pub fn set_udf_revision(&mut self, revision: u32) -> Result<()> {
+        names::validate_udf_revision(revision)?;
+        if let Some(locked) = self.locked_udf_revision() {
+            if locked != revision {
+                return Err(Error::new(
+                    MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED,
+                    format!(
+                        "the imported session is UDF {locked:#x}; the next one keeps that revision, not {revision:#x}"
+                    ),
+                ));
+            }
+        }
+        self.udf_revision = revision;
+        Ok(())
+    }
+
+    fn locked_udf_revision(&self) -> Option<u32> {
+        self.imported.as_ref().and_then(|i| i.udf_found)
     }
 
     /// `get_VolumeName`.
@@ -555,6 +639,22 @@ impl FileSystemImage {
     ) -> Result<FileSystems> {
         let imported = import(recorder, start, file_system, limits_for(media))?;
         Arc::make_mut(&mut self.tree).merge_imported(&imported.tree)?;
+        // A disc that carries UDF keeps it: its next session would else
+        // leave UDF readers on the old tree (on overwritable media the old
+        // anchor at 256 stays current). The caller may still drop it on
+        // write-once media, where each session stands alone.
+        if imported.found.contains(FileSystems::UDF) {
+            self.file_systems |= FileSystems::UDF;
+            Arc::make_mut(&mut self.tree).set_file_systems(self.file_systems);
+        }
+        let udf_found = if imported.found.contains(FileSystems::UDF) {
+            udf_revision_at(recorder, start)
+        } else {
+            None
+        };
+        if let Some(revision) = udf_found.filter(|r| names::validate_udf_revision(*r).is_ok()) {
+            self.udf_revision = revision;
+        }
         self.imported = Some(ImportState {
             volume_name: imported.volume_name,
             file_system: imported.file_system,
@@ -563,6 +663,8 @@ impl FileSystemImage {
             boot: imported.boot,
             session_start: start,
             target,
+            found: imported.found,
+            udf_found,
         });
         Ok(imported.file_system)
     }
@@ -762,6 +864,29 @@ impl FileSystemImage {
     /// Nothing is read from file sources until the result is streamed.
     pub fn create_result_image(&self) -> Result<ResultImage> {
         let target = self.target()?;
+        if let Some(locked) = self.locked_udf_revision() {
+            if self.file_systems.contains(FileSystems::UDF)
+                && names::validate_udf_revision(locked).is_err()
+            {
+                return Err(Error::new(
+                    MS_IMAPI_E_UDF_NOT_WRITE_COMPATIBLE,
+                    format!(
+                        "the imported session is UDF {locked:#x}, which this library cannot append to; leave UDF out of the next session"
+                    ),
+                ));
+            }
+        }
+        if let Some(imported) = &self.imported {
+            if target.overwrite
+                && imported.found.contains(FileSystems::UDF)
+                && !self.file_systems.contains(FileSystems::UDF)
+            {
+                return Err(Error::new(
+                    MS_IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION,
+                    "the overwritable medium's volume carries UDF; a session without UDF would leave UDF readers on the old tree",
+                ));
+            }
+        }
         let options = BuildOptions {
             start_block: target.start_block,
             file_systems: self.file_systems,
@@ -773,6 +898,7 @@ impl FileSystemImage {
             random_write: target.overwrite,
             pad_blocks: 0,
             session_checksums: self.session_checksums,
+            udf_revision: self.udf_revision,
         };
         let session = build(Arc::clone(&self.tree), &options)?;
         Ok(ResultImage::new(session, self.volume_name.clone()))
@@ -855,6 +981,57 @@ mod tests {
         assert_eq!(e.code(), MS_IMAPI_E_INVALID_PARAM);
         assert_eq!(physical_type_from_value(0x13), Some(PhysicalType::BdRe));
         assert_eq!(physical_type_from_value(0x14), None);
+    }
+
+    #[test]
+    fn defaults_for_a_media_type_pick_the_udf_bridge_and_its_revision() {
+        let mut image = FileSystemImage::new();
+        assert_eq!(image.udf_revision(), 0x102);
+        for (physical, revision) in [
+            (PhysicalType::CdR, 0x102),
+            (PhysicalType::DvdPlusRw, 0x102),
+            (PhysicalType::BdR, 0x201),
+            (PhysicalType::BdRe, 0x201),
+            (PhysicalType::DvdDashR, 0x102),
+        ] {
+            image
+                .choose_image_defaults_for_media_type(physical)
+                .unwrap();
+            assert_eq!(
+                image.file_systems(),
+                FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF,
+                "{physical:?}"
+            );
+            assert_eq!(image.udf_revision(), revision, "{physical:?}");
+        }
+    }
+
+    #[test]
+    fn udf_revisions_are_imapi_values_and_only_written_ones_are_accepted() {
+        let mut image = FileSystemImage::new();
+        assert_eq!(
+            FileSystemImage::udf_revisions_supported(),
+            &[0x102, 0x150, 0x200, 0x201]
+        );
+        for revision in [0x201, 0x150, 0x200, 0x102] {
+            image.set_udf_revision(revision).unwrap();
+            assert_eq!(image.udf_revision(), revision);
+        }
+        for revision in [0x250, 0x260, 0x100, 0, 0x1_0102] {
+            let e = image.set_udf_revision(revision).unwrap_err();
+            assert_eq!(e.code(), MS_IMAPI_E_INVALID_PARAM, "{revision:#x}");
+            assert_eq!(image.udf_revision(), 0x102, "unchanged after {revision:#x}");
+        }
+        // UDF joins the other file systems; alone it is not written yet.
+        image
+            .set_file_systems(FileSystems::ISO9660 | FileSystems::UDF)
+            .unwrap();
+        let e = image.set_file_systems(FileSystems::UDF).unwrap_err();
+        assert_eq!(e.code(), MS_IMAPI_E_INVALID_PARAM);
+        assert_eq!(
+            image.file_systems(),
+            FileSystems::ISO9660 | FileSystems::UDF
+        );
     }
 
     #[test]

@@ -36,6 +36,21 @@ pub trait SessionStream: Send {
     fn anchor(&self) -> Option<Anchor>;
     /// Fills `buf` (exactly `anchor().blocks` blocks) with the anchor blocks.
     fn read_anchor(&mut self, buf: &mut [u8]) -> Result<()>;
+    /// A second range rewritten at the commit, just before `anchor()`:
+    /// a UDF bridge session's anchor volume descriptor pointer at LBA 256,
+    /// which UDF readers look for where ISO 9660 readers look at LBA 16.
+    /// Written first so that the primary volume descriptor stays the last
+    /// block to change.
+    fn second_anchor(&self) -> Option<Anchor> {
+        None
+    }
+    /// Fills `buf` (exactly `second_anchor().blocks` blocks) with its blocks.
+    fn read_second_anchor(&mut self, _buf: &mut [u8]) -> Result<()> {
+        Err(crate::error::Error::new(
+            crate::hresult::MS_IMAPI_E_INVALID_PARAM,
+            "this session has no second anchor",
+        ))
+    }
 }
 
 pub mod build;

@@ -385,6 +385,30 @@ pub fn joliet_display_name(id: &[u8]) -> String {
     s
 }
 
+/// IMAPI's `UDFRevision` values this library writes (`UDFRevisionsSupported`),
+/// oldest first. 2.50 and 2.60 need a metadata partition, which the writer
+/// does not lay out yet, so they are not offered.
+pub const UDF_REVISIONS_SUPPORTED: &[u32] = &[0x102, 0x150, 0x200, 0x201];
+
+/// IMAPI's default `UDFRevision` (what a new image and CD/DVD defaults use).
+pub const DEFAULT_UDF_REVISION: u32 = 0x102;
+
+/// Checks a caller's `UDFRevision`: one of [`UDF_REVISIONS_SUPPORTED`].
+pub fn validate_udf_revision(revision: u32) -> Result<()> {
+    if UDF_REVISIONS_SUPPORTED.contains(&revision) {
+        return Ok(());
+    }
+    let known = UDF_REVISIONS_SUPPORTED
+        .iter()
+        .map(|r| format!("{r:#x}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(Error::new(
+        MS_IMAPI_E_INVALID_PARAM,
+        format!("UDF revision {revision:#x} cannot be written (supported: {known})"),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,10 +44,13 @@ impl ResultImage {
 
     /// `IFileSystemImageResult2::get_ModifiedBlocks`: the blocks writing
     /// this result changes on the medium — the session itself and, on
-    /// overwritable media, the anchor at LBA 16.
+    /// overwritable media, the anchor at LBA 16 (and a UDF bridge's at 256).
     pub fn modified_blocks(&self) -> Vec<BlockRange> {
-        let mut ranges = Vec::with_capacity(2);
-        if let Some(a) = self.session.anchor() {
+        let mut ranges = Vec::with_capacity(3);
+        for a in [self.session.anchor(), self.session.second_anchor()]
+            .into_iter()
+            .flatten()
+        {
             ranges.push(BlockRange {
                 start_lba: a.lba,
                 end_lba: a.lba + a.blocks - 1,
@@ -84,5 +87,13 @@ impl SessionStream for ResultImage {
 
     fn read_anchor(&mut self, buf: &mut [u8]) -> Result<()> {
         self.session.read_anchor(buf)
+    }
+
+    fn second_anchor(&self) -> Option<Anchor> {
+        self.session.second_anchor()
+    }
+
+    fn read_second_anchor(&mut self, buf: &mut [u8]) -> Result<()> {
+        self.session.read_second_anchor(buf)
     }
 }

@@ -99,6 +99,12 @@ pub fn write_session(img: &Path, session: &mut dyn SessionStream) {
     if f.metadata().unwrap().len() < end {
         f.set_len(end).unwrap();
     }
+    if let Some(a) = session.second_anchor() {
+        let mut buf = vec![0u8; a.blocks as usize * BLOCK_SIZE];
+        session.read_second_anchor(&mut buf).unwrap();
+        f.write_all_at(&buf, a.lba as u64 * BLOCK_SIZE as u64)
+            .unwrap();
+    }
     if let Some(a) = session.anchor() {
         let mut buf = vec![0u8; a.blocks as usize * BLOCK_SIZE];
         session.read_anchor(&mut buf).unwrap();

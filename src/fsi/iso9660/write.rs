@@ -6,14 +6,19 @@
 //! ```text
 //! 0..16    system area (zeros)
 //! 16..     PVD, [El Torito boot record], [Joliet SVD], terminator,
+//!          [UDF volume recognition sequence: BEA01, NSR02/03, TEA01]
 //!          [superblock tag]
+//!          [UDF: main VDS at 32, reserve VDS at 48, LVID at 64,
+//!           anchor at 256; path tables from 257]
 //!          path tables: ECMA-119 L, M, [Joliet L, M]
 //!          ECMA-119 directories (path-table order), Rock Ridge CE areas
 //!          [Joliet directories]
+//!          [UDF file set: FSD, file entries, directory contents]
 //!          [tree tag]
 //!          new file data, from a write-unit boundary
 //!          [checksum array, session tag]  (see `checksum`)
 //!          padding to a write-unit boundary
+//!          [UDF: anchor in the last block]
 //! ```
 //!
 //! Planning encodes every directory once to learn its size (sizes never
@@ -31,6 +36,7 @@ use super::susp::{self, Entries};
 use crate::error::{Error, Result};
 use crate::fsi::names::{self, IsoNamer, JolietNamer};
 use crate::fsi::tree::{Content, Extent, FileData, Kind, NodeId, Tree};
+use crate::fsi::udf::layout::{encode_vrs, VRS_BEA01, VRS_TEA01};
 use crate::fsi::BLOCK_SIZE;
 use crate::hresult::*;
 
@@ -54,6 +60,55 @@ pub struct Params {
     pub boot: Option<BootRecord>,
     /// Extra zero blocks after the data (counted in the volume size).
     pub pad_blocks: u32,
+    /// A UDF bridge: the room its structures need (see [`UdfAreas`]).
+    pub udf: Option<UdfSpace>,
+}
+
+/// What a UDF bridge asks of the layout before addresses exist.
+#[derive(Debug, Clone, Copy)]
+pub struct UdfSpace {
+    /// NSR02 (UDF 1.0x/1.50) or NSR03 (2.00+), for the recognition sequence.
+    pub nsr: [u8; 5],
+    /// Blocks of the file set (FSD, file entries, directory contents).
+    pub file_set_blocks: u32,
+}
+
+/// Where a UDF bridge's structures are, in blocks relative to the session
+/// start. The volume structures sit at the fixed places UDF readers look:
+/// the anchor at 256 (session start + 256 on multisession media) and in
+/// the session's last block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UdfAreas {
+    /// First of the three recognition sequence blocks.
+    pub vrs: u32,
+    pub file_set: u32,
+    pub file_set_blocks: u32,
+    pub end_anchor: u32,
+    /// A session at block 0 also has a copy of the file set descriptor
+    /// at block 0 (and a terminator at 1), in the ISO 9660 system area:
+    /// where readers that take the file set to begin the partition look
+    /// (pycdlib). Later sessions cannot have one there.
+    pub fsd_copy: bool,
+}
+
+impl UdfAreas {
+    pub const MAIN_VDS: u32 = 32;
+    pub const RESERVE_VDS: u32 = 48;
+    /// Blocks of each volume descriptor sequence extent (UDF's minimum).
+    pub const VDS_BLOCKS: u32 = 16;
+    /// The integrity sequence: the LVID and a terminating descriptor.
+    pub const LVID: u32 = 64;
+    pub const ANCHOR: u32 = 256;
+
+    /// Whether relative block `block` holds a UDF volume structure (the
+    /// recognition sequence is part of the descriptor head).
+    pub fn holds(&self, block: u32) -> bool {
+        (Self::MAIN_VDS..Self::LVID + 2).contains(&block)
+            || (self.fsd_copy && block < 2)
+            || block == Self::ANCHOR
+            || block == self.end_anchor
+            || (self.file_set..self.file_set + self.file_set_blocks).contains(&block)
+    }
 }
 
 /// A new file's data in the session.
@@ -120,6 +175,7 @@ pub struct Plan {
     /// Set when the imported root carried libisofs's array location: the
     /// disc keeps checksums, so this session records its own.
     pub checksums: Option<ChecksumPlan>,
+    pub udf: Option<UdfAreas>,
 }
 
 /// One directory's encoded bytes and the continuation areas its records use.
@@ -159,6 +215,7 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
         data_start: 0,
         total_blocks: 0,
         checksums: None,
+        udf: None,
     };
     let tree = plan.tree.clone();
     let root = tree.root();
@@ -236,7 +293,7 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
     let p = &plan.p;
     let start = p.start as u64;
     let unit = p.write_unit.max(1) as u64;
-    let descriptors = 2 + p.boot.is_some() as u32 + p.joliet as u32;
+    let descriptors = 2 + p.boot.is_some() as u32 + p.joliet as u32 + 3 * p.udf.is_some() as u32;
     let iso_pt = plan.path_table(false, false).len() as u64;
     let joliet_pt = if p.joliet {
         plan.path_table(true, false).len() as u64
@@ -248,6 +305,9 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
     if let Some(c) = &mut plan.checksums {
         c.sb_tag = cursor as u32;
         cursor += 1;
+    }
+    if p.udf.is_some() {
+        cursor = UdfAreas::ANCHOR as u64 + 1;
     }
     let mut tables = vec![(false, false, cursor)];
     cursor += pt_blocks(iso_pt);
@@ -271,6 +331,17 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
         d.joliet.0 = (start + cursor) as u32;
         cursor += d.joliet.1 as u64 / BS;
     }
+    let mut udf = plan.p.udf.map(|u| {
+        let areas = UdfAreas {
+            vrs: 16 + descriptors - 3,
+            file_set: cursor.min(u32::MAX as u64) as u32,
+            file_set_blocks: u.file_set_blocks,
+            end_anchor: 0,
+            fsd_copy: start == 0,
+        };
+        cursor += u.file_set_blocks as u64;
+        areas
+    });
     if let Some(c) = &mut plan.checksums {
         c.tree_tag = cursor.min(u32::MAX as u64) as u32;
         cursor += 1;
@@ -308,7 +379,14 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
         cursor += 1;
     }
     cursor += plan.p.pad_blocks as u64;
+    if udf.is_some() {
+        cursor += 1;
+    }
     let total = (start + cursor).div_ceil(unit) * unit - start;
+    if let Some(u) = &mut udf {
+        u.end_anchor = (total - 1).min(u32::MAX as u64) as u32;
+    }
+    plan.udf = udf;
     if start + total > u32::MAX as u64 {
         return Err(too_big(format!(
             "session of {total} blocks at {start} ends beyond the 32-bit block addresses"
@@ -354,6 +432,11 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
         }));
     }
     head.extend(encode_terminator());
+    if let Some(u) = &p.udf {
+        for id in [VRS_BEA01, &u.nsr, VRS_TEA01] {
+            head.extend(encode_vrs(id));
+        }
+    }
     if let Some(c) = &plan.checksums {
         // Covers the system area and the descriptors, all known now.
         let mut md5 = Md5::new();
@@ -390,6 +473,8 @@ struct Encoder {
 /// Which region a relative block belongs to.
 pub enum Region {
     Zero,
+    /// A UDF structure (relative block).
+    Udf(u32),
     Head(usize),
     /// ECMA-119 directory (index into the plan's directories), block within.
     IsoDir(usize, u32),
@@ -529,6 +614,15 @@ impl Plan {
             Some(t) => (t.modified, t.accessed, t.changed),
             None => (self.p.time, self.p.time, self.p.time),
         }
+    }
+
+    /// The data sections of file `id` as the ISO 9660 tree records them
+    /// (new files at their planned addresses), for the UDF file entries,
+    /// which point at the same bytes.
+    pub fn file_sections(&self, id: NodeId) -> Vec<Extent> {
+        let mut out = Vec::new();
+        self.sections(id, |e, _| out.push(e));
+        out
     }
 
     /// Calls `f` with each data section of file `id` and whether it is the
@@ -884,6 +978,9 @@ impl Plan {
     pub fn region(&self, block: u32) -> Region {
         let start = self.p.start;
         let abs = start + block;
+        if self.udf.is_some_and(|u| u.holds(block)) {
+            return Region::Udf(block);
+        }
         if block < 16 {
             return Region::Zero;
         }

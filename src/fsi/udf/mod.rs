@@ -5,3 +5,4 @@ pub mod layout;
 pub mod read;
 #[cfg(test)]
 mod testimg;
+pub mod write;

@@ -155,23 +155,38 @@ struct BlockCache {
 
 /// The last readable block: the medium size when the caller knows it, else
 /// found by bisection over reads (an image file, a drive's recorded area).
-fn find_last_block(src: &dyn BlockSource, limits: &ImportLimits) -> Option<u32> {
+fn find_last_block(
+    src: &dyn BlockSource,
+    session_start: u32,
+    limits: &ImportLimits,
+) -> Option<u32> {
     let mut block = vec![0u8; BLOCK_SIZE];
     let mut readable = |lba: u32| src.read_blocks(lba, &mut block).is_ok();
-    if !readable(0) {
+    // The search starts at the session: below it, a multisession CD has
+    // unreadable gaps between older sessions (lead-out, lead-in, pre-gap)
+    // that would stop a bisection from 0 at the end of session 1. From
+    // the last session onwards the medium is recorded, then blank.
+    let lo = if readable(session_start) {
+        session_start
+    } else if readable(0) {
+        0
+    } else {
         return None;
-    }
+    };
     // A drive's capacity may include blocks not recorded yet (and not
     // readable): the end of the recorded area is what anchors and the VAT
     // are relative to.
     let (mut lo, mut hi) = (
-        0u32,
+        lo,
         limits
             .medium_blocks
             .map_or(u32::MAX, |n| n.saturating_sub(1)),
     );
     if readable(hi) {
         return Some(hi);
+    }
+    if hi <= lo {
+        return Some(lo);
     }
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
@@ -295,14 +310,17 @@ fn read_vds(src: &dyn BlockSource, extent: ExtentAd, last: u32) -> Result<Vds> {
 
 /// Finds an anchor: session start + 256 first, then N − 256 and N.
 fn find_anchor(src: &dyn BlockSource, session_start: u32, last: u32) -> Result<Avdp> {
+    // start + 256 first, whatever the end of the medium seemed to be; the
+    // anchors at N − 256 and N only where they belong to this session —
+    // below its start they are an older session's.
     let mut candidates = vec![session_start.saturating_add(256)];
     if last >= 256 {
         candidates.push(last - 256);
     }
     candidates.push(last);
     let mut first_error = None;
-    for lba in candidates {
-        if lba > last {
+    for (i, lba) in candidates.into_iter().enumerate() {
+        if i > 0 && (lba > last || lba <= session_start) {
             continue;
         }
         let Ok(b) = read_block(src, lba, "anchor") else {
@@ -330,7 +348,7 @@ impl<'a> Volume<'a> {
         session_start: u32,
         limits: &ImportLimits,
     ) -> Result<Volume<'a>> {
-        let last = find_last_block(src, limits).ok_or_else(|| {
+        let last = find_last_block(src, session_start, limits).ok_or_else(|| {
             Error::new(
                 MS_IMAPI_E_IMPORT_READ_FAILURE,
                 "the medium has no readable block".to_owned(),

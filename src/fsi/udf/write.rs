@@ -1,0 +1,744 @@
+//! The UDF half of an ISO 9660 + UDF bridge session (docs/udf-notes.md).
+//!
+//! The ISO 9660 planner places everything (`iso9660::write::UdfAreas`):
+//! the recognition sequence after its own descriptors, the volume
+//! descriptor sequences at 32 and 48, the integrity sequence at 64, the
+//! anchor at 256 and in the session's last block, and the file set — the
+//! FSD, one file entry per item, directory contents after their entry —
+//! after its own directories. Files are not written twice: each file entry
+//! points at the very extents the ISO 9660 records name, so files kept
+//! from earlier sessions stay where they are.
+//!
+//! One type-1 partition starts at block 0 and ends with the session, so a
+//! logical block number is the absolute LBA and the newest session reaches
+//! every earlier session's data, as Windows' own writer lays it out for
+//! multisession discs. The partition is read-only: each session carries
+//! complete metadata, no VAT and no space bitmaps.
+//!
+//! Sizes never depend on addresses: [`FileSet::measure`] runs before the
+//! ISO 9660 addresses exist, and the same code encodes the blocks later.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::layout::{
+    self, access_type, encode_d_chars, encode_symlink, fid_flags, file_type, Ad, AdType, Avdp,
+    Charspec, ExtentAd, ExtentType, Fid, FileEntry, Fsd, IcbTag, Iuvd, LbAddr, LongAd, Lvd, Lvid,
+    LvidImplUse, PartitionMap, Pd, Pvd, Regid, TagParams, Td, Timestamp, Usd, FE_FIXED,
+};
+use crate::error::{Error, Result};
+use crate::fsi::iso9660::write::{Plan, UdfAreas};
+use crate::fsi::tree::{Kind, NodeId, Tree};
+use crate::fsi::BLOCK_SIZE;
+use crate::hresult::*;
+
+const BS: u64 = BLOCK_SIZE as u64;
+/// Longest extent one allocation descriptor may describe, whole blocks
+/// (the length field has 30 bits).
+const MAX_AD: u64 = (layout::MAX_AD_LENGTH as u64 / BS) * BS;
+/// The implementation identifier this library records.
+const DEVELOPER_ID: &str = "*multisession";
+/// Room in a file entry's block for embedded data (symlink components).
+const EMBED_MAX: usize = BLOCK_SIZE - FE_FIXED;
+/// Unique ids 1–15 are reserved (UDF 3.2.1.1); the root has 0.
+const FIRST_UNIQUE_ID: u64 = 16;
+
+/// The revision's descriptor tag version and recognition identifier.
+pub fn nsr_of(revision: u32) -> (u16, [u8; 5]) {
+    if revision >= 0x200 {
+        (3, *layout::VRS_NSR03)
+    } else {
+        (2, *layout::VRS_NSR02)
+    }
+}
+
+/// A name as UDF records it: at most 255 bytes of OSTA CS0. Longer names
+/// lose characters from the end of the part before the extension (the
+/// extension tells readers what the file is).
+pub fn udf_file_name(name: &str) -> String {
+    if encode_d_chars(name).len() <= 255 {
+        return name.to_owned();
+    }
+    let (stem, ext) = match name.rfind('.') {
+        Some(i) if i > 0 && name.len() - i <= 16 => name.split_at(i),
+        _ => (name, ""),
+    };
+    let mut stem: String = stem.to_owned();
+    while !stem.is_empty() && encode_d_chars(&format!("{stem}{ext}")).len() > 255 {
+        stem.pop();
+    }
+    format!("{stem}{ext}")
+}
+
+/// One item of the file set.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    node: NodeId,
+    /// Block of the file entry, relative to the file set.
+    fe: u32,
+    /// Blocks of content after the entry (directory identifiers, a long
+    /// symlink).
+    data_blocks: u32,
+    /// Bytes of that content (or of embedded content).
+    data_len: u32,
+    unique_id: u64,
+}
+
+/// The file set of a session: sizes, unique ids, and the encoders.
+#[derive(Debug)]
+pub struct FileSet {
+    tree: Arc<Tree>,
+    revision: u32,
+    /// In file set order (the FSD is block 0, the root's entry block 1).
+    entries: Vec<Entry>,
+    /// Position in `entries` by node index.
+    entry_of: Vec<u32>,
+    pub blocks: u32,
+    files: u32,
+    dirs: u32,
+    next_unique_id: u64,
+}
+
+/// A child as a directory lists it.
+struct Child {
+    node: NodeId,
+    name: Vec<u8>,
+}
+
+/// `dir`'s children with their recorded names, unique in the directory.
+fn children(tree: &Tree, dir: NodeId) -> Vec<Child> {
+    let mut taken: HashSet<String> = HashSet::new();
+    let mut out = Vec::new();
+    for (name, node) in tree.node(dir).children() {
+        let mut recorded = udf_file_name(name);
+        if recorded != name {
+            // A cut name may meet another name: number it.
+            let base = recorded.clone();
+            let mut n = 1u32;
+            while taken.contains(&recorded) || tree.child(dir, &recorded).is_some() {
+                let tag = format!("#{n}");
+                let mut stem = base.clone();
+                while !stem.is_empty() && encode_d_chars(&format!("{stem}{tag}")).len() > 255 {
+                    stem.pop();
+                }
+                recorded = format!("{stem}{tag}");
+                n += 1;
+            }
+        }
+        taken.insert(recorded.clone());
+        out.push(Child {
+            node,
+            name: encode_d_chars(&recorded),
+        });
+    }
+    out
+}
+
+fn invalid(detail: String) -> Error {
+    Error::new(MS_IMAPI_E_INVALID_PARAM, detail)
+}
+
+impl FileSet {
+    /// Lays out the file set of `tree` (sizes and unique ids only).
+    pub fn measure(tree: Arc<Tree>, revision: u32) -> Result<FileSet> {
+        let mut set = FileSet {
+            entry_of: vec![u32::MAX; tree.slots()],
+            tree,
+            revision,
+            entries: Vec::new(),
+            blocks: 1,
+            files: 0,
+            dirs: 0,
+            next_unique_id: FIRST_UNIQUE_ID,
+        };
+        let tree = Arc::clone(&set.tree);
+        for (id, _) in tree.walk() {
+            let unique_id = if id == tree.root() {
+                0
+            } else {
+                set.next_unique_id += 1;
+                set.next_unique_id - 1
+            };
+            let (data_len, data_blocks) = match &tree.node(id).kind {
+                Kind::Dir(_) => {
+                    set.dirs += 1;
+                    let len = set.fid_stream(id, None).len();
+                    (len, len.div_ceil(BLOCK_SIZE))
+                }
+                Kind::Symlink(target) => {
+                    set.files += 1;
+                    let len = symlink_bytes(&tree, id, target)?.len();
+                    (
+                        len,
+                        if len <= EMBED_MAX {
+                            0
+                        } else {
+                            len.div_ceil(BLOCK_SIZE)
+                        },
+                    )
+                }
+                Kind::File(_) => {
+                    set.files += 1;
+                    (0, 0)
+                }
+            };
+            set.entry_of[id.index()] = set.entries.len() as u32;
+            set.entries.push(Entry {
+                node: id,
+                fe: set.blocks,
+                data_blocks: data_blocks as u32,
+                data_len: data_len as u32,
+                unique_id,
+            });
+            set.blocks = set
+                .blocks
+                .checked_add(1 + data_blocks as u32)
+                .ok_or_else(|| {
+                    Error::new(MS_IMAPI_E_IMAGE_TOO_BIG, "the UDF file set is too large")
+                })?;
+        }
+        Ok(set)
+    }
+
+    fn entry(&self, node: NodeId) -> &Entry {
+        &self.entries[self.entry_of[node.index()] as usize]
+    }
+
+    /// The long_ad of `node`'s file entry, its unique id in the
+    /// implementation use (UDF 2.3.4.3); `base` is the file set's first
+    /// block (`None` while measuring).
+    fn icb(&self, node: NodeId, base: Option<u32>) -> LongAd {
+        let Some(base) = base else {
+            return LongAd::new(BLOCK_SIZE as u32, LbAddr::default());
+        };
+        let e = self.entry(node);
+        let mut ad = LongAd::new(
+            BLOCK_SIZE as u32,
+            LbAddr {
+                block: base + e.fe,
+                partition: 0,
+            },
+        );
+        ad.impl_use[2..6].copy_from_slice(&(e.unique_id as u32).to_le_bytes());
+        ad
+    }
+
+    /// Directory `dir`'s identifiers: the parent first, then the children.
+    /// Each descriptor's tag names the block it starts in; where fewer than
+    /// 16 bytes would be left in a block after one, it grows by an
+    /// implementation use area so that the next tag does not straddle two
+    /// blocks (UDF 2.3.4.4).
+    fn fid_stream(&self, dir: NodeId, base: Option<u32>) -> Vec<u8> {
+        let (tag_version, _) = nsr_of(self.revision);
+        let tree = &self.tree;
+        let first_block = base.map_or(0, |b| b + self.entry(dir).fe + 1);
+        let parent = tree.node(dir).parent();
+        let mut fids = vec![Fid {
+            version_number: 1,
+            characteristics: fid_flags::DIRECTORY | fid_flags::PARENT,
+            icb: self.icb(parent, base),
+            implementation_use: Vec::new(),
+            raw_name: Vec::new(),
+        }];
+        for c in children(tree, dir) {
+            let is_dir = tree.node(c.node).is_dir();
+            fids.push(Fid {
+                version_number: 1,
+                characteristics: if is_dir { fid_flags::DIRECTORY } else { 0 },
+                icb: self.icb(c.node, base),
+                implementation_use: Vec::new(),
+                raw_name: c.name,
+            });
+        }
+        let mut out = Vec::new();
+        for mut fid in fids {
+            let len = Fid::padded_len(0, fid.raw_name.len());
+            let left = BLOCK_SIZE - (out.len() + len) % BLOCK_SIZE;
+            if left < 16 && left != BLOCK_SIZE {
+                let mut iu = vec![0u8; 32];
+                implementation_id().encode(&mut iu);
+                fid.implementation_use = iu;
+            }
+            let at = first_block + (out.len() / BLOCK_SIZE) as u32;
+            out.extend(fid.encode(TagParams::new(tag_version, 1, at)));
+        }
+        out
+    }
+
+    /// The file entry of `node`, with `base` the file set's first block.
+    fn file_entry(&self, iso: &Plan, node: NodeId, base: u32, time: i64) -> Result<Vec<u8>> {
+        let (tag_version, _) = nsr_of(self.revision);
+        let tree = &self.tree;
+        let n = tree.node(node);
+        let e = self.entry(node);
+        let data_at = base + e.fe + 1;
+        let (ftype, ad_type, info_len, ads, link_count): (u8, AdType, u64, Vec<u8>, u16) =
+            match &n.kind {
+                Kind::Dir(_) => {
+                    let subdirs = n.children().filter(|(_, c)| tree.node(*c).is_dir()).count();
+                    let ads = split_ads(&[(data_at, e.data_len as u64)]);
+                    (
+                        file_type::DIRECTORY,
+                        AdType::Short,
+                        e.data_len as u64,
+                        layout::encode_ads(&ads, AdType::Short),
+                        (1 + subdirs).min(u16::MAX as usize) as u16,
+                    )
+                }
+                Kind::File(f) => {
+                    let sections: Vec<(u32, u64)> = iso
+                        .file_sections(node)
+                        .into_iter()
+                        .filter(|s| s.len > 0)
+                        .map(|s| (s.lba, s.len as u64))
+                        .collect();
+                    let ads = split_ads(&sections);
+                    if FE_FIXED + ads.len() * 8 > BLOCK_SIZE {
+                        return Err(Error::new(
+                            MS_IMAPI_E_IMAGE_TOO_BIG,
+                            format!(
+                                "{}: {} extents are more than one UDF file entry holds",
+                                tree.path_of(node),
+                                ads.len()
+                            ),
+                        ));
+                    }
+                    (
+                        file_type::REGULAR,
+                        AdType::Short,
+                        f.size,
+                        layout::encode_ads(&ads, AdType::Short),
+                        1,
+                    )
+                }
+                Kind::Symlink(target) => {
+                    let bytes = symlink_bytes(tree, node, target)?;
+                    if e.data_blocks == 0 {
+                        (
+                            file_type::SYMLINK,
+                            AdType::Embedded,
+                            bytes.len() as u64,
+                            bytes,
+                            1,
+                        )
+                    } else {
+                        let ads = split_ads(&[(data_at, bytes.len() as u64)]);
+                        (
+                            file_type::SYMLINK,
+                            AdType::Short,
+                            bytes.len() as u64,
+                            layout::encode_ads(&ads, AdType::Short),
+                            1,
+                        )
+                    }
+                }
+            };
+        let recorded: u64 = if ad_type == AdType::Embedded {
+            0
+        } else {
+            layout::parse_ads(&ads, AdType::Short, 0)
+                .map(|v| v.iter().map(|a| (a.length as u64).div_ceil(BS)).sum())
+                .unwrap_or(0)
+        };
+        let mut icb_tag = IcbTag::new(ftype, ad_type);
+        icb_tag.flags |= layout::icb_flags_from_mode(n.attrs.mode);
+        let mut fe = FileEntry::new(false, icb_tag);
+        fe.uid = n.attrs.uid;
+        fe.gid = n.attrs.gid;
+        fe.permissions = layout::ecma_permissions(n.attrs.mode);
+        fe.link_count = link_count;
+        fe.information_length = info_len;
+        fe.object_size = info_len;
+        fe.logical_blocks_recorded = recorded;
+        let (m, a, c) = match n.attrs.times {
+            Some(t) => (t.modified, t.accessed, t.changed),
+            None => (time, time, time),
+        };
+        fe.modification_time = stamp(m);
+        fe.access_time = stamp(a);
+        fe.attribute_time = stamp(c);
+        fe.creation_time = stamp(m);
+        fe.implementation_id = implementation_id();
+        fe.unique_id = e.unique_id;
+        fe.allocation_descriptors = ads;
+        Ok(fe.encode(TagParams::new(tag_version, 1, base + e.fe)))
+    }
+
+    /// The entry whose blocks hold file-set block `k`: its position and
+    /// whether `k` is its file entry.
+    fn entry_at(&self, k: u32) -> Option<(&Entry, bool)> {
+        let i = self.entries.partition_point(|e| e.fe <= k).checked_sub(1)?;
+        let e = &self.entries[i];
+        (k < e.fe + 1 + e.data_blocks).then_some((e, k == e.fe))
+    }
+}
+
+fn symlink_bytes(tree: &Tree, node: NodeId, target: &str) -> Result<Vec<u8>> {
+    encode_symlink(target).map_err(|e| {
+        invalid(format!(
+            "{}: the link target cannot be recorded in UDF: {e}",
+            tree.path_of(node)
+        ))
+    })
+}
+
+/// Short allocation descriptors for byte extents at absolute blocks,
+/// each under 2^30 bytes; all but a file's last cover whole blocks.
+fn split_ads(extents: &[(u32, u64)]) -> Vec<Ad> {
+    let mut ads = Vec::new();
+    for &(lba, len) in extents {
+        let (mut at, mut left) = (lba, len);
+        while left > 0 {
+            let n = left.min(MAX_AD);
+            ads.push(Ad {
+                length: n as u32,
+                kind: ExtentType::Recorded,
+                location: LbAddr {
+                    block: at,
+                    partition: 0,
+                },
+            });
+            at = at.wrapping_add((n / BS) as u32);
+            left -= n;
+        }
+    }
+    ads
+}
+
+fn stamp(secs: i64) -> Timestamp {
+    Timestamp::from_unix(secs, 0, 0)
+}
+
+fn implementation_id() -> Regid {
+    // OS class 4 (UNIX), identifier 5 (Linux) — UDF 6.3.
+    Regid::new(DEVELOPER_ID, [4, 5, 0, 0, 0, 0, 0, 0])
+}
+
+/// The UDF volume of one session: its volume structures, encoded up front
+/// (a few blocks), and the file set, encoded block by block.
+#[derive(Debug)]
+pub struct Volume {
+    set: FileSet,
+    /// Absolute block of the session start and of the file set.
+    start: u32,
+    areas: UdfAreas,
+    time: i64,
+    /// Main VDS, reserve VDS, integrity sequence, anchor: (relative block,
+    /// bytes of one block).
+    fixed: Vec<(u32, Vec<u8>)>,
+    fsd: Vec<u8>,
+}
+
+impl Volume {
+    /// The volume for a session planned as `iso` at `start`, with `set`
+    /// measured before that plan.
+    pub fn new(
+        set: FileSet,
+        iso: &Plan,
+        start: u32,
+        volume_name: &str,
+        time: i64,
+    ) -> Result<Volume> {
+        let areas = iso
+            .udf
+            .ok_or_else(|| invalid("the session was planned without UDF".into()))?;
+        let revision = set.revision;
+        let (tag_version, nsr) = nsr_of(revision);
+        let rev16 = revision as u16;
+        let end = start.checked_add(iso.total_blocks).ok_or_else(|| {
+            Error::new(
+                MS_IMAPI_E_IMAGE_TOO_BIG,
+                "the session ends beyond 2^32 blocks",
+            )
+        })?;
+        let abs = |rel: u32| start + rel;
+        let params = |rel: u32| TagParams::new(tag_version, 1, abs(rel));
+        let name = if volume_name.is_empty() {
+            "UDF Volume"
+        } else {
+            volume_name
+        };
+        let recorded = stamp(time);
+        let lv_name = encode_truncated(name, 128);
+        let layout_err = |e: layout::LayoutError| invalid(format!("UDF volume descriptors: {e}"));
+
+        let nsr_regid = Regid::new(
+            if nsr == *layout::VRS_NSR03 {
+                layout::NSR03
+            } else {
+                layout::NSR02
+            },
+            [0; 8],
+        );
+        let domain = Regid::udf(layout::DOMAIN_OSTA, rev16);
+        // The volume set identifier starts with 16 hex digits that make
+        // it unique (UDF 2.2.2.5): the time and the session start.
+        let volume_set = format!("{:08X}{:08X}{}", time as u32, start, "");
+        let mut fixed = Vec::new();
+        let sequence = |first: u32| -> Result<Vec<(u32, Vec<u8>)>> {
+            let mut pvd = Pvd {
+                vds_number: 0,
+                pvd_number: 0,
+                volume_id: encode_truncated(name, 32),
+                volume_seq_number: 1,
+                max_volume_seq_number: 1,
+                interchange_level: 2,
+                max_interchange_level: 2,
+                charset_list: 1,
+                max_charset_list: 1,
+                volume_set_id: volume_set.clone(),
+                descriptor_charset: Charspec::cs0(),
+                explanatory_charset: Charspec::cs0(),
+                volume_abstract: ExtentAd::default(),
+                copyright_notice: ExtentAd::default(),
+                application_id: implementation_id(),
+                recording_time: recorded,
+                implementation_id: implementation_id(),
+                implementation_use: [0; 64],
+                predecessor_vds_location: 0,
+                flags: 0,
+            };
+            pvd.application_id = Regid::default();
+            let iuvd = Iuvd {
+                vds_number: 1,
+                implementation_id: Regid::udf(layout::LV_INFO, rev16),
+                lvi_charset: Charspec::cs0(),
+                volume_id: lv_name.clone(),
+                info: [String::new(), String::new(), String::new()],
+                lvi_implementation_id: implementation_id(),
+                lvi_implementation_use: [0; 128],
+            };
+            let pd = Pd {
+                vds_number: 2,
+                flags: 1,
+                partition_number: 0,
+                contents: nsr_regid,
+                contents_use: [0; 128],
+                access_type: access_type::READ_ONLY,
+                start: 0,
+                length: end,
+                implementation_id: implementation_id(),
+                implementation_use: [0; 128],
+            };
+            let lvd = Lvd {
+                vds_number: 3,
+                descriptor_charset: Charspec::cs0(),
+                volume_id: lv_name.clone(),
+                block_size: BLOCK_SIZE as u32,
+                domain_id: domain,
+                fsd: LongAd::new(
+                    BLOCK_SIZE as u32,
+                    LbAddr {
+                        block: abs(areas.file_set),
+                        partition: 0,
+                    },
+                ),
+                implementation_id: implementation_id(),
+                implementation_use: [0; 128],
+                integrity_sequence: ExtentAd {
+                    length: 2 * BLOCK_SIZE as u32,
+                    location: abs(UdfAreas::LVID),
+                },
+                maps: vec![PartitionMap::Physical {
+                    volume_seq_number: 1,
+                    partition_number: 0,
+                }],
+            };
+            let usd = Usd {
+                vds_number: 4,
+                extents: Vec::new(),
+            };
+            Ok(vec![
+                (first, pvd.encode(params(first)).map_err(layout_err)?),
+                (
+                    first + 1,
+                    iuvd.encode(params(first + 1)).map_err(layout_err)?,
+                ),
+                (first + 2, pd.encode(params(first + 2))),
+                (
+                    first + 3,
+                    lvd.encode(params(first + 3)).map_err(layout_err)?,
+                ),
+                (first + 4, usd.encode(params(first + 4))),
+                (first + 5, Td.encode(params(first + 5))),
+            ])
+        };
+        fixed.extend(sequence(UdfAreas::MAIN_VDS)?);
+        fixed.extend(sequence(UdfAreas::RESERVE_VDS)?);
+        let lvid = Lvid {
+            recording_time: recorded,
+            integrity_type: layout::LVID_CLOSE,
+            next_extent: ExtentAd::default(),
+            next_unique_id: set.next_unique_id,
+            free_space: vec![0],
+            size: vec![end],
+            impl_use: Some(LvidImplUse {
+                implementation_id: implementation_id(),
+                files: set.files,
+                directories: set.dirs,
+                min_read_revision: rev16,
+                min_write_revision: rev16,
+                max_write_revision: rev16,
+                rest: Vec::new(),
+            }),
+        };
+        fixed.push((UdfAreas::LVID, lvid.encode(params(UdfAreas::LVID))));
+        fixed.push((UdfAreas::LVID + 1, Td.encode(params(UdfAreas::LVID + 1))));
+        let avdp = Avdp {
+            main_vds: ExtentAd {
+                length: UdfAreas::VDS_BLOCKS * BLOCK_SIZE as u32,
+                location: abs(UdfAreas::MAIN_VDS),
+            },
+            reserve_vds: ExtentAd {
+                length: UdfAreas::VDS_BLOCKS * BLOCK_SIZE as u32,
+                location: abs(UdfAreas::RESERVE_VDS),
+            },
+        };
+        fixed.push((UdfAreas::ANCHOR, avdp.encode(params(UdfAreas::ANCHOR))));
+        fixed.push((areas.end_anchor, avdp.encode(params(areas.end_anchor))));
+        let fsd_at = |rel: u32| {
+            Fsd {
+                recording_time: recorded,
+                interchange_level: 3,
+                max_interchange_level: 3,
+                charset_list: 1,
+                max_charset_list: 1,
+                file_set_number: 0,
+                file_set_descriptor_number: 0,
+                volume_id_charset: Charspec::cs0(),
+                volume_id: lv_name.clone(),
+                file_set_charset: Charspec::cs0(),
+                file_set_id: encode_truncated(name, 32),
+                copyright_file_id: String::new(),
+                abstract_file_id: String::new(),
+                root: set.icb(set.tree.root(), Some(abs(areas.file_set))),
+                domain_id: domain,
+                next_extent: LongAd::new(0, LbAddr::default()),
+                stream_directory: LongAd::new(0, LbAddr::default()),
+            }
+            .encode(params(rel))
+            .map_err(layout_err)
+        };
+        let fsd = fsd_at(areas.file_set)?;
+        if areas.fsd_copy {
+            fixed.push((0, fsd_at(0)?));
+            fixed.push((1, Td.encode(params(1))));
+        }
+        Ok(Volume {
+            set,
+            start,
+            areas,
+            time,
+            fixed,
+            fsd,
+        })
+    }
+
+    /// The anchor block (identical at 256 and in the last block but for
+    /// its tag location; the one at 256, which the commit on
+    /// random-write media rewrites at LBA 256).
+    pub fn anchor_block(&self) -> Vec<u8> {
+        let mut out = vec![0u8; BLOCK_SIZE];
+        self.copy_fixed(UdfAreas::ANCHOR, &mut out);
+        out
+    }
+
+    fn copy_fixed(&self, rel: u32, out: &mut [u8]) -> bool {
+        match self.fixed.iter().find(|(at, _)| *at == rel) {
+            Some((_, bytes)) => {
+                out.fill(0);
+                out[..bytes.len()].copy_from_slice(bytes);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Fills `out` with relative block `rel` of the session, one that
+    /// [`UdfAreas::holds`]. `dir_cache` keeps the last directory's
+    /// identifiers between calls.
+    pub fn block(
+        &self,
+        iso: &Plan,
+        rel: u32,
+        out: &mut [u8],
+        dir_cache: &mut Option<(NodeId, Vec<u8>)>,
+    ) -> Result<()> {
+        out.fill(0);
+        if self.copy_fixed(rel, out) {
+            return Ok(());
+        }
+        let a = &self.areas;
+        if !(a.file_set..a.file_set + a.file_set_blocks).contains(&rel) {
+            // Unused blocks of the descriptor sequence extents.
+            return Ok(());
+        }
+        let k = rel - a.file_set;
+        if k == 0 {
+            out[..self.fsd.len()].copy_from_slice(&self.fsd);
+            return Ok(());
+        }
+        let base = self.start + a.file_set;
+        let Some((e, is_fe)) = self.set.entry_at(k) else {
+            return Ok(());
+        };
+        let e = *e;
+        if is_fe {
+            let fe = self.set.file_entry(iso, e.node, base, self.time)?;
+            out[..fe.len()].copy_from_slice(&fe);
+            return Ok(());
+        }
+        let tree = &self.set.tree;
+        let bytes: &[u8] = match &tree.node(e.node).kind {
+            Kind::Dir(_) => {
+                if !matches!(dir_cache, Some((n, _)) if *n == e.node) {
+                    *dir_cache = Some((e.node, self.set.fid_stream(e.node, Some(base))));
+                }
+                &dir_cache.as_ref().expect("cached").1
+            }
+            Kind::Symlink(target) => {
+                let bytes = symlink_bytes(tree, e.node, target)?;
+                *dir_cache = Some((e.node, bytes));
+                &dir_cache.as_ref().expect("cached").1
+            }
+            Kind::File(_) => return Ok(()),
+        };
+        let from = (k - e.fe - 1) as usize * BLOCK_SIZE;
+        let to = (from + BLOCK_SIZE).min(bytes.len());
+        if from < to {
+            out[..to - from].copy_from_slice(&bytes[from..to]);
+        }
+        Ok(())
+    }
+}
+
+/// `s` cut until it fits a dstring of `field` bytes.
+fn encode_truncated(s: &str, field: usize) -> String {
+    let mut text = s.to_owned();
+    while !text.is_empty() && encode_d_chars(&text).len() > field - 1 {
+        text.pop();
+    }
+    text
+}
+
+/// Blocks the file set of `tree` takes at most, without encoding (for
+/// `UsedBlocks`): a file entry per item and its directory's identifiers.
+pub fn estimate_file_set_blocks(tree: &Tree) -> u64 {
+    let mut blocks = 1u64;
+    for (id, _) in tree.walk() {
+        blocks += 1;
+        if let Kind::Dir(_) = &tree.node(id).kind {
+            let bytes: u64 = tree
+                .node(id)
+                .children()
+                .map(|(name, _)| 40 + 32 + 2 * name.len() as u64 + 4)
+                .sum::<u64>()
+                + 40;
+            blocks += bytes.div_ceil(BS);
+        }
+        if let Kind::Symlink(t) = &tree.node(id).kind {
+            blocks += (t.len() as u64 * 2 + 8).div_ceil(BS);
+        }
+    }
+    blocks
+}

@@ -1,0 +1,726 @@
+//! Issue 11, the write side: ISO 9660 + Joliet + UDF bridge sessions
+//! written by the library are read by UDF readers of other authors —
+//! udfinfo (udftools) at every session's start, libudfread through a small
+//! C program (tests/c/udf_read.c) that lists and reads every file of every
+//! session, pycdlib and 7-Zip where they can — while xorriso and isoinfo
+//! still read the ISO 9660 / Rock Ridge and Joliet trees (the shared
+//! three-session run checks those).
+//!
+//! What the peers cannot do, and so is not asked of them here: 7-Zip
+//! refuses a UDF volume that holds a symlink (it accepts directories and
+//! regular files only), so it extracts a session without links; pycdlib
+//! takes the file set to start the partition and reads only a first
+//! session, whose file set descriptor is also kept at block 0 for it;
+//! libudfread shows a symlink as a file holding its path components.
+
+mod e2e_support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+
+use e2e_support::*;
+use multisession::fsi::udf::layout::encode_symlink;
+use multisession::fsi::udf::write::udf_file_name;
+use multisession::fsi::{
+    self, BuildOptions, FileBlocks, FileSystemImage, FileSystems, OnClash, SessionStream,
+};
+use multisession::hresult::{
+    MS_IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED,
+};
+use multisession::{session, Profile};
+
+/// What a UDF reader shows at a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum U {
+    Dir,
+    /// Size and FNV-1a-64 of the bytes.
+    File(u64, u64),
+    Link,
+}
+
+type UModel = BTreeMap<String, U>;
+
+fn fnv(h: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(h, |h, &b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+}
+
+const FNV0: u64 = 0xcbf29ce484222325;
+
+fn fnv_file(path: &Path) -> (u64, u64) {
+    let mut f = fs::File::open(path).unwrap();
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut h, mut size) = (FNV0, 0u64);
+    loop {
+        let n = f.read(&mut buf).unwrap();
+        if n == 0 {
+            return (size, h);
+        }
+        h = fnv(h, &buf[..n]);
+        size += n as u64;
+    }
+}
+
+/// What a UDF session holding the local tree `root` shows: every name as
+/// UDF records it; symlinks as links, or (`links_as_files`) as the file of
+/// path components a reader without symlinks sees.
+fn udf_model(root: &Path, links_as_files: bool) -> UModel {
+    let mut m = UModel::new();
+    let mut stack = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, path)) = stack.pop() {
+        for e in fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().into_string().unwrap();
+            let p = format!("{path}/{}", udf_file_name(&name));
+            let kind = e.file_type().unwrap();
+            if kind.is_symlink() {
+                let target = fs::read_link(e.path()).unwrap();
+                let entry = if links_as_files {
+                    let bytes = encode_symlink(target.to_str().unwrap()).unwrap();
+                    U::File(bytes.len() as u64, fnv(FNV0, &bytes))
+                } else {
+                    U::Link
+                };
+                m.insert(p, entry);
+            } else if kind.is_dir() {
+                m.insert(p.clone(), U::Dir);
+                stack.push((e.path(), p));
+            } else {
+                let (size, hash) = fnv_file(&e.path());
+                m.insert(p, U::File(size, hash));
+            }
+        }
+    }
+    m
+}
+
+fn assert_same_udf(what: &str, expected: &UModel, got: &UModel) {
+    if expected == got {
+        return;
+    }
+    let mut diff = String::new();
+    for (k, v) in expected {
+        match got.get(k) {
+            None => diff += &format!("  missing {k}: {v:?}\n"),
+            Some(g) if g != v => diff += &format!("  differs {k}: expected {v:?}, got {g:?}\n"),
+            _ => {}
+        }
+    }
+    for (k, v) in got {
+        if !expected.contains_key(k) {
+            diff += &format!("  unexpected {k}: {v:?}\n");
+        }
+    }
+    panic!("{what}:\n{diff}");
+}
+
+/// libudfread's names are "modified UTF-8": characters beyond the BMP
+/// come as two encoded surrogates.
+fn from_mutf8(bytes: &[u8]) -> String {
+    let mut units = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i] as u32;
+        let (cp, n) = if b < 0x80 {
+            (b, 1)
+        } else if b >> 5 == 6 {
+            (((b & 0x1f) << 6) | (bytes[i + 1] as u32 & 0x3f), 2)
+        } else if b >> 4 == 14 {
+            (
+                ((b & 0x0f) << 12)
+                    | ((bytes[i + 1] as u32 & 0x3f) << 6)
+                    | (bytes[i + 2] as u32 & 0x3f),
+                3,
+            )
+        } else {
+            let s = std::str::from_utf8(&bytes[i..i + 4]).unwrap();
+            units.extend(s.encode_utf16());
+            i += 4;
+            continue;
+        };
+        units.push(cp as u16);
+        i += n;
+    }
+    String::from_utf16(&units).unwrap()
+}
+
+/// The libudfread program, compiled once per run.
+fn udf_read_program() -> &'static Path {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    EXE.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let exe =
+            std::env::temp_dir().join(format!("multisession-udf_read-{}", std::process::id()));
+        let out = Command::new("gcc")
+            .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2"])
+            .arg(root.join("tests/c/udf_read.c"))
+            .arg("-o")
+            .arg(&exe)
+            .arg("-ludfread")
+            .output()
+            .expect("running gcc");
+        assert!(
+            out.status.success(),
+            "gcc tests/c/udf_read.c -ludfread:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        exe
+    })
+}
+
+/// Every item of the session at `start` as libudfread lists and reads it,
+/// and the last `tail` bytes of each file over 4 GiB.
+fn model_by_libudfread(img: &Path, start: u32, tail: usize) -> (UModel, BTreeMap<String, Vec<u8>>) {
+    let out = Command::new(udf_read_program())
+        .arg(img)
+        .arg(start.to_string())
+        .arg(tail.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "udf_read {} {start}: {}",
+        img.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (mut m, mut tails) = (UModel::new(), BTreeMap::new());
+    for line in out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let f: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
+        let path = from_mutf8(f[1]);
+        let text = |i: usize| std::str::from_utf8(f[i]).unwrap();
+        match f[0] {
+            b"D" => {
+                m.insert(path, U::Dir);
+            }
+            b"F" => {
+                // "-": a file over 4 GiB read at its end only.
+                let hash = u64::from_str_radix(text(3), 16).unwrap_or(0);
+                m.insert(path, U::File(text(2).parse().unwrap(), hash));
+            }
+            _ => {
+                let hex = text(2);
+                let bytes = (0..hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                    .collect();
+                tails.insert(path, bytes);
+            }
+        }
+    }
+    (m, tails)
+}
+
+/// What `udfinfo --startblock=START` reports: key=value lines.
+fn udfinfo(img: &Path, start: u32) -> BTreeMap<String, String> {
+    let out = Command::new("udfinfo")
+        .arg(format!("--startblock={start}"))
+        .arg(img)
+        .output()
+        .expect("running udfinfo");
+    assert!(
+        out.status.success(),
+        "udfinfo --startblock={start} {}: {}",
+        img.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+/// udfinfo accepts the session at `start` and counts what `model` holds:
+/// files (links included) and directories (the root included).
+fn check_udfinfo(img: &Path, start: u32, model: &UModel, revision: &str, what: &str) {
+    let info = udfinfo(img, start);
+    let files = model.values().filter(|e| !matches!(e, U::Dir)).count();
+    let dirs = model.values().filter(|e| matches!(e, U::Dir)).count() + 1;
+    assert_eq!(
+        info["numfiles"],
+        files.to_string(),
+        "{what}: udfinfo numfiles"
+    );
+    assert_eq!(info["numdirs"], dirs.to_string(), "{what}: udfinfo numdirs");
+    assert_eq!(info["udfrev"], revision, "{what}: udfinfo udfrev");
+    assert_eq!(info["integrity"], "closed", "{what}: udfinfo integrity");
+}
+
+const PYCDLIB_UDF_WALK: &str = r#"
+import io, sys, pycdlib
+def fnv(h, b):
+    for x in b:
+        h = ((h ^ x) * 0x100000001b3) & 0xffffffffffffffff
+    return h
+iso = pycdlib.PyCdlib()
+iso.open(sys.argv[1])
+for top, dirs, files in iso.walk(udf_path='/'):
+    for d in dirs:
+        print('D', top.rstrip('/') + '/' + d, sep='\t')
+    for f in files:
+        p = top.rstrip('/') + '/' + f
+        if iso.get_record(udf_path=p).is_symlink():
+            print('L', p, sep='\t')
+            continue
+        out = io.BytesIO()
+        iso.get_file_from_iso_fp(out, udf_path=p)
+        v = out.getvalue()
+        print('F', p, len(v), '%016x' % fnv(0xcbf29ce484222325, v), sep='\t')
+iso.close()
+"#;
+
+/// pycdlib's view of the UDF tree of the disc's first session.
+fn model_by_pycdlib_udf(python: &str, img: &Path) -> UModel {
+    let out = run(tool(python).args(["-c", PYCDLIB_UDF_WALK]).arg(img));
+    let mut m = UModel::new();
+    for line in out.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let e = match f[0] {
+            "D" => U::Dir,
+            "L" => U::Link,
+            _ => U::File(
+                f[2].parse().unwrap(),
+                u64::from_str_radix(f[3], 16).unwrap(),
+            ),
+        };
+        m.insert(f[1].to_owned(), e);
+    }
+    m
+}
+
+fn udf_tools_present() -> bool {
+    let found = ["udfinfo", "7z", "gcc"].iter().all(|t| {
+        Command::new("which")
+            .arg(t)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "udftools, p7zip or gcc missing in CI"
+        );
+        eprintln!("skipped: udftools, p7zip or gcc not installed");
+    }
+    found
+}
+
+/// Three sessions on `profile` (the shared run, which also has xorriso
+/// and isoinfo read each), and after each: udfinfo and libudfread read
+/// every session at its start (on overwritable media, from the second
+/// on, and the newest through the anchor at 256), pycdlib the first.
+fn three_udf_sessions(profile: Profile, revision: &str) {
+    if !udf_tools_present() {
+        return;
+    }
+    let python = pycdlib_python();
+    let mut udf_models: Vec<(UModel, UModel)> = Vec::new();
+    three_sessions(profile, "udf", |w| {
+        let mirror = w.dir.join("mirror");
+        udf_models.push((udf_model(&mirror, false), udf_model(&mirror, true)));
+        let n = w.starts.len();
+        let first_own = if w.overwritable { 2 } else { 1 };
+        let mut at: Vec<(usize, u32)> = (first_own..=n).map(|k| (k, w.starts[k - 1].0)).collect();
+        if w.overwritable {
+            // The newest session through LBA 16 and 256.
+            at.push((n, 0));
+        }
+        for (k, start) in at {
+            let what = format!("{}: UDF of session {k} read at {start}", w.what);
+            let (model, as_files) = &udf_models[k - 1];
+            check_udfinfo(w.disc, start, model, revision, &what);
+            let (got, _) = model_by_libudfread(w.disc, start, 0);
+            assert_same_udf(&format!("{what}, libudfread"), as_files, &got);
+        }
+        if let (Some(py), false) = (python, w.overwritable) {
+            assert_same_udf(
+                &format!("{}: UDF of session 1, pycdlib", w.what),
+                &udf_models[0].0,
+                &model_by_pycdlib_udf(py, w.disc),
+            );
+        }
+    });
+}
+
+#[test]
+fn three_udf_bridge_sessions_on_cd_r_are_read_by_udfinfo_libudfread_and_pycdlib() {
+    three_udf_sessions(Profile::CdR, "1.02");
+}
+
+#[test]
+fn three_udf_bridge_sessions_on_dvd_plus_r_are_read_by_udfinfo_libudfread_and_pycdlib() {
+    three_udf_sessions(Profile::DvdPlusR, "1.02");
+}
+
+#[test]
+fn three_udf_bridge_sessions_on_bd_r_are_read_by_udfinfo_libudfread_and_pycdlib() {
+    three_udf_sessions(Profile::BdR, "2.01");
+}
+
+#[test]
+fn three_udf_bridge_sessions_on_dvd_plus_rw_are_read_at_their_starts_and_through_lba_256() {
+    three_udf_sessions(Profile::DvdPlusRw, "1.02");
+}
+
+#[test]
+fn three_udf_bridge_sessions_on_bd_re_are_read_at_their_starts_and_through_lba_256() {
+    three_udf_sessions(Profile::BdRe, "2.01");
+}
+
+/// 7-Zip takes the volume the anchor at 256 describes and refuses one
+/// with symlinks; a first session without any is extracted whole.
+#[test]
+fn seven_zip_extracts_a_first_udf_session_byte_identical() {
+    if !udf_tools_present() || !tools_present() {
+        return;
+    }
+    let dir = scratch("udf-7z");
+    let src = dir.join("src");
+    make_source_tree(&src);
+    for link in ["relative link", "absolute link", "long link"] {
+        fs::remove_file(src.join(link)).unwrap();
+    }
+    let disc = dir.join("disc.img");
+    multisession::scsi::emulator::create_blank(
+        &disc,
+        Profile::CdR,
+        None,
+        multisession::scsi::emulator::Existing::Replace,
+    )
+    .unwrap();
+    write_next_session(&disc, "Seven", |image| {
+        assert!(
+            image.file_systems().contains(FileSystems::UDF),
+            "CD defaults"
+        );
+        image.add_tree(&src, "/", false, OnClash::Fail).unwrap();
+    });
+    let out = dir.join("x");
+    run(tool("7z")
+        .args(["x", "-tudf", "-y"])
+        .arg(format!("-o{}", out.display()))
+        .arg(&disc));
+    assert_same_udf("7z -tudf", &udf_model(&src, false), &udf_model(&out, false));
+    if let Some(py) = pycdlib_python() {
+        assert_same_udf(
+            "pycdlib",
+            &udf_model(&src, false),
+            &model_by_pycdlib_udf(py, &disc),
+        );
+    }
+    let _ = fs::remove_dir_all(&dir);
+}
+
+const HUGE: u64 = (4 << 30) + 4097;
+const TAIL: &[u8] = b"the last bytes of a file larger than four gibibytes";
+
+/// A file over 4 GiB on BD is one UDF file whose allocation descriptors
+/// (each under 2^30 bytes) cover the ISO 9660 sections, and the next
+/// session's file entry points at the same blocks.
+#[test]
+fn a_file_over_4_gib_on_bd_is_one_udf_file_in_both_sessions() {
+    if !udf_tools_present() {
+        return;
+    }
+    let dir = scratch("udf-large");
+    let src = dir.join("src");
+    fs::create_dir_all(src.join("big")).unwrap();
+    let huge = src.join("big/huge.bin");
+    let f = fs::File::create(&huge).unwrap();
+    f.set_len(HUGE).unwrap();
+    f.write_all_at(b"HEAD", 0).unwrap();
+    f.write_all_at(TAIL, HUGE - TAIL.len() as u64).unwrap();
+    drop(f);
+    let bd = |start: u32| BuildOptions {
+        start_block: start,
+        file_systems: FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF,
+        write_unit: 32,
+        udf_revision: 0x201,
+        time: Some(TIME),
+        ..Default::default()
+    };
+    let img = dir.join("bd.img");
+    let mut tree = fsi::Tree::new();
+    tree.add_tree(&src, "/", false, OnClash::Fail).unwrap();
+    let mut s = fsi::build(Arc::new(tree), &bd(0)).unwrap();
+    write_session(&img, &mut s);
+    let start2 = s.total_blocks();
+
+    let imported = fsi::import(
+        &FileBlocks::open(&img).unwrap(),
+        0,
+        None,
+        Default::default(),
+    )
+    .unwrap()
+    .tree;
+    let mut tree = imported;
+    let note = dir.join("note.txt");
+    fs::write(&note, b"session two\n").unwrap();
+    tree.add_local_file("/note.txt", &note, false).unwrap();
+    let mut s = fsi::build(Arc::new(tree), &bd(start2)).unwrap();
+    assert!(s.total_blocks() < 400, "old data is referenced, not copied");
+    write_session(&img, &mut s);
+
+    // The udfinfo of Debian's udftools finds no recognition sequence at a
+    // start block beyond 4 GiB (the blocks are there; libudfread reads
+    // them), so it checks the first session only.
+    let info = udfinfo(&img, 0);
+    assert_eq!(info["numfiles"], "1");
+    assert_eq!(info["udfrev"], "2.01");
+    for start in [0, start2] {
+        let what = format!("session at {start}");
+        let (model, tails) = model_by_libudfread(&img, start, TAIL.len());
+        assert_eq!(model["/big/huge.bin"], U::File(HUGE, 0), "{what}");
+        let note = model.get("/note.txt");
+        let expected_note = U::File(12, fnv(FNV0, b"session two\n"));
+        assert_eq!(note, (start > 0).then_some(&expected_note), "{what}");
+        assert_eq!(tails["/big/huge.bin"], TAIL, "{what}: the last bytes");
+    }
+    let used = Command::new("du").arg("-k").arg(&img).output().unwrap();
+    let kib: u64 = String::from_utf8_lossy(&used.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(kib < 64 * 1024, "the image stays sparse ({kib} KiB)");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// Runs `session` through its stream: the second anchor of a session
+/// appended to an overwritable medium is the UDF anchor for LBA 256.
+#[test]
+fn a_random_write_bridge_session_rewrites_the_udf_anchor_at_256_as_a_second_anchor() {
+    let mut tree = fsi::Tree::new();
+    tree.mkdir("/d").unwrap();
+    let opts = BuildOptions {
+        start_block: 4096,
+        random_write: true,
+        write_unit: 16,
+        file_systems: FileSystems::ISO9660 | FileSystems::UDF,
+        time: Some(TIME),
+        ..Default::default()
+    };
+    let mut s = fsi::build(Arc::new(tree.clone()), &opts).unwrap();
+    let second = s.second_anchor().expect("a UDF anchor to rewrite");
+    assert_eq!((second.lba, second.blocks), (256, 1));
+    let mut anchor = vec![0u8; 2048];
+    s.read_second_anchor(&mut anchor).unwrap();
+    let mut own = vec![0u8; 2048];
+    s.read_blocks(256, &mut own).unwrap();
+    assert_eq!(anchor, own, "the session's own anchor, addresses absolute");
+    assert_eq!(u16::from_le_bytes([anchor[0], anchor[1]]), 2, "an AVDP tag");
+    // The ISO 9660 anchor now also carries the recognition sequence.
+    let primary = s.anchor().unwrap();
+    assert_eq!((primary.lba, primary.blocks), (16, 5));
+    // Without UDF, or at block 0, there is none.
+    let iso = BuildOptions {
+        file_systems: FileSystems::ISO9660,
+        ..opts.clone()
+    };
+    assert!(fsi::build(Arc::new(tree.clone()), &iso)
+        .unwrap()
+        .second_anchor()
+        .is_none());
+    let first = BuildOptions {
+        start_block: 0,
+        ..opts
+    };
+    assert!(fsi::build(Arc::new(tree), &first)
+        .unwrap()
+        .second_anchor()
+        .is_none());
+}
+
+fn blank(dir: &Path, profile: Profile) -> PathBuf {
+    let disc = dir.join("disc.img");
+    multisession::scsi::emulator::create_blank(
+        &disc,
+        profile,
+        None,
+        multisession::scsi::emulator::Existing::Replace,
+    )
+    .unwrap();
+    disc
+}
+
+/// Importing a session written with UDF keeps UDF in the next session and
+/// locks its revision, even when the caller asked for ISO 9660 + Joliet
+/// before the import (as the common IMAPI2 samples do).
+#[test]
+fn an_imported_udf_session_keeps_udf_and_locks_its_revision() {
+    let dir = scratch("udf-lock");
+    let disc = blank(&dir, Profile::BdR);
+    write_next_session(&disc, "One", |image| {
+        assert_eq!(image.udf_revision(), 0x201, "BD defaults");
+        image.mkdir("/a", true).unwrap();
+    });
+    let recorder = open(&disc);
+    let mut image = FileSystemImage::new();
+    image
+        .set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET)
+        .unwrap();
+    image
+        .set_multisession_interfaces(session::offer(&recorder).unwrap())
+        .unwrap();
+    image.import_file_system(None).unwrap();
+    assert!(image.file_systems().contains(FileSystems::UDF));
+    assert_eq!(image.udf_revision(), 0x201);
+    let e = image.set_udf_revision(0x102).unwrap_err();
+    assert_eq!(e.code(), MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED);
+    assert_eq!(image.udf_revision(), 0x201);
+    image.set_udf_revision(0x201).unwrap();
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// On overwritable media the newest session is the one volume UDF readers
+/// see through LBA 256: a session without UDF would leave them on the old
+/// tree. On write-once media each session stands alone.
+#[test]
+fn dropping_udf_is_refused_over_an_overwritable_udf_volume_only() {
+    for (profile, refused) in [(Profile::DvdPlusRw, true), (Profile::CdR, false)] {
+        let dir = scratch(&format!("udf-drop-{}", profile.name()));
+        let disc = blank(&dir, profile);
+        write_next_session(&disc, "One", |image| image.mkdir("/a", true).unwrap());
+        let mut image = image_for_next_session(&open(&disc), "Two");
+        image
+            .set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET)
+            .unwrap();
+        match image.create_result_image() {
+            Err(e) if refused => {
+                assert_eq!(e.code(), MS_IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, "{e}")
+            }
+            Ok(_) if !refused => {}
+            other => panic!("{profile}: {:?}", other.map(|_| ())),
+        }
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
+
+/// A first session without UDF may hold file data at LBA 256, where a
+/// bridge appended to an overwritable medium rewrites its anchor: the
+/// build refuses rather than overwrite a kept file.
+#[test]
+fn a_kept_file_at_lba_256_of_an_overwritable_medium_refuses_the_bridge() {
+    let dir = scratch("udf-under-anchor");
+    let disc = blank(&dir, Profile::DvdPlusRw);
+    let big = dir.join("big.bin");
+    fs::write(&big, vec![7u8; 1 << 20]).unwrap();
+    write_next_session(&disc, "One", |image| {
+        image
+            .set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET)
+            .unwrap();
+        image.add_file("/big.bin", &big, false).unwrap();
+    });
+    let mut image = image_for_next_session(&open(&disc), "Two");
+    assert!(!image.file_systems().contains(FileSystems::UDF));
+    image
+        .set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF)
+        .unwrap();
+    let e = image.create_result_image().unwrap_err();
+    assert_eq!(e.code(), MS_IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, "{e}");
+    assert!(e.to_string().contains("/big.bin"), "{e}");
+    // The same file removed, the bridge is built.
+    image.remove("/big.bin", false).unwrap();
+    image.create_result_image().unwrap();
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// The C ABI: revision get/set with IMAPI's codes, the supported list with
+/// a size query, `MS_FS_UDF` with ISO 9660 accepted.
+#[test]
+fn the_udf_revision_and_file_systems_cross_the_c_abi() {
+    use multisession::ffi::*;
+    use multisession::hresult::{
+        MS_E_NOT_SUFFICIENT_BUFFER, MS_E_POINTER, MS_IMAPI_E_INVALID_PARAM, MS_S_OK,
+    };
+    unsafe {
+        let mut image = MsImage { id: 0 };
+        assert_eq!(ms_image_new(&mut image), MS_S_OK);
+        let mut revision = 0u32;
+        assert_eq!(ms_image_get_udf_revision(image, &mut revision), MS_S_OK);
+        assert_eq!(revision, 0x102);
+        assert_eq!(ms_image_set_udf_revision(image, 0x201), MS_S_OK);
+        assert_eq!(ms_image_get_udf_revision(image, &mut revision), MS_S_OK);
+        assert_eq!(revision, 0x201);
+        assert_eq!(
+            ms_image_set_udf_revision(image, 0x250),
+            MS_IMAPI_E_INVALID_PARAM
+        );
+        assert_eq!(
+            ms_image_get_udf_revision(image, std::ptr::null_mut()),
+            MS_E_POINTER
+        );
+
+        let mut count = 0usize;
+        let hr = ms_image_get_udf_revisions_supported(image, std::ptr::null_mut(), 0, &mut count);
+        assert_eq!((hr, count), (MS_E_NOT_SUFFICIENT_BUFFER, 4));
+        let mut revisions = [0u32; 8];
+        let hr = ms_image_get_udf_revisions_supported(image, revisions.as_mut_ptr(), 8, &mut count);
+        assert_eq!((hr, count), (MS_S_OK, 4));
+        assert_eq!(&revisions[..4], &[0x102, 0x150, 0x200, 0x201]);
+        let hr = ms_image_get_udf_revisions_supported(image, std::ptr::null_mut(), 4, &mut count);
+        assert_eq!(hr, MS_E_POINTER);
+
+        let bridge = (FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF).bits();
+        assert_eq!(ms_image_set_file_systems(image, bridge), MS_S_OK);
+        let mut fs = 0u32;
+        assert_eq!(ms_image_file_systems(image, &mut fs), MS_S_OK);
+        assert_eq!(fs, bridge);
+        assert_eq!(
+            ms_image_set_file_systems(image, FileSystems::UDF.bits()),
+            MS_IMAPI_E_INVALID_PARAM
+        );
+        assert_eq!(ms_image_release(image), MS_S_OK);
+    }
+}
+
+/// A disc whose UDF revision is not written here (2.50) keeps that
+/// revision locked: a next session with UDF is refused by name, one
+/// without it (write-once media) is built.
+#[test]
+fn a_udf_revision_not_written_here_is_not_appended_to_with_udf() {
+    use multisession::fsi::udf::layout::{Lvd, Regid, TagParams, DOMAIN_OSTA};
+    use multisession::hresult::MS_IMAPI_E_UDF_NOT_WRITE_COMPATIBLE;
+    let dir = scratch("udf-250");
+    let disc = blank(&dir, Profile::CdR);
+    write_next_session(&disc, "One", |image| image.mkdir("/a", true).unwrap());
+    // Both logical volume descriptors (main and reserve) now claim 2.50.
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&disc)
+        .unwrap();
+    for lba in [35u32, 51] {
+        let mut b = vec![0u8; 2048];
+        f.read_exact_at(&mut b, lba as u64 * 2048).unwrap();
+        let (tag, mut lvd) = Lvd::parse(&b, Some(lba)).unwrap();
+        lvd.domain_id = Regid::udf(DOMAIN_OSTA, 0x250);
+        let encoded = lvd
+            .encode(TagParams::new(tag.version, tag.serial, lba))
+            .unwrap();
+        b[..encoded.len()].copy_from_slice(&encoded);
+        f.write_all_at(&b, lba as u64 * 2048).unwrap();
+    }
+    drop(f);
+    let mut image = image_for_next_session(&open(&disc), "Two");
+    assert_eq!(
+        image.set_udf_revision(0x102).unwrap_err().code(),
+        MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED
+    );
+    let e = image.create_result_image().unwrap_err();
+    assert_eq!(e.code(), MS_IMAPI_E_UDF_NOT_WRITE_COMPATIBLE, "{e}");
+    image
+        .set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET)
+        .unwrap();
+    image.create_result_image().unwrap();
+    let _ = fs::remove_dir_all(&dir);
+}
