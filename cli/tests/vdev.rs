@@ -750,12 +750,91 @@ fn xorriso_formats_a_blank_bd_re_and_burns_two_sessions_that_extract_byte_identi
     burn_twice_and_read_back("bd-re", "auto");
 }
 
-/// In TAO: on a blank CD-R libburn's default is SAO even though the drive
-/// offers no SAO feature, and SAO needs SEND CUE SHEET (5Dh), which the
-/// emulator does not have yet.
+/// With xorriso's default settings: on the blank CD-R libburn burns
+/// session-at-once (page 05 write type 2, SEND CUE SHEET, WRITE from the
+/// pre-gap at LBA −150, SYNCHRONIZE CACHE and no CLOSE), leaving it
+/// appendable; on the appendable disc it burns the second session TAO.
+#[test]
+fn xorriso_burns_a_blank_cd_r_sao_by_default_then_tao_and_both_extract_byte_identical_and_take_a_third(
+) {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("cd-r.img");
+    ok(&["new-disc", "--profile", "cd-r", disc.to_str().unwrap()]);
+    let trace = root.path().join("trace.txt");
+    let (first, mut files) = burn_source(root.path(), "first", 1);
+    let out = Command::new(BIN)
+        .args(["drive", "run", "--trace"])
+        .arg(&trace)
+        .arg(&disc)
+        .args(["--", "timeout", "120", "xorriso", "-return_with", "FAILURE", "32"])
+        .args(["-dev", "/dev/sr7", "-map", first.to_str().unwrap(), "/first", "-commit"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains(": SORRY :"), "{}", text(&out));
+    let trace = std::fs::read_to_string(&trace).unwrap();
+    let cue = trace.lines().find(|l| l.contains("[5d ")).expect("a cue sheet");
+    assert!(cue.ends_with("GOOD resid=0"), "{cue}");
+    assert!(trace.contains("WRITE(10) [2a 00 ff ff ff 6a"), "stream from the pre-gap");
+    assert!(!trace.contains("CLOSE TRACK"), "SAO needs no CLOSE");
+    let sidecar: serde_json::Value =
+        json(&std::fs::read_to_string(format!("{}.json", disc.display())).unwrap());
+    assert_eq!(sidecar["sessions"][0]["tracks"][0]["sao"], true, "{sidecar}");
+    assert_eq!(sidecar["finalized"], false, "{sidecar}");
+
+    let (second, more) = burn_source(root.path(), "second", 2);
+    xorriso_commit(&disc, "auto", &second, "second");
+    files.extend(more);
+    two_sessions_read_back_and_take_a_third(root.path(), &disc, &files);
+}
+
+/// TAO chosen explicitly (`-write_type tao`) on the blank CD-R as well.
 #[test]
 fn xorriso_burns_two_tao_sessions_to_cd_r_that_extract_byte_identical_and_take_a_third() {
     burn_twice_and_read_back("cd-r", "tao");
+}
+
+/// `wodim -sao` and `cdrskin -sao` burn a blank CD-R session-at-once and
+/// close it (no -multi), and the image extracts byte-identical. (wodim
+/// `-sao -multi` writes CD-ROM XA, whose cue sheet data forms real drives
+/// refuse too; wodim then suggests raw mode.)
+#[test]
+fn wodim_and_cdrskin_sao_burn_a_blank_cd_r_that_extracts_byte_identical() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let (dir, files) = burn_source(root.path(), "only", 3);
+    let image = root.path().join("only.iso");
+    let graft = format!("/only={}", dir.display());
+    let made = Command::new("genisoimage")
+        .args(["-quiet", "-R", "-J", "-graft-points", "-o"])
+        .arg(&image)
+        .arg(graft)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made));
+    for burner in ["wodim", "cdrskin"] {
+        let disc = root.path().join(format!("{burner}.img"));
+        ok(&["new-disc", "--profile", "cd-r", disc.to_str().unwrap()]);
+        let out = on_drive(
+            &disc,
+            &[burner, "-sao", "dev=/dev/sr7", image.to_str().unwrap()],
+        );
+        assert!(out.status.success(), "{burner}: {}", text(&out));
+        let info = json(&ok(&["info", "--json", disc.to_str().unwrap()]));
+        assert_eq!(info["media"]["disc_status"], "Finalized", "{burner}: {info}");
+        assert_eq!(info["media"]["sessions"], 1, "{burner}: {info}");
+        let out = root.path().join(format!("out-{burner}"));
+        ok(&["extract", disc.to_str().unwrap(), out.to_str().unwrap()]);
+        for (path, data) in &files {
+            let got = std::fs::read(out.join(path.trim_start_matches('/'))).unwrap();
+            assert!(got == *data, "{burner}: {path} differs after extract");
+        }
+    }
 }
 
 /// genisoimage makes each session image (the second continuing the first

@@ -92,6 +92,7 @@ impl EmulatedDrive {
                 seen,
                 host_error: None,
                 mech: state::Mechanism::default(),
+                cue: None,
             },
             commands: 0,
         })
