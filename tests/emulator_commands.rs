@@ -299,7 +299,8 @@ fn stream(d: &mut Disc, mut lba: i32, blocks: i32) {
     while lba < end {
         let n = (end - lba).min(if lba < 0 { -lba } else { 32 }).min(32);
         if lba < 0 {
-            d.write_data(lba as u32, &vec![0; n as usize * 2048]).unwrap();
+            d.write_data(lba as u32, &vec![0; n as usize * 2048])
+                .unwrap();
         } else {
             d.write(lba as u32, n as u16).unwrap();
         }
@@ -322,7 +323,11 @@ fn sao_is_offered_on_a_blank_cd_only_and_page_05_takes_it_but_not_raw() {
         assert_eq!(be32(&f, 8 + 4) & 0xFF_FFFF, 3200, "max cue sheet length");
         for (write_type, ok) in [(2u8, true), (3, false), (1, true), (0, true)] {
             let p = page05(&mut d, write_type, 3);
-            let want = if ok { Ok(()) } else { Err(Sense::INVALID_FIELD_IN_PARAMETERS) };
+            let want = if ok {
+                Ok(())
+            } else {
+                Err(Sense::INVALID_FIELD_IN_PARAMETERS)
+            };
             assert_eq!(select(&mut d, &p), want, "write type {write_type}");
         }
         // SAO with the block type left 0 (libburn) or Mode 1 (cdrecord);
@@ -330,7 +335,11 @@ fn sao_is_offered_on_a_blank_cd_only_and_page_05_takes_it_but_not_raw() {
         for (block_type, ok) in [(0u8, true), (8, true), (1, false), (3, false)] {
             let mut p = page05(&mut d, 2, 3);
             p[12] = (p[12] & 0xF0) | block_type;
-            let want = if ok { Ok(()) } else { Err(Sense::INVALID_FIELD_IN_PARAMETERS) };
+            let want = if ok {
+                Ok(())
+            } else {
+                Err(Sense::INVALID_FIELD_IN_PARAMETERS)
+            };
             assert_eq!(select(&mut d, &p), want, "SAO block type {block_type}");
         }
     }
@@ -348,38 +357,66 @@ fn send_cue_sheet_takes_a_data_session_and_refuses_bad_sheets_and_wrong_states()
     let sheets: Vec<(&str, Vec<u8>, Sense)> = vec![
         ("no lead-out", data_cue_sheet(400)[..24].to_vec(), bad),
         ("lead-in after the pre-gap", swapped, bad),
-        ("audio track", [
-            cue(0x01, 0, 0, 0x01, -150),
-            cue(0x01, 1, 0, 0x00, -150),
-            cue(0x01, 1, 1, 0x00, 0),
-            cue(0x01, 0xAA, 1, 0x01, 400),
-        ].concat(), bad),
-        ("no INDEX 1", [
-            cue(0x41, 0, 0, 0x14, -150),
-            cue(0x41, 1, 0, 0x10, -150),
-            cue(0x41, 0xAA, 1, 0x14, 400),
-        ].concat(), bad),
+        (
+            "audio track",
+            [
+                cue(0x01, 0, 0, 0x01, -150),
+                cue(0x01, 1, 0, 0x00, -150),
+                cue(0x01, 1, 1, 0x00, 0),
+                cue(0x01, 0xAA, 1, 0x01, 400),
+            ]
+            .concat(),
+            bad,
+        ),
+        (
+            "no INDEX 1",
+            [
+                cue(0x41, 0, 0, 0x14, -150),
+                cue(0x41, 1, 0, 0x10, -150),
+                cue(0x41, 0xAA, 1, 0x14, 400),
+            ]
+            .concat(),
+            bad,
+        ),
         ("track shorter than 300 blocks", data_cue_sheet(299), bad),
-        ("addresses going back", [
-            cue(0x41, 0, 0, 0x14, -150),
-            cue(0x41, 1, 0, 0x10, -150),
-            cue(0x41, 1, 1, 0x10, 0),
-            cue(0x41, 2, 1, 0x10, 400),
-            cue(0x41, 0xAA, 1, 0x14, 350),
-        ].concat(), bad),
-        ("track numbers skipping", [
-            cue(0x41, 0, 0, 0x14, -150),
-            cue(0x41, 1, 0, 0x10, -150),
-            cue(0x41, 1, 1, 0x10, 0),
-            cue(0x41, 3, 1, 0x10, 400),
-            cue(0x41, 0xAA, 1, 0x14, 800),
-        ].concat(), bad),
-        ("frame 75", {
-            let mut s = data_cue_sheet(400);
-            s[31] = 75;
-            s
-        }, bad),
-        ("lead-out past the disc", data_cue_sheet(359_850), Sense::LBA_OUT_OF_RANGE),
+        (
+            "addresses going back",
+            [
+                cue(0x41, 0, 0, 0x14, -150),
+                cue(0x41, 1, 0, 0x10, -150),
+                cue(0x41, 1, 1, 0x10, 0),
+                cue(0x41, 2, 1, 0x10, 400),
+                cue(0x41, 0xAA, 1, 0x14, 350),
+            ]
+            .concat(),
+            bad,
+        ),
+        (
+            "track numbers skipping",
+            [
+                cue(0x41, 0, 0, 0x14, -150),
+                cue(0x41, 1, 0, 0x10, -150),
+                cue(0x41, 1, 1, 0x10, 0),
+                cue(0x41, 3, 1, 0x10, 400),
+                cue(0x41, 0xAA, 1, 0x14, 800),
+            ]
+            .concat(),
+            bad,
+        ),
+        (
+            "frame 75",
+            {
+                let mut s = data_cue_sheet(400);
+                s[31] = 75;
+                s
+            },
+            bad,
+        ),
+        (
+            "lead-out past the disc",
+            data_cue_sheet(359_850),
+            Sense::LBA_OUT_OF_RANGE,
+        ),
     ];
     for (name, sheet, sense) in sheets {
         assert_eq!(send_cue_sheet(&mut d, &sheet), Err(sense), "{name}");
@@ -411,11 +448,15 @@ fn send_cue_sheet_takes_a_data_session_and_refuses_bad_sheets_and_wrong_states()
 }
 
 #[test]
-fn an_sao_stream_from_the_pregap_closes_an_appendable_session_without_run_out_at_synchronize_cache(
-) {
+fn an_sao_stream_from_the_pregap_closes_an_appendable_session_without_run_out_at_synchronize_cache()
+{
     let mut d = sao_disc(3, 400);
     // Out of order or past the lead-out: refused, nothing recorded.
-    assert_eq!(d.write(0, 16), Ok(()), "the pre-gap may be left to the drive");
+    assert_eq!(
+        d.write(0, 16),
+        Ok(()),
+        "the pre-gap may be left to the drive"
+    );
     let mut d = sao_disc(3, 400);
     assert_eq!(
         d.write_data(-140i32 as u32, &[0; 2048]),

@@ -533,7 +533,10 @@ mod tests {
 
     #[test]
     fn an_sao_track_round_trips_ends_without_run_out_and_only_closed_on_cd() {
-        let mut disc = DiscSpec::new(Profile::CdR).sessions(&[400]).build().unwrap();
+        let mut disc = DiscSpec::new(Profile::CdR)
+            .sessions(&[400])
+            .build()
+            .unwrap();
         disc.recorded_mut().unwrap().sessions[0].tracks[0].sao = true;
         let text = render(&disc);
         assert!(text.contains("\"sao\": true"), "{text}");

@@ -140,7 +140,10 @@ fn parse(sheet: &[u8], first_track: u32, capacity: u32) -> Result<CueSheet, Sens
             // A new track: the next number, starting at INDEX 0 (pre-gap)
             // or 1.
             Some(p) if e.tno != p.tno => {
-                if e.tno != p.tno.wrapping_add(1) || e.index > 1 || starts.last().map(|s| s.0) != Some(p.tno) {
+                if e.tno != p.tno.wrapping_add(1)
+                    || e.index > 1
+                    || starts.last().map(|s| s.0) != Some(p.tno)
+                {
                     return Err(bad);
                 }
             }

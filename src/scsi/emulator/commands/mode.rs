@@ -202,7 +202,11 @@ fn check_page05(st: &DriveState, page: &Page05) -> Result<(), Sense> {
     // SAO takes the block type from the cue sheet: libburn leaves the
     // field 0, cdrecord sends 8. Raw sub-channel types (1-3) are refused
     // like raw writing, so no host expects R-W sub-channel data to land.
-    let block_types: &[u8] = if write_type == 2 { &[0, 8, 10] } else { &[8, 10] };
+    let block_types: &[u8] = if write_type == 2 {
+        &[0, 8, 10]
+    } else {
+        &[8, 10]
+    };
     if !block_types.contains(&page.data_block_type()) {
         return Err(Sense::INVALID_FIELD_IN_PARAMETERS);
     }
