@@ -67,7 +67,8 @@ pub fn open_image(image: &Path, disc: &Disc) -> Result<Option<Image>> {
     if !disc.media_present {
         return Ok(None);
     }
-    let img = Image::open(image)?;
+    let mut img = Image::open(image)?;
+    img.inject(disc.faults.image_read_error, disc.faults.image_write_error);
     let needed = disc.recorded_end() * crate::block::BLOCK_SIZE as u64;
     let len = img.len()?;
     if len < needed {
