@@ -380,6 +380,17 @@ fn send_cue_sheet_takes_a_data_session_and_refuses_bad_sheets_and_wrong_states()
         ),
         ("track shorter than 300 blocks", data_cue_sheet(299), bad),
         (
+            "pre-gap longer than 2 seconds",
+            [
+                cue(0x41, 0, 0, 0x14, -150),
+                cue(0x41, 1, 0, 0x10, -150),
+                cue(0x41, 1, 1, 0x10, 75),
+                cue(0x41, 0xAA, 1, 0x14, 475),
+            ]
+            .concat(),
+            bad,
+        ),
+        (
             "addresses going back",
             [
                 cue(0x41, 0, 0, 0x14, -150),
@@ -940,4 +951,42 @@ fn another_disc_put_in_by_someone_else_closes_the_tray() {
     assert_eq!(d.tur(), Err(Sense::MEDIUM_CHANGED));
     d.tur().unwrap();
     assert_eq!(d.current_features().0, Profile::BdR.code());
+}
+
+#[test]
+fn leaving_sao_in_page_05_drops_a_cue_sheet_so_the_writes_are_tao_again() {
+    let mut d = sao_disc(3, 400);
+    let p = page05(&mut d, 1, 3);
+    select(&mut d, &p).unwrap();
+    stream(&mut d, 0, 400);
+    d.sync().unwrap();
+    assert_eq!(
+        d.toc(0, false, 0),
+        Err(Sense::INVALID_FIELD_IN_CDB),
+        "a TAO track stays open at SYNCHRONIZE CACHE"
+    );
+    assert_eq!(d.nwa(0xFF).0, 400);
+}
+
+#[test]
+fn a_two_track_sao_session_puts_the_second_track_right_after_the_first() {
+    let mut d = Disc::new(DiscSpec::new(Profile::CdR));
+    let p = page05(&mut d, 2, 3);
+    select(&mut d, &p).unwrap();
+    let sheet = [
+        cue(0x41, 0, 0, 0x14, -150),
+        cue(0x41, 1, 0, 0x10, -150),
+        cue(0x41, 1, 1, 0x10, 0),
+        cue(0x41, 2, 1, 0x10, 400),
+        cue(0x41, 0xAA, 1, 0x14, 700),
+    ]
+    .concat();
+    send_cue_sheet(&mut d, &sheet).unwrap();
+    stream(&mut d, -150, 850);
+    d.sync().unwrap();
+    let toc = d.toc(0, false, 0).unwrap();
+    let starts: Vec<u32> = (0..3).map(|i| be32(&toc, 4 + 8 * i + 4)).collect();
+    assert_eq!(starts, [0, 400, 700], "tracks 1, 2 and the lead-out");
+    assert_eq!(d.read(400, 1).unwrap(), emulator_support::pattern(400, 1));
+    assert_eq!(d.nwa(0xFF).0, 700 + 11_400);
 }

@@ -176,10 +176,17 @@ fn an_image_write_error_stops_the_write_at_its_block_names_the_host_cause_and_ke
         let mut d = Disc::new(DiscSpec::new(Profile::DvdPlusR).faults(faults));
         d.write(0, 16).unwrap();
         assert_eq!(d.write(16, 16), Err(Sense::WRITE_ERROR), "{errno:?}");
-        let cause = d.drive.take_host_cause().expect("the host error behind 3/0C/00");
+        let cause = d
+            .drive
+            .take_host_cause()
+            .expect("the host error behind 3/0C/00");
         assert_eq!(cause.code(), code, "{cause}");
         assert!(cause.detail().contains("disc.img"), "{cause}");
-        assert_eq!(d.nwa(0xFF).0, 16, "{errno:?}: the NWA stays before the failed write");
+        assert_eq!(
+            d.nwa(0xFF).0,
+            16,
+            "{errno:?}: the NWA stays before the failed write"
+        );
         // What reached the file before the bad block is unrecorded space,
         // and the recorded blocks read back unchanged, also after a reopen.
         assert_eq!(&image_blocks(&d, 20)[16 * 2048..], &pattern(16, 4)[..]);
@@ -187,7 +194,11 @@ fn an_image_write_error_stops_the_write_at_its_block_names_the_host_cause_and_ke
         d.reopen();
         assert_eq!(d.nwa(0xFF).0, 16, "{errno:?}");
         assert_eq!(d.read(0, 16).unwrap(), pattern(0, 16));
-        assert_eq!(d.write(16, 4), Ok(()), "{errno:?}: blocks before the bad one still take data");
+        assert_eq!(
+            d.write(16, 4),
+            Ok(()),
+            "{errno:?}: blocks before the bad one still take data"
+        );
     }
 }
 
@@ -206,7 +217,10 @@ fn an_image_read_error_fails_the_reads_that_cover_its_block_with_the_host_cause(
             .faults(faults),
     );
     assert_eq!(d.read(16, 8), Err(Sense::UNRECOVERED_READ_ERROR));
-    let cause = d.drive.take_host_cause().expect("the host error behind 3/11/00");
+    let cause = d
+        .drive
+        .take_host_cause()
+        .expect("the host error behind 3/11/00");
     assert_eq!(cause.code(), MS_E_WIN32_IO_DEVICE, "{cause}");
     assert_eq!(d.read(16, 4).unwrap().len(), 4 * 2048);
     assert_eq!(d.read(21, 4).unwrap().len(), 4 * 2048);
@@ -246,13 +260,23 @@ fn an_append_that_meets_a_host_write_error_fails_with_its_code_and_the_disc_take
             // The first session is intact; without the fault, `recover`
             // closes what the failure left open and the same append goes
             // through.
-            assert_eq!(burn_support::current_content(&burn_support::open(&disc)), first);
+            assert_eq!(
+                burn_support::current_content(&burn_support::open(&disc)),
+                first
+            );
             burn_support::set_faults(&disc, serde_json::json!({}));
             let recorder = burn_support::open(&disc);
-            multisession::burn::DataWriter::new(recorder.clone(), burn_support::multisession_options())
-                .recover()
-                .unwrap_or_else(|e| panic!("{profile} {errno:?}: recover: {e}"));
-            assert_eq!(burn_support::current_content(&recorder), first, "{profile} {errno:?}");
+            multisession::burn::DataWriter::new(
+                recorder.clone(),
+                burn_support::multisession_options(),
+            )
+            .recover()
+            .unwrap_or_else(|e| panic!("{profile} {errno:?}: recover: {e}"));
+            assert_eq!(
+                burn_support::current_content(&recorder),
+                first,
+                "{profile} {errno:?}"
+            );
             burn_support::append(&recorder, &second, burn_support::multisession_options())
                 .unwrap_or_else(|e| panic!("{profile} {errno:?}: retry: {e}"));
             assert_eq!(
@@ -276,13 +300,16 @@ fn an_import_that_meets_a_host_read_error_fails_with_its_code_and_the_disc_stays
     );
     let recorder = burn_support::open(&disc);
     let second = burn_support::files("two", 2, &[1000]);
-    let e = burn_support::append(&recorder, &second, burn_support::multisession_options())
-        .unwrap_err();
+    let e =
+        burn_support::append(&recorder, &second, burn_support::multisession_options()).unwrap_err();
     // The import names its own failure and the host cause under it.
     assert_eq!(e.code(), MS_IMAPI_E_IMPORT_READ_FAILURE, "{e}");
     assert!(e.to_string().contains("Input/output error"), "{e}");
     burn_support::set_faults(&disc, serde_json::json!({}));
-    assert_eq!(burn_support::current_content(&burn_support::open(&disc)), first);
+    assert_eq!(
+        burn_support::current_content(&burn_support::open(&disc)),
+        first
+    );
 }
 
 #[test]
@@ -294,10 +321,13 @@ fn an_append_onto_a_read_only_image_fails_as_write_protected_and_leaves_the_disc
     std::fs::set_permissions(&disc, std::fs::Permissions::from_mode(0o444)).unwrap();
     let recorder = burn_support::open(&disc);
     let second = burn_support::files("two", 2, &[1000]);
-    let e = burn_support::append(&recorder, &second, burn_support::multisession_options())
-        .unwrap_err();
+    let e =
+        burn_support::append(&recorder, &second, burn_support::multisession_options()).unwrap_err();
     assert_eq!(e.code(), MS_E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED, "{e}");
-    assert!(std::fs::read(&disc).unwrap() == before, "the image is untouched");
+    assert!(
+        std::fs::read(&disc).unwrap() == before,
+        "the image is untouched"
+    );
     std::fs::set_permissions(&disc, std::fs::Permissions::from_mode(0o644)).unwrap();
     let recorder = burn_support::open(&disc);
     assert_eq!(burn_support::current_content(&recorder), first);

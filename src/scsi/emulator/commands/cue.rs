@@ -122,8 +122,8 @@ fn parse(sheet: &[u8], first_track: u32, capacity: u32) -> Result<CueSheet, Sens
     {
         return Err(bad);
     }
-    // The stream starts with the first track's pre-gap at 00:02:00 before
-    // its data; the lead-in entry names the same address (libburn, cdrecord).
+    // The stream starts with the first track's pre-gap at 00:00:00 (LBA
+    // −150); the lead-in entry names the same address (libburn, cdrecord).
     let first = body.first().ok_or(bad)?;
     let stream_start = first.lba;
     if stream_start != -(CD_PREGAP as i64) || lead_in.lba != stream_start {
@@ -133,7 +133,7 @@ fn parse(sheet: &[u8], first_track: u32, capacity: u32) -> Result<CueSheet, Sens
     let mut previous: Option<&Entry> = None;
     for e in body {
         let data = e.ctl & CTL_DATA != 0;
-        if !data || e.form != FORM_MODE1_DATA || e.index > 99 {
+        if !data || e.form != FORM_MODE1_DATA || e.index > 99 || e.tno == 0 || e.tno > 99 {
             return Err(bad);
         }
         match previous {
@@ -169,6 +169,12 @@ fn parse(sheet: &[u8], first_track: u32, capacity: u32) -> Result<CueSheet, Sens
     // Every track needs its INDEX 1, the last one included.
     let last = previous.ok_or(bad)?;
     if starts.last().map(|s| s.0) != Some(last.tno) || lead_out.lba < last.lba {
+        return Err(bad);
+    }
+    // The data starts where a blank disc's first track does: a pre-gap of
+    // exactly 2 seconds (what libburn and cdrecord send; longer ones would
+    // put the track elsewhere than the disc's next writable address).
+    if starts.first().map(|s| s.1) != Some(0) {
         return Err(bad);
     }
     let mut tracks = Vec::new();

@@ -171,6 +171,10 @@ pub fn mode_select(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'_>
         at += 2 + len;
     }
     check_page05(st, &page05)?;
+    if page05.write_type() != 2 {
+        // Leaving SAO drops a cue sheet that was not written yet.
+        st.cue = None;
+    }
     st.page05 = page05;
     Ok(declared)
 }
