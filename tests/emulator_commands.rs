@@ -244,41 +244,278 @@ fn removable_medium_is_current_always_and_real_time_streaming_on_dvd_and_bd() {
     }
 }
 
+/// Page 05 with its header zeroed, write type and Multi-session field set.
+fn page05(d: &mut Disc, write_type: u8, multi: u8) -> Vec<u8> {
+    let mut p = d
+        .data_in(&[0x5A, 0, 0x05, 0, 0, 0, 0, 0, 60, 0], 60)
+        .unwrap();
+    p[0..8].fill(0);
+    p[10] = (p[10] & 0xF0) | write_type;
+    p[11] = (p[11] & 0x3F) | multi << 6;
+    p
+}
+
+fn select(d: &mut Disc, p: &[u8]) -> Result<(), Sense> {
+    d.data_out(&[0x55, 0x10, 0, 0, 0, 0, 0, 0, p.len() as u8, 0], p)
+}
+
+/// One cue sheet entry; `lba` as the MSF address it names.
+fn cue(ctl_adr: u8, tno: u8, index: u8, form: u8, lba: i32) -> [u8; 8] {
+    let f = lba + 150;
+    let (m, s, fr) = (f / 4500, f / 75 % 60, f % 75);
+    [ctl_adr, tno, index, form, 0, m as u8, s as u8, fr as u8]
+}
+
+/// The sheet libburn sends for one data track of `blocks` on a blank CD:
+/// lead-in, track 1 INDEX 0 (pre-gap at −150) and INDEX 1 at 0, lead-out.
+fn data_cue_sheet(blocks: i32) -> Vec<u8> {
+    [
+        cue(0x41, 0, 0, 0x14, -150),
+        cue(0x41, 1, 0, 0x10, -150),
+        cue(0x41, 1, 1, 0x10, 0),
+        cue(0x41, 0xAA, 1, 0x14, blocks),
+    ]
+    .concat()
+}
+
+fn send_cue_sheet(d: &mut Disc, sheet: &[u8]) -> Result<(), Sense> {
+    let n = (sheet.len() as u32).to_be_bytes();
+    d.data_out(&[0x5D, 0, 0, 0, 0, 0, n[1], n[2], n[3], 0], sheet)
+}
+
+/// A CD in SAO mode with `multi` in page 05 and a cue sheet for `blocks`.
+fn sao_disc(multi: u8, blocks: i32) -> Disc {
+    let mut d = Disc::new(DiscSpec::new(Profile::CdR));
+    let p = page05(&mut d, 2, multi);
+    select(&mut d, &p).unwrap();
+    send_cue_sheet(&mut d, &data_cue_sheet(blocks)).unwrap();
+    d
+}
+
+/// Writes `blocks` from `lba` in commands of at most 32 blocks: zeros in
+/// the pre-gap, the usual pattern from LBA 0 on.
+fn stream(d: &mut Disc, mut lba: i32, blocks: i32) {
+    let end = lba + blocks;
+    while lba < end {
+        let n = (end - lba).min(if lba < 0 { -lba } else { 32 }).min(32);
+        if lba < 0 {
+            d.write_data(lba as u32, &vec![0; n as usize * 2048])
+                .unwrap();
+        } else {
+            d.write(lba as u32, n as u16).unwrap();
+        }
+        lba += n;
+    }
+}
+
 #[test]
-fn sao_is_not_offered_on_cd_so_hosts_fall_back_to_tao() {
-    for spec in [
-        DiscSpec::new(Profile::CdR),
-        DiscSpec::new(Profile::CdRw).sessions(&[608]),
+fn sao_is_offered_on_a_blank_cd_only_and_page_05_takes_it_but_not_raw() {
+    for (spec, current) in [
+        (DiscSpec::new(Profile::CdR), true),
+        (DiscSpec::new(Profile::CdRw), true),
+        (DiscSpec::new(Profile::CdR).sessions(&[608]), false),
     ] {
         let mut d = Disc::new(spec);
-        assert_eq!(d.config(2, 0x002E).unwrap().len(), 8, "no CD Mastering");
-        let mut p = d
-            .data_in(&[0x5A, 0, 0x05, 0, 0, 0, 0, 0, 60, 0], 60)
-            .unwrap();
-        p[0..8].fill(0);
-        let select = |d: &mut Disc, p: &[u8]| {
-            d.data_out(&[0x55, 0x10, 0, 0, 0, 0, 0, 0, p.len() as u8, 0], p)
-        };
-        for (write_type, ok) in [(2u8, false), (3, false), (1, true), (0, true)] {
-            p[10] = (p[10] & 0xF0) | write_type;
-            let got = select(&mut d, &p);
-            if ok {
-                assert_eq!(got, Ok(()), "write type {write_type}");
+        let f = d.config(2, 0x002E).unwrap();
+        assert_eq!(f.len(), 8 + 8, "CD Mastering listed");
+        assert_eq!(f[8 + 2] & 1, current as u8, "current");
+        assert_eq!(f[8 + 4] & !0x02, 0x60, "BUF and SAO, no raw, no test write");
+        assert_eq!(be32(&f, 8 + 4) & 0xFF_FFFF, 3200, "max cue sheet length");
+        for (write_type, ok) in [(2u8, true), (3, false), (1, true), (0, true)] {
+            let p = page05(&mut d, write_type, 3);
+            let want = if ok {
+                Ok(())
             } else {
-                assert_eq!(
-                    got,
-                    Err(Sense::INVALID_FIELD_IN_PARAMETERS),
-                    "write type {write_type}"
-                );
-            }
+                Err(Sense::INVALID_FIELD_IN_PARAMETERS)
+            };
+            assert_eq!(select(&mut d, &p), want, "write type {write_type}");
+        }
+        // SAO with the block type left 0 (libburn) or Mode 1 (cdrecord);
+        // raw sub-channel block types are refused as raw writing is.
+        for (block_type, ok) in [(0u8, true), (8, true), (1, false), (3, false)] {
+            let mut p = page05(&mut d, 2, 3);
+            p[12] = (p[12] & 0xF0) | block_type;
+            let want = if ok {
+                Ok(())
+            } else {
+                Err(Sense::INVALID_FIELD_IN_PARAMETERS)
+            };
+            assert_eq!(select(&mut d, &p), want, "SAO block type {block_type}");
         }
     }
-    // SEND CUE SHEET stays unknown.
-    let mut d = Disc::new(DiscSpec::new(Profile::CdR));
+}
+
+#[test]
+fn send_cue_sheet_takes_a_data_session_and_refuses_bad_sheets_and_wrong_states() {
+    let mut d = sao_disc(3, 400);
+    // A second sheet replaces the first before anything is written.
+    assert_eq!(send_cue_sheet(&mut d, &data_cue_sheet(500)), Ok(()));
+
+    let bad = Sense::INVALID_FIELD_IN_PARAMETERS;
+    let sheet = data_cue_sheet(400);
+    let swapped = [&sheet[8..16], &sheet[..8], &sheet[16..]].concat();
+    let sheets: Vec<(&str, Vec<u8>, Sense)> = vec![
+        ("no lead-out", data_cue_sheet(400)[..24].to_vec(), bad),
+        ("lead-in after the pre-gap", swapped, bad),
+        (
+            "audio track",
+            [
+                cue(0x01, 0, 0, 0x01, -150),
+                cue(0x01, 1, 0, 0x00, -150),
+                cue(0x01, 1, 1, 0x00, 0),
+                cue(0x01, 0xAA, 1, 0x01, 400),
+            ]
+            .concat(),
+            bad,
+        ),
+        (
+            "no INDEX 1",
+            [
+                cue(0x41, 0, 0, 0x14, -150),
+                cue(0x41, 1, 0, 0x10, -150),
+                cue(0x41, 0xAA, 1, 0x14, 400),
+            ]
+            .concat(),
+            bad,
+        ),
+        ("track shorter than 300 blocks", data_cue_sheet(299), bad),
+        (
+            "pre-gap longer than 2 seconds",
+            [
+                cue(0x41, 0, 0, 0x14, -150),
+                cue(0x41, 1, 0, 0x10, -150),
+                cue(0x41, 1, 1, 0x10, 75),
+                cue(0x41, 0xAA, 1, 0x14, 475),
+            ]
+            .concat(),
+            bad,
+        ),
+        (
+            "addresses going back",
+            [
+                cue(0x41, 0, 0, 0x14, -150),
+                cue(0x41, 1, 0, 0x10, -150),
+                cue(0x41, 1, 1, 0x10, 0),
+                cue(0x41, 2, 1, 0x10, 400),
+                cue(0x41, 0xAA, 1, 0x14, 350),
+            ]
+            .concat(),
+            bad,
+        ),
+        (
+            "track numbers skipping",
+            [
+                cue(0x41, 0, 0, 0x14, -150),
+                cue(0x41, 1, 0, 0x10, -150),
+                cue(0x41, 1, 1, 0x10, 0),
+                cue(0x41, 3, 1, 0x10, 400),
+                cue(0x41, 0xAA, 1, 0x14, 800),
+            ]
+            .concat(),
+            bad,
+        ),
+        (
+            "frame 75",
+            {
+                let mut s = data_cue_sheet(400);
+                s[31] = 75;
+                s
+            },
+            bad,
+        ),
+        (
+            "lead-out past the disc",
+            data_cue_sheet(359_850),
+            Sense::LBA_OUT_OF_RANGE,
+        ),
+    ];
+    for (name, sheet, sense) in sheets {
+        assert_eq!(send_cue_sheet(&mut d, &sheet), Err(sense), "{name}");
+    }
     assert_eq!(
-        d.data_out(&[0x5D, 0, 0, 0, 0, 0, 0, 0, 8, 0], &[0; 8]),
-        Err(Sense::INVALID_OPCODE)
+        d.data_out(&[0x5D, 0, 0, 0, 0, 0, 0, 0, 12, 0], &[0; 12]),
+        Err(Sense::INVALID_FIELD_IN_CDB),
+        "length not a multiple of 8"
     );
+
+    // Only in SAO mode, only on a blank CD, only on CD.
+    let mut tao = Disc::new(DiscSpec::new(Profile::CdR));
+    assert_eq!(
+        send_cue_sheet(&mut tao, &data_cue_sheet(400)),
+        Err(Sense::COMMAND_SEQUENCE_ERROR)
+    );
+    let mut appendable = Disc::new(DiscSpec::new(Profile::CdR).sessions(&[608]));
+    let p = page05(&mut appendable, 2, 3);
+    select(&mut appendable, &p).unwrap();
+    assert_eq!(
+        send_cue_sheet(&mut appendable, &data_cue_sheet(400)),
+        Err(Sense::COMMAND_SEQUENCE_ERROR)
+    );
+    let mut dvd = Disc::new(DiscSpec::new(Profile::DvdPlusR));
+    assert_eq!(
+        send_cue_sheet(&mut dvd, &data_cue_sheet(400)),
+        Err(Sense::INCOMPATIBLE_MEDIUM)
+    );
+}
+
+#[test]
+fn an_sao_stream_from_the_pregap_closes_an_appendable_session_without_run_out_at_synchronize_cache()
+{
+    let mut d = sao_disc(3, 400);
+    // Out of order or past the lead-out: refused, nothing recorded.
+    assert_eq!(
+        d.write(0, 16),
+        Ok(()),
+        "the pre-gap may be left to the drive"
+    );
+    let mut d = sao_disc(3, 400);
+    assert_eq!(
+        d.write_data(-140i32 as u32, &[0; 2048]),
+        Err(Sense::INVALID_ADDRESS_FOR_WRITE)
+    );
+    stream(&mut d, -150, 150);
+    assert_eq!(d.write(1, 1), Err(Sense::INVALID_ADDRESS_FOR_WRITE));
+    stream(&mut d, 0, 399);
+    assert_eq!(d.write(399, 2), Err(Sense::LBA_OUT_OF_RANGE));
+    stream(&mut d, 399, 1);
+    d.sync().unwrap();
+
+    // One closed session of 400 blocks whose lead-out follows the data
+    // directly; the disc stays appendable (Multi-session 11b).
+    let r = d.rdi();
+    assert_eq!(r[2] & 0x03, 0x01, "appendable");
+    assert_eq!(d.capacity(), Ok(399));
+    let toc = d.toc(0, false, 0).unwrap();
+    assert_eq!(be32(&toc, 4 + 8 + 4), 400, "lead-out right after the data");
+    assert_eq!(d.nwa(0xFF).0, 400 + 11_400);
+    assert_eq!(d.read(0, 2).unwrap(), emulator_support::pattern(0, 2));
+    assert_eq!(d.read(399, 1).unwrap(), emulator_support::pattern(399, 1));
+    assert!(d.config(2, 0x002E).unwrap()[8 + 2] & 1 == 0, "SAO gone");
+
+    // The layout survives a reopen; a later session is TAO as usual, and
+    // an SAO write with no cue sheet is out of sequence.
+    d.reopen();
+    assert_eq!(d.nwa(0xFF).0, 11_800);
+    let p = page05(&mut d, 2, 3);
+    select(&mut d, &p).unwrap();
+    assert_eq!(d.write(11_800, 1), Err(Sense::COMMAND_SEQUENCE_ERROR));
+}
+
+#[test]
+fn an_sao_session_finalizes_the_disc_with_multi_session_00b_and_waits_for_all_announced_blocks() {
+    let mut d = sao_disc(0, 300);
+    stream(&mut d, -150, 250);
+    d.sync().unwrap();
+    assert_eq!(
+        d.toc(0, false, 0),
+        Err(Sense::INVALID_FIELD_IN_CDB),
+        "a sync before the lead-out closes nothing"
+    );
+    stream(&mut d, 100, 200);
+    d.sync().unwrap();
+    let r = d.rdi();
+    assert_eq!(r[2] & 0x03, 0x02, "finalized");
+    assert_eq!(d.capacity(), Ok(299));
 }
 
 #[test]
@@ -714,4 +951,42 @@ fn another_disc_put_in_by_someone_else_closes_the_tray() {
     assert_eq!(d.tur(), Err(Sense::MEDIUM_CHANGED));
     d.tur().unwrap();
     assert_eq!(d.current_features().0, Profile::BdR.code());
+}
+
+#[test]
+fn leaving_sao_in_page_05_drops_a_cue_sheet_so_the_writes_are_tao_again() {
+    let mut d = sao_disc(3, 400);
+    let p = page05(&mut d, 1, 3);
+    select(&mut d, &p).unwrap();
+    stream(&mut d, 0, 400);
+    d.sync().unwrap();
+    assert_eq!(
+        d.toc(0, false, 0),
+        Err(Sense::INVALID_FIELD_IN_CDB),
+        "a TAO track stays open at SYNCHRONIZE CACHE"
+    );
+    assert_eq!(d.nwa(0xFF).0, 400);
+}
+
+#[test]
+fn a_two_track_sao_session_puts_the_second_track_right_after_the_first() {
+    let mut d = Disc::new(DiscSpec::new(Profile::CdR));
+    let p = page05(&mut d, 2, 3);
+    select(&mut d, &p).unwrap();
+    let sheet = [
+        cue(0x41, 0, 0, 0x14, -150),
+        cue(0x41, 1, 0, 0x10, -150),
+        cue(0x41, 1, 1, 0x10, 0),
+        cue(0x41, 2, 1, 0x10, 400),
+        cue(0x41, 0xAA, 1, 0x14, 700),
+    ]
+    .concat();
+    send_cue_sheet(&mut d, &sheet).unwrap();
+    stream(&mut d, -150, 850);
+    d.sync().unwrap();
+    let toc = d.toc(0, false, 0).unwrap();
+    let starts: Vec<u32> = (0..3).map(|i| be32(&toc, 4 + 8 * i + 4)).collect();
+    assert_eq!(starts, [0, 400, 700], "tracks 1, 2 and the lead-out");
+    assert_eq!(d.read(400, 1).unwrap(), emulator_support::pattern(400, 1));
+    assert_eq!(d.nwa(0xFF).0, 700 + 11_400);
 }

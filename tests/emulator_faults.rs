@@ -1,16 +1,22 @@
 //! Injected faults: a failing Nth WRITE, power loss after N blocks (swept
-//! over every failure point), and an unreadable LBA.
+//! over every failure point), an unreadable LBA, and host I/O errors of the
+//! image file itself (EIO on read and write, ENOSPC, EFBIG at a chosen
+//! block; a read-only image), each with a clear code and an intact disc.
 
 #[path = "burn_support.rs"]
 mod burn_support;
 mod emulator_support;
 
 use emulator_support::{be32, pattern, Disc, T};
+use std::path::Path;
+
 use multisession::hresult::{
-    MS_E_IMAPI_RECORDER_LOCKED, MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,
+    HResult, MS_E_IMAPI_RECORDER_LOCKED, MS_E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED,
+    MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE, MS_E_WIN32_DISK_FULL, MS_E_WIN32_FILE_TOO_LARGE,
+    MS_E_WIN32_IO_DEVICE, MS_IMAPI_E_IMPORT_READ_FAILURE,
 };
 use multisession::media::Profile;
-use multisession::scsi::emulator::{DiscSpec, Faults};
+use multisession::scsi::emulator::{DiscSpec, Faults, HostErrno, ImageFault};
 use multisession::scsi::{DataDirection, Sense, Transport};
 
 #[test]
@@ -148,4 +154,182 @@ fn a_second_data_writer_hears_the_disc_is_in_use_before_any_recover_advice() {
         .write(&mut session, &mut |_| Flow::Continue)
         .unwrap_err();
     assert!(e.detail().contains("recover"), "{e}");
+}
+
+/// The three host errors an image write can meet, with the code each must
+/// reach the user as.
+fn host_write_errors() -> [(HostErrno, HResult); 3] {
+    [
+        (HostErrno::Eio, MS_E_WIN32_IO_DEVICE),
+        (HostErrno::Enospc, MS_E_WIN32_DISK_FULL),
+        (HostErrno::Efbig, MS_E_WIN32_FILE_TOO_LARGE),
+    ]
+}
+
+#[test]
+fn an_image_write_error_stops_the_write_at_its_block_names_the_host_cause_and_keeps_the_nwa() {
+    for (errno, code) in host_write_errors() {
+        let faults = Faults {
+            image_write_error: Some(ImageFault { lba: 20, errno }),
+            ..Faults::default()
+        };
+        let mut d = Disc::new(DiscSpec::new(Profile::DvdPlusR).faults(faults));
+        d.write(0, 16).unwrap();
+        assert_eq!(d.write(16, 16), Err(Sense::WRITE_ERROR), "{errno:?}");
+        let cause = d
+            .drive
+            .take_host_cause()
+            .expect("the host error behind 3/0C/00");
+        assert_eq!(cause.code(), code, "{cause}");
+        assert!(cause.detail().contains("disc.img"), "{cause}");
+        assert_eq!(
+            d.nwa(0xFF).0,
+            16,
+            "{errno:?}: the NWA stays before the failed write"
+        );
+        // What reached the file before the bad block is unrecorded space,
+        // and the recorded blocks read back unchanged, also after a reopen.
+        assert_eq!(&image_blocks(&d, 20)[16 * 2048..], &pattern(16, 4)[..]);
+        assert_eq!(d.read(0, 16).unwrap(), pattern(0, 16));
+        d.reopen();
+        assert_eq!(d.nwa(0xFF).0, 16, "{errno:?}");
+        assert_eq!(d.read(0, 16).unwrap(), pattern(0, 16));
+        assert_eq!(
+            d.write(16, 4),
+            Ok(()),
+            "{errno:?}: blocks before the bad one still take data"
+        );
+    }
+}
+
+#[test]
+fn an_image_read_error_fails_the_reads_that_cover_its_block_with_the_host_cause() {
+    let faults = Faults {
+        image_read_error: Some(ImageFault {
+            lba: 20,
+            errno: HostErrno::Eio,
+        }),
+        ..Faults::default()
+    };
+    let mut d = Disc::new(
+        DiscSpec::new(Profile::CdRom)
+            .sessions(&[100])
+            .faults(faults),
+    );
+    assert_eq!(d.read(16, 8), Err(Sense::UNRECOVERED_READ_ERROR));
+    let cause = d
+        .drive
+        .take_host_cause()
+        .expect("the host error behind 3/11/00");
+    assert_eq!(cause.code(), MS_E_WIN32_IO_DEVICE, "{cause}");
+    assert_eq!(d.read(16, 4).unwrap().len(), 4 * 2048);
+    assert_eq!(d.read(21, 4).unwrap().len(), 4 * 2048);
+}
+
+/// An appendable disc of `profile` holding one session, and its files.
+fn one_session_disc(dir: &Path, profile: Profile) -> (std::path::PathBuf, burn_support::Files) {
+    let disc = burn_support::new_disc(dir, "disc.img", profile);
+    let first = burn_support::files("one", 1, &[3000, 70_000]);
+    let recorder = burn_support::open(&disc);
+    burn_support::append(&recorder, &first, burn_support::multisession_options()).unwrap();
+    (disc, first)
+}
+
+#[test]
+fn an_append_that_meets_a_host_write_error_fails_with_its_code_and_the_disc_takes_the_retry() {
+    for profile in [Profile::CdR, Profile::DvdPlusR, Profile::BdRe] {
+        for (errno, code) in host_write_errors() {
+            let dir = tempfile::tempdir().unwrap();
+            let (disc, first) = one_session_disc(dir.path(), profile);
+            let nwa = burn_support::open(&disc)
+                .media_info()
+                .unwrap()
+                .next_writable
+                .unwrap();
+            let errno_name = serde_json::to_value(errno).unwrap();
+            burn_support::set_faults(
+                &disc,
+                serde_json::json!({ "image_write_error": { "lba": nwa + 40, "errno": errno_name } }),
+            );
+            let second = burn_support::files("two", 2, &[200_000]);
+            let recorder = burn_support::open(&disc);
+            let e = burn_support::append(&recorder, &second, burn_support::multisession_options())
+                .unwrap_err();
+            assert_eq!(e.code(), code, "{profile} {errno:?}: {e}");
+            assert!(e.to_string().contains("disc.img"), "{e}");
+            // The first session is intact; without the fault, `recover`
+            // closes what the failure left open and the same append goes
+            // through.
+            assert_eq!(
+                burn_support::current_content(&burn_support::open(&disc)),
+                first
+            );
+            burn_support::set_faults(&disc, serde_json::json!({}));
+            let recorder = burn_support::open(&disc);
+            multisession::burn::DataWriter::new(
+                recorder.clone(),
+                burn_support::multisession_options(),
+            )
+            .recover()
+            .unwrap_or_else(|e| panic!("{profile} {errno:?}: recover: {e}"));
+            assert_eq!(
+                burn_support::current_content(&recorder),
+                first,
+                "{profile} {errno:?}"
+            );
+            burn_support::append(&recorder, &second, burn_support::multisession_options())
+                .unwrap_or_else(|e| panic!("{profile} {errno:?}: retry: {e}"));
+            assert_eq!(
+                burn_support::current_content(&recorder),
+                burn_support::merged(&first, &second),
+                "{profile} {errno:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_import_that_meets_a_host_read_error_fails_with_its_code_and_the_disc_stays_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let (disc, first) = one_session_disc(dir.path(), Profile::DvdPlusR);
+    // The superblock area of the first session (blocks 16..): the import
+    // cannot find the volume without it.
+    burn_support::set_faults(
+        &disc,
+        serde_json::json!({ "image_read_error": { "lba": 16, "errno": "EIO" } }),
+    );
+    let recorder = burn_support::open(&disc);
+    let second = burn_support::files("two", 2, &[1000]);
+    let e =
+        burn_support::append(&recorder, &second, burn_support::multisession_options()).unwrap_err();
+    // The import names its own failure and the host cause under it.
+    assert_eq!(e.code(), MS_IMAPI_E_IMPORT_READ_FAILURE, "{e}");
+    assert!(e.to_string().contains("Input/output error"), "{e}");
+    burn_support::set_faults(&disc, serde_json::json!({}));
+    assert_eq!(
+        burn_support::current_content(&burn_support::open(&disc)),
+        first
+    );
+}
+
+#[test]
+fn an_append_onto_a_read_only_image_fails_as_write_protected_and_leaves_the_disc_intact() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (disc, first) = one_session_disc(dir.path(), Profile::DvdPlusR);
+    let before = std::fs::read(&disc).unwrap();
+    std::fs::set_permissions(&disc, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let recorder = burn_support::open(&disc);
+    let second = burn_support::files("two", 2, &[1000]);
+    let e =
+        burn_support::append(&recorder, &second, burn_support::multisession_options()).unwrap_err();
+    assert_eq!(e.code(), MS_E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED, "{e}");
+    assert!(
+        std::fs::read(&disc).unwrap() == before,
+        "the image is untouched"
+    );
+    std::fs::set_permissions(&disc, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let recorder = burn_support::open(&disc);
+    assert_eq!(burn_support::current_content(&recorder), first);
+    burn_support::append(&recorder, &second, burn_support::multisession_options()).unwrap();
 }

@@ -222,6 +222,74 @@ fn install_stages_under_destdir_with_paths_for_the_final_prefix() {
     );
 }
 
+/// The installed `multisession` finds the installed preload library in
+/// `<prefix>/lib/multisession/` by itself (also with the libraries in
+/// another libdir), `drive run` works through it end to end, and
+/// `MULTISESSION_VDEV_LIB` still overrides the lookup.
+#[test]
+fn install_puts_the_cli_and_the_virtual_drive_library_where_drive_run_finds_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("usr");
+    run_ok(
+        "scripts/install",
+        install_command()
+            .arg("--prefix")
+            .arg(&prefix)
+            .args(["--libdir", "lib64"]),
+    );
+    let cli = prefix.join("bin/multisession");
+    let plugin = prefix.join("lib/multisession/libmultisession_vdev.so");
+    assert!(cli.is_file() && plugin.is_file());
+    let (disc, _) = appendable_disc(dir.path());
+    let tool = |args: &[&std::ffi::OsStr]| {
+        let mut command = Command::new(&cli);
+        command.args(args).env_remove("MULTISESSION_VDEV_LIB");
+        command
+    };
+    let env = run_ok(
+        "multisession drive env",
+        &mut tool(&["drive".as_ref(), "env".as_ref(), disc.as_os_str()]),
+    );
+    let preload = format!(
+        "export LD_PRELOAD='{}'",
+        plugin.canonicalize().unwrap().display()
+    );
+    assert!(env.lines().any(|l| l == preload), "{env}");
+
+    let direct = run_ok(
+        "multisession info DISC",
+        &mut tool(&["info".as_ref(), "--json".as_ref(), disc.as_os_str()]),
+    );
+    let through = run_ok(
+        "multisession drive run DISC -- multisession info /dev/sr7",
+        &mut tool(&[
+            "drive".as_ref(),
+            "run".as_ref(),
+            disc.as_os_str(),
+            "--".as_ref(),
+            cli.as_os_str(),
+            "info".as_ref(),
+            "--json".as_ref(),
+            "/dev/sr7".as_ref(),
+        ]),
+    );
+    let sessions = |text: &str| {
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        (v["media"]["sessions"].clone(), v["msinfo"].clone())
+    };
+    assert_eq!(sessions(&through), sessions(&direct));
+
+    let elsewhere = dir.path().join("elsewhere.so");
+    fs::copy(&plugin, &elsewhere).unwrap();
+    let env = run_ok(
+        "multisession drive env with MULTISESSION_VDEV_LIB",
+        tool(&["drive".as_ref(), "env".as_ref(), disc.as_os_str()])
+            .env("MULTISESSION_VDEV_LIB", &elsewhere),
+    );
+    let preload = format!("export LD_PRELOAD='{}'", elsewhere.display());
+    assert!(env.lines().any(|l| l == preload), "{env}");
+}
+
 /// Prints the ABI version it runs against, then the `cdrecord -msinfo`
 /// line and the image's SessionStartBlock for the disc in argv[1].
 const MSINFO_PROGRAM: &str = r#"

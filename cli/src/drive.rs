@@ -141,16 +141,19 @@ fn library() -> Result<PathBuf> {
         dir.join(LIBRARY),
         dir.join("../lib/multisession").join(LIBRARY),
     ];
+    // Canonical, so `drive env` prints /usr/lib/multisession/… rather
+    // than /usr/bin/../lib/multisession/….
     candidates
         .iter()
         .find(|p| p.is_file())
-        .cloned()
+        .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
         .ok_or_else(|| {
             Error::new(
                 MS_E_WIN32_DEV_NOT_EXIST,
                 format!(
-                    "the virtual drive library {LIBRARY} is not beside {} (build it with \
-                     `cargo build --release -p multisession-vdev`, or set {LIBRARY_VAR})",
+                    "the virtual drive library {LIBRARY} is neither beside {} nor in \
+                     ../lib/multisession/ (build it with `cargo build --release -p \
+                     multisession-vdev`, install with scripts/install, or set {LIBRARY_VAR})",
                     exe.display()
                 ),
             )

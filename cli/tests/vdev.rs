@@ -755,12 +755,118 @@ fn xorriso_formats_a_blank_bd_re_and_burns_two_sessions_that_extract_byte_identi
     burn_twice_and_read_back("bd-re", "auto");
 }
 
-/// In TAO: on a blank CD-R libburn's default is SAO even though the drive
-/// offers no SAO feature, and SAO needs SEND CUE SHEET (5Dh), which the
-/// emulator does not have yet.
+/// With xorriso's default settings: on the blank CD-R libburn burns
+/// session-at-once (page 05 write type 2, SEND CUE SHEET, WRITE from the
+/// pre-gap at LBA −150, SYNCHRONIZE CACHE and no CLOSE), leaving it
+/// appendable; on the appendable disc it burns the second session TAO.
+#[test]
+fn xorriso_burns_a_blank_cd_r_sao_by_default_then_tao_and_both_extract_byte_identical_and_take_a_third(
+) {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("cd-r.img");
+    ok(&["new-disc", "--profile", "cd-r", disc.to_str().unwrap()]);
+    let trace = root.path().join("trace.txt");
+    let (first, mut files) = burn_source(root.path(), "first", 1);
+    let out = Command::new(BIN)
+        .args(["drive", "run", "--trace"])
+        .arg(&trace)
+        .arg(&disc)
+        .args([
+            "--",
+            "timeout",
+            "120",
+            "xorriso",
+            "-return_with",
+            "FAILURE",
+            "32",
+        ])
+        .args([
+            "-dev",
+            "/dev/sr7",
+            "-map",
+            first.to_str().unwrap(),
+            "/first",
+            "-commit",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains(": SORRY :"), "{}", text(&out));
+    let trace = std::fs::read_to_string(&trace).unwrap();
+    let cue = trace
+        .lines()
+        .find(|l| l.contains("[5d "))
+        .expect("a cue sheet");
+    assert!(cue.ends_with("GOOD resid=0"), "{cue}");
+    assert!(
+        trace.contains("WRITE(10) [2a 00 ff ff ff 6a"),
+        "stream from the pre-gap"
+    );
+    assert!(!trace.contains("CLOSE TRACK"), "SAO needs no CLOSE");
+    let sidecar: serde_json::Value =
+        json(&std::fs::read_to_string(format!("{}.json", disc.display())).unwrap());
+    assert_eq!(
+        sidecar["sessions"][0]["tracks"][0]["sao"], true,
+        "{sidecar}"
+    );
+    assert_eq!(sidecar["finalized"], false, "{sidecar}");
+
+    let (second, more) = burn_source(root.path(), "second", 2);
+    xorriso_commit(&disc, "auto", &second, "second");
+    files.extend(more);
+    two_sessions_read_back_and_take_a_third(root.path(), &disc, &files);
+}
+
+/// TAO chosen explicitly (`-write_type tao`) on the blank CD-R as well.
 #[test]
 fn xorriso_burns_two_tao_sessions_to_cd_r_that_extract_byte_identical_and_take_a_third() {
     burn_twice_and_read_back("cd-r", "tao");
+}
+
+/// `wodim -sao` and `cdrskin -sao` burn a blank CD-R session-at-once and
+/// close it (no -multi), and the image extracts byte-identical. (wodim
+/// `-sao -multi` writes CD-ROM XA, whose cue sheet data forms real drives
+/// refuse too; wodim then suggests raw mode.)
+#[test]
+fn wodim_and_cdrskin_sao_burn_a_blank_cd_r_that_extracts_byte_identical() {
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let (dir, files) = burn_source(root.path(), "only", 3);
+    let image = root.path().join("only.iso");
+    let graft = format!("/only={}", dir.display());
+    let made = Command::new("genisoimage")
+        .args(["-quiet", "-R", "-J", "-graft-points", "-o"])
+        .arg(&image)
+        .arg(graft)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made));
+    for burner in ["wodim", "cdrskin"] {
+        let disc = root.path().join(format!("{burner}.img"));
+        ok(&["new-disc", "--profile", "cd-r", disc.to_str().unwrap()]);
+        let out = on_drive(
+            &disc,
+            &[burner, "-sao", "dev=/dev/sr7", image.to_str().unwrap()],
+        );
+        assert!(out.status.success(), "{burner}: {}", text(&out));
+        let info = json(&ok(&["info", "--json", disc.to_str().unwrap()]));
+        assert_eq!(
+            info["media"]["disc_status"], "Finalized",
+            "{burner}: {info}"
+        );
+        assert_eq!(info["media"]["sessions"], 1, "{burner}: {info}");
+        let out = root.path().join(format!("out-{burner}"));
+        ok(&["extract", disc.to_str().unwrap(), out.to_str().unwrap()]);
+        for (path, data) in &files {
+            let got = std::fs::read(out.join(path.trim_start_matches('/'))).unwrap();
+            assert!(got == *data, "{burner}: {path} differs after extract");
+        }
+    }
 }
 
 /// genisoimage makes each session image (the second continuing the first
@@ -1205,4 +1311,93 @@ fn xorriso_toc_names_the_volume_of_every_cd_session_append_wrote() {
             "{line}\n{said}"
         );
     }
+}
+
+/// A burning program killed with SIGKILL in the middle of its WRITE
+/// stream leaves a disc whose sidecar still loads: `info` reports the
+/// interrupted session, `recover` closes it, the earlier session extracts
+/// byte-identical, and the same burn run again succeeds and reads back.
+/// The kill is timed by the trace (after 64 WRITEs), not by a sleep.
+#[test]
+fn a_burn_killed_mid_write_leaves_a_disc_that_recovers_and_takes_the_burn_again() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    if !burners_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disc = blank_disc(root.path(), "dvd+r");
+    let d = disc.to_str().unwrap();
+    let one = folder(root.path(), "one", &[("a.txt", "first session")]);
+    ok(&["append", "--keep-appendable", d, &one]);
+    let big = root.path().join("big");
+    std::fs::create_dir(&big).unwrap();
+    // 64 MiB: some 1000 WRITEs of 32 blocks, far more than the kill waits for.
+    let data: Vec<u8> = (0..64u32 << 20)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(big.join("r.bin"), &data).unwrap();
+
+    let trace = root.path().join("trace.txt");
+    let mut burn = Command::new(BIN)
+        .args(["drive", "run", "--trace"])
+        .arg(&trace)
+        .arg(&disc)
+        .args(["--", "xorriso", "-dev", "/dev/sr7", "-map"])
+        .arg(&big)
+        .args(["/big", "-commit"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let writes = std::fs::read_to_string(&trace)
+            .map(|t| t.matches("WRITE(10)").count())
+            .unwrap_or(0);
+        if writes >= 64 {
+            break;
+        }
+        assert!(
+            burn.try_wait().unwrap().is_none(),
+            "xorriso ended after {writes} WRITEs, before the kill"
+        );
+        assert!(Instant::now() < deadline, "no WRITE stream");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    burn.kill().unwrap();
+    let status = burn.wait().unwrap();
+    assert_eq!(status.signal(), Some(9), "killed mid-burn, not finished");
+
+    let info = json(&ok(&["info", "--json", d]));
+    assert_eq!(info["media"]["last_session"], "Incomplete", "{info}");
+    let out = root.path().join("after-kill");
+    ok(&["extract", d, out.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("one/a.txt")).unwrap(),
+        "first session"
+    );
+    ok(&["recover", d]);
+    let info = json(&ok(&["info", "--json", d]));
+    assert_ne!(info["media"]["last_session"], "Incomplete", "{info}");
+
+    xorriso_commit(&disc, "auto", &big, "big");
+    let out = root.path().join("after-retry");
+    ok(&["extract", d, out.to_str().unwrap()]);
+    assert!(std::fs::read(out.join("big/r.bin")).unwrap() == data);
+    assert_eq!(
+        std::fs::read_to_string(out.join("one/a.txt")).unwrap(),
+        "first session"
+    );
+    let found = on_drive(
+        &disc,
+        &["xorriso", "-indev", "/dev/sr7", "-find", "/", "-type", "f"],
+    );
+    assert!(found.status.success(), "{}", text(&found));
+    let seen = String::from_utf8_lossy(&found.stdout);
+    assert!(
+        seen.contains("'/big/r.bin'") && seen.contains("'/one/a.txt'"),
+        "{seen}"
+    );
 }

@@ -26,6 +26,17 @@ pub const CLOSE_TRACK_SESSION: u8 = 0x5B;
 pub const BLANK: u8 = 0xA1;
 pub const READ_12: u8 = 0xA8;
 pub const WRITE_12: u8 = 0xAA;
+pub const START_STOP_UNIT: u8 = 0x1B;
+pub const PREVENT_ALLOW_MEDIUM_REMOVAL: u8 = 0x1E;
+pub const SEND_OPC_INFORMATION: u8 = 0x54;
+pub const READ_BUFFER_CAPACITY: u8 = 0x5C;
+pub const SEND_CUE_SHEET: u8 = 0x5D;
+pub const GET_PERFORMANCE: u8 = 0xAC;
+pub const READ_DISC_STRUCTURE: u8 = 0xAD;
+pub const SET_STREAMING: u8 = 0xB6;
+pub const SET_CD_SPEED: u8 = 0xBB;
+pub const MECHANISM_STATUS: u8 = 0xBD;
+
 /// The MMC name of an operation code, for error messages.
 pub fn name(opcode: u8) -> &'static str {
     match opcode {
@@ -50,6 +61,16 @@ pub fn name(opcode: u8) -> &'static str {
         BLANK => "BLANK",
         READ_12 => "READ(12)",
         WRITE_12 => "WRITE(12)",
+        START_STOP_UNIT => "START STOP UNIT",
+        PREVENT_ALLOW_MEDIUM_REMOVAL => "PREVENT ALLOW MEDIUM REMOVAL",
+        SEND_OPC_INFORMATION => "SEND OPC INFORMATION",
+        READ_BUFFER_CAPACITY => "READ BUFFER CAPACITY",
+        SEND_CUE_SHEET => "SEND CUE SHEET",
+        GET_PERFORMANCE => "GET PERFORMANCE",
+        READ_DISC_STRUCTURE => "READ DISC STRUCTURE",
+        SET_STREAMING => "SET STREAMING",
+        SET_CD_SPEED => "SET CD SPEED",
+        MECHANISM_STATUS => "MECHANISM STATUS",
         _ => "vendor or unknown command",
     }
 }

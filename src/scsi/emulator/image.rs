@@ -5,6 +5,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use super::quirks::ImageFault;
 use crate::block::BLOCK_SIZE;
 use crate::error::{host_io_code, short_path, Error, Result};
 use crate::hresult::{MS_E_FAIL, MS_E_IMAPI_RECORDER_LOCKED, MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA};
@@ -15,6 +16,9 @@ pub struct Image {
     file: File,
     path: PathBuf,
     writable: bool,
+    /// Injected host errors (see [`Faults`](super::quirks::Faults)).
+    read_fault: Option<ImageFault>,
+    write_fault: Option<ImageFault>,
 }
 
 impl Image {
@@ -56,7 +60,25 @@ impl Image {
             file,
             path: path.to_owned(),
             writable,
+            read_fault: None,
+            write_fault: None,
         })
+    }
+
+    /// Makes reads and writes that reach the given blocks fail with the
+    /// given host errors from now on.
+    pub fn inject(&mut self, read: Option<ImageFault>, write: Option<ImageFault>) {
+        self.read_fault = read;
+        self.write_fault = write;
+    }
+
+    /// The injected fault among the blocks `data` covers from `lba`, and
+    /// how many bytes precede its block.
+    fn fault_in(fault: Option<ImageFault>, lba: u32, len: usize) -> Option<(usize, ImageFault)> {
+        let f = fault?;
+        let blocks = len.div_ceil(BLOCK_SIZE) as u64;
+        let at = (f.lba as u64).checked_sub(lba as u64)?;
+        (at < blocks).then_some((at as usize * BLOCK_SIZE, f))
     }
 
     pub fn writable(&self) -> bool {
@@ -73,6 +95,9 @@ impl Image {
 
     /// Reads whole blocks; bytes past the end of the (sparse) file read as zeros.
     pub fn read(&self, lba: u32, buf: &mut [u8]) -> Result<()> {
+        if let Some((_, fault)) = Self::fault_in(self.read_fault, lba, buf.len()) {
+            return Err(io_error(&self.path, "read", fault.errno.io_error()));
+        }
         let mut f = &self.file;
         f.seek(SeekFrom::Start(lba as u64 * BLOCK_SIZE as u64))
             .map_err(|e| io_error(&self.path, "seek in", e))?;
@@ -90,10 +115,16 @@ impl Image {
     }
 
     pub fn write(&self, lba: u32, data: &[u8]) -> Result<()> {
+        let fault = Self::fault_in(self.write_fault, lba, data.len());
+        let reach = fault.map_or(data.len(), |(bytes, _)| bytes);
         let mut f = &self.file;
         f.seek(SeekFrom::Start(lba as u64 * BLOCK_SIZE as u64))
-            .and_then(|_| f.write_all(data))
-            .map_err(|e| io_error(&self.path, "write", e))
+            .and_then(|_| f.write_all(&data[..reach]))
+            .map_err(|e| io_error(&self.path, "write", e))?;
+        match fault {
+            Some((_, fault)) => Err(io_error(&self.path, "write", fault.errno.io_error())),
+            None => Ok(()),
+        }
     }
 
     /// Makes the file at least `blocks` long, sparsely; never shortens it.

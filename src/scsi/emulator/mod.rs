@@ -43,7 +43,7 @@ use state::DriveState;
 pub use image::{lock_disc, DiscLock};
 pub use layout::{default_capacity, Geometry};
 pub use model::DriveIdentity;
-pub use quirks::{Faults, Quirks};
+pub use quirks::{Faults, HostErrno, ImageFault, Quirks};
 pub use sidecar::sidecar_path;
 pub use spec::{create_blank, marker_block, wrap_image, DiscSpec, Existing};
 
@@ -92,6 +92,7 @@ impl EmulatedDrive {
                 seen,
                 host_error: None,
                 mech: state::Mechanism::default(),
+                cue: None,
             },
             commands: 0,
         })

@@ -34,6 +34,21 @@ impl Default for DriveIdentity {
 pub struct Track {
     pub start: u32,
     pub blocks: u32,
+    /// Written session-at-once from a cue sheet: the drive wrote the
+    /// lead-out (or the next track) right after the data, so the track
+    /// has none of the run-out blocks a track-at-once track ends in.
+    pub sao: bool,
+}
+
+impl Track {
+    /// A track written track-at-once (or on media without run-out).
+    pub fn new(start: u32, blocks: u32) -> Track {
+        Track {
+            start,
+            blocks,
+            sao: false,
+        }
+    }
 }
 
 /// The track being written: data goes to `start + blocks` next.
@@ -52,10 +67,7 @@ impl OpenTrack {
 
     /// The track as it is once closed: a reservation is padded out.
     pub fn closed(&self) -> Track {
-        Track {
-            start: self.start,
-            blocks: self.blocks.max(self.reserved.unwrap_or(0)),
-        }
+        Track::new(self.start, self.blocks.max(self.reserved.unwrap_or(0)))
     }
 }
 
@@ -202,10 +214,7 @@ impl Disc {
             return vec![TrackEntry {
                 number: 1,
                 session: 1,
-                track: Track {
-                    start: 0,
-                    blocks: self.capacity,
-                },
+                track: Track::new(0, self.capacity),
             }];
         }
         let closed_sessions = self.recorded().map_or(0, |r| r.sessions.len()) as u32;
@@ -217,7 +226,18 @@ impl Disc {
 
     /// End of a closed track (lead-out start for the last track of a CD session).
     pub fn track_end(&self, t: &Track) -> u32 {
-        t.start.saturating_add(self.geometry().track_span(t.blocks))
+        t.start.saturating_add(self.track_span(t))
+    }
+
+    /// Blocks from a track's start to its lead-out (or the next track):
+    /// data, alignment padding and, written track-at-once, the run-out.
+    pub fn track_span(&self, t: &Track) -> u32 {
+        let g = self.geometry();
+        if t.sao {
+            g.readable(t.blocks)
+        } else {
+            g.track_span(t.blocks)
+        }
     }
 
     /// Where the next session starts, from the closed sessions alone.

@@ -63,6 +63,42 @@ pub struct Faults {
     /// that would pass the limit stores only the blocks up to it and fails,
     /// and every later command fails until the disc is reopened.
     pub power_loss_after_blocks: Option<u64>,
+    /// The image file itself fails reading this block, as a host file
+    /// system does on a bad sector of the disk under it: every READ that
+    /// covers it fails (3/11/00, with the host error behind it).
+    pub image_read_error: Option<ImageFault>,
+    /// The image file fails writing this block: the blocks before it in
+    /// the same WRITE reach the file, then the write stops with the error
+    /// — a disk that fills up (ENOSPC), a file size limit (EFBIG) or a
+    /// failing disk (EIO) — on every WRITE that covers it.
+    pub image_write_error: Option<ImageFault>,
+}
+
+/// A host I/O error the image file gives at one block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageFault {
+    pub lba: u32,
+    pub errno: HostErrno,
+}
+
+/// The host errors an image file can meet, by their errno names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HostErrno {
+    Eio,
+    Enospc,
+    Efbig,
+}
+
+impl HostErrno {
+    pub fn io_error(self) -> std::io::Error {
+        std::io::Error::from_raw_os_error(match self {
+            HostErrno::Eio => libc::EIO,
+            HostErrno::Enospc => libc::ENOSPC,
+            HostErrno::Efbig => libc::EFBIG,
+        })
+    }
 }
 
 /// A media-class event a drive holds until GET EVENT STATUS NOTIFICATION

@@ -23,6 +23,9 @@
 //! }
 //! ```
 //!
+//! A track with `"sao": true` was written session-at-once from a cue
+//! sheet (CD only): no run-out blocks follow its data.
+//!
 //! `format` is `"unformatted"`/`"formatted"` on DVD+RW, BD-RE (DVD-RW
 //! restricted overwrite and DVD-RAM are always formatted) and
 //! `"unformatted"`/`"srm"`/`"srm_pow"` on BD-R. Omitted fields take their
@@ -101,6 +104,9 @@ struct TrackFile {
     closed: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reserved: Option<u32>,
+    /// Written session-at-once (CD): no run-out blocks after the data.
+    #[serde(default, skip_serializing_if = "is_false")]
+    sao: bool,
 }
 
 fn default_true() -> bool {
@@ -248,6 +254,11 @@ fn parse_recorded(profile: Profile, file: &SidecarFile) -> std::result::Result<M
                     "field `sessions[{i}].tracks[{j}].blocks`: a closed track holds at least one block"
                 ));
             }
+            if t.sao && (!t.closed || profile.family() != Family::Cd) {
+                return Err(format!(
+                    "field `sessions[{i}].tracks[{j}].sao`: only a closed CD track is written session-at-once"
+                ));
+            }
             if t.reserved.is_some() && t.closed {
                 return Err(format!(
                     "field `sessions[{i}].tracks[{j}].reserved`: only an open track has a reservation"
@@ -271,6 +282,7 @@ fn parse_recorded(profile: Profile, file: &SidecarFile) -> std::result::Result<M
                 .map(|t| Track {
                     start: t.start,
                     blocks: t.blocks,
+                    sao: t.sao,
                 })
                 .collect();
             let current = match s.tracks.last() {
@@ -293,6 +305,7 @@ fn parse_recorded(profile: Profile, file: &SidecarFile) -> std::result::Result<M
                     .map(|t| Track {
                         start: t.start,
                         blocks: t.blocks,
+                        sao: t.sao,
                     })
                     .collect(),
             });
@@ -312,19 +325,18 @@ fn check_extents(disc: &Disc) -> std::result::Result<(), String> {
     let Some(rec) = disc.recorded() else {
         return Ok(());
     };
-    let g = disc.geometry();
     let mut extents: Vec<(String, u64, u64)> = Vec::new();
     let mut index = 0;
     for (i, s) in rec.sessions.iter().enumerate() {
         for (j, t) in s.tracks.iter().enumerate() {
-            let end = t.start as u64 + g.track_span(t.blocks) as u64;
+            let end = t.start as u64 + disc.track_span(t) as u64;
             extents.push((format!("sessions[{i}].tracks[{j}]"), t.start as u64, end));
         }
         index = i + 1;
     }
     if let Some(open) = &rec.open {
         for (j, t) in open.closed.iter().enumerate() {
-            let end = t.start as u64 + g.track_span(t.blocks) as u64;
+            let end = t.start as u64 + disc.track_span(t) as u64;
             extents.push((
                 format!("sessions[{index}].tracks[{j}]"),
                 t.start as u64,
@@ -393,6 +405,7 @@ pub fn render(disc: &Disc) -> String {
                 blocks: t.blocks,
                 closed: true,
                 reserved: None,
+                sao: t.sao,
             };
             for s in &rec.sessions {
                 sessions.push(SessionFile {
@@ -408,6 +421,7 @@ pub fn render(disc: &Disc) -> String {
                         blocks: t.blocks,
                         closed: false,
                         reserved: t.reserved,
+                        sao: false,
                     });
                 }
                 sessions.push(SessionFile {
@@ -515,5 +529,28 @@ mod tests {
             let disc = spec.build().unwrap();
             assert_eq!(parse(&render(&disc)).unwrap(), disc, "{spec:?}");
         }
+    }
+
+    #[test]
+    fn an_sao_track_round_trips_ends_without_run_out_and_only_closed_on_cd() {
+        let mut disc = DiscSpec::new(Profile::CdR)
+            .sessions(&[400])
+            .build()
+            .unwrap();
+        disc.recorded_mut().unwrap().sessions[0].tracks[0].sao = true;
+        let text = render(&disc);
+        assert!(text.contains("\"sao\": true"), "{text}");
+        let back = parse(&text).unwrap();
+        assert_eq!(back, disc);
+        assert_eq!(back.next_track().unwrap().start, 400 + 11_400);
+
+        let open = r#"{ "version": 1, "profile": "cd-r", "capacity": 359849, "sessions": [
+            { "closed": false, "tracks": [ { "start": 0, "blocks": 400, "closed": false, "sao": true } ] } ] }"#;
+        let err = parse(open).unwrap_err();
+        assert!(err.contains(".sao`"), "{err}");
+        let dvd = r#"{ "version": 1, "profile": "dvd+r", "capacity": 2295104, "sessions": [
+            { "closed": true, "tracks": [ { "start": 0, "blocks": 400, "closed": true, "sao": true } ] } ] }"#;
+        let err = parse(dvd).unwrap_err();
+        assert!(err.contains(".sao`"), "{err}");
     }
 }

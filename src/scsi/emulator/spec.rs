@@ -248,7 +248,7 @@ impl DiscSpec {
                         n
                     };
                     sessions.push(Session {
-                        tracks: vec![Track { start, blocks: n }],
+                        tracks: vec![Track::new(start, n)],
                     });
                     next_start =
                         start as u64 + g.track_span(n) as u64 + g.session_gap(k + 1) as u64;
@@ -268,10 +268,7 @@ impl DiscSpec {
                                 reserved: None,
                             });
                         } else {
-                            closed.push(Track {
-                                start: s,
-                                blocks: n,
-                            });
+                            closed.push(Track::new(s, n));
                         }
                         start += g.track_span(n) as u64 + g.track_gap as u64;
                     }
@@ -395,10 +392,7 @@ fn sessions_with_open(disc: &Disc) -> Vec<Vec<Track>> {
     let mut out: Vec<Vec<Track>> = rec.sessions.iter().map(|s| s.tracks.clone()).collect();
     if let Some(open) = &rec.open {
         let mut tracks = open.closed.clone();
-        tracks.extend(open.current.map(|t| Track {
-            start: t.start,
-            blocks: t.blocks,
-        }));
+        tracks.extend(open.current.map(|t| Track::new(t.start, t.blocks)));
         out.push(tracks);
     }
     out
@@ -511,7 +505,7 @@ pub fn wrap_image(
             ));
         }
         sessions.push(Session {
-            tracks: vec![Track { start, blocks }],
+            tracks: vec![Track::new(start, blocks)],
         });
     }
     let capacity = match default_capacity(profile) {

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::commands::cue::CueSheet;
 use super::commands::mode::Page05;
 use super::image::Image;
 use super::model::Disc;
@@ -35,6 +36,10 @@ pub struct DriveState {
     pub host_error: Option<Error>,
     /// Tray, lock and speed: the drive's own mechanics, not the disc's.
     pub mech: Mechanism,
+    /// The session-at-once layout SEND CUE SHEET announced, until the
+    /// session is written. Drive memory, not the disc's: a reopened disc
+    /// (a power cycle) has forgotten it, as a real drive has.
+    pub cue: Option<CueSheet>,
 }
 
 /// What START STOP UNIT, PREVENT ALLOW MEDIUM REMOVAL and the speed
@@ -62,7 +67,8 @@ pub fn open_image(image: &Path, disc: &Disc) -> Result<Option<Image>> {
     if !disc.media_present {
         return Ok(None);
     }
-    let img = Image::open(image)?;
+    let mut img = Image::open(image)?;
+    img.inject(disc.faults.image_read_error, disc.faults.image_write_error);
     let needed = disc.recorded_end() * crate::block::BLOCK_SIZE as u64;
     let len = img.len()?;
     if len < needed {
@@ -130,6 +136,7 @@ impl DriveState {
         self.load = LoadState::after_swap(&self.disc.quirks, self.disc.media_present);
         self.last_sense = None;
         self.dirty = false;
+        self.cue = None;
     }
 
     /// Marks a state change and writes it at once.

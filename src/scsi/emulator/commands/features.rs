@@ -5,6 +5,10 @@ use super::{be16, put16, put32, reply, DriveState, Outcome};
 use crate::media::{Family, Profile, WriteModel};
 use crate::scsi::{DataDirection, Sense};
 
+/// Entries for a catalog number (2), the lead-in, 99 tracks with ISRC (2),
+/// INDEX 0 and 1, and the lead-out, 8 bytes each.
+const MAX_CUE_SHEET_BYTES: u32 = 8 * (2 + 1 + 99 * 4 + 1);
+
 /// One feature descriptor before encoding.
 struct Feature {
     code: u16,
@@ -164,11 +168,18 @@ fn features(st: &DriveState) -> Vec<Feature> {
         cd_writable,
         vec![0x40 | rw_bit, 0, 0x00, 0x01],
     ));
-    // 0x002E CD Mastering (SAO, raw) is not offered: SAO needs SEND CUE
-    // SHEET and a lead-in the drive writes from it, which the emulator
-    // does not model; advertising it made xorriso's first burn on a blank
-    // CD-R fail at the cue sheet, while without it libburn falls back to
-    // TAO, which the emulator records exactly. Page 05 refuses SAO too.
+    // 0x002E CD Mastering: SAO with underrun protection (BUF), no raw
+    // and no test write; current on a blank CD, the only one the emulator
+    // takes a cue sheet for (drives refuse SAO on an appendable CD: the
+    // libburn cookbook). The cue sheet length bounds what one session of
+    // 99 tracks with catalog number and ISRCs needs.
+    let mut payload = vec![0x40 | 0x20 | rw_bit, 0, 0, 0];
+    payload[1..4].copy_from_slice(&MAX_CUE_SHEET_BYTES.to_be_bytes()[1..]);
+    list.push(Feature::new(
+        0x002E,
+        cd_writable && disc.is_blank(),
+        payload,
+    ));
 
     // 0x002F DVD-R/-RW Write.
     let dvd_minus = is(&[

@@ -177,8 +177,8 @@ fn track_mode(disc: &Disc) -> u8 {
 fn closed_track_info(st: &DriveState, t: &TrackEntry) -> TrackInfo {
     let disc = &st.disc;
     let g = disc.geometry();
-    let mut size = g.track_span(t.track.blocks);
-    if disc.quirks.track_size_excludes_runout {
+    let mut size = disc.track_span(&t.track);
+    if disc.quirks.track_size_excludes_runout && !t.track.sao {
         size -= g.runout;
     }
     TrackInfo {

@@ -49,6 +49,19 @@ pub fn write(st: &mut DriveState, lba: u32, blocks: u32, data: &mut DataDirectio
     if buf.len() != blocks as usize * BLOCK_SIZE {
         return Err(Sense::INVALID_FIELD_IN_CDB.into());
     }
+    if st.cue.is_none() && sao_without_cue_sheet(st) {
+        return Err(Sense::COMMAND_SEQUENCE_ERROR.into());
+    }
+    // In an SAO stream the pre-gap comes first, at negative addresses:
+    // the drive records it, the image holds user data only.
+    let pregap = super::cue::sao_pregap_blocks(st, lba, blocks)?;
+    if pregap == blocks {
+        super::cue::advance(st, lba, blocks);
+        return Ok(buf.len());
+    }
+    let (stream_lba, stream_blocks) = (lba, blocks);
+    let (lba, blocks) = (lba.wrapping_add(pregap), blocks - pregap);
+    let buf = &buf[pregap as usize * BLOCK_SIZE..];
     let end = lba as u64 + blocks as u64;
     if end > st.disc.capacity as u64 {
         return Err(Sense::LBA_OUT_OF_RANGE.into());
@@ -67,10 +80,21 @@ pub fn write(st: &mut DriveState, lba: u32, blocks: u32, data: &mut DataDirectio
         record_write(st, lba, stored);
         st.load.blocks_written += stored as u64;
     }
+    if stored == blocks {
+        super::cue::advance(st, stream_lba, stream_blocks);
+    }
     if allowed.is_some() {
         return Err(power_loss(st, lba + stored));
     }
-    Ok(buf.len())
+    Ok((pregap + blocks) as usize * BLOCK_SIZE)
+}
+
+/// A CD in SAO mode takes data only as the stream a cue sheet announced;
+/// a drive refuses a write to a blank track before it got one.
+fn sao_without_cue_sheet(st: &DriveState) -> bool {
+    st.disc.profile.family() == crate::media::Family::Cd
+        && st.page05.write_type() == 2
+        && st.disc.next_track().is_some_and(|n| n.written == 0)
 }
 
 /// Where a write may go: the NWA on sequential media, aligned packets on
@@ -163,6 +187,7 @@ fn power_loss(st: &mut DriveState, stopped_at: u32) -> Fail {
 }
 
 pub fn synchronize_cache(st: &mut DriveState) -> Outcome {
+    super::cue::finish_sao_session(st);
     let synced = match &st.image {
         Some(image) if image.writable() => image.sync(),
         _ => Ok(()),

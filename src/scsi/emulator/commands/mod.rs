@@ -2,6 +2,7 @@
 //! attention, becoming ready, no medium) and the handlers, one module per
 //! command group.
 
+pub mod cue;
 pub mod features;
 pub mod identify;
 pub mod info;
@@ -59,6 +60,7 @@ pub mod op {
     pub const MODE_SENSE10: u8 = 0x5A;
     pub const CLOSE_TRACK_SESSION: u8 = 0x5B;
     pub const READ_BUFFER_CAPACITY: u8 = 0x5C;
+    pub const SEND_CUE_SHEET: u8 = 0x5D;
     pub const BLANK: u8 = 0xA1;
     pub const READ12: u8 = 0xA8;
     pub const WRITE12: u8 = 0xAA;
@@ -90,7 +92,8 @@ fn cdb_len(opcode: u8) -> Option<usize> {
         | MODE_SELECT10
         | MODE_SENSE10
         | CLOSE_TRACK_SESSION
-        | READ_BUFFER_CAPACITY => 10,
+        | READ_BUFFER_CAPACITY
+        | SEND_CUE_SHEET => 10,
         BLANK | READ12 | WRITE12 | GET_PERFORMANCE | READ_DISC_STRUCTURE | SET_STREAMING
         | SET_CD_SPEED | MECHANISM_STATUS => 12,
         _ => return None,
@@ -173,6 +176,7 @@ pub fn dispatch(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'_>) -
         WRITE12 => io::write(st, be32(cdb, 2), be32(cdb, 6), data),
         SYNCHRONIZE_CACHE => io::synchronize_cache(st),
         CLOSE_TRACK_SESSION => recording::close(st, cdb),
+        SEND_CUE_SHEET => cue::send_cue_sheet(st, cdb, data),
         RESERVE_TRACK => recording::reserve_track(st, cdb),
         FORMAT_UNIT => recording::format_unit(st, cdb, data),
         BLANK => recording::blank(st, cdb),

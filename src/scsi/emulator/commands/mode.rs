@@ -171,6 +171,10 @@ pub fn mode_select(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'_>
         at += 2 + len;
     }
     check_page05(st, &page05)?;
+    if page05.write_type() != 2 {
+        // Leaving SAO drops a cue sheet that was not written yet.
+        st.cue = None;
+    }
     st.page05 = page05;
     Ok(declared)
 }
@@ -189,10 +193,9 @@ fn check_page05(st: &DriveState, page: &Page05) -> Result<(), Sense> {
     }
     let write_type = page.write_type();
     let allowed = match profile.family() {
-        // TAO and packet only: no SEND CUE SHEET, so SAO and raw are
-        // refused here as libburn probes them (see feature 002Eh). A drive
-        // with the SAO pregap quirk is one that takes SAO.
-        Family::Cd => write_type <= 1 || (write_type == 2 && st.disc.quirks.sao_nwa_at_pregap),
+        // Packet, TAO and SAO (with SEND CUE SHEET); raw is refused as
+        // libburn probes it: the image holds no raw 2352-byte sectors.
+        Family::Cd => write_type <= 2,
         _ if dvd_minus => matches!(write_type, 0 | 2),
         // DVD+R, BD and overwritables ignore the page.
         _ => return Ok(()),
@@ -200,7 +203,15 @@ fn check_page05(st: &DriveState, page: &Page05) -> Result<(), Sense> {
     if !allowed {
         return Err(Sense::INVALID_FIELD_IN_PARAMETERS);
     }
-    if write_type != 2 && !matches!(page.data_block_type(), 8 | 10) {
+    // SAO takes the block type from the cue sheet: libburn leaves the
+    // field 0, cdrecord sends 8. Raw sub-channel types (1-3) are refused
+    // like raw writing, so no host expects R-W sub-channel data to land.
+    let block_types: &[u8] = if write_type == 2 {
+        &[0, 8, 10]
+    } else {
+        &[8, 10]
+    };
+    if !block_types.contains(&page.data_block_type()) {
         return Err(Sense::INVALID_FIELD_IN_PARAMETERS);
     }
     if dvd_minus && write_type == 0 && st.disc.recorded().is_some_and(|r| r.incremental_lost) {
