@@ -206,7 +206,7 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
         )?),
         None => None,
     };
-    Ok(Session {
+    let mut session = Session {
         start: options.start_block,
         plan,
         anchor,
@@ -216,7 +216,13 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
         iso_cache: None,
         joliet_cache: None,
         md5: Md5Run::default(),
-    })
+    };
+    if session.plan.checksums.is_some() && session.udf.is_some() {
+        let mut system_area = vec![0u8; 16 * BLOCK_SIZE];
+        session.read_plain(0, &mut system_area)?;
+        session.plan.reseal_superblock_tag(&system_area);
+    }
+    Ok(session)
 }
 
 /// Gives the root the array location that makes the planner record

@@ -1017,6 +1017,30 @@ impl Plan {
         &self.head
     }
 
+    /// Recomputes the superblock tag over `system_area` (the session's
+    /// first 16 blocks) instead of the zeros planning assumed: a first
+    /// UDF bridge session keeps a copy of its file set descriptor in
+    /// block 0, which the tag covers.
+    pub fn reseal_superblock_tag(&mut self, system_area: &[u8]) {
+        let Some(c) = &self.checksums else {
+            return;
+        };
+        let at = (c.sb_tag as usize - 16) * BLOCK_SIZE;
+        let mut md5 = Md5::new();
+        md5.update(system_area);
+        md5.update(&self.head[..at]);
+        let tag = Tag {
+            kind: TagKind::Superblock,
+            pos: self.p.start + c.sb_tag,
+            range_start: self.p.start,
+            range_size: c.sb_tag,
+            next: Some(self.p.start + c.tree_tag),
+            md5: md5.finish(),
+        }
+        .encode();
+        self.head[at..at + tag.len()].copy_from_slice(&tag);
+    }
+
     /// Encodes ECMA-119 directory `i` (records and continuation areas).
     pub fn iso_dir(&self, i: usize) -> EncodedDir {
         let children = iso_children(&self.tree, self.dirs[i].node);
