@@ -28,7 +28,7 @@
 /**
  * Minor version of the C ABI; changes only add.
  */
-#define MS_ABI_VERSION_MINOR 2
+#define MS_ABI_VERSION_MINOR 3
 
 /**
  * `ms_multisession_kind`: an `IMultisessionSequential2` object.
@@ -107,6 +107,24 @@
 #define MS_CANCEL 1
 
 /**
+ * `ms_preparation.how`: the medium holds nothing to import; the next
+ * session is its first volume (IMAPI: `ChooseImageDefaults`).
+ */
+#define MS_PREPARED_FIRST_SESSION 0
+
+/**
+ * `ms_preparation.how`: a session was imported and the next session
+ * continues it (IMAPI: `put_MultisessionInterfaces` + `ImportFileSystem`).
+ */
+#define MS_PREPARED_IMPORTED 1
+
+/**
+ * Room for a volume name in UTF-8 with its NUL: 32 characters of up to
+ * three bytes each.
+ */
+#define MS_VOLUME_NAME_BYTES 100
+
+/**
  * `ms_recover` outcome: the disc had no interrupted session.
  */
 #define MS_RECOVERY_NOT_NEEDED 0
@@ -135,6 +153,120 @@ typedef int32_t ms_hresult;
 typedef struct ms_image {
   uint64_t id;
 } ms_image;
+
+/**
+ * A snapshot of one directory of an image (`ms_image_open_dir`).
+ */
+typedef struct ms_dir {
+  uint64_t id;
+} ms_dir;
+
+/**
+ * A directory entry's attributes (`ms_dir_get`).
+ */
+typedef struct ms_dir_entry {
+  /**
+   * `MS_ITEM_DIRECTORY`, `MS_ITEM_FILE` or `MS_ITEM_SYMLINK`.
+   */
+  uint32_t kind;
+  /**
+   * Bytes of a file as the medium stores it (a zisofs file: compressed);
+   * 0 otherwise.
+   */
+  uint64_t size;
+  /**
+   * Modification time in seconds since 1970 (UTC); valid only with
+   * `has_mtime` (items created in memory get the build time later).
+   */
+  int64_t mtime;
+  bool has_mtime;
+  /**
+   * POSIX permission bits (`0o7777`), as Rock Ridge records them or the
+   * defaults of a tree without it.
+   */
+  uint32_t mode;
+  /**
+   * The file's data is on the medium (imported), readable with
+   * `ms_image_open_file`; false for items added to the image.
+   */
+  bool on_medium;
+} ms_dir_entry;
+
+/**
+ * An imported file read back from the medium (`ms_image_open_file`).
+ */
+typedef struct ms_file {
+  uint64_t id;
+} ms_file;
+
+/**
+ * A drive, real or emulated (`IDiscRecorder2`).
+ */
+typedef struct ms_recorder {
+  uint64_t id;
+} ms_recorder;
+
+/**
+ * What `ms_image_prepare_for` did.
+ */
+typedef struct ms_preparation {
+  /**
+   * `MS_PREPARED_FIRST_SESSION` or `MS_PREPARED_IMPORTED`.
+   */
+  uint32_t how;
+  /**
+   * First block of the imported session; −1 for a first session.
+   */
+  int32_t imported_session_start;
+  /**
+   * The `MS_FS_*` bit imported; 0 for a first session.
+   */
+  uint32_t imported_file_system;
+  /**
+   * Start of a newer session that holds no file system (another
+   * program's aborted write) and was passed over so that its
+   * predecessor's files are kept; −1 when the newest was imported.
+   */
+  int32_t skipped_session_start;
+} ms_preparation;
+
+/**
+ * One recorded session of a medium (`ms_recorder_sessions`).
+ */
+typedef struct ms_session_info {
+  /**
+   * 1 for the first session.
+   */
+  uint32_t number;
+  /**
+   * First block; the volume descriptors are at `start + 16`.
+   */
+  int32_t start;
+  /**
+   * Blocks the session takes on the medium.
+   */
+  int32_t blocks;
+  /**
+   * False for an open session an interrupted write left (see
+   * `ms_recover`).
+   */
+  bool complete;
+  /**
+   * `MS_FS_*` bits of the file systems in the session; 0 for none.
+   */
+  uint32_t file_systems;
+  /**
+   * Volume creation date in seconds since 1970 (UTC); valid only with
+   * `has_created`.
+   */
+  int64_t created;
+  bool has_created;
+  /**
+   * NUL-terminated UTF-8: the Joliet volume name when there is one (it
+   * keeps case), else the primary one; empty without a volume.
+   */
+  char volume_name[MS_VOLUME_NAME_BYTES];
+} ms_session_info;
 
 /**
  * A caller's data for `ms_image_add_stream`: writes up to `len` bytes into
@@ -181,13 +313,6 @@ typedef struct ms_multisession {
 typedef struct ms_list {
   uint64_t id;
 } ms_list;
-
-/**
- * A drive, real or emulated (`IDiscRecorder2`).
- */
-typedef struct ms_recorder {
-  uint64_t id;
-} ms_recorder;
 
 /**
  * A built session (`IFileSystemImageResult`), streamed on demand.
@@ -1173,6 +1298,175 @@ typedef uint32_t (*ms_progress_fn)(void *context, const struct ms_progress *prog
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * A new directory handle holding a snapshot of the entries of directory
+ * `path` of `image`, in name order: later edits of the image do not change
+ * it. Read it with `ms_dir_count`, `ms_dir_get`, `ms_dir_name` and
+ * `ms_dir_target`; release it with `ms_dir_release`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_IMAPI_E_INVALID_PATH`,
+ * `MS_IMAPI_E_ITEM_NOT_FOUND`, `MS_IMAPI_E_DIR_NOT_FOUND`,
+ * `MS_IMAPI_E_NOT_DIR`.
+ */
+MS_NODISCARD
+ms_hresult ms_image_open_dir(struct ms_image image,
+                             const char *path,
+                             struct ms_dir *dir);
+
+/**
+ * The number of entries in `dir`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`.
+ */
+MS_NODISCARD ms_hresult ms_dir_count(struct ms_dir dir, size_t *count);
+
+/**
+ * The attributes of entry `index` (from 0) of `dir`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (index out of range).
+ */
+MS_NODISCARD ms_hresult ms_dir_get(struct ms_dir dir, size_t index, struct ms_dir_entry *entry);
+
+/**
+ * The name (UTF-8) of entry `index` of `dir` into `buf`; `*needed` and
+ * the `len` limit as for `ms_status_describe`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG`,
+ * `MS_E_NOT_SUFFICIENT_BUFFER`.
+ */
+MS_NODISCARD
+ms_hresult ms_dir_name(struct ms_dir dir,
+                       size_t index,
+                       char *buf,
+                       size_t len,
+                       size_t *needed);
+
+/**
+ * The target of symbolic link entry `index` of `dir` into `buf` (empty
+ * for other kinds); `*needed` and the `len` limit as for
+ * `ms_status_describe`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG`,
+ * `MS_E_NOT_SUFFICIENT_BUFFER`.
+ */
+MS_NODISCARD
+ms_hresult ms_dir_target(struct ms_dir dir,
+                         size_t index,
+                         char *buf,
+                         size_t len,
+                         size_t *needed);
+
+/**
+ * Releases a directory handle.
+ *
+ * Errors: `MS_E_HANDLE`.
+ */
+ms_hresult ms_dir_release(struct ms_dir dir);
+
+/**
+ * A new file handle that reads the data of the imported file `path` of
+ * `image` back from the medium, through the recorder of the image's
+ * chosen multisession object. Items added to the image are not on the
+ * medium yet: `MS_E_INVALIDARG`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_IMAPI_E_INVALID_PATH`,
+ * `MS_IMAPI_E_ITEM_NOT_FOUND`, `MS_IMAPI_E_NOT_FILE`, `MS_E_INVALIDARG`,
+ * `MS_IMAPI_E_MULTISESSION_NOT_SET`.
+ */
+MS_NODISCARD
+ms_hresult ms_image_open_file(struct ms_image image,
+                              const char *path,
+                              struct ms_file *file);
+
+/**
+ * The size in bytes of the file behind `file`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`.
+ */
+MS_NODISCARD ms_hresult ms_file_size(struct ms_file file, uint64_t *size);
+
+/**
+ * Reads up to `len` bytes at byte `offset` of the file into `buf`;
+ * `*read` receives how many, fewer than `len` only at the end of the file
+ * (0 at or past it). Does not move the position of `ms_file_read`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (`len` above
+ * 2^43), the recorder family.
+ */
+MS_NODISCARD
+ms_hresult ms_file_read_at(struct ms_file file,
+                           uint64_t offset,
+                           uint8_t *buf,
+                           size_t len,
+                           size_t *read);
+
+/**
+ * Reads up to `len` bytes from the file's position (0 after opening) into
+ * `buf` and moves the position past them; `*read` receives how many, 0 at
+ * the end of the file.
+ *
+ * Errors: as `ms_file_read_at`.
+ */
+MS_NODISCARD ms_hresult ms_file_read(struct ms_file file, uint8_t *buf, size_t len, size_t *read);
+
+/**
+ * Releases a file handle.
+ *
+ * Errors: `MS_E_HANDLE`.
+ */
+ms_hresult ms_file_release(struct ms_file file);
+
+/**
+ * Readies `image` for the next session on the medium in `recorder`,
+ * whatever its state, doing IMAPI2's whole flow: on blank media
+ * `ms_image_choose_defaults`; otherwise `ms_set_interfaces` with every
+ * object the drive offers (sequential, random-write or Pseudo-Overwrite)
+ * and `ms_image_import` of the newest session. A formatted overwritable
+ * medium without a volume takes its first session through the object.
+ * When the newest session holds no file system, the newest one that does
+ * is imported (`skipped_session_start` says so) rather than dropping its
+ * files. `*done` tells which; add files, then `ms_image_create_result`.
+ *
+ * Call it on a new image (files already added are kept and win name
+ * clashes). After a cancelled or failed write, call `ms_recover` first.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, those of
+ * `ms_image_choose_defaults`, `ms_set_interfaces` and `ms_image_import`
+ * (`MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE` on an image that already imported).
+ */
+MS_NODISCARD
+ms_hresult ms_image_prepare_for(struct ms_image image,
+                                struct ms_recorder recorder,
+                                struct ms_preparation *done);
+
+/**
+ * Finalizes (closes) an appendable sequential disc so that no session can
+ * be added and every reader sees it as complete — what
+ * `ForceMediaToBeClosed` does with a write, without one.
+ *
+ * Errors: `MS_E_HANDLE`, `MS_E_IMAPI_RECORDER_LOCKED` (another writer),
+ * `MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE` (blank, already closed, or
+ * overwritable media), the recorder family.
+ */
+MS_NODISCARD ms_hresult ms_close_disc(struct ms_recorder recorder);
+
+/**
+ * Lists the sessions of the medium in `recorder`, oldest first, into
+ * `sessions` (room for `capacity`); `*count` receives how many there are,
+ * also with `MS_E_NOT_SUFFICIENT_BUFFER` when they do not fit (`sessions`
+ * may be NULL with `capacity` 0 to ask). A blank medium has none.
+ * Overwritable media keep one growing volume: one entry at 0.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (`capacity`
+ * above 65,535), `MS_E_NOT_SUFFICIENT_BUFFER`, the recorder family,
+ * `MS_IMAPI_E_IMPORT_READ_FAILURE`.
+ */
+MS_NODISCARD
+ms_hresult ms_recorder_sessions(struct ms_recorder recorder,
+                                struct ms_session_info *sessions,
+                                size_t capacity,
+                                size_t *count);
 
 /**
  * Adds the local file `local` as `path`. Its size and attributes are taken

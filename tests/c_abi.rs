@@ -12,6 +12,8 @@ use std::process::{Command, Output};
 
 #[path = "ffi_support/mod.rs"]
 mod ffi_support;
+#[path = "fsi_image_support/mod.rs"]
+mod fsi_image_support;
 use ffi_support::{assert_passed, deps_dir, foreign_program, require, valgrind};
 
 use multisession::media::Profile;
@@ -191,6 +193,30 @@ fn impossible_counts_give_invalidarg_for_every_pointer_count_parameter_without_a
             .create(&disc)
             .expect("creating the disc");
         vec![disc]
+    });
+}
+
+/// A CD-R whose session 1 holds a volume with `/kept.txt` and whose newest
+/// session, another program's aborted write, holds none.
+fn disc_with_an_empty_newest_session(dir: &Path) -> PathBuf {
+    let recorder = fsi_image_support::blank_disc(dir, Profile::CdR, None);
+    let mut image = multisession::fsi::FileSystemImage::new();
+    image.choose_image_defaults(&recorder).unwrap();
+    image
+        .add_stream("/kept.txt", 15, Box::new(&b"from session 1\n"[..]), false)
+        .unwrap();
+    let mut first = image.create_result_image().unwrap();
+    fsi_image_support::write_result(&recorder, &mut first);
+    fsi_image_support::write_empty_session(&recorder, 300);
+    dir.join(format!("{}.img", Profile::CdR.name()))
+}
+
+#[test]
+fn prepare_for_readies_the_next_session_on_blank_appendable_and_random_write_media() {
+    three_ways("tests/c/next_session.c", |dir| {
+        let skip = dir.join("skip");
+        std::fs::create_dir(&skip).unwrap();
+        vec![dir.to_path_buf(), disc_with_an_empty_newest_session(&skip)]
     });
 }
 

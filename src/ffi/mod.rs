@@ -25,6 +25,8 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod boundary;
+mod browse;
+mod disc;
 mod edit;
 mod emulator;
 mod handles;
@@ -39,6 +41,8 @@ mod write;
 
 #[doc(hidden)]
 pub use edit::panic_in_next_mkdir_for_tests;
+pub use browse::*;
+pub use disc::*;
 pub use edit::{
     ms_image_add_file, ms_image_add_stream, ms_image_add_tree, ms_image_mkdir, ms_image_remove,
     ms_image_rename, ms_image_stat, MsItemInfo,
@@ -68,7 +72,7 @@ use handles::{Guarded, Handle, HandleTable};
 /// Major version of the C ABI; changes break callers.
 pub const MS_ABI_VERSION_MAJOR: u32 = 1;
 /// Minor version of the C ABI; changes only add.
-pub const MS_ABI_VERSION_MINOR: u32 = 2;
+pub const MS_ABI_VERSION_MINOR: u32 = 3;
 
 /// `ms_multisession_kind`: an `IMultisessionSequential2` object.
 pub const MS_MULTISESSION_SEQUENTIAL: u32 = 1;
@@ -119,6 +123,20 @@ pub struct MsResult {
     pub id: u64,
 }
 
+/// A snapshot of one directory of an image (`ms_image_open_dir`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MsDir {
+    pub id: u64,
+}
+
+/// An imported file read back from the medium (`ms_image_open_file`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MsFile {
+    pub id: u64,
+}
+
 /// `FsiFileSystems`: ISO 9660.
 pub const MS_FS_ISO9660: u32 = 1;
 /// `FsiFileSystems`: Joliet.
@@ -166,6 +184,8 @@ static LISTS: HandleTable<Vec<Multisession>> = HandleTable::new();
 static MULTISESSIONS: HandleTable<Multisession> = HandleTable::new();
 static IMAGES: HandleTable<Guarded<FileSystemImage>> = HandleTable::new();
 static RESULTS: HandleTable<Guarded<ResultImage>> = HandleTable::new();
+static DIRS: HandleTable<Vec<browse::Entry>> = HandleTable::new();
+static FILES: HandleTable<Guarded<browse::Cursor>> = HandleTable::new();
 
 macro_rules! handle_kind {
     ($handle:ident, $kind:expr, $name:expr, $target:ty, $table:ident) => {
@@ -197,6 +217,8 @@ handle_kind!(
 );
 handle_kind!(MsImage, 4, "ms_image", Guarded<FileSystemImage>, IMAGES);
 handle_kind!(MsResult, 5, "ms_result", Guarded<ResultImage>, RESULTS);
+handle_kind!(MsDir, 6, "ms_dir", Vec<browse::Entry>, DIRS);
+handle_kind!(MsFile, 7, "ms_file", Guarded<browse::Cursor>, FILES);
 
 /// A new list handle over `list`.
 fn new_list(list: Vec<Multisession>) -> crate::Result<MsList> {
