@@ -221,6 +221,11 @@ fn prepare_for_readies_the_next_session_on_blank_appendable_and_random_write_med
 }
 
 #[test]
+fn sessions_are_listed_an_older_one_imported_and_the_disc_finalized_from_c() {
+    three_ways("tests/c/sessions.c", |dir| vec![dir.to_path_buf()]);
+}
+
+#[test]
 fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
     let dir = tempfile::tempdir().unwrap();
     let exe = compile("examples/c/msinfo.c", Build::Plain, dir.path());
