@@ -226,6 +226,11 @@ fn sessions_are_listed_an_older_one_imported_and_the_disc_finalized_from_c() {
 }
 
 #[test]
+fn a_directory_is_listed_and_a_file_read_back_from_the_medium_from_c() {
+    three_ways("tests/c/browse.c", |dir| vec![dir.to_path_buf()]);
+}
+
+#[test]
 fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
     let dir = tempfile::tempdir().unwrap();
     let exe = compile("examples/c/msinfo.c", Build::Plain, dir.path());
