@@ -107,6 +107,331 @@
 #define MS_CANCEL 1
 
 /**
+ * MMC profile 0x0008 (`Profile::CdRom`).
+ */
+#define MS_PROFILE_CD_ROM 8
+
+/**
+ * MMC profile 0x0009 (`Profile::CdR`).
+ */
+#define MS_PROFILE_CD_R 9
+
+/**
+ * MMC profile 0x000a (`Profile::CdRw`).
+ */
+#define MS_PROFILE_CD_RW 10
+
+/**
+ * MMC profile 0x0010 (`Profile::DvdRom`).
+ */
+#define MS_PROFILE_DVD_ROM 16
+
+/**
+ * MMC profile 0x0011 (`Profile::DvdMinusR`).
+ */
+#define MS_PROFILE_DVD_DASH_R 17
+
+/**
+ * MMC profile 0x0012 (`Profile::DvdRam`).
+ */
+#define MS_PROFILE_DVD_RAM 18
+
+/**
+ * MMC profile 0x0013 (`Profile::DvdMinusRwRestricted`).
+ */
+#define MS_PROFILE_DVD_DASH_RW_RESTRICTED_OVERWRITE 19
+
+/**
+ * MMC profile 0x0014 (`Profile::DvdMinusRwSequential`).
+ */
+#define MS_PROFILE_DVD_DASH_RW_SEQUENTIAL 20
+
+/**
+ * MMC profile 0x0015 (`Profile::DvdMinusRDl`).
+ */
+#define MS_PROFILE_DVD_DASH_R_DL 21
+
+/**
+ * MMC profile 0x0016 (`Profile::DvdMinusRDlJump`).
+ */
+#define MS_PROFILE_DVD_DASH_R_DL_JUMP 22
+
+/**
+ * MMC profile 0x001a (`Profile::DvdPlusRw`).
+ */
+#define MS_PROFILE_DVD_PLUS_RW 26
+
+/**
+ * MMC profile 0x001b (`Profile::DvdPlusR`).
+ */
+#define MS_PROFILE_DVD_PLUS_R 27
+
+/**
+ * MMC profile 0x002a (`Profile::DvdPlusRwDl`).
+ */
+#define MS_PROFILE_DVD_PLUS_RW_DL 42
+
+/**
+ * MMC profile 0x002b (`Profile::DvdPlusRDl`).
+ */
+#define MS_PROFILE_DVD_PLUS_R_DL 43
+
+/**
+ * MMC profile 0x0040 (`Profile::BdRom`).
+ */
+#define MS_PROFILE_BD_ROM 64
+
+/**
+ * MMC profile 0x0041 (`Profile::BdR`).
+ */
+#define MS_PROFILE_BD_R 65
+
+/**
+ * MMC profile 0x0042 (`Profile::BdRRrm`).
+ */
+#define MS_PROFILE_BD_R_RRM 66
+
+/**
+ * MMC profile 0x0043 (`Profile::BdRe`).
+ */
+#define MS_PROFILE_BD_RE 67
+
+/**
+ * `IMAPI_MEDIA_TYPE_UNKNOWN`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_UNKNOWN 0
+
+/**
+ * `IMAPI_MEDIA_TYPE_CDROM`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_CDROM 1
+
+/**
+ * `IMAPI_MEDIA_TYPE_CDR`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_CDR 2
+
+/**
+ * `IMAPI_MEDIA_TYPE_CDRW`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_CDRW 3
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDROM`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDROM 4
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDRAM`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDRAM 5
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDPLUSR`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDPLUSR 6
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDPLUSRW`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDPLUSRW 7
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDPLUSR_DUALLAYER`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDPLUSR_DUALLAYER 8
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDDASHR`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDDASHR 9
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDDASHRW`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDDASHRW 10
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDDASHR_DUALLAYER`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDDASHR_DUALLAYER 11
+
+/**
+ * `IMAPI_MEDIA_TYPE_DISK`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DISK 12
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDPLUSRW_DUALLAYER`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDPLUSRW_DUALLAYER 13
+
+/**
+ * `IMAPI_MEDIA_TYPE_HDDVDROM`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_HDDVDROM 14
+
+/**
+ * `IMAPI_MEDIA_TYPE_HDDVDR`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_HDDVDR 15
+
+/**
+ * `IMAPI_MEDIA_TYPE_HDDVDRAM`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_HDDVDRAM 16
+
+/**
+ * `IMAPI_MEDIA_TYPE_BDROM`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_BDROM 17
+
+/**
+ * `IMAPI_MEDIA_TYPE_BDR`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_BDR 18
+
+/**
+ * `IMAPI_MEDIA_TYPE_BDRE`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_BDRE 19
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_UNKNOWN`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_UNKNOWN 0
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_INFORMATIONAL_MASK`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_INFORMATIONAL_MASK 15
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_UNSUPPORTED_MASK`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_UNSUPPORTED_MASK 64512
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_OVERWRITE_ONLY`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_OVERWRITE_ONLY 1
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_BLANK`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_BLANK 2
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_APPENDABLE`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_APPENDABLE 4
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_FINAL_SESSION`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_FINAL_SESSION 8
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_DAMAGED`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_DAMAGED 1024
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_ERASE_REQUIRED`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_ERASE_REQUIRED 2048
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_NON_EMPTY_SESSION`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_NON_EMPTY_SESSION 4096
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_WRITE_PROTECTED`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_WRITE_PROTECTED 8192
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_FINALIZED`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_FINALIZED 16384
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_UNSUPPORTED_MEDIA`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_UNSUPPORTED_MEDIA 32768
+
+/**
+ * `IMAPI_FORMAT2_DATA_WRITE_ACTION_VALIDATING_MEDIA`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_VALIDATING_MEDIA 0
+
+/**
+ * `IMAPI_FORMAT2_DATA_WRITE_ACTION_FORMATTING_MEDIA`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_FORMATTING_MEDIA 1
+
+/**
+ * `IMAPI_FORMAT2_DATA_WRITE_ACTION_INITIALIZING_HARDWARE`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_INITIALIZING_HARDWARE 2
+
+/**
+ * `IMAPI_FORMAT2_DATA_WRITE_ACTION_CALIBRATING_POWER`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_CALIBRATING_POWER 3
+
+/**
+ * `IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA 4
+
+/**
+ * `IMAPI_FORMAT2_DATA_WRITE_ACTION_FINALIZATION`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_FINALIZATION 5
+
+/**
+ * `IMAPI_FORMAT2_DATA_WRITE_ACTION_COMPLETED`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_COMPLETED 6
+
+/**
+ * `IMAPI_FORMAT2_DATA_WRITE_ACTION_VERIFYING`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_VERIFYING 7
+
+/**
+ * `IMAPI_WRITEPROTECTED_UNTIL_POWERDOWN`.
+ */
+#define MS_IMAPI_WRITEPROTECTED_UNTIL_POWERDOWN 1
+
+/**
+ * `IMAPI_WRITEPROTECTED_BY_CARTRIDGE`.
+ */
+#define MS_IMAPI_WRITEPROTECTED_BY_CARTRIDGE 2
+
+/**
+ * `IMAPI_WRITEPROTECTED_BY_MEDIA_SPECIFIC_REASON`.
+ */
+#define MS_IMAPI_WRITEPROTECTED_BY_MEDIA_SPECIFIC_REASON 4
+
+/**
+ * `IMAPI_WRITEPROTECTED_BY_SOFTWARE_WRITE_PROTECT`.
+ */
+#define MS_IMAPI_WRITEPROTECTED_BY_SOFTWARE_WRITE_PROTECT 8
+
+/**
+ * `IMAPI_WRITEPROTECTED_BY_DISC_CONTROL_BLOCK`.
+ */
+#define MS_IMAPI_WRITEPROTECTED_BY_DISC_CONTROL_BLOCK 16
+
+/**
+ * `IMAPI_WRITEPROTECTED_READ_ONLY_MEDIA`.
+ */
+#define MS_IMAPI_WRITEPROTECTED_READ_ONLY_MEDIA 16384
+
+/**
  * `ms_preparation.how`: the medium holds nothing to import; the next
  * session is its first volume (IMAPI: `ChooseImageDefaults`).
  */
@@ -123,6 +448,24 @@
  * three bytes each.
  */
 #define MS_VOLUME_NAME_BYTES 100
+
+/**
+ * `ms_set_log_callback` level: nothing is reported.
+ */
+#define MS_LOG_OFF 0
+
+/**
+ * `ms_set_log_callback` level: the detail of every failed call, as
+ * `ms_last_error_message` gives it ("ms_write: …").
+ */
+#define MS_LOG_WARNING 1
+
+/**
+ * `ms_set_log_callback` level: also every command sent to a drive, with
+ * its SCSI status and sense data ("READ DISC INFORMATION [51 00 …] on …:
+ * CHECK CONDITION, sense 2/3A/00 …").
+ */
+#define MS_LOG_DEBUG 2
 
 /**
  * `ms_recover` outcome: the disc had no interrupted session.
@@ -320,6 +663,14 @@ typedef struct ms_list {
 typedef struct ms_result {
   uint64_t id;
 } ms_result;
+
+/**
+ * A log callback: `level` is `MS_LOG_WARNING` or `MS_LOG_DEBUG`, `message`
+ * a NUL-terminated UTF-8 line valid only during the call. It is called on
+ * whatever thread made the call or sent the command, possibly on several
+ * at once, and must not call `ms_set_log_callback`.
+ */
+typedef void (*ms_log_fn)(void *context, uint32_t level, const char *message);
 
 /**
  * What the drive reports about the loaded medium (`IDiscFormat2Data`'s
@@ -1880,6 +2231,24 @@ ms_hresult ms_list_get(struct ms_list list,
  * Releases a list handle; handles obtained from it stay valid.
  */
 ms_hresult ms_list_release(struct ms_list list);
+
+/**
+ * Sends the library's log to `callback` (see `ms_log_fn`) up to `level`:
+ * `MS_LOG_WARNING` for the detail of every failed call, `MS_LOG_DEBUG`
+ * for every command sent to a drive as well; `MS_LOG_OFF` or a NULL
+ * `callback` stops it. Process-wide; replaces an earlier callback. A call
+ * already reporting on another thread may still reach the previous one.
+ *
+ * Errors: `MS_E_INVALIDARG` (unknown level).
+ */
+MS_NODISCARD ms_hresult ms_set_log_callback(uint32_t level, ms_log_fn callback, void *context);
+
+/**
+ * The library's version ("0.1.0", its Cargo package version), a static
+ * NUL-terminated string: never freed, valid for the life of the process.
+ * `ms_abi_version` gives the C ABI's numbers.
+ */
+const char *ms_version(void);
 
 /**
  * Which interface the object has: `MS_MULTISESSION_SEQUENTIAL`,

@@ -231,6 +231,26 @@ fn a_directory_is_listed_and_a_file_read_back_from_the_medium_from_c() {
 }
 
 #[test]
+fn version_log_hook_and_named_constants_work_from_c() {
+    three_ways("tests/c/log_version.c", |dir| {
+        let faulty = dir.join("faulty.img");
+        DiscSpec::new(Profile::CdR)
+            .sessions(&[1200])
+            .faults(multisession::scsi::emulator::Faults {
+                fail_read_lba: Some(16),
+                ..Default::default()
+            })
+            .create(&faulty)
+            .expect("creating the disc");
+        vec![
+            dir.to_path_buf(),
+            PathBuf::from(env!("CARGO_PKG_VERSION")),
+            faulty,
+        ]
+    });
+}
+
+#[test]
 fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
     let dir = tempfile::tempdir().unwrap();
     let exe = compile("examples/c/msinfo.c", Build::Plain, dir.path());

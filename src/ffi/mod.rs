@@ -26,12 +26,14 @@
 
 mod boundary;
 mod browse;
+mod constants;
 mod disc;
 mod edit;
 mod emulator;
 mod handles;
 mod image;
 mod list;
+mod log;
 mod multisession;
 mod recorder;
 mod result;
@@ -42,6 +44,7 @@ mod write;
 #[doc(hidden)]
 pub use edit::panic_in_next_mkdir_for_tests;
 pub use browse::*;
+pub use constants::*;
 pub use disc::*;
 pub use edit::{
     ms_image_add_file, ms_image_add_stream, ms_image_add_tree, ms_image_mkdir, ms_image_remove,
@@ -49,6 +52,7 @@ pub use edit::{
 };
 pub use emulator::{ms_emulator_create, ms_emulator_create_ex};
 pub use image::*;
+pub use log::{ms_set_log_callback, ms_version, MsLogFn, MS_LOG_DEBUG, MS_LOG_OFF, MS_LOG_WARNING};
 pub use list::{ms_list_count, ms_list_get, ms_list_release};
 pub use multisession::*;
 pub use recorder::{

@@ -17,6 +17,7 @@ pub mod msf;
 mod probe;
 pub mod reply;
 pub mod toc;
+pub mod trace;
 pub mod track_info;
 
 pub use cdb::Cdb;
