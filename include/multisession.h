@@ -543,11 +543,100 @@ typedef struct ms_file {
 } ms_file;
 
 /**
+ * A cancel request for writes, made from any thread (`ms_cancel_new`).
+ */
+typedef struct ms_cancel {
+  uint64_t id;
+} ms_cancel;
+
+/**
  * A drive, real or emulated (`IDiscRecorder2`).
  */
 typedef struct ms_recorder {
   uint64_t id;
 } ms_recorder;
+
+/**
+ * A built session (`IFileSystemImageResult`), streamed on demand.
+ */
+typedef struct ms_result {
+  uint64_t id;
+} ms_result;
+
+/**
+ * The settable properties of `IDiscFormat2Data` that change a write.
+ * Start from `ms_write_options_default`.
+ */
+typedef struct ms_write_options {
+  /**
+   * `ForceMediaToBeClosed`: finalize the disc after this session.
+   */
+  bool force_media_to_be_closed;
+  /**
+   * `DisableConsumerDvdCompatibilityMode`. IMAPI's default (false)
+   * closes a DVD+R after any write; set it to keep a DVD+R appendable.
+   */
+  bool disable_consumer_dvd_compatibility_mode;
+  /**
+   * `ForceOverwrite`: let a session without a commit anchor replace an
+   * ISO 9660 volume on an overwritable medium.
+   */
+  bool force_overwrite;
+  /**
+   * Read the session back after writing and compare it.
+   */
+  bool verify;
+  /**
+   * Least milliseconds between two progress events while writing or
+   * verifying (IMAPI: 500); action changes are always reported.
+   */
+  uint32_t progress_interval_ms;
+} ms_write_options;
+
+/**
+ * One progress event (`IDiscFormat2DataEventArgs`).
+ */
+typedef struct ms_progress {
+  /**
+   * `IMAPI_FORMAT2_DATA_WRITE_ACTION`: 0 validating media, 1 formatting,
+   * 2 initializing hardware, 3 calibrating power, 4 writing data,
+   * 5 finalization, 6 completed, 7 verifying.
+   */
+  uint32_t action;
+  /**
+   * `StartLba`: first LBA of the session.
+   */
+  int32_t start_lba;
+  /**
+   * `SectorCount`: blocks in the session.
+   */
+  int32_t sector_count;
+  /**
+   * Blocks written (or verified) so far.
+   */
+  int32_t sectors_done;
+  /**
+   * `LastWrittenLba`; −1 before the first block.
+   */
+  int32_t last_written_lba;
+  /**
+   * `ElapsedTime` in seconds since the write started.
+   */
+  double elapsed_seconds;
+  /**
+   * `RemainingTime`: estimated seconds to the end of the current action;
+   * −1 until a rate is known.
+   */
+  double remaining_seconds;
+} ms_progress;
+
+/**
+ * A progress callback (`DDiscFormat2DataEvents::Update`): returns
+ * `MS_CONTINUE`, or `MS_CANCEL` to stop the write (`CancelWrite`). It runs
+ * on the thread that called `ms_write` and must not use the result being
+ * written (its handle is busy until `ms_write` returns).
+ */
+typedef uint32_t (*ms_progress_fn)(void *context, const struct ms_progress *progress);
 
 /**
  * What `ms_image_prepare_for` did.
@@ -658,13 +747,6 @@ typedef struct ms_list {
 } ms_list;
 
 /**
- * A built session (`IFileSystemImageResult`), streamed on demand.
- */
-typedef struct ms_result {
-  uint64_t id;
-} ms_result;
-
-/**
  * A log callback: `level` is `MS_LOG_WARNING` or `MS_LOG_DEBUG`, `message`
  * a NUL-terminated UTF-8 line valid only during the call. It is called on
  * whatever thread made the call or sent the command, possibly on several
@@ -710,81 +792,6 @@ typedef struct ms_media_info {
    */
   bool pseudo_overwrite;
 } ms_media_info;
-
-/**
- * The settable properties of `IDiscFormat2Data` that change a write.
- * Start from `ms_write_options_default`.
- */
-typedef struct ms_write_options {
-  /**
-   * `ForceMediaToBeClosed`: finalize the disc after this session.
-   */
-  bool force_media_to_be_closed;
-  /**
-   * `DisableConsumerDvdCompatibilityMode`. IMAPI's default (false)
-   * closes a DVD+R after any write; set it to keep a DVD+R appendable.
-   */
-  bool disable_consumer_dvd_compatibility_mode;
-  /**
-   * `ForceOverwrite`: let a session without a commit anchor replace an
-   * ISO 9660 volume on an overwritable medium.
-   */
-  bool force_overwrite;
-  /**
-   * Read the session back after writing and compare it.
-   */
-  bool verify;
-  /**
-   * Least milliseconds between two progress events while writing or
-   * verifying (IMAPI: 500); action changes are always reported.
-   */
-  uint32_t progress_interval_ms;
-} ms_write_options;
-
-/**
- * One progress event (`IDiscFormat2DataEventArgs`).
- */
-typedef struct ms_progress {
-  /**
-   * `IMAPI_FORMAT2_DATA_WRITE_ACTION`: 0 validating media, 1 formatting,
-   * 2 initializing hardware, 3 calibrating power, 4 writing data,
-   * 5 finalization, 6 completed, 7 verifying.
-   */
-  uint32_t action;
-  /**
-   * `StartLba`: first LBA of the session.
-   */
-  int32_t start_lba;
-  /**
-   * `SectorCount`: blocks in the session.
-   */
-  int32_t sector_count;
-  /**
-   * Blocks written (or verified) so far.
-   */
-  int32_t sectors_done;
-  /**
-   * `LastWrittenLba`; −1 before the first block.
-   */
-  int32_t last_written_lba;
-  /**
-   * `ElapsedTime` in seconds since the write started.
-   */
-  double elapsed_seconds;
-  /**
-   * `RemainingTime`: estimated seconds to the end of the current action;
-   * −1 until a rate is known.
-   */
-  double remaining_seconds;
-} ms_progress;
-
-/**
- * A progress callback (`DDiscFormat2DataEvents::Update`): returns
- * `MS_CONTINUE`, or `MS_CANCEL` to stop the write (`CancelWrite`). It runs
- * on the thread that called `ms_write` and must not use the result being
- * written (its handle is busy until `ms_write` returns).
- */
-typedef uint32_t (*ms_progress_fn)(void *context, const struct ms_progress *progress);
 
 /**
  * `0xC0AA0002` — Operation was cancelled (e.g. CancelWrite).
@@ -1767,6 +1774,56 @@ MS_NODISCARD ms_hresult ms_file_read(struct ms_file file, uint8_t *buf, size_t l
  * Errors: `MS_E_HANDLE`.
  */
 ms_hresult ms_file_release(struct ms_file file);
+
+/**
+ * A new cancel token, not yet cancelled. Pass it to
+ * `ms_write_with_cancel`; `ms_cancel_request` on any thread stops the
+ * writes watching it. Release it with `ms_cancel_release`.
+ *
+ * Errors: `MS_E_POINTER`.
+ */
+MS_NODISCARD ms_hresult ms_cancel_new(struct ms_cancel *token);
+
+/**
+ * Cancels every write watching `token`, now or later (a token stays
+ * cancelled): each stops before its next WRITE and returns
+ * `MS_E_IMAPI_REQUEST_CANCELLED`, leaving the previous session current
+ * and intact (sequential media: `ms_recover` before the next import).
+ * A write already committing its session finishes. Any thread may call
+ * it, also while the write runs.
+ *
+ * Errors: `MS_E_HANDLE`.
+ */
+MS_NODISCARD ms_hresult ms_cancel_request(struct ms_cancel token);
+
+/**
+ * Whether `token` was cancelled.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`.
+ */
+MS_NODISCARD ms_hresult ms_cancel_is_requested(struct ms_cancel token, bool *requested);
+
+/**
+ * Releases a cancel token; a write watching it keeps watching it.
+ *
+ * Errors: `MS_E_HANDLE`.
+ */
+ms_hresult ms_cancel_release(struct ms_cancel token);
+
+/**
+ * `ms_write` that `ms_cancel_request(token)` can stop from any thread,
+ * like `CancelWrite` called outside the event handler. The callback's
+ * `MS_CANCEL` works as well.
+ *
+ * Errors: those of `ms_write`.
+ */
+MS_NODISCARD
+ms_hresult ms_write_with_cancel(struct ms_recorder recorder,
+                                struct ms_result result,
+                                const struct ms_write_options *options,
+                                ms_progress_fn callback,
+                                void *context,
+                                struct ms_cancel token);
 
 /**
  * Readies `image` for the next session on the medium in `recorder`,

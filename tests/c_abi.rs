@@ -14,6 +14,8 @@ use std::process::{Command, Output};
 mod ffi_support;
 #[path = "fsi_image_support/mod.rs"]
 mod fsi_image_support;
+#[path = "iso_support/mod.rs"]
+mod iso_support;
 use ffi_support::{assert_passed, deps_dir, foreign_program, require, valgrind};
 
 use multisession::media::Profile;
@@ -248,6 +250,36 @@ fn version_log_hook_and_named_constants_work_from_c() {
             faulty,
         ]
     });
+}
+
+/// A 200 MB write cancelled from a second thread leaves the disc
+/// appendable with the previous session intact: the C program checks it
+/// through the library, and xorriso reads `/kept.bin` (and no `/big.bin`)
+/// in the newest session of the disc it leaves behind.
+#[test]
+fn a_200_mb_write_cancelled_from_another_thread_keeps_the_previous_session() {
+    three_ways("tests/c/cancel.c", |dir| vec![dir.to_path_buf()]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let exe = compile("tests/c/cancel.c", Build::Plain, dir.path());
+    let output = run_plain(&exe, &[dir.path().to_path_buf()]);
+    assert_passed("tests/c/cancel.c (for xorriso)", &output);
+    let disc = dir.path().join("cancel.img");
+    let recorder = multisession::recorder::Recorder::open(&disc).unwrap();
+    let media = recorder.media_info().unwrap();
+    assert!(media.media_state().contains(multisession::MediaState::APPENDABLE));
+    let newest = media.previous_session.expect("a closed session").start;
+    drop(recorder);
+    let seen = iso_support::model_by_xorriso(&disc, Some(newest), dir.path());
+    let names: Vec<&String> = seen.keys().collect();
+    assert!(
+        seen.keys().any(|k| k.trim_start_matches('/') == "kept.bin"),
+        "xorriso sees {names:?}"
+    );
+    assert!(
+        !seen.keys().any(|k| k.contains("big.bin")),
+        "xorriso sees {names:?}"
+    );
 }
 
 #[test]

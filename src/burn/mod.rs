@@ -19,7 +19,7 @@ pub mod writer;
 use std::time::Duration;
 
 pub use plan::Finish;
-pub use progress::{Flow, Progress, WriteAction};
+pub use progress::{CancelToken, Flow, Progress, WriteAction};
 pub use recover::Recovery;
 pub use writer::{DataWriter, Outcome, WriteReport};
 

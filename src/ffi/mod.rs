@@ -26,6 +26,7 @@
 
 mod boundary;
 mod browse;
+mod cancel;
 mod constants;
 mod disc;
 mod edit;
@@ -44,6 +45,7 @@ mod write;
 #[doc(hidden)]
 pub use edit::panic_in_next_mkdir_for_tests;
 pub use browse::*;
+pub use cancel::*;
 pub use constants::*;
 pub use disc::*;
 pub use edit::{
@@ -141,6 +143,13 @@ pub struct MsFile {
     pub id: u64,
 }
 
+/// A cancel request for writes, made from any thread (`ms_cancel_new`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MsCancel {
+    pub id: u64,
+}
+
 /// `FsiFileSystems`: ISO 9660.
 pub const MS_FS_ISO9660: u32 = 1;
 /// `FsiFileSystems`: Joliet.
@@ -190,6 +199,7 @@ static IMAGES: HandleTable<Guarded<FileSystemImage>> = HandleTable::new();
 static RESULTS: HandleTable<Guarded<ResultImage>> = HandleTable::new();
 static DIRS: HandleTable<Vec<browse::Entry>> = HandleTable::new();
 static FILES: HandleTable<Guarded<browse::Cursor>> = HandleTable::new();
+static CANCELS: HandleTable<crate::burn::CancelToken> = HandleTable::new();
 
 macro_rules! handle_kind {
     ($handle:ident, $kind:expr, $name:expr, $target:ty, $table:ident) => {
@@ -223,6 +233,7 @@ handle_kind!(MsImage, 4, "ms_image", Guarded<FileSystemImage>, IMAGES);
 handle_kind!(MsResult, 5, "ms_result", Guarded<ResultImage>, RESULTS);
 handle_kind!(MsDir, 6, "ms_dir", Vec<browse::Entry>, DIRS);
 handle_kind!(MsFile, 7, "ms_file", Guarded<browse::Cursor>, FILES);
+handle_kind!(MsCancel, 8, "ms_cancel", crate::burn::CancelToken, CANCELS);
 
 /// A new list handle over `list`.
 fn new_list(list: Vec<Multisession>) -> crate::Result<MsList> {
