@@ -2684,6 +2684,51 @@ MS_NODISCARD ms_hresult ms_format(struct ms_recorder recorder);
  */
 MS_NODISCARD ms_hresult ms_recover(struct ms_recorder recorder, uint32_t *outcome);
 
+/**
+ * Writes `size` bytes that `read` delivers (the contract of `ms_read_fn`)
+ * as the next session on the medium in `recorder`, padded with zeros to
+ * whole blocks: at the next writable address on sequential media; on
+ * overwritable media at 0 when blank, else after the volume LBA 16
+ * describes — there the stream must be an ISO 9660 image, whose
+ * descriptors are written to LBA 16 last (growisofs' commit). An ISO
+ * image must have been built for the address it lands at
+ * (`ms_image_session_start_block`; genisoimage `-C previous,next -M`).
+ * `release` (may be NULL) is called once when the library is done with
+ * `context`, also on failure. Options, progress, cancel, verify and crash
+ * safety as for `ms_write`.
+ *
+ * Errors: `MS_E_POINTER` (`read` NULL), `MS_E_HANDLE`, `MS_E_INVALIDARG`
+ * (empty; an ISO built for another address; a non-ISO stream for a later
+ * session on overwritable media),
+ * `MS_E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA`,
+ * `MS_IMAPI_E_DATA_STREAM_READ_FAILURE` (the callback failed or ended
+ * early), and those of `ms_write`.
+ */
+MS_NODISCARD
+ms_hresult ms_write_stream(struct ms_recorder recorder,
+                           uint64_t size,
+                           ms_read_fn read,
+                           ms_release_fn release,
+                           void *context,
+                           const struct ms_write_options *options,
+                           ms_progress_fn callback,
+                           void *callback_context);
+
+/**
+ * Writes the ISO image file at `path` as the next session, as
+ * `ms_write_stream` does with its bytes (`cdrecord image.iso`,
+ * `growisofs -M /dev/dvd=image.iso`).
+ *
+ * Errors: `MS_E_POINTER`, `MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE` (cannot
+ * open or stat `path`), and those of `ms_write_stream`.
+ */
+MS_NODISCARD
+ms_hresult ms_write_iso_file(struct ms_recorder recorder,
+                             const char *path,
+                             const struct ms_write_options *options,
+                             ms_progress_fn callback,
+                             void *callback_context);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -283,6 +283,84 @@ fn a_200_mb_write_cancelled_from_another_thread_keeps_the_previous_session() {
 }
 
 #[test]
+fn caller_streams_are_written_as_the_next_session_or_refused_with_imapi_codes() {
+    three_ways("tests/c/write_stream.c", |dir| vec![dir.to_path_buf()]);
+}
+
+/// growisofs' way on overwritable media: genisoimage builds the first
+/// session for 0 and the second for where the library places it (`-C
+/// 0,next -M disc`); `write_iso` writes each, the second's descriptors
+/// reach LBA 16 last, and xorriso, reading LBA 16 like any reader, sees
+/// the files of both.
+#[test]
+fn write_iso_example_grows_a_dvd_plus_rw_growisofs_style() {
+    require("genisoimage");
+    require("xorriso");
+    let dir = tempfile::tempdir().unwrap();
+    let exe = compile("examples/c/write_iso.c", Build::Plain, dir.path());
+    let disc = dir.path().join("dvd+rw.img");
+    multisession::scsi::emulator::create_blank(
+        &disc,
+        Profile::DvdPlusRw,
+        None,
+        multisession::scsi::emulator::Existing::Refuse,
+    )
+    .unwrap();
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(files.join("first.txt"), "first\n").unwrap();
+    std::fs::write(files.join("second.txt"), "second\n").unwrap();
+    let genisoimage = |args: &[&str], iso: &Path, file: &str| {
+        ffi_support::run_ok(
+            "genisoimage",
+            Command::new("genisoimage")
+                .args(["-quiet", "-R", "-J"])
+                .args(args)
+                .arg("-o")
+                .arg(iso)
+                .arg(files.join(file)),
+        );
+    };
+    let first = dir.path().join("first.iso");
+    genisoimage(&[], &first, "first.txt");
+    let out = run_plain(&exe, &[disc.clone(), first]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let recorder = std::sync::Arc::new(multisession::recorder::Recorder::open(&disc).unwrap());
+    let next = multisession::burn::stream::next_session_target(&recorder)
+        .unwrap()
+        .start_block;
+    drop(recorder);
+    assert!(next > 16);
+    let second = dir.path().join("second.iso");
+    let disc_arg = disc.display().to_string();
+    genisoimage(
+        &["-C", &format!("0,{next}"), "-M", &disc_arg],
+        &second,
+        "second.txt",
+    );
+    let out = run_plain(&exe, &[disc.clone(), second.clone()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("at LBA {next}")));
+
+    let listed = ffi_support::run_ok(
+        "xorriso -find",
+        Command::new("xorriso")
+            .args(["-abort_on", "FAILURE", "-indev"])
+            .arg(&disc)
+            .args(["-find", "/"]),
+    );
+    for path in ["'/first.txt'", "'/second.txt'"] {
+        assert!(listed.lines().any(|l| l == path), "xorriso lists:\n{listed}");
+    }
+
+    // The same image again lands elsewhere now: refused before writing.
+    let out = run_plain(&exe, &[disc.clone(), second]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("built for another address"));
+}
+
+#[test]
 fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
     let dir = tempfile::tempdir().unwrap();
     let exe = compile("examples/c/msinfo.c", Build::Plain, dir.path());

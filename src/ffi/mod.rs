@@ -41,6 +41,7 @@ mod result;
 mod status;
 mod stream;
 mod write;
+mod write_stream;
 
 #[doc(hidden)]
 pub use edit::panic_in_next_mkdir_for_tests;
@@ -64,6 +65,7 @@ pub use recorder::{
 pub use result::*;
 pub use status::{ms_abi_version, ms_last_error_message, ms_status_describe};
 pub use write::*;
+pub use write_stream::{ms_write_iso_file, ms_write_stream};
 
 use std::ffi::c_void;
 use std::sync::Arc;

@@ -151,17 +151,24 @@ pub(crate) unsafe fn write_with(
     context: *mut c_void,
     cancel: Option<CancelToken>,
 ) -> crate::Result<()> {
-    // SAFETY: NULL is allowed; otherwise a valid struct the caller owns.
-    let options = match unsafe { options.as_ref() } {
-        Some(o) => WriteOptions::from(o),
-        None => WriteOptions::default(),
-    };
+    let options = options_from(options);
     let recorder = handles::get(recorder)?;
     let mut writer = DataWriter::new(recorder, options);
     if let Some(token) = cancel {
         writer = writer.cancel_on(token);
     }
-    let mut progress = |p: &Progress| -> Flow {
+    let mut progress = progress_adapter(callback, context);
+    handles::edit(result, |stream| {
+        writer.write(stream, &mut progress).map(drop)
+    })?
+}
+
+/// The caller's progress callback as the writer's.
+pub(crate) fn progress_adapter(
+    callback: MsProgressFn,
+    context: *mut c_void,
+) -> impl FnMut(&Progress) -> Flow {
+    move |p: &Progress| -> Flow {
         let Some(callback) = callback else {
             return Flow::Continue;
         };
@@ -172,10 +179,16 @@ pub(crate) unsafe fn write_with(
             MS_CONTINUE => Flow::Continue,
             _ => Flow::Cancel,
         }
-    };
-    handles::edit(result, |stream| {
-        writer.write(stream, &mut progress).map(drop)
-    })?
+    }
+}
+
+/// Options from a C pointer; NULL means IMAPI's defaults.
+pub(crate) fn options_from(options: *const MsWriteOptions) -> WriteOptions {
+    // SAFETY: NULL is allowed; otherwise a valid struct the caller owns.
+    match unsafe { options.as_ref() } {
+        Some(o) => WriteOptions::from(o),
+        None => WriteOptions::default(),
+    }
 }
 
 /// `IDiscFormat2Erase`: blanks a CD-RW or DVD-RW (`full`: the whole disc,
