@@ -2623,6 +2623,43 @@ MS_NODISCARD ms_hresult ms_last_error_message(char *buf, size_t len, size_t *nee
 uint32_t ms_abi_version(void);
 
 /**
+ * `IDiscRecorder2::EjectMedia`: ejects the medium (START STOP UNIT).
+ *
+ * Errors: `MS_E_HANDLE`, `MS_E_IMAPI_RECORDER_LOCKED` (this process is
+ * writing to the drive), the recorder family (removal prevented: the
+ * drive's sense 5/53/02 as its code, with the detail).
+ */
+MS_NODISCARD ms_hresult ms_recorder_eject(struct ms_recorder recorder);
+
+/**
+ * `IDiscRecorder2::CloseTray`: closes the tray; a medium in it then shows
+ * as newly inserted.
+ *
+ * Errors: as `ms_recorder_eject`.
+ */
+MS_NODISCARD ms_hresult ms_recorder_load(struct ms_recorder recorder);
+
+/**
+ * Prevents (`prevent` true) or allows removal of the medium: while
+ * prevented, `ms_recorder_eject` and the drive's button are refused.
+ *
+ * Errors: `MS_E_HANDLE`, the recorder family.
+ */
+MS_NODISCARD ms_hresult ms_recorder_prevent_removal(struct ms_recorder recorder, bool prevent);
+
+/**
+ * Waits up to `timeout_ms` milliseconds for a medium to be loaded and
+ * ready, then writes what the drive reports about it into `*info`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`,
+ * `MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA` (none by then), the recorder family.
+ */
+MS_NODISCARD
+ms_hresult ms_recorder_wait_for_medium(struct ms_recorder recorder,
+                                       uint32_t timeout_ms,
+                                       struct ms_media_info *info);
+
+/**
  * IMAPI's defaults: nothing forced, no verify, an event every 500 ms.
  */
 MS_NODISCARD ms_hresult ms_write_options_default(struct ms_write_options *options);

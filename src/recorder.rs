@@ -60,7 +60,8 @@ use parking_lot::Mutex;
 use crate::block::{BlockSource, BLOCK_SIZE};
 use crate::error::{short_path, Error, Result};
 use crate::hresult::{
-    MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE, MS_E_IMAPI_RECORDER_LOCKED, MS_E_INVALIDARG,
+    MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE, MS_E_IMAPI_RECORDER_LOCKED,
+    MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY, MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA, MS_E_INVALIDARG,
     MS_E_NOTIMPL, MS_E_WIN32_DEV_NOT_EXIST,
 };
 use crate::mmc::cdb::{self, changes_medium, op_name};
@@ -301,6 +302,72 @@ impl Recorder {
     /// and importing older sessions. Empty on random-write media.
     pub fn sessions(&self) -> Result<Vec<mmc::RecordedSession>> {
         mmc::sessions(&mut **self.transport.lock())
+    }
+
+    /// Ejects the medium (START STOP UNIT, LoEj): refused while removal is
+    /// prevented (`E_IMAPI_RECORDER_MEDIA_...` from the sense 5/53/02), and
+    /// while this process writes to the drive (`E_IMAPI_RECORDER_LOCKED`).
+    pub fn eject(&self) -> Result<()> {
+        self.tray(false)
+    }
+
+    /// Closes the tray (START STOP UNIT, LoEj + Start); the medium then
+    /// shows as a new one.
+    pub fn load(&self) -> Result<()> {
+        self.tray(true)
+    }
+
+    fn tray(&self, load: bool) -> Result<()> {
+        if self.writing.load(Ordering::Acquire) {
+            return Err(Error::new(
+                MS_E_IMAPI_RECORDER_LOCKED,
+                format!("{} is being written; the tray stays as it is", self.describe()),
+            ));
+        }
+        let cdb = cdb::start_stop_unit(load);
+        let done = self.run(cdb.as_bytes(), DataDirection::None, cdb.timeout());
+        self.mark_stale();
+        done.map(drop)
+    }
+
+    /// PREVENT ALLOW MEDIUM REMOVAL: with `prevent` the eject button and
+    /// [`eject`](Self::eject) are refused until allowed again (or the
+    /// drive is reset). IMAPI's `DisableMcn` counterpart for the tray.
+    pub fn set_removal_prevented(&self, prevent: bool) -> Result<()> {
+        let cdb = cdb::prevent_allow_medium_removal(prevent);
+        self.run(cdb.as_bytes(), DataDirection::None, cdb.timeout())
+            .map(drop)
+    }
+
+    /// Waits up to `timeout` for a medium to be loaded and ready (TEST UNIT
+    /// READY every 100 ms) and returns what it is; without one by then,
+    /// `E_IMAPI_RECORDER_MEDIA_NO_MEDIA`. Other failures end the wait.
+    pub fn wait_for_medium(&self, timeout: Duration) -> Result<MediaInfo> {
+        let deadline = std::time::Instant::now() + timeout;
+        let cdb = cdb::test_unit_ready();
+        loop {
+            match self.run(cdb.as_bytes(), DataDirection::None, cdb.timeout()) {
+                Ok(_) => return self.refresh(),
+                Err(e) if e.code() != MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA => {
+                    if e.code() != MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY {
+                        return Err(e);
+                    }
+                }
+                Err(_) => {}
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Err(Error::new(
+                    MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA,
+                    format!(
+                        "no medium in {} after waiting {} ms",
+                        self.describe(),
+                        timeout.as_millis()
+                    ),
+                ));
+            }
+            std::thread::sleep((deadline - now).min(Duration::from_millis(100)));
+        }
     }
 
     /// Exclusive access for writing: fails with `E_IMAPI_RECORDER_LOCKED`

@@ -361,6 +361,11 @@ fn write_iso_example_grows_a_dvd_plus_rw_growisofs_style() {
 }
 
 #[test]
+fn the_tray_ejects_loads_and_locks_and_waiting_for_a_medium_times_out() {
+    three_ways("tests/c/tray.c", |dir| vec![dir.to_path_buf()]);
+}
+
+#[test]
 fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
     let dir = tempfile::tempdir().unwrap();
     let exe = compile("examples/c/msinfo.c", Build::Plain, dir.path());

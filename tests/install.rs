@@ -414,7 +414,7 @@ fn run_example(prefix: &Path, exe: &Path, args: &[&Path]) -> String {
 }
 
 /// The examples of issue 12, built from the installed header and
-/// pkg-config only: `burn` writes a first and a second session on a blank
+/// pkg-config only (`eject` opens and closes the tray at the end): `burn` writes a first and a second session on a blank
 /// CD-R, genisoimage builds a third for where it lands (`-C`/`-M` with the
 /// msinfo numbers), `write_iso` burns it and xorriso reads it back, and
 /// `sessions` lists the three sessions with the files of each.
@@ -428,6 +428,7 @@ fn burn_write_iso_and_sessions_examples_build_from_the_installed_header_and_work
     let burn = compile_example(&prefix, dir.path(), "burn");
     let write_iso = compile_example(&prefix, dir.path(), "write_iso");
     let sessions = compile_example(&prefix, dir.path(), "sessions");
+    let eject = compile_example(&prefix, dir.path(), "eject");
 
     let disc = dir.path().join("disc.img");
     multisession::scsi::emulator::create_blank(
@@ -484,4 +485,8 @@ fn burn_write_iso_and_sessions_examples_build_from_the_installed_header_and_work
     assert!(blocks[1].contains("/dir/b.txt") && !blocks[1].contains("/c.txt"), "{out}");
     assert!(blocks[2].starts_with(&format!("3: LBA {next},")) && blocks[2].contains("volume \"THIRD\""));
     assert!(blocks[2].contains("/c.txt") && blocks[2].contains("/a.txt"), "{out}");
+
+    assert_eq!(run_example(&prefix, &eject, &[&disc]), "ejected\n");
+    let out = run_example(&prefix, &eject, &[Path::new("-t"), &disc]);
+    assert_eq!(out, "loaded, profile 0x0009\n");
 }

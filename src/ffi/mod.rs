@@ -39,6 +39,7 @@ mod multisession;
 mod recorder;
 mod result;
 mod status;
+mod tray;
 mod stream;
 mod write;
 mod write_stream;
@@ -64,6 +65,7 @@ pub use recorder::{
 };
 pub use result::*;
 pub use status::{ms_abi_version, ms_last_error_message, ms_status_describe};
+pub use tray::*;
 pub use write::*;
 pub use write_stream::{ms_write_iso_file, ms_write_stream};
 
