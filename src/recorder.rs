@@ -321,7 +321,10 @@ impl Recorder {
         if self.writing.load(Ordering::Acquire) {
             return Err(Error::new(
                 MS_E_IMAPI_RECORDER_LOCKED,
-                format!("{} is being written; the tray stays as it is", self.describe()),
+                format!(
+                    "{} is being written; the tray stays as it is",
+                    self.describe()
+                ),
             ));
         }
         let cdb = cdb::start_stop_unit(load);

@@ -267,7 +267,9 @@ fn a_200_mb_write_cancelled_from_another_thread_keeps_the_previous_session() {
     let disc = dir.path().join("cancel.img");
     let recorder = multisession::recorder::Recorder::open(&disc).unwrap();
     let media = recorder.media_info().unwrap();
-    assert!(media.media_state().contains(multisession::MediaState::APPENDABLE));
+    assert!(media
+        .media_state()
+        .contains(multisession::MediaState::APPENDABLE));
     let newest = media.previous_session.expect("a closed session").start;
     drop(recorder);
     let seen = iso_support::model_by_xorriso(&disc, Some(newest), dir.path());
@@ -324,7 +326,11 @@ fn write_iso_example_grows_a_dvd_plus_rw_growisofs_style() {
     let first = dir.path().join("first.iso");
     genisoimage(&[], &first, "first.txt");
     let out = run_plain(&exe, &[disc.clone(), first]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let recorder = std::sync::Arc::new(multisession::recorder::Recorder::open(&disc).unwrap());
     let next = multisession::burn::stream::next_session_target(&recorder)
@@ -340,7 +346,11 @@ fn write_iso_example_grows_a_dvd_plus_rw_growisofs_style() {
         "second.txt",
     );
     let out = run_plain(&exe, &[disc.clone(), second.clone()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("at LBA {next}")));
 
     let listed = ffi_support::run_ok(
@@ -351,7 +361,10 @@ fn write_iso_example_grows_a_dvd_plus_rw_growisofs_style() {
             .args(["-find", "/"]),
     );
     for path in ["'/first.txt'", "'/second.txt'"] {
-        assert!(listed.lines().any(|l| l == path), "xorriso lists:\n{listed}");
+        assert!(
+            listed.lines().any(|l| l == path),
+            "xorriso lists:\n{listed}"
+        );
     }
 
     // The same image again lands elsewhere now: refused before writing.

@@ -445,7 +445,10 @@ fn burn_write_iso_and_sessions_examples_build_from_the_installed_header_and_work
     fs::write(files.join("c.txt"), "three\n").unwrap();
 
     let out = run_example(&prefix, &burn, &[&disc, &files.join("a.txt")]);
-    assert!(out.starts_with("wrote ") && out.contains(" at LBA 0"), "{out}");
+    assert!(
+        out.starts_with("wrote ") && out.contains(" at LBA 0"),
+        "{out}"
+    );
     let out = run_example(&prefix, &burn, &[&disc, &files.join("dir")]);
     assert!(out.starts_with("wrote "), "{out}");
 
@@ -475,16 +478,31 @@ fn burn_write_iso_and_sessions_examples_build_from_the_installed_header_and_work
             .args(["-load", "sbsector", &next.to_string(), "-find", "/"]),
     );
     for path in ["'/a.txt'", "'/dir/b.txt'", "'/c.txt'"] {
-        assert!(listed.lines().any(|l| l == path), "xorriso lists:\n{listed}");
+        assert!(
+            listed.lines().any(|l| l == path),
+            "xorriso lists:\n{listed}"
+        );
     }
 
     let out = run_example(&prefix, &sessions, &[&disc]);
     let blocks: Vec<&str> = out.split("session ").skip(1).collect();
     assert_eq!(blocks.len(), 3, "{out}");
-    assert!(blocks[0].starts_with("1: LBA 0,") && blocks[0].contains("/a.txt") && !blocks[0].contains("/dir"));
-    assert!(blocks[1].contains("/dir/b.txt") && !blocks[1].contains("/c.txt"), "{out}");
-    assert!(blocks[2].starts_with(&format!("3: LBA {next},")) && blocks[2].contains("volume \"THIRD\""));
-    assert!(blocks[2].contains("/c.txt") && blocks[2].contains("/a.txt"), "{out}");
+    assert!(
+        blocks[0].starts_with("1: LBA 0,")
+            && blocks[0].contains("/a.txt")
+            && !blocks[0].contains("/dir")
+    );
+    assert!(
+        blocks[1].contains("/dir/b.txt") && !blocks[1].contains("/c.txt"),
+        "{out}"
+    );
+    assert!(
+        blocks[2].starts_with(&format!("3: LBA {next},")) && blocks[2].contains("volume \"THIRD\"")
+    );
+    assert!(
+        blocks[2].contains("/c.txt") && blocks[2].contains("/a.txt"),
+        "{out}"
+    );
 
     assert_eq!(run_example(&prefix, &eject, &[&disc]), "ejected\n");
     let out = run_example(&prefix, &eject, &[Path::new("-t"), &disc]);

@@ -324,12 +324,18 @@ mod tests {
         };
         let mut reporter = Reporter::new(&mut callback, Duration::from_secs(3600), 0, 10);
         reporter.cancel_on(Some(token.clone()));
-        assert_eq!(reporter.milestone(WriteAction::WritingData, 0), Flow::Continue);
+        assert_eq!(
+            reporter.milestone(WriteAction::WritingData, 0),
+            Flow::Continue
+        );
         assert_eq!(reporter.tick(WriteAction::WritingData, 1), Flow::Continue);
         token.clone().cancel();
         // No event is due for an hour: the token alone answers.
         assert_eq!(reporter.tick(WriteAction::WritingData, 2), Flow::Cancel);
-        assert_eq!(reporter.milestone(WriteAction::WritingData, 3), Flow::Cancel);
+        assert_eq!(
+            reporter.milestone(WriteAction::WritingData, 3),
+            Flow::Cancel
+        );
         drop(reporter);
         assert_eq!(calls, 2, "the tick between events called nobody");
     }

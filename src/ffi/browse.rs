@@ -246,7 +246,11 @@ pub unsafe extern "C" fn ms_file_size(file: MsFile, size: *mut u64) -> HResult {
     })
 }
 
-fn read_buffer<'a>(buf: *mut u8, len: usize, read: *mut usize) -> Result<(&'a mut [u8], Out<usize>)> {
+fn read_buffer<'a>(
+    buf: *mut u8,
+    len: usize,
+    read: *mut usize,
+) -> Result<(&'a mut [u8], Out<usize>)> {
     let read = Out::new(read, "read")?;
     if buf.is_null() && len != 0 {
         return Err(Error::new(MS_E_POINTER, "`buf` is NULL"));

@@ -166,8 +166,14 @@ mod tests {
             (Profile::DvdRom, MS_PROFILE_DVD_ROM),
             (Profile::DvdMinusR, MS_PROFILE_DVD_DASH_R),
             (Profile::DvdRam, MS_PROFILE_DVD_RAM),
-            (Profile::DvdMinusRwRestricted, MS_PROFILE_DVD_DASH_RW_RESTRICTED_OVERWRITE),
-            (Profile::DvdMinusRwSequential, MS_PROFILE_DVD_DASH_RW_SEQUENTIAL),
+            (
+                Profile::DvdMinusRwRestricted,
+                MS_PROFILE_DVD_DASH_RW_RESTRICTED_OVERWRITE,
+            ),
+            (
+                Profile::DvdMinusRwSequential,
+                MS_PROFILE_DVD_DASH_RW_SEQUENTIAL,
+            ),
             (Profile::DvdMinusRDl, MS_PROFILE_DVD_DASH_R_DL),
             (Profile::DvdMinusRDlJump, MS_PROFILE_DVD_DASH_R_DL_JUMP),
             (Profile::DvdPlusRw, MS_PROFILE_DVD_PLUS_RW),
@@ -179,12 +185,19 @@ mod tests {
             (Profile::BdRRrm, MS_PROFILE_BD_R_RRM),
             (Profile::BdRe, MS_PROFILE_BD_RE),
         ];
-        assert_eq!(named.len(), Profile::ALL.len(), "a profile has no MS_PROFILE_ constant");
+        assert_eq!(
+            named.len(),
+            Profile::ALL.len(),
+            "a profile has no MS_PROFILE_ constant"
+        );
         for (profile, value) in named {
             assert_eq!(profile as u16, value, "{profile:?}");
         }
         for profile in Profile::ALL {
-            assert!(named.iter().any(|(p, _)| *p == profile), "{profile:?} has no constant");
+            assert!(
+                named.iter().any(|(p, _)| *p == profile),
+                "{profile:?} has no constant"
+            );
         }
     }
 
@@ -199,12 +212,21 @@ mod tests {
             (PhysicalType::DvdRam, MS_IMAPI_MEDIA_TYPE_DVDRAM),
             (PhysicalType::DvdPlusR, MS_IMAPI_MEDIA_TYPE_DVDPLUSR),
             (PhysicalType::DvdPlusRw, MS_IMAPI_MEDIA_TYPE_DVDPLUSRW),
-            (PhysicalType::DvdPlusRDualLayer, MS_IMAPI_MEDIA_TYPE_DVDPLUSR_DUALLAYER),
+            (
+                PhysicalType::DvdPlusRDualLayer,
+                MS_IMAPI_MEDIA_TYPE_DVDPLUSR_DUALLAYER,
+            ),
             (PhysicalType::DvdDashR, MS_IMAPI_MEDIA_TYPE_DVDDASHR),
             (PhysicalType::DvdDashRw, MS_IMAPI_MEDIA_TYPE_DVDDASHRW),
-            (PhysicalType::DvdDashRDualLayer, MS_IMAPI_MEDIA_TYPE_DVDDASHR_DUALLAYER),
+            (
+                PhysicalType::DvdDashRDualLayer,
+                MS_IMAPI_MEDIA_TYPE_DVDDASHR_DUALLAYER,
+            ),
             (PhysicalType::Disk, MS_IMAPI_MEDIA_TYPE_DISK),
-            (PhysicalType::DvdPlusRwDualLayer, MS_IMAPI_MEDIA_TYPE_DVDPLUSRW_DUALLAYER),
+            (
+                PhysicalType::DvdPlusRwDualLayer,
+                MS_IMAPI_MEDIA_TYPE_DVDPLUSRW_DUALLAYER,
+            ),
             (PhysicalType::HdDvdRom, MS_IMAPI_MEDIA_TYPE_HDDVDROM),
             (PhysicalType::HdDvdR, MS_IMAPI_MEDIA_TYPE_HDDVDR),
             (PhysicalType::HdDvdRam, MS_IMAPI_MEDIA_TYPE_HDDVDRAM),
@@ -225,19 +247,55 @@ mod tests {
     #[test]
     fn every_media_state_bit_has_its_named_constant() {
         let named = [
-            (MediaState::UNKNOWN, MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_UNKNOWN),
-            (MediaState::INFORMATIONAL_MASK, MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_INFORMATIONAL_MASK),
-            (MediaState::UNSUPPORTED_MASK, MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_UNSUPPORTED_MASK),
-            (MediaState::OVERWRITE_ONLY, MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_OVERWRITE_ONLY),
+            (
+                MediaState::UNKNOWN,
+                MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_UNKNOWN,
+            ),
+            (
+                MediaState::INFORMATIONAL_MASK,
+                MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_INFORMATIONAL_MASK,
+            ),
+            (
+                MediaState::UNSUPPORTED_MASK,
+                MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_UNSUPPORTED_MASK,
+            ),
+            (
+                MediaState::OVERWRITE_ONLY,
+                MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_OVERWRITE_ONLY,
+            ),
             (MediaState::BLANK, MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_BLANK),
-            (MediaState::APPENDABLE, MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_APPENDABLE),
-            (MediaState::FINAL_SESSION, MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_FINAL_SESSION),
-            (MediaState::DAMAGED, MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_DAMAGED),
-            (MediaState::ERASE_REQUIRED, MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_ERASE_REQUIRED),
-            (MediaState::NON_EMPTY_SESSION, MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_NON_EMPTY_SESSION),
-            (MediaState::WRITE_PROTECTED, MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_WRITE_PROTECTED),
-            (MediaState::FINALIZED, MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_FINALIZED),
-            (MediaState::UNSUPPORTED_MEDIA, MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_UNSUPPORTED_MEDIA),
+            (
+                MediaState::APPENDABLE,
+                MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_APPENDABLE,
+            ),
+            (
+                MediaState::FINAL_SESSION,
+                MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_FINAL_SESSION,
+            ),
+            (
+                MediaState::DAMAGED,
+                MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_DAMAGED,
+            ),
+            (
+                MediaState::ERASE_REQUIRED,
+                MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_ERASE_REQUIRED,
+            ),
+            (
+                MediaState::NON_EMPTY_SESSION,
+                MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_NON_EMPTY_SESSION,
+            ),
+            (
+                MediaState::WRITE_PROTECTED,
+                MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_WRITE_PROTECTED,
+            ),
+            (
+                MediaState::FINALIZED,
+                MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_FINALIZED,
+            ),
+            (
+                MediaState::UNSUPPORTED_MEDIA,
+                MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_UNSUPPORTED_MEDIA,
+            ),
         ];
         for (state, value) in named {
             assert_eq!(state.0, value);
@@ -247,14 +305,38 @@ mod tests {
     #[test]
     fn every_write_action_has_its_named_constant() {
         let named = [
-            (WriteAction::ValidatingMedia, MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_VALIDATING_MEDIA),
-            (WriteAction::FormattingMedia, MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_FORMATTING_MEDIA),
-            (WriteAction::InitializingHardware, MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_INITIALIZING_HARDWARE),
-            (WriteAction::CalibratingPower, MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_CALIBRATING_POWER),
-            (WriteAction::WritingData, MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA),
-            (WriteAction::Finalization, MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_FINALIZATION),
-            (WriteAction::Completed, MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_COMPLETED),
-            (WriteAction::Verifying, MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_VERIFYING),
+            (
+                WriteAction::ValidatingMedia,
+                MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_VALIDATING_MEDIA,
+            ),
+            (
+                WriteAction::FormattingMedia,
+                MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_FORMATTING_MEDIA,
+            ),
+            (
+                WriteAction::InitializingHardware,
+                MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_INITIALIZING_HARDWARE,
+            ),
+            (
+                WriteAction::CalibratingPower,
+                MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_CALIBRATING_POWER,
+            ),
+            (
+                WriteAction::WritingData,
+                MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA,
+            ),
+            (
+                WriteAction::Finalization,
+                MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_FINALIZATION,
+            ),
+            (
+                WriteAction::Completed,
+                MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_COMPLETED,
+            ),
+            (
+                WriteAction::Verifying,
+                MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_VERIFYING,
+            ),
         ];
         for (action, value) in named {
             assert_eq!(action.value(), value, "{action:?}");
@@ -275,12 +357,30 @@ mod tests {
     #[test]
     fn every_write_protect_bit_has_its_named_constant() {
         let named = [
-            (WriteProtect::UNTIL_POWERDOWN, MS_IMAPI_WRITEPROTECTED_UNTIL_POWERDOWN),
-            (WriteProtect::BY_CARTRIDGE, MS_IMAPI_WRITEPROTECTED_BY_CARTRIDGE),
-            (WriteProtect::BY_MEDIA_SPECIFIC_REASON, MS_IMAPI_WRITEPROTECTED_BY_MEDIA_SPECIFIC_REASON),
-            (WriteProtect::BY_SOFTWARE_WRITE_PROTECT, MS_IMAPI_WRITEPROTECTED_BY_SOFTWARE_WRITE_PROTECT),
-            (WriteProtect::BY_DISC_CONTROL_BLOCK, MS_IMAPI_WRITEPROTECTED_BY_DISC_CONTROL_BLOCK),
-            (WriteProtect::READ_ONLY_MEDIA, MS_IMAPI_WRITEPROTECTED_READ_ONLY_MEDIA),
+            (
+                WriteProtect::UNTIL_POWERDOWN,
+                MS_IMAPI_WRITEPROTECTED_UNTIL_POWERDOWN,
+            ),
+            (
+                WriteProtect::BY_CARTRIDGE,
+                MS_IMAPI_WRITEPROTECTED_BY_CARTRIDGE,
+            ),
+            (
+                WriteProtect::BY_MEDIA_SPECIFIC_REASON,
+                MS_IMAPI_WRITEPROTECTED_BY_MEDIA_SPECIFIC_REASON,
+            ),
+            (
+                WriteProtect::BY_SOFTWARE_WRITE_PROTECT,
+                MS_IMAPI_WRITEPROTECTED_BY_SOFTWARE_WRITE_PROTECT,
+            ),
+            (
+                WriteProtect::BY_DISC_CONTROL_BLOCK,
+                MS_IMAPI_WRITEPROTECTED_BY_DISC_CONTROL_BLOCK,
+            ),
+            (
+                WriteProtect::READ_ONLY_MEDIA,
+                MS_IMAPI_WRITEPROTECTED_READ_ONLY_MEDIA,
+            ),
         ];
         for (state, value) in named {
             assert_eq!(state.0, value);

@@ -118,7 +118,11 @@ fn observe(t: &CommandTrace<'_>) {
 /// Errors: `MS_E_INVALIDARG` (unknown level).
 #[no_mangle]
 #[must_use]
-pub extern "C" fn ms_set_log_callback(level: u32, callback: MsLogFn, context: *mut c_void) -> HResult {
+pub extern "C" fn ms_set_log_callback(
+    level: u32,
+    callback: MsLogFn,
+    context: *mut c_void,
+) -> HResult {
     boundary::run("ms_set_log_callback", || {
         if level > MS_LOG_DEBUG {
             return Err(Error::new(

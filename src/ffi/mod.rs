@@ -39,25 +39,25 @@ mod multisession;
 mod recorder;
 mod result;
 mod status;
-mod tray;
 mod stream;
+mod tray;
 mod write;
 mod write_stream;
 
-#[doc(hidden)]
-pub use edit::panic_in_next_mkdir_for_tests;
 pub use browse::*;
 pub use cancel::*;
 pub use constants::*;
 pub use disc::*;
+#[doc(hidden)]
+pub use edit::panic_in_next_mkdir_for_tests;
 pub use edit::{
     ms_image_add_file, ms_image_add_stream, ms_image_add_tree, ms_image_mkdir, ms_image_remove,
     ms_image_rename, ms_image_stat, MsItemInfo,
 };
 pub use emulator::{ms_emulator_create, ms_emulator_create_ex};
 pub use image::*;
-pub use log::{ms_set_log_callback, ms_version, MsLogFn, MS_LOG_DEBUG, MS_LOG_OFF, MS_LOG_WARNING};
 pub use list::{ms_list_count, ms_list_get, ms_list_release};
+pub use log::{ms_set_log_callback, ms_version, MsLogFn, MS_LOG_DEBUG, MS_LOG_OFF, MS_LOG_WARNING};
 pub use multisession::*;
 pub use recorder::{
     ms_recorder_identity, ms_recorder_media_info, ms_recorder_multisession_interfaces,

@@ -19,7 +19,9 @@ use super::MsRecorder;
 #[no_mangle]
 #[must_use]
 pub extern "C" fn ms_recorder_eject(recorder: MsRecorder) -> HResult {
-    boundary::run("ms_recorder_eject", || handles::with(recorder, |r| r.eject())?)
+    boundary::run("ms_recorder_eject", || {
+        handles::with(recorder, |r| r.eject())?
+    })
 }
 
 /// `IDiscRecorder2::CloseTray`: closes the tray; a medium in it then shows
@@ -29,7 +31,9 @@ pub extern "C" fn ms_recorder_eject(recorder: MsRecorder) -> HResult {
 #[no_mangle]
 #[must_use]
 pub extern "C" fn ms_recorder_load(recorder: MsRecorder) -> HResult {
-    boundary::run("ms_recorder_load", || handles::with(recorder, |r| r.load())?)
+    boundary::run("ms_recorder_load", || {
+        handles::with(recorder, |r| r.load())?
+    })
 }
 
 /// Prevents (`prevent` true) or allows removal of the medium: while

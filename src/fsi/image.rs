@@ -664,7 +664,10 @@ impl FileSystemImage {
     /// answer says so.
     pub fn prepare_for(&mut self, recorder: &Arc<Recorder>) -> Result<Preparation> {
         let media = recorder.media_info()?;
-        if media.media_state().contains(crate::media::MediaState::BLANK) {
+        if media
+            .media_state()
+            .contains(crate::media::MediaState::BLANK)
+        {
             self.choose_image_defaults(recorder)?;
             return Ok(Preparation::FirstSession);
         }

@@ -121,7 +121,10 @@ pub fn test_unit_ready() -> Cdb {
 /// START STOP UNIT (0x1B) with LoEj: `load` closes the tray (Start),
 /// else it ejects the medium. Immed clear: the drive answers when done.
 pub fn start_stop_unit(load: bool) -> Cdb {
-    Cdb::six([0x1B, 0, 0, 0, 0x02 | u8::from(load), 0], timeout::IMMEDIATE)
+    Cdb::six(
+        [0x1B, 0, 0, 0, 0x02 | u8::from(load), 0],
+        timeout::IMMEDIATE,
+    )
 }
 
 /// PREVENT ALLOW MEDIUM REMOVAL (0x1E), the (non-persistent) lock.
