@@ -2591,6 +2591,45 @@ MS_NODISCARD ms_hresult ms_result_read_anchor(struct ms_result result, uint8_t *
 ms_hresult ms_result_release(struct ms_result result);
 
 /**
+ * `IDiscFormat2Data::get_SupportedWriteSpeeds`: the write speeds in kB/s
+ * (1x is 176 on CD, 1,385 on DVD, 4,495 on BD) the drive offers for the
+ * loaded medium, fastest first, into `speeds` (room for `capacity`);
+ * `*count` receives how many there are, also with
+ * `MS_E_NOT_SUFFICIENT_BUFFER` (`speeds` may be NULL with `capacity` 0 to
+ * ask). Read-only media have none.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (`capacity`
+ * above 64), `MS_E_NOT_SUFFICIENT_BUFFER`, the recorder family.
+ */
+MS_NODISCARD
+ms_hresult ms_recorder_write_speeds(struct ms_recorder recorder,
+                                    uint32_t *speeds,
+                                    size_t capacity,
+                                    size_t *count);
+
+/**
+ * `IDiscFormat2Data::get_CurrentWriteSpeed`: the write speed in kB/s the
+ * drive uses now for the loaded medium.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, the recorder family.
+ */
+MS_NODISCARD
+ms_hresult ms_recorder_current_write_speed(struct ms_recorder recorder,
+                                           uint32_t *kbps);
+
+/**
+ * `IDiscFormat2Data::SetWriteSpeed`: asks for writing at `kbps` kB/s, or
+ * as fast as the medium allows with 0 — SET CD SPEED on CD, SET STREAMING
+ * on DVD and BD. The drive settles on the nearest speed it has at or
+ * below the request (its slowest when none is);
+ * `ms_recorder_current_write_speed` tells which. It holds until changed
+ * or the drive is reset.
+ *
+ * Errors: `MS_E_HANDLE`, the recorder family.
+ */
+MS_NODISCARD ms_hresult ms_recorder_set_write_speed(struct ms_recorder recorder, uint32_t kbps);
+
+/**
  * Writes the fixed description of `status` ("IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE:
  * None of the supplied …") into `buf`.
  *

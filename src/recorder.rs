@@ -373,6 +373,57 @@ impl Recorder {
         }
     }
 
+    /// The write speeds (kB/s) the drive offers for the loaded medium,
+    /// fastest first (`IDiscFormat2Data::SupportedWriteSpeeds`).
+    pub fn write_speeds(&self) -> Result<Vec<u32>> {
+        use crate::mmc::speed;
+        let cdb = speed::get_write_speeds(speed::MAX_DESCRIPTORS);
+        let mut reply = vec![0u8; speed::reply_len(speed::MAX_DESCRIPTORS)];
+        let got = self.run(
+            cdb.as_bytes(),
+            DataDirection::FromDevice(&mut reply),
+            cdb.timeout(),
+        )?;
+        speed::parse_write_speeds(&reply, got)
+    }
+
+    /// The write speed (kB/s) in effect (`CurrentWriteSpeed`); 0 when the
+    /// drive names none.
+    pub fn current_write_speed(&self) -> Result<u32> {
+        use crate::mmc::speed;
+        let cdb = speed::get_write_performance();
+        let mut reply = vec![0u8; speed::reply_len(1)];
+        let got = self.run(
+            cdb.as_bytes(),
+            DataDirection::FromDevice(&mut reply),
+            cdb.timeout(),
+        )?;
+        Ok(speed::parse_performance(&reply, got)?.unwrap_or(0))
+    }
+
+    /// Asks for writing at `kbps` (`None`: as fast as the medium allows):
+    /// SET CD SPEED on CD, SET STREAMING on DVD and BD. Drives round to a
+    /// speed they have; [`current_write_speed`](Self::current_write_speed)
+    /// tells which.
+    pub fn set_write_speed(&self, kbps: Option<u32>) -> Result<()> {
+        use crate::mmc::speed;
+        let media = self.media_info()?;
+        if media.profile.family() == crate::media::Family::Cd {
+            let cdb = speed::set_cd_speed(kbps);
+            self.run(cdb.as_bytes(), DataDirection::None, cdb.timeout())?;
+        } else {
+            let last = media.total_sectors.saturating_sub(1);
+            let descriptor = speed::streaming_descriptor(kbps, last);
+            let cdb = speed::set_streaming();
+            self.run(
+                cdb.as_bytes(),
+                DataDirection::ToDevice(&descriptor),
+                cdb.timeout(),
+            )?;
+        }
+        Ok(())
+    }
+
     /// Exclusive access for writing: fails with `E_IMAPI_RECORDER_LOCKED`
     /// while another guard exists, in this process or in another process
     /// on the same device or emulated disc.

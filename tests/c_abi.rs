@@ -379,6 +379,11 @@ fn the_tray_ejects_loads_and_locks_and_waiting_for_a_medium_times_out() {
 }
 
 #[test]
+fn write_speeds_are_listed_set_and_read_back_on_cd_dvd_and_bd() {
+    three_ways("tests/c/speed.c", |dir| vec![dir.to_path_buf()]);
+}
+
+#[test]
 fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
     let dir = tempfile::tempdir().unwrap();
     let exe = compile("examples/c/msinfo.c", Build::Plain, dir.path());

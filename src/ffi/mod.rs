@@ -38,6 +38,7 @@ mod log;
 mod multisession;
 mod recorder;
 mod result;
+mod speed;
 mod status;
 mod stream;
 mod tray;
@@ -64,6 +65,7 @@ pub use recorder::{
     ms_recorder_open, ms_recorder_release, MsMediaInfo,
 };
 pub use result::*;
+pub use speed::*;
 pub use status::{ms_abi_version, ms_last_error_message, ms_status_describe};
 pub use tray::*;
 pub use write::*;
