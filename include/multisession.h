@@ -2000,6 +2000,44 @@ ms_hresult ms_emulator_create_ex(const char *path,
                                  bool replace);
 
 /**
+ * `IDiscRecorder2::AcquireExclusiveAccess`: holds the drive for this
+ * recorder handle's drive object until `ms_recorder_release_exclusive` or
+ * the process exits, under the name `client` (one non-empty UTF-8 line).
+ * Meanwhile other processes' writes and acquisitions fail with
+ * `MS_E_IMAPI_RECORDER_LOCKED`, and their `ms_last_error_message` names
+ * `client` and its process id. Writes through this recorder go on. Asking
+ * again renames the holder.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (bad name),
+ * `MS_E_IMAPI_RECORDER_LOCKED` (held elsewhere), `MS_E_NOTIMPL` (a drive
+ * without an OS lock).
+ */
+MS_NODISCARD
+ms_hresult ms_recorder_acquire_exclusive(struct ms_recorder recorder,
+                                         const char *client);
+
+/**
+ * `IDiscRecorder2::ReleaseExclusiveAccess`; nothing when not held.
+ *
+ * Errors: `MS_E_HANDLE`.
+ */
+MS_NODISCARD ms_hresult ms_recorder_release_exclusive(struct ms_recorder recorder);
+
+/**
+ * `IDiscRecorder2::get_ExclusiveAccessOwner` into `buf`: the client name
+ * of whoever holds the drive (`"name"` for this recorder; `"name"
+ * (process N)` for another process), empty when nobody does. `*needed`
+ * and the `len` limit as for `ms_status_describe`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_NOT_SUFFICIENT_BUFFER`.
+ */
+MS_NODISCARD
+ms_hresult ms_recorder_exclusive_owner(struct ms_recorder recorder,
+                                       char *buf,
+                                       size_t len,
+                                       size_t *needed);
+
+/**
  * A new, empty file-system image (`MsftFileSystemImage`).
  */
 MS_NODISCARD ms_hresult ms_image_new(struct ms_image *image);

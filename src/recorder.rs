@@ -60,9 +60,9 @@ use parking_lot::Mutex;
 use crate::block::{BlockSource, BLOCK_SIZE};
 use crate::error::{short_path, Error, Result};
 use crate::hresult::{
-    MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE, MS_E_IMAPI_RECORDER_LOCKED,
-    MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY, MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA, MS_E_INVALIDARG,
-    MS_E_NOTIMPL, MS_E_WIN32_DEV_NOT_EXIST,
+    MS_E_ACCESSDENIED, MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE,
+    MS_E_IMAPI_RECORDER_LOCKED, MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY,
+    MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA, MS_E_INVALIDARG, MS_E_NOTIMPL, MS_E_WIN32_DEV_NOT_EXIST,
 };
 use crate::mmc::cdb::{self, changes_medium, op_name};
 use crate::mmc::event::{self, MediaStatus};
@@ -111,6 +111,14 @@ pub struct Recorder {
     /// The drive rejected GET EVENT STATUS NOTIFICATION: poll with TEST
     /// UNIT READY instead.
     no_event_status: AtomicBool,
+    /// The OS lock and client name of `acquire_exclusive_access`.
+    exclusive: Mutex<Option<Exclusive>>,
+}
+
+/// Exclusive access held by this recorder.
+struct Exclusive {
+    _lock: OsLock,
+    client: String,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -171,6 +179,7 @@ impl Recorder {
             writing: AtomicBool::new(false),
             poll: PollClock::new(DEFAULT_MEDIA_POLL_INTERVAL),
             no_event_status: AtomicBool::new(false),
+            exclusive: Mutex::new(None),
         })
     }
 
@@ -424,6 +433,87 @@ impl Recorder {
         Ok(())
     }
 
+    /// `IDiscRecorder2::AcquireExclusiveAccess`: holds the drive for this
+    /// recorder until [`release_exclusive_access`](Self::release_exclusive_access)
+    /// or the process ends (the OS lock goes with it), naming `client` to
+    /// whoever else asks. Another process's writes and acquisitions fail
+    /// meanwhile with `E_IMAPI_RECORDER_LOCKED`, their message naming
+    /// `client`. Asking again renames the holder.
+    pub fn acquire_exclusive_access(&self, client: &str) -> Result<()> {
+        if client.is_empty() || client.contains(['\n', '\0']) {
+            return Err(Error::new(
+                MS_E_INVALIDARG,
+                "the client name must be one non-empty line",
+            ));
+        }
+        let Some(target) = &self.lock_target else {
+            return Err(Error::new(
+                MS_E_NOTIMPL,
+                format!("{} has no lock other processes see", self.describe()),
+            ));
+        };
+        let mut exclusive = self.exclusive.lock();
+        if self.writing.load(Ordering::Acquire) && exclusive.is_none() {
+            return Err(Error::new(
+                MS_E_IMAPI_RECORDER_LOCKED,
+                format!("{}: a write of this process is running", self.describe()),
+            ));
+        }
+        if exclusive.is_none() {
+            let lock = target.acquire().map_err(|e| e.context(self.describe()))?;
+            *exclusive = Some(Exclusive {
+                _lock: lock,
+                client: String::new(),
+            });
+        }
+        let owner = format!("{client}\n{}\n", std::process::id());
+        std::fs::write(target.owner_file(), owner).map_err(|e| {
+            Error::new(
+                MS_E_ACCESSDENIED,
+                format!(
+                    "recording the holder in {}: {e}",
+                    target.owner_file().display()
+                ),
+            )
+        })?;
+        if let Some(held) = exclusive.as_mut() {
+            held.client = client.to_owned();
+        }
+        Ok(())
+    }
+
+    /// `IDiscRecorder2::ReleaseExclusiveAccess`; nothing when not held.
+    pub fn release_exclusive_access(&self) -> Result<()> {
+        let mut exclusive = self.exclusive.lock();
+        if exclusive.is_some() {
+            if let Some(target) = &self.lock_target {
+                // Before the lock goes: a new holder's name is never removed.
+                let _ = std::fs::remove_file(target.owner_file());
+            }
+            *exclusive = None;
+        }
+        Ok(())
+    }
+
+    /// `IDiscRecorder2::get_ExclusiveAccessOwner`: the client name of
+    /// whoever holds the drive exclusively (this recorder or another
+    /// process), `None` when nobody does.
+    pub fn exclusive_access_owner(&self) -> Result<Option<String>> {
+        if let Some(held) = self.exclusive.lock().as_ref() {
+            return Ok(Some(held.client.clone()));
+        }
+        let Some(target) = &self.lock_target else {
+            return Ok(None);
+        };
+        match target.acquire() {
+            Ok(_free) => Ok(None),
+            Err(e) if e.code() == MS_E_IMAPI_RECORDER_LOCKED => {
+                Ok(Some(target.owner().unwrap_or_else(|| "a writer".into())))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Exclusive access for writing: fails with `E_IMAPI_RECORDER_LOCKED`
     /// while another guard exists, in this process or in another process
     /// on the same device or emulated disc.
@@ -441,9 +531,12 @@ impl Recorder {
                 ),
             ));
         }
+        // Exclusive access already holds the OS lock for this recorder.
+        let held = self.exclusive.lock().is_some();
         let os_lock = match self
             .lock_target
             .as_ref()
+            .filter(|_| !held)
             .map(LockTarget::acquire)
             .transpose()
         {
@@ -676,7 +769,51 @@ enum OsLock {
 }
 
 impl LockTarget {
+    /// Where the holder of exclusive access leaves its name: beside an
+    /// emulated disc, in the temporary directory for a device.
+    fn owner_file(&self) -> PathBuf {
+        match self {
+            #[cfg(target_os = "linux")]
+            LockTarget::Device(path) => std::env::temp_dir().join(format!(
+                "multisession-{}.owner",
+                path.display().to_string().replace('/', "_")
+            )),
+            LockTarget::EmulatedDisc(image) => {
+                let mut name = image.as_os_str().to_owned();
+                name.push(".owner");
+                PathBuf::from(name)
+            }
+        }
+    }
+
+    /// The holder's name and process, when one is recorded.
+    fn owner(&self) -> Option<String> {
+        let text = std::fs::read_to_string(self.owner_file()).ok()?;
+        let mut lines = text.lines();
+        let client = lines.next().filter(|c| !c.is_empty())?;
+        Some(match lines.next() {
+            Some(pid) => format!("\"{client}\" (process {pid})"),
+            None => format!("\"{client}\""),
+        })
+    }
+
+    /// The OS lock; a busy one names its holder.
     fn acquire(&self) -> Result<OsLock> {
+        self.acquire_unnamed().map_err(|e| {
+            if e.code() != MS_E_IMAPI_RECORDER_LOCKED {
+                return e;
+            }
+            match self.owner() {
+                Some(owner) => Error::new(
+                    e.code(),
+                    format!("{}; held exclusively by {owner}", e.detail()),
+                ),
+                None => e,
+            }
+        })
+    }
+
+    fn acquire_unnamed(&self) -> Result<OsLock> {
         match self {
             #[cfg(target_os = "linux")]
             LockTarget::Device(path) => crate::scsi::sg::AdvisoryLock::try_acquire(path)

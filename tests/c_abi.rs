@@ -384,6 +384,11 @@ fn write_speeds_are_listed_set_and_read_back_on_cd_dvd_and_bd() {
 }
 
 #[test]
+fn exclusive_access_names_its_holder_to_another_process_and_ends_with_it() {
+    three_ways("tests/c/exclusive.c", |dir| vec![dir.to_path_buf()]);
+}
+
+#[test]
 fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
     let dir = tempfile::tempdir().unwrap();
     let exe = compile("examples/c/msinfo.c", Build::Plain, dir.path());

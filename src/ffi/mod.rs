@@ -31,6 +31,7 @@ mod constants;
 mod disc;
 mod edit;
 mod emulator;
+mod exclusive;
 mod handles;
 mod image;
 mod list;
@@ -56,6 +57,7 @@ pub use edit::{
     ms_image_rename, ms_image_stat, MsItemInfo,
 };
 pub use emulator::{ms_emulator_create, ms_emulator_create_ex};
+pub use exclusive::*;
 pub use image::*;
 pub use list::{ms_list_count, ms_list_get, ms_list_release};
 pub use log::{ms_set_log_callback, ms_version, MsLogFn, MS_LOG_DEBUG, MS_LOG_OFF, MS_LOG_WARNING};
