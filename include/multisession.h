@@ -450,6 +450,21 @@
 #define MS_VOLUME_NAME_BYTES 100
 
 /**
+ * Room for a path in `ms_drive_info`, NUL included.
+ */
+#define MS_DRIVE_PATH_BYTES 256
+
+/**
+ * The most profiles `ms_drive_info` carries.
+ */
+#define MS_DRIVE_MAX_PROFILES 32
+
+/**
+ * The most feature codes `ms_drive_info` carries.
+ */
+#define MS_DRIVE_MAX_FEATURES 128
+
+/**
  * `ms_set_log_callback` level: nothing is reported.
  */
 #define MS_LOG_OFF 0
@@ -699,6 +714,41 @@ typedef struct ms_session_info {
    */
   char volume_name[MS_VOLUME_NAME_BYTES];
 } ms_session_info;
+
+/**
+ * One drive of `ms_enumerate_drives`.
+ */
+typedef struct ms_drive_info {
+  /**
+   * What `ms_recorder_open` takes: a device node, or a virtual device
+   * of the preload library (open `backing` without the preload).
+   */
+  char path[MS_DRIVE_PATH_BYTES];
+  /**
+   * The emulated disc behind a virtual device; empty for real drives.
+   */
+  char backing[MS_DRIVE_PATH_BYTES];
+  /**
+   * INQUIRY vendor, product and revision, NUL-terminated.
+   */
+  char vendor[16];
+  char product[32];
+  char revision[16];
+  /**
+   * `IDiscRecorder2::get_CurrentProfiles` (one; 0 without a medium).
+   */
+  uint16_t current_profile;
+  /**
+   * `get_SupportedProfiles`: `profile_count` entries of `profiles`.
+   */
+  uint32_t profile_count;
+  uint16_t profiles[MS_DRIVE_MAX_PROFILES];
+  /**
+   * `get_SupportedFeaturePages`: `feature_count` entries of `features`.
+   */
+  uint32_t feature_count;
+  uint16_t features[MS_DRIVE_MAX_FEATURES];
+} ms_drive_info;
 
 /**
  * A caller's data for `ms_image_add_stream`: writes up to `len` bytes into
@@ -1875,6 +1925,24 @@ ms_hresult ms_recorder_sessions(struct ms_recorder recorder,
                                 struct ms_session_info *sessions,
                                 size_t capacity,
                                 size_t *count);
+
+/**
+ * Lists the machine's optical drives into `drives` (room for `capacity`):
+ * the virtual devices `MULTISESSION_VDEV` maps, then every `/dev/sr*`
+ * and `/dev/sg*` that answers as an MMC drive within `timeout_ms` (all
+ * are asked at once; one that is busy longer is left out rather than
+ * stall the scan). `*count` receives how many were found, also with
+ * `MS_E_NOT_SUFFICIENT_BUFFER` (`drives` may be NULL with `capacity` 0;
+ * a second call scans again).
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_INVALIDARG` (`capacity` above 256),
+ * `MS_E_NOT_SUFFICIENT_BUFFER`.
+ */
+MS_NODISCARD
+ms_hresult ms_enumerate_drives(uint32_t timeout_ms,
+                               struct ms_drive_info *drives,
+                               size_t capacity,
+                               size_t *count);
 
 /**
  * Adds the local file `local` as `path`. Its size and attributes are taken

@@ -514,6 +514,21 @@ impl Recorder {
         }
     }
 
+    /// Every feature the drive reports (GET CONFIGURATION, all features):
+    /// its profiles (`IDiscRecorder2::SupportedProfiles`, with the current
+    /// ones marked) and feature pages (`SupportedFeaturePages`).
+    pub fn configuration(&self) -> Result<mmc::config::Configuration> {
+        use mmc::config::{self as config, RequestType};
+        let cdb = config::cdb(RequestType::All, 0, config::ALLOCATION);
+        let mut reply = vec![0u8; usize::from(config::ALLOCATION)];
+        let got = self.run(
+            cdb.as_bytes(),
+            DataDirection::FromDevice(&mut reply),
+            cdb.timeout(),
+        )?;
+        config::Configuration::parse(&reply[..got])
+    }
+
     /// Exclusive access for writing: fails with `E_IMAPI_RECORDER_LOCKED`
     /// while another guard exists, in this process or in another process
     /// on the same device or emulated disc.
@@ -880,4 +895,96 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
     } else {
         "a file without an emulated-disc sidecar"
     }
+}
+
+/// One optical drive of the machine (`enumerate_drives`).
+#[derive(Debug, Clone)]
+pub struct DriveEntry {
+    /// What to open: a device node, or a virtual device of the preload
+    /// library (`MULTISESSION_VDEV`).
+    pub path: PathBuf,
+    /// The emulated disc behind a virtual device.
+    pub backing: Option<PathBuf>,
+    pub identity: Identity,
+    /// 0 without a medium.
+    pub current_profile: u16,
+    /// Every profile the drive supports, in its order.
+    pub profiles: Vec<u16>,
+    /// Every feature code it reports.
+    pub features: Vec<u16>,
+}
+
+/// The machine's optical drives (`IDiscMaster2`, libburn's
+/// `burn_drive_scan`): the virtual devices `MULTISESSION_VDEV` maps
+/// (`/dev/sr7=/abs/disc.img:…`), then every `/dev/sr*` and `/dev/sg*` that
+/// answers INQUIRY and GET CONFIGURATION as an MMC drive. Each drive gets
+/// at most `per_drive` to answer, so one busy drive cannot stall the scan
+/// (its probe is left to finish on its own thread); those that do not
+/// answer in time, or are no MMC drives, are left out. A drive seen as
+/// both `sr` and `sg` node is listed under each.
+pub fn enumerate_drives(per_drive: Duration) -> Vec<DriveEntry> {
+    let mut candidates: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
+    if let Some(map) = std::env::var_os("MULTISESSION_VDEV") {
+        for pair in map.to_string_lossy().split(':') {
+            if let Some((device, image)) = pair.split_once('=') {
+                candidates.push((PathBuf::from(device), Some(PathBuf::from(image))));
+            }
+        }
+    }
+    if let Ok(dir) = std::fs::read_dir("/dev") {
+        let mut nodes: Vec<PathBuf> = dir
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    ["sr", "sg"].iter().any(|prefix| {
+                        n.strip_prefix(prefix)
+                            .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+                    })
+                })
+            })
+            .collect();
+        nodes.sort();
+        candidates.extend(nodes.into_iter().map(|p| (p, None)));
+    }
+    let probes: Vec<_> = candidates
+        .into_iter()
+        .map(|(path, backing)| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let open = backing.clone().unwrap_or_else(|| path.clone());
+            std::thread::spawn(move || {
+                let entry = Recorder::open(&open).and_then(|r| {
+                    let config = r.configuration()?;
+                    let profiles = config
+                        .features
+                        .iter()
+                        .find_map(|f| match &f.data {
+                            mmc::config::FeatureData::ProfileList(list) => {
+                                Some(list.iter().map(|p| p.profile).collect())
+                            }
+                            _ => None,
+                        })
+                        .unwrap_or_default();
+                    Ok(DriveEntry {
+                        path,
+                        backing,
+                        identity: r.identity().clone(),
+                        current_profile: config.current_profile,
+                        profiles,
+                        features: config.features.iter().map(|f| f.code).collect(),
+                    })
+                });
+                let _ = tx.send(entry);
+            });
+            rx
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + per_drive;
+    probes
+        .into_iter()
+        .filter_map(|rx| {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            rx.recv_timeout(left).ok()?.ok()
+        })
+        .collect()
 }

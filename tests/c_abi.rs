@@ -389,6 +389,27 @@ fn exclusive_access_names_its_holder_to_another_process_and_ends_with_it() {
 }
 
 #[test]
+fn enumeration_lists_the_virtual_devices_with_identity_profiles_and_features() {
+    three_ways("tests/c/drives.c", |dir| {
+        let dvd = dir.join("dvd.img");
+        DiscSpec::new(Profile::DvdPlusR)
+            .sessions(&[700])
+            .create(&dvd)
+            .unwrap();
+        let cd = dir.join("cd.img");
+        multisession::scsi::emulator::create_blank(
+            &cd,
+            Profile::CdR,
+            None,
+            multisession::scsi::emulator::Existing::Refuse,
+        )
+        .unwrap();
+        let map = format!("/dev/sr7={}:/dev/sr8={}", dvd.display(), cd.display());
+        vec![PathBuf::from(map)]
+    });
+}
+
+#[test]
 fn msinfo_example_prints_the_cdrecord_line_then_every_property() {
     let dir = tempfile::tempdir().unwrap();
     let exe = compile("examples/c/msinfo.c", Build::Plain, dir.path());

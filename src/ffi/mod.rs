@@ -29,6 +29,7 @@ mod browse;
 mod cancel;
 mod constants;
 mod disc;
+mod drives;
 mod edit;
 mod emulator;
 mod exclusive;
@@ -50,6 +51,7 @@ pub use browse::*;
 pub use cancel::*;
 pub use constants::*;
 pub use disc::*;
+pub use drives::*;
 #[doc(hidden)]
 pub use edit::panic_in_next_mkdir_for_tests;
 pub use edit::{
