@@ -28,7 +28,7 @@
 /**
  * Minor version of the C ABI; changes only add.
  */
-#define MS_ABI_VERSION_MINOR 2
+#define MS_ABI_VERSION_MINOR 3
 
 /**
  * `ms_multisession_kind`: an `IMultisessionSequential2` object.
@@ -71,7 +71,7 @@
 #define MS_FS_JOLIET 2
 
 /**
- * `FsiFileSystems`: UDF (identified, not imported or created).
+ * `FsiFileSystems`: UDF (imported at every revision; written as ISO 9660 + UDF bridge sessions, revisions 1.02–2.01).
  */
 #define MS_FS_UDF 4
 
@@ -107,6 +107,382 @@
 #define MS_CANCEL 1
 
 /**
+ * MMC profile 0x0008 (`Profile::CdRom`).
+ */
+#define MS_PROFILE_CD_ROM 8
+
+/**
+ * MMC profile 0x0009 (`Profile::CdR`).
+ */
+#define MS_PROFILE_CD_R 9
+
+/**
+ * MMC profile 0x000a (`Profile::CdRw`).
+ */
+#define MS_PROFILE_CD_RW 10
+
+/**
+ * MMC profile 0x0010 (`Profile::DvdRom`).
+ */
+#define MS_PROFILE_DVD_ROM 16
+
+/**
+ * MMC profile 0x0011 (`Profile::DvdMinusR`).
+ */
+#define MS_PROFILE_DVD_DASH_R 17
+
+/**
+ * MMC profile 0x0012 (`Profile::DvdRam`).
+ */
+#define MS_PROFILE_DVD_RAM 18
+
+/**
+ * MMC profile 0x0013 (`Profile::DvdMinusRwRestricted`).
+ */
+#define MS_PROFILE_DVD_DASH_RW_RESTRICTED_OVERWRITE 19
+
+/**
+ * MMC profile 0x0014 (`Profile::DvdMinusRwSequential`).
+ */
+#define MS_PROFILE_DVD_DASH_RW_SEQUENTIAL 20
+
+/**
+ * MMC profile 0x0015 (`Profile::DvdMinusRDl`).
+ */
+#define MS_PROFILE_DVD_DASH_R_DL 21
+
+/**
+ * MMC profile 0x0016 (`Profile::DvdMinusRDlJump`).
+ */
+#define MS_PROFILE_DVD_DASH_R_DL_JUMP 22
+
+/**
+ * MMC profile 0x001a (`Profile::DvdPlusRw`).
+ */
+#define MS_PROFILE_DVD_PLUS_RW 26
+
+/**
+ * MMC profile 0x001b (`Profile::DvdPlusR`).
+ */
+#define MS_PROFILE_DVD_PLUS_R 27
+
+/**
+ * MMC profile 0x002a (`Profile::DvdPlusRwDl`).
+ */
+#define MS_PROFILE_DVD_PLUS_RW_DL 42
+
+/**
+ * MMC profile 0x002b (`Profile::DvdPlusRDl`).
+ */
+#define MS_PROFILE_DVD_PLUS_R_DL 43
+
+/**
+ * MMC profile 0x0040 (`Profile::BdRom`).
+ */
+#define MS_PROFILE_BD_ROM 64
+
+/**
+ * MMC profile 0x0041 (`Profile::BdR`).
+ */
+#define MS_PROFILE_BD_R 65
+
+/**
+ * MMC profile 0x0042 (`Profile::BdRRrm`).
+ */
+#define MS_PROFILE_BD_R_RRM 66
+
+/**
+ * MMC profile 0x0043 (`Profile::BdRe`).
+ */
+#define MS_PROFILE_BD_RE 67
+
+/**
+ * `IMAPI_MEDIA_TYPE_UNKNOWN`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_UNKNOWN 0
+
+/**
+ * `IMAPI_MEDIA_TYPE_CDROM`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_CDROM 1
+
+/**
+ * `IMAPI_MEDIA_TYPE_CDR`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_CDR 2
+
+/**
+ * `IMAPI_MEDIA_TYPE_CDRW`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_CDRW 3
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDROM`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDROM 4
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDRAM`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDRAM 5
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDPLUSR`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDPLUSR 6
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDPLUSRW`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDPLUSRW 7
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDPLUSR_DUALLAYER`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDPLUSR_DUALLAYER 8
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDDASHR`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDDASHR 9
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDDASHRW`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDDASHRW 10
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDDASHR_DUALLAYER`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDDASHR_DUALLAYER 11
+
+/**
+ * `IMAPI_MEDIA_TYPE_DISK`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DISK 12
+
+/**
+ * `IMAPI_MEDIA_TYPE_DVDPLUSRW_DUALLAYER`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_DVDPLUSRW_DUALLAYER 13
+
+/**
+ * `IMAPI_MEDIA_TYPE_HDDVDROM`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_HDDVDROM 14
+
+/**
+ * `IMAPI_MEDIA_TYPE_HDDVDR`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_HDDVDR 15
+
+/**
+ * `IMAPI_MEDIA_TYPE_HDDVDRAM`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_HDDVDRAM 16
+
+/**
+ * `IMAPI_MEDIA_TYPE_BDROM`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_BDROM 17
+
+/**
+ * `IMAPI_MEDIA_TYPE_BDR`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_BDR 18
+
+/**
+ * `IMAPI_MEDIA_TYPE_BDRE`.
+ */
+#define MS_IMAPI_MEDIA_TYPE_BDRE 19
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_UNKNOWN`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_UNKNOWN 0
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_INFORMATIONAL_MASK`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_INFORMATIONAL_MASK 15
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_UNSUPPORTED_MASK`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_UNSUPPORTED_MASK 64512
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_OVERWRITE_ONLY`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_OVERWRITE_ONLY 1
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_BLANK`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_BLANK 2
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_APPENDABLE`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_APPENDABLE 4
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_FINAL_SESSION`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_FINAL_SESSION 8
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_DAMAGED`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_DAMAGED 1024
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_ERASE_REQUIRED`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_ERASE_REQUIRED 2048
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_NON_EMPTY_SESSION`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_NON_EMPTY_SESSION 4096
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_WRITE_PROTECTED`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_WRITE_PROTECTED 8192
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_FINALIZED`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_FINALIZED 16384
+
+/**
+ * `IMAPI_FORMAT2_DATA_MEDIA_STATE_UNSUPPORTED_MEDIA`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_UNSUPPORTED_MEDIA 32768
+
+/**
+ * `IMAPI_FORMAT2_DATA_WRITE_ACTION_VALIDATING_MEDIA`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_VALIDATING_MEDIA 0
+
+/**
+ * `IMAPI_FORMAT2_DATA_WRITE_ACTION_FORMATTING_MEDIA`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_FORMATTING_MEDIA 1
+
+/**
+ * `IMAPI_FORMAT2_DATA_WRITE_ACTION_INITIALIZING_HARDWARE`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_INITIALIZING_HARDWARE 2
+
+/**
+ * `IMAPI_FORMAT2_DATA_WRITE_ACTION_CALIBRATING_POWER`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_CALIBRATING_POWER 3
+
+/**
+ * `IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA 4
+
+/**
+ * `IMAPI_FORMAT2_DATA_WRITE_ACTION_FINALIZATION`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_FINALIZATION 5
+
+/**
+ * `IMAPI_FORMAT2_DATA_WRITE_ACTION_COMPLETED`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_COMPLETED 6
+
+/**
+ * `IMAPI_FORMAT2_DATA_WRITE_ACTION_VERIFYING`.
+ */
+#define MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_VERIFYING 7
+
+/**
+ * `IMAPI_WRITEPROTECTED_UNTIL_POWERDOWN`.
+ */
+#define MS_IMAPI_WRITEPROTECTED_UNTIL_POWERDOWN 1
+
+/**
+ * `IMAPI_WRITEPROTECTED_BY_CARTRIDGE`.
+ */
+#define MS_IMAPI_WRITEPROTECTED_BY_CARTRIDGE 2
+
+/**
+ * `IMAPI_WRITEPROTECTED_BY_MEDIA_SPECIFIC_REASON`.
+ */
+#define MS_IMAPI_WRITEPROTECTED_BY_MEDIA_SPECIFIC_REASON 4
+
+/**
+ * `IMAPI_WRITEPROTECTED_BY_SOFTWARE_WRITE_PROTECT`.
+ */
+#define MS_IMAPI_WRITEPROTECTED_BY_SOFTWARE_WRITE_PROTECT 8
+
+/**
+ * `IMAPI_WRITEPROTECTED_BY_DISC_CONTROL_BLOCK`.
+ */
+#define MS_IMAPI_WRITEPROTECTED_BY_DISC_CONTROL_BLOCK 16
+
+/**
+ * `IMAPI_WRITEPROTECTED_READ_ONLY_MEDIA`.
+ */
+#define MS_IMAPI_WRITEPROTECTED_READ_ONLY_MEDIA 16384
+
+/**
+ * `ms_preparation.how`: the medium holds nothing to import; the next
+ * session is its first volume (IMAPI: `ChooseImageDefaults`).
+ */
+#define MS_PREPARED_FIRST_SESSION 0
+
+/**
+ * `ms_preparation.how`: a session was imported and the next session
+ * continues it (IMAPI: `put_MultisessionInterfaces` + `ImportFileSystem`).
+ */
+#define MS_PREPARED_IMPORTED 1
+
+/**
+ * Room for a volume name in UTF-8 with its NUL: 32 characters of up to
+ * three bytes each.
+ */
+#define MS_VOLUME_NAME_BYTES 100
+
+/**
+ * Room for a path in `ms_drive_info`, NUL included.
+ */
+#define MS_DRIVE_PATH_BYTES 256
+
+/**
+ * The most profiles `ms_drive_info` carries.
+ */
+#define MS_DRIVE_MAX_PROFILES 32
+
+/**
+ * The most feature codes `ms_drive_info` carries.
+ */
+#define MS_DRIVE_MAX_FEATURES 128
+
+/**
+ * `ms_set_log_callback` level: nothing is reported.
+ */
+#define MS_LOG_OFF 0
+
+/**
+ * `ms_set_log_callback` level: the detail of every failed call, as
+ * `ms_last_error_message` gives it ("ms_write: …").
+ */
+#define MS_LOG_WARNING 1
+
+/**
+ * `ms_set_log_callback` level: also every command sent to a drive, with
+ * its SCSI status and sense data ("READ DISC INFORMATION [51 00 …] on …:
+ * CHECK CONDITION, sense 2/3A/00 …").
+ */
+#define MS_LOG_DEBUG 2
+
+/**
  * `ms_recover` outcome: the disc had no interrupted session.
  */
 #define MS_RECOVERY_NOT_NEEDED 0
@@ -137,50 +513,56 @@ typedef struct ms_image {
 } ms_image;
 
 /**
- * A caller's data for `ms_image_add_stream`: writes up to `len` bytes into
- * `buf`, stores how many in `*read` (0 at the end) and returns `MS_S_OK`,
- * or a failure code that fails the result read with
- * `MS_IMAPI_E_DATA_STREAM_READ_FAILURE`. Called while the result is read
- * (`ms_result_read`, `ms_write`), from the thread doing that.
+ * A snapshot of one directory of an image (`ms_image_open_dir`).
  */
-typedef ms_hresult (*ms_read_fn)(void *context, uint8_t *buf, size_t len, size_t *read);
+typedef struct ms_dir {
+  uint64_t id;
+} ms_dir;
 
 /**
- * Called once when the library no longer needs a stream's `context`.
+ * A directory entry's attributes (`ms_dir_get`).
  */
-typedef void (*ms_release_fn)(void *context);
-
-/**
- * What is at a path of the image (`ms_image_stat`).
- */
-typedef struct ms_item_info {
+typedef struct ms_dir_entry {
   /**
    * `MS_ITEM_DIRECTORY`, `MS_ITEM_FILE` or `MS_ITEM_SYMLINK`.
    */
   uint32_t kind;
   /**
-   * Bytes of a file; 0 otherwise.
+   * Bytes of a file as the medium stores it (a zisofs file: compressed);
+   * 0 otherwise.
    */
   uint64_t size;
   /**
-   * The file's data is already on the medium (imported), not new.
+   * Modification time in seconds since 1970 (UTC); valid only with
+   * `has_mtime` (items created in memory get the build time later).
+   */
+  int64_t mtime;
+  bool has_mtime;
+  /**
+   * POSIX permission bits (`0o7777`), as Rock Ridge records them or the
+   * defaults of a tree without it.
+   */
+  uint32_t mode;
+  /**
+   * The file's data is on the medium (imported), readable with
+   * `ms_image_open_file`; false for items added to the image.
    */
   bool on_medium;
-} ms_item_info;
+} ms_dir_entry;
 
 /**
- * One multisession object (`IMultisession` and its derived interfaces).
+ * An imported file read back from the medium (`ms_image_open_file`).
  */
-typedef struct ms_multisession {
+typedef struct ms_file {
   uint64_t id;
-} ms_multisession;
+} ms_file;
 
 /**
- * An immutable list of multisession objects (the SAFEARRAY of IMAPI).
+ * A cancel request for writes, made from any thread (`ms_cancel_new`).
  */
-typedef struct ms_list {
+typedef struct ms_cancel {
   uint64_t id;
-} ms_list;
+} ms_cancel;
 
 /**
  * A drive, real or emulated (`IDiscRecorder2`).
@@ -195,45 +577,6 @@ typedef struct ms_recorder {
 typedef struct ms_result {
   uint64_t id;
 } ms_result;
-
-/**
- * What the drive reports about the loaded medium (`IDiscFormat2Data`'s
- * media properties in one struct). Addresses and counts are IMAPI `LONG`s,
- * −1 where there is none.
- */
-typedef struct ms_media_info {
-  /**
-   * MMC profile number (0x0009 CD-R, 0x001B DVD+R …).
-   */
-  uint16_t profile;
-  /**
-   * `IMAPI_MEDIA_PHYSICAL_TYPE`.
-   */
-  uint32_t physical_type;
-  /**
-   * `IMAPI_FORMAT2_DATA_MEDIA_STATE` bits.
-   */
-  uint32_t media_state;
-  /**
-   * `IMAPI_MEDIA_WRITE_PROTECT_STATE` bits.
-   */
-  uint32_t write_protect;
-  /**
-   * Complete sessions on the medium.
-   */
-  uint32_t sessions;
-  int32_t start_address_of_previous_session;
-  int32_t last_written_address_of_previous_session;
-  int32_t next_writable_address;
-  int32_t free_sectors_on_media;
-  int32_t total_sectors_on_media;
-  int32_t last_recorded_address;
-  int32_t write_unit_size;
-  /**
-   * BD-R formatted for Pseudo-Overwrite.
-   */
-  bool pseudo_overwrite;
-} ms_media_info;
 
 /**
  * The settable properties of `IDiscFormat2Data` that change a write.
@@ -309,6 +652,196 @@ typedef struct ms_progress {
  * written (its handle is busy until `ms_write` returns).
  */
 typedef uint32_t (*ms_progress_fn)(void *context, const struct ms_progress *progress);
+
+/**
+ * What `ms_image_prepare_for` did.
+ */
+typedef struct ms_preparation {
+  /**
+   * `MS_PREPARED_FIRST_SESSION` or `MS_PREPARED_IMPORTED`.
+   */
+  uint32_t how;
+  /**
+   * First block of the imported session; −1 for a first session.
+   */
+  int32_t imported_session_start;
+  /**
+   * The `MS_FS_*` bit imported; 0 for a first session.
+   */
+  uint32_t imported_file_system;
+  /**
+   * Start of a newer session that holds no file system (another
+   * program's aborted write) and was passed over so that its
+   * predecessor's files are kept; −1 when the newest was imported.
+   */
+  int32_t skipped_session_start;
+} ms_preparation;
+
+/**
+ * One recorded session of a medium (`ms_recorder_sessions`).
+ */
+typedef struct ms_session_info {
+  /**
+   * 1 for the first session.
+   */
+  uint32_t number;
+  /**
+   * First block; the volume descriptors are at `start + 16`.
+   */
+  int32_t start;
+  /**
+   * Blocks the session takes on the medium.
+   */
+  int32_t blocks;
+  /**
+   * False for an open session an interrupted write left (see
+   * `ms_recover`).
+   */
+  bool complete;
+  /**
+   * `MS_FS_*` bits of the file systems in the session; 0 for none.
+   */
+  uint32_t file_systems;
+  /**
+   * Volume creation date in seconds since 1970 (UTC); valid only with
+   * `has_created`.
+   */
+  int64_t created;
+  bool has_created;
+  /**
+   * NUL-terminated UTF-8: the Joliet volume name when there is one (it
+   * keeps case), else the primary one; empty without a volume.
+   */
+  char volume_name[MS_VOLUME_NAME_BYTES];
+} ms_session_info;
+
+/**
+ * One drive of `ms_enumerate_drives`.
+ */
+typedef struct ms_drive_info {
+  /**
+   * What `ms_recorder_open` takes: a device node, or a virtual device
+   * of the preload library (open `backing` without the preload).
+   */
+  char path[MS_DRIVE_PATH_BYTES];
+  /**
+   * The emulated disc behind a virtual device; empty for real drives.
+   */
+  char backing[MS_DRIVE_PATH_BYTES];
+  /**
+   * INQUIRY vendor, product and revision, NUL-terminated.
+   */
+  char vendor[16];
+  char product[32];
+  char revision[16];
+  /**
+   * `IDiscRecorder2::get_CurrentProfiles` (one; 0 without a medium).
+   */
+  uint16_t current_profile;
+  /**
+   * `get_SupportedProfiles`: `profile_count` entries of `profiles`.
+   */
+  uint32_t profile_count;
+  uint16_t profiles[MS_DRIVE_MAX_PROFILES];
+  /**
+   * `get_SupportedFeaturePages`: `feature_count` entries of `features`.
+   */
+  uint32_t feature_count;
+  uint16_t features[MS_DRIVE_MAX_FEATURES];
+} ms_drive_info;
+
+/**
+ * A caller's data for `ms_image_add_stream`: writes up to `len` bytes into
+ * `buf`, stores how many in `*read` (0 at the end) and returns `MS_S_OK`,
+ * or a failure code that fails the result read with
+ * `MS_IMAPI_E_DATA_STREAM_READ_FAILURE`. Called while the result is read
+ * (`ms_result_read`, `ms_write`), from the thread doing that.
+ */
+typedef ms_hresult (*ms_read_fn)(void *context, uint8_t *buf, size_t len, size_t *read);
+
+/**
+ * Called once when the library no longer needs a stream's `context`.
+ */
+typedef void (*ms_release_fn)(void *context);
+
+/**
+ * What is at a path of the image (`ms_image_stat`).
+ */
+typedef struct ms_item_info {
+  /**
+   * `MS_ITEM_DIRECTORY`, `MS_ITEM_FILE` or `MS_ITEM_SYMLINK`.
+   */
+  uint32_t kind;
+  /**
+   * Bytes of a file; 0 otherwise.
+   */
+  uint64_t size;
+  /**
+   * The file's data is already on the medium (imported), not new.
+   */
+  bool on_medium;
+} ms_item_info;
+
+/**
+ * One multisession object (`IMultisession` and its derived interfaces).
+ */
+typedef struct ms_multisession {
+  uint64_t id;
+} ms_multisession;
+
+/**
+ * An immutable list of multisession objects (the SAFEARRAY of IMAPI).
+ */
+typedef struct ms_list {
+  uint64_t id;
+} ms_list;
+
+/**
+ * A log callback: `level` is `MS_LOG_WARNING` or `MS_LOG_DEBUG`, `message`
+ * a NUL-terminated UTF-8 line valid only during the call. It is called on
+ * whatever thread made the call or sent the command, possibly on several
+ * at once, and must not call `ms_set_log_callback`.
+ */
+typedef void (*ms_log_fn)(void *context, uint32_t level, const char *message);
+
+/**
+ * What the drive reports about the loaded medium (`IDiscFormat2Data`'s
+ * media properties in one struct). Addresses and counts are IMAPI `LONG`s,
+ * −1 where there is none.
+ */
+typedef struct ms_media_info {
+  /**
+   * MMC profile number (0x0009 CD-R, 0x001B DVD+R …).
+   */
+  uint16_t profile;
+  /**
+   * `IMAPI_MEDIA_PHYSICAL_TYPE`.
+   */
+  uint32_t physical_type;
+  /**
+   * `IMAPI_FORMAT2_DATA_MEDIA_STATE` bits.
+   */
+  uint32_t media_state;
+  /**
+   * `IMAPI_MEDIA_WRITE_PROTECT_STATE` bits.
+   */
+  uint32_t write_protect;
+  /**
+   * Complete sessions on the medium.
+   */
+  uint32_t sessions;
+  int32_t start_address_of_previous_session;
+  int32_t last_written_address_of_previous_session;
+  int32_t next_writable_address;
+  int32_t free_sectors_on_media;
+  int32_t total_sectors_on_media;
+  int32_t last_recorded_address;
+  int32_t write_unit_size;
+  /**
+   * BD-R formatted for Pseudo-Overwrite.
+   */
+  bool pseudo_overwrite;
+} ms_media_info;
 
 /**
  * `0xC0AA0002` — Operation was cancelled (e.g. CancelWrite).
@@ -1175,6 +1708,243 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * A new directory handle holding a snapshot of the entries of directory
+ * `path` of `image`, in name order: later edits of the image do not change
+ * it. Read it with `ms_dir_count`, `ms_dir_get`, `ms_dir_name` and
+ * `ms_dir_target`; release it with `ms_dir_release`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_IMAPI_E_INVALID_PATH`,
+ * `MS_IMAPI_E_ITEM_NOT_FOUND`, `MS_IMAPI_E_DIR_NOT_FOUND`,
+ * `MS_IMAPI_E_NOT_DIR`.
+ */
+MS_NODISCARD
+ms_hresult ms_image_open_dir(struct ms_image image,
+                             const char *path,
+                             struct ms_dir *dir);
+
+/**
+ * The number of entries in `dir`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`.
+ */
+MS_NODISCARD ms_hresult ms_dir_count(struct ms_dir dir, size_t *count);
+
+/**
+ * The attributes of entry `index` (from 0) of `dir`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (index out of range).
+ */
+MS_NODISCARD ms_hresult ms_dir_get(struct ms_dir dir, size_t index, struct ms_dir_entry *entry);
+
+/**
+ * The name (UTF-8) of entry `index` of `dir` into `buf`; `*needed` and
+ * the `len` limit as for `ms_status_describe`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG`,
+ * `MS_E_NOT_SUFFICIENT_BUFFER`.
+ */
+MS_NODISCARD
+ms_hresult ms_dir_name(struct ms_dir dir,
+                       size_t index,
+                       char *buf,
+                       size_t len,
+                       size_t *needed);
+
+/**
+ * The target of symbolic link entry `index` of `dir` into `buf` (empty
+ * for other kinds); `*needed` and the `len` limit as for
+ * `ms_status_describe`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG`,
+ * `MS_E_NOT_SUFFICIENT_BUFFER`.
+ */
+MS_NODISCARD
+ms_hresult ms_dir_target(struct ms_dir dir,
+                         size_t index,
+                         char *buf,
+                         size_t len,
+                         size_t *needed);
+
+/**
+ * Releases a directory handle.
+ *
+ * Errors: `MS_E_HANDLE`.
+ */
+ms_hresult ms_dir_release(struct ms_dir dir);
+
+/**
+ * A new file handle that reads the data of the imported file `path` of
+ * `image` back from the medium, through the recorder of the image's
+ * chosen multisession object. Items added to the image are not on the
+ * medium yet: `MS_E_INVALIDARG`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_IMAPI_E_INVALID_PATH`,
+ * `MS_IMAPI_E_ITEM_NOT_FOUND`, `MS_IMAPI_E_NOT_FILE`, `MS_E_INVALIDARG`,
+ * `MS_IMAPI_E_MULTISESSION_NOT_SET`.
+ */
+MS_NODISCARD
+ms_hresult ms_image_open_file(struct ms_image image,
+                              const char *path,
+                              struct ms_file *file);
+
+/**
+ * The size in bytes of the file behind `file`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`.
+ */
+MS_NODISCARD ms_hresult ms_file_size(struct ms_file file, uint64_t *size);
+
+/**
+ * Reads up to `len` bytes at byte `offset` of the file into `buf`;
+ * `*read` receives how many, fewer than `len` only at the end of the file
+ * (0 at or past it). Does not move the position of `ms_file_read`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (`len` above
+ * 2^43), the recorder family.
+ */
+MS_NODISCARD
+ms_hresult ms_file_read_at(struct ms_file file,
+                           uint64_t offset,
+                           uint8_t *buf,
+                           size_t len,
+                           size_t *read);
+
+/**
+ * Reads up to `len` bytes from the file's position (0 after opening) into
+ * `buf` and moves the position past them; `*read` receives how many, 0 at
+ * the end of the file.
+ *
+ * Errors: as `ms_file_read_at`.
+ */
+MS_NODISCARD ms_hresult ms_file_read(struct ms_file file, uint8_t *buf, size_t len, size_t *read);
+
+/**
+ * Releases a file handle.
+ *
+ * Errors: `MS_E_HANDLE`.
+ */
+ms_hresult ms_file_release(struct ms_file file);
+
+/**
+ * A new cancel token, not yet cancelled. Pass it to
+ * `ms_write_with_cancel`; `ms_cancel_request` on any thread stops the
+ * writes watching it. Release it with `ms_cancel_release`.
+ *
+ * Errors: `MS_E_POINTER`.
+ */
+MS_NODISCARD ms_hresult ms_cancel_new(struct ms_cancel *token);
+
+/**
+ * Cancels every write watching `token`, now or later (a token stays
+ * cancelled): each stops before its next WRITE and returns
+ * `MS_E_IMAPI_REQUEST_CANCELLED`, leaving the previous session current
+ * and intact (sequential media: `ms_recover` before the next import).
+ * A write already committing its session finishes. Any thread may call
+ * it, also while the write runs.
+ *
+ * Errors: `MS_E_HANDLE`.
+ */
+MS_NODISCARD ms_hresult ms_cancel_request(struct ms_cancel token);
+
+/**
+ * Whether `token` was cancelled.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`.
+ */
+MS_NODISCARD ms_hresult ms_cancel_is_requested(struct ms_cancel token, bool *requested);
+
+/**
+ * Releases a cancel token; a write watching it keeps watching it.
+ *
+ * Errors: `MS_E_HANDLE`.
+ */
+ms_hresult ms_cancel_release(struct ms_cancel token);
+
+/**
+ * `ms_write` that `ms_cancel_request(token)` can stop from any thread,
+ * like `CancelWrite` called outside the event handler. The callback's
+ * `MS_CANCEL` works as well.
+ *
+ * Errors: those of `ms_write`.
+ */
+MS_NODISCARD
+ms_hresult ms_write_with_cancel(struct ms_recorder recorder,
+                                struct ms_result result,
+                                const struct ms_write_options *options,
+                                ms_progress_fn callback,
+                                void *context,
+                                struct ms_cancel token);
+
+/**
+ * Readies `image` for the next session on the medium in `recorder`,
+ * whatever its state, doing IMAPI2's whole flow: on blank media
+ * `ms_image_choose_defaults`; otherwise `ms_set_interfaces` with every
+ * object the drive offers (sequential, random-write or Pseudo-Overwrite)
+ * and `ms_image_import` of the newest session. A formatted overwritable
+ * medium without a volume takes its first session through the object.
+ * When the newest session holds no file system, the newest one that does
+ * is imported (`skipped_session_start` says so) rather than dropping its
+ * files. `*done` tells which; add files, then `ms_image_create_result`.
+ *
+ * Call it on a new image (files already added are kept and win name
+ * clashes). After a cancelled or failed write, call `ms_recover` first.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, those of
+ * `ms_image_choose_defaults`, `ms_set_interfaces` and `ms_image_import`
+ * (`MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE` on an image that already imported).
+ */
+MS_NODISCARD
+ms_hresult ms_image_prepare_for(struct ms_image image,
+                                struct ms_recorder recorder,
+                                struct ms_preparation *done);
+
+/**
+ * Finalizes (closes) an appendable sequential disc so that no session can
+ * be added and every reader sees it as complete — what
+ * `ForceMediaToBeClosed` does with a write, without one.
+ *
+ * Errors: `MS_E_HANDLE`, `MS_E_IMAPI_RECORDER_LOCKED` (another writer),
+ * `MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE` (blank, already closed, or
+ * overwritable media), the recorder family.
+ */
+MS_NODISCARD ms_hresult ms_close_disc(struct ms_recorder recorder);
+
+/**
+ * Lists the sessions of the medium in `recorder`, oldest first, into
+ * `sessions` (room for `capacity`); `*count` receives how many there are,
+ * also with `MS_E_NOT_SUFFICIENT_BUFFER` when they do not fit (`sessions`
+ * may be NULL with `capacity` 0 to ask). A blank medium has none.
+ * Overwritable media keep one growing volume: one entry at 0.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (`capacity`
+ * above 65,535), `MS_E_NOT_SUFFICIENT_BUFFER`, the recorder family,
+ * `MS_IMAPI_E_IMPORT_READ_FAILURE`.
+ */
+MS_NODISCARD
+ms_hresult ms_recorder_sessions(struct ms_recorder recorder,
+                                struct ms_session_info *sessions,
+                                size_t capacity,
+                                size_t *count);
+
+/**
+ * Lists the machine's optical drives into `drives` (room for `capacity`):
+ * the virtual devices `MULTISESSION_VDEV` maps, then every `/dev/sr*`
+ * and `/dev/sg*` that answers as an MMC drive within `timeout_ms` (all
+ * are asked at once; one that is busy longer is left out rather than
+ * stall the scan). `*count` receives how many were found, also with
+ * `MS_E_NOT_SUFFICIENT_BUFFER` (`drives` may be NULL with `capacity` 0;
+ * a second call scans again).
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_INVALIDARG` (`capacity` above 256),
+ * `MS_E_NOT_SUFFICIENT_BUFFER`.
+ */
+MS_NODISCARD
+ms_hresult ms_enumerate_drives(uint32_t timeout_ms,
+                               struct ms_drive_info *drives,
+                               size_t capacity,
+                               size_t *count);
+
+/**
  * Adds the local file `local` as `path`. Its size and attributes are taken
  * now, its data read while the result is read. With `replace` it takes
  * the place of an existing entry (imported or not), else that is
@@ -1296,6 +2066,44 @@ ms_hresult ms_emulator_create_ex(const char *path,
                                  uint16_t profile,
                                  uint32_t capacity,
                                  bool replace);
+
+/**
+ * `IDiscRecorder2::AcquireExclusiveAccess`: holds the drive for this
+ * recorder handle's drive object until `ms_recorder_release_exclusive` or
+ * the process exits, under the name `client` (one non-empty UTF-8 line).
+ * Meanwhile other processes' writes and acquisitions fail with
+ * `MS_E_IMAPI_RECORDER_LOCKED`, and their `ms_last_error_message` names
+ * `client` and its process id. Writes through this recorder go on. Asking
+ * again renames the holder.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (bad name),
+ * `MS_E_IMAPI_RECORDER_LOCKED` (held elsewhere), `MS_E_NOTIMPL` (a drive
+ * without an OS lock).
+ */
+MS_NODISCARD
+ms_hresult ms_recorder_acquire_exclusive(struct ms_recorder recorder,
+                                         const char *client);
+
+/**
+ * `IDiscRecorder2::ReleaseExclusiveAccess`; nothing when not held.
+ *
+ * Errors: `MS_E_HANDLE`.
+ */
+MS_NODISCARD ms_hresult ms_recorder_release_exclusive(struct ms_recorder recorder);
+
+/**
+ * `IDiscRecorder2::get_ExclusiveAccessOwner` into `buf`: the client name
+ * of whoever holds the drive (`"name"` for this recorder; `"name"
+ * (process N)` for another process), empty when nobody does. `*needed`
+ * and the `len` limit as for `ms_status_describe`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_NOT_SUFFICIENT_BUFFER`.
+ */
+MS_NODISCARD
+ms_hresult ms_recorder_exclusive_owner(struct ms_recorder recorder,
+                                       char *buf,
+                                       size_t len,
+                                       size_t *needed);
 
 /**
  * A new, empty file-system image (`MsftFileSystemImage`).
@@ -1591,6 +2399,24 @@ ms_hresult ms_list_get(struct ms_list list,
 ms_hresult ms_list_release(struct ms_list list);
 
 /**
+ * Sends the library's log to `callback` (see `ms_log_fn`) up to `level`:
+ * `MS_LOG_WARNING` for the detail of every failed call, `MS_LOG_DEBUG`
+ * for every command sent to a drive as well; `MS_LOG_OFF` or a NULL
+ * `callback` stops it. Process-wide; replaces an earlier callback. A call
+ * already reporting on another thread may still reach the previous one.
+ *
+ * Errors: `MS_E_INVALIDARG` (unknown level).
+ */
+MS_NODISCARD ms_hresult ms_set_log_callback(uint32_t level, ms_log_fn callback, void *context);
+
+/**
+ * The library's version ("0.1.0", its Cargo package version), a static
+ * NUL-terminated string: never freed, valid for the life of the process.
+ * `ms_abi_version` gives the C ABI's numbers.
+ */
+const char *ms_version(void);
+
+/**
  * Which interface the object has: `MS_MULTISESSION_SEQUENTIAL`,
  * `MS_MULTISESSION_RANDOM_WRITE` or `MS_MULTISESSION_PSEUDO_OVERWRITE`.
  */
@@ -1874,6 +2700,45 @@ MS_NODISCARD ms_hresult ms_result_read_anchor(struct ms_result result, uint8_t *
 ms_hresult ms_result_release(struct ms_result result);
 
 /**
+ * `IDiscFormat2Data::get_SupportedWriteSpeeds`: the write speeds in kB/s
+ * (1x is 176 on CD, 1,385 on DVD, 4,495 on BD) the drive offers for the
+ * loaded medium, fastest first, into `speeds` (room for `capacity`);
+ * `*count` receives how many there are, also with
+ * `MS_E_NOT_SUFFICIENT_BUFFER` (`speeds` may be NULL with `capacity` 0 to
+ * ask). Read-only media have none.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_INVALIDARG` (`capacity`
+ * above 64), `MS_E_NOT_SUFFICIENT_BUFFER`, the recorder family.
+ */
+MS_NODISCARD
+ms_hresult ms_recorder_write_speeds(struct ms_recorder recorder,
+                                    uint32_t *speeds,
+                                    size_t capacity,
+                                    size_t *count);
+
+/**
+ * `IDiscFormat2Data::get_CurrentWriteSpeed`: the write speed in kB/s the
+ * drive uses now for the loaded medium.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, the recorder family.
+ */
+MS_NODISCARD
+ms_hresult ms_recorder_current_write_speed(struct ms_recorder recorder,
+                                           uint32_t *kbps);
+
+/**
+ * `IDiscFormat2Data::SetWriteSpeed`: asks for writing at `kbps` kB/s, or
+ * as fast as the medium allows with 0 — SET CD SPEED on CD, SET STREAMING
+ * on DVD and BD. The drive settles on the nearest speed it has at or
+ * below the request (its slowest when none is);
+ * `ms_recorder_current_write_speed` tells which. It holds until changed
+ * or the drive is reset.
+ *
+ * Errors: `MS_E_HANDLE`, the recorder family.
+ */
+MS_NODISCARD ms_hresult ms_recorder_set_write_speed(struct ms_recorder recorder, uint32_t kbps);
+
+/**
  * Writes the fixed description of `status` ("IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE:
  * None of the supplied …") into `buf`.
  *
@@ -1904,6 +2769,43 @@ MS_NODISCARD ms_hresult ms_last_error_message(char *buf, size_t len, size_t *nee
  * header's macros at start-up.
  */
 uint32_t ms_abi_version(void);
+
+/**
+ * `IDiscRecorder2::EjectMedia`: ejects the medium (START STOP UNIT).
+ *
+ * Errors: `MS_E_HANDLE`, `MS_E_IMAPI_RECORDER_LOCKED` (this process is
+ * writing to the drive), the recorder family (removal prevented: the
+ * drive's sense 5/53/02 as its code, with the detail).
+ */
+MS_NODISCARD ms_hresult ms_recorder_eject(struct ms_recorder recorder);
+
+/**
+ * `IDiscRecorder2::CloseTray`: closes the tray; a medium in it then shows
+ * as newly inserted.
+ *
+ * Errors: as `ms_recorder_eject`.
+ */
+MS_NODISCARD ms_hresult ms_recorder_load(struct ms_recorder recorder);
+
+/**
+ * Prevents (`prevent` true) or allows removal of the medium: while
+ * prevented, `ms_recorder_eject` and the drive's button are refused.
+ *
+ * Errors: `MS_E_HANDLE`, the recorder family.
+ */
+MS_NODISCARD ms_hresult ms_recorder_prevent_removal(struct ms_recorder recorder, bool prevent);
+
+/**
+ * Waits up to `timeout_ms` milliseconds for a medium to be loaded and
+ * ready, then writes what the drive reports about it into `*info`.
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`,
+ * `MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA` (none by then), the recorder family.
+ */
+MS_NODISCARD
+ms_hresult ms_recorder_wait_for_medium(struct ms_recorder recorder,
+                                       uint32_t timeout_ms,
+                                       struct ms_media_info *info);
 
 /**
  * `IFileSystemImage::get_UDFRevision`: the revision a session with
@@ -1998,6 +2900,51 @@ MS_NODISCARD ms_hresult ms_format(struct ms_recorder recorder);
  * `MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE`, the recorder family.
  */
 MS_NODISCARD ms_hresult ms_recover(struct ms_recorder recorder, uint32_t *outcome);
+
+/**
+ * Writes `size` bytes that `read` delivers (the contract of `ms_read_fn`)
+ * as the next session on the medium in `recorder`, padded with zeros to
+ * whole blocks: at the next writable address on sequential media; on
+ * overwritable media at 0 when blank, else after the volume LBA 16
+ * describes — there the stream must be an ISO 9660 image, whose
+ * descriptors are written to LBA 16 last (growisofs' commit). An ISO
+ * image must have been built for the address it lands at
+ * (`ms_image_session_start_block`; genisoimage `-C previous,next -M`).
+ * `release` (may be NULL) is called once when the library is done with
+ * `context`, also on failure. Options, progress, cancel, verify and crash
+ * safety as for `ms_write`.
+ *
+ * Errors: `MS_E_POINTER` (`read` NULL), `MS_E_HANDLE`, `MS_E_INVALIDARG`
+ * (empty; an ISO built for another address; a non-ISO stream for a later
+ * session on overwritable media),
+ * `MS_E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA`,
+ * `MS_IMAPI_E_DATA_STREAM_READ_FAILURE` (the callback failed or ended
+ * early), and those of `ms_write`.
+ */
+MS_NODISCARD
+ms_hresult ms_write_stream(struct ms_recorder recorder,
+                           uint64_t size,
+                           ms_read_fn read,
+                           ms_release_fn release,
+                           void *context,
+                           const struct ms_write_options *options,
+                           ms_progress_fn callback,
+                           void *callback_context);
+
+/**
+ * Writes the ISO image file at `path` as the next session, as
+ * `ms_write_stream` does with its bytes (`cdrecord image.iso`,
+ * `growisofs -M /dev/dvd=image.iso`).
+ *
+ * Errors: `MS_E_POINTER`, `MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE` (cannot
+ * open or stat `path`), and those of `ms_write_stream`.
+ */
+MS_NODISCARD
+ms_hresult ms_write_iso_file(struct ms_recorder recorder,
+                             const char *path,
+                             const struct ms_write_options *options,
+                             ms_progress_fn callback,
+                             void *callback_context);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -60,8 +60,9 @@ use parking_lot::Mutex;
 use crate::block::{BlockSource, BLOCK_SIZE};
 use crate::error::{short_path, Error, Result};
 use crate::hresult::{
-    MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE, MS_E_IMAPI_RECORDER_LOCKED, MS_E_INVALIDARG,
-    MS_E_NOTIMPL, MS_E_WIN32_DEV_NOT_EXIST,
+    MS_E_ACCESSDENIED, MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE,
+    MS_E_IMAPI_RECORDER_LOCKED, MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY,
+    MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA, MS_E_INVALIDARG, MS_E_NOTIMPL, MS_E_WIN32_DEV_NOT_EXIST,
 };
 use crate::mmc::cdb::{self, changes_medium, op_name};
 use crate::mmc::event::{self, MediaStatus};
@@ -110,6 +111,14 @@ pub struct Recorder {
     /// The drive rejected GET EVENT STATUS NOTIFICATION: poll with TEST
     /// UNIT READY instead.
     no_event_status: AtomicBool,
+    /// The OS lock and client name of `acquire_exclusive_access`.
+    exclusive: Mutex<Option<Exclusive>>,
+}
+
+/// Exclusive access held by this recorder.
+struct Exclusive {
+    _lock: OsLock,
+    client: String,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -170,6 +179,7 @@ impl Recorder {
             writing: AtomicBool::new(false),
             poll: PollClock::new(DEFAULT_MEDIA_POLL_INTERVAL),
             no_event_status: AtomicBool::new(false),
+            exclusive: Mutex::new(None),
         })
     }
 
@@ -303,6 +313,222 @@ impl Recorder {
         mmc::sessions(&mut **self.transport.lock())
     }
 
+    /// Ejects the medium (START STOP UNIT, LoEj): refused while removal is
+    /// prevented (`E_IMAPI_RECORDER_MEDIA_...` from the sense 5/53/02), and
+    /// while this process writes to the drive (`E_IMAPI_RECORDER_LOCKED`).
+    pub fn eject(&self) -> Result<()> {
+        self.tray(false)
+    }
+
+    /// Closes the tray (START STOP UNIT, LoEj + Start); the medium then
+    /// shows as a new one.
+    pub fn load(&self) -> Result<()> {
+        self.tray(true)
+    }
+
+    fn tray(&self, load: bool) -> Result<()> {
+        if self.writing.load(Ordering::Acquire) {
+            return Err(Error::new(
+                MS_E_IMAPI_RECORDER_LOCKED,
+                format!(
+                    "{} is being written; the tray stays as it is",
+                    self.describe()
+                ),
+            ));
+        }
+        let cdb = cdb::start_stop_unit(load);
+        let done = self.run(cdb.as_bytes(), DataDirection::None, cdb.timeout());
+        self.mark_stale();
+        done.map(drop)
+    }
+
+    /// PREVENT ALLOW MEDIUM REMOVAL: with `prevent` the eject button and
+    /// [`eject`](Self::eject) are refused until allowed again (or the
+    /// drive is reset). IMAPI's `DisableMcn` counterpart for the tray.
+    pub fn set_removal_prevented(&self, prevent: bool) -> Result<()> {
+        let cdb = cdb::prevent_allow_medium_removal(prevent);
+        self.run(cdb.as_bytes(), DataDirection::None, cdb.timeout())
+            .map(drop)
+    }
+
+    /// Waits up to `timeout` for a medium to be loaded and ready (TEST UNIT
+    /// READY every 100 ms) and returns what it is; without one by then,
+    /// `E_IMAPI_RECORDER_MEDIA_NO_MEDIA`. Other failures end the wait.
+    pub fn wait_for_medium(&self, timeout: Duration) -> Result<MediaInfo> {
+        let deadline = std::time::Instant::now() + timeout;
+        let cdb = cdb::test_unit_ready();
+        loop {
+            match self.run(cdb.as_bytes(), DataDirection::None, cdb.timeout()) {
+                Ok(_) => return self.refresh(),
+                Err(e) if e.code() != MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA => {
+                    if e.code() != MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY {
+                        return Err(e);
+                    }
+                }
+                Err(_) => {}
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Err(Error::new(
+                    MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA,
+                    format!(
+                        "no medium in {} after waiting {} ms",
+                        self.describe(),
+                        timeout.as_millis()
+                    ),
+                ));
+            }
+            std::thread::sleep((deadline - now).min(Duration::from_millis(100)));
+        }
+    }
+
+    /// The write speeds (kB/s) the drive offers for the loaded medium,
+    /// fastest first (`IDiscFormat2Data::SupportedWriteSpeeds`).
+    pub fn write_speeds(&self) -> Result<Vec<u32>> {
+        use crate::mmc::speed;
+        let cdb = speed::get_write_speeds(speed::MAX_DESCRIPTORS);
+        let mut reply = vec![0u8; speed::reply_len(speed::MAX_DESCRIPTORS)];
+        let got = self.run(
+            cdb.as_bytes(),
+            DataDirection::FromDevice(&mut reply),
+            cdb.timeout(),
+        )?;
+        speed::parse_write_speeds(&reply, got)
+    }
+
+    /// The write speed (kB/s) in effect (`CurrentWriteSpeed`); 0 when the
+    /// drive names none.
+    pub fn current_write_speed(&self) -> Result<u32> {
+        use crate::mmc::speed;
+        let cdb = speed::get_write_performance();
+        let mut reply = vec![0u8; speed::reply_len(1)];
+        let got = self.run(
+            cdb.as_bytes(),
+            DataDirection::FromDevice(&mut reply),
+            cdb.timeout(),
+        )?;
+        Ok(speed::parse_performance(&reply, got)?.unwrap_or(0))
+    }
+
+    /// Asks for writing at `kbps` (`None`: as fast as the medium allows):
+    /// SET CD SPEED on CD, SET STREAMING on DVD and BD. Drives round to a
+    /// speed they have; [`current_write_speed`](Self::current_write_speed)
+    /// tells which.
+    pub fn set_write_speed(&self, kbps: Option<u32>) -> Result<()> {
+        use crate::mmc::speed;
+        let media = self.media_info()?;
+        if media.profile.family() == crate::media::Family::Cd {
+            let cdb = speed::set_cd_speed(kbps);
+            self.run(cdb.as_bytes(), DataDirection::None, cdb.timeout())?;
+        } else {
+            let last = media.total_sectors.saturating_sub(1);
+            let descriptor = speed::streaming_descriptor(kbps, last);
+            let cdb = speed::set_streaming();
+            self.run(
+                cdb.as_bytes(),
+                DataDirection::ToDevice(&descriptor),
+                cdb.timeout(),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// `IDiscRecorder2::AcquireExclusiveAccess`: holds the drive for this
+    /// recorder until [`release_exclusive_access`](Self::release_exclusive_access)
+    /// or the process ends (the OS lock goes with it), naming `client` to
+    /// whoever else asks. Another process's writes and acquisitions fail
+    /// meanwhile with `E_IMAPI_RECORDER_LOCKED`, their message naming
+    /// `client`. Asking again renames the holder.
+    pub fn acquire_exclusive_access(&self, client: &str) -> Result<()> {
+        if client.is_empty() || client.contains(['\n', '\0']) {
+            return Err(Error::new(
+                MS_E_INVALIDARG,
+                "the client name must be one non-empty line",
+            ));
+        }
+        let Some(target) = &self.lock_target else {
+            return Err(Error::new(
+                MS_E_NOTIMPL,
+                format!("{} has no lock other processes see", self.describe()),
+            ));
+        };
+        let mut exclusive = self.exclusive.lock();
+        if self.writing.load(Ordering::Acquire) && exclusive.is_none() {
+            return Err(Error::new(
+                MS_E_IMAPI_RECORDER_LOCKED,
+                format!("{}: a write of this process is running", self.describe()),
+            ));
+        }
+        if exclusive.is_none() {
+            let lock = target.acquire().map_err(|e| e.context(self.describe()))?;
+            *exclusive = Some(Exclusive {
+                _lock: lock,
+                client: String::new(),
+            });
+        }
+        let owner = format!("{client}\n{}\n", std::process::id());
+        std::fs::write(target.owner_file(), owner).map_err(|e| {
+            Error::new(
+                MS_E_ACCESSDENIED,
+                format!(
+                    "recording the holder in {}: {e}",
+                    target.owner_file().display()
+                ),
+            )
+        })?;
+        if let Some(held) = exclusive.as_mut() {
+            held.client = client.to_owned();
+        }
+        Ok(())
+    }
+
+    /// `IDiscRecorder2::ReleaseExclusiveAccess`; nothing when not held.
+    pub fn release_exclusive_access(&self) -> Result<()> {
+        let mut exclusive = self.exclusive.lock();
+        if exclusive.is_some() {
+            if let Some(target) = &self.lock_target {
+                // Before the lock goes: a new holder's name is never removed.
+                let _ = std::fs::remove_file(target.owner_file());
+            }
+            *exclusive = None;
+        }
+        Ok(())
+    }
+
+    /// `IDiscRecorder2::get_ExclusiveAccessOwner`: the client name of
+    /// whoever holds the drive exclusively (this recorder or another
+    /// process), `None` when nobody does.
+    pub fn exclusive_access_owner(&self) -> Result<Option<String>> {
+        if let Some(held) = self.exclusive.lock().as_ref() {
+            return Ok(Some(held.client.clone()));
+        }
+        let Some(target) = &self.lock_target else {
+            return Ok(None);
+        };
+        match target.acquire() {
+            Ok(_free) => Ok(None),
+            Err(e) if e.code() == MS_E_IMAPI_RECORDER_LOCKED => {
+                Ok(Some(target.owner().unwrap_or_else(|| "a writer".into())))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every feature the drive reports (GET CONFIGURATION, all features):
+    /// its profiles (`IDiscRecorder2::SupportedProfiles`, with the current
+    /// ones marked) and feature pages (`SupportedFeaturePages`).
+    pub fn configuration(&self) -> Result<mmc::config::Configuration> {
+        use mmc::config::{self as config, RequestType};
+        let cdb = config::cdb(RequestType::All, 0, config::ALLOCATION);
+        let mut reply = vec![0u8; usize::from(config::ALLOCATION)];
+        let got = self.run(
+            cdb.as_bytes(),
+            DataDirection::FromDevice(&mut reply),
+            cdb.timeout(),
+        )?;
+        config::Configuration::parse(&reply[..got])
+    }
+
     /// Exclusive access for writing: fails with `E_IMAPI_RECORDER_LOCKED`
     /// while another guard exists, in this process or in another process
     /// on the same device or emulated disc.
@@ -320,9 +546,12 @@ impl Recorder {
                 ),
             ));
         }
+        // Exclusive access already holds the OS lock for this recorder.
+        let held = self.exclusive.lock().is_some();
         let os_lock = match self
             .lock_target
             .as_ref()
+            .filter(|_| !held)
             .map(LockTarget::acquire)
             .transpose()
         {
@@ -555,7 +784,51 @@ enum OsLock {
 }
 
 impl LockTarget {
+    /// Where the holder of exclusive access leaves its name: beside an
+    /// emulated disc, in the temporary directory for a device.
+    fn owner_file(&self) -> PathBuf {
+        match self {
+            #[cfg(target_os = "linux")]
+            LockTarget::Device(path) => std::env::temp_dir().join(format!(
+                "multisession-{}.owner",
+                path.display().to_string().replace('/', "_")
+            )),
+            LockTarget::EmulatedDisc(image) => {
+                let mut name = image.as_os_str().to_owned();
+                name.push(".owner");
+                PathBuf::from(name)
+            }
+        }
+    }
+
+    /// The holder's name and process, when one is recorded.
+    fn owner(&self) -> Option<String> {
+        let text = std::fs::read_to_string(self.owner_file()).ok()?;
+        let mut lines = text.lines();
+        let client = lines.next().filter(|c| !c.is_empty())?;
+        Some(match lines.next() {
+            Some(pid) => format!("\"{client}\" (process {pid})"),
+            None => format!("\"{client}\""),
+        })
+    }
+
+    /// The OS lock; a busy one names its holder.
     fn acquire(&self) -> Result<OsLock> {
+        self.acquire_unnamed().map_err(|e| {
+            if e.code() != MS_E_IMAPI_RECORDER_LOCKED {
+                return e;
+            }
+            match self.owner() {
+                Some(owner) => Error::new(
+                    e.code(),
+                    format!("{}; held exclusively by {owner}", e.detail()),
+                ),
+                None => e,
+            }
+        })
+    }
+
+    fn acquire_unnamed(&self) -> Result<OsLock> {
         match self {
             #[cfg(target_os = "linux")]
             LockTarget::Device(path) => crate::scsi::sg::AdvisoryLock::try_acquire(path)
@@ -622,4 +895,96 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
     } else {
         "a file without an emulated-disc sidecar"
     }
+}
+
+/// One optical drive of the machine (`enumerate_drives`).
+#[derive(Debug, Clone)]
+pub struct DriveEntry {
+    /// What to open: a device node, or a virtual device of the preload
+    /// library (`MULTISESSION_VDEV`).
+    pub path: PathBuf,
+    /// The emulated disc behind a virtual device.
+    pub backing: Option<PathBuf>,
+    pub identity: Identity,
+    /// 0 without a medium.
+    pub current_profile: u16,
+    /// Every profile the drive supports, in its order.
+    pub profiles: Vec<u16>,
+    /// Every feature code it reports.
+    pub features: Vec<u16>,
+}
+
+/// The machine's optical drives (`IDiscMaster2`, libburn's
+/// `burn_drive_scan`): the virtual devices `MULTISESSION_VDEV` maps
+/// (`/dev/sr7=/abs/disc.img:…`), then every `/dev/sr*` and `/dev/sg*` that
+/// answers INQUIRY and GET CONFIGURATION as an MMC drive. Each drive gets
+/// at most `per_drive` to answer, so one busy drive cannot stall the scan
+/// (its probe is left to finish on its own thread); those that do not
+/// answer in time, or are no MMC drives, are left out. A drive seen as
+/// both `sr` and `sg` node is listed under each.
+pub fn enumerate_drives(per_drive: Duration) -> Vec<DriveEntry> {
+    let mut candidates: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
+    if let Some(map) = std::env::var_os("MULTISESSION_VDEV") {
+        for pair in map.to_string_lossy().split(':') {
+            if let Some((device, image)) = pair.split_once('=') {
+                candidates.push((PathBuf::from(device), Some(PathBuf::from(image))));
+            }
+        }
+    }
+    if let Ok(dir) = std::fs::read_dir("/dev") {
+        let mut nodes: Vec<PathBuf> = dir
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    ["sr", "sg"].iter().any(|prefix| {
+                        n.strip_prefix(prefix)
+                            .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+                    })
+                })
+            })
+            .collect();
+        nodes.sort();
+        candidates.extend(nodes.into_iter().map(|p| (p, None)));
+    }
+    let probes: Vec<_> = candidates
+        .into_iter()
+        .map(|(path, backing)| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let open = backing.clone().unwrap_or_else(|| path.clone());
+            std::thread::spawn(move || {
+                let entry = Recorder::open(&open).and_then(|r| {
+                    let config = r.configuration()?;
+                    let profiles = config
+                        .features
+                        .iter()
+                        .find_map(|f| match &f.data {
+                            mmc::config::FeatureData::ProfileList(list) => {
+                                Some(list.iter().map(|p| p.profile).collect())
+                            }
+                            _ => None,
+                        })
+                        .unwrap_or_default();
+                    Ok(DriveEntry {
+                        path,
+                        backing,
+                        identity: r.identity().clone(),
+                        current_profile: config.current_profile,
+                        profiles,
+                        features: config.features.iter().map(|f| f.code).collect(),
+                    })
+                });
+                let _ = tx.send(entry);
+            });
+            rx
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + per_drive;
+    probes
+        .into_iter()
+        .filter_map(|rx| {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            rx.recv_timeout(left).ok()?.ok()
+        })
+        .collect()
 }

@@ -12,6 +12,10 @@ use std::process::{Command, Output};
 
 #[path = "ffi_support/mod.rs"]
 mod ffi_support;
+#[path = "fsi_image_support/mod.rs"]
+mod fsi_image_support;
+#[path = "iso_support/mod.rs"]
+mod iso_support;
 use ffi_support::{assert_passed, deps_dir, foreign_program, require, valgrind};
 
 use multisession::media::Profile;
@@ -191,6 +195,217 @@ fn impossible_counts_give_invalidarg_for_every_pointer_count_parameter_without_a
             .create(&disc)
             .expect("creating the disc");
         vec![disc]
+    });
+}
+
+/// A CD-R whose session 1 holds a volume with `/kept.txt` and whose newest
+/// session, another program's aborted write, holds none.
+fn disc_with_an_empty_newest_session(dir: &Path) -> PathBuf {
+    let recorder = fsi_image_support::blank_disc(dir, Profile::CdR, None);
+    let mut image = multisession::fsi::FileSystemImage::new();
+    image.choose_image_defaults(&recorder).unwrap();
+    image
+        .add_stream("/kept.txt", 15, Box::new(&b"from session 1\n"[..]), false)
+        .unwrap();
+    let mut first = image.create_result_image().unwrap();
+    fsi_image_support::write_result(&recorder, &mut first);
+    fsi_image_support::write_empty_session(&recorder, 300);
+    dir.join(format!("{}.img", Profile::CdR.name()))
+}
+
+#[test]
+fn prepare_for_readies_the_next_session_on_blank_appendable_and_random_write_media() {
+    three_ways("tests/c/next_session.c", |dir| {
+        let skip = dir.join("skip");
+        std::fs::create_dir(&skip).unwrap();
+        vec![dir.to_path_buf(), disc_with_an_empty_newest_session(&skip)]
+    });
+}
+
+#[test]
+fn sessions_are_listed_an_older_one_imported_and_the_disc_finalized_from_c() {
+    three_ways("tests/c/sessions.c", |dir| vec![dir.to_path_buf()]);
+}
+
+#[test]
+fn a_directory_is_listed_and_a_file_read_back_from_the_medium_from_c() {
+    three_ways("tests/c/browse.c", |dir| vec![dir.to_path_buf()]);
+}
+
+#[test]
+fn version_log_hook_and_named_constants_work_from_c() {
+    three_ways("tests/c/log_version.c", |dir| {
+        let faulty = dir.join("faulty.img");
+        DiscSpec::new(Profile::CdR)
+            .sessions(&[1200])
+            .faults(multisession::scsi::emulator::Faults {
+                fail_read_lba: Some(16),
+                ..Default::default()
+            })
+            .create(&faulty)
+            .expect("creating the disc");
+        vec![
+            dir.to_path_buf(),
+            PathBuf::from(env!("CARGO_PKG_VERSION")),
+            faulty,
+        ]
+    });
+}
+
+/// A 200 MB write cancelled from a second thread leaves the disc
+/// appendable with the previous session intact: the C program checks it
+/// through the library, and xorriso reads `/kept.bin` (and no `/big.bin`)
+/// in the newest session of the disc it leaves behind.
+#[test]
+fn a_200_mb_write_cancelled_from_another_thread_keeps_the_previous_session() {
+    three_ways("tests/c/cancel.c", |dir| vec![dir.to_path_buf()]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let exe = compile("tests/c/cancel.c", Build::Plain, dir.path());
+    let output = run_plain(&exe, &[dir.path().to_path_buf()]);
+    assert_passed("tests/c/cancel.c (for xorriso)", &output);
+    let disc = dir.path().join("cancel.img");
+    let recorder = multisession::recorder::Recorder::open(&disc).unwrap();
+    let media = recorder.media_info().unwrap();
+    assert!(media
+        .media_state()
+        .contains(multisession::MediaState::APPENDABLE));
+    let newest = media.previous_session.expect("a closed session").start;
+    drop(recorder);
+    let seen = iso_support::model_by_xorriso(&disc, Some(newest), dir.path());
+    let names: Vec<&String> = seen.keys().collect();
+    assert!(
+        seen.keys().any(|k| k.trim_start_matches('/') == "kept.bin"),
+        "xorriso sees {names:?}"
+    );
+    assert!(
+        !seen.keys().any(|k| k.contains("big.bin")),
+        "xorriso sees {names:?}"
+    );
+}
+
+#[test]
+fn caller_streams_are_written_as_the_next_session_or_refused_with_imapi_codes() {
+    three_ways("tests/c/write_stream.c", |dir| vec![dir.to_path_buf()]);
+}
+
+/// growisofs' way on overwritable media: genisoimage builds the first
+/// session for 0 and the second for where the library places it (`-C
+/// 0,next -M disc`); `write_iso` writes each, the second's descriptors
+/// reach LBA 16 last, and xorriso, reading LBA 16 like any reader, sees
+/// the files of both.
+#[test]
+fn write_iso_example_grows_a_dvd_plus_rw_growisofs_style() {
+    require("genisoimage");
+    require("xorriso");
+    let dir = tempfile::tempdir().unwrap();
+    let exe = compile("examples/c/write_iso.c", Build::Plain, dir.path());
+    let disc = dir.path().join("dvd+rw.img");
+    multisession::scsi::emulator::create_blank(
+        &disc,
+        Profile::DvdPlusRw,
+        None,
+        multisession::scsi::emulator::Existing::Refuse,
+    )
+    .unwrap();
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(files.join("first.txt"), "first\n").unwrap();
+    std::fs::write(files.join("second.txt"), "second\n").unwrap();
+    let genisoimage = |args: &[&str], iso: &Path, file: &str| {
+        ffi_support::run_ok(
+            "genisoimage",
+            Command::new("genisoimage")
+                .args(["-quiet", "-R", "-J"])
+                .args(args)
+                .arg("-o")
+                .arg(iso)
+                .arg(files.join(file)),
+        );
+    };
+    let first = dir.path().join("first.iso");
+    genisoimage(&[], &first, "first.txt");
+    let out = run_plain(&exe, &[disc.clone(), first]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let recorder = std::sync::Arc::new(multisession::recorder::Recorder::open(&disc).unwrap());
+    let next = multisession::burn::stream::next_session_target(&recorder)
+        .unwrap()
+        .start_block;
+    drop(recorder);
+    assert!(next > 16);
+    let second = dir.path().join("second.iso");
+    let disc_arg = disc.display().to_string();
+    genisoimage(
+        &["-C", &format!("0,{next}"), "-M", &disc_arg],
+        &second,
+        "second.txt",
+    );
+    let out = run_plain(&exe, &[disc.clone(), second.clone()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("at LBA {next}")));
+
+    let listed = ffi_support::run_ok(
+        "xorriso -find",
+        Command::new("xorriso")
+            .args(["-abort_on", "FAILURE", "-indev"])
+            .arg(&disc)
+            .args(["-find", "/"]),
+    );
+    for path in ["'/first.txt'", "'/second.txt'"] {
+        assert!(
+            listed.lines().any(|l| l == path),
+            "xorriso lists:\n{listed}"
+        );
+    }
+
+    // The same image again lands elsewhere now: refused before writing.
+    let out = run_plain(&exe, &[disc.clone(), second]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("built for another address"));
+}
+
+#[test]
+fn the_tray_ejects_loads_and_locks_and_waiting_for_a_medium_times_out() {
+    three_ways("tests/c/tray.c", |dir| vec![dir.to_path_buf()]);
+}
+
+#[test]
+fn write_speeds_are_listed_set_and_read_back_on_cd_dvd_and_bd() {
+    three_ways("tests/c/speed.c", |dir| vec![dir.to_path_buf()]);
+}
+
+#[test]
+fn exclusive_access_names_its_holder_to_another_process_and_ends_with_it() {
+    three_ways("tests/c/exclusive.c", |dir| vec![dir.to_path_buf()]);
+}
+
+#[test]
+fn enumeration_lists_the_virtual_devices_with_identity_profiles_and_features() {
+    three_ways("tests/c/drives.c", |dir| {
+        let dvd = dir.join("dvd.img");
+        DiscSpec::new(Profile::DvdPlusR)
+            .sessions(&[700])
+            .create(&dvd)
+            .unwrap();
+        let cd = dir.join("cd.img");
+        multisession::scsi::emulator::create_blank(
+            &cd,
+            Profile::CdR,
+            None,
+            multisession::scsi::emulator::Existing::Refuse,
+        )
+        .unwrap();
+        let map = format!("/dev/sr7={}:/dev/sr8={}", dvd.display(), cd.display());
+        vec![PathBuf::from(map)]
     });
 }
 

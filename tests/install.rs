@@ -446,3 +446,133 @@ fn c_program_built_with_pkg_config_static_flags_needs_no_shared_library() {
     let stdout = run_ok("msinfo-static", foreign_program(&exe).arg(&disc));
     assert_eq!(stdout, expected);
 }
+
+/// Compiles `examples/c/<name>.c` with only the flags `pkg-config` gives
+/// for the installation at `prefix` (the installed header and library).
+fn compile_example(prefix: &Path, dir: &Path, name: &str) -> PathBuf {
+    require("cc");
+    let flags: Vec<String> = pkg_config(prefix, &["--cflags", "--libs"])
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/c/{name}.c"));
+    // Copied away from the tree: no include path can find the header there.
+    let copy = dir.join(format!("{name}.c"));
+    fs::copy(&source, &copy).unwrap();
+    let exe = dir.join(name);
+    run_ok(
+        &format!("cc {name}.c {}", flags.join(" ")),
+        Command::new("cc")
+            .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"])
+            .arg(&copy)
+            .arg("-o")
+            .arg(&exe)
+            .args(&flags),
+    );
+    exe
+}
+
+fn run_example(prefix: &Path, exe: &Path, args: &[&Path]) -> String {
+    run_ok(
+        &exe.display().to_string(),
+        foreign_program(exe)
+            .args(args)
+            .env("LD_LIBRARY_PATH", prefix.join("lib")),
+    )
+}
+
+/// The examples of issue 12, built from the installed header and
+/// pkg-config only (`eject` opens and closes the tray at the end): `burn` writes a first and a second session on a blank
+/// CD-R, genisoimage builds a third for where it lands (`-C`/`-M` with the
+/// msinfo numbers), `write_iso` burns it and xorriso reads it back, and
+/// `sessions` lists the three sessions with the files of each.
+#[test]
+fn burn_write_iso_and_sessions_examples_build_from_the_installed_header_and_work() {
+    require("genisoimage");
+    require("xorriso");
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("prefix");
+    install(&prefix);
+    let burn = compile_example(&prefix, dir.path(), "burn");
+    let write_iso = compile_example(&prefix, dir.path(), "write_iso");
+    let sessions = compile_example(&prefix, dir.path(), "sessions");
+    let eject = compile_example(&prefix, dir.path(), "eject");
+
+    let disc = dir.path().join("disc.img");
+    multisession::scsi::emulator::create_blank(
+        &disc,
+        Profile::CdR,
+        None,
+        multisession::scsi::emulator::Existing::Refuse,
+    )
+    .unwrap();
+    let files = dir.path().join("files");
+    fs::create_dir_all(files.join("dir")).unwrap();
+    fs::write(files.join("a.txt"), "one\n").unwrap();
+    fs::write(files.join("dir/b.txt"), "two\n").unwrap();
+    fs::write(files.join("c.txt"), "three\n").unwrap();
+
+    let out = run_example(&prefix, &burn, &[&disc, &files.join("a.txt")]);
+    assert!(
+        out.starts_with("wrote ") && out.contains(" at LBA 0"),
+        "{out}"
+    );
+    let out = run_example(&prefix, &burn, &[&disc, &files.join("dir")]);
+    assert!(out.starts_with("wrote "), "{out}");
+
+    let media = Recorder::open(&disc).unwrap().media_info().unwrap();
+    let previous = media.previous_session.unwrap().start;
+    let next = media.next_writable.unwrap();
+    let iso = dir.path().join("third.iso");
+    run_ok(
+        "genisoimage",
+        Command::new("genisoimage")
+            .args(["-quiet", "-R", "-J", "-V", "THIRD", "-C"])
+            .arg(format!("{previous},{next}"))
+            .arg("-M")
+            .arg(&disc)
+            .arg("-o")
+            .arg(&iso)
+            .arg(files.join("c.txt")),
+    );
+    let out = run_example(&prefix, &write_iso, &[&disc, &iso]);
+    assert!(out.contains(&format!("at LBA {next}")), "{out}");
+
+    let listed = run_ok(
+        "xorriso -find",
+        Command::new("xorriso")
+            .args(["-abort_on", "FAILURE", "-indev"])
+            .arg(&disc)
+            .args(["-load", "sbsector", &next.to_string(), "-find", "/"]),
+    );
+    for path in ["'/a.txt'", "'/dir/b.txt'", "'/c.txt'"] {
+        assert!(
+            listed.lines().any(|l| l == path),
+            "xorriso lists:\n{listed}"
+        );
+    }
+
+    let out = run_example(&prefix, &sessions, &[&disc]);
+    let blocks: Vec<&str> = out.split("session ").skip(1).collect();
+    assert_eq!(blocks.len(), 3, "{out}");
+    assert!(
+        blocks[0].starts_with("1: LBA 0,")
+            && blocks[0].contains("/a.txt")
+            && !blocks[0].contains("/dir")
+    );
+    assert!(
+        blocks[1].contains("/dir/b.txt") && !blocks[1].contains("/c.txt"),
+        "{out}"
+    );
+    assert!(
+        blocks[2].starts_with(&format!("3: LBA {next},")) && blocks[2].contains("volume \"THIRD\"")
+    );
+    assert!(
+        blocks[2].contains("/c.txt") && blocks[2].contains("/a.txt"),
+        "{out}"
+    );
+
+    assert_eq!(run_example(&prefix, &eject, &[&disc]), "ejected\n");
+    let out = run_example(&prefix, &eject, &[Path::new("-t"), &disc]);
+    assert_eq!(out, "loaded, profile 0x0009\n");
+}

@@ -14,13 +14,15 @@ pub mod params;
 pub mod plan;
 pub mod progress;
 pub mod recover;
+pub mod stream;
 pub mod writer;
 
 use std::time::Duration;
 
 pub use plan::Finish;
-pub use progress::{Flow, Progress, WriteAction};
+pub use progress::{CancelToken, Flow, Progress, WriteAction};
 pub use recover::Recovery;
+pub use stream::StreamSession;
 pub use writer::{DataWriter, Outcome, WriteReport};
 
 /// The settable properties of IMAPI's `IDiscFormat2Data` that change a write.

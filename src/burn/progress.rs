@@ -1,6 +1,8 @@
 //! Progress events of a write, with IMAPI's action values, and the
 //! caller's answer to each (go on or cancel).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// `IMAPI_FORMAT2_DATA_WRITE_ACTION`, with Microsoft's values.
@@ -72,10 +74,35 @@ pub enum Flow {
     Cancel,
 }
 
+/// A cancel request another thread can make while a write runs
+/// (IMAPI's `CancelWrite` from outside the event handler). Clones share
+/// the request. The write stops before its next WRITE, exactly as when the
+/// progress callback answers [`Flow::Cancel`]; a request made before the
+/// write starts cancels it at once.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    pub fn new() -> CancelToken {
+        CancelToken::default()
+    }
+
+    /// Asks every write watching this token to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
 /// Turns the writer's position into throttled [`Progress`] events for the
 /// caller's callback and remembers whether the caller asked to cancel.
 pub(crate) struct Reporter<'a> {
     callback: &'a mut dyn FnMut(&Progress) -> Flow,
+    /// Checked before every chunk, not only when an event is due.
+    cancel: Option<CancelToken>,
     started: Instant,
     interval: Duration,
     last_event: Option<Instant>,
@@ -95,6 +122,7 @@ impl<'a> Reporter<'a> {
     ) -> Reporter<'a> {
         Reporter {
             callback,
+            cancel: None,
             started: Instant::now(),
             interval,
             last_event: None,
@@ -102,6 +130,15 @@ impl<'a> Reporter<'a> {
             sector_count,
             phase: None,
         }
+    }
+
+    /// Makes `token`'s request answer like a callback's `Flow::Cancel`.
+    pub(crate) fn cancel_on(&mut self, token: Option<CancelToken>) {
+        self.cancel = token;
+    }
+
+    fn cancel_requested(&self) -> bool {
+        self.cancel.as_ref().is_some_and(CancelToken::is_cancelled)
     }
 
     pub(crate) fn elapsed(&self) -> Duration {
@@ -117,6 +154,9 @@ impl<'a> Reporter<'a> {
     /// An event during writing or verifying, delivered at most once per
     /// interval.
     pub(crate) fn tick(&mut self, action: WriteAction, done: u32) -> Flow {
+        if self.cancel_requested() {
+            return Flow::Cancel;
+        }
         let due = self
             .last_event
             .map_or(true, |last| last.elapsed() >= self.interval);
@@ -144,7 +184,10 @@ impl<'a> Reporter<'a> {
             remaining,
         };
         self.last_event = Some(now);
-        (self.callback)(&event)
+        match (self.callback)(&event) {
+            _ if self.cancel_requested() => Flow::Cancel,
+            answer => answer,
+        }
     }
 
     /// Remaining time of a rate-bearing action from its own average rate;
@@ -269,6 +312,32 @@ mod tests {
         assert_eq!(events[2], Some(Duration::ZERO));
         assert_eq!(events[3], None);
         assert_eq!(events[4], Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn a_cancel_token_stops_at_the_next_chunk_even_between_events() {
+        let token = CancelToken::new();
+        let mut calls = 0;
+        let mut callback = |_: &Progress| {
+            calls += 1;
+            Flow::Continue
+        };
+        let mut reporter = Reporter::new(&mut callback, Duration::from_secs(3600), 0, 10);
+        reporter.cancel_on(Some(token.clone()));
+        assert_eq!(
+            reporter.milestone(WriteAction::WritingData, 0),
+            Flow::Continue
+        );
+        assert_eq!(reporter.tick(WriteAction::WritingData, 1), Flow::Continue);
+        token.clone().cancel();
+        // No event is due for an hour: the token alone answers.
+        assert_eq!(reporter.tick(WriteAction::WritingData, 2), Flow::Cancel);
+        assert_eq!(
+            reporter.milestone(WriteAction::WritingData, 3),
+            Flow::Cancel
+        );
+        drop(reporter);
+        assert_eq!(calls, 2, "the tick between events called nobody");
     }
 
     #[test]

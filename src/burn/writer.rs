@@ -25,7 +25,7 @@ use std::time::Duration;
 use crate::block::BLOCK_SIZE;
 use crate::burn::command::{self, CHUNK_BLOCKS};
 use crate::burn::plan::{self, Finish, Plan, StreamShape};
-use crate::burn::progress::{Flow, Progress, Reporter, WriteAction};
+use crate::burn::progress::{CancelToken, Flow, Progress, Reporter, WriteAction};
 use crate::burn::WriteOptions;
 use crate::error::{Error, Result, ResultExt};
 use crate::fsi::{Anchor, SessionStream};
@@ -64,6 +64,7 @@ pub struct WriteReport {
 pub struct DataWriter {
     recorder: Arc<Recorder>,
     options: WriteOptions,
+    cancel: Option<CancelToken>,
 }
 
 fn cancelled(what: impl std::fmt::Display) -> Error {
@@ -87,7 +88,18 @@ fn before_writing(reporter: &mut Reporter<'_>, action: WriteAction) -> Result<()
 
 impl DataWriter {
     pub fn new(recorder: Arc<Recorder>, options: WriteOptions) -> DataWriter {
-        DataWriter { recorder, options }
+        DataWriter {
+            recorder,
+            options,
+            cancel: None,
+        }
+    }
+
+    /// Lets `token` cancel this writer's writes from any thread, as the
+    /// progress callback's [`Flow::Cancel`] would.
+    pub fn cancel_on(mut self, token: CancelToken) -> DataWriter {
+        self.cancel = Some(token);
+        self
     }
 
     pub fn recorder(&self) -> &Arc<Recorder> {
@@ -124,6 +136,7 @@ impl DataWriter {
             shape.start,
             shape.blocks,
         );
+        reporter.cancel_on(self.cancel.clone());
         before_writing(&mut reporter, WriteAction::ValidatingMedia)?;
         // The lock first: while another writer holds it, its open session
         // is work in progress, not an interrupted write to recover.

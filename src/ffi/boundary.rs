@@ -48,6 +48,7 @@ pub(crate) fn run(name: &'static str, body: impl FnOnce() -> Result<()>) -> HRes
 #[cold]
 #[inline(never)]
 fn failed(code: HResult, detail: String) -> HResult {
+    super::log::warn(&detail);
     LAST_ERROR.with(|last| *last.borrow_mut() = detail);
     code
 }

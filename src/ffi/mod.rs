@@ -25,19 +25,34 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod boundary;
+mod browse;
+mod cancel;
+mod constants;
+mod disc;
+mod drives;
 mod edit;
 mod emulator;
+mod exclusive;
 mod handles;
 mod image;
 mod list;
+mod log;
 mod multisession;
 mod recorder;
 mod result;
+mod speed;
 mod status;
 mod stream;
+mod tray;
 mod udf;
 mod write;
+mod write_stream;
 
+pub use browse::*;
+pub use cancel::*;
+pub use constants::*;
+pub use disc::*;
+pub use drives::*;
 #[doc(hidden)]
 pub use edit::panic_in_next_mkdir_for_tests;
 pub use edit::{
@@ -45,19 +60,24 @@ pub use edit::{
     ms_image_rename, ms_image_stat, MsItemInfo,
 };
 pub use emulator::{ms_emulator_create, ms_emulator_create_ex};
+pub use exclusive::*;
 pub use image::*;
 pub use list::{ms_list_count, ms_list_get, ms_list_release};
+pub use log::{ms_set_log_callback, ms_version, MsLogFn, MS_LOG_DEBUG, MS_LOG_OFF, MS_LOG_WARNING};
 pub use multisession::*;
 pub use recorder::{
     ms_recorder_identity, ms_recorder_media_info, ms_recorder_multisession_interfaces,
     ms_recorder_open, ms_recorder_release, MsMediaInfo,
 };
 pub use result::*;
+pub use speed::*;
 pub use status::{ms_abi_version, ms_last_error_message, ms_status_describe};
+pub use tray::*;
 pub use udf::{
     ms_image_get_udf_revision, ms_image_get_udf_revisions_supported, ms_image_set_udf_revision,
 };
 pub use write::*;
+pub use write_stream::{ms_write_iso_file, ms_write_stream};
 
 use std::ffi::c_void;
 use std::sync::Arc;
@@ -72,7 +92,7 @@ use handles::{Guarded, Handle, HandleTable};
 /// Major version of the C ABI; changes break callers.
 pub const MS_ABI_VERSION_MAJOR: u32 = 1;
 /// Minor version of the C ABI; changes only add.
-pub const MS_ABI_VERSION_MINOR: u32 = 2;
+pub const MS_ABI_VERSION_MINOR: u32 = 3;
 
 /// `ms_multisession_kind`: an `IMultisessionSequential2` object.
 pub const MS_MULTISESSION_SEQUENTIAL: u32 = 1;
@@ -123,11 +143,32 @@ pub struct MsResult {
     pub id: u64,
 }
 
+/// A snapshot of one directory of an image (`ms_image_open_dir`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MsDir {
+    pub id: u64,
+}
+
+/// An imported file read back from the medium (`ms_image_open_file`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MsFile {
+    pub id: u64,
+}
+
+/// A cancel request for writes, made from any thread (`ms_cancel_new`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MsCancel {
+    pub id: u64,
+}
+
 /// `FsiFileSystems`: ISO 9660.
 pub const MS_FS_ISO9660: u32 = 1;
 /// `FsiFileSystems`: Joliet.
 pub const MS_FS_JOLIET: u32 = 2;
-/// `FsiFileSystems`: UDF (identified, not imported or created).
+/// `FsiFileSystems`: UDF (imported at every revision; written as ISO 9660 + UDF bridge sessions, revisions 1.02–2.01).
 pub const MS_FS_UDF: u32 = 4;
 /// `FsiFileSystems`: something file-system-like that is not recognised.
 pub const MS_FS_UNKNOWN: u32 = 0x4000_0000;
@@ -170,6 +211,9 @@ static LISTS: HandleTable<Vec<Multisession>> = HandleTable::new();
 static MULTISESSIONS: HandleTable<Multisession> = HandleTable::new();
 static IMAGES: HandleTable<Guarded<FileSystemImage>> = HandleTable::new();
 static RESULTS: HandleTable<Guarded<ResultImage>> = HandleTable::new();
+static DIRS: HandleTable<Vec<browse::Entry>> = HandleTable::new();
+static FILES: HandleTable<Guarded<browse::Cursor>> = HandleTable::new();
+static CANCELS: HandleTable<crate::burn::CancelToken> = HandleTable::new();
 
 macro_rules! handle_kind {
     ($handle:ident, $kind:expr, $name:expr, $target:ty, $table:ident) => {
@@ -201,6 +245,9 @@ handle_kind!(
 );
 handle_kind!(MsImage, 4, "ms_image", Guarded<FileSystemImage>, IMAGES);
 handle_kind!(MsResult, 5, "ms_result", Guarded<ResultImage>, RESULTS);
+handle_kind!(MsDir, 6, "ms_dir", Vec<browse::Entry>, DIRS);
+handle_kind!(MsFile, 7, "ms_file", Guarded<browse::Cursor>, FILES);
+handle_kind!(MsCancel, 8, "ms_cancel", crate::burn::CancelToken, CANCELS);
 
 /// A new list handle over `list`.
 fn new_list(list: Vec<Multisession>) -> crate::Result<MsList> {

@@ -45,7 +45,7 @@ pub struct MsMediaInfo {
 }
 
 impl MsMediaInfo {
-    fn from_media(m: &MediaInfo) -> Result<MsMediaInfo> {
+    pub(crate) fn from_media(m: &MediaInfo) -> Result<MsMediaInfo> {
         Ok(MsMediaInfo {
             profile: m.profile.code(),
             physical_type: m.physical_type() as u32,

@@ -3,7 +3,7 @@
 use std::ffi::c_void;
 use std::time::Duration;
 
-use crate::burn::{DataWriter, Flow, Progress, Recovery, WriteOptions};
+use crate::burn::{CancelToken, DataWriter, Flow, Progress, Recovery, WriteOptions};
 use crate::hresult::HResult;
 
 use super::boundary::{self, Out};
@@ -137,29 +137,58 @@ pub unsafe extern "C" fn ms_write(
     context: *mut c_void,
 ) -> HResult {
     boundary::run("ms_write", || {
-        // SAFETY: NULL is allowed; otherwise a valid struct the caller owns.
-        let options = match unsafe { options.as_ref() } {
-            Some(o) => WriteOptions::from(o),
-            None => WriteOptions::default(),
-        };
-        let recorder = handles::get(recorder)?;
-        let writer = DataWriter::new(recorder, options);
-        let mut progress = |p: &Progress| -> Flow {
-            let Some(callback) = callback else {
-                return Flow::Continue;
-            };
-            let event = MsProgress::from(p);
-            // SAFETY: the caller's callback with the caller's context; the
-            // event lives across the call.
-            match unsafe { callback(context, &event) } {
-                MS_CONTINUE => Flow::Continue,
-                _ => Flow::Cancel,
-            }
-        };
-        handles::edit(result, |stream| {
-            writer.write(stream, &mut progress).map(drop)
-        })?
+        // SAFETY: the caller's pointers, as documented above.
+        unsafe { write_with(recorder, result, options, callback, context, None) }
     })
+}
+
+/// The body of `ms_write` and `ms_write_with_cancel`.
+pub(crate) unsafe fn write_with(
+    recorder: MsRecorder,
+    result: MsResult,
+    options: *const MsWriteOptions,
+    callback: MsProgressFn,
+    context: *mut c_void,
+    cancel: Option<CancelToken>,
+) -> crate::Result<()> {
+    let options = options_from(options);
+    let recorder = handles::get(recorder)?;
+    let mut writer = DataWriter::new(recorder, options);
+    if let Some(token) = cancel {
+        writer = writer.cancel_on(token);
+    }
+    let mut progress = progress_adapter(callback, context);
+    handles::edit(result, |stream| {
+        writer.write(stream, &mut progress).map(drop)
+    })?
+}
+
+/// The caller's progress callback as the writer's.
+pub(crate) fn progress_adapter(
+    callback: MsProgressFn,
+    context: *mut c_void,
+) -> impl FnMut(&Progress) -> Flow {
+    move |p: &Progress| -> Flow {
+        let Some(callback) = callback else {
+            return Flow::Continue;
+        };
+        let event = MsProgress::from(p);
+        // SAFETY: the caller's callback with the caller's context; the
+        // event lives across the call.
+        match unsafe { callback(context, &event) } {
+            MS_CONTINUE => Flow::Continue,
+            _ => Flow::Cancel,
+        }
+    }
+}
+
+/// Options from a C pointer; NULL means IMAPI's defaults.
+pub(crate) fn options_from(options: *const MsWriteOptions) -> WriteOptions {
+    // SAFETY: NULL is allowed; otherwise a valid struct the caller owns.
+    match unsafe { options.as_ref() } {
+        Some(o) => WriteOptions::from(o),
+        None => WriteOptions::default(),
+    }
 }
 
 /// `IDiscFormat2Erase`: blanks a CD-RW or DVD-RW (`full`: the whole disc,

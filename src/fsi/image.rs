@@ -84,6 +84,23 @@ pub struct SessionFileSystems {
     pub file_systems: FileSystems,
 }
 
+/// What [`FileSystemImage::prepare_for`] did to the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preparation {
+    /// Nothing to import: the next session is the medium's first volume.
+    FirstSession,
+    /// The session at `session_start` was imported; the next session
+    /// continues it.
+    Imported {
+        session_start: u32,
+        /// The one file system read (Joliet before ISO 9660).
+        file_system: FileSystems,
+        /// The start of a newer session that holds no file system and was
+        /// passed over; `None` when the newest session was imported.
+        newest_without_file_system: Option<u32>,
+    },
+}
+
 /// A session holds a volume a reader can mount (UDF-only ones included:
 /// import refuses those by name, rather than skipping them).
 fn has_file_system(found: FileSystems) -> bool {
@@ -762,6 +779,48 @@ impl FileSystemImage {
         let media = recorder.media_info()?;
         let target = next_session_target(&chosen, &media)?;
         self.import_at(&recorder, &media, session_start, file_system, target)
+    }
+
+    /// IMAPI2's whole "next session" flow in one call, so that a program
+    /// does not branch on the media state to do the common thing: a blank
+    /// medium takes [`choose_image_defaults`](Self::choose_image_defaults);
+    /// otherwise the image takes the multisession objects the drive offers
+    /// and imports the newest session. Formatted overwritable media that
+    /// hold no volume yet take their first session through the object
+    /// (`IMAPI_E_EMPTY_DISC` is not a failure here). When another program
+    /// left a newest session without a file system, the newest session
+    /// that has one is imported instead, so its files are not dropped; the
+    /// answer says so.
+    pub fn prepare_for(&mut self, recorder: &Arc<Recorder>) -> Result<Preparation> {
+        let media = recorder.media_info()?;
+        if media
+            .media_state()
+            .contains(crate::media::MediaState::BLANK)
+        {
+            self.choose_image_defaults(recorder)?;
+            return Ok(Preparation::FirstSession);
+        }
+        self.set_multisession_interfaces(crate::session::offer(recorder)?)?;
+        match self.import_file_system(None) {
+            Ok(file_system) => Ok(Preparation::Imported {
+                session_start: self.imported_session_start().unwrap_or(0),
+                file_system,
+                newest_without_file_system: None,
+            }),
+            Err(e) if e.code() == MS_IMAPI_E_EMPTY_DISC => Ok(Preparation::FirstSession),
+            Err(e) if e.code() == MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM => {
+                let Some(older) = self.newest_session_with_file_system()? else {
+                    return Err(e);
+                };
+                let file_system = self.import_session(older.start, None)?;
+                Ok(Preparation::Imported {
+                    session_start: older.start,
+                    file_system,
+                    newest_without_file_system: media.previous_session.map(|s| s.start),
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Start of the session the last import read.

@@ -60,13 +60,14 @@ pub mod import;
 pub mod iso9660;
 pub mod multisession;
 pub mod names;
+pub mod recorded;
 pub mod result;
 pub mod tree;
 pub mod udf;
 
 pub use build::{build, estimate_blocks, BuildOptions, Session};
 pub use file_source::FileBlocks;
-pub use image::{FileSystemImage, SessionFileSystems, Target};
+pub use image::{FileSystemImage, Preparation, SessionFileSystems, Target};
 pub use import::{
     default_file_system_for_import, identify, import, locate_random_write, Identified, Imported,
     RandomWriteLayout, RandomWriteStyle,
@@ -74,6 +75,7 @@ pub use import::{
 pub use iso9660::descriptor::BootRecord;
 pub use iso9660::read::ImportLimits;
 pub use names::FileSystems;
+pub use recorded::{recorded_sessions, MediumFile, RecordedVolume};
 pub use result::{BlockRange, ResultImage};
 pub use tree::{
     Attrs, Content, DataSource, Extent, Extents, LocalFile, OnClash, OnceReader, Times, Tree,

@@ -118,6 +118,20 @@ pub fn test_unit_ready() -> Cdb {
     Cdb::six([op::TEST_UNIT_READY, 0, 0, 0, 0, 0], timeout::INQUIRY)
 }
 
+/// START STOP UNIT (0x1B) with LoEj: `load` closes the tray (Start),
+/// else it ejects the medium. Immed clear: the drive answers when done.
+pub fn start_stop_unit(load: bool) -> Cdb {
+    Cdb::six(
+        [0x1B, 0, 0, 0, 0x02 | u8::from(load), 0],
+        timeout::IMMEDIATE,
+    )
+}
+
+/// PREVENT ALLOW MEDIUM REMOVAL (0x1E), the (non-persistent) lock.
+pub fn prevent_allow_medium_removal(prevent: bool) -> Cdb {
+    Cdb::six([0x1E, 0, 0, 0, u8::from(prevent), 0], timeout::INQUIRY)
+}
+
 /// REQUEST SENSE (0x03) for `alloc` bytes of fixed-format sense; the reply
 /// is decoded with [`crate::scsi::Sense::decode`].
 pub fn request_sense(alloc: u8) -> Cdb {

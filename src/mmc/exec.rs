@@ -15,7 +15,7 @@ use crate::hresult::{
     MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,
 };
 use crate::scsi::sense::key;
-use crate::scsi::{DataDirection, Sense, Status, Transport};
+use crate::scsi::{Completion, DataDirection, Sense, Status, Transport};
 
 /// UNIT ATTENTION is reported once per event; a handful of repeats covers
 /// a reset followed by a media change.
@@ -68,10 +68,12 @@ impl<'t> Drive<'t> {
         loop {
             let length = data.len();
             self.sent += 1;
-            let completion = self
-                .transport
-                .execute(cdb, data.reborrow(), timeout)
-                .map_err(|e| e.context(name))?;
+            let sent_at = Instant::now();
+            let completion = self.transport.execute(cdb, data.reborrow(), timeout);
+            if super::trace::observed() {
+                self.report(cdb, &completion, sent_at.elapsed());
+            }
+            let completion = completion.map_err(|e| e.context(name))?;
             // Falling out of the match means "wait, then try again".
             match completion.status {
                 Status::Good => return Ok(length.saturating_sub(completion.residual)),
@@ -124,6 +126,31 @@ impl<'t> Drive<'t> {
             thread::sleep(wait);
             wait = (wait * 2).min(LONGEST_WAIT);
         }
+    }
+
+    fn report(&self, cdb: &[u8], completion: &Result<Completion>, elapsed: Duration) {
+        let device = self.transport.describe();
+        let failure = completion.as_ref().err().map(|e| e.to_string());
+        let (status, sense) = match completion {
+            Ok(c) => (
+                Some(match c.status {
+                    Status::Good => 0x00,
+                    Status::CheckCondition => 0x02,
+                    Status::Busy => 0x08,
+                    Status::Other(b) => b,
+                }),
+                c.sense.as_slice(),
+            ),
+            Err(_) => (None, &[][..]),
+        };
+        super::trace::report(&super::trace::CommandTrace {
+            cdb,
+            status,
+            sense,
+            failure: failure.as_deref(),
+            elapsed,
+            device: &device,
+        });
     }
 
     /// The error for a CHECK CONDITION; when the target knows the host

@@ -16,7 +16,9 @@ pub mod mode;
 pub mod msf;
 mod probe;
 pub mod reply;
+pub mod speed;
 pub mod toc;
+pub mod trace;
 pub mod track_info;
 
 pub use cdb::Cdb;
