@@ -338,6 +338,12 @@ fn three_udf_sessions(profile: Profile, revision: &str) {
             check_udfinfo(w.disc, start, model, revision, &what);
             let (got, _) = model_by_libudfread(w.disc, start, 0);
             assert_same_udf(&format!("{what}, libudfread"), as_files, &got);
+            // Our reader checks every tag's location, as the Linux kernel
+            // does: an anchor encoded for another block is refused.
+            let src = FileBlocks::open(w.disc).unwrap();
+            let ours = fsi::import(&src, start, Some(FileSystems::UDF), Default::default())
+                .unwrap_or_else(|e| panic!("{what}, our import: {e}"));
+            assert_eq!(ours.tree.len(), model.len(), "{what}, entries of our import");
         }
         if let (Some(py), false) = (python, w.overwritable) {
             assert_same_udf(
@@ -516,8 +522,20 @@ fn a_random_write_bridge_session_rewrites_the_udf_anchor_at_256_as_a_second_anch
     s.read_second_anchor(&mut anchor).unwrap();
     let mut own = vec![0u8; 2048];
     s.read_blocks(256, &mut own).unwrap();
-    assert_eq!(anchor, own, "the session's own anchor, addresses absolute");
+    // The session's own anchor (at 4096 + 256), but with a tag that
+    // names block 256, where the commit writes it.
+    assert_eq!(
+        anchor[16..],
+        own[16..],
+        "the same pointers, addresses absolute"
+    );
     assert_eq!(u16::from_le_bytes([anchor[0], anchor[1]]), 2, "an AVDP tag");
+    assert_eq!(u32::from_le_bytes(anchor[12..16].try_into().unwrap()), 256);
+    assert_eq!(
+        u32::from_le_bytes(own[12..16].try_into().unwrap()),
+        4096 + 256
+    );
+    multisession::fsi::udf::layout::Avdp::parse(&anchor, Some(256)).expect("a valid anchor at 256");
     // The ISO 9660 anchor now also carries the recognition sequence.
     let primary = s.anchor().unwrap();
     assert_eq!((primary.lba, primary.blocks), (16, 5));

@@ -99,6 +99,9 @@ pub struct Imported {
     pub recorded_blocks: u32,
     /// UDF revision of the imported volume (UDF imports only).
     pub udf_revision: Option<u16>,
+    /// Blocks of the UDF volume from the session start to the end of its
+    /// partitions (UDF imports only; 0 otherwise).
+    pub udf_end_blocks: u32,
     /// Things the caller should know that did not stop the import: in a
     /// bridge session, where the UDF tree and the ISO 9660 tree disagree.
     pub warnings: Vec<String>,
@@ -173,7 +176,21 @@ pub fn import(
     };
     let set = &id.descriptors;
     if fs == FileSystems::UDF {
-        return import_udf(src, session_start, &id, limits);
+        let imported = import_udf(src, session_start, &id, limits)?;
+        return match uncommitted_udf(&imported, set.primary.as_ref()) {
+            // Chosen by default, not asked for: the committed volume wins.
+            Some(why) if file_system.is_none() => {
+                let iso = if found.contains(FileSystems::JOLIET) {
+                    FileSystems::JOLIET
+                } else {
+                    FileSystems::ISO9660
+                };
+                let mut older = import(src, session_start, Some(iso), limits)?;
+                older.warnings.push(why);
+                Ok(older)
+            }
+            _ => Ok(imported),
+        };
     }
     let primary = set.primary.as_ref().ok_or_else(|| {
         Error::new(
@@ -217,6 +234,7 @@ pub fn import(
         session_start,
         recorded_blocks: primary.space_size,
         udf_revision: None,
+        udf_end_blocks: 0,
         warnings: Vec::new(),
     })
 }
@@ -273,7 +291,26 @@ fn import_udf(
         session_start,
         recorded_blocks,
         udf_revision: Some(info.revision),
+        udf_end_blocks: info.end_block.saturating_sub(session_start),
         warnings,
+    })
+}
+
+/// On random-write media a bridge session is committed twice: the UDF
+/// anchor at 256 first, then the ISO 9660 descriptors at 16, which are the
+/// commit point. A write interrupted between the two leaves a UDF anchor
+/// for a volume the descriptors at 16 never committed; both trees are then
+/// complete, but only the one at 16 is the disc's state. The UDF volume is
+/// trusted only where it ends where the committed ISO 9660 volume does.
+fn uncommitted_udf(udf: &Imported, primary: Option<&descriptor::Volume>) -> Option<String> {
+    let primary = primary?;
+    let iso_end = u64::from(udf.session_start) + u64::from(primary.space_size);
+    let udf_end = u64::from(udf.session_start) + u64::from(udf.udf_end_blocks);
+    (udf.session_start == 0 && udf_end != iso_end).then(|| {
+        format!(
+            "the UDF volume ends at block {udf_end} but the committed ISO 9660 volume at block {iso_end}: \
+             an interrupted commit left its UDF anchor; the ISO 9660 tree was imported"
+        )
     })
 }
 

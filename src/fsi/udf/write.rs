@@ -427,6 +427,10 @@ pub struct Volume {
     /// bytes of one block).
     fixed: Vec<(u32, Vec<u8>)>,
     fsd: Vec<u8>,
+    /// The anchor the commit on random-write media writes at absolute
+    /// block 256: its tag names block 256, not `start + 256`, or every
+    /// reader (ours included) refuses it as misplaced.
+    commit_anchor: Vec<u8>,
 }
 
 impl Volume {
@@ -596,6 +600,7 @@ impl Volume {
         };
         fixed.push((UdfAreas::ANCHOR, avdp.encode(params(UdfAreas::ANCHOR))));
         fixed.push((areas.end_anchor, avdp.encode(params(areas.end_anchor))));
+        let commit_anchor = avdp.encode(TagParams::new(tag_version, 1, UdfAreas::ANCHOR));
         let fsd_at = |rel: u32| {
             Fsd {
                 recording_time: recorded,
@@ -631,6 +636,7 @@ impl Volume {
             time,
             fixed,
             fsd,
+            commit_anchor,
         })
     }
 
@@ -639,7 +645,7 @@ impl Volume {
     /// random-write media rewrites at LBA 256).
     pub fn anchor_block(&self) -> Vec<u8> {
         let mut out = vec![0u8; BLOCK_SIZE];
-        self.copy_fixed(UdfAreas::ANCHOR, &mut out);
+        out[..self.commit_anchor.len()].copy_from_slice(&self.commit_anchor);
         out
     }
 
