@@ -17,12 +17,19 @@ use multisession::fsi::{SessionStream, BLOCK_SIZE};
 #[derive(Debug, Clone, Copy)]
 pub struct Measured {
     pub wall: Duration,
+    /// User plus system time: on a shared machine the wall time also
+    /// holds the waits for a core, this does not.
+    pub cpu: Duration,
     pub max_rss_kib: i64,
 }
 
 impl Measured {
     pub fn secs(&self) -> f64 {
         self.wall.as_secs_f64()
+    }
+
+    pub fn cpu_secs(&self) -> f64 {
+        self.cpu.as_secs_f64()
     }
 
     pub fn rss_mib(&self) -> f64 {
@@ -57,14 +64,16 @@ pub fn measure(cmd: &mut Command) -> Measured {
         fs::read_to_string(&log).unwrap_or_default()
     );
     let _ = fs::remove_file(&log);
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     Measured {
         wall,
+        cpu: time(usage.ru_utime) + time(usage.ru_stime),
         max_rss_kib: usage.ru_maxrss,
     }
 }
 
 /// Measures `run` `runs` times (after `reset` each time): the median wall
-/// time and the largest peak RSS.
+/// and CPU times and the largest peak RSS.
 pub fn repeat(runs: usize, mut reset: impl FnMut(), mut run: impl FnMut() -> Measured) -> Measured {
     let mut all: Vec<Measured> = (0..runs.max(1))
         .map(|_| {
@@ -72,9 +81,12 @@ pub fn repeat(runs: usize, mut reset: impl FnMut(), mut run: impl FnMut() -> Mea
             run()
         })
         .collect();
+    all.sort_by_key(|m| m.cpu);
+    let cpu = all[all.len() / 2].cpu;
     all.sort_by_key(|m| m.wall);
     Measured {
         wall: all[all.len() / 2].wall,
+        cpu,
         max_rss_kib: all.iter().map(|m| m.max_rss_kib).max().unwrap(),
     }
 }
