@@ -73,11 +73,14 @@ pub fn measure(cmd: &mut Command) -> Measured {
 }
 
 /// Measures `run` `runs` times (after `reset` each time): the median wall
-/// and CPU times and the largest peak RSS.
+/// and CPU times and the largest peak RSS. Each run starts with no dirty
+/// pages, so none pays for the writeback of what came before (the tree
+/// just made, the previous tool's output).
 pub fn repeat(runs: usize, mut reset: impl FnMut(), mut run: impl FnMut() -> Measured) -> Measured {
     let mut all: Vec<Measured> = (0..runs.max(1))
         .map(|_| {
             reset();
+            sync();
             run()
         })
         .collect();
@@ -89,6 +92,12 @@ pub fn repeat(runs: usize, mut reset: impl FnMut(), mut run: impl FnMut() -> Mea
         cpu,
         max_rss_kib: all.iter().map(|m| m.max_rss_kib).max().unwrap(),
     }
+}
+
+/// Writes every dirty page back (sync(2)).
+pub fn sync() {
+    // SAFETY: sync takes no arguments and cannot fail.
+    unsafe { libc::sync() };
 }
 
 /// Files per directory of the benchmark tree.

@@ -627,7 +627,7 @@ mod tests {
         Mem(data)
     }
 
-    fn import_all(m: &Mem, limits: ImportLimits) -> Result<Tree> {
+    fn import_all(m: &dyn BlockSource, limits: ImportLimits) -> Result<Tree> {
         import::import(m, 0, None, limits).map(|i| i.tree)
     }
 
@@ -677,6 +677,87 @@ mod tests {
         assert_eq!(extra(&second, "/d/f").as_deref(), Some(&many[..]));
         assert_eq!(second.node(second.root()).extra_su, Some(xy(5)));
         assert_eq!(extra(&second, "/new"), None);
+    }
+
+    /// Counts the reads on their way to `mem`, and refuses those that
+    /// cover block `bad`.
+    struct Counted<'a> {
+        mem: &'a Mem,
+        reads: std::cell::Cell<usize>,
+        bad: Option<u32>,
+    }
+    impl BlockSource for Counted<'_> {
+        fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> Result<()> {
+            self.reads.set(self.reads.get() + 1);
+            let blocks = (buf.len() / BLOCK_SIZE) as u32;
+            if self.bad.is_some_and(|b| (lba..lba + blocks).contains(&b)) {
+                return Err(Error::new(MS_IMAPI_E_IMPORT_READ_FAILURE, "unreadable"));
+            }
+            self.mem.read_blocks(lba, buf)
+        }
+    }
+
+    /// Forty directories of one block each, side by side after the root.
+    fn forty_directories() -> Mem {
+        let mut t = Tree::new();
+        for d in 0..40 {
+            let dir = t.mkdir(&format!("/d{d:02}")).unwrap();
+            t.insert(dir, "f", Attrs::file(), Kind::Symlink("x".into()), false)
+                .unwrap();
+        }
+        session(t)
+    }
+
+    #[test]
+    fn neighbouring_directories_are_read_together() {
+        let m = forty_directories();
+        let src = Counted {
+            mem: &m,
+            reads: Default::default(),
+            bad: None,
+        };
+        let tree = import_all(&src, ImportLimits::default()).unwrap();
+        assert_eq!(tree.len(), 80);
+        // Descriptors, the Rock Ridge probe, the root and one run: one
+        // read per directory would be more than forty.
+        assert!(src.reads.get() < 10, "{} reads", src.reads.get());
+    }
+
+    #[test]
+    fn an_unreadable_directory_in_a_run_is_named() {
+        let m = forty_directories();
+        let bad = root_child_extent(&m, b"D17");
+        let src = Counted {
+            mem: &m,
+            reads: Default::default(),
+            bad: Some(bad),
+        };
+        let e = import_all(&src, ImportLimits::default()).unwrap_err();
+        assert_eq!(e.code(), MS_IMAPI_E_IMPORT_READ_FAILURE);
+        assert!(e.detail().contains("/d17"), "{e}");
+    }
+
+    /// Where the ECMA-119 directory `id`, a child of the root, is.
+    fn root_child_extent(m: &Mem, id: &[u8]) -> u32 {
+        let root = crate::fsi::identify(m, 0)
+            .unwrap()
+            .descriptors
+            .primary
+            .unwrap()
+            .root;
+        let mut dir = vec![0u8; root.size as usize];
+        m.read_blocks(root.extent, &mut dir).unwrap();
+        for block in dir.chunks_exact(BLOCK_SIZE) {
+            let mut at = 0;
+            while at < BLOCK_SIZE && block[at] != 0 {
+                let rec = Record::parse(&block[at..], String::new).unwrap();
+                if rec.id == id {
+                    return rec.extent;
+                }
+                at += block[at] as usize;
+            }
+        }
+        panic!("no directory {id:?} in the root");
     }
 
     #[test]
