@@ -529,7 +529,7 @@ impl FileSystemImage {
         target: Target,
     ) -> Result<FileSystems> {
         let imported = import(recorder, start, file_system, limits_for(media))?;
-        Arc::make_mut(&mut self.tree).merge_imported(&imported.tree)?;
+        Arc::make_mut(&mut self.tree).merge_imported(imported.tree)?;
         self.imported = Some(ImportState {
             volume_name: imported.volume_name,
             file_system: imported.file_system,
