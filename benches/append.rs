@@ -12,43 +12,16 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use multisession::fsi::{self, BuildOptions, FileBlocks, ImportLimits, OnClash, Tree};
-use support::{make_tree, me, measure, repeat, tree_dirs, write_session, Measured};
+use multisession::fsi::{self, FileBlocks};
+use support::{make_tree, me, measure, repeat, tree_dirs, Measured};
 
 const BLOCK: u64 = multisession::fsi::BLOCK_SIZE as u64;
 
 /// Child modes: the work whose cost is measured.
 fn child(args: &[String]) {
     match args[0].as_str() {
-        "ours-first" => {
-            let (tree_dir, img) = (Path::new(&args[1]), Path::new(&args[2]));
-            let mut t = Tree::new();
-            t.add_tree(tree_dir, "/", false, OnClash::Fail).unwrap();
-            let opts = BuildOptions {
-                write_unit: 16,
-                ..Default::default()
-            };
-            write_session(img, &mut fsi::build(std::sync::Arc::new(t), &opts).unwrap());
-        }
-        "ours-append" => {
-            let (img, new_dir) = (Path::new(&args[1]), Path::new(&args[2]));
-            let src = FileBlocks::open(img).unwrap();
-            let limits = ImportLimits {
-                medium_blocks: Some(src.blocks()),
-                ..Default::default()
-            };
-            let imported = fsi::import(&src, 0, None, limits).unwrap();
-            let mut t = imported.tree;
-            t.mkdir("/new").unwrap();
-            t.add_tree(new_dir, "/new", false, OnClash::Fail).unwrap();
-            let start = src.blocks().div_ceil(16) * 16;
-            let opts = BuildOptions {
-                start_block: start,
-                write_unit: 16,
-                ..Default::default()
-            };
-            write_session(img, &mut fsi::build(std::sync::Arc::new(t), &opts).unwrap());
-        }
+        "ours-first" => support::ours_first(Path::new(&args[1]), Path::new(&args[2])),
+        "ours-append" => support::ours_append(Path::new(&args[1]), Path::new(&args[2])),
         other => panic!("unknown child mode {other}"),
     }
 }

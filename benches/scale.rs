@@ -35,44 +35,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use multisession::fsi::iso9660::record::{Record, FLAG_DIRECTORY};
-use multisession::fsi::{
-    self, identify, BlockSource, BuildOptions, FileBlocks, ImportLimits, OnClash, Tree, BLOCK_SIZE,
-};
+use multisession::fsi::{self, identify, BlockSource, ImportLimits, BLOCK_SIZE};
 use multisession::scsi::emulator::{sidecar_path, EmulatedDrive};
 use multisession::scsi::{Completion, DataDirection, Transport};
 use multisession::{Error, Recorder, Result};
-use support::{cli_binary, make_tree, me, measure, repeat, tree_dirs, write_session, Measured};
+use support::{cli_binary, make_tree, me, measure, repeat, tree_dirs, Measured};
 
 /// Child modes: the in-process work whose cost is measured.
 fn child(args: &[String]) {
     match args[0].as_str() {
-        "ours-first" => {
-            let (tree_dir, img) = (Path::new(&args[1]), Path::new(&args[2]));
-            let mut t = Tree::new();
-            t.add_tree(tree_dir, "/", false, OnClash::Fail).unwrap();
-            let opts = BuildOptions {
-                write_unit: 16,
-                ..Default::default()
-            };
-            write_session(img, &mut fsi::build(Arc::new(t), &opts).unwrap());
-        }
-        "ours-append" => {
-            let (img, new_dir) = (Path::new(&args[1]), Path::new(&args[2]));
-            let src = FileBlocks::open(img).unwrap();
-            let limits = ImportLimits {
-                medium_blocks: Some(src.blocks()),
-                ..Default::default()
-            };
-            let mut t = fsi::import(&src, 0, None, limits).unwrap().tree;
-            t.mkdir("/new").unwrap();
-            t.add_tree(new_dir, "/new", false, OnClash::Fail).unwrap();
-            let opts = BuildOptions {
-                start_block: src.blocks().div_ceil(16) * 16,
-                write_unit: 16,
-                ..Default::default()
-            };
-            write_session(img, &mut fsi::build(Arc::new(t), &opts).unwrap());
-        }
+        "ours-first" => support::ours_first(Path::new(&args[1]), Path::new(&args[2])),
+        "ours-append" => support::ours_append(Path::new(&args[1]), Path::new(&args[2])),
         // The import `ls` and `append` start with, through the drive.
         "import" => {
             let recorder = Recorder::open(&args[1]).unwrap();
@@ -102,12 +75,8 @@ struct CountingTransport {
 }
 
 impl Transport for CountingTransport {
-    fn execute(
-        &mut self,
-        cdb: &[u8],
-        data: DataDirection<'_>,
-        timeout: Duration,
-    ) -> Result<Completion> {
+    fn execute(&mut self, c: &[u8], d: DataDirection<'_>, t: Duration) -> Result<Completion> {
+        let cdb = c;
         let blocks = match cdb.first() {
             Some(0x28) => Some(u16::from_be_bytes([cdb[7], cdb[8]]) as u64),
             Some(0xA8) => Some(u32::from_be_bytes([cdb[6], cdb[7], cdb[8], cdb[9]]) as u64),
@@ -117,7 +86,7 @@ impl Transport for CountingTransport {
             self.reads.fetch_add(1, Ordering::Relaxed);
             self.blocks.fetch_add(b, Ordering::Relaxed);
         }
-        self.inner.execute(cdb, data, timeout)
+        self.inner.execute(cdb, d, t)
     }
 
     fn describe(&self) -> String {
@@ -141,7 +110,10 @@ fn count_import_reads(disc: &Path) -> (u64, u64, u64) {
     };
     let recorder = Recorder::from_transport(Box::new(transport)).unwrap();
     recorder.media_info().unwrap();
-    let (r0, b0) = (reads.load(Ordering::Relaxed), blocks.load(Ordering::Relaxed));
+    let (r0, b0) = (
+        reads.load(Ordering::Relaxed),
+        blocks.load(Ordering::Relaxed),
+    );
     import_first(&recorder);
     let counted = (
         reads.load(Ordering::Relaxed) - r0,
@@ -205,6 +177,24 @@ fn copy_disc(from: &Path, to: &Path) {
     }
 }
 
+/// `program` with `args`.
+fn cmd(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Command {
+    let mut c = Command::new(program);
+    c.args(args);
+    c
+}
+
+/// `runs` measured runs of `command`, which makes the file `out` anew.
+fn making(runs: usize, out: &Path, mut command: impl FnMut() -> Command) -> Measured {
+    repeat(
+        runs,
+        || {
+            let _ = fs::remove_file(out);
+        },
+        || measure(&mut command()),
+    )
+}
+
 fn fresh_dir(dir: &Path) {
     let _ = fs::remove_dir_all(dir);
     fs::create_dir_all(dir).unwrap();
@@ -241,7 +231,9 @@ fn ratio(ours: &Measured, peer: &Measured, name: &str, wall: bool) -> String {
 
 /// The peer with the smallest wall time, and the one with the smallest
 /// peak RSS.
-fn best<'a>(peers: &'a [(&'a str, Measured)]) -> (&'a (&'a str, Measured), &'a (&'a str, Measured)) {
+fn best<'a>(
+    peers: &'a [(&'a str, Measured)],
+) -> (&'a (&'a str, Measured), &'a (&'a str, Measured)) {
     (
         peers.iter().min_by_key(|(_, m)| m.wall).unwrap(),
         peers.iter().min_by_key(|(_, m)| m.max_rss_kib).unwrap(),
@@ -297,53 +289,38 @@ impl Bench {
             || measure(self.cli().arg("append").arg(&disc).arg(&tree)),
         );
         let img = base.join("ours.img");
-        let first_lib = repeat(
-            runs,
-            || {
-                let _ = fs::remove_file(&img);
-            },
-            || measure(Command::new(me()).args(["--child", "ours-first", &p(&tree), &p(&img)])),
-        );
+        let first_lib = making(runs, &img, || {
+            cmd(me(), &["--child", "ours-first", &p(&tree), &p(&img)])
+        });
         let tarball = base.join("tree.tar");
-        let tar = repeat(
-            runs,
-            || {
-                let _ = fs::remove_file(&tarball);
-            },
-            || measure(Command::new("tar").arg("cf").arg(&tarball).arg("-C").arg(&tree).arg(".")),
-        );
+        let tar = making(runs, &tarball, || {
+            cmd("tar", &["cf", &p(&tarball), "-C", &p(&tree), "."])
+        });
         let g1 = base.join("g1.iso");
-        let geniso_first = repeat(
-            runs,
-            || {
-                let _ = fs::remove_file(&g1);
-            },
-            || {
-                measure(
-                    Command::new("genisoimage")
-                        .args(["-quiet", "-R", "-J", "-o"])
-                        .arg(&g1)
-                        .arg(&tree),
-                )
-            },
-        );
+        let geniso = ["-quiet", "-R", "-J", "-o"];
+        let geniso_first = making(runs, &g1, || {
+            cmd(
+                "genisoimage",
+                &[&geniso[..], &[&p(&g1), &p(&tree)]].concat(),
+            )
+        });
         let xorriso = |img: &Path, from: &Path, to: &str| {
-            let mut c = Command::new("xorriso");
-            c.arg("-dev")
-                .arg(img)
-                .args(["-joliet", "on", "-map"])
-                .arg(from)
-                .args([to, "-commit"]);
-            c
+            cmd(
+                "xorriso",
+                &[
+                    "-dev",
+                    &p(img),
+                    "-joliet",
+                    "on",
+                    "-map",
+                    &p(from),
+                    to,
+                    "-commit",
+                ],
+            )
         };
         let x1 = base.join("xorriso1.img");
-        let xorriso_first = repeat(
-            runs,
-            || {
-                let _ = fs::remove_file(&x1);
-            },
-            || measure(&mut xorriso(&x1, &tree, "/")),
-        );
+        let xorriso_first = making(runs, &x1, || xorriso(&x1, &tree, "/"));
         let floor = [("tar", tar)];
         let peers = [("genisoimage", geniso_first), ("xorriso", xorriso_first)];
         for (what, m, base_rss) in [
@@ -378,29 +355,30 @@ impl Bench {
         let append_lib = repeat(
             runs,
             || copy_disc(&img, &img2),
-            || measure(Command::new(me()).args(["--child", "ours-append", &p(&img2), &p(&new)])),
+            || {
+                measure(&mut cmd(
+                    me(),
+                    &["--child", "ours-append", &p(&img2), &p(&new)],
+                ))
+            },
         );
         let _ = fs::remove_file(&img2);
         let nwa = (fs::metadata(&g1).unwrap().len() / BLOCK_SIZE as u64).div_ceil(16) * 16;
         let g2 = base.join("g2.iso");
-        let geniso_append = repeat(
-            runs,
-            || {
-                let _ = fs::remove_file(&g2);
-            },
-            || {
-                measure(
-                    Command::new("genisoimage")
-                        .args(["-quiet", "-R", "-J", "-graft-points", "-C"])
-                        .arg(format!("0,{nwa}"))
-                        .arg("-M")
-                        .arg(&g1)
-                        .arg("-o")
-                        .arg(&g2)
-                        .arg(format!("/new={}", new.display())),
-                )
-            },
-        );
+        let (graft, msinfo) = (format!("/new={}", p(&new)), format!("0,{nwa}"));
+        let geniso_append = making(runs, &g2, || {
+            let multi = [
+                "-graft-points",
+                "-C",
+                &msinfo,
+                "-M",
+                &p(&g1),
+                "-o",
+                &p(&g2),
+                &graft,
+            ];
+            cmd("genisoimage", &[&geniso[..3], &multi[..]].concat())
+        });
         let x2 = base.join("xorriso2.img");
         let xorriso_append = repeat(
             runs,
@@ -431,7 +409,7 @@ impl Bench {
         let import = repeat(
             runs,
             || {},
-            || measure(Command::new(me()).args(["--child", "import", &p(&disc)])),
+            || measure(&mut cmd(me(), &["--child", "import", &p(&disc)])),
         );
         let out = base.join("out");
         let extract = repeat(
@@ -445,7 +423,7 @@ impl Bench {
         let untar = repeat(
             runs,
             || fresh_dir(&out),
-            || measure(Command::new("tar").arg("xf").arg(&tarball).arg("-C").arg(&out)),
+            || measure(&mut cmd("tar", &["xf", &p(&tarball), "-C", &p(&out)])),
         );
         let _ = fs::remove_dir_all(&out);
         let (base_cli, base_lib) = (self.base_cli, self.base_lib);
@@ -469,23 +447,21 @@ impl Bench {
         println!(
             "scale: the benchmark tree of N files (100 per directory, 64–3063 bytes); median wall of {runs} runs, largest peak RSS"
         );
+        let head = [
+            "N", "what", "wall s", "cpu s", "RSS MiB", "µs/file", "B/entry",
+        ];
         println!(
-            "{:>8} {:<30} {:>8} {:>7} {:>8} {:>8} {:>8}  {:<58} {}",
-            "N",
-            "what",
-            "wall s",
-            "cpu s",
-            "RSS MiB",
-            "µs/file",
-            "B/entry",
-            "wall ratio (cpu ratio)",
-            "RSS ratio"
+            "{:>8} {:<30} {:>8} {:>7} {:>8} {:>8} {:>8}  {:<58} RSS ratio",
+            head[0], head[1], head[2], head[3], head[4], head[5], head[6], "wall ratio (cpu ratio)"
         );
         for r in &self.rows {
             let per_entry = r
                 .per_entry
                 .map(|(entries, base)| {
-                    format!("{:.0}", (r.m.max_rss_kib - base).max(0) as f64 * 1024.0 / entries as f64)
+                    format!(
+                        "{:.0}",
+                        (r.m.max_rss_kib - base).max(0) as f64 * 1024.0 / entries as f64
+                    )
                 })
                 .unwrap_or_default();
             println!(
@@ -530,7 +506,11 @@ fn main() {
     let tiny_disc = work.join("tiny.disc");
     new_disc(&bin, &tiny_disc);
     measure(Command::new(&bin).arg("append").arg(&tiny_disc).arg(&tiny));
-    let base_cli = repeat(runs, || {}, || measure(Command::new(&bin).arg("ls").arg(&tiny_disc)));
+    let base_cli = repeat(
+        runs,
+        || {},
+        || measure(Command::new(&bin).arg("ls").arg(&tiny_disc)),
+    );
     let base_lib = repeat(
         runs,
         || {},

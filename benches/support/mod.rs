@@ -11,7 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use multisession::fsi::{SessionStream, BLOCK_SIZE};
+use std::sync::Arc;
+
+use multisession::fsi::{
+    self, BuildOptions, FileBlocks, ImportLimits, OnClash, SessionStream, Tree, BLOCK_SIZE,
+};
 
 /// One measured child process.
 #[derive(Debug, Clone, Copy)]
@@ -144,10 +148,44 @@ pub fn write_session(img: &Path, s: &mut dyn SessionStream) {
         let n = 256.min(total - b);
         let chunk = &mut buf[..n as usize * BLOCK_SIZE];
         s.read_blocks(b, chunk).unwrap();
-        f.write_all_at(chunk, (s.start_block() as u64 + b as u64) * BLOCK_SIZE as u64)
-            .unwrap();
+        f.write_all_at(
+            chunk,
+            (s.start_block() as u64 + b as u64) * BLOCK_SIZE as u64,
+        )
+        .unwrap();
         b += n;
     }
+}
+
+/// The in-process first session: `tree_dir`'s files as a session written
+/// to the image file `img`.
+pub fn ours_first(tree_dir: &Path, img: &Path) {
+    let mut t = Tree::new();
+    t.add_tree(tree_dir, "/", false, OnClash::Fail).unwrap();
+    let opts = BuildOptions {
+        write_unit: 16,
+        ..Default::default()
+    };
+    write_session(img, &mut fsi::build(Arc::new(t), &opts).unwrap());
+}
+
+/// The in-process append: the session of `img` imported, `new_dir`'s
+/// files added as /new, the next session written after it.
+pub fn ours_append(img: &Path, new_dir: &Path) {
+    let src = FileBlocks::open(img).unwrap();
+    let limits = ImportLimits {
+        medium_blocks: Some(src.blocks()),
+        ..Default::default()
+    };
+    let mut t = fsi::import(&src, 0, None, limits).unwrap().tree;
+    t.mkdir("/new").unwrap();
+    t.add_tree(new_dir, "/new", false, OnClash::Fail).unwrap();
+    let opts = BuildOptions {
+        start_block: src.blocks().div_ceil(16) * 16,
+        write_unit: 16,
+        ..Default::default()
+    };
+    write_session(img, &mut fsi::build(Arc::new(t), &opts).unwrap());
 }
 
 /// This bench binary, to run itself as a measured child.
