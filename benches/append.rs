@@ -6,140 +6,23 @@
 //! `APPEND_BENCH_N=1000,5000` for other sizes and `APPEND_BENCH_RUNS` for
 //! the number of measured runs, 3 by default).
 
+mod support;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
-use multisession::fsi::{
-    self, BuildOptions, FileBlocks, ImportLimits, OnClash, SessionStream, Tree,
-};
+use multisession::fsi::{self, FileBlocks};
+use support::{make_tree, me, measure, repeat, tree_dirs, Measured};
 
-const BLOCK: u64 = 2048;
-
-/// Writes a session into the image file at its start block.
-fn write_session(img: &Path, s: &mut dyn SessionStream) {
-    use std::os::unix::fs::FileExt;
-    let f = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(img)
-        .unwrap();
-    let mut buf = vec![0u8; 256 * BLOCK as usize];
-    let total = s.total_blocks();
-    let mut b = 0;
-    while b < total {
-        let n = 256.min(total - b);
-        let chunk = &mut buf[..n as usize * BLOCK as usize];
-        s.read_blocks(b, chunk).unwrap();
-        f.write_all_at(chunk, (s.start_block() as u64 + b as u64) * BLOCK)
-            .unwrap();
-        b += n;
-    }
-}
+const BLOCK: u64 = multisession::fsi::BLOCK_SIZE as u64;
 
 /// Child modes: the work whose cost is measured.
 fn child(args: &[String]) {
     match args[0].as_str() {
-        "ours-first" => {
-            let (tree_dir, img) = (Path::new(&args[1]), Path::new(&args[2]));
-            let mut t = Tree::new();
-            t.add_tree(tree_dir, "/", false, OnClash::Fail).unwrap();
-            let opts = BuildOptions {
-                write_unit: 16,
-                ..Default::default()
-            };
-            write_session(img, &mut fsi::build(std::sync::Arc::new(t), &opts).unwrap());
-        }
-        "ours-append" => {
-            let (img, new_dir) = (Path::new(&args[1]), Path::new(&args[2]));
-            let src = FileBlocks::open(img).unwrap();
-            let limits = ImportLimits {
-                medium_blocks: Some(src.blocks()),
-                ..Default::default()
-            };
-            let imported = fsi::import(&src, 0, None, limits).unwrap();
-            let mut t = imported.tree;
-            t.mkdir("/new").unwrap();
-            t.add_tree(new_dir, "/new", false, OnClash::Fail).unwrap();
-            let start = src.blocks().div_ceil(16) * 16;
-            let opts = BuildOptions {
-                start_block: start,
-                write_unit: 16,
-                ..Default::default()
-            };
-            write_session(img, &mut fsi::build(std::sync::Arc::new(t), &opts).unwrap());
-        }
+        "ours-first" => support::ours_first(Path::new(&args[1]), Path::new(&args[2])),
+        "ours-append" => support::ours_append(Path::new(&args[1]), Path::new(&args[2])),
         other => panic!("unknown child mode {other}"),
-    }
-}
-
-struct Measured {
-    wall: Duration,
-    max_rss_kib: i64,
-}
-
-/// Runs `cmd` and measures it (and only it) with wait4.
-// The child is reaped by wait4 itself, which std's `Child` does not know.
-#[allow(clippy::zombie_processes)]
-fn measure(cmd: &mut Command) -> Measured {
-    let log = std::env::temp_dir().join(format!("append-bench-{}.stderr", std::process::id()));
-    let t0 = Instant::now();
-    let child = cmd
-        .stdout(std::process::Stdio::null())
-        .stderr(fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value of this plain C struct.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: pid is our child; status and usage are valid out-pointers.
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let wall = t0.elapsed();
-    assert_eq!(r, pid, "wait4");
-    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    assert!(
-        ok,
-        "{cmd:?} failed ({status:#x}): {}",
-        fs::read_to_string(&log).unwrap_or_default()
-    );
-    let _ = fs::remove_file(&log);
-    Measured {
-        wall,
-        max_rss_kib: usage.ru_maxrss,
-    }
-}
-
-fn make_tree(root: &Path, files: usize, prefix: &str) {
-    for i in 0..files {
-        let dir = root.join(format!("d{:04}", i / 1000));
-        if i % 1000 == 0 {
-            fs::create_dir_all(&dir).unwrap();
-        }
-        let body = format!("{prefix} file number {i}\n").repeat(1 + i % 5);
-        fs::write(dir.join(format!("{prefix}_{i:07}.txt")), body).unwrap();
-    }
-}
-
-fn me() -> PathBuf {
-    std::env::current_exe().unwrap()
-}
-
-/// Measures `run` `runs` times (after `reset` each time): the median wall
-/// time and the largest peak RSS.
-fn repeat(runs: usize, mut reset: impl FnMut(), mut run: impl FnMut() -> Measured) -> Measured {
-    let mut all: Vec<Measured> = (0..runs)
-        .map(|_| {
-            reset();
-            run()
-        })
-        .collect();
-    all.sort_by_key(|m| m.wall);
-    Measured {
-        wall: all[all.len() / 2].wall,
-        max_rss_kib: all.iter().map(|m| m.max_rss_kib).max().unwrap(),
     }
 }
 
@@ -179,7 +62,7 @@ fn bench(n: usize, runs: usize, work: &Path) -> Vec<(String, Measured)> {
     let first = fsi::import(&src, 0, None, Default::default()).unwrap();
     let start = first.recorded_blocks.div_ceil(16) * 16;
     let appended = fsi::import(&src, start, None, Default::default()).unwrap();
-    let dirs = n.div_ceil(1000) + (n / 100).div_ceil(1000) + 1;
+    let dirs = tree_dirs(n) + tree_dirs(n / 100) - 1;
     assert_eq!(
         appended.tree.len(),
         n + n / 100 + dirs,
@@ -250,15 +133,8 @@ fn main() {
         child(&args[i + 1..]);
         return;
     }
-    let sizes: Vec<usize> = std::env::var("APPEND_BENCH_N")
-        .unwrap_or_else(|_| "10000,100000".into())
-        .split(',')
-        .map(|s| s.trim().parse().expect("APPEND_BENCH_N: numbers"))
-        .collect();
-    let runs: usize = std::env::var("APPEND_BENCH_RUNS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(3);
+    let sizes = support::sizes("APPEND_BENCH_N", "10000,100000");
+    let runs = support::runs("APPEND_BENCH_RUNS");
     let work = std::env::temp_dir().join(format!("append-bench-{}", std::process::id()));
     fs::create_dir_all(&work).unwrap();
     println!(

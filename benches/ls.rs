@@ -12,9 +12,11 @@
 //! sizes, `LS_BENCH_RUNS` for the number of runs, 3 by default, of which
 //! the median is shown). `MULTISESSION_BIN` names another binary.
 
+mod support;
+
 use std::fs;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -76,22 +78,6 @@ fn write_image(img: &Path, entries: usize) {
     out.flush().unwrap();
 }
 
-fn binary() -> PathBuf {
-    let bin = std::env::var_os("MULTISESSION_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            // target/release/deps/ls-… → target/release/multisession
-            let exe = std::env::current_exe().unwrap();
-            exe.parent().unwrap().parent().unwrap().join("multisession")
-        });
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build --release -p multisession-cli` first",
-        bin.display()
-    );
-    bin
-}
-
 /// The wall time of one `multisession ls DISC`, output discarded.
 fn time_ls(bin: &Path, disc: &Path) -> Duration {
     let t0 = Instant::now();
@@ -114,16 +100,9 @@ fn listed(bin: &Path, disc: &Path) -> usize {
 }
 
 fn main() {
-    let sizes: Vec<usize> = std::env::var("LS_BENCH_N")
-        .unwrap_or_else(|_| "10000,100000,1000000".into())
-        .split(',')
-        .map(|s| s.trim().parse().expect("LS_BENCH_N: numbers"))
-        .collect();
-    let runs: usize = std::env::var("LS_BENCH_RUNS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(3);
-    let bin = binary();
+    let sizes = support::sizes("LS_BENCH_N", "10000,100000,1000000");
+    let runs = support::runs("LS_BENCH_RUNS");
+    let bin = support::cli_binary();
     let work = std::env::temp_dir().join(format!("ls-bench-{}", std::process::id()));
     fs::create_dir_all(&work).unwrap();
     println!("multisession ls of one directory of N empty files (median wall of {runs} runs)");

@@ -655,7 +655,7 @@ impl FileSystemImage {
         target: Target,
     ) -> Result<FileSystems> {
         let imported = import(recorder, start, file_system, limits_for(media))?;
-        Arc::make_mut(&mut self.tree).merge_imported(&imported.tree)?;
+        Arc::make_mut(&mut self.tree).merge_imported(imported.tree)?;
         // A disc that carries UDF keeps it: its next session would else
         // leave UDF readers on the old tree (on overwritable media the old
         // anchor at 256 stays current). The caller may still drop it on

@@ -838,13 +838,33 @@ impl Tree {
     /// Merges an imported tree under the root: entries that exist in memory
     /// win (IMAPI's rule), directories present in both are merged, and a
     /// file/directory type clash is an import error.
-    pub fn merge_imported(&mut self, imported: &Tree) -> Result<()> {
+    ///
+    /// The imported tree is taken, not borrowed: into a tree with no
+    /// entries yet (every import into a fresh image) its nodes move
+    /// instead of being copied, so an import never holds a million
+    /// entries twice.
+    pub fn merge_imported(&mut self, mut imported: Tree) -> Result<()> {
         // The root is never replaced: it takes the imported root's entries
         // (AAIP's ER among them) unless it carries some already.
         let root = self.root();
         if self.node(root).extra_su.is_none() {
-            self.node_mut(root).extra_su = imported.node(imported.root()).extra_su.clone();
+            self.node_mut(root).extra_su = imported.node_mut(root).extra_su.take();
         }
+        if self.entries == 0 {
+            let children = std::mem::replace(
+                &mut imported.node_mut(root).kind,
+                Kind::Dir(BTreeMap::new()),
+            );
+            let mine = std::mem::replace(&mut self.nodes, std::mem::take(&mut imported.nodes));
+            self.free = imported.free;
+            self.entries = imported.entries;
+            self.new_data_blocks += imported.new_data_blocks;
+            let mut own_root = mine.into_iter().next().flatten().expect("the root");
+            own_root.kind = children;
+            self.nodes[0] = Some(own_root);
+            return Ok(());
+        }
+        let imported = &imported;
         let mut stack = vec![(imported.root(), self.root())];
         while let Some((from, to)) = stack.pop() {
             let items: Vec<(&str, NodeId)> = imported.node(from).children().collect();
@@ -1116,14 +1136,14 @@ mod tests {
         mine.mkdir("/d").unwrap();
         mine.add_file("/d/clash", 2, stream(b"hi"), Attrs::file(), false)
             .unwrap();
-        mine.merge_imported(&old).unwrap();
+        mine.merge_imported(old.clone()).unwrap();
         assert_eq!(mine.len(), 3);
         let clash = mine.node(mine.lookup("/d/clash").unwrap());
         assert!(matches!(&clash.kind, Kind::File(f) if f.size == 2));
         mine.remove("/d/old").unwrap();
         let mut typed = Tree::new();
         typed.mkdir_all("/d/old").unwrap();
-        let e = typed.merge_imported(&old).unwrap_err();
+        let e = typed.merge_imported(old).unwrap_err();
         assert_eq!(
             e.code(),
             MS_IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY
@@ -1145,7 +1165,7 @@ mod tests {
             old.node_mut(id).extra_su = Some(tag.as_slice().into());
         }
         let mut mine = Tree::new();
-        mine.merge_imported(&old).unwrap();
+        mine.merge_imported(old).unwrap();
         let extra = |t: &Tree, p: &str| t.node(t.lookup(p).unwrap()).extra_su.clone();
         assert_eq!(mine.node(mine.root()).extra_su.as_deref(), Some(&b"ER"[..]));
         assert_eq!(extra(&mine, "/d/sub").as_deref(), Some(&b"AL"[..]));

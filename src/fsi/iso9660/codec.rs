@@ -3,6 +3,8 @@
 //! date. Readers take the little-endian copy (as Linux and xorriso do), so a
 //! disc with a wrong big-endian half still imports.
 
+use std::cell::Cell;
+
 /// Little-endian half of a 32-bit both-byte-order field.
 pub fn get_u32_both(b: &[u8], at: usize) -> u32 {
     get_u32_le(b, at)
@@ -102,20 +104,43 @@ fn unix_from_parts(c: Civil, gmt_offset_quarters: i8) -> Option<i64> {
     Some(secs - gmt_offset_quarters as i64 * 900)
 }
 
+thread_local! {
+    /// The day last encoded (days since the epoch, and its year − 1900,
+    /// month and day bytes) and the day last decoded (those three bytes,
+    /// and its days since the epoch). A session writes each entry's date
+    /// up to five times (ISO 9660 and Joliet records, three Rock Ridge TF
+    /// stamps) and an import reads four; the files of one tree mostly fall
+    /// on a few days. Measured on 100,000 files, the calendar arithmetic
+    /// was a tenth of an append's CPU time.
+    static LAST_DAY: Cell<(i64, [u8; 3])> = const { Cell::new((i64::MIN, [0; 3])) };
+    static LAST_DECODED: Cell<([u8; 3], i64)> = const { Cell::new(([0; 3], i64::MIN)) };
+}
+
 /// The 7-byte recording date of a directory record (years since 1900),
 /// always written in GMT. Years outside 1900..=2155 are clamped, because the
 /// field cannot express them.
 pub fn encode_dir_date(unix: i64) -> [u8; 7] {
     let lo = days_from_civil(1900, 1, 1) * 86_400;
     let hi = days_from_civil(2155, 12, 31) * 86_400 + 86_399;
-    let c = civil(unix.clamp(lo, hi));
+    let unix = unix.clamp(lo, hi);
+    let days = unix.div_euclid(86_400);
+    let rem = unix.rem_euclid(86_400);
+    let ymd = LAST_DAY.with(|last| match last.get() {
+        (d, ymd) if d == days => ymd,
+        _ => {
+            let (year, month, day) = civil_from_days(days);
+            let ymd = [(year - 1900) as u8, month as u8, day as u8];
+            last.set((days, ymd));
+            ymd
+        }
+    });
     [
-        (c.year - 1900) as u8,
-        c.month as u8,
-        c.day as u8,
-        c.hour as u8,
-        c.minute as u8,
-        c.second as u8,
+        ymd[0],
+        ymd[1],
+        ymd[2],
+        (rem / 3600) as u8,
+        (rem / 60 % 60) as u8,
+        (rem % 60) as u8,
         0,
     ]
 }
@@ -126,17 +151,21 @@ pub fn decode_dir_date(b: &[u8]) -> Option<i64> {
     if b.len() < 7 || b[..6].iter().all(|&x| x == 0) {
         return None;
     }
-    unix_from_parts(
-        Civil {
-            year: 1900 + b[0] as i64,
-            month: b[1] as u32,
-            day: b[2] as u32,
-            hour: b[3] as u32,
-            minute: b[4] as u32,
-            second: b[5] as u32,
-        },
-        b[6] as i8,
-    )
+    let (month, day, hour, minute) = (b[1] as u32, b[2] as u32, b[3] as u32, b[4] as u32);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
+        return None;
+    }
+    let ymd = [b[0], b[1], b[2]];
+    let days = LAST_DECODED.with(|last| match last.get() {
+        (k, days) if k == ymd => days,
+        _ => {
+            let days = days_from_civil(1900 + b[0] as i64, month, day);
+            last.set((ymd, days));
+            days
+        }
+    });
+    let secs = days * 86_400 + (hour * 3600 + minute * 60 + (b[5] as u32).min(60)) as i64;
+    Some(secs - b[6] as i8 as i64 * 900)
 }
 
 /// The 17-byte descriptor date: 16 ASCII digits (YYYYMMDDHHMMSScc) and a
@@ -198,6 +227,51 @@ mod tests {
         for t in [0i64, 951_782_400, 1_700_000_000, 4_102_444_799] {
             assert_eq!(decode_dir_date(&encode_dir_date(t)), Some(t));
         }
+    }
+
+    /// The days remembered between calls never leak into another date:
+    /// every date, in any order, same day or not, comes out as the
+    /// calendar arithmetic makes it.
+    #[test]
+    fn dir_dates_match_the_calendar_whatever_came_before() {
+        let reference = |t: i64| {
+            let c = civil(t);
+            [
+                (c.year - 1900) as u8,
+                c.month as u8,
+                c.day as u8,
+                c.hour as u8,
+                c.minute as u8,
+                c.second as u8,
+                0,
+            ]
+        };
+        let mut t = -2_208_988_800i64; // 1900-01-01
+        let mut step = 1u64;
+        // Up to 2155-12-31 23:59:59, the last date the field holds.
+        while t < 5_869_583_999 - 86_400 {
+            for u in [t, t + 1, t - 86_400, t + 86_399, t] {
+                let d = encode_dir_date(u);
+                if u >= -2_208_988_800 {
+                    assert_eq!(d, reference(u), "{u}");
+                    assert_eq!(decode_dir_date(&d), Some(u), "{u}");
+                }
+            }
+            // The same day at another GMT offset (two hours west).
+            let mut d = encode_dir_date(t);
+            d[6] = (-8i8) as u8;
+            assert_eq!(decode_dir_date(&d), Some(t + 7200), "{t}");
+            step = (step * 3 + 7) % 40_000_003;
+            t += step as i64;
+        }
+        // Nonsense fields stay refused after a valid date of the same day.
+        let mut d = encode_dir_date(1_700_000_000);
+        assert!(decode_dir_date(&d).is_some());
+        d[3] = 24;
+        assert_eq!(decode_dir_date(&d), None);
+        d[3] = 0;
+        d[1] = 13;
+        assert_eq!(decode_dir_date(&d), None);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Directory records (ECMA-119 9.1): parsing with every length checked,
 //! and encoding.
 
-use super::codec::{decode_dir_date, encode_dir_date, get_u32_both, push_u32_both};
+use super::codec::{decode_dir_date, encode_dir_date, get_u32_both, put_u16_both, put_u32_both};
 use crate::error::{Error, Result};
 use crate::hresult::MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR;
 
@@ -89,20 +89,22 @@ pub fn record_len(id_len: usize, su_len: usize) -> usize {
 }
 
 impl RecordOut<'_> {
+    /// Appends the record. The fixed 33 bytes are assembled in place and
+    /// copied once: a session of a million entries encodes two million
+    /// records, and byte-by-byte pushes were the writer's largest cost.
     pub fn encode(&self, out: &mut Vec<u8>) {
         let len = record_len(self.id.len(), self.system_use.len());
         debug_assert!(len <= 255, "record of {len} bytes");
-        out.push(len as u8);
-        out.push(0);
-        push_u32_both(out, self.extent);
-        push_u32_both(out, self.size);
-        out.extend_from_slice(&encode_dir_date(self.date));
-        out.push(self.flags);
-        out.push(0);
-        out.push(0);
-        out.extend_from_slice(&1u16.to_le_bytes());
-        out.extend_from_slice(&1u16.to_be_bytes());
-        out.push(self.id.len() as u8);
+        let mut head = [0u8; 33];
+        head[0] = len as u8;
+        put_u32_both(&mut head, 2, self.extent);
+        put_u32_both(&mut head, 10, self.size);
+        head[18..25].copy_from_slice(&encode_dir_date(self.date));
+        head[25] = self.flags;
+        put_u16_both(&mut head, 28, 1);
+        head[32] = self.id.len() as u8;
+        out.reserve(len);
+        out.extend_from_slice(&head);
         out.extend_from_slice(self.id);
         if self.id.len() % 2 == 0 {
             out.push(0);
