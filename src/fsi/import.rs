@@ -300,15 +300,17 @@ fn import_udf(
 /// anchor at 256 first, then the ISO 9660 descriptors at 16, which are the
 /// commit point. A write interrupted between the two leaves a UDF anchor
 /// for a volume the descriptors at 16 never committed; both trees are then
-/// complete, but only the one at 16 is the disc's state. The UDF volume is
-/// trusted only where it ends where the committed ISO 9660 volume does.
+/// complete, but only the one at 16 is the disc's state. Such a UDF volume
+/// reaches beyond the committed ISO 9660 volume (it describes the session
+/// appended after it); one that ends within it (other writers end their
+/// partition before the ISO volume's padding) is trusted.
 fn uncommitted_udf(udf: &Imported, primary: Option<&descriptor::Volume>) -> Option<String> {
     let primary = primary?;
     let iso_end = u64::from(udf.session_start) + u64::from(primary.space_size);
     let udf_end = u64::from(udf.session_start) + u64::from(udf.udf_end_blocks);
-    (udf.session_start == 0 && udf_end != iso_end).then(|| {
+    (udf.session_start == 0 && udf_end > iso_end).then(|| {
         format!(
-            "the UDF volume ends at block {udf_end} but the committed ISO 9660 volume at block {iso_end}: \
+            "the UDF volume ends at block {udf_end}, beyond the committed ISO 9660 volume's end at block {iso_end}: \
              an interrupted commit left its UDF anchor; the ISO 9660 tree was imported"
         )
     })

@@ -153,15 +153,20 @@ impl Geometry {
 
     /// Blocks of the last track of a first session once the drive closed
     /// it: padded so that the session, which starts at `session_start`,
-    /// spans at least [`min_first_session`](Self::min_first_session).
+    /// spans at least [`min_first_session`](Self::min_first_session) —
+    /// but never past the medium's `capacity` (a small emulated disc
+    /// would otherwise record a track beyond its own end, and its sidecar
+    /// would no longer open).
     pub fn closed_first_session_track(
         &self,
         session_start: u32,
         track_start: u32,
         blocks: u32,
+        capacity: u32,
     ) -> u32 {
         let before = track_start.saturating_sub(session_start);
-        blocks.max(self.min_first_session.saturating_sub(before))
+        let room = capacity.saturating_sub(track_start);
+        blocks.max(self.min_first_session.saturating_sub(before).min(room))
     }
 
     /// The gap that follows closed session number `closed` (1-based).

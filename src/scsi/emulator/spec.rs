@@ -243,7 +243,7 @@ impl DiscSpec {
                 for (k, &n) in self.sessions.iter().enumerate() {
                     let start = u32::try_from(next_start).map_err(|_| beyond(capacity))?;
                     let n = if k == 0 {
-                        g.closed_first_session_track(start, start, n)
+                        g.closed_first_session_track(start, start, n, capacity)
                     } else {
                         n
                     };

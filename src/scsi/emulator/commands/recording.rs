@@ -53,6 +53,7 @@ pub fn close(st: &mut DriveState, cdb: &[u8]) -> Outcome {
     let profile_is_cd = st.disc.profile.family() == Family::Cd;
     let next_number = st.disc.next_track().map(|n| n.number);
     let geometry = st.disc.geometry();
+    let capacity = st.disc.capacity;
     let Some(rec) = st.disc.recorded_mut() else {
         return Ok(0);
     };
@@ -76,13 +77,13 @@ pub fn close(st: &mut DriveState, cdb: &[u8]) -> Outcome {
             }
         }
         Close::Session => {
-            let had_data = close_session(rec, geometry);
+            let had_data = close_session(rec, geometry, capacity);
             if had_data && finalize_on_session_close && page_finalizes {
                 rec.finalized = true;
             }
         }
         Close::Finalize => {
-            close_session(rec, geometry);
+            close_session(rec, geometry, capacity);
             if rec.sessions.is_empty() {
                 // Nothing recorded: a blank disc cannot be finalized.
                 return Err(Sense::INVALID_FIELD_IN_CDB.into());
@@ -126,7 +127,7 @@ fn refuse_short_cd_track(rec: &Recorded) -> Result<(), Sense> {
 /// Closes the open session (and its open track); false if nothing was open.
 /// A first session shorter than the profile's minimum is padded, as DVD-R
 /// drives do when they write the first border.
-fn close_session(rec: &mut Recorded, geometry: Geometry) -> bool {
+fn close_session(rec: &mut Recorded, geometry: Geometry, capacity: u32) -> bool {
     match rec.open.take() {
         Some(OpenSession {
             mut closed,
@@ -137,8 +138,12 @@ fn close_session(rec: &mut Recorded, geometry: Geometry) -> bool {
                 return false;
             };
             if rec.sessions.is_empty() {
-                last.blocks =
-                    geometry.closed_first_session_track(first.start, last.start, last.blocks);
+                last.blocks = geometry.closed_first_session_track(
+                    first.start,
+                    last.start,
+                    last.blocks,
+                    capacity,
+                );
             }
             rec.sessions.push(Session { tracks: closed });
             true
