@@ -343,7 +343,11 @@ fn three_udf_sessions(profile: Profile, revision: &str) {
             let src = FileBlocks::open(w.disc).unwrap();
             let ours = fsi::import(&src, start, Some(FileSystems::UDF), Default::default())
                 .unwrap_or_else(|e| panic!("{what}, our import: {e}"));
-            assert_eq!(ours.tree.len(), model.len(), "{what}, entries of our import");
+            assert_eq!(
+                ours.tree.len(),
+                model.len(),
+                "{what}, entries of our import"
+            );
         }
         if let (Some(py), false) = (python, w.overwritable) {
             assert_same_udf(
