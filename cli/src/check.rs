@@ -8,7 +8,9 @@ use std::path::Path;
 use multisession::fsi::iso9660::checksum::{ArrayLocation, Md5, ENTRY};
 use multisession::fsi::iso9660::susp;
 use multisession::fsi::tree::Kind as NodeKind;
-use multisession::fsi::{BlockSource, Content, BLOCK_SIZE};
+use multisession::fsi::{
+    identify, import, BlockSource, Content, FileSystems, ImportLimits, BLOCK_SIZE,
+};
 use multisession::media::WriteModel;
 use multisession::{hresult, Error, Recorder, Result};
 use serde_json::{json, Value};
@@ -119,6 +121,33 @@ fn session_md5(medium: &dyn BlockSource, root_entries: &[u8]) -> Result<Option<b
     Ok(Some(array[..ENTRY] == md5.finish()))
 }
 
+/// The System Use of the session's ISO 9660 root, where libisofs records
+/// the checksum array's location: from the tree already read when it is
+/// the ISO 9660 one, else (a bridge session imports as UDF) read again as
+/// ISO 9660. A session without ISO 9660 has none.
+fn iso_root_su(
+    recorder: &Recorder,
+    start: u32,
+    session: &recorded::RecordedSession,
+) -> Result<Vec<u8>> {
+    let own = session.tree.node(session.tree.root()).extra_su.as_deref();
+    if let Some(su) = own.filter(|su| !su.is_empty()) {
+        return Ok(su.to_vec());
+    }
+    let found = identify(recorder, start)?.file_systems;
+    if !found.contains(FileSystems::ISO9660) {
+        return Ok(Vec::new());
+    }
+    let iso = import(
+        recorder,
+        start,
+        Some(FileSystems::ISO9660),
+        ImportLimits::default(),
+    )?;
+    let root = iso.tree.node(iso.tree.root());
+    Ok(root.extra_su.as_deref().unwrap_or_default().to_vec())
+}
+
 fn check_session(recorder: &Recorder, (number, start, blocks): (u16, u32, u32)) -> Checked {
     let bad = unreadable(recorder, start, blocks);
     let mut checked = Checked {
@@ -137,22 +166,12 @@ fn check_session(recorder: &Recorder, (number, start, blocks): (u16, u32, u32)) 
         }
     };
     let tree = &session.tree;
-    let mut path = String::new();
-    let mut ends: Vec<usize> = Vec::new();
-    for (id, depth, name) in tree.walk_named() {
-        if depth == 0 {
-            continue;
-        }
-        ends.truncate(depth - 1);
-        path.truncate(ends.last().copied().unwrap_or(0));
-        path.push('/');
-        path.push_str(name);
-        ends.push(path.len());
+    recorded::each_path(tree, |id, path| {
         let NodeKind::File(file) = &tree.node(id).kind else {
-            continue;
+            return;
         };
         let Content::OnMedium(extents) = &file.content else {
-            continue;
+            return;
         };
         for (lba, files) in &mut checked.bad {
             let hit = extents.iter().any(|e| {
@@ -160,13 +179,13 @@ fn check_session(recorder: &Recorder, (number, start, blocks): (u16, u32, u32)) 
                 u64::from(*lba) >= u64::from(e.lba) && u64::from(*lba) < u64::from(e.lba) + blocks
             });
             if hit {
-                files.push(path.clone());
+                files.push(path.to_owned());
             }
         }
-    }
-    let root = tree.node(tree.root());
-    checked.md5 =
-        session_md5(recorder, root.extra_su.as_deref().unwrap_or_default()).unwrap_or(Some(false));
+    });
+    checked.md5 = iso_root_su(recorder, start, &session)
+        .and_then(|su| session_md5(recorder, &su))
+        .unwrap_or(Some(false));
     checked
 }
 

@@ -21,6 +21,25 @@ use multisession::{hresult, Error, MediaInfo, MediaState, Recorder, Result};
 use rustix::fs::{AtFlags, Mode, OFlags, Timespec, Timestamps};
 use rustix::io::Errno;
 
+/// Calls `each` with every entry below the root of `tree` and its path
+/// (`/a/b`), depth first in name order. The path is one buffer kept along
+/// the walk: linear in the entries however wide a directory is.
+pub fn each_path(tree: &Tree, mut each: impl FnMut(NodeId, &str)) {
+    let mut path = String::new();
+    let mut ends: Vec<usize> = Vec::new();
+    for (id, depth, name) in tree.walk_named() {
+        if depth == 0 {
+            continue;
+        }
+        ends.truncate(depth - 1);
+        path.truncate(ends.last().copied().unwrap_or(0));
+        path.push('/');
+        path.push_str(name);
+        ends.push(path.len());
+        each(id, &path);
+    }
+}
+
 /// One recorded session, imported.
 pub struct RecordedSession {
     /// First block of the session: its volume descriptors are at +16.
@@ -201,34 +220,30 @@ impl RecordedSession {
     }
 
     /// Calls `each` for every entry below the root, depth first, in name
-    /// order. Paths come from one buffer kept along the walk: linear in
-    /// the entries however wide a directory is.
+    /// order, and stops at its first error.
     pub fn each_entry(&self, mut each: impl FnMut(&Entry<'_>) -> Result<()>) -> Result<()> {
         let tree = &self.tree;
-        let mut path = String::new();
-        let mut ends: Vec<usize> = Vec::new();
-        for (id, depth, name) in tree.walk_named() {
-            if depth == 0 {
-                continue;
+        let mut failed = None;
+        each_path(tree, |id, path| {
+            if failed.is_some() {
+                return;
             }
-            ends.truncate(depth - 1);
-            path.truncate(ends.last().copied().unwrap_or(0));
-            path.push('/');
-            path.push_str(name);
-            ends.push(path.len());
             let (kind, size, target) = match &tree.node(id).kind {
                 NodeKind::Dir(_) => ("dir", 0, None),
                 NodeKind::File(f) => ("file", f.size, None),
                 NodeKind::Symlink(t) => ("symlink", 0, Some(&**t)),
             };
-            each(&Entry {
-                path: &path,
+            let entry = Entry {
+                path,
                 kind,
                 size,
                 target,
-            })?;
-        }
-        Ok(())
+            };
+            if let Err(e) = each(&entry) {
+                failed = Some(e);
+            }
+        });
+        failed.map_or(Ok(()), Err)
     }
 
     /// Copies the session's files and links under `dir`, reading file data

@@ -482,17 +482,7 @@ struct Seen {
 fn entries(session: &recorded::RecordedSession) -> BTreeMap<String, Seen> {
     let tree = &session.tree;
     let mut out = BTreeMap::new();
-    let mut path = String::new();
-    let mut ends: Vec<usize> = Vec::new();
-    for (id, depth, name) in tree.walk_named() {
-        if depth == 0 {
-            continue;
-        }
-        ends.truncate(depth - 1);
-        path.truncate(ends.last().copied().unwrap_or(0));
-        path.push('/');
-        path.push_str(name);
-        ends.push(path.len());
+    recorded::each_path(tree, |id, path| {
         let node = tree.node(id);
         let (kind, size, lba, target) = match &node.kind {
             NodeKind::Dir(_) => ("dir", 0, None, None),
@@ -506,7 +496,7 @@ fn entries(session: &recorded::RecordedSession) -> BTreeMap<String, Seen> {
             NodeKind::Symlink(t) => ("symlink", 0, None, Some(t.to_string())),
         };
         out.insert(
-            path.clone(),
+            path.to_owned(),
             Seen {
                 kind,
                 size,
@@ -516,7 +506,7 @@ fn entries(session: &recorded::RecordedSession) -> BTreeMap<String, Seen> {
                 modified: node.attrs.times.map(|t| t.modified),
             },
         );
-    }
+    });
     out
 }
 

@@ -850,7 +850,7 @@ fn sessions_and_diff_describe_a_three_session_disc() {
         assert_eq!(row["SectorCount"], 300, "{row}");
         assert!(row["Date"].as_i64().unwrap() > 1_600_000_000, "{row}");
     }
-    assert_eq!(rows[0]["FileSystems"], "ISO 9660 + Joliet");
+    assert_eq!(rows[0]["FileSystems"], "ISO 9660 + Joliet + UDF");
     assert_eq!(
         rows[2]["FileSystems"], "ISO 9660",
         "--fs iso9660 wrote no Joliet"

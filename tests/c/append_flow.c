@@ -119,8 +119,14 @@ static ms_image image_for(ms_recorder rec, int *imported) {
         uint32_t fs = 0;
         ms_hresult hr = ms_image_import(image, 0, &fs);
         if (hr == MS_S_OK) {
+            /* IMAPI2's order over what the session holds: UDF where the
+             * first session got the disc's defaults (write-once media),
+             * Joliet where it kept the image's own (random-write media). */
+            uint32_t found = 0, expected = 0;
             *imported = 1;
-            CHECK(fs == MS_FS_JOLIET);
+            CHECK_OK(ms_image_identify_file_systems(image, &rec, &found));
+            CHECK_OK(ms_image_default_file_system_for_import(found, &expected));
+            CHECK(fs == expected && (found & MS_FS_JOLIET));
         } else {
             CHECK_HR(hr, MS_IMAPI_E_EMPTY_DISC);
         }

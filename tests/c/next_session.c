@@ -65,7 +65,7 @@ static void three_sessions_on(const char *dir, uint16_t profile, const char *nam
           done.imported_file_system == 0 && done.skipped_session_start == -1);
 
     write_session(rec, "/two.bin", 2, &done);
-    CHECK(done.how == MS_PREPARED_IMPORTED && done.imported_file_system == MS_FS_JOLIET &&
+    CHECK(done.how == MS_PREPARED_IMPORTED && done.imported_file_system == MS_FS_UDF &&
           done.skipped_session_start == -1);
     /* Session 1 started at 0 on every medium. */
     CHECK(done.imported_session_start == 0);
