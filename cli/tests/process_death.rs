@@ -166,14 +166,11 @@ fn campaign(profile: &str) {
         ok(&["extract", "--session", "1", d, out.to_str().unwrap()]);
         assert_extracted(&out, &one, &what);
 
-        if info["media"]["last_session"] == "Incomplete" {
+        if info["LastSessionState"] == "incomplete" {
             assert!(killed, "{what}: a finished append left {info}");
             ok(&["recover", d]);
             let after = json(&ok(&["info", "--json", d]));
-            assert_ne!(
-                after["media"]["last_session"], "Incomplete",
-                "{what}: {after}"
-            );
+            assert_ne!(after["LastSessionState"], "incomplete", "{what}: {after}");
             tally.recovered += 1;
         } else if killed {
             tally.clean += 1;
@@ -202,9 +199,7 @@ fn campaign(profile: &str) {
 /// finds every file.
 fn xorriso_reads(disc: &Path, files: usize, what: &str) {
     let info = json(&ok(&["info", "--json", disc.to_str().unwrap()]));
-    let start = info["media"]["previous_session"]["start"]
-        .as_u64()
-        .unwrap_or(0);
+    let start = info["StartAddressOfPreviousSession"].as_u64().unwrap_or(0);
     let out = Command::new("xorriso")
         .args(["-load", "sbsector", &start.to_string(), "-indev"])
         .arg(format!("stdio:{}", disc.display()))

@@ -855,11 +855,8 @@ fn wodim_and_cdrskin_sao_burn_a_blank_cd_r_that_extracts_byte_identical() {
         );
         assert!(out.status.success(), "{burner}: {}", text(&out));
         let info = json(&ok(&["info", "--json", disc.to_str().unwrap()]));
-        assert_eq!(
-            info["media"]["disc_status"], "Finalized",
-            "{burner}: {info}"
-        );
-        assert_eq!(info["media"]["sessions"], 1, "{burner}: {info}");
+        assert_eq!(info["DiscStatus"], "finalized", "{burner}: {info}");
+        assert_eq!(info["SessionCount"], 1, "{burner}: {info}");
         let out = root.path().join(format!("out-{burner}"));
         ok(&["extract", disc.to_str().unwrap(), out.to_str().unwrap()]);
         for (path, data) in &files {
@@ -1371,7 +1368,7 @@ fn a_burn_killed_mid_write_leaves_a_disc_that_recovers_and_takes_the_burn_again(
     assert_eq!(status.signal(), Some(9), "killed mid-burn, not finished");
 
     let info = json(&ok(&["info", "--json", d]));
-    assert_eq!(info["media"]["last_session"], "Incomplete", "{info}");
+    assert_eq!(info["LastSessionState"], "incomplete", "{info}");
     let out = root.path().join("after-kill");
     ok(&["extract", d, out.to_str().unwrap()]);
     assert_eq!(
@@ -1380,7 +1377,7 @@ fn a_burn_killed_mid_write_leaves_a_disc_that_recovers_and_takes_the_burn_again(
     );
     ok(&["recover", d]);
     let info = json(&ok(&["info", "--json", d]));
-    assert_ne!(info["media"]["last_session"], "Incomplete", "{info}");
+    assert_ne!(info["LastSessionState"], "incomplete", "{info}");
 
     xorriso_commit(&disc, "auto", &big, "big");
     let out = root.path().join("after-retry");

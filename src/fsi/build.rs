@@ -163,10 +163,8 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
     } else {
         None
     };
-    if options.random_write && options.start_block > 0 {
-        if let Some(set) = &udf_set {
-            refuse_data_under_udf_anchors(&tree, set)?;
-        }
+    if options.random_write && options.start_block > 0 && udf_set.is_some() {
+        refuse_data_under_udf_anchors(&tree)?;
     }
     let plan = write::plan(
         Arc::clone(&tree),
@@ -250,7 +248,7 @@ fn mark_for_checksums(tree: &mut Arc<Tree>) {
 /// over whatever the first session had there. A file kept from an earlier
 /// session whose data lies there (a first session by another writer)
 /// would be overwritten: refused.
-fn refuse_data_under_udf_anchors(tree: &Tree, _set: &FileSet) -> Result<()> {
+pub(crate) fn refuse_data_under_udf_anchors(tree: &Tree) -> Result<()> {
     let fixed = [16..24u32, UdfAreas::ANCHOR..UdfAreas::ANCHOR + 1];
     for (id, _) in tree.walk() {
         let Kind::File(FileData {

@@ -663,6 +663,17 @@ impl FileSystemImage {
         if imported.found.contains(FileSystems::UDF) {
             self.file_systems |= FileSystems::UDF;
             Arc::make_mut(&mut self.tree).set_file_systems(self.file_systems);
+        } else if target.overwrite
+            && self.file_systems.contains(FileSystems::UDF)
+            && super::build::refuse_data_under_udf_anchors(&self.tree).is_err()
+        {
+            // Another writer's overwritable volume keeps data where a UDF
+            // bridge's anchors must go (16–23, 256): the defaults cannot
+            // add UDF to it. Asking for UDF again afterwards gets the
+            // build's refusal, which names the file in the way.
+            self.file_systems =
+                FileSystems::from_bits(self.file_systems.bits() & !FileSystems::UDF.bits())?;
+            Arc::make_mut(&mut self.tree).set_file_systems(self.file_systems);
         }
         let udf_found = if imported.found.contains(FileSystems::UDF) {
             udf_revision_at(recorder, start)
