@@ -14,6 +14,7 @@ mod append;
 mod check;
 #[cfg(target_os = "linux")]
 mod drive;
+mod drives;
 mod progress;
 mod recorded;
 mod report;
@@ -201,6 +202,23 @@ enum Command {
         #[command(subcommand)]
         command: drive::DriveCommand,
     },
+    /// The machine's optical drives: device, vendor, product, revision and
+    /// the medium in each (virtual ones of `drive run` included).
+    #[command(after_help = EXIT_CODES)]
+    Drives {
+        /// Print JSON (IMAPI2 property names) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open the drive's tray (eject the medium), or close it with --load.
+    #[command(after_help = EXIT_CODES)]
+    Eject {
+        /// The drive (/dev/sr0) or an emulated disc image.
+        disc: PathBuf,
+        /// Close the tray and wait for the medium instead.
+        #[arg(long)]
+        load: bool,
+    },
     /// List the files of a session (default: the newest).
     #[command(after_help = EXIT_CODES)]
     Ls {
@@ -322,7 +340,8 @@ impl Command {
             | Command::Diff { json, .. }
             | Command::Ls { json, .. }
             | Command::Extract { json, .. }
-            | Command::Check { json, .. } => *json,
+            | Command::Check { json, .. }
+            | Command::Drives { json } => *json,
             _ => false,
         }
     }
@@ -431,6 +450,8 @@ fn run(cli: Cli) -> Result<Done> {
         } => ls(&disc, session, json)?,
         #[cfg(target_os = "linux")]
         Command::Drive { command } => drive::run(command)?,
+        Command::Drives { json } => drives::drives(json)?,
+        Command::Eject { disc, load } => drives::eject(&disc, load)?,
         Command::Extract {
             disc,
             targets,

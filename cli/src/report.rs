@@ -81,7 +81,7 @@ pub fn recovery_words(outcome: &Recovery) -> String {
     }
 }
 
-fn disc_status_word(media: &MediaInfo) -> &'static str {
+pub fn disc_status_word(media: &MediaInfo) -> &'static str {
     match media.disc_status {
         DiscStatus::Blank => "blank",
         DiscStatus::Appendable => "appendable",
