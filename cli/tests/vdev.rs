@@ -103,6 +103,43 @@ fn blank_disc(dir: &Path, profile: &str) -> PathBuf {
     disc
 }
 
+/// What a test of the virtual device starts from: a folder of its own
+/// and an emulated disc `d.img` in it. `None` skips the test when the
+/// burning programs are missing (see `burners_present`). Bind `root`
+/// (as `_root` when unused): the folder goes when it is dropped.
+struct Bench {
+    root: tempfile::TempDir,
+    disc: PathBuf,
+}
+
+impl Bench {
+    /// A blank disc of `profile`.
+    fn blank(profile: &str) -> Option<Bench> {
+        let root = workspace()?;
+        let disc = blank_disc(root.path(), profile);
+        Some(Bench { root, disc })
+    }
+
+    /// A disc of `profile` holding one session, kept appendable, with
+    /// `/one/a.txt` ("first").
+    fn one_session(profile: &str) -> Option<Bench> {
+        let bench = Bench::blank(profile)?;
+        let one = folder(bench.root.path(), "one", &[("a.txt", "first")]);
+        ok(&[
+            "append",
+            "--keep-appendable",
+            bench.disc.to_str().unwrap(),
+            &one,
+        ]);
+        Some(bench)
+    }
+}
+
+/// A test's own temporary folder, when the burning programs are there.
+fn workspace() -> Option<tempfile::TempDir> {
+    burners_present().then(|| tempfile::tempdir().unwrap())
+}
+
 /// PROGRAM run by `multisession drive run DISC --`, killed if it hangs.
 fn on_drive(disc: &Path, program: &[&str]) -> Output {
     Command::new(BIN)
@@ -203,10 +240,9 @@ fn read_matrix_discs(root: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn xorriso_and_cdrskin_report_the_msinfo_free_blocks_and_status_info_reports() {
-    if !burners_present() {
+    let Some(root) = workspace() else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
+    };
     let mut table = vec![format!(
         "{:<18} {:<14} {:>9} {:<12} | {:<28} {:>9} {:>9} {:>7} | {:<14} {:<14} | {:<22} {:>9}",
         "disc",
@@ -384,10 +420,9 @@ fn last_number_after(output: &str, label: &str) -> Option<u64> {
 /// on every disc of the read matrix, against `multisession info --json`.
 #[test]
 fn wodim_and_dvd_rw_mediainfo_report_the_msinfo_sessions_free_blocks_and_status_info_reports() {
-    if !burners_present() {
+    let Some(root) = workspace() else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
+    };
     let mut table = vec![format!(
         "{:<18} {:<14} {:>9} {:<12} {:>3} | {:<14} {:>6} {:>9} | {:<11} {:>9} {:>9}",
         "disc",
@@ -542,10 +577,9 @@ fn wodim_and_dvd_rw_mediainfo_report_the_msinfo_sessions_free_blocks_and_status_
 /// `multisession info` reports.
 #[test]
 fn wodim_and_dvd_rw_mediainfo_read_what_info_reports() {
-    if !burners_present() {
+    let Some(root) = workspace() else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
+    };
     let one = folder(root.path(), "one", &[("a.txt", "first")]);
     let two = folder(root.path(), "two", &[("b.txt", "second")]);
     for profile in ["cd-r", "dvd+r"] {
@@ -591,13 +625,11 @@ fn wodim_and_dvd_rw_mediainfo_read_what_info_reports() {
 /// 2Ah on the way.
 #[test]
 fn growisofs_writes_and_continues_a_dvd_plus_r() {
-    if !burners_present() {
+    let Some(Bench { root, disc }) = Bench::blank("dvd+r") else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
+    };
     let one = folder(root.path(), "one", &[("a.txt", "first")]);
     let two = folder(root.path(), "two", &[("b.txt", "second")]);
-    let disc = blank_disc(root.path(), "dvd+r");
     let d = disc.to_str().unwrap();
     for (mode, dir) in [("-Z", &one), ("-M", &two)] {
         let out = on_drive(&disc, &["growisofs", mode, "/dev/sr7", "-R", "-J", dir]);
@@ -663,12 +695,9 @@ fn xorriso_commit(disc: &Path, write_type: &str, dir: &Path, name: &str) {
 }
 
 fn burn_twice_and_read_back(profile: &str, write_type: &str) {
-    if !burners_present() {
+    let Some(Bench { root, disc }) = Bench::blank(profile) else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let disc = root.path().join(format!("{profile}.img"));
-    ok(&["new-disc", "--profile", profile, disc.to_str().unwrap()]);
+    };
     let (first, mut files) = burn_source(root.path(), "first", 1);
     xorriso_commit(&disc, write_type, &first, "first");
     let (second, more) = burn_source(root.path(), "second", 2);
@@ -762,12 +791,9 @@ fn xorriso_formats_a_blank_bd_re_and_burns_two_sessions_that_extract_byte_identi
 #[test]
 fn xorriso_burns_a_blank_cd_r_sao_by_default_then_tao_and_both_extract_byte_identical_and_take_a_third(
 ) {
-    if !burners_present() {
+    let Some(Bench { root, disc }) = Bench::blank("cd-r") else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let disc = root.path().join("cd-r.img");
-    ok(&["new-disc", "--profile", "cd-r", disc.to_str().unwrap()]);
+    };
     let trace = root.path().join("trace.txt");
     let (first, mut files) = burn_source(root.path(), "first", 1);
     let out = Command::new(BIN)
@@ -832,10 +858,9 @@ fn xorriso_burns_two_tao_sessions_to_cd_r_that_extract_byte_identical_and_take_a
 /// refuse too; wodim then suggests raw mode.)
 #[test]
 fn wodim_and_cdrskin_sao_burn_a_blank_cd_r_that_extracts_byte_identical() {
-    if !burners_present() {
+    let Some(root) = workspace() else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
+    };
     let (dir, files) = burn_source(root.path(), "only", 3);
     let image = root.path().join("only.iso");
     let graft = format!("/only={}", dir.display());
@@ -871,12 +896,9 @@ fn wodim_and_cdrskin_sao_burn_a_blank_cd_r_that_extracts_byte_identical() {
 /// -tao` burns it, leaving the CD-R appendable for the next.
 #[test]
 fn wodim_burns_two_multi_tao_sessions_to_cd_r_that_extract_byte_identical_and_take_a_third() {
-    if !burners_present() {
+    let Some(Bench { root, disc }) = Bench::blank("cd-r") else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let disc = root.path().join("cd-r.img");
-    ok(&["new-disc", "--profile", "cd-r", disc.to_str().unwrap()]);
+    };
     let mut files = Vec::new();
     for (salt, name) in [(1u8, "first"), (2, "second")] {
         let (dir, more) = burn_source(root.path(), name, salt);
@@ -915,12 +937,9 @@ fn wodim_burns_two_multi_tao_sessions_to_cd_r_that_extract_byte_identical_and_ta
 /// place (mkisofs reads the old one through /dev/fd/N).
 #[test]
 fn growisofs_burns_and_grows_a_dvd_plus_rw_that_extracts_byte_identical_and_takes_a_third() {
-    if !burners_present() {
+    let Some(Bench { root, disc }) = Bench::blank("dvd+rw") else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let disc = root.path().join("dvd+rw.img");
-    ok(&["new-disc", "--profile", "dvd+rw", disc.to_str().unwrap()]);
+    };
     let mut files = Vec::new();
     for (salt, name, mode) in [(1u8, "first", "-Z"), (2, "second", "-M")] {
         let (dir, more) = burn_source(root.path(), name, salt);
@@ -947,15 +966,10 @@ fn growisofs_burns_and_grows_a_dvd_plus_rw_that_extracts_byte_identical_and_take
 /// `multisession info` then reports.
 #[test]
 fn cdrskin_blank_fast_empties_a_cd_rw_holding_data() {
-    if !burners_present() {
+    let Some(Bench { root: _root, disc }) = Bench::one_session("cd-rw") else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let disc = root.path().join("cd-rw.img");
+    };
     let d = disc.to_str().unwrap();
-    ok(&["new-disc", "--profile", "cd-rw", d]);
-    let one = folder(root.path(), "one", &[("a.txt", "first")]);
-    ok(&["append", "--keep-appendable", d, &one]);
     assert_ne!(info_json(d, None)["DiscStatus"], "blank");
     let out = on_drive(&disc, &["cdrskin", "blank=fast", "dev=/dev/sr7"]);
     assert!(out.status.success(), "{}", text(&out));
@@ -973,15 +987,11 @@ fn cdrskin_blank_fast_empties_a_cd_rw_holding_data() {
 fn a_second_writer_gets_the_drive_busy_while_another_process_holds_the_disc() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
-    if !burners_present() {
+    let Some(Bench { root, disc }) = Bench::one_session("dvd+r") else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let disc = blank_disc(root.path(), "dvd+r");
+    };
     let d = disc.to_str().unwrap();
-    let one = folder(root.path(), "one", &[("a.txt", "first")]);
     let two = folder(root.path(), "two", &[("b.txt", "second")]);
-    ok(&["append", "--keep-appendable", d, &one]);
     let before = ok(&["ls", d]);
 
     let mut holder = Command::new(BIN)
@@ -1033,14 +1043,9 @@ fn a_second_writer_gets_the_drive_busy_while_another_process_holds_the_disc() {
 /// inherits across exec and still recognises as /dev/fd/N.
 #[test]
 fn the_virtual_device_is_an_sr_block_node_with_its_ioctls_reads_and_inherited_handles() {
-    if !burners_present() {
+    let Some(Bench { root: _root, disc }) = Bench::one_session("dvd+r") else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let disc = blank_disc(root.path(), "dvd+r");
-    let d = disc.to_str().unwrap();
-    let src = folder(root.path(), "src", &[("a.txt", "hello")]);
-    ok(&["append", "--keep-appendable", d, &src]);
+    };
     let script = r#"
 import os, stat, fcntl, struct, subprocess, sys
 st = os.stat('/dev/sr7')
@@ -1107,11 +1112,9 @@ def sg(cdb, n, interface=ord('S'), out=b''):
 /// CACHE) leaves on the disc what it wrote, as a drive's medium keeps it.
 #[test]
 fn blocks_written_before_the_program_exits_with_the_device_open_stay_recorded() {
-    if !burners_present() {
+    let Some(Bench { root: _root, disc }) = Bench::blank("dvd+r") else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let disc = blank_disc(root.path(), "dvd+r");
+    };
     let d = disc.to_str().unwrap();
     let script = format!(
         "{PY_SG}{}",
@@ -1134,11 +1137,9 @@ print(sg([0x2a, 0, 0, 0, 0, 0, 0, 0, 16, 0], 0, out=data)[2].status,
 /// that is not sg v3 is refused with EINVAL, as the block layer does.
 #[test]
 fn sg_io_answers_good_and_failing_cdbs_with_status_and_sense_and_refuses_bad_headers() {
-    if !burners_present() {
+    let Some(Bench { root: _root, disc }) = Bench::blank("bd-r") else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let disc = blank_disc(root.path(), "bd-r");
+    };
     let script = format!(
         "{PY_SG}{}",
         r#"
@@ -1164,11 +1165,9 @@ print('tur', sg([0x00, 0, 0, 0, 0, 0], 0)[2].status)
 /// inherited handle: the table lock is never copied into the child held.
 #[test]
 fn a_child_forked_during_sg_io_in_another_thread_can_use_the_device() {
-    if !burners_present() {
+    let Some(Bench { root: _root, disc }) = Bench::blank("dvd+r") else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let disc = blank_disc(root.path(), "dvd+r");
+    };
     let script = r#"
 import fcntl, os, stat, threading, time
 fd = os.open('/dev/sr7', os.O_RDWR | os.O_NONBLOCK)
@@ -1207,12 +1206,9 @@ print('hung', hung)
 
 #[test]
 fn drive_run_trace_logs_each_cdb_with_its_status_and_sense() {
-    if !burners_present() {
+    let Some(Bench { root, disc }) = Bench::blank("dvd+r") else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let disc = root.path().join("blank.img");
-    ok(&["new-disc", "--profile", "dvd+r", disc.to_str().unwrap()]);
+    };
     let trace = root.path().join("trace.log");
     // Reading block 0 of a blank disc: READ(10) fails with 5/21/00.
     let out = Command::new(BIN)
@@ -1277,13 +1273,10 @@ fn drive_run_refuses_a_file_that_is_not_an_emulated_disc() {
 /// session's volume id instead of listing an "Other session".
 #[test]
 fn xorriso_toc_names_the_volume_of_every_cd_session_append_wrote() {
-    if !burners_present() {
+    let Some(Bench { root, disc }) = Bench::blank("cd-r") else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let disc = root.path().join("cd.img");
+    };
     let d = disc.to_str().unwrap();
-    ok(&["new-disc", "--profile", "cd-r", d]);
     for (n, volume) in ["FIRST_SESSION", "SECOND_SESSION", "THIRD_SESSION"]
         .iter()
         .enumerate()
@@ -1320,14 +1313,10 @@ fn a_burn_killed_mid_write_leaves_a_disc_that_recovers_and_takes_the_burn_again(
     use std::os::unix::process::ExitStatusExt;
     use std::process::Stdio;
     use std::time::{Duration, Instant};
-    if !burners_present() {
+    let Some(Bench { root, disc }) = Bench::one_session("dvd+r") else {
         return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let disc = blank_disc(root.path(), "dvd+r");
+    };
     let d = disc.to_str().unwrap();
-    let one = folder(root.path(), "one", &[("a.txt", "first session")]);
-    ok(&["append", "--keep-appendable", d, &one]);
     let big = root.path().join("big");
     std::fs::create_dir(&big).unwrap();
     // 64 MiB: some 1000 WRITEs of 32 blocks, far more than the kill waits for.
@@ -1373,7 +1362,7 @@ fn a_burn_killed_mid_write_leaves_a_disc_that_recovers_and_takes_the_burn_again(
     ok(&["extract", d, out.to_str().unwrap()]);
     assert_eq!(
         std::fs::read_to_string(out.join("one/a.txt")).unwrap(),
-        "first session"
+        "first"
     );
     ok(&["recover", d]);
     let info = json(&ok(&["info", "--json", d]));
@@ -1385,7 +1374,7 @@ fn a_burn_killed_mid_write_leaves_a_disc_that_recovers_and_takes_the_burn_again(
     assert!(std::fs::read(out.join("big/r.bin")).unwrap() == data);
     assert_eq!(
         std::fs::read_to_string(out.join("one/a.txt")).unwrap(),
-        "first session"
+        "first"
     );
     let found = on_drive(
         &disc,
@@ -1397,4 +1386,170 @@ fn a_burn_killed_mid_write_leaves_a_disc_that_recovers_and_takes_the_burn_again(
         seen.contains("'/big/r.bin'") && seen.contains("'/one/a.txt'"),
         "{seen}"
     );
+}
+
+/// `drives` lists the virtual drive `drive run` maps, found by the
+/// library's enumeration, with the identity and medium xorriso reads
+/// through the same device; its JSON uses IDiscRecorder2's names.
+#[test]
+fn drives_lists_the_virtual_drive_with_the_identity_and_medium_xorriso_reads() {
+    let Some(Bench { root: _root, disc }) = Bench::one_session("dvd+r") else {
+        return;
+    };
+    let listed = on_drive(&disc, &[BIN, "drives", "--json"]);
+    assert!(listed.status.success(), "{}", text(&listed));
+    let listed = json(&String::from_utf8_lossy(&listed.stdout));
+    let ours: Vec<&serde_json::Value> = listed["Drives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["Path"] == "/dev/sr7")
+        .collect();
+    assert_eq!(ours.len(), 1, "{listed}");
+    let drive = ours[0];
+    assert_eq!(drive["Backing"], disc.to_str().unwrap(), "{drive}");
+    assert_eq!(drive["CurrentProfile"], "dvd+r", "{drive}");
+    assert_eq!(drive["MediumPresent"], true, "{drive}");
+    assert_eq!(drive["DiscStatus"], "appendable", "{drive}");
+    let supported = drive["SupportedProfiles"].as_array().unwrap();
+    assert!(
+        ["cd-r", "dvd+r", "bd-re"]
+            .iter()
+            .all(|p| supported.contains(&serde_json::json!(p))),
+        "{drive}"
+    );
+
+    let toc = on_drive(&disc, &["xorriso", "-outdev", "/dev/sr7", "-toc"]);
+    let said = text(&toc);
+    assert!(toc.status.success(), "{said}");
+    let identity = format!(
+        "vendor '{}' product '{}' revision '{}'",
+        drive["VendorId"].as_str().unwrap(),
+        drive["ProductId"].as_str().unwrap(),
+        drive["ProductRevision"].as_str().unwrap()
+    );
+    assert_eq!(line_after(&said, "Drive type   :"), identity, "{said}");
+    assert!(
+        line_after(&said, "Media current:").starts_with("DVD+R"),
+        "{said}"
+    );
+    assert_eq!(
+        line_after(&said, "Media status :"),
+        "is written , is appendable"
+    );
+
+    let table = on_drive(&disc, &[BIN, "drives"]);
+    let table = String::from_utf8_lossy(&table.stdout).to_string();
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("/dev/sr7 "))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(
+        row.contains("MSEMU") && row.contains("dvd+r, appendable"),
+        "{row}"
+    );
+}
+
+/// With no drive anywhere (no sr node answers, no virtual device mapped)
+/// `drives` fails with a sentence, status 1 and, with --json, the JSON
+/// error object.
+#[test]
+fn drives_with_no_drive_found_fails_with_status_1_and_says_so() {
+    let real = std::fs::read_dir("/dev").unwrap().flatten().any(|e| {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        name.strip_prefix("sr")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    });
+    if real {
+        eprintln!("skipped: this machine has an optical drive");
+        return;
+    }
+    for args in [&["drives"][..], &["drives", "--json"]] {
+        let out = Command::new(BIN)
+            .args(args)
+            .env_remove("MULTISESSION_VDEV")
+            .env_remove("LD_PRELOAD")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with(
+                "multisession: E_WIN32_DEV_NOT_EXIST (0x80070037): no optical drive found"
+            ),
+            "{err}"
+        );
+        if args.len() == 2 {
+            let error = json(&String::from_utf8_lossy(&out.stdout));
+            assert_eq!(error["Error"]["Name"], "E_WIN32_DEV_NOT_EXIST", "{error}");
+        } else {
+            assert!(out.stdout.is_empty());
+        }
+    }
+}
+
+/// `eject` opens the tray through the device (START STOP UNIT with LoEj)
+/// and the drive then answers "medium not present - tray open";
+/// `eject --load` closes it and the disc is back, unchanged.
+#[test]
+fn eject_opens_the_tray_and_eject_load_closes_it_with_the_disc_back() {
+    let Some(Bench { root, disc }) = Bench::one_session("dvd+r") else {
+        return;
+    };
+    let sidecar = format!("{}.json", disc.display());
+    let before = (
+        std::fs::read(&disc).unwrap(),
+        std::fs::read(&sidecar).unwrap(),
+    );
+    for (args, said, cdb, after) in [
+        (
+            &["eject", "/dev/sr7"][..],
+            "tray open: no medium\n",
+            "START STOP UNIT [1b 00 00 00 02 00]",
+            "CHECK CONDITION 2/3A/02",
+        ),
+        (
+            &["eject", "--load", "/dev/sr7"],
+            "tray closed: dvd+r, appendable\n",
+            "START STOP UNIT [1b 00 00 00 03 00]",
+            "GET CONFIGURATION",
+        ),
+    ] {
+        let trace = root.path().join("trace.txt");
+        let _ = std::fs::remove_file(&trace);
+        let out = Command::new(BIN)
+            .args(["drive", "run", "--trace"])
+            .arg(&trace)
+            .arg(&disc)
+            .args(["--", BIN])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), said);
+        let log = std::fs::read_to_string(&trace).unwrap();
+        let sent = log
+            .lines()
+            .position(|l| l.contains(cdb) && l.ends_with("GOOD resid=0"))
+            .unwrap_or_else(|| panic!("{cdb} not sent:\n{log}"));
+        assert!(
+            log.lines().skip(sent + 1).any(|l| l.contains(after)),
+            "after {cdb}, no {after}:\n{log}"
+        );
+    }
+    // The same on the emulated disc itself; neither touches the disc.
+    assert_eq!(
+        ok(&["eject", disc.to_str().unwrap()]),
+        "tray open: no medium\n"
+    );
+    assert_eq!(
+        ok(&["eject", "--load", disc.to_str().unwrap()]),
+        "tray closed: dvd+r, appendable\n"
+    );
+    let after = (
+        std::fs::read(&disc).unwrap(),
+        std::fs::read(&sidecar).unwrap(),
+    );
+    assert!(before == after, "eject changed the disc");
 }
