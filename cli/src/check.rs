@@ -7,7 +7,7 @@ use std::path::Path;
 
 use multisession::fsi::iso9660::checksum::{ArrayLocation, Md5, ENTRY};
 use multisession::fsi::iso9660::susp;
-use multisession::fsi::tree::Kind as NodeKind;
+use multisession::fsi::tree::{Kind as NodeKind, Tree};
 use multisession::fsi::{
     identify, import, BlockSource, Content, FileSystems, ImportLimits, BLOCK_SIZE,
 };
@@ -121,31 +121,21 @@ fn session_md5(medium: &dyn BlockSource, root_entries: &[u8]) -> Result<Option<b
     Ok(Some(array[..ENTRY] == md5.finish()))
 }
 
-/// The System Use of the session's ISO 9660 root, where libisofs records
-/// the checksum array's location: from the tree already read when it is
-/// the ISO 9660 one, else (a bridge session imports as UDF) read again as
-/// ISO 9660. A session without ISO 9660 has none.
-fn iso_root_su(
-    recorder: &Recorder,
-    start: u32,
-    session: &recorded::RecordedSession,
-) -> Result<Vec<u8>> {
-    let own = session.tree.node(session.tree.root()).extra_su.as_deref();
-    if let Some(su) = own.filter(|su| !su.is_empty()) {
-        return Ok(su.to_vec());
-    }
-    let found = identify(recorder, start)?.file_systems;
-    if !found.contains(FileSystems::ISO9660) {
-        return Ok(Vec::new());
-    }
-    let iso = import(
-        recorder,
-        start,
-        Some(FileSystems::ISO9660),
-        ImportLimits::default(),
-    )?;
-    let root = iso.tree.node(iso.tree.root());
-    Ok(root.extra_su.as_deref().unwrap_or_default().to_vec())
+/// The session's tree, imported once: the ECMA-119 one where the
+/// session has it (with Rock Ridge its names are those of the UDF tree,
+/// and its root's System Use is where libisofs records the checksum
+/// array; without Rock Ridge Joliet's names are the better ones), else
+/// what import picks (a UDF-only session). A bridge session's UDF tree
+/// holds the same file extents, so reading it as well would only double
+/// the work.
+fn session_tree(medium: &dyn BlockSource, start: u32, limits: ImportLimits) -> Result<Tree> {
+    let found = identify(medium, start)?.file_systems;
+    let ecma119 = [FileSystems::JOLIET, FileSystems::ISO9660]
+        .into_iter()
+        .find(|&fs| found.contains(fs));
+    Ok(import(medium, start, ecma119, limits)
+        .map_err(|e| e.context(format!("importing the session at block {start}")))?
+        .tree)
 }
 
 fn check_session(recorder: &Recorder, (number, start, blocks): (u16, u32, u32)) -> Checked {
@@ -158,14 +148,17 @@ fn check_session(recorder: &Recorder, (number, start, blocks): (u16, u32, u32)) 
         md5: None,
         tree_error: None,
     };
-    let session = match recorded::read(recorder, Some(number)) {
-        Ok(s) => s,
+    let tree = recorder
+        .media_info()
+        .and_then(|media| session_tree(recorder, start, recorded::import_limits(&media)));
+    let tree = match tree {
+        Ok(tree) => tree,
         Err(e) => {
             checked.tree_error = Some(crate::describe(&e));
             return checked;
         }
     };
-    let tree = &session.tree;
+    let tree = &tree;
     recorded::each_path(tree, |id, path| {
         let NodeKind::File(file) = &tree.node(id).kind else {
             return;
@@ -183,9 +176,12 @@ fn check_session(recorder: &Recorder, (number, start, blocks): (u16, u32, u32)) 
             }
         }
     });
-    checked.md5 = iso_root_su(recorder, start, &session)
-        .and_then(|su| session_md5(recorder, &su))
-        .unwrap_or(Some(false));
+    let root_su = tree
+        .node(tree.root())
+        .extra_su
+        .as_deref()
+        .unwrap_or_default();
+    checked.md5 = session_md5(recorder, root_su).unwrap_or(Some(false));
     checked
 }
 
@@ -267,4 +263,96 @@ pub fn run(dev: &Path, number: Option<u16>, as_json: bool) -> Result<Done> {
         Some(e) => Done::Reported(e),
         None => Done::Ok,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    /// Counts the blocks read through it.
+    struct Counted<'a> {
+        medium: &'a dyn BlockSource,
+        blocks: Cell<usize>,
+    }
+
+    impl BlockSource for Counted<'_> {
+        fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> Result<()> {
+            self.blocks.set(self.blocks.get() + buf.len() / BLOCK_SIZE);
+            self.medium.read_blocks(lba, buf)
+        }
+    }
+
+    /// Blocks read by `step` on `medium`.
+    fn blocks_read(medium: &dyn BlockSource, step: impl FnOnce(&dyn BlockSource)) -> usize {
+        let counted = Counted {
+            medium,
+            blocks: Cell::new(0),
+        };
+        step(&counted);
+        counted.blocks.get()
+    }
+
+    /// `check` imports a bridge session (UDF, Joliet, ISO 9660 with Rock
+    /// Ridge, session checksums) once: no more blocks than identifying
+    /// it and the one import `ls` does, and that one tree has both the
+    /// files with their names and the checksum location.
+    #[test]
+    fn check_reads_a_bridge_session_tree_once_with_names_and_checksum_location() {
+        let dir = tempfile::tempdir().unwrap();
+        let disc = dir.path().join("d.img");
+        multisession::scsi::emulator::create_blank(
+            &disc,
+            multisession::Profile::DvdPlusR,
+            None,
+            multisession::scsi::emulator::Existing::Refuse,
+        )
+        .unwrap();
+        let src = dir.path().join("Photos");
+        std::fs::create_dir_all(src.join("Summer Trip")).unwrap();
+        for i in 0..8 {
+            std::fs::write(src.join(format!("Summer Trip/Beach {i}.txt")), "sand").unwrap();
+        }
+        let write = crate::WriteArgs {
+            close: false,
+            verify: false,
+            volume: "BRIDGE".into(),
+            keep_appendable: true,
+            follow: false,
+            fs: None,
+            md5: true,
+            dry_run: false,
+            progress: crate::ProgressWhen::Never,
+        };
+        crate::append(&disc, &[src.display().to_string()], &[], &[], &write).unwrap();
+
+        let recorder = Recorder::open(&disc).unwrap();
+        let media = recorder.media_info().unwrap();
+        let start = media.previous_session.unwrap().start;
+        let found = identify(&recorder, start).unwrap().file_systems;
+        assert!(found.contains(FileSystems::UDF | FileSystems::JOLIET | FileSystems::ISO9660));
+        let limits = recorded::import_limits(&media);
+
+        let mut tree = None;
+        let checked = blocks_read(&recorder, |m| {
+            tree = Some(session_tree(m, start, limits).unwrap());
+        });
+        let listed = blocks_read(&recorder, |m| {
+            identify(m, start).unwrap();
+            import(m, start, None, limits).unwrap();
+        });
+        assert!(
+            checked <= listed,
+            "check read {checked} blocks, ls {listed}"
+        );
+
+        let tree = tree.unwrap();
+        assert!(tree.lookup("/Photos/Summer Trip/Beach 7.txt").is_ok());
+        let su = tree
+            .node(tree.root())
+            .extra_su
+            .as_deref()
+            .unwrap_or_default();
+        assert_eq!(session_md5(&recorder, su).unwrap(), Some(true));
+    }
 }

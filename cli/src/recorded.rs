@@ -51,11 +51,7 @@ pub struct RecordedSession {
 pub fn read(recorder: &Recorder, number: Option<u16>) -> Result<RecordedSession> {
     let media = recorder.media_info()?;
     let start = session_start(recorder, &media, number)?;
-    let limits = ImportLimits {
-        medium_blocks: (media.total_sectors > 0).then_some(media.total_sectors),
-        ..ImportLimits::default()
-    };
-    let tree = match import(recorder, start, None, limits) {
+    let tree = match import(recorder, start, None, import_limits(&media)) {
         Ok(imported) => imported.tree,
         Err(_) if number.is_none() && holds_no_file_system(recorder, start) => {
             return Err(newest_without_file_system(recorder, start))
@@ -63,6 +59,15 @@ pub fn read(recorder: &Recorder, number: Option<u16>) -> Result<RecordedSession>
         Err(e) => return Err(e.context(format!("importing the session at block {start}"))),
     };
     Ok(RecordedSession { start, tree })
+}
+
+/// The default limits, with the medium's size: an extent past its end
+/// is damage, not a block to read.
+pub fn import_limits(media: &MediaInfo) -> ImportLimits {
+    ImportLimits {
+        medium_blocks: (media.total_sectors > 0).then_some(media.total_sectors),
+        ..ImportLimits::default()
+    }
 }
 
 fn holds_no_file_system(recorder: &Recorder, start: u32) -> bool {
