@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use multisession::burn::Recovery;
 use multisession::fsi::tree::Kind as NodeKind;
-use multisession::fsi::{identify, FileSystemImage, FileSystems};
+use multisession::fsi::{identify, FileSystemImage, FileSystems, Identified};
 use multisession::mmc::{DiscStatus, FormatState, SessionState};
 use multisession::session::{self, Kind};
 use multisession::{hresult, Error, MediaInfo, MediaState, Recorder, Result};
@@ -177,12 +177,26 @@ fn objects_json(recorder: &Arc<Recorder>) -> Result<Vec<Value>> {
                 })
             }
         };
-        if let (Value::Object(row), Value::Object(values)) = (&mut row, values) {
-            row.extend(values);
-        }
+        merge(&mut row, values);
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// Adds the members of the object `more` to the object `into`.
+fn merge(into: &mut Value, more: Value) {
+    if let (Value::Object(into), Value::Object(more)) = (into, more) {
+        into.extend(more);
+    }
+}
+
+/// The file systems of the newest session (`None` on a blank disc).
+fn newest_file_systems(
+    recorder: &Recorder,
+    media: &MediaInfo,
+) -> Result<Option<SessionFileSystems>> {
+    let newest = session_extents(recorder, media)?.last().map(|e| e.1);
+    Ok(newest.map(|start| SessionFileSystems::of(identify(recorder, start).ok().as_ref())))
 }
 
 /// `info --json`: one object, IMAPI2 property names where IMAPI2 has the
@@ -194,7 +208,8 @@ fn info_json(
 ) -> Result<Value> {
     let state = media.media_state();
     let previous = media.previous_session;
-    Ok(json!({
+    let newest = newest_file_systems(recorder, media)?;
+    let mut object = json!({
         "Msinfo": msinfo.as_ref().ok().map(|(s, n)| format!("{s},{n}")),
         "MsinfoError": msinfo.as_ref().err().map(error_json),
         "Device": recorder.describe(),
@@ -217,7 +232,14 @@ fn info_json(
         "TotalSectorsOnMedia": media.total_sectors,
         "WriteUnitSize": media.write_unit,
         "MultisessionInterfaces": objects_json(recorder)?,
-    }))
+    });
+    merge(
+        &mut object,
+        newest.map_or(json!({"FileSystems": null, "UDFRevision": null}), |f| {
+            f.json()
+        }),
+    );
+    Ok(object)
 }
 
 pub fn info(dev: &Path, as_json: bool) -> Result<Done> {
@@ -276,6 +298,9 @@ pub fn info(dev: &Path, as_json: bool) -> Result<Done> {
             previous.last_written,
             megabytes(u64::from(previous.last_written - previous.start) + 1)
         );
+    }
+    if let Some(newest) = newest_file_systems(&recorder, &media)? {
+        say!("file systems:      {} (newest session)", newest.words());
     }
     match media.next_writable {
         Some(next) => say!("next session at:   LBA {next}"),
@@ -350,15 +375,54 @@ struct SessionRow {
     blocks: u64,
     date: Option<i64>,
     volume: String,
-    file_systems: FileSystems,
+    file_systems: SessionFileSystems,
     complete: bool,
 }
 
-fn session_rows(recorder: &Arc<Recorder>) -> Result<Vec<SessionRow>> {
-    let media = recorder.media_info()?;
+/// The file systems a session holds and the revision its UDF volume
+/// records, as `udfinfo` prints it.
+struct SessionFileSystems {
+    found: FileSystems,
+    udf_revision: Option<u16>,
+}
+
+impl SessionFileSystems {
+    fn of(found: Option<&Identified>) -> SessionFileSystems {
+        SessionFileSystems {
+            found: found.map_or(FileSystems::NONE, |f| f.file_systems),
+            udf_revision: found.and_then(|f| f.udf_revision),
+        }
+    }
+
+    /// `2.50` for 0x0250.
+    fn udf_revision(&self) -> Option<String> {
+        self.udf_revision
+            .map(|r| format!("{:x}.{:02x}", r >> 8, r & 0xff))
+    }
+
+    /// `ISO 9660 + Joliet + UDF 2.50`.
+    fn words(&self) -> String {
+        match self.udf_revision() {
+            Some(revision) => format!("{} {revision}", self.found),
+            None => self.found.to_string(),
+        }
+    }
+
+    /// `FileSystems` and `UDFRevision` (`null` without UDF).
+    fn json(&self) -> Value {
+        json!({
+            "FileSystems": self.found.to_string(),
+            "UDFRevision": self.udf_revision(),
+        })
+    }
+}
+
+/// Number, start, blocks and completeness of every recorded session;
+/// overwritable media have one volume, at 0, as long as its descriptors
+/// say.
+fn session_extents(recorder: &Recorder, media: &MediaInfo) -> Result<Vec<(u16, u32, u64, bool)>> {
     let recorded = recorder.sessions()?;
-    let extents: Vec<(u16, u32, u64, bool)> = if recorded.is_empty() {
-        // Overwritable media: one volume, at 0, as long as its descriptors say.
+    Ok(if recorded.is_empty() {
         match media.next_writable.filter(|&n| n > 0) {
             Some(end) => vec![(1, 0, u64::from(end), true)],
             None => Vec::new(),
@@ -371,9 +435,13 @@ fn session_rows(recorder: &Arc<Recorder>) -> Result<Vec<SessionRow>> {
                 (s.number, s.extent.start, blocks, s.complete)
             })
             .collect()
-    };
+    })
+}
+
+fn session_rows(recorder: &Arc<Recorder>) -> Result<Vec<SessionRow>> {
+    let media = recorder.media_info()?;
     let mut rows = Vec::new();
-    for (number, start, blocks, complete) in extents {
+    for (number, start, blocks, complete) in session_extents(recorder, &media)? {
         let found = identify(&**recorder, start).ok();
         let volume = found
             .as_ref()
@@ -390,7 +458,7 @@ fn session_rows(recorder: &Arc<Recorder>) -> Result<Vec<SessionRow>> {
             blocks,
             date,
             volume,
-            file_systems: found.map_or(FileSystems::NONE, |f| f.file_systems),
+            file_systems: SessionFileSystems::of(found.as_ref()),
             complete,
         });
     }
@@ -426,15 +494,16 @@ pub fn sessions(dev: &Path, as_json: bool) -> Result<()> {
         let list: Vec<Value> = rows
             .iter()
             .map(|r| {
-                json!({
+                let mut row = json!({
                     "Number": r.number,
                     "StartAddress": r.start,
                     "SectorCount": r.blocks,
                     "Date": r.date,
                     "VolumeName": r.volume,
-                    "FileSystems": r.file_systems.to_string(),
                     "Complete": r.complete,
-                })
+                });
+                merge(&mut row, r.file_systems.json());
+                row
             })
             .collect();
         say!("{}", json!({ "Sessions": list }));
@@ -460,7 +529,7 @@ pub fn sessions(dev: &Path, as_json: bool) -> Result<()> {
             format!("{} ({})", r.blocks, megabytes(r.blocks)),
             r.date.map(utc).unwrap_or_else(|| "-".into()),
             r.volume,
-            r.file_systems,
+            r.file_systems.words(),
             if r.complete { "" } else { " (open)" }
         );
     }

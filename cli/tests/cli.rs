@@ -908,6 +908,128 @@ fn fs_takes_iso9660_and_joliet_lists_and_refuses_unknown_names() {
     );
 }
 
+/// What the peers read of the session at `start` of the image `disc`:
+/// `udfinfo --startblock` its UDF revision (`None` without UDF), isoinfo
+/// whether it has Joliet, xorriso (Rock Ridge off, Joliet on) the names
+/// of its files.
+fn peers_read(disc: &str, start: u64) -> (Option<String>, bool, Vec<String>) {
+    let udfinfo = Command::new("udfinfo")
+        .arg(format!("--startblock={start}"))
+        .arg(disc)
+        .output()
+        .expect("udfinfo runs");
+    let udf = String::from_utf8_lossy(&udfinfo.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("udfrev=").map(str::to_string))
+        .filter(|_| udfinfo.status.success());
+    let isoinfo = Command::new("isoinfo")
+        .args(["-d", "-i", disc, "-T", &start.to_string()])
+        .output()
+        .expect("isoinfo runs");
+    assert!(isoinfo.status.success());
+    let joliet = String::from_utf8_lossy(&isoinfo.stdout).contains("Joliet with UCS level");
+    let xorriso = Command::new("xorriso")
+        .args([
+            "-abort_on",
+            "FAILURE",
+            "-read_fs",
+            "norock",
+            "-joliet",
+            "on",
+        ])
+        .args(["-load", "sbsector", &start.to_string(), "-indev", disc])
+        .args(["-find", "/", "-type", "f"])
+        .output()
+        .expect("xorriso runs");
+    assert!(xorriso.status.success());
+    let names = String::from_utf8_lossy(&xorriso.stdout)
+        .lines()
+        .map(|l| l.trim_matches('\'').to_string())
+        .collect();
+    (udf, joliet, names)
+}
+
+/// Without --fs every multisession medium gets ISO 9660 + Joliet + UDF;
+/// `--fs` writes what it names. `sessions` and `info` name each session's
+/// file systems and UDF revision as udfinfo, isoinfo and xorriso read
+/// them; UDF alone is refused with a reason.
+#[test]
+fn fs_and_the_media_default_write_the_file_systems_sessions_info_and_the_peers_name() {
+    let root = tempfile::tempdir().unwrap();
+    let one = folder(root.path(), "one", &[("a.txt", "1")]);
+    let two = folder(root.path(), "two", &[("b.txt", "2")]);
+    let three = folder(root.path(), "three", &[("c.txt", "3")]);
+    for profile in ["cd-r", "dvd+r", "bd-r", "dvd+rw", "bd-re"] {
+        let disc = root.path().join(format!("{profile}.img"));
+        let disc = disc.to_str().unwrap();
+        ok(&["new-disc", "--profile", profile, disc]);
+        ok(&["append", "--keep-appendable", disc, &one]);
+        let mut expected = vec![("ISO 9660 + Joliet + UDF", vec!["/one/a.txt"])];
+        if !profile.ends_with("rw") && !profile.ends_with("re") {
+            let all = ["--keep-appendable", "--fs", "iso9660,joliet,udf"];
+            ok(&[&["append"][..], &all, &[disc, &two]].concat());
+            ok(&[
+                "append",
+                "--keep-appendable",
+                "--fs",
+                "iso9660",
+                disc,
+                &three,
+            ]);
+            expected.push(("ISO 9660 + Joliet + UDF", vec!["/one/a.txt", "/two/b.txt"]));
+            expected.push(("ISO 9660", vec!["/ONE/A.TXT", "/THREE/C.TXT", "/TWO/B.TXT"]));
+        }
+        let sessions = json(&ok(&["sessions", "--json", disc]))["Sessions"].clone();
+        let sessions = sessions.as_array().unwrap();
+        assert_eq!(sessions.len(), expected.len(), "{profile}: {sessions:?}");
+        let text = ok(&["sessions", disc]);
+        for (row, (file_systems, names)) in sessions.iter().zip(&expected) {
+            assert_eq!(row["FileSystems"], *file_systems, "{profile}: {row}");
+            let start = row["StartAddress"].as_u64().unwrap();
+            let (udf, joliet, found) = peers_read(disc, start);
+            assert_eq!(
+                row["UDFRevision"].as_str(),
+                udf.as_deref(),
+                "{profile}: {row}"
+            );
+            assert_eq!(udf.is_some(), file_systems.contains("UDF"), "{profile}");
+            assert_eq!(joliet, file_systems.contains("Joliet"), "{profile}");
+            assert_eq!(found, *names, "{profile}: session at {start}");
+            let words = match &udf {
+                Some(revision) => format!("{file_systems} {revision}"),
+                None => file_systems.to_string(),
+            };
+            assert!(
+                text.lines()
+                    .any(|l| l.contains(&format!(" {start} ")) && l.ends_with(&words)),
+                "{profile}: {words}\n{text}"
+            );
+        }
+        let newest = sessions.last().unwrap();
+        let info = json(&ok(&["info", "--json", disc]));
+        assert_eq!(info["FileSystems"], newest["FileSystems"], "{profile}");
+        assert_eq!(info["UDFRevision"], newest["UDFRevision"], "{profile}");
+        let words = ok(&["info", disc]);
+        let line = words
+            .lines()
+            .find(|l| l.starts_with("file systems:"))
+            .unwrap_or_else(|| panic!("{words}"));
+        assert!(
+            line.contains(newest["FileSystems"].as_str().unwrap()),
+            "{line}"
+        );
+    }
+    let disc = root.path().join("udf-only.img");
+    let disc = disc.to_str().unwrap();
+    ok(&["new-disc", "--profile", "dvd+r", disc]);
+    let refused = failure_text(&["append", "--fs", "udf", disc, &one]);
+    assert!(
+        refused.contains("IMAPI_E_INVALID_PARAM") && refused.contains("UDF alone"),
+        "{refused}"
+    );
+    blank(&["info", disc]);
+}
+
 /// Every key of a JSON value, recursively.
 fn keys(value: &serde_json::Value, out: &mut Vec<String>) {
     match value {
@@ -932,7 +1054,8 @@ fn info_json_has_one_naming_scheme_and_a_fixed_schema() {
     let number = |v: &Value| v.is_i64() || v.is_u64();
     let string = |v: &Value| v.is_string();
     let boolean = |v: &Value| v.is_boolean();
-    let schema: [(&str, &Fits); 22] = [
+    let optional_string = |v: &Value| v.is_null() || v.is_string();
+    let schema: [(&str, &Fits); 24] = [
         ("Msinfo", &|v| v.is_null() || v.is_string()),
         ("MsinfoError", &|v| {
             v.is_null()
@@ -963,6 +1086,8 @@ fn info_json_has_one_naming_scheme_and_a_fixed_schema() {
         ("FreeSectorsOnMedia", &number),
         ("TotalSectorsOnMedia", &number),
         ("WriteUnitSize", &number),
+        ("FileSystems", &optional_string),
+        ("UDFRevision", &optional_string),
         ("MultisessionInterfaces", &|v| {
             v.as_array().is_some_and(|a| {
                 a.iter().all(|o| {
