@@ -857,6 +857,17 @@ fn sessions_and_diff_describe_a_three_session_disc() {
     );
     let text = ok(&["sessions", disc]);
     assert_eq!(text.lines().count(), 4, "{text}");
+    // The date in words is the one date(1) gives for the JSON's seconds.
+    let date = Command::new("date")
+        .args(["-u", "-d", &format!("@{}", rows[1]["Date"])])
+        .arg("+%Y-%m-%d %H:%M:%S UTC")
+        .output()
+        .unwrap();
+    let date = String::from_utf8(date.stdout).unwrap();
+    assert!(
+        text.lines().nth(2).unwrap().contains(date.trim()),
+        "{date}{text}"
+    );
     assert!(
         text.lines().nth(2).unwrap().contains("SECOND") && text.contains("300 (0.6 MB)"),
         "{text}"
