@@ -190,13 +190,16 @@ fn merge(into: &mut Value, more: Value) {
     }
 }
 
-/// The file systems of the newest session (`None` on a blank disc).
-fn newest_file_systems(
-    recorder: &Recorder,
-    media: &MediaInfo,
-) -> Result<Option<SessionFileSystems>> {
-    let newest = session_extents(recorder, media)?.last().map(|e| e.1);
-    Ok(newest.map(|start| SessionFileSystems::of(identify(recorder, start).ok().as_ref())))
+/// The file systems of the newest complete session (the one an append
+/// continues; a session an interrupted write left open has none yet):
+/// `None` on a blank disc, and when the session table cannot be read
+/// (`info` still reports the medium; `sessions` names that failure).
+fn newest_file_systems(recorder: &Recorder, media: &MediaInfo) -> Option<SessionFileSystems> {
+    let extents = session_extents(recorder, media).ok()?;
+    let start = extents.iter().rev().find(|e| e.3)?.1;
+    Some(SessionFileSystems::of(
+        identify(recorder, start).ok().as_ref(),
+    ))
 }
 
 /// `info --json`: one object, IMAPI2 property names where IMAPI2 has the
@@ -208,7 +211,7 @@ fn info_json(
 ) -> Result<Value> {
     let state = media.media_state();
     let previous = media.previous_session;
-    let newest = newest_file_systems(recorder, media)?;
+    let newest = newest_file_systems(recorder, media);
     let mut object = json!({
         "Msinfo": msinfo.as_ref().ok().map(|(s, n)| format!("{s},{n}")),
         "MsinfoError": msinfo.as_ref().err().map(error_json),
@@ -299,7 +302,7 @@ pub fn info(dev: &Path, as_json: bool) -> Result<Done> {
             megabytes(u64::from(previous.last_written - previous.start) + 1)
         );
     }
-    if let Some(newest) = newest_file_systems(&recorder, &media)? {
+    if let Some(newest) = newest_file_systems(&recorder, &media) {
         say!("file systems:      {} (newest session)", newest.words());
     }
     match media.next_writable {

@@ -1249,7 +1249,11 @@ fn info_after_an_interrupted_write_says_to_run_recover_and_recover_says_what_it_
         text.contains("interrupted:") && text.contains(&format!("multisession recover {disc}")),
         "{text}"
     );
-    assert_eq!(json(&ok(&["info", "--json", disc]))["Interrupted"], true);
+    let info = json(&ok(&["info", "--json", disc]));
+    assert_eq!(info["Interrupted"], true);
+    // The file systems are those of the session the next append continues,
+    // not of the open one.
+    assert_eq!(info["FileSystems"], "ISO 9660 + Joliet + UDF", "{info}");
     let said = ok(&["recover", disc]);
     assert!(said.starts_with("closed the interrupted session"), "{said}");
     assert!(!said.contains('{'), "no Rust struct: {said}");
