@@ -282,3 +282,20 @@ func (l LogLevel) String() string {
 	}
 	return fmt.Sprintf("LogLevel(%d)", uint32(l))
 }
+
+// ParseProfile reads a profile's name as String prints it ("CD-R",
+// "dvd+rw"; any case) or its number ("0x0009").
+func ParseProfile(name string) (Profile, error) {
+	for p, n := range profileNames {
+		if p != ProfileNone && strings.EqualFold(n, name) {
+			return p, nil
+		}
+	}
+	var number uint16
+	if _, err := fmt.Sscanf(name, "0x%x", &number); err == nil && strings.HasPrefix(name, "0x") {
+		if _, known := profileNames[Profile(number)]; known {
+			return Profile(number), nil
+		}
+	}
+	return ProfileNone, fmt.Errorf("multisession: unknown profile %q", name)
+}

@@ -906,3 +906,16 @@ func TestAForgottenImageIsReleasedByItsFinalizer(t *testing.T) {
 	}
 	t.Fatal("the finalizer did not release the image")
 }
+
+func TestParseProfileReadsNamesAndNumbers(t *testing.T) {
+	for name, want := range map[string]Profile{"cd-r": ProfileCDR, "DVD+RW": ProfileDVDPlusRW, "0x0043": ProfileBDRE} {
+		if got, err := ParseProfile(name); err != nil || got != want {
+			t.Errorf("%q: %v %v", name, got, err)
+		}
+	}
+	for _, bad := range []string{"", "none", "dvd", "0x1234", "0xZZ"} {
+		if _, err := ParseProfile(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
