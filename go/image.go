@@ -290,8 +290,9 @@ func (i *Image) AddTree(local, dest string, includeBase, replace bool) error {
 }
 
 // AddReader adds length bytes read from r as path. r is read once, while
-// a result of the image is read or written, on that goroutine; a reader
-// that ends early or has more fails that with ErrDataStreamInconsistency.
+// a result of the image is read or written, possibly from a thread of the
+// library's; a reader that ends early or has more fails that read with
+// ErrDataStreamInconsistency.
 func (i *Image) AddReader(path string, length uint64, r io.Reader, replace bool) error {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
