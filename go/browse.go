@@ -158,11 +158,5 @@ func (f *File) ReadAt(p []byte, off int64) (int, error) {
 
 // Close releases the file; closing it again does nothing.
 func (f *File) Close() error {
-	if f.h.id == 0 {
-		return nil
-	}
-	runtime.SetFinalizer(f, nil)
-	h := f.h
-	f.h = C.ms_file{}
-	return call(nil, func() C.ms_hresult { return C.ms_file_release(h) })
+	return closeHandle(f, &f.h.id, func(id C.uint64_t) C.ms_hresult { return C.ms_file_release(C.ms_file{id: id}) })
 }

@@ -83,6 +83,15 @@ func (t PhysicalType) String() string {
 	return fmt.Sprintf("IMAPI_MEDIA_TYPE(%d)", uint32(t))
 }
 
+// enumString is the name of v in names, or the type and number of a
+// value the table does not know.
+func enumString[T ~uint32](names map[T]string, v T, typ string) string {
+	if name, ok := names[v]; ok {
+		return name
+	}
+	return fmt.Sprintf("%s(%d)", typ, uint32(v))
+}
+
 // flagString names the set bits of v from names, with any bit left over
 // in hexadecimal.
 func flagString(v uint32, names []flagName, zero string) string {
@@ -159,17 +168,9 @@ const (
 	PseudoOverwrite Kind = C.MS_MULTISESSION_PSEUDO_OVERWRITE
 )
 
-func (k Kind) String() string {
-	switch k {
-	case Sequential:
-		return "Sequential"
-	case RandomWrite:
-		return "RandomWrite"
-	case PseudoOverwrite:
-		return "PseudoOverwrite"
-	}
-	return fmt.Sprintf("Kind(%d)", uint32(k))
-}
+var kindNames = map[Kind]string{Sequential: "Sequential", RandomWrite: "RandomWrite", PseudoOverwrite: "PseudoOverwrite"}
+
+func (k Kind) String() string { return enumString(kindNames, k, "Kind") }
 
 // FileSystems is an FsiFileSystems mask.
 type FileSystems uint32
@@ -200,17 +201,9 @@ const (
 	ItemSymlink   ItemKind = C.MS_ITEM_SYMLINK
 )
 
-func (k ItemKind) String() string {
-	switch k {
-	case ItemDirectory:
-		return "directory"
-	case ItemFile:
-		return "file"
-	case ItemSymlink:
-		return "symlink"
-	}
-	return fmt.Sprintf("ItemKind(%d)", uint32(k))
-}
+var itemKindNames = map[ItemKind]string{ItemDirectory: "directory", ItemFile: "file", ItemSymlink: "symlink"}
+
+func (k ItemKind) String() string { return enumString(itemKindNames, k, "ItemKind") }
 
 // WriteAction is IMAPI_FORMAT2_DATA_WRITE_ACTION.
 type WriteAction uint32
@@ -249,17 +242,9 @@ const (
 	RecoveryEmptied   Recovery = C.MS_RECOVERY_EMPTIED
 )
 
-func (r Recovery) String() string {
-	switch r {
-	case RecoveryNotNeeded:
-		return "not needed"
-	case RecoveryRestored:
-		return "restored"
-	case RecoveryEmptied:
-		return "emptied"
-	}
-	return fmt.Sprintf("Recovery(%d)", uint32(r))
-}
+var recoveryNames = map[Recovery]string{RecoveryNotNeeded: "not needed", RecoveryRestored: "restored", RecoveryEmptied: "emptied"}
+
+func (r Recovery) String() string { return enumString(recoveryNames, r, "Recovery") }
 
 // LogLevel is how much of the library's log SetLogger receives.
 type LogLevel uint32
@@ -271,17 +256,9 @@ const (
 	LogDebug   LogLevel = C.MS_LOG_DEBUG
 )
 
-func (l LogLevel) String() string {
-	switch l {
-	case LogOff:
-		return "off"
-	case LogWarning:
-		return "warning"
-	case LogDebug:
-		return "debug"
-	}
-	return fmt.Sprintf("LogLevel(%d)", uint32(l))
-}
+var logLevelNames = map[LogLevel]string{LogOff: "off", LogWarning: "warning", LogDebug: "debug"}
+
+func (l LogLevel) String() string { return enumString(logLevelNames, l, "LogLevel") }
 
 // ParseProfile reads a profile's name as String prints it ("CD-R",
 // "dvd+rw"; any case) or its number ("0x0009").

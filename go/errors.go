@@ -157,6 +157,18 @@ func call(keep interface{}, f func() C.ms_hresult) error {
 	return failure(code)
 }
 
+// closeHandle releases the handle whose id is at id, once: the owner's
+// finalizer goes and the id becomes 0, so a second Close does nothing.
+func closeHandle(owner interface{}, id *C.uint64_t, release func(C.uint64_t) C.ms_hresult) error {
+	if *id == 0 {
+		return nil
+	}
+	runtime.SetFinalizer(owner, nil)
+	held := *id
+	*id = 0
+	return call(nil, func() C.ms_hresult { return release(held) })
+}
+
 // failure is the *Error for a failed code, read on the thread that got it.
 func failure(code C.ms_hresult) error {
 	if code >= 0 {

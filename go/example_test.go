@@ -13,18 +13,37 @@ import (
 	multisession "github.com/multisession/multisession/go"
 )
 
-// tempDisc creates a blank emulated disc in a new temporary directory;
-// remove the directory when done.
-func tempDisc(profile multisession.Profile) (dir, disc string) {
+// tempRecorder opens a blank emulated disc in a new temporary
+// directory; done closes it and removes the directory.
+func tempRecorder(profile multisession.Profile) (rec *multisession.Recorder, done func()) {
 	dir, err := os.MkdirTemp("", "multisession-example")
 	if err != nil {
 		log.Fatal(err)
 	}
-	disc = filepath.Join(dir, "disc.img")
+	disc := filepath.Join(dir, "disc.img")
 	if err := multisession.CreateEmulatedDisc(disc, profile, 0); err != nil {
 		log.Fatal(err)
 	}
-	return dir, disc
+	if rec, err = multisession.Open(disc); err != nil {
+		log.Fatal(err)
+	}
+	return rec, func() {
+		rec.Close()
+		os.RemoveAll(dir)
+	}
+}
+
+// prepared is a new image holding the newest session of rec's disc.
+func prepared(rec *multisession.Recorder) (*multisession.Image, multisession.Preparation) {
+	img, err := multisession.NewImage()
+	if err != nil {
+		log.Fatal(err)
+	}
+	prep, err := img.PrepareFor(rec)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return img, prep
 }
 
 // appendSession writes the next session holding one file, keeping every
@@ -52,13 +71,8 @@ func appendSession(rec *multisession.Recorder, name, content string) error {
 // Two sessions on an emulated CD-R: the second imports the first, so the
 // disc shows both files.
 func Example() {
-	dir, disc := tempDisc(multisession.ProfileCDR)
-	defer os.RemoveAll(dir)
-	rec, err := multisession.Open(disc)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer rec.Close()
+	rec, done := tempRecorder(multisession.ProfileCDR)
+	defer done()
 
 	if err := appendSession(rec, "/first.txt", "one\n"); err != nil {
 		log.Fatal(err)
@@ -74,14 +88,8 @@ func Example() {
 	for _, s := range sessions {
 		fmt.Printf("session %d at %d: %v\n", s.Number, s.Start, s.FileSystems)
 	}
-	img, err := multisession.NewImage()
-	if err != nil {
-		log.Fatal(err)
-	}
+	img, _ := prepared(rec)
 	defer img.Close()
-	if _, err := img.PrepareFor(rec); err != nil {
-		log.Fatal(err)
-	}
 	entries, err := img.ReadDir("/")
 	if err != nil {
 		log.Fatal(err)
@@ -99,13 +107,8 @@ func Example() {
 // The cdrecord -msinfo line: where the newest session starts and where
 // the next one goes.
 func ExampleMultisession_Sequential() {
-	dir, disc := tempDisc(multisession.ProfileCDR)
-	defer os.RemoveAll(dir)
-	rec, err := multisession.Open(disc)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer rec.Close()
+	rec, done := tempRecorder(multisession.ProfileCDR)
+	defer done()
 	if err := appendSession(rec, "/a.txt", "a"); err != nil {
 		log.Fatal(err)
 	}
@@ -131,22 +134,11 @@ func ExampleMultisession_Sequential() {
 // A write stops when its context is cancelled; the disc keeps its
 // previous session.
 func ExampleRecorder_Write_cancel() {
-	dir, disc := tempDisc(multisession.ProfileBDR)
-	defer os.RemoveAll(dir)
-	rec, err := multisession.Open(disc)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer rec.Close()
+	rec, done := tempRecorder(multisession.ProfileBDR)
+	defer done()
 
-	img, err := multisession.NewImage()
-	if err != nil {
-		log.Fatal(err)
-	}
+	img, _ := prepared(rec)
 	defer img.Close()
-	if _, err := img.PrepareFor(rec); err != nil {
-		log.Fatal(err)
-	}
 	if err := img.AddReader("/zeros", 1<<20, io.LimitReader(zeros{}, 1<<20), false); err != nil {
 		log.Fatal(err)
 	}
@@ -178,25 +170,14 @@ func (zeros) Read(p []byte) (int, error) {
 
 // Imported files read back from the disc as io.Readers.
 func ExampleImage_Open() {
-	dir, disc := tempDisc(multisession.ProfileDVDPlusRW)
-	defer os.RemoveAll(dir)
-	rec, err := multisession.Open(disc)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer rec.Close()
+	rec, done := tempRecorder(multisession.ProfileDVDPlusRW)
+	defer done()
 	if err := appendSession(rec, "/hello.txt", "hello, disc\n"); err != nil {
 		log.Fatal(err)
 	}
 
-	img, err := multisession.NewImage()
-	if err != nil {
-		log.Fatal(err)
-	}
+	img, _ := prepared(rec)
 	defer img.Close()
-	if _, err := img.PrepareFor(rec); err != nil {
-		log.Fatal(err)
-	}
 	f, err := img.Open("/hello.txt")
 	if err != nil {
 		log.Fatal(err)
@@ -231,28 +212,16 @@ func ExampleError() {
 
 // A rewritable disc erased: the next session is a first one again.
 func ExampleRecorder_Erase() {
-	dir, disc := tempDisc(multisession.ProfileBDRE)
-	defer os.RemoveAll(dir)
-	rec, err := multisession.Open(disc)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer rec.Close()
+	rec, done := tempRecorder(multisession.ProfileBDRE)
+	defer done()
 	if err := appendSession(rec, "/old.txt", "old"); err != nil {
 		log.Fatal(err)
 	}
 	if err := rec.Erase(false); err != nil {
 		log.Fatal(err)
 	}
-	img, err := multisession.NewImage()
-	if err != nil {
-		log.Fatal(err)
-	}
+	img, prep := prepared(rec)
 	defer img.Close()
-	prep, err := img.PrepareFor(rec)
-	if err != nil {
-		log.Fatal(err)
-	}
 	fmt.Println("imported:", prep.Imported)
 	// Output: imported: false
 }

@@ -39,13 +39,7 @@ func NewImage() (*Image, error) {
 
 // Close releases the image; closing it again does nothing.
 func (i *Image) Close() error {
-	if i.h.id == 0 {
-		return nil
-	}
-	runtime.SetFinalizer(i, nil)
-	h := i.h
-	i.h = C.ms_image{}
-	return call(nil, func() C.ms_hresult { return C.ms_image_release(h) })
+	return closeHandle(i, &i.h.id, func(id C.uint64_t) C.ms_hresult { return C.ms_image_release(C.ms_image{id: id}) })
 }
 
 // Preparation is what PrepareFor did.

@@ -23,13 +23,7 @@ func newMultisession(h C.ms_multisession) *Multisession {
 
 // Close releases the object handle; closing it again does nothing.
 func (m *Multisession) Close() error {
-	if m.h.id == 0 {
-		return nil
-	}
-	runtime.SetFinalizer(m, nil)
-	h := m.h
-	m.h = C.ms_multisession{}
-	return call(nil, func() C.ms_hresult { return C.ms_multisession_release(h) })
+	return closeHandle(m, &m.h.id, func(id C.uint64_t) C.ms_hresult { return C.ms_multisession_release(C.ms_multisession{id: id}) })
 }
 
 // Kind tells which interface the object has.

@@ -36,13 +36,7 @@ func newRecorder(h C.ms_recorder) *Recorder {
 
 // Close releases the recorder; closing it again does nothing.
 func (r *Recorder) Close() error {
-	if r.h.id == 0 {
-		return nil
-	}
-	runtime.SetFinalizer(r, nil)
-	h := r.h
-	r.h = C.ms_recorder{}
-	return call(nil, func() C.ms_hresult { return C.ms_recorder_release(h) })
+	return closeHandle(r, &r.h.id, func(id C.uint64_t) C.ms_hresult { return C.ms_recorder_release(C.ms_recorder{id: id}) })
 }
 
 // Identity is the drive's INQUIRY identity.

@@ -6,10 +6,7 @@ package multisession
 */
 import "C"
 
-import (
-	"runtime"
-	"unsafe"
-)
+import "unsafe"
 
 // BlockSize is the size of a logical block of the media.
 const BlockSize = 2048
@@ -21,13 +18,7 @@ type Result struct{ h C.ms_result }
 
 // Close releases the result; closing it again does nothing.
 func (r *Result) Close() error {
-	if r.h.id == 0 {
-		return nil
-	}
-	runtime.SetFinalizer(r, nil)
-	h := r.h
-	r.h = C.ms_result{}
-	return call(nil, func() C.ms_hresult { return C.ms_result_release(h) })
+	return closeHandle(r, &r.h.id, func(id C.uint64_t) C.ms_hresult { return C.ms_result_release(C.ms_result{id: id}) })
 }
 
 // StartBlock is the LBA block 0 of the result goes to.
