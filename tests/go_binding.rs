@@ -4,7 +4,7 @@
 //! variables). An outside module that requires the package builds the
 //! module's example commands and a program of its own and runs the msinfo
 //! and append flow on an emulated disc, checked against the installed
-//! `multisession` tool; in the package, `go vet`, `go test` (with the
+//! `multisession` tool and isoinfo; in the package, `go vet`, `go test` (with the
 //! header coverage test and the Examples), `go test -race` and
 //! `GODEBUG=cgocheck=2 go test` pass.
 //!
@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use ffi_support::{deps_dir, foreign_program, install_command, run_ok};
+use ffi_support::{deps_dir, foreign_program, install_command, require, run_ok};
 
 /// The module path go/go.mod declares, as docs/go.md and the examples
 /// import it.
@@ -225,6 +225,19 @@ fn outside_module_builds_with_only_pkg_config_and_runs_msinfo_and_append_on_an_e
         msinfo.starts_with(&format!("{second_start},")),
         "msinfo {msinfo:?} after {out:?}"
     );
+
+    // A peer reads the second session where msinfo says it starts.
+    require("isoinfo");
+    let listed = run_ok(
+        "isoinfo -f",
+        Command::new("isoinfo")
+            .arg("-i")
+            .arg(&disc)
+            .args(["-T", second_start, "-J", "-f"]),
+    );
+    let mut files: Vec<&str> = listed.lines().map(|l| l.trim_end_matches(";1")).collect();
+    files.sort_unstable();
+    assert_eq!(files, ["/more.txt", "/notes.txt"], "isoinfo:\n{listed}");
 
     let described = run("the outside module's program", "outside", &[disc.as_ref()]);
     assert_eq!(
