@@ -1,8 +1,9 @@
 package multisession
 
 // The C callbacks the library calls back into: a caller stream's read and
-// release, and write progress. Their context is a cgo.Handle; this file's
-// preamble may hold declarations only (cgo's rule for //export).
+// release, write progress, and the log. Their context is a cgo.Handle
+// (the log's is process-wide, see SetLogger); this file's preamble may
+// hold declarations only (cgo's rule for //export).
 
 /*
 #include "multisession.h"
@@ -10,21 +11,31 @@ package multisession
 import "C"
 
 import (
+	"context"
 	"errors"
 	"io"
 	"runtime/cgo"
 	"unsafe"
 )
 
-// readerSource is what a stream's handle refers to.
+// readerSource is what a stream's handle refers to. err keeps the
+// reader's failure, which the library reduces to a code.
 type readerSource struct {
 	r   io.Reader
+	ctx context.Context
 	err error
 }
 
 //export goMsRead
-func goMsRead(context unsafe.Pointer, buf *C.uint8_t, length C.size_t, read *C.size_t) C.ms_hresult {
-	src := cgo.Handle(uintptr(context)).Value().(*readerSource)
+func goMsRead(handle unsafe.Pointer, buf *C.uint8_t, length C.size_t, read *C.size_t) C.ms_hresult {
+	src := cgo.Handle(uintptr(handle)).Value().(*readerSource)
+	*read = 0
+	if src.ctx != nil {
+		if err := src.ctx.Err(); err != nil {
+			src.err = err
+			return C.MS_E_ABORT
+		}
+	}
 	dst := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(length))
 	n, err := io.ReadFull(src.r, dst)
 	*read = C.size_t(n)
@@ -36,24 +47,33 @@ func goMsRead(context unsafe.Pointer, buf *C.uint8_t, length C.size_t, read *C.s
 }
 
 //export goMsRelease
-func goMsRelease(context unsafe.Pointer) {
-	cgo.Handle(uintptr(context)).Delete()
+func goMsRelease(handle unsafe.Pointer) {
+	cgo.Handle(uintptr(handle)).Delete()
 }
 
 //export goMsProgress
-func goMsProgress(context unsafe.Pointer, p *C.ms_progress) C.uint32_t {
-	callback := cgo.Handle(uintptr(context)).Value().(func(Progress) bool)
-	event := Progress{
-		Action:           WriteAction(p.action),
-		StartLBA:         int32(p.start_lba),
-		SectorCount:      int32(p.sector_count),
-		SectorsDone:      int32(p.sectors_done),
-		LastWrittenLBA:   int32(p.last_written_lba),
-		ElapsedSeconds:   float64(p.elapsed_seconds),
-		RemainingSeconds: float64(p.remaining_seconds),
+func goMsProgress(handle unsafe.Pointer, p *C.ms_progress) C.uint32_t {
+	sink := cgo.Handle(uintptr(handle)).Value().(*progressSink)
+	if sink.callback != nil {
+		sink.callback(Progress{
+			Action:           WriteAction(p.action),
+			StartLBA:         int32(p.start_lba),
+			SectorCount:      int32(p.sector_count),
+			SectorsDone:      int32(p.sectors_done),
+			LastWrittenLBA:   int32(p.last_written_lba),
+			ElapsedSeconds:   float64(p.elapsed_seconds),
+			RemainingSeconds: float64(p.remaining_seconds),
+		})
 	}
-	if callback(event) {
-		return C.MS_CONTINUE
+	if sink.ctx != nil && sink.ctx.Err() != nil {
+		return C.MS_CANCEL
 	}
-	return C.MS_CANCEL
+	return C.MS_CONTINUE
+}
+
+//export goMsLog
+func goMsLog(_ unsafe.Pointer, level C.uint32_t, message *C.char) {
+	if logger, ok := currentLogger.Load().(Logger); ok && logger != nil {
+		logger(LogLevel(level), C.GoString(message))
+	}
 }

@@ -1,3 +1,3 @@
-module multisession
+module github.com/multisession/multisession/go
 
 go 1.19

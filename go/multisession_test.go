@@ -2,10 +2,16 @@ package multisession
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
+	"time"
 )
 
 // pattern gives n deterministic bytes.
@@ -24,6 +30,26 @@ func must(t *testing.T, err error) {
 	}
 }
 
+// newDisc creates a blank emulated disc of profile in a temp dir and
+// opens it.
+func newDisc(t *testing.T, profile Profile) (*Recorder, string) {
+	t.Helper()
+	disc := filepath.Join(t.TempDir(), "disc.img")
+	must(t, CreateEmulatedDisc(disc, profile, 0))
+	rec, err := Open(disc)
+	must(t, err)
+	t.Cleanup(func() { rec.Close() })
+	return rec, disc
+}
+
+// appendOptions keep DVD+R appendable and report every event.
+func appendOptions() WriteOptions {
+	o := DefaultWriteOptions()
+	o.DisableConsumerDvdCompatibilityMode = true
+	o.ProgressIntervalMs = 0
+	return o
+}
+
 // writeSession builds and writes img on rec, checking the progress events.
 func writeSession(t *testing.T, rec *Recorder, img *Image) {
 	t.Helper()
@@ -37,14 +63,10 @@ func writeSession(t *testing.T, rec *Recorder, img *Image) {
 	if start != want {
 		t.Fatalf("result starts at %d, image says %d", start, want)
 	}
-	options := DefaultWriteOptions()
-	options.DisableConsumerDvdCompatibilityMode = true
-	options.ProgressIntervalMs = 0
 	var events []Progress
-	must(t, rec.Write(result, options, func(p Progress) bool {
-		events = append(events, p)
-		return true
-	}))
+	options := appendOptions()
+	options.Progress = func(p Progress) { events = append(events, p) }
+	must(t, rec.Write(context.Background(), result, options))
 	if len(events) < 2 || events[len(events)-1].Action != Completed {
 		t.Fatalf("progress events %+v", events)
 	}
@@ -56,8 +78,27 @@ func writeSession(t *testing.T, rec *Recorder, img *Image) {
 	}
 }
 
+// addAndWrite writes one session holding files (path → data) on top of
+// what the disc has.
+func addAndWrite(t *testing.T, rec *Recorder, files map[string][]byte) {
+	t.Helper()
+	img, err := NewImage()
+	must(t, err)
+	defer img.Close()
+	_, err = img.PrepareFor(rec)
+	must(t, err)
+	for path, data := range files {
+		if dir := filepath.Dir(path); dir != "/" {
+			must(t, img.Mkdir(dir, true))
+		}
+		must(t, img.AddReader(path, uint64(len(data)), bytes.NewReader(data), false))
+	}
+	writeSession(t, rec, img)
+}
+
 // imageFor puts rec's list on a new image and imports, or, on a blank
-// write-once disc (the put fails), takes the recorder's defaults.
+// write-once disc (the put fails), takes the recorder's defaults: the
+// IMAPI2 steps that PrepareFor does in one call.
 func imageFor(t *testing.T, rec *Recorder) (*Image, bool) {
 	t.Helper()
 	img, err := NewImage()
@@ -70,20 +111,20 @@ func imageFor(t *testing.T, rec *Recorder) (*Image, bool) {
 		}
 	}()
 	if err := img.SetInterfaces(objects); err != nil {
-		if !IsCode(err, EImportSeekFailure) {
+		if !errors.Is(err, ErrImportSeekFailure) {
 			t.Fatalf("put: %v", err)
 		}
 		must(t, img.ChooseDefaults(rec))
 		return img, false
 	}
 	fs, err := img.Import(DefaultFileSystem)
-	if IsCode(err, EEmptyDisc) {
+	if errors.Is(err, ErrEmptyDisc) {
 		return img, false
 	}
 	must(t, err)
 	// IMAPI2's order over what the session holds: UDF where the first
 	// session got the disc's defaults (write-once media), else Joliet.
-	found, err := img.IdentifyFileSystems()
+	found, err := img.IdentifyFileSystems(nil)
 	must(t, err)
 	want := Joliet
 	if found&UDF != 0 {
@@ -96,12 +137,7 @@ func imageFor(t *testing.T, rec *Recorder) (*Image, bool) {
 }
 
 func TestMsinfoFlowPrintsTheCdrecordLineOfAnAppendableCdR(t *testing.T) {
-	dir := t.TempDir()
-	disc := filepath.Join(dir, "cd-r.img")
-	must(t, CreateEmulatedDisc(disc, 0x0009, 0))
-	rec, err := Open(disc)
-	must(t, err)
-	defer rec.Close()
+	rec, _ := newDisc(t, ProfileCDR)
 
 	// Blank: the Sequential object says -1 and 0; the put refuses it.
 	objects, err := rec.MultisessionInterfaces()
@@ -153,18 +189,11 @@ func TestMsinfoFlowPrintsTheCdrecordLineOfAnAppendableCdR(t *testing.T) {
 }
 
 func TestAppendKeepsOldFilesAndAddsNewOnes(t *testing.T) {
-	for _, d := range []struct {
-		name    string
-		profile uint16
-	}{{"cd-r", 0x0009}, {"dvd+r", 0x001B}, {"bd-r", 0x0041}, {"dvd+rw", 0x001A}, {"bd-re", 0x0043}} {
-		t.Run(d.name, func(t *testing.T) {
-			dir := t.TempDir()
-			disc := filepath.Join(dir, d.name+".img")
-			local := filepath.Join(dir, "local.txt")
+	for _, profile := range []Profile{ProfileCDR, ProfileDVDPlusR, ProfileBDR, ProfileDVDPlusRW, ProfileBDRE} {
+		t.Run(profile.String(), func(t *testing.T) {
+			rec, disc := newDisc(t, profile)
+			local := filepath.Join(t.TempDir(), "local.txt")
 			must(t, os.WriteFile(local, []byte("from a path\n"), 0o644))
-			must(t, CreateEmulatedDisc(disc, d.profile, 0))
-			rec, err := Open(disc)
-			must(t, err)
 			img, _ := imageFor(t, rec)
 			must(t, img.SetVolumeName("Go one"))
 			must(t, img.Mkdir("/docs", false))
@@ -173,7 +202,7 @@ func TestAppendKeepsOldFilesAndAddsNewOnes(t *testing.T) {
 			must(t, img.Close())
 			must(t, rec.Close())
 
-			rec, err = Open(disc)
+			rec, err := Open(disc)
 			must(t, err)
 			img, imported := imageFor(t, rec)
 			if !imported {
@@ -186,7 +215,7 @@ func TestAppendKeepsOldFilesAndAddsNewOnes(t *testing.T) {
 			}
 			data := pattern(100_000, 9)
 			must(t, img.AddReader("/docs/two.bin", uint64(len(data)), bytes.NewReader(data), false))
-			if err := img.AddFile("/docs/one.txt", local, false); !IsCode(err, EDupName) {
+			if err := img.AddFile("/docs/one.txt", local, false); !errors.Is(err, ErrDupName) {
 				t.Fatalf("duplicate add: %v", err)
 			}
 			// The result streams the reader's data where the session puts it.
@@ -194,9 +223,9 @@ func TestAppendKeepsOldFilesAndAddsNewOnes(t *testing.T) {
 			must(t, err)
 			total, err := result.TotalBlocks()
 			must(t, err)
-			block := make([]byte, 2048*17)
+			block := make([]byte, BlockSize*17)
 			must(t, result.ReadBlocks(0, block))
-			if !bytes.Equal(block[16*2048:16*2048+6], []byte("\x01CD001")) || total < 50 {
+			if !bytes.Equal(block[16*BlockSize:16*BlockSize+6], []byte("\x01CD001")) || total < 50 {
 				t.Fatalf("no primary descriptor at block 16 of %d", total)
 			}
 			must(t, result.Close())
@@ -221,39 +250,42 @@ func TestAppendKeepsOldFilesAndAddsNewOnes(t *testing.T) {
 			for path, size := range map[string]uint64{"/docs/one.txt": 12, "/docs/two.bin": 100_000, "/three.txt": 12} {
 				info, err := img.Stat(path)
 				must(t, err)
-				if !info.File || info.Size != size || !info.OnMedium {
+				if info.Kind != ItemFile || info.Size != size || !info.OnMedium {
 					t.Fatalf("%s: %+v", path, info)
 				}
 			}
-			if _, err := img.Stat("/missing"); !IsCode(err, EItemNotFound) {
+			if _, err := img.Stat("/missing"); !errors.Is(err, ErrItemNotFound) {
 				t.Fatalf("stat of a missing path: %v", err)
 			}
 		})
 	}
 }
 
-func TestCancelFromTheCallbackKeepsThePreviousSession(t *testing.T) {
-	dir := t.TempDir()
-	disc := filepath.Join(dir, "bd-r.img")
-	must(t, CreateEmulatedDisc(disc, 0x0041, 0))
-	rec, err := Open(disc)
-	must(t, err)
-	defer rec.Close()
-	img, _ := imageFor(t, rec)
-	must(t, img.AddReader("/kept.bin", 4000, bytes.NewReader(pattern(4000, 1)), false))
-	writeSession(t, rec, img)
-	must(t, img.Close())
+// cancelAfterFirstBlocks cancels ctx once data is being written, then
+// waits a little so that the cancel reaches the library mid-write.
+func cancelAfterFirstBlocks(cancel context.CancelFunc) func(Progress) {
+	return func(p Progress) {
+		if p.Action == WritingData && p.SectorsDone > 0 {
+			cancel()
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
 
-	img, _ = imageFor(t, rec)
-	must(t, img.AddReader("/big.bin", 4<<20, bytes.NewReader(pattern(4<<20, 2)), false))
+func TestCancellingTheContextStopsTheWriteAndKeepsThePreviousSession(t *testing.T) {
+	rec, _ := newDisc(t, ProfileBDR)
+	addAndWrite(t, rec, map[string][]byte{"/kept.bin": pattern(4000, 1)})
+
+	img, _ := imageFor(t, rec)
+	must(t, img.AddReader("/big.bin", 8<<20, bytes.NewReader(pattern(8<<20, 2)), false))
 	result, err := img.CreateResult()
 	must(t, err)
-	options := DefaultWriteOptions()
-	options.ProgressIntervalMs = 0
-	err = rec.Write(result, options, func(p Progress) bool {
-		return !(p.Action == WritingData && p.SectorsDone > 0)
-	})
-	if !IsCode(err, ERequestCancelled) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	options := appendOptions()
+	options.Progress = cancelAfterFirstBlocks(cancel)
+	err = rec.Write(ctx, result, options)
+	if !errors.Is(err, ErrRequestCancelled) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled write: %v", err)
 	}
 	must(t, result.Close())
@@ -261,8 +293,8 @@ func TestCancelFromTheCallbackKeepsThePreviousSession(t *testing.T) {
 
 	recovered, err := rec.Recover()
 	must(t, err)
-	if !recovered {
-		t.Fatal("the interrupted session needed no recovery")
+	if recovered != RecoveryRestored {
+		t.Fatalf("recovery after the cancel: %v", recovered)
 	}
 	img, imported := imageFor(t, rec)
 	defer img.Close()
@@ -272,32 +304,92 @@ func TestCancelFromTheCallbackKeepsThePreviousSession(t *testing.T) {
 	if _, err := img.Stat("/kept.bin"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := img.Stat("/big.bin"); !IsCode(err, EItemNotFound) {
+	if _, err := img.Stat("/big.bin"); !errors.Is(err, ErrItemNotFound) {
 		t.Fatalf("the cancelled file is visible: %v", err)
 	}
 }
 
-func TestErrorsCarryTheHresultNameAndMessage(t *testing.T) {
+func TestAContextCancelledBeforeTheWriteWritesNothing(t *testing.T) {
+	rec, _ := newDisc(t, ProfileCDR)
+	img, _ := imageFor(t, rec)
+	defer img.Close()
+	must(t, img.AddReader("/a.txt", 3, strings.NewReader("abc"), false))
+	result, err := img.CreateResult()
+	must(t, err)
+	defer result.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = rec.Write(ctx, result, appendOptions())
+	if !IsCode(err, ErrRequestCancelled) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("write with a cancelled context: %v", err)
+	}
+	info, err := rec.MediaInfo()
+	must(t, err)
+	if info.Sessions != 0 {
+		t.Fatalf("%d sessions after a cancelled first write", info.Sessions)
+	}
+}
+
+func TestErrorsMatchTheirCodeThroughWrapping(t *testing.T) {
 	img, err := NewImage()
 	must(t, err)
 	_, err = img.Import(DefaultFileSystem)
-	e, ok := err.(*Error)
-	if !ok || e.Code != EMultisessionNotSet || e.Name != "IMAPI_E_MULTISESSION_NOT_SET" || e.Message == "" {
+	var e *Error
+	if !errors.As(err, &e) || e.Code != ErrMultisessionNotSet || e.Name != "IMAPI_E_MULTISESSION_NOT_SET" || e.Message == "" {
 		t.Fatalf("%#v", err)
+	}
+	wrapped := fmt.Errorf("importing: %w", err)
+	if !errors.Is(wrapped, ErrMultisessionNotSet) || !IsCode(wrapped, ErrMultisessionNotSet) {
+		t.Fatalf("wrapping lost the code: %v", wrapped)
+	}
+	if errors.Is(wrapped, ErrEmptyDisc) || IsCode(wrapped, ErrEmptyDisc) {
+		t.Fatal("matched another code")
+	}
+	if !strings.Contains(err.Error(), "IMAPI_E_MULTISESSION_NOT_SET (0xC0AAB15D)") {
+		t.Fatalf("message %q", err.Error())
 	}
 	closed := &Image{h: img.h}
 	must(t, img.Close())
-	if err := closed.Mkdir("/x", false); !IsCode(err, EHandle) {
+	must(t, img.Close()) // closing twice does nothing
+	if err := closed.Mkdir("/x", false); !errors.Is(err, ErrHandle) {
 		t.Fatalf("released image: %v", err)
+	}
+}
+
+func TestHresultsNameThemselves(t *testing.T) {
+	if s := ErrItemNotFound.String(); s != "IMAPI_E_ITEM_NOT_FOUND" {
+		t.Fatalf("String %q", s)
+	}
+	if d := ErrMediaNotPresent.Describe(); !strings.HasPrefix(d, "E_IMAPI_RECORDER_MEDIA_NO_MEDIA: ") {
+		t.Fatalf("Describe %q", d)
+	}
+	if !ErrHandle.Failed() || HRESULT(0).Failed() {
+		t.Fatal("Failed")
+	}
+}
+
+func TestEnumsPrintTheirNames(t *testing.T) {
+	for _, c := range []struct {
+		got  fmt.Stringer
+		want string
+	}{
+		{RandomWrite, "RandomWrite"}, {ProfileBDRE, "BD-RE"}, {Profile(0x1234), "profile 0x1234"},
+		{Joliet | UDF, "Joliet|UDF"}, {MediaStateAppendable | MediaStateNonEmptySession, "APPENDABLE|NON_EMPTY_SESSION"},
+		{WritingData, "WritingData"}, {ItemSymlink, "symlink"}, {RecoveryEmptied, "emptied"},
+		{LogDebug, "debug"}, {PhysicalType(18), "IMAPI_MEDIA_TYPE_BDR"}, {WriteProtect(0), "none"},
+	} {
+		if s := c.got.String(); s != c.want {
+			t.Errorf("%#v prints %q, want %q", c.got, s, c.want)
+		}
 	}
 }
 
 func TestAnExistingEmulatedDiscIsRefusedUnlessReplaced(t *testing.T) {
 	disc := filepath.Join(t.TempDir(), "existing.img")
-	must(t, CreateEmulatedDisc(disc, 0x0009, 0))
+	must(t, CreateEmulatedDisc(disc, ProfileCDR, 0))
 	sidecar, err := os.ReadFile(disc + ".json")
 	must(t, err)
-	if err := CreateEmulatedDisc(disc, 0x001B, 0); !IsCode(err, EFileExists) {
+	if err := CreateEmulatedDisc(disc, ProfileDVDPlusR, 0); !errors.Is(err, ErrFileExists) {
 		t.Fatalf("second create: %v", err)
 	}
 	again, err := os.ReadFile(disc + ".json")
@@ -305,5 +397,525 @@ func TestAnExistingEmulatedDiscIsRefusedUnlessReplaced(t *testing.T) {
 	if string(again) != string(sidecar) {
 		t.Fatal("the refused create changed the sidecar")
 	}
-	must(t, ReplaceEmulatedDisc(disc, 0x001B, 0))
+	must(t, ReplaceEmulatedDisc(disc, ProfileDVDPlusR, 0))
+	rec, err := Open(disc)
+	must(t, err)
+	defer rec.Close()
+	info, err := rec.MediaInfo()
+	must(t, err)
+	if info.Profile != ProfileDVDPlusR {
+		t.Fatalf("replaced disc is %v", info.Profile)
+	}
+}
+
+func TestRandomWriteViewMatchesTheMediaInfoOfOverwritableMedia(t *testing.T) {
+	for _, profile := range []Profile{ProfileDVDPlusRW, ProfileBDRE} {
+		t.Run(profile.String(), func(t *testing.T) {
+			rec, _ := newDisc(t, profile)
+			addAndWrite(t, rec, map[string][]byte{"/a.bin": pattern(70_000, 3)})
+			objects, err := rec.MultisessionInterfaces()
+			must(t, err)
+			defer objects[0].Close()
+			if k, _ := objects[0].Kind(); len(objects) != 1 || k != RandomWrite {
+				t.Fatalf("%d objects, first %v", len(objects), k)
+			}
+			v, err := objects[0].RandomWrite()
+			must(t, err)
+			info, err := rec.MediaInfo()
+			must(t, err)
+			if v.TotalSectorsOnMedia != info.TotalSectorsOnMedia || v.WriteUnitSize != info.WriteUnitSize ||
+				v.LastWrittenAddress != info.LastRecordedAddress || v.LastWrittenAddress < 16 {
+				t.Fatalf("view %+v, media %+v", v, info)
+			}
+			if _, err := objects[0].Sequential(); !errors.Is(err, ErrNoInterface) {
+				t.Fatalf("Sequential view of a RandomWrite object: %v", err)
+			}
+			if _, err := objects[0].PseudoOverwrite(); !errors.Is(err, ErrNoInterface) {
+				t.Fatalf("PseudoOverwrite view of a RandomWrite object: %v", err)
+			}
+		})
+	}
+}
+
+func TestPseudoOverwriteViewOfAPowFormattedBdR(t *testing.T) {
+	disc := filepath.Join(t.TempDir(), "pow.img")
+	must(t, CreateEmulatedDisc(disc, ProfileBDR, 0))
+	// The sidecar's "format" makes the blank BD-R a POW-formatted one.
+	sidecar, err := os.ReadFile(disc + ".json")
+	must(t, err)
+	pow := strings.Replace(string(sidecar), `"format": "unformatted"`, `"format": "srm_pow"`, 1)
+	if pow == string(sidecar) {
+		t.Fatalf("no format in the sidecar:\n%s", sidecar)
+	}
+	must(t, os.WriteFile(disc+".json", []byte(pow), 0o644))
+	rec, err := Open(disc)
+	must(t, err)
+	defer rec.Close()
+
+	info, err := rec.MediaInfo()
+	must(t, err)
+	if !info.PseudoOverwrite {
+		t.Fatalf("not POW: %+v", info)
+	}
+	objects, err := rec.MultisessionInterfaces()
+	must(t, err)
+	var kinds []Kind
+	for _, o := range objects {
+		defer o.Close()
+		k, err := o.Kind()
+		must(t, err)
+		kinds = append(kinds, k)
+		if k != PseudoOverwrite {
+			continue
+		}
+		v, err := o.PseudoOverwrite()
+		must(t, err)
+		if v.NextWritableAddress != info.NextWritableAddress || v.TotalSectorsOnMedia != info.TotalSectorsOnMedia ||
+			v.LastRecordedAddress != info.LastRecordedAddress || v.WriteUnitSize != 32 {
+			t.Fatalf("view %+v, media %+v", v, info)
+		}
+		if _, err := o.RandomWrite(); !errors.Is(err, ErrNoInterface) {
+			t.Fatalf("RandomWrite view of a PseudoOverwrite object: %v", err)
+		}
+	}
+	if fmt.Sprint(kinds) != "[Sequential PseudoOverwrite]" {
+		t.Fatalf("objects of a POW BD-R: %v", kinds)
+	}
+}
+
+func TestObjectsSayWhetherTheyApplyAndTheImageChoosesTheOneInUse(t *testing.T) {
+	rec, disc := newDisc(t, ProfileCDR)
+	addAndWrite(t, rec, map[string][]byte{"/a": []byte("a")})
+	objects, err := rec.MultisessionInterfaces()
+	must(t, err)
+	defer objects[0].Close()
+	ok, err := objects[0].IsSupportedOnCurrentMediaState()
+	must(t, err)
+	inUse, err := objects[0].InUse()
+	must(t, err)
+	if !ok || inUse {
+		t.Fatalf("supported %v, in use %v", ok, inUse)
+	}
+	must(t, objects[0].SetInUse(true))
+	img, err := NewImage()
+	must(t, err)
+	defer img.Close()
+	must(t, img.SetInterfaces(objects))
+	chosen, err := img.ChosenInterface()
+	must(t, err)
+	defer chosen.Close()
+	if inUse, _ := chosen.InUse(); !inUse {
+		t.Fatal("the chosen object is not the one in use")
+	}
+	held, err := img.Interfaces()
+	must(t, err)
+	if len(held) != 1 {
+		t.Fatalf("image holds %d objects", len(held))
+	}
+	must(t, held[0].Close())
+	drive, err := chosen.ImportRecorder()
+	must(t, err)
+	defer drive.Close()
+	first, err := drive.MediaInfo()
+	must(t, err)
+	if first.Sessions != 1 {
+		t.Fatalf("import recorder of %s sees %+v", disc, first)
+	}
+	if err := img.SetSessionStartBlock(100); !errors.Is(err, ErrPropertyNotAccessible) {
+		t.Fatalf("start block after the put: %v", err)
+	}
+}
+
+func TestBrowsingReadsImportedFilesAsReadersAndReaderAts(t *testing.T) {
+	rec, _ := newDisc(t, ProfileDVDPlusR)
+	big := pattern(300_000, 5)
+	addAndWrite(t, rec, map[string][]byte{"/dir/big.bin": big, "/dir/small.txt": []byte("small\n")})
+
+	img, err := NewImage()
+	must(t, err)
+	defer img.Close()
+	prep, err := img.PrepareFor(rec)
+	must(t, err)
+	if !prep.Imported || prep.ImportedSessionStart != 0 || prep.SkippedSessionStart != -1 {
+		t.Fatalf("preparation %+v", prep)
+	}
+	must(t, img.AddReader("/dir/added.txt", 1, strings.NewReader("x"), false))
+	entries, err := img.ReadDir("/dir")
+	must(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, fmt.Sprintf("%s:%v:%d:%v", e.Name, e.Kind, e.Size, e.OnMedium))
+	}
+	if strings.Join(names, " ") != "added.txt:file:1:false big.bin:file:300000:true small.txt:file:6:true" {
+		t.Fatalf("entries %v", names)
+	}
+	if entries[1].ModTime.IsZero() || entries[1].Mode == 0 {
+		t.Fatalf("imported entry without time or mode: %+v", entries[1])
+	}
+
+	f, err := img.Open("/dir/big.bin")
+	must(t, err)
+	defer f.Close()
+	var _ io.ReaderAt = f
+	all, err := io.ReadAll(f)
+	must(t, err)
+	if f.Size() != int64(len(big)) || !bytes.Equal(all, big) {
+		t.Fatalf("read %d bytes of %d", len(all), f.Size())
+	}
+	part := make([]byte, 5000)
+	n, err := f.ReadAt(part, 123_456)
+	must(t, err)
+	if n != len(part) || !bytes.Equal(part, big[123_456:128_456]) {
+		t.Fatal("ReadAt gave other bytes")
+	}
+	tail := make([]byte, 100)
+	if n, err := f.ReadAt(tail, int64(len(big))-10); n != 10 || err != io.EOF {
+		t.Fatalf("ReadAt over the end: %d, %v", n, err)
+	}
+	if _, err := img.Open("/dir/added.txt"); !errors.Is(err, ErrInvalidArg) {
+		t.Fatalf("opening an added file: %v", err)
+	}
+	if _, err := img.ReadDir("/dir/small.txt"); !errors.Is(err, ErrNotDir) {
+		t.Fatalf("listing a file: %v", err)
+	}
+	must(t, f.Close())
+	if _, err := f.Read(part); err == nil {
+		t.Fatal("read after close")
+	}
+}
+
+func TestSessionsListEverySessionAndCloseDiscFinalizes(t *testing.T) {
+	rec, _ := newDisc(t, ProfileCDR)
+	addAndWrite(t, rec, map[string][]byte{"/one": []byte("1")})
+	addAndWrite(t, rec, map[string][]byte{"/two": []byte("2")})
+	sessions, err := rec.Sessions()
+	must(t, err)
+	if len(sessions) != 2 || sessions[0].Number != 1 || sessions[1].Start <= sessions[0].Start ||
+		!sessions[1].Complete || sessions[1].FileSystems&ISO9660 == 0 || sessions[1].Created.IsZero() {
+		t.Fatalf("sessions %+v", sessions)
+	}
+	img, err := NewImage()
+	must(t, err)
+	defer img.Close()
+	objects, err := rec.MultisessionInterfaces()
+	must(t, err)
+	must(t, img.SetInterfaces(objects))
+	objects[0].Close()
+	start, fs, err := img.NewestSessionWithFileSystem()
+	must(t, err)
+	if int32(start) != sessions[1].Start || fs != sessions[1].FileSystems {
+		t.Fatalf("newest with a file system: %d %v", start, fs)
+	}
+	_, err = img.ImportSession(uint32(sessions[0].Start), DefaultFileSystem)
+	must(t, err)
+	if _, err := img.Stat("/two"); !errors.Is(err, ErrItemNotFound) {
+		t.Fatalf("the first session holds /two: %v", err)
+	}
+
+	must(t, rec.CloseDisc())
+	info, err := rec.MediaInfo()
+	must(t, err)
+	if info.MediaState&MediaStateFinalized == 0 {
+		t.Fatalf("closed disc is %v", info.MediaState)
+	}
+	if err := rec.CloseDisc(); !errors.Is(err, ErrInvalidMediaState) {
+		t.Fatalf("closing twice: %v", err)
+	}
+}
+
+func TestEraseAndFormatFollowWhatEachMediumAllows(t *testing.T) {
+	cd, _ := newDisc(t, ProfileCDR)
+	if err := cd.Erase(false); !errors.Is(err, ErrEraseMediaNotSupported) {
+		t.Fatalf("erasing a CD-R: %v", err)
+	}
+	bd, _ := newDisc(t, ProfileBDRE)
+	must(t, bd.Format())
+	addAndWrite(t, bd, map[string][]byte{"/a": []byte("a")})
+	if s, err := bd.Sessions(); err != nil || len(s) != 1 {
+		t.Fatalf("sessions before the erase: %v %v", s, err)
+	}
+	must(t, bd.Erase(false))
+	s, err := bd.Sessions()
+	must(t, err)
+	img, err := NewImage()
+	must(t, err)
+	defer img.Close()
+	prep, err := img.PrepareFor(bd)
+	must(t, err)
+	if len(s) != 0 || prep.Imported {
+		t.Fatalf("after the erase: sessions %v, preparation %+v", s, prep)
+	}
+}
+
+func TestDriveIdentitySpeedsTrayAndExclusiveAccess(t *testing.T) {
+	rec, _ := newDisc(t, ProfileDVDPlusR)
+	id, err := rec.Identity()
+	must(t, err)
+	if id.Vendor != "MSEMU" || id.Product == "" || id.Revision == "" {
+		t.Fatalf("identity %+v", id)
+	}
+
+	speeds, err := rec.WriteSpeeds()
+	must(t, err)
+	if len(speeds) < 2 || speeds[0] <= speeds[len(speeds)-1] {
+		t.Fatalf("speeds %v", speeds)
+	}
+	must(t, rec.SetWriteSpeed(speeds[len(speeds)-1]))
+	current, err := rec.CurrentWriteSpeed()
+	must(t, err)
+	if current != speeds[len(speeds)-1] {
+		t.Fatalf("current speed %d after asking for %d", current, speeds[len(speeds)-1])
+	}
+
+	must(t, rec.PreventRemoval(true))
+	if err := rec.Eject(); err == nil {
+		t.Fatal("ejected while removal is prevented")
+	}
+	must(t, rec.PreventRemoval(false))
+	must(t, rec.Eject())
+	if _, err := rec.MediaInfo(); !errors.Is(err, ErrMediaNotPresent) {
+		t.Fatalf("media info with the tray open: %v", err)
+	}
+	if _, err := rec.WaitForMedium(100 * time.Millisecond); !errors.Is(err, ErrMediaNotPresent) {
+		t.Fatalf("waiting with the tray open: %v", err)
+	}
+	must(t, rec.CloseTray())
+	info, err := rec.WaitForMedium(5 * time.Second)
+	must(t, err)
+	if info.Profile != ProfileDVDPlusR || info.MediaState&MediaStateBlank == 0 {
+		t.Fatalf("after closing the tray: %+v", info)
+	}
+
+	owner, err := rec.ExclusiveOwner()
+	must(t, err)
+	if owner != "" {
+		t.Fatalf("owner before acquiring: %q", owner)
+	}
+	if err := rec.AcquireExclusive(""); !errors.Is(err, ErrInvalidArg) {
+		t.Fatalf("empty client name: %v", err)
+	}
+	must(t, rec.AcquireExclusive("go-test"))
+	owner, err = rec.ExclusiveOwner()
+	must(t, err)
+	if owner != "go-test" {
+		t.Fatalf("owner %q", owner)
+	}
+	must(t, rec.ReleaseExclusive())
+	if owner, _ := rec.ExclusiveOwner(); owner != "" {
+		t.Fatalf("owner after release: %q", owner)
+	}
+}
+
+func TestWriteStreamWritesAReaderAndWriteIsoFileAFile(t *testing.T) {
+	// An ISO built by an image for a blank disc, read out of its result.
+	img, err := NewImage()
+	must(t, err)
+	defer img.Close()
+	must(t, img.ChooseDefaultsForMediaType(MediaTypeCDR))
+	must(t, img.AddReader("/s.txt", 7, strings.NewReader("stream\n"), false))
+	result, err := img.CreateResult()
+	must(t, err)
+	total, err := result.TotalBlocks()
+	must(t, err)
+	iso := make([]byte, int(total)*BlockSize)
+	must(t, result.ReadBlocks(0, iso))
+	must(t, result.Close())
+
+	rec, _ := newDisc(t, ProfileCDR)
+	must(t, rec.WriteStream(context.Background(), bytes.NewReader(iso), uint64(len(iso)), appendOptions()))
+	check := func(rec *Recorder, path string) {
+		t.Helper()
+		got, err := NewImage()
+		must(t, err)
+		defer got.Close()
+		_, err = got.PrepareFor(rec)
+		must(t, err)
+		if _, err := got.Stat(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check(rec, "/s.txt")
+
+	file := filepath.Join(t.TempDir(), "image.iso")
+	must(t, os.WriteFile(file, iso, 0o644))
+	other, _ := newDisc(t, ProfileBDR)
+	must(t, other.WriteISOFile(context.Background(), file, appendOptions()))
+	check(other, "/s.txt")
+
+	failing := io.MultiReader(bytes.NewReader(iso[:BlockSize*20]), &failingReader{})
+	third, _ := newDisc(t, ProfileCDR)
+	err = third.WriteStream(context.Background(), failing, uint64(len(iso)), appendOptions())
+	if !errors.Is(err, ErrDataStreamReadFailure) || !errors.Is(err, errBroken) {
+		t.Fatalf("a failing reader: %v", err)
+	}
+}
+
+var errBroken = errors.New("broken reader")
+
+type failingReader struct{}
+
+func (*failingReader) Read([]byte) (int, error) { return 0, errBroken }
+
+func TestCancellingTheContextStopsAStreamWrite(t *testing.T) {
+	rec, _ := newDisc(t, ProfileBDR)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	options := appendOptions()
+	options.Progress = cancelAfterFirstBlocks(cancel)
+	data := pattern(16<<20, 6)
+	err := rec.WriteStream(ctx, bytes.NewReader(data), uint64(len(data)), options)
+	if !errors.Is(err, context.Canceled) || !(errors.Is(err, ErrRequestCancelled) || errors.Is(err, ErrDataStreamReadFailure)) {
+		t.Fatalf("cancelled stream write: %v", err)
+	}
+}
+
+func TestImagePropertiesRoundTrip(t *testing.T) {
+	img, err := NewImage()
+	must(t, err)
+	defer img.Close()
+	must(t, img.SetFileSystemsToCreate(ISO9660|UDF))
+	fs, err := img.FileSystemsToCreate()
+	must(t, err)
+	if fs != ISO9660|UDF {
+		t.Fatalf("file systems %v", fs)
+	}
+	if err := img.SetFileSystemsToCreate(UDF); !errors.Is(err, ErrInvalidParam) {
+		t.Fatalf("UDF alone: %v", err)
+	}
+	revisions, err := img.UDFRevisionsSupported()
+	must(t, err)
+	if len(revisions) == 0 {
+		t.Fatal("no UDF revisions")
+	}
+	must(t, img.SetUDFRevision(revisions[0]))
+	if r, _ := img.UDFRevision(); r != revisions[0] {
+		t.Fatalf("UDF revision %#x", r)
+	}
+	must(t, img.SetVolumeName("Name"))
+	if n, _ := img.VolumeName(); n != "Name" {
+		t.Fatalf("volume name %q", n)
+	}
+	if _, err := img.ImportedVolumeName(); !errors.Is(err, ErrPropertyNotAccessible) {
+		t.Fatalf("imported name before an import: %v", err)
+	}
+	must(t, img.SetSessionStartBlock(32))
+	must(t, img.SetFreeMediaBlocks(1000))
+	start, _ := img.SessionStartBlock()
+	free, _ := img.FreeMediaBlocks()
+	if start != 32 || free != 1000 {
+		t.Fatalf("start %d, free %d", start, free)
+	}
+	if d, err := DefaultFileSystemForImport(ISO9660 | Joliet); err != nil || d != Joliet {
+		t.Fatalf("default for import: %v %v", d, err)
+	}
+	must(t, img.Mkdir("/a/b", true))
+	must(t, img.Rename("/a/b", "/a/c"))
+	must(t, img.Remove("/a", true))
+	if _, err := img.Stat("/a"); !errors.Is(err, ErrItemNotFound) {
+		t.Fatalf("removed tree: %v", err)
+	}
+	tree := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(tree, "f.txt"), []byte("f"), 0o644))
+	must(t, img.Mkdir("/t", false))
+	must(t, img.AddTree(tree, "/t", false, false))
+	if info, err := img.Stat("/t/f.txt"); err != nil || info.Size != 1 {
+		t.Fatalf("tree file %+v %v", info, err)
+	}
+	rec, _ := newDisc(t, ProfileCDR)
+	if fs, err := img.IdentifyFileSystems(rec); err != nil || fs != 0 {
+		t.Fatalf("file systems of a blank disc: %v %v", fs, err)
+	}
+}
+
+func TestAnOverwritableSessionCarriesItsAnchor(t *testing.T) {
+	rec, _ := newDisc(t, ProfileDVDPlusRW)
+	addAndWrite(t, rec, map[string][]byte{"/a": []byte("a")})
+	img, _ := imageFor(t, rec)
+	defer img.Close()
+	result, err := img.CreateResult()
+	must(t, err)
+	defer result.Close()
+	lba, blocks, err := result.Anchor()
+	must(t, err)
+	if lba != 16 || blocks <= 0 {
+		t.Fatalf("anchor %d+%d", lba, blocks)
+	}
+	anchor := make([]byte, int(blocks)*BlockSize)
+	must(t, result.ReadAnchor(anchor))
+	if !bytes.Equal(anchor[1:6], []byte("CD001")) {
+		t.Fatalf("anchor starts %q", anchor[:8])
+	}
+}
+
+func TestTheLoggerGetsTheDetailOfAFailedCall(t *testing.T) {
+	var lines []string
+	done := make(chan struct{}, 1)
+	must(t, SetLogger(LogWarning, func(level LogLevel, message string) {
+		if level == LogWarning && strings.Contains(message, "go-logger-probe") {
+			lines = append(lines, message)
+			done <- struct{}{}
+		}
+	}))
+	defer SetLogger(LogOff, nil)
+	if _, err := Open(filepath.Join(t.TempDir(), "go-logger-probe")); err == nil {
+		t.Fatal("opened a missing disc")
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no warning logged")
+	}
+	must(t, SetLogger(LogOff, nil))
+	if err := SetLogger(LogLevel(9), func(LogLevel, string) {}); !errors.Is(err, ErrInvalidArg) {
+		t.Fatalf("unknown level: %v", err)
+	}
+}
+
+func TestVersionAndAbiMatchTheHeader(t *testing.T) {
+	if v := Version(); v == "" || strings.Count(v, ".") != 2 {
+		t.Fatalf("version %q", v)
+	}
+	major, minor := ABIVersion()
+	hmajor, hminor := HeaderABIVersion()
+	if major != hmajor || minor < hminor {
+		t.Fatalf("library ABI %d.%d, header %d.%d", major, minor, hmajor, hminor)
+	}
+}
+
+func TestDrivesListsWithoutError(t *testing.T) {
+	drives, err := Drives(200 * time.Millisecond)
+	must(t, err)
+	for _, d := range drives {
+		if d.Path == "" {
+			t.Fatalf("a drive without a path: %+v", d)
+		}
+	}
+}
+
+func TestAForgottenImageIsReleasedByItsFinalizer(t *testing.T) {
+	img, err := NewImage()
+	must(t, err)
+	copied := &Image{h: img.h}
+	img = nil
+	for i := 0; i < 50; i++ {
+		runtime.GC()
+		if err := copied.Mkdir("/x", false); errors.Is(err, ErrHandle) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the finalizer did not release the image")
+}
+
+func TestParseProfileReadsNamesAndNumbers(t *testing.T) {
+	for name, want := range map[string]Profile{"cd-r": ProfileCDR, "DVD+RW": ProfileDVDPlusRW, "0x0043": ProfileBDRE} {
+		if got, err := ParseProfile(name); err != nil || got != want {
+			t.Errorf("%q: %v %v", name, got, err)
+		}
+	}
+	for _, bad := range []string{"", "none", "dvd", "0x1234", "0xZZ"} {
+		if _, err := ParseProfile(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
 }

@@ -18,7 +18,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ffi_support::{deps_dir, dynamic_section, foreign_program, require, run_ok};
+use ffi_support::{deps_dir, dynamic_section, foreign_program, install_command, require, run_ok};
 use multisession::ffi::{MS_ABI_VERSION_MAJOR, MS_ABI_VERSION_MINOR};
 use multisession::media::Profile;
 use multisession::recorder::Recorder;
@@ -35,36 +35,6 @@ fn library_version() -> String {
 
 fn soname() -> String {
     format!("libmultisession.so.{MS_ABI_VERSION_MAJOR}")
-}
-
-/// `scripts/install` with the target directory and profile this test was
-/// built with: `target/<profile dir>/deps/<test>`, where the profile dir of
-/// `dev` is `debug`.
-fn install_command() -> Command {
-    let deps = deps_dir();
-    let profile_dir = deps.parent().expect("target/<profile>");
-    let target_dir = profile_dir.parent().expect("target");
-    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") => "dev",
-        Some(name) => name,
-        None => panic!("no profile directory in {}", deps.display()),
-    };
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut command = foreign_program(root.join("scripts/install"));
-    command
-        .args(["--profile", profile])
-        .env("CARGO_TARGET_DIR", target_dir)
-        .env_remove("DESTDIR");
-    // The cargo running this test, not whichever one PATH finds first.
-    if let Some(bin) = std::env::var_os("CARGO")
-        .map(PathBuf::from)
-        .and_then(|cargo| cargo.parent().map(Path::to_path_buf))
-    {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        let paths = std::iter::once(bin).chain(std::env::split_paths(&path));
-        command.env("PATH", std::env::join_paths(paths).expect("PATH"));
-    }
-    command
 }
 
 fn install(prefix: &Path) {
