@@ -6,10 +6,19 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
+/* C++ gets its own cast so that the macros stay clean under
+ * -Wold-style-cast; C has no other. */
+#ifdef __cplusplus
+/** Non-negative status values are successes. */
+#define MS_SUCCEEDED(hr) (static_cast<int32_t>(hr) >= 0)
+/** Negative status values are failures. */
+#define MS_FAILED(hr) (static_cast<int32_t>(hr) < 0)
+#else
 /** Non-negative status values are successes. */
 #define MS_SUCCEEDED(hr) (((int32_t)(hr)) >= 0)
 /** Negative status values are failures. */
 #define MS_FAILED(hr) (((int32_t)(hr)) < 0)
+#endif
 
 #if defined(__cplusplus) && __cplusplus >= 201703L
 #define MS_NODISCARD [[nodiscard]]
@@ -846,862 +855,862 @@ typedef struct ms_media_info {
 /**
  * `0xC0AA0002` — Operation was cancelled (e.g. CancelWrite).
  */
-#define MS_E_IMAPI_REQUEST_CANCELLED (ms_hresult)3232366594u
+#define MS_E_IMAPI_REQUEST_CANCELLED (-1062600702)
 
 /**
  * `0xC0AA0003` — No recorder has been assigned to the object yet.
  */
-#define MS_E_IMAPI_RECORDER_REQUIRED (ms_hresult)3232366595u
+#define MS_E_IMAPI_RECORDER_REQUIRED (-1062600701)
 
 /**
  * `0x00AA0004` — Success; drive did not accept the requested speed and picked another.
  */
-#define MS_S_IMAPI_SPEEDADJUSTED (ms_hresult)11141124u
+#define MS_S_IMAPI_SPEEDADJUSTED 11141124
 
 /**
  * `0x00AA0005` — Success; drive did not accept the requested rotation control (CAV/CLV) and changed it.
  */
-#define MS_S_IMAPI_ROTATIONADJUSTED (ms_hresult)11141125u
+#define MS_S_IMAPI_ROTATIONADJUSTED 11141125
 
 /**
  * `0x00AA0006` — Success; both speed and rotation control were changed by the drive.
  */
-#define MS_S_IMAPI_BOTHADJUSTED (ms_hresult)11141126u
+#define MS_S_IMAPI_BOTHADJUSTED 11141126
 
 /**
  * `0xC0AA0007` — Post-burn verification failed; disc contents may be bad.
  */
-#define MS_E_IMAPI_BURN_VERIFICATION_FAILED (ms_hresult)3232366599u
+#define MS_E_IMAPI_BURN_VERIFICATION_FAILED (-1062600697)
 
 /**
  * `0x00AA0200` — Success code: command completed but the drive returned sense data describing an error.
  */
-#define MS_S_IMAPI_COMMAND_HAS_SENSE_DATA (ms_hresult)11141632u
+#define MS_S_IMAPI_COMMAND_HAS_SENSE_DATA 11141632
 
 /**
  * `0xC0AA0201` — Requested MODE SENSE page/type not present on the drive.
  */
-#define MS_E_IMAPI_RECORDER_NO_SUCH_MODE_PAGE (ms_hresult)3232367105u
+#define MS_E_IMAPI_RECORDER_NO_SUCH_MODE_PAGE (-1062600191)
 
 /**
  * `0xC0AA0202` — No disc in the drive.
  */
-#define MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA (ms_hresult)3232367106u
+#define MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA (-1062600190)
 
 /**
  * `0xC0AA0203` — Disc is of an unknown or unusable physical format.
  */
-#define MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE (ms_hresult)3232367107u
+#define MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE (-1062600189)
 
 /**
  * `0xC0AA0204` — Disc inserted upside down.
  */
-#define MS_E_IMAPI_RECORDER_MEDIA_UPSIDE_DOWN (ms_hresult)3232367108u
+#define MS_E_IMAPI_RECORDER_MEDIA_UPSIDE_DOWN (-1062600188)
 
 /**
  * `0xC0AA0205` — Drive is still becoming ready; retry later.
  */
-#define MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY (ms_hresult)3232367109u
+#define MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY (-1062600187)
 
 /**
  * `0xC0AA0206` — A (background) format is running; wait for it.
  */
-#define MS_E_IMAPI_RECORDER_MEDIA_FORMAT_IN_PROGRESS (ms_hresult)3232367110u
+#define MS_E_IMAPI_RECORDER_MEDIA_FORMAT_IN_PROGRESS (-1062600186)
 
 /**
  * `0xC0AA0207` — Drive busy with a long operation (e.g. finishing a write).
  */
-#define MS_E_IMAPI_RECORDER_MEDIA_BUSY (ms_hresult)3232367111u
+#define MS_E_IMAPI_RECORDER_MEDIA_BUSY (-1062600185)
 
 /**
  * `0xC0AA0208` — Drive rejected the MODE SELECT parameter combination.
  */
-#define MS_E_IMAPI_RECORDER_INVALID_MODE_PARAMETERS (ms_hresult)3232367112u
+#define MS_E_IMAPI_RECORDER_INVALID_MODE_PARAMETERS (-1062600184)
 
 /**
  * `0xC0AA0209` — Drive reports the disc as write protected.
  */
-#define MS_E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED (ms_hresult)3232367113u
+#define MS_E_IMAPI_RECORDER_MEDIA_WRITE_PROTECTED (-1062600183)
 
 /**
  * `0xC0AA020A` — Requested GET CONFIGURATION feature is not implemented by the drive.
  */
-#define MS_E_IMAPI_RECORDER_NO_SUCH_FEATURE (ms_hresult)3232367114u
+#define MS_E_IMAPI_RECORDER_NO_SUCH_FEATURE (-1062600182)
 
 /**
  * `0xC0AA020B` — Feature exists but is not 'current' for the loaded disc.
  */
-#define MS_E_IMAPI_RECORDER_FEATURE_IS_NOT_CURRENT (ms_hresult)3232367115u
+#define MS_E_IMAPI_RECORDER_FEATURE_IS_NOT_CURRENT (-1062600181)
 
 /**
  * `0xC0AA020C` — Drive does not implement GET CONFIGURATION.
  */
-#define MS_E_IMAPI_RECORDER_GET_CONFIGURATION_NOT_SUPPORTED (ms_hresult)3232367116u
+#define MS_E_IMAPI_RECORDER_GET_CONFIGURATION_NOT_SUPPORTED (-1062600180)
 
 /**
  * `0xC0AA020D` — Drive did not complete/accept a command within the timeout.
  */
-#define MS_E_IMAPI_RECORDER_COMMAND_TIMEOUT (ms_hresult)3232367117u
+#define MS_E_IMAPI_RECORDER_COMMAND_TIMEOUT (-1062600179)
 
 /**
  * `0xC0AA020E` — READ DVD STRUCTURE data absent (drive/disc mismatch).
  */
-#define MS_E_IMAPI_RECORDER_DVD_STRUCTURE_NOT_PRESENT (ms_hresult)3232367118u
+#define MS_E_IMAPI_RECORDER_DVD_STRUCTURE_NOT_PRESENT (-1062600178)
 
 /**
  * `0xC0AA020F` — Disc speed class outside the drive's supported range.
  */
-#define MS_E_IMAPI_RECORDER_MEDIA_SPEED_MISMATCH (ms_hresult)3232367119u
+#define MS_E_IMAPI_RECORDER_MEDIA_SPEED_MISMATCH (-1062600177)
 
 /**
  * `0xC0AA0210` — Device is exclusively locked by another client.
  */
-#define MS_E_IMAPI_RECORDER_LOCKED (ms_hresult)3232367120u
+#define MS_E_IMAPI_RECORDER_LOCKED (-1062600176)
 
 /**
  * `0xC0AA0211` — Client name string rejected (recorder).
  */
-#define MS_E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID (ms_hresult)3232367121u
+#define MS_E_IMAPI_RECORDER_CLIENT_NAME_IS_NOT_VALID (-1062600175)
 
 /**
  * `0xC0AA0212` — Disc needs formatting before use.
  */
-#define MS_E_IMAPI_RECORDER_MEDIA_NOT_FORMATTED (ms_hresult)3232367122u
+#define MS_E_IMAPI_RECORDER_MEDIA_NOT_FORMATTED (-1062600174)
 
 /**
  * `0xC0AA02FF` — Drive returned malformed/unexpected data.
  */
-#define MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE (ms_hresult)3232367359u
+#define MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE (-1062599937)
 
 /**
  * `0xC0AA0300` — Buffer underrun: data did not arrive fast enough during write.
  */
-#define MS_E_IMAPI_LOSS_OF_STREAMING (ms_hresult)3232367360u
+#define MS_E_IMAPI_LOSS_OF_STREAMING (-1062599936)
 
 /**
  * `0xC0AA0301` — Write aborted on an unrecoverable drive error.
  */
-#define MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE (ms_hresult)3232367361u
+#define MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE (-1062599935)
 
 /**
  * `0x00AA0302` — Success code: nothing is being written at the moment.
  */
-#define MS_S_IMAPI_WRITE_NOT_IN_PROGRESS (ms_hresult)11141890u
+#define MS_S_IMAPI_WRITE_NOT_IN_PROGRESS 11141890
 
 /**
  * `0xC0AA0400` — A Write is already running on this data-writer object.
  */
-#define MS_E_IMAPI_DF2DATA_WRITE_IN_PROGRESS (ms_hresult)3232367616u
+#define MS_E_IMAPI_DF2DATA_WRITE_IN_PROGRESS (-1062599680)
 
 /**
  * `0xC0AA0401` — CancelWrite called while no write is running.
  */
-#define MS_E_IMAPI_DF2DATA_WRITE_NOT_IN_PROGRESS (ms_hresult)3232367617u
+#define MS_E_IMAPI_DF2DATA_WRITE_NOT_IN_PROGRESS (-1062599679)
 
 /**
  * `0xC0AA0402` — Operation needs supported media in a usable state.
  */
-#define MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE (ms_hresult)3232367618u
+#define MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE (-1062599678)
 
 /**
  * `0xC0AA0403` — Stream unusable (size must be a whole number of 2048-byte sectors).
  */
-#define MS_E_IMAPI_DF2DATA_STREAM_NOT_SUPPORTED (ms_hresult)3232367619u
+#define MS_E_IMAPI_DF2DATA_STREAM_NOT_SUPPORTED (-1062599677)
 
 /**
  * `0xC0AA0404` — Stream does not fit in the free space of the disc.
  */
-#define MS_E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA (ms_hresult)3232367620u
+#define MS_E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA (-1062599676)
 
 /**
  * `0xC0AA0405` — Disc not blank and ForceOverwrite is not VARIANT_TRUE.
  */
-#define MS_E_IMAPI_DF2DATA_MEDIA_NOT_BLANK (ms_hresult)3232367621u
+#define MS_E_IMAPI_DF2DATA_MEDIA_NOT_BLANK (-1062599675)
 
 /**
  * `0xC0AA0406` — Loaded disc type not supported by the data writer.
  */
-#define MS_E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED (ms_hresult)3232367622u
+#define MS_E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED (-1062599674)
 
 /**
  * `0xC0AA0407` — Drive lacks capabilities needed by the data writer.
  */
-#define MS_E_IMAPI_DF2DATA_RECORDER_NOT_SUPPORTED (ms_hresult)3232367623u
+#define MS_E_IMAPI_DF2DATA_RECORDER_NOT_SUPPORTED (-1062599673)
 
 /**
  * `0xC0AA0408` — Client name string rejected (data writer).
  */
-#define MS_E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID (ms_hresult)3232367624u
+#define MS_E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID (-1062599672)
 
 /**
  * `0xC0AA0500` — TAO writer: write already running.
  */
-#define MS_E_IMAPI_DF2TAO_WRITE_IN_PROGRESS (ms_hresult)3232367872u
+#define MS_E_IMAPI_DF2TAO_WRITE_IN_PROGRESS (-1062599424)
 
 /**
  * `0xC0AA0501` — TAO writer: no write running.
  */
-#define MS_E_IMAPI_DF2TAO_WRITE_NOT_IN_PROGRESS (ms_hresult)3232367873u
+#define MS_E_IMAPI_DF2TAO_WRITE_NOT_IN_PROGRESS (-1062599423)
 
 /**
  * `0xC0AA0502` — TAO writer: PrepareMedia not yet called.
  */
-#define MS_E_IMAPI_DF2TAO_MEDIA_IS_NOT_PREPARED (ms_hresult)3232367874u
+#define MS_E_IMAPI_DF2TAO_MEDIA_IS_NOT_PREPARED (-1062599422)
 
 /**
  * `0xC0AA0503` — TAO writer: not allowed while media is prepared.
  */
-#define MS_E_IMAPI_DF2TAO_MEDIA_IS_PREPARED (ms_hresult)3232367875u
+#define MS_E_IMAPI_DF2TAO_MEDIA_IS_PREPARED (-1062599421)
 
 /**
  * `0xC0AA0504` — TAO writer: property frozen once the disc has data.
  */
-#define MS_E_IMAPI_DF2TAO_PROPERTY_FOR_BLANK_MEDIA_ONLY (ms_hresult)3232367876u
+#define MS_E_IMAPI_DF2TAO_PROPERTY_FOR_BLANK_MEDIA_ONLY (-1062599420)
 
 /**
  * `0xC0AA0505` — TAO writer: TOC requested from an empty disc.
  */
-#define MS_E_IMAPI_DF2TAO_TABLE_OF_CONTENTS_EMPTY_DISC (ms_hresult)3232367877u
+#define MS_E_IMAPI_DF2TAO_TABLE_OF_CONTENTS_EMPTY_DISC (-1062599419)
 
 /**
  * `0xC0AA0506` — TAO writer: needs blank CD-R/RW.
  */
-#define MS_E_IMAPI_DF2TAO_MEDIA_IS_NOT_BLANK (ms_hresult)3232367878u
+#define MS_E_IMAPI_DF2TAO_MEDIA_IS_NOT_BLANK (-1062599418)
 
 /**
  * `0xC0AA0507` — TAO writer: needs blank CD-R/RW.
  */
-#define MS_E_IMAPI_DF2TAO_MEDIA_IS_NOT_SUPPORTED (ms_hresult)3232367879u
+#define MS_E_IMAPI_DF2TAO_MEDIA_IS_NOT_SUPPORTED (-1062599417)
 
 /**
  * `0xC0AA0508` — TAO writer: 99-track limit reached.
  */
-#define MS_E_IMAPI_DF2TAO_TRACK_LIMIT_REACHED (ms_hresult)3232367880u
+#define MS_E_IMAPI_DF2TAO_TRACK_LIMIT_REACHED (-1062599416)
 
 /**
  * `0xC0AA0509` — TAO writer: not enough room for the track.
  */
-#define MS_E_IMAPI_DF2TAO_NOT_ENOUGH_SPACE (ms_hresult)3232367881u
+#define MS_E_IMAPI_DF2TAO_NOT_ENOUGH_SPACE (-1062599415)
 
 /**
  * `0xC0AA050A` — TAO writer: recorder not set before PrepareMedia.
  */
-#define MS_E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED (ms_hresult)3232367882u
+#define MS_E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED (-1062599414)
 
 /**
  * `0xC0AA050B` — TAO writer: bad ISRC.
  */
-#define MS_E_IMAPI_DF2TAO_INVALID_ISRC (ms_hresult)3232367883u
+#define MS_E_IMAPI_DF2TAO_INVALID_ISRC (-1062599413)
 
 /**
  * `0xC0AA050C` — TAO writer: bad Media Catalog Number.
  */
-#define MS_E_IMAPI_DF2TAO_INVALID_MCN (ms_hresult)3232367884u
+#define MS_E_IMAPI_DF2TAO_INVALID_MCN (-1062599412)
 
 /**
  * `0xC0AA050D` — TAO writer: audio stream unusable.
  */
-#define MS_E_IMAPI_DF2TAO_STREAM_NOT_SUPPORTED (ms_hresult)3232367885u
+#define MS_E_IMAPI_DF2TAO_STREAM_NOT_SUPPORTED (-1062599411)
 
 /**
  * `0xC0AA050E` — TAO writer: drive lacks required capabilities.
  */
-#define MS_E_IMAPI_DF2TAO_RECORDER_NOT_SUPPORTED (ms_hresult)3232367886u
+#define MS_E_IMAPI_DF2TAO_RECORDER_NOT_SUPPORTED (-1062599410)
 
 /**
  * `0xC0AA050F` — TAO writer: client name rejected.
  */
-#define MS_E_IMAPI_DF2TAO_CLIENT_NAME_IS_NOT_VALID (ms_hresult)3232367887u
+#define MS_E_IMAPI_DF2TAO_CLIENT_NAME_IS_NOT_VALID (-1062599409)
 
 /**
  * `0xC0AA0600` — RAW writer: write already running.
  */
-#define MS_E_IMAPI_DF2RAW_WRITE_IN_PROGRESS (ms_hresult)3232368128u
+#define MS_E_IMAPI_DF2RAW_WRITE_IN_PROGRESS (-1062599168)
 
 /**
  * `0xC0AA0601` — RAW writer: no write running.
  */
-#define MS_E_IMAPI_DF2RAW_WRITE_NOT_IN_PROGRESS (ms_hresult)3232368129u
+#define MS_E_IMAPI_DF2RAW_WRITE_NOT_IN_PROGRESS (-1062599167)
 
 /**
  * `0xC0AA0602` — RAW writer: PrepareMedia not yet called.
  */
-#define MS_E_IMAPI_DF2RAW_MEDIA_IS_NOT_PREPARED (ms_hresult)3232368130u
+#define MS_E_IMAPI_DF2RAW_MEDIA_IS_NOT_PREPARED (-1062599166)
 
 /**
  * `0xC0AA0603` — RAW writer: not allowed while media is prepared.
  */
-#define MS_E_IMAPI_DF2RAW_MEDIA_IS_PREPARED (ms_hresult)3232368131u
+#define MS_E_IMAPI_DF2RAW_MEDIA_IS_PREPARED (-1062599165)
 
 /**
  * `0xC0AA0604` — RAW writer: client name rejected.
  */
-#define MS_E_IMAPI_DF2RAW_CLIENT_NAME_IS_NOT_VALID (ms_hresult)3232368132u
+#define MS_E_IMAPI_DF2RAW_CLIENT_NAME_IS_NOT_VALID (-1062599164)
 
 /**
  * `0xC0AA0606` — RAW writer: needs blank CD-R/RW.
  */
-#define MS_E_IMAPI_DF2RAW_MEDIA_IS_NOT_BLANK (ms_hresult)3232368134u
+#define MS_E_IMAPI_DF2RAW_MEDIA_IS_NOT_BLANK (-1062599162)
 
 /**
  * `0xC0AA0607` — RAW writer: needs blank CD-R/RW (also used as a 'no' answer by IsRecorderSupported).
  */
-#define MS_E_IMAPI_DF2RAW_MEDIA_IS_NOT_SUPPORTED (ms_hresult)3232368135u
+#define MS_E_IMAPI_DF2RAW_MEDIA_IS_NOT_SUPPORTED (-1062599161)
 
 /**
  * `0xC0AA0609` — RAW writer: session does not fit.
  */
-#define MS_E_IMAPI_DF2RAW_NOT_ENOUGH_SPACE (ms_hresult)3232368137u
+#define MS_E_IMAPI_DF2RAW_NOT_ENOUGH_SPACE (-1062599159)
 
 /**
  * `0xC0AA060A` — RAW writer: recorder not set before PrepareMedia.
  */
-#define MS_E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED (ms_hresult)3232368138u
+#define MS_E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED (-1062599158)
 
 /**
  * `0xC0AA060D` — RAW writer: stream unusable.
  */
-#define MS_E_IMAPI_DF2RAW_STREAM_NOT_SUPPORTED (ms_hresult)3232368141u
+#define MS_E_IMAPI_DF2RAW_STREAM_NOT_SUPPORTED (-1062599155)
 
 /**
  * `0xC0AA060E` — RAW writer: drive does not support the requested raw block type.
  */
-#define MS_E_IMAPI_DF2RAW_DATA_BLOCK_TYPE_NOT_SUPPORTED (ms_hresult)3232368142u
+#define MS_E_IMAPI_DF2RAW_DATA_BLOCK_TYPE_NOT_SUPPORTED (-1062599154)
 
 /**
  * `0xC0AA060F` — RAW writer: stream lead-in shorter than the disc requires.
  */
-#define MS_E_IMAPI_DF2RAW_STREAM_LEADIN_TOO_SHORT (ms_hresult)3232368143u
+#define MS_E_IMAPI_DF2RAW_STREAM_LEADIN_TOO_SHORT (-1062599153)
 
 /**
  * `0xC0AA0610` — RAW writer: drive lacks required capabilities.
  */
-#define MS_E_IMAPI_DF2RAW_RECORDER_NOT_SUPPORTED (ms_hresult)3232368144u
+#define MS_E_IMAPI_DF2RAW_RECORDER_NOT_SUPPORTED (-1062599152)
 
 /**
  * `0x80AA0900` — Erase running; recorder cannot be changed now.
  */
-#define MS_E_IMAPI_ERASE_RECORDER_IN_USE (ms_hresult)2158627072u
+#define MS_E_IMAPI_ERASE_RECORDER_IN_USE (-2136340224)
 
 /**
  * `0x80AA0901` — Erase object holds one recorder; clear it before setting another.
  */
-#define MS_E_IMAPI_ERASE_ONLY_ONE_RECORDER_SUPPORTED (ms_hresult)2158627073u
+#define MS_E_IMAPI_ERASE_ONLY_ONE_RECORDER_SUPPORTED (-2136340223)
 
 /**
  * `0x80AA0902` — READ DISC INFORMATION reply too short.
  */
-#define MS_E_IMAPI_ERASE_DISC_INFORMATION_TOO_SMALL (ms_hresult)2158627074u
+#define MS_E_IMAPI_ERASE_DISC_INFORMATION_TOO_SMALL (-2136340222)
 
 /**
  * `0x80AA0903` — MODE SENSE page 2Ah reply too short.
  */
-#define MS_E_IMAPI_ERASE_MODE_PAGE_2A_TOO_SMALL (ms_hresult)2158627075u
+#define MS_E_IMAPI_ERASE_MODE_PAGE_2A_TOO_SMALL (-2136340221)
 
 /**
  * `0x80AA0904` — Drive says the disc cannot be erased.
  */
-#define MS_E_IMAPI_ERASE_MEDIA_IS_NOT_ERASABLE (ms_hresult)2158627076u
+#define MS_E_IMAPI_ERASE_MEDIA_IS_NOT_ERASABLE (-2136340220)
 
 /**
  * `0x80AA0905` — Drive failed the BLANK/erase command.
  */
-#define MS_E_IMAPI_ERASE_DRIVE_FAILED_ERASE_COMMAND (ms_hresult)2158627077u
+#define MS_E_IMAPI_ERASE_DRIVE_FAILED_ERASE_COMMAND (-2136340219)
 
 /**
  * `0x80AA0906` — Erase did not finish within one hour.
  */
-#define MS_E_IMAPI_ERASE_TOOK_LONGER_THAN_ONE_HOUR (ms_hresult)2158627078u
+#define MS_E_IMAPI_ERASE_TOOK_LONGER_THAN_ONE_HOUR (-2136340218)
 
 /**
  * `0x80AA0907` — Unexpected drive error during erase; disc state unknown.
  */
-#define MS_E_IMAPI_ERASE_UNEXPECTED_DRIVE_RESPONSE_DURING_ERASE (ms_hresult)2158627079u
+#define MS_E_IMAPI_ERASE_UNEXPECTED_DRIVE_RESPONSE_DURING_ERASE (-2136340217)
 
 /**
  * `0x80AA0908` — START UNIT (spin-up) failed.
  */
-#define MS_E_IMAPI_ERASE_DRIVE_FAILED_SPINUP_COMMAND (ms_hresult)2158627080u
+#define MS_E_IMAPI_ERASE_DRIVE_FAILED_SPINUP_COMMAND (-2136340216)
 
 /**
  * `0xC0AA0909` — Erase: disc type unsupported.
  */
-#define MS_E_IMAPI_ERASE_MEDIA_IS_NOT_SUPPORTED (ms_hresult)3232368905u
+#define MS_E_IMAPI_ERASE_MEDIA_IS_NOT_SUPPORTED (-1062598391)
 
 /**
  * `0xC0AA090A` — Erase: drive lacks required capabilities.
  */
-#define MS_E_IMAPI_ERASE_RECORDER_NOT_SUPPORTED (ms_hresult)3232368906u
+#define MS_E_IMAPI_ERASE_RECORDER_NOT_SUPPORTED (-1062598390)
 
 /**
  * `0xC0AA090B` — Erase: client name rejected.
  */
-#define MS_E_IMAPI_ERASE_CLIENT_NAME_IS_NOT_VALID (ms_hresult)3232368907u
+#define MS_E_IMAPI_ERASE_CLIENT_NAME_IS_NOT_VALID (-1062598389)
 
 /**
  * `0x80AA0A00` — Raw image frozen after CreateResultImage.
  */
-#define MS_E_IMAPI_RAW_IMAGE_IS_READ_ONLY (ms_hresult)2158627328u
+#define MS_E_IMAPI_RAW_IMAGE_IS_READ_ONLY (-2136339968)
 
 /**
  * `0x80AA0A01` — Raw image: track numbers limited to 1..99.
  */
-#define MS_E_IMAPI_RAW_IMAGE_TOO_MANY_TRACKS (ms_hresult)2158627329u
+#define MS_E_IMAPI_RAW_IMAGE_TOO_MANY_TRACKS (-2136339967)
 
 /**
  * `0x80AA0A02` — Raw image: sector type unsupported.
  */
-#define MS_E_IMAPI_RAW_IMAGE_SECTOR_TYPE_NOT_SUPPORTED (ms_hresult)2158627330u
+#define MS_E_IMAPI_RAW_IMAGE_SECTOR_TYPE_NOT_SUPPORTED (-2136339966)
 
 /**
  * `0x80AA0A03` — Raw image: needs at least one track first.
  */
-#define MS_E_IMAPI_RAW_IMAGE_NO_TRACKS (ms_hresult)2158627331u
+#define MS_E_IMAPI_RAW_IMAGE_NO_TRACKS (-2136339965)
 
 /**
  * `0x80AA0A04` — Raw image: must be called before any track is added.
  */
-#define MS_E_IMAPI_RAW_IMAGE_TRACKS_ALREADY_ADDED (ms_hresult)2158627332u
+#define MS_E_IMAPI_RAW_IMAGE_TRACKS_ALREADY_ADDED (-2136339964)
 
 /**
  * `0x80AA0A05` — Raw image: track would exceed the lead-out start limit.
  */
-#define MS_E_IMAPI_RAW_IMAGE_INSUFFICIENT_SPACE (ms_hresult)2158627333u
+#define MS_E_IMAPI_RAW_IMAGE_INSUFFICIENT_SPACE (-2136339963)
 
 /**
  * `0x80AA0A06` — Raw image: more than 99 indexes.
  */
-#define MS_E_IMAPI_RAW_IMAGE_TOO_MANY_TRACK_INDEXES (ms_hresult)2158627334u
+#define MS_E_IMAPI_RAW_IMAGE_TOO_MANY_TRACK_INDEXES (-2136339962)
 
 /**
  * `0x80AA0A07` — Raw image: no index at that LBA offset.
  */
-#define MS_E_IMAPI_RAW_IMAGE_TRACK_INDEX_NOT_FOUND (ms_hresult)2158627335u
+#define MS_E_IMAPI_RAW_IMAGE_TRACK_INDEX_NOT_FOUND (-2136339961)
 
 /**
  * `0x00AA0A08` — Success code: index already present at that LBA offset.
  */
-#define MS_S_IMAPI_RAW_IMAGE_TRACK_INDEX_ALREADY_EXISTS (ms_hresult)11143688u
+#define MS_S_IMAPI_RAW_IMAGE_TRACK_INDEX_ALREADY_EXISTS 11143688
 
 /**
  * `0x80AA0A09` — Raw image: index 1 at offset 0 cannot be removed.
  */
-#define MS_E_IMAPI_RAW_IMAGE_TRACK_INDEX_OFFSET_ZERO_CANNOT_BE_CLEARED (ms_hresult)2158627337u
+#define MS_E_IMAPI_RAW_IMAGE_TRACK_INDEX_OFFSET_ZERO_CANNOT_BE_CLEARED (-2136339959)
 
 /**
  * `0x80AA0A0A` — Raw image: indexes must be at least 10 sectors apart.
  */
-#define MS_E_IMAPI_RAW_IMAGE_TRACK_INDEX_TOO_CLOSE_TO_OTHER_INDEX (ms_hresult)2158627338u
+#define MS_E_IMAPI_RAW_IMAGE_TRACK_INDEX_TOO_CLOSE_TO_OTHER_INDEX (-2136339958)
 
 /**
  * `0xC0AAB100` — Internal file-system-image failure.
  */
-#define MS_IMAPI_E_FSI_INTERNAL_ERROR (ms_hresult)3232411904u
+#define MS_IMAPI_E_FSI_INTERNAL_ERROR (-1062555392)
 
 /**
  * `0xC0AAB101` — A parameter value is invalid.
  */
-#define MS_IMAPI_E_INVALID_PARAM (ms_hresult)3232411905u
+#define MS_IMAPI_E_INVALID_PARAM (-1062555391)
 
 /**
  * `0xC0AAB102` — File system image object is read-only.
  */
-#define MS_IMAPI_E_READONLY (ms_hresult)3232411906u
+#define MS_IMAPI_E_READONLY (-1062555390)
 
 /**
  * `0xC0AAB103` — FileSystemsToCreate selects no file system.
  */
-#define MS_IMAPI_E_NO_OUTPUT (ms_hresult)3232411907u
+#define MS_IMAPI_E_NO_OUTPUT (-1062555389)
 
 /**
  * `0xC0AAB104` — Volume label too long or has illegal characters.
  */
-#define MS_IMAPI_E_INVALID_VOLUME_NAME (ms_hresult)3232411908u
+#define MS_IMAPI_E_INVALID_VOLUME_NAME (-1062555388)
 
 /**
  * `0xC0AAB105` — File timestamps inconsistent (one time earlier than another).
  */
-#define MS_IMAPI_E_INVALID_DATE (ms_hresult)3232411909u
+#define MS_IMAPI_E_INVALID_DATE (-1062555387)
 
 /**
  * `0xC0AAB106` — Operation requires an empty image.
  */
-#define MS_IMAPI_E_FILE_SYSTEM_NOT_EMPTY (ms_hresult)3232411910u
+#define MS_IMAPI_E_FILE_SYSTEM_NOT_EMPTY (-1062555386)
 
 /**
  * `0xC0AAB108` — Path is not a file.
  */
-#define MS_IMAPI_E_NOT_FILE (ms_hresult)3232411912u
+#define MS_IMAPI_E_NOT_FILE (-1062555384)
 
 /**
  * `0xC0AAB109` — Path is not a directory.
  */
-#define MS_IMAPI_E_NOT_DIR (ms_hresult)3232411913u
+#define MS_IMAPI_E_NOT_DIR (-1062555383)
 
 /**
  * `0xC0AAB10A` — Directory not empty.
  */
-#define MS_IMAPI_E_DIR_NOT_EMPTY (ms_hresult)3232411914u
+#define MS_IMAPI_E_DIR_NOT_EMPTY (-1062555382)
 
 /**
  * `0xC0AAB10B` — Item is not (yet) part of the image.
  */
-#define MS_IMAPI_E_NOT_IN_FILE_SYSTEM (ms_hresult)3232411915u
+#define MS_IMAPI_E_NOT_IN_FILE_SYSTEM (-1062555381)
 
 /**
  * `0xC0AAB110` — Path malformed / bad characters (also: imported FS has an invalid name).
  */
-#define MS_IMAPI_E_INVALID_PATH (ms_hresult)3232411920u
+#define MS_IMAPI_E_INVALID_PATH (-1062555376)
 
 /**
  * `0xC0AAB111` — Name not ANSI while UseRestrictedCharacterSet is on.
  */
-#define MS_IMAPI_E_RESTRICTED_NAME_VIOLATION (ms_hresult)3232411921u
+#define MS_IMAPI_E_RESTRICTED_NAME_VIOLATION (-1062555375)
 
 /**
  * `0xC0AAB112` — Name already exists.
  */
-#define MS_IMAPI_E_DUP_NAME (ms_hresult)3232411922u
+#define MS_IMAPI_E_DUP_NAME (-1062555374)
 
 /**
  * `0xC0AAB113` — Cannot derive a unique per-file-system name for an item.
  */
-#define MS_IMAPI_E_NO_UNIQUE_NAME (ms_hresult)3232411923u
+#define MS_IMAPI_E_NO_UNIQUE_NAME (-1062555373)
 
 /**
  * `0xC0AAB118` — Item not found in the image tree.
  */
-#define MS_IMAPI_E_ITEM_NOT_FOUND (ms_hresult)3232411928u
+#define MS_IMAPI_E_ITEM_NOT_FOUND (-1062555368)
 
 /**
  * `0xC0AAB119` — File not found in the image tree.
  */
-#define MS_IMAPI_E_FILE_NOT_FOUND (ms_hresult)3232411929u
+#define MS_IMAPI_E_FILE_NOT_FOUND (-1062555367)
 
 /**
  * `0xC0AAB11A` — Directory not found in the image tree.
  */
-#define MS_IMAPI_E_DIR_NOT_FOUND (ms_hresult)3232411930u
+#define MS_IMAPI_E_DIR_NOT_FOUND (-1062555366)
 
 /**
  * `0xC0AAB120` — Adding the item would exceed the configured size limit.
  */
-#define MS_IMAPI_E_IMAGE_SIZE_LIMIT (ms_hresult)3232411936u
+#define MS_IMAPI_E_IMAGE_SIZE_LIMIT (-1062555360)
 
 /**
  * `0xC0AAB121` — FreeMediaBlocks is smaller than the estimated image size.
  */
-#define MS_IMAPI_E_IMAGE_TOO_BIG (ms_hresult)3232411937u
+#define MS_IMAPI_E_IMAGE_TOO_BIG (-1062555359)
 
 /**
  * `0xC0AAB128` — File stream length differs from the length announced.
  */
-#define MS_IMAPI_E_DATA_STREAM_INCONSISTENCY (ms_hresult)3232411944u
+#define MS_IMAPI_E_DATA_STREAM_INCONSISTENCY (-1062555352)
 
 /**
  * `0xC0AAB129` — Cannot read a file's data stream.
  */
-#define MS_IMAPI_E_DATA_STREAM_READ_FAILURE (ms_hresult)3232411945u
+#define MS_IMAPI_E_DATA_STREAM_READ_FAILURE (-1062555351)
 
 /**
  * `0xC0AAB12A` — Cannot create a data stream for a file.
  */
-#define MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE (ms_hresult)3232411946u
+#define MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE (-1062555350)
 
 /**
  * `0xC0AAB12B` — Cannot enumerate a source directory.
  */
-#define MS_IMAPI_E_DIRECTORY_READ_FAILURE (ms_hresult)3232411947u
+#define MS_IMAPI_E_DIRECTORY_READ_FAILURE (-1062555349)
 
 /**
  * `0xC0AAB130` — Too many directories for the selected file system.
  */
-#define MS_IMAPI_E_TOO_MANY_DIRS (ms_hresult)3232411952u
+#define MS_IMAPI_E_TOO_MANY_DIRS (-1062555344)
 
 /**
  * `0xC0AAB131` — ISO 9660 depth limit (8 levels) exceeded.
  */
-#define MS_IMAPI_E_ISO9660_LEVELS (ms_hresult)3232411953u
+#define MS_IMAPI_E_ISO9660_LEVELS (-1062555343)
 
 /**
  * `0xC0AAB132` — A file is too large for the selected file system.
  */
-#define MS_IMAPI_E_DATA_TOO_BIG (ms_hresult)3232411954u
+#define MS_IMAPI_E_DATA_TOO_BIG (-1062555342)
 
 /**
  * `0xC0AAB133` — Imported previous session layout is incompatible with the requested file systems.
  */
-#define MS_IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION (ms_hresult)3232411955u
+#define MS_IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION (-1062555341)
 
 /**
  * `0xC0AAB138` — Cannot create the staging (stash) file.
  */
-#define MS_IMAPI_E_STASHFILE_OPEN_FAILURE (ms_hresult)3232411960u
+#define MS_IMAPI_E_STASHFILE_OPEN_FAILURE (-1062555336)
 
 /**
  * `0xC0AAB139` — Seek error in the stash file.
  */
-#define MS_IMAPI_E_STASHFILE_SEEK_FAILURE (ms_hresult)3232411961u
+#define MS_IMAPI_E_STASHFILE_SEEK_FAILURE (-1062555335)
 
 /**
  * `0xC0AAB13A` — Write error in the stash file.
  */
-#define MS_IMAPI_E_STASHFILE_WRITE_FAILURE (ms_hresult)3232411962u
+#define MS_IMAPI_E_STASHFILE_WRITE_FAILURE (-1062555334)
 
 /**
  * `0xC0AAB13B` — Read error in the stash file.
  */
-#define MS_IMAPI_E_STASHFILE_READ_FAILURE (ms_hresult)3232411963u
+#define MS_IMAPI_E_STASHFILE_READ_FAILURE (-1062555333)
 
 /**
  * `0xC0AAB140` — WorkingDirectory value invalid.
  */
-#define MS_IMAPI_E_INVALID_WORKING_DIRECTORY (ms_hresult)3232411968u
+#define MS_IMAPI_E_INVALID_WORKING_DIRECTORY (-1062555328)
 
 /**
  * `0xC0AAB141` — Not enough space in WorkingDirectory.
  */
-#define MS_IMAPI_E_WORKING_DIRECTORY_SPACE (ms_hresult)3232411969u
+#define MS_IMAPI_E_WORKING_DIRECTORY_SPACE (-1062555327)
 
 /**
  * `0xC0AAB142` — Could not move the stash file to the new directory.
  */
-#define MS_IMAPI_E_STASHFILE_MOVE (ms_hresult)3232411970u
+#define MS_IMAPI_E_STASHFILE_MOVE (-1062555326)
 
 /**
  * `0xC0AAB148` — Boot image could not be added.
  */
-#define MS_IMAPI_E_BOOT_IMAGE_DATA (ms_hresult)3232411976u
+#define MS_IMAPI_E_BOOT_IMAGE_DATA (-1062555320)
 
 /**
  * `0xC0AAB149` — Boot image only allowed in a first (non-imported) session.
  */
-#define MS_IMAPI_E_BOOT_OBJECT_CONFLICT (ms_hresult)3232411977u
+#define MS_IMAPI_E_BOOT_OBJECT_CONFLICT (-1062555319)
 
 /**
  * `0xC0AAB14A` — Boot emulation type does not match boot image size.
  */
-#define MS_IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH (ms_hresult)3232411978u
+#define MS_IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH (-1062555318)
 
 /**
  * `0xC0AAB150` — Disc is blank/empty (nothing to import).
  */
-#define MS_IMAPI_E_EMPTY_DISC (ms_hresult)3232411984u
+#define MS_IMAPI_E_EMPTY_DISC (-1062555312)
 
 /**
  * `0xC0AAB151` — No ISO 9660/Joliet/UDF found (last session) to import.
  */
-#define MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM (ms_hresult)3232411985u
+#define MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM (-1062555311)
 
 /**
  * `0xC0AAB152` — Requested file system not present on disc.
  */
-#define MS_IMAPI_E_FILE_SYSTEM_NOT_FOUND (ms_hresult)3232411986u
+#define MS_IMAPI_E_FILE_SYSTEM_NOT_FOUND (-1062555310)
 
 /**
  * `0xC0AAB153` — On-disc file system structures inconsistent during import.
  */
-#define MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR (ms_hresult)3232411987u
+#define MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR (-1062555309)
 
 /**
  * `0xC0AAB154` — On-disc file system uses a feature import cannot handle.
  */
-#define MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED (ms_hresult)3232411988u
+#define MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED (-1062555308)
 
 /**
  * `0xC0AAB155` — Import clash: imported file name already used by an in-memory directory.
  */
-#define MS_IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY (ms_hresult)3232411989u
+#define MS_IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY (-1062555307)
 
 /**
  * `0xC0AAB156` — Cannot seek to a block on the source disc (also reported for blank media).
  */
-#define MS_IMAPI_E_IMPORT_SEEK_FAILURE (ms_hresult)3232411990u
+#define MS_IMAPI_E_IMPORT_SEEK_FAILURE (-1062555306)
 
 /**
  * `0xC0AAB157` — Read error on a block while importing the previous session.
  */
-#define MS_IMAPI_E_IMPORT_READ_FAILURE (ms_hresult)3232411991u
+#define MS_IMAPI_E_IMPORT_READ_FAILURE (-1062555305)
 
 /**
  * `0xC0AAB158` — Disc in drive differs from the one the image was imported from.
  */
-#define MS_IMAPI_E_DISC_MISMATCH (ms_hresult)3232411992u
+#define MS_IMAPI_E_DISC_MISMATCH (-1062555304)
 
 /**
  * `0xC0AAB159` — Multisession not allowed for this media type.
  */
-#define MS_IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED (ms_hresult)3232411993u
+#define MS_IMAPI_E_IMPORT_MEDIA_NOT_ALLOWED (-1062555303)
 
 /**
  * `0xC0AAB15A` — Disc's UDF revision cannot be appended by IMAPI.
  */
-#define MS_IMAPI_E_UDF_NOT_WRITE_COMPATIBLE (ms_hresult)3232411994u
+#define MS_IMAPI_E_UDF_NOT_WRITE_COMPATIBLE (-1062555302)
 
 /**
  * `0xC0AAB15B` — The requested (in-use) multisession type is not supported.
  */
-#define MS_IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE (ms_hresult)3232411995u
+#define MS_IMAPI_E_INCOMPATIBLE_MULTISESSION_TYPE (-1062555301)
 
 /**
  * `0xC0AAB15C` — None of the supplied multisession types is usable on the current media (also: no media).
  */
-#define MS_IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE (ms_hresult)3232411996u
+#define MS_IMAPI_E_NO_COMPATIBLE_MULTISESSION_TYPE (-1062555300)
 
 /**
  * `0xC0AAB15D` — MultisessionInterfaces must be set before this call.
  */
-#define MS_IMAPI_E_MULTISESSION_NOT_SET (ms_hresult)3232411997u
+#define MS_IMAPI_E_MULTISESSION_NOT_SET (-1062555299)
 
 /**
  * `0xC0AAB15E` — Import clash: imported directory name already used by an in-memory file.
  */
-#define MS_IMAPI_E_IMPORT_TYPE_COLLISION_DIRECTORY_EXISTS_AS_FILE (ms_hresult)3232411998u
+#define MS_IMAPI_E_IMPORT_TYPE_COLLISION_DIRECTORY_EXISTS_AS_FILE (-1062555298)
 
 /**
  * `0x00AAB15F` — Success code: feature unsupported for the FS revision; image built without it.
  */
-#define MS_IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED (ms_hresult)11186527u
+#define MS_IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED 11186527
 
 /**
  * `0xC0AAB160` — Property cannot be accessed in the current state.
  */
-#define MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE (ms_hresult)3232412000u
+#define MS_IMAPI_E_PROPERTY_NOT_ACCESSIBLE (-1062555296)
 
 /**
  * `0xC0AAB161` — UDF revision locked by the imported session.
  */
-#define MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED (ms_hresult)3232412001u
+#define MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED (-1062555295)
 
 /**
  * `0xC0AAB162` — A multisession parameter could not be read or is out of range.
  */
-#define MS_IMAPI_E_BAD_MULTISESSION_PARAMETER (ms_hresult)3232412002u
+#define MS_IMAPI_E_BAD_MULTISESSION_PARAMETER (-1062555294)
 
 /**
  * `0xC0AAB163` — FileSystemsToCreate must match the imported session's file system.
  */
-#define MS_IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED (ms_hresult)3232412003u
+#define MS_IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED (-1062555293)
 
 /**
  * `0xC0AAB200` — ISO image size not a multiple of 2048 bytes.
  */
-#define MS_IMAPI_E_IMAGEMANAGER_IMAGE_NOT_ALIGNED (ms_hresult)3232412160u
+#define MS_IMAPI_E_IMAGEMANAGER_IMAGE_NOT_ALIGNED (-1062555136)
 
 /**
  * `0xC0AAB201` — No valid volume descriptor in the ISO image.
  */
-#define MS_IMAPI_E_IMAGEMANAGER_NO_VALID_VD_FOUND (ms_hresult)3232412161u
+#define MS_IMAPI_E_IMAGEMANAGER_NO_VALID_VD_FOUND (-1062555135)
 
 /**
  * `0xC0AAB202` — Neither path nor stream set on the image manager.
  */
-#define MS_IMAPI_E_IMAGEMANAGER_NO_IMAGE (ms_hresult)3232412162u
+#define MS_IMAPI_E_IMAGEMANAGER_NO_IMAGE (-1062555134)
 
 /**
  * `0xC0AAB203` — Image exceeds MAXLONG sectors.
  */
-#define MS_IMAPI_E_IMAGEMANAGER_IMAGE_TOO_BIG (ms_hresult)3232412163u
+#define MS_IMAPI_E_IMAGEMANAGER_IMAGE_TOO_BIG (-1062555133)
 
 /**
  * `0x00000000` — Success.
  */
-#define MS_S_OK (ms_hresult)0u
+#define MS_S_OK 0
 
 /**
  * `0x00000001` — Success; the answer is no.
  */
-#define MS_S_FALSE (ms_hresult)1u
+#define MS_S_FALSE 1
 
 /**
  * `0x80004001` — Not implemented for this device or medium.
  */
-#define MS_E_NOTIMPL (ms_hresult)2147500033u
+#define MS_E_NOTIMPL (-2147467263)
 
 /**
  * `0x80004002` — The object does not support the requested interface.
  */
-#define MS_E_NOINTERFACE (ms_hresult)2147500034u
+#define MS_E_NOINTERFACE (-2147467262)
 
 /**
  * `0x80004003` — A required pointer argument is NULL.
  */
-#define MS_E_POINTER (ms_hresult)2147500035u
+#define MS_E_POINTER (-2147467261)
 
 /**
  * `0x80004004` — The operation was aborted.
  */
-#define MS_E_ABORT (ms_hresult)2147500036u
+#define MS_E_ABORT (-2147467260)
 
 /**
  * `0x80004005` — Unspecified failure.
  */
-#define MS_E_FAIL (ms_hresult)2147500037u
+#define MS_E_FAIL (-2147467259)
 
 /**
  * `0x8000FFFF` — Unexpected failure (an internal error was caught at the API boundary).
  */
-#define MS_E_UNEXPECTED (ms_hresult)2147549183u
+#define MS_E_UNEXPECTED (-2147418113)
 
 /**
  * `0x80070005` — Access denied.
  */
-#define MS_E_ACCESSDENIED (ms_hresult)2147942405u
+#define MS_E_ACCESSDENIED (-2147024891)
 
 /**
  * `0x80070006` — The handle is zero, released, stale or of the wrong kind.
  */
-#define MS_E_HANDLE (ms_hresult)2147942406u
+#define MS_E_HANDLE (-2147024890)
 
 /**
  * `0x8007000E` — Out of memory.
  */
-#define MS_E_OUTOFMEMORY (ms_hresult)2147942414u
+#define MS_E_OUTOFMEMORY (-2147024882)
 
 /**
  * `0x80070057` — An argument is invalid.
  */
-#define MS_E_INVALIDARG (ms_hresult)2147942487u
+#define MS_E_INVALIDARG (-2147024809)
 
 /**
  * `0x80070037` — The device does not exist or was removed.
  */
-#define MS_E_WIN32_DEV_NOT_EXIST (ms_hresult)2147942455u
+#define MS_E_WIN32_DEV_NOT_EXIST (-2147024841)
 
 /**
  * `0x80070015` — The device is not ready.
  */
-#define MS_E_WIN32_NOT_READY (ms_hresult)2147942421u
+#define MS_E_WIN32_NOT_READY (-2147024875)
 
 /**
  * `0x8007007A` — HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER): a caller's
  * string buffer is too small; the needed size was written.
  */
-#define MS_E_NOT_SUFFICIENT_BUFFER (ms_hresult)2147942522u
+#define MS_E_NOT_SUFFICIENT_BUFFER (-2147024774)
 
 /**
  * `0x80070050` — HRESULT_FROM_WIN32(ERROR_FILE_EXISTS): the file to
  * create exists; nothing was changed.
  */
-#define MS_E_WIN32_FILE_EXISTS (ms_hresult)2147942480u
+#define MS_E_WIN32_FILE_EXISTS (-2147024816)
 
 /**
  * `0x80070070` — HRESULT_FROM_WIN32(ERROR_DISK_FULL): the file system
  * holding a file (an emulated disc image) is full.
  */
-#define MS_E_WIN32_DISK_FULL (ms_hresult)2147942512u
+#define MS_E_WIN32_DISK_FULL (-2147024784)
 
 /**
  * `0x800700DF` — HRESULT_FROM_WIN32(ERROR_FILE_TOO_LARGE): a file (an
  * emulated disc image) would exceed the host's file-size limit.
  */
-#define MS_E_WIN32_FILE_TOO_LARGE (ms_hresult)2147942623u
+#define MS_E_WIN32_FILE_TOO_LARGE (-2147024673)
 
 /**
  * `0x8007045D` — HRESULT_FROM_WIN32(ERROR_IO_DEVICE): the host reported
  * an I/O error on a file (an emulated disc image).
  */
-#define MS_E_WIN32_IO_DEVICE (ms_hresult)2147943517u
+#define MS_E_WIN32_IO_DEVICE (-2147023779)
 
 #ifdef __cplusplus
 extern "C" {
