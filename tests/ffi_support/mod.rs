@@ -134,3 +134,14 @@ pub fn dynamic_section(file: &Path) -> DynamicSection {
             .collect(),
     }
 }
+
+/// A blank emulated disc of `profile` at `path` (image and sidecar).
+pub fn blank_disc(path: &Path, profile: multisession::media::Profile) {
+    multisession::scsi::emulator::create_blank(
+        path,
+        profile,
+        None,
+        multisession::scsi::emulator::Existing::Refuse,
+    )
+    .unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+}
