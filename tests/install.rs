@@ -196,9 +196,12 @@ fn install_lays_out_versioned_links_static_library_header_and_pc_and_repeats_ide
 
     let cli_version = run_ok(
         "multisession --version",
-        &mut Command::new(prefix.join("bin/multisession")).arg("--version"),
+        Command::new(prefix.join("bin/multisession")).arg("--version"),
     );
-    assert_eq!(cli_version.trim(), format!("multisession {}", library_version()));
+    assert_eq!(
+        cli_version.trim(),
+        format!("multisession {}", library_version())
+    );
 
     let first = snapshot(&prefix);
     install(&prefix);
@@ -299,7 +302,10 @@ fn installed_library_is_stripped_under_2_mb_with_its_debug_information_linked_be
         "objcopy --dump-section",
         Command::new("objcopy")
             .arg("--dump-section")
-            .arg(format!(".gnu_debuglink={}", dir.path().join("link").display()))
+            .arg(format!(
+                ".gnu_debuglink={}",
+                dir.path().join("link").display()
+            ))
             .arg(&lib)
             .arg(dir.path().join("scratch")),
     );
@@ -391,7 +397,10 @@ fn a_downstream_cdylib_gets_no_libmultisession_soname() {
         section.soname
     );
     assert!(
-        !section.needed.iter().any(|n| n.starts_with("libmultisession")),
+        !section
+            .needed
+            .iter()
+            .any(|n| n.starts_with("libmultisession")),
         "{:?}",
         section.needed
     );
@@ -635,7 +644,15 @@ fn compile_example(prefix: &Path, dir: &Path, name: &str) -> PathBuf {
         Some(stem) => (
             format!("cpp/{stem}.cpp"),
             "c++",
-            &["-std=c++11", "-Wall", "-Wextra", "-Wpedantic", "-Wold-style-cast", "-Wconversion", "-Werror"],
+            &[
+                "-std=c++11",
+                "-Wall",
+                "-Wextra",
+                "-Wpedantic",
+                "-Wold-style-cast",
+                "-Wconversion",
+                "-Werror",
+            ],
         ),
         None => (
             format!("c/{name}.c"),
@@ -644,7 +661,9 @@ fn compile_example(prefix: &Path, dir: &Path, name: &str) -> PathBuf {
         ),
     };
     require(compiler);
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(&file);
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(&file);
     // Copied away from the tree: no include path can find the header there.
     let copy = dir.join(source.file_name().unwrap());
     fs::copy(&source, &copy).unwrap();
@@ -803,12 +822,19 @@ fn msinfo_extract_and_erase_format_examples_build_from_the_installed_headers_and
     let out_dir = dir.path().join("out");
     fs::create_dir(&out_dir).unwrap();
     let out = run_example(&prefix, &extract, &[&rw, &out_dir]);
-    assert!(out.ends_with(&format!("2 files, {} bytes\n", 6 + big.len())), "{out}");
+    assert!(
+        out.ends_with(&format!("2 files, {} bytes\n", 6 + big.len())),
+        "{out}"
+    );
     assert_eq!(fs::read(out_dir.join("a.txt")).unwrap(), b"first\n");
     assert!(fs::read(out_dir.join("dir/sub/big.bin")).unwrap() == big);
     let one = dir.path().join("one");
     fs::create_dir(&one).unwrap();
-    let out = run_example(&prefix, &extract, &[&rw, &one, Path::new("/dir/sub/big.bin")]);
+    let out = run_example(
+        &prefix,
+        &extract,
+        &[&rw, &one, Path::new("/dir/sub/big.bin")],
+    );
     assert!(out.starts_with("/dir/sub/big.bin\n"), "{out}");
     assert!(fs::read(one.join("big.bin")).unwrap() == big);
     // An existing name is never replaced.
