@@ -17,20 +17,10 @@ use std::process::Command;
 
 use ffi_support::{
     assert_passed, blank_disc, deps_dir, foreign_program, require, run_ok, valgrind,
+    CXX_STRICT_WARNINGS,
 };
 use multisession::media::Profile;
 use multisession::recorder::Recorder;
-
-/// The warnings a strict C++ code base builds with; the wrapper and the C
-/// header it includes must pass them all.
-const STRICT: [&str; 6] = [
-    "-Wall",
-    "-Wextra",
-    "-Wpedantic",
-    "-Wold-style-cast",
-    "-Wconversion",
-    "-Werror",
-];
 
 fn compile(compiler: &str, source: &str, standard: &str, out_dir: &Path) -> PathBuf {
     require(compiler);
@@ -42,7 +32,7 @@ fn compile(compiler: &str, source: &str, standard: &str, out_dir: &Path) -> Path
         &format!("{compiler} -std={standard} {source}"),
         Command::new(compiler)
             .arg(format!("-std={standard}"))
-            .args(STRICT)
+            .args(CXX_STRICT_WARNINGS)
             .args(["-g", "-pthread"])
             .arg("-I")
             .arg(root.join("include"))

@@ -21,7 +21,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ffi_support::{blank_disc, deps_dir, dynamic_section, foreign_program, require, run_ok};
+use ffi_support::{
+    blank_disc, deps_dir, dynamic_section, foreign_program, require, run_ok, CXX_STRICT_WARNINGS,
+};
 use multisession::ffi::{MS_ABI_VERSION_MAJOR, MS_ABI_VERSION_MINOR};
 use multisession::media::Profile;
 use multisession::recorder::Recorder;
@@ -640,24 +642,18 @@ fn compile_example(prefix: &Path, dir: &Path, name: &str) -> PathBuf {
         .map(str::to_owned)
         .collect();
     // "cpp/<name>" is a C++ example, built as a strict C++ project would.
-    let (file, compiler, standard_and_warnings): (_, _, &[&str]) = match name.strip_prefix("cpp/") {
+    let (file, compiler, standard, warnings): (_, _, _, &[&str]) = match name.strip_prefix("cpp/") {
         Some(stem) => (
             format!("cpp/{stem}.cpp"),
             "c++",
-            &[
-                "-std=c++11",
-                "-Wall",
-                "-Wextra",
-                "-Wpedantic",
-                "-Wold-style-cast",
-                "-Wconversion",
-                "-Werror",
-            ],
+            "-std=c++11",
+            &CXX_STRICT_WARNINGS,
         ),
         None => (
             format!("c/{name}.c"),
             "cc",
-            &["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"],
+            "-std=c99",
+            &["-Wall", "-Wextra", "-Werror", "-pedantic"],
         ),
     };
     require(compiler);
@@ -671,7 +667,8 @@ fn compile_example(prefix: &Path, dir: &Path, name: &str) -> PathBuf {
     run_ok(
         &format!("{compiler} {file} {}", flags.join(" ")),
         Command::new(compiler)
-            .args(standard_and_warnings)
+            .arg(standard)
+            .args(warnings)
             .arg(&copy)
             .arg("-o")
             .arg(&exe)
