@@ -133,6 +133,29 @@ impl std::fmt::Debug for Recorder {
 impl Recorder {
     /// A device node (/dev/srN, /dev/sgN) → SG_IO; a regular file with an
     /// emulator sidecar → emulated drive; anything else → a clear error.
+    ///
+    /// One entry point for real and emulated drives, so that everything
+    /// above this layer is tested on emulated discs and runs on real ones.
+    ///
+    /// ```
+    /// use multisession::scsi::emulator::{create_blank, Existing};
+    /// use multisession::{hresult, Profile, Recorder};
+    ///
+    /// # fn main() -> multisession::Result<()> {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let disc = dir.path().join("blank.img");
+    /// create_blank(&disc, Profile::DvdPlusR, None, Existing::Refuse)?;
+    /// let media = Recorder::open(&disc)?.media_info()?;
+    /// assert_eq!(media.profile, Profile::DvdPlusR);
+    /// assert_eq!((media.previous_session, media.next_writable), (None, Some(0)));
+    ///
+    /// // A plain file is no drive: the error says so with IMAPI2's code.
+    /// std::fs::write(dir.path().join("notes.txt"), "text").unwrap();
+    /// let err = Recorder::open(dir.path().join("notes.txt")).unwrap_err();
+    /// assert!(hresult::failed(err.code()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<Recorder> {
         let path = path.as_ref();
         let meta = std::fs::metadata(path).map_err(|e| {

@@ -1,8 +1,11 @@
-//! The library as users get it: the cdylib's SONAME, `scripts/install`'s
-//! layout (versioned shared library and its links, static library, header,
-//! pkg-config file; again on top of itself; under a DESTDIR), and C
-//! programs built only from `pkg-config multisession` flags, linked
-//! dynamically and statically, doing the msinfo flow on an emulated disc.
+//! The library as users get it: one version number, `scripts/install`'s
+//! layout (versioned shared library and its links, stripped with its debug
+//! information beside it, static library, headers, pkg-config file; again
+//! on top of itself; under a DESTDIR), exactly the header's functions
+//! exported, a SONAME that stays with this crate's own cdylib, and C
+//! programs — the examples among them — built only from `pkg-config
+//! multisession` flags, linked dynamically and statically, run on emulated
+//! discs.
 //!
 //! `scripts/install` runs its own `cargo build` with this test's target
 //! directory and profile, after the outer cargo has finished building and
@@ -18,19 +21,18 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ffi_support::{deps_dir, dynamic_section, foreign_program, install_command, require, run_ok};
+use ffi_support::{
+    blank_disc, deps_dir, dynamic_section, foreign_program, install_command, require, run_ok, CXX_STRICT_WARNINGS,
+};
 use multisession::ffi::{MS_ABI_VERSION_MAJOR, MS_ABI_VERSION_MINOR};
 use multisession::media::Profile;
 use multisession::recorder::Recorder;
 use multisession::scsi::emulator::DiscSpec;
 
-/// The installed library's version: the C ABI's major and minor, then the
-/// crate's patch level (see scripts/install).
+/// The installed library's version: the workspace version, the project's
+/// one number (see Cargo.toml and scripts/install).
 fn library_version() -> String {
-    format!(
-        "{MS_ABI_VERSION_MAJOR}.{MS_ABI_VERSION_MINOR}.{}",
-        env!("CARGO_PKG_VERSION_PATCH")
-    )
+    env!("CARGO_PKG_VERSION").to_owned()
 }
 
 fn soname() -> String {
@@ -108,19 +110,25 @@ fn assert_layout(root: &Path, libdir: &Path) {
         "libmultisession.a is no ar archive"
     );
     assert!(lib.join("pkgconfig/multisession.pc").is_file());
+    assert!(lib.join(format!(".debug/{real}.debug")).is_file());
+    let include = lib.parent().unwrap().join("include");
+    assert!(include.join("multisession.hpp").is_file());
 }
 
 #[test]
-fn cdylib_soname_is_the_abi_major_and_resolves_in_the_build_tree() {
-    let lib = deps_dir().join("libmultisession.so");
-    assert_eq!(dynamic_section(&lib).soname, Some(soname()));
-    // build.rs's link, which programs linked in the build tree load.
-    let link = deps_dir().join(soname());
-    assert_eq!(link_target(&link), Path::new("libmultisession.so"));
-    assert_eq!(
-        fs::canonicalize(&link).unwrap(),
-        fs::canonicalize(&lib).unwrap()
+fn the_crate_version_starts_with_the_c_abi_major_and_minor() {
+    let crate_major_minor = (
+        env!("CARGO_PKG_VERSION_MAJOR").parse::<u32>().unwrap(),
+        env!("CARGO_PKG_VERSION_MINOR").parse::<u32>().unwrap(),
     );
+    assert_eq!(
+        crate_major_minor,
+        (MS_ABI_VERSION_MAJOR, MS_ABI_VERSION_MINOR),
+        "[workspace.package] version in Cargo.toml must follow the C ABI version"
+    );
+    // ms_version() is the same number.
+    let version = unsafe { std::ffi::CStr::from_ptr(multisession::ffi::ms_version()) };
+    assert_eq!(version.to_str().unwrap(), library_version());
 }
 
 #[test]
@@ -158,6 +166,15 @@ fn install_lays_out_versioned_links_static_library_header_and_pc_and_repeats_ide
         "Libs.private should be rustc's native-static-libs, got {private:?}"
     );
 
+    let cli_version = run_ok(
+        "multisession --version",
+        Command::new(prefix.join("bin/multisession")).arg("--version"),
+    );
+    assert_eq!(
+        cli_version.trim(),
+        format!("multisession {}", library_version())
+    );
+
     let first = snapshot(&prefix);
     install(&prefix);
     assert!(
@@ -189,6 +206,175 @@ fn install_stages_under_destdir_with_paths_for_the_final_prefix() {
             .any(|l| l == format!("prefix={}", prefix.display()))
             && pc.lines().any(|l| l == "libdir=${prefix}/lib64"),
         "the .pc must name the final prefix, not the staging one:\n{pc}"
+    );
+}
+
+/// The names of the functions `include/multisession.h` declares: every
+/// `ms_*(` that starts a declaration (not a typedef, macro or comment).
+fn header_functions() -> Vec<String> {
+    let header =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/multisession.h"))
+            .unwrap();
+    let mut names: Vec<String> = header
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.starts_with('/') && !l.starts_with('#'))
+        .filter(|l| !l.starts_with("typedef"))
+        .filter_map(|l| {
+            let before_paren = &l[..l.find('(')?];
+            let name = before_paren.rsplit([' ', '*']).next()?;
+            name.starts_with("ms_").then(|| name.to_owned())
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn readelf(args: &[&str], file: &Path) -> String {
+    require("readelf");
+    run_ok(
+        &format!("readelf {} {}", args.join(" "), file.display()),
+        Command::new("readelf").args(args).arg(file),
+    )
+}
+
+/// CRC-32 (IEEE, reflected), the checksum `.gnu_debuglink` carries.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn installed_library_is_stripped_under_2_mb_with_its_debug_information_linked_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("usr");
+    install(&prefix);
+    let real = format!("libmultisession.so.{}", library_version());
+    let lib = prefix.join("lib").join(&real);
+    let size = fs::metadata(&lib).unwrap().len();
+    assert!(size <= 2 * 1024 * 1024, "{real} is {size} bytes");
+    let sections = readelf(&["-S", "-W"], &lib);
+    assert!(
+        !sections.contains(".debug_info") && !sections.contains(".symtab"),
+        "{real} is not stripped:\n{sections}"
+    );
+
+    // .gnu_debuglink: the debug file's name, NUL, padding to 4, its CRC-32.
+    run_ok(
+        "objcopy --dump-section",
+        Command::new("objcopy")
+            .arg("--dump-section")
+            .arg(format!(
+                ".gnu_debuglink={}",
+                dir.path().join("link").display()
+            ))
+            .arg(&lib)
+            .arg(dir.path().join("scratch")),
+    );
+    let section = fs::read(dir.path().join("link")).unwrap();
+    let name_end = section.iter().position(|&b| b == 0).unwrap();
+    let name = std::str::from_utf8(&section[..name_end]).unwrap();
+    assert_eq!(name, format!("{real}.debug"));
+    let crc = u32::from_le_bytes(section[section.len() - 4..].try_into().unwrap());
+    // gdb looks in <dir of the library>/.debug/ for that name.
+    let debug = prefix.join("lib/.debug").join(name);
+    assert_eq!(crc, crc32(&fs::read(&debug).unwrap()), "CRC of {name}");
+    assert!(readelf(&["-S", "-W"], &debug).contains(".debug_info"));
+}
+
+#[test]
+fn installed_library_exports_exactly_the_functions_the_header_declares() {
+    require("nm");
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("usr");
+    install(&prefix);
+    let lib = prefix
+        .join("lib")
+        .join(format!("libmultisession.so.{}", library_version()));
+    let listed = run_ok(
+        "nm -D --defined-only",
+        Command::new("nm").args(["-D", "--defined-only"]).arg(&lib),
+    );
+    let mut exported: Vec<String> = listed
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .map(|name| name.split('@').next().unwrap().to_owned())
+        .collect();
+    exported.sort();
+    exported.dedup();
+    let declared = header_functions();
+    assert!(declared.len() > 100, "header parse found {declared:?}");
+    assert_eq!(exported, declared);
+}
+
+/// A crate that depends on this one and builds a cdylib of its own: built
+/// offline in a target directory of its own under this one's (kept between
+/// runs), its library has no SONAME of this crate's, and needs no
+/// libmultisession either (the rlib is linked in).
+#[test]
+fn a_downstream_cdylib_gets_no_libmultisession_soname() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let krate = dir.path().join("downstream");
+    fs::create_dir_all(&krate).unwrap();
+    fs::write(
+        krate.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"downstream\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [lib]\ncrate-type = [\"cdylib\"]\npath = \"lib.rs\"\n\n\
+             [dependencies]\nmultisession = {{ path = {:?} }}\n\n[workspace]\n",
+            root.display().to_string()
+        ),
+    )
+    .unwrap();
+    fs::write(
+        krate.join("lib.rs"),
+        "#[no_mangle]\npub extern \"C\" fn downstream_abi() -> u32 {\n    \
+         multisession::ffi::ms_abi_version()\n}\n",
+    )
+    .unwrap();
+    // The same dependency versions as this workspace, all in cargo's cache.
+    fs::copy(root.join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
+    let target = deps_dir()
+        .parent()
+        .and_then(Path::parent)
+        .expect("target")
+        .join("downstream-cdylib");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    run_ok(
+        "cargo build (downstream cdylib)",
+        Command::new(cargo)
+            .args(["build", "--offline", "--lib", "--manifest-path"])
+            .arg(krate.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", &target)
+            .env_remove("RUSTFLAGS"),
+    );
+    let section = dynamic_section(&target.join("debug/libdownstream.so"));
+    assert!(
+        !section
+            .soname
+            .as_deref()
+            .is_some_and(|s| s.starts_with("libmultisession")),
+        "the downstream cdylib got SONAME {:?}",
+        section.soname
+    );
+    assert!(
+        !section
+            .needed
+            .iter()
+            .any(|n| n.starts_with("libmultisession")),
+        "{:?}",
+        section.needed
     );
 }
 
@@ -425,15 +611,34 @@ fn compile_example(prefix: &Path, dir: &Path, name: &str) -> PathBuf {
         .split_whitespace()
         .map(str::to_owned)
         .collect();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/c/{name}.c"));
+    // "cpp/<name>" is a C++ example, built as a strict C++ project would.
+    let (file, compiler, standard, warnings): (_, _, _, &[&str]) = match name.strip_prefix("cpp/") {
+        Some(stem) => (
+            format!("cpp/{stem}.cpp"),
+            "c++",
+            "-std=c++11",
+            &CXX_STRICT_WARNINGS,
+        ),
+        None => (
+            format!("c/{name}.c"),
+            "cc",
+            "-std=c99",
+            &["-Wall", "-Wextra", "-Werror", "-pedantic"],
+        ),
+    };
+    require(compiler);
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(&file);
     // Copied away from the tree: no include path can find the header there.
-    let copy = dir.join(format!("{name}.c"));
+    let copy = dir.join(source.file_name().unwrap());
     fs::copy(&source, &copy).unwrap();
-    let exe = dir.join(name);
+    let exe = dir.join(name.replace('/', "-"));
     run_ok(
-        &format!("cc {name}.c {}", flags.join(" ")),
-        Command::new("cc")
-            .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"])
+        &format!("{compiler} {file} {}", flags.join(" ")),
+        Command::new(compiler)
+            .arg(standard)
+            .args(warnings)
             .arg(&copy)
             .arg("-o")
             .arg(&exe)
@@ -469,13 +674,7 @@ fn burn_write_iso_and_sessions_examples_build_from_the_installed_header_and_work
     let eject = compile_example(&prefix, dir.path(), "eject");
 
     let disc = dir.path().join("disc.img");
-    multisession::scsi::emulator::create_blank(
-        &disc,
-        Profile::CdR,
-        None,
-        multisession::scsi::emulator::Existing::Refuse,
-    )
-    .unwrap();
+    blank_disc(&disc, Profile::CdR);
     let files = dir.path().join("files");
     fs::create_dir_all(files.join("dir")).unwrap();
     fs::write(files.join("a.txt"), "one\n").unwrap();
@@ -545,4 +744,96 @@ fn burn_write_iso_and_sessions_examples_build_from_the_installed_header_and_work
     assert_eq!(run_example(&prefix, &eject, &[&disc]), "ejected\n");
     let out = run_example(&prefix, &eject, &[Path::new("-t"), &disc]);
     assert_eq!(out, "loaded, profile 0x0009\n");
+}
+
+/// The examples for reading the multisession numbers (C and C++), erasing
+/// and formatting, and extracting, built from the installed headers and
+/// pkg-config only: `msinfo` agrees with the drive model before and after
+/// a session, `extract` copies the newest session's tree with its bytes and
+/// times and refuses to replace a file, `erase_format` blanks a CD-RW (the
+/// disc then takes a first session again at 0), formats a BD-RE, and
+/// reports that a CD-R cannot be erased.
+#[test]
+fn msinfo_extract_and_erase_format_examples_build_from_the_installed_headers_and_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("prefix");
+    install(&prefix);
+    let msinfo = compile_example(&prefix, dir.path(), "msinfo");
+    let msinfo_cpp = compile_example(&prefix, dir.path(), "cpp/msinfo");
+    let burn = compile_example(&prefix, dir.path(), "burn");
+    let extract = compile_example(&prefix, dir.path(), "extract");
+    let erase_format = compile_example(&prefix, dir.path(), "erase_format");
+
+    let (disc, _) = appendable_disc(dir.path());
+    let media = Recorder::open(&disc).unwrap().media_info().unwrap();
+    let expected = format!(
+        "{},{}\n",
+        media.previous_session.unwrap().start,
+        media.next_writable.unwrap()
+    );
+    let out = run_example(&prefix, &msinfo, &[&disc]);
+    assert_eq!(out.lines().next(), Some(expected.trim()), "{out}");
+    assert_eq!(run_example(&prefix, &msinfo_cpp, &[&disc]), expected);
+
+    // A CD-RW with two sessions of files, extracted and erased.
+    let rw = dir.path().join("cd-rw.img");
+    blank_disc(&rw, Profile::CdRw);
+    let files = dir.path().join("files");
+    fs::create_dir_all(files.join("dir/sub")).unwrap();
+    fs::write(files.join("a.txt"), "first\n").unwrap();
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    fs::write(files.join("dir/sub/big.bin"), &big).unwrap();
+    run_example(&prefix, &burn, &[&rw, &files.join("a.txt")]);
+    run_example(&prefix, &burn, &[&rw, &files.join("dir")]);
+
+    let out_dir = dir.path().join("out");
+    fs::create_dir(&out_dir).unwrap();
+    let out = run_example(&prefix, &extract, &[&rw, &out_dir]);
+    assert!(
+        out.ends_with(&format!("2 files, {} bytes\n", 6 + big.len())),
+        "{out}"
+    );
+    assert_eq!(fs::read(out_dir.join("a.txt")).unwrap(), b"first\n");
+    assert!(fs::read(out_dir.join("dir/sub/big.bin")).unwrap() == big);
+    let one = dir.path().join("one");
+    fs::create_dir(&one).unwrap();
+    let out = run_example(
+        &prefix,
+        &extract,
+        &[&rw, &one, Path::new("/dir/sub/big.bin")],
+    );
+    assert!(out.starts_with("/dir/sub/big.bin\n"), "{out}");
+    assert!(fs::read(one.join("big.bin")).unwrap() == big);
+    // An existing name is never replaced.
+    let again = foreign_program(&extract)
+        .arg(&rw)
+        .arg(&one)
+        .arg("/dir/sub/big.bin")
+        .env("LD_LIBRARY_PATH", prefix.join("lib"))
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("File exists"));
+
+    let out = run_example(&prefix, &erase_format, &[&rw]);
+    assert!(out.starts_with("erased\nblank, 0 sessions"), "{out}");
+    let out = run_example(&prefix, &burn, &[&rw, &files.join("a.txt")]);
+    assert!(out.contains(" at LBA 0"), "{out}");
+
+    let bd_re = dir.path().join("bd-re.img");
+    blank_disc(&bd_re, Profile::BdRe);
+    let out = run_example(&prefix, &erase_format, &[Path::new("--format"), &bd_re]);
+    assert!(out.starts_with("formatted\n"), "{out}");
+
+    let refused = foreign_program(&erase_format)
+        .arg(&disc)
+        .env("LD_LIBRARY_PATH", prefix.join("lib"))
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("cannot be erased"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
 }

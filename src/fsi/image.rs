@@ -285,6 +285,35 @@ impl FileSystemImage {
     /// to use and keeps the list. See [`crate::session::selection`] for the
     /// steps and their codes. Refused after an import (the import was made
     /// through the current choice).
+    ///
+    /// The IMAPI2 order of calls, step by step (what
+    /// [`FileSystemImage::prepare_for`] does in one): the drive's objects
+    /// fix where the next session goes, then the import reads the newest
+    /// session, here one without a file system (raw data another program
+    /// wrote), which is refused with IMAPI2's code rather than dropped.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// use multisession::fsi::FileSystemImage;
+    /// use multisession::scsi::emulator::DiscSpec;
+    /// use multisession::{hresult, session, Profile, Recorder};
+    ///
+    /// # fn main() -> multisession::Result<()> {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let disc = dir.path().join("dvd+r.img");
+    /// DiscSpec::new(Profile::DvdPlusR).sessions(&[1200]).create(&disc)?;
+    /// let recorder = Arc::new(Recorder::open(&disc)?);
+    /// let next = recorder.media_info()?.next_writable.expect("appendable");
+    ///
+    /// let mut image = FileSystemImage::new();
+    /// image.set_multisession_interfaces(session::offer(&recorder)?)?;
+    /// assert_eq!(image.session_start_block()?, next);
+    /// let err = image.import_file_system(None).unwrap_err();
+    /// assert_eq!(err.code(), hresult::MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn set_multisession_interfaces(&mut self, list: Vec<Multisession>) -> Result<()> {
         if let Some(done) = &self.imported {
             return Err(Error::new(

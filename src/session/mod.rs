@@ -79,6 +79,30 @@ impl fmt::Debug for Multisession {
 /// Fails with the recorder's code when there is no medium, and with
 /// `E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED` on read-only media, for which
 /// [`rules::offered_kinds`] is empty.
+///
+/// The multisession numbers of a disc with one session, as IMAPI2's
+/// `IMultisessionSequential` gives them:
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// use multisession::scsi::emulator::DiscSpec;
+/// use multisession::session::{offer, Kind};
+/// use multisession::{Profile, Recorder};
+///
+/// # fn main() -> multisession::Result<()> {
+/// let dir = tempfile::tempdir().unwrap();
+/// let disc = dir.path().join("cd-r.img");
+/// DiscSpec::new(Profile::CdR).sessions(&[1200]).create(&disc)?;
+/// let objects = offer(&Arc::new(Recorder::open(&disc)?))?;
+/// assert_eq!(objects[0].kind(), Kind::Sequential);
+/// let values = objects[0].sequential()?;
+/// assert_eq!(values.start_address_of_previous_session, 0);
+/// assert!(values.next_writable_address > 1200);
+/// assert!(!values.is_first_data_session);
+/// # Ok(())
+/// # }
+/// ```
 pub fn offer(recorder: &Arc<Recorder>) -> Result<Vec<Multisession>> {
     let media = recorder.media_info()?;
     let kinds = rules::offered_kinds(&media);

@@ -164,3 +164,25 @@ pub fn install_command() -> Command {
     }
     command
 }
+
+/// A blank emulated disc of `profile` at `path` (image and sidecar).
+pub fn blank_disc(path: &Path, profile: multisession::media::Profile) {
+    multisession::scsi::emulator::create_blank(
+        path,
+        profile,
+        None,
+        multisession::scsi::emulator::Existing::Refuse,
+    )
+    .unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+}
+
+/// The warnings a strict C++ code base builds with: the C++ wrapper, the
+/// C header it includes and the C++ examples must pass them all.
+pub const CXX_STRICT_WARNINGS: [&str; 6] = [
+    "-Wall",
+    "-Wextra",
+    "-Wpedantic",
+    "-Wold-style-cast",
+    "-Wconversion",
+    "-Werror",
+];
