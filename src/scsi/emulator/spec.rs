@@ -12,7 +12,7 @@ use super::model::{
 use super::quirks::{Faults, Quirks};
 use super::sidecar::{self, sidecar_path};
 use crate::block::BLOCK_SIZE;
-use crate::error::{host_io_code, short_path, Error, Result};
+use crate::error::{short_path, Error, Result};
 use crate::hresult::{MS_E_FAIL, MS_E_INVALIDARG, MS_E_WIN32_FILE_EXISTS};
 use crate::media::{Profile, WriteModel};
 
@@ -307,8 +307,9 @@ fn beyond(capacity: u32) -> Error {
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
-    Error::new(
-        host_io_code(&e).unwrap_or(MS_E_FAIL),
+    Error::io(
+        MS_E_FAIL,
+        &e,
         format!(
             "cannot create emulated disc image {}: {e}",
             short_path(path)
@@ -357,8 +358,9 @@ fn save_sidecar(path: &Path, disc: &Disc, existing: Existing) -> Result<()> {
     tmp.push(format!(".new-{}", std::process::id()));
     let tmp = std::path::PathBuf::from(tmp);
     let io = |e: std::io::Error| {
-        Error::new(
-            host_io_code(&e).unwrap_or(MS_E_FAIL),
+        Error::io(
+            MS_E_FAIL,
+            &e,
             format!("cannot write emulator sidecar {}: {e}", short_path(path)),
         )
     };
