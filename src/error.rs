@@ -145,11 +145,7 @@ impl Error {
     /// a failing device get codes of their own ([`host_io_code`]), any
     /// other error `fallback`.
     pub fn io(fallback: HResult, e: &std::io::Error, detail: impl Into<String>) -> Self {
-        Error::with_cause(
-            host_io_code(e).unwrap_or(fallback),
-            Cause::io(e),
-            detail,
-        )
+        Error::with_cause(host_io_code(e).unwrap_or(fallback), Cause::io(e), detail)
     }
 
     /// Malformed bytes: `what`, at byte `offset` when known.
@@ -302,7 +298,10 @@ mod tests {
             Cause::Misuse
         );
         let p = Error::parse(MS_E_FAIL, "path table", 40, "short");
-        assert_eq!(p.source().unwrap().to_string(), "malformed path table at byte 40");
+        assert_eq!(
+            p.source().unwrap().to_string(),
+            "malformed path table at byte 40"
+        );
     }
 
     #[test]

@@ -294,8 +294,7 @@ impl Recorder {
     /// unknown command, 5/24/00 polled mode or the media class
     /// unsupported); true when that is what `e` says.
     fn note_event_status_error(&self, e: &Error) -> bool {
-        let rejected =
-            Sense::of(e).is_some_and(|s| s.is_unknown_command() || s.is_invalid_field());
+        let rejected = Sense::of(e).is_some_and(|s| s.is_unknown_command() || s.is_invalid_field());
         if rejected {
             self.no_event_status.store(true, Ordering::Relaxed);
         }
@@ -363,7 +362,8 @@ impl Recorder {
             match self.run(cdb.as_bytes(), DataDirection::None, cdb.timeout()) {
                 Ok(_) => return self.refresh(),
                 Err(e)
-                    if Sense::of(&e).is_some_and(|s| s.is_no_medium() || s.is_becoming_ready()) => {}
+                    if Sense::of(&e).is_some_and(|s| s.is_no_medium() || s.is_becoming_ready()) => {
+                }
                 Err(e) => return Err(e),
             }
             let now = std::time::Instant::now();

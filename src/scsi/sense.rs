@@ -318,7 +318,11 @@ mod tests {
                 for ascq in [0u8, 1, 2, 4, 7, 8, 0x10] {
                     let s = Sense::new(key, asc, ascq);
                     let code = s.to_hresult();
-                    assert_eq!(s.is_no_medium(), code == MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA, "{s}");
+                    assert_eq!(
+                        s.is_no_medium(),
+                        code == MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA,
+                        "{s}"
+                    );
                     assert_eq!(
                         s.is_becoming_ready(),
                         code == MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY,

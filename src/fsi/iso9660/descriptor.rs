@@ -58,7 +58,6 @@ pub struct DescriptorSet {
     pub other: bool,
 }
 
-
 fn trimmed(b: &[u8]) -> String {
     String::from_utf8_lossy(b)
         .trim_end_matches([' ', '\0'])
@@ -145,7 +144,9 @@ pub fn read_set(src: &dyn BlockSource, session_start: u32) -> Result<DescriptorS
                     }
                 }
                 TYPE_BOOT
-                    if vd::BOOT_SYSTEM_ID.get(&buf).starts_with(b"EL TORITO SPECIFICATION") =>
+                    if vd::BOOT_SYSTEM_ID
+                        .get(&buf)
+                        .starts_with(b"EL TORITO SPECIFICATION") =>
                 {
                     set.boot = Some(BootRecord {
                         catalog_lba: vd::EL_TORITO_CATALOG.get(&buf),
@@ -155,7 +156,8 @@ pub fn read_set(src: &dyn BlockSource, session_start: u32) -> Result<DescriptorS
                 TYPE_TERMINATOR => iso_ended = true,
                 _ => set.other = true,
             }
-        } else if vd::TYPE.get(&buf) == 0 && matches!(id, b"BEA01" | b"NSR02" | b"NSR03" | b"TEA01" | b"BOOT2")
+        } else if vd::TYPE.get(&buf) == 0
+            && matches!(id, b"BEA01" | b"NSR02" | b"NSR03" | b"TEA01" | b"BOOT2")
         {
             if id == b"NSR02" || id == b"NSR03" {
                 set.udf = true;

@@ -342,7 +342,7 @@ impl Reader<'_> {
                 self.src,
                 lba,
                 buf,
-                &format!("directory {}", self.tree.path_of(dir.node)),
+                format_args!("directory {}", self.tree.path_of(dir.node)),
             )?;
             let chunk = std::mem::take(buf);
             let parsed = self.parse_blocks(&dir, lba, &chunk, &mut state, queue);

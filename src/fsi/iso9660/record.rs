@@ -85,7 +85,9 @@ impl<'a> Record<'a> {
 pub fn in_block(block: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     let mut at = 0usize;
     std::iter::from_fn(move || {
-        let rest = block.get(at..).filter(|r| r.first().is_some_and(|&l| l != 0))?;
+        let rest = block
+            .get(at..)
+            .filter(|r| r.first().is_some_and(|&l| l != 0))?;
         let here = at;
         at += dr::LENGTH.get(rest) as usize;
         Some((here, rest))

@@ -171,7 +171,8 @@ pub fn parse(
                     }
                 }
                 b"SL" if len >= entry::FLAGGED_DATA => {
-                    link.add(&e[entry::FLAGGED_DATA..]).map_err(|w| bad(ctx, w))?;
+                    link.add(&e[entry::FLAGGED_DATA..])
+                        .map_err(|w| bad(ctx, w))?;
                     rr.symlink = Some(Vec::new());
                 }
                 b"TF" if len >= entry::FLAGGED_DATA => parse_tf(e, &mut rr),
@@ -248,7 +249,9 @@ fn parse_tf(e: &[u8], rr: &mut RockRidge) {
 pub fn zisofs_size(entries: &[u8]) -> Option<u64> {
     let mut at = 0usize;
     while let Some(&len) = entries.get(at + entry::LENGTH.0) {
-        let e = entries.get(at..at + len as usize).filter(|_| len as usize >= entry::HEAD_LEN)?;
+        let e = entries
+            .get(at..at + len as usize)
+            .filter(|_| len as usize >= entry::HEAD_LEN)?;
         if entry::SIGNATURE.get(e) == b"ZF"
             && len as usize >= zf_at::LEN
             && zf_at::ALGORITHM.get(e) == b"pz"
@@ -604,7 +607,10 @@ impl Entries {
     pub fn raw(&mut self, entries: &[u8]) {
         let mut at = 0usize;
         while let Some(&len) = entries.get(at + entry::LENGTH.0) {
-            let Some(e) = entries.get(at..at + len as usize).filter(|_| len as usize >= entry::HEAD_LEN) else {
+            let Some(e) = entries
+                .get(at..at + len as usize)
+                .filter(|_| len as usize >= entry::HEAD_LEN)
+            else {
                 break;
             };
             self.bytes.extend_from_slice(e);

@@ -2,8 +2,8 @@
 //! with the "current" bit following the loaded medium and its state.
 
 use super::{be16, put16, put32, reply, DriveState, Outcome};
-use crate::scsi::emulator::model::Disc;
 use crate::media::{Family, Profile, WriteModel};
+use crate::scsi::emulator::model::Disc;
 use crate::scsi::{DataDirection, Sense};
 
 /// Entries for a catalog number (2), the lead-in, 99 tracks with ISRC (2),
