@@ -435,9 +435,10 @@ fn dvd_plus_r_names_the_next_track_by_number() {
     assert_eq!(d.opcodes(), vec![0x46, 0x51, 0x52, 0x52]);
 }
 
-#[test]
-fn full_disc_refusing_the_next_track_has_no_nwa() {
-    let mut d = TableDrive::new()
+/// A CD-R whose one closed session fills it, before the question about
+/// its next track.
+fn full_cd_r() -> TableDrive {
+    TableDrive::new()
         .on(GET_CONFIGURATION, config(0x09, &[0x2D]))
         .on(
             READ_DISC_INFORMATION,
@@ -445,7 +446,11 @@ fn full_disc_refusing_the_next_track_has_no_nwa() {
         )
         .on(READ_TOC_FORMAT_1, toc1(1, 1, 0))
         .on(&rti_track(1), rti(Track::closed(1, 0, 359849, 359846)))
-        .fail(&rti_track(0xFF), Sense::INVALID_FIELD_IN_CDB);
+}
+
+#[test]
+fn full_disc_refusing_the_next_track_has_no_nwa() {
+    let mut d = full_cd_r().fail(&rti_track(0xFF), Sense::INVALID_FIELD_IN_CDB);
     let m = mmc::probe(&mut d).unwrap();
     assert_eq!(m.next_writable, None);
     assert_eq!(m.free_blocks, 0);
@@ -457,18 +462,10 @@ fn full_disc_refusing_the_next_track_has_no_nwa() {
 /// read it as "the disc is full".
 #[test]
 fn host_misuse_with_the_refused_field_code_is_not_a_full_disc() {
-    let mut d = TableDrive::new()
-        .on(GET_CONFIGURATION, config(0x09, &[0x2D]))
-        .on(
-            READ_DISC_INFORMATION,
-            rdi(0x01, 2, 2, 2, msf(7360), msf(CD_LEAD_OUT)),
-        )
-        .on(READ_TOC_FORMAT_1, toc1(1, 1, 0))
-        .on(&rti_track(1), rti(Track::closed(1, 0, 359849, 359846)))
-        .host_fails(
-            &rti_track(0xFF),
-            multisession::Error::misuse(MS_E_INVALIDARG, "data phase too long for SG_IO"),
-        );
+    let mut d = full_cd_r().host_fails(
+        &rti_track(0xFF),
+        multisession::Error::misuse(MS_E_INVALIDARG, "data phase too long for SG_IO"),
+    );
     let e = mmc::probe(&mut d).unwrap_err();
     assert_eq!(e.code(), MS_E_INVALIDARG);
     assert_eq!(e.cause(), multisession::error::Cause::Misuse);

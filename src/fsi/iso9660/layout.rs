@@ -10,7 +10,7 @@
 
 use std::ops::Range;
 
-use super::codec::{get_u16_le, get_u32_both, get_u32_le, put_u16_both, put_u32_both};
+use super::codec::{get_u16_le, get_u32_both, put_u16_both, put_u32_both};
 
 /// One byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,13 +59,50 @@ impl BothU32 {
     }
 }
 
-/// A 32-bit field in one byte order (ECMA-119 7.3.1 / 7.3.2): the L and
-/// M path tables' locations and extents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct U32 {
-    pub at: usize,
-    pub big_endian: bool,
+/// Fields in one byte order, little- or big-endian (ECMA-119 7.2.1/7.2.2,
+/// 7.3.1/7.3.2): the L and M path tables and the records in them.
+macro_rules! single_order {
+    ($(#[$doc:meta])* $name:ident, $int:ty) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $name {
+            pub at: usize,
+            pub big_endian: bool,
+        }
+
+        impl $name {
+            pub fn get(self, b: &[u8]) -> $int {
+                const N: usize = std::mem::size_of::<$int>();
+                let bytes: [u8; N] = b[self.at..self.at + N].try_into().unwrap();
+                if self.big_endian {
+                    <$int>::from_be_bytes(bytes)
+                } else {
+                    <$int>::from_le_bytes(bytes)
+                }
+            }
+
+            pub fn put(self, b: &mut [u8], v: $int) {
+                let bytes = if self.big_endian {
+                    v.to_be_bytes()
+                } else {
+                    v.to_le_bytes()
+                };
+                b[self.at..self.at + bytes.len()].copy_from_slice(&bytes);
+            }
+        }
+    };
 }
+
+single_order!(
+    /// A 32-bit field: path table locations, path table record extents.
+    U32,
+    u32
+);
+single_order!(
+    /// A 16-bit field: path table records' parent numbers.
+    U16,
+    u16
+);
 
 impl U32 {
     pub const fn le(at: usize) -> U32 {
@@ -80,64 +117,6 @@ impl U32 {
             at,
             big_endian: true,
         }
-    }
-
-    pub fn get(self, b: &[u8]) -> u32 {
-        if self.big_endian {
-            super::codec::get_u32_be(b, self.at)
-        } else {
-            get_u32_le(b, self.at)
-        }
-    }
-
-    pub fn put(self, b: &mut [u8], v: u32) {
-        let bytes = if self.big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        };
-        b[self.at..self.at + 4].copy_from_slice(&bytes);
-    }
-}
-
-/// A 16-bit field in one byte order (the path tables' parent numbers).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct U16 {
-    pub at: usize,
-    pub big_endian: bool,
-}
-
-impl U16 {
-    pub const fn le(at: usize) -> U16 {
-        U16 {
-            at,
-            big_endian: false,
-        }
-    }
-
-    pub const fn be(at: usize) -> U16 {
-        U16 {
-            at,
-            big_endian: true,
-        }
-    }
-
-    pub fn get(self, b: &[u8]) -> u16 {
-        let v = [b[self.at], b[self.at + 1]];
-        if self.big_endian {
-            u16::from_be_bytes(v)
-        } else {
-            u16::from_le_bytes(v)
-        }
-    }
-
-    pub fn put(self, b: &mut [u8], v: u16) {
-        let bytes = if self.big_endian {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        };
-        b[self.at..self.at + 2].copy_from_slice(&bytes);
     }
 }
 

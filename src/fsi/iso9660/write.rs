@@ -475,17 +475,27 @@ impl Plan {
         let abs = |rel: u64| (p.start as u64 + rel) as u32;
         let root_plan = &self.dirs[0];
         let tables = &meta.tables;
-        let mut head = encode_volume(&VolumeOut {
-            volume_id: &names::iso_volume_id(&p.volume_name),
-            space_size: self.total_blocks,
-            path_table_size: meta.iso_pt as u32,
-            path_table_l: abs(tables[0].2),
-            path_table_m: abs(tables[1].2),
-            root_extent: root_plan.iso.0,
-            root_size: root_plan.iso.1,
-            time: p.time,
-            joliet: false,
-        });
+        // The primary and the Joliet descriptor differ in their identifier,
+        // path tables (the first or second pair) and root.
+        let volume = |joliet: bool, volume_id: &[u8]| {
+            let (pt_size, pair, root) = if joliet {
+                (meta.joliet_pt, &tables[2..4], root_plan.joliet)
+            } else {
+                (meta.iso_pt, &tables[0..2], root_plan.iso)
+            };
+            encode_volume(&VolumeOut {
+                volume_id,
+                space_size: self.total_blocks,
+                path_table_size: pt_size as u32,
+                path_table_l: abs(pair[0].2),
+                path_table_m: abs(pair[1].2),
+                root_extent: root.0,
+                root_size: root.1,
+                time: p.time,
+                joliet,
+            })
+        };
+        let mut head = volume(false, &names::iso_volume_id(&p.volume_name));
         if let Some(boot) = &p.boot {
             head.extend_from_slice(&boot.raw);
         }
@@ -494,17 +504,7 @@ impl Plan {
                 .into_iter()
                 .flat_map(u16::to_be_bytes)
                 .collect();
-            head.extend(encode_volume(&VolumeOut {
-                volume_id: &id,
-                space_size: self.total_blocks,
-                path_table_size: meta.joliet_pt as u32,
-                path_table_l: abs(tables[2].2),
-                path_table_m: abs(tables[3].2),
-                root_extent: root_plan.joliet.0,
-                root_size: root_plan.joliet.1,
-                time: p.time,
-                joliet: true,
-            }));
+            head.extend(volume(true, &id));
         }
         head.extend(encode_terminator());
         if let Some(u) = &p.udf {
