@@ -43,8 +43,9 @@ pub enum Cause {
     Cancelled,
     /// The medium or session holds nothing recorded.
     Blank,
-    /// What is recorded is of a kind this library does not read (a session
-    /// without an ISO 9660, Joliet or UDF volume).
+    /// The session holds no volume this library reads (no ISO 9660,
+    /// Joliet or UDF descriptors); an older session may. Not for a volume
+    /// that is there but uses a feature we lack: that one is the answer.
     Unsupported,
 }
 

@@ -86,8 +86,10 @@ fn parse_volume(b: &[u8], lba: u32, joliet: bool) -> Result<Volume> {
         format!("root record of descriptor at {lba}")
     })?;
     if !root.is_dir() {
-        return Err(Error::new(
+        return Err(Error::parse(
             MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+            "volume descriptor",
+            (vd::ROOT_RECORD.at + dr::FLAGS.0) as u64,
             format!("root record of descriptor at {lba} is not a directory"),
         ));
     }

@@ -62,7 +62,12 @@ pub enum Naming {
 }
 
 fn inconsistent(detail: String) -> Error {
-    Error::new(MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR, detail)
+    Error::parse(
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "directory tree",
+        None,
+        detail,
+    )
 }
 
 fn too_much(detail: String) -> Error {

@@ -29,27 +29,31 @@ impl<'a> Record<'a> {
     /// Parses the record at the start of `b` (which holds at least
     /// `b[0]` bytes). `where_` names the place for error messages.
     pub fn parse(b: &'a [u8], where_: impl Fn() -> String) -> Result<Record<'a>> {
-        let bad = |what: String| {
-            Error::new(
+        // `at`: the field within the record that is wrong.
+        let bad = |at: usize, what: String| {
+            Error::parse(
                 MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+                "directory record",
+                at as u64,
                 format!("{}: {what}", where_()),
             )
         };
         if b.is_empty() {
-            return Err(bad("empty record".into()));
+            return Err(bad(dr::LENGTH.0, "empty record".into()));
         }
         let len = dr::LENGTH.get(b) as usize;
         if len < dr::MIN_LEN || len > b.len() {
-            return Err(bad(format!(
-                "directory record length {len} (room {})",
-                b.len()
-            )));
+            return Err(bad(
+                dr::LENGTH.0,
+                format!("directory record length {len} (room {})", b.len()),
+            ));
         }
         let id_len = dr::ID_LENGTH.get(b) as usize;
         if dr::FIXED_LEN + id_len > len || id_len == 0 {
-            return Err(bad(format!(
-                "identifier length {id_len} in a record of {len} bytes"
-            )));
+            return Err(bad(
+                dr::ID_LENGTH.0,
+                format!("identifier length {id_len} in a record of {len} bytes"),
+            ));
         }
         let su_start = dr::system_use_start(id_len);
         let system_use = if su_start < len {
@@ -176,6 +180,13 @@ mod tests {
         .encode(&mut buf);
         assert!(Record::parse(&buf[..20], String::new).is_err());
         dr::ID_LENGTH.put(&mut buf, 200);
-        assert!(Record::parse(&buf, String::new).is_err());
+        let e = Record::parse(&buf, String::new).unwrap_err();
+        assert_eq!(
+            e.cause(),
+            crate::error::Cause::Parse {
+                what: "directory record",
+                offset: Some(dr::ID_LENGTH.0 as u64)
+            }
+        );
     }
 }

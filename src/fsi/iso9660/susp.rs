@@ -44,8 +44,10 @@ pub struct RockRidge {
 }
 
 fn bad(ctx: &dyn Fn() -> String, what: String) -> Error {
-    Error::new(
+    Error::parse(
         MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "system use entries",
+        None,
         format!("{}: {what}", ctx()),
     )
 }
