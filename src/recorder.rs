@@ -58,17 +58,17 @@ use arc_swap::ArcSwapOption;
 use parking_lot::Mutex;
 
 use crate::block::{BlockSource, BLOCK_SIZE};
-use crate::error::{short_path, Error, Result};
+use crate::error::{short_path, Cause, Error, Result};
 use crate::hresult::{
     MS_E_ACCESSDENIED, MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE,
-    MS_E_IMAPI_RECORDER_LOCKED, MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY,
-    MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA, MS_E_INVALIDARG, MS_E_NOTIMPL, MS_E_WIN32_DEV_NOT_EXIST,
+    MS_E_IMAPI_RECORDER_LOCKED, MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA, MS_E_INVALIDARG, MS_E_NOTIMPL,
+    MS_E_WIN32_DEV_NOT_EXIST,
 };
 use crate::mmc::cdb::{self, changes_medium, op_name};
 use crate::mmc::event::{self, MediaStatus};
 use crate::mmc::inquiry::{self, InquiryData};
 use crate::mmc::{self, Drive, MediaInfo};
-use crate::scsi::{emulator, DataDirection, Transport};
+use crate::scsi::{emulator, DataDirection, Sense, Transport};
 
 /// Blocks per READ(10) when serving [`BlockSource`]: 64 KiB, which every
 /// drive and every SG_IO path takes in one transfer.
@@ -317,7 +317,7 @@ impl Recorder {
     /// unknown command, 5/24/00 polled mode or the media class
     /// unsupported); true when that is what `e` says.
     fn note_event_status_error(&self, e: &Error) -> bool {
-        let rejected = e.code() == MS_E_NOTIMPL || e.code() == MS_E_INVALIDARG;
+        let rejected = Sense::of(e).is_some_and(|s| s.is_unknown_command() || s.is_invalid_field());
         if rejected {
             self.no_event_status.store(true, Ordering::Relaxed);
         }
@@ -351,8 +351,9 @@ impl Recorder {
 
     fn tray(&self, load: bool) -> Result<()> {
         if self.writing.load(Ordering::Acquire) {
-            return Err(Error::new(
+            return Err(Error::with_cause(
                 MS_E_IMAPI_RECORDER_LOCKED,
+                Cause::Held,
                 format!(
                     "{} is being written; the tray stays as it is",
                     self.describe()
@@ -383,12 +384,10 @@ impl Recorder {
         loop {
             match self.run(cdb.as_bytes(), DataDirection::None, cdb.timeout()) {
                 Ok(_) => return self.refresh(),
-                Err(e) if e.code() != MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA => {
-                    if e.code() != MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY {
-                        return Err(e);
-                    }
+                Err(e)
+                    if Sense::of(&e).is_some_and(|s| s.is_no_medium() || s.is_becoming_ready()) => {
                 }
-                Err(_) => {}
+                Err(e) => return Err(e),
             }
             let now = std::time::Instant::now();
             if now >= deadline {
@@ -464,7 +463,7 @@ impl Recorder {
     /// `client`. Asking again renames the holder.
     pub fn acquire_exclusive_access(&self, client: &str) -> Result<()> {
         if client.is_empty() || client.contains(['\n', '\0']) {
-            return Err(Error::new(
+            return Err(Error::misuse(
                 MS_E_INVALIDARG,
                 "the client name must be one non-empty line",
             ));
@@ -477,8 +476,9 @@ impl Recorder {
         };
         let mut exclusive = self.exclusive.lock();
         if self.writing.load(Ordering::Acquire) && exclusive.is_none() {
-            return Err(Error::new(
+            return Err(Error::with_cause(
                 MS_E_IMAPI_RECORDER_LOCKED,
+                Cause::Held,
                 format!("{}: a write of this process is running", self.describe()),
             ));
         }
@@ -530,7 +530,7 @@ impl Recorder {
         };
         match target.acquire() {
             Ok(_free) => Ok(None),
-            Err(e) if e.code() == MS_E_IMAPI_RECORDER_LOCKED => {
+            Err(e) if e.cause() == Cause::Held => {
                 Ok(Some(target.owner().unwrap_or_else(|| "a writer".into())))
             }
             Err(e) => Err(e),
@@ -561,8 +561,9 @@ impl Recorder {
             .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
             .is_err()
         {
-            return Err(Error::new(
+            return Err(Error::with_cause(
                 MS_E_IMAPI_RECORDER_LOCKED,
+                Cause::Held,
                 format!(
                     "{}: another writer in this process holds the drive",
                     self.describe()
@@ -596,7 +597,7 @@ impl Recorder {
     pub fn command(&self, cdb: &[u8], data: DataDirection<'_>, timeout: Duration) -> Result<usize> {
         if let Some(&opcode) = cdb.first() {
             if changes_medium(opcode) {
-                return Err(Error::new(
+                return Err(Error::misuse(
                     MS_E_IMAPI_RECORDER_LOCKED,
                     format!(
                         "{} changes the medium: send it through Recorder::lock_for_writing",
@@ -838,12 +839,13 @@ impl LockTarget {
     /// The OS lock; a busy one names its holder.
     fn acquire(&self) -> Result<OsLock> {
         self.acquire_unnamed().map_err(|e| {
-            if e.code() != MS_E_IMAPI_RECORDER_LOCKED {
+            if e.cause() != Cause::Held {
                 return e;
             }
             match self.owner() {
-                Some(owner) => Error::new(
+                Some(owner) => Error::with_cause(
                     e.code(),
+                    e.cause(),
                     format!("{}; held exclusively by {owner}", e.detail()),
                 ),
                 None => e,

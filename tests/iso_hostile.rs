@@ -5,7 +5,8 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 use multisession::fsi::iso9660::descriptor::{encode_terminator, encode_volume, VolumeOut};
-use multisession::fsi::iso9660::record::{Record, RecordOut, FLAG_DIRECTORY};
+use multisession::fsi::iso9660::layout::{dr, susp::ce, susp::LENGTH as ENTRY_LENGTH, vd};
+use multisession::fsi::iso9660::record::{self, Record, RecordOut, FLAG_DIRECTORY};
 use multisession::fsi::{
     self, Attrs, BlockSource, BuildOptions, ImportLimits, OnceReader, SessionStream, Tree,
     BLOCK_SIZE,
@@ -84,35 +85,31 @@ fn import(m: &Mem) -> Result<fsi::Imported> {
     fsi::import(m, 0, None, limits(m))
 }
 
+/// The first directory block at `dir_lba`.
+fn dir_block(m: &Mem, dir_lba: u32) -> &[u8] {
+    let base = dir_lba as usize * BLOCK_SIZE;
+    &m.data[base..base + BLOCK_SIZE]
+}
+
 /// Byte offset of the record named `id` in the directory at `dir_lba`.
 fn find_record(m: &Mem, dir_lba: u32, id: &[u8]) -> usize {
-    let base = dir_lba as usize * BLOCK_SIZE;
-    let mut at = 0;
-    while m.data[base + at] != 0 {
-        let r = Record::parse(&m.data[base + at..base + BLOCK_SIZE], String::new).unwrap();
-        if r.id == id {
-            return base + at;
+    for (at, bytes) in record::in_block(dir_block(m, dir_lba)) {
+        if Record::parse(bytes, String::new).unwrap().id == id {
+            return dir_lba as usize * BLOCK_SIZE + at;
         }
-        at += m.data[base + at] as usize;
     }
     panic!("no record {:?}", String::from_utf8_lossy(id));
 }
 
 fn root_lba(m: &Mem) -> u32 {
-    u32::from_le_bytes(
-        m.data[16 * BLOCK_SIZE + 158..16 * BLOCK_SIZE + 162]
-            .try_into()
-            .unwrap(),
-    )
-}
-
-fn set_both(m: &mut Mem, at: usize, v: u32) {
-    m.data[at..at + 4].copy_from_slice(&v.to_le_bytes());
-    m.data[at + 4..at + 8].copy_from_slice(&v.to_be_bytes());
+    let pvd = &m.data[16 * BLOCK_SIZE..17 * BLOCK_SIZE];
+    Record::parse(vd::ROOT_RECORD.get(pvd), String::new)
+        .unwrap()
+        .extent
 }
 
 fn lba_of(m: &Mem, record: usize) -> u32 {
-    u32::from_le_bytes(m.data[record + 2..record + 6].try_into().unwrap())
+    dr::EXTENT.get(&m.data[record..])
 }
 
 #[test]
@@ -129,7 +126,7 @@ fn a_directory_pointing_at_an_ancestor_is_a_consistency_error() {
     let sub = find_record(&m, root, b"SUB");
     let sub_lba = lba_of(&m, sub);
     let deeper = find_record(&m, sub_lba, b"DEEPER");
-    set_both(&mut m, deeper + 2, root);
+    dr::EXTENT.put(&mut m.data[deeper..], root);
     let e = import(&m).unwrap_err();
     assert_eq!(
         e.code(),
@@ -146,7 +143,7 @@ fn extents_beyond_the_medium_are_refused() {
     let sub = find_record(&m, root, b"SUB");
     let file = find_record(&m, lba_of(&m, sub), b"FILE.TXT;1");
     let beyond = m.blocks() + 10;
-    set_both(&mut m, file + 2, beyond);
+    dr::EXTENT.put(&mut m.data[file..], beyond);
     let e = import(&m).unwrap_err();
     assert_eq!(
         e.code(),
@@ -155,7 +152,7 @@ fn extents_beyond_the_medium_are_refused() {
     );
 
     let mut m = valid_image();
-    set_both(&mut m, sub + 2, beyond);
+    dr::EXTENT.put(&mut m.data[sub..], beyond);
     let e = import(&m).unwrap_err();
     assert_eq!(
         e.code(),
@@ -172,25 +169,19 @@ fn a_continuation_area_chained_to_itself_is_a_consistency_error() {
     let mut m = valid_image();
     let root = root_lba(&m);
     // The long name's record carries a CE entry; make its area a CE to itself.
-    let base = root as usize * BLOCK_SIZE;
-    let mut at = 0;
-    let mut ce = None;
-    while m.data[base + at] != 0 {
-        let len = m.data[base + at] as usize;
-        let rec = &m.data[base + at..base + at + len];
+    let mut found = None;
+    for (at, bytes) in record::in_block(dir_block(&m, root)) {
+        let rec = &bytes[..dr::LENGTH.get(bytes) as usize];
         if let Some(i) = rec.windows(2).position(|w| w == b"CE") {
-            if rec[i + 2] == 28 {
-                ce = Some(base + at + i);
+            if ENTRY_LENGTH.get(&rec[i..]) as usize == ce::LEN {
+                found = Some(root as usize * BLOCK_SIZE + at + i);
             }
         }
-        at += len;
     }
-    let ce = ce.expect("a record with a CE entry");
-    let lba = u32::from_le_bytes(m.data[ce + 4..ce + 8].try_into().unwrap());
-    let offset = u32::from_le_bytes(m.data[ce + 12..ce + 16].try_into().unwrap());
-    let area = lba as usize * BLOCK_SIZE + offset as usize;
-    let entry = m.data[ce..ce + 28].to_vec();
-    m.data[area..area + 28].copy_from_slice(&entry);
+    let at = found.expect("a record with a CE entry");
+    let entry = m.data[at..at + ce::LEN].to_vec();
+    let area = ce::LOCATION.get(&entry) as usize * BLOCK_SIZE + ce::OFFSET.get(&entry) as usize;
+    m.data[area..area + ce::LEN].copy_from_slice(&entry);
     let e = import(&m).unwrap_err();
     assert_eq!(
         e.code(),
@@ -206,8 +197,8 @@ fn lengths_that_overflow_are_refused() {
     let root = root_lba(&m);
     let sub = find_record(&m, root, b"SUB");
     let file = find_record(&m, lba_of(&m, sub), b"FILE.TXT;1");
-    set_both(&mut m, file + 2, 0xFFFF_FFF0);
-    set_both(&mut m, file + 10, 0xFFFF_FFFF);
+    dr::EXTENT.put(&mut m.data[file..], 0xFFFF_FFF0);
+    dr::SIZE.put(&mut m.data[file..], 0xFFFF_FFFF);
     let e = fsi::import(&m, 0, None, ImportLimits::default()).unwrap_err();
     assert_eq!(
         e.code(),
@@ -217,7 +208,7 @@ fn lengths_that_overflow_are_refused() {
     assert!(e.detail().contains("overflows"), "{e}");
 
     let mut m = valid_image();
-    set_both(&mut m, sub + 10, 0xFFFF_F800);
+    dr::SIZE.put(&mut m.data[sub..], 0xFFFF_F800);
     let e = import(&m).unwrap_err();
     assert_eq!(
         e.code(),
@@ -235,10 +226,9 @@ fn truncated_records_are_consistency_errors() {
     // block with plausible records until the last one cannot fit.
     let mut m = valid_image();
     let base = root as usize * BLOCK_SIZE;
-    let mut at = 0;
-    while m.data[base + at] != 0 {
-        at += m.data[base + at] as usize;
-    }
+    let mut at = record::in_block(dir_block(&m, root))
+        .last()
+        .map_or(0, |(at, bytes)| at + dr::LENGTH.get(bytes) as usize);
     while at < BLOCK_SIZE {
         let mut rec = Vec::new();
         RecordOut {
@@ -262,7 +252,7 @@ fn truncated_records_are_consistency_errors() {
     );
     // An identifier longer than its record.
     let mut m = valid_image();
-    m.data[sub + 32] = 250;
+    dr::ID_LENGTH.put(&mut m.data[sub..], 250);
     let e = import(&m).unwrap_err();
     assert_eq!(
         e.code(),
@@ -271,7 +261,7 @@ fn truncated_records_are_consistency_errors() {
     );
     // A record shorter than the fixed part.
     let mut m = valid_image();
-    m.data[sub] = 20;
+    dr::LENGTH.put(&mut m.data[sub..], 20);
     let e = import(&m).unwrap_err();
     assert_eq!(
         e.code(),

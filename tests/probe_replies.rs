@@ -21,6 +21,8 @@ struct TableDrive {
 enum Answer {
     Data(Vec<u8>),
     Sense(Sense),
+    /// The host fails the command before any drive answers.
+    Host(multisession::Error),
 }
 
 impl TableDrive {
@@ -38,6 +40,11 @@ impl TableDrive {
 
     fn fail(mut self, prefix: &[u8], sense: Sense) -> TableDrive {
         self.answers.push((prefix.to_vec(), Answer::Sense(sense)));
+        self
+    }
+
+    fn host_fails(mut self, prefix: &[u8], e: multisession::Error) -> TableDrive {
+        self.answers.push((prefix.to_vec(), Answer::Host(e)));
         self
     }
 
@@ -70,6 +77,7 @@ impl Transport for TableDrive {
                 Ok(c)
             }
             Some(Answer::Sense(s)) => Ok(Completion::check_condition(s)),
+            Some(Answer::Host(e)) => Err(e),
             None => Ok(Completion::check_condition(Sense::INVALID_FIELD_IN_CDB)),
         }
     }
@@ -427,9 +435,10 @@ fn dvd_plus_r_names_the_next_track_by_number() {
     assert_eq!(d.opcodes(), vec![0x46, 0x51, 0x52, 0x52]);
 }
 
-#[test]
-fn full_disc_refusing_the_next_track_has_no_nwa() {
-    let mut d = TableDrive::new()
+/// A CD-R whose one closed session fills it, before the question about
+/// its next track.
+fn full_cd_r() -> TableDrive {
+    TableDrive::new()
         .on(GET_CONFIGURATION, config(0x09, &[0x2D]))
         .on(
             READ_DISC_INFORMATION,
@@ -437,11 +446,46 @@ fn full_disc_refusing_the_next_track_has_no_nwa() {
         )
         .on(READ_TOC_FORMAT_1, toc1(1, 1, 0))
         .on(&rti_track(1), rti(Track::closed(1, 0, 359849, 359846)))
-        .fail(&rti_track(0xFF), Sense::INVALID_FIELD_IN_CDB);
+}
+
+#[test]
+fn full_disc_refusing_the_next_track_has_no_nwa() {
+    let mut d = full_cd_r().fail(&rti_track(0xFF), Sense::INVALID_FIELD_IN_CDB);
     let m = mmc::probe(&mut d).unwrap();
     assert_eq!(m.next_writable, None);
     assert_eq!(m.free_blocks, 0);
     assert_eq!(m.previous_session.unwrap().last_written, 359846);
+}
+
+/// A data phase too long for SG_IO has the HRESULT of a refused field
+/// (`E_INVALIDARG`) but says nothing about the disc: probe must fail, not
+/// read it as "the disc is full".
+#[test]
+fn host_misuse_with_the_refused_field_code_is_not_a_full_disc() {
+    let mut d = full_cd_r().host_fails(
+        &rti_track(0xFF),
+        multisession::Error::misuse(MS_E_INVALIDARG, "data phase too long for SG_IO"),
+    );
+    let e = mmc::probe(&mut d).unwrap_err();
+    assert_eq!(e.code(), MS_E_INVALIDARG);
+    assert_eq!(e.cause(), multisession::error::Cause::Misuse);
+}
+
+/// `E_NOTIMPL` from anywhere but the drive's 5/20/00 is no MMC-1 drive.
+#[test]
+fn host_not_implemented_is_not_an_mmc1_drive() {
+    let mut d = TableDrive::new()
+        .host_fails(
+            GET_CONFIGURATION,
+            multisession::Error::new(MS_E_NOTIMPL, "host adapter cannot pass this CDB"),
+        )
+        .on(
+            READ_DISC_INFORMATION,
+            rdi(0x11, 2, 2, 2, msf(7360), msf(CD_LEAD_OUT)),
+        );
+    let e = mmc::probe(&mut d).unwrap_err();
+    assert_eq!(e.code(), MS_E_NOTIMPL);
+    assert_eq!(d.opcodes(), vec![0x46]);
 }
 
 #[test]

@@ -27,7 +27,7 @@ use crate::burn::command::{self, CHUNK_BLOCKS};
 use crate::burn::plan::{self, Finish, Plan, StreamShape};
 use crate::burn::progress::{CancelToken, Flow, Progress, Reporter, WriteAction};
 use crate::burn::WriteOptions;
-use crate::error::{Error, Result, ResultExt};
+use crate::error::{Cause, Error, Result, ResultExt};
 use crate::fsi::{Anchor, SessionStream};
 use crate::hresult;
 use crate::media::Profile;
@@ -68,8 +68,9 @@ pub struct DataWriter {
 }
 
 fn cancelled(what: impl std::fmt::Display) -> Error {
-    Error::new(
+    Error::with_cause(
         hresult::MS_E_IMAPI_REQUEST_CANCELLED,
+        Cause::Cancelled,
         format!("cancelled {what}"),
     )
 }
@@ -193,7 +194,7 @@ impl DataWriter {
         // second time would compare the source with itself, not the disc.
         let mut digests = self.options.verify.then(Vec::new);
         if let Err(stop) = write_session(&guard, &mut session, &mut reporter, digests.as_mut()) {
-            if stop.code() == hresult::MS_E_IMAPI_REQUEST_CANCELLED {
+            if stop.cause() == Cause::Cancelled {
                 // Leave what reached the drive consistent; the session stays
                 // open (sequential) or uncommitted (overwritable).
                 command::synchronize_cache(&guard).context("flushing after the cancel")?;

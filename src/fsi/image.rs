@@ -21,7 +21,7 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::fsi::build::validate_file_systems;
 use crate::fsi::iso9660::descriptor::BootRecord;
 use crate::fsi::iso9660::read::ImportLimits;
@@ -662,8 +662,9 @@ impl FileSystemImage {
             ),
         };
         let previous = previous.ok_or_else(|| {
-            Error::new(
+            Error::with_cause(
                 MS_IMAPI_E_EMPTY_DISC,
+                Cause::Blank,
                 format!("the {} medium holds no session to import", media.profile),
             )
         })?;
@@ -746,8 +747,9 @@ impl FileSystemImage {
             ),
             None => "no earlier session holds one either".into(),
         };
-        Err(Error::new(
+        Err(Error::with_cause(
             MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM,
+            Cause::Unsupported,
             format!("the newest session, at LBA {start}, holds no file system; {hint}"),
         ))
     }
@@ -847,8 +849,8 @@ impl FileSystemImage {
                 file_system,
                 newest_without_file_system: None,
             }),
-            Err(e) if e.code() == MS_IMAPI_E_EMPTY_DISC => Ok(Preparation::FirstSession),
-            Err(e) if e.code() == MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM => {
+            Err(e) if e.cause() == Cause::Blank => Ok(Preparation::FirstSession),
+            Err(e) if e.cause() == Cause::Unsupported => {
                 let Some(older) = self.newest_session_with_file_system()? else {
                     return Err(e);
                 };

@@ -8,7 +8,7 @@ use super::names::FileSystems;
 use super::tree::{Content, Kind, Tree};
 use super::udf;
 use super::{BlockSource, BLOCK_SIZE};
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::hresult::*;
 
 /// What a session holds, as `IdentifyFileSystemsOnDisc` reports it plus
@@ -130,16 +130,18 @@ pub fn import(
             .is_ok()
             && block.iter().all(|&b| b == 0);
         return Err(if blank && found.is_empty() {
-            Error::new(
+            Error::with_cause(
                 MS_IMAPI_E_EMPTY_DISC,
+                Cause::Blank,
                 format!(
                     "no volume descriptors at block {}",
                     session_start as u64 + 16
                 ),
             )
         } else {
-            Error::new(
+            Error::with_cause(
                 MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM,
+                Cause::Unsupported,
                 format!(
                     "the session at block {session_start} holds no ISO 9660, Joliet or UDF volume"
                 ),
@@ -459,8 +461,9 @@ pub fn locate_random_write(src: &dyn BlockSource, align: u32) -> Result<RandomWr
             )
         })?;
         if b.iter().any(|&x| x != 0) {
-            return Err(Error::new(
+            return Err(Error::with_cause(
                 MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM,
+                Cause::Unsupported,
                 "block 16 holds no ISO 9660 primary descriptor and is not blank",
             ));
         }

@@ -151,7 +151,7 @@ pub fn split_path(path: &str) -> Result<Vec<&str>> {
     let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
     for p in &parts {
         if *p == "." || *p == ".." || p.contains('\0') {
-            return Err(Error::new(
+            return Err(Error::misuse(
                 MS_IMAPI_E_INVALID_PATH,
                 format!("path {path:?} has a {p:?} component"),
             ));

@@ -12,6 +12,7 @@ use super::image::FileSystemImage;
 use super::import::identify;
 use super::iso9660::codec::decode_vd_date;
 use super::iso9660::descriptor::TYPE_PRIMARY;
+use super::iso9660::layout::vd;
 use super::names::FileSystems;
 use super::tree::{Content, Extent, Kind};
 use super::{BlockSource, BLOCK_SIZE};
@@ -103,10 +104,10 @@ fn describe(
 fn primary_creation_date(src: &dyn BlockSource, start: u32) -> Result<Option<i64>> {
     let mut block = vec![0u8; BLOCK_SIZE];
     src.read_blocks(start.saturating_add(16), &mut block)?;
-    if block[0] != TYPE_PRIMARY || &block[1..6] != b"CD001" {
+    if vd::TYPE.get(&block) != TYPE_PRIMARY || vd::STANDARD_ID.get(&block) != vd::STANDARD {
         return Ok(None);
     }
-    Ok(decode_vd_date(&block[813..830]))
+    Ok(decode_vd_date(vd::CREATION_DATE.get(&block)))
 }
 
 /// An imported file's data, read back from the medium on demand.

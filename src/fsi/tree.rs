@@ -16,7 +16,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::fsi::names::{self, FileSystems};
 use crate::fsi::BLOCK_SIZE;
 use crate::hresult::*;
@@ -380,7 +380,7 @@ impl Tree {
     fn parent_and_name<'p>(&self, path: &'p str) -> Result<(NodeId, &'p str)> {
         let parts = names::split_path(path)?;
         let Some((name, dirs)) = parts.split_last() else {
-            return Err(Error::new(
+            return Err(Error::misuse(
                 MS_IMAPI_E_INVALID_PATH,
                 "the root cannot be created, replaced or removed",
             ));
@@ -713,8 +713,10 @@ impl Tree {
 
     /// The parent, name and node of an existing non-root `path`.
     fn existing(&self, path: &str) -> Result<(NodeId, String, NodeId)> {
+        // A malformed path is the caller's to fix and says so; a missing
+        // or non-directory parent only means the item is not there.
         let (dir, name) = self.parent_and_name(path).map_err(|e| {
-            if e.code() == MS_IMAPI_E_INVALID_PATH {
+            if e.cause() == Cause::Misuse {
                 e
             } else {
                 not_found(path)
@@ -1048,6 +1050,15 @@ mod tests {
             t.remove("/zz").unwrap_err().code(),
             MS_IMAPI_E_ITEM_NOT_FOUND
         );
+        assert_eq!(
+            t.remove("/nope/zz").unwrap_err().code(),
+            MS_IMAPI_E_ITEM_NOT_FOUND
+        );
+        assert_eq!(
+            t.remove("/l/../zz").unwrap_err().code(),
+            MS_IMAPI_E_INVALID_PATH
+        );
+        assert_eq!(t.remove("/").unwrap_err().code(), MS_IMAPI_E_INVALID_PATH);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::cdb::{hex, op_name, Cdb};
-use crate::error::{Error, Result};
+use crate::error::{host_errno_code, Cause, Error, Result};
 use crate::hresult::{
     MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE, MS_E_IMAPI_RECORDER_MEDIA_BUSY,
     MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,
@@ -56,7 +56,7 @@ impl<'t> Drive<'t> {
         timeout: Duration,
     ) -> Result<usize> {
         let Some(&opcode) = cdb.first() else {
-            return Err(Error::new(
+            return Err(Error::misuse(
                 crate::hresult::MS_E_INVALIDARG,
                 "empty CDB: a command needs at least an operation code",
             ));
@@ -154,8 +154,9 @@ impl<'t> Drive<'t> {
     }
 
     /// The error for a CHECK CONDITION; when the target knows the host
-    /// cause (a full file system under an emulated disc) its code and
-    /// words win, since that is what the user can act on.
+    /// cause (a full file system under an emulated disc) and it has a
+    /// code of its own, that code and cause win, since that is what the
+    /// user can act on. Its words are added in any case.
     fn sense_error(&mut self, name: &str, cdb: &[u8], sense: Sense) -> Error {
         let detail = format!(
             "{name}: {sense} {} [CDB {}] on {}",
@@ -163,16 +164,17 @@ impl<'t> Drive<'t> {
             hex(cdb),
             self.transport.describe()
         );
-        match self.transport.take_host_cause() {
-            Some(cause) => {
-                let code = if cause.code() == crate::hresult::MS_E_FAIL {
-                    sense.to_hresult()
-                } else {
-                    cause.code()
-                };
-                Error::new(code, format!("{detail}: {}", cause.detail()))
+        let Some(host) = self.transport.take_host_cause() else {
+            return sense.to_error(detail);
+        };
+        let detail = format!("{detail}: {}", host.detail());
+        match host.cause() {
+            Cause::Io {
+                errno: Some(errno), ..
+            } if host_errno_code(errno).is_some() => {
+                Error::with_cause(host.code(), host.cause(), detail)
             }
-            None => Error::new(sense.to_hresult(), detail),
+            _ => sense.to_error(detail),
         }
     }
 

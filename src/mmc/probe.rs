@@ -27,10 +27,10 @@ use super::{DiscStatus, FormatState, MediaInfo, SessionExtent, SessionState};
 use crate::error::{Error, Result};
 use crate::hresult::{
     MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE, MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE,
-    MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA, MS_E_INVALIDARG, MS_E_NOTIMPL,
+    MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA,
 };
 use crate::media::{Family, Profile, WriteModel, WriteProtect};
-use crate::scsi::{DataDirection, Transport};
+use crate::scsi::{DataDirection, Sense, Transport};
 
 /// LBA of an ISO 9660 primary volume descriptor (ECMA-119 6.2.1).
 const ISO_PVD_LBA: u32 = 16;
@@ -121,7 +121,7 @@ pub fn sessions(transport: &mut dyn Transport) -> Result<Vec<RecordedSession>> {
         let t = match p.track(TrackAddress::Track(number as u32)) {
             Ok(t) => t,
             // The invisible track of a full disc may be refused (docs/mmc-notes.md §6.15).
-            Err(e) if e.code() == MS_E_INVALIDARG && number == last_track => break,
+            Err(e) if refused_field(&e) && number == last_track => break,
             Err(e) => return Err(e),
         };
         let Some(last_written) = t.last_written()? else {
@@ -153,6 +153,20 @@ pub fn sessions(transport: &mut dyn Transport) -> Result<Vec<RecordedSession>> {
     Ok(out)
 }
 
+/// The drive does not know the command (5/20/00): an older drive, not a
+/// failure. Our own misuse (an empty CDB) has the same HRESULT and must
+/// not read as this.
+fn unknown_command(e: &Error) -> bool {
+    Sense::of(e).is_some_and(Sense::is_unknown_command)
+}
+
+/// The drive refused a field of the command (5/24/00), as some do for the
+/// invisible track of a full disc; a data phase too long for SG_IO has
+/// the same HRESULT and is no such answer.
+fn refused_field(e: &Error) -> bool {
+    Sense::of(e).is_some_and(Sense::is_invalid_field)
+}
+
 struct Prober<'d, 't> {
     drive: &'d mut Drive<'t>,
 }
@@ -174,7 +188,7 @@ impl Prober<'_, '_> {
         let disc = match self.disc_information() {
             Ok(d) => d,
             // qemu's CD-ROM lacks READ DISC INFORMATION (docs/mmc-notes.md §6.6).
-            Err(e) if e.code() == MS_E_NOTIMPL => {
+            Err(e) if unknown_command(&e) => {
                 return self.without_disc_information(profile.unwrap_or(Profile::CdRom))
             }
             Err(e) => return Err(e),
@@ -196,7 +210,7 @@ impl Prober<'_, '_> {
         let alloc = config::ALLOCATION;
         let reply = match self.read(config::cdb(RequestType::Current, 0, alloc), alloc as usize) {
             Ok(r) => r,
-            Err(e) if e.code() == MS_E_NOTIMPL => return Ok((None, None)),
+            Err(e) if unknown_command(&e) => return Ok((None, None)),
             Err(e) => return Err(e),
         };
         let config = Configuration::parse(&reply)?;
@@ -412,7 +426,7 @@ impl Prober<'_, '_> {
             _ => disc.last_track_in_last_session as u32,
         };
         match self.track(TrackAddress::Track(number)) {
-            Err(e) if e.code() == MS_E_INVALIDARG => Ok(None),
+            Err(e) if refused_field(&e) => Ok(None),
             other => other.map(Some),
         }
     }

@@ -34,8 +34,14 @@ impl<'a> Reply<'a> {
 
     /// An error about this reply: `"READ TRACK INFORMATION: <what>"`.
     pub fn invalid(&self, what: impl std::fmt::Display) -> Error {
-        Error::new(
+        self.invalid_at(None, what)
+    }
+
+    fn invalid_at(&self, offset: Option<u64>, what: impl std::fmt::Display) -> Error {
+        Error::parse(
             MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE,
+            self.command,
+            offset,
             format!("{}: {what}", self.command),
         )
     }
@@ -45,11 +51,14 @@ impl<'a> Reply<'a> {
         if self.bytes.len() >= n {
             Ok(())
         } else {
-            Err(self.invalid(format_args!(
-                "reply of {} bytes ends before byte {} ({field})",
-                self.bytes.len(),
-                n - 1
-            )))
+            Err(self.invalid_at(
+                Some(n as u64 - 1),
+                format_args!(
+                    "reply of {} bytes ends before byte {} ({field})",
+                    self.bytes.len(),
+                    n - 1
+                ),
+            ))
         }
     }
 

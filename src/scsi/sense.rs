@@ -1,6 +1,7 @@
 //! Sense data: decoding both formats and the one mapping of sense
 //! conditions to HRESULTs.
 
+use crate::error::{Cause, Error};
 use crate::hresult::{self, HResult};
 
 /// A decoded sense condition: key / additional sense code / qualifier,
@@ -149,6 +150,48 @@ impl Sense {
         }
     }
 
+    /// The failure a CHECK CONDITION with this sense is: its HRESULT, and
+    /// the triple as the cause code above reacts to.
+    pub fn to_error(self, detail: impl Into<String>) -> Error {
+        Error::with_cause(self.to_hresult(), self.into(), detail)
+    }
+
+    /// The sense behind `e`, when a device's CHECK CONDITION caused it.
+    pub fn of(e: &Error) -> Option<Sense> {
+        match e.cause() {
+            Cause::Sense { key, asc, ascq } => Some(Sense { key, asc, ascq }),
+            _ => None,
+        }
+    }
+
+    /// ILLEGAL REQUEST / invalid command operation code: the drive does not
+    /// know the command (an MMC-1 drive and GET CONFIGURATION).
+    pub fn is_unknown_command(self) -> bool {
+        self.key == key::ILLEGAL_REQUEST && self.asc == 0x20
+    }
+
+    /// ILLEGAL REQUEST / invalid field in CDB: the drive knows the command
+    /// but refuses one of its fields (a track number past the last).
+    pub fn is_invalid_field(self) -> bool {
+        self.key == key::ILLEGAL_REQUEST && self.asc == 0x24
+    }
+
+    /// No medium, whether the tray is open or closed.
+    pub fn is_no_medium(self) -> bool {
+        self.asc == 0x3A
+    }
+
+    /// The medium is spinning up or was just changed: ready soon. A unit
+    /// attention that also names a lasting condition (no medium, an
+    /// unreadable or unformatted one) is that condition instead.
+    pub fn is_becoming_ready(self) -> bool {
+        match (self.key, self.asc, self.ascq) {
+            (_, 0x3A, _) | (_, 0x57, _) | (_, 0x30, 0x10) => false,
+            (key::NOT_READY, 0x04, 0x01) | (key::UNIT_ATTENTION, _, _) => true,
+            _ => false,
+        }
+    }
+
     /// The one mapping of a sense condition to an HRESULT.
     pub fn to_hresult(self) -> HResult {
         use hresult::*;
@@ -175,6 +218,16 @@ impl Sense {
             | (key::HARDWARE_ERROR, _, _)
             | (key::ABORTED_COMMAND, _, _) => MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,
             _ => MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE,
+        }
+    }
+}
+
+impl From<Sense> for Cause {
+    fn from(s: Sense) -> Cause {
+        Cause::Sense {
+            key: s.key,
+            asc: s.asc,
+            ascq: s.ascq,
         }
     }
 }
@@ -254,6 +307,40 @@ mod tests {
         for (sense, code) in table {
             assert_eq!(sense.to_hresult(), code, "{sense}");
         }
+    }
+
+    /// Code above decides on these predicates where it once compared
+    /// HRESULTs; across every sense they must say what the mapping says.
+    #[test]
+    fn predicates_agree_with_the_hresult_mapping() {
+        for key in 0..16u8 {
+            for asc in 0..=255u8 {
+                for ascq in [0u8, 1, 2, 4, 7, 8, 0x10] {
+                    let s = Sense::new(key, asc, ascq);
+                    let code = s.to_hresult();
+                    assert_eq!(
+                        s.is_no_medium(),
+                        code == MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA,
+                        "{s}"
+                    );
+                    assert_eq!(
+                        s.is_becoming_ready(),
+                        code == MS_E_IMAPI_RECORDER_MEDIA_BECOMING_READY,
+                        "{s}"
+                    );
+                    assert_eq!(s.is_unknown_command(), code == MS_E_NOTIMPL, "{s}");
+                    assert_eq!(s.is_invalid_field(), code == MS_E_INVALIDARG, "{s}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sense_errors_carry_their_triple() {
+        let e = Sense::INVALID_FIELD_IN_CDB.to_error("READ TRACK INFORMATION");
+        assert_eq!(e.code(), MS_E_INVALIDARG);
+        assert_eq!(Sense::of(&e), Some(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(Sense::of(&Error::new(MS_E_INVALIDARG, "empty CDB")), None);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{opcode, Completion, DataDirection, Status, Transport};
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::hresult::{
     MS_E_ACCESSDENIED, MS_E_IMAPI_RECORDER_COMMAND_TIMEOUT, MS_E_IMAPI_RECORDER_LOCKED,
     MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE, MS_E_INVALIDARG, MS_E_WIN32_DEV_NOT_EXIST,
@@ -143,7 +143,7 @@ impl SgDevice {
             }
         };
         let dxfer_len = libc::c_uint::try_from(length).map_err(|_| {
-            Error::new(
+            Error::misuse(
                 MS_E_INVALIDARG,
                 format!(
                     "{}: data phase of {length} bytes is too long for SG_IO",
@@ -205,8 +205,9 @@ impl SgDevice {
             } else {
                 ""
             };
-            return Err(Error::new(
+            return Err(Error::with_cause(
                 code,
+                Cause::io(&e),
                 format!("{name}: SG_IO on {} failed: {e}{hint}", self.path.display()),
             ));
         }
@@ -221,7 +222,7 @@ impl Transport for SgDevice {
         timeout: Duration,
     ) -> Result<Completion> {
         if cdb.is_empty() || cdb.len() > 16 {
-            return Err(Error::new(
+            return Err(Error::misuse(
                 MS_E_INVALIDARG,
                 format!("a CDB has 1 to 16 bytes, not {}", cdb.len()),
             ));
@@ -233,8 +234,9 @@ impl Transport for SgDevice {
             let hdr = self.submit(cdb, &mut data, timeout, &mut sense)?;
             let driver = hdr.driver_status & 0x07;
             if hdr.host_status == DID_TIME_OUT || driver == DRIVER_TIMEOUT {
-                return Err(Error::new(
+                return Err(Error::with_cause(
                     MS_E_IMAPI_RECORDER_COMMAND_TIMEOUT,
+                    Cause::Transport,
                     format!(
                         "{name}: no answer from {} within {} ms",
                         self.path.display(),
@@ -249,8 +251,9 @@ impl Transport for SgDevice {
                 continue;
             }
             if hdr.host_status != DID_OK {
-                return Err(Error::new(
+                return Err(Error::with_cause(
                     MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,
+                    Cause::Transport,
                     format!(
                         "{name}: host status {:#06X} (driver {:#06X}) from {}",
                         hdr.host_status,
@@ -337,13 +340,14 @@ impl AdvisoryLock {
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if rc != 0 {
             let e = io::Error::last_os_error();
-            let code = if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
-                MS_E_IMAPI_RECORDER_LOCKED
+            let (code, cause) = if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+                (MS_E_IMAPI_RECORDER_LOCKED, Cause::Held)
             } else {
-                MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE
+                (MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE, Cause::io(&e))
             };
-            return Err(Error::new(
+            return Err(Error::with_cause(
                 code,
+                cause,
                 format!(
                     "{}: another writer holds the exclusive lock ({e})",
                     path.display()

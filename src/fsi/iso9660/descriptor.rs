@@ -2,10 +2,8 @@
 //! Joliet, El Torito boot record, the UDF recognition sequence that may
 //! follow) and writing it.
 
-use super::codec::{
-    encode_vd_date, get_u16_le, get_u32_both, get_u32_le, put_u16_both, put_u32_both,
-    unspecified_vd_date,
-};
+use super::codec::{encode_vd_date, unspecified_vd_date};
+use super::layout::{dr, vd, Bytes};
 use super::record::{Record, RecordOut, FLAG_DIRECTORY};
 use crate::error::{Error, Result};
 use crate::fsi::{BlockSource, BLOCK_SIZE};
@@ -60,15 +58,6 @@ pub struct DescriptorSet {
     pub other: bool,
 }
 
-fn read_block(src: &dyn BlockSource, lba: u32, buf: &mut [u8]) -> Result<()> {
-    src.read_blocks(lba, buf).map_err(|e| {
-        Error::new(
-            MS_IMAPI_E_IMPORT_READ_FAILURE,
-            format!("reading volume descriptor block {lba}: {}", e.detail()),
-        )
-    })
-}
-
 fn trimmed(b: &[u8]) -> String {
     String::from_utf8_lossy(b)
         .trim_end_matches([' ', '\0'])
@@ -86,37 +75,39 @@ fn ucs2_trimmed(b: &[u8]) -> String {
 }
 
 fn parse_volume(b: &[u8], lba: u32, joliet: bool) -> Result<Volume> {
-    let block_size = get_u16_le(b, 128);
+    let block_size = vd::BLOCK_SIZE.get(b);
     if block_size as usize != BLOCK_SIZE {
         return Err(Error::new(
             MS_IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED,
             format!("volume descriptor at {lba} has logical block size {block_size}"),
         ));
     }
-    let root = Record::parse(&b[156..190], || {
+    let root = Record::parse(vd::ROOT_RECORD.get(b), || {
         format!("root record of descriptor at {lba}")
     })?;
     if !root.is_dir() {
-        return Err(Error::new(
+        return Err(Error::parse(
             MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+            "volume descriptor",
+            (vd::ROOT_RECORD.at + dr::FLAGS.0) as u64,
             format!("root record of descriptor at {lba} is not a directory"),
         ));
     }
     Ok(Volume {
         volume_id: if joliet {
-            ucs2_trimmed(&b[40..72])
+            ucs2_trimmed(vd::VOLUME_ID.get(b))
         } else {
-            trimmed(&b[40..72])
+            trimmed(vd::VOLUME_ID.get(b))
         },
-        space_size: get_u32_both(b, 80),
+        space_size: vd::SPACE_SIZE.get(b),
         root: RootRef {
             extent: root.extent,
             size: root.size,
             date: root.date,
         },
-        path_table_size: get_u32_both(b, 132),
-        path_table_l: get_u32_le(b, 140),
-        path_table_m: u32::from_be_bytes([b[148], b[149], b[150], b[151]]),
+        path_table_size: vd::PATH_TABLE_SIZE.get(b),
+        path_table_l: vd::PATH_TABLE_L.get(b),
+        path_table_m: vd::PATH_TABLE_M.get(b),
     })
 }
 
@@ -135,34 +126,40 @@ pub fn read_set(src: &dyn BlockSource, session_start: u32) -> Result<DescriptorS
     let mut lba = first;
     let mut iso_ended = false;
     while lba - first < MAX_DESCRIPTORS {
-        read_block(src, lba, &mut buf)?;
-        let id = &buf[1..6];
-        if id == b"CD001" && !iso_ended {
-            match buf[0] {
+        super::read::read(src, lba, &mut buf, "volume descriptor")?;
+        let id = vd::STANDARD_ID.get(&buf);
+        if id == vd::STANDARD && !iso_ended {
+            match vd::TYPE.get(&buf) {
                 TYPE_PRIMARY if set.primary.is_none() => {
                     set.primary = Some(parse_volume(&buf, lba, false)?)
                 }
                 TYPE_SUPPLEMENTARY
-                    if buf[6] == 1
-                        && buf[7] & 1 == 0
-                        && buf[88] == b'%'
-                        && buf[89] == b'/'
-                        && matches!(buf[90], b'@' | b'C' | b'E') =>
+                    if vd::VERSION.get(&buf) == 1
+                        && vd::VOLUME_FLAGS.get(&buf) & 1 == 0
+                        && matches!(
+                            &vd::ESCAPE_SEQUENCES.get(&buf)[..3],
+                            b"%/@" | b"%/C" | b"%/E"
+                        ) =>
                 {
                     if set.joliet.is_none() {
                         set.joliet = Some(parse_volume(&buf, lba, true)?);
                     }
                 }
-                TYPE_BOOT if &buf[7..30] == b"EL TORITO SPECIFICATION" => {
+                TYPE_BOOT
+                    if vd::BOOT_SYSTEM_ID
+                        .get(&buf)
+                        .starts_with(b"EL TORITO SPECIFICATION") =>
+                {
                     set.boot = Some(BootRecord {
-                        catalog_lba: get_u32_le(&buf, 71),
+                        catalog_lba: vd::EL_TORITO_CATALOG.get(&buf),
                         raw: buf.clone().into_boxed_slice(),
                     })
                 }
                 TYPE_TERMINATOR => iso_ended = true,
                 _ => set.other = true,
             }
-        } else if buf[0] == 0 && matches!(id, b"BEA01" | b"NSR02" | b"NSR03" | b"TEA01" | b"BOOT2")
+        } else if vd::TYPE.get(&buf) == 0
+            && matches!(id, b"BEA01" | b"NSR02" | b"NSR03" | b"TEA01" | b"BOOT2")
         {
             if id == b"NSR02" || id == b"NSR03" {
                 set.udf = true;
@@ -199,15 +196,16 @@ pub struct VolumeOut<'a> {
 /// Encodes a primary (or, with `joliet`, a Joliet supplementary) descriptor.
 pub fn encode_volume(v: &VolumeOut<'_>) -> Vec<u8> {
     let mut b = vec![0u8; BLOCK_SIZE];
-    b[0] = if v.joliet {
+    let kind = if v.joliet {
         TYPE_SUPPLEMENTARY
     } else {
         TYPE_PRIMARY
     };
-    b[1..6].copy_from_slice(b"CD001");
-    b[6] = 1;
-    let fill = |b: &mut [u8], text: &[u8], joliet: bool| {
-        if joliet {
+    vd::put_head(&mut b, kind);
+    // Text fields are padded with spaces (UCS-2 spaces in Joliet).
+    let fill = |b: &mut [u8], field: Bytes, text: &[u8]| {
+        let b = field.get_mut(b);
+        if v.joliet {
             for pair in b.chunks_exact_mut(2) {
                 pair.copy_from_slice(&[0, b' ']);
             }
@@ -225,19 +223,19 @@ pub fn encode_volume(v: &VolumeOut<'_>) -> Vec<u8> {
     } else {
         b"MULTISESSION".to_vec()
     };
-    fill(&mut b[8..40], &[], v.joliet);
-    fill(&mut b[40..72], v.volume_id, v.joliet);
-    put_u32_both(&mut b, 80, v.space_size);
+    fill(&mut b, vd::SYSTEM_ID, &[]);
+    fill(&mut b, vd::VOLUME_ID, v.volume_id);
+    vd::SPACE_SIZE.put(&mut b, v.space_size);
     if v.joliet {
-        b[88..91].copy_from_slice(b"%/E");
+        vd::ESCAPE_SEQUENCES.get_mut(&mut b)[..3].copy_from_slice(b"%/E");
     }
-    put_u16_both(&mut b, 120, 1);
-    put_u16_both(&mut b, 124, 1);
-    put_u16_both(&mut b, 128, BLOCK_SIZE as u16);
-    put_u32_both(&mut b, 132, v.path_table_size);
-    b[140..144].copy_from_slice(&v.path_table_l.to_le_bytes());
-    b[148..152].copy_from_slice(&v.path_table_m.to_be_bytes());
-    let mut root = Vec::with_capacity(34);
+    vd::SET_SIZE.put(&mut b, 1);
+    vd::SEQUENCE_NUMBER.put(&mut b, 1);
+    vd::BLOCK_SIZE.put(&mut b, BLOCK_SIZE as u16);
+    vd::PATH_TABLE_SIZE.put(&mut b, v.path_table_size);
+    vd::PATH_TABLE_L.put(&mut b, v.path_table_l);
+    vd::PATH_TABLE_M.put(&mut b, v.path_table_m);
+    let mut root = Vec::with_capacity(dr::MIN_LEN);
     RecordOut {
         extent: v.root_extent,
         size: v.root_size,
@@ -247,34 +245,36 @@ pub fn encode_volume(v: &VolumeOut<'_>) -> Vec<u8> {
         system_use: &[],
     }
     .encode(&mut root);
-    b[156..190].copy_from_slice(&root);
-    for (start, len) in [(190, 128), (318, 128), (446, 128)] {
-        fill(&mut b[start..start + len], &[], v.joliet);
+    vd::ROOT_RECORD.put(&mut b, &root);
+    for field in [vd::VOLUME_SET_ID, vd::PUBLISHER_ID, vd::PREPARER_ID] {
+        fill(&mut b, field, &[]);
     }
-    fill(&mut b[574..702], &app, v.joliet);
-    for (start, len) in [(702, 37), (739, 37), (776, 37)] {
-        fill(&mut b[start..start + len], &[], v.joliet);
+    fill(&mut b, vd::APPLICATION_ID, &app);
+    for field in [
+        vd::COPYRIGHT_FILE,
+        vd::ABSTRACT_FILE,
+        vd::BIBLIOGRAPHIC_FILE,
+    ] {
+        fill(&mut b, field, &[]);
     }
     let now = encode_vd_date(v.time);
-    b[813..830].copy_from_slice(&now);
-    b[830..847].copy_from_slice(&now);
-    b[847..864].copy_from_slice(&unspecified_vd_date());
-    b[864..881].copy_from_slice(&unspecified_vd_date());
-    b[881] = 1;
+    vd::CREATION_DATE.put(&mut b, &now);
+    vd::MODIFICATION_DATE.put(&mut b, &now);
+    vd::EXPIRATION_DATE.put(&mut b, &unspecified_vd_date());
+    vd::EFFECTIVE_DATE.put(&mut b, &unspecified_vd_date());
+    vd::FILE_STRUCTURE_VERSION.put(&mut b, 1);
     b
 }
 
 pub fn encode_terminator() -> Vec<u8> {
     let mut b = vec![0u8; BLOCK_SIZE];
-    b[0] = TYPE_TERMINATOR;
-    b[1..6].copy_from_slice(b"CD001");
-    b[6] = 1;
+    vd::put_head(&mut b, TYPE_TERMINATOR);
     b
 }
 
 /// The volume space size field of an encoded primary/Joliet descriptor.
 pub fn set_space_size(descriptor: &mut [u8], blocks: u32) {
-    put_u32_both(descriptor, 80, blocks);
+    vd::SPACE_SIZE.put(descriptor, blocks);
 }
 
 #[cfg(test)]

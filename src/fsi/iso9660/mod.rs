@@ -4,6 +4,7 @@
 pub mod checksum;
 pub mod codec;
 pub mod descriptor;
+pub mod layout;
 pub mod read;
 pub mod record;
 pub mod susp;

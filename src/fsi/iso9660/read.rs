@@ -11,7 +11,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashSet};
 
 use super::descriptor::RootRef;
-use super::record::{Record, FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
+use super::record::{self, Record, FLAG_ASSOCIATED, FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
 use super::susp::{self, CeCache};
 use crate::error::{Error, Result};
 use crate::fsi::names;
@@ -62,7 +62,12 @@ pub enum Naming {
 }
 
 fn inconsistent(detail: String) -> Error {
-    Error::new(MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR, detail)
+    Error::parse(
+        MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "directory tree",
+        None,
+        detail,
+    )
 }
 
 fn too_much(detail: String) -> Error {
@@ -92,10 +97,19 @@ fn block_at(lba: u32, n: usize) -> Result<u32> {
         })
 }
 
-fn read(src: &dyn BlockSource, lba: u32, buf: &mut [u8], what: &str) -> Result<()> {
+/// Reads blocks of the session being imported; a failure becomes the
+/// importer's read failure and keeps what caused it (the drive's sense,
+/// the host's errno).
+pub(super) fn read(
+    src: &dyn BlockSource,
+    lba: u32,
+    buf: &mut [u8],
+    what: impl std::fmt::Display,
+) -> Result<()> {
     src.read_blocks(lba, buf).map_err(|e| {
-        Error::new(
+        Error::with_cause(
             MS_IMAPI_E_IMPORT_READ_FAILURE,
+            e.cause(),
             format!("reading {what} at block {lba}: {}", e.detail()),
         )
     })
@@ -146,6 +160,15 @@ struct Sections {
     id: Vec<u8>,
     extents: Vec<Extent>,
     size: u64,
+}
+
+/// A record's place among the sections of a multi-extent file.
+enum Section {
+    /// A non-final section: the file goes on in the next record.
+    More,
+    /// The record completes an entry, with the sections collected for it
+    /// (`None` for a file of one extent).
+    Complete(Option<Sections>),
 }
 
 /// Reads the tree rooted at `root`.
@@ -324,7 +347,7 @@ impl Reader<'_> {
                 self.src,
                 lba,
                 buf,
-                &format!("directory {}", self.tree.path_of(dir.node)),
+                format_args!("directory {}", self.tree.path_of(dir.node)),
             )?;
             let chunk = std::mem::take(buf);
             let parsed = self.parse_blocks(&dir, lba, &chunk, &mut state, queue);
@@ -346,12 +369,10 @@ impl Reader<'_> {
         let path = |r: &Reader<'_>| r.tree.path_of(dir.node);
         for (k, block) in data.chunks_exact(BLOCK_SIZE).enumerate() {
             let block_lba = block_at(lba, k)?;
-            let mut at = 0usize;
-            while at < BLOCK_SIZE && block[at] != 0 {
-                let rec = Record::parse(&block[at..], || {
+            for (at, bytes) in record::in_block(block) {
+                let rec = Record::parse(bytes, || {
                     format!("directory {} block {block_lba} offset {at}", path(self))
                 })?;
-                at += block[at] as usize;
                 if !state.started {
                     state.started = true;
                     if rec.id != [0] {
@@ -365,7 +386,7 @@ impl Reader<'_> {
                         self.root_attrs(&rec)?;
                     }
                 }
-                if rec.is_dot_or_dotdot() || rec.flags & 0x04 != 0 {
+                if rec.is_dot_or_dotdot() || rec.flags & FLAG_ASSOCIATED != 0 {
                     continue;
                 }
                 self.entry(dir, &rec, &mut state.sections, queue)?;
@@ -385,6 +406,9 @@ impl Reader<'_> {
         Ok(())
     }
 
+    /// One directory record: its sections collected, its Rock Ridge entries
+    /// read, its name and attributes decided, then its node inserted (and
+    /// a directory queued for reading).
     fn entry(
         &mut self,
         dir: &Pending,
@@ -399,7 +423,59 @@ impl Reader<'_> {
                 self.tree.path_of(dir.node)
             )
         };
-        // Multi-extent files: collect sections until the final one.
+        let sections = match self.section(rec, pending, &where_)? {
+            Section::More => return Ok(()),
+            Section::Complete(sections) => sections,
+        };
+        let rr = match self.naming {
+            Naming::RockRidge { skip } => {
+                let su = rec.system_use.get(skip..).unwrap_or_default();
+                Some(susp::parse(self.src, &mut self.ce, su, false, &where_)?)
+            }
+            _ => None,
+        };
+        let rr = rr.unwrap_or_default();
+        if rr.relocated {
+            // The relocated directory is read where its CL record points.
+            self.relocation_dirs.push(dir.node);
+            return Ok(());
+        }
+        let name = self.name(rec, &rr, &where_)?;
+        if self.tree.len() >= self.limits.max_entries {
+            return Err(too_much(format!(
+                "more than {} entries in the imported tree",
+                self.limits.max_entries
+            )));
+        }
+        let Some((attrs, kind)) = self.attrs_and_kind(rec, &rr, sections, &where_)? else {
+            // Devices, FIFOs and sockets have no place in the tree model.
+            return Ok(());
+        };
+        let is_dir = matches!(kind, Kind::Dir(_));
+        let (extent, size) = match rr.child_link {
+            Some(lba) => (lba, self.relocated_size(lba, &where_)?),
+            None => (rec.extent, rec.size),
+        };
+        // An older version of the same name (";2" sorts before ";1",
+        // ECMA-119 9.3) or a duplicate record: the first one counts.
+        let Some(node) = self.tree.insert_if_absent(dir.node, &name, attrs, kind) else {
+            return Ok(());
+        };
+        self.carry(node, rr.foreign)?;
+        if is_dir {
+            queue.push(Reverse(Pending { extent, size, node }));
+        }
+        Ok(())
+    }
+
+    /// Multi-extent files: collects sections in `pending` until the final
+    /// one, checking each.
+    fn section(
+        &self,
+        rec: &Record<'_>,
+        pending: &mut Option<Sections>,
+        where_: &dyn Fn() -> String,
+    ) -> Result<Section> {
         if let Some(p) = pending.as_mut() {
             if p.id != rec.id {
                 return Err(inconsistent(format!(
@@ -422,7 +498,7 @@ impl Reader<'_> {
                     rec.size
                 )));
             }
-            self.check_extent(rec.extent, rec.size as u64, &where_)?;
+            self.check_extent(rec.extent, rec.size as u64, where_)?;
             let p = pending.get_or_insert_with(|| Sections {
                 id: rec.id.to_vec(),
                 extents: Vec::new(),
@@ -438,24 +514,20 @@ impl Reader<'_> {
             // At most 65,536 sections of 4 GiB: far below u64::MAX.
             p.size = p.size.saturating_add(rec.size as u64);
             if rec.flags & FLAG_MULTI_EXTENT != 0 {
-                return Ok(());
+                return Ok(Section::More);
             }
         }
-        let sections = pending.take();
+        Ok(Section::Complete(pending.take()))
+    }
 
-        let rr = match self.naming {
-            Naming::RockRidge { skip } => {
-                let su = rec.system_use.get(skip..).unwrap_or_default();
-                Some(susp::parse(self.src, &mut self.ce, su, false, &where_)?)
-            }
-            _ => None,
-        };
-        let rr = rr.unwrap_or_default();
-        if rr.relocated {
-            // The relocated directory is read where its CL record points.
-            self.relocation_dirs.push(dir.node);
-            return Ok(());
-        }
+    /// The entry's name: Rock Ridge's NM, else the Joliet or ECMA-119
+    /// identifier; one the tree cannot hold is refused.
+    fn name(
+        &self,
+        rec: &Record<'_>,
+        rr: &susp::RockRidge,
+        where_: &dyn Fn() -> String,
+    ) -> Result<String> {
         let name = match (&rr.name, self.naming) {
             (Some(n), _) => String::from_utf8_lossy(n).into_owned(),
             (None, Naming::Joliet) => names::joliet_display_name(rec.id),
@@ -467,12 +539,18 @@ impl Reader<'_> {
                 format!("{}: the name {name:?} cannot be imported", where_()),
             ));
         }
-        if self.tree.len() >= self.limits.max_entries {
-            return Err(too_much(format!(
-                "more than {} entries in the imported tree",
-                self.limits.max_entries
-            )));
-        }
+        Ok(name)
+    }
+
+    /// Attributes (record date, Rock Ridge times, mode and owner) and the
+    /// node's kind; `None` for a file type the tree does not model.
+    fn attrs_and_kind(
+        &self,
+        rec: &Record<'_>,
+        rr: &susp::RockRidge,
+        sections: Option<Sections>,
+        where_: &dyn Fn() -> String,
+    ) -> Result<Option<(Attrs, Kind)>> {
         let date = rec.date.unwrap_or(0);
         let modified = rr.modified.unwrap_or(date);
         let times = Times {
@@ -497,7 +575,7 @@ impl Reader<'_> {
             let (extents, size) = match sections {
                 Some(s) => (s.extents, s.size),
                 None => {
-                    self.check_extent(rec.extent, rec.size as u64, &where_)?;
+                    self.check_extent(rec.extent, rec.size as u64, where_)?;
                     (
                         vec![Extent {
                             lba: rec.extent,
@@ -512,23 +590,9 @@ impl Reader<'_> {
                 content: Content::OnMedium(extents.into()),
             })
         } else {
-            // Devices, FIFOs and sockets have no place in the tree model.
-            return Ok(());
+            return Ok(None);
         };
-        let (extent, size) = match rr.child_link {
-            Some(lba) => (lba, self.relocated_size(lba, &where_)?),
-            None => (rec.extent, rec.size),
-        };
-        // An older version of the same name (";2" sorts before ";1",
-        // ECMA-119 9.3) or a duplicate record: the first one counts.
-        let Some(node) = self.tree.insert_if_absent(dir.node, &name, attrs, kind) else {
-            return Ok(());
-        };
-        self.carry(node, rr.foreign)?;
-        if is_dir {
-            queue.push(Reverse(Pending { extent, size, node }));
-        }
-        Ok(())
+        Ok(Some((attrs, kind)))
     }
 
     /// The root's own attributes, from the Rock Ridge entries of its "."
@@ -748,13 +812,11 @@ mod tests {
         let mut dir = vec![0u8; root.size as usize];
         m.read_blocks(root.extent, &mut dir).unwrap();
         for block in dir.chunks_exact(BLOCK_SIZE) {
-            let mut at = 0;
-            while at < BLOCK_SIZE && block[at] != 0 {
-                let rec = Record::parse(&block[at..], String::new).unwrap();
+            for (_, bytes) in record::in_block(block) {
+                let rec = Record::parse(bytes, String::new).unwrap();
                 if rec.id == id {
                     return rec.extent;
                 }
-                at += block[at] as usize;
             }
         }
         panic!("no directory {id:?} in the root");

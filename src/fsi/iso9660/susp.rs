@@ -2,7 +2,8 @@
 //! directory record (following `CE` continuation areas, with limits so a
 //! hostile chain cannot loop or balloon) and encoding new ones.
 
-use super::codec::{decode_dir_date, decode_vd_date, get_u32_both};
+use super::codec::{decode_dir_date, decode_vd_date};
+use super::layout::susp::{self as entry, ce as ce_at, px as px_at, sp as sp_at, zf as zf_at};
 use crate::error::{Error, Result};
 use crate::fsi::{BlockSource, BLOCK_SIZE};
 use crate::hresult::*;
@@ -43,8 +44,10 @@ pub struct RockRidge {
 }
 
 fn bad(ctx: &dyn Fn() -> String, what: String) -> Error {
-    Error::new(
+    Error::parse(
         MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+        "system use entries",
+        None,
         format!("{}: {what}", ctx()),
     )
 }
@@ -54,9 +57,12 @@ fn bad(ctx: &dyn Fn() -> String, what: String) -> Error {
 /// `SP` entry is present (directly or after a 14-byte CD-XA record).
 pub fn detect(root_dot_su: &[u8]) -> Option<usize> {
     for xa in [0usize, 14] {
-        let e = root_dot_su.get(xa..xa + 7)?;
-        if &e[0..2] == b"SP" && e[2] >= 7 && e[4] == 0xBE && e[5] == 0xEF {
-            return Some(xa + e[6] as usize);
+        let e = root_dot_su.get(xa..xa + sp_at::LEN)?;
+        if entry::SIGNATURE.get(e) == b"SP"
+            && entry::LENGTH.get(e) as usize >= sp_at::LEN
+            && sp_at::CHECK.get(e) == sp_at::CHECK_BYTES
+        {
+            return Some(xa + sp_at::SKIP.get(e) as usize);
         }
     }
     None
@@ -73,12 +79,7 @@ impl CeCache {
     fn block(&mut self, src: &dyn BlockSource, lba: u32) -> Result<&[u8]> {
         if self.lba != Some(lba) {
             self.data.resize(BLOCK_SIZE, 0);
-            src.read_blocks(lba, &mut self.data).map_err(|e| {
-                Error::new(
-                    MS_IMAPI_E_IMPORT_READ_FAILURE,
-                    format!("reading continuation area at {lba}: {}", e.detail()),
-                )
-            })?;
+            super::read::read(src, lba, &mut self.data, "continuation area")?;
             self.lba = Some(lba);
         }
         Ok(&self.data)
@@ -135,10 +136,11 @@ pub fn parse(
     loop {
         let mut next = None;
         let mut at = 0usize;
-        while at + 4 <= area.len() {
-            let sig = [area[at], area[at + 1]];
-            let len = area[at + 2] as usize;
-            if len < 4 || at + len > area.len() {
+        while at + entry::HEAD_LEN <= area.len() {
+            let head = &area[at..];
+            let sig = [head[0], head[1]];
+            let len = entry::LENGTH.get(head) as usize;
+            if len < entry::HEAD_LEN || at + len > area.len() {
                 // Padding or garbage after the last entry: what readers
                 // tolerate, so do we.
                 break;
@@ -151,27 +153,34 @@ pub fn parse(
             }
             match &sig {
                 b"ST" => break,
-                b"CE" if len >= 28 => {
-                    next = Some((get_u32_both(e, 4), get_u32_both(e, 12), get_u32_both(e, 20)))
+                b"CE" if len >= ce_at::LEN => {
+                    next = Some((
+                        ce_at::LOCATION.get(e),
+                        ce_at::OFFSET.get(e),
+                        ce_at::AREA_LENGTH.get(e),
+                    ))
                 }
-                b"PX" if len >= 36 => {
-                    rr.mode = Some(get_u32_both(e, 4));
-                    rr.uid = get_u32_both(e, 20);
-                    rr.gid = get_u32_both(e, 28);
+                b"PX" if len >= px_at::LEN => {
+                    rr.mode = Some(px_at::MODE.get(e));
+                    rr.uid = px_at::UID.get(e);
+                    rr.gid = px_at::GID.get(e);
                 }
-                b"NM" if len >= 5 && e[4] & 0b110 == 0 => {
+                b"NM" if len >= entry::FLAGGED_DATA && entry::FLAGS.get(e) & 0b110 == 0 => {
                     let name = rr.name.get_or_insert_with(Vec::new);
-                    name.extend_from_slice(&e[5..]);
+                    name.extend_from_slice(&e[entry::FLAGGED_DATA..]);
                     if name.len() > MAX_NAME {
                         return Err(bad(ctx, format!("NM name longer than {MAX_NAME} bytes")));
                     }
                 }
-                b"SL" if len >= 5 => {
-                    link.add(&e[5..]).map_err(|w| bad(ctx, w))?;
+                b"SL" if len >= entry::FLAGGED_DATA => {
+                    link.add(&e[entry::FLAGGED_DATA..])
+                        .map_err(|w| bad(ctx, w))?;
                     rr.symlink = Some(Vec::new());
                 }
-                b"TF" if len >= 5 => parse_tf(e, &mut rr),
-                b"CL" if len >= 12 => rr.child_link = Some(get_u32_both(e, 4)),
+                b"TF" if len >= entry::FLAGGED_DATA => parse_tf(e, &mut rr),
+                b"CL" if len >= entry::CHILD_LINK.range().end => {
+                    rr.child_link = Some(entry::CHILD_LINK.get(e))
+                }
                 b"RE" => rr.relocated = true,
                 _ => {}
             }
@@ -211,10 +220,10 @@ pub fn parse(
 }
 
 fn parse_tf(e: &[u8], rr: &mut RockRidge) {
-    let flags = e[4];
+    let flags = entry::FLAGS.get(e);
     let long = flags & 0x80 != 0;
     let size = if long { 17 } else { 7 };
-    let mut at = 5usize;
+    let mut at = entry::FLAGGED_DATA;
     for bit in 0..7 {
         if flags & (1 << bit) == 0 {
             continue;
@@ -241,10 +250,15 @@ fn parse_tf(e: &[u8], rr: &mut RockRidge) {
 /// (readers show that size; the record holds the compressed one).
 pub fn zisofs_size(entries: &[u8]) -> Option<u64> {
     let mut at = 0usize;
-    while let Some(&len) = entries.get(at + 2) {
-        let e = entries.get(at..at + len as usize).filter(|_| len >= 4)?;
-        if &e[..2] == b"ZF" && len >= 16 && &e[4..6] == b"pz" {
-            return Some(get_u32_both(e, 8).into());
+    while let Some(&len) = entries.get(at + entry::LENGTH.0) {
+        let e = entries
+            .get(at..at + len as usize)
+            .filter(|_| len as usize >= entry::HEAD_LEN)?;
+        if entry::SIGNATURE.get(e) == b"ZF"
+            && len as usize >= zf_at::LEN
+            && zf_at::ALGORITHM.get(e) == b"pz"
+        {
+            return Some(zf_at::UNCOMPRESSED_SIZE.get(e).into());
         }
         at += len as usize;
     }
@@ -255,6 +269,8 @@ pub fn zisofs_size(entries: &[u8]) -> Option<u64> {
 /// records as `SL`, as one byte stream over the record's entries, pairing
 /// names with values.
 mod aaip {
+    use super::entry;
+
     /// Attributes that speak for the session that recorded them (libisofs's
     /// MD5 array location and per-file index, its production time): carried
     /// into our session they would point readers at checksums of another
@@ -279,12 +295,12 @@ mod aaip {
     fn entries<'a>(foreign: &'a [u8], sig: &'a [u8; 2]) -> impl Iterator<Item = (usize, &'a [u8])> {
         let mut at = 0usize;
         std::iter::from_fn(move || {
-            while at + 4 <= foreign.len() {
-                let len = foreign[at + 2] as usize;
-                let e = foreign.get(at..at + len.max(4))?;
+            while at + entry::HEAD_LEN <= foreign.len() {
+                let len = (entry::LENGTH.get(&foreign[at..]) as usize).max(entry::HEAD_LEN);
+                let e = foreign.get(at..at + len)?;
                 let here = at;
-                at += len.max(4);
-                if &e[..2] == sig {
+                at += len;
+                if entry::SIGNATURE.get(e) == sig {
                     return Some((here, e));
                 }
             }
@@ -323,11 +339,11 @@ mod aaip {
         let mut stream = Vec::new();
         for (i, (_, e)) in found.iter().enumerate() {
             // Every entry but the last continues the list.
-            let continues = *e.get(4)? & 1 != 0;
+            let continues = *e.get(entry::FLAGS.0)? & 1 != 0;
             if continues != (i + 1 < found.len()) {
                 return None;
             }
-            stream.extend_from_slice(&e[5..]);
+            stream.extend_from_slice(&e[entry::FLAGGED_DATA..]);
         }
         let mut comps = components(&stream)?.into_iter();
         let mut pairs = Vec::new();
@@ -354,7 +370,7 @@ mod aaip {
         let mut list = Vec::new();
         let count = records.len().div_ceil(250);
         for (i, chunk) in records.chunks(250).enumerate() {
-            list.extend_from_slice(&[sig[0], sig[1], 5 + chunk.len() as u8, 1]);
+            list.extend_from_slice(&super::head(sig, entry::FLAGGED_DATA + chunk.len()));
             list.push((i + 1 < count) as u8);
             list.extend_from_slice(chunk);
         }
@@ -579,11 +595,9 @@ impl Entries {
     }
 
     fn push(&mut self, sig: &[u8; 2], parts: &[&[u8]]) {
-        let len = 4 + parts.iter().map(|p| p.len()).sum::<usize>();
+        let len = entry::HEAD_LEN + parts.iter().map(|p| p.len()).sum::<usize>();
         debug_assert!(len <= 255, "SUSP entry of {len} bytes");
-        self.bytes.extend_from_slice(sig);
-        self.bytes.push(len as u8);
-        self.bytes.push(1);
+        self.bytes.extend_from_slice(&head(sig, len));
         for p in parts {
             self.bytes.extend_from_slice(p);
         }
@@ -594,8 +608,11 @@ impl Entries {
     /// record), each kept whole so a split never cuts one.
     pub fn raw(&mut self, entries: &[u8]) {
         let mut at = 0usize;
-        while let Some(&len) = entries.get(at + 2) {
-            let Some(e) = entries.get(at..at + len as usize).filter(|_| len >= 4) else {
+        while let Some(&len) = entries.get(at + entry::LENGTH.0) {
+            let Some(e) = entries
+                .get(at..at + len as usize)
+                .filter(|_| len as usize >= entry::HEAD_LEN)
+            else {
                 break;
             };
             self.bytes.extend_from_slice(e);
@@ -606,7 +623,8 @@ impl Entries {
 
     /// `SP` for the root's "." record (no bytes skipped).
     pub fn sp(&mut self) {
-        self.push(b"SP", &[&[0xBE, 0xEF, 0]]);
+        let [a, b] = sp_at::CHECK_BYTES;
+        self.push(b"SP", &[&[a, b, 0]]);
     }
 
     /// `RR` (RRIP 1.09): which Rock Ridge entries the record carries.
@@ -628,12 +646,13 @@ impl Entries {
 
     /// `PX` in the 36-byte RRIP 1.09 form.
     pub fn px(&mut self, mode: u32, links: u32, uid: u32, gid: u32) {
-        let mut p = [0u8; 32];
-        for (i, v) in [mode, links, uid, gid].into_iter().enumerate() {
-            p[i * 8..i * 8 + 4].copy_from_slice(&v.to_le_bytes());
-            p[i * 8 + 4..i * 8 + 8].copy_from_slice(&v.to_be_bytes());
-        }
-        self.push(b"PX", &[&p]);
+        let mut e = [0u8; px_at::LEN];
+        e[..entry::HEAD_LEN].copy_from_slice(&head(b"PX", px_at::LEN));
+        px_at::MODE.put(&mut e, mode);
+        px_at::LINKS.put(&mut e, links);
+        px_at::UID.put(&mut e, uid);
+        px_at::GID.put(&mut e, gid);
+        self.raw(&e);
     }
 
     /// `TF` with modify, access and attribute-change times (flags 0x0E, the
@@ -692,16 +711,20 @@ impl Entries {
 }
 
 /// Size of a `CE` entry.
-pub const CE_LEN: usize = 28;
+pub const CE_LEN: usize = ce_at::LEN;
 
 pub fn ce(lba: u32, offset: u32, length: u32) -> [u8; CE_LEN] {
     let mut e = [0u8; CE_LEN];
-    e[..4].copy_from_slice(&[b'C', b'E', CE_LEN as u8, 1]);
-    for (i, v) in [lba, offset, length].into_iter().enumerate() {
-        e[4 + i * 8..8 + i * 8].copy_from_slice(&v.to_le_bytes());
-        e[8 + i * 8..12 + i * 8].copy_from_slice(&v.to_be_bytes());
-    }
+    e[..entry::HEAD_LEN].copy_from_slice(&head(b"CE", CE_LEN));
+    ce_at::LOCATION.put(&mut e, lba);
+    ce_at::OFFSET.put(&mut e, offset);
+    ce_at::AREA_LENGTH.put(&mut e, length);
     e
+}
+
+/// The four bytes that open every entry: signature, length, version 1.
+fn head(sig: &[u8; 2], len: usize) -> [u8; entry::HEAD_LEN] {
+    [sig[0], sig[1], len as u8, 1]
 }
 
 /// How a record's entries are spread: entries `0..inline` stay in the

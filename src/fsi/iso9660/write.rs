@@ -30,7 +30,11 @@
 use std::sync::Arc;
 
 use super::checksum::{ArrayLocation, Md5, Tag, TagKind};
-use super::descriptor::{encode_terminator, encode_volume, set_space_size, BootRecord, VolumeOut};
+use super::descriptor::{
+    encode_terminator, encode_volume, set_space_size, BootRecord, VolumeOut, TYPE_PRIMARY,
+    TYPE_SUPPLEMENTARY,
+};
+use super::layout::{pt, vd};
 use super::record::{record_len, RecordOut, FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
 use super::susp::{self, Entries};
 use crate::error::{Error, Result};
@@ -197,7 +201,24 @@ struct Child<'t> {
     node: NodeId,
 }
 
-/// Plans the session for `tree`.
+/// Where the metadata before the file data went: what the descriptors and
+/// the data placement need from the address phase.
+struct MetadataPlace {
+    descriptors: u32,
+    /// Bytes of the ECMA-119 and the Joliet path table.
+    iso_pt: u64,
+    joliet_pt: u64,
+    /// (joliet, msb, relative block) of each path table, in write order.
+    tables: Vec<(bool, bool, u64)>,
+    /// The UDF areas placed so far (the end anchor comes with the total).
+    udf: Option<UdfAreas>,
+    /// The first relative block after the metadata.
+    end: u64,
+}
+
+/// Plans the session for `tree`: the directory trees first (their sizes
+/// decide everything after them), then the addresses of metadata and
+/// file data, then the descriptors and path tables that name them.
 pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
     let slots = tree.slots();
     let mut plan = Plan {
@@ -217,251 +238,305 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
         checksums: None,
         udf: None,
     };
-    let tree = plan.tree.clone();
-    let root = tree.root();
-    let keeps_md5 = tree
-        .node(root)
-        .extra_su
-        .as_deref()
-        .and_then(susp::array_location)
-        .is_some();
-    if keeps_md5 {
-        // Addresses come later; the encoded value has the same size.
-        plan.checksums = Some(ChecksumPlan {
-            location: ArrayLocation {
-                start: plan.p.start,
-                end: 0,
-                count: 2,
-            },
-            sb_tag: 0,
-            tree_tag: 0,
-            array: 0,
-            tag: 0,
-        });
-    }
-    plan.add_dir(root, root, Box::new([0]));
-
-    // ECMA-119 tree, breadth first in identifier order = path-table order.
-    let mut ce_cursor = 0u64;
-    let mut scratch = Encoder::default();
-    let mut i = 0;
-    while i < plan.dirs.len() {
-        let children = iso_children(&tree, plan.dirs[i].node);
-        for c in &children {
-            if tree.node(c.node).is_dir() {
-                plan.add_dir(c.node, plan.dirs[i].node, c.id.clone().into());
-            }
-        }
-        let enc = plan.encode_iso_dir(i, &children, ce_cursor, &mut scratch);
-        let d = &mut plan.dirs[i];
-        d.iso.1 = enc.bytes.len() as u32;
-        d.ce_start = ce_cursor;
-        d.ce_len = enc.ce.len() as u64;
-        ce_cursor += d.ce_len;
-        i += 1;
-    }
-    if plan.dirs.len() > 65_535 {
-        return Err(Error::new(
-            MS_IMAPI_E_TOO_MANY_DIRS,
-            format!(
-                "{} directories; path tables number at most 65535",
-                plan.dirs.len()
-            ),
-        ));
-    }
+    plan.plan_checksums();
+    let ce_bytes = plan.plan_iso_tree()?;
     if plan.p.joliet {
+        plan.plan_joliet_tree();
+    }
+    let mut meta = plan.place_metadata(ce_bytes);
+    plan.place_data(meta.end)?;
+    // The closing UDF anchor takes the session's last block.
+    plan.udf = meta.udf.take().map(|u| UdfAreas {
+        end_anchor: plan.total_blocks - 1,
+        ..u
+    });
+    plan.descriptor_blocks = meta.descriptors;
+    plan.head = plan.encode_head(&meta);
+    Ok(plan)
+}
+
+impl Plan {
+    /// A root that carried libisofs's array location marks a disc that
+    /// keeps checksums: this session records its own.
+    fn plan_checksums(&mut self) {
+        let keeps_md5 = self
+            .tree
+            .node(self.tree.root())
+            .extra_su
+            .as_deref()
+            .and_then(susp::array_location)
+            .is_some();
+        if keeps_md5 {
+            // Addresses come later; the encoded value has the same size.
+            self.checksums = Some(ChecksumPlan {
+                location: ArrayLocation {
+                    start: self.p.start,
+                    end: 0,
+                    count: 2,
+                },
+                sb_tag: 0,
+                tree_tag: 0,
+                array: 0,
+                tag: 0,
+            });
+        }
+    }
+
+    /// The ECMA-119 tree, breadth first in identifier order (= path-table
+    /// order): each directory's size and continuation-area share. Returns
+    /// the bytes of continuation areas all records need.
+    fn plan_iso_tree(&mut self) -> Result<u64> {
+        let tree = self.tree.clone();
+        let root = tree.root();
+        self.add_dir(root, root, Box::new([0]));
+        let mut ce_cursor = 0u64;
+        let mut scratch = Encoder::default();
+        let mut i = 0;
+        while i < self.dirs.len() {
+            let children = iso_children(&tree, self.dirs[i].node);
+            for c in &children {
+                if tree.node(c.node).is_dir() {
+                    self.add_dir(c.node, self.dirs[i].node, c.id.clone().into());
+                }
+            }
+            let enc = self.encode_iso_dir(i, &children, ce_cursor, &mut scratch);
+            let d = &mut self.dirs[i];
+            d.iso.1 = enc.bytes.len() as u32;
+            d.ce_start = ce_cursor;
+            d.ce_len = enc.ce.len() as u64;
+            ce_cursor += d.ce_len;
+            i += 1;
+        }
+        if self.dirs.len() > 65_535 {
+            return Err(Error::new(
+                MS_IMAPI_E_TOO_MANY_DIRS,
+                format!(
+                    "{} directories; path tables number at most 65535",
+                    self.dirs.len()
+                ),
+            ));
+        }
+        Ok(ce_cursor)
+    }
+
+    /// The Joliet tree over the same directories: identifiers, sizes and
+    /// its own path-table order.
+    fn plan_joliet_tree(&mut self) {
+        let tree = self.tree.clone();
         let mut order = vec![0u32];
         let mut k = 0;
         while k < order.len() {
             let i = order[k] as usize;
-            let children = joliet_children(&tree, plan.dirs[i].node);
+            let children = joliet_children(&tree, self.dirs[i].node);
             for c in &children {
                 if tree.node(c.node).is_dir() {
-                    let j = plan.dir_of[c.node.index()];
-                    plan.dirs[j as usize].joliet_id = c.id.clone().into();
+                    let j = self.dir_of[c.node.index()];
+                    self.dirs[j as usize].joliet_id = c.id.clone().into();
                     order.push(j);
                 }
             }
-            let size = plan.encode_joliet_dir(i, &children).len();
-            plan.dirs[i].joliet.1 = size as u32;
+            let size = self.encode_joliet_dir(i, &children).len();
+            self.dirs[i].joliet.1 = size as u32;
             k += 1;
         }
-        plan.joliet_order = order;
+        self.joliet_order = order;
     }
 
-    // Addresses.
-    let p = &plan.p;
-    let start = p.start as u64;
-    let unit = p.write_unit.max(1) as u64;
-    let descriptors = 2 + p.boot.is_some() as u32 + p.joliet as u32 + 3 * p.udf.is_some() as u32;
-    let iso_pt = plan.path_table(false, false).len() as u64;
-    let joliet_pt = if p.joliet {
-        plan.path_table(true, false).len() as u64
-    } else {
-        0
-    };
-    let pt_blocks = |len: u64| len.div_ceil(BS).max(1);
-    let mut cursor = 16 + descriptors as u64;
-    if let Some(c) = &mut plan.checksums {
-        c.sb_tag = cursor as u32;
-        cursor += 1;
-    }
-    if p.udf.is_some() {
-        cursor = UdfAreas::ANCHOR as u64 + 1;
-    }
-    let mut tables = vec![(false, false, cursor)];
-    cursor += pt_blocks(iso_pt);
-    tables.push((false, true, cursor));
-    cursor += pt_blocks(iso_pt);
-    if p.joliet {
-        tables.push((true, false, cursor));
-        cursor += pt_blocks(joliet_pt);
-        tables.push((true, true, cursor));
-        cursor += pt_blocks(joliet_pt);
-    }
-    for d in plan.dirs.iter_mut() {
-        d.iso.0 = (start + cursor) as u32;
-        cursor += d.iso.1 as u64 / BS;
-    }
-    plan.ce_base = (start + cursor) as u32;
-    plan.ce_blocks = ce_cursor.div_ceil(BS) as u32;
-    cursor += plan.ce_blocks as u64;
-    for &i in &plan.joliet_order {
-        let d = &mut plan.dirs[i as usize];
-        d.joliet.0 = (start + cursor) as u32;
-        cursor += d.joliet.1 as u64 / BS;
-    }
-    let mut udf = plan.p.udf.map(|u| {
-        let areas = UdfAreas {
-            vrs: 16 + descriptors - 3,
-            file_set: cursor.min(u32::MAX as u64) as u32,
-            file_set_blocks: u.file_set_blocks,
-            end_anchor: 0,
-            fsd_copy: start == 0,
+    /// Addresses of everything before the file data: descriptors, the
+    /// superblock tag, path tables, directories, continuation areas, the
+    /// Joliet directories, the UDF file set and the tree tag.
+    fn place_metadata(&mut self, ce_bytes: u64) -> MetadataPlace {
+        let p = &self.p;
+        let start = p.start as u64;
+        let descriptors =
+            2 + p.boot.is_some() as u32 + p.joliet as u32 + 3 * p.udf.is_some() as u32;
+        let iso_pt = self.path_table(false, false).len() as u64;
+        let joliet_pt = if p.joliet {
+            self.path_table(true, false).len() as u64
+        } else {
+            0
         };
-        cursor += u.file_set_blocks as u64;
-        areas
-    });
-    if let Some(c) = &mut plan.checksums {
-        c.tree_tag = cursor.min(u32::MAX as u64) as u32;
-        cursor += 1;
-    }
-    let data_start = (start + cursor).div_ceil(unit) * unit - start;
-    cursor = data_start;
-    for (id, _) in tree.walk() {
-        let Kind::File(f) = &tree.node(id).kind else {
-            continue;
-        };
-        if let Content::New(_) = f.content {
-            plan.new_first[id.index()] = (start + cursor).min(u32::MAX as u64) as u32;
-            if f.size > 0 {
-                plan.files.push(NewFile {
-                    first: cursor.min(u32::MAX as u64) as u32,
-                    size: f.size,
-                    node: id,
-                });
-            }
-            cursor += f.size.div_ceil(BS);
-            if start + cursor > u32::MAX as u64 {
-                return Err(too_big(format!(
-                    "file data would reach block {}, beyond the 32-bit block addresses",
-                    start + cursor
-                )));
-            }
+        let pt_blocks = |len: u64| len.div_ceil(BS).max(1);
+        let mut cursor = 16 + descriptors as u64;
+        if let Some(c) = &mut self.checksums {
+            c.sb_tag = cursor as u32;
+            cursor += 1;
+        }
+        if p.udf.is_some() {
+            cursor = UdfAreas::ANCHOR as u64 + 1;
+        }
+        let mut tables = vec![(false, false, cursor)];
+        cursor += pt_blocks(iso_pt);
+        tables.push((false, true, cursor));
+        cursor += pt_blocks(iso_pt);
+        if p.joliet {
+            tables.push((true, false, cursor));
+            cursor += pt_blocks(joliet_pt);
+            tables.push((true, true, cursor));
+            cursor += pt_blocks(joliet_pt);
+        }
+        for d in self.dirs.iter_mut() {
+            d.iso.0 = (start + cursor) as u32;
+            cursor += d.iso.1 as u64 / BS;
+        }
+        self.ce_base = (start + cursor) as u32;
+        self.ce_blocks = ce_bytes.div_ceil(BS) as u32;
+        cursor += self.ce_blocks as u64;
+        for &i in &self.joliet_order {
+            let d = &mut self.dirs[i as usize];
+            d.joliet.0 = (start + cursor) as u32;
+            cursor += d.joliet.1 as u64 / BS;
+        }
+        let udf = self.p.udf.map(|u| {
+            let areas = UdfAreas {
+                vrs: 16 + descriptors - 3,
+                file_set: cursor.min(u32::MAX as u64) as u32,
+                file_set_blocks: u.file_set_blocks,
+                end_anchor: 0,
+                fsd_copy: start == 0,
+            };
+            cursor += u.file_set_blocks as u64;
+            areas
+        });
+        if let Some(c) = &mut self.checksums {
+            c.tree_tag = cursor.min(u32::MAX as u64) as u32;
+            cursor += 1;
+        }
+        MetadataPlace {
+            descriptors,
+            iso_pt,
+            joliet_pt,
+            tables,
+            udf,
+            end: cursor,
         }
     }
-    if let Some(c) = &mut plan.checksums {
-        c.location.count = plan.files.len() as u32 + 2;
-        c.array = cursor.min(u32::MAX as u64) as u32;
-        c.location.end = (start + cursor).min(u32::MAX as u64) as u32;
-        cursor += c.location.blocks() as u64;
-        c.tag = cursor.min(u32::MAX as u64) as u32;
-        cursor += 1;
-    }
-    cursor += plan.p.pad_blocks as u64;
-    if udf.is_some() {
-        cursor += 1;
-    }
-    let total = (start + cursor).div_ceil(unit) * unit - start;
-    if let Some(u) = &mut udf {
-        u.end_anchor = (total - 1).min(u32::MAX as u64) as u32;
-    }
-    plan.udf = udf;
-    if start + total > u32::MAX as u64 {
-        return Err(too_big(format!(
-            "session of {total} blocks at {start} ends beyond the 32-bit block addresses"
-        )));
-    }
-    plan.data_start = data_start as u32;
-    plan.total_blocks = total as u32;
-    plan.descriptor_blocks = descriptors;
 
-    // Descriptors and path tables.
-    let p = &plan.p;
-    let abs = |rel: u64| (start + rel) as u32;
-    let root_plan = &plan.dirs[0];
-    let mut head = encode_volume(&VolumeOut {
-        volume_id: &names::iso_volume_id(&p.volume_name),
-        space_size: plan.total_blocks,
-        path_table_size: iso_pt as u32,
-        path_table_l: abs(tables[0].2),
-        path_table_m: abs(tables[1].2),
-        root_extent: root_plan.iso.0,
-        root_size: root_plan.iso.1,
-        time: p.time,
-        joliet: false,
-    });
-    if let Some(boot) = &p.boot {
-        head.extend_from_slice(&boot.raw);
-    }
-    if p.joliet {
-        let id: Vec<u8> = names::joliet_volume_id(&p.volume_name)
-            .into_iter()
-            .flat_map(u16::to_be_bytes)
-            .collect();
-        head.extend(encode_volume(&VolumeOut {
-            volume_id: &id,
-            space_size: plan.total_blocks,
-            path_table_size: joliet_pt as u32,
-            path_table_l: abs(tables[2].2),
-            path_table_m: abs(tables[3].2),
-            root_extent: root_plan.joliet.0,
-            root_size: root_plan.joliet.1,
-            time: p.time,
-            joliet: true,
-        }));
-    }
-    head.extend(encode_terminator());
-    if let Some(u) = &p.udf {
-        for id in [VRS_BEA01, &u.nsr, VRS_TEA01] {
-            head.extend(encode_vrs(id));
-        }
-    }
-    if let Some(c) = &plan.checksums {
-        // Covers the system area and the descriptors, all known now.
-        let mut md5 = Md5::new();
-        md5.update(&[0u8; 16 * BLOCK_SIZE]);
-        md5.update(&head);
-        head.extend(
-            Tag {
-                kind: TagKind::Superblock,
-                pos: p.start + c.sb_tag,
-                range_start: p.start,
-                range_size: c.sb_tag,
-                next: Some(p.start + c.tree_tag),
-                md5: md5.finish(),
+    /// Addresses from the first write unit after `metadata_end`: new
+    /// files in tree order, the checksum array and its tag, padding;
+    /// sets the data start and the session's total.
+    fn place_data(&mut self, metadata_end: u64) -> Result<()> {
+        let tree = self.tree.clone();
+        let start = self.p.start as u64;
+        let unit = self.p.write_unit.max(1) as u64;
+        let data_start = (start + metadata_end).div_ceil(unit) * unit - start;
+        let mut cursor = data_start;
+        for (id, _) in tree.walk() {
+            let Kind::File(f) = &tree.node(id).kind else {
+                continue;
+            };
+            if let Content::New(_) = f.content {
+                self.new_first[id.index()] = (start + cursor).min(u32::MAX as u64) as u32;
+                if f.size > 0 {
+                    self.files.push(NewFile {
+                        first: cursor.min(u32::MAX as u64) as u32,
+                        size: f.size,
+                        node: id,
+                    });
+                }
+                cursor += f.size.div_ceil(BS);
+                if start + cursor > u32::MAX as u64 {
+                    return Err(too_big(format!(
+                        "file data would reach block {}, beyond the 32-bit block addresses",
+                        start + cursor
+                    )));
+                }
             }
-            .encode(),
-        );
+        }
+        if let Some(c) = &mut self.checksums {
+            c.location.count = self.files.len() as u32 + 2;
+            c.array = cursor.min(u32::MAX as u64) as u32;
+            c.location.end = (start + cursor).min(u32::MAX as u64) as u32;
+            cursor += c.location.blocks() as u64;
+            c.tag = cursor.min(u32::MAX as u64) as u32;
+            cursor += 1;
+        }
+        cursor += self.p.pad_blocks as u64;
+        if self.p.udf.is_some() {
+            // The closing UDF anchor.
+            cursor += 1;
+        }
+        let total = (start + cursor).div_ceil(unit) * unit - start;
+        if start + total > u32::MAX as u64 {
+            return Err(too_big(format!(
+                "session of {total} blocks at {start} ends beyond the 32-bit block addresses"
+            )));
+        }
+        self.data_start = data_start as u32;
+        self.total_blocks = total as u32;
+        Ok(())
     }
-    for (joliet, msb, at) in tables {
-        head.resize((at as usize - 16) * BLOCK_SIZE, 0);
-        head.extend(plan.path_table(joliet, msb));
+
+    /// Relative blocks 16 up to the first directory: the volume
+    /// descriptors (primary, boot record, Joliet, terminator, UDF
+    /// recognition), the superblock checksum tag and the path tables.
+    fn encode_head(&self, meta: &MetadataPlace) -> Vec<u8> {
+        let p = &self.p;
+        let abs = |rel: u64| (p.start as u64 + rel) as u32;
+        let root_plan = &self.dirs[0];
+        let tables = &meta.tables;
+        // The primary and the Joliet descriptor differ in their identifier,
+        // path tables (the first or second pair) and root.
+        let volume = |joliet: bool, volume_id: &[u8]| {
+            let (pt_size, pair, root) = if joliet {
+                (meta.joliet_pt, &tables[2..4], root_plan.joliet)
+            } else {
+                (meta.iso_pt, &tables[0..2], root_plan.iso)
+            };
+            encode_volume(&VolumeOut {
+                volume_id,
+                space_size: self.total_blocks,
+                path_table_size: pt_size as u32,
+                path_table_l: abs(pair[0].2),
+                path_table_m: abs(pair[1].2),
+                root_extent: root.0,
+                root_size: root.1,
+                time: p.time,
+                joliet,
+            })
+        };
+        let mut head = volume(false, &names::iso_volume_id(&p.volume_name));
+        if let Some(boot) = &p.boot {
+            head.extend_from_slice(&boot.raw);
+        }
+        if p.joliet {
+            let id: Vec<u8> = names::joliet_volume_id(&p.volume_name)
+                .into_iter()
+                .flat_map(u16::to_be_bytes)
+                .collect();
+            head.extend(volume(true, &id));
+        }
+        head.extend(encode_terminator());
+        if let Some(u) = &p.udf {
+            for id in [VRS_BEA01, &u.nsr, VRS_TEA01] {
+                head.extend(encode_vrs(id));
+            }
+        }
+        if let Some(c) = &self.checksums {
+            // Covers the system area and the descriptors, all known now.
+            let mut md5 = Md5::new();
+            md5.update(&[0u8; 16 * BLOCK_SIZE]);
+            md5.update(&head);
+            head.extend(
+                Tag {
+                    kind: TagKind::Superblock,
+                    pos: p.start + c.sb_tag,
+                    range_start: p.start,
+                    range_size: c.sb_tag,
+                    next: Some(p.start + c.tree_tag),
+                    md5: md5.finish(),
+                }
+                .encode(),
+            );
+        }
+        for &(joliet, msb, at) in tables {
+            head.resize((at as usize - 16) * BLOCK_SIZE, 0);
+            head.extend(self.path_table(joliet, msb));
+        }
+        let head_blocks = (self.dirs[0].iso.0 - p.start - 16) as usize;
+        head.resize(head_blocks * BLOCK_SIZE, 0);
+        head
     }
-    let head_blocks = (plan.dirs[0].iso.0 - plan.p.start - 16) as usize;
-    head.resize(head_blocks * BLOCK_SIZE, 0);
-    plan.head = head;
-    Ok(plan)
 }
 
 /// Reused buffers for encoding records.
@@ -957,19 +1032,13 @@ impl Plan {
                 (&d.iso_id, d.iso.0)
             };
             let parent = number[self.dir_of[d.parent.index()] as usize];
-            t.push(id.len() as u8);
-            t.push(0);
-            if msb {
-                t.extend_from_slice(&extent.to_be_bytes());
-                t.extend_from_slice(&parent.to_be_bytes());
-            } else {
-                t.extend_from_slice(&extent.to_le_bytes());
-                t.extend_from_slice(&parent.to_le_bytes());
-            }
-            t.extend_from_slice(id);
-            if id.len() % 2 == 1 {
-                t.push(0);
-            }
+            let at = t.len();
+            t.resize(at + pt::record_len(id.len()), 0);
+            let r = &mut t[at..];
+            pt::ID_LENGTH.put(r, id.len() as u8);
+            pt::extent(msb).put(r, extent);
+            pt::parent(msb).put(r, parent);
+            r[pt::FIXED_LEN..pt::FIXED_LEN + id.len()].copy_from_slice(id);
         }
         t
     }
@@ -1086,7 +1155,9 @@ impl Plan {
         let mut set = self.head[..self.descriptor_blocks as usize * BLOCK_SIZE].to_vec();
         let end = self.p.start + self.total_blocks;
         for block in set.chunks_exact_mut(BLOCK_SIZE) {
-            if &block[1..6] == b"CD001" && matches!(block[0], 1 | 2) {
+            if vd::STANDARD_ID.get(block) == vd::STANDARD
+                && matches!(vd::TYPE.get(block), TYPE_PRIMARY | TYPE_SUPPLEMENTARY)
+            {
                 set_space_size(block, end);
             }
         }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::quirks::ImageFault;
 use crate::block::BLOCK_SIZE;
-use crate::error::{host_io_code, short_path, Error, Result};
+use crate::error::{short_path, Cause, Error, Result};
 use crate::hresult::{MS_E_FAIL, MS_E_IMAPI_RECORDER_LOCKED, MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA};
 
 /// An open image file.
@@ -155,8 +155,9 @@ impl Image {
 /// A host file error; a full file system, a file-size limit and a failing
 /// device get codes of their own, since only the user can fix those.
 fn io_error(path: &Path, what: &str, e: std::io::Error) -> Error {
-    Error::new(
-        host_io_code(&e).unwrap_or(MS_E_FAIL),
+    Error::io(
+        MS_E_FAIL,
+        &e,
         format!(
             "cannot {what} emulated disc image {}: {e}",
             short_path(path)
@@ -185,8 +186,9 @@ pub fn lock_disc(image: &Path) -> Result<DiscLock> {
     })?;
     try_lock(&file).map_err(|busy| {
         if busy {
-            Error::new(
+            Error::with_cause(
                 MS_E_IMAPI_RECORDER_LOCKED,
+                Cause::Held,
                 format!(
                     "emulated disc {} is in use by another writer (it holds the writer lock); try again when that write has finished",
                     short_path(image)

@@ -130,8 +130,9 @@ impl Transport for EmulatedDrive {
         self.commands += 1;
         let st = &mut self.state;
         if st.load.power_lost {
-            return Err(Error::new(
+            return Err(Error::with_cause(
                 crate::hresult::MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,
+                crate::error::Cause::Transport,
                 format!(
                     "emulated drive for {} lost power (injected fault); reopen the disc",
                     short_path(&st.image_path)
@@ -139,7 +140,7 @@ impl Transport for EmulatedDrive {
             ));
         }
         let Some(&opcode) = cdb.first() else {
-            return Err(Error::new(MS_E_INVALIDARG, "empty CDB"));
+            return Err(Error::misuse(MS_E_INVALIDARG, "empty CDB"));
         };
         st.follow_external_change();
         if opcode != commands::op::REQUEST_SENSE {

@@ -12,7 +12,7 @@ use super::model::{
 use super::quirks::{Faults, Quirks};
 use super::sidecar::{self, sidecar_path};
 use crate::block::BLOCK_SIZE;
-use crate::error::{host_io_code, short_path, Error, Result};
+use crate::error::{short_path, Error, Result};
 use crate::hresult::{MS_E_FAIL, MS_E_INVALIDARG, MS_E_WIN32_FILE_EXISTS};
 use crate::media::{Profile, WriteModel};
 
@@ -307,8 +307,9 @@ fn beyond(capacity: u32) -> Error {
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
-    Error::new(
-        host_io_code(&e).unwrap_or(MS_E_FAIL),
+    Error::io(
+        MS_E_FAIL,
+        &e,
         format!(
             "cannot create emulated disc image {}: {e}",
             short_path(path)
@@ -357,8 +358,9 @@ fn save_sidecar(path: &Path, disc: &Disc, existing: Existing) -> Result<()> {
     tmp.push(format!(".new-{}", std::process::id()));
     let tmp = std::path::PathBuf::from(tmp);
     let io = |e: std::io::Error| {
-        Error::new(
-            host_io_code(&e).unwrap_or(MS_E_FAIL),
+        Error::io(
+            MS_E_FAIL,
+            &e,
             format!("cannot write emulator sidecar {}: {e}", short_path(path)),
         )
     };
@@ -457,57 +459,9 @@ pub fn wrap_image(
         )
     })?;
     let model = profile.write_model();
-    if model == WriteModel::RandomWrite && !session_starts.is_empty() {
-        return Err(Error::new(
-            MS_E_INVALIDARG,
-            format!("{profile} is overwritable: its sessions live in the ISO data, give no session starts"),
-        ));
-    }
-    if model != WriteModel::RandomWrite && session_starts.is_empty() {
-        return Err(Error::new(
-            MS_E_INVALIDARG,
-            format!("wrapping an image as {profile} needs at least one session start"),
-        ));
-    }
-    if session_starts.windows(2).any(|w| w[0] >= w[1]) {
-        return Err(Error::new(
-            MS_E_INVALIDARG,
-            format!("session starts {session_starts:?} must increase"),
-        ));
-    }
+    check_session_starts(profile, session_starts)?;
     let g = Geometry::of(profile);
-    let mut sessions = Vec::new();
-    for (i, &start) in session_starts.iter().enumerate() {
-        let limit = session_starts.get(i + 1).copied().unwrap_or(image_blocks);
-        let room = limit.saturating_sub(start);
-        let blocks = match iso_volume_blocks(&img, start) {
-            // mkisofs -C counts the volume from LBA 0 …
-            Some(total) if total > start => (total - start).min(room),
-            // … a stand-alone image from its own start.
-            Some(total) if total > 0 => total.min(room),
-            _ => room,
-        };
-        // Leave room for the run-out and padding before the next session.
-        let mut blocks = blocks;
-        while blocks > 0
-            && start as u64 + g.track_span(blocks) as u64 > limit as u64
-            && i + 1 < session_starts.len()
-        {
-            blocks -= 1;
-        }
-        if blocks == 0 {
-            return Err(Error::new(
-                MS_E_INVALIDARG,
-                format!(
-                    "session starting at {start} holds no data in image {}",
-                    short_path(image)
-                ),
-            ));
-        }
-        sessions.push(Session {
-            tracks: vec![Track::new(start, blocks)],
-        });
-    }
+    let sessions = wrapped_sessions(&img, image, g, session_starts, image_blocks)?;
     let capacity = match default_capacity(profile) {
         Some(c) => c,
         None => sessions
@@ -553,6 +507,76 @@ pub fn wrap_image(
         )
     })?;
     save_sidecar(&sidecar, &disc, existing)
+}
+
+/// Sequential and read-only media need increasing session starts;
+/// overwritable ones keep their sessions in the ISO data and take none.
+fn check_session_starts(profile: Profile, session_starts: &[u32]) -> Result<()> {
+    let random = profile.write_model() == WriteModel::RandomWrite;
+    if random && !session_starts.is_empty() {
+        return Err(Error::new(
+            MS_E_INVALIDARG,
+            format!("{profile} is overwritable: its sessions live in the ISO data, give no session starts"),
+        ));
+    }
+    if !random && session_starts.is_empty() {
+        return Err(Error::new(
+            MS_E_INVALIDARG,
+            format!("wrapping an image as {profile} needs at least one session start"),
+        ));
+    }
+    if session_starts.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(Error::new(
+            MS_E_INVALIDARG,
+            format!("session starts {session_starts:?} must increase"),
+        ));
+    }
+    Ok(())
+}
+
+/// One closed session per start, as long as its ISO 9660 volume says (or
+/// up to the next start or the image's end), shortened so its run-out and
+/// padding end before the next session.
+fn wrapped_sessions(
+    img: &super::image::Image,
+    image: &Path,
+    g: Geometry,
+    session_starts: &[u32],
+    image_blocks: u32,
+) -> Result<Vec<Session>> {
+    let mut sessions = Vec::new();
+    for (i, &start) in session_starts.iter().enumerate() {
+        let limit = session_starts.get(i + 1).copied().unwrap_or(image_blocks);
+        let room = limit.saturating_sub(start);
+        let blocks = match iso_volume_blocks(img, start) {
+            // mkisofs -C counts the volume from LBA 0 …
+            Some(total) if total > start => (total - start).min(room),
+            // … a stand-alone image from its own start.
+            Some(total) if total > 0 => total.min(room),
+            _ => room,
+        };
+        // Leave room for the run-out and padding before the next session.
+        let mut blocks = blocks;
+        while blocks > 0
+            && start as u64 + g.track_span(blocks) as u64 > limit as u64
+            && i + 1 < session_starts.len()
+        {
+            blocks -= 1;
+        }
+        if blocks == 0 {
+            return Err(Error::new(
+                MS_E_INVALIDARG,
+                format!(
+                    "session starting at {start} holds no data in image {}",
+                    short_path(image)
+                ),
+            ));
+        }
+        sessions.push(Session {
+            tracks: vec![Track::new(start, blocks)],
+        });
+    }
+    Ok(sessions)
 }
 
 /// The volume space size of an ISO 9660 primary volume descriptor at

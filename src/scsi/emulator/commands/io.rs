@@ -177,8 +177,9 @@ fn record_write(st: &mut DriveState, lba: u32, blocks: u32) {
 fn power_loss(st: &mut DriveState, stopped_at: u32) -> Fail {
     st.load.power_lost = true;
     let _ = st.persist();
-    Fail::Vanished(Error::new(
+    Fail::Vanished(Error::with_cause(
         MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,
+        crate::error::Cause::Transport,
         format!(
             "emulated drive lost power at LBA {stopped_at} after {} blocks written (injected fault); reopen the disc",
             st.load.blocks_written
