@@ -22,7 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ffi_support::{
-    blank_disc, deps_dir, dynamic_section, foreign_program, install_command, require, run_ok, CXX_STRICT_WARNINGS,
+    blank_disc, deps_dir, dynamic_section, foreign_program, install_command, require, run_ok,
+    CXX_STRICT_WARNINGS,
 };
 use multisession::ffi::{MS_ABI_VERSION_MAJOR, MS_ABI_VERSION_MINOR};
 use multisession::media::Profile;

@@ -12,6 +12,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use multisession::error::Cause;
 use multisession::fsi::tree::{FileData, Kind, NodeId};
 use multisession::fsi::{
     Attrs, BlockSource, Content, FileSystemImage, FileSystems, LocalFile, Tree, BLOCK_SIZE,
@@ -49,10 +50,10 @@ pub fn open_image(recorder: &Arc<Recorder>, options: &ImageOptions<'_>) -> Resul
             Ok(_) => {}
             // Formatted overwritable media report every block as recorded
             // but hold no volume yet: the session is the first one.
-            Err(e) if e.code() == hresult::MS_IMAPI_E_EMPTY_DISC => {}
+            Err(e) if e.cause() == Cause::Blank => {}
             // Another program left a newest session with no volume in it:
             // carry on from the newest one that has a volume, and say so.
-            Err(e) if e.code() == hresult::MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM => {
+            Err(e) if e.cause() == Cause::Unsupported => {
                 let newest = recorder.media_info()?.previous_session.map(|s| s.start);
                 let Some(older) = image.newest_session_with_file_system()? else {
                     return Err(e);
