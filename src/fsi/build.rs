@@ -178,7 +178,7 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
             pad_blocks: options.pad_blocks,
             udf: udf_set.as_ref().map(|set| UdfSpace {
                 nsr: udf::write::nsr_of(options.udf_revision).1,
-                file_set_blocks: set.blocks,
+                file_set_blocks: set.area_blocks(),
             }),
         },
     )?;
