@@ -709,6 +709,120 @@ fn blank(dir: &Path, profile: Profile) -> PathBuf {
     disc
 }
 
+/// Three UDF-only sessions (`FileSystemsToCreate` = UDF) on `profile`,
+/// with files replaced, removed and renamed: the descriptors at the
+/// session's 16 are the recognition sequence alone (no ISO 9660, no
+/// Joliet), and every session is read by udfinfo, libudfread and our
+/// importer at its start (on overwritable media, the newest also through
+/// the anchor at 256), the first also by 7-Zip.
+fn three_udf_only_sessions(profile: Profile, revision: &str) {
+    if !udf_tools_present() {
+        return;
+    }
+    let dir = scratch(&format!("udf-only-{}", profile.name()));
+    let src = dir.join("src");
+    make_source_tree(&src);
+    for link in ["relative link", "absolute link", "long link"] {
+        fs::remove_file(src.join(link)).unwrap();
+    }
+    let disc = blank(&dir, profile);
+    let extra = dir.join("extra.txt");
+    let mut starts = Vec::new();
+    let mut models = Vec::new();
+    for n in 1..=3 {
+        let report = write_next_session(&disc, &format!("Only {n}"), |image| {
+            image.set_file_systems(FileSystems::UDF).unwrap();
+            match n {
+                1 => image.add_tree(&src, "/", false, OnClash::Fail).unwrap(),
+                2 => {
+                    image.remove("/to be removed.txt", false).unwrap();
+                    image.rename("/one", "/uno").unwrap();
+                    fs::write(&extra, b"replaced in session two\n").unwrap();
+                    image.add_file("/to be replaced.txt", &extra, true).unwrap();
+                }
+                _ => {
+                    image.mkdir("/three/deeper", true).unwrap();
+                    image
+                        .add_file("/three/deeper/extra.txt", &extra, false)
+                        .unwrap();
+                }
+            }
+        });
+        match n {
+            2 => {
+                fs::remove_file(src.join("to be removed.txt")).unwrap();
+                fs::rename(src.join("one"), src.join("uno")).unwrap();
+                fs::copy(&extra, src.join("to be replaced.txt")).unwrap();
+            }
+            3 => {
+                fs::create_dir_all(src.join("three/deeper")).unwrap();
+                fs::copy(&extra, src.join("three/deeper/extra.txt")).unwrap();
+            }
+            _ => {}
+        }
+        starts.push(report.start_lba);
+        models.push(udf_model(&src, false));
+        let head = peek(&disc, (report.start_lba as u64 + 16) * 2048, 4 * 2048);
+        let ids: Vec<&[u8]> = head.chunks(2048).map(|b| &b[1..6]).collect();
+        assert_eq!(
+            ids,
+            [&b"BEA01"[..], b"NSR03", b"TEA01", &[0u8; 5]].map(|id| {
+                if id == b"NSR03" && revision < "2.00" {
+                    &b"NSR02"[..]
+                } else {
+                    id
+                }
+            }),
+            "{profile}, session {n}: only the UDF recognition sequence at 16"
+        );
+        // On overwritable media session 1's anchor at 256 became the
+        // commit: from 0 the newest session is read.
+        let overwritable = profile.write_model() == multisession::media::WriteModel::RandomWrite;
+        let first_own = if overwritable { 2 } else { 1 };
+        let mut at: Vec<(usize, u32)> = (first_own..=n).map(|k| (k, starts[k - 1])).collect();
+        if overwritable {
+            at.push((n, 0));
+        }
+        for (k, start) in at {
+            let what = format!("{profile}, after session {n}: session {k} read at {start}");
+            let model = &models[k - 1];
+            check_udfinfo(&disc, start, model, revision, &what);
+            let (got, _) = model_by_libudfread(&disc, start, 0);
+            assert_same_udf(&format!("{what}, libudfread"), model, &got);
+            let ours = import_udf(&disc, start).unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!(ours.tree.len(), model.len(), "{what}, our import");
+        }
+    }
+    let out = dir.join("x");
+    run(tool("7z")
+        .args(["x", "-tudf", "-y"])
+        .arg(format!("-o{}", out.display()))
+        .arg(&disc));
+    let seen = udf_model(&out, false);
+    let expected = if profile.write_model() == multisession::media::WriteModel::RandomWrite {
+        &models[2]
+    } else {
+        &models[0]
+    };
+    assert_same_udf(&format!("{profile}: 7z -tudf"), expected, &seen);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn three_udf_only_sessions_on_cd_r_have_no_iso_9660_and_are_read_by_udf_readers() {
+    three_udf_only_sessions(Profile::CdR, "1.02");
+}
+
+#[test]
+fn three_udf_only_sessions_on_dvd_plus_rw_commit_through_the_anchor_at_256() {
+    three_udf_only_sessions(Profile::DvdPlusRw, "1.02");
+}
+
+#[test]
+fn three_udf_only_2_50_sessions_on_bd_r_are_read_by_udf_readers() {
+    three_udf_only_sessions(Profile::BdR, "2.50");
+}
+
 /// Importing a session written with UDF keeps UDF in the next session and
 /// locks its revision, even when the caller asked for ISO 9660 + Joliet
 /// before the import (as the common IMAPI2 samples do).
@@ -792,7 +906,7 @@ fn a_kept_file_at_lba_256_of_an_overwritable_medium_refuses_the_bridge() {
 }
 
 /// The C ABI: revision get/set with IMAPI's codes, the supported list with
-/// a size query, `MS_FS_UDF` with ISO 9660 accepted.
+/// a size query, `MS_FS_UDF` with ISO 9660 and alone accepted.
 #[test]
 fn the_udf_revision_and_file_systems_cross_the_c_abi() {
     use multisession::ffi::*;
@@ -834,6 +948,11 @@ fn the_udf_revision_and_file_systems_cross_the_c_abi() {
         assert_eq!(fs, bridge);
         assert_eq!(
             ms_image_set_file_systems(image, FileSystems::UDF.bits()),
+            MS_S_OK,
+            "UDF alone: a UDF-only session"
+        );
+        assert_eq!(
+            ms_image_set_file_systems(image, FileSystems::UNKNOWN.bits()),
             MS_IMAPI_E_INVALID_PARAM
         );
         assert_eq!(ms_image_release(image), MS_S_OK);

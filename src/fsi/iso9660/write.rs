@@ -50,6 +50,10 @@ const NONE: u32 = u32::MAX;
 #[derive(Debug, Clone)]
 pub struct Params {
     pub start: u32,
+    /// ISO 9660 (with Rock Ridge) is written; without it the session is
+    /// UDF alone (`udf` is set): the descriptors at 16 are only the UDF
+    /// recognition sequence and no path table or directory is placed.
+    pub iso: bool,
     pub joliet: bool,
     pub volume_name: String,
     /// Blocks per write unit (1, 16 for DVD, 32 for BD): file data starts and
@@ -225,7 +229,7 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
         .as_deref()
         .and_then(susp::array_location)
         .is_some();
-    if keeps_md5 {
+    if keeps_md5 && plan.p.iso {
         // Addresses come later; the encoded value has the same size.
         plan.checksums = Some(ChecksumPlan {
             location: ArrayLocation {
@@ -293,14 +297,15 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
     let p = &plan.p;
     let start = p.start as u64;
     let unit = p.write_unit.max(1) as u64;
-    let descriptors = 2 + p.boot.is_some() as u32 + p.joliet as u32 + 3 * p.udf.is_some() as u32;
+    let iso_descriptors = 2 + p.boot.is_some() as u32 + p.joliet as u32;
+    let descriptors = p.iso as u32 * iso_descriptors + 3 * p.udf.is_some() as u32;
     let iso_pt = plan.path_table(false, false).len() as u64;
     let joliet_pt = if p.joliet {
         plan.path_table(true, false).len() as u64
     } else {
         0
     };
-    let pt_blocks = |len: u64| len.div_ceil(BS).max(1);
+    let pt_blocks = |len: u64| p.iso as u64 * len.div_ceil(BS).max(1);
     let mut cursor = 16 + descriptors as u64;
     if let Some(c) = &mut plan.checksums {
         c.sb_tag = cursor as u32;
@@ -321,10 +326,10 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
     }
     for d in plan.dirs.iter_mut() {
         d.iso.0 = (start + cursor) as u32;
-        cursor += d.iso.1 as u64 / BS;
+        cursor += p.iso as u64 * d.iso.1 as u64 / BS;
     }
     plan.ce_base = (start + cursor) as u32;
-    plan.ce_blocks = ce_cursor.div_ceil(BS) as u32;
+    plan.ce_blocks = p.iso as u32 * ce_cursor.div_ceil(BS) as u32;
     cursor += plan.ce_blocks as u64;
     for &i in &plan.joliet_order {
         let d = &mut plan.dirs[i as usize];
@@ -432,6 +437,10 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
         }));
     }
     head.extend(encode_terminator());
+    if !p.iso {
+        // UDF alone: the recognition sequence is all there is at 16.
+        head.clear();
+    }
     if let Some(u) = &p.udf {
         for id in [VRS_BEA01, &u.nsr, VRS_TEA01] {
             head.extend(encode_vrs(id));
@@ -454,7 +463,7 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
             .encode(),
         );
     }
-    for (joliet, msb, at) in tables {
+    for (joliet, msb, at) in tables.into_iter().filter(|_| p.iso) {
         head.resize((at as usize - 16) * BLOCK_SIZE, 0);
         head.extend(plan.path_table(joliet, msb));
     }

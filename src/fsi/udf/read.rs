@@ -24,6 +24,7 @@ use std::sync::Arc;
 use super::layout::*;
 use crate::error::{Error, Result};
 use crate::fsi::iso9660::read::ImportLimits;
+use crate::fsi::iso9660::write::UdfAreas;
 use crate::fsi::tree::{Attrs, Content, DataSource, Extent, FileData, Kind, NodeId, Times, Tree};
 use crate::fsi::{BlockSource, BLOCK_SIZE};
 use crate::hresult::*;
@@ -1272,6 +1273,24 @@ fn quick_info(src: &dyn BlockSource, session_start: u32) -> Option<UdfInfo> {
     let vds = read_vds(src, avdp.main_vds, u32::MAX).ok()?;
     let lvd = vds.lvd.as_ref()?;
     Some(udf_info(lvd, &vds.pds, vds.pvd.as_ref()))
+}
+
+/// The newest session of a UDF-only volume on a random-write medium, as
+/// this library commits one (docs/udf-notes.md §4): with no ISO 9660
+/// descriptors at 16, the anchor at 256 leads to the session's main
+/// sequence (at its start + 32), and its partition ends with the session.
+/// `None` when block 16 starts no UDF recognition sequence or the anchor
+/// leads to no volume: (start, end) of the session.
+pub fn committed_udf_session(src: &dyn BlockSource) -> Option<(u32, u32)> {
+    if !has_vrs(src, 0) {
+        return None;
+    }
+    let b = read_block(src, UdfAreas::ANCHOR, "anchor").ok()?;
+    let (_, avdp) = Avdp::parse(&b, Some(UdfAreas::ANCHOR)).ok()?;
+    let start = avdp.main_vds.location.checked_sub(UdfAreas::MAIN_VDS)?;
+    let vds = read_vds(src, avdp.main_vds, u32::MAX).ok()?;
+    let info = udf_info(vds.lvd.as_ref()?, &vds.pds, vds.pvd.as_ref());
+    (has_vrs(src, start) && info.end_block > start).then_some((start, info.end_block))
 }
 
 /// Opens and reads the UDF volume of a session.
