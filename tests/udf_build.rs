@@ -22,6 +22,8 @@ mod e2e_support;
 mod iso_support {
     pub use super::e2e_support::*;
 }
+#[path = "burn_support.rs"]
+mod burn_support;
 mod udf_support;
 
 use std::collections::BTreeMap;
@@ -33,6 +35,7 @@ use std::process::Command;
 use std::sync::{Arc, OnceLock};
 
 use e2e_support::*;
+use multisession::burn::{DataWriter, Flow};
 use multisession::fsi::udf::layout::{
     encode_symlink, file_type, Avdp, FileEntry, Lvd, PartitionMap, Tag, TagId,
 };
@@ -821,6 +824,104 @@ fn three_udf_only_sessions_on_dvd_plus_rw_commit_through_the_anchor_at_256() {
 #[test]
 fn three_udf_only_2_50_sessions_on_bd_r_are_read_by_udf_readers() {
     three_udf_only_sessions(Profile::BdR, "2.50");
+}
+
+/// A UDF-only session on an overwritable medium is committed by the anchor
+/// at 256 alone: power lost anywhere in the write of the second session
+/// leaves the first current, and udfinfo and libudfread from block 0 see
+/// the very tree our import takes up (the second session's, once the
+/// anchor is written).
+#[test]
+fn power_lost_in_a_udf_only_session_on_dvd_plus_rw_leaves_the_previous_one_for_every_reader() {
+    if !udf_tools_present() {
+        return;
+    }
+    let dir = scratch("udf-only-crash");
+    let src = dir.join("src");
+    fs::create_dir_all(src.join("d")).unwrap();
+    let (old_bytes, big_bytes) = (b"first session\n".to_vec(), vec![5u8; 300_000]);
+    fs::write(src.join("d/old.txt"), &old_bytes).unwrap();
+    let big = dir.join("big.bin");
+    fs::write(&big, &big_bytes).unwrap();
+    let first = |disc: &Path| {
+        write_next_session(disc, "One", |image| {
+            image.set_file_systems(FileSystems::UDF).unwrap();
+            image.add_tree(&src, "/", false, OnClash::Fail).unwrap();
+        })
+    };
+    let second = |disc: &Path| -> multisession::Result<u32> {
+        let recorder = open(disc);
+        let mut image = image_for_next_session(&recorder, "Two");
+        image.set_file_systems(FileSystems::UDF).unwrap();
+        image.add_file("/d/big.bin", &big, false).unwrap();
+        image.remove("/d/old.txt", false).unwrap();
+        let mut result = image.create_result_image()?;
+        DataWriter::new(recorder, multisession_options())
+            .write(&mut result, &mut |_| Flow::Continue)
+            .map(|r| r.sectors)
+    };
+    // Each state as libudfread (size, FNV) and our import (size, hash) see it.
+    let state = |name: &str, bytes: &[u8]| {
+        let path = format!("/d/{name}");
+        let u: UModel = [
+            ("/d".to_owned(), U::Dir),
+            (path.clone(), U::File(bytes.len() as u64, fnv(FNV0, bytes))),
+        ]
+        .into();
+        let m: Model = [
+            ("/d".to_owned(), Entry::Dir),
+            (
+                path,
+                Entry::File {
+                    size: bytes.len() as u64,
+                    hash: hash_bytes(bytes),
+                },
+            ),
+        ]
+        .into();
+        (u, m)
+    };
+    let (old, new) = (state("old.txt", &old_bytes), state("big.bin", &big_bytes));
+
+    fs::create_dir_all(dir.join("probe")).unwrap();
+    let probe = blank(&dir.join("probe"), Profile::DvdPlusRw);
+    first(&probe);
+    let blocks = u64::from(second(&probe).unwrap());
+    // Through the data, then block by block over the two anchors after it.
+    let mut points: Vec<u64> = (0..6).map(|i| blocks * i / 6 + 2).collect();
+    points.extend((0..8).map(|i| blocks + i));
+    let (mut seen_old, mut seen_new) = (false, false);
+    for (i, after) in points.into_iter().enumerate() {
+        let case = dir.join(format!("p{i}"));
+        fs::create_dir_all(&case).unwrap();
+        let disc = blank(&case, Profile::DvdPlusRw);
+        first(&disc);
+        burn_support::set_faults(
+            &disc,
+            serde_json::json!({ "power_loss_after_blocks": after }),
+        );
+        let outcome = second(&disc);
+        burn_support::set_faults(&disc, serde_json::json!({}));
+        let what = format!("power lost after {after} of {blocks} blocks ({outcome:?})");
+        let image = image_for_next_session(&open(&disc), "Check");
+        let ours = udf_support::model_of_udf_tree(image.tree(), &disc);
+        let (u, m) = if ours == new.1 { &new } else { &old };
+        assert_same(&format!("{what}: our import"), m, &ours);
+        if outcome.is_ok() {
+            assert_eq!(m, &new.1, "{what}: a completed write is current");
+        }
+        seen_old |= m == &old.1;
+        seen_new |= m == &new.1;
+        check_udfinfo(&disc, 0, u, "1.02", &what);
+        let (got, _) = model_by_libudfread(&disc, 0, 0);
+        assert_same_udf(&format!("{what}: libudfread at 0"), u, &got);
+        let _ = fs::remove_dir_all(&case);
+    }
+    assert!(
+        seen_old && seen_new,
+        "the points fall on both sides of the commit"
+    );
+    let _ = fs::remove_dir_all(&dir);
 }
 
 /// Importing a session written with UDF keeps UDF in the next session and
