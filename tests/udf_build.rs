@@ -47,7 +47,7 @@ use multisession::hresult::{
     MS_IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED,
 };
 use multisession::{session, Profile};
-use udf_support::{import_udf, peek, poke};
+use udf_support::{import_udf, peek, poke, udfinfo};
 
 /// What a UDF reader shows at a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,27 +229,6 @@ fn model_by_libudfread(img: &Path, start: u32, tail: usize) -> (UModel, BTreeMap
         }
     }
     (m, tails)
-}
-
-/// What `udfinfo --startblock=START` reports: key=value lines.
-fn udfinfo(img: &Path, start: u32) -> BTreeMap<String, String> {
-    let out = Command::new("udfinfo")
-        .arg(format!("--startblock={start}"))
-        .arg(img)
-        .output()
-        .expect("running udfinfo");
-    assert!(
-        out.status.success(),
-        "udfinfo --startblock={start} {}: {}",
-        img.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
 }
 
 /// udfinfo accepts the session at `start` and counts what `model` holds:
@@ -569,11 +548,7 @@ fn a_file_over_4_gib_on_bd_is_one_udf_file(revision: u32, shown: &str) {
     let src = dir.join("src");
     fs::create_dir_all(src.join("big")).unwrap();
     let huge = src.join("big/huge.bin");
-    let f = fs::File::create(&huge).unwrap();
-    f.set_len(HUGE).unwrap();
-    f.write_all_at(b"HEAD", 0).unwrap();
-    f.write_all_at(TAIL, HUGE - TAIL.len() as u64).unwrap();
-    drop(f);
+    sparse_file(&huge, HUGE, b"HEAD", TAIL);
     let bd = |start: u32| BuildOptions {
         start_block: start,
         file_systems: FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF,
@@ -620,13 +595,7 @@ fn a_file_over_4_gib_on_bd_is_one_udf_file(revision: u32, shown: &str) {
         assert_eq!(note, (start > 0).then_some(&expected_note), "{what}");
         assert_eq!(tails["/big/huge.bin"], TAIL, "{what}: the last bytes");
     }
-    let used = Command::new("du").arg("-k").arg(&img).output().unwrap();
-    let kib: u64 = String::from_utf8_lossy(&used.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let kib = allocated_kib(&img);
     assert!(kib < 64 * 1024, "the image stays sparse ({kib} KiB)");
     let _ = fs::remove_dir_all(&dir);
 }
