@@ -115,7 +115,7 @@
 #define MS_FS_JOLIET 2
 
 /**
- * `FsiFileSystems`: UDF (imported at every revision; written as ISO 9660 + UDF bridge sessions, revisions 1.02–2.01).
+ * `FsiFileSystems`: UDF (imported at every revision; written as ISO 9660 + UDF bridge or UDF-only sessions, revisions 1.02–2.50).
  */
 #define MS_FS_UDF 4
 
@@ -2250,14 +2250,14 @@ MS_NODISCARD ms_hresult ms_image_set_free_media_blocks(struct ms_image image, in
 
 /**
  * `IFileSystemImage::put_FileSystemsToCreate`: `MS_FS_ISO9660`, with
- * `MS_FS_JOLIET` and/or `MS_FS_UDF` (an ISO 9660 + UDF bridge); the
- * default is ISO 9660 and Joliet. ISO 9660 is always written (it carries
- * Rock Ridge). May be set before or after an import; importing a session
- * with UDF adds `MS_FS_UDF`.
+ * `MS_FS_JOLIET` and/or `MS_FS_UDF` (an ISO 9660 + UDF bridge), or
+ * `MS_FS_UDF` alone (a UDF-only session, no ISO 9660 descriptors); the
+ * default is ISO 9660 and Joliet. Otherwise ISO 9660 is always written
+ * (it carries Rock Ridge). May be set before or after an import;
+ * importing a session with UDF adds `MS_FS_UDF`.
  *
  * Errors: `MS_E_HANDLE`, `MS_IMAPI_E_NO_OUTPUT` (0),
- * `MS_IMAPI_E_INVALID_PARAM` (unknown bits, or UDF alone: UDF-only
- * sessions are not written).
+ * `MS_IMAPI_E_INVALID_PARAM` (unknown bits).
  */
 MS_NODISCARD
 ms_hresult ms_image_set_file_systems(struct ms_image image,

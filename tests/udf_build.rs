@@ -11,9 +11,20 @@
 //! regular files only), so it extracts a session without links; pycdlib
 //! takes the file set to start the partition and reads only a first
 //! session, whose file set descriptor is also kept at block 0 for it;
-//! libudfread shows a symlink as a file holding its path components.
+//! libudfread shows a symlink as a file holding its path components;
+//! pycdlib refuses a logical volume with two partition maps (its length
+//! check counts the first map twice), so it opens no UDF 2.50 disc — ours
+//! or IMAPI2's — and is asked only about older revisions.
 
 mod e2e_support;
+/// The UDF fixtures reach the shared ISO ones as `crate::iso_support`,
+/// which e2e_support already holds.
+mod iso_support {
+    pub use super::e2e_support::*;
+}
+#[path = "burn_support.rs"]
+mod burn_support;
+mod udf_support;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -24,7 +35,10 @@ use std::process::Command;
 use std::sync::{Arc, OnceLock};
 
 use e2e_support::*;
-use multisession::fsi::udf::layout::encode_symlink;
+use multisession::burn::{DataWriter, Flow};
+use multisession::fsi::udf::layout::{
+    encode_symlink, file_type, Avdp, FileEntry, Lvd, PartitionMap, Tag, TagId,
+};
 use multisession::fsi::udf::write::udf_file_name;
 use multisession::fsi::{
     self, BuildOptions, FileBlocks, FileSystemImage, FileSystems, OnClash, SessionStream,
@@ -33,6 +47,7 @@ use multisession::hresult::{
     MS_IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED,
 };
 use multisession::{session, Profile};
+use udf_support::{import_udf, peek, poke, udfinfo};
 
 /// What a UDF reader shows at a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,27 +231,6 @@ fn model_by_libudfread(img: &Path, start: u32, tail: usize) -> (UModel, BTreeMap
     (m, tails)
 }
 
-/// What `udfinfo --startblock=START` reports: key=value lines.
-fn udfinfo(img: &Path, start: u32) -> BTreeMap<String, String> {
-    let out = Command::new("udfinfo")
-        .arg(format!("--startblock={start}"))
-        .arg(img)
-        .output()
-        .expect("running udfinfo");
-    assert!(
-        out.status.success(),
-        "udfinfo --startblock={start} {}: {}",
-        img.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
-}
-
 /// udfinfo accepts the session at `start` and counts what `model` holds:
 /// files (links included) and directories (the root included).
 fn check_udfinfo(img: &Path, start: u32, model: &UModel, revision: &str, what: &str) {
@@ -315,7 +309,8 @@ fn udf_tools_present() -> bool {
 /// Three sessions on `profile` (the shared run, which also has xorriso
 /// and isoinfo read each), and after each: udfinfo and libudfread read
 /// every session at its start (on overwritable media, from the second
-/// on, and the newest through the anchor at 256), pycdlib the first.
+/// on, and the newest through the anchor at 256), pycdlib the first
+/// (before 2.50, see the top of this file).
 fn three_udf_sessions(profile: Profile, revision: &str) {
     if !udf_tools_present() {
         return;
@@ -349,7 +344,7 @@ fn three_udf_sessions(profile: Profile, revision: &str) {
                 "{what}, entries of our import"
             );
         }
-        if let (Some(py), false) = (python, w.overwritable) {
+        if let (Some(py), false, true) = (python, w.overwritable, revision < "2.50") {
             assert_same_udf(
                 &format!("{}: UDF of session 1, pycdlib", w.what),
                 &udf_models[0].0,
@@ -370,8 +365,8 @@ fn three_udf_bridge_sessions_on_dvd_plus_r_are_read_by_udfinfo_libudfread_and_py
 }
 
 #[test]
-fn three_udf_bridge_sessions_on_bd_r_are_read_by_udfinfo_libudfread_and_pycdlib() {
-    three_udf_sessions(Profile::BdR, "2.01");
+fn three_udf_2_50_bridge_sessions_on_bd_r_are_read_by_udfinfo_libudfread_and_our_reader() {
+    three_udf_sessions(Profile::BdR, "2.50");
 }
 
 #[test]
@@ -380,8 +375,8 @@ fn three_udf_bridge_sessions_on_dvd_plus_rw_are_read_at_their_starts_and_through
 }
 
 #[test]
-fn three_udf_bridge_sessions_on_bd_re_are_read_at_their_starts_and_through_lba_256() {
-    three_udf_sessions(Profile::BdRe, "2.01");
+fn three_udf_2_50_bridge_sessions_on_bd_re_are_read_at_their_starts_and_through_lba_256() {
+    three_udf_sessions(Profile::BdRe, "2.50");
 }
 
 /// 7-Zip takes the volume the anchor at 256 describes and refuses one
@@ -428,31 +423,137 @@ fn seven_zip_extracts_a_first_udf_session_byte_identical() {
     let _ = fs::remove_dir_all(&dir);
 }
 
+/// The descriptor of `id` in the main volume descriptor sequence of the
+/// session at `start` (found through its anchor at start + 256).
+fn main_vds_descriptor(img: &Path, start: u32, id: TagId) -> (u32, Vec<u8>) {
+    let block = |lba: u32| {
+        let mut b = vec![0u8; 2048];
+        fs::File::open(img)
+            .unwrap()
+            .read_exact_at(&mut b, lba as u64 * 2048)
+            .unwrap();
+        b
+    };
+    let (_, avdp) = Avdp::parse(&block(start + 256), Some(start + 256)).unwrap();
+    (avdp.main_vds.location..)
+        .take(16)
+        .map(|lba| (lba, block(lba)))
+        .find(|(lba, b)| matches!(Tag::parse(b, Some(*lba)), Ok(t) if t.id == id))
+        .expect("the descriptor in the main sequence")
+}
+
+/// UDF 2.50 as IMAPI2 writes it on BD: a metadata partition (type-2 map
+/// over the physical partition) whose metadata file holds the file set,
+/// every file entry and directory; its mirror is a copy elsewhere, so a
+/// damaged metadata file entry still leaves the volume readable; entries
+/// are extended file entries; no bitmap on a read-only partition.
+#[test]
+fn a_udf_2_50_session_keeps_its_file_set_in_a_mirrored_metadata_partition() {
+    let dir = scratch("udf-250-layout");
+    let mut tree = fsi::Tree::new();
+    tree.mkdir("/d").unwrap();
+    tree.mkdir("/d/e").unwrap();
+    let data = dir.join("data");
+    fs::write(&data, b"metadata partition\n").unwrap();
+    tree.add_local_file("/d/e/f.txt", &data, false).unwrap();
+    tree.add_local_file("/g.txt", &data, false).unwrap();
+    let img = dir.join("bd.img");
+    for start in [0u32, 1024] {
+        let opts = BuildOptions {
+            start_block: start,
+            file_systems: FileSystems::ISO9660 | FileSystems::UDF,
+            write_unit: 32,
+            udf_revision: 0x250,
+            time: Some(TIME),
+            ..Default::default()
+        };
+        let mut s = fsi::build(Arc::new(tree.clone()), &opts).unwrap();
+        write_session(&img, &mut s);
+        let what = format!("session at {start}");
+
+        let (lba, raw) = main_vds_descriptor(&img, start, TagId::Lvd);
+        let (_, lvd) = Lvd::parse(&raw, Some(lba)).unwrap();
+        assert_eq!(lvd.domain_id.udf_revision(), 0x250, "{what}");
+        assert_eq!(
+            lvd.fsd.location.partition, 1,
+            "{what}: FSD in the metadata partition"
+        );
+        let [PartitionMap::Physical { .. }, PartitionMap::Metadata {
+            partition_number: 0,
+            metadata_file,
+            mirror_file,
+            bitmap_file: u32::MAX,
+            flags: 1,
+            ..
+        }] = lvd.maps.as_slice()
+        else {
+            panic!("{what}: maps {:?}", lvd.maps);
+        };
+        let content = |lba: u32, ftype: u8| {
+            let raw = peek(&img, lba as u64 * 2048, 2048);
+            let (_, fe) = FileEntry::parse(&raw, Some(lba)).unwrap();
+            assert!(fe.extended, "{what}: metadata file entries are EFEs");
+            assert_eq!(fe.icb_tag.file_type, ftype, "{what}");
+            let ads = fe.ads(0).unwrap();
+            assert_eq!(ads.len(), 1, "{what}");
+            (ads[0].location.block, ads[0].length)
+        };
+        let main = content(*metadata_file, file_type::METADATA);
+        let mirror = content(*mirror_file, file_type::METADATA_MIRROR);
+        assert_ne!(main.0, mirror.0, "{what}: the mirror is a copy elsewhere");
+        assert_eq!(main.1, mirror.1, "{what}");
+        let bytes = |(at, len): (u32, u32)| peek(&img, at as u64 * 2048, len as usize);
+        assert_eq!(bytes(main), bytes(mirror), "{what}: mirror identical");
+        // FSD, 4 directories' and 2 files' entries: all EFEs.
+        let blocks = bytes(main);
+        let tags: Vec<TagId> = blocks
+            .chunks(2048)
+            .filter_map(|b| Tag::parse(b, None).ok().map(|t| t.id))
+            .collect();
+        assert_eq!(
+            tags.iter().filter(|t| **t == TagId::Fsd).count(),
+            1,
+            "{what}"
+        );
+        assert_eq!(
+            tags.iter().filter(|t| **t == TagId::Efe).count(),
+            5,
+            "{what}"
+        );
+        assert!(!tags.contains(&TagId::Fe), "{what}: no plain file entries");
+
+        let expected = import_udf(&img, start).unwrap().tree;
+        assert_eq!(expected.len(), 4, "{what}");
+        poke(&img, *metadata_file as u64 * 2048, &[0u8; 2048]);
+        let through_mirror = import_udf(&img, start)
+            .unwrap_or_else(|e| panic!("{what}: through the mirror: {e}"))
+            .tree;
+        assert_eq!(through_mirror.len(), expected.len(), "{what}");
+        assert!(through_mirror.lookup("/d/e/f.txt").is_ok(), "{what}");
+    }
+    let _ = fs::remove_dir_all(&dir);
+}
+
 const HUGE: u64 = (4 << 30) + 4097;
 const TAIL: &[u8] = b"the last bytes of a file larger than four gibibytes";
 
 /// A file over 4 GiB on BD is one UDF file whose allocation descriptors
 /// (each under 2^30 bytes) cover the ISO 9660 sections, and the next
 /// session's file entry points at the same blocks.
-#[test]
-fn a_file_over_4_gib_on_bd_is_one_udf_file_in_both_sessions() {
+fn a_file_over_4_gib_on_bd_is_one_udf_file(revision: u32, shown: &str) {
     if !udf_tools_present() {
         return;
     }
-    let dir = scratch("udf-large");
+    let dir = scratch(&format!("udf-large-{revision:x}"));
     let src = dir.join("src");
     fs::create_dir_all(src.join("big")).unwrap();
     let huge = src.join("big/huge.bin");
-    let f = fs::File::create(&huge).unwrap();
-    f.set_len(HUGE).unwrap();
-    f.write_all_at(b"HEAD", 0).unwrap();
-    f.write_all_at(TAIL, HUGE - TAIL.len() as u64).unwrap();
-    drop(f);
+    sparse_file(&huge, HUGE, b"HEAD", TAIL);
     let bd = |start: u32| BuildOptions {
         start_block: start,
         file_systems: FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF,
         write_unit: 32,
-        udf_revision: 0x201,
+        udf_revision: revision,
         time: Some(TIME),
         ..Default::default()
     };
@@ -484,7 +585,7 @@ fn a_file_over_4_gib_on_bd_is_one_udf_file_in_both_sessions() {
     // them), so it checks the first session only.
     let info = udfinfo(&img, 0);
     assert_eq!(info["numfiles"], "1");
-    assert_eq!(info["udfrev"], "2.01");
+    assert_eq!(info["udfrev"], shown);
     for start in [0, start2] {
         let what = format!("session at {start}");
         let (model, tails) = model_by_libudfread(&img, start, TAIL.len());
@@ -494,15 +595,21 @@ fn a_file_over_4_gib_on_bd_is_one_udf_file_in_both_sessions() {
         assert_eq!(note, (start > 0).then_some(&expected_note), "{what}");
         assert_eq!(tails["/big/huge.bin"], TAIL, "{what}: the last bytes");
     }
-    let used = Command::new("du").arg("-k").arg(&img).output().unwrap();
-    let kib: u64 = String::from_utf8_lossy(&used.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let kib = allocated_kib(&img);
     assert!(kib < 64 * 1024, "the image stays sparse ({kib} KiB)");
     let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_file_over_4_gib_on_bd_is_one_udf_2_01_file_in_both_sessions() {
+    a_file_over_4_gib_on_bd_is_one_udf_file(0x201, "2.01");
+}
+
+/// With a metadata partition the file's entry reaches the data in the
+/// physical partition through long_ads.
+#[test]
+fn a_file_over_4_gib_on_bd_is_one_udf_2_50_file_in_both_sessions() {
+    a_file_over_4_gib_on_bd_is_one_udf_file(0x250, "2.50");
 }
 
 /// Runs `session` through its stream: the second anchor of a session
@@ -574,6 +681,218 @@ fn blank(dir: &Path, profile: Profile) -> PathBuf {
     disc
 }
 
+/// Three UDF-only sessions (`FileSystemsToCreate` = UDF) on `profile`,
+/// with files replaced, removed and renamed: the descriptors at the
+/// session's 16 are the recognition sequence alone (no ISO 9660, no
+/// Joliet), and every session is read by udfinfo, libudfread and our
+/// importer at its start (on overwritable media, the newest also through
+/// the anchor at 256), the first also by 7-Zip.
+fn three_udf_only_sessions(profile: Profile, revision: &str) {
+    if !udf_tools_present() {
+        return;
+    }
+    let dir = scratch(&format!("udf-only-{}", profile.name()));
+    let src = dir.join("src");
+    make_source_tree(&src);
+    for link in ["relative link", "absolute link", "long link"] {
+        fs::remove_file(src.join(link)).unwrap();
+    }
+    let disc = blank(&dir, profile);
+    let extra = dir.join("extra.txt");
+    let mut starts = Vec::new();
+    let mut models = Vec::new();
+    for n in 1..=3 {
+        let report = write_next_session(&disc, &format!("Only {n}"), |image| {
+            image.set_file_systems(FileSystems::UDF).unwrap();
+            match n {
+                1 => image.add_tree(&src, "/", false, OnClash::Fail).unwrap(),
+                2 => {
+                    image.remove("/to be removed.txt", false).unwrap();
+                    image.rename("/one", "/uno").unwrap();
+                    fs::write(&extra, b"replaced in session two\n").unwrap();
+                    image.add_file("/to be replaced.txt", &extra, true).unwrap();
+                }
+                _ => {
+                    image.mkdir("/three/deeper", true).unwrap();
+                    image
+                        .add_file("/three/deeper/extra.txt", &extra, false)
+                        .unwrap();
+                }
+            }
+        });
+        match n {
+            2 => {
+                fs::remove_file(src.join("to be removed.txt")).unwrap();
+                fs::rename(src.join("one"), src.join("uno")).unwrap();
+                fs::copy(&extra, src.join("to be replaced.txt")).unwrap();
+            }
+            3 => {
+                fs::create_dir_all(src.join("three/deeper")).unwrap();
+                fs::copy(&extra, src.join("three/deeper/extra.txt")).unwrap();
+            }
+            _ => {}
+        }
+        starts.push(report.start_lba);
+        models.push(udf_model(&src, false));
+        let head = peek(&disc, (report.start_lba as u64 + 16) * 2048, 4 * 2048);
+        let ids: Vec<&[u8]> = head.chunks(2048).map(|b| &b[1..6]).collect();
+        assert_eq!(
+            ids,
+            [&b"BEA01"[..], b"NSR03", b"TEA01", &[0u8; 5]].map(|id| {
+                if id == b"NSR03" && revision < "2.00" {
+                    &b"NSR02"[..]
+                } else {
+                    id
+                }
+            }),
+            "{profile}, session {n}: only the UDF recognition sequence at 16"
+        );
+        // On overwritable media session 1's anchor at 256 became the
+        // commit: from 0 the newest session is read.
+        let overwritable = profile.write_model() == multisession::media::WriteModel::RandomWrite;
+        let first_own = if overwritable { 2 } else { 1 };
+        let mut at: Vec<(usize, u32)> = (first_own..=n).map(|k| (k, starts[k - 1])).collect();
+        if overwritable {
+            at.push((n, 0));
+        }
+        for (k, start) in at {
+            let what = format!("{profile}, after session {n}: session {k} read at {start}");
+            let model = &models[k - 1];
+            check_udfinfo(&disc, start, model, revision, &what);
+            let (got, _) = model_by_libudfread(&disc, start, 0);
+            assert_same_udf(&format!("{what}, libudfread"), model, &got);
+            let ours = import_udf(&disc, start).unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!(ours.tree.len(), model.len(), "{what}, our import");
+        }
+    }
+    let out = dir.join("x");
+    run(tool("7z")
+        .args(["x", "-tudf", "-y"])
+        .arg(format!("-o{}", out.display()))
+        .arg(&disc));
+    let seen = udf_model(&out, false);
+    let expected = if profile.write_model() == multisession::media::WriteModel::RandomWrite {
+        &models[2]
+    } else {
+        &models[0]
+    };
+    assert_same_udf(&format!("{profile}: 7z -tudf"), expected, &seen);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn three_udf_only_sessions_on_cd_r_have_no_iso_9660_and_are_read_by_udf_readers() {
+    three_udf_only_sessions(Profile::CdR, "1.02");
+}
+
+#[test]
+fn three_udf_only_sessions_on_dvd_plus_rw_commit_through_the_anchor_at_256() {
+    three_udf_only_sessions(Profile::DvdPlusRw, "1.02");
+}
+
+#[test]
+fn three_udf_only_2_50_sessions_on_bd_r_are_read_by_udf_readers() {
+    three_udf_only_sessions(Profile::BdR, "2.50");
+}
+
+/// A UDF-only session on an overwritable medium is committed by the anchor
+/// at 256 alone: power lost anywhere in the write of the second session
+/// leaves the first current, and udfinfo and libudfread from block 0 see
+/// the very tree our import takes up (the second session's, once the
+/// anchor is written).
+#[test]
+fn power_lost_in_a_udf_only_session_on_dvd_plus_rw_leaves_the_previous_one_for_every_reader() {
+    if !udf_tools_present() {
+        return;
+    }
+    let dir = scratch("udf-only-crash");
+    let src = dir.join("src");
+    fs::create_dir_all(src.join("d")).unwrap();
+    let (old_bytes, big_bytes) = (b"first session\n".to_vec(), vec![5u8; 300_000]);
+    fs::write(src.join("d/old.txt"), &old_bytes).unwrap();
+    let big = dir.join("big.bin");
+    fs::write(&big, &big_bytes).unwrap();
+    let first = |disc: &Path| {
+        write_next_session(disc, "One", |image| {
+            image.set_file_systems(FileSystems::UDF).unwrap();
+            image.add_tree(&src, "/", false, OnClash::Fail).unwrap();
+        })
+    };
+    let second = |disc: &Path| -> multisession::Result<u32> {
+        let recorder = open(disc);
+        let mut image = image_for_next_session(&recorder, "Two");
+        image.set_file_systems(FileSystems::UDF).unwrap();
+        image.add_file("/d/big.bin", &big, false).unwrap();
+        image.remove("/d/old.txt", false).unwrap();
+        let mut result = image.create_result_image()?;
+        DataWriter::new(recorder, multisession_options())
+            .write(&mut result, &mut |_| Flow::Continue)
+            .map(|r| r.sectors)
+    };
+    // Each state as libudfread (size, FNV) and our import (size, hash) see it.
+    let state = |name: &str, bytes: &[u8]| {
+        let path = format!("/d/{name}");
+        let u: UModel = [
+            ("/d".to_owned(), U::Dir),
+            (path.clone(), U::File(bytes.len() as u64, fnv(FNV0, bytes))),
+        ]
+        .into();
+        let m: Model = [
+            ("/d".to_owned(), Entry::Dir),
+            (
+                path,
+                Entry::File {
+                    size: bytes.len() as u64,
+                    hash: hash_bytes(bytes),
+                },
+            ),
+        ]
+        .into();
+        (u, m)
+    };
+    let (old, new) = (state("old.txt", &old_bytes), state("big.bin", &big_bytes));
+
+    fs::create_dir_all(dir.join("probe")).unwrap();
+    let probe = blank(&dir.join("probe"), Profile::DvdPlusRw);
+    first(&probe);
+    let blocks = u64::from(second(&probe).unwrap());
+    // Through the data, then block by block over the two anchors after it.
+    let mut points: Vec<u64> = (0..6).map(|i| blocks * i / 6 + 2).collect();
+    points.extend((0..8).map(|i| blocks + i));
+    let (mut seen_old, mut seen_new) = (false, false);
+    for (i, after) in points.into_iter().enumerate() {
+        let case = dir.join(format!("p{i}"));
+        fs::create_dir_all(&case).unwrap();
+        let disc = blank(&case, Profile::DvdPlusRw);
+        first(&disc);
+        burn_support::set_faults(
+            &disc,
+            serde_json::json!({ "power_loss_after_blocks": after }),
+        );
+        let outcome = second(&disc);
+        burn_support::set_faults(&disc, serde_json::json!({}));
+        let what = format!("power lost after {after} of {blocks} blocks ({outcome:?})");
+        let image = image_for_next_session(&open(&disc), "Check");
+        let ours = udf_support::model_of_udf_tree(image.tree(), &disc);
+        let (u, m) = if ours == new.1 { &new } else { &old };
+        assert_same(&format!("{what}: our import"), m, &ours);
+        if outcome.is_ok() {
+            assert_eq!(m, &new.1, "{what}: a completed write is current");
+        }
+        seen_old |= m == &old.1;
+        seen_new |= m == &new.1;
+        check_udfinfo(&disc, 0, u, "1.02", &what);
+        let (got, _) = model_by_libudfread(&disc, 0, 0);
+        assert_same_udf(&format!("{what}: libudfread at 0"), u, &got);
+        let _ = fs::remove_dir_all(&case);
+    }
+    assert!(
+        seen_old && seen_new,
+        "the points fall on both sides of the commit"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
 /// Importing a session written with UDF keeps UDF in the next session and
 /// locks its revision, even when the caller asked for ISO 9660 + Joliet
 /// before the import (as the common IMAPI2 samples do).
@@ -582,7 +901,7 @@ fn an_imported_udf_session_keeps_udf_and_locks_its_revision() {
     let dir = scratch("udf-lock");
     let disc = blank(&dir, Profile::BdR);
     write_next_session(&disc, "One", |image| {
-        assert_eq!(image.udf_revision(), 0x201, "BD defaults");
+        assert_eq!(image.udf_revision(), 0x250, "BD defaults");
         image.mkdir("/a", true).unwrap();
     });
     let recorder = open(&disc);
@@ -595,11 +914,11 @@ fn an_imported_udf_session_keeps_udf_and_locks_its_revision() {
         .unwrap();
     image.import_file_system(None).unwrap();
     assert!(image.file_systems().contains(FileSystems::UDF));
-    assert_eq!(image.udf_revision(), 0x201);
-    let e = image.set_udf_revision(0x102).unwrap_err();
+    assert_eq!(image.udf_revision(), 0x250);
+    let e = image.set_udf_revision(0x201).unwrap_err();
     assert_eq!(e.code(), MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED);
-    assert_eq!(image.udf_revision(), 0x201);
-    image.set_udf_revision(0x201).unwrap();
+    assert_eq!(image.udf_revision(), 0x250);
+    image.set_udf_revision(0x250).unwrap();
     let _ = fs::remove_dir_all(&dir);
 }
 
@@ -657,7 +976,7 @@ fn a_kept_file_at_lba_256_of_an_overwritable_medium_refuses_the_bridge() {
 }
 
 /// The C ABI: revision get/set with IMAPI's codes, the supported list with
-/// a size query, `MS_FS_UDF` with ISO 9660 accepted.
+/// a size query, `MS_FS_UDF` with ISO 9660 and alone accepted.
 #[test]
 fn the_udf_revision_and_file_systems_cross_the_c_abi() {
     use multisession::ffi::*;
@@ -674,7 +993,7 @@ fn the_udf_revision_and_file_systems_cross_the_c_abi() {
         assert_eq!(ms_image_get_udf_revision(image, &mut revision), MS_S_OK);
         assert_eq!(revision, 0x201);
         assert_eq!(
-            ms_image_set_udf_revision(image, 0x250),
+            ms_image_set_udf_revision(image, 0x260),
             MS_IMAPI_E_INVALID_PARAM
         );
         assert_eq!(
@@ -684,11 +1003,11 @@ fn the_udf_revision_and_file_systems_cross_the_c_abi() {
 
         let mut count = 0usize;
         let hr = ms_image_get_udf_revisions_supported(image, std::ptr::null_mut(), 0, &mut count);
-        assert_eq!((hr, count), (MS_E_NOT_SUFFICIENT_BUFFER, 4));
+        assert_eq!((hr, count), (MS_E_NOT_SUFFICIENT_BUFFER, 5));
         let mut revisions = [0u32; 8];
         let hr = ms_image_get_udf_revisions_supported(image, revisions.as_mut_ptr(), 8, &mut count);
-        assert_eq!((hr, count), (MS_S_OK, 4));
-        assert_eq!(&revisions[..4], &[0x102, 0x150, 0x200, 0x201]);
+        assert_eq!((hr, count), (MS_S_OK, 5));
+        assert_eq!(&revisions[..5], &[0x102, 0x150, 0x200, 0x201, 0x250]);
         let hr = ms_image_get_udf_revisions_supported(image, std::ptr::null_mut(), 4, &mut count);
         assert_eq!(hr, MS_E_POINTER);
 
@@ -699,23 +1018,28 @@ fn the_udf_revision_and_file_systems_cross_the_c_abi() {
         assert_eq!(fs, bridge);
         assert_eq!(
             ms_image_set_file_systems(image, FileSystems::UDF.bits()),
+            MS_S_OK,
+            "UDF alone: a UDF-only session"
+        );
+        assert_eq!(
+            ms_image_set_file_systems(image, FileSystems::UNKNOWN.bits()),
             MS_IMAPI_E_INVALID_PARAM
         );
         assert_eq!(ms_image_release(image), MS_S_OK);
     }
 }
 
-/// A disc whose UDF revision is not written here (2.50) keeps that
+/// A disc whose UDF revision is not written here (2.60) keeps that
 /// revision locked: a next session with UDF is refused by name, one
 /// without it (write-once media) is built.
 #[test]
 fn a_udf_revision_not_written_here_is_not_appended_to_with_udf() {
     use multisession::fsi::udf::layout::{Lvd, Regid, TagParams, DOMAIN_OSTA};
     use multisession::hresult::MS_IMAPI_E_UDF_NOT_WRITE_COMPATIBLE;
-    let dir = scratch("udf-250");
+    let dir = scratch("udf-260");
     let disc = blank(&dir, Profile::CdR);
     write_next_session(&disc, "One", |image| image.mkdir("/a", true).unwrap());
-    // Both logical volume descriptors (main and reserve) now claim 2.50.
+    // Both logical volume descriptors (main and reserve) now claim 2.60.
     let f = fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -725,7 +1049,7 @@ fn a_udf_revision_not_written_here_is_not_appended_to_with_udf() {
         let mut b = vec![0u8; 2048];
         f.read_exact_at(&mut b, lba as u64 * 2048).unwrap();
         let (tag, mut lvd) = Lvd::parse(&b, Some(lba)).unwrap();
-        lvd.domain_id = Regid::udf(DOMAIN_OSTA, 0x250);
+        lvd.domain_id = Regid::udf(DOMAIN_OSTA, 0x260);
         let encoded = lvd
             .encode(TagParams::new(tag.version, tag.serial, lba))
             .unwrap();

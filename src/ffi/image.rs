@@ -202,14 +202,14 @@ pub extern "C" fn ms_image_set_free_media_blocks(image: MsImage, value: i32) -> 
 }
 
 /// `IFileSystemImage::put_FileSystemsToCreate`: `MS_FS_ISO9660`, with
-/// `MS_FS_JOLIET` and/or `MS_FS_UDF` (an ISO 9660 + UDF bridge); the
-/// default is ISO 9660 and Joliet. ISO 9660 is always written (it carries
-/// Rock Ridge). May be set before or after an import; importing a session
-/// with UDF adds `MS_FS_UDF`.
+/// `MS_FS_JOLIET` and/or `MS_FS_UDF` (an ISO 9660 + UDF bridge), or
+/// `MS_FS_UDF` alone (a UDF-only session, no ISO 9660 descriptors); the
+/// default is ISO 9660 and Joliet. Otherwise ISO 9660 is always written
+/// (it carries Rock Ridge). May be set before or after an import;
+/// importing a session with UDF adds `MS_FS_UDF`.
 ///
 /// Errors: `MS_E_HANDLE`, `MS_IMAPI_E_NO_OUTPUT` (0),
-/// `MS_IMAPI_E_INVALID_PARAM` (unknown bits, or UDF alone: UDF-only
-/// sessions are not written).
+/// `MS_IMAPI_E_INVALID_PARAM` (unknown bits).
 #[no_mangle]
 #[must_use]
 pub extern "C" fn ms_image_set_file_systems(

@@ -168,7 +168,7 @@ pub struct MsCancel {
 pub const MS_FS_ISO9660: u32 = 1;
 /// `FsiFileSystems`: Joliet.
 pub const MS_FS_JOLIET: u32 = 2;
-/// `FsiFileSystems`: UDF (imported at every revision; written as ISO 9660 + UDF bridge sessions, revisions 1.02–2.01).
+/// `FsiFileSystems`: UDF (imported at every revision; written as ISO 9660 + UDF bridge or UDF-only sessions, revisions 1.02–2.50).
 pub const MS_FS_UDF: u32 = 4;
 /// `FsiFileSystems`: something file-system-like that is not recognised.
 pub const MS_FS_UNKNOWN: u32 = 0x4000_0000;

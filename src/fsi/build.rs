@@ -20,8 +20,8 @@ use crate::hresult::*;
 pub struct BuildOptions {
     /// LBA the session will be written at (`SessionStartBlock`).
     pub start_block: u32,
-    /// `FileSystemsToCreate`: ISO 9660 (always, it carries Rock Ridge)
-    /// and optionally Joliet.
+    /// `FileSystemsToCreate`: ISO 9660 (it carries Rock Ridge) and
+    /// optionally Joliet and UDF; UDF alone is a UDF-only session.
     pub file_systems: FileSystems,
     pub volume_name: String,
     /// Write unit of the medium in blocks (1, 16, 32).
@@ -78,13 +78,13 @@ pub fn validate_file_systems(fs: FileSystems) -> Result<()> {
             ),
         ));
     }
-    if fs == FileSystems::UDF {
-        return Err(Error::new(
-            MS_IMAPI_E_INVALID_PARAM,
-            "UDF alone is not written yet: add ISO 9660 for an ISO 9660 + UDF bridge",
-        ));
-    }
     Ok(())
+}
+
+/// Whether a session for `fs` carries ISO 9660: always (it also holds
+/// Joliet's data and Rock Ridge) but when UDF is asked for alone.
+pub fn writes_iso9660(fs: FileSystems) -> bool {
+    fs != FileSystems::UDF
 }
 
 /// An upper estimate of the blocks a session of `tree` takes, without
@@ -170,6 +170,7 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
         Arc::clone(&tree),
         Params {
             start: options.start_block,
+            iso: writes_iso9660(options.file_systems),
             joliet: options.file_systems.contains(FileSystems::JOLIET),
             volume_name: options.volume_name.clone(),
             write_unit: options.write_unit,
@@ -178,7 +179,7 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
             pad_blocks: options.pad_blocks,
             udf: udf_set.as_ref().map(|set| UdfSpace {
                 nsr: udf::write::nsr_of(options.udf_revision).1,
-                file_set_blocks: set.blocks,
+                file_set_blocks: set.area_blocks(),
             }),
         },
     )?;

@@ -460,16 +460,15 @@ impl FileSystemImage {
     /// Microsoft does not say what the defaults are (docs/imapi2-mapping.md):
     /// every medium gets the ISO 9660 + Joliet + UDF bridge that readers of
     /// all ages mount; UDF 1.02 on CD and DVD (what Windows' own burner
-    /// writes there), 2.01 on BD (the newest revision written here; IMAPI2
-    /// writes 2.50 there, which needs a metadata partition). An imported UDF
-    /// revision stays locked.
+    /// writes there), 2.50 with its metadata partition on BD (as IMAPI2
+    /// writes there). An imported UDF revision stays locked.
     fn apply_defaults(&mut self, free: u32, write_unit: u32, bd: bool) -> Result<()> {
         self.check_room(free)?;
         self.manual.free_blocks = free;
         self.manual.write_unit = write_unit;
         if self.locked_udf_revision().is_none() {
             self.udf_revision = if bd {
-                0x201
+                0x250
             } else {
                 names::DEFAULT_UDF_REVISION
             };
@@ -1053,7 +1052,10 @@ mod tests {
             MS_IMAPI_E_NO_OUTPUT
         );
         assert_eq!(
-            image.set_file_systems(FileSystems::UDF).unwrap_err().code(),
+            image
+                .set_file_systems(FileSystems::UNKNOWN)
+                .unwrap_err()
+                .code(),
             MS_IMAPI_E_INVALID_PARAM
         );
         image.set_file_systems(FileSystems::ISO9660).unwrap();
@@ -1091,8 +1093,8 @@ mod tests {
         for (physical, revision) in [
             (PhysicalType::CdR, 0x102),
             (PhysicalType::DvdPlusRw, 0x102),
-            (PhysicalType::BdR, 0x201),
-            (PhysicalType::BdRe, 0x201),
+            (PhysicalType::BdR, 0x250),
+            (PhysicalType::BdRe, 0x250),
             (PhysicalType::DvdDashR, 0x102),
         ] {
             image
@@ -1112,27 +1114,23 @@ mod tests {
         let mut image = FileSystemImage::new();
         assert_eq!(
             FileSystemImage::udf_revisions_supported(),
-            &[0x102, 0x150, 0x200, 0x201]
+            &[0x102, 0x150, 0x200, 0x201, 0x250]
         );
-        for revision in [0x201, 0x150, 0x200, 0x102] {
+        for revision in [0x250, 0x201, 0x150, 0x200, 0x102] {
             image.set_udf_revision(revision).unwrap();
             assert_eq!(image.udf_revision(), revision);
         }
-        for revision in [0x250, 0x260, 0x100, 0, 0x1_0102] {
+        for revision in [0x260, 0x100, 0, 0x1_0102] {
             let e = image.set_udf_revision(revision).unwrap_err();
             assert_eq!(e.code(), MS_IMAPI_E_INVALID_PARAM, "{revision:#x}");
             assert_eq!(image.udf_revision(), 0x102, "unchanged after {revision:#x}");
         }
-        // UDF joins the other file systems; alone it is not written yet.
+        // UDF joins the other file systems, or stands alone.
         image
             .set_file_systems(FileSystems::ISO9660 | FileSystems::UDF)
             .unwrap();
-        let e = image.set_file_systems(FileSystems::UDF).unwrap_err();
-        assert_eq!(e.code(), MS_IMAPI_E_INVALID_PARAM);
-        assert_eq!(
-            image.file_systems(),
-            FileSystems::ISO9660 | FileSystems::UDF
-        );
+        image.set_file_systems(FileSystems::UDF).unwrap();
+        assert_eq!(image.file_systems(), FileSystems::UDF);
     }
 
     #[test]

@@ -460,6 +460,14 @@ pub fn locate_random_write(src: &dyn BlockSource, align: u32) -> Result<RandomWr
                 format!("reading block 16: {}", e.detail()),
             )
         })?;
+        if let Some((start, end)) = udf::read::committed_udf_session(src) {
+            // A UDF-only session: the anchor at 256 is the commit.
+            return Ok(RandomWriteLayout {
+                style: RandomWriteStyle::Growisofs,
+                newest: Some(start),
+                next: round(end as u64, align)?,
+            });
+        }
         if b.iter().any(|&x| x != 0) {
             return Err(Error::with_cause(
                 MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM,

@@ -386,9 +386,9 @@ pub fn joliet_display_name(id: &[u8]) -> String {
 }
 
 /// IMAPI's `UDFRevision` values this library writes (`UDFRevisionsSupported`),
-/// oldest first. 2.50 and 2.60 need a metadata partition, which the writer
-/// does not lay out yet, so they are not offered.
-pub const UDF_REVISIONS_SUPPORTED: &[u32] = &[0x102, 0x150, 0x200, 0x201];
+/// oldest first. 2.60 is not offered: it adds pseudo-overwrite rules and
+/// readers such as Linux (which reads up to 2.50) refuse its volumes.
+pub const UDF_REVISIONS_SUPPORTED: &[u32] = &[0x102, 0x150, 0x200, 0x201, 0x250];
 
 /// IMAPI's default `UDFRevision` (what a new image and CD/DVD defaults use).
 pub const DEFAULT_UDF_REVISION: u32 = 0x102;

@@ -454,6 +454,21 @@ pub fn model_by_pycdlib(python: &str, img: &Path) -> Model {
     m
 }
 
+/// A file of `size` bytes that is one hole but for `head` at its start
+/// and `tail` at its end: files over 4 GiB without the disc space.
+pub fn sparse_file(path: &Path, size: u64, head: &[u8], tail: &[u8]) {
+    let f = fs::File::create(path).unwrap();
+    f.set_len(size).unwrap();
+    f.write_all_at(head, 0).unwrap();
+    f.write_all_at(tail, size - tail.len() as u64).unwrap();
+}
+
+/// KiB a file really occupies (an image with a sparse file's session
+/// stays small when its zeros were never written).
+pub fn allocated_kib(path: &Path) -> u64 {
+    fs::metadata(path).unwrap().blocks() / 2
+}
+
 /// A tree with the shapes the tests need: deep directories, long and
 /// non-ASCII names, symlinks, empty files, block-boundary sizes.
 pub fn make_source_tree(root: &Path) {

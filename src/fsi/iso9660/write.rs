@@ -54,6 +54,10 @@ const NONE: u32 = u32::MAX;
 #[derive(Debug, Clone)]
 pub struct Params {
     pub start: u32,
+    /// ISO 9660 (with Rock Ridge) is written; without it the session is
+    /// UDF alone (`udf` is set): the descriptors at 16 are only the UDF
+    /// recognition sequence and no path table or directory is placed.
+    pub iso: bool,
     pub joliet: bool,
     pub volume_name: String,
     /// Blocks per write unit (1, 16 for DVD, 32 for BD): file data starts and
@@ -266,7 +270,7 @@ impl Plan {
             .as_deref()
             .and_then(susp::array_location)
             .is_some();
-        if keeps_md5 {
+        if keeps_md5 && self.p.iso {
             // Addresses come later; the encoded value has the same size.
             self.checksums = Some(ChecksumPlan {
                 location: ArrayLocation {
@@ -348,15 +352,15 @@ impl Plan {
     fn place_metadata(&mut self, ce_bytes: u64) -> MetadataPlace {
         let p = &self.p;
         let start = p.start as u64;
-        let descriptors =
-            2 + p.boot.is_some() as u32 + p.joliet as u32 + 3 * p.udf.is_some() as u32;
+        let iso_descriptors = 2 + p.boot.is_some() as u32 + p.joliet as u32;
+        let descriptors = p.iso as u32 * iso_descriptors + 3 * p.udf.is_some() as u32;
         let iso_pt = self.path_table(false, false).len() as u64;
         let joliet_pt = if p.joliet {
             self.path_table(true, false).len() as u64
         } else {
             0
         };
-        let pt_blocks = |len: u64| len.div_ceil(BS).max(1);
+        let pt_blocks = |len: u64| p.iso as u64 * len.div_ceil(BS).max(1);
         let mut cursor = 16 + descriptors as u64;
         if let Some(c) = &mut self.checksums {
             c.sb_tag = cursor as u32;
@@ -377,10 +381,10 @@ impl Plan {
         }
         for d in self.dirs.iter_mut() {
             d.iso.0 = (start + cursor) as u32;
-            cursor += d.iso.1 as u64 / BS;
+            cursor += p.iso as u64 * d.iso.1 as u64 / BS;
         }
         self.ce_base = (start + cursor) as u32;
-        self.ce_blocks = ce_bytes.div_ceil(BS) as u32;
+        self.ce_blocks = p.iso as u32 * ce_bytes.div_ceil(BS) as u32;
         cursor += self.ce_blocks as u64;
         for &i in &self.joliet_order {
             let d = &mut self.dirs[i as usize];
@@ -507,6 +511,10 @@ impl Plan {
             head.extend(volume(true, &id));
         }
         head.extend(encode_terminator());
+        if !p.iso {
+            // UDF alone: the recognition sequence is all there is at 16.
+            head.clear();
+        }
         if let Some(u) = &p.udf {
             for id in [VRS_BEA01, &u.nsr, VRS_TEA01] {
                 head.extend(encode_vrs(id));
@@ -529,7 +537,7 @@ impl Plan {
                 .encode(),
             );
         }
-        for &(joliet, msb, at) in tables {
+        for &(joliet, msb, at) in tables.iter().filter(|_| p.iso) {
             head.resize((at as usize - 16) * BLOCK_SIZE, 0);
             head.extend(self.path_table(joliet, msb));
         }

@@ -156,16 +156,34 @@ fn arr<const N: usize>(b: &[u8], o: usize) -> [u8; N] {
 // ---------------------------------------------------------------- CRC
 
 /// CRC-ITU-T (polynomial 0x1021, initial value 0, no reflection), the
-/// descriptor CRC of ECMA-167 1/7.2.6. Table-driven: every descriptor an
-/// import reads is checked, 100,000 file entries for a 100,000-file tree.
+/// descriptor CRC of ECMA-167 1/7.2.6. Every descriptor an import reads is
+/// checked (100,000 file entries for a 100,000-file tree), so eight bytes
+/// are folded in at a time (slicing-by-8) instead of one dependent table
+/// lookup per byte.
 pub fn crc_itu(data: &[u8]) -> u16 {
-    data.iter().fold(0u16, |crc, &byte| {
-        (crc << 8) ^ CRC_TABLE[((crc >> 8) as u8 ^ byte) as usize]
+    let t = &CRC_TABLES;
+    let mut crc = 0u16;
+    let mut chunks = data.chunks_exact(8);
+    for c in &mut chunks {
+        let [hi, lo] = crc.to_be_bytes();
+        crc = t[7][(c[0] ^ hi) as usize]
+            ^ t[6][(c[1] ^ lo) as usize]
+            ^ t[5][c[2] as usize]
+            ^ t[4][c[3] as usize]
+            ^ t[3][c[4] as usize]
+            ^ t[2][c[5] as usize]
+            ^ t[1][c[6] as usize]
+            ^ t[0][c[7] as usize];
+    }
+    chunks.remainder().iter().fold(crc, |crc, &byte| {
+        (crc << 8) ^ t[0][((crc >> 8) as u8 ^ byte) as usize]
     })
 }
 
-const CRC_TABLE: [u16; 256] = {
-    let mut table = [0u16; 256];
+/// `CRC_TABLES[k][b]`: the CRC register after byte `b` followed by `k`
+/// zero bytes (table 0 is the classic byte table).
+const CRC_TABLES: [[u16; 256]; 8] = {
+    let mut tables = [[0u16; 256]; 8];
     let mut i = 0;
     while i < 256 {
         let mut crc = (i as u16) << 8;
@@ -178,10 +196,20 @@ const CRC_TABLE: [u16; 256] = {
             };
             bit += 1;
         }
-        table[i] = crc;
+        tables[0][i] = crc;
         i += 1;
     }
-    table
+    let mut k = 1;
+    while k < 8 {
+        let mut i = 0;
+        while i < 256 {
+            let prev = tables[k - 1][i];
+            tables[k][i] = (prev << 8) ^ tables[0][(prev >> 8) as usize];
+            i += 1;
+        }
+        k += 1;
+    }
+    tables
 };
 
 // ---------------------------------------------------------------- tag
@@ -2639,6 +2667,27 @@ mod tests {
         // CRC-16/XMODEM (poly 0x1021, init 0) of "123456789" is 0x31C3.
         assert_eq!(crc_itu(b"123456789"), 0x31C3);
         assert_eq!(crc_itu(&[]), 0);
+    }
+
+    #[test]
+    fn crc_itu_by_eight_bytes_equals_the_bitwise_definition_at_every_length() {
+        let bitwise = |data: &[u8]| {
+            data.iter().fold(0u16, |mut crc, &byte| {
+                crc ^= (byte as u16) << 8;
+                for _ in 0..8 {
+                    crc = if crc & 0x8000 != 0 {
+                        (crc << 1) ^ 0x1021
+                    } else {
+                        crc << 1
+                    };
+                }
+                crc
+            })
+        };
+        let data: Vec<u8> = (0..300u32).map(|i| (i * 37 + 11) as u8).collect();
+        for len in 0..data.len() {
+            assert_eq!(crc_itu(&data[..len]), bitwise(&data[..len]), "{len} bytes");
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use super::layout::*;
 use crate::error::{Error, Result};
 use crate::fsi::iso9660::read::ImportLimits;
+use crate::fsi::iso9660::write::UdfAreas;
 use crate::fsi::tree::{Attrs, Content, DataSource, Extent, FileData, Kind, NodeId, Times, Tree};
 use crate::fsi::{BlockSource, BLOCK_SIZE};
 use crate::hresult::*;
@@ -142,10 +143,25 @@ pub struct Volume<'a> {
     cache: std::cell::RefCell<BlockCache>,
 }
 
-/// Blocks per cached run.
-const RUN: u32 = 16;
-/// Runs kept (1 MiB).
-const RUNS_KEPT: usize = 32;
+/// Blocks per cached run: a file entry takes a whole block, so a large
+/// tree means as many blocks as entries, read in few large reads.
+const RUN: u32 = 64;
+/// Runs kept (2 MiB).
+const RUNS_KEPT: usize = 16;
+
+/// One logical block, a view into the cached run it was read with.
+struct Block {
+    run: Arc<[u8]>,
+    at: usize,
+}
+
+impl std::ops::Deref for Block {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.run[self.at..self.at + BLOCK_SIZE]
+    }
+}
 
 #[derive(Default)]
 struct BlockCache {
@@ -629,7 +645,7 @@ impl<'a> Volume<'a> {
         }
     }
 
-    fn read_logical(&self, addr: LbAddr, what: &str) -> Result<Vec<u8>> {
+    fn read_logical(&self, addr: LbAddr, what: &str) -> Result<Block> {
         let lba = self.map(addr)?;
         if lba > self.last_block {
             return Err(inconsistent(format!(
@@ -640,32 +656,47 @@ impl<'a> Volume<'a> {
         self.cached_block(lba, what)
     }
 
-    /// Block `lba` through the run cache; a run that cannot be read whole
+    /// Block `lba` through the run cache, shared rather than copied (one
+    /// lookup per entry of a large tree); a run that cannot be read whole
     /// (the end of the medium) is read block by block.
-    fn cached_block(&self, lba: u32, what: &str) -> Result<Vec<u8>> {
+    fn cached_block(&self, lba: u32, what: &str) -> Result<Block> {
         let run = lba / RUN;
         let first = run * RUN;
         let at = (lba - first) as usize * BLOCK_SIZE;
         if let Some(data) = self.cache.borrow().runs.get(&run) {
-            return Ok(data[at..at + BLOCK_SIZE].to_vec());
+            return Ok(Block {
+                run: Arc::clone(data),
+                at,
+            });
         }
+        let single = || -> Result<Block> {
+            Ok(Block {
+                run: read_block(self.src, lba, what)?.into(),
+                at: 0,
+            })
+        };
         if first as u64 + RUN as u64 > self.last_block as u64 + 1 {
-            return read_block(self.src, lba, what);
+            return single();
         }
-        let mut buf = vec![0u8; RUN as usize * BLOCK_SIZE];
-        if self.src.read_blocks(first, &mut buf).is_err() {
-            return read_block(self.src, lba, what);
-        }
-        let block = buf[at..at + BLOCK_SIZE].to_vec();
         let mut cache = self.cache.borrow_mut();
-        if cache.order.len() >= RUNS_KEPT {
-            if let Some(old) = cache.order.pop_front() {
-                cache.runs.remove(&old);
-            }
+        // The run leaving the cache lends its buffer when nothing holds it.
+        let mut data = match cache.order.len() >= RUNS_KEPT {
+            true => cache
+                .order
+                .pop_front()
+                .and_then(|old| cache.runs.remove(&old))
+                .filter(|d| Arc::strong_count(d) == 1 && Arc::weak_count(d) == 0),
+            false => None,
+        }
+        .unwrap_or_else(|| vec![0u8; RUN as usize * BLOCK_SIZE].into());
+        let buf = Arc::get_mut(&mut data).expect("not shared");
+        if self.src.read_blocks(first, buf).is_err() {
+            drop(cache);
+            return single();
         }
         cache.order.push_back(run);
-        cache.runs.insert(run, buf.into());
-        Ok(block)
+        cache.runs.insert(run, Arc::clone(&data));
+        Ok(Block { run: data, at })
     }
 
     fn read_fsd(&self, at: LongAd) -> Result<LongAd> {
@@ -680,9 +711,11 @@ impl<'a> Volume<'a> {
         let mut at = addr;
         for _ in 0..MAX_INDIRECT {
             let b = self.read_logical(at, "file entry")?;
-            let tag = Tag::parse(&b, Some(at.block))
-                .map_err(|e| layout_err(e, &format!("ICB at {}:{}", at.partition, at.block)))?;
-            if tag.id == TagId::Ie {
+            // The identifier alone picks the parser; each checks the tag
+            // and its CRC once.
+            if u16_at(&b, 0) == TagId::Ie as u16 {
+                Tag::parse(&b, Some(at.block))
+                    .map_err(|e| layout_err(e, &format!("ICB at {}:{}", at.partition, at.block)))?;
                 let next = LongAd::parse(&b[36..]).map_err(|e| layout_err(e, "indirect entry"))?;
                 at = next.location;
                 continue;
@@ -1272,6 +1305,24 @@ fn quick_info(src: &dyn BlockSource, session_start: u32) -> Option<UdfInfo> {
     let vds = read_vds(src, avdp.main_vds, u32::MAX).ok()?;
     let lvd = vds.lvd.as_ref()?;
     Some(udf_info(lvd, &vds.pds, vds.pvd.as_ref()))
+}
+
+/// The newest session of a UDF-only volume on a random-write medium, as
+/// this library commits one (docs/udf-notes.md §4): with no ISO 9660
+/// descriptors at 16, the anchor at 256 leads to the session's main
+/// sequence (at its start + 32), and its partition ends with the session.
+/// `None` when block 16 starts no UDF recognition sequence or the anchor
+/// leads to no volume: (start, end) of the session.
+pub fn committed_udf_session(src: &dyn BlockSource) -> Option<(u32, u32)> {
+    if !has_vrs(src, 0) {
+        return None;
+    }
+    let b = read_block(src, UdfAreas::ANCHOR, "anchor").ok()?;
+    let (_, avdp) = Avdp::parse(&b, Some(UdfAreas::ANCHOR)).ok()?;
+    let start = avdp.main_vds.location.checked_sub(UdfAreas::MAIN_VDS)?;
+    let vds = read_vds(src, avdp.main_vds, u32::MAX).ok()?;
+    let info = udf_info(vds.lvd.as_ref()?, &vds.pds, vds.pvd.as_ref());
+    (has_vrs(src, start) && info.end_block > start).then_some((start, info.end_block))
 }
 
 /// Opens and reads the UDF volume of a session.

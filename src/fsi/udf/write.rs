@@ -15,6 +15,14 @@
 //! multisession discs. The partition is read-only: each session carries
 //! complete metadata, no VAT and no space bitmaps.
 //!
+//! From UDF 2.50 on (IMAPI2's revision on BD) the file set lives in a
+//! metadata partition (docs/udf-notes.md §5.1): a type-2 map over the same
+//! physical partition, whose blocks are those of the metadata file. The
+//! file set area then starts with the metadata file's and its mirror's
+//! entries, followed by the metadata and its copy; entries are extended
+//! file entries and reach file data with long_ads into the physical
+//! partition.
+//!
 //! Sizes never depend on addresses: [`FileSet::measure`] runs before the
 //! ISO 9660 addresses exist, and the same code encodes the blocks later.
 
@@ -24,7 +32,7 @@ use std::sync::Arc;
 use super::layout::{
     self, access_type, encode_d_chars, encode_symlink, fid_flags, file_type, Ad, AdType, Avdp,
     Charspec, ExtentAd, ExtentType, Fid, FileEntry, Fsd, IcbTag, Iuvd, LbAddr, LongAd, Lvd, Lvid,
-    LvidImplUse, PartitionMap, Pd, Pvd, Regid, TagParams, Td, Timestamp, Usd, FE_FIXED,
+    LvidImplUse, PartitionMap, Pd, Pvd, Regid, TagParams, Td, Timestamp, Usd, EFE_FIXED, FE_FIXED,
 };
 use crate::error::{Error, Result};
 use crate::fsi::iso9660::write::{Plan, UdfAreas};
@@ -38,8 +46,16 @@ const BS: u64 = BLOCK_SIZE as u64;
 const MAX_AD: u64 = (layout::MAX_AD_LENGTH as u64 / BS) * BS;
 /// The implementation identifier this library records.
 const DEVELOPER_ID: &str = "*multisession";
-/// Room in a file entry's block for embedded data (symlink components).
-const EMBED_MAX: usize = BLOCK_SIZE - FE_FIXED;
+/// The first revision whose file set lives in a metadata partition.
+pub const METADATA_REVISION: u32 = 0x250;
+/// Partition reference of the metadata partition (the second map).
+const METADATA_PARTITION: u16 = 1;
+/// Blocks of the metadata file's and its mirror's entries, ahead of the
+/// metadata itself.
+const METADATA_HEAD: u32 = 2;
+/// The metadata bitmap's location when there is none: the partition is
+/// read-only, so no space is ever allocated in it (UDF 2.2.10).
+const NO_BITMAP: u32 = u32::MAX;
 /// Unique ids 1–15 are reserved (UDF 3.2.1.1); the root has 0.
 const FIRST_UNIQUE_ID: u64 = 16;
 
@@ -84,11 +100,22 @@ struct Entry {
     unique_id: u64,
 }
 
+/// How the file set addresses its own blocks: the first block in its
+/// partition and that partition's reference (the physical partition from
+/// block 0, or the metadata partition from its block 0).
+#[derive(Debug, Clone, Copy)]
+struct Addr {
+    base: u32,
+    partition: u16,
+}
+
 /// The file set of a session: sizes, unique ids, and the encoders.
 #[derive(Debug)]
 pub struct FileSet {
     tree: Arc<Tree>,
     revision: u32,
+    /// 2.50+: the file set is the content of a metadata file.
+    metadata: bool,
     /// In file set order (the FSD is block 0, the root's entry block 1).
     entries: Vec<Entry>,
     /// Position in `entries` by node index.
@@ -145,6 +172,7 @@ impl FileSet {
             entry_of: vec![u32::MAX; tree.slots()],
             tree,
             revision,
+            metadata: revision >= METADATA_REVISION,
             entries: Vec::new(),
             blocks: 1,
             files: 0,
@@ -170,7 +198,7 @@ impl FileSet {
                     let len = symlink_bytes(&tree, id, target)?.len();
                     (
                         len,
-                        if len <= EMBED_MAX {
+                        if len <= set.embed_max() {
                             0
                         } else {
                             len.div_ceil(BLOCK_SIZE)
@@ -197,7 +225,31 @@ impl FileSet {
                     Error::new(MS_IMAPI_E_IMAGE_TOO_BIG, "the UDF file set is too large")
                 })?;
         }
+        if set.metadata {
+            set.blocks
+                .checked_mul(2)
+                .and_then(|b| b.checked_add(METADATA_HEAD))
+                .ok_or_else(|| {
+                    Error::new(MS_IMAPI_E_IMAGE_TOO_BIG, "the UDF metadata is too large")
+                })?;
+        }
         Ok(set)
+    }
+
+    /// Blocks the file set takes in the session: with a metadata
+    /// partition, the two metadata file entries and the metadata twice
+    /// (the mirror is a copy, so a damaged block has a second chance).
+    pub fn area_blocks(&self) -> u32 {
+        if self.metadata {
+            METADATA_HEAD + 2 * self.blocks
+        } else {
+            self.blocks
+        }
+    }
+
+    /// Room in an entry's block for embedded data (symlink components).
+    fn embed_max(&self) -> usize {
+        BLOCK_SIZE - if self.metadata { EFE_FIXED } else { FE_FIXED }
     }
 
     fn entry(&self, node: NodeId) -> &Entry {
@@ -207,7 +259,7 @@ impl FileSet {
     /// The long_ad of `node`'s file entry, its unique id in the
     /// implementation use (UDF 2.3.4.3); `base` is the file set's first
     /// block (`None` while measuring).
-    fn icb(&self, node: NodeId, base: Option<u32>) -> LongAd {
+    fn icb(&self, node: NodeId, base: Option<Addr>) -> LongAd {
         let Some(base) = base else {
             return LongAd::new(BLOCK_SIZE as u32, LbAddr::default());
         };
@@ -215,8 +267,8 @@ impl FileSet {
         let mut ad = LongAd::new(
             BLOCK_SIZE as u32,
             LbAddr {
-                block: base + e.fe,
-                partition: 0,
+                block: base.base + e.fe,
+                partition: base.partition,
             },
         );
         ad.impl_use[2..6].copy_from_slice(&(e.unique_id as u32).to_le_bytes());
@@ -228,10 +280,10 @@ impl FileSet {
     /// 16 bytes would be left in a block after one, it grows by an
     /// implementation use area so that the next tag does not straddle two
     /// blocks (UDF 2.3.4.4).
-    fn fid_stream(&self, dir: NodeId, base: Option<u32>) -> Vec<u8> {
+    fn fid_stream(&self, dir: NodeId, base: Option<Addr>) -> Vec<u8> {
         let (tag_version, _) = nsr_of(self.revision);
         let tree = &self.tree;
-        let first_block = base.map_or(0, |b| b + self.entry(dir).fe + 1);
+        let first_block = base.map_or(0, |b| b.base + self.entry(dir).fe + 1);
         let parent = tree.node(dir).parent();
         let mut fids = vec![Fid {
             version_number: 1,
@@ -265,84 +317,78 @@ impl FileSet {
         out
     }
 
-    /// The file entry of `node`, with `base` the file set's first block.
-    fn file_entry(&self, iso: &Plan, node: NodeId, base: u32, time: i64) -> Result<Vec<u8>> {
+    /// The file entry of `node`, the file set addressed as `base`. Its own
+    /// content (directory identifiers, a long symlink) follows it in the
+    /// file set's partition (short_ads); file data lies in the physical
+    /// partition, which an entry in the metadata partition must name
+    /// (long_ads).
+    fn file_entry(&self, iso: &Plan, node: NodeId, base: Addr, time: i64) -> Result<Vec<u8>> {
         let (tag_version, _) = nsr_of(self.revision);
         let tree = &self.tree;
         let n = tree.node(node);
         let e = self.entry(node);
-        let data_at = base + e.fe + 1;
-        let (ftype, ad_type, info_len, ads, link_count): (u8, AdType, u64, Vec<u8>, u16) =
-            match &n.kind {
-                Kind::Dir(_) => {
-                    let subdirs = n.children().filter(|(_, c)| tree.node(*c).is_dir()).count();
-                    let ads = split_ads(&[(data_at, e.data_len as u64)]);
-                    (
-                        file_type::DIRECTORY,
-                        AdType::Short,
-                        e.data_len as u64,
-                        layout::encode_ads(&ads, AdType::Short),
-                        (1 + subdirs).min(u16::MAX as usize) as u16,
-                    )
+        let own = |len: u64| (split_ads(&[(base.base + e.fe + 1, len)], 0), AdType::Short);
+        let (ftype, info_len, link_count, content) = match &n.kind {
+            Kind::Dir(_) => {
+                let subdirs = n.children().filter(|(_, c)| tree.node(*c).is_dir()).count();
+                (
+                    file_type::DIRECTORY,
+                    e.data_len as u64,
+                    (1 + subdirs).min(u16::MAX as usize) as u16,
+                    Ok(own(e.data_len as u64)),
+                )
+            }
+            Kind::File(f) => {
+                let sections: Vec<(u32, u64)> = iso
+                    .file_sections(node)
+                    .into_iter()
+                    .filter(|s| s.len > 0)
+                    .map(|s| (s.lba, s.len as u64))
+                    .collect();
+                let ad_type = if self.metadata {
+                    AdType::Long
+                } else {
+                    AdType::Short
+                };
+                (
+                    file_type::REGULAR,
+                    f.size,
+                    1,
+                    Ok((split_ads(&sections, 0), ad_type)),
+                )
+            }
+            Kind::Symlink(target) => {
+                let bytes = symlink_bytes(tree, node, target)?;
+                let len = bytes.len() as u64;
+                let content = if e.data_blocks == 0 {
+                    Err(bytes)
+                } else {
+                    Ok(own(len))
+                };
+                (file_type::SYMLINK, len, 1, content)
+            }
+        };
+        let fixed = if self.metadata { EFE_FIXED } else { FE_FIXED };
+        let (ad_type, recorded, area) = match content {
+            Err(embedded) => (AdType::Embedded, 0, embedded),
+            Ok((ads, ad_type)) => {
+                if fixed + ads.len() * ad_type.size() > BLOCK_SIZE {
+                    return Err(Error::new(
+                        MS_IMAPI_E_IMAGE_TOO_BIG,
+                        format!(
+                            "{}: {} extents are more than one UDF file entry holds",
+                            tree.path_of(node),
+                            ads.len()
+                        ),
+                    ));
                 }
-                Kind::File(f) => {
-                    let sections: Vec<(u32, u64)> = iso
-                        .file_sections(node)
-                        .into_iter()
-                        .filter(|s| s.len > 0)
-                        .map(|s| (s.lba, s.len as u64))
-                        .collect();
-                    let ads = split_ads(&sections);
-                    if FE_FIXED + ads.len() * 8 > BLOCK_SIZE {
-                        return Err(Error::new(
-                            MS_IMAPI_E_IMAGE_TOO_BIG,
-                            format!(
-                                "{}: {} extents are more than one UDF file entry holds",
-                                tree.path_of(node),
-                                ads.len()
-                            ),
-                        ));
-                    }
-                    (
-                        file_type::REGULAR,
-                        AdType::Short,
-                        f.size,
-                        layout::encode_ads(&ads, AdType::Short),
-                        1,
-                    )
-                }
-                Kind::Symlink(target) => {
-                    let bytes = symlink_bytes(tree, node, target)?;
-                    if e.data_blocks == 0 {
-                        (
-                            file_type::SYMLINK,
-                            AdType::Embedded,
-                            bytes.len() as u64,
-                            bytes,
-                            1,
-                        )
-                    } else {
-                        let ads = split_ads(&[(data_at, bytes.len() as u64)]);
-                        (
-                            file_type::SYMLINK,
-                            AdType::Short,
-                            bytes.len() as u64,
-                            layout::encode_ads(&ads, AdType::Short),
-                            1,
-                        )
-                    }
-                }
-            };
-        let recorded: u64 = if ad_type == AdType::Embedded {
-            0
-        } else {
-            layout::parse_ads(&ads, AdType::Short, 0)
-                .map(|v| v.iter().map(|a| (a.length as u64).div_ceil(BS)).sum())
-                .unwrap_or(0)
+                let recorded = ads.iter().map(|a| (a.length as u64).div_ceil(BS)).sum();
+                (ad_type, recorded, layout::encode_ads(&ads, ad_type))
+            }
         };
         let mut icb_tag = IcbTag::new(ftype, ad_type);
         icb_tag.flags |= layout::icb_flags_from_mode(n.attrs.mode);
-        let mut fe = FileEntry::new(false, icb_tag);
+        let mut fe = FileEntry::new(self.metadata, icb_tag);
         fe.uid = n.attrs.uid;
         fe.gid = n.attrs.gid;
         fe.permissions = layout::ecma_permissions(n.attrs.mode);
@@ -360,8 +406,8 @@ impl FileSet {
         fe.creation_time = stamp(m);
         fe.implementation_id = implementation_id();
         fe.unique_id = e.unique_id;
-        fe.allocation_descriptors = ads;
-        Ok(fe.encode(TagParams::new(tag_version, 1, base + e.fe)))
+        fe.allocation_descriptors = area;
+        Ok(fe.encode(TagParams::new(tag_version, 1, base.base + e.fe)))
     }
 
     /// The entry whose blocks hold file-set block `k`: its position and
@@ -382,9 +428,9 @@ fn symlink_bytes(tree: &Tree, node: NodeId, target: &str) -> Result<Vec<u8>> {
     })
 }
 
-/// Short allocation descriptors for byte extents at absolute blocks,
+/// Allocation descriptors for byte extents at blocks of `partition`,
 /// each under 2^30 bytes; all but a file's last cover whole blocks.
-fn split_ads(extents: &[(u32, u64)]) -> Vec<Ad> {
+fn split_ads(extents: &[(u32, u64)], partition: u16) -> Vec<Ad> {
     let mut ads = Vec::new();
     for &(lba, len) in extents {
         let (mut at, mut left) = (lba, len);
@@ -395,7 +441,7 @@ fn split_ads(extents: &[(u32, u64)]) -> Vec<Ad> {
                 kind: ExtentType::Recorded,
                 location: LbAddr {
                     block: at,
-                    partition: 0,
+                    partition,
                 },
             });
             at = at.wrapping_add((n / BS) as u32);
@@ -403,6 +449,25 @@ fn split_ads(extents: &[(u32, u64)]) -> Vec<Ad> {
         }
     }
     ads
+}
+
+/// The extended file entry of the metadata file (or its mirror): one
+/// extent of `blocks` at absolute block `at`, in the physical partition.
+fn metadata_entry(ftype: u8, at: u32, blocks: u32, time: Timestamp, p: TagParams) -> Vec<u8> {
+    let ads = split_ads(&[(at, blocks as u64 * BS)], 0);
+    let mut fe = FileEntry::new(true, IcbTag::new(ftype, AdType::Short));
+    fe.information_length = blocks as u64 * BS;
+    fe.object_size = fe.information_length;
+    fe.logical_blocks_recorded = blocks as u64;
+    fe.uid = u32::MAX;
+    fe.gid = u32::MAX;
+    fe.access_time = time;
+    fe.modification_time = time;
+    fe.creation_time = time;
+    fe.attribute_time = time;
+    fe.implementation_id = implementation_id();
+    fe.allocation_descriptors = layout::encode_ads(&ads, AdType::Short);
+    fe.encode(p)
 }
 
 fn stamp(secs: i64) -> Timestamp {
@@ -419,9 +484,9 @@ fn implementation_id() -> Regid {
 #[derive(Debug)]
 pub struct Volume {
     set: FileSet,
-    /// Absolute block of the session start and of the file set.
-    start: u32,
     areas: UdfAreas,
+    /// How the file set addresses itself.
+    addr: Addr,
     time: i64,
     /// Main VDS, reserve VDS, integrity sequence, anchor: (relative block,
     /// bytes of one block).
@@ -465,6 +530,36 @@ impl Volume {
         let recorded = stamp(time);
         let lv_name = encode_truncated(name, 128);
         let layout_err = |e: layout::LayoutError| invalid(format!("UDF volume descriptors: {e}"));
+        let addr = if set.metadata {
+            Addr {
+                base: 0,
+                partition: METADATA_PARTITION,
+            }
+        } else {
+            Addr {
+                base: abs(areas.file_set),
+                partition: 0,
+            }
+        };
+        let mut maps = vec![PartitionMap::Physical {
+            volume_seq_number: 1,
+            partition_number: 0,
+        }];
+        let mut sizes = vec![end];
+        if set.metadata {
+            maps.push(PartitionMap::Metadata {
+                ident: Regid::udf(layout::METADATA_PARTITION, rev16),
+                volume_seq_number: 1,
+                partition_number: 0,
+                metadata_file: abs(areas.file_set),
+                mirror_file: abs(areas.file_set + 1),
+                bitmap_file: NO_BITMAP,
+                allocation_unit: 32,
+                alignment_unit: 1,
+                flags: 1,
+            });
+            sizes.push(set.blocks);
+        }
 
         let nsr_regid = Regid::new(
             if nsr == *layout::VRS_NSR03 {
@@ -533,8 +628,8 @@ impl Volume {
                 fsd: LongAd::new(
                     BLOCK_SIZE as u32,
                     LbAddr {
-                        block: abs(areas.file_set),
-                        partition: 0,
+                        block: addr.base,
+                        partition: addr.partition,
                     },
                 ),
                 implementation_id: implementation_id(),
@@ -543,10 +638,7 @@ impl Volume {
                     length: 2 * BLOCK_SIZE as u32,
                     location: abs(UdfAreas::LVID),
                 },
-                maps: vec![PartitionMap::Physical {
-                    volume_seq_number: 1,
-                    partition_number: 0,
-                }],
+                maps: maps.clone(),
             };
             let usd = Usd {
                 vds_number: 4,
@@ -574,8 +666,8 @@ impl Volume {
             integrity_type: layout::LVID_CLOSE,
             next_extent: ExtentAd::default(),
             next_unique_id: set.next_unique_id,
-            free_space: vec![0],
-            size: vec![end],
+            free_space: vec![0; sizes.len()],
+            size: sizes,
             impl_use: Some(LvidImplUse {
                 implementation_id: implementation_id(),
                 files: set.files,
@@ -601,7 +693,7 @@ impl Volume {
         fixed.push((UdfAreas::ANCHOR, avdp.encode(params(UdfAreas::ANCHOR))));
         fixed.push((areas.end_anchor, avdp.encode(params(areas.end_anchor))));
         let commit_anchor = avdp.encode(TagParams::new(tag_version, 1, UdfAreas::ANCHOR));
-        let fsd_at = |rel: u32| {
+        let fsd_at = |location: u32| {
             Fsd {
                 recording_time: recorded,
                 interchange_level: 3,
@@ -616,23 +708,37 @@ impl Volume {
                 file_set_id: encode_truncated(name, 32),
                 copyright_file_id: String::new(),
                 abstract_file_id: String::new(),
-                root: set.icb(set.tree.root(), Some(abs(areas.file_set))),
+                root: set.icb(set.tree.root(), Some(addr)),
                 domain_id: domain,
                 next_extent: LongAd::new(0, LbAddr::default()),
                 stream_directory: LongAd::new(0, LbAddr::default()),
             }
-            .encode(params(rel))
+            .encode(TagParams::new(tag_version, 1, location))
             .map_err(layout_err)
         };
-        let fsd = fsd_at(areas.file_set)?;
+        let fsd = fsd_at(addr.base)?;
         if areas.fsd_copy {
-            fixed.push((0, fsd_at(0)?));
+            fixed.push((0, fsd_at(abs(0))?));
             fixed.push((1, Td.encode(params(1))));
+        }
+        if set.metadata {
+            let content = abs(areas.file_set + METADATA_HEAD);
+            for (i, ftype) in [file_type::METADATA, file_type::METADATA_MIRROR]
+                .into_iter()
+                .enumerate()
+            {
+                let rel = areas.file_set + i as u32;
+                let at = content + i as u32 * set.blocks;
+                fixed.push((
+                    rel,
+                    metadata_entry(ftype, at, set.blocks, recorded, params(rel)),
+                ));
+            }
         }
         Ok(Volume {
             set,
-            start,
             areas,
+            addr,
             time,
             fixed,
             fsd,
@@ -679,12 +785,20 @@ impl Volume {
             // Unused blocks of the descriptor sequence extents.
             return Ok(());
         }
-        let k = rel - a.file_set;
+        let mut k = rel - a.file_set;
+        if self.set.metadata {
+            // Past the two metadata file entries (fixed blocks), the
+            // metadata and then its mirror, block for block the same.
+            k -= METADATA_HEAD;
+            if k >= self.set.blocks {
+                k -= self.set.blocks;
+            }
+        }
         if k == 0 {
             out[..self.fsd.len()].copy_from_slice(&self.fsd);
             return Ok(());
         }
-        let base = self.start + a.file_set;
+        let base = self.addr;
         let Some((e, is_fe)) = self.set.entry_at(k) else {
             return Ok(());
         };
@@ -728,7 +842,9 @@ fn encode_truncated(s: &str, field: usize) -> String {
 }
 
 /// Blocks the file set of `tree` takes at most, without encoding (for
-/// `UsedBlocks`): a file entry per item and its directory's identifiers.
+/// `UsedBlocks`): a file entry per item and its directory's identifiers,
+/// twice and two more (a metadata partition's mirror and file entries:
+/// the revision is not known here).
 pub fn estimate_file_set_blocks(tree: &Tree) -> u64 {
     let mut blocks = 1u64;
     for (id, _) in tree.walk() {
@@ -746,5 +862,5 @@ pub fn estimate_file_set_blocks(tree: &Tree) -> u64 {
             blocks += (t.len() as u64 * 2 + 8).div_ceil(BS);
         }
     }
-    blocks
+    METADATA_HEAD as u64 + 2 * blocks
 }
