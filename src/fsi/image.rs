@@ -241,6 +241,26 @@ fn next_session_target(chosen: &Multisession, media: &MediaInfo) -> Result<Targe
     })
 }
 
+/// Where the next session goes on an overwritable medium laid out as
+/// `layout`: after the newest volume, whatever file system it holds.
+fn random_write_target(layout: &RandomWriteLayout, media: &MediaInfo) -> Result<Target> {
+    let free = media.total_sectors.checked_sub(layout.next).ok_or_else(|| {
+        Error::new(
+            MS_IMAPI_E_BAD_MULTISESSION_PARAMETER,
+            format!(
+                "the next session would start at {}, beyond the medium's {} blocks",
+                layout.next, media.total_sectors
+            ),
+        )
+    })?;
+    Ok(Target {
+        start_block: layout.next,
+        free_blocks: free,
+        write_unit: media.write_unit.max(1),
+        overwrite: true,
+    })
+}
+
 /// The sessions of an overwritable (or Pseudo-Overwrite) medium. One that
 /// has nothing recorded up to LBA 16, or is unformatted, is blank without
 /// a read: drives refuse reads of blocks never written.
@@ -356,6 +376,14 @@ impl FileSystemImage {
         }
         match self.multisession.chosen() {
             None => Ok(self.manual),
+            // The multisession object sizes only an ISO 9660 volume at
+            // LBA 16; the image also knows a UDF-only one (anchor at 256),
+            // which a session placed at 0 would overwrite.
+            Some(chosen) if chosen.kind() == Kind::RandomWrite => {
+                let media = chosen.media_info()?;
+                let layout = overwrite_layout(chosen.import_recorder(), &media)?;
+                random_write_target(&layout, &media)
+            }
             Some(chosen) => {
                 let next = chosen.next_session()?;
                 let media = chosen.media_info()?;
@@ -635,25 +663,7 @@ impl FileSystemImage {
             }
             Kind::RandomWrite => {
                 let layout = overwrite_layout(&recorder, &media)?;
-                let free = media
-                    .total_sectors
-                    .checked_sub(layout.next)
-                    .ok_or_else(|| {
-                        Error::new(
-                            MS_IMAPI_E_BAD_MULTISESSION_PARAMETER,
-                            format!(
-                                "the next session would start at {}, beyond the medium's {} blocks",
-                                layout.next, media.total_sectors
-                            ),
-                        )
-                    })?;
-                let target = Target {
-                    start_block: layout.next,
-                    free_blocks: free,
-                    write_unit: media.write_unit.max(1),
-                    overwrite: true,
-                };
-                (layout.newest, target)
+                (layout.newest, random_write_target(&layout, &media)?)
             }
             Kind::PseudoOverwrite => (
                 newest_session(&recorder, &media)?,
