@@ -26,6 +26,7 @@ use crate::block::BLOCK_SIZE;
 use crate::burn::command::{self, CHUNK_BLOCKS};
 use crate::burn::plan::{self, Finish, Plan, StreamShape};
 use crate::burn::progress::{CancelToken, Flow, Progress, Reporter, WriteAction};
+use crate::burn::stream::StreamSession;
 use crate::burn::WriteOptions;
 use crate::error::{Error, Result, ResultExt};
 use crate::fsi::{Anchor, SessionStream};
@@ -124,12 +125,7 @@ impl DataWriter {
         stream: &mut dyn SessionStream,
         progress: &mut dyn FnMut(&Progress) -> Flow,
     ) -> Result<WriteReport> {
-        let shape = StreamShape {
-            start: stream.start_block(),
-            blocks: stream.total_blocks(),
-            anchor: stream.anchor(),
-            second_anchor: stream.second_anchor(),
-        };
+        let shape = StreamShape::of(stream);
         let mut reporter = Reporter::new(
             progress,
             self.options.progress_interval,
@@ -145,14 +141,62 @@ impl DataWriter {
             .recorder
             .refresh()
             .context("probing the medium before writing")?;
-        let mut decided = plan::plan(&info, &shape, &self.options)?;
+        self.write_locked(guard, &info, stream, &shape, &mut reporter)
+    }
+
+    /// Writes `size` bytes of `reader` (a stream the library did not build,
+    /// see [`StreamSession`]) as the next session.
+    ///
+    /// The caller's stream can be read only once, and a medium that cannot
+    /// take it must not cost the caller its bytes: the writer lock is taken
+    /// and the medium checked before the first byte is read, so a drive
+    /// held by another writer or a finalized disc leaves `reader` untouched.
+    pub fn write_stream(
+        &self,
+        size: u64,
+        reader: Box<dyn std::io::Read + Send>,
+        progress: &mut dyn FnMut(&Progress) -> Flow,
+    ) -> Result<WriteReport> {
+        if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+            return Err(cancelled("before anything was read or written"));
+        }
+        let guard = self.recorder.lock_for_writing()?;
+        let info = self
+            .recorder
+            .refresh()
+            .context("probing the medium before writing")?;
+        plan::refuse_unwritable(&info)?;
+        let mut stream = StreamSession::new(&self.recorder, size, reader)?;
+        let shape = StreamShape::of(&stream);
+        let mut reporter = Reporter::new(
+            progress,
+            self.options.progress_interval,
+            shape.start,
+            shape.blocks,
+        );
+        reporter.cancel_on(self.cancel.clone());
+        before_writing(&mut reporter, WriteAction::ValidatingMedia)?;
+        self.write_locked(guard, &info, &mut stream, &shape, &mut reporter)
+    }
+
+    /// The write after the lock is held and the medium probed.
+    fn write_locked(
+        &self,
+        guard: WriteGuard<'_>,
+        info: &crate::mmc::MediaInfo,
+        stream: &mut dyn SessionStream,
+        shape: &StreamShape,
+        reporter: &mut Reporter<'_>,
+    ) -> Result<WriteReport> {
+        let shape = *shape;
+        let mut decided = plan::plan(info, &shape, &self.options)?;
         let profile = info.profile;
 
         if let Plan::Overwrite {
             format_first: true, ..
         } = decided
         {
-            before_writing(&mut reporter, WriteAction::FormattingMedia)?;
+            before_writing(reporter, WriteAction::FormattingMedia)?;
             format_medium(&guard, profile)?;
             let info = self
                 .recorder
@@ -164,7 +208,7 @@ impl DataWriter {
             self.refuse_overwriting_a_volume(&guard, &shape, profile)?;
         }
 
-        before_writing(&mut reporter, WriteAction::InitializingHardware)?;
+        before_writing(reporter, WriteAction::InitializingHardware)?;
         if let Plan::Sequential {
             parameters: Some(parameters),
             ..
@@ -174,7 +218,7 @@ impl DataWriter {
         }
         // Drives calibrate laser power on their own at the first WRITE;
         // the event is kept so callers see IMAPI's sequence.
-        before_writing(&mut reporter, WriteAction::CalibratingPower)?;
+        before_writing(reporter, WriteAction::CalibratingPower)?;
 
         let sectors = match decided {
             Plan::Sequential { padded_blocks, .. } | Plan::Overwrite { padded_blocks, .. } => {
@@ -187,12 +231,12 @@ impl DataWriter {
             real: shape.blocks,
             padded: sectors,
         };
-        before_writing(&mut reporter, WriteAction::WritingData)?;
+        before_writing(reporter, WriteAction::WritingData)?;
         // Verification compares against digests taken while writing: a
         // caller's stream can be read only once, and reading local files a
         // second time would compare the source with itself, not the disc.
         let mut digests = self.options.verify.then(Vec::new);
-        if let Err(stop) = write_session(&guard, &mut session, &mut reporter, digests.as_mut()) {
+        if let Err(stop) = write_session(&guard, &mut session, reporter, digests.as_mut()) {
             if stop.code() == hresult::MS_E_IMAPI_REQUEST_CANCELLED {
                 // Leave what reached the drive consistent; the session stays
                 // open (sequential) or uncommitted (overwritable).
@@ -241,7 +285,7 @@ impl DataWriter {
 
         let verified = match digests {
             Some(digests) => {
-                verify_session(&guard, &session, &digests, &mut reporter)?;
+                verify_session(&guard, &session, &digests, reporter)?;
                 if let Outcome::Committed {
                     anchor: Some(anchor),
                 } = outcome
