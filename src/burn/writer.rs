@@ -20,12 +20,12 @@
 //!   descriptors, hence the previous session, current and untouched.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::block::BLOCK_SIZE;
 use crate::burn::command::{self, CHUNK_BLOCKS};
 use crate::burn::plan::{self, Finish, Plan, StreamShape};
-use crate::burn::progress::{CancelToken, Flow, Progress, Reporter, WriteAction};
+use crate::burn::progress::{CancelToken, EraseProgress, Flow, Progress, Reporter, WriteAction};
 use crate::burn::stream::StreamSession;
 use crate::burn::WriteOptions;
 use crate::error::{Error, Result, ResultExt};
@@ -197,7 +197,7 @@ impl DataWriter {
         } = decided
         {
             before_writing(reporter, WriteAction::FormattingMedia)?;
-            format_medium(&guard, profile)?;
+            format_medium(&guard, profile, &mut |_| Flow::Continue)?;
             let info = self
                 .recorder
                 .refresh()
@@ -340,6 +340,19 @@ impl DataWriter {
     /// multisession), and makes overwritable media look blank by zeroing
     /// their first 32 blocks, where every ISO 9660 session chain starts.
     pub fn erase(&self, full: bool) -> Result<()> {
+        self.erase_with_progress(full, &mut |_| Flow::Continue)
+    }
+
+    /// [`erase`](Self::erase) with IMAPI's erase events: one before the
+    /// drive is told (answering [`Flow::Cancel`] there stops with
+    /// `E_IMAPI_REQUEST_CANCELLED` and the medium unchanged), one per poll
+    /// while the drive reports the blank in progress, one when it is done.
+    /// A drive cannot stop a blank it started, so later answers are ignored.
+    pub fn erase_with_progress(
+        &self,
+        full: bool,
+        progress: &mut dyn FnMut(&EraseProgress) -> Flow,
+    ) -> Result<()> {
         let info = self
             .recorder
             .refresh()
@@ -352,42 +365,63 @@ impl DataWriter {
             ));
         }
         let guard = self.recorder.lock_for_writing()?;
-        match profile {
-            Profile::CdRw => command::blank(
-                &guard,
-                if full {
-                    BlankType::Full
-                } else {
-                    BlankType::Minimal
-                },
-            ),
-            Profile::DvdMinusRwSequential | Profile::DvdMinusRwRestricted => {
-                command::blank(&guard, BlankType::Full)
-            }
-            Profile::DvdPlusRw | Profile::DvdPlusRwDl | Profile::BdRe | Profile::DvdRam => {
-                if info.format == FormatState::Unformatted {
-                    return Ok(());
-                }
-                let zeros = vec![0u8; 32 * BLOCK_SIZE];
-                command::write_blocks(&guard, 0, &zeros).context("zeroing LBA 0-31")?;
-                command::synchronize_cache(&guard).context("flushing the erase")
-            }
-            _ => Err(Error::new(
+        let kind = if full {
+            BlankType::Full
+        } else {
+            BlankType::Minimal
+        };
+        if !matches!(
+            profile,
+            Profile::CdRw
+                | Profile::DvdMinusRwSequential
+                | Profile::DvdMinusRwRestricted
+                | Profile::DvdPlusRw
+                | Profile::DvdPlusRwDl
+                | Profile::BdRe
+                | Profile::DvdRam
+        ) {
+            return Err(Error::new(
                 hresult::MS_E_IMAPI_ERASE_MEDIA_IS_NOT_SUPPORTED,
                 format!("{profile} media cannot be erased"),
-            )),
+            ));
         }
+        let clock = OperationClock::start(usual_duration(profile, full), progress)
+            .map_err(|_| cancelled("before erasing; the medium is unchanged"))?;
+        match profile {
+            Profile::CdRw => command::blank(&guard, kind)?,
+            Profile::DvdMinusRwSequential | Profile::DvdMinusRwRestricted => {
+                command::blank(&guard, BlankType::Full)?
+            }
+            _ => {
+                if info.format != FormatState::Unformatted {
+                    let zeros = vec![0u8; 32 * BLOCK_SIZE];
+                    command::write_blocks(&guard, 0, &zeros).context("zeroing LBA 0-31")?;
+                    command::synchronize_cache(&guard).context("flushing the erase")?;
+                }
+            }
+        }
+        clock.wait(&guard, progress)
     }
 
     /// Formats DVD+RW and BD-RE (FORMAT UNIT with the drive's offered
     /// full-format descriptor).
     pub fn format(&self) -> Result<()> {
+        self.format_with_progress(&mut |_| Flow::Continue)
+    }
+
+    /// [`format`](Self::format) with the events of
+    /// [`erase_with_progress`](Self::erase_with_progress), and the same
+    /// cancel rule.
+    pub fn format_with_progress(
+        &self,
+        progress: &mut dyn FnMut(&EraseProgress) -> Flow,
+    ) -> Result<()> {
         let info = self
             .recorder
             .refresh()
             .context("probing the medium before formatting")?;
         let guard = self.recorder.lock_for_writing()?;
-        format_medium(&guard, info.profile)
+        format_medium(&guard, info.profile, progress)
     }
 
     /// Finalizes an appendable sequential disc. DVD+R and BD-R have close
@@ -612,8 +646,13 @@ fn verify_anchor(guard: &WriteGuard<'_>, anchor: Anchor, written: &[u8]) -> Resu
 }
 
 /// FORMAT UNIT with the descriptor the drive offers for a full format:
-/// type 0x26 on DVD+RW, type 0x00 (else 0x30, with spares) on BD-RE.
-fn format_medium(guard: &WriteGuard<'_>, profile: Profile) -> Result<()> {
+/// type 0x26 on DVD+RW, type 0x00 (else 0x30, with spares) on BD-RE; then
+/// waits, reporting, until the drive is done.
+fn format_medium(
+    guard: &WriteGuard<'_>,
+    profile: Profile,
+    progress: &mut dyn FnMut(&EraseProgress) -> Flow,
+) -> Result<()> {
     let wanted: &[u8] = match profile {
         Profile::DvdPlusRw | Profile::DvdPlusRwDl => &[0x26],
         Profile::BdRe => &[0x00, 0x30],
@@ -641,7 +680,92 @@ fn format_medium(guard: &WriteGuard<'_>, profile: Profile) -> Result<()> {
                 ),
             )
         })?;
-    command::format_unit(guard, descriptor)
+    let clock = OperationClock::start(usual_duration(profile, true), progress)
+        .map_err(|_| cancelled("before formatting; the medium is unchanged"))?;
+    command::format_unit(guard, descriptor)?;
+    clock.wait(guard, progress)
+}
+
+/// How often the drive is asked whether a blank or format is done.
+const BUSY_POLL: Duration = Duration::from_millis(250);
+
+/// The usual length of an erase or a format, the expected time of the
+/// events until the drive is done (drives differ; the events never report
+/// less than the time already spent): a minimal CD-RW blank about a
+/// minute, a full one ten; a full DVD-RW blank half an hour at 2x; a
+/// DVD+RW format returns within a minute (it goes on in the background);
+/// a full BD-RE format takes an hour; zeroing the start of a formatted
+/// overwritable medium, a second.
+fn usual_duration(profile: Profile, full: bool) -> Duration {
+    let seconds = match profile {
+        Profile::CdRw if full => 600,
+        Profile::CdRw => 60,
+        Profile::DvdMinusRwSequential | Profile::DvdMinusRwRestricted => 1800,
+        Profile::BdRe => 3600,
+        Profile::DvdPlusRw | Profile::DvdPlusRwDl => 60,
+        _ => 1,
+    };
+    Duration::from_secs(seconds)
+}
+
+/// The time of one erase or format, as its events report it.
+struct OperationClock {
+    started: Instant,
+    expected: Duration,
+}
+
+impl OperationClock {
+    /// Reports the start; `Err(())` when the caller cancels there.
+    fn start(
+        expected: Duration,
+        progress: &mut dyn FnMut(&EraseProgress) -> Flow,
+    ) -> std::result::Result<OperationClock, ()> {
+        let first = EraseProgress {
+            elapsed: Duration::ZERO,
+            expected,
+        };
+        match progress(&first) {
+            Flow::Cancel => Err(()),
+            Flow::Continue => Ok(OperationClock {
+                started: Instant::now(),
+                expected,
+            }),
+        }
+    }
+
+    /// Polls the drive until its Immed operation is done, reporting each
+    /// poll, then the end (elapsed = expected). Gives up when the drive
+    /// stays busy far beyond the usual time.
+    fn wait(
+        self,
+        guard: &WriteGuard<'_>,
+        progress: &mut dyn FnMut(&EraseProgress) -> Flow,
+    ) -> Result<()> {
+        let deadline = self.expected * 4 + Duration::from_secs(600);
+        while command::still_busy(guard)? {
+            let elapsed = self.started.elapsed();
+            if elapsed > deadline {
+                return Err(Error::new(
+                    hresult::MS_E_IMAPI_RECORDER_MEDIA_BUSY,
+                    format!(
+                        "the drive was still busy after {} s",
+                        elapsed.as_secs()
+                    ),
+                ));
+            }
+            progress(&EraseProgress {
+                elapsed,
+                expected: self.expected.max(elapsed),
+            });
+            std::thread::sleep(BUSY_POLL);
+        }
+        let elapsed = self.started.elapsed();
+        progress(&EraseProgress {
+            elapsed,
+            expected: elapsed,
+        });
+        Ok(())
+    }
 }
 
 #[cfg(test)]

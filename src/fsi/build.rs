@@ -214,6 +214,7 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
         iso_cache: None,
         joliet_cache: None,
         md5: Md5Run::default(),
+        progress: None,
     };
     if session.plan.checksums.is_some() && session.udf.is_some() {
         let mut system_area = vec![0u8; 16 * BLOCK_SIZE];
@@ -301,6 +302,8 @@ pub struct Session {
     iso_cache: Option<(usize, EncodedDir)>,
     joliet_cache: Option<(usize, Vec<u8>)>,
     md5: Md5Run,
+    /// The image's `DFileSystemImageEvents` sink, told as file data is copied.
+    progress: Option<super::BuildHook>,
 }
 
 /// The session checksum, computed as the session is read in order (the
@@ -358,8 +361,56 @@ impl Session {
         }
     }
 
+    /// Sends the file-copy events to `hook` from now on (see
+    /// [`BuildProgress`](super::BuildProgress) for when).
+    pub fn set_progress(&mut self, hook: Option<super::BuildHook>) {
+        self.progress = hook;
+    }
+
+    /// The event due after bytes `offset..end` of file `index` were copied
+    /// (`offset == end == 0`: before its first sector), if any: at the
+    /// start, at each MiB crossed, at the end.
+    fn report_copy(&self, index: usize, offset: u64, end: u64) -> Result<()> {
+        const MIB: u64 = 1 << 20;
+        let Some(hook) = &self.progress else {
+            return Ok(());
+        };
+        let size = self.source_of(index).1;
+        let copied = if end == 0 {
+            0
+        } else if end >= size {
+            size
+        } else if end / MIB > offset / MIB {
+            end / MIB * MIB
+        } else {
+            return Ok(());
+        };
+        let sectors = |bytes: u64| u32::try_from(bytes.div_ceil(BLOCK_SIZE as u64)).unwrap_or(u32::MAX);
+        let path = self.plan.tree().path_of(self.plan.files[index].node);
+        let event = super::BuildProgress {
+            current_file: &path,
+            copied_sectors: sectors(copied),
+            total_sectors: sectors(size),
+        };
+        match hook(&event) {
+            super::Flow::Continue => Ok(()),
+            super::Flow::Cancel => Err(super::progress::cancelled(format_args!(
+                "copying {path} ({} of {} sectors)",
+                event.copied_sectors, event.total_sectors
+            ))),
+        }
+    }
+
     /// Copies `out.len()` bytes of file `index` from byte `offset`.
     fn file_bytes(&mut self, index: usize, offset: u64, out: &mut [u8]) -> Result<()> {
+        if offset == 0 {
+            self.report_copy(index, 0, 0)?;
+        }
+        self.copy_file_bytes(index, offset, out)?;
+        self.report_copy(index, offset, offset + out.len() as u64)
+    }
+
+    fn copy_file_bytes(&mut self, index: usize, offset: u64, out: &mut [u8]) -> Result<()> {
         let path = || self.plan.tree().path_of(self.plan.files[index].node);
         let reuse = matches!(&self.open, Some(o) if o.index == index && o.pos <= offset);
         if !reuse {

@@ -296,6 +296,56 @@ fn import_udf(
     })
 }
 
+/// Reports the items of an imported `tree` to `hook` in depth-first order
+/// (IMAPI's `UpdateImport`), with the totals counted first so that every
+/// event carries them. Called after the session was read and before its
+/// tree joins the image: a cancel leaves the image as it was.
+pub(crate) fn report_import(
+    tree: &Tree,
+    file_system: FileSystems,
+    hook: &super::ImportHook,
+) -> Result<()> {
+    let (total_directories, total_files) = tree.walk_named().skip(1).fold((0, 0), |(d, f), item| {
+        if tree.node(item.0).is_dir() {
+            (d + 1, f)
+        } else {
+            (d, f + 1)
+        }
+    });
+    let (mut imported_directories, mut imported_files) = (0, 0);
+    // The names of the current branch: each path in time linear in its depth.
+    let mut branch: Vec<&str> = Vec::new();
+    let mut path = String::new();
+    for (id, depth, name) in tree.walk_named().skip(1) {
+        branch.truncate(depth - 1);
+        branch.push(name);
+        path.clear();
+        for part in &branch {
+            path.push('/');
+            path.push_str(part);
+        }
+        if tree.node(id).is_dir() {
+            imported_directories += 1;
+        } else {
+            imported_files += 1;
+        }
+        let event = super::ImportProgress {
+            file_system,
+            current_item: &path,
+            imported_directories,
+            total_directories,
+            imported_files,
+            total_files,
+        };
+        if hook(&event) == super::Flow::Cancel {
+            return Err(super::progress::cancelled(format_args!(
+                "importing {path}; the image is unchanged"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// On random-write media a bridge session is committed twice: the UDF
 /// anchor at 256 first, then the ISO 9660 descriptors at 16, which are the
 /// commit point. A write interrupted between the two leaves a UDF anchor
