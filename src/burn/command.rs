@@ -133,7 +133,9 @@ pub fn blank(guard: &WriteGuard<'_>, kind: BlankType) -> Result<()> {
 /// Whether the drive is still busy with an Immed operation (TEST UNIT
 /// READY answered 2/04/04 or 2/04/07), or ready (`Ok(false)`).
 pub fn still_busy(guard: &WriteGuard<'_>) -> Result<bool> {
-    use crate::hresult::{MS_E_IMAPI_RECORDER_MEDIA_BUSY, MS_E_IMAPI_RECORDER_MEDIA_FORMAT_IN_PROGRESS};
+    use crate::hresult::{
+        MS_E_IMAPI_RECORDER_MEDIA_BUSY, MS_E_IMAPI_RECORDER_MEDIA_FORMAT_IN_PROGRESS,
+    };
     match send(guard, &mmc_cdb::test_unit_ready(), DataDirection::None) {
         Ok(_) => Ok(false),
         Err(e)

@@ -747,10 +747,7 @@ impl OperationClock {
             if elapsed > deadline {
                 return Err(Error::new(
                     hresult::MS_E_IMAPI_RECORDER_MEDIA_BUSY,
-                    format!(
-                        "the drive was still busy after {} s",
-                        elapsed.as_secs()
-                    ),
+                    format!("the drive was still busy after {} s", elapsed.as_secs()),
                 ));
             }
             progress(&EraseProgress {

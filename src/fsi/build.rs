@@ -385,7 +385,8 @@ impl Session {
         } else {
             return Ok(());
         };
-        let sectors = |bytes: u64| u32::try_from(bytes.div_ceil(BLOCK_SIZE as u64)).unwrap_or(u32::MAX);
+        let sectors =
+            |bytes: u64| u32::try_from(bytes.div_ceil(BLOCK_SIZE as u64)).unwrap_or(u32::MAX);
         let path = self.plan.tree().path_of(self.plan.files[index].node);
         let event = super::BuildProgress {
             current_file: &path,

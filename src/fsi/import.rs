@@ -305,13 +305,14 @@ pub(crate) fn report_import(
     file_system: FileSystems,
     hook: &super::ImportHook,
 ) -> Result<()> {
-    let (total_directories, total_files) = tree.walk_named().skip(1).fold((0, 0), |(d, f), item| {
-        if tree.node(item.0).is_dir() {
-            (d + 1, f)
-        } else {
-            (d, f + 1)
-        }
-    });
+    let (total_directories, total_files) =
+        tree.walk_named().skip(1).fold((0, 0), |(d, f), item| {
+            if tree.node(item.0).is_dir() {
+                (d + 1, f)
+            } else {
+                (d, f + 1)
+            }
+        });
     let (mut imported_directories, mut imported_files) = (0, 0);
     // The names of the current branch: each path in time linear in its depth.
     let mut branch: Vec<&str> = Vec::new();
