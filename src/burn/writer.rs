@@ -126,21 +126,10 @@ impl DataWriter {
         progress: &mut dyn FnMut(&Progress) -> Flow,
     ) -> Result<WriteReport> {
         let shape = StreamShape::of(stream);
-        let mut reporter = Reporter::new(
-            progress,
-            self.options.progress_interval,
-            shape.start,
-            shape.blocks,
-        );
-        reporter.cancel_on(self.cancel.clone());
-        before_writing(&mut reporter, WriteAction::ValidatingMedia)?;
+        let mut reporter = self.validating(progress, &shape)?;
         // The lock first: while another writer holds it, its open session
         // is work in progress, not an interrupted write to recover.
-        let guard = self.recorder.lock_for_writing()?;
-        let info = self
-            .recorder
-            .refresh()
-            .context("probing the medium before writing")?;
+        let (guard, info) = self.lock_and_probe()?;
         self.write_locked(guard, &info, stream, &shape, &mut reporter)
     }
 
@@ -160,14 +149,21 @@ impl DataWriter {
         if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
             return Err(cancelled("before anything was read or written"));
         }
-        let guard = self.recorder.lock_for_writing()?;
-        let info = self
-            .recorder
-            .refresh()
-            .context("probing the medium before writing")?;
+        let (guard, info) = self.lock_and_probe()?;
         plan::refuse_unwritable(&info)?;
         let mut stream = StreamSession::new(&self.recorder, size, reader)?;
         let shape = StreamShape::of(&stream);
+        let mut reporter = self.validating(progress, &shape)?;
+        self.write_locked(guard, &info, &mut stream, &shape, &mut reporter)
+    }
+
+    /// The reporter of a write of `shape`, after its first event
+    /// (validating the medium), at which the caller may cancel.
+    fn validating<'p>(
+        &self,
+        progress: &'p mut dyn FnMut(&Progress) -> Flow,
+        shape: &StreamShape,
+    ) -> Result<Reporter<'p>> {
         let mut reporter = Reporter::new(
             progress,
             self.options.progress_interval,
@@ -176,7 +172,17 @@ impl DataWriter {
         );
         reporter.cancel_on(self.cancel.clone());
         before_writing(&mut reporter, WriteAction::ValidatingMedia)?;
-        self.write_locked(guard, &info, &mut stream, &shape, &mut reporter)
+        Ok(reporter)
+    }
+
+    /// The writer lock, then the medium as it is now.
+    fn lock_and_probe(&self) -> Result<(WriteGuard<'_>, crate::mmc::MediaInfo)> {
+        let guard = self.recorder.lock_for_writing()?;
+        let info = self
+            .recorder
+            .refresh()
+            .context("probing the medium before writing")?;
+        Ok((guard, info))
     }
 
     /// The write after the lock is held and the medium probed.

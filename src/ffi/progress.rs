@@ -121,24 +121,32 @@ pub extern "C" fn ms_image_set_import_progress(
     callback: MsImportProgressFn,
     context: *mut c_void,
 ) -> HResult {
-    boundary::run("ms_image_set_import_progress", || {
-        let hook = callback.map(|callback| {
-            let c = CHook { callback, context };
-            Arc::new(move |p: &ImportProgress<'_>| {
-                let path = c_path(p.current_item);
-                let event = MsImportProgress {
-                    file_system: p.file_system.bits(),
-                    current_item: path.as_ptr(),
-                    imported_directory_items: clamp(p.imported_directories),
-                    total_directory_items: clamp(p.total_directories),
-                    imported_file_items: clamp(p.imported_files),
-                    total_file_items: clamp(p.total_files),
-                };
-                c.call(&event)
-            }) as crate::fsi::ImportHook
-        });
-        handles::edit(image, |image| image.set_import_progress(hook))
+    let hook = callback.map(|callback| {
+        let c = CHook { callback, context };
+        Arc::new(move |p: &ImportProgress<'_>| {
+            let path = c_path(p.current_item);
+            c.call(&MsImportProgress {
+                file_system: p.file_system.bits(),
+                current_item: path.as_ptr(),
+                imported_directory_items: clamp(p.imported_directories),
+                total_directory_items: clamp(p.total_directories),
+                imported_file_items: clamp(p.imported_files),
+                total_file_items: clamp(p.total_files),
+            })
+        }) as crate::fsi::ImportHook
+    });
+    set_on_image("ms_image_set_import_progress", image, |i| {
+        i.set_import_progress(hook)
     })
+}
+
+/// Puts a hook on `image` (`set`), inside the export's boundary.
+fn set_on_image(
+    export: &'static str,
+    image: MsImage,
+    set: impl FnOnce(&mut crate::fsi::FileSystemImage),
+) -> HResult {
+    boundary::run(export, || handles::edit(image, set))
 }
 
 /// Sets (or, with `callback` NULL, removes) the file-copy callback of the
@@ -157,20 +165,19 @@ pub extern "C" fn ms_image_set_build_progress(
     callback: MsBuildProgressFn,
     context: *mut c_void,
 ) -> HResult {
-    boundary::run("ms_image_set_build_progress", || {
-        let hook = callback.map(|callback| {
-            let c = CHook { callback, context };
-            Arc::new(move |p: &BuildProgress<'_>| {
-                let path = c_path(p.current_file);
-                let event = MsBuildProgress {
-                    current_file: path.as_ptr(),
-                    copied_sectors: clamp(p.copied_sectors),
-                    total_sectors: clamp(p.total_sectors),
-                };
-                c.call(&event)
-            }) as crate::fsi::BuildHook
-        });
-        handles::edit(image, |image| image.set_build_progress(hook))
+    let hook = callback.map(|callback| {
+        let c = CHook { callback, context };
+        Arc::new(move |p: &BuildProgress<'_>| {
+            let path = c_path(p.current_file);
+            c.call(&MsBuildProgress {
+                current_file: path.as_ptr(),
+                copied_sectors: clamp(p.copied_sectors),
+                total_sectors: clamp(p.total_sectors),
+            })
+        }) as crate::fsi::BuildHook
+    });
+    set_on_image("ms_image_set_build_progress", image, |i| {
+        i.set_build_progress(hook)
     })
 }
 

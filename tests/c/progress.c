@@ -52,6 +52,24 @@ static ms_hresult zeros_read(void *context, uint8_t *buf, size_t len, size_t *re
     return MS_S_OK;
 }
 
+static ms_recorder new_disc(const char *dir, const char *name, uint16_t profile) {
+    char disc[512];
+    ms_recorder rec = {0};
+    snprintf(disc, sizeof disc, "%s/%s.img", dir, name);
+    CHECK_OK(ms_emulator_create(disc, profile, 0));
+    CHECK_OK(ms_recorder_open(disc, &rec));
+    return rec;
+}
+
+/* A new image ready for the next session on `rec`. */
+static ms_image next_session(ms_recorder rec) {
+    ms_image image = {0};
+    ms_preparation done;
+    CHECK_OK(ms_image_new(&image));
+    CHECK_OK(ms_image_prepare_for(image, rec, &done));
+    return image;
+}
+
 static void write_image(ms_recorder rec, ms_image image) {
     ms_result result = {0};
     CHECK_OK(ms_image_create_result(image, &result));
@@ -62,16 +80,10 @@ static void write_image(ms_recorder rec, ms_image image) {
 /* A first session of 3 directories and 4 files, then an import of it with
  * the callback: once cancelled, once to the end. */
 static void import_reports_every_item_of_a_known_tree(const char *dir) {
-    char disc[512];
-    ms_recorder rec = {0};
-    ms_image image = {0};
+    ms_recorder rec = new_disc(dir, "import", MS_PROFILE_CD_R);
+    ms_image image = next_session(rec);
     ms_preparation done;
     size_t left[4] = {10, 20, 30, 40};
-    snprintf(disc, sizeof disc, "%s/import.img", dir);
-    CHECK_OK(ms_emulator_create(disc, MS_PROFILE_CD_R, 0));
-    CHECK_OK(ms_recorder_open(disc, &rec));
-    CHECK_OK(ms_image_new(&image));
-    CHECK_OK(ms_image_prepare_for(image, rec, &done));
     CHECK_OK(ms_image_mkdir(image, "/a/b", true));
     CHECK_OK(ms_image_mkdir(image, "/c", false));
     CHECK_OK(ms_image_add_stream(image, "/top.txt", 10, zeros_read, NULL, &left[0], false));
@@ -142,11 +154,9 @@ static uint32_t on_build(void *context, const ms_build_progress *p) {
 }
 
 static void build_reports_each_mib_and_a_cancel_keeps_the_disc(const char *dir) {
-    char disc[512], local[512];
-    ms_recorder rec = {0};
+    char local[512];
     ms_image image = {0};
     ms_result result = {0};
-    ms_preparation done;
     ms_item_info info;
     snprintf(local, sizeof local, "%s/big.bin", dir);
     FILE *f = fopen(local, "wb");
@@ -158,12 +168,9 @@ static void build_reports_each_mib_and_a_cancel_keeps_the_disc(const char *dir) 
     free(chunk);
     fclose(f);
 
-    snprintf(disc, sizeof disc, "%s/build.img", dir);
-    CHECK_OK(ms_emulator_create(disc, MS_PROFILE_DVD_PLUS_RW, 0));
-    CHECK_OK(ms_recorder_open(disc, &rec));
+    ms_recorder rec = new_disc(dir, "build", MS_PROFILE_DVD_PLUS_RW);
     /* A first session the cancelled one must not disturb. */
-    CHECK_OK(ms_image_new(&image));
-    CHECK_OK(ms_image_prepare_for(image, rec, &done));
+    image = next_session(rec);
     CHECK_OK(ms_image_mkdir(image, "/kept", false));
     write_image(rec, image);
     CHECK_OK(ms_image_release(image));
@@ -172,8 +179,7 @@ static void build_reports_each_mib_and_a_cancel_keeps_the_disc(const char *dir) 
     memset(&log, 0, sizeof log);
     log.monotonic = 1;
     log.cancel_from = 2 * MIB_SECTORS;
-    CHECK_OK(ms_image_new(&image));
-    CHECK_OK(ms_image_prepare_for(image, rec, &done));
+    image = next_session(rec);
     CHECK_OK(ms_image_add_file(image, "/big.bin", local, false));
     CHECK_OK(ms_image_set_build_progress(image, on_build, &log));
     CHECK_OK(ms_image_create_result(image, &result));
@@ -184,9 +190,7 @@ static void build_reports_each_mib_and_a_cancel_keeps_the_disc(const char *dir) 
     CHECK(log.total == 1792);
 
     /* The disc still shows the first session only. */
-    ms_image check = {0};
-    CHECK_OK(ms_image_new(&check));
-    CHECK_OK(ms_image_prepare_for(check, rec, &done));
+    ms_image check = next_session(rec);
     CHECK_OK(ms_image_stat(check, "/kept", &info));
     CHECK_HR(ms_image_stat(check, "/big.bin", &info), MS_IMAPI_E_ITEM_NOT_FOUND);
     CHECK_OK(ms_image_release(check));
@@ -203,8 +207,7 @@ static void build_reports_each_mib_and_a_cancel_keeps_the_disc(const char *dir) 
     CHECK(strcmp(log.file, "/big.bin") == 0);
     CHECK_OK(ms_image_release(image));
 
-    CHECK_OK(ms_image_new(&check));
-    CHECK_OK(ms_image_prepare_for(check, rec, &done));
+    check = next_session(rec);
     CHECK_OK(ms_image_stat(check, "/kept", &info));
     CHECK_OK(ms_image_stat(check, "/big.bin", &info));
     CHECK_OK(ms_image_release(check));
@@ -264,10 +267,7 @@ static void erase_reports_the_drives_busy_polls(const char *cd_rw) {
     CHECK(session_count(rec) == 0);
 
     /* The blank disc takes a session. */
-    ms_image image = {0};
-    ms_preparation done;
-    CHECK_OK(ms_image_new(&image));
-    CHECK_OK(ms_image_prepare_for(image, rec, &done));
+    ms_image image = next_session(rec);
     CHECK_OK(ms_image_mkdir(image, "/after-erase", false));
     write_image(rec, image);
     CHECK_OK(ms_image_release(image));
@@ -276,12 +276,8 @@ static void erase_reports_the_drives_busy_polls(const char *cd_rw) {
 }
 
 static void format_reports_start_and_end_and_cancels_before_the_drive(const char *dir) {
-    char disc[512];
-    ms_recorder rec = {0};
+    ms_recorder rec = new_disc(dir, "bd-re", MS_PROFILE_BD_RE);
     erase_log log;
-    snprintf(disc, sizeof disc, "%s/bd-re.img", dir);
-    CHECK_OK(ms_emulator_create(disc, MS_PROFILE_BD_RE, 0));
-    CHECK_OK(ms_recorder_open(disc, &rec));
 
     memset(&log, 0, sizeof log);
     log.cancel_first = 1;
