@@ -854,7 +854,7 @@ typedef struct ms_build_progress {
 typedef uint32_t (*ms_build_progress_fn)(void *context, const struct ms_build_progress *progress);
 
 /**
- * One erase or format event (`IDiscFormat2EraseEvents::Update`).
+ * One erase or format event (`DDiscFormat2EraseEvents::Update`).
  */
 typedef struct ms_erase_progress {
   /**
@@ -865,7 +865,7 @@ typedef struct ms_erase_progress {
    * Expected seconds of the whole operation (the medium's usual time,
    * never below `elapsed_seconds`; equal to it in the last event).
    */
-  double expected_seconds;
+  double estimated_total_seconds;
 } ms_erase_progress;
 
 /**
@@ -2698,12 +2698,12 @@ ms_hresult ms_image_set_build_progress(struct ms_image image,
                                        void *context);
 
 /**
- * `ms_erase` with `IDiscFormat2Erase`'s events: one before the drive is
+ * `ms_erase` with `DDiscFormat2EraseEvents`: one before the drive is
  * told (answering anything but `MS_CONTINUE` there returns
  * `MS_E_IMAPI_REQUEST_CANCELLED` with the medium unchanged), one per poll
  * while the drive reports the blank in progress (BLANK is sent with the
  * Immed bit), and one when it is done, with `elapsed_seconds` equal to
- * `expected_seconds`. A drive cannot stop a blank it started, so later
+ * `estimated_total_seconds`. A drive cannot stop a blank it started, so later
  * answers are ignored. `callback` may be NULL.
  *
  * Errors: those of `ms_erase`, `MS_E_IMAPI_REQUEST_CANCELLED`.

@@ -70,7 +70,7 @@ impl Progress {
 /// layer that reports progress).
 pub use crate::fsi::progress::Flow;
 
-/// One event of an erase or a format (`IDiscFormat2EraseEvents::Update`).
+/// One event of an erase or a format (`DDiscFormat2EraseEvents::Update`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EraseProgress {
     /// Time since the operation started.
@@ -78,7 +78,7 @@ pub struct EraseProgress {
     /// Expected length of the whole operation: the usual time of the
     /// medium's operation, never below `elapsed`; equal to it in the last
     /// event.
-    pub expected: Duration,
+    pub estimated_total: Duration,
 }
 
 /// A cancel request another thread can make while a write runs

@@ -728,7 +728,7 @@ impl OperationClock {
     ) -> std::result::Result<OperationClock, ()> {
         let first = EraseProgress {
             elapsed: Duration::ZERO,
-            expected,
+            estimated_total: expected,
         };
         match progress(&first) {
             Flow::Cancel => Err(()),
@@ -740,7 +740,7 @@ impl OperationClock {
     }
 
     /// Polls the drive until its Immed operation is done, reporting each
-    /// poll, then the end (elapsed = expected). Gives up when the drive
+    /// poll, then the end (elapsed = estimated total). Gives up when the drive
     /// stays busy far beyond the usual time.
     fn wait(
         self,
@@ -758,14 +758,14 @@ impl OperationClock {
             }
             progress(&EraseProgress {
                 elapsed,
-                expected: self.expected.max(elapsed),
+                estimated_total: self.expected.max(elapsed),
             });
             std::thread::sleep(BUSY_POLL);
         }
         let elapsed = self.started.elapsed();
         progress(&EraseProgress {
             elapsed,
-            expected: elapsed,
+            estimated_total: elapsed,
         });
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Progress callbacks of import, build (reading a result), erase and
 //! format: IMAPI's `DFileSystemImageImportEvents::UpdateImport`,
-//! `DFileSystemImageEvents::Update` and `IDiscFormat2EraseEvents::Update`,
+//! `DFileSystemImageEvents::Update` and `DDiscFormat2EraseEvents::Update`,
 //! with `ms_write`'s rule that a callback answering anything but
 //! `MS_CONTINUE` cancels (`MS_E_IMAPI_REQUEST_CANCELLED`).
 
@@ -44,7 +44,7 @@ pub struct MsBuildProgress {
     pub total_sectors: i32,
 }
 
-/// One erase or format event (`IDiscFormat2EraseEvents::Update`).
+/// One erase or format event (`DDiscFormat2EraseEvents::Update`).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MsEraseProgress {
@@ -52,7 +52,7 @@ pub struct MsEraseProgress {
     pub elapsed_seconds: f64,
     /// Expected seconds of the whole operation (the medium's usual time,
     /// never below `elapsed_seconds`; equal to it in the last event).
-    pub expected_seconds: f64,
+    pub estimated_total_seconds: f64,
 }
 
 /// An import callback: `MS_CONTINUE`, or anything else to cancel.
@@ -191,17 +191,17 @@ fn erase_adapter(
         None => Flow::Continue,
         Some(c) => c.call(&MsEraseProgress {
             elapsed_seconds: p.elapsed.as_secs_f64(),
-            expected_seconds: p.expected.as_secs_f64(),
+            estimated_total_seconds: p.estimated_total.as_secs_f64(),
         }),
     }
 }
 
-/// `ms_erase` with `IDiscFormat2Erase`'s events: one before the drive is
+/// `ms_erase` with `DDiscFormat2EraseEvents`: one before the drive is
 /// told (answering anything but `MS_CONTINUE` there returns
 /// `MS_E_IMAPI_REQUEST_CANCELLED` with the medium unchanged), one per poll
 /// while the drive reports the blank in progress (BLANK is sent with the
 /// Immed bit), and one when it is done, with `elapsed_seconds` equal to
-/// `expected_seconds`. A drive cannot stop a blank it started, so later
+/// `estimated_total_seconds`. A drive cannot stop a blank it started, so later
 /// answers are ignored. `callback` may be NULL.
 ///
 /// Errors: those of `ms_erase`, `MS_E_IMAPI_REQUEST_CANCELLED`.

@@ -227,9 +227,9 @@ typedef struct {
 static uint32_t on_erase(void *context, const ms_erase_progress *p) {
     erase_log *log = context;
     if (p->elapsed_seconds < log->elapsed) log->monotonic = 0;
-    if (p->expected_seconds < p->elapsed_seconds) log->expected_covers_elapsed = 0;
+    if (p->estimated_total_seconds < p->elapsed_seconds) log->expected_covers_elapsed = 0;
     log->elapsed = p->elapsed_seconds;
-    log->expected = p->expected_seconds;
+    log->expected = p->estimated_total_seconds;
     log->events++;
     return log->cancel_first && log->events == 1 ? MS_CANCEL : MS_CONTINUE;
 }
