@@ -933,6 +933,66 @@ mod tests {
         out
     }
 
+    /// The copy events of `/d/f3` (70,001 bytes, 35 sectors) and the
+    /// others, read 7 blocks at a time; the hook cancels when `cancel_at`
+    /// sectors of `/d/f3` were copied.
+    fn copy_events(cancel_at: Option<u32>) -> (Vec<(String, u32, u32)>, Result<()>) {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let mut s = built(false, 0);
+        s.set_progress(Some(Arc::new(move |p: &crate::fsi::BuildProgress<'_>| {
+            log.lock().unwrap().push((
+                p.current_file.to_string(),
+                p.copied_sectors,
+                p.total_sectors,
+            ));
+            match cancel_at {
+                Some(at) if p.current_file == "/d/f3" && p.copied_sectors >= at => {
+                    crate::fsi::Flow::Cancel
+                }
+                _ => crate::fsi::Flow::Continue,
+            }
+        })));
+        let total = s.total_blocks();
+        let mut buf = vec![0u8; 7 * BLOCK_SIZE];
+        let mut result = Ok(());
+        let mut at = 0;
+        while at < total && result.is_ok() {
+            let n = 7.min(total - at);
+            result = s.read_blocks(at, &mut buf[..n as usize * BLOCK_SIZE]);
+            at += n;
+        }
+        let events = seen.lock().unwrap().clone();
+        (events, result)
+    }
+
+    #[test]
+    fn each_new_file_reports_its_first_and_last_sector_and_a_cancel_fails_the_read() {
+        let (events, result) = copy_events(None);
+        result.unwrap();
+        let f3: Vec<_> = events.iter().filter(|e| e.0 == "/d/f3").collect();
+        // Under a MiB: before the first sector and after the last, no more.
+        assert_eq!(
+            f3.iter().map(|e| (e.1, e.2)).collect::<Vec<_>>(),
+            [(0, 35), (35, 35)]
+        );
+        assert!(events
+            .iter()
+            .any(|e| e.0 == "/d/f4" && e.1 == 1 && e.2 == 1));
+        assert!(
+            !events.iter().any(|e| e.0 == "/d/f1"),
+            "the empty file has no data to copy"
+        );
+
+        let (events, result) = copy_events(Some(0));
+        let err = result.unwrap_err();
+        assert_eq!(err.code(), crate::hresult::MS_E_IMAPI_REQUEST_CANCELLED);
+        assert_eq!(
+            events.last().map(|e| (e.0.as_str(), e.1)),
+            Some(("/d/f3", 0))
+        );
+    }
+
     #[test]
     fn reading_a_checksummed_session_out_of_order_gives_the_in_order_bytes() {
         let whole = in_order(&mut built(true, 100), 3);

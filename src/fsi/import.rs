@@ -590,3 +590,66 @@ pub fn locate_random_write(src: &dyn BlockSource, align: u32) -> Result<RandomWr
         ),
     ))
 }
+
+#[cfg(test)]
+mod report_tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::fsi::tree::{Attrs, OnceReader};
+    use crate::fsi::{Flow, ImportProgress};
+
+    fn tree() -> Tree {
+        let mut t = Tree::new();
+        t.mkdir_all("/a/b").unwrap();
+        t.add_symlink("/a/link", "b", false).unwrap();
+        for path in ["/top", "/a/b/deep"] {
+            let empty = OnceReader::new(Box::new(std::io::empty()));
+            t.add_file(path, 0, Arc::new(empty), Attrs::file(), false)
+                .unwrap();
+        }
+        t
+    }
+
+    /// `(path, dirs, total dirs, files, total files)` of each event.
+    type Seen = Vec<(String, u32, u32, u32, u32)>;
+
+    fn report(cancel_at: usize) -> (Seen, Result<()>) {
+        let seen = Arc::new(Mutex::new(Seen::new()));
+        let log = Arc::clone(&seen);
+        let hook: crate::fsi::ImportHook = Arc::new(move |p: &ImportProgress<'_>| {
+            let mut log = log.lock().unwrap();
+            log.push((
+                p.current_item.to_string(),
+                p.imported_directories,
+                p.total_directories,
+                p.imported_files,
+                p.total_files,
+            ));
+            if log.len() == cancel_at {
+                Flow::Cancel
+            } else {
+                Flow::Continue
+            }
+        });
+        let result = report_import(&tree(), FileSystems::JOLIET, &hook);
+        let seen = seen.lock().unwrap().clone();
+        (seen, result)
+    }
+
+    #[test]
+    fn every_item_is_reported_with_full_path_and_totals_known_from_the_first() {
+        let (seen, result) = report(0);
+        result.unwrap();
+        let paths: Vec<&str> = seen.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(paths, ["/a", "/a/b", "/a/b/deep", "/a/link", "/top"]);
+        assert!(seen.iter().all(|s| (s.2, s.4) == (2, 3)));
+        assert_eq!(seen.last().map(|s| (s.1, s.3)), Some((2, 3)));
+        let (seen, result) = report(2);
+        assert_eq!(seen.len(), 2);
+        assert_eq!(
+            result.unwrap_err().code(),
+            crate::hresult::MS_E_IMAPI_REQUEST_CANCELLED
+        );
+    }
+}
