@@ -72,7 +72,7 @@
 /**
  * Minor version of the C ABI; changes only add.
  */
-#define MS_ABI_VERSION_MINOR 3
+#define MS_ABI_VERSION_MINOR 4
 
 /**
  * `ms_multisession_kind`: an `IMultisessionSequential2` object.
@@ -847,6 +847,76 @@ typedef struct ms_list {
  * at once, and must not call `ms_set_log_callback`.
  */
 typedef void (*ms_log_fn)(void *context, uint32_t level, const char *message);
+
+/**
+ * One import event (`DFileSystemImageImportEvents::UpdateImport`): an
+ * item of the imported session was taken into the image.
+ */
+typedef struct ms_import_progress {
+  /**
+   * The file system imported: `MS_FS_ISO9660`, `MS_FS_JOLIET` or `MS_FS_UDF`.
+   */
+  uint32_t file_system;
+  /**
+   * Full path of the item just imported, valid during the call only.
+   */
+  const char *current_item;
+  int32_t imported_directory_items;
+  int32_t total_directory_items;
+  /**
+   * Files and symbolic links.
+   */
+  int32_t imported_file_items;
+  int32_t total_file_items;
+} ms_import_progress;
+
+/**
+ * An import callback: `MS_CONTINUE`, or anything else to cancel.
+ */
+typedef uint32_t (*ms_import_progress_fn)(void *context, const struct ms_import_progress *progress);
+
+/**
+ * One file-copy event (`DFileSystemImageEvents::Update`) while a result is
+ * read or written: once before a file's first sector (`copied_sectors`
+ * 0), after every MiB of it, and after its last sector.
+ */
+typedef struct ms_build_progress {
+  /**
+   * Full path of the file in the image, valid during the call only.
+   */
+  const char *current_file;
+  int32_t copied_sectors;
+  /**
+   * Sectors of this file.
+   */
+  int32_t total_sectors;
+} ms_build_progress;
+
+/**
+ * A file-copy callback: `MS_CONTINUE`, or anything else to cancel.
+ */
+typedef uint32_t (*ms_build_progress_fn)(void *context, const struct ms_build_progress *progress);
+
+/**
+ * One erase or format event (`DDiscFormat2EraseEvents::Update`).
+ */
+typedef struct ms_erase_progress {
+  /**
+   * Seconds since the operation started.
+   */
+  double elapsed_seconds;
+  /**
+   * Expected seconds of the whole operation (the medium's usual time,
+   * never below `elapsed_seconds`; equal to it in the last event).
+   */
+  double estimated_total_seconds;
+} ms_erase_progress;
+
+/**
+ * An erase or format callback: `MS_CONTINUE`, or anything else to cancel
+ * (honoured before the drive is told; see `ms_erase_with_progress`).
+ */
+typedef uint32_t (*ms_erase_progress_fn)(void *context, const struct ms_erase_progress *progress);
 
 /**
  * What the drive reports about the loaded medium (`IDiscFormat2Data`'s
@@ -1975,7 +2045,9 @@ ms_hresult ms_recorder_sessions(struct ms_recorder recorder,
  * the virtual devices `MULTISESSION_VDEV` maps, then every `/dev/sr*`
  * and `/dev/sg*` that answers as an MMC drive within `timeout_ms` (all
  * are asked at once; one that is busy longer is left out rather than
- * stall the scan). `*count` receives how many were found, also with
+ * stall the scan). A drive is listed once: under its `/dev/srN` node, not
+ * again under the `/dev/sgM` node sysfs names for the same SCSI device.
+ * `*count` receives how many were found, also with
  * `MS_E_NOT_SUFFICIENT_BUFFER` (`drives` may be NULL with `capacity` 0;
  * a second call scans again).
  *
@@ -2639,6 +2711,65 @@ ms_hresult ms_pseudo_overwrite_write_unit_size(struct ms_multisession multisessi
 ms_hresult ms_multisession_release(struct ms_multisession multisession);
 
 /**
+ * Sets (or, with `callback` NULL, removes) the callback told of each item
+ * that `ms_image_import` and `ms_image_import_session` take into `image`,
+ * with the totals of the session (counted before the first event). A
+ * cancel fails the import with `MS_E_IMAPI_REQUEST_CANCELLED` and leaves
+ * the image as it was before it: the import may be made again. The
+ * callback runs on the importing thread and must not use `image`.
+ *
+ * Errors: `MS_E_HANDLE`.
+ */
+MS_NODISCARD
+ms_hresult ms_image_set_import_progress(struct ms_image image,
+                                        ms_import_progress_fn callback,
+                                        void *context);
+
+/**
+ * Sets (or, with `callback` NULL, removes) the file-copy callback of the
+ * results created from `image` from now on: it is called as their file
+ * data is read (`ms_result_read`, `ms_write` and its variants), on the
+ * thread reading. A cancel fails that read with
+ * `MS_E_IMAPI_REQUEST_CANCELLED` — in `ms_write`, exactly as a cancel
+ * from its own callback: the previous session stays current and intact.
+ * `context` must stay valid until those results are released.
+ *
+ * Errors: `MS_E_HANDLE`.
+ */
+MS_NODISCARD
+ms_hresult ms_image_set_build_progress(struct ms_image image,
+                                       ms_build_progress_fn callback,
+                                       void *context);
+
+/**
+ * `ms_erase` with `DDiscFormat2EraseEvents`: one before the drive is
+ * told (answering anything but `MS_CONTINUE` there returns
+ * `MS_E_IMAPI_REQUEST_CANCELLED` with the medium unchanged), one per poll
+ * while the drive reports the blank in progress (BLANK is sent with the
+ * Immed bit), and one when it is done, with `elapsed_seconds` equal to
+ * `estimated_total_seconds`. A drive cannot stop a blank it started, so later
+ * answers are ignored. `callback` may be NULL.
+ *
+ * Errors: those of `ms_erase`, `MS_E_IMAPI_REQUEST_CANCELLED`.
+ */
+MS_NODISCARD
+ms_hresult ms_erase_with_progress(struct ms_recorder recorder,
+                                  bool full,
+                                  ms_erase_progress_fn callback,
+                                  void *context);
+
+/**
+ * `ms_format` with the events and cancel rule of `ms_erase_with_progress`
+ * (FORMAT UNIT is sent with the Immed bit and the drive polled).
+ *
+ * Errors: those of `ms_format`, `MS_E_IMAPI_REQUEST_CANCELLED`.
+ */
+MS_NODISCARD
+ms_hresult ms_format_with_progress(struct ms_recorder recorder,
+                                   ms_erase_progress_fn callback,
+                                   void *context);
+
+/**
  * Opens the drive at `path`: a device node (/dev/srN, /dev/sgN) or an
  * emulated disc image (see `ms_emulator_create`).
  *
@@ -2955,7 +3086,10 @@ MS_NODISCARD ms_hresult ms_recover(struct ms_recorder recorder, uint32_t *outcom
  * image must have been built for the address it lands at
  * (`ms_image_session_start_block`; genisoimage `-C previous,next -M`).
  * `release` (may be NULL) is called once when the library is done with
- * `context`, also on failure. Options, progress, cancel, verify and crash
+ * `context`, also on failure. The recorder is locked for writing and the
+ * medium checked before `read` is first called: a drive held by another
+ * writer or exclusively by another client, or a medium that takes no
+ * session (finalized, write-protected, read-only), fails without a call. Options, progress, cancel, verify and crash
  * safety as for `ms_write`.
  *
  * Errors: `MS_E_POINTER` (`read` NULL), `MS_E_HANDLE`, `MS_E_INVALIDARG`

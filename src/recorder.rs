@@ -945,8 +945,8 @@ pub struct DriveEntry {
 /// answers INQUIRY and GET CONFIGURATION as an MMC drive. Each drive gets
 /// at most `per_drive` to answer, so one busy drive cannot stall the scan
 /// (its probe is left to finish on its own thread); those that do not
-/// answer in time, or are no MMC drives, are left out. A drive seen as
-/// both `sr` and `sg` node is listed under each.
+/// answer in time, or are no MMC drives, are left out. A drive is listed
+/// once: under its `sr` node when it has one, else under its `sg` node.
 pub fn enumerate_drives(per_drive: Duration) -> Vec<DriveEntry> {
     let mut candidates: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
     if let Some(map) = std::env::var_os("MULTISESSION_VDEV") {
@@ -956,22 +956,7 @@ pub fn enumerate_drives(per_drive: Duration) -> Vec<DriveEntry> {
             }
         }
     }
-    if let Ok(dir) = std::fs::read_dir("/dev") {
-        let mut nodes: Vec<PathBuf> = dir
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                    ["sr", "sg"].iter().any(|prefix| {
-                        n.strip_prefix(prefix)
-                            .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
-                    })
-                })
-            })
-            .collect();
-        nodes.sort();
-        candidates.extend(nodes.into_iter().map(|p| (p, None)));
-    }
+    candidates.extend(drive_nodes(Path::new("/")).into_iter().map(|p| (p, None)));
     let probes: Vec<_> = candidates
         .into_iter()
         .map(|(path, backing)| {
@@ -1012,4 +997,90 @@ pub fn enumerate_drives(per_drive: Duration) -> Vec<DriveEntry> {
             rx.recv_timeout(left).ok()?.ok()
         })
         .collect()
+}
+
+/// The `/dev/sr*` and `/dev/sg*` nodes under `root` (`/` but in tests)
+/// worth probing, in name order. The kernel gives an optical drive both a
+/// block node `srN` and a generic node `sgM`: the `sg` node whose sysfs
+/// device (`sys/class/scsi_generic/sgM/device`) is the device of an `sr`
+/// node (`sys/block/srN/device`) is the same drive and is left out, so a
+/// program lists each drive once. Without sysfs every node stays.
+fn drive_nodes(root: &Path) -> Vec<PathBuf> {
+    let numbered = |name: &str, prefix: &str| {
+        name.strip_prefix(prefix)
+            .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let Ok(dir) = std::fs::read_dir(root.join("dev")) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = dir
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| numbered(n, "sr") || numbered(n, "sg"))
+        .collect();
+    names.sort();
+    let device = |class: &str, name: &str| {
+        std::fs::canonicalize(root.join("sys").join(class).join(name).join("device")).ok()
+    };
+    let optical: Vec<PathBuf> = names
+        .iter()
+        .filter(|n| n.starts_with("sr"))
+        .filter_map(|n| device("block", n))
+        .collect();
+    names
+        .into_iter()
+        .filter(|n| {
+            n.starts_with("sr")
+                || device("class/scsi_generic", n).map_or(true, |d| !optical.contains(&d))
+        })
+        .map(|n| root.join("dev").join(n))
+        .collect()
+}
+
+#[cfg(test)]
+mod drive_node_tests {
+    use super::drive_nodes;
+    use std::path::Path;
+
+    /// A fake root: `dev` nodes and the sysfs links of their SCSI devices.
+    fn node(root: &Path, name: &str, sysfs: Option<(&str, &str)>) {
+        std::fs::write(root.join("dev").join(name), b"").unwrap();
+        if let Some((class, device)) = sysfs {
+            let target = root.join("sys/devices").join(device);
+            std::fs::create_dir_all(&target).unwrap();
+            let dir = root.join("sys").join(class).join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::os::unix::fs::symlink(&target, dir.join("device")).unwrap();
+        }
+    }
+
+    #[test]
+    fn an_sg_node_of_an_sr_drive_is_left_out_and_other_sg_nodes_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("dev")).unwrap();
+        node(root, "sr0", Some(("block", "1:0:0:0")));
+        node(root, "sg1", Some(("class/scsi_generic", "1:0:0:0")));
+        node(root, "sr1", Some(("block", "2:0:0:0")));
+        node(root, "sg2", Some(("class/scsi_generic", "2:0:0:0")));
+        // A disk's generic node (probed, and left out later as no MMC
+        // drive), and one without sysfs.
+        node(root, "sg0", Some(("class/scsi_generic", "0:0:0:0")));
+        node(root, "sg3", None);
+        node(root, "sda", None);
+        let names: Vec<String> = drive_nodes(root)
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["sg0", "sg3", "sr0", "sr1"]);
+    }
+
+    #[test]
+    fn without_sysfs_every_node_is_probed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("dev")).unwrap();
+        node(root, "sr0", None);
+        node(root, "sg0", None);
+        assert_eq!(drive_nodes(root).len(), 2);
+    }
 }

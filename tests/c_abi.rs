@@ -284,6 +284,25 @@ fn a_200_mb_write_cancelled_from_another_thread_keeps_the_previous_session() {
     );
 }
 
+/// Import, build, erase and format report progress from C: the erase
+/// runs on a CD-RW whose drive stays busy for three polls after an Immed
+/// BLANK, as real drives do while blanking.
+#[test]
+fn progress_of_import_build_erase_and_format_counts_up_and_cancels_cleanly() {
+    three_ways("tests/c/progress.c", |dir| {
+        let cd_rw = dir.join("cd-rw.img");
+        DiscSpec::new(Profile::CdRw)
+            .sessions(&[1200])
+            .quirks(multisession::scsi::emulator::Quirks {
+                immed_busy_polls: 3,
+                ..Default::default()
+            })
+            .create(&cd_rw)
+            .expect("creating the disc");
+        vec![dir.to_path_buf(), cd_rw]
+    });
+}
+
 #[test]
 fn caller_streams_are_written_as_the_next_session_or_refused_with_imapi_codes() {
     three_ways("tests/c/write_stream.c", |dir| vec![dir.to_path_buf()]);

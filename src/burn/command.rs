@@ -14,6 +14,7 @@ use crate::mmc::disc_info::{self, DiscInformation};
 use crate::mmc::mode::{self, WriteParameters};
 use crate::mmc::Cdb;
 use crate::recorder::WriteGuard;
+use crate::scsi::sense::Sense;
 use crate::scsi::DataDirection;
 
 /// Blocks per WRITE or READ: 64 KiB, a whole number of write units on
@@ -122,11 +123,22 @@ pub fn close(guard: &WriteGuard<'_>, function: CloseFunction) -> Result<()> {
     Ok(())
 }
 
-/// BLANK without Immed.
+/// BLANK with Immed: returns once the drive accepted it; the drive then
+/// reports NOT READY until the medium is blank ([`still_busy`]).
 pub fn blank(guard: &WriteGuard<'_>, kind: BlankType) -> Result<()> {
-    send(guard, &mmc_cdb::blank(kind, false), DataDirection::None)
+    send(guard, &mmc_cdb::blank(kind, true), DataDirection::None)
         .context(format_args!("BLANK ({kind:?})"))?;
     Ok(())
+}
+
+/// Whether the drive is still busy with an Immed operation (TEST UNIT
+/// READY answered 2/04/04 or 2/04/07), or ready (`Ok(false)`).
+pub fn still_busy(guard: &WriteGuard<'_>) -> Result<bool> {
+    match send(guard, &mmc_cdb::test_unit_ready(), DataDirection::None) {
+        Ok(_) => Ok(false),
+        Err(e) if Sense::of(&e).is_some_and(Sense::is_operation_in_progress) => Ok(true),
+        Err(e) => Err(e.context("TEST UNIT READY after an immediate operation")),
+    }
 }
 
 /// The formats the drive offers for the loaded medium (READ FORMAT
@@ -142,15 +154,15 @@ pub fn format_capacities(guard: &WriteGuard<'_>) -> Result<FormatCapacities> {
     FormatCapacities::parse(&reply)
 }
 
-/// FORMAT UNIT with one offered descriptor, without Immed: returns when
-/// the medium is formatted.
+/// FORMAT UNIT with one offered descriptor, with Immed: returns once the
+/// drive accepted it; the drive then reports NOT READY until it is done.
 pub fn format_unit(guard: &WriteGuard<'_>, descriptor: &FormatDescriptor) -> Result<()> {
     let list = mmc_cdb::format_parameters(
         descriptor.blocks,
         descriptor.format_type,
         descriptor.subtype,
         descriptor.parameter,
-        false,
+        true,
     );
     send(
         guard,

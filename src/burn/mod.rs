@@ -20,7 +20,7 @@ pub mod writer;
 use std::time::Duration;
 
 pub use plan::Finish;
-pub use progress::{CancelToken, Flow, Progress, WriteAction};
+pub use progress::{CancelToken, EraseProgress, Flow, Progress, WriteAction};
 pub use recover::Recovery;
 pub use stream::StreamSession;
 pub use writer::{DataWriter, Outcome, WriteReport};

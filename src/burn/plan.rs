@@ -28,6 +28,18 @@ pub struct StreamShape {
     pub second_anchor: Option<Anchor>,
 }
 
+impl StreamShape {
+    /// The shape `stream` declares.
+    pub fn of(stream: &dyn crate::fsi::SessionStream) -> StreamShape {
+        StreamShape {
+            start: stream.start_block(),
+            blocks: stream.total_blocks(),
+            anchor: stream.anchor(),
+            second_anchor: stream.second_anchor(),
+        }
+    }
+}
+
 /// How the end of a session on sequential media leaves the disc.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finish {
@@ -136,6 +148,22 @@ fn padded(profile: Profile, blocks: u32) -> u32 {
 
 /// Decides the write, or the IMAPI error that stops it before any command.
 pub(crate) fn plan(info: &MediaInfo, shape: &StreamShape, options: &WriteOptions) -> Result<Plan> {
+    refuse_unwritable(info)?;
+    if shape.blocks == 0 {
+        return Err(unusable_stream("the session stream is empty"));
+    }
+    let blocks = padded(info.profile, shape.blocks);
+    if info.write_model() == WriteModel::RandomWrite || info.pseudo_overwrite {
+        plan_overwrite(info, shape, blocks)
+    } else {
+        plan_sequential(info, shape, blocks, options)
+    }
+}
+
+/// The checks of [`plan`] that need only the medium: what refuses any
+/// session, whatever its shape (a caller's stream is checked against them
+/// before a byte of it is read).
+pub(crate) fn refuse_unwritable(info: &MediaInfo) -> Result<()> {
     let profile = info.profile;
     if info.write_model() == WriteModel::ReadOnly {
         return Err(Error::new(
@@ -152,24 +180,9 @@ pub(crate) fn plan(info: &MediaInfo, shape: &StreamShape, options: &WriteOptions
             ),
         ));
     }
-    if shape.blocks == 0 {
-        return Err(unusable_stream("the session stream is empty"));
-    }
-    let blocks = padded(profile, shape.blocks);
     if info.write_model() == WriteModel::RandomWrite || info.pseudo_overwrite {
-        plan_overwrite(info, shape, blocks)
-    } else {
-        plan_sequential(info, shape, blocks, options)
+        return Ok(());
     }
-}
-
-fn plan_sequential(
-    info: &MediaInfo,
-    shape: &StreamShape,
-    blocks: u32,
-    options: &WriteOptions,
-) -> Result<Plan> {
-    let profile = info.profile;
     if info.disc_status == DiscStatus::Finalized {
         return Err(invalid_state(
             profile,
@@ -196,6 +209,16 @@ fn plan_sequential(
             "incremental recording is not available (a minimally blanked DVD-RW needs a full erase)",
         ));
     }
+    Ok(())
+}
+
+fn plan_sequential(
+    info: &MediaInfo,
+    shape: &StreamShape,
+    blocks: u32,
+    options: &WriteOptions,
+) -> Result<Plan> {
+    let profile = info.profile;
     if let Some(anchor) = shape.anchor.or(shape.second_anchor) {
         return Err(unusable_stream(format!(
             "a commit anchor at LBA {} cannot be rewritten on write-once {profile} media",

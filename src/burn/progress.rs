@@ -66,12 +66,19 @@ impl Progress {
     }
 }
 
-/// The caller's answer to a progress event.
+/// The caller's answer to a progress event (the image's, shared by every
+/// layer that reports progress).
+pub use crate::fsi::progress::Flow;
+
+/// One event of an erase or a format (`DDiscFormat2EraseEvents::Update`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flow {
-    Continue,
-    /// Stop as soon as it is safe; the write returns `E_IMAPI_REQUEST_CANCELLED`.
-    Cancel,
+pub struct EraseProgress {
+    /// Time since the operation started.
+    pub elapsed: Duration,
+    /// Expected length of the whole operation: the usual time of the
+    /// medium's operation, never below `elapsed`; equal to it in the last
+    /// event.
+    pub estimated_total: Duration,
 }
 
 /// A cancel request another thread can make while a write runs

@@ -20,12 +20,13 @@
 //!   descriptors, hence the previous session, current and untouched.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::block::BLOCK_SIZE;
 use crate::burn::command::{self, CHUNK_BLOCKS};
 use crate::burn::plan::{self, Finish, Plan, StreamShape};
-use crate::burn::progress::{CancelToken, Flow, Progress, Reporter, WriteAction};
+use crate::burn::progress::{CancelToken, EraseProgress, Flow, Progress, Reporter, WriteAction};
+use crate::burn::stream::StreamSession;
 use crate::burn::WriteOptions;
 use crate::error::{Cause, Error, Result, ResultExt};
 use crate::fsi::{Anchor, SessionStream};
@@ -125,12 +126,45 @@ impl DataWriter {
         stream: &mut dyn SessionStream,
         progress: &mut dyn FnMut(&Progress) -> Flow,
     ) -> Result<WriteReport> {
-        let shape = StreamShape {
-            start: stream.start_block(),
-            blocks: stream.total_blocks(),
-            anchor: stream.anchor(),
-            second_anchor: stream.second_anchor(),
-        };
+        let shape = StreamShape::of(stream);
+        let mut reporter = self.validating(progress, &shape)?;
+        // The lock first: while another writer holds it, its open session
+        // is work in progress, not an interrupted write to recover.
+        let (guard, info) = self.lock_and_probe()?;
+        self.write_locked(guard, &info, stream, &shape, &mut reporter)
+    }
+
+    /// Writes `size` bytes of `reader` (a stream the library did not build,
+    /// see [`StreamSession`]) as the next session.
+    ///
+    /// The caller's stream can be read only once, and a medium that cannot
+    /// take it must not cost the caller its bytes: the writer lock is taken
+    /// and the medium checked before the first byte is read, so a drive
+    /// held by another writer or a finalized disc leaves `reader` untouched.
+    pub fn write_stream(
+        &self,
+        size: u64,
+        reader: Box<dyn std::io::Read + Send>,
+        progress: &mut dyn FnMut(&Progress) -> Flow,
+    ) -> Result<WriteReport> {
+        if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+            return Err(cancelled("before anything was read or written"));
+        }
+        let (guard, info) = self.lock_and_probe()?;
+        plan::refuse_unwritable(&info)?;
+        let mut stream = StreamSession::new(&self.recorder, size, reader)?;
+        let shape = StreamShape::of(&stream);
+        let mut reporter = self.validating(progress, &shape)?;
+        self.write_locked(guard, &info, &mut stream, &shape, &mut reporter)
+    }
+
+    /// The reporter of a write of `shape`, after its first event
+    /// (validating the medium), at which the caller may cancel.
+    fn validating<'p>(
+        &self,
+        progress: &'p mut dyn FnMut(&Progress) -> Flow,
+        shape: &StreamShape,
+    ) -> Result<Reporter<'p>> {
         let mut reporter = Reporter::new(
             progress,
             self.options.progress_interval,
@@ -139,22 +173,38 @@ impl DataWriter {
         );
         reporter.cancel_on(self.cancel.clone());
         before_writing(&mut reporter, WriteAction::ValidatingMedia)?;
-        // The lock first: while another writer holds it, its open session
-        // is work in progress, not an interrupted write to recover.
+        Ok(reporter)
+    }
+
+    /// The writer lock, then the medium as it is now.
+    fn lock_and_probe(&self) -> Result<(WriteGuard<'_>, crate::mmc::MediaInfo)> {
         let guard = self.recorder.lock_for_writing()?;
         let info = self
             .recorder
             .refresh()
             .context("probing the medium before writing")?;
-        let mut decided = plan::plan(&info, &shape, &self.options)?;
+        Ok((guard, info))
+    }
+
+    /// The write after the lock is held and the medium probed.
+    fn write_locked(
+        &self,
+        guard: WriteGuard<'_>,
+        info: &crate::mmc::MediaInfo,
+        stream: &mut dyn SessionStream,
+        shape: &StreamShape,
+        reporter: &mut Reporter<'_>,
+    ) -> Result<WriteReport> {
+        let shape = *shape;
+        let mut decided = plan::plan(info, &shape, &self.options)?;
         let profile = info.profile;
 
         if let Plan::Overwrite {
             format_first: true, ..
         } = decided
         {
-            before_writing(&mut reporter, WriteAction::FormattingMedia)?;
-            format_medium(&guard, profile)?;
+            before_writing(reporter, WriteAction::FormattingMedia)?;
+            format_medium(&guard, profile, &mut |_| Flow::Continue)?;
             let info = self
                 .recorder
                 .refresh()
@@ -165,7 +215,7 @@ impl DataWriter {
             self.refuse_overwriting_a_volume(&guard, &shape, profile)?;
         }
 
-        before_writing(&mut reporter, WriteAction::InitializingHardware)?;
+        before_writing(reporter, WriteAction::InitializingHardware)?;
         if let Plan::Sequential {
             parameters: Some(parameters),
             ..
@@ -175,7 +225,7 @@ impl DataWriter {
         }
         // Drives calibrate laser power on their own at the first WRITE;
         // the event is kept so callers see IMAPI's sequence.
-        before_writing(&mut reporter, WriteAction::CalibratingPower)?;
+        before_writing(reporter, WriteAction::CalibratingPower)?;
 
         let sectors = match decided {
             Plan::Sequential { padded_blocks, .. } | Plan::Overwrite { padded_blocks, .. } => {
@@ -188,12 +238,12 @@ impl DataWriter {
             real: shape.blocks,
             padded: sectors,
         };
-        before_writing(&mut reporter, WriteAction::WritingData)?;
+        before_writing(reporter, WriteAction::WritingData)?;
         // Verification compares against digests taken while writing: a
         // caller's stream can be read only once, and reading local files a
         // second time would compare the source with itself, not the disc.
         let mut digests = self.options.verify.then(Vec::new);
-        if let Err(stop) = write_session(&guard, &mut session, &mut reporter, digests.as_mut()) {
+        if let Err(stop) = write_session(&guard, &mut session, reporter, digests.as_mut()) {
             if stop.cause() == Cause::Cancelled {
                 // Leave what reached the drive consistent; the session stays
                 // open (sequential) or uncommitted (overwritable).
@@ -242,7 +292,7 @@ impl DataWriter {
 
         let verified = match digests {
             Some(digests) => {
-                verify_session(&guard, &session, &digests, &mut reporter)?;
+                verify_session(&guard, &session, &digests, reporter)?;
                 if let Outcome::Committed {
                     anchor: Some(anchor),
                 } = outcome
@@ -297,6 +347,19 @@ impl DataWriter {
     /// multisession), and makes overwritable media look blank by zeroing
     /// their first 32 blocks, where every ISO 9660 session chain starts.
     pub fn erase(&self, full: bool) -> Result<()> {
+        self.erase_with_progress(full, &mut |_| Flow::Continue)
+    }
+
+    /// [`erase`](Self::erase) with IMAPI's erase events: one before the
+    /// drive is told (answering [`Flow::Cancel`] there stops with
+    /// `E_IMAPI_REQUEST_CANCELLED` and the medium unchanged), one per poll
+    /// while the drive reports the blank in progress, one when it is done.
+    /// A drive cannot stop a blank it started, so later answers are ignored.
+    pub fn erase_with_progress(
+        &self,
+        full: bool,
+        progress: &mut dyn FnMut(&EraseProgress) -> Flow,
+    ) -> Result<()> {
         let info = self
             .recorder
             .refresh()
@@ -309,42 +372,63 @@ impl DataWriter {
             ));
         }
         let guard = self.recorder.lock_for_writing()?;
-        match profile {
-            Profile::CdRw => command::blank(
-                &guard,
-                if full {
-                    BlankType::Full
-                } else {
-                    BlankType::Minimal
-                },
-            ),
-            Profile::DvdMinusRwSequential | Profile::DvdMinusRwRestricted => {
-                command::blank(&guard, BlankType::Full)
-            }
-            Profile::DvdPlusRw | Profile::DvdPlusRwDl | Profile::BdRe | Profile::DvdRam => {
-                if info.format == FormatState::Unformatted {
-                    return Ok(());
-                }
-                let zeros = vec![0u8; 32 * BLOCK_SIZE];
-                command::write_blocks(&guard, 0, &zeros).context("zeroing LBA 0-31")?;
-                command::synchronize_cache(&guard).context("flushing the erase")
-            }
-            _ => Err(Error::new(
+        let kind = if full {
+            BlankType::Full
+        } else {
+            BlankType::Minimal
+        };
+        if !matches!(
+            profile,
+            Profile::CdRw
+                | Profile::DvdMinusRwSequential
+                | Profile::DvdMinusRwRestricted
+                | Profile::DvdPlusRw
+                | Profile::DvdPlusRwDl
+                | Profile::BdRe
+                | Profile::DvdRam
+        ) {
+            return Err(Error::new(
                 hresult::MS_E_IMAPI_ERASE_MEDIA_IS_NOT_SUPPORTED,
                 format!("{profile} media cannot be erased"),
-            )),
+            ));
         }
+        let clock = OperationClock::start(usual_duration(profile, full), progress)
+            .map_err(|_| cancelled("before erasing; the medium is unchanged"))?;
+        match profile {
+            Profile::CdRw => command::blank(&guard, kind)?,
+            Profile::DvdMinusRwSequential | Profile::DvdMinusRwRestricted => {
+                command::blank(&guard, BlankType::Full)?
+            }
+            _ => {
+                if info.format != FormatState::Unformatted {
+                    let zeros = vec![0u8; 32 * BLOCK_SIZE];
+                    command::write_blocks(&guard, 0, &zeros).context("zeroing LBA 0-31")?;
+                    command::synchronize_cache(&guard).context("flushing the erase")?;
+                }
+            }
+        }
+        clock.wait(&guard, progress)
     }
 
     /// Formats DVD+RW and BD-RE (FORMAT UNIT with the drive's offered
     /// full-format descriptor).
     pub fn format(&self) -> Result<()> {
+        self.format_with_progress(&mut |_| Flow::Continue)
+    }
+
+    /// [`format`](Self::format) with the events of
+    /// [`erase_with_progress`](Self::erase_with_progress), and the same
+    /// cancel rule.
+    pub fn format_with_progress(
+        &self,
+        progress: &mut dyn FnMut(&EraseProgress) -> Flow,
+    ) -> Result<()> {
         let info = self
             .recorder
             .refresh()
             .context("probing the medium before formatting")?;
         let guard = self.recorder.lock_for_writing()?;
-        format_medium(&guard, info.profile)
+        format_medium(&guard, info.profile, progress)
     }
 
     /// Finalizes an appendable sequential disc. DVD+R and BD-R have close
@@ -569,8 +653,13 @@ fn verify_anchor(guard: &WriteGuard<'_>, anchor: Anchor, written: &[u8]) -> Resu
 }
 
 /// FORMAT UNIT with the descriptor the drive offers for a full format:
-/// type 0x26 on DVD+RW, type 0x00 (else 0x30, with spares) on BD-RE.
-fn format_medium(guard: &WriteGuard<'_>, profile: Profile) -> Result<()> {
+/// type 0x26 on DVD+RW, type 0x00 (else 0x30, with spares) on BD-RE; then
+/// waits, reporting, until the drive is done.
+fn format_medium(
+    guard: &WriteGuard<'_>,
+    profile: Profile,
+    progress: &mut dyn FnMut(&EraseProgress) -> Flow,
+) -> Result<()> {
     let wanted: &[u8] = match profile {
         Profile::DvdPlusRw | Profile::DvdPlusRwDl => &[0x26],
         Profile::BdRe => &[0x00, 0x30],
@@ -598,7 +687,89 @@ fn format_medium(guard: &WriteGuard<'_>, profile: Profile) -> Result<()> {
                 ),
             )
         })?;
-    command::format_unit(guard, descriptor)
+    let clock = OperationClock::start(usual_duration(profile, true), progress)
+        .map_err(|_| cancelled("before formatting; the medium is unchanged"))?;
+    command::format_unit(guard, descriptor)?;
+    clock.wait(guard, progress)
+}
+
+/// How often the drive is asked whether a blank or format is done.
+const BUSY_POLL: Duration = Duration::from_millis(250);
+
+/// The usual length of an erase or a format, the expected time of the
+/// events until the drive is done (drives differ; the events never report
+/// less than the time already spent): a minimal CD-RW blank about a
+/// minute, a full one ten; a full DVD-RW blank half an hour at 2x; a
+/// DVD+RW format returns within a minute (it goes on in the background);
+/// a full BD-RE format takes an hour; zeroing the start of a formatted
+/// overwritable medium, a second.
+fn usual_duration(profile: Profile, full: bool) -> Duration {
+    let seconds = match profile {
+        Profile::CdRw if full => 600,
+        Profile::CdRw => 60,
+        Profile::DvdMinusRwSequential | Profile::DvdMinusRwRestricted => 1800,
+        Profile::BdRe => 3600,
+        Profile::DvdPlusRw | Profile::DvdPlusRwDl => 60,
+        _ => 1,
+    };
+    Duration::from_secs(seconds)
+}
+
+/// The time of one erase or format, as its events report it.
+struct OperationClock {
+    started: Instant,
+    expected: Duration,
+}
+
+impl OperationClock {
+    /// Reports the start; `Err(())` when the caller cancels there.
+    fn start(
+        expected: Duration,
+        progress: &mut dyn FnMut(&EraseProgress) -> Flow,
+    ) -> std::result::Result<OperationClock, ()> {
+        let first = EraseProgress {
+            elapsed: Duration::ZERO,
+            estimated_total: expected,
+        };
+        match progress(&first) {
+            Flow::Cancel => Err(()),
+            Flow::Continue => Ok(OperationClock {
+                started: Instant::now(),
+                expected,
+            }),
+        }
+    }
+
+    /// Polls the drive until its Immed operation is done, reporting each
+    /// poll, then the end (elapsed = estimated total). Gives up when the drive
+    /// stays busy far beyond the usual time.
+    fn wait(
+        self,
+        guard: &WriteGuard<'_>,
+        progress: &mut dyn FnMut(&EraseProgress) -> Flow,
+    ) -> Result<()> {
+        let deadline = self.expected * 4 + Duration::from_secs(600);
+        while command::still_busy(guard)? {
+            let elapsed = self.started.elapsed();
+            if elapsed > deadline {
+                return Err(Error::new(
+                    hresult::MS_E_IMAPI_RECORDER_MEDIA_BUSY,
+                    format!("the drive was still busy after {} s", elapsed.as_secs()),
+                ));
+            }
+            progress(&EraseProgress {
+                elapsed,
+                estimated_total: self.expected.max(elapsed),
+            });
+            std::thread::sleep(BUSY_POLL);
+        }
+        let elapsed = self.started.elapsed();
+        progress(&EraseProgress {
+            elapsed,
+            estimated_total: elapsed,
+        });
+        Ok(())
+    }
 }
 
 #[cfg(test)]

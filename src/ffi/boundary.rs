@@ -55,6 +55,21 @@ fn failed(code: HResult, detail: String) -> HResult {
 
 /// Like [`run`] but leaves the thread's last error alone: for the functions
 /// that read messages, so asking does not erase the answer.
+/// The shape of every one-value getter: `get`'s answer into `*out` (named
+/// `what` in the `MS_E_POINTER` message), written only on success.
+pub(crate) fn getter<T>(
+    name: &'static str,
+    out: *mut T,
+    what: &str,
+    get: impl FnOnce() -> Result<T>,
+) -> HResult {
+    run(name, || {
+        let out = Out::new(out, what)?;
+        out.write(get()?);
+        Ok(())
+    })
+}
+
 pub(crate) fn run_quiet(body: impl FnOnce() -> Result<()>) -> HResult {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => MS_S_OK,

@@ -63,8 +63,7 @@ pub unsafe extern "C" fn ms_image_open_dir(
     path: *const c_char,
     dir: *mut MsDir,
 ) -> HResult {
-    boundary::run("ms_image_open_dir", || {
-        let out = Out::new(dir, "dir")?;
+    boundary::getter("ms_image_open_dir", dir, "dir", || {
         let path = image_path(path)?;
         let entries = handles::read(image, |image| -> Result<Vec<Entry>> {
             let tree = image.tree();
@@ -105,8 +104,7 @@ pub unsafe extern "C" fn ms_image_open_dir(
                 })
                 .collect())
         })??;
-        out.write(handles::insert(Arc::new(entries))?);
-        Ok(())
+        handles::insert(Arc::new(entries))
     })
 }
 
@@ -116,10 +114,8 @@ pub unsafe extern "C" fn ms_image_open_dir(
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn ms_dir_count(dir: MsDir, count: *mut usize) -> HResult {
-    boundary::run("ms_dir_count", || {
-        let out = Out::new(count, "count")?;
-        out.write(handles::with(dir, Vec::len)?);
-        Ok(())
+    boundary::getter("ms_dir_count", count, "count", || {
+        handles::with(dir, Vec::len)
     })
 }
 
@@ -142,10 +138,8 @@ fn entry_of<R>(dir: MsDir, index: usize, f: impl FnOnce(&Entry) -> R) -> Result<
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn ms_dir_get(dir: MsDir, index: usize, entry: *mut MsDirEntry) -> HResult {
-    boundary::run("ms_dir_get", || {
-        let out = Out::new(entry, "entry")?;
-        out.write(entry_of(dir, index, |e| e.info)?);
-        Ok(())
+    boundary::getter("ms_dir_get", entry, "entry", || {
+        entry_of(dir, index, |e| e.info)
     })
 }
 
@@ -163,10 +157,22 @@ pub unsafe extern "C" fn ms_dir_name(
     len: usize,
     needed: *mut usize,
 ) -> HResult {
-    boundary::run("ms_dir_name", || {
+    entry_text("ms_dir_name", dir, index, (buf, len, needed), |e| &e.name)
+}
+
+/// The string getters of an entry: one text of entry `index` into the
+/// caller's buffer.
+fn entry_text(
+    export: &'static str,
+    dir: MsDir,
+    index: usize,
+    (buf, len, needed): (*mut c_char, usize, *mut usize),
+    text: impl FnOnce(&Entry) -> &str,
+) -> HResult {
+    boundary::run(export, || {
         let out = StringOut::new(buf, len, needed)?;
-        let name = entry_of(dir, index, |e| e.name.clone())?;
-        out.write(&name)
+        let value = entry_of(dir, index, |e| text(e).to_owned())?;
+        out.write(&value)
     })
 }
 
@@ -185,10 +191,8 @@ pub unsafe extern "C" fn ms_dir_target(
     len: usize,
     needed: *mut usize,
 ) -> HResult {
-    boundary::run("ms_dir_target", || {
-        let out = StringOut::new(buf, len, needed)?;
-        let target = entry_of(dir, index, |e| e.target.clone())?;
-        out.write(&target)
+    entry_text("ms_dir_target", dir, index, (buf, len, needed), |e| {
+        &e.target
     })
 }
 
@@ -221,15 +225,13 @@ pub unsafe extern "C" fn ms_image_open_file(
     path: *const c_char,
     file: *mut MsFile,
 ) -> HResult {
-    boundary::run("ms_image_open_file", || {
-        let out = Out::new(file, "file")?;
+    boundary::getter("ms_image_open_file", file, "file", || {
         let path = image_path(path)?;
         let opened = handles::read(image, |image| image.open_on_medium(path))??;
-        out.write(handles::insert(Arc::new(Guarded::new(Cursor {
+        handles::insert(Arc::new(Guarded::new(Cursor {
             file: opened,
             position: 0,
-        })))?);
-        Ok(())
+        })))
     })
 }
 
@@ -239,10 +241,8 @@ pub unsafe extern "C" fn ms_image_open_file(
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn ms_file_size(file: MsFile, size: *mut u64) -> HResult {
-    boundary::run("ms_file_size", || {
-        let out = Out::new(size, "size")?;
-        out.write(handles::read(file, |c| c.file.size())?);
-        Ok(())
+    boundary::getter("ms_file_size", size, "size", || {
+        handles::read(file, |c| c.file.size())
     })
 }
 

@@ -85,7 +85,9 @@ const MAX_DRIVES: usize = 256;
 /// the virtual devices `MULTISESSION_VDEV` maps, then every `/dev/sr*`
 /// and `/dev/sg*` that answers as an MMC drive within `timeout_ms` (all
 /// are asked at once; one that is busy longer is left out rather than
-/// stall the scan). `*count` receives how many were found, also with
+/// stall the scan). A drive is listed once: under its `/dev/srN` node, not
+/// again under the `/dev/sgM` node sysfs names for the same SCSI device.
+/// `*count` receives how many were found, also with
 /// `MS_E_NOT_SUFFICIENT_BUFFER` (`drives` may be NULL with `capacity` 0;
 /// a second call scans again).
 ///

@@ -38,6 +38,7 @@ mod image;
 mod list;
 mod log;
 mod multisession;
+mod progress;
 mod recorder;
 mod result;
 mod speed;
@@ -65,6 +66,7 @@ pub use image::*;
 pub use list::{ms_list_count, ms_list_get, ms_list_release};
 pub use log::{ms_set_log_callback, ms_version, MsLogFn, MS_LOG_DEBUG, MS_LOG_OFF, MS_LOG_WARNING};
 pub use multisession::*;
+pub use progress::*;
 pub use recorder::{
     ms_recorder_identity, ms_recorder_media_info, ms_recorder_multisession_interfaces,
     ms_recorder_open, ms_recorder_release, MsMediaInfo,
@@ -92,7 +94,7 @@ use handles::{Guarded, Handle, HandleTable};
 /// Major version of the C ABI; changes break callers.
 pub const MS_ABI_VERSION_MAJOR: u32 = 1;
 /// Minor version of the C ABI; changes only add.
-pub const MS_ABI_VERSION_MINOR: u32 = 3;
+pub const MS_ABI_VERSION_MINOR: u32 = 4;
 
 /// `ms_multisession_kind`: an `IMultisessionSequential2` object.
 pub const MS_MULTISESSION_SEQUENTIAL: u32 = 1;

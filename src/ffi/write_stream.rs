@@ -5,7 +5,7 @@
 use std::ffi::{c_char, c_void};
 use std::io::Read;
 
-use crate::burn::{DataWriter, StreamSession};
+use crate::burn::DataWriter;
 use crate::error::Error;
 use crate::hresult::{HResult, MS_E_POINTER, MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE};
 
@@ -27,10 +27,9 @@ fn write_reader(
 ) -> crate::Result<()> {
     let options = options_from(options);
     let recorder = handles::get(recorder)?;
-    let mut session = StreamSession::new(&recorder, size, reader)?;
     let mut progress = progress_adapter(callback, context);
     DataWriter::new(recorder, options)
-        .write(&mut session, &mut progress)
+        .write_stream(size, reader, &mut progress)
         .map(drop)
 }
 
@@ -43,7 +42,10 @@ fn write_reader(
 /// image must have been built for the address it lands at
 /// (`ms_image_session_start_block`; genisoimage `-C previous,next -M`).
 /// `release` (may be NULL) is called once when the library is done with
-/// `context`, also on failure. Options, progress, cancel, verify and crash
+/// `context`, also on failure. The recorder is locked for writing and the
+/// medium checked before `read` is first called: a drive held by another
+/// writer or exclusively by another client, or a medium that takes no
+/// session (finalized, write-protected, read-only), fails without a call. Options, progress, cancel, verify and crash
 /// safety as for `ms_write`.
 ///
 /// Errors: `MS_E_POINTER` (`read` NULL), `MS_E_HANDLE`, `MS_E_INVALIDARG`

@@ -215,6 +215,7 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
         iso_cache: None,
         joliet_cache: None,
         md5: Md5Run::default(),
+        progress: None,
     };
     if session.plan.checksums.is_some() && session.udf.is_some() {
         let mut system_area = vec![0u8; 16 * BLOCK_SIZE];
@@ -302,6 +303,8 @@ pub struct Session {
     iso_cache: Option<(usize, EncodedDir)>,
     joliet_cache: Option<(usize, Vec<u8>)>,
     md5: Md5Run,
+    /// The image's `DFileSystemImageEvents` sink, told as file data is copied.
+    progress: Option<super::BuildHook>,
 }
 
 /// The session checksum, computed as the session is read in order (the
@@ -359,8 +362,57 @@ impl Session {
         }
     }
 
+    /// Sends the file-copy events to `hook` from now on (see
+    /// [`BuildProgress`](super::BuildProgress) for when).
+    pub fn set_progress(&mut self, hook: Option<super::BuildHook>) {
+        self.progress = hook;
+    }
+
+    /// The event due after bytes `offset..end` of file `index` were copied
+    /// (`offset == end == 0`: before its first sector), if any: at the
+    /// start, at each MiB crossed, at the end.
+    fn report_copy(&self, index: usize, offset: u64, end: u64) -> Result<()> {
+        const MIB: u64 = 1 << 20;
+        let Some(hook) = &self.progress else {
+            return Ok(());
+        };
+        let size = self.source_of(index).1;
+        let copied = if end == 0 {
+            0
+        } else if end >= size {
+            size
+        } else if end / MIB > offset / MIB {
+            end / MIB * MIB
+        } else {
+            return Ok(());
+        };
+        let sectors =
+            |bytes: u64| u32::try_from(bytes.div_ceil(BLOCK_SIZE as u64)).unwrap_or(u32::MAX);
+        let path = self.plan.tree().path_of(self.plan.files[index].node);
+        let event = super::BuildProgress {
+            current_file: &path,
+            copied_sectors: sectors(copied),
+            total_sectors: sectors(size),
+        };
+        match hook(&event) {
+            super::Flow::Continue => Ok(()),
+            super::Flow::Cancel => Err(super::progress::cancelled(format_args!(
+                "copying {path} ({} of {} sectors)",
+                event.copied_sectors, event.total_sectors
+            ))),
+        }
+    }
+
     /// Copies `out.len()` bytes of file `index` from byte `offset`.
     fn file_bytes(&mut self, index: usize, offset: u64, out: &mut [u8]) -> Result<()> {
+        if offset == 0 {
+            self.report_copy(index, 0, 0)?;
+        }
+        self.copy_file_bytes(index, offset, out)?;
+        self.report_copy(index, offset, offset + out.len() as u64)
+    }
+
+    fn copy_file_bytes(&mut self, index: usize, offset: u64, out: &mut [u8]) -> Result<()> {
         let path = || self.plan.tree().path_of(self.plan.files[index].node);
         let reuse = matches!(&self.open, Some(o) if o.index == index && o.pos <= offset);
         if !reuse {
@@ -880,6 +932,66 @@ mod tests {
             at += n as u32;
         }
         out
+    }
+
+    /// The copy events of `/d/f3` (70,001 bytes, 35 sectors) and the
+    /// others, read 7 blocks at a time; the hook cancels when `cancel_at`
+    /// sectors of `/d/f3` were copied.
+    fn copy_events(cancel_at: Option<u32>) -> (Vec<(String, u32, u32)>, Result<()>) {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let mut s = built(false, 0);
+        s.set_progress(Some(Arc::new(move |p: &crate::fsi::BuildProgress<'_>| {
+            log.lock().unwrap().push((
+                p.current_file.to_string(),
+                p.copied_sectors,
+                p.total_sectors,
+            ));
+            match cancel_at {
+                Some(at) if p.current_file == "/d/f3" && p.copied_sectors >= at => {
+                    crate::fsi::Flow::Cancel
+                }
+                _ => crate::fsi::Flow::Continue,
+            }
+        })));
+        let total = s.total_blocks();
+        let mut buf = vec![0u8; 7 * BLOCK_SIZE];
+        let mut result = Ok(());
+        let mut at = 0;
+        while at < total && result.is_ok() {
+            let n = 7.min(total - at);
+            result = s.read_blocks(at, &mut buf[..n as usize * BLOCK_SIZE]);
+            at += n;
+        }
+        let events = seen.lock().unwrap().clone();
+        (events, result)
+    }
+
+    #[test]
+    fn each_new_file_reports_its_first_and_last_sector_and_a_cancel_fails_the_read() {
+        let (events, result) = copy_events(None);
+        result.unwrap();
+        let f3: Vec<_> = events.iter().filter(|e| e.0 == "/d/f3").collect();
+        // Under a MiB: before the first sector and after the last, no more.
+        assert_eq!(
+            f3.iter().map(|e| (e.1, e.2)).collect::<Vec<_>>(),
+            [(0, 35), (35, 35)]
+        );
+        assert!(events
+            .iter()
+            .any(|e| e.0 == "/d/f4" && e.1 == 1 && e.2 == 1));
+        assert!(
+            !events.iter().any(|e| e.0 == "/d/f1"),
+            "the empty file has no data to copy"
+        );
+
+        let (events, result) = copy_events(Some(0));
+        let err = result.unwrap_err();
+        assert_eq!(err.code(), crate::hresult::MS_E_IMAPI_REQUEST_CANCELLED);
+        assert_eq!(
+            events.last().map(|e| (e.0.as_str(), e.1)),
+            Some(("/d/f3", 0))
+        );
     }
 
     #[test]

@@ -40,6 +40,7 @@ use crate::session::placement::PVD_LBA;
 use crate::session::{Kind, Multisession};
 
 use super::multisession::MultisessionSetting;
+use super::progress;
 
 /// IMAPI's default `FreeMediaBlocks`: a 74-minute (650 MB) CD.
 pub const DEFAULT_FREE_MEDIA_BLOCKS: u32 = 332_800;
@@ -152,7 +153,13 @@ pub struct FileSystemImage {
     /// Record libisofs session checksums in every session built
     /// ([`BuildOptions::session_checksums`]).
     session_checksums: bool,
+    /// `DFileSystemImageImportEvents` and `DFileSystemImageEvents` sinks.
+    import_progress: progress::Hook<ImportHookFn>,
+    build_progress: progress::Hook<BuildHookFn>,
 }
+
+type ImportHookFn = dyn Fn(&super::ImportProgress<'_>) -> super::Flow + Send + Sync;
+type BuildHookFn = dyn Fn(&super::BuildProgress<'_>) -> super::Flow + Send + Sync;
 
 impl Default for FileSystemImage {
     fn default() -> Self {
@@ -296,7 +303,26 @@ impl FileSystemImage {
             imported: None,
             fixed_time: None,
             session_checksums: false,
+            import_progress: progress::Hook::default(),
+            build_progress: progress::Hook::default(),
         }
+    }
+
+    /// Receives an event per item imported (IMAPI's `UpdateImport`);
+    /// answering [`Flow::Cancel`](super::Flow) fails the import with
+    /// `E_IMAPI_REQUEST_CANCELLED` and leaves the image as it was. `None`
+    /// removes it.
+    pub fn set_import_progress(&mut self, hook: Option<super::ImportHook>) {
+        self.import_progress = progress::Hook(hook);
+    }
+
+    /// Receives the file-copy events of every result created from now on
+    /// (IMAPI's `DFileSystemImageEvents::Update`), as the result is read
+    /// or written; answering [`Flow::Cancel`](super::Flow) fails that read
+    /// (and a write reading it) with `E_IMAPI_REQUEST_CANCELLED`. `None`
+    /// removes it.
+    pub fn set_build_progress(&mut self, hook: Option<super::BuildHook>) {
+        self.build_progress = progress::Hook(hook);
     }
 
     // ----- multisession list -------------------------------------------------
@@ -694,6 +720,9 @@ impl FileSystemImage {
         target: Target,
     ) -> Result<FileSystems> {
         let imported = import(recorder, start, file_system, limits_for(media))?;
+        if let Some(hook) = &self.import_progress.0 {
+            super::import::report_import(&imported.tree, imported.file_system, hook)?;
+        }
         Arc::make_mut(&mut self.tree).merge_imported(imported.tree)?;
         // A disc that carries UDF keeps it: its next session would else
         // leave UDF readers on the old tree (on overwritable media the old
@@ -1010,7 +1039,8 @@ impl FileSystemImage {
             session_checksums: self.session_checksums,
             udf_revision: self.udf_revision,
         };
-        let session = build(Arc::clone(&self.tree), &options)?;
+        let mut session = build(Arc::clone(&self.tree), &options)?;
+        session.set_progress(self.build_progress.0.clone());
         Ok(ResultImage::new(session, self.volume_name.clone()))
     }
 }

@@ -298,6 +298,57 @@ fn import_udf(
     })
 }
 
+/// Reports the items of an imported `tree` to `hook` in depth-first order
+/// (IMAPI's `UpdateImport`), with the totals counted first so that every
+/// event carries them. Called after the session was read and before its
+/// tree joins the image: a cancel leaves the image as it was.
+pub(crate) fn report_import(
+    tree: &Tree,
+    file_system: FileSystems,
+    hook: &super::ImportHook,
+) -> Result<()> {
+    let (total_directories, total_files) =
+        tree.walk_named().skip(1).fold((0, 0), |(d, f), item| {
+            if tree.node(item.0).is_dir() {
+                (d + 1, f)
+            } else {
+                (d, f + 1)
+            }
+        });
+    let (mut imported_directories, mut imported_files) = (0, 0);
+    // The names of the current branch: each path in time linear in its depth.
+    let mut branch: Vec<&str> = Vec::new();
+    let mut path = String::new();
+    for (id, depth, name) in tree.walk_named().skip(1) {
+        branch.truncate(depth - 1);
+        branch.push(name);
+        path.clear();
+        for part in &branch {
+            path.push('/');
+            path.push_str(part);
+        }
+        if tree.node(id).is_dir() {
+            imported_directories += 1;
+        } else {
+            imported_files += 1;
+        }
+        let event = super::ImportProgress {
+            file_system,
+            current_item: &path,
+            imported_directories,
+            total_directories,
+            imported_files,
+            total_files,
+        };
+        if hook(&event) == super::Flow::Cancel {
+            return Err(super::progress::cancelled(format_args!(
+                "importing {path}; the image is unchanged"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// On random-write media a bridge session is committed twice: the UDF
 /// anchor at 256 first, then the ISO 9660 descriptors at 16, which are the
 /// commit point. A write interrupted between the two leaves a UDF anchor
@@ -549,4 +600,67 @@ pub fn locate_random_write(src: &dyn BlockSource, align: u32) -> Result<RandomWr
             anchor.root.extent
         ),
     ))
+}
+
+#[cfg(test)]
+mod report_tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::fsi::tree::{Attrs, OnceReader};
+    use crate::fsi::{Flow, ImportProgress};
+
+    fn tree() -> Tree {
+        let mut t = Tree::new();
+        t.mkdir_all("/a/b").unwrap();
+        t.add_symlink("/a/link", "b", false).unwrap();
+        for path in ["/top", "/a/b/deep"] {
+            let empty = OnceReader::new(Box::new(std::io::empty()));
+            t.add_file(path, 0, Arc::new(empty), Attrs::file(), false)
+                .unwrap();
+        }
+        t
+    }
+
+    /// `(path, dirs, total dirs, files, total files)` of each event.
+    type Seen = Vec<(String, u32, u32, u32, u32)>;
+
+    fn report(cancel_at: usize) -> (Seen, Result<()>) {
+        let seen = Arc::new(Mutex::new(Seen::new()));
+        let log = Arc::clone(&seen);
+        let hook: crate::fsi::ImportHook = Arc::new(move |p: &ImportProgress<'_>| {
+            let mut log = log.lock().unwrap();
+            log.push((
+                p.current_item.to_string(),
+                p.imported_directories,
+                p.total_directories,
+                p.imported_files,
+                p.total_files,
+            ));
+            if log.len() == cancel_at {
+                Flow::Cancel
+            } else {
+                Flow::Continue
+            }
+        });
+        let result = report_import(&tree(), FileSystems::JOLIET, &hook);
+        let seen = seen.lock().unwrap().clone();
+        (seen, result)
+    }
+
+    #[test]
+    fn every_item_is_reported_with_full_path_and_totals_known_from_the_first() {
+        let (seen, result) = report(0);
+        result.unwrap();
+        let paths: Vec<&str> = seen.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(paths, ["/a", "/a/b", "/a/b/deep", "/a/link", "/top"]);
+        assert!(seen.iter().all(|s| (s.2, s.4) == (2, 3)));
+        assert_eq!(seen.last().map(|s| (s.1, s.3)), Some((2, 3)));
+        let (seen, result) = report(2);
+        assert_eq!(seen.len(), 2);
+        assert_eq!(
+            result.unwrap_err().code(),
+            crate::hresult::MS_E_IMAPI_REQUEST_CANCELLED
+        );
+    }
 }

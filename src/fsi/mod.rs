@@ -60,6 +60,7 @@ pub mod import;
 pub mod iso9660;
 pub mod multisession;
 pub mod names;
+pub mod progress;
 pub mod recorded;
 pub mod result;
 pub mod tree;
@@ -75,6 +76,7 @@ pub use import::{
 pub use iso9660::descriptor::BootRecord;
 pub use iso9660::read::ImportLimits;
 pub use names::FileSystems;
+pub use progress::{BuildHook, BuildProgress, Flow, ImportHook, ImportProgress};
 pub use recorded::{recorded_sessions, MediumFile, RecordedVolume};
 pub use result::{BlockRange, ResultImage};
 pub use tree::{

@@ -181,6 +181,13 @@ impl Sense {
         self.asc == 0x3A
     }
 
+    /// NOT READY / logical unit not ready, other than becoming ready: a
+    /// format, blank or long write the drive accepted with the immediate
+    /// bit is still running.
+    pub fn is_operation_in_progress(self) -> bool {
+        self.key == key::NOT_READY && self.asc == 0x04 && self.ascq != 0x01
+    }
+
     /// The medium is spinning up or was just changed: ready soon. A unit
     /// attention that also names a lasting condition (no medium, an
     /// unreadable or unformatted one) is that condition instead.

@@ -1,7 +1,7 @@
 /* ms_enumerate_drives lists the virtual devices MULTISESSION_VDEV maps
  * (set by the caller to two emulated discs: a DVD+R as /dev/sr7 and a blank
  * CD-R as /dev/sr8) with their identity, current and supported profiles
- * and feature codes.
+ * and feature codes; a listed drive opens and its tray ejects and loads.
  *
  * Usage: drives MAP  (MAP becomes MULTISESSION_VDEV) */
 #define _POSIX_C_SOURCE 200809L
@@ -48,9 +48,15 @@ int main(int argc, char **argv) {
         CHECK(has(dvd->profiles, dvd->profile_count, MS_PROFILE_CD_R));
         CHECK(has(dvd->features, dvd->feature_count, 0x0000)); /* Profile List */
         CHECK(has(dvd->features, dvd->feature_count, 0x0001)); /* Core */
-        /* What is listed opens. */
+        /* What is listed opens, and its tray opens and closes. */
         ms_recorder rec = {0};
+        ms_media_info info;
         CHECK_OK(ms_recorder_open(dvd->backing, &rec));
+        CHECK_OK(ms_recorder_eject(rec));
+        CHECK_HR(ms_recorder_media_info(rec, &info), MS_E_IMAPI_RECORDER_MEDIA_NO_MEDIA);
+        CHECK_OK(ms_recorder_load(rec));
+        CHECK_OK(ms_recorder_wait_for_medium(rec, 5000, &info));
+        CHECK(info.profile == MS_PROFILE_DVD_PLUS_R);
         CHECK_OK(ms_recorder_release(rec));
     }
     CHECK_HR(ms_enumerate_drives(100, NULL, 1, &count), MS_E_POINTER);

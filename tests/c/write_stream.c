@@ -1,7 +1,9 @@
 /* ms_write_stream: a caller's stream written as the next session, with
  * verify, progress and its release hook; refused with IMAPI's code when it
  * does not fit, when a later session on overwritable media is not an ISO
- * image, and when the callback ends early.
+ * image, and when the callback ends early; a drive held by another writer
+ * or another client, and a finalized disc, are refused before the stream's
+ * read callback is ever called.
  *
  * Usage: write_stream DIR */
 #include <stdint.h>
@@ -44,6 +46,25 @@ static uint32_t on_progress(void *context, const ms_progress *p) {
     return MS_CONTINUE;
 }
 
+/* A write in progress on the recorder: from inside its progress callback,
+ * a stream write on the same recorder must not read a byte. */
+typedef struct {
+    ms_recorder rec;
+    pattern_stream stream;
+    ms_hresult nested;
+    int tried;
+} nested_writer;
+
+static uint32_t write_stream_while_writing(void *context, const ms_progress *p) {
+    nested_writer *n = context;
+    if (!n->tried && p->action == MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA) {
+        n->tried = 1;
+        n->nested = ms_write_stream(n->rec, n->stream.length, pattern_read, pattern_release, &n->stream,
+                                    NULL, NULL, NULL);
+    }
+    return MS_CONTINUE;
+}
+
 static ms_recorder new_disc(const char *dir, const char *name, uint16_t profile, uint32_t capacity) {
     char disc[512];
     ms_recorder rec = {0};
@@ -81,6 +102,30 @@ int main(int argc, char **argv) {
     CHECK_OK(ms_recorder_sessions(rec, sessions, 3, &count));
     CHECK(count == 2 && sessions[1].start > sessions[0].start + 49);
 
+    /* Another writer on this recorder (a write in progress): the drive is
+     * locked before a byte of the stream is read. */
+    nested_writer nested = {rec, {5000, (size_t)-1, 0, 0}, MS_S_OK, 0};
+    pattern_stream outer = {5000, (size_t)-1, 0, 0};
+    CHECK_OK(ms_write_stream(rec, outer.length, pattern_read, pattern_release, &outer, &options,
+                             write_stream_while_writing, &nested));
+    CHECK(nested.tried == 1);
+    CHECK(nested.nested == MS_E_IMAPI_RECORDER_LOCKED);
+    CHECK(nested.stream.position == 0 && nested.stream.released == 1);
+
+    /* Another client holds the drive exclusively (a second recorder on the
+     * same disc stands for another process): locked, nothing read. */
+    char same_disc[512];
+    ms_recorder holder = {0};
+    snprintf(same_disc, sizeof same_disc, "%s/cd-r.img", argv[1]);
+    CHECK_OK(ms_recorder_open(same_disc, &holder));
+    CHECK_OK(ms_recorder_acquire_exclusive(holder, "other-burner"));
+    pattern_stream held = {5000, (size_t)-1, 0, 0};
+    CHECK_HR(ms_write_stream(rec, held.length, pattern_read, pattern_release, &held, &options, NULL, NULL),
+             MS_E_IMAPI_RECORDER_LOCKED);
+    CHECK(held.position == 0 && held.released == 1);
+    CHECK_OK(ms_recorder_release_exclusive(holder));
+    CHECK_OK(ms_recorder_release(holder));
+
     /* A stream that ends before its size: the read failure, the session
      * left open for ms_recover. */
     pattern_stream shorter = {40000, 10000, 0, 0};
@@ -89,6 +134,17 @@ int main(int argc, char **argv) {
     CHECK(shorter.released == 1);
     uint32_t recovery = 0;
     CHECK_OK(ms_recover(rec, &recovery));
+
+    /* A finalized disc takes no session: IMAPI's media-state code before
+     * the stream is read. */
+    pattern_stream last = {5000, (size_t)-1, 0, 0};
+    options.force_media_to_be_closed = true;
+    CHECK_OK(ms_write_stream(rec, last.length, pattern_read, pattern_release, &last, &options, NULL, NULL));
+    options.force_media_to_be_closed = false;
+    pattern_stream closed = {5000, (size_t)-1, 0, 0};
+    CHECK_HR(ms_write_stream(rec, closed.length, pattern_read, pattern_release, &closed, &options, NULL, NULL),
+             MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE);
+    CHECK(closed.position == 0 && closed.released == 1);
     CHECK_OK(ms_recorder_release(rec));
 
     /* Larger than the free space: IMAPI's code, nothing written. */
