@@ -251,15 +251,18 @@ fn next_session_target(chosen: &Multisession, media: &MediaInfo) -> Result<Targe
 /// Where the next session goes on an overwritable medium laid out as
 /// `layout`: after the newest volume, whatever file system it holds.
 fn random_write_target(layout: &RandomWriteLayout, media: &MediaInfo) -> Result<Target> {
-    let free = media.total_sectors.checked_sub(layout.next).ok_or_else(|| {
-        Error::new(
-            MS_IMAPI_E_BAD_MULTISESSION_PARAMETER,
-            format!(
-                "the next session would start at {}, beyond the medium's {} blocks",
-                layout.next, media.total_sectors
-            ),
-        )
-    })?;
+    let free = media
+        .total_sectors
+        .checked_sub(layout.next)
+        .ok_or_else(|| {
+            Error::new(
+                MS_IMAPI_E_BAD_MULTISESSION_PARAMETER,
+                format!(
+                    "the next session would start at {}, beyond the medium's {} blocks",
+                    layout.next, media.total_sectors
+                ),
+            )
+        })?;
     Ok(Target {
         start_block: layout.next,
         free_blocks: free,
