@@ -922,6 +922,45 @@ fn an_imported_udf_session_keeps_udf_and_locks_its_revision() {
     let _ = fs::remove_dir_all(&dir);
 }
 
+/// IMAPI2's flow without an import (put the multisession interfaces,
+/// add files, write) on an overwritable medium holding a UDF-only volume:
+/// the next session goes after that volume, never at 0 over it, and the
+/// old volume's files stay readable at their start.
+#[test]
+fn a_session_placed_without_an_import_goes_after_a_udf_only_volume() {
+    let dir = scratch("udf-only-no-import");
+    let disc = blank(&dir, Profile::DvdPlusRw);
+    write_next_session(&disc, "One", |image| {
+        image.set_file_systems(FileSystems::UDF).unwrap();
+        image.mkdir("/first", true).unwrap();
+    });
+    let recorder = open(&disc);
+    let mut image = FileSystemImage::new();
+    image
+        .set_multisession_interfaces(session::offer(&recorder).unwrap())
+        .unwrap();
+    let start = image.session_start_block().unwrap();
+    assert_eq!(start % 16, 0, "DVD+RW sessions start on an ECC block");
+    let first = import_udf(&disc, 0).unwrap();
+    first.tree.lookup("/first").unwrap();
+    // The first volume ends before where the next session starts: its
+    // last recorded block (the closing anchor) lies below the start.
+    let mut head = vec![0u8; 64 << 20];
+    let read = fs::File::open(&disc)
+        .unwrap()
+        .read_at(&mut head, 0)
+        .unwrap();
+    let last_used = head[..read]
+        .chunks(2048)
+        .rposition(|b| b.iter().any(|&x| x != 0))
+        .unwrap() as u32;
+    assert!(
+        start > last_used,
+        "the session would start at {start}, at or before the first volume's block {last_used}"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
 /// On overwritable media the newest session is the one volume UDF readers
 /// see through LBA 256: a session without UDF would leave them on the old
 /// tree. On write-once media each session stands alone.
