@@ -70,7 +70,7 @@ func goMsProgress(handle unsafe.Pointer, p *C.ms_progress) C.uint32_t {
 
 //export goMsImportProgress
 func goMsImportProgress(handle unsafe.Pointer, p *C.ms_import_progress) C.uint32_t {
-	sink := cgo.Handle(uintptr(handle)).Value().(*importSink)
+	sink := cgo.Handle(uintptr(handle)).Value().(*imageSink[ImportProgress])
 	return sink.answer(sink.callback(ImportProgress{
 		FileSystem:             FileSystems(p.file_system),
 		CurrentItem:            C.GoString(p.current_item),
@@ -83,7 +83,7 @@ func goMsImportProgress(handle unsafe.Pointer, p *C.ms_import_progress) C.uint32
 
 //export goMsBuildProgress
 func goMsBuildProgress(handle unsafe.Pointer, p *C.ms_build_progress) C.uint32_t {
-	sink := cgo.Handle(uintptr(handle)).Value().(*buildSink)
+	sink := cgo.Handle(uintptr(handle)).Value().(*imageSink[BuildProgress])
 	return sink.answer(sink.callback(BuildProgress{
 		CurrentFile:   C.GoString(p.current_file),
 		CopiedSectors: int32(p.copied_sectors),

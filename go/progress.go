@@ -101,14 +101,10 @@ func (c *canceller) explain(err error) error {
 	return withCause(err, cause)
 }
 
-type importSink struct {
+// imageSink is what the handle of a callback set on an image refers to.
+type imageSink[E any] struct {
 	canceller
-	callback func(ImportProgress) error
-}
-
-type buildSink struct {
-	canceller
-	callback func(BuildProgress) error
+	callback func(E) error
 }
 
 type eraseSink struct {
@@ -126,8 +122,13 @@ type sharedHook struct {
 	refs   int32
 }
 
-func newSharedHook(sink interface{}, cancel *canceller) *sharedHook {
-	return &sharedHook{handle: cgo.NewHandle(sink), cancel: cancel, refs: 1}
+// newSharedHook is the hook of progress; nil for none.
+func newSharedHook[E any](progress func(E) error) *sharedHook {
+	if progress == nil {
+		return nil
+	}
+	sink := &imageSink[E]{callback: progress}
+	return &sharedHook{handle: cgo.NewHandle(sink), cancel: &sink.canceller, refs: 1}
 }
 
 func (s *sharedHook) c() C.uintptr_t {
@@ -176,12 +177,7 @@ func (i *Image) setHook(slot **sharedHook, hook *sharedHook, set func(C.uintptr_
 // before, so the import can be made again. The callback runs on the
 // importing goroutine and must not use the image.
 func (i *Image) SetImportProgress(progress func(ImportProgress) error) error {
-	var hook *sharedHook
-	if progress != nil {
-		sink := &importSink{callback: progress}
-		hook = newSharedHook(sink, &sink.canceller)
-	}
-	return i.setHook(&i.imports, hook, func(h C.uintptr_t) C.ms_hresult { return C.ms_go_set_import_progress(i.h, h) })
+	return i.setHook(&i.imports, newSharedHook(progress), func(h C.uintptr_t) C.ms_hresult { return C.ms_go_set_import_progress(i.h, h) })
 }
 
 // SetBuildProgress sets the callback told how the file data of the
@@ -192,12 +188,7 @@ func (i *Image) SetImportProgress(progress func(ImportProgress) error) error {
 // cancelled write leaves the previous session current and intact, as
 // cancelling Write's context does.
 func (i *Image) SetBuildProgress(progress func(BuildProgress) error) error {
-	var hook *sharedHook
-	if progress != nil {
-		sink := &buildSink{callback: progress}
-		hook = newSharedHook(sink, &sink.canceller)
-	}
-	return i.setHook(&i.builds, hook, func(h C.uintptr_t) C.ms_hresult { return C.ms_go_set_build_progress(i.h, h) })
+	return i.setHook(&i.builds, newSharedHook(progress), func(h C.uintptr_t) C.ms_hresult { return C.ms_go_set_build_progress(i.h, h) })
 }
 
 // EraseWithProgress is Erase with IDiscFormat2Erase's events: one before
