@@ -151,8 +151,9 @@ func (i *Image) FileSystemsToCreate() (FileSystems, error) {
 	return FileSystems(v), err
 }
 
-// SetFileSystemsToCreate is put_FileSystemsToCreate: ISO9660, with Joliet
-// and/or UDF.
+// SetFileSystemsToCreate is put_FileSystemsToCreate: any of ISO9660,
+// Joliet and UDF. ISO 9660 is written as well unless UDF is asked for
+// alone (a UDF-only session).
 func (i *Image) SetFileSystemsToCreate(fs FileSystems) error {
 	return call(i, func() C.ms_hresult { return C.ms_image_set_file_systems(i.h, C.uint32_t(fs)) })
 }

@@ -1003,8 +1003,12 @@ func TestImagePropertiesRoundTrip(t *testing.T) {
 	if fs != ISO9660|UDF {
 		t.Fatalf("file systems %v", fs)
 	}
-	if err := img.SetFileSystemsToCreate(UDF); !errors.Is(err, ErrInvalidParam) {
-		t.Fatalf("UDF alone: %v", err)
+	must(t, img.SetFileSystemsToCreate(UDF))
+	if fs, err := img.FileSystemsToCreate(); err != nil || fs != UDF {
+		t.Fatalf("UDF alone: %v %v", fs, err)
+	}
+	if err := img.SetFileSystemsToCreate(ISO9660 | UnknownFileSystem); !errors.Is(err, ErrInvalidParam) {
+		t.Fatalf("an unknown file system: %v", err)
 	}
 	revisions, err := img.UDFRevisionsSupported()
 	must(t, err)
