@@ -1,7 +1,7 @@
 package multisession
 
 // The C callbacks the library calls back into: a caller stream's read and
-// release, write progress, and the log. Their context is a cgo.Handle
+// release, write, import, build and erase progress, and the log. Their context is a cgo.Handle
 // (the log's is process-wide, see SetLogger); this file's preamble may
 // hold declarations only (cgo's rule for //export).
 
@@ -65,10 +65,42 @@ func goMsProgress(handle unsafe.Pointer, p *C.ms_progress) C.uint32_t {
 			RemainingSeconds: float64(p.remaining_seconds),
 		})
 	}
-	if sink.ctx != nil && sink.ctx.Err() != nil {
-		return C.MS_CANCEL
+	return sink.answer(nil)
+}
+
+//export goMsImportProgress
+func goMsImportProgress(handle unsafe.Pointer, p *C.ms_import_progress) C.uint32_t {
+	sink := cgo.Handle(uintptr(handle)).Value().(*imageSink[ImportProgress])
+	return sink.answer(sink.callback(ImportProgress{
+		FileSystem:             FileSystems(p.file_system),
+		CurrentItem:            C.GoString(p.current_item),
+		ImportedDirectoryItems: int32(p.imported_directory_items),
+		TotalDirectoryItems:    int32(p.total_directory_items),
+		ImportedFileItems:      int32(p.imported_file_items),
+		TotalFileItems:         int32(p.total_file_items),
+	}))
+}
+
+//export goMsBuildProgress
+func goMsBuildProgress(handle unsafe.Pointer, p *C.ms_build_progress) C.uint32_t {
+	sink := cgo.Handle(uintptr(handle)).Value().(*imageSink[BuildProgress])
+	return sink.answer(sink.callback(BuildProgress{
+		CurrentFile:   C.GoString(p.current_file),
+		CopiedSectors: int32(p.copied_sectors),
+		TotalSectors:  int32(p.total_sectors),
+	}))
+}
+
+//export goMsEraseProgress
+func goMsEraseProgress(handle unsafe.Pointer, p *C.ms_erase_progress) C.uint32_t {
+	sink := cgo.Handle(uintptr(handle)).Value().(*eraseSink)
+	if sink.callback != nil {
+		sink.callback(EraseProgress{
+			ElapsedSeconds:        float64(p.elapsed_seconds),
+			EstimatedTotalSeconds: float64(p.estimated_total_seconds),
+		})
 	}
-	return C.MS_CONTINUE
+	return sink.answer(nil)
 }
 
 //export goMsLog

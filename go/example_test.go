@@ -225,3 +225,44 @@ func ExampleRecorder_Erase() {
 	fmt.Println("imported:", prep.Imported)
 	// Output: imported: false
 }
+
+// Each item an import takes into the image, with the session's totals;
+// an error returned here would cancel the import and leave the image as
+// it was.
+func ExampleImage_SetImportProgress() {
+	rec, done := tempRecorder(multisession.ProfileCDR)
+	defer done()
+	if err := appendSession(rec, "/notes.txt", "notes"); err != nil {
+		log.Fatal(err)
+	}
+	img, err := multisession.NewImage()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer img.Close()
+	err = img.SetImportProgress(func(p multisession.ImportProgress) error {
+		fmt.Printf("%s: file %d of %d\n", p.CurrentItem, p.ImportedFileItems, p.TotalFileItems)
+		return nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := img.PrepareFor(rec); err != nil {
+		log.Fatal(err)
+	}
+	// Output: /notes.txt: file 1 of 1
+}
+
+// A BD-RE formatted with the drive's events: the last one says the
+// whole time has passed.
+func ExampleRecorder_FormatWithProgress() {
+	rec, done := tempRecorder(multisession.ProfileBDRE)
+	defer done()
+	var last multisession.EraseProgress
+	err := rec.FormatWithProgress(context.Background(), func(p multisession.EraseProgress) { last = p })
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("done:", last.ElapsedSeconds == last.EstimatedTotalSeconds)
+	// Output: done: true
+}

@@ -24,7 +24,11 @@ import (
 // Image is a file-system image (IFileSystemImage): the next session,
 // built on an imported previous one or from scratch. Close it when done;
 // a finalizer closes a forgotten one.
-type Image struct{ h C.ms_image }
+type Image struct {
+	h C.ms_image
+	// The progress callbacks set on the image (nil: none).
+	imports, builds *sharedHook
+}
 
 // NewImage makes an empty image: ISO 9660 + Joliet, 332,800 free blocks.
 func NewImage() (*Image, error) {
@@ -39,7 +43,11 @@ func NewImage() (*Image, error) {
 
 // Close releases the image; closing it again does nothing.
 func (i *Image) Close() error {
-	return closeHandle(i, &i.h.id, func(id C.uint64_t) C.ms_hresult { return C.ms_image_release(C.ms_image{id: id}) })
+	err := closeHandle(i, &i.h.id, func(id C.uint64_t) C.ms_hresult { return C.ms_image_release(C.ms_image{id: id}) })
+	i.imports.release()
+	i.builds.release()
+	i.imports, i.builds = nil, nil
+	return err
 }
 
 // Preparation is what PrepareFor did.
@@ -62,7 +70,7 @@ type Preparation struct {
 func (i *Image) PrepareFor(rec *Recorder) (Preparation, error) {
 	var p C.ms_preparation
 	if err := call([]interface{}{i, rec}, func() C.ms_hresult { return C.ms_image_prepare_for(i.h, rec.h, &p) }); err != nil {
-		return Preparation{}, err
+		return Preparation{}, i.imports.explain(err)
 	}
 	return Preparation{
 		Imported:             p.how == C.MS_PREPARED_IMPORTED,
@@ -143,8 +151,9 @@ func (i *Image) FileSystemsToCreate() (FileSystems, error) {
 	return FileSystems(v), err
 }
 
-// SetFileSystemsToCreate is put_FileSystemsToCreate: ISO9660, with Joliet
-// and/or UDF.
+// SetFileSystemsToCreate is put_FileSystemsToCreate: any of ISO9660,
+// Joliet and UDF. ISO 9660 is written as well unless UDF is asked for
+// alone (a UDF-only session).
 func (i *Image) SetFileSystemsToCreate(fs FileSystems) error {
 	return call(i, func() C.ms_hresult { return C.ms_image_set_file_systems(i.h, C.uint32_t(fs)) })
 }
@@ -240,7 +249,7 @@ func DefaultFileSystemForImport(fs FileSystems) (FileSystems, error) {
 func (i *Image) Import(fs FileSystems) (FileSystems, error) {
 	var got C.uint32_t
 	err := call(i, func() C.ms_hresult { return C.ms_image_import(i.h, C.uint32_t(fs), &got) })
-	return FileSystems(got), err
+	return FileSystems(got), i.imports.explain(err)
 }
 
 // ImportSession imports the complete session starting at start instead of
@@ -251,7 +260,7 @@ func (i *Image) ImportSession(start uint32, fs FileSystems) (FileSystems, error)
 	err := call(i, func() C.ms_hresult {
 		return C.ms_image_import_session(i.h, C.uint32_t(start), C.uint32_t(fs), &got)
 	})
-	return FileSystems(got), err
+	return FileSystems(got), i.imports.explain(err)
 }
 
 // NewestSessionWithFileSystem is the newest complete session on the
@@ -350,7 +359,7 @@ func (i *Image) CreateResult() (*Result, error) {
 	if err := call(i, func() C.ms_hresult { return C.ms_image_create_result(i.h, &h) }); err != nil {
 		return nil, err
 	}
-	r := &Result{h: h}
+	r := &Result{h: h, builds: i.builds.retain()}
 	runtime.SetFinalizer(r, (*Result).Close)
 	return r, nil
 }

@@ -3,12 +3,14 @@ package multisession
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -647,6 +649,228 @@ func TestEraseAndFormatFollowWhatEachMediumAllows(t *testing.T) {
 	}
 }
 
+var errStop = errors.New("stop here")
+
+func TestImportProgressCountsTheItemsOfAKnownTreeAndACancelLeavesTheImageUsable(t *testing.T) {
+	rec, _ := newDisc(t, ProfileCDR)
+	addAndWrite(t, rec, map[string][]byte{
+		"/top.txt": []byte("top"), "/a/one": []byte("one"), "/a/b/two": []byte("two"), "/c/three": []byte("three"),
+	})
+	img, err := NewImage()
+	must(t, err)
+	defer img.Close()
+	var events []ImportProgress
+	cancelAt := 3
+	must(t, img.SetImportProgress(func(p ImportProgress) error {
+		events = append(events, p)
+		if len(events) == cancelAt {
+			return errStop
+		}
+		return nil
+	}))
+
+	// Cancelled at the third item: nothing of the session is in the image.
+	_, err = img.PrepareFor(rec)
+	if !errors.Is(err, ErrRequestCancelled) || !errors.Is(err, errStop) || len(events) != 3 {
+		t.Fatalf("cancelled import: %v after %d events", err, len(events))
+	}
+	if _, err := img.Stat("/top.txt"); !errors.Is(err, ErrItemNotFound) {
+		t.Fatalf("after the cancel, /top.txt: %v", err)
+	}
+
+	// The same image imports again, to the end: every item once, with the
+	// totals of the tree (3 directories, 4 files) from the first event on.
+	events, cancelAt = nil, 0
+	_, err = img.PrepareFor(rec)
+	must(t, err)
+	var items []string
+	for n, p := range events {
+		items = append(items, p.CurrentItem)
+		if p.TotalDirectoryItems != 3 || p.TotalFileItems != 4 ||
+			p.ImportedDirectoryItems+p.ImportedFileItems != int32(n+1) || p.FileSystem == 0 {
+			t.Fatalf("event %d: %+v", n, p)
+		}
+	}
+	sort.Strings(items)
+	want := []string{"/a", "/a/b", "/a/b/two", "/a/one", "/c", "/c/three", "/top.txt"}
+	if strings.Join(items, " ") != strings.Join(want, " ") {
+		t.Fatalf("imported items %v", items)
+	}
+	if last := events[len(events)-1]; last.ImportedDirectoryItems != 3 || last.ImportedFileItems != 4 {
+		t.Fatalf("last event %+v", last)
+	}
+
+	// The image writes the next session holding both sessions' files.
+	must(t, img.AddReader("/next.txt", 4, strings.NewReader("next"), false))
+	writeSession(t, rec, img)
+	check, err := NewImage()
+	must(t, err)
+	defer check.Close()
+	must(t, check.SetImportProgress(func(ImportProgress) error { return errStop }))
+	must(t, check.SetImportProgress(nil))
+	_, err = check.PrepareFor(rec)
+	must(t, err)
+	for _, path := range []string{"/a/b/two", "/next.txt"} {
+		if _, err := check.Stat(path); err != nil {
+			t.Fatalf("%s after the next session: %v", path, err)
+		}
+	}
+}
+
+func TestBuildProgressIsSeenWhileWritingAndItsErrorCancelsTheWrite(t *testing.T) {
+	rec, _ := newDisc(t, ProfileDVDPlusRW)
+	addAndWrite(t, rec, map[string][]byte{"/kept.bin": pattern(4000, 1)})
+	local := filepath.Join(t.TempDir(), "big.bin")
+	must(t, os.WriteFile(local, pattern(7<<19, 3), 0o644)) // 3.5 MiB: 1792 sectors
+
+	img, err := NewImage()
+	must(t, err)
+	_, err = img.PrepareFor(rec)
+	must(t, err)
+	must(t, img.AddFile("/big.bin", local, false))
+	var copied []int32
+	record := func(stopFrom int32) func(BuildProgress) error {
+		copied = nil
+		return func(p BuildProgress) error {
+			if p.CurrentFile != "/big.bin" {
+				return nil
+			}
+			if p.TotalSectors != 1792 {
+				t.Errorf("event %+v", p)
+			}
+			copied = append(copied, p.CopiedSectors)
+			if stopFrom > 0 && p.CopiedSectors >= stopFrom {
+				return errStop
+			}
+			return nil
+		}
+	}
+
+	// Stopped once 2 MiB are copied: the disc still shows the first session.
+	must(t, img.SetBuildProgress(record(1024)))
+	result, err := img.CreateResult()
+	must(t, err)
+	err = rec.Write(context.Background(), result, appendOptions())
+	if !errors.Is(err, ErrRequestCancelled) || !errors.Is(err, errStop) {
+		t.Fatalf("write cancelled by the build callback: %v", err)
+	}
+	must(t, result.Close())
+	if fmt.Sprint(copied) != "[0 512 1024]" {
+		t.Fatalf("copied before the cancel %v", copied)
+	}
+	check, _ := imageFor(t, rec)
+	if _, err := check.Stat("/big.bin"); !errors.Is(err, ErrItemNotFound) {
+		t.Fatalf("the cancelled file: %v", err)
+	}
+	must(t, check.Close())
+
+	// A result keeps the callback it was built with after the image is
+	// closed; written whole, it reports each MiB and the end.
+	must(t, img.SetBuildProgress(record(0)))
+	result, err = img.CreateResult()
+	must(t, err)
+	defer result.Close()
+	must(t, img.Close())
+	runtime.GC()
+	must(t, rec.Write(context.Background(), result, appendOptions()))
+	if fmt.Sprint(copied) != "[0 512 1024 1536 1792]" {
+		t.Fatalf("copied %v", copied)
+	}
+	check, _ = imageFor(t, rec)
+	defer check.Close()
+	for _, path := range []string{"/kept.bin", "/big.bin"} {
+		if _, err := check.Stat(path); err != nil {
+			t.Fatalf("%s after the write: %v", path, err)
+		}
+	}
+}
+
+// withDriveQuirks reopens the emulated disc with quirks added to its
+// sidecar (<image>.json), closing rec first.
+func withDriveQuirks(t *testing.T, rec *Recorder, disc string, quirks map[string]interface{}) *Recorder {
+	t.Helper()
+	must(t, rec.Close())
+	text, err := os.ReadFile(disc + ".json")
+	must(t, err)
+	var sidecar map[string]interface{}
+	must(t, json.Unmarshal(text, &sidecar))
+	sidecar["quirks"] = quirks
+	text, err = json.Marshal(sidecar)
+	must(t, err)
+	must(t, os.WriteFile(disc+".json", text, 0o644))
+	rec, err = Open(disc)
+	must(t, err)
+	t.Cleanup(func() { rec.Close() })
+	return rec
+}
+
+// eraseEvents records erase or format events and checks that time only
+// grows and the estimate covers it.
+func eraseEvents(t *testing.T, events *[]EraseProgress) func(EraseProgress) {
+	return func(p EraseProgress) {
+		if n := len(*events); n > 0 && p.ElapsedSeconds < (*events)[n-1].ElapsedSeconds {
+			t.Errorf("elapsed went back: %+v after %+v", p, (*events)[n-1])
+		}
+		if p.EstimatedTotalSeconds < p.ElapsedSeconds {
+			t.Errorf("estimate below elapsed: %+v", p)
+		}
+		*events = append(*events, p)
+	}
+}
+
+func TestEraseWithProgressReportsTheBusyPollsAndAContextCancelsBeforeTheDrive(t *testing.T) {
+	rec, disc := newDisc(t, ProfileCDRW)
+	addAndWrite(t, rec, map[string][]byte{"/old.txt": []byte("old")})
+	// The drive stays busy for three polls after an Immed BLANK.
+	rec = withDriveQuirks(t, rec, disc, map[string]interface{}{"immed_busy_polls": 3})
+
+	var events []EraseProgress
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := rec.EraseWithProgress(ctx, false, eraseEvents(t, &events))
+	if !errors.Is(err, ErrRequestCancelled) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("erase with a cancelled context: %v", err)
+	}
+	if len(events) != 1 || events[0].ElapsedSeconds != 0 || events[0].EstimatedTotalSeconds <= 0 {
+		t.Fatalf("events of the cancelled erase %+v", events)
+	}
+	if s, err := rec.Sessions(); err != nil || len(s) != 1 {
+		t.Fatalf("sessions after the cancelled erase: %v %v", s, err)
+	}
+
+	// The start, one event per busy poll, the end with elapsed == estimate.
+	events = nil
+	must(t, rec.EraseWithProgress(context.Background(), false, eraseEvents(t, &events)))
+	last := events[len(events)-1]
+	if len(events) != 5 || last.ElapsedSeconds <= 0 || last.ElapsedSeconds != last.EstimatedTotalSeconds {
+		t.Fatalf("erase events %+v", events)
+	}
+	if s, err := rec.Sessions(); err != nil || len(s) != 0 {
+		t.Fatalf("sessions after the erase: %v %v", s, err)
+	}
+	addAndWrite(t, rec, map[string][]byte{"/new.txt": []byte("new")})
+}
+
+func TestFormatWithProgressReportsStartAndEndAndAContextCancelsBeforeTheDrive(t *testing.T) {
+	rec, _ := newDisc(t, ProfileBDRE)
+	var events []EraseProgress
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := rec.FormatWithProgress(ctx, eraseEvents(t, &events))
+	if !errors.Is(err, ErrRequestCancelled) || !errors.Is(err, context.Canceled) || len(events) != 1 {
+		t.Fatalf("format with a cancelled context: %v after %+v", err, events)
+	}
+
+	events = nil
+	must(t, rec.FormatWithProgress(context.Background(), eraseEvents(t, &events)))
+	last := events[len(events)-1]
+	if len(events) < 2 || last.ElapsedSeconds != last.EstimatedTotalSeconds {
+		t.Fatalf("format events %+v", events)
+	}
+	must(t, rec.FormatWithProgress(context.Background(), nil))
+	addAndWrite(t, rec, map[string][]byte{"/after.txt": []byte("after")})
+}
+
 func TestDriveIdentitySpeedsTrayAndExclusiveAccess(t *testing.T) {
 	rec, _ := newDisc(t, ProfileDVDPlusR)
 	id, err := rec.Identity()
@@ -779,8 +1003,12 @@ func TestImagePropertiesRoundTrip(t *testing.T) {
 	if fs != ISO9660|UDF {
 		t.Fatalf("file systems %v", fs)
 	}
-	if err := img.SetFileSystemsToCreate(UDF); !errors.Is(err, ErrInvalidParam) {
-		t.Fatalf("UDF alone: %v", err)
+	must(t, img.SetFileSystemsToCreate(UDF))
+	if fs, err := img.FileSystemsToCreate(); err != nil || fs != UDF {
+		t.Fatalf("UDF alone: %v %v", fs, err)
+	}
+	if err := img.SetFileSystemsToCreate(ISO9660 | UnknownFileSystem); !errors.Is(err, ErrInvalidParam) {
+		t.Fatalf("an unknown file system: %v", err)
 	}
 	revisions, err := img.UDFRevisionsSupported()
 	must(t, err)

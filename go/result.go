@@ -14,11 +14,19 @@ const BlockSize = 2048
 // Result is a built session (IFileSystemImageResult), streamed on demand
 // from the image's sources. Close it when done; a finalizer closes a
 // forgotten one.
-type Result struct{ h C.ms_result }
+type Result struct {
+	h C.ms_result
+	// builds is the image's build progress callback when the result was
+	// created (nil: none); the library calls it while the result is read.
+	builds *sharedHook
+}
 
 // Close releases the result; closing it again does nothing.
 func (r *Result) Close() error {
-	return closeHandle(r, &r.h.id, func(id C.uint64_t) C.ms_hresult { return C.ms_result_release(C.ms_result{id: id}) })
+	err := closeHandle(r, &r.h.id, func(id C.uint64_t) C.ms_hresult { return C.ms_result_release(C.ms_result{id: id}) })
+	r.builds.release()
+	r.builds = nil
+	return err
 }
 
 // StartBlock is the LBA block 0 of the result goes to.
@@ -63,7 +71,7 @@ func (r *Result) fill(buf []byte, read func(*C.uint8_t, C.size_t) C.ms_hresult) 
 	}
 	cbuf := C.malloc(C.size_t(len(buf)))
 	defer C.free(cbuf)
-	err := call(r, func() C.ms_hresult { return read((*C.uint8_t)(cbuf), C.size_t(len(buf))) })
+	err := r.builds.explain(call(r, func() C.ms_hresult { return read((*C.uint8_t)(cbuf), C.size_t(len(buf))) }))
 	if err == nil {
 		copy(buf, unsafe.Slice((*byte)(cbuf), len(buf)))
 	}

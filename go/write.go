@@ -108,7 +108,7 @@ func (o *WriteOptions) c() *C.ms_write_options {
 // progressSink is what a write's progress handle refers to: the caller's
 // callback, and the context a write without a cancel token watches.
 type progressSink struct {
-	ctx      context.Context
+	canceller
 	callback func(Progress)
 }
 
@@ -138,7 +138,7 @@ func (r *Recorder) Write(ctx context.Context, result *Result, options WriteOptio
 	defer done()
 	keep := []interface{}{r, result}
 	if ctx.Done() == nil {
-		return call(keep, func() C.ms_hresult { return C.ms_go_write(r.h, result.h, o, progress) })
+		return result.builds.explain(call(keep, func() C.ms_hresult { return C.ms_go_write(r.h, result.h, o, progress) }))
 	}
 	var token C.ms_cancel
 	if err := call(nil, func() C.ms_hresult { return C.ms_cancel_new(&token) }); err != nil {
@@ -159,7 +159,7 @@ func (r *Recorder) Write(ctx context.Context, result *Result, options WriteOptio
 	err := call(keep, func() C.ms_hresult { return C.ms_go_write_with_cancel(r.h, result.h, o, progress, token) })
 	close(stop)
 	watcher.Wait()
-	return withCause(err, ctx.Err())
+	return withCause(result.builds.explain(err), ctx.Err())
 }
 
 // WriteStream writes size bytes read from src as the next session, padded
