@@ -963,7 +963,7 @@ fn peers_read(disc: &str, start: u64) -> (Option<String>, bool, Vec<String>) {
 /// Without --fs every multisession medium gets ISO 9660 + Joliet + UDF;
 /// `--fs` writes what it names. `sessions` and `info` name each session's
 /// file systems and UDF revision as udfinfo, isoinfo and xorriso read
-/// them; UDF alone is refused with a reason.
+/// them; `--fs udf` writes a UDF-only session udfinfo reads.
 #[test]
 fn fs_and_the_media_default_write_the_file_systems_sessions_info_and_the_peers_name() {
     let root = tempfile::tempdir().unwrap();
@@ -1033,12 +1033,20 @@ fn fs_and_the_media_default_write_the_file_systems_sessions_info_and_the_peers_n
     let disc = root.path().join("udf-only.img");
     let disc = disc.to_str().unwrap();
     ok(&["new-disc", "--profile", "dvd+r", disc]);
-    let refused = failure_text(&["append", "--fs", "udf", disc, &one]);
-    assert!(
-        refused.contains("IMAPI_E_INVALID_PARAM") && refused.contains("UDF alone"),
-        "{refused}"
-    );
-    blank(&["info", disc]);
+    ok(&["append", "--keep-appendable", "--fs", "udf", disc, &one]);
+    let row = json(&ok(&["sessions", "--json", disc]))["Sessions"][0].clone();
+    assert_eq!(row["FileSystems"], "UDF", "{row}");
+    let udfinfo = Command::new("udfinfo")
+        .args(["--startblock=0", disc])
+        .output()
+        .expect("udfinfo runs");
+    assert!(udfinfo.status.success());
+    let text = String::from_utf8_lossy(&udfinfo.stdout);
+    let revision = text.lines().find_map(|l| l.strip_prefix("udfrev="));
+    assert_eq!(revision, row["UDFRevision"].as_str(), "{text}");
+    assert!(text.lines().any(|l| l == "numfiles=1"), "{text}");
+    let listing = ok(&["ls", disc]);
+    assert!(listing.contains("a.txt"), "{listing}");
 }
 
 /// Every key of a JSON value, recursively.

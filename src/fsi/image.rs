@@ -408,10 +408,23 @@ impl FileSystemImage {
             // The multisession object sizes only an ISO 9660 volume at
             // LBA 16; the image also knows a UDF-only one (anchor at 256),
             // which a session placed at 0 would overwrite.
+            // A primary descriptor the importer cannot read whole still
+            // gives its volume size to the object; with none, the error
+            // stands rather than a session at 0 over unknown data.
             Some(chosen) if chosen.kind() == Kind::RandomWrite => {
                 let media = chosen.media_info()?;
-                let layout = overwrite_layout(chosen.import_recorder(), &media)?;
-                random_write_target(&layout, &media)
+                match overwrite_layout(chosen.import_recorder(), &media) {
+                    Ok(layout) => random_write_target(&layout, &media),
+                    Err(e) => match chosen.next_session()? {
+                        next if next.start_block == 0 => Err(e),
+                        next => Ok(Target {
+                            start_block: next.start_block,
+                            free_blocks: next.free_blocks,
+                            write_unit: media.write_unit.max(1),
+                            overwrite: true,
+                        }),
+                    },
+                }
             }
             Some(chosen) => {
                 let next = chosen.next_session()?;

@@ -85,13 +85,18 @@ fn consistent(info: MediaInfo) -> std::result::Result<MediaInfo, String> {
             ));
         }
     }
-    // DVD and BD tracks start on whole ECC blocks or clusters, so a
-    // sequential next writable address off that grid (CD's unit is one
-    // block) is a garbled reply, and writing there would be refused or
-    // worse.
+    // DVD and BD tracks start on whole ECC blocks or clusters, so where
+    // the next writable address starts a new track (the last session is
+    // closed and the invisible track blank) an address off that grid (CD's
+    // unit is one block) is a garbled reply. An interrupted track's
+    // address is where the cut left it and is recovered, not refused.
     if let Some(nwa) = info.next_writable {
         let unit = info.write_unit.max(1);
-        if info.write_model() == WriteModel::Sequential && !info.pseudo_overwrite && nwa % unit != 0
+        let new_track = info.last_session == SessionState::Empty;
+        if info.write_model() == WriteModel::Sequential
+            && !info.pseudo_overwrite
+            && new_track
+            && nwa % unit != 0
         {
             return Err(format!(
                 "the next writable address {nwa} is not on a {unit}-block boundary of the {} medium",

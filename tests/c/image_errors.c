@@ -155,7 +155,11 @@ static void image_codes(const char *dir, ms_recorder rec) {
     CHECK_OK(ms_image_file_systems(image, &u));
     CHECK(u == (MS_FS_ISO9660 | MS_FS_JOLIET));
     CHECK_HR(ms_image_set_file_systems(image, 0), MS_IMAPI_E_NO_OUTPUT);
-    CHECK_HR(ms_image_set_file_systems(image, MS_FS_UDF), MS_IMAPI_E_INVALID_PARAM);
+    /* UDF alone is a UDF-only session (IMAPI2's FsiFileSystemUDF). */
+    CHECK_OK(ms_image_set_file_systems(image, MS_FS_UDF));
+    CHECK_OK(ms_image_file_systems(image, &u));
+    CHECK(u == MS_FS_UDF);
+    CHECK_OK(ms_image_set_file_systems(image, MS_FS_ISO9660 | MS_FS_JOLIET));
     CHECK_HR(ms_image_set_file_systems(image, 0x100), MS_IMAPI_E_INVALID_PARAM);
     CHECK_HR(ms_image_set_volume_name(image, "123456789012345678901234567890123"),
              MS_IMAPI_E_INVALID_VOLUME_NAME);
