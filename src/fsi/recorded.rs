@@ -45,6 +45,10 @@ pub struct RecordedVolume {
 /// medium. Overwritable media (and BD-R Pseudo-Overwrite) keep one growing
 /// volume that the descriptors at LBA 16 describe: one entry, at 0, whose
 /// size is that volume's.
+///
+/// An open session an interrupted write left behind is listed with
+/// `complete` false and without a volume: its descriptors may point at
+/// blocks never written, and a half-written tree is nothing to show.
 pub fn recorded_sessions(recorder: &Recorder) -> Result<Vec<RecordedVolume>> {
     let media = recorder.media_info()?;
     if media.media_state().contains(MediaState::BLANK) {
@@ -55,7 +59,7 @@ pub fn recorded_sessions(recorder: &Recorder) -> Result<Vec<RecordedVolume>> {
         let Some(primary) = &found.descriptors.primary else {
             return Ok(Vec::new());
         };
-        let mut volume = describe(recorder, 1, 0, primary.space_size, true)?;
+        let mut volume = describe(recorder, 1, 0, primary.space_size)?;
         volume.file_systems = found.file_systems;
         return Ok(vec![volume]);
     }
@@ -64,18 +68,25 @@ pub fn recorded_sessions(recorder: &Recorder) -> Result<Vec<RecordedVolume>> {
         .iter()
         .map(|s| {
             let blocks = s.extent.last_written.saturating_sub(s.extent.start) + 1;
-            describe(recorder, s.number, s.extent.start, blocks, s.complete)
+            if s.complete {
+                describe(recorder, s.number, s.extent.start, blocks)
+            } else {
+                Ok(RecordedVolume {
+                    number: s.number,
+                    start: s.extent.start,
+                    blocks,
+                    complete: false,
+                    file_systems: FileSystems::NONE,
+                    volume_name: String::new(),
+                    created: None,
+                })
+            }
         })
         .collect()
 }
 
-fn describe(
-    recorder: &Recorder,
-    number: u16,
-    start: u32,
-    blocks: u32,
-    complete: bool,
-) -> Result<RecordedVolume> {
+/// A complete session and the volume at its start.
+fn describe(recorder: &Recorder, number: u16, start: u32, blocks: u32) -> Result<RecordedVolume> {
     let found = identify(recorder, start)?;
     let set = &found.descriptors;
     let volume_name = set
@@ -92,7 +103,7 @@ fn describe(
         number,
         start,
         blocks,
-        complete,
+        complete: true,
         file_systems: found.file_systems,
         volume_name,
         created,
