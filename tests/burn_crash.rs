@@ -7,6 +7,7 @@
 mod support;
 
 use multisession::burn::{DataWriter, Recovery};
+use multisession::scsi::emulator::DiscSpec;
 use multisession::Profile;
 use serde_json::json;
 use support::*;
@@ -223,12 +224,19 @@ fn an_interrupted_first_session_is_listed_as_incomplete_not_read() {
     use multisession::burn::{Flow, WriteAction, WriteOptions};
     let dir = tempfile::tempdir().unwrap();
     let first = files("first", 31, &[300_000, 5]);
-    for profile in WRITE_ONCE {
+    for (profile, pow) in WRITE_ONCE
+        .iter()
+        .map(|&p| (p, false))
+        .chain([(Profile::BdR, true)])
+    {
         // A cancel after the first chunk (the descriptors are written, the
         // tree is not) and a power loss before LBA 16 was reached.
         for power_loss in [None, Some(8)] {
-            let case = format!("{profile}, power loss {power_loss:?}");
+            let case = format!("{profile} (POW {pow}), power loss {power_loss:?}");
             let disc = new_disc(dir.path(), &format!("{}.img", profile.name()), profile);
+            if pow {
+                DiscSpec::new(profile).pow(true).create(&disc).unwrap();
+            }
             if let Some(after) = power_loss {
                 set_faults(&disc, json!({ "power_loss_after_blocks": after }));
             }

@@ -19,7 +19,9 @@ use super::{BlockSource, BLOCK_SIZE};
 use crate::error::{Error, Result};
 use crate::hresult::{MS_E_INVALIDARG, MS_IMAPI_E_MULTISESSION_NOT_SET, MS_IMAPI_E_NOT_FILE};
 use crate::media::{MediaState, WriteModel};
+use crate::mmc::MediaInfo;
 use crate::recorder::Recorder;
+use crate::session::placement::iso_volume_blocks;
 
 /// One recorded session and the volume in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +56,11 @@ pub fn recorded_sessions(recorder: &Recorder) -> Result<Vec<RecordedVolume>> {
     if media.media_state().contains(MediaState::BLANK) {
         return Ok(Vec::new());
     }
+    if media.pseudo_overwrite {
+        if let Some(open) = interrupted_pow_volume(recorder, &media)? {
+            return Ok(vec![open]);
+        }
+    }
     if media.write_model() == WriteModel::RandomWrite || media.pseudo_overwrite {
         let found = identify(recorder, 0)?;
         let Some(primary) = &found.descriptors.primary else {
@@ -75,14 +82,47 @@ pub fn recorded_sessions(recorder: &Recorder) -> Result<Vec<RecordedVolume>> {
                     number: s.number,
                     start: s.extent.start,
                     blocks,
-                    complete: false,
-                    file_systems: FileSystems::NONE,
-                    volume_name: String::new(),
-                    created: None,
+                    ..open_session()
                 })
             }
         })
         .collect()
+}
+
+/// The first session on a Pseudo-Overwrite BD-R carries its descriptors
+/// at LBA 16 with its data (later ones rewrite them only after theirs), so
+/// an interrupted first write leaves LBA 16 unwritten, or describing a
+/// volume past the next writable address: that open session, not read.
+fn interrupted_pow_volume(
+    recorder: &Recorder,
+    media: &MediaInfo,
+) -> Result<Option<RecordedVolume>> {
+    let Some(nwa) = media.next_writable else {
+        return Ok(None);
+    };
+    let whole = match iso_volume_blocks(media, recorder)? {
+        Some(blocks) => blocks <= nwa,
+        None => false,
+    };
+    Ok((!whole).then(|| RecordedVolume {
+        number: 1,
+        start: 0,
+        blocks: nwa,
+        ..open_session()
+    }))
+}
+
+/// An open session an interrupted write left behind, with no volume read.
+fn open_session() -> RecordedVolume {
+    RecordedVolume {
+        number: 0,
+        start: 0,
+        blocks: 0,
+        complete: false,
+        file_systems: FileSystems::NONE,
+        volume_name: String::new(),
+        created: None,
+    }
 }
 
 /// A complete session and the volume at its start.
