@@ -273,4 +273,13 @@ fn an_interrupted_first_session_is_listed_as_incomplete_not_read() {
             );
         }
     }
+    // A POW BD-R whose sessions another writer closed has nothing open.
+    let closed = dir.path().join("pow-closed.img");
+    DiscSpec::new(Profile::BdR)
+        .sessions(&[800])
+        .pow(true)
+        .create(&closed)
+        .unwrap();
+    let listed = multisession::fsi::recorded_sessions(&open(&closed)).unwrap();
+    assert!(listed.iter().all(|s| s.complete), "{listed:?}");
 }

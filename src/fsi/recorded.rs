@@ -19,7 +19,7 @@ use super::{BlockSource, BLOCK_SIZE};
 use crate::error::{Error, Result};
 use crate::hresult::{MS_E_INVALIDARG, MS_IMAPI_E_MULTISESSION_NOT_SET, MS_IMAPI_E_NOT_FILE};
 use crate::media::{MediaState, WriteModel};
-use crate::mmc::MediaInfo;
+use crate::mmc::{MediaInfo, SessionState};
 use crate::recorder::Recorder;
 use crate::session::placement::iso_volume_blocks;
 
@@ -100,6 +100,10 @@ fn interrupted_pow_volume(
     let Some(nwa) = media.next_writable else {
         return Ok(None);
     };
+    if media.last_session != SessionState::Incomplete {
+        // Sessions closed by another writer: nothing is being written.
+        return Ok(None);
+    }
     let whole = match iso_volume_blocks(media, recorder)? {
         Some(blocks) => blocks <= nwa,
         None => false,
