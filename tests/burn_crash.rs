@@ -7,6 +7,7 @@
 mod support;
 
 use multisession::burn::{DataWriter, Recovery};
+use multisession::scsi::emulator::DiscSpec;
 use multisession::Profile;
 use serde_json::json;
 use support::*;
@@ -216,4 +217,69 @@ fn an_interrupted_recovery_is_finished_by_the_next_one() {
             }
         }
     }
+}
+
+#[test]
+fn an_interrupted_first_session_is_listed_as_incomplete_not_read() {
+    use multisession::burn::{Flow, WriteAction, WriteOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let first = files("first", 31, &[300_000, 5]);
+    for (profile, pow) in WRITE_ONCE
+        .iter()
+        .map(|&p| (p, false))
+        .chain([(Profile::BdR, true)])
+    {
+        // A cancel after the first chunk (the descriptors are written, the
+        // tree is not) and a power loss before LBA 16 was reached.
+        for power_loss in [None, Some(8)] {
+            let case = format!("{profile} (POW {pow}), power loss {power_loss:?}");
+            let disc = new_disc(dir.path(), &format!("{}.img", profile.name()), profile);
+            if pow {
+                DiscSpec::new(profile).pow(true).create(&disc).unwrap();
+            }
+            if let Some(after) = power_loss {
+                set_faults(&disc, json!({ "power_loss_after_blocks": after }));
+            }
+            let options = WriteOptions {
+                progress_interval: std::time::Duration::ZERO,
+                ..multisession_options()
+            };
+            let stopped = append_with(&open(&disc), &first, options, &mut |p| {
+                if p.action == WriteAction::WritingData && p.sectors_done > 0 {
+                    Flow::Cancel
+                } else {
+                    Flow::Continue
+                }
+            });
+            assert!(stopped.is_err(), "{case}: the write must stop");
+            set_faults(&disc, json!({}));
+
+            let recorder = open(&disc);
+            let listed = multisession::fsi::recorded_sessions(&recorder)
+                .unwrap_or_else(|e| panic!("{case}: listing: {e}"));
+            assert!(
+                listed.iter().all(|s| !s.complete),
+                "{case}: nothing complete: {listed:?}"
+            );
+            assert_eq!(listed.len(), 1, "{case}: the open session is listed");
+            assert_eq!(
+                (listed[0].number, listed[0].start),
+                (1, 0),
+                "{case}: {listed:?}"
+            );
+            assert!(
+                listed[0].file_systems.is_empty() && listed[0].volume_name.is_empty(),
+                "{case}: an incomplete session is not read: {listed:?}"
+            );
+        }
+    }
+    // A POW BD-R whose sessions another writer closed has nothing open.
+    let closed = dir.path().join("pow-closed.img");
+    DiscSpec::new(Profile::BdR)
+        .sessions(&[800])
+        .pow(true)
+        .create(&closed)
+        .unwrap();
+    let listed = multisession::fsi::recorded_sessions(&open(&closed)).unwrap();
+    assert!(listed.iter().all(|s| s.complete), "{listed:?}");
 }

@@ -502,3 +502,74 @@ fn an_unreadable_lba_16_leaves_an_overwritable_medium_probed_with_all_of_it_free
     assert_eq!(info.next_writable, Some(0));
     assert_eq!(info.free_blocks, info.total_sectors);
 }
+
+/// Every file of the session at `start` as our importer reads it there,
+/// through the drive (the session's own descriptors, not those at LBA 16).
+fn content_at(recorder: &std::sync::Arc<multisession::Recorder>, start: u32) -> Files {
+    let imported =
+        multisession::fsi::import(recorder.as_ref(), start, None, Default::default()).unwrap();
+    snapshot(&imported.tree, recorder.as_ref())
+}
+
+#[test]
+fn three_sessions_on_a_pseudo_overwrite_bd_r_grow_one_volume_each_readable_at_its_start() {
+    use multisession::scsi::emulator::DiscSpec;
+    use multisession::session::Kind;
+    let dir = tempfile::tempdir().unwrap();
+    let disc = dir.path().join("pow.img");
+    DiscSpec::new(Profile::BdR).pow(true).create(&disc).unwrap();
+    let mut expected = Files::new();
+    let mut end_of_previous = 0;
+    for n in 0..3u32 {
+        let add = files(&format!("s{n}"), n, &[10, 5000]);
+        let options = WriteOptions {
+            verify: true,
+            ..multisession_options()
+        };
+        let report =
+            append(&open(&disc), &add, options).unwrap_or_else(|e| panic!("session {n}: {e}"));
+        assert!(report.verified, "session {n}");
+        assert!(
+            report.start_lba >= end_of_previous && report.start_lba % 32 == 0,
+            "session {n} at {} after {end_of_previous}",
+            report.start_lba
+        );
+        end_of_previous = report.start_lba + report.sectors;
+        expected = merged(&expected, &add);
+        let recorder = open(&disc);
+        // LBA 16 leads to the newest tree; the session's own descriptors
+        // at its start describe the same tree.
+        assert!(
+            current_content(&recorder) == expected,
+            "after session {n} at LBA 16"
+        );
+        assert!(
+            content_at(&recorder, report.start_lba) == expected,
+            "after session {n} at LBA {}",
+            report.start_lba
+        );
+        let (_, volume) = volume_at(&disc, 0);
+        assert_eq!(volume, end_of_previous, "session {n}: the volume grew");
+        // The disc stays appendable: only PseudoOverwrite still applies,
+        // and it places the next session at or after the next writable
+        // address.
+        let info = recorder.media_info().unwrap();
+        assert_eq!(info.disc_status, DiscStatus::Appendable);
+        let offered = multisession::session::offer(&recorder).unwrap();
+        let usable: Vec<Kind> = offered
+            .iter()
+            .filter(|m| m.is_supported_on_current_media_state().unwrap())
+            .map(|m| m.kind())
+            .collect();
+        assert_eq!(usable, [Kind::PseudoOverwrite], "after session {n}");
+        let next = offered[1].next_session().unwrap();
+        assert!(
+            next.start_block >= info.next_writable.unwrap() && next.start_block >= end_of_previous,
+            "after session {n}: next at {}",
+            next.start_block
+        );
+        let listed = multisession::fsi::recorded_sessions(&recorder).unwrap();
+        assert_eq!(listed.len(), 1, "one growing volume");
+        assert_eq!((listed[0].start, listed[0].blocks), (0, end_of_previous));
+    }
+}

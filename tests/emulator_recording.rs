@@ -295,3 +295,28 @@ fn event_status_reports_new_media_once() {
     let none = d.data_in(&[0x4A, 1, 0, 0, 0x04, 0, 0, 0, 8, 0], 8).unwrap();
     assert_eq!(none, [0, 2, 0x80, 0x10]);
 }
+
+#[test]
+fn pseudo_overwrite_bd_r_remaps_rewrites_of_recorded_blocks_past_the_next_writable_address() {
+    let mut d = Disc::new(DiscSpec::new(Profile::BdR).pow(true));
+    d.write(0, 40).unwrap();
+    d.sync().unwrap();
+    assert_eq!(d.nwa(1).0, 40);
+    // One block inside cluster 0 and two spanning clusters 0 and 1: the
+    // replacements take whole clusters from the next boundary on.
+    d.write_data(16, &emulator_support::pattern(1000, 1))
+        .unwrap();
+    assert_eq!(d.nwa(1).0, 64 + 32);
+    d.write_data(31, &emulator_support::pattern(2000, 2))
+        .unwrap();
+    assert_eq!(d.nwa(1).0, 96 + 64);
+    assert_eq!(be32(&d.read(16, 1).unwrap(), 0), 1000);
+    assert_eq!(be32(&d.read(32, 1).unwrap(), 0), 2001);
+    assert_eq!(be32(&d.read(17, 1).unwrap(), 0), 17, "untouched");
+    // Past the next writable address is no rewrite.
+    assert_eq!(d.write(200, 1), Err(Sense::INVALID_ADDRESS_FOR_WRITE));
+
+    let mut srm = Disc::new(DiscSpec::new(Profile::BdR).formatted(true));
+    srm.write(0, 40).unwrap();
+    assert_eq!(srm.write(16, 1), Err(Sense::INVALID_ADDRESS_FOR_WRITE));
+}

@@ -428,3 +428,38 @@ fn follow_refuses_a_link_back_up_the_tree_and_writes_nothing() {
     ok(&["append", &disc, dir]);
     assert_eq!(listing(&disc)["/loop/up"].2.as_deref(), Some(".."));
 }
+
+/// A BD-R formatted for Pseudo-Overwrite (as growisofs leaves it) takes a
+/// first session and more: each grows the one volume, `ls` lists every
+/// file so far, and xorriso, reading LBA 16, agrees.
+#[test]
+fn three_appends_on_a_pseudo_overwrite_bd_r_grow_one_volume() {
+    use multisession::scsi::emulator::DiscSpec;
+    use multisession::Profile;
+    let root = tempfile::tempdir().unwrap();
+    let disc = root.path().join("pow.img");
+    DiscSpec::new(Profile::BdR).pow(true).create(&disc).unwrap();
+    let disc = disc.to_str().unwrap();
+    let mut expected = Vec::new();
+    for n in 0..3 {
+        let src = root.path().join(format!("s{n}"));
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(src.join("f.txt"), format!("session {n}\n")).unwrap();
+        ok(&["append", disc, src.to_str().unwrap()]);
+        expected.push(format!("/s{n}/f.txt"));
+        let files: Vec<String> = listing(disc)
+            .into_iter()
+            .filter(|(_, (kind, _, _))| kind == "file")
+            .map(|(path, _)| path)
+            .collect();
+        assert_eq!(files, expected, "after append {n}");
+    }
+    let found = Command::new("xorriso")
+        .args(["-indev", disc, "-find", "/", "-type", "f"])
+        .output()
+        .unwrap();
+    let found = String::from_utf8_lossy(&found.stdout);
+    for path in &expected {
+        assert!(found.contains(path.as_str()), "xorriso lists:\n{found}");
+    }
+}

@@ -16,6 +16,7 @@ use crate::media::{Family, MediaState, Profile, WriteModel};
 use crate::mmc::cdb::CloseFunction;
 use crate::mmc::mode::WriteParameters;
 use crate::mmc::{DiscStatus, FormatState, MediaInfo, SessionState};
+use crate::session::placement::PVD_LBA;
 
 /// Where a session stream goes: its first block, its length and the
 /// optional commit anchor.
@@ -90,6 +91,10 @@ pub(crate) enum Plan {
         padded_blocks: u32,
         anchor: Option<Anchor>,
         second_anchor: Option<Anchor>,
+        /// LBA 16 must be read first: an anchorless session covering it
+        /// would replace a volume there, which IMAPI allows only with
+        /// ForceOverwrite.
+        check_volume: bool,
     },
 }
 
@@ -154,7 +159,7 @@ pub(crate) fn plan(info: &MediaInfo, shape: &StreamShape, options: &WriteOptions
     }
     let blocks = padded(info.profile, shape.blocks);
     if info.write_model() == WriteModel::RandomWrite || info.pseudo_overwrite {
-        plan_overwrite(info, shape, blocks)
+        plan_overwrite(info, shape, blocks, options)
     } else {
         plan_sequential(info, shape, blocks, options)
     }
@@ -274,7 +279,12 @@ fn finish(info: &MediaInfo, blocks: u32, options: &WriteOptions) -> Finish {
     }
 }
 
-fn plan_overwrite(info: &MediaInfo, shape: &StreamShape, blocks: u32) -> Result<Plan> {
+fn plan_overwrite(
+    info: &MediaInfo,
+    shape: &StreamShape,
+    blocks: u32,
+    options: &WriteOptions,
+) -> Result<Plan> {
     let profile = info.profile;
     let format_first = match info.format {
         FormatState::Unformatted
@@ -356,7 +366,19 @@ fn plan_overwrite(info: &MediaInfo, shape: &StreamShape, blocks: u32) -> Result<
         padded_blocks: blocks,
         anchor: shape.anchor,
         second_anchor: shape.second_anchor,
+        check_volume: shape.anchor.is_none()
+            && !options.force_overwrite
+            && shape.start <= PVD_LBA
+            && recorded_up_to_pvd(info),
     })
+}
+
+/// Whether anything was ever written up to LBA 16. Drives refuse to read a
+/// block never written (a blank Pseudo-Overwrite BD-R answers 5/21/00), and
+/// a medium with nothing there holds no volume to protect.
+fn recorded_up_to_pvd(info: &MediaInfo) -> bool {
+    info.format != FormatState::Unformatted
+        && info.last_recorded.is_some_and(|last| last >= PVD_LBA)
 }
 
 #[cfg(test)]
@@ -710,8 +732,35 @@ mod tests {
                     blocks: 16
                 }),
                 second_anchor: None,
+                check_volume: false,
             }
         );
+    }
+
+    #[test]
+    fn lba_16_is_checked_for_a_volume_only_where_something_was_recorded() {
+        let check =
+            |info: &MediaInfo, options: &WriteOptions| match plan(info, &shape(0, 100), options)
+                .unwrap()
+            {
+                Plan::Overwrite { check_volume, .. } => check_volume,
+                other => panic!("{other:?}"),
+            };
+        let blank_pow = MediaInfo {
+            pseudo_overwrite: true,
+            disc_status: DiscStatus::Blank,
+            next_writable: Some(0),
+            last_recorded: None,
+            ..appendable(Profile::BdR)
+        };
+        assert!(!check(&blank_pow, &WriteOptions::default()));
+        let written = formatted(Profile::DvdPlusRw);
+        assert!(check(&written, &WriteOptions::default()));
+        let forced = WriteOptions {
+            force_overwrite: true,
+            ..WriteOptions::default()
+        };
+        assert!(!check(&written, &forced));
     }
 
     #[test]

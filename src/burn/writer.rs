@@ -211,7 +211,10 @@ impl DataWriter {
                 .context("probing the medium after formatting")?;
             decided = plan::plan(&info, &shape, &self.options)?;
         }
-        if let Plan::Overwrite { anchor: None, .. } = decided {
+        if let Plan::Overwrite {
+            check_volume: true, ..
+        } = decided
+        {
             self.refuse_overwriting_a_volume(&guard, &shape, profile)?;
         }
 
@@ -318,16 +321,14 @@ impl DataWriter {
     }
 
     /// An anchorless session covering LBA 16 replaces whatever volume is on
-    /// an overwritable medium; IMAPI asks for ForceOverwrite then.
+    /// an overwritable medium; IMAPI asks for ForceOverwrite then (the plan
+    /// decides when the check applies).
     fn refuse_overwriting_a_volume(
         &self,
         guard: &WriteGuard<'_>,
         shape: &StreamShape,
         profile: Profile,
     ) -> Result<()> {
-        if self.options.force_overwrite || shape.start > 16 {
-            return Ok(());
-        }
         let block =
             command::read_block(guard, 16).context("checking LBA 16 for an existing volume")?;
         if matches!(block[0], 1 | 2 | 0xFF) && &block[1..6] == b"CD001" {

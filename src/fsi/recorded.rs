@@ -19,7 +19,9 @@ use super::{BlockSource, BLOCK_SIZE};
 use crate::error::{Error, Result};
 use crate::hresult::{MS_E_INVALIDARG, MS_IMAPI_E_MULTISESSION_NOT_SET, MS_IMAPI_E_NOT_FILE};
 use crate::media::{MediaState, WriteModel};
+use crate::mmc::{MediaInfo, SessionState};
 use crate::recorder::Recorder;
+use crate::session::placement::iso_volume_blocks;
 
 /// One recorded session and the volume in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,17 +47,26 @@ pub struct RecordedVolume {
 /// medium. Overwritable media (and BD-R Pseudo-Overwrite) keep one growing
 /// volume that the descriptors at LBA 16 describe: one entry, at 0, whose
 /// size is that volume's.
+///
+/// An open session an interrupted write left behind is listed with
+/// `complete` false and without a volume: its descriptors may point at
+/// blocks never written, and a half-written tree is nothing to show.
 pub fn recorded_sessions(recorder: &Recorder) -> Result<Vec<RecordedVolume>> {
     let media = recorder.media_info()?;
     if media.media_state().contains(MediaState::BLANK) {
         return Ok(Vec::new());
+    }
+    if media.pseudo_overwrite {
+        if let Some(open) = interrupted_pow_volume(recorder, &media)? {
+            return Ok(vec![open]);
+        }
     }
     if media.write_model() == WriteModel::RandomWrite || media.pseudo_overwrite {
         let found = identify(recorder, 0)?;
         let Some(primary) = &found.descriptors.primary else {
             return Ok(Vec::new());
         };
-        let mut volume = describe(recorder, 1, 0, primary.space_size, true)?;
+        let mut volume = describe(recorder, 1, 0, primary.space_size)?;
         volume.file_systems = found.file_systems;
         return Ok(vec![volume]);
     }
@@ -64,18 +75,62 @@ pub fn recorded_sessions(recorder: &Recorder) -> Result<Vec<RecordedVolume>> {
         .iter()
         .map(|s| {
             let blocks = s.extent.last_written.saturating_sub(s.extent.start) + 1;
-            describe(recorder, s.number, s.extent.start, blocks, s.complete)
+            if s.complete {
+                describe(recorder, s.number, s.extent.start, blocks)
+            } else {
+                Ok(RecordedVolume {
+                    number: s.number,
+                    start: s.extent.start,
+                    blocks,
+                    ..open_session()
+                })
+            }
         })
         .collect()
 }
 
-fn describe(
+/// The first session on a Pseudo-Overwrite BD-R carries its descriptors
+/// at LBA 16 with its data (later ones rewrite them only after theirs), so
+/// an interrupted first write leaves LBA 16 unwritten, or describing a
+/// volume past the next writable address: that open session, not read.
+fn interrupted_pow_volume(
     recorder: &Recorder,
-    number: u16,
-    start: u32,
-    blocks: u32,
-    complete: bool,
-) -> Result<RecordedVolume> {
+    media: &MediaInfo,
+) -> Result<Option<RecordedVolume>> {
+    let Some(nwa) = media.next_writable else {
+        return Ok(None);
+    };
+    if media.last_session != SessionState::Incomplete {
+        // Sessions closed by another writer: nothing is being written.
+        return Ok(None);
+    }
+    let whole = match iso_volume_blocks(media, recorder)? {
+        Some(blocks) => blocks <= nwa,
+        None => false,
+    };
+    Ok((!whole).then(|| RecordedVolume {
+        number: 1,
+        start: 0,
+        blocks: nwa,
+        ..open_session()
+    }))
+}
+
+/// An open session an interrupted write left behind, with no volume read.
+fn open_session() -> RecordedVolume {
+    RecordedVolume {
+        number: 0,
+        start: 0,
+        blocks: 0,
+        complete: false,
+        file_systems: FileSystems::NONE,
+        volume_name: String::new(),
+        created: None,
+    }
+}
+
+/// A complete session and the volume at its start.
+fn describe(recorder: &Recorder, number: u16, start: u32, blocks: u32) -> Result<RecordedVolume> {
     let found = identify(recorder, start)?;
     let set = &found.descriptors;
     let volume_name = set
@@ -92,7 +147,7 @@ fn describe(
         number,
         start,
         blocks,
-        complete,
+        complete: true,
         file_systems: found.file_systems,
         volume_name,
         created,

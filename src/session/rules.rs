@@ -46,15 +46,20 @@ pub fn is_supported(kind: Kind, media: &MediaInfo) -> bool {
     let writable = !media.write_protect.is_protected();
     match kind {
         // Blank or appendable, writable, a type that takes sessions, and a
-        // DVD-RW only when the drive can write it incrementally.
+        // DVD-RW only when the drive can write it incrementally. A POW BD-R
+        // only while blank: the writer never closes a session there (the
+        // volume grows and LBA 16 is the commit), so once written there is
+        // no previous session to import and a session without the anchor
+        // would stay invisible; PseudoOverwrite carries on.
         Kind::Sequential => {
             media.write_model() == WriteModel::Sequential
                 && allows_multisession(media.profile)
                 && writable
-                && matches!(
-                    media.disc_status,
-                    DiscStatus::Blank | DiscStatus::Appendable
-                )
+                && match media.disc_status {
+                    DiscStatus::Blank => true,
+                    DiscStatus::Appendable => !media.pseudo_overwrite,
+                    _ => false,
+                }
                 && media.incremental
         }
         // Formatted, or formattable (the writer formats first); a running

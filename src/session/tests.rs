@@ -576,10 +576,24 @@ fn put_with_one_in_use_chooses_it_even_when_another_would_do() {
 #[test]
 fn put_with_none_in_use_chooses_the_first_usable_one() {
     let m = pow(appendable(Profile::BdR));
-    let list = [free(Kind::Sequential), free(Kind::PseudoOverwrite)];
+    let list = [free(Kind::PseudoOverwrite), free(Kind::Sequential)];
     assert_eq!(select(&m, &list, &no_blocks()).unwrap().index, 0);
     let list = [free(Kind::RandomWrite), free(Kind::PseudoOverwrite)];
     assert_eq!(select(&m, &list, &no_blocks()).unwrap().index, 1);
+    // The recorder's own order on a written POW BD-R: Sequential no longer
+    // applies there.
+    let list = [free(Kind::Sequential), free(Kind::PseudoOverwrite)];
+    assert_eq!(select(&m, &list, &no_blocks()).unwrap().index, 1);
+}
+
+#[test]
+fn sequential_applies_to_a_pow_bd_r_only_while_it_is_blank() {
+    assert!(is_supported(Kind::Sequential, &pow(blank(Profile::BdR))));
+    assert!(!is_supported(
+        Kind::Sequential,
+        &pow(appendable(Profile::BdR))
+    ));
+    assert!(is_supported(Kind::Sequential, &appendable(Profile::BdR)));
 }
 
 #[test]

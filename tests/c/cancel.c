@@ -3,7 +3,9 @@
  * once the writer is under way; ms_write_with_cancel returns
  * MS_E_IMAPI_REQUEST_CANCELLED before the end, and after ms_recover the
  * disc is appendable with the previous session intact. A token cancelled
- * before the write stops it before anything is written.
+ * before the write stops it before anything is written. A first session
+ * cancelled on a CD-R leaves an open session that ms_recorder_sessions
+ * lists as incomplete, without reading it.
  *
  * Usage: cancel DIR  (leaves DIR/cancel.img for the caller to read back) */
 #define _POSIX_C_SOURCE 200809L
@@ -63,6 +65,14 @@ static void *canceller(void *context) {
     pthread_mutex_unlock(&s->lock);
     CHECK_OK(ms_cancel_request(s->token));
     return NULL;
+}
+
+/* Cancels at the first block written. */
+static uint32_t cancel_once_writing(void *context, const ms_progress *p) {
+    (void)context;
+    return p->action == MS_IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA && p->sectors_done > 0
+               ? MS_CANCEL
+               : MS_CONTINUE;
 }
 
 static ms_image next_image(ms_recorder rec, ms_preparation *done) {
@@ -168,6 +178,26 @@ int main(int argc, char **argv) {
     CHECK(info.size == 5000 && info.on_medium);
     CHECK_HR(ms_image_stat(image, "/big.bin", &info), MS_IMAPI_E_ITEM_NOT_FOUND);
     CHECK_OK(ms_image_release(image));
+    CHECK_OK(ms_recorder_release(rec));
+
+    /* A cancelled first session: listed, incomplete, not read. */
+    snprintf(disc, sizeof disc, "%s/first.img", argv[1]);
+    CHECK_OK(ms_emulator_create(disc, MS_PROFILE_CD_R, 0));
+    CHECK_OK(ms_recorder_open(disc, &rec));
+    image = next_image(rec, &done);
+    fill_stream first = {BIG / 8, 0};
+    CHECK_OK(ms_image_add_stream(image, "/first.bin", first.length, fill_read, NULL, &first, false));
+    CHECK_OK(ms_image_create_result(image, &result));
+    CHECK_HR(ms_write(rec, result, &options, cancel_once_writing, NULL),
+             MS_E_IMAPI_REQUEST_CANCELLED);
+    CHECK_OK(ms_result_release(result));
+    CHECK_OK(ms_image_release(image));
+    ms_session_info listed[2];
+    size_t count = 0;
+    CHECK_OK(ms_recorder_sessions(rec, listed, 2, &count));
+    CHECK(count == 1);
+    CHECK(listed[0].number == 1 && listed[0].start == 0);
+    CHECK(!listed[0].complete && listed[0].file_systems == 0);
     CHECK_OK(ms_recorder_release(rec));
     return check_summary();
 }

@@ -88,7 +88,7 @@ static void check_disc(const char *path) {
     ms_image img;
     size_t count = 0, got_count = 0, i;
     uint32_t kinds[4];
-    int random = 0, appendable = 0, writable = 0;
+    int random = 0, appendable = 0, writable = 0, sequential = 0;
     ms_hresult put;
     char vendor[64];
     size_t needed = 0;
@@ -102,6 +102,8 @@ static void check_disc(const char *path) {
     writable = (info.media_state & STATE_WRITE_PROTECTED) == 0;
     appendable = writable && (info.media_state & (STATE_BLANK | STATE_APPENDABLE)) &&
                  !(info.media_state & STATE_FINALIZED);
+    /* A written POW BD-R grows one volume: only PseudoOverwrite continues it. */
+    sequential = appendable && !(info.pseudo_overwrite && !(info.media_state & STATE_BLANK));
 
     /* Which objects: by media type (docs/architecture.md). */
     CHECK_OK(ms_recorder_multisession_interfaces(rec, &list));
@@ -133,7 +135,7 @@ static void check_disc(const char *path) {
         CHECK_OK(ms_recorder_release(imported));
         switch (kinds[i]) {
         case MS_MULTISESSION_SEQUENTIAL:
-            CHECK(supported == (appendable != 0));
+            CHECK(supported == (sequential != 0));
             check_sequential(objects[i], &info);
             break;
         case MS_MULTISESSION_RANDOM_WRITE:
@@ -168,10 +170,13 @@ static void check_disc(const char *path) {
         CHECK_OK(put);
         CHECK_OK(ms_image_chosen_interface(img, &chosen));
         CHECK_OK(ms_multisession_kind(chosen, &chosen_kind));
-        CHECK(chosen_kind == kinds[0]);
+        CHECK(chosen_kind == (random || sequential ? kinds[0] : kinds[count - 1]));
         CHECK_OK(ms_image_session_start_block(img, &start));
         CHECK_OK(ms_image_free_media_blocks(img, &free_blocks));
-        if (random) {
+        if (chosen_kind == MS_MULTISESSION_PSEUDO_OVERWRITE) {
+            CHECK(start == align_up(info.next_writable_address, 32));
+            CHECK(free_blocks == info.total_sectors_on_media - start);
+        } else if (random) {
             CHECK(start >= 0 && start % info.write_unit_size == 0);
             CHECK(free_blocks == info.total_sectors_on_media - start);
         } else {

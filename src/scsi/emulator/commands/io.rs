@@ -66,7 +66,10 @@ pub fn write(st: &mut DriveState, lba: u32, blocks: u32, data: &mut DataDirectio
     if end > st.disc.capacity as u64 {
         return Err(Sense::LBA_OUT_OF_RANGE.into());
     }
-    check_address(st, lba, blocks)?;
+    let replacing = pow_replacement(&st.disc, lba, blocks);
+    if replacing.is_none() {
+        check_address(st, lba, blocks)?;
+    }
     let allowed = st.load.admit_write(&st.disc.faults, blocks)?;
     let stored = allowed.map_or(blocks, |n| n.min(blocks as u64) as u32);
     if stored > 0 {
@@ -77,7 +80,10 @@ pub fn write(st: &mut DriveState, lba: u32, blocks: u32, data: &mut DataDirectio
             st.host_error = Some(e);
             return Err(Sense::WRITE_ERROR.into());
         }
-        record_write(st, lba, stored);
+        match replacing {
+            Some(clusters) => record_replacement(st, clusters),
+            None => record_write(st, lba, stored),
+        }
         st.load.blocks_written += stored as u64;
     }
     if stored == blocks {
@@ -132,6 +138,51 @@ fn check_address(st: &DriveState, lba: u32, blocks: u32) -> Result<(), Sense> {
             Ok(())
         }
     }
+}
+
+/// Blocks of one BD cluster, the unit a Pseudo-Overwrite replacement takes.
+const BD_CLUSTER: u32 = 32;
+
+/// On a BD-R formatted for Pseudo-Overwrite a write to blocks already
+/// recorded is a logical overwrite: the drive records the data in
+/// replacement clusters at the next writable address and remaps the old
+/// addresses to them (reads give the new data, which the image keeps at
+/// the logical address). The clusters it takes, `None` for any other write.
+fn pow_replacement(
+    disc: &crate::scsi::emulator::model::Disc,
+    lba: u32,
+    blocks: u32,
+) -> Option<u32> {
+    let nwa = disc.next_track()?.next_writable;
+    let end = u64::from(lba) + u64::from(blocks);
+    if !disc.pow() || end > u64::from(nwa) {
+        return None;
+    }
+    Some((end.div_ceil(u64::from(BD_CLUSTER)) - u64::from(lba / BD_CLUSTER)) as u32)
+}
+
+/// The next writable address moves past `clusters` replacement clusters,
+/// starting at the next cluster boundary.
+fn record_replacement(st: &mut DriveState, clusters: u32) {
+    let Some(next) = st.disc.next_track() else {
+        return;
+    };
+    let end = next.next_writable.div_ceil(BD_CLUSTER) * BD_CLUSTER + clusters * BD_CLUSTER;
+    let Medium::Recorded(rec) = &mut st.disc.medium else {
+        return;
+    };
+    let session = rec.open.get_or_insert_with(|| OpenSession {
+        closed: Vec::new(),
+        current: None,
+    });
+    let track = session.current.get_or_insert(OpenTrack {
+        start: next.start,
+        blocks: 0,
+        reserved: None,
+    });
+    track.blocks = end - track.start;
+    st.dirty = true;
+    let _ = st.persist();
 }
 
 /// Updates the model after `blocks` blocks landed at `lba`. Opening a
