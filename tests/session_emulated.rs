@@ -285,9 +285,11 @@ fn the_image_keeps_the_same_objects_and_never_sets_in_use_itself() {
     image.set_multisession_interfaces(list.clone()).unwrap();
     let held = image.multisession_interfaces();
     assert!(held.iter().zip(&list).all(|(a, b)| a.same_object(b)));
+    // A written POW BD-R never closes a session: only Pseudo-Overwrite
+    // makes the next one visible, so auto-selection takes it.
     assert_eq!(
         image.chosen_multisession().unwrap().kind(),
-        Kind::Sequential
+        Kind::PseudoOverwrite
     );
     assert!(
         list.iter().all(|m| !m.in_use()),
