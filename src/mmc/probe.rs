@@ -58,6 +58,9 @@ pub fn probe(transport: &mut dyn Transport) -> Result<MediaInfo> {
     consistent(info).map_err(|detail| invalid(format!("{}: {detail}", drive.describe())))
 }
 
+/// Blocks of the longest CD: 99 minutes, 59 seconds and 75 frames.
+const CD_MAX_BLOCKS: u32 = (99 * 60 + 59) * 75 + 75;
+
 /// The numbers of one probe must agree with each other before anyone
 /// writes by them: each comes from a different reply, and a drive whose
 /// firmware garbles one field (tests/lying_drive.rs) would otherwise put
@@ -84,6 +87,15 @@ fn consistent(info: MediaInfo) -> std::result::Result<MediaInfo, String> {
                 prev.last_written, info.total_sectors
             ));
         }
+    }
+    // No CD holds more than 99:59:74 of blocks; a "CD" that reports more
+    // is another medium in a drive whose profile answer was missing or
+    // garbled (an MMC-1 guess), and its addresses are not a CD's.
+    if info.profile.family() == Family::Cd && info.total_sectors > CD_MAX_BLOCKS {
+        return Err(format!(
+            "the {} medium reports {} sectors, more than any CD holds ({CD_MAX_BLOCKS})",
+            info.profile, info.total_sectors
+        ));
     }
     // DVD and BD tracks start on whole ECC blocks or clusters, so where
     // the next writable address starts a new track (the last session is
