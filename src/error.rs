@@ -137,6 +137,16 @@ impl Error {
         }
     }
 
+    /// A cancel asked for by a progress callback or a cancel token; `what`
+    /// says where it stopped and what it left behind.
+    pub fn cancelled(what: impl std::fmt::Display) -> Self {
+        Error::with_cause(
+            hresult::MS_E_IMAPI_REQUEST_CANCELLED,
+            Cause::Cancelled,
+            format!("cancelled {what}"),
+        )
+    }
+
     /// A caller's mistake: a bad argument or a call in the wrong state.
     pub fn misuse(code: HResult, detail: impl Into<String>) -> Self {
         Error::with_cause(code, Cause::Misuse, detail)

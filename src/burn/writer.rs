@@ -68,19 +68,11 @@ pub struct DataWriter {
     cancel: Option<CancelToken>,
 }
 
-fn cancelled(what: impl std::fmt::Display) -> Error {
-    Error::with_cause(
-        hresult::MS_E_IMAPI_REQUEST_CANCELLED,
-        Cause::Cancelled,
-        format!("cancelled {what}"),
-    )
-}
-
 /// Announces an action that comes before any WRITE; a cancel there has
 /// nothing to undo.
 fn before_writing(reporter: &mut Reporter<'_>, action: WriteAction) -> Result<()> {
     match reporter.milestone(action, 0) {
-        Flow::Cancel => Err(cancelled(format_args!(
+        Flow::Cancel => Err(Error::cancelled(format_args!(
             "at {} before anything was written",
             action.name()
         ))),
@@ -148,7 +140,7 @@ impl DataWriter {
         progress: &mut dyn FnMut(&Progress) -> Flow,
     ) -> Result<WriteReport> {
         if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
-            return Err(cancelled("before anything was read or written"));
+            return Err(Error::cancelled("before anything was read or written"));
         }
         let (guard, info) = self.lock_and_probe()?;
         plan::refuse_unwritable(&info)?;
@@ -394,7 +386,7 @@ impl DataWriter {
             ));
         }
         let clock = OperationClock::start(usual_duration(profile, full), progress)
-            .map_err(|_| cancelled("before erasing; the medium is unchanged"))?;
+            .map_err(|_| Error::cancelled("before erasing; the medium is unchanged"))?;
         match profile {
             Profile::CdRw => command::blank(&guard, kind)?,
             Profile::DvdMinusRwSequential | Profile::DvdMinusRwRestricted => {
@@ -537,7 +529,7 @@ fn write_session(
     let mut buf = vec![0u8; CHUNK_BLOCKS as usize * BLOCK_SIZE];
     for (first, n) in session.chunks().collect::<Vec<_>>() {
         if reporter.tick(WriteAction::WritingData, first) == Flow::Cancel {
-            return Err(cancelled(format!(
+            return Err(Error::cancelled(format!(
                 "after {first} of {} blocks at LBA {}",
                 session.padded, session.start
             )));
@@ -689,7 +681,7 @@ fn format_medium(
             )
         })?;
     let clock = OperationClock::start(usual_duration(profile, true), progress)
-        .map_err(|_| cancelled("before formatting; the medium is unchanged"))?;
+        .map_err(|_| Error::cancelled("before formatting; the medium is unchanged"))?;
     command::format_unit(guard, descriptor)?;
     clock.wait(guard, progress)
 }

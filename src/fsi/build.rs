@@ -396,8 +396,8 @@ impl Session {
         };
         match hook(&event) {
             super::Flow::Continue => Ok(()),
-            super::Flow::Cancel => Err(super::progress::cancelled(format_args!(
-                "copying {path} ({} of {} sectors)",
+            super::Flow::Cancel => Err(Error::cancelled(format_args!(
+                "by the progress callback copying {path} ({} of {} sectors)",
                 event.copied_sectors, event.total_sectors
             ))),
         }

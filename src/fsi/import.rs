@@ -341,8 +341,8 @@ pub(crate) fn report_import(
             total_files,
         };
         if hook(&event) == super::Flow::Cancel {
-            return Err(super::progress::cancelled(format_args!(
-                "importing {path}; the image is unchanged"
+            return Err(Error::cancelled(format_args!(
+                "by the progress callback importing {path}; the image is unchanged"
             )));
         }
     }

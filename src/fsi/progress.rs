@@ -8,9 +8,6 @@
 
 use std::sync::Arc;
 
-use crate::error::{Cause, Error};
-use crate::hresult::MS_E_IMAPI_REQUEST_CANCELLED;
-
 use super::FileSystems;
 
 /// The caller's answer to a progress event.
@@ -79,13 +76,4 @@ impl<F: ?Sized> std::fmt::Debug for Hook<F> {
             "None"
         })
     }
-}
-
-/// The error of an operation a progress callback cancelled.
-pub(crate) fn cancelled(what: impl std::fmt::Display) -> Error {
-    Error::with_cause(
-        MS_E_IMAPI_REQUEST_CANCELLED,
-        Cause::Cancelled,
-        format!("cancelled by the progress callback {what}"),
-    )
 }
