@@ -18,17 +18,28 @@ pub enum Cause {
     /// Nothing beyond the code and its sentence ([`Error::new`]).
     Unspecified,
     /// The device answered CHECK CONDITION with this sense triple.
-    Sense { key: u8, asc: u8, ascq: u8 },
+    Sense {
+        /// Sense key: the class of the condition.
+        key: u8,
+        /// Additional sense code.
+        asc: u8,
+        /// Additional sense code qualifier.
+        ascq: u8,
+    },
     /// A host I/O call failed: its kind and, when the OS gave one, errno.
     Io {
+        /// The portable kind, for decisions.
         kind: std::io::ErrorKind,
+        /// The raw errno, for messages and the exact HRESULT.
         errno: Option<i32>,
     },
     /// Bytes read from a disc, image or reply did not hold what their
     /// format says: `what` was malformed, at byte `offset` of it when the
     /// parser knows where.
     Parse {
+        /// The structure that was malformed ("directory record" …).
         what: &'static str,
+        /// Byte offset of the fault within `what`, when known.
         offset: Option<u64>,
     },
     /// The caller asked for something the API does not allow: a bad
@@ -254,6 +265,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Adds context to any `Result<_, Error>`.
 pub trait ResultExt<T> {
+    /// Prefixes the error's detail with `context` (what was being done),
+    /// keeping its code and cause.
     fn context(self, context: impl std::fmt::Display) -> Result<T>;
 }
 

@@ -58,20 +58,61 @@
 //! # }
 //! ```
 
-pub mod block;
+#![warn(missing_docs)]
+
+pub(crate) mod block;
 pub mod burn;
 pub mod error;
-pub mod ffi;
+// The C ABI: its items are exported as symbols whatever the module's
+// visibility, documented in include/multisession.h and docs/c-api.md; Rust
+// code reaches them only through `internals`.
+#[allow(missing_docs)]
+pub(crate) mod ffi;
 pub mod fsi;
 pub mod hresult;
 pub mod media;
-pub mod mmc;
+pub(crate) mod mmc;
 pub mod recorder;
 pub mod scsi;
 pub mod session;
 
 pub use error::{Error, Result};
 pub use hresult::HResult;
-pub use media::{MediaState, PhysicalType, Profile};
-pub use mmc::MediaInfo;
+pub use media::{MediaState, PhysicalType, Profile, WriteProtect};
+pub use mmc::{DiscStatus, FormatState, MediaInfo, SessionExtent, SessionState};
 pub use recorder::{Identity, Recorder};
+
+/// Not an API: the crate-private parsers, codecs and transports that the
+/// fuzz targets, benches, the LD_PRELOAD device and the hostile-input tests
+/// drive directly. Paths here change without notice (see
+/// `docs/architecture.md`, "Public API").
+#[doc(hidden)]
+pub mod internals {
+    /// The C ABI's Rust items (fuzzing the C calls, benches of the getters).
+    pub mod ffi {
+        pub use crate::ffi::*;
+    }
+    /// MMC reply parsers and CDB builders (fuzzed with hostile replies).
+    pub mod mmc {
+        pub use crate::mmc::*;
+    }
+    /// ISO 9660 on-disc layouts, codecs and the reader/writer halves.
+    pub mod iso9660 {
+        pub use crate::fsi::iso9660::*;
+    }
+    /// UDF on-disc descriptors and the reader/writer halves.
+    pub mod udf {
+        pub use crate::fsi::udf::*;
+    }
+    /// ISO 9660 and Joliet name mapping.
+    pub mod names {
+        pub use crate::fsi::names::*;
+    }
+    /// The Linux SG_IO transport (the LD_PRELOAD device mimics its ABI).
+    pub mod sg {
+        pub use crate::scsi::sg::*;
+    }
+    /// CDB names for traces (the LD_PRELOAD device logs them).
+    pub use crate::mmc::cdb::op_name;
+    pub use crate::burn::stream::next_session_target;
+}

@@ -11,16 +11,22 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[repr(u16)]
 pub enum Profile {
+    /// CD-ROM, or any CD a drive reports as read-only.
     #[serde(rename = "cd-rom")]
     CdRom = 0x0008,
+    /// CD-R: write-once, sessions appended at the next writable address.
     #[serde(rename = "cd-r")]
     CdR = 0x0009,
+    /// CD-RW: rewritable, written in sessions like a CD-R until blanked.
     #[serde(rename = "cd-rw")]
     CdRw = 0x000A,
+    /// DVD-ROM, or any DVD a drive reports as read-only.
     #[serde(rename = "dvd-rom")]
     DvdRom = 0x0010,
+    /// DVD-R in sequential recording (incremental when feature 0x21 is current).
     #[serde(rename = "dvd-r")]
     DvdMinusR = 0x0011,
+    /// DVD-RAM: random-write, no sessions of its own.
     #[serde(rename = "dvd-ram")]
     DvdRam = 0x0012,
     /// DVD-RW in restricted-overwrite mode.
@@ -29,18 +35,25 @@ pub enum Profile {
     /// DVD-RW in sequential (incremental) mode.
     #[serde(rename = "dvd-rw")]
     DvdMinusRwSequential = 0x0014,
+    /// DVD-R dual layer in sequential recording.
     #[serde(rename = "dvd-r-dl")]
     DvdMinusRDl = 0x0015,
+    /// DVD-R dual layer in layer-jump recording; read-only here.
     #[serde(rename = "dvd-r-dl-jump")]
     DvdMinusRDlJump = 0x0016,
+    /// DVD+RW: random-write after a background format.
     #[serde(rename = "dvd+rw")]
     DvdPlusRw = 0x001A,
+    /// DVD+R: write-once, sessions appended.
     #[serde(rename = "dvd+r")]
     DvdPlusR = 0x001B,
+    /// DVD+RW dual layer.
     #[serde(rename = "dvd+rw-dl")]
     DvdPlusRwDl = 0x002A,
+    /// DVD+R dual layer.
     #[serde(rename = "dvd+r-dl")]
     DvdPlusRDl = 0x002B,
+    /// BD-ROM, or any BD a drive reports as read-only.
     #[serde(rename = "bd-rom")]
     BdRom = 0x0040,
     /// BD-R in sequential recording mode (SRM), with or without POW.
@@ -49,6 +62,7 @@ pub enum Profile {
     /// BD-R in random recording mode; treated as read-only, as libburn does.
     #[serde(rename = "bd-r-rrm")]
     BdRRrm = 0x0042,
+    /// BD-RE: random-write after formatting.
     #[serde(rename = "bd-re")]
     BdRe = 0x0043,
 }
@@ -67,8 +81,11 @@ pub enum WriteModel {
 /// Medium family, which fixes alignment and addressing conventions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
+    /// CD: 1-block write unit, MSF addresses in some replies.
     Cd,
+    /// DVD: 16-block (32 KiB ECC) write unit.
     Dvd,
+    /// BD: 32-block (64 KiB cluster) write unit.
     Bd,
 }
 
@@ -139,6 +156,7 @@ impl Profile {
             .find(|p| p.name().eq_ignore_ascii_case(name))
     }
 
+    /// Which family fixes the write unit and the addressing rules.
     pub fn family(self) -> Family {
         match self {
             Profile::CdRom | Profile::CdR | Profile::CdRw => Family::Cd,
@@ -147,6 +165,7 @@ impl Profile {
         }
     }
 
+    /// How this profile takes new data, which picks the multisession object.
     pub fn write_model(self) -> WriteModel {
         match self {
             Profile::CdR
@@ -234,25 +253,45 @@ impl std::fmt::Display for Profile {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u32)]
 pub enum PhysicalType {
+    /// No medium, or one this library cannot classify.
     Unknown = 0x00,
+    /// CD-ROM.
     CdRom = 0x01,
+    /// CD-R.
     CdR = 0x02,
+    /// CD-RW.
     CdRw = 0x03,
+    /// DVD-ROM.
     DvdRom = 0x04,
+    /// DVD-RAM.
     DvdRam = 0x05,
+    /// DVD+R.
     DvdPlusR = 0x06,
+    /// DVD+RW.
     DvdPlusRw = 0x07,
+    /// DVD+R dual layer.
     DvdPlusRDualLayer = 0x08,
+    /// DVD-R.
     DvdDashR = 0x09,
+    /// DVD-RW.
     DvdDashRw = 0x0A,
+    /// DVD-R dual layer.
     DvdDashRDualLayer = 0x0B,
+    /// Randomly writable media (IMAPI's "disk"); never reported for optical profiles.
     Disk = 0x0C,
+    /// DVD+RW dual layer.
     DvdPlusRwDualLayer = 0x0D,
+    /// HD DVD-ROM; kept for the full IMAPI value list, never reported.
     HdDvdRom = 0x0E,
+    /// HD DVD-R; kept for the full IMAPI value list, never reported.
     HdDvdR = 0x0F,
+    /// HD DVD-RAM; kept for the full IMAPI value list, never reported.
     HdDvdRam = 0x10,
+    /// BD-ROM.
     BdRom = 0x11,
+    /// BD-R.
     BdR = 0x12,
+    /// BD-RE.
     BdRe = 0x13,
 }
 
@@ -261,20 +300,34 @@ pub enum PhysicalType {
 pub struct MediaState(pub u32);
 
 impl MediaState {
+    /// No bit set: the state could not be determined.
     pub const UNKNOWN: MediaState = MediaState(0x0000);
+    /// The bits that describe the medium rather than forbid its use.
     pub const INFORMATIONAL_MASK: MediaState = MediaState(0x000F);
+    /// The bits that make the medium unusable for writing.
     pub const UNSUPPORTED_MASK: MediaState = MediaState(0xFC00);
+    /// Random-write medium: written in place, no sessions to append.
     pub const OVERWRITE_ONLY: MediaState = MediaState(0x0001);
+    /// Nothing recorded yet.
     pub const BLANK: MediaState = MediaState(0x0002);
+    /// Another session can be appended.
     pub const APPENDABLE: MediaState = MediaState(0x0004);
+    /// Only one more session fits.
     pub const FINAL_SESSION: MediaState = MediaState(0x0008);
+    /// The medium reports damage (an incomplete session or track).
     pub const DAMAGED: MediaState = MediaState(0x0400);
+    /// The medium must be erased before it can be written.
     pub const ERASE_REQUIRED: MediaState = MediaState(0x0800);
+    /// At least one session is recorded.
     pub const NON_EMPTY_SESSION: MediaState = MediaState(0x1000);
+    /// The medium or drive refuses writes.
     pub const WRITE_PROTECTED: MediaState = MediaState(0x2000);
+    /// Closed: nothing can be appended.
     pub const FINALIZED: MediaState = MediaState(0x4000);
+    /// A profile this library does not write.
     pub const UNSUPPORTED_MEDIA: MediaState = MediaState(0x8000);
 
+    /// True when every bit of `other` is set (never for the empty set).
     pub fn contains(self, other: MediaState) -> bool {
         self.0 & other.0 == other.0 && other.0 != 0
     }
@@ -303,14 +356,22 @@ impl std::ops::BitOrAssign for MediaState {
 pub struct WriteProtect(pub u32);
 
 impl WriteProtect {
+    /// Writable.
     pub const NONE: WriteProtect = WriteProtect(0);
+    /// Protected until the drive powers down.
     pub const UNTIL_POWERDOWN: WriteProtect = WriteProtect(0x0001);
+    /// The cartridge's write-protect tab is set.
     pub const BY_CARTRIDGE: WriteProtect = WriteProtect(0x0002);
+    /// A medium-specific reason (e.g. a closed or damaged disc).
     pub const BY_MEDIA_SPECIFIC_REASON: WriteProtect = WriteProtect(0x0004);
+    /// The software write-protect of the medium's disc control data.
     pub const BY_SOFTWARE_WRITE_PROTECT: WriteProtect = WriteProtect(0x0008);
+    /// A disc control block forbids writing.
     pub const BY_DISC_CONTROL_BLOCK: WriteProtect = WriteProtect(0x0010);
+    /// A medium no drive can write (a pressed or finalized disc).
     pub const READ_ONLY_MEDIA: WriteProtect = WriteProtect(0x4000);
 
+    /// True when any protection bit is set.
     pub fn is_protected(self) -> bool {
         self.0 != 0
     }

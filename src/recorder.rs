@@ -82,8 +82,11 @@ pub const DEFAULT_MEDIA_POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// Who made the drive, from INQUIRY.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
+    /// INQUIRY vendor identification, trailing blanks removed.
     pub vendor: String,
+    /// INQUIRY product identification, trailing blanks removed.
     pub product: String,
+    /// INQUIRY product revision level, trailing blanks removed.
     pub revision: String,
 }
 
@@ -206,6 +209,7 @@ impl Recorder {
         })
     }
 
+    /// The drive's INQUIRY identity, read once at open.
     pub fn identity(&self) -> &Identity {
         &self.identity
     }
@@ -731,6 +735,7 @@ impl WriteGuard<'_> {
         self.recorder.run(cdb, data, timeout)
     }
 
+    /// The recorder held, for reads between the commands of a write.
     pub fn recorder(&self) -> &Recorder {
         self.recorder
     }
@@ -930,6 +935,7 @@ pub struct DriveEntry {
     pub path: PathBuf,
     /// The emulated disc behind a virtual device.
     pub backing: Option<PathBuf>,
+    /// The drive's INQUIRY identity.
     pub identity: Identity,
     /// 0 without a medium.
     pub current_profile: u16,

@@ -10,12 +10,12 @@
 //! overwritable media. See [`writer`] for what an interruption leaves.
 
 pub(crate) mod command;
-pub mod params;
-pub mod plan;
-pub mod progress;
-pub mod recover;
-pub mod stream;
-pub mod writer;
+pub(crate) mod params;
+pub(crate) mod plan;
+pub(crate) mod progress;
+pub(crate) mod recover;
+pub(crate) mod stream;
+pub(crate) mod writer;
 
 use std::time::Duration;
 

@@ -9,13 +9,21 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u32)]
 pub enum WriteAction {
+    /// Checking the medium and the drive before anything is written.
     ValidatingMedia = 0,
+    /// Formatting the medium (a blank BD-RE or DVD+RW) before the data.
     FormattingMedia = 1,
+    /// Preparing the drive: write parameters, speed, reservation.
     InitializingHardware = 2,
+    /// The drive calibrates its laser power (OPC) before writing.
     CalibratingPower = 3,
+    /// Writing the session's blocks; `Progress` counts them.
     WritingData = 4,
+    /// Closing the track and session, or finalizing the disc.
     Finalization = 5,
+    /// The write ended; sent once, last.
     Completed = 6,
+    /// Reading the written blocks back to compare them.
     Verifying = 7,
 }
 
@@ -43,6 +51,7 @@ impl WriteAction {
 /// One progress event (`IDiscFormat2DataEventArgs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
+    /// What the writer is doing now.
     pub action: WriteAction,
     /// First LBA of the session being written.
     pub start_lba: u32,
@@ -90,6 +99,7 @@ pub struct EraseProgress {
 pub struct CancelToken(Arc<AtomicBool>);
 
 impl CancelToken {
+    /// A token nobody has cancelled yet.
     pub fn new() -> CancelToken {
         CancelToken::default()
     }
@@ -99,6 +109,7 @@ impl CancelToken {
         self.0.store(true, Ordering::Release);
     }
 
+    /// Whether `cancel` was called on this token or a clone of it.
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::Acquire)
     }

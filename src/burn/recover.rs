@@ -72,15 +72,20 @@ pub enum Recovery {
     /// `abandoned_marker`) and a mirror of `intact` now starts at
     /// `mirror_start`.
     Restored {
+        /// Where the block marking the abandoned session was written.
         abandoned_marker: u32,
+        /// The newest complete session, the one mirrored.
         intact: SessionExtent,
+        /// Where the mirror, now the newest session, starts.
         mirror_start: u32,
     },
     /// The open session was the disc's first: it was closed as abandoned
     /// and an empty volume now starts at `volume_start`, so the next
     /// session starts a new tree (see the module documentation).
     Emptied {
+        /// Where the block marking the abandoned session was written.
         abandoned_marker: u32,
+        /// Where the empty volume starts.
         volume_start: u32,
     },
 }

@@ -44,20 +44,26 @@ pub enum Outcome {
     SessionClosed(Finish),
     /// Overwritable media: the data is on the medium and, when the stream
     /// had one, the anchor was rewritten last.
-    Committed { anchor: Option<Anchor> },
+    Committed {
+        /// The anchor rewritten, `None` when the stream had none.
+        anchor: Option<Anchor>,
+    },
 }
 
 /// What a successful write did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteReport {
+    /// First LBA of the written session.
     pub start_lba: u32,
     /// Blocks written for the session (the stream, padded to whole packets
     /// where the medium needs it and on CD to the 300-block minimum track),
     /// not counting the anchor.
     pub sectors: u32,
+    /// How the session ended on the medium.
     pub outcome: Outcome,
     /// Whether the verify pass read everything back and found it equal.
     pub verified: bool,
+    /// Wall time of the whole write, verify included.
     pub elapsed: Duration,
 }
 
@@ -81,6 +87,7 @@ fn before_writing(reporter: &mut Reporter<'_>, action: WriteAction) -> Result<()
 }
 
 impl DataWriter {
+    /// A writer of `recorder` with IMAPI's write options.
     pub fn new(recorder: Arc<Recorder>, options: WriteOptions) -> DataWriter {
         DataWriter {
             recorder,
@@ -96,10 +103,12 @@ impl DataWriter {
         self
     }
 
+    /// The recorder this writer writes to.
     pub fn recorder(&self) -> &Arc<Recorder> {
         &self.recorder
     }
 
+    /// The options every write of this writer uses.
     pub fn options(&self) -> &WriteOptions {
         &self.options
     }

@@ -23,6 +23,7 @@ pub struct BuildOptions {
     /// `FileSystemsToCreate`: ISO 9660 (it carries Rock Ridge) and
     /// optionally Joliet and UDF; UDF alone is a UDF-only session.
     pub file_systems: FileSystems,
+    /// `VolumeName`: the label written in the primary (and Joliet, UDF) descriptors.
     pub volume_name: String,
     /// Write unit of the medium in blocks (1, 16, 32).
     pub write_unit: u32,

@@ -9,6 +9,8 @@ use crate::error::{Error, Result};
 use crate::fsi::{BlockSource, BLOCK_SIZE};
 use crate::hresult::MS_IMAPI_E_IMPORT_READ_FAILURE;
 
+/// An image file read as a disc: imports and identifies sessions of `.iso` files
+/// without a drive.
 #[derive(Debug)]
 pub struct FileBlocks {
     file: File,
@@ -16,6 +18,7 @@ pub struct FileBlocks {
 }
 
 impl FileBlocks {
+    /// Opens `path` read-only; its size rounded down to whole blocks is the disc.
     pub fn open(path: &Path) -> Result<FileBlocks> {
         let fail = |e: std::io::Error| {
             Error::new(

@@ -81,7 +81,9 @@ struct ImportState {
 pub struct SessionFileSystems {
     /// 1 for the first session.
     pub number: u16,
+    /// First block of the session (its volume descriptors at +16).
     pub start: u32,
+    /// The file systems found in the session.
     pub file_systems: FileSystems,
 }
 
@@ -93,6 +95,7 @@ pub enum Preparation {
     /// The session at `session_start` was imported; the next session
     /// continues it.
     Imported {
+        /// First block of the imported session.
         session_start: u32,
         /// The one file system read (Joliet before ISO 9660).
         file_system: FileSystems,

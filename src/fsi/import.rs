@@ -15,9 +15,11 @@ use crate::hresult::*;
 /// the details import needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identified {
+    /// The file systems found, as the IMAPI bit set.
     pub file_systems: FileSystems,
     /// The ECMA-119 tree carries Rock Ridge.
     pub rock_ridge: bool,
+    /// Where the session's volume descriptors are, for import to read them.
     pub descriptors: DescriptorSet,
     /// The UDF revision the logical volume records (0x0102, 0x0150,
     /// 0x0201, 0x0250, 0x0260); `None` without UDF, or when the UDF
@@ -81,6 +83,7 @@ pub fn default_file_system_for_import(found: FileSystems) -> Result<FileSystems>
 /// A previous session, imported.
 #[derive(Debug, Clone)]
 pub struct Imported {
+    /// The imported directory tree, its files pointing at the medium.
     pub tree: Tree,
     /// The file system imported (one bit).
     pub file_system: FileSystems,
@@ -93,6 +96,7 @@ pub struct Imported {
     pub volume_name: String,
     /// An El Torito boot record to carry into the next session.
     pub boot: Option<BootRecord>,
+    /// First block of the imported session.
     pub session_start: u32,
     /// Volume space size the session's own primary descriptor records
     /// (for a UDF-only session: its blocks up to the end of its partitions).
@@ -463,6 +467,7 @@ pub enum RandomWriteStyle {
 /// Where the sessions of a random-write medium are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RandomWriteLayout {
+    /// Which tool's layout the sessions follow.
     pub style: RandomWriteStyle,
     /// Start of the newest session (its descriptors at +16).
     pub newest: Option<u32>,

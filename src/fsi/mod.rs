@@ -28,11 +28,14 @@ pub struct Anchor {
 /// anchor *after* the session data is safely on the medium: on random-write
 /// media that rewrite of LBA 16–31 is the commit point.
 pub trait SessionStream: Send {
+    /// LBA the session's first block is written at.
     fn start_block(&self) -> u32;
+    /// Blocks of the session, not counting the anchor.
     fn total_blocks(&self) -> u32;
     /// Fills `buf` (a whole number of blocks) with session blocks starting at
     /// `first` (relative to `start_block`).
     fn read_blocks(&mut self, first: u32, buf: &mut [u8]) -> Result<()>;
+    /// The range to rewrite once the data is on the medium, `None` on sequential media.
     fn anchor(&self) -> Option<Anchor>;
     /// Fills `buf` (exactly `anchor().blocks` blocks) with the anchor blocks.
     fn read_anchor(&mut self, buf: &mut [u8]) -> Result<()>;
@@ -53,18 +56,21 @@ pub trait SessionStream: Send {
     }
 }
 
-pub mod build;
-pub mod file_source;
-pub mod image;
-pub mod import;
-pub mod iso9660;
-pub mod multisession;
-pub mod names;
-pub mod progress;
-pub mod recorded;
-pub mod result;
+pub(crate) mod build;
+pub(crate) mod file_source;
+pub(crate) mod image;
+pub(crate) mod import;
+#[allow(missing_docs)]
+pub(crate) mod iso9660;
+pub(crate) mod multisession;
+#[allow(missing_docs)]
+pub(crate) mod names;
+pub(crate) mod progress;
+pub(crate) mod recorded;
+pub(crate) mod result;
 pub mod tree;
-pub mod udf;
+#[allow(missing_docs)]
+pub(crate) mod udf;
 
 pub use build::{build, estimate_blocks, BuildOptions, Session};
 pub use file_source::FileBlocks;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::hresult::MS_E_INVALIDARG;
 use crate::session::selection::{self, Candidate};
-use crate::session::{Multisession, NextSession};
+use crate::session::Multisession;
 
 /// The list and the choice made from it. Empty until a put succeeds.
 #[derive(Debug, Clone, Default)]
@@ -67,10 +67,5 @@ impl MultisessionSetting {
     /// one when none was marked.
     pub fn chosen(&self) -> Option<&Multisession> {
         self.chosen.map(|i| &self.list[i])
-    }
-
-    /// Where the next session goes now, `None` before any put.
-    pub fn next_session(&self) -> Result<Option<NextSession>> {
-        self.chosen().map(Multisession::next_session).transpose()
     }
 }

@@ -13,6 +13,7 @@ use super::FileSystems;
 /// The caller's answer to a progress event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
+    /// Go on.
     Continue,
     /// Stop as soon as it is safe; the operation returns
     /// `E_IMAPI_REQUEST_CANCELLED`.
@@ -27,10 +28,13 @@ pub struct ImportProgress<'a> {
     pub file_system: FileSystems,
     /// Full path of the item just imported.
     pub current_item: &'a str,
+    /// Directories taken in so far.
     pub imported_directories: u32,
+    /// Directories in the session.
     pub total_directories: u32,
     /// Files and symbolic links.
     pub imported_files: u32,
+    /// Files and symbolic links in the session.
     pub total_files: u32,
 }
 
@@ -41,6 +45,7 @@ pub struct ImportProgress<'a> {
 pub struct BuildProgress<'a> {
     /// Full path of the file in the image.
     pub current_file: &'a str,
+    /// Sectors of this file copied so far.
     pub copied_sectors: u32,
     /// Sectors of this file.
     pub total_sectors: u32,

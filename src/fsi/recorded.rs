@@ -34,6 +34,7 @@ pub struct RecordedVolume {
     pub blocks: u32,
     /// False for an open session an interrupted write left behind.
     pub complete: bool,
+    /// The file systems found in the session.
     pub file_systems: FileSystems,
     /// The Joliet volume name when there is one (it keeps case), else the
     /// primary one; empty without a volume.

@@ -9,7 +9,9 @@ use crate::fsi::{Anchor, SessionStream, BLOCK_SIZE};
 /// A range of LBAs, both ends included (IMAPI's `IBlockRange`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlockRange {
+    /// First LBA of the range.
     pub start_lba: u32,
+    /// Last LBA of the range (included).
     pub end_lba: u32,
 }
 

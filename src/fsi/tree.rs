@@ -37,7 +37,9 @@ impl NodeId {
 /// 4 GiB have several).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Extent {
+    /// First block of the section.
     pub lba: u32,
+    /// Bytes in the section.
     pub len: u32,
 }
 
@@ -46,7 +48,9 @@ pub struct Extent {
 /// allocations).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Extents {
+    /// The usual single section, kept inline.
     One(Extent),
+    /// Several sections, in file order.
     Many(Box<[Extent]>),
 }
 
@@ -72,12 +76,16 @@ impl std::ops::Deref for Extents {
 /// POSIX timestamps in seconds since the epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Times {
+    /// Last change of the data (`st_mtime`).
     pub modified: i64,
+    /// Last access (`st_atime`).
     pub accessed: i64,
+    /// Last change of the attributes (`st_ctime`).
     pub changed: i64,
 }
 
 impl Times {
+    /// All three times set to `t`, for items created in memory.
     pub fn all(t: i64) -> Times {
         Times {
             modified: t,
@@ -92,13 +100,16 @@ impl Times {
 pub struct Attrs {
     /// Permission bits (`0o7777`); the file type comes from the node kind.
     pub mode: u32,
+    /// Owner's user id.
     pub uid: u32,
+    /// Owner's group id.
     pub gid: u32,
     /// `None`: stamped with the build time (items created in memory).
     pub times: Option<Times>,
 }
 
 impl Attrs {
+    /// A directory's defaults: `0o755`, owned by root, stamped at build.
     pub fn dir() -> Attrs {
         Attrs {
             mode: 0o755,
@@ -108,6 +119,7 @@ impl Attrs {
         }
     }
 
+    /// A file's defaults: `0o644`, owned by root, stamped at build.
     pub fn file() -> Attrs {
         Attrs {
             mode: 0o644,
@@ -115,6 +127,7 @@ impl Attrs {
         }
     }
 
+    /// A symlink's defaults: `0o777`, owned by root, stamped at build.
     pub fn symlink() -> Attrs {
         Attrs {
             mode: 0o777,
@@ -142,6 +155,7 @@ impl Attrs {
 /// `open` may be called more than once (each build of the image streams the
 /// data again); a source that can only be read once says so with an error.
 pub trait DataSource: Send + Sync + fmt::Debug {
+    /// A fresh reader positioned at the first byte of the data.
     fn open(&self) -> io::Result<Box<dyn Read + Send>>;
 }
 
@@ -160,6 +174,7 @@ impl DataSource for LocalFile {
 pub struct OnceReader(Mutex<Option<Box<dyn Read + Send>>>);
 
 impl OnceReader {
+    /// Wraps `reader` for a single build.
     pub fn new(reader: Box<dyn Read + Send>) -> OnceReader {
         OnceReader(Mutex::new(Some(reader)))
     }
@@ -192,23 +207,33 @@ pub enum Content {
     New(Arc<dyn DataSource>),
 }
 
+/// A file: its size and where its bytes are.
 #[derive(Debug, Clone)]
 pub struct FileData {
+    /// Size in bytes, as readers will show it.
     pub size: u64,
+    /// Where the bytes come from.
     pub content: Content,
 }
 
+/// What a node is.
 #[derive(Debug, Clone)]
 pub enum Kind {
+    /// A directory: its entries by name, in byte order.
     Dir(BTreeMap<Box<str>, NodeId>),
+    /// A regular file.
     File(FileData),
+    /// A symbolic link to the target text.
     Symlink(Box<str>),
 }
 
+/// One item of the tree.
 #[derive(Debug, Clone)]
 pub struct Node {
     parent: NodeId,
+    /// POSIX attributes (Rock Ridge PX/TF).
     pub attrs: Attrs,
+    /// Directory, file or symlink, with its payload.
     pub kind: Kind,
     /// System use entries of an imported record that the writer does not
     /// produce itself (zisofs `ZF`, AAIP `AL`, unknown ones), whole and in
@@ -218,10 +243,12 @@ pub struct Node {
 }
 
 impl Node {
+    /// The directory holding this node (the root is its own parent).
     pub fn parent(&self) -> NodeId {
         self.parent
     }
 
+    /// True for directories.
     pub fn is_dir(&self) -> bool {
         matches!(self.kind, Kind::Dir(_))
     }
@@ -306,16 +333,19 @@ impl Tree {
         }
     }
 
+    /// The root directory.
     pub fn root(&self) -> NodeId {
         NodeId(0)
     }
 
+    /// The node `id` names; `id` must come from this tree.
     pub fn node(&self, id: NodeId) -> &Node {
         self.nodes[id.0 as usize]
             .as_ref()
             .expect("NodeId of a removed node")
     }
 
+    /// The node `id` names, to change its attributes or content.
     pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
         self.nodes[id.0 as usize]
             .as_mut()
@@ -332,6 +362,7 @@ impl Tree {
         self.entries
     }
 
+    /// True when nothing is below the root.
     pub fn is_empty(&self) -> bool {
         self.entries == 0
     }
@@ -347,6 +378,7 @@ impl Tree {
         self.file_systems = fs;
     }
 
+    /// The file systems names are checked for.
     pub fn file_systems(&self) -> FileSystems {
         self.file_systems
     }
@@ -578,6 +610,7 @@ impl Tree {
         )
     }
 
+    /// Adds a symbolic link at `path` to `target`; `replace` overwrites an existing item.
     pub fn add_symlink(&mut self, path: &str, target: &str, replace: bool) -> Result<NodeId> {
         if target.is_empty() || target.len() > 4095 || target.contains('\0') {
             return Err(Error::new(

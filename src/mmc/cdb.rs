@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// MMC operation codes used by this crate (owned by the transport layer,
 /// which names commands in its own errors).
-pub use crate::scsi::opcode as op;
+pub(crate) use crate::scsi::opcode as op;
 /// The MMC name of an operation code, for error messages.
 pub use crate::scsi::opcode::name as op_name;
 

@@ -5,20 +5,37 @@
 //! above it: the multisession objects, the file-system image and the
 //! writer read only this struct, never raw replies.
 
+// Crate-private below: outside the crate only the fuzz targets reach these
+// (through `internals`), so they are not held to `missing_docs`.
+#[allow(missing_docs)]
 pub mod capacity;
+#[allow(missing_docs)]
 pub mod cdb;
+#[allow(missing_docs)]
 pub mod config;
+#[allow(missing_docs)]
 pub mod disc_info;
+#[allow(missing_docs)]
 pub mod event;
+#[allow(missing_docs)]
 pub mod exec;
+#[allow(missing_docs)]
 pub mod inquiry;
+#[allow(missing_docs)]
 pub mod mode;
+#[allow(missing_docs)]
 pub mod msf;
+#[allow(missing_docs)]
 mod probe;
+#[allow(missing_docs)]
 pub mod reply;
+#[allow(missing_docs)]
 pub mod speed;
+#[allow(missing_docs)]
 pub mod toc;
+#[allow(missing_docs)]
 pub mod trace;
+#[allow(missing_docs)]
 pub mod track_info;
 
 pub use cdb::Cdb;
@@ -30,6 +47,7 @@ use crate::media::{MediaState, PhysicalType, Profile, WriteModel, WriteProtect};
 /// READ DISC INFORMATION byte 2 bits 0-1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DiscStatus {
+    /// Nothing recorded: the first write starts at LBA 0.
     Blank,
     /// Incomplete: more sessions (or tracks) may be added.
     Appendable,
@@ -42,10 +60,13 @@ pub enum DiscStatus {
 /// READ DISC INFORMATION byte 2 bits 2-3: state of the last session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SessionState {
+    /// No track written in the last session yet.
     Empty,
     /// A track was written but the session was not closed.
     Incomplete,
+    /// The last session cannot be continued (a drive says so after a failed write).
     Damaged,
+    /// The last session is closed; a new one can follow unless the disc is finalized.
     Complete,
 }
 
@@ -75,8 +96,11 @@ pub struct SessionExtent {
 /// MMC commands that give correct values for its profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaInfo {
+    /// The current profile, which decides every rule below.
     pub profile: Profile,
+    /// Blank, appendable, finalized or random-access.
     pub disc_status: DiscStatus,
+    /// Whether the last session can take more tracks.
     pub last_session: SessionState,
     /// MMC erasable bit (believed only for CD-RW and DVD-RW, as libburn does).
     pub erasable: bool,
@@ -102,7 +126,9 @@ pub struct MediaInfo {
     pub total_sectors: u32,
     /// Write/alignment unit in blocks (1 CD, 16 DVD, 32 BD).
     pub write_unit: u32,
+    /// Why the medium refuses writes, if it does.
     pub write_protect: WriteProtect,
+    /// Whether a formattable medium is formatted (and how far).
     pub format: FormatState,
     /// BD-R formatted for Pseudo-Overwrite (feature 0x38 current).
     pub pseudo_overwrite: bool,
@@ -112,10 +138,12 @@ pub struct MediaInfo {
 }
 
 impl MediaInfo {
+    /// IMAPI's physical type, for `get_CurrentPhysicalMediaType`.
     pub fn physical_type(&self) -> PhysicalType {
         self.profile.physical_type()
     }
 
+    /// How this medium takes new data.
     pub fn write_model(&self) -> WriteModel {
         self.profile.write_model()
     }

@@ -6,10 +6,11 @@
 //! ([`emulator`]) run exactly the same code.
 
 pub mod emulator;
-pub mod opcode;
-pub mod sense;
+pub(crate) mod opcode;
+pub(crate) mod sense;
 #[cfg(target_os = "linux")]
-pub mod sg;
+#[allow(missing_docs)]
+pub(crate) mod sg;
 
 use std::time::Duration;
 
@@ -37,6 +38,7 @@ impl DataDirection<'_> {
         }
     }
 
+    /// True when the command moves no data.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -55,14 +57,18 @@ impl DataDirection<'_> {
 /// SCSI status byte values that matter to us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
+    /// The command completed.
     Good,
+    /// The command failed; sense data says why.
     CheckCondition,
+    /// The device is busy; the command may be retried.
     Busy,
     /// Any other status byte, kept verbatim.
     Other(u8),
 }
 
 impl Status {
+    /// Decodes a status byte, ignoring the reserved and vendor bits.
     pub fn from_byte(b: u8) -> Status {
         match b & 0x3E {
             0x00 => Status::Good,
@@ -78,6 +84,7 @@ impl Status {
 /// job, because only it knows what the command meant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Completion {
+    /// The SCSI status byte.
     pub status: Status,
     /// Raw sense bytes (empty unless CHECK CONDITION).
     pub sense: Vec<u8>,
@@ -119,6 +126,7 @@ impl Completion {
 /// the host level (ioctl failure, timeout, device gone); a device that
 /// answered, even with CHECK CONDITION, gives `Ok(Completion)`.
 pub trait Transport: Send {
+    /// Sends `cdb` with its data phase and waits at most `timeout` for the device.
     fn execute(
         &mut self,
         cdb: &[u8],

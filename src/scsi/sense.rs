@@ -8,15 +8,16 @@ use crate::hresult::{self, HResult};
 /// written `5/24/00` in messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Sense {
+    /// Sense key: the class of the condition (not ready, illegal request …).
     pub key: u8,
+    /// Additional sense code: the condition within its key.
     pub asc: u8,
+    /// Additional sense code qualifier: the detail within the code.
     pub ascq: u8,
 }
 
 /// Sense keys we name.
 pub mod key {
-    pub const NO_SENSE: u8 = 0x0;
-    pub const RECOVERED_ERROR: u8 = 0x1;
     pub const NOT_READY: u8 = 0x2;
     pub const MEDIUM_ERROR: u8 = 0x3;
     pub const HARDWARE_ERROR: u8 = 0x4;
@@ -27,39 +28,60 @@ pub mod key {
 }
 
 impl Sense {
+    /// A condition from its three numbers, usable in `const` tables.
     pub const fn new(key: u8, asc: u8, ascq: u8) -> Sense {
         Sense { key, asc, ascq }
     }
 
+    /// No medium in the drive (tray closed).
     pub const NO_MEDIUM: Sense = Sense::new(key::NOT_READY, 0x3A, 0x00);
     /// No medium because the tray is open (after an eject): hosts tell the
     /// user to close the tray rather than to insert a disc.
     pub const NO_MEDIUM_TRAY_OPEN: Sense = Sense::new(key::NOT_READY, 0x3A, 0x02);
+    /// A medium was just inserted; retry shortly.
     pub const BECOMING_READY: Sense = Sense::new(key::NOT_READY, 0x04, 0x01);
+    /// A format runs in the background; commands wait for it.
     pub const FORMAT_IN_PROGRESS: Sense = Sense::new(key::NOT_READY, 0x04, 0x04);
+    /// A long write (close, sync cache) still runs; poll until it ends.
     pub const LONG_WRITE_IN_PROGRESS: Sense = Sense::new(key::NOT_READY, 0x04, 0x08);
+    /// An operation (blank, format) runs; poll until it ends.
     pub const OPERATION_IN_PROGRESS: Sense = Sense::new(key::NOT_READY, 0x04, 0x07);
+    /// The medium changed since the last command (unit attention).
     pub const MEDIUM_CHANGED: Sense = Sense::new(key::UNIT_ATTENTION, 0x28, 0x00);
+    /// The drive was reset or powered on (unit attention).
     pub const POWER_ON_RESET: Sense = Sense::new(key::UNIT_ATTENTION, 0x29, 0x00);
+    /// The drive does not implement the command.
     pub const INVALID_OPCODE: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x20, 0x00);
+    /// An address past the end of the medium.
     pub const LBA_OUT_OF_RANGE: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x21, 0x00);
+    /// A write not at the next writable address.
     pub const INVALID_ADDRESS_FOR_WRITE: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x21, 0x02);
+    /// A CDB field the drive refuses.
     pub const INVALID_FIELD_IN_CDB: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x24, 0x00);
+    /// A parameter-list field the drive refuses (MODE SELECT, SEND OPC …).
     pub const INVALID_FIELD_IN_PARAMETERS: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x26, 0x00);
+    /// Commands in an order the drive does not accept (e.g. a write before mode select).
     pub const COMMAND_SEQUENCE_ERROR: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x2C, 0x00);
+    /// The medium does not support the command.
     pub const INCOMPATIBLE_MEDIUM: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x30, 0x00);
+    /// The medium cannot be written in the requested format.
     pub const CANNOT_WRITE_INCOMPATIBLE_FORMAT: Sense =
         Sense::new(key::ILLEGAL_REQUEST, 0x30, 0x05);
     /// A disc structure of another medium family (DVD structures of a CD).
     pub const CANNOT_READ_INCOMPATIBLE_FORMAT: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x30, 0x02);
+    /// The medium cannot be formatted as asked.
     pub const CANNOT_FORMAT: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x30, 0x06);
     /// A formattable medium (BD-RE) that was never formatted.
     pub const MEDIUM_NOT_FORMATTED: Sense = Sense::new(key::NOT_READY, 0x30, 0x10);
+    /// The write mode does not fit the track (e.g. TAO on a closed track).
     pub const ILLEGAL_MODE_FOR_TRACK: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x64, 0x00);
     /// An eject refused while PREVENT ALLOW MEDIUM REMOVAL holds the tray.
     pub const MEDIUM_REMOVAL_PREVENTED: Sense = Sense::new(key::ILLEGAL_REQUEST, 0x53, 0x02);
+    /// The medium or drive is write-protected.
     pub const WRITE_PROTECTED: Sense = Sense::new(key::DATA_PROTECT, 0x27, 0x00);
+    /// The write failed on the medium.
     pub const WRITE_ERROR: Sense = Sense::new(key::MEDIUM_ERROR, 0x0C, 0x00);
+    /// A block could not be read.
     pub const UNRECOVERED_READ_ERROR: Sense = Sense::new(key::MEDIUM_ERROR, 0x11, 0x00);
     /// "Unable to recover table of contents": what a drive says about a disc
     /// it cannot read at all, typically one inserted label side down.

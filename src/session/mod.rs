@@ -11,10 +11,10 @@
 //! The rules themselves are pure functions of a `MediaInfo` ([`rules`],
 //! [`values`], [`selection`], [`placement`]).
 
-pub mod placement;
-pub mod rules;
-pub mod selection;
-pub mod values;
+pub(crate) mod placement;
+pub(crate) mod rules;
+pub(crate) mod selection;
+pub(crate) mod values;
 
 #[cfg(test)]
 mod tests;
@@ -134,6 +134,7 @@ impl Multisession {
         }))
     }
 
+    /// Which IMAPI object this is (sequential, random-write, Pseudo-Overwrite).
     pub fn kind(&self) -> Kind {
         self.0.kind
     }

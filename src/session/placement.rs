@@ -24,7 +24,9 @@ pub const PVD_LBA: u32 = 16;
 /// Start and room of the session to be built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NextSession {
+    /// First block of the new session's file system.
     pub start_block: u32,
+    /// Blocks the session may fill.
     pub free_blocks: u32,
 }
 

@@ -15,6 +15,7 @@ use crate::mmc::{DiscStatus, MediaInfo};
 /// `IMultisessionSequential2` properties.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SequentialValues {
+    /// True on blank media: no session precedes the one to be written.
     pub is_first_data_session: bool,
     /// −1 when there is no complete session.
     pub start_address_of_previous_session: i32,
@@ -24,15 +25,18 @@ pub struct SequentialValues {
     pub next_writable_address: i32,
     /// 0 on closed media; the capacity on blank media.
     pub free_sectors_on_media: i32,
+    /// Write/alignment unit in blocks (1 CD, 16 DVD, 32 BD).
     pub write_unit_size: i32,
 }
 
 /// `IMultisessionRandomWrite` properties.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RandomWriteValues {
+    /// Write/alignment unit in blocks (16 DVD, 32 BD).
     pub write_unit_size: i32,
     /// −1 when nothing is recorded.
     pub last_written_address: i32,
+    /// Addressable blocks of the medium.
     pub total_sectors_on_media: i32,
 }
 
@@ -43,7 +47,9 @@ pub struct PseudoOverwriteValues {
     pub next_writable_address: i32,
     /// −1 when nothing is recorded.
     pub last_recorded_address: i32,
+    /// Addressable blocks of the medium.
     pub total_sectors_on_media: i32,
+    /// Write/alignment unit in blocks (32 on BD-R).
     pub write_unit_size: i32,
 }
 
@@ -67,6 +73,7 @@ fn bad(detail: String) -> Error {
 }
 
 impl SequentialValues {
+    /// The properties IMAPI reports for `media`, refused when a value overflows a LONG.
     pub fn from_media(media: &MediaInfo) -> Result<SequentialValues> {
         let previous = media.previous_session;
         let (next, free) = match media.disc_status {
@@ -120,6 +127,7 @@ impl SequentialValues {
 }
 
 impl RandomWriteValues {
+    /// The properties IMAPI reports for `media`, refused when a value overflows a LONG.
     pub fn from_media(media: &MediaInfo) -> Result<RandomWriteValues> {
         Ok(RandomWriteValues {
             write_unit_size: long(media.write_unit, "write unit size")?,
@@ -128,6 +136,8 @@ impl RandomWriteValues {
         })
     }
 
+    /// Refuses values a random-write medium cannot have (no capacity, data past
+    /// the end): a lying drive must not place a session outside the disc.
     pub fn check_consistent(&self) -> Result<()> {
         check_write_unit(self.write_unit_size)?;
         check_total(self.total_sectors_on_media)?;
@@ -140,6 +150,7 @@ impl RandomWriteValues {
 }
 
 impl PseudoOverwriteValues {
+    /// The properties IMAPI reports for `media`, refused when a value overflows a LONG.
     pub fn from_media(media: &MediaInfo) -> Result<PseudoOverwriteValues> {
         let next = match media.disc_status {
             DiscStatus::Finalized => None,
@@ -153,6 +164,8 @@ impl PseudoOverwriteValues {
         })
     }
 
+    /// Refuses values a POW BD-R cannot have (no NWA, an address past the capacity):
+    /// a lying drive must not place a session outside the disc.
     pub fn check_consistent(&self) -> Result<()> {
         check_write_unit(self.write_unit_size)?;
         check_total(self.total_sectors_on_media)?;

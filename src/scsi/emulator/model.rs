@@ -14,8 +14,11 @@ use crate::media::{Profile, WriteModel};
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DriveIdentity {
+    /// INQUIRY vendor identification (8 characters on the wire).
     pub vendor: String,
+    /// INQUIRY product identification (16 characters on the wire).
     pub product: String,
+    /// INQUIRY product revision level (4 characters on the wire).
     pub revision: String,
 }
 

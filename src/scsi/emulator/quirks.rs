@@ -78,7 +78,9 @@ pub struct Faults {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImageFault {
+    /// The block whose read or write fails.
     pub lba: u32,
+    /// The error the host gives there.
     pub errno: HostErrno,
 }
 
@@ -86,12 +88,16 @@ pub struct ImageFault {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum HostErrno {
+    /// EIO: the device failed (a bad sector of the image's disk).
     Eio,
+    /// ENOSPC: the file system holding the image is full.
     Enospc,
+    /// EFBIG: the image would grow past the file system's file-size limit.
     Efbig,
 }
 
 impl HostErrno {
+    /// The `std::io::Error` the image file would give, for the emulator to return.
     pub fn io_error(self) -> std::io::Error {
         std::io::Error::from_raw_os_error(match self {
             HostErrno::Eio => libc::EIO,

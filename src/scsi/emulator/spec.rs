@@ -79,6 +79,7 @@ impl DiscSpec {
         self
     }
 
+    /// Closed: nothing more can be appended.
     pub fn finalized(mut self, yes: bool) -> Self {
         self.finalized = yes;
         self
@@ -96,6 +97,7 @@ impl DiscSpec {
         self
     }
 
+    /// The medium refuses writes (a write-protect tab or read-only medium).
     pub fn write_protected(mut self, yes: bool) -> Self {
         self.write_protected = yes;
         self
@@ -113,16 +115,19 @@ impl DiscSpec {
         self
     }
 
+    /// The INQUIRY vendor, product and revision the drive answers with.
     pub fn identity(mut self, identity: DriveIdentity) -> Self {
         self.identity = identity;
         self
     }
 
+    /// Deviations from MMC the drive shows (real drives' habits).
     pub fn quirks(mut self, quirks: Quirks) -> Self {
         self.quirks = quirks;
         self
     }
 
+    /// Errors injected into commands and image I/O.
     pub fn faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
         self
