@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use multisession::fsi::iso9660::record::{Record, FLAG_DIRECTORY};
+use multisession::internals::iso9660::record::{Record, FLAG_DIRECTORY};
 use multisession::fsi::{self, identify, BlockSource, ImportLimits, BLOCK_SIZE};
 use multisession::scsi::emulator::{sidecar_path, EmulatedDrive};
 use multisession::scsi::{Completion, DataDirection, Transport};

@@ -6,7 +6,7 @@ mod support;
 
 use multisession::burn::{DataWriter, Finish, Flow, Outcome, WriteAction, WriteOptions};
 use multisession::hresult;
-use multisession::mmc::DiscStatus;
+use multisession::DiscStatus;
 use multisession::Profile;
 use support::*;
 

@@ -210,7 +210,7 @@ proptest! {
             }
             if let Some(nwa) = media.next_writable {
                 prop_assert!(media.total_sectors >= nwa, "{media:?}");
-                if media.disc_status != multisession::mmc::DiscStatus::RandomAccess {
+                if media.disc_status != multisession::DiscStatus::RandomAccess {
                     let recorded = media.last_recorded.into_iter();
                     let previous = media.previous_session.map(|s| s.last_written);
                     for last in recorded.chain(previous) {

@@ -25,7 +25,7 @@ use ffi_support::{
     blank_disc, deps_dir, dynamic_section, foreign_program, install_command, require, run_ok,
     CXX_STRICT_WARNINGS,
 };
-use multisession::ffi::{MS_ABI_VERSION_MAJOR, MS_ABI_VERSION_MINOR};
+use multisession::internals::ffi::{MS_ABI_VERSION_MAJOR, MS_ABI_VERSION_MINOR};
 use multisession::media::Profile;
 use multisession::recorder::Recorder;
 use multisession::scsi::emulator::DiscSpec;
@@ -128,7 +128,7 @@ fn the_crate_version_starts_with_the_c_abi_major_and_minor() {
         "[workspace.package] version in Cargo.toml must follow the C ABI version"
     );
     // ms_version() is the same number.
-    let version = unsafe { std::ffi::CStr::from_ptr(multisession::ffi::ms_version()) };
+    let version = unsafe { std::ffi::CStr::from_ptr(multisession::internals::ffi::ms_version()) };
     assert_eq!(version.to_str().unwrap(), library_version());
 }
 
@@ -341,7 +341,7 @@ fn a_downstream_cdylib_gets_no_libmultisession_soname() {
     fs::write(
         krate.join("lib.rs"),
         "#[no_mangle]\npub extern \"C\" fn downstream_abi() -> u32 {\n    \
-         multisession::ffi::ms_abi_version()\n}\n",
+         multisession::internals::ffi::ms_abi_version()\n}\n",
     )
     .unwrap();
     // The same dependency versions as this workspace, all in cargo's cache.

@@ -8,9 +8,9 @@ use std::io::Read;
 use std::sync::Arc;
 
 use iso_support::*;
-use multisession::fsi::iso9660::codec::get_u32_le;
-use multisession::fsi::iso9660::descriptor::read_set;
-use multisession::fsi::iso9660::read::{read_tree, Naming};
+use multisession::internals::iso9660::codec::get_u32_le;
+use multisession::internals::iso9660::descriptor::read_set;
+use multisession::internals::iso9660::read::{read_tree, Naming};
 use multisession::fsi::{
     self, Attrs, BuildOptions, DataSource, FileBlocks, OnClash, OnceReader, SessionStream, Tree,
     BLOCK_SIZE,

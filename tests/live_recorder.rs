@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use multisession::fsi::BLOCK_SIZE;
 use multisession::media::Profile;
-use multisession::mmc::cdb::{self, CloseFunction};
-use multisession::mmc::DiscStatus;
+use multisession::internals::mmc::cdb::{self, CloseFunction};
+use multisession::DiscStatus;
 use multisession::scsi::emulator::{DiscSpec, EmulatedDrive, Quirks};
 use multisession::scsi::{Completion, DataDirection, Transport};
 use multisession::{Recorder, Result};

@@ -22,7 +22,7 @@
 use std::time::Duration;
 
 use multisession::media::Profile;
-use multisession::mmc::{self, MediaInfo};
+use multisession::internals::mmc::{self, MediaInfo};
 use multisession::scsi::emulator::{DiscSpec, EmulatedDrive, Quirks};
 use multisession::scsi::{Completion, DataDirection, Transport};
 use multisession::Result;

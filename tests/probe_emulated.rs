@@ -3,7 +3,7 @@
 //! switch; and the table of CDBs probe sends per profile (at most six).
 
 use multisession::media::{Profile, WriteProtect};
-use multisession::mmc::{self, DiscStatus, FormatState, MediaInfo, SessionExtent};
+use multisession::internals::mmc::{self, DiscStatus, FormatState, MediaInfo, SessionExtent};
 use multisession::scsi::emulator::{DiscSpec, EmulatedDrive, Quirks};
 
 fn probe_spec(spec: &DiscSpec) -> (MediaInfo, u64) {
@@ -308,7 +308,7 @@ fn quirk_nwa_minus_150_on_blank_cd_still_gives_nwa_0() {
 
 #[test]
 fn quirk_sao_nwa_at_pregap_still_gives_the_track_start() {
-    use multisession::mmc::mode::{MultiSession, WriteParameters, WriteType};
+    use multisession::internals::mmc::mode::{MultiSession, WriteParameters, WriteType};
     use multisession::scsi::DataDirection;
     let dir = tempfile::tempdir().unwrap();
     let image = dir.path().join("sao.img");

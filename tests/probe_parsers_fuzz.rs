@@ -5,14 +5,14 @@
 use std::time::Duration;
 
 use multisession::hresult::MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
-use multisession::mmc::capacity::{Capacity, FormatCapacities};
-use multisession::mmc::config::Configuration;
-use multisession::mmc::disc_info::DiscInformation;
-use multisession::mmc::event::MediaStatus;
-use multisession::mmc::inquiry::InquiryData;
-use multisession::mmc::mode::WriteParameters;
-use multisession::mmc::toc::{FormattedToc, MultisessionInfo, RawToc};
-use multisession::mmc::track_info::TrackInformation;
+use multisession::internals::mmc::capacity::{Capacity, FormatCapacities};
+use multisession::internals::mmc::config::Configuration;
+use multisession::internals::mmc::disc_info::DiscInformation;
+use multisession::internals::mmc::event::MediaStatus;
+use multisession::internals::mmc::inquiry::InquiryData;
+use multisession::internals::mmc::mode::WriteParameters;
+use multisession::internals::mmc::toc::{FormattedToc, MultisessionInfo, RawToc};
+use multisession::internals::mmc::track_info::TrackInformation;
 use multisession::scsi::{Completion, DataDirection, Sense, Transport};
 use multisession::{Error, Result};
 use proptest::prelude::*;
@@ -119,8 +119,8 @@ proptest! {
         ),
     ) {
         let mut drive = GarbageDrive { replies, next: 0 };
-        let _ = multisession::mmc::probe(&mut drive);
-        let _ = multisession::mmc::sessions(&mut drive);
+        let _ = multisession::internals::mmc::probe(&mut drive);
+        let _ = multisession::internals::mmc::sessions(&mut drive);
     }
 }
 
@@ -459,11 +459,11 @@ proptest! {
     /// self-consistent (no session ends before it starts, no count wrapped).
     #[test]
     fn session_detection_survives_numbers_near_u32_max(drive in lying_drive()) {
-        use multisession::session::values::{
+        use multisession::session::{
             PseudoOverwriteValues, RandomWriteValues, SequentialValues,
         };
         let mut probed = drive.clone();
-        if let Ok(media) = multisession::mmc::probe(&mut probed) {
+        if let Ok(media) = multisession::internals::mmc::probe(&mut probed) {
             if let Some(previous) = media.previous_session {
                 prop_assert!(previous.start <= previous.last_written, "{media:?}");
             }
@@ -487,7 +487,7 @@ proptest! {
             }
         }
         let mut listed = drive.clone();
-        if let Ok(sessions) = multisession::mmc::sessions(&mut listed) {
+        if let Ok(sessions) = multisession::internals::mmc::sessions(&mut listed) {
             for s in sessions {
                 prop_assert!(s.extent.start <= s.extent.last_written, "{s:?}");
                 prop_assert!(s.first_track <= s.last_track, "{s:?}");

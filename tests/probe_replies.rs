@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use multisession::hresult::*;
 use multisession::media::{Profile, WriteProtect};
-use multisession::mmc::{self, DiscStatus, FormatState, SessionExtent, SessionState};
+use multisession::internals::mmc::{self, DiscStatus, FormatState, SessionExtent, SessionState};
 use multisession::scsi::{Completion, DataDirection, Sense, Transport};
 use multisession::Result;
 

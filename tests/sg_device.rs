@@ -3,12 +3,12 @@
 #![cfg(target_os = "linux")]
 
 use multisession::hresult::MS_E_WIN32_DEV_NOT_EXIST;
-use multisession::scsi::sg::SgDevice;
+use multisession::internals::sg::SgDevice;
 
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn sg_io_hdr_matches_the_kernel_layout_on_x86_64() {
-    use multisession::scsi::sg::SgIoHdr;
+    use multisession::internals::sg::SgIoHdr;
     use std::mem::{offset_of, size_of};
     assert_eq!(size_of::<SgIoHdr>(), 88);
     let offsets = [

@@ -9,7 +9,7 @@ mod udf_support;
 use std::fs;
 
 use iso_support::*;
-use multisession::fsi::udf::layout::{AdType, FileEntry, TagId};
+use multisession::internals::udf::layout::{AdType, FileEntry, TagId};
 use multisession::fsi::{self, FileBlocks, FileSystems};
 #[allow(unused_imports)]
 use multisession::hresult::*;
@@ -449,7 +449,7 @@ fn proptest_seed() -> Option<&'static (Vec<u8>, Vec<u32>)> {
         let blocks: Vec<u32> = data
             .chunks(2048)
             .enumerate()
-            .filter(|(_, b)| multisession::fsi::udf::layout::Tag::parse(b, None).is_ok())
+            .filter(|(_, b)| multisession::internals::udf::layout::Tag::parse(b, None).is_ok())
             .map(|(i, _)| i as u32)
             .collect();
         let _ = fs::remove_dir_all(&dir);
@@ -459,7 +459,7 @@ fn proptest_seed() -> Option<&'static (Vec<u8>, Vec<u32>)> {
 }
 
 fn restamp_in_memory(data: &mut [u8], at: usize) {
-    use multisession::fsi::udf::layout::{crc_itu, tag_checksum};
+    use multisession::internals::udf::layout::{crc_itu, tag_checksum};
     let crc_len = u16::from_le_bytes([data[at + 10], data[at + 11]]) as usize;
     if let Some(body) = data.get(at + 16..at + 16 + crc_len) {
         let crc = crc_itu(body);

@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use multisession::fsi::iso9660::checksum::{ArrayLocation, Md5, ENTRY};
-use multisession::fsi::iso9660::susp;
+use multisession::internals::iso9660::checksum::{ArrayLocation, Md5, ENTRY};
+use multisession::internals::iso9660::susp;
 use multisession::fsi::tree::{Kind as NodeKind, Tree};
 use multisession::fsi::{
     identify, import, BlockSource, Content, FileSystems, ImportLimits, BLOCK_SIZE,

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use multisession::burn::Recovery;
 use multisession::fsi::tree::Kind as NodeKind;
 use multisession::fsi::{identify, FileSystemImage, FileSystems, Identified};
-use multisession::mmc::{DiscStatus, FormatState, SessionState};
 use multisession::session::{self, Kind};
-use multisession::{hresult, Error, MediaInfo, MediaState, Recorder, Result};
+use multisession::{
+    hresult, DiscStatus, Error, FormatState, MediaInfo, MediaState, Recorder, Result, SessionState,
+};
 use serde_json::{json, Value};
 
 use crate::{describe, error_json, megabytes, open, recorded, Done};
@@ -470,7 +471,7 @@ fn session_rows(recorder: &Arc<Recorder>) -> Result<Vec<SessionRow>> {
 
 /// `2024-05-01 12:00:00 UTC` from seconds since the epoch.
 fn utc(seconds: i64) -> String {
-    let c = multisession::fsi::iso9660::codec::civil(seconds);
+    let c = multisession::internals::iso9660::codec::civil(seconds);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
         c.year, c.month, c.day, c.hour, c.minute, c.second

@@ -7,7 +7,7 @@ use std::ffi::CString;
 use std::ptr;
 use std::sync::OnceLock;
 
-use multisession::ffi::*;
+use multisession::internals::ffi::*;
 use multisession::media::Profile;
 use multisession::scsi::emulator::DiscSpec;
 

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use multisession::media::Profile;
-use multisession::mmc;
+use multisession::internals::mmc;
 use multisession::scsi::emulator::{DiscSpec, EmulatedDrive};
 use multisession::scsi::{DataDirection, Status, Transport};
 

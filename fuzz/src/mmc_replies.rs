@@ -1,15 +1,15 @@
 //! Every MMC reply parser over whatever a drive (or a bad cable) sends
 //! back: the first byte picks the parser, the rest is the reply.
 
-use multisession::mmc::capacity::{Capacity, FormatCapacities};
-use multisession::mmc::config::Configuration;
-use multisession::mmc::disc_info::DiscInformation;
-use multisession::mmc::event::MediaStatus;
-use multisession::mmc::inquiry::InquiryData;
-use multisession::mmc::mode::WriteParameters;
-use multisession::mmc::toc::{FormattedToc, MultisessionInfo, RawToc};
-use multisession::mmc::track_info::TrackInformation;
-use multisession::scsi::sense::Sense;
+use multisession::internals::mmc::capacity::{Capacity, FormatCapacities};
+use multisession::internals::mmc::config::Configuration;
+use multisession::internals::mmc::disc_info::DiscInformation;
+use multisession::internals::mmc::event::MediaStatus;
+use multisession::internals::mmc::inquiry::InquiryData;
+use multisession::internals::mmc::mode::WriteParameters;
+use multisession::internals::mmc::toc::{FormattedToc, MultisessionInfo, RawToc};
+use multisession::internals::mmc::track_info::TrackInformation;
+use multisession::scsi::Sense;
 
 /// One input: see the module documentation for what must hold.
 pub fn run(data: &[u8]) {

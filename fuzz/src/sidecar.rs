@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use multisession::mmc;
+use multisession::internals::mmc;
 use multisession::scsi::emulator::{sidecar_path, DiscSpec, EmulatedDrive};
 
 /// A blank CD-R image under /dev/shm (or the temp dir) whose sidecar each

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 pub use iso_support::*;
 use multisession::burn::{DataWriter, Flow, WriteOptions, WriteReport};
-use multisession::fsi::names::JolietNamer;
+use multisession::internals::names::JolietNamer;
 use multisession::fsi::{FileSystemImage, OnClash, BLOCK_SIZE};
 use multisession::media::WriteModel;
 use multisession::{session, MediaState, Profile, Recorder};

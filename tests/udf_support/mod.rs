@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::iso_support::*;
 use multisession::fsi::tree::Kind;
-use multisession::fsi::udf::layout::{crc_itu, tag_checksum};
+use multisession::internals::udf::layout::{crc_itu, tag_checksum};
 use multisession::fsi::{self, FileBlocks, Tree, BLOCK_SIZE};
 
 /// The model of an imported tree: data on the medium read from `img`,
@@ -182,8 +182,8 @@ impl multisession::fsi::BlockSource for Counting<'_> {
 }
 
 /// Every block of `img` that holds a valid descriptor tag of `id`.
-pub fn blocks_with_tag(img: &Path, id: multisession::fsi::udf::layout::TagId) -> Vec<u32> {
-    use multisession::fsi::udf::layout::Tag;
+pub fn blocks_with_tag(img: &Path, id: multisession::internals::udf::layout::TagId) -> Vec<u32> {
+    use multisession::internals::udf::layout::Tag;
     let data = fs::read(img).unwrap();
     data.chunks(BLOCK_SIZE)
         .enumerate()
@@ -194,8 +194,8 @@ pub fn blocks_with_tag(img: &Path, id: multisession::fsi::udf::layout::TagId) ->
 
 /// The FIDs of the directory block at `lba`: byte offset in the image and
 /// the parsed descriptor.
-pub fn fids_at(img: &Path, lba: u32) -> Vec<(u64, multisession::fsi::udf::layout::Fid)> {
-    use multisession::fsi::udf::layout::Fid;
+pub fn fids_at(img: &Path, lba: u32) -> Vec<(u64, multisession::internals::udf::layout::Fid)> {
+    use multisession::internals::udf::layout::Fid;
     let block = peek(img, u64::from(lba) * BLOCK_SIZE as u64, BLOCK_SIZE);
     let mut out = Vec::new();
     let mut at = 0;

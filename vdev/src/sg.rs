@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use libc::{c_int, c_ulong, c_void};
 use multisession::scsi::emulator::EmulatedDrive;
-use multisession::scsi::sg::{SgIoHdr, SG_DXFER_FROM_DEV, SG_DXFER_NONE, SG_DXFER_TO_DEV};
+use multisession::internals::sg::{SgIoHdr, SG_DXFER_FROM_DEV, SG_DXFER_NONE, SG_DXFER_TO_DEV};
 use multisession::scsi::{Completion, DataDirection, Status, Transport};
 
 use crate::table::{self, Table};
@@ -270,7 +270,7 @@ fn trace(
         "{} {} {} [{}] {direction} {len} -> {result}\n",
         std::process::id(),
         String::from_utf8_lossy(&config.devices[dev].name),
-        multisession::mmc::cdb::op_name(cdb[0]),
+        multisession::internals::mmc::cdb::op_name(cdb[0]),
         hex(cdb),
     );
     if let Ok(mut f) = std::fs::OpenOptions::new()
