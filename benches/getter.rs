@@ -11,12 +11,12 @@
 use std::sync::Barrier;
 use std::time::Instant;
 
+use multisession::hresult::MS_S_OK;
 use multisession::internals::ffi::{
     ms_list_get, ms_list_release, ms_multisession_release, ms_random_write_total_sectors_on_media,
     ms_recorder_multisession_interfaces, ms_recorder_open, ms_recorder_release, MsList,
     MsMultisession, MsRecorder,
 };
-use multisession::hresult::MS_S_OK;
 use multisession::media::Profile;
 
 const CALLS_PER_THREAD: u32 = 200_000;

@@ -20,9 +20,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use multisession::fsi::BLOCK_SIZE;
 use multisession::internals::iso9660::descriptor::{encode_terminator, encode_volume, VolumeOut};
 use multisession::internals::iso9660::record::{RecordOut, FLAG_DIRECTORY};
-use multisession::fsi::BLOCK_SIZE;
 use multisession::scsi::emulator::{wrap_image, Existing};
 use multisession::Profile;
 

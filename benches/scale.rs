@@ -34,8 +34,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use multisession::internals::iso9660::record::{Record, FLAG_DIRECTORY};
 use multisession::fsi::{self, identify, BlockSource, ImportLimits, BLOCK_SIZE};
+use multisession::internals::iso9660::record::{Record, FLAG_DIRECTORY};
 use multisession::scsi::emulator::{sidecar_path, EmulatedDrive};
 use multisession::scsi::{Completion, DataDirection, Transport};
 use multisession::{Error, Recorder, Result};

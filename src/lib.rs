@@ -112,7 +112,7 @@ pub mod internals {
     pub mod sg {
         pub use crate::scsi::sg::*;
     }
+    pub use crate::burn::stream::next_session_target;
     /// CDB names for traces (the LD_PRELOAD device logs them).
     pub use crate::mmc::cdb::op_name;
-    pub use crate::burn::stream::next_session_target;
 }

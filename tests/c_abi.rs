@@ -522,7 +522,11 @@ fn last_error_message() -> String {
     let mut needed = 0usize;
     // SAFETY: `buf` holds `buf.len()` bytes, `needed` is a valid out-parameter.
     let hr = unsafe {
-        multisession::internals::ffi::ms_last_error_message(buf.as_mut_ptr(), buf.len(), &mut needed)
+        multisession::internals::ffi::ms_last_error_message(
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut needed,
+        )
     };
     assert_eq!(hr, multisession::hresult::MS_S_OK);
     // SAFETY: the library wrote a NUL-terminated string into `buf`.
@@ -538,8 +542,8 @@ fn last_error_message() -> String {
 /// frees the image (its stream's release hook runs).
 #[test]
 fn a_panic_inside_an_image_edit_breaks_that_handle_until_its_release() {
-    use multisession::internals::ffi::*;
     use multisession::hresult::{MS_E_HANDLE, MS_E_UNEXPECTED, MS_S_OK};
+    use multisession::internals::ffi::*;
     use std::ffi::c_void;
     use std::sync::atomic::{AtomicUsize, Ordering};
 

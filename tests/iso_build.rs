@@ -8,14 +8,14 @@ use std::io::Read;
 use std::sync::Arc;
 
 use iso_support::*;
-use multisession::internals::iso9660::codec::get_u32_le;
-use multisession::internals::iso9660::descriptor::read_set;
-use multisession::internals::iso9660::read::{read_tree, Naming};
 use multisession::fsi::{
     self, Attrs, BuildOptions, DataSource, FileBlocks, OnClash, OnceReader, SessionStream, Tree,
     BLOCK_SIZE,
 };
 use multisession::hresult::*;
+use multisession::internals::iso9660::codec::get_u32_le;
+use multisession::internals::iso9660::descriptor::read_set;
+use multisession::internals::iso9660::read::{read_tree, Naming};
 
 fn bytes_of(s: &mut fsi::Session) -> Vec<u8> {
     let mut out = vec![0u8; s.total_blocks() as usize * BLOCK_SIZE];

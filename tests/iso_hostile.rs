@@ -4,14 +4,14 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
-use multisession::internals::iso9660::descriptor::{encode_terminator, encode_volume, VolumeOut};
-use multisession::internals::iso9660::layout::{dr, susp::ce, susp::LENGTH as ENTRY_LENGTH, vd};
-use multisession::internals::iso9660::record::{self, Record, RecordOut, FLAG_DIRECTORY};
 use multisession::fsi::{
     self, Attrs, BlockSource, BuildOptions, ImportLimits, OnceReader, SessionStream, Tree,
     BLOCK_SIZE,
 };
 use multisession::hresult::*;
+use multisession::internals::iso9660::descriptor::{encode_terminator, encode_volume, VolumeOut};
+use multisession::internals::iso9660::layout::{dr, susp::ce, susp::LENGTH as ENTRY_LENGTH, vd};
+use multisession::internals::iso9660::record::{self, Record, RecordOut, FLAG_DIRECTORY};
 use multisession::Result;
 
 /// A medium in memory, counting the blocks read.

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use multisession::fsi::BLOCK_SIZE;
-use multisession::media::Profile;
 use multisession::internals::mmc::cdb::{self, CloseFunction};
-use multisession::DiscStatus;
+use multisession::media::Profile;
 use multisession::scsi::emulator::{DiscSpec, EmulatedDrive, Quirks};
 use multisession::scsi::{Completion, DataDirection, Transport};
+use multisession::DiscStatus;
 use multisession::{Recorder, Result};
 use parking_lot::Mutex;
 

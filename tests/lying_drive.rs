@@ -21,8 +21,8 @@
 
 use std::time::Duration;
 
-use multisession::media::Profile;
 use multisession::internals::mmc::{self, MediaInfo};
+use multisession::media::Profile;
 use multisession::scsi::emulator::{DiscSpec, EmulatedDrive, Quirks};
 use multisession::scsi::{Completion, DataDirection, Transport};
 use multisession::Result;

@@ -2,8 +2,8 @@
 //! state, against the worked numbers of docs/mmc-notes.md §7; one test per quirk
 //! switch; and the table of CDBs probe sends per profile (at most six).
 
-use multisession::media::{Profile, WriteProtect};
 use multisession::internals::mmc::{self, DiscStatus, FormatState, MediaInfo, SessionExtent};
+use multisession::media::{Profile, WriteProtect};
 use multisession::scsi::emulator::{DiscSpec, EmulatedDrive, Quirks};
 
 fn probe_spec(spec: &DiscSpec) -> (MediaInfo, u64) {

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use multisession::hresult::*;
-use multisession::media::{Profile, WriteProtect};
 use multisession::internals::mmc::{self, DiscStatus, FormatState, SessionExtent, SessionState};
+use multisession::media::{Profile, WriteProtect};
 use multisession::scsi::{Completion, DataDirection, Sense, Transport};
 use multisession::Result;
 

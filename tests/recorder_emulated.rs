@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use multisession::fsi::{BlockSource, BLOCK_SIZE};
 use multisession::hresult::*;
-use multisession::media::Profile;
 use multisession::internals::mmc::cdb::{self, CloseFunction};
 use multisession::internals::mmc::{DiscStatus, SessionExtent};
+use multisession::media::Profile;
 use multisession::scsi::emulator::{marker_block, DiscSpec, EmulatedDrive};
 use multisession::scsi::{Completion, DataDirection, Sense, Transport};
 use multisession::{Recorder, Result};

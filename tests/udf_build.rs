@@ -36,16 +36,16 @@ use std::sync::{Arc, OnceLock};
 
 use e2e_support::*;
 use multisession::burn::{DataWriter, Flow};
-use multisession::internals::udf::layout::{
-    encode_symlink, file_type, Avdp, FileEntry, Lvd, PartitionMap, Tag, TagId,
-};
-use multisession::internals::udf::write::udf_file_name;
 use multisession::fsi::{
     self, BuildOptions, FileBlocks, FileSystemImage, FileSystems, OnClash, SessionStream,
 };
 use multisession::hresult::{
     MS_IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, MS_IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED,
 };
+use multisession::internals::udf::layout::{
+    encode_symlink, file_type, Avdp, FileEntry, Lvd, PartitionMap, Tag, TagId,
+};
+use multisession::internals::udf::write::udf_file_name;
 use multisession::{session, Profile};
 use udf_support::{import_udf, peek, poke, udfinfo};
 
@@ -646,7 +646,8 @@ fn a_random_write_bridge_session_rewrites_the_udf_anchor_at_256_as_a_second_anch
         u32::from_le_bytes(own[12..16].try_into().unwrap()),
         4096 + 256
     );
-    multisession::internals::udf::layout::Avdp::parse(&anchor, Some(256)).expect("a valid anchor at 256");
+    multisession::internals::udf::layout::Avdp::parse(&anchor, Some(256))
+        .expect("a valid anchor at 256");
     // The ISO 9660 anchor now also carries the recognition sequence.
     let primary = s.anchor().unwrap();
     assert_eq!((primary.lba, primary.blocks), (16, 5));
@@ -1018,10 +1019,10 @@ fn a_kept_file_at_lba_256_of_an_overwritable_medium_refuses_the_bridge() {
 /// a size query, `MS_FS_UDF` with ISO 9660 and alone accepted.
 #[test]
 fn the_udf_revision_and_file_systems_cross_the_c_abi() {
-    use multisession::internals::ffi::*;
     use multisession::hresult::{
         MS_E_NOT_SUFFICIENT_BUFFER, MS_E_POINTER, MS_IMAPI_E_INVALID_PARAM, MS_S_OK,
     };
+    use multisession::internals::ffi::*;
     unsafe {
         let mut image = MsImage { id: 0 };
         assert_eq!(ms_image_new(&mut image), MS_S_OK);
@@ -1073,8 +1074,8 @@ fn the_udf_revision_and_file_systems_cross_the_c_abi() {
 /// without it (write-once media) is built.
 #[test]
 fn a_udf_revision_not_written_here_is_not_appended_to_with_udf() {
-    use multisession::internals::udf::layout::{Lvd, Regid, TagParams, DOMAIN_OSTA};
     use multisession::hresult::MS_IMAPI_E_UDF_NOT_WRITE_COMPATIBLE;
+    use multisession::internals::udf::layout::{Lvd, Regid, TagParams, DOMAIN_OSTA};
     let dir = scratch("udf-260");
     let disc = blank(&dir, Profile::CdR);
     write_next_session(&disc, "One", |image| image.mkdir("/a", true).unwrap());

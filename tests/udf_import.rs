@@ -9,10 +9,10 @@ mod udf_support;
 use std::fs;
 
 use iso_support::*;
-use multisession::internals::udf::layout::{AdType, FileEntry, TagId};
 use multisession::fsi::{self, FileBlocks, FileSystems};
 #[allow(unused_imports)]
 use multisession::hresult::*;
+use multisession::internals::udf::layout::{AdType, FileEntry, TagId};
 use udf_support::*;
 
 #[test]

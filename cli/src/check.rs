@@ -5,12 +5,12 @@
 
 use std::path::Path;
 
-use multisession::internals::iso9660::checksum::{ArrayLocation, Md5, ENTRY};
-use multisession::internals::iso9660::susp;
 use multisession::fsi::tree::{Kind as NodeKind, Tree};
 use multisession::fsi::{
     identify, import, BlockSource, Content, FileSystems, ImportLimits, BLOCK_SIZE,
 };
+use multisession::internals::iso9660::checksum::{ArrayLocation, Md5, ENTRY};
+use multisession::internals::iso9660::susp;
 use multisession::media::WriteModel;
 use multisession::{hresult, Error, Recorder, Result};
 use serde_json::{json, Value};

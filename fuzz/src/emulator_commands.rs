@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use multisession::media::Profile;
 use multisession::internals::mmc;
+use multisession::media::Profile;
 use multisession::scsi::emulator::{DiscSpec, EmulatedDrive};
 use multisession::scsi::{DataDirection, Status, Transport};
 

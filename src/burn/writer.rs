@@ -197,40 +197,8 @@ impl DataWriter {
         reporter: &mut Reporter<'_>,
     ) -> Result<WriteReport> {
         let shape = *shape;
-        let mut decided = plan::plan(info, &shape, &self.options)?;
         let profile = info.profile;
-
-        if let Plan::Overwrite {
-            format_first: true, ..
-        } = decided
-        {
-            before_writing(reporter, WriteAction::FormattingMedia)?;
-            format_medium(&guard, profile, &mut |_| Flow::Continue)?;
-            let info = self
-                .recorder
-                .refresh()
-                .context("probing the medium after formatting")?;
-            decided = plan::plan(&info, &shape, &self.options)?;
-        }
-        if let Plan::Overwrite {
-            check_volume: true, ..
-        } = decided
-        {
-            self.refuse_overwriting_a_volume(&guard, &shape, profile)?;
-        }
-
-        before_writing(reporter, WriteAction::InitializingHardware)?;
-        if let Plan::Sequential {
-            parameters: Some(parameters),
-            ..
-        } = decided
-        {
-            command::select_write_parameters(&guard, &parameters)?;
-        }
-        // Drives calibrate laser power on their own at the first WRITE;
-        // the event is kept so callers see IMAPI's sequence.
-        before_writing(reporter, WriteAction::CalibratingPower)?;
-
+        let decided = self.prepare(&guard, info, &shape, reporter)?;
         let sectors = match decided {
             Plan::Sequential { padded_blocks, .. } | Plan::Overwrite { padded_blocks, .. } => {
                 padded_blocks
@@ -242,70 +210,17 @@ impl DataWriter {
             real: shape.blocks,
             padded: sectors,
         };
-        before_writing(reporter, WriteAction::WritingData)?;
-        // Verification compares against digests taken while writing: a
-        // caller's stream can be read only once, and reading local files a
-        // second time would compare the source with itself, not the disc.
-        let mut digests = self.options.verify.then(Vec::new);
-        if let Err(stop) = write_session(&guard, &mut session, reporter, digests.as_mut()) {
-            if stop.cause() == Cause::Cancelled {
-                // Leave what reached the drive consistent; the session stays
-                // open (sequential) or uncommitted (overwritable).
-                command::synchronize_cache(&guard).context("flushing after the cancel")?;
-            }
-            return Err(stop);
-        }
+        let digests = self.write_data(&guard, &mut session, reporter)?;
         reporter.milestone(WriteAction::WritingData, sectors);
 
         reporter.milestone(WriteAction::Finalization, sectors);
         command::synchronize_cache(&guard).context("flushing the session data")?;
-        let mut committed_anchor = Vec::new();
-        let mut committed_second = Vec::new();
-        let outcome = match &decided {
-            Plan::Sequential { finish, close, .. } => {
-                command::close_last_track(&guard, close.function())
-                    .context("closing the session")?;
-                Outcome::SessionClosed(*finish)
-            }
-            Plan::Overwrite {
-                anchor,
-                second_anchor,
-                ..
-            } => {
-                if let Some(second) = second_anchor {
-                    let mut blocks = vec![0u8; second.blocks as usize * BLOCK_SIZE];
-                    session
-                        .stream
-                        .read_second_anchor(&mut blocks)
-                        .context("reading the second anchor from the stream")?;
-                    commit_anchor(&guard, *second, &blocks, profile)?;
-                    committed_second = blocks;
-                }
-                if let Some(anchor) = anchor {
-                    let mut blocks = vec![0u8; anchor.blocks as usize * BLOCK_SIZE];
-                    session
-                        .stream
-                        .read_anchor(&mut blocks)
-                        .context("reading the anchor blocks from the stream")?;
-                    commit_anchor(&guard, *anchor, &blocks, profile)?;
-                    committed_anchor = blocks;
-                }
-                Outcome::Committed { anchor: *anchor }
-            }
-        };
+        let committed = commit(&guard, &decided, &mut session, profile)?;
 
         let verified = match digests {
             Some(digests) => {
                 verify_session(&guard, &session, &digests, reporter)?;
-                if let Outcome::Committed {
-                    anchor: Some(anchor),
-                } = outcome
-                {
-                    verify_anchor(&guard, anchor, &committed_anchor)?;
-                }
-                if let Some(second) = shape.second_anchor {
-                    verify_anchor(&guard, second, &committed_second)?;
-                }
+                committed.verify(&guard, shape.second_anchor)?;
                 true
             }
             None => false,
@@ -315,10 +230,80 @@ impl DataWriter {
         Ok(WriteReport {
             start_lba: shape.start,
             sectors,
-            outcome,
+            outcome: committed.outcome,
             verified,
             elapsed: reporter.elapsed(),
         })
+    }
+
+    /// Everything before the first WRITE: the plan, a format the plan asks
+    /// for (then the plan again, for the formatted medium), the overwrite
+    /// check and the write parameters, each announced as IMAPI does.
+    fn prepare(
+        &self,
+        guard: &WriteGuard<'_>,
+        info: &crate::mmc::MediaInfo,
+        shape: &StreamShape,
+        reporter: &mut Reporter<'_>,
+    ) -> Result<Plan> {
+        let mut decided = plan::plan(info, shape, &self.options)?;
+        let profile = info.profile;
+
+        if let Plan::Overwrite {
+            format_first: true, ..
+        } = decided
+        {
+            before_writing(reporter, WriteAction::FormattingMedia)?;
+            format_medium(guard, profile, &mut |_| Flow::Continue)?;
+            let info = self
+                .recorder
+                .refresh()
+                .context("probing the medium after formatting")?;
+            decided = plan::plan(&info, shape, &self.options)?;
+        }
+        if let Plan::Overwrite {
+            check_volume: true, ..
+        } = decided
+        {
+            self.refuse_overwriting_a_volume(guard, shape, profile)?;
+        }
+
+        before_writing(reporter, WriteAction::InitializingHardware)?;
+        if let Plan::Sequential {
+            parameters: Some(parameters),
+            ..
+        } = decided
+        {
+            command::select_write_parameters(guard, &parameters)?;
+        }
+        // Drives calibrate laser power on their own at the first WRITE;
+        // the event is kept so callers see IMAPI's sequence.
+        before_writing(reporter, WriteAction::CalibratingPower)?;
+        Ok(decided)
+    }
+
+    /// The session's blocks, and their digests when the options ask for a
+    /// verify pass.
+    fn write_data(
+        &self,
+        guard: &WriteGuard<'_>,
+        session: &mut SessionBlocks<'_>,
+        reporter: &mut Reporter<'_>,
+    ) -> Result<Option<Vec<u64>>> {
+        before_writing(reporter, WriteAction::WritingData)?;
+        // Verification compares against digests taken while writing: a
+        // caller's stream can be read only once, and reading local files a
+        // second time would compare the source with itself, not the disc.
+        let mut digests = self.options.verify.then(Vec::new);
+        if let Err(stop) = write_session(guard, session, reporter, digests.as_mut()) {
+            if stop.cause() == Cause::Cancelled {
+                // Leave what reached the drive consistent; the session stays
+                // open (sequential) or uncommitted (overwritable).
+                command::synchronize_cache(guard).context("flushing after the cancel")?;
+            }
+            return Err(stop);
+        }
+        Ok(digests)
     }
 
     /// An anchorless session covering LBA 16 replaces whatever volume is on
@@ -565,6 +550,78 @@ fn digest(data: &[u8]) -> u64 {
         h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
     }
     h ^ (h >> 32)
+}
+
+/// How the session was committed, and the anchor blocks written then (kept
+/// for the verify pass, which reads them back).
+struct Committed {
+    outcome: Outcome,
+    anchor: Vec<u8>,
+    second: Vec<u8>,
+}
+
+impl Committed {
+    /// Reads the committed anchors back and compares them with what was written.
+    fn verify(&self, guard: &WriteGuard<'_>, second: Option<Anchor>) -> Result<()> {
+        if let Outcome::Committed {
+            anchor: Some(anchor),
+        } = self.outcome
+        {
+            verify_anchor(guard, anchor, &self.anchor)?;
+        }
+        if let Some(second) = second {
+            verify_anchor(guard, second, &self.second)?;
+        }
+        Ok(())
+    }
+}
+
+/// Makes the written data the medium's newest session: the track closed on
+/// sequential media; on overwritable media the second anchor, then the
+/// anchor, rewritten last (the commit point).
+fn commit(
+    guard: &WriteGuard<'_>,
+    decided: &Plan,
+    session: &mut SessionBlocks<'_>,
+    profile: Profile,
+) -> Result<Committed> {
+    let mut committed = Committed {
+        outcome: Outcome::Committed { anchor: None },
+        anchor: Vec::new(),
+        second: Vec::new(),
+    };
+    match decided {
+        Plan::Sequential { finish, close, .. } => {
+            command::close_last_track(guard, close.function()).context("closing the session")?;
+            committed.outcome = Outcome::SessionClosed(*finish);
+        }
+        Plan::Overwrite {
+            anchor,
+            second_anchor,
+            ..
+        } => {
+            if let Some(second) = second_anchor {
+                let mut blocks = vec![0u8; second.blocks as usize * BLOCK_SIZE];
+                session
+                    .stream
+                    .read_second_anchor(&mut blocks)
+                    .context("reading the second anchor from the stream")?;
+                commit_anchor(guard, *second, &blocks, profile)?;
+                committed.second = blocks;
+            }
+            if let Some(anchor) = anchor {
+                let mut blocks = vec![0u8; anchor.blocks as usize * BLOCK_SIZE];
+                session
+                    .stream
+                    .read_anchor(&mut blocks)
+                    .context("reading the anchor blocks from the stream")?;
+                commit_anchor(guard, *anchor, &blocks, profile)?;
+                committed.anchor = blocks;
+            }
+            committed.outcome = Outcome::Committed { anchor: *anchor };
+        }
+    }
+    Ok(committed)
 }
 
 /// Rewrites the anchor, its first block (the primary volume descriptor)

@@ -250,6 +250,16 @@ impl Feature {
                     rrm,
                 }
             }
+            _ => Self::media_payload(code, d)?,
+        })
+    }
+
+    /// The payloads of the medium-family features (DVD±R/RW, CD, BD write
+    /// classes); anything else is kept raw.
+    fn media_payload(code: u16, d: Reply<'_>) -> Result<FeatureData> {
+        let bit = |byte: u8, n: u8| byte & (1 << n) != 0;
+        let named = |field: &str| format!("feature {code:#06X} {field}");
+        Ok(match code {
             feature::DVD_PLUS_RW | feature::DVD_PLUS_RW_DL => {
                 let b5 = d.u8(5, &named("close flags"))?;
                 FeatureData::DvdPlusRw {

@@ -313,27 +313,7 @@ impl Prober<'_, '_> {
         };
         let open_last_written = self.open_session_last_written(disc, next.as_ref())?;
         let (next_writable, free_blocks) = match &next {
-            Some(t) => {
-                let nwa = corrected_nwa(t, cd);
-                // CD: free = last possible lead-out − NWA (docs/mmc-notes.md §2.1),
-                // which also holds when the drive's NWA needed correcting,
-                // less the track's run-out, which must fit before the
-                // lead-out: real drives report 2 or 3 blocks fewer. In 64
-                // bits: both are the drive's numbers, and a lead-out before
-                // the NWA is no room, not a wrapped count.
-                let lead_out = cd.then(|| disc.last_possible_lead_out(true)).flatten();
-                let free = match (nwa, lead_out) {
-                    (Some(nwa), Some(lead_out)) => {
-                        match u32::try_from(i64::from(lead_out) - i64::from(nwa)) {
-                            Ok(free) => free.saturating_sub(CD_TAO_RUNOUT),
-                            Err(_) => nwa_free(t, nwa, cd),
-                        }
-                    }
-                    (Some(nwa), None) => nwa_free(t, nwa, cd),
-                    (None, _) => 0,
-                };
-                (nwa, free)
-            }
+            Some(t) => next_writable_room(t, disc, cd),
             None => (None, 0),
         };
 
@@ -696,6 +676,32 @@ fn corrected_nwa(t: &TrackInformation, cd: bool) -> Option<u32> {
     } else {
         Some(nwa)
     }
+}
+
+/// The next writable address of the invisible track `t` and the blocks
+/// that still fit after it.
+fn next_writable_room(
+    t: &TrackInformation,
+    disc: &DiscInformation,
+    cd: bool,
+) -> (Option<u32>, u32) {
+    let nwa = corrected_nwa(t, cd);
+    // CD: free = last possible lead-out − NWA (docs/mmc-notes.md §2.1),
+    // which also holds when the drive's NWA needed correcting,
+    // less the track's run-out, which must fit before the
+    // lead-out: real drives report 2 or 3 blocks fewer. In 64
+    // bits: both are the drive's numbers, and a lead-out before
+    // the NWA is no room, not a wrapped count.
+    let lead_out = cd.then(|| disc.last_possible_lead_out(true)).flatten();
+    let free = match (nwa, lead_out) {
+        (Some(nwa), Some(lead_out)) => match u32::try_from(i64::from(lead_out) - i64::from(nwa)) {
+            Ok(free) => free.saturating_sub(CD_TAO_RUNOUT),
+            Err(_) => nwa_free(t, nwa, cd),
+        },
+        (Some(nwa), None) => nwa_free(t, nwa, cd),
+        (None, _) => 0,
+    };
+    (nwa, free)
 }
 
 /// Free blocks from the track's own numbers when the NWA was corrected

@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 pub use iso_support::*;
 use multisession::burn::{DataWriter, Flow, WriteOptions, WriteReport};
-use multisession::internals::names::JolietNamer;
 use multisession::fsi::{FileSystemImage, OnClash, BLOCK_SIZE};
+use multisession::internals::names::JolietNamer;
 use multisession::media::WriteModel;
 use multisession::{session, MediaState, Profile, Recorder};
 

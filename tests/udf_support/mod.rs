@@ -9,8 +9,8 @@ use std::path::Path;
 
 use crate::iso_support::*;
 use multisession::fsi::tree::Kind;
-use multisession::internals::udf::layout::{crc_itu, tag_checksum};
 use multisession::fsi::{self, FileBlocks, Tree, BLOCK_SIZE};
+use multisession::internals::udf::layout::{crc_itu, tag_checksum};
 
 /// The model of an imported tree: data on the medium read from `img`,
 /// data the import holds itself (embedded in an ICB) read from its source.

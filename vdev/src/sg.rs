@@ -6,8 +6,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use libc::{c_int, c_ulong, c_void};
-use multisession::scsi::emulator::EmulatedDrive;
 use multisession::internals::sg::{SgIoHdr, SG_DXFER_FROM_DEV, SG_DXFER_NONE, SG_DXFER_TO_DEV};
+use multisession::scsi::emulator::EmulatedDrive;
 use multisession::scsi::{Completion, DataDirection, Status, Transport};
 
 use crate::table::{self, Table};

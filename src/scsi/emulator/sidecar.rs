@@ -241,30 +241,7 @@ fn parse_recorded(profile: Profile, file: &SidecarFile) -> std::result::Result<M
                 "field `sessions[{i}].tracks`: a session needs a track"
             ));
         }
-        for (j, t) in s.tracks.iter().enumerate() {
-            let last_track = j + 1 == s.tracks.len();
-            let may_be_open = last && last_track && !s.closed;
-            if !t.closed && !may_be_open {
-                return Err(format!(
-                    "field `sessions[{i}].tracks[{j}].closed`: only the last track of an open last session may be open"
-                ));
-            }
-            if t.closed && t.blocks == 0 {
-                return Err(format!(
-                    "field `sessions[{i}].tracks[{j}].blocks`: a closed track holds at least one block"
-                ));
-            }
-            if t.sao && (!t.closed || profile.family() != Family::Cd) {
-                return Err(format!(
-                    "field `sessions[{i}].tracks[{j}].sao`: only a closed CD track is written session-at-once"
-                ));
-            }
-            if t.reserved.is_some() && t.closed {
-                return Err(format!(
-                    "field `sessions[{i}].tracks[{j}].reserved`: only an open track has a reservation"
-                ));
-            }
-        }
+        check_tracks(profile, i, s, last)?;
         if !s.closed {
             if !last {
                 return Err(format!(
@@ -318,6 +295,42 @@ fn parse_recorded(profile: Profile, file: &SidecarFile) -> std::result::Result<M
         bd_r_format,
         incremental_lost: file.incremental_lost,
     }))
+}
+
+/// The tracks of session `i` (`last`: the disc's last session): only the
+/// last track of an open last session may be open, closed tracks hold data,
+/// session-at-once is a closed CD track's, reservations an open track's.
+fn check_tracks(
+    profile: Profile,
+    i: usize,
+    s: &SessionFile,
+    last: bool,
+) -> std::result::Result<(), String> {
+    for (j, t) in s.tracks.iter().enumerate() {
+        let last_track = j + 1 == s.tracks.len();
+        let may_be_open = last && last_track && !s.closed;
+        if !t.closed && !may_be_open {
+            return Err(format!(
+                "field `sessions[{i}].tracks[{j}].closed`: only the last track of an open last session may be open"
+            ));
+        }
+        if t.closed && t.blocks == 0 {
+            return Err(format!(
+                "field `sessions[{i}].tracks[{j}].blocks`: a closed track holds at least one block"
+            ));
+        }
+        if t.sao && (!t.closed || profile.family() != Family::Cd) {
+            return Err(format!(
+                "field `sessions[{i}].tracks[{j}].sao`: only a closed CD track is written session-at-once"
+            ));
+        }
+        if t.reserved.is_some() && t.closed {
+            return Err(format!(
+                "field `sessions[{i}].tracks[{j}].reserved`: only an open track has a reservation"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Tracks must follow each other without overlap and stay within capacity.

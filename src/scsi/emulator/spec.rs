@@ -195,27 +195,7 @@ impl DiscSpec {
         let profile = self.profile;
         let model = profile.write_model();
         let g = Geometry::of(profile);
-        let formatted_bd_r = match (profile, self.pow, self.formatted) {
-            (Profile::BdR, true, _) => Some(BD_POW_CAPACITY),
-            (Profile::BdR, false, true) => Some(BD_FORMATTED_CAPACITY),
-            _ => None,
-        };
-        let capacity = match (self.capacity, formatted_bd_r.or(default_capacity(profile))) {
-            (Some(c), _) | (None, Some(c)) => c,
-            (None, None) => {
-                // Read-only media are exactly as large as what is recorded.
-                let mut end = 0u32;
-                for (k, &n) in self.sessions.iter().enumerate() {
-                    let start = if k == 0 {
-                        0
-                    } else {
-                        end.saturating_add(g.session_gap(k))
-                    };
-                    end = start.saturating_add(g.track_span(n));
-                }
-                end
-            }
-        };
+        let capacity = self.capacity_of(&g);
         if model == WriteModel::ReadOnly && self.sessions.is_empty() {
             return invalid(format!(
                 "read-only profile {profile} needs at least one session (or wrap an existing image)"
@@ -237,56 +217,7 @@ impl DiscSpec {
                     || matches!(profile, Profile::DvdMinusRwRestricted | Profile::DvdRam);
                 Medium::Overwritable { formatted }
             }
-            WriteModel::Sequential | WriteModel::ReadOnly => {
-                let bd_r_format = match (self.pow, self.formatted) {
-                    (true, _) => BdRFormat::SrmPow,
-                    (false, true) if profile == Profile::BdR => BdRFormat::Srm,
-                    _ => BdRFormat::Unformatted,
-                };
-                let mut sessions = Vec::new();
-                let mut next_start = 0u64;
-                for (k, &n) in self.sessions.iter().enumerate() {
-                    let start = u32::try_from(next_start).map_err(|_| beyond(capacity))?;
-                    let n = if k == 0 {
-                        g.closed_first_session_track(start, start, n, capacity)
-                    } else {
-                        n
-                    };
-                    sessions.push(Session {
-                        tracks: vec![Track::new(start, n)],
-                    });
-                    next_start =
-                        start as u64 + g.track_span(n) as u64 + g.session_gap(k + 1) as u64;
-                }
-                let open = if self.open_tracks.is_empty() {
-                    None
-                } else {
-                    let mut closed = Vec::new();
-                    let mut current = None;
-                    let mut start = next_start;
-                    for (i, &n) in self.open_tracks.iter().enumerate() {
-                        let s = u32::try_from(start).map_err(|_| beyond(capacity))?;
-                        if i + 1 == self.open_tracks.len() && self.open_track_unfinished {
-                            current = Some(OpenTrack {
-                                start: s,
-                                blocks: n,
-                                reserved: None,
-                            });
-                        } else {
-                            closed.push(Track::new(s, n));
-                        }
-                        start += g.track_span(n) as u64 + g.track_gap as u64;
-                    }
-                    Some(OpenSession { closed, current })
-                };
-                Medium::Recorded(Recorded {
-                    sessions,
-                    open,
-                    finalized: self.finalized || model == WriteModel::ReadOnly,
-                    bd_r_format,
-                    incremental_lost: self.incremental_lost,
-                })
-            }
+            WriteModel::Sequential | WriteModel::ReadOnly => self.recorded(&g, capacity)?,
         };
         let disc = Disc {
             identity: self.identity.clone(),
@@ -301,6 +232,88 @@ impl DiscSpec {
         // The same checks as a sidecar read from disk.
         sidecar::parse(&sidecar::render(&disc))
             .map_err(|detail| Error::new(MS_E_INVALIDARG, format!("disc spec: {detail}")))
+    }
+
+    /// The capacity the spec asks for, else the profile's default (a
+    /// formatted BD-R's is smaller), else, for read-only media, exactly
+    /// what the sessions take.
+    fn capacity_of(&self, g: &Geometry) -> u32 {
+        let profile = self.profile;
+        let formatted_bd_r = match (profile, self.pow, self.formatted) {
+            (Profile::BdR, true, _) => Some(BD_POW_CAPACITY),
+            (Profile::BdR, false, true) => Some(BD_FORMATTED_CAPACITY),
+            _ => None,
+        };
+        match (self.capacity, formatted_bd_r.or(default_capacity(profile))) {
+            (Some(c), _) | (None, Some(c)) => c,
+            (None, None) => {
+                // Read-only media are exactly as large as what is recorded.
+                let mut end = 0u32;
+                for (k, &n) in self.sessions.iter().enumerate() {
+                    let start = if k == 0 {
+                        0
+                    } else {
+                        end.saturating_add(g.session_gap(k))
+                    };
+                    end = start.saturating_add(g.track_span(n));
+                }
+                end
+            }
+        }
+    }
+
+    /// The sessions and the open session of a sequential or read-only
+    /// medium, laid out one after the other as a drive would have written them.
+    fn recorded(&self, g: &Geometry, capacity: u32) -> Result<Medium> {
+        let profile = self.profile;
+        let model = profile.write_model();
+        let bd_r_format = match (self.pow, self.formatted) {
+            (true, _) => BdRFormat::SrmPow,
+            (false, true) if profile == Profile::BdR => BdRFormat::Srm,
+            _ => BdRFormat::Unformatted,
+        };
+        let mut sessions = Vec::new();
+        let mut next_start = 0u64;
+        for (k, &n) in self.sessions.iter().enumerate() {
+            let start = u32::try_from(next_start).map_err(|_| beyond(capacity))?;
+            let n = if k == 0 {
+                g.closed_first_session_track(start, start, n, capacity)
+            } else {
+                n
+            };
+            sessions.push(Session {
+                tracks: vec![Track::new(start, n)],
+            });
+            next_start = start as u64 + g.track_span(n) as u64 + g.session_gap(k + 1) as u64;
+        }
+        let open = if self.open_tracks.is_empty() {
+            None
+        } else {
+            let mut closed = Vec::new();
+            let mut current = None;
+            let mut start = next_start;
+            for (i, &n) in self.open_tracks.iter().enumerate() {
+                let s = u32::try_from(start).map_err(|_| beyond(capacity))?;
+                if i + 1 == self.open_tracks.len() && self.open_track_unfinished {
+                    current = Some(OpenTrack {
+                        start: s,
+                        blocks: n,
+                        reserved: None,
+                    });
+                } else {
+                    closed.push(Track::new(s, n));
+                }
+                start += g.track_span(n) as u64 + g.track_gap as u64;
+            }
+            Some(OpenSession { closed, current })
+        };
+        Ok(Medium::Recorded(Recorded {
+            sessions,
+            open,
+            finalized: self.finalized || model == WriteModel::ReadOnly,
+            bd_r_format,
+            incremental_lost: self.incremental_lost,
+        }))
     }
 }
 
