@@ -600,28 +600,38 @@ fn commit(
             second_anchor,
             ..
         } => {
+            let stream = &mut *session.stream;
             if let Some(second) = second_anchor {
-                let mut blocks = vec![0u8; second.blocks as usize * BLOCK_SIZE];
-                session
-                    .stream
-                    .read_second_anchor(&mut blocks)
-                    .context("reading the second anchor from the stream")?;
-                commit_anchor(guard, *second, &blocks, profile)?;
-                committed.second = blocks;
+                let read = |s: &mut dyn SessionStream, b: &mut [u8]| s.read_second_anchor(b);
+                let what = "reading the second anchor from the stream";
+                committed.second = commit_from(guard, *second, profile, stream, read, what)?;
             }
             if let Some(anchor) = anchor {
-                let mut blocks = vec![0u8; anchor.blocks as usize * BLOCK_SIZE];
-                session
-                    .stream
-                    .read_anchor(&mut blocks)
-                    .context("reading the anchor blocks from the stream")?;
-                commit_anchor(guard, *anchor, &blocks, profile)?;
-                committed.anchor = blocks;
+                let read = |s: &mut dyn SessionStream, b: &mut [u8]| s.read_anchor(b);
+                let what = "reading the anchor blocks from the stream";
+                committed.anchor = commit_from(guard, *anchor, profile, stream, read, what)?;
             }
             committed.outcome = Outcome::Committed { anchor: *anchor };
         }
     }
     Ok(committed)
+}
+
+/// Reads the blocks of `anchor` from the stream with `read` (`what` names
+/// that step in errors) and writes them at the anchor; returns them for the
+/// verify pass.
+fn commit_from(
+    guard: &WriteGuard<'_>,
+    anchor: Anchor,
+    profile: Profile,
+    stream: &mut dyn SessionStream,
+    read: fn(&mut dyn SessionStream, &mut [u8]) -> Result<()>,
+    what: &str,
+) -> Result<Vec<u8>> {
+    let mut blocks = vec![0u8; anchor.blocks as usize * BLOCK_SIZE];
+    read(stream, &mut blocks).context(what)?;
+    commit_anchor(guard, anchor, &blocks, profile)?;
+    Ok(blocks)
 }
 
 /// Rewrites the anchor, its first block (the primary volume descriptor)

@@ -5,37 +5,25 @@
 //! above it: the multisession objects, the file-system image and the
 //! writer read only this struct, never raw replies.
 
-// Crate-private below: outside the crate only the fuzz targets reach these
-// (through `internals`), so they are not held to `missing_docs`.
-#[allow(missing_docs)]
+// Crate-private: outside the crate only the fuzz targets reach the parsers
+// (through `internals`), so they are not held to `missing_docs`; the types
+// the crate root re-exports opt back in.
+#![allow(missing_docs)]
+
 pub mod capacity;
-#[allow(missing_docs)]
 pub mod cdb;
-#[allow(missing_docs)]
 pub mod config;
-#[allow(missing_docs)]
 pub mod disc_info;
-#[allow(missing_docs)]
 pub mod event;
-#[allow(missing_docs)]
 pub mod exec;
-#[allow(missing_docs)]
 pub mod inquiry;
-#[allow(missing_docs)]
 pub mod mode;
-#[allow(missing_docs)]
 pub mod msf;
-#[allow(missing_docs)]
 mod probe;
-#[allow(missing_docs)]
 pub mod reply;
-#[allow(missing_docs)]
 pub mod speed;
-#[allow(missing_docs)]
 pub mod toc;
-#[allow(missing_docs)]
 pub mod trace;
-#[allow(missing_docs)]
 pub mod track_info;
 
 pub use cdb::Cdb;
@@ -46,6 +34,7 @@ use crate::media::{MediaState, PhysicalType, Profile, WriteModel, WriteProtect};
 
 /// READ DISC INFORMATION byte 2 bits 0-1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[warn(missing_docs)]
 pub enum DiscStatus {
     /// Nothing recorded: the first write starts at LBA 0.
     Blank,
@@ -59,6 +48,7 @@ pub enum DiscStatus {
 
 /// READ DISC INFORMATION byte 2 bits 2-3: state of the last session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[warn(missing_docs)]
 pub enum SessionState {
     /// No track written in the last session yet.
     Empty,
@@ -72,6 +62,7 @@ pub enum SessionState {
 
 /// Format state of overwritable (and formattable) media.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[warn(missing_docs)]
 pub enum FormatState {
     /// Not a formattable medium (CD-R, DVD±R …).
     NotApplicable,
@@ -85,6 +76,7 @@ pub enum FormatState {
 
 /// Start and last written LBA of a recorded session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[warn(missing_docs)]
 pub struct SessionExtent {
     /// First LBA of the session's first track (libburn's msc1, mkisofs -C's first number).
     pub start: u32,
@@ -95,6 +87,7 @@ pub struct SessionExtent {
 /// Everything the library knows about the loaded medium, from the fewest
 /// MMC commands that give correct values for its profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[warn(missing_docs)]
 pub struct MediaInfo {
     /// The current profile, which decides every rule below.
     pub profile: Profile,
@@ -137,6 +130,7 @@ pub struct MediaInfo {
     pub incremental: bool,
 }
 
+#[warn(missing_docs)]
 impl MediaInfo {
     /// IMAPI's physical type, for `get_CurrentPhysicalMediaType`.
     pub fn physical_type(&self) -> PhysicalType {
