@@ -2,12 +2,12 @@
 //! `Write`, with progress events, cancel and a crash-safe commit), erase
 //! and format.
 //!
-//! Flow of one write: probe and check the medium ([`plan`]), lock the
+//! Flow of one write: probe and check the medium (`plan`), lock the
 //! recorder, format if an overwritable medium needs it, send the write
-//! parameters the profile needs ([`params`]), WRITE the session in
+//! parameters the profile needs (`params`), WRITE the session in
 //! write-unit aligned chunks, SYNCHRONIZE CACHE, then make it visible:
 //! CLOSE TRACK/SESSION on sequential media, the anchor rewrite on
-//! overwritable media. See [`writer`] for what an interruption leaves.
+//! overwritable media. See the `writer` module for what an interruption leaves.
 
 pub(crate) mod command;
 pub(crate) mod params;

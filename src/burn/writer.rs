@@ -421,7 +421,7 @@ impl DataWriter {
     /// Finalizes an appendable sequential disc. DVD+R and BD-R have close
     /// functions for that. CD and DVD-R/RW close through page 05 when a
     /// session is closed, so there a small session mirroring the newest one
-    /// (its volume descriptors again, see [`crate::burn::recover`]) is
+    /// (its volume descriptors again, see `burn::recover`) is
     /// written with the disc closed after it; the visible files stay the same.
     pub fn close_disc(&self) -> Result<()> {
         let info = self

@@ -334,7 +334,7 @@ impl FileSystemImage {
     // ----- multisession list -------------------------------------------------
 
     /// `put_MultisessionInterfaces`: validates the list, chooses the object
-    /// to use and keeps the list. See [`crate::session::selection`] for the
+    /// to use and keeps the list. See `session::selection` for the
     /// steps and their codes. Refused after an import (the import was made
     /// through the current choice).
     ///

@@ -6,8 +6,8 @@
 //! real or emulated drive, or a plain image file in tests), and the built
 //! session leaves as a [`SessionStream`] that `burn::DataWriter` writes.
 
-/// Re-exported from [`crate::block`], where they now live, so that
-/// `fsi::BLOCK_SIZE` and `fsi::BlockSource` keep working for callers.
+/// Defined in the crate-private `block` layer (below `fsi`, which scsi and
+/// mmc use too) and public here, where callers reading images meet them.
 pub use crate::block::{BlockSource, BLOCK_SIZE};
 use crate::error::Result;
 

@@ -2,7 +2,7 @@
 //! sense back.
 //!
 //! Everything above this module speaks MMC through [`Transport`], so a real
-//! drive ([`sg`], Linux SG_IO) and the built-in emulated drive
+//! drive (`sg`, Linux SG_IO) and the built-in emulated drive
 //! ([`emulator`]) run exactly the same code.
 
 pub mod emulator;

@@ -8,8 +8,8 @@
 //! after UNIT ATTENTION). Objects are shared: clones are the same object, and
 //! `InUse` set through one clone is what every holder of the list sees.
 //!
-//! The rules themselves are pure functions of a `MediaInfo` ([`rules`],
-//! [`values`], [`selection`], [`placement`]).
+//! The rules themselves are pure functions of a `MediaInfo` (`rules`,
+//! `values`, `selection`, `placement`).
 
 pub(crate) mod placement;
 pub(crate) mod rules;
@@ -78,7 +78,7 @@ impl fmt::Debug for Multisession {
 ///
 /// Fails with the recorder's code when there is no medium, and with
 /// `E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED` on read-only media, for which
-/// [`rules::offered_kinds`] is empty.
+/// `rules::offered_kinds` is empty.
 ///
 /// The multisession numbers of a disc with one session, as IMAPI2's
 /// `IMultisessionSequential` gives them:
