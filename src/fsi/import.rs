@@ -390,13 +390,13 @@ pub fn tree_differences(a: &Tree, b: &Tree, max: usize) -> Vec<String> {
         let (ka, kb) = (&a.node(na).kind, &b.node(nb).kind);
         match (ka, kb) {
             (Kind::Dir(ca), Kind::Dir(cb)) => {
-                for (name, &child) in ca {
+                for (name, child) in ca {
                     match cb.get(name) {
-                        Some(&other) => stack.push((child, Some(other))),
+                        Some(other) => stack.push((child, Some(other))),
                         None => note(format!("{} only in UDF", a.path_of(child)), &mut out),
                     }
                 }
-                for (name, &child) in cb {
+                for (name, child) in cb {
                     if !ca.contains_key(name) {
                         note(format!("{} only in ISO 9660", b.path_of(child)), &mut out);
                     }
