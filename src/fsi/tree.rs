@@ -224,8 +224,84 @@ pub enum Kind {
 /// directory, each behind a 2-byte length, and the sorted slots hold only
 /// the name's offset and the child. Lookups are a binary search; inserting
 /// in name order (a sorted local directory, most imported ones) appends.
+///
+/// The entries sit behind one pointer: [`Kind`] is as large as its
+/// largest variant, and every file's node would otherwise carry a
+/// directory's 56 bytes.
 #[derive(Debug, Clone, Default)]
-pub struct Children {
+pub struct Children(Option<Box<Entries>>);
+
+/// An empty directory's entries, for iterating one that has none.
+static NO_ENTRIES: Entries = Entries {
+    names: Vec::new(),
+    slots: Vec::new(),
+    dead: 0,
+};
+
+impl Children {
+    pub fn new() -> Children {
+        Children(None)
+    }
+
+    fn entries(&self) -> &Entries {
+        self.0.as_deref().unwrap_or(&NO_ENTRIES)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries().slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    pub fn get(&self, name: &str) -> Option<NodeId> {
+        self.entries().get(name)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Adds `name` unless it is present; the existing child is returned
+    /// then and nothing changes.
+    fn insert_new(&mut self, name: &str, id: NodeId) -> std::result::Result<(), NodeId> {
+        self.0.get_or_insert_with(Box::default).insert_new(name, id)
+    }
+
+    /// Takes `name` out, returning its child.
+    fn remove(&mut self, name: &str) -> Option<NodeId> {
+        let entries = self.0.as_mut()?;
+        let id = entries.remove(name)?;
+        if entries.slots.is_empty() {
+            self.0 = None;
+        }
+        Some(id)
+    }
+
+    /// Entries in name order.
+    pub fn iter(&self) -> ChildIter<'_> {
+        let entries = self.entries();
+        ChildIter {
+            entries,
+            slots: entries.slots.iter(),
+        }
+    }
+
+    /// Heap bytes held, for the memory budget's test.
+    #[cfg(test)]
+    fn heap_bytes(&self) -> usize {
+        self.0.as_ref().map_or(0, |e| {
+            std::mem::size_of::<Entries>()
+                + e.names.capacity()
+                + e.slots.capacity() * std::mem::size_of::<(u32, NodeId)>()
+        })
+    }
+}
+
+/// What [`Children`] points at.
+#[derive(Debug, Clone, Default)]
+struct Entries {
     names: Vec<u8>,
     slots: Vec<(u32, NodeId)>,
     /// Bytes of `names` no slot points at any more (removed or renamed
@@ -237,19 +313,7 @@ pub struct Children {
 /// the file systems' own limits are checked long before.
 const MAX_NAME_BYTES: usize = u16::MAX as usize;
 
-impl Children {
-    pub fn new() -> Children {
-        Children::default()
-    }
-
-    pub fn len(&self) -> usize {
-        self.slots.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
-    }
-
+impl Entries {
     fn name_bytes(&self, offset: u32) -> &[u8] {
         let at = offset as usize;
         let len = u16::from_le_bytes([self.names[at], self.names[at + 1]]) as usize;
@@ -273,16 +337,10 @@ impl Children {
             .binary_search_by(|&(offset, _)| self.name_bytes(offset).cmp(key))
     }
 
-    pub fn get(&self, name: &str) -> Option<NodeId> {
+    fn get(&self, name: &str) -> Option<NodeId> {
         self.search(name).ok().map(|i| self.slots[i].1)
     }
 
-    pub fn contains_key(&self, name: &str) -> bool {
-        self.search(name).is_ok()
-    }
-
-    /// Adds `name` unless it is present; the existing child is returned
-    /// then and nothing changes.
     fn insert_new(&mut self, name: &str, id: NodeId) -> std::result::Result<(), NodeId> {
         match self.search(name) {
             Ok(i) => Err(self.slots[i].1),
@@ -298,7 +356,6 @@ impl Children {
         }
     }
 
-    /// Takes `name` out, returning its child.
     fn remove(&mut self, name: &str) -> Option<NodeId> {
         let i = self.search(name).ok()?;
         let (offset, id) = self.slots.remove(i);
@@ -321,25 +378,11 @@ impl Children {
         self.names = names;
         self.dead = 0;
     }
-
-    /// Entries in name order.
-    pub fn iter(&self) -> ChildIter<'_> {
-        ChildIter {
-            children: self,
-            slots: self.slots.iter(),
-        }
-    }
-
-    /// Heap bytes held, for the memory budget's test.
-    #[cfg(test)]
-    fn heap_bytes(&self) -> usize {
-        self.names.capacity() + self.slots.capacity() * std::mem::size_of::<(u32, NodeId)>()
-    }
 }
 
 /// The iterator of [`Children::iter`].
 pub struct ChildIter<'c> {
-    children: &'c Children,
+    entries: &'c Entries,
     slots: std::slice::Iter<'c, (u32, NodeId)>,
 }
 
@@ -348,7 +391,7 @@ impl<'c> Iterator for ChildIter<'c> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let &(offset, id) = self.slots.next()?;
-        Some((self.children.name(offset), id))
+        Some((self.entries.name(offset), id))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -981,7 +1024,7 @@ impl Tree {
         while let Some(n) = stack.pop() {
             let node = self.nodes[n.0 as usize].take().expect("freed twice");
             match node.kind {
-                Kind::Dir(children) => stack.extend(children.slots.iter().map(|&(_, id)| id)),
+                Kind::Dir(children) => stack.extend(children.iter().map(|(_, id)| id)),
                 Kind::File(FileData {
                     size,
                     content: Content::New(_),
@@ -1332,12 +1375,24 @@ mod tests {
         };
         let live: usize = children.iter().map(|(n, _)| 2 + n.len()).sum();
         assert!(
-            children.names.len() <= 2 * live + 64,
+            children.entries().names.len() <= 2 * live + 64,
             "{} bytes",
-            children.names.len()
+            children.entries().names.len()
         );
         assert_eq!(children.len(), 133);
         assert!(t.lookup("/d/r0001").is_ok() && t.lookup("/d/name0001").is_err());
+    }
+
+    #[test]
+    fn a_file_node_does_not_carry_a_directory_s_entries() {
+        // Parent, attributes (three 64-bit times), the largest kind (a
+        // file's size and content) and the carried system use entries.
+        assert!(
+            std::mem::size_of::<Node>() <= 104,
+            "{}",
+            std::mem::size_of::<Node>()
+        );
+        assert_eq!(std::mem::size_of::<Children>(), 8);
     }
 
     #[test]
