@@ -6,7 +6,7 @@
 //! folder) are made to its tree, and the result image is created for
 //! `burn::DataWriter`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fs::Metadata;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -337,7 +337,7 @@ fn add_entry(
                 tree.node_mut(id).attrs = attrs;
                 id
             }
-            _ => tree.insert(dir, name, attrs, Kind::Dir(BTreeMap::new()), true)?,
+            _ => tree.insert(dir, name, attrs, Kind::Dir(Default::default()), true)?,
         };
         let key = (md.dev(), md.ino());
         if open.contains(&key) {

@@ -213,6 +213,7 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
         udf,
         udf_cache: None,
         open: None,
+        tail: Vec::new(),
         iso_cache: None,
         joliet_cache: None,
         md5: Md5Run::default(),
@@ -286,6 +287,8 @@ struct Open {
     index: usize,
     reader: Box<dyn Read + Send>,
     pos: u64,
+    /// [`DataSource::short_read_is_end`] of the source.
+    short_read_is_end: bool,
 }
 
 /// A built session. Descriptors and path tables are held in memory;
@@ -301,6 +304,9 @@ pub struct Session {
     /// The directory (or long symlink) whose UDF content was read last.
     udf_cache: Option<(NodeId, Vec<u8>)>,
     open: Option<Open>,
+    /// The buffer of a file's last read, one byte longer than what is
+    /// left (see [`read_exactly`]); kept to spare an allocation per file.
+    tail: Vec<u8>,
     iso_cache: Option<(usize, EncodedDir)>,
     joliet_cache: Option<(usize, Vec<u8>)>,
     md5: Md5Run,
@@ -418,6 +424,7 @@ impl Session {
         let reuse = matches!(&self.open, Some(o) if o.index == index && o.pos <= offset);
         if !reuse {
             let (source, _) = self.source_of(index);
+            let short_read_is_end = source.short_read_is_end();
             let reader = source.open().map_err(|e| {
                 stream_error(
                     MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE,
@@ -429,11 +436,12 @@ impl Session {
                 index,
                 reader,
                 pos: 0,
+                short_read_is_end,
             });
         }
         let size = self.source_of(index).1;
         let mut open = self.open.take().expect("opened above");
-        let result = read_exactly(&mut open, offset, out, size);
+        let result = read_exactly(&mut open, offset, out, size, &mut self.tail);
         match result {
             Ok(done) => {
                 if !done {
@@ -498,11 +506,18 @@ impl Session {
 /// Reads `out.len()` bytes at `offset` of a source of `size` bytes;
 /// `Ok(true)` when the source was read to its end (and checked to end
 /// there).
+///
+/// The end is checked with a read that must find nothing, except for
+/// sources whose short reads mean the end: their last read asks for one
+/// byte more than is left (through `tail`), and coming back short it has
+/// found the end already. For 100,000 small files that is 100,000 read
+/// calls fewer, as many as tar makes.
 fn read_exactly(
     open: &mut Open,
     offset: u64,
     out: &mut [u8],
     size: u64,
+    tail: &mut Vec<u8>,
 ) -> std::result::Result<bool, (i32, String)> {
     let fail = |e: std::io::Error| (MS_IMAPI_E_DATA_STREAM_READ_FAILURE, e.to_string());
     let short = |pos: u64| {
@@ -522,13 +537,34 @@ fn read_exactly(
             return Err(short(open.pos));
         }
     }
+    let more = || {
+        (
+            MS_IMAPI_E_DATA_STREAM_INCONSISTENCY,
+            format!("the source has more than the {size} bytes announced"),
+        )
+    };
     let mut filled = 0;
     while filled < out.len() {
-        match open.reader.read(&mut out[filled..]) {
+        let left = out.len() - filled;
+        let last = open.short_read_is_end && open.pos + left as u64 == size;
+        let read = if last {
+            tail.resize(left + 1, 0);
+            open.reader.read(tail)
+        } else {
+            open.reader.read(&mut out[filled..])
+        };
+        match read {
             Ok(0) => return Err(short(open.pos)),
+            Ok(n) if n > left => return Err(more()),
             Ok(n) => {
+                if last {
+                    out[filled..filled + n].copy_from_slice(&tail[..n]);
+                }
                 filled += n;
                 open.pos += n as u64;
+                if last && n == left {
+                    return Ok(true);
+                }
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(fail(e)),
@@ -541,12 +577,7 @@ fn read_exactly(
     loop {
         match open.reader.read(&mut probe) {
             Ok(0) => return Ok(true),
-            Ok(_) => {
-                return Err((
-                    MS_IMAPI_E_DATA_STREAM_INCONSISTENCY,
-                    format!("the source has more than the {size} bytes announced"),
-                ))
-            }
+            Ok(_) => return Err(more()),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(fail(e)),
         }
@@ -865,6 +896,68 @@ mod tests {
             let (size, seed) = (self.0, self.1);
             let bytes: Vec<u8> = (0..size).map(|i| (i % 253) as u8 ^ seed).collect();
             Ok(Box::new(std::io::Cursor::new(bytes)))
+        }
+    }
+
+    /// A regular-file-like source: short reads only at the end, and every
+    /// read call counted.
+    #[derive(Debug)]
+    struct FileLike {
+        bytes: Vec<u8>,
+        reads: Arc<std::sync::atomic::AtomicUsize>,
+    }
+    impl DataSource for FileLike {
+        fn open(&self) -> std::io::Result<Box<dyn Read + Send>> {
+            struct Counted(
+                std::io::Cursor<Vec<u8>>,
+                Arc<std::sync::atomic::AtomicUsize>,
+            );
+            impl Read for Counted {
+                fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                    self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    self.0.read(buf)
+                }
+            }
+            let cursor = std::io::Cursor::new(self.bytes.clone());
+            Ok(Box::new(Counted(cursor, Arc::clone(&self.reads))))
+        }
+        fn short_read_is_end(&self) -> bool {
+            true
+        }
+    }
+
+    /// A session of one file announced as `announced` bytes holding
+    /// `actual`, read whole: the result and the source's read calls.
+    fn file_like_session(announced: u64, actual: usize) -> (Result<Vec<u8>>, usize) {
+        let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let source = FileLike {
+            bytes: (0..actual).map(|i| i as u8).collect(),
+            reads: Arc::clone(&reads),
+        };
+        let mut t = Tree::new();
+        t.add_file("/f", announced, Arc::new(source), Attrs::file(), false)
+            .unwrap();
+        let mut s = build(t, &BuildOptions::default()).unwrap();
+        let mut out = vec![0u8; s.total_blocks() as usize * BLOCK_SIZE];
+        let result = s.read_blocks(0, &mut out).map(|()| out);
+        (result, reads.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    #[test]
+    fn a_regular_file_is_read_with_one_call_and_still_checked_to_end_where_announced() {
+        let (image, reads) = file_like_session(3000, 3000);
+        let image = image.unwrap();
+        let expected: Vec<u8> = (0..3000).map(|i| i as u8).collect();
+        assert!(image.windows(3000).any(|w| w == expected.as_slice()));
+        assert_eq!(reads, 1);
+        for (announced, actual) in [(3000, 3001), (3000, 2999), (3000, 0)] {
+            let (result, _) = file_like_session(announced, actual);
+            let e = result.unwrap_err();
+            assert_eq!(
+                e.code(),
+                MS_IMAPI_E_DATA_STREAM_INCONSISTENCY,
+                "{actual}: {e}"
+            );
         }
     }
 

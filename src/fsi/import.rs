@@ -127,6 +127,35 @@ pub fn import(
 ) -> Result<Imported> {
     let id = identify(src, session_start)?;
     let found = id.file_systems;
+    refuse_no_file_system(src, session_start, found)?;
+    let fs = chosen_file_system(session_start, file_system, found)?;
+    if fs == FileSystems::UDF {
+        let imported = import_udf(src, session_start, &id, limits)?;
+        return match uncommitted_udf(&imported, id.descriptors.primary.as_ref()) {
+            // Chosen by default, not asked for: the committed volume wins.
+            Some(why) if file_system.is_none() => {
+                let iso = if found.contains(FileSystems::JOLIET) {
+                    FileSystems::JOLIET
+                } else {
+                    FileSystems::ISO9660
+                };
+                let mut older = import(src, session_start, Some(iso), limits)?;
+                older.warnings.push(why);
+                Ok(older)
+            }
+            _ => Ok(imported),
+        };
+    }
+    import_iso(src, session_start, &id, fs, limits)
+}
+
+/// A session without a volume: a blank one (`Cause::Blank`, the append
+/// is a first session) or another program's (`Cause::Unsupported`).
+fn refuse_no_file_system(
+    src: &dyn BlockSource,
+    session_start: u32,
+    found: FileSystems,
+) -> Result<()> {
     if found.is_empty() || found == FileSystems::UNKNOWN {
         let mut block = vec![0u8; BLOCK_SIZE];
         let blank = src
@@ -152,7 +181,16 @@ pub fn import(
             )
         });
     }
-    let fs = match file_system {
+    Ok(())
+}
+
+/// The one file system to import: the caller's, if the session has it.
+fn chosen_file_system(
+    session_start: u32,
+    file_system: Option<FileSystems>,
+    found: FileSystems,
+) -> Result<FileSystems> {
+    match file_system {
         Some(fs) => {
             if [FileSystems::ISO9660, FileSystems::JOLIET, FileSystems::UDF]
                 .iter()
@@ -176,28 +214,22 @@ pub fn import(
                     ),
                 ));
             }
-            fs
+            Ok(fs)
         }
-        None => default_file_system_for_import(found)?,
-    };
-    let set = &id.descriptors;
-    if fs == FileSystems::UDF {
-        let imported = import_udf(src, session_start, &id, limits)?;
-        return match uncommitted_udf(&imported, set.primary.as_ref()) {
-            // Chosen by default, not asked for: the committed volume wins.
-            Some(why) if file_system.is_none() => {
-                let iso = if found.contains(FileSystems::JOLIET) {
-                    FileSystems::JOLIET
-                } else {
-                    FileSystems::ISO9660
-                };
-                let mut older = import(src, session_start, Some(iso), limits)?;
-                older.warnings.push(why);
-                Ok(older)
-            }
-            _ => Ok(imported),
-        };
+        None => default_file_system_for_import(found),
     }
+}
+
+/// Imports the ECMA-119 tree (with Rock Ridge names when it has them) or
+/// the Joliet one as `fs` asks.
+fn import_iso(
+    src: &dyn BlockSource,
+    session_start: u32,
+    id: &Identified,
+    fs: FileSystems,
+    limits: ImportLimits,
+) -> Result<Imported> {
+    let set = &id.descriptors;
     let primary = set.primary.as_ref().ok_or_else(|| {
         Error::new(
             MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
@@ -233,7 +265,7 @@ pub fn import(
     Ok(Imported {
         tree,
         file_system: fs,
-        found,
+        found: id.file_systems,
         rock_ridge: rr_skip.is_some(),
         volume_name,
         boot: set.boot.clone(),
@@ -248,6 +280,11 @@ pub fn import(
 /// Imports the UDF volume of a session; in a bridge session the ISO 9660
 /// tree is read too and compared, so that a disc whose two trees disagree
 /// (a writer that updated only one) says so.
+///
+/// The ISO 9660 tree is read first and only its [`Fingerprint`] kept: a
+/// bridge disc of a million files must not hold both trees at once (the
+/// CLI's append peaked at twice the in-process one). Only when the
+/// fingerprints differ is it read again, to name the differences.
 fn import_udf(
     src: &dyn BlockSource,
     session_start: u32,
@@ -255,37 +292,47 @@ fn import_udf(
     limits: ImportLimits,
 ) -> Result<Imported> {
     let set = &id.descriptors;
+    let read_iso = |primary: &descriptor::Volume| {
+        let rr = read::detect_rock_ridge(src, primary.root).ok().flatten();
+        let (root, naming) = match (rr, &set.joliet) {
+            (Some(skip), _) => (primary.root, Naming::RockRidge { skip }),
+            (None, Some(j)) => (j.root, Naming::Joliet),
+            (None, None) => (primary.root, Naming::Iso),
+        };
+        read::read_tree(src, root, naming, limits)
+    };
+    let keys = std::collections::hash_map::RandomState::new();
+    let iso = set
+        .primary
+        .as_ref()
+        .map(|primary| read_iso(primary).map(|iso| Fingerprint::of(&iso, &keys)));
     let (info, tree) = udf::read::import(src, session_start, limits).map_err(|e| {
         e.context(format!(
             "UDF volume of the session at block {session_start}"
         ))
     })?;
     let mut warnings = Vec::new();
-    let recorded_blocks = match &set.primary {
-        Some(primary) => {
-            let rr = read::detect_rock_ridge(src, primary.root).ok().flatten();
-            let (root, naming) = match (rr, &set.joliet) {
-                (Some(skip), _) => (primary.root, Naming::RockRidge { skip }),
-                (None, Some(j)) => (j.root, Naming::Joliet),
-                (None, None) => (primary.root, Naming::Iso),
+    let recorded_blocks = match (&set.primary, iso) {
+        (Some(primary), Some(iso)) => {
+            let differences = match iso {
+                Ok(print) if print == Fingerprint::of(&tree, &keys) => Ok(Vec::new()),
+                Ok(_) => read_iso(primary)
+                    .map(|iso| tree_differences(&tree, &iso, MAX_REPORTED_DIFFERENCES)),
+                Err(e) => Err(e),
             };
-            match read::read_tree(src, root, naming, limits) {
-                Ok(iso) => {
-                    let diffs = tree_differences(&tree, &iso, MAX_REPORTED_DIFFERENCES);
-                    if !diffs.is_empty() {
-                        warnings.push(format!(
-                            "the UDF and ISO 9660 trees of the session at block {session_start} differ ({}); the UDF tree was imported",
-                            diffs.join("; ")
-                        ));
-                    }
-                }
+            match differences {
+                Ok(diffs) if diffs.is_empty() => {}
+                Ok(diffs) => warnings.push(format!(
+                    "the UDF and ISO 9660 trees of the session at block {session_start} differ ({}); the UDF tree was imported",
+                    diffs.join("; ")
+                )),
                 Err(e) => warnings.push(format!(
                     "the ISO 9660 tree of the session at block {session_start} could not be read ({e}); the UDF tree was imported"
                 )),
             }
             primary.space_size
         }
-        None => info.end_block.saturating_sub(session_start),
+        _ => info.end_block.saturating_sub(session_start),
     };
     Ok(Imported {
         tree,
@@ -373,6 +420,54 @@ fn uncommitted_udf(udf: &Imported, primary: Option<&descriptor::Volume>) -> Opti
     })
 }
 
+/// What [`tree_differences`] compares, folded into a few bytes: equal
+/// fingerprints mean no differences (but for a 64-bit hash collision
+/// under keys chosen per import), so a bridge import compares the two
+/// trees without holding both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fingerprint {
+    entries: usize,
+    /// Wrapping sum of one hash per entry (path, kind, and what the
+    /// comparison looks at), so that the order of the walk does not count.
+    sum: u64,
+}
+
+impl Fingerprint {
+    fn of(tree: &Tree, keys: &std::collections::hash_map::RandomState) -> Fingerprint {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        // The hasher state after each open directory's path.
+        let mut branch: Vec<std::collections::hash_map::DefaultHasher> = vec![keys.build_hasher()];
+        let mut print = Fingerprint { entries: 0, sum: 0 };
+        for (id, depth, name) in tree.walk_named().skip(1) {
+            branch.truncate(depth);
+            let mut path = branch[depth - 1].clone();
+            name.hash(&mut path);
+            let mut entry = path.clone();
+            match &tree.node(id).kind {
+                Kind::Dir(_) => {
+                    0u8.hash(&mut entry);
+                    branch.push(path);
+                }
+                Kind::File(f) => {
+                    1u8.hash(&mut entry);
+                    f.size.hash(&mut entry);
+                    if let Content::OnMedium(extents) = &f.content {
+                        let first = extents.iter().find(|x| x.len > 0).map(|x| x.lba);
+                        (f.size > 0).then_some(first).hash(&mut entry);
+                    }
+                }
+                Kind::Symlink(target) => {
+                    2u8.hash(&mut entry);
+                    target.hash(&mut entry);
+                }
+            }
+            print.entries += 1;
+            print.sum = print.sum.wrapping_add(entry.finish());
+        }
+        print
+    }
+}
+
 /// Differences named in a bridge warning before "and N more".
 const MAX_REPORTED_DIFFERENCES: usize = 8;
 
@@ -394,13 +489,13 @@ pub fn tree_differences(a: &Tree, b: &Tree, max: usize) -> Vec<String> {
         let (ka, kb) = (&a.node(na).kind, &b.node(nb).kind);
         match (ka, kb) {
             (Kind::Dir(ca), Kind::Dir(cb)) => {
-                for (name, &child) in ca {
+                for (name, child) in ca {
                     match cb.get(name) {
-                        Some(&other) => stack.push((child, Some(other))),
+                        Some(other) => stack.push((child, Some(other))),
                         None => note(format!("{} only in UDF", a.path_of(child)), &mut out),
                     }
                 }
-                for (name, &child) in cb {
+                for (name, child) in cb {
                     if !ca.contains_key(name) {
                         note(format!("{} only in ISO 9660", b.path_of(child)), &mut out);
                     }
@@ -667,5 +762,64 @@ mod report_tests {
             result.unwrap_err().code(),
             crate::hresult::MS_E_IMAPI_REQUEST_CANCELLED
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fsi::tree::{Attrs, Extent, FileData};
+    use std::collections::hash_map::RandomState;
+
+    fn on_medium(size: u64, lba: u32) -> Kind {
+        Kind::File(FileData {
+            size,
+            content: Content::OnMedium(vec![Extent { lba, len: 1 }].into()),
+        })
+    }
+
+    fn tree(edit: impl FnOnce(&mut Tree)) -> Tree {
+        let mut t = Tree::new();
+        let d = t.mkdir_all("/a/b").unwrap();
+        t.insert(d, "f", Attrs::file(), on_medium(10, 40), false)
+            .unwrap();
+        t.add_symlink("/a/l", "b/f", false).unwrap();
+        edit(&mut t);
+        t
+    }
+
+    #[test]
+    fn fingerprints_agree_exactly_when_tree_differences_finds_nothing() {
+        let keys = RandomState::new();
+        let base = tree(|_| {});
+        let print = |t: &Tree| Fingerprint::of(t, &keys);
+        let same = tree(|_| {});
+        assert!(tree_differences(&base, &same, 8).is_empty());
+        assert_eq!(print(&base), print(&same));
+        let edits: [fn(&mut Tree); 6] = [
+            |t| t.remove("/a/l").unwrap(),
+            |t| t.rename("/a/b/f", "/a/b/g").unwrap(),
+            |t| t.rename("/a/b/f", "/a/f").unwrap(),
+            |t| {
+                let d = t.lookup("/a/b").unwrap();
+                t.insert(d, "f", Attrs::file(), on_medium(11, 40), true)
+                    .unwrap();
+            },
+            |t| {
+                let d = t.lookup("/a/b").unwrap();
+                t.insert(d, "f", Attrs::file(), on_medium(10, 41), true)
+                    .unwrap();
+            },
+            |t| {
+                t.add_symlink("/a/l", "elsewhere", true)
+                    .map(|_| ())
+                    .unwrap()
+            },
+        ];
+        for (i, edit) in edits.into_iter().enumerate() {
+            let other = tree(edit);
+            assert!(!tree_differences(&other, &base, 8).is_empty(), "edit {i}");
+            assert_ne!(print(&base), print(&other), "edit {i}");
+        }
     }
 }

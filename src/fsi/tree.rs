@@ -9,7 +9,6 @@
 //! real (Rock Ridge) names; per-file-system identifiers are derived at build
 //! time (see `names`).
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, Read};
 use std::os::unix::fs::MetadataExt;
@@ -157,6 +156,14 @@ impl Attrs {
 pub trait DataSource: Send + Sync + fmt::Debug {
     /// A fresh reader positioned at the first byte of the data.
     fn open(&self) -> io::Result<Box<dyn Read + Send>>;
+
+    /// A read that returns fewer bytes than asked means the end (true of
+    /// regular files, not of pipes or callers' streams): the build then
+    /// learns a file ends where announced from its last read, without one
+    /// more read per file that only finds the end.
+    fn short_read_is_end(&self) -> bool {
+        false
+    }
 }
 
 /// A file on the local file system, opened when its data is needed.
@@ -166,6 +173,10 @@ pub struct LocalFile(pub PathBuf);
 impl DataSource for LocalFile {
     fn open(&self) -> io::Result<Box<dyn Read + Send>> {
         Ok(Box::new(std::fs::File::open(&self.0)?))
+    }
+
+    fn short_read_is_end(&self) -> bool {
+        true
     }
 }
 
@@ -220,11 +231,203 @@ pub struct FileData {
 #[derive(Debug, Clone)]
 pub enum Kind {
     /// A directory: its entries by name, in byte order.
-    Dir(BTreeMap<Box<str>, NodeId>),
+    Dir(Children),
     /// A regular file.
     File(FileData),
     /// A symbolic link to the target text.
     Symlink(Box<str>),
+}
+
+/// A directory's entries in name order.
+///
+/// A million-entry tree must stay near 150 bytes per entry, so names are
+/// not allocated one by one (a `Box<str>` in a `BTreeMap` cost about 60
+/// bytes per entry before its node): they are packed into one buffer per
+/// directory, each behind a 2-byte length, and the sorted slots hold only
+/// the name's offset and the child. Lookups are a binary search; inserting
+/// in name order (a sorted local directory, most imported ones) appends.
+///
+/// The entries sit behind one pointer: [`Kind`] is as large as its
+/// largest variant, and every file's node would otherwise carry a
+/// directory's 56 bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Children(Option<Box<Entries>>);
+
+/// An empty directory's entries, for iterating one that has none.
+static NO_ENTRIES: Entries = Entries {
+    names: Vec::new(),
+    slots: Vec::new(),
+    dead: 0,
+};
+
+impl Children {
+    pub fn new() -> Children {
+        Children(None)
+    }
+
+    fn entries(&self) -> &Entries {
+        self.0.as_deref().unwrap_or(&NO_ENTRIES)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries().slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    pub fn get(&self, name: &str) -> Option<NodeId> {
+        self.entries().get(name)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Adds `name` unless it is present; the existing child is returned
+    /// then and nothing changes.
+    fn insert_new(&mut self, name: &str, id: NodeId) -> std::result::Result<(), NodeId> {
+        self.0.get_or_insert_with(Box::default).insert_new(name, id)
+    }
+
+    /// Takes `name` out, returning its child.
+    fn remove(&mut self, name: &str) -> Option<NodeId> {
+        let entries = self.0.as_mut()?;
+        let id = entries.remove(name)?;
+        if entries.slots.is_empty() {
+            self.0 = None;
+        }
+        Some(id)
+    }
+
+    /// Entries in name order.
+    pub fn iter(&self) -> ChildIter<'_> {
+        let entries = self.entries();
+        ChildIter {
+            entries,
+            slots: entries.slots.iter(),
+        }
+    }
+
+    /// Heap bytes held, for the memory budget's test.
+    #[cfg(test)]
+    fn heap_bytes(&self) -> usize {
+        self.0.as_ref().map_or(0, |e| {
+            std::mem::size_of::<Entries>()
+                + e.names.capacity()
+                + e.slots.capacity() * std::mem::size_of::<(u32, NodeId)>()
+        })
+    }
+}
+
+/// What [`Children`] points at.
+#[derive(Debug, Clone, Default)]
+struct Entries {
+    names: Vec<u8>,
+    slots: Vec<(u32, NodeId)>,
+    /// Bytes of `names` no slot points at any more (removed or renamed
+    /// entries), reclaimed once they are the larger part.
+    dead: u32,
+}
+
+/// Longest name a directory stores: UDF's 255 characters in UTF-8 fit;
+/// the file systems' own limits are checked long before.
+const MAX_NAME_BYTES: usize = u16::MAX as usize;
+
+impl Entries {
+    fn name_bytes(&self, offset: u32) -> &[u8] {
+        let at = offset as usize;
+        let len = u16::from_le_bytes([self.names[at], self.names[at + 1]]) as usize;
+        &self.names[at + 2..at + 2 + len]
+    }
+
+    fn name(&self, offset: u32) -> &str {
+        std::str::from_utf8(self.name_bytes(offset)).expect("names are stored from str")
+    }
+
+    /// Slot of `name`, or where it would go. The last slot is tried
+    /// first so that entries arriving in order cost one comparison.
+    fn search(&self, name: &str) -> std::result::Result<usize, usize> {
+        let key = name.as_bytes();
+        match self.slots.last() {
+            None => return Err(0),
+            Some(&(last, _)) if self.name_bytes(last) < key => return Err(self.slots.len()),
+            _ => {}
+        }
+        self.slots
+            .binary_search_by(|&(offset, _)| self.name_bytes(offset).cmp(key))
+    }
+
+    fn get(&self, name: &str) -> Option<NodeId> {
+        self.search(name).ok().map(|i| self.slots[i].1)
+    }
+
+    fn insert_new(&mut self, name: &str, id: NodeId) -> std::result::Result<(), NodeId> {
+        match self.search(name) {
+            Ok(i) => Err(self.slots[i].1),
+            Err(i) => {
+                assert!(name.len() <= MAX_NAME_BYTES, "name of {} bytes", name.len());
+                let offset = u32::try_from(self.names.len()).expect("directory names over 4 GiB");
+                self.names
+                    .extend_from_slice(&(name.len() as u16).to_le_bytes());
+                self.names.extend_from_slice(name.as_bytes());
+                self.slots.insert(i, (offset, id));
+                Ok(())
+            }
+        }
+    }
+
+    fn remove(&mut self, name: &str) -> Option<NodeId> {
+        let i = self.search(name).ok()?;
+        let (offset, id) = self.slots.remove(i);
+        self.dead += 2 + self.name_bytes(offset).len() as u32;
+        if self.dead as usize > self.names.len() / 2 {
+            self.compact();
+        }
+        Some(id)
+    }
+
+    /// Rewrites the name buffer without the dead names.
+    fn compact(&mut self) {
+        let mut names = Vec::with_capacity(self.names.len() - self.dead as usize);
+        for slot in &mut self.slots {
+            let at = slot.0 as usize;
+            let len = 2 + u16::from_le_bytes([self.names[at], self.names[at + 1]]) as usize;
+            slot.0 = names.len() as u32;
+            names.extend_from_slice(&self.names[at..at + len]);
+        }
+        self.names = names;
+        self.dead = 0;
+    }
+}
+
+/// The iterator of [`Children::iter`].
+pub struct ChildIter<'c> {
+    entries: &'c Entries,
+    slots: std::slice::Iter<'c, (u32, NodeId)>,
+}
+
+impl<'c> Iterator for ChildIter<'c> {
+    type Item = (&'c str, NodeId);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let &(offset, id) = self.slots.next()?;
+        Some((self.entries.name(offset), id))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.slots.size_hint()
+    }
+}
+
+impl<'c> IntoIterator for &'c Children {
+    type Item = (&'c str, NodeId);
+    type IntoIter = ChildIter<'c>;
+
+    fn into_iter(self) -> ChildIter<'c> {
+        self.iter()
+    }
 }
 
 /// One item of the tree.
@@ -266,8 +469,7 @@ impl Node {
             Kind::Dir(m) => Some(m),
             _ => None,
         };
-        map.into_iter()
-            .flat_map(|m| m.iter().map(|(k, v)| (&**k, *v)))
+        map.into_iter().flat_map(Children::iter)
     }
 }
 
@@ -322,7 +524,7 @@ impl Tree {
             nodes: vec![Some(Node {
                 parent: NodeId(0),
                 attrs: Attrs::dir(),
-                kind: Kind::Dir(BTreeMap::new()),
+                kind: Kind::Dir(Children::new()),
                 extra_su: None,
             })],
             free: Vec::new(),
@@ -393,7 +595,7 @@ impl Tree {
         let mut at = self.root();
         for part in names::split_path(path)? {
             at = match &self.node(at).kind {
-                Kind::Dir(children) => *children.get(part).ok_or_else(|| not_found(path))?,
+                Kind::Dir(children) => children.get(part).ok_or_else(|| not_found(path))?,
                 _ => return Err(not_found(path)),
             };
         }
@@ -403,7 +605,7 @@ impl Tree {
     /// The child `name` of directory `dir`.
     pub fn child(&self, dir: NodeId, name: &str) -> Option<NodeId> {
         match &self.node(dir).kind {
-            Kind::Dir(children) => children.get(name).copied(),
+            Kind::Dir(children) => children.get(name),
             _ => None,
         }
     }
@@ -420,7 +622,7 @@ impl Tree {
         let mut at = self.root();
         for (i, part) in dirs.iter().enumerate() {
             at = match &self.node(at).kind {
-                Kind::Dir(children) => *children.get(*part).ok_or_else(|| {
+                Kind::Dir(children) => children.get(part).ok_or_else(|| {
                     Error::new(
                         MS_IMAPI_E_DIR_NOT_FOUND,
                         format!("directory /{} is not in the image", dirs[..=i].join("/")),
@@ -505,7 +707,8 @@ impl Tree {
         });
         match &mut self.node_mut(dir).kind {
             Kind::Dir(children) => {
-                children.insert(name.into(), id);
+                let inserted = children.insert_new(name, id);
+                debug_assert!(inserted.is_ok(), "the old entry was detached");
             }
             _ => unreachable!("insert under a non-directory"),
         }
@@ -528,12 +731,7 @@ impl Tree {
         let Kind::Dir(children) = &mut self.node_mut(dir).kind else {
             unreachable!("insert under a non-directory");
         };
-        match children.entry(name.into()) {
-            std::collections::btree_map::Entry::Occupied(_) => return None,
-            std::collections::btree_map::Entry::Vacant(v) => {
-                v.insert(next);
-            }
-        }
+        children.insert_new(name, next).ok()?;
         let id = self.alloc(Node {
             parent: dir,
             attrs,
@@ -547,7 +745,7 @@ impl Tree {
     /// Creates the directory `path` (its parent must exist).
     pub fn mkdir(&mut self, path: &str) -> Result<NodeId> {
         let (dir, name) = self.parent_and_name(path)?;
-        self.insert(dir, name, Attrs::dir(), Kind::Dir(BTreeMap::new()), false)
+        self.insert(dir, name, Attrs::dir(), Kind::Dir(Children::new()), false)
     }
 
     /// Creates `path` and any missing parents; existing directories are kept.
@@ -562,7 +760,7 @@ impl Tree {
                         format!("{} is not a directory", self.path_of(id)),
                     ))
                 }
-                None => self.insert(at, part, Attrs::dir(), Kind::Dir(BTreeMap::new()), false)?,
+                None => self.insert(at, part, Attrs::dir(), Kind::Dir(Children::new()), false)?,
             };
         }
         Ok(at)
@@ -740,7 +938,7 @@ impl Tree {
                     self.path_of(dir).trim_end_matches('/')
                 ),
             )),
-            _ => self.insert(dir, name, attrs, Kind::Dir(BTreeMap::new()), true),
+            _ => self.insert(dir, name, attrs, Kind::Dir(Children::new()), true),
         }
     }
 
@@ -813,7 +1011,8 @@ impl Tree {
             children.remove(old_name.as_str());
         }
         if let Kind::Dir(children) = &mut self.node_mut(dir).kind {
-            children.insert(name.into(), id);
+            let inserted = children.insert_new(name, id);
+            debug_assert!(inserted.is_ok(), "checked free above");
         }
         self.node_mut(id).parent = dir;
         Ok(())
@@ -858,7 +1057,7 @@ impl Tree {
         while let Some(n) = stack.pop() {
             let node = self.nodes[n.0 as usize].take().expect("freed twice");
             match node.kind {
-                Kind::Dir(children) => stack.extend(children.into_values()),
+                Kind::Dir(children) => stack.extend(children.iter().map(|(_, id)| id)),
                 Kind::File(FileData {
                     size,
                     content: Content::New(_),
@@ -888,7 +1087,7 @@ impl Tree {
         if self.entries == 0 {
             let children = std::mem::replace(
                 &mut imported.node_mut(root).kind,
-                Kind::Dir(BTreeMap::new()),
+                Kind::Dir(Children::new()),
             );
             let mine = std::mem::replace(&mut self.nodes, std::mem::take(&mut imported.nodes));
             self.free = imported.free;
@@ -909,7 +1108,8 @@ impl Tree {
                     None => {
                         let copied = self.copy_subtree(imported, child);
                         if let Kind::Dir(children) = &mut self.node_mut(to).kind {
-                            children.insert(name.into(), copied);
+                            let inserted = children.insert_new(name, copied);
+                            debug_assert!(inserted.is_ok(), "absent above");
                         }
                         self.node_mut(copied).parent = to;
                     }
@@ -946,7 +1146,7 @@ impl Tree {
     fn copy_subtree(&mut self, other: &Tree, from: NodeId) -> NodeId {
         let src = other.node(from);
         let kind = match &src.kind {
-            Kind::Dir(_) => Kind::Dir(BTreeMap::new()),
+            Kind::Dir(_) => Kind::Dir(Children::new()),
             k => k.clone(),
         };
         let id = self.alloc(Node {
@@ -961,7 +1161,7 @@ impl Tree {
             for (name, oc) in children {
                 let s = other.node(oc);
                 let kind = match &s.kind {
-                    Kind::Dir(_) => Kind::Dir(BTreeMap::new()),
+                    Kind::Dir(_) => Kind::Dir(Children::new()),
                     k => k.clone(),
                 };
                 let nc = self.alloc(Node {
@@ -971,7 +1171,8 @@ impl Tree {
                     extra_su: s.extra_su.clone(),
                 });
                 if let Kind::Dir(m) = &mut self.node_mut(n).kind {
-                    m.insert(name.into(), nc);
+                    let inserted = m.insert_new(name, nc);
+                    debug_assert!(inserted.is_ok(), "copied from a directory");
                 }
                 if s.is_dir() {
                     stack.push((oc, nc));
@@ -1009,7 +1210,7 @@ impl Tree {
 pub struct WalkNamed<'t> {
     tree: &'t Tree,
     started: bool,
-    stack: Vec<std::collections::btree_map::Iter<'t, Box<str>, NodeId>>,
+    stack: Vec<ChildIter<'t>>,
 }
 
 impl<'t> WalkNamed<'t> {
@@ -1033,7 +1234,7 @@ impl<'t> Iterator for WalkNamed<'t> {
         }
         loop {
             let depth = self.stack.len();
-            let (name, &id) = match self.stack.last_mut()?.next() {
+            let (name, id) = match self.stack.last_mut()?.next() {
                 Some(entry) => entry,
                 None => {
                     self.stack.pop();
@@ -1041,7 +1242,7 @@ impl<'t> Iterator for WalkNamed<'t> {
                 }
             };
             self.open(id);
-            return Some((id, depth, &**name));
+            return Some((id, depth, name));
         }
     }
 }
@@ -1160,6 +1361,86 @@ mod tests {
             t.walk_named()
                 .map(|(id, depth, _)| (id, depth))
                 .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn children_out_of_order_are_listed_and_found_in_name_order() {
+        let mut t = Tree::new();
+        let root = t.root();
+        for name in ["m", "b", "z", "a", "k\u{e9}", "k"] {
+            t.insert(
+                root,
+                name,
+                Attrs::symlink(),
+                Kind::Symlink("t".into()),
+                false,
+            )
+            .unwrap();
+        }
+        let listed: Vec<&str> = t.node(root).children().map(|(n, _)| n).collect();
+        assert_eq!(listed, ["a", "b", "k", "k\u{e9}", "m", "z"]);
+        for name in listed {
+            assert_eq!(t.name_of(t.child(root, name).unwrap()), name);
+        }
+        assert_eq!(t.child(root, "c"), None);
+    }
+
+    #[test]
+    fn names_freed_by_removes_and_renames_are_reclaimed() {
+        let mut t = Tree::new();
+        t.mkdir("/d").unwrap();
+        for i in 0..200 {
+            t.add_symlink(&format!("/d/name{i:04}"), "t", false)
+                .unwrap();
+        }
+        for i in 0..200 {
+            if i % 3 == 0 {
+                t.remove(&format!("/d/name{i:04}")).unwrap();
+            } else {
+                t.rename(&format!("/d/name{i:04}"), &format!("/d/r{i:04}"))
+                    .unwrap();
+            }
+        }
+        let d = t.lookup("/d").unwrap();
+        let Kind::Dir(children) = &t.node(d).kind else {
+            panic!("a directory");
+        };
+        let live: usize = children.iter().map(|(n, _)| 2 + n.len()).sum();
+        assert!(
+            children.entries().names.len() <= 2 * live + 64,
+            "{} bytes",
+            children.entries().names.len()
+        );
+        assert_eq!(children.len(), 133);
+        assert!(t.lookup("/d/r0001").is_ok() && t.lookup("/d/name0001").is_err());
+    }
+
+    #[test]
+    fn a_file_node_does_not_carry_a_directory_s_entries() {
+        // Parent, attributes (three 64-bit times), the largest kind (a
+        // file's size and content) and the carried system use entries.
+        assert!(
+            std::mem::size_of::<Node>() <= 104,
+            "{}",
+            std::mem::size_of::<Node>()
+        );
+        assert_eq!(std::mem::size_of::<Children>(), 8);
+    }
+
+    #[test]
+    fn a_directory_entry_costs_its_name_and_eight_bytes() {
+        let mut children = Children::new();
+        for i in 0..1000u32 {
+            children.insert_new(&format!("f{i:07}"), NodeId(i)).unwrap();
+        }
+        // 8 name bytes + 2 of length + an 8-byte slot, with at most the
+        // growth slack of the two vectors (a `BTreeMap<Box<str>, _>` held
+        // over 60).
+        assert!(
+            children.heap_bytes() <= 1000 * 18 * 2,
+            "{}",
+            children.heap_bytes()
         );
     }
 

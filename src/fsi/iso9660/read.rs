@@ -8,7 +8,7 @@
 //! hostile image ends in an `IMAPI_E_*` error after bounded work.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashSet};
+use std::collections::{BinaryHeap, HashSet};
 
 use super::descriptor::RootRef;
 use super::record::{self, Record, FLAG_ASSOCIATED, FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
@@ -568,7 +568,7 @@ impl Reader<'_> {
             attrs.gid = rr.gid;
         }
         let kind = if is_dir {
-            Kind::Dir(BTreeMap::new())
+            Kind::Dir(Default::default())
         } else if let (Some(target), Some(susp::S_IFLNK)) = (&rr.symlink, file_type) {
             Kind::Symlink(String::from_utf8_lossy(target).into())
         } else if matches!(file_type, None | Some(susp::S_IFREG)) {

@@ -17,7 +17,7 @@
 //! capped, so a hostile image ends in an `IMAPI_E_*` error after bounded
 //! work.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::io::{self, Read};
 use std::sync::Arc;
 
@@ -1151,7 +1151,7 @@ impl Reader<'_, '_> {
                         where_()
                     )));
                 }
-                (Kind::Dir(BTreeMap::new()), attrs_of(&fe, Attrs::dir()))
+                (Kind::Dir(Default::default()), attrs_of(&fe, Attrs::dir()))
             }
             file_type::SYMLINK => {
                 let raw = self
