@@ -243,24 +243,29 @@ pub enum Kind {
 /// A million-entry tree must stay near 150 bytes per entry, so names are
 /// not allocated one by one (a `Box<str>` in a `BTreeMap` cost about 60
 /// bytes per entry before its node): they are packed into one buffer per
-/// directory, each behind a 2-byte length, and the sorted slots hold only
-/// the name's offset and the child. Lookups are a binary search; inserting
-/// in name order (a sorted local directory, most imported ones) appends.
+/// directory, each behind a 2-byte length, and sorted slots hold only the
+/// name's offset and the child. The slots sit in chunks of at most
+/// [`CHUNK`], so that entries arriving out of name order (a UDF directory
+/// in creation order, a caller adding files as it finds them) cost a
+/// binary search and a short shift, never a shift of the whole directory;
+/// entries arriving in order append and leave every chunk full.
 ///
 /// The entries sit behind one pointer: [`Kind`] is as large as its
 /// largest variant, and every file's node would otherwise carry a
-/// directory's 56 bytes.
+/// directory's entries.
 #[derive(Debug, Clone, Default)]
 pub struct Children(Option<Box<Entries>>);
 
 /// An empty directory's entries, for iterating one that has none.
 static NO_ENTRIES: Entries = Entries {
     names: Vec::new(),
-    slots: Vec::new(),
+    chunks: Vec::new(),
+    len: 0,
     dead: 0,
 };
 
 impl Children {
+    /// A directory without entries; it allocates nothing until the first.
     pub fn new() -> Children {
         Children(None)
     }
@@ -269,18 +274,22 @@ impl Children {
         self.0.as_deref().unwrap_or(&NO_ENTRIES)
     }
 
+    /// How many entries the directory holds.
     pub fn len(&self) -> usize {
-        self.entries().slots.len()
+        self.entries().len
     }
 
+    /// Whether the directory holds no entry.
     pub fn is_empty(&self) -> bool {
         self.0.is_none()
     }
 
+    /// The child called `name` (compared byte for byte).
     pub fn get(&self, name: &str) -> Option<NodeId> {
         self.entries().get(name)
     }
 
+    /// Whether an entry is called `name`.
     pub fn contains_key(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
@@ -295,7 +304,7 @@ impl Children {
     fn remove(&mut self, name: &str) -> Option<NodeId> {
         let entries = self.0.as_mut()?;
         let id = entries.remove(name)?;
-        if entries.slots.is_empty() {
+        if entries.len == 0 {
             self.0 = None;
         }
         Some(id)
@@ -306,7 +315,8 @@ impl Children {
         let entries = self.entries();
         ChildIter {
             entries,
-            slots: entries.slots.iter(),
+            slots: entries.chunks.iter().flatten(),
+            left: entries.len,
         }
     }
 
@@ -316,16 +326,30 @@ impl Children {
         self.0.as_ref().map_or(0, |e| {
             std::mem::size_of::<Entries>()
                 + e.names.capacity()
-                + e.slots.capacity() * std::mem::size_of::<(u32, NodeId)>()
+                + e.chunks.capacity() * std::mem::size_of::<Vec<Slot>>()
+                + e.chunks
+                    .iter()
+                    .map(|c| c.capacity() * std::mem::size_of::<Slot>())
+                    .sum::<usize>()
         })
     }
 }
+
+/// A name's offset in [`Entries::names`] and its child.
+type Slot = (u32, NodeId);
+
+/// Most slots one chunk holds: a power of two, so that a chunk grown one
+/// slot at a time ends with no spare capacity.
+const CHUNK: usize = 256;
 
 /// What [`Children`] points at.
 #[derive(Debug, Clone, Default)]
 struct Entries {
     names: Vec<u8>,
-    slots: Vec<(u32, NodeId)>,
+    /// Sorted runs of slots, none empty, each chunk's names before the
+    /// next chunk's.
+    chunks: Vec<Vec<Slot>>,
+    len: usize,
     /// Bytes of `names` no slot points at any more (removed or renamed
     /// entries), reclaimed once they are the larger part.
     dead: u32,
@@ -334,6 +358,9 @@ struct Entries {
 /// Longest name a directory stores: UDF's 255 characters in UTF-8 fit;
 /// the file systems' own limits are checked long before.
 const MAX_NAME_BYTES: usize = u16::MAX as usize;
+
+/// Where a name is or would go: a chunk and a slot in it.
+type Place = (usize, usize);
 
 impl Entries {
     fn name_bytes(&self, offset: u32) -> &[u8] {
@@ -346,41 +373,69 @@ impl Entries {
         std::str::from_utf8(self.name_bytes(offset)).expect("names are stored from str")
     }
 
-    /// Slot of `name`, or where it would go. The last slot is tried
+    /// The place of `name`, or where it would go. The last slot is tried
     /// first so that entries arriving in order cost one comparison.
-    fn search(&self, name: &str) -> std::result::Result<usize, usize> {
+    fn search(&self, name: &str) -> std::result::Result<Place, Place> {
         let key = name.as_bytes();
-        match self.slots.last() {
-            None => return Err(0),
-            Some(&(last, _)) if self.name_bytes(last) < key => return Err(self.slots.len()),
-            _ => {}
+        let last_of = |chunk: &Vec<Slot>| self.name_bytes(chunk[chunk.len() - 1].0);
+        let Some(tail) = self.chunks.last() else {
+            return Err((0, 0));
+        };
+        if last_of(tail) < key {
+            return Err((self.chunks.len() - 1, tail.len()));
         }
-        self.slots
+        // The first chunk whose last name is not below the key holds it
+        // or the place it would go; the tail's test above makes one exist.
+        let c = self.chunks.partition_point(|chunk| last_of(chunk) < key);
+        self.chunks[c]
             .binary_search_by(|&(offset, _)| self.name_bytes(offset).cmp(key))
+            .map(|i| (c, i))
+            .map_err(|i| (c, i))
     }
 
     fn get(&self, name: &str) -> Option<NodeId> {
-        self.search(name).ok().map(|i| self.slots[i].1)
+        self.search(name).ok().map(|(c, i)| self.chunks[c][i].1)
     }
 
     fn insert_new(&mut self, name: &str, id: NodeId) -> std::result::Result<(), NodeId> {
-        match self.search(name) {
-            Ok(i) => Err(self.slots[i].1),
-            Err(i) => {
-                assert!(name.len() <= MAX_NAME_BYTES, "name of {} bytes", name.len());
-                let offset = u32::try_from(self.names.len()).expect("directory names over 4 GiB");
-                self.names
-                    .extend_from_slice(&(name.len() as u16).to_le_bytes());
-                self.names.extend_from_slice(name.as_bytes());
-                self.slots.insert(i, (offset, id));
-                Ok(())
-            }
+        let (c, i) = match self.search(name) {
+            Ok((c, i)) => return Err(self.chunks[c][i].1),
+            Err(place) => place,
+        };
+        assert!(name.len() <= MAX_NAME_BYTES, "name of {} bytes", name.len());
+        let offset = u32::try_from(self.names.len()).expect("directory names over 4 GiB");
+        self.names
+            .extend_from_slice(&(name.len() as u16).to_le_bytes());
+        self.names.extend_from_slice(name.as_bytes());
+        self.len += 1;
+        let slot = (offset, id);
+        if self.chunks.is_empty() {
+            self.chunks.push(vec![slot]);
+        } else if self.chunks[c].len() < CHUNK {
+            self.chunks[c].insert(i, slot);
+        } else if i == CHUNK && c + 1 == self.chunks.len() {
+            // Past a full last chunk: in-order arrivals keep chunks full.
+            self.chunks.push(vec![slot]);
+        } else {
+            let right = self.chunks[c].split_off(CHUNK / 2);
+            self.chunks.insert(c + 1, right);
+            let (c, i) = if i <= CHUNK / 2 {
+                (c, i)
+            } else {
+                (c + 1, i - CHUNK / 2)
+            };
+            self.chunks[c].insert(i, slot);
         }
+        Ok(())
     }
 
     fn remove(&mut self, name: &str) -> Option<NodeId> {
-        let i = self.search(name).ok()?;
-        let (offset, id) = self.slots.remove(i);
+        let (c, i) = self.search(name).ok()?;
+        let (offset, id) = self.chunks[c].remove(i);
+        if self.chunks[c].is_empty() {
+            self.chunks.remove(c);
+        }
+        self.len -= 1;
         self.dead += 2 + self.name_bytes(offset).len() as u32;
         if self.dead as usize > self.names.len() / 2 {
             self.compact();
@@ -391,7 +446,7 @@ impl Entries {
     /// Rewrites the name buffer without the dead names.
     fn compact(&mut self) {
         let mut names = Vec::with_capacity(self.names.len() - self.dead as usize);
-        for slot in &mut self.slots {
+        for slot in self.chunks.iter_mut().flatten() {
             let at = slot.0 as usize;
             let len = 2 + u16::from_le_bytes([self.names[at], self.names[at + 1]]) as usize;
             slot.0 = names.len() as u32;
@@ -405,7 +460,8 @@ impl Entries {
 /// The iterator of [`Children::iter`].
 pub struct ChildIter<'c> {
     entries: &'c Entries,
-    slots: std::slice::Iter<'c, (u32, NodeId)>,
+    slots: std::iter::Flatten<std::slice::Iter<'c, Vec<Slot>>>,
+    left: usize,
 }
 
 impl<'c> Iterator for ChildIter<'c> {
@@ -413,13 +469,16 @@ impl<'c> Iterator for ChildIter<'c> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let &(offset, id) = self.slots.next()?;
+        self.left -= 1;
         Some((self.entries.name(offset), id))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.slots.size_hint()
+        (self.left, Some(self.left))
     }
 }
+
+impl ExactSizeIterator for ChildIter<'_> {}
 
 impl<'c> IntoIterator for &'c Children {
     type Item = (&'c str, NodeId);
@@ -1384,6 +1443,42 @@ mod tests {
             assert_eq!(t.name_of(t.child(root, name).unwrap()), name);
         }
         assert_eq!(t.child(root, "c"), None);
+    }
+
+    #[test]
+    fn a_large_directory_filled_out_of_order_stays_sorted_across_chunks() {
+        let mut t = Tree::new();
+        let dir = t.mkdir("/d").unwrap();
+        // 7919 is prime to 5000: every name once, in scattered order.
+        let order: Vec<u32> = (0..5000u32).map(|i| i * 7919 % 5000).collect();
+        for &i in &order {
+            t.add_symlink(&format!("/d/n{i:05}"), "t", false).unwrap();
+        }
+        let Kind::Dir(children) = &t.node(dir).kind else {
+            panic!("a directory")
+        };
+        let entries = children.entries();
+        assert!(entries.chunks.len() > 5000 / CHUNK, "split into chunks");
+        assert!(entries
+            .chunks
+            .iter()
+            .all(|c| !c.is_empty() && c.len() <= CHUNK));
+        let listed: Vec<String> = t.node(dir).children().map(|(n, _)| n.to_owned()).collect();
+        let expected: Vec<String> = (0..5000).map(|i| format!("n{i:05}")).collect();
+        assert_eq!(listed, expected);
+        for &i in order.iter().filter(|i| *i % 3 == 0) {
+            t.remove(&format!("/d/n{i:05}")).unwrap();
+        }
+        let left: Vec<String> = t.node(dir).children().map(|(n, _)| n.to_owned()).collect();
+        let expected: Vec<String> = (0..5000)
+            .filter(|i| i % 3 != 0)
+            .map(|i| format!("n{i:05}"))
+            .collect();
+        assert_eq!(left, expected);
+        for name in &expected {
+            assert!(t.child(dir, name).is_some(), "{name} found");
+        }
+        assert_eq!(t.child(dir, "n00003"), None);
     }
 
     #[test]
