@@ -69,6 +69,7 @@ pub mod mmc;
 pub mod recorder;
 pub mod scsi;
 pub mod session;
+pub mod volume;
 
 pub use error::{Error, Result};
 pub use hresult::HResult;

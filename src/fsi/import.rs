@@ -511,7 +511,7 @@ pub fn locate_random_write(src: &dyn BlockSource, align: u32) -> Result<RandomWr
                 format!("reading block 16: {}", e.detail()),
             )
         })?;
-        if let Some((start, end)) = udf::read::committed_udf_session(src) {
+        if let Some((start, end)) = udf::read::committed_udf_session(src, u32::MAX) {
             // A UDF-only session: the anchor at 256 is the commit.
             return Ok(RandomWriteLayout {
                 style: RandomWriteStyle::Growisofs,

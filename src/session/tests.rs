@@ -1,7 +1,8 @@
 //! The docs/architecture.md decision rows and the put procedure, pinned with hand-made
 //! `MediaInfo` values (no drive involved).
 
-use super::placement::{next_session, parse_volume_space_size, NextSession};
+use super::placement::{next_session, NextSession};
+use crate::volume::iso_volume_space_size as parse_volume_space_size;
 use super::rules::{allows_multisession, is_supported, offered_kinds};
 use super::selection::{select, Candidate, Selection};
 use super::values::{PseudoOverwriteValues, RandomWriteValues, SequentialValues};

@@ -289,8 +289,11 @@ impl TagId {
     }
 }
 
-/// Descriptor tag size.
-pub const TAG_LEN: usize = 16;
+pub use crate::volume::ecma167::{tag_checksum, TAG_LEN};
+use crate::volume::ecma167::{
+    AVDP_MAIN_VDS, AVDP_RESERVE_VDS, PD_LENGTH, PD_START, TAG_CHECKSUM, TAG_CRC, TAG_CRC_LENGTH,
+    TAG_ID, TAG_LOCATION, TAG_RESERVED, TAG_SERIAL, TAG_VERSION, VDP_NEXT,
+};
 
 /// The 16-byte descriptor tag (ECMA-167 3/7.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,23 +309,14 @@ pub struct Tag {
     pub location: u32,
 }
 
-/// Checksum of a tag: the byte sum of bytes 0–3 and 5–15.
-pub fn tag_checksum(tag: &[u8]) -> u8 {
-    tag[..16]
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != 4)
-        .fold(0u8, |acc, (_, b)| acc.wrapping_add(*b))
-}
-
 impl Tag {
     /// Parses and checks the tag at the start of `buf`: checksum, version,
     /// location (when `expected_location` is given) and the CRC over the
     /// `crc_length` bytes after the tag, which must lie within `buf`.
     pub fn parse(buf: &[u8], expected_location: Option<u32>) -> LResult<Tag> {
         need(buf, TAG_LEN, "descriptor tag")?;
-        let location = u32_at(buf, 12);
-        let stored = buf[4];
+        let location = u32_at(buf, TAG_LOCATION);
+        let stored = buf[TAG_CHECKSUM];
         let computed = tag_checksum(buf);
         if stored != computed {
             return Err(LayoutError::TagChecksum {
@@ -331,12 +325,12 @@ impl Tag {
                 computed,
             });
         }
-        let raw_id = u16_at(buf, 0);
+        let raw_id = u16_at(buf, TAG_ID);
         let id = TagId::from_u16(raw_id).ok_or(LayoutError::UnknownTag {
             location,
             id: raw_id,
         })?;
-        let version = u16_at(buf, 2);
+        let version = u16_at(buf, TAG_VERSION);
         if version != 2 && version != 3 {
             return Err(LayoutError::TagVersion { location, version });
         }
@@ -348,10 +342,10 @@ impl Tag {
                 });
             }
         }
-        let crc_length = u16_at(buf, 10);
+        let crc_length = u16_at(buf, TAG_CRC_LENGTH);
         let end = TAG_LEN + crc_length as usize;
         need(buf, end, "descriptor CRC range")?;
-        let stored_crc = u16_at(buf, 8);
+        let stored_crc = u16_at(buf, TAG_CRC);
         let crc = crc_itu(&buf[TAG_LEN..end]);
         if crc != stored_crc {
             return Err(LayoutError::TagCrc {
@@ -363,7 +357,7 @@ impl Tag {
         Ok(Tag {
             id,
             version,
-            serial: u16_at(buf, 6),
+            serial: u16_at(buf, TAG_SERIAL),
             crc_length,
             location,
         })
@@ -386,16 +380,16 @@ impl Tag {
     /// `desc[16..16 + crc_length]` and then the checksum: call it after the
     /// body is complete. `crc_length` is taken from `self`.
     pub fn write(&self, desc: &mut [u8]) {
-        put16(desc, 0, self.id as u16);
-        put16(desc, 2, self.version);
-        desc[5] = 0;
-        put16(desc, 6, self.serial);
+        put16(desc, TAG_ID, self.id as u16);
+        put16(desc, TAG_VERSION, self.version);
+        desc[TAG_RESERVED] = 0;
+        put16(desc, TAG_SERIAL, self.serial);
         let end = TAG_LEN + self.crc_length as usize;
         let crc = crc_itu(&desc[TAG_LEN..end]);
-        put16(desc, 8, crc);
-        put16(desc, 10, self.crc_length);
-        put32(desc, 12, self.location);
-        desc[4] = tag_checksum(desc);
+        put16(desc, TAG_CRC, crc);
+        put16(desc, TAG_CRC_LENGTH, self.crc_length);
+        put32(desc, TAG_LOCATION, self.location);
+        desc[TAG_CHECKSUM] = tag_checksum(desc);
     }
 }
 
@@ -1250,15 +1244,15 @@ impl Avdp {
         Ok((
             tag,
             Avdp {
-                main_vds: ExtentAd::parse(&b[16..])?,
-                reserve_vds: ExtentAd::parse(&b[24..])?,
+                main_vds: ExtentAd::parse(&b[AVDP_MAIN_VDS..])?,
+                reserve_vds: ExtentAd::parse(&b[AVDP_RESERVE_VDS..])?,
             },
         ))
     }
     pub fn encode(&self, p: TagParams) -> Vec<u8> {
         let mut b = desc_buf(512);
-        self.main_vds.encode(&mut b[16..24]);
-        self.reserve_vds.encode(&mut b[24..32]);
+        self.main_vds.encode(&mut b[AVDP_MAIN_VDS..]);
+        self.reserve_vds.encode(&mut b[AVDP_RESERVE_VDS..]);
         finish_tag(&mut b, TagId::Avdp, p);
         b
     }
@@ -1279,14 +1273,14 @@ impl Vdp {
             tag,
             Vdp {
                 vds_number: u32_at(b, 16),
-                next: ExtentAd::parse(&b[20..])?,
+                next: ExtentAd::parse(&b[VDP_NEXT..])?,
             },
         ))
     }
     pub fn encode(&self, p: TagParams) -> Vec<u8> {
         let mut b = desc_buf(512);
         put32(&mut b, 16, self.vds_number);
-        self.next.encode(&mut b[20..28]);
+        self.next.encode(&mut b[VDP_NEXT..]);
         finish_tag(&mut b, TagId::Vdp, p);
         b
     }
@@ -1416,8 +1410,8 @@ impl Pd {
                 contents: Regid::parse(&b[24..])?,
                 contents_use: arr(b, 56),
                 access_type: u32_at(b, 184),
-                start: u32_at(b, 188),
-                length: u32_at(b, 192),
+                start: u32_at(b, PD_START),
+                length: u32_at(b, PD_LENGTH),
                 implementation_id: Regid::parse(&b[196..])?,
                 implementation_use: arr(b, 228),
             },
@@ -1431,8 +1425,8 @@ impl Pd {
         self.contents.encode(&mut b[24..56]);
         b[56..184].copy_from_slice(&self.contents_use);
         put32(&mut b, 184, self.access_type);
-        put32(&mut b, 188, self.start);
-        put32(&mut b, 192, self.length);
+        put32(&mut b, PD_START, self.start);
+        put32(&mut b, PD_LENGTH, self.length);
         self.implementation_id.encode(&mut b[196..228]);
         b[228..356].copy_from_slice(&self.implementation_use);
         finish_tag(&mut b, TagId::Pd, p);
