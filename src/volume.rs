@@ -60,6 +60,23 @@ pub mod ecma167 {
     pub const PD_START: usize = 188;
     pub const PD_LENGTH: usize = 192;
 
+    /// Volume structure descriptor identifiers of the recognition sequence
+    /// (2/9): each in a 2048-byte sector at 32 KiB + n·2048.
+    pub const VRS_BEA01: &[u8; 5] = b"BEA01";
+    pub const VRS_NSR02: &[u8; 5] = b"NSR02";
+    pub const VRS_NSR03: &[u8; 5] = b"NSR03";
+    pub const VRS_TEA01: &[u8; 5] = b"TEA01";
+
+    /// The identifier of a volume structure descriptor (structure type 0,
+    /// version 1), or `None` when the sector is not one.
+    pub fn parse_vrs(sector: &[u8]) -> Option<[u8; 5]> {
+        if sector.len() < 7 || sector[0] != 0 || sector[6] != 1 {
+            return None;
+        }
+        let id: [u8; 5] = sector[1..6].try_into().ok()?;
+        matches!(&id, b"BEA01" | b"NSR02" | b"NSR03" | b"TEA01" | b"BOOT2").then_some(id)
+    }
+
     /// Checksum of a tag: the byte sum of bytes 0–3 and 5–15.
     pub fn tag_checksum(tag: &[u8]) -> u8 {
         tag[..TAG_LEN]
@@ -101,6 +118,36 @@ pub fn iso_volume_space_size(block: &[u8]) -> Result<Option<u32>> {
     Ok(Some(le))
 }
 
+/// Blocks of a recognition sequence searched for its NSR descriptor.
+const VRS_BLOCKS: u32 = 64;
+
+/// Whether the volume recognition sequence at `session_start` + 16 names
+/// an NSR descriptor (a UDF volume). ISO 9660 descriptors may come before
+/// the extended area (a bridge); anything else ends the sequence, so a
+/// medium holding other data is not taken for UDF and never read further.
+pub fn udf_recognised(src: &dyn BlockSource, session_start: u32) -> bool {
+    use ecma167::*;
+    let mut block = vec![0u8; BLOCK_SIZE];
+    let mut in_extended = false;
+    for i in PVD_LBA..PVD_LBA + VRS_BLOCKS {
+        let Some(lba) = session_start.checked_add(i) else {
+            return false;
+        };
+        if src.read_blocks(lba, &mut block).is_err() {
+            return false;
+        }
+        match parse_vrs(&block) {
+            Some(id) if &id == VRS_BEA01 => in_extended = true,
+            Some(id) if in_extended && (&id == VRS_NSR02 || &id == VRS_NSR03) => return true,
+            Some(id) if &id == VRS_TEA01 => in_extended = false,
+            Some(_) => {}
+            None if &block[1..6] == b"CD001" => {}
+            None => return false,
+        }
+    }
+    false
+}
+
 /// Descriptors followed in a volume descriptor sequence before giving up
 /// (UDF 2.60 2.2.3 allows far fewer; a loop would otherwise never end).
 const MAX_VDS_DESCRIPTORS: usize = 256;
@@ -124,7 +171,8 @@ fn extent(block: &[u8], at: usize) -> (u32, u32) {
 }
 
 /// One past the last block of the UDF volume whose anchor is at 256, or
-/// `None` when block 256 holds no anchor. The volume reaches over its
+/// `None` when blocks 16… start no UDF recognition sequence or block 256
+/// holds no anchor. The volume reaches over its
 /// partitions, both descriptor sequences and the anchors that close it
 /// (mkudffs puts the reserve sequence and two anchors after its
 /// partition): a session placed before that end would overwrite them.
@@ -140,7 +188,7 @@ pub fn udf_volume_end(src: &dyn BlockSource, last: u32) -> Result<Option<u32>> {
             .map_err(|e| e.context(format!("reading UDF volume structure at LBA {lba}")))?;
         Ok(tag_at(block, lba))
     };
-    if read(UDF_ANCHOR_LBA, &mut block)? != Some(ID_AVDP) {
+    if !udf_recognised(src, 0) || read(UDF_ANCHOR_LBA, &mut block)? != Some(ID_AVDP) {
         return Ok(None);
     }
     let sequences = [extent(&block, AVDP_MAIN_VDS), extent(&block, AVDP_RESERVE_VDS)];

@@ -1198,22 +1198,7 @@ pub fn encode_dstring_truncated(s: &str, field_len: usize) -> Vec<u8> {
 
 // ---------------------------------------------------------------- VRS
 
-/// Volume structure descriptor identifiers of the recognition sequence
-/// (ECMA-167 2/9): each in a 2048-byte sector at 32 KiB + n·2048.
-pub const VRS_BEA01: &[u8; 5] = b"BEA01";
-pub const VRS_NSR02: &[u8; 5] = b"NSR02";
-pub const VRS_NSR03: &[u8; 5] = b"NSR03";
-pub const VRS_TEA01: &[u8; 5] = b"TEA01";
-
-/// The identifier of a volume structure descriptor (structure type 0,
-/// version 1), or `None` when the sector is not one.
-pub fn parse_vrs(sector: &[u8]) -> Option<[u8; 5]> {
-    if sector.len() < 7 || sector[0] != 0 || sector[6] != 1 {
-        return None;
-    }
-    let id: [u8; 5] = arr(sector, 1);
-    matches!(&id, b"BEA01" | b"NSR02" | b"NSR03" | b"TEA01" | b"BOOT2").then_some(id)
-}
+pub use crate::volume::ecma167::{parse_vrs, VRS_BEA01, VRS_NSR02, VRS_NSR03, VRS_TEA01};
 
 /// One 2048-byte volume structure descriptor.
 pub fn encode_vrs(id: &[u8; 5]) -> Vec<u8> {

@@ -86,30 +86,7 @@ pub struct UdfInfo {
     pub end_block: u32,
 }
 
-/// Whether the volume recognition sequence at `session_start` + 16 names
-/// an NSR descriptor (a UDF volume).
-pub fn has_vrs(src: &dyn BlockSource, session_start: u32) -> bool {
-    let mut block = vec![0u8; BLOCK_SIZE];
-    let mut in_extended = false;
-    for i in 16..16 + 64u32 {
-        let Some(lba) = session_start.checked_add(i) else {
-            return false;
-        };
-        if src.read_blocks(lba, &mut block).is_err() {
-            return false;
-        }
-        match parse_vrs(&block) {
-            Some(id) if &id == VRS_BEA01 => in_extended = true,
-            Some(id) if in_extended && (&id == VRS_NSR02 || &id == VRS_NSR03) => return true,
-            Some(id) if &id == VRS_TEA01 => in_extended = false,
-            Some(_) => {}
-            // ISO 9660 descriptors come before the extended area.
-            None if &block[1..6] == b"CD001" => {}
-            None => return false,
-        }
-    }
-    false
-}
+pub use crate::volume::udf_recognised as has_vrs;
 
 /// A partition reference resolved to where its blocks are.
 #[derive(Debug, Clone)]
