@@ -1383,6 +1383,29 @@ pub struct Pd {
 }
 
 impl Pd {
+    /// Partition 0 of a one-partition volume, its space allocated and
+    /// its header empty: the only partition anything here records.
+    pub fn partition_0(
+        vds_number: u32,
+        contents: &str,
+        access_type: u32,
+        (start, length): (u32, u32),
+        implementation_id: Regid,
+    ) -> Pd {
+        Pd {
+            vds_number,
+            flags: 1,
+            partition_number: 0,
+            contents: Regid::new(contents, [0; 8]),
+            contents_use: [0; 128],
+            access_type,
+            start,
+            length,
+            implementation_id,
+            implementation_use: [0; 128],
+        }
+    }
+
     pub fn parse(b: &[u8], location: Option<u32>) -> LResult<(Tag, Self)> {
         let tag = Tag::parse_expect(b, location, TagId::Pd)?;
         need(b, 356, "PD")?;
@@ -2856,18 +2879,13 @@ mod tests {
         assert_eq!(tag.id, TagId::Pvd);
         assert_eq!(back, pvd);
 
-        let mut pd = Pd {
-            vds_number: 2,
-            flags: 1,
-            partition_number: 0,
-            contents: Regid::new(NSR03, [0; 8]),
-            contents_use: [0; 128],
-            access_type: access_type::WRITE_ONCE,
-            start: 272,
-            length: 10_000,
-            implementation_id: Regid::new("*multisession", [0; 8]),
-            implementation_use: [0; 128],
-        };
+        let mut pd = Pd::partition_0(
+            2,
+            NSR03,
+            access_type::WRITE_ONCE,
+            (272, 10_000),
+            Regid::new("*multisession", [0; 8]),
+        );
         pd.set_unallocated_space_bitmap(ShortAd {
             length: 4096,
             kind: ExtentType::Recorded,

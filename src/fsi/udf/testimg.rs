@@ -255,18 +255,13 @@ impl Builder {
             integrity_sequence: ExtentAd::default(),
             maps,
         };
-        let pd = Pd {
-            vds_number: 1,
-            flags: 1,
-            partition_number: 0,
-            contents: Regid::new(NSR03, [0; 8]),
-            contents_use: [0; 128],
-            access_type: access_type::OVERWRITABLE,
-            start: PART,
-            length: self.m.total - PART,
-            implementation_id: Regid::new("*test", [0; 8]),
-            implementation_use: [0; 128],
-        };
+        let pd = Pd::partition_0(
+            1,
+            NSR03,
+            access_type::OVERWRITABLE,
+            (PART, self.m.total - PART),
+            Regid::new("*test", [0; 8]),
+        );
         for base in [32u32, 64] {
             let raw = pd.encode(tp(base));
             self.put(base, &raw);
