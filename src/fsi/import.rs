@@ -242,8 +242,10 @@ pub fn import(
 }
 
 /// Imports the UDF volume of a session; in a bridge session the ISO 9660
-/// tree is read too and compared, so that a disc whose two trees disagree
-/// (a writer that updated only one) says so.
+/// tree is compared with it, so that a disc whose two trees disagree (a
+/// writer that updated only one) says so. The quick walk
+/// ([`udf::bridge::iso_tree_agrees`]) settles the common case; only when it
+/// is not sure is the ISO 9660 tree read whole to name the differences.
 fn import_udf(
     src: &dyn BlockSource,
     session_start: u32,
@@ -265,8 +267,10 @@ fn import_udf(
                 (None, Some(j)) => (j.root, Naming::Joliet),
                 (None, None) => (primary.root, Naming::Iso),
             };
-            match read::read_tree(src, root, naming, limits) {
-                Ok(iso) => {
+            let agrees = udf::bridge::iso_tree_agrees(src, root, naming, &tree, &limits);
+            match (!agrees).then(|| read::read_tree(src, root, naming, limits)) {
+                None => {}
+                Some(Ok(iso)) => {
                     let diffs = tree_differences(&tree, &iso, MAX_REPORTED_DIFFERENCES);
                     if !diffs.is_empty() {
                         warnings.push(format!(
@@ -275,7 +279,7 @@ fn import_udf(
                         ));
                     }
                 }
-                Err(e) => warnings.push(format!(
+                Some(Err(e)) => warnings.push(format!(
                     "the ISO 9660 tree of the session at block {session_start} could not be read ({e}); the UDF tree was imported"
                 )),
             }
