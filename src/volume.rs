@@ -191,7 +191,10 @@ pub fn udf_volume_end(src: &dyn BlockSource, last: u32) -> Result<Option<u32>> {
     if !udf_recognised(src, 0) || read(UDF_ANCHOR_LBA, &mut block)? != Some(ID_AVDP) {
         return Ok(None);
     }
-    let sequences = [extent(&block, AVDP_MAIN_VDS), extent(&block, AVDP_RESERVE_VDS)];
+    let sequences = [
+        extent(&block, AVDP_MAIN_VDS),
+        extent(&block, AVDP_RESERVE_VDS),
+    ];
     let mut end = UDF_ANCHOR_LBA + 1;
     let mut reach = |start: u32, blocks: u32| {
         end = end.max(start.saturating_add(blocks));
@@ -221,12 +224,13 @@ pub fn udf_volume_end(src: &dyn BlockSource, last: u32) -> Result<Option<u32>> {
     // sequence): the own anchor of a session cut before its commit does not.
     let anchor_256 = sequences[0];
     let mut closing = None;
-    for lba in end..end.saturating_add(TRAILING_ANCHOR_SPAN).min(last.saturating_add(1)) {
+    for lba in end..end
+        .saturating_add(TRAILING_ANCHOR_SPAN)
+        .min(last.saturating_add(1))
+    {
         // Unrecorded blocks a drive refuses to read end the search.
         match read(lba, &mut block) {
-            Ok(Some(ID_AVDP)) if extent(&block, AVDP_MAIN_VDS) == anchor_256 => {
-                closing = Some(lba)
-            }
+            Ok(Some(ID_AVDP)) if extent(&block, AVDP_MAIN_VDS) == anchor_256 => closing = Some(lba),
             Ok(_) => {}
             Err(_) => break,
         }

@@ -169,7 +169,10 @@ pub fn set_faults(disc: &Path, faults: serde_json::Value) {
 /// `after` blocks, then gives the drive back without faults (as after a
 /// power cycle) for the readers that follow.
 pub fn with_power_lost_after<T>(disc: &Path, after: u64, write: impl FnOnce() -> T) -> T {
-    set_faults(disc, serde_json::json!({ "power_loss_after_blocks": after }));
+    set_faults(
+        disc,
+        serde_json::json!({ "power_loss_after_blocks": after }),
+    );
     let outcome = write();
     set_faults(disc, serde_json::json!({}));
     outcome

@@ -48,7 +48,10 @@ fn random_write_values(disc: &Path) -> (NextSession, RandomWriteValues) {
         .iter()
         .find(|m| m.kind() == Kind::RandomWrite)
         .expect("a random-write object");
-    (object.next_session().unwrap(), object.random_write().unwrap())
+    (
+        object.next_session().unwrap(),
+        object.random_write().unwrap(),
+    )
 }
 
 /// The values after a volume ending at `end` (one past its last block).
@@ -91,7 +94,10 @@ fn write_without_import(disc: &Path, name: &str, body: &[u8]) -> u32 {
     let report = DataWriter::new(recorder, multisession_options())
         .write(&mut result, &mut |_| Flow::Continue)
         .unwrap();
-    assert_eq!(report.start_lba, start, "the session goes where the image said");
+    assert_eq!(
+        report.start_lba, start,
+        "the session goes where the image said"
+    );
     start
 }
 
@@ -162,7 +168,11 @@ fn a_mkudffs_volume_on_dvd_plus_rw_takes_its_import_less_session_after_its_closi
     let after = fs::read(&disc).unwrap();
     let block = |data: &[u8], lba: usize| data[lba * BLOCK_SIZE..][..BLOCK_SIZE].to_vec();
     for lba in (0..BLOCKS as usize).filter(|&l| !(16..32).contains(&l) && l != 256) {
-        assert_eq!(block(&before, lba), block(&after, lba), "block {lba} of mkudffs' volume");
+        assert_eq!(
+            block(&before, lba),
+            block(&after, lba),
+            "block {lba} of mkudffs' volume"
+        );
     }
     // udfinfo reads the new session through the anchor at 256 and at its
     // own start …
@@ -180,7 +190,10 @@ fn a_mkudffs_volume_on_dvd_plus_rw_takes_its_import_less_session_after_its_closi
     let old_img = dir.join("old.img");
     fs::write(&old_img, old).unwrap();
     let first = udfinfo(&old_img, 0);
-    assert_eq!(first["label"], "EmptyUDF", "udfinfo of session 1: {first:?}");
+    assert_eq!(
+        first["label"], "EmptyUDF",
+        "udfinfo of session 1: {first:?}"
+    );
     assert_eq!(first["numdirs"], "1", "udfinfo of session 1: {first:?}");
     assert_eq!(first["numfiles"], "0", "udfinfo of session 1: {first:?}");
     let _ = fs::remove_dir_all(&dir);

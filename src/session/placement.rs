@@ -11,12 +11,12 @@
 //! descriptor sequences and closing anchors give.
 
 use crate::block::{BlockSource, BLOCK_SIZE};
-use crate::volume;
 use crate::error::{Error, Result};
 use crate::hresult::{
     MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE, MS_IMAPI_E_BAD_MULTISESSION_PARAMETER,
 };
 use crate::mmc::{FormatState, MediaInfo};
+use crate::volume;
 
 use super::values::{PseudoOverwriteValues, SequentialValues};
 use super::{rules, Kind};
@@ -114,7 +114,9 @@ pub fn volume_blocks(media: &MediaInfo, source: &dyn BlockSource) -> Result<Opti
         return Ok(Some(blocks));
     }
     match media.last_recorded {
-        Some(last) if last >= volume::UDF_ANCHOR_LBA && media.format != FormatState::Unformatted => {
+        Some(last)
+            if last >= volume::UDF_ANCHOR_LBA && media.format != FormatState::Unformatted =>
+        {
             volume::udf_volume_end(source, last)
         }
         _ => Ok(None),

@@ -2,7 +2,6 @@
 //! `MediaInfo` values (no drive involved).
 
 use super::placement::{next_session, NextSession};
-use crate::volume::iso_volume_space_size as parse_volume_space_size;
 use super::rules::{allows_multisession, is_supported, offered_kinds};
 use super::selection::{select, Candidate, Selection};
 use super::values::{PseudoOverwriteValues, RandomWriteValues, SequentialValues};
@@ -12,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::hresult::*;
 use crate::media::{Profile, WriteModel, WriteProtect};
 use crate::mmc::{DiscStatus, FormatState, MediaInfo, SessionExtent, SessionState};
+use crate::volume::iso_volume_space_size as parse_volume_space_size;
 
 /// An in-memory medium for random-write placement.
 struct Blocks(Vec<u8>);

@@ -157,8 +157,14 @@ mod tests {
         t.mkdir_all("/a/b").unwrap();
         for (path, body) in [("/top.txt", &b"top"[..]), ("/a/b/deep.bin", &[9u8; 5000])] {
             let data = OnceReader::new(Box::new(std::io::Cursor::new(body.to_vec())));
-            t.add_file(path, body.len() as u64, Arc::new(data), Attrs::file(), false)
-                .unwrap();
+            t.add_file(
+                path,
+                body.len() as u64,
+                Arc::new(data),
+                Attrs::file(),
+                false,
+            )
+            .unwrap();
         }
         let opts = BuildOptions {
             file_systems,
@@ -190,7 +196,13 @@ mod tests {
         let all = FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF;
         let (s, udf, root, naming) = bridge(all);
         assert!(matches!(naming, Naming::RockRidge { .. }));
-        assert!(iso_tree_agrees(&s, root, naming, &udf, &ImportLimits::default()));
+        assert!(iso_tree_agrees(
+            &s,
+            root,
+            naming,
+            &udf,
+            &ImportLimits::default()
+        ));
     }
 
     #[test]
