@@ -2003,6 +2003,35 @@ pub struct Fsd {
 }
 
 impl Fsd {
+    /// The one file set of a volume, as UDF fixes it (interchange level 3,
+    /// CS0 names, no copyright or abstract file, no further extent).
+    pub fn only(
+        recording_time: Timestamp,
+        (volume_id, file_set_id): (String, String),
+        root: LongAd,
+        domain_id: Regid,
+    ) -> Fsd {
+        Fsd {
+            recording_time,
+            interchange_level: 3,
+            max_interchange_level: 3,
+            charset_list: 1,
+            max_charset_list: 1,
+            file_set_number: 0,
+            file_set_descriptor_number: 0,
+            volume_id_charset: Charspec::cs0(),
+            volume_id,
+            file_set_charset: Charspec::cs0(),
+            file_set_id,
+            copyright_file_id: String::new(),
+            abstract_file_id: String::new(),
+            root,
+            domain_id,
+            next_extent: LongAd::new(0, LbAddr::default()),
+            stream_directory: LongAd::new(0, LbAddr::default()),
+        }
+    }
+
     pub fn parse(b: &[u8], location: Option<u32>) -> LResult<(Tag, Self)> {
         let tag = Tag::parse_expect(b, location, TagId::Fsd)?;
         need(b, 512, "FSD")?;
@@ -2989,31 +3018,18 @@ mod tests {
 
     #[test]
     fn file_structures_round_trip() {
-        let fsd = Fsd {
-            recording_time: Timestamp::from_unix(1_650_000_000, 0, 120),
-            interchange_level: 3,
-            max_interchange_level: 3,
-            charset_list: 1,
-            max_charset_list: 1,
-            file_set_number: 0,
-            file_set_descriptor_number: 0,
-            volume_id_charset: Charspec::cs0(),
-            volume_id: "LV".into(),
-            file_set_charset: Charspec::cs0(),
-            file_set_id: "FS".into(),
-            copyright_file_id: String::new(),
-            abstract_file_id: String::new(),
-            root: LongAd::new(
+        let fsd = Fsd::only(
+            Timestamp::from_unix(1_650_000_000, 0, 120),
+            ("LV".into(), "FS".into()),
+            LongAd::new(
                 2048,
                 LbAddr {
                     block: 2,
                     partition: 0,
                 },
             ),
-            domain_id: Regid::udf(DOMAIN_OSTA, 0x0201),
-            next_extent: LongAd::new(0, LbAddr::default()),
-            stream_directory: LongAd::new(0, LbAddr::default()),
-        };
+            Regid::udf(DOMAIN_OSTA, 0x0201),
+        );
         assert_eq!(
             Fsd::parse(&fsd.encode(p(0)).unwrap(), Some(0)).unwrap().1,
             fsd

@@ -690,25 +690,12 @@ impl Session<'_> {
 
     /// The file set descriptor recorded for `location`.
     fn fsd(&self, set: &FileSet, location: u32) -> Result<Vec<u8>> {
-        Fsd {
-            recording_time: self.recorded,
-            interchange_level: 3,
-            max_interchange_level: 3,
-            charset_list: 1,
-            max_charset_list: 1,
-            file_set_number: 0,
-            file_set_descriptor_number: 0,
-            volume_id_charset: Charspec::cs0(),
-            volume_id: self.lv_name.clone(),
-            file_set_charset: Charspec::cs0(),
-            file_set_id: encode_truncated(self.name, 32),
-            copyright_file_id: String::new(),
-            abstract_file_id: String::new(),
-            root: set.icb(set.tree.root(), Some(self.addr)),
-            domain_id: self.domain,
-            next_extent: LongAd::new(0, LbAddr::default()),
-            stream_directory: LongAd::new(0, LbAddr::default()),
-        }
+        Fsd::only(
+            self.recorded,
+            (self.lv_name.clone(), encode_truncated(self.name, 32)),
+            set.icb(set.tree.root(), Some(self.addr)),
+            self.domain,
+        )
         .encode(TagParams::new(self.tag_version, 1, location))
         .map_err(layout_err)
     }
