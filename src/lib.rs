@@ -75,6 +75,7 @@ pub(crate) mod mmc;
 pub mod recorder;
 pub mod scsi;
 pub mod session;
+pub(crate) mod volume;
 
 pub use error::{Error, Result};
 pub use hresult::HResult;

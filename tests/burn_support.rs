@@ -165,6 +165,19 @@ pub fn set_faults(disc: &Path, faults: serde_json::Value) {
     std::fs::write(&path, serde_json::to_string_pretty(&sidecar).unwrap()).unwrap();
 }
 
+/// Runs `write` with the emulated drive of `disc` losing power after
+/// `after` blocks, then gives the drive back without faults (as after a
+/// power cycle) for the readers that follow.
+pub fn with_power_lost_after<T>(disc: &Path, after: u64, write: impl FnOnce() -> T) -> T {
+    set_faults(
+        disc,
+        serde_json::json!({ "power_loss_after_blocks": after }),
+    );
+    let outcome = write();
+    set_faults(disc, serde_json::json!({}));
+    outcome
+}
+
 /// Merged expectation: `base` with `add` on top.
 pub fn merged(base: &Files, add: &Files) -> Files {
     let mut all = base.clone();

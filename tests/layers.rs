@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// The layer table, lowest first. Modules on one row may use each other.
 const LAYERS: &[&[&str]] = &[
     &["hresult", "error"],
-    &["block"],
+    &["block", "volume"],
     &["media"],
     &["scsi"],
     &["mmc"],

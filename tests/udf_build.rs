@@ -866,12 +866,7 @@ fn power_lost_in_a_udf_only_session_on_dvd_plus_rw_leaves_the_previous_one_for_e
         fs::create_dir_all(&case).unwrap();
         let disc = blank(&case, Profile::DvdPlusRw);
         first(&disc);
-        burn_support::set_faults(
-            &disc,
-            serde_json::json!({ "power_loss_after_blocks": after }),
-        );
-        let outcome = second(&disc);
-        burn_support::set_faults(&disc, serde_json::json!({}));
+        let outcome = burn_support::with_power_lost_after(&disc, after, || second(&disc));
         let what = format!("power lost after {after} of {blocks} blocks ({outcome:?})");
         let image = image_for_next_session(&open(&disc), "Check");
         let ours = udf_support::model_of_udf_tree(image.tree(), &disc);

@@ -238,9 +238,10 @@ fn newest_session(recorder: &Recorder, media: &MediaInfo) -> Result<Option<u32>>
     Ok(media.previous_session.map(|s| s.start))
 }
 
-/// Where the multisession object puts the next session; a Pseudo-Overwrite
-/// session not at 0 is made visible by the LBA 16 anchor, like one on
-/// overwritable media.
+/// Where the multisession object puts the next session: the one way a
+/// target is built from a medium, so the image never disagrees with the
+/// object's own values. A Pseudo-Overwrite session not at 0 is made
+/// visible by the LBA 16 anchor, like one on overwritable media.
 fn next_session_target(chosen: &Multisession, media: &MediaInfo) -> Result<Target> {
     let next = chosen.next_session()?;
     Ok(Target {
@@ -248,29 +249,6 @@ fn next_session_target(chosen: &Multisession, media: &MediaInfo) -> Result<Targe
         free_blocks: next.free_blocks,
         write_unit: media.write_unit.max(1),
         overwrite: chosen.kind() != Kind::Sequential,
-    })
-}
-
-/// Where the next session goes on an overwritable medium laid out as
-/// `layout`: after the newest volume, whatever file system it holds.
-fn random_write_target(layout: &RandomWriteLayout, media: &MediaInfo) -> Result<Target> {
-    let free = media
-        .total_sectors
-        .checked_sub(layout.next)
-        .ok_or_else(|| {
-            Error::new(
-                MS_IMAPI_E_BAD_MULTISESSION_PARAMETER,
-                format!(
-                    "the next session would start at {}, beyond the medium's {} blocks",
-                    layout.next, media.total_sectors
-                ),
-            )
-        })?;
-    Ok(Target {
-        start_block: layout.next,
-        free_blocks: free,
-        write_unit: media.write_unit.max(1),
-        overwrite: true,
     })
 }
 
@@ -406,40 +384,18 @@ impl FileSystemImage {
         if let Some(done) = &self.imported {
             return Ok(done.target);
         }
-        match self.multisession.chosen() {
-            None => Ok(self.manual),
-            // The multisession object sizes only an ISO 9660 volume at
-            // LBA 16; the image also knows a UDF-only one (anchor at 256),
-            // which a session placed at 0 would overwrite.
-            // A primary descriptor the importer cannot read whole still
-            // gives its volume size to the object; with none, the error
-            // stands rather than a session at 0 over unknown data.
-            Some(chosen) if chosen.kind() == Kind::RandomWrite => {
-                let media = chosen.media_info()?;
-                match overwrite_layout(chosen.import_recorder(), &media) {
-                    Ok(layout) => random_write_target(&layout, &media),
-                    Err(e) => match chosen.next_session()? {
-                        next if next.start_block == 0 => Err(e),
-                        next => Ok(Target {
-                            start_block: next.start_block,
-                            free_blocks: next.free_blocks,
-                            write_unit: media.write_unit.max(1),
-                            overwrite: true,
-                        }),
-                    },
-                }
-            }
-            Some(chosen) => {
-                let next = chosen.next_session()?;
-                let media = chosen.media_info()?;
-                Ok(Target {
-                    start_block: next.start_block,
-                    free_blocks: next.free_blocks,
-                    write_unit: media.write_unit.max(1),
-                    overwrite: chosen.kind() != Kind::Sequential,
-                })
-            }
+        let Some(chosen) = self.multisession.chosen() else {
+            return Ok(self.manual);
+        };
+        let media = chosen.media_info()?;
+        let target = next_session_target(chosen, &media)?;
+        // The object sees no volume at the start of an overwritable medium;
+        // a session at 0 is only right when nothing is there either, not
+        // over data of a file system nobody here reads.
+        if chosen.kind() == Kind::RandomWrite && target.start_block == 0 {
+            overwrite_layout(chosen.import_recorder(), &media)?;
         }
+        Ok(target)
     }
 
     /// `get_SessionStartBlock`.
@@ -706,11 +662,7 @@ impl FileSystemImage {
                 let previous = u32::try_from(values.start_address_of_previous_session).ok();
                 (previous, next_session_target(&chosen, &media)?)
             }
-            Kind::RandomWrite => {
-                let layout = overwrite_layout(&recorder, &media)?;
-                (layout.newest, random_write_target(&layout, &media)?)
-            }
-            Kind::PseudoOverwrite => (
+            Kind::RandomWrite | Kind::PseudoOverwrite => (
                 newest_session(&recorder, &media)?,
                 next_session_target(&chosen, &media)?,
             ),

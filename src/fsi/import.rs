@@ -278,13 +278,10 @@ fn import_iso(
 }
 
 /// Imports the UDF volume of a session; in a bridge session the ISO 9660
-/// tree is read too and compared, so that a disc whose two trees disagree
-/// (a writer that updated only one) says so.
-///
-/// The ISO 9660 tree is read first and only its [`Fingerprint`] kept: a
-/// bridge disc of a million files must not hold both trees at once (the
-/// CLI's append peaked at twice the in-process one). Only when the
-/// fingerprints differ is it read again, to name the differences.
+/// tree is compared with it, so that a disc whose two trees disagree (a
+/// writer that updated only one) says so. The quick walk
+/// ([`udf::bridge::iso_tree_agrees`]) settles the common case; only when it
+/// is not sure is the ISO 9660 tree read whole to name the differences.
 fn import_udf(
     src: &dyn BlockSource,
     session_start: u32,
@@ -292,47 +289,39 @@ fn import_udf(
     limits: ImportLimits,
 ) -> Result<Imported> {
     let set = &id.descriptors;
-    let read_iso = |primary: &descriptor::Volume| {
-        let rr = read::detect_rock_ridge(src, primary.root).ok().flatten();
-        let (root, naming) = match (rr, &set.joliet) {
-            (Some(skip), _) => (primary.root, Naming::RockRidge { skip }),
-            (None, Some(j)) => (j.root, Naming::Joliet),
-            (None, None) => (primary.root, Naming::Iso),
-        };
-        read::read_tree(src, root, naming, limits)
-    };
-    let keys = std::collections::hash_map::RandomState::new();
-    let iso = set
-        .primary
-        .as_ref()
-        .map(|primary| read_iso(primary).map(|iso| Fingerprint::of(&iso, &keys)));
     let (info, tree) = udf::read::import(src, session_start, limits).map_err(|e| {
         e.context(format!(
             "UDF volume of the session at block {session_start}"
         ))
     })?;
     let mut warnings = Vec::new();
-    let recorded_blocks = match (&set.primary, iso) {
-        (Some(primary), Some(iso)) => {
-            let differences = match iso {
-                Ok(print) if print == Fingerprint::of(&tree, &keys) => Ok(Vec::new()),
-                Ok(_) => read_iso(primary)
-                    .map(|iso| tree_differences(&tree, &iso, MAX_REPORTED_DIFFERENCES)),
-                Err(e) => Err(e),
+    let recorded_blocks = match &set.primary {
+        Some(primary) => {
+            let rr = read::detect_rock_ridge(src, primary.root).ok().flatten();
+            let (root, naming) = match (rr, &set.joliet) {
+                (Some(skip), _) => (primary.root, Naming::RockRidge { skip }),
+                (None, Some(j)) => (j.root, Naming::Joliet),
+                (None, None) => (primary.root, Naming::Iso),
             };
-            match differences {
-                Ok(diffs) if diffs.is_empty() => {}
-                Ok(diffs) => warnings.push(format!(
-                    "the UDF and ISO 9660 trees of the session at block {session_start} differ ({}); the UDF tree was imported",
-                    diffs.join("; ")
-                )),
-                Err(e) => warnings.push(format!(
+            let agrees = udf::bridge::iso_tree_agrees(src, root, naming, &tree, &limits);
+            match (!agrees).then(|| read::read_tree(src, root, naming, limits)) {
+                None => {}
+                Some(Ok(iso)) => {
+                    let diffs = tree_differences(&tree, &iso, MAX_REPORTED_DIFFERENCES);
+                    if !diffs.is_empty() {
+                        warnings.push(format!(
+                            "the UDF and ISO 9660 trees of the session at block {session_start} differ ({}); the UDF tree was imported",
+                            diffs.join("; ")
+                        ));
+                    }
+                }
+                Some(Err(e)) => warnings.push(format!(
                     "the ISO 9660 tree of the session at block {session_start} could not be read ({e}); the UDF tree was imported"
                 )),
             }
             primary.space_size
         }
-        _ => info.end_block.saturating_sub(session_start),
+        None => info.end_block.saturating_sub(session_start),
     };
     Ok(Imported {
         tree,
@@ -418,54 +407,6 @@ fn uncommitted_udf(udf: &Imported, primary: Option<&descriptor::Volume>) -> Opti
              an interrupted commit left its UDF anchor; the ISO 9660 tree was imported"
         )
     })
-}
-
-/// What [`tree_differences`] compares, folded into a few bytes: equal
-/// fingerprints mean no differences (but for a 64-bit hash collision
-/// under keys chosen per import), so a bridge import compares the two
-/// trees without holding both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Fingerprint {
-    entries: usize,
-    /// Wrapping sum of one hash per entry (path, kind, and what the
-    /// comparison looks at), so that the order of the walk does not count.
-    sum: u64,
-}
-
-impl Fingerprint {
-    fn of(tree: &Tree, keys: &std::collections::hash_map::RandomState) -> Fingerprint {
-        use std::hash::{BuildHasher, Hash, Hasher};
-        // The hasher state after each open directory's path.
-        let mut branch: Vec<std::collections::hash_map::DefaultHasher> = vec![keys.build_hasher()];
-        let mut print = Fingerprint { entries: 0, sum: 0 };
-        for (id, depth, name) in tree.walk_named().skip(1) {
-            branch.truncate(depth);
-            let mut path = branch[depth - 1].clone();
-            name.hash(&mut path);
-            let mut entry = path.clone();
-            match &tree.node(id).kind {
-                Kind::Dir(_) => {
-                    0u8.hash(&mut entry);
-                    branch.push(path);
-                }
-                Kind::File(f) => {
-                    1u8.hash(&mut entry);
-                    f.size.hash(&mut entry);
-                    if let Content::OnMedium(extents) = &f.content {
-                        let first = extents.iter().find(|x| x.len > 0).map(|x| x.lba);
-                        (f.size > 0).then_some(first).hash(&mut entry);
-                    }
-                }
-                Kind::Symlink(target) => {
-                    2u8.hash(&mut entry);
-                    target.hash(&mut entry);
-                }
-            }
-            print.entries += 1;
-            print.sum = print.sum.wrapping_add(entry.finish());
-        }
-        print
-    }
 }
 
 /// Differences named in a bridge warning before "and N more".
@@ -611,7 +552,7 @@ pub fn locate_random_write(src: &dyn BlockSource, align: u32) -> Result<RandomWr
                 format!("reading block 16: {}", e.detail()),
             )
         })?;
-        if let Some((start, end)) = udf::read::committed_udf_session(src) {
+        if let Some((start, end)) = udf::read::committed_udf_session(src, u32::MAX) {
             // A UDF-only session: the anchor at 256 is the commit.
             return Ok(RandomWriteLayout {
                 style: RandomWriteStyle::Growisofs,
@@ -762,64 +703,5 @@ mod report_tests {
             result.unwrap_err().code(),
             crate::hresult::MS_E_IMAPI_REQUEST_CANCELLED
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fsi::tree::{Attrs, Extent, FileData};
-    use std::collections::hash_map::RandomState;
-
-    fn on_medium(size: u64, lba: u32) -> Kind {
-        Kind::File(FileData {
-            size,
-            content: Content::OnMedium(vec![Extent { lba, len: 1 }].into()),
-        })
-    }
-
-    fn tree(edit: impl FnOnce(&mut Tree)) -> Tree {
-        let mut t = Tree::new();
-        let d = t.mkdir_all("/a/b").unwrap();
-        t.insert(d, "f", Attrs::file(), on_medium(10, 40), false)
-            .unwrap();
-        t.add_symlink("/a/l", "b/f", false).unwrap();
-        edit(&mut t);
-        t
-    }
-
-    #[test]
-    fn fingerprints_agree_exactly_when_tree_differences_finds_nothing() {
-        let keys = RandomState::new();
-        let base = tree(|_| {});
-        let print = |t: &Tree| Fingerprint::of(t, &keys);
-        let same = tree(|_| {});
-        assert!(tree_differences(&base, &same, 8).is_empty());
-        assert_eq!(print(&base), print(&same));
-        let edits: [fn(&mut Tree); 6] = [
-            |t| t.remove("/a/l").unwrap(),
-            |t| t.rename("/a/b/f", "/a/b/g").unwrap(),
-            |t| t.rename("/a/b/f", "/a/f").unwrap(),
-            |t| {
-                let d = t.lookup("/a/b").unwrap();
-                t.insert(d, "f", Attrs::file(), on_medium(11, 40), true)
-                    .unwrap();
-            },
-            |t| {
-                let d = t.lookup("/a/b").unwrap();
-                t.insert(d, "f", Attrs::file(), on_medium(10, 41), true)
-                    .unwrap();
-            },
-            |t| {
-                t.add_symlink("/a/l", "elsewhere", true)
-                    .map(|_| ())
-                    .unwrap()
-            },
-        ];
-        for (i, edit) in edits.into_iter().enumerate() {
-            let other = tree(edit);
-            assert!(!tree_differences(&other, &base, 8).is_empty(), "edit {i}");
-            assert_ne!(print(&base), print(&other), "edit {i}");
-        }
     }
 }

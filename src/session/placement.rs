@@ -4,9 +4,11 @@
 //!
 //! Sequential media say it directly (NWA and free blocks of the invisible
 //! track). Overwritable media have no sessions, so we do what growisofs does:
-//! the ISO 9660 volume whose descriptors sit at LBA 16 grows, the new session
-//! starts at the next write unit after its end, and rewriting LBA 16 to
-//! describe the grown volume is the commit point.
+//! the volume at the start of the medium grows, the new session starts at
+//! the next write unit after its end, and rewriting the blocks that lead to
+//! the volume is the commit point: LBA 16 for ISO 9660 (and a bridge), the
+//! UDF anchor at 256 for a UDF-only volume, whose end its partitions,
+//! descriptor sequences and closing anchors give.
 
 use crate::block::{BlockSource, BLOCK_SIZE};
 use crate::error::{Error, Result};
@@ -14,12 +16,12 @@ use crate::hresult::{
     MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE, MS_IMAPI_E_BAD_MULTISESSION_PARAMETER,
 };
 use crate::mmc::{FormatState, MediaInfo};
+use crate::volume;
 
 use super::values::{PseudoOverwriteValues, SequentialValues};
 use super::{rules, Kind};
 
-/// LBA of the primary volume descriptor (system area is blocks 0–15).
-pub const PVD_LBA: u32 = 16;
+pub use crate::volume::PVD_LBA;
 
 /// Start and room of the session to be built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +33,8 @@ pub struct NextSession {
 }
 
 /// The next session for an object of `kind` on `media`. `source` is read
-/// only for random-write media (one block, the PVD).
+/// only for random-write media (the PVD, or a UDF volume's anchor and
+/// descriptor sequence).
 pub fn next_session(
     kind: Kind,
     media: &MediaInfo,
@@ -66,7 +69,7 @@ pub fn next_session(
             within(start, media.total_sectors)
         }
         Kind::RandomWrite => {
-            let start = match iso_volume_blocks(media, source)? {
+            let start = match volume_blocks(media, source)? {
                 Some(blocks) => align_up(blocks, media.profile.overwrite_session_align())?,
                 None => 0,
             };
@@ -104,8 +107,26 @@ fn align_up(lba: u32, unit: u32) -> Result<u32> {
     })
 }
 
-/// The volume space size of the ISO 9660 volume at LBA 16, `None` when the
-/// medium holds no such volume (blank, unformatted, or something else).
+/// Blocks of the volume at the start of a random-write medium: the ISO
+/// 9660 volume space size when LBA 16 holds a primary descriptor (a bridge
+/// too, whose UDF lies within it), else the end of a UDF-only volume;
+/// `None` when the medium holds neither.
+pub fn volume_blocks(media: &MediaInfo, source: &dyn BlockSource) -> Result<Option<u32>> {
+    if let Some(blocks) = iso_volume_blocks(media, source)? {
+        return Ok(Some(blocks));
+    }
+    match media.last_recorded {
+        Some(last)
+            if last >= volume::UDF_ANCHOR_LBA && media.format != FormatState::Unformatted =>
+        {
+            volume::udf_volume_end(source, last)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The volume space size of the ISO 9660 volume at LBA 16, `None` when
+/// the medium holds no such volume (blank, unformatted, or something else).
 pub fn iso_volume_blocks(media: &MediaInfo, source: &dyn BlockSource) -> Result<Option<u32>> {
     let nothing_recorded = match media.last_recorded {
         None => true,
@@ -118,30 +139,5 @@ pub fn iso_volume_blocks(media: &MediaInfo, source: &dyn BlockSource) -> Result<
     source
         .read_blocks(PVD_LBA, &mut block)
         .map_err(|e| e.context("reading the primary volume descriptor at LBA 16"))?;
-    parse_volume_space_size(&block)
-}
-
-/// Volume space size of a primary volume descriptor (ECMA-119 8.4.8:
-/// both-byte-order 32-bit field at offset 80), `None` when `block` is not a
-/// PVD.
-pub fn parse_volume_space_size(block: &[u8]) -> Result<Option<u32>> {
-    const PVD_HEADER: &[u8; 7] = b"\x01CD001\x01";
-    if block.len() < 88 || &block[..7] != PVD_HEADER {
-        return Ok(None);
-    }
-    let le = u32::from_le_bytes([block[80], block[81], block[82], block[83]]);
-    let be = u32::from_be_bytes([block[84], block[85], block[86], block[87]]);
-    if le != be {
-        return Err(Error::new(
-            MS_IMAPI_E_BAD_MULTISESSION_PARAMETER,
-            format!("the volume descriptor at LBA 16 gives two sizes: {le} (little-endian) and {be} (big-endian)"),
-        ));
-    }
-    if le <= PVD_LBA {
-        return Err(Error::new(
-            MS_IMAPI_E_BAD_MULTISESSION_PARAMETER,
-            format!("the volume descriptor at LBA 16 gives a volume of {le} blocks, which cannot hold it"),
-        ));
-    }
-    Ok(Some(le))
+    volume::iso_volume_space_size(&block)
 }

@@ -1,7 +1,7 @@
 //! The docs/architecture.md decision rows and the put procedure, pinned with hand-made
 //! `MediaInfo` values (no drive involved).
 
-use super::placement::{next_session, parse_volume_space_size, NextSession};
+use super::placement::{next_session, NextSession};
 use super::rules::{allows_multisession, is_supported, offered_kinds};
 use super::selection::{select, Candidate, Selection};
 use super::values::{PseudoOverwriteValues, RandomWriteValues, SequentialValues};
@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::hresult::*;
 use crate::media::{Profile, WriteModel, WriteProtect};
 use crate::mmc::{DiscStatus, FormatState, MediaInfo, SessionExtent, SessionState};
+use crate::volume::iso_volume_space_size as parse_volume_space_size;
 
 /// An in-memory medium for random-write placement.
 struct Blocks(Vec<u8>);

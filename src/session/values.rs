@@ -8,6 +8,7 @@
 //! checked separately by `check_consistent`, which only the file-system
 //! image's put procedure needs (a getter reports what the drive says).
 
+use crate::block::BlockSource;
 use crate::error::{Error, Result};
 use crate::hresult::MS_IMAPI_E_BAD_MULTISESSION_PARAMETER;
 use crate::mmc::{DiscStatus, MediaInfo};
@@ -134,6 +135,20 @@ impl RandomWriteValues {
             last_written_address: long_or_minus_one(media.last_recorded, "last written address")?,
             total_sectors_on_media: long(media.total_sectors, "total sectors")?,
         })
+    }
+
+    /// The values of the medium as the object sees it: a formatted DVD+RW
+    /// or BD-RE reports every block recorded, so the last written address
+    /// is the last block of the volume at its start (ISO 9660 or UDF-only,
+    /// [`super::placement::volume_blocks`]), the block before the next
+    /// session. With no volume known there (or one that cannot be read),
+    /// the drive's own value stands: a getter reports, it does not fail.
+    pub fn from_medium(media: &MediaInfo, source: &dyn BlockSource) -> Result<RandomWriteValues> {
+        let mut values = RandomWriteValues::from_media(media)?;
+        if let Ok(Some(blocks)) = super::placement::volume_blocks(media, source) {
+            values.last_written_address = long(blocks - 1, "last written address")?;
+        }
+        Ok(values)
     }
 
     /// Refuses values a random-write medium cannot have (no capacity, data past

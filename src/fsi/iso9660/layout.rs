@@ -170,7 +170,7 @@ pub mod vd {
     pub const VOLUME_FLAGS: U8 = U8(7);
     pub const SYSTEM_ID: Bytes = Bytes::new(8, 32);
     pub const VOLUME_ID: Bytes = Bytes::new(40, 32);
-    pub const SPACE_SIZE: BothU32 = BothU32(80);
+    pub const SPACE_SIZE: BothU32 = BothU32(crate::volume::ecma119::VOLUME_SPACE_SIZE.start);
     /// Supplementary descriptors: Joliet's `%/@`, `%/C` or `%/E` sits here.
     pub const ESCAPE_SEQUENCES: Bytes = Bytes::new(88, 32);
     pub const SET_SIZE: BothU16 = BothU16(120);

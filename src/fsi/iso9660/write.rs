@@ -106,7 +106,7 @@ impl UdfAreas {
     pub const VDS_BLOCKS: u32 = 16;
     /// The integrity sequence: the LVID and a terminating descriptor.
     pub const LVID: u32 = 64;
-    pub const ANCHOR: u32 = 256;
+    pub const ANCHOR: u32 = crate::volume::UDF_ANCHOR_LBA;
 
     /// Whether relative block `block` holds a UDF volume structure (the
     /// recognition sequence is part of the descriptor head).

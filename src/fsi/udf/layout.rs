@@ -289,8 +289,11 @@ impl TagId {
     }
 }
 
-/// Descriptor tag size.
-pub const TAG_LEN: usize = 16;
+pub use crate::volume::ecma167::{tag_checksum, TAG_LEN};
+use crate::volume::ecma167::{
+    AVDP_MAIN_VDS, AVDP_RESERVE_VDS, PD_LENGTH, PD_START, TAG_CHECKSUM, TAG_CRC, TAG_CRC_LENGTH,
+    TAG_ID, TAG_LOCATION, TAG_RESERVED, TAG_SERIAL, TAG_VERSION, VDP_NEXT,
+};
 
 /// The 16-byte descriptor tag (ECMA-167 3/7.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,23 +309,14 @@ pub struct Tag {
     pub location: u32,
 }
 
-/// Checksum of a tag: the byte sum of bytes 0–3 and 5–15.
-pub fn tag_checksum(tag: &[u8]) -> u8 {
-    tag[..16]
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != 4)
-        .fold(0u8, |acc, (_, b)| acc.wrapping_add(*b))
-}
-
 impl Tag {
     /// Parses and checks the tag at the start of `buf`: checksum, version,
     /// location (when `expected_location` is given) and the CRC over the
     /// `crc_length` bytes after the tag, which must lie within `buf`.
     pub fn parse(buf: &[u8], expected_location: Option<u32>) -> LResult<Tag> {
         need(buf, TAG_LEN, "descriptor tag")?;
-        let location = u32_at(buf, 12);
-        let stored = buf[4];
+        let location = u32_at(buf, TAG_LOCATION);
+        let stored = buf[TAG_CHECKSUM];
         let computed = tag_checksum(buf);
         if stored != computed {
             return Err(LayoutError::TagChecksum {
@@ -331,12 +325,12 @@ impl Tag {
                 computed,
             });
         }
-        let raw_id = u16_at(buf, 0);
+        let raw_id = u16_at(buf, TAG_ID);
         let id = TagId::from_u16(raw_id).ok_or(LayoutError::UnknownTag {
             location,
             id: raw_id,
         })?;
-        let version = u16_at(buf, 2);
+        let version = u16_at(buf, TAG_VERSION);
         if version != 2 && version != 3 {
             return Err(LayoutError::TagVersion { location, version });
         }
@@ -348,10 +342,10 @@ impl Tag {
                 });
             }
         }
-        let crc_length = u16_at(buf, 10);
+        let crc_length = u16_at(buf, TAG_CRC_LENGTH);
         let end = TAG_LEN + crc_length as usize;
         need(buf, end, "descriptor CRC range")?;
-        let stored_crc = u16_at(buf, 8);
+        let stored_crc = u16_at(buf, TAG_CRC);
         let crc = crc_itu(&buf[TAG_LEN..end]);
         if crc != stored_crc {
             return Err(LayoutError::TagCrc {
@@ -363,7 +357,7 @@ impl Tag {
         Ok(Tag {
             id,
             version,
-            serial: u16_at(buf, 6),
+            serial: u16_at(buf, TAG_SERIAL),
             crc_length,
             location,
         })
@@ -386,16 +380,16 @@ impl Tag {
     /// `desc[16..16 + crc_length]` and then the checksum: call it after the
     /// body is complete. `crc_length` is taken from `self`.
     pub fn write(&self, desc: &mut [u8]) {
-        put16(desc, 0, self.id as u16);
-        put16(desc, 2, self.version);
-        desc[5] = 0;
-        put16(desc, 6, self.serial);
+        put16(desc, TAG_ID, self.id as u16);
+        put16(desc, TAG_VERSION, self.version);
+        desc[TAG_RESERVED] = 0;
+        put16(desc, TAG_SERIAL, self.serial);
         let end = TAG_LEN + self.crc_length as usize;
         let crc = crc_itu(&desc[TAG_LEN..end]);
-        put16(desc, 8, crc);
-        put16(desc, 10, self.crc_length);
-        put32(desc, 12, self.location);
-        desc[4] = tag_checksum(desc);
+        put16(desc, TAG_CRC, crc);
+        put16(desc, TAG_CRC_LENGTH, self.crc_length);
+        put32(desc, TAG_LOCATION, self.location);
+        desc[TAG_CHECKSUM] = tag_checksum(desc);
     }
 }
 
@@ -1204,22 +1198,7 @@ pub fn encode_dstring_truncated(s: &str, field_len: usize) -> Vec<u8> {
 
 // ---------------------------------------------------------------- VRS
 
-/// Volume structure descriptor identifiers of the recognition sequence
-/// (ECMA-167 2/9): each in a 2048-byte sector at 32 KiB + n·2048.
-pub const VRS_BEA01: &[u8; 5] = b"BEA01";
-pub const VRS_NSR02: &[u8; 5] = b"NSR02";
-pub const VRS_NSR03: &[u8; 5] = b"NSR03";
-pub const VRS_TEA01: &[u8; 5] = b"TEA01";
-
-/// The identifier of a volume structure descriptor (structure type 0,
-/// version 1), or `None` when the sector is not one.
-pub fn parse_vrs(sector: &[u8]) -> Option<[u8; 5]> {
-    if sector.len() < 7 || sector[0] != 0 || sector[6] != 1 {
-        return None;
-    }
-    let id: [u8; 5] = arr(sector, 1);
-    matches!(&id, b"BEA01" | b"NSR02" | b"NSR03" | b"TEA01" | b"BOOT2").then_some(id)
-}
+pub use crate::volume::ecma167::{parse_vrs, VRS_BEA01, VRS_NSR02, VRS_NSR03, VRS_TEA01};
 
 /// One 2048-byte volume structure descriptor.
 pub fn encode_vrs(id: &[u8; 5]) -> Vec<u8> {
@@ -1250,15 +1229,15 @@ impl Avdp {
         Ok((
             tag,
             Avdp {
-                main_vds: ExtentAd::parse(&b[16..])?,
-                reserve_vds: ExtentAd::parse(&b[24..])?,
+                main_vds: ExtentAd::parse(&b[AVDP_MAIN_VDS..])?,
+                reserve_vds: ExtentAd::parse(&b[AVDP_RESERVE_VDS..])?,
             },
         ))
     }
     pub fn encode(&self, p: TagParams) -> Vec<u8> {
         let mut b = desc_buf(512);
-        self.main_vds.encode(&mut b[16..24]);
-        self.reserve_vds.encode(&mut b[24..32]);
+        self.main_vds.encode(&mut b[AVDP_MAIN_VDS..]);
+        self.reserve_vds.encode(&mut b[AVDP_RESERVE_VDS..]);
         finish_tag(&mut b, TagId::Avdp, p);
         b
     }
@@ -1279,14 +1258,14 @@ impl Vdp {
             tag,
             Vdp {
                 vds_number: u32_at(b, 16),
-                next: ExtentAd::parse(&b[20..])?,
+                next: ExtentAd::parse(&b[VDP_NEXT..])?,
             },
         ))
     }
     pub fn encode(&self, p: TagParams) -> Vec<u8> {
         let mut b = desc_buf(512);
         put32(&mut b, 16, self.vds_number);
-        self.next.encode(&mut b[20..28]);
+        self.next.encode(&mut b[VDP_NEXT..]);
         finish_tag(&mut b, TagId::Vdp, p);
         b
     }
@@ -1404,6 +1383,29 @@ pub struct Pd {
 }
 
 impl Pd {
+    /// Partition 0 of a one-partition volume, its space allocated and
+    /// its header empty: the only partition anything here records.
+    pub fn partition_0(
+        vds_number: u32,
+        contents: &str,
+        access_type: u32,
+        (start, length): (u32, u32),
+        implementation_id: Regid,
+    ) -> Pd {
+        Pd {
+            vds_number,
+            flags: 1,
+            partition_number: 0,
+            contents: Regid::new(contents, [0; 8]),
+            contents_use: [0; 128],
+            access_type,
+            start,
+            length,
+            implementation_id,
+            implementation_use: [0; 128],
+        }
+    }
+
     pub fn parse(b: &[u8], location: Option<u32>) -> LResult<(Tag, Self)> {
         let tag = Tag::parse_expect(b, location, TagId::Pd)?;
         need(b, 356, "PD")?;
@@ -1416,8 +1418,8 @@ impl Pd {
                 contents: Regid::parse(&b[24..])?,
                 contents_use: arr(b, 56),
                 access_type: u32_at(b, 184),
-                start: u32_at(b, 188),
-                length: u32_at(b, 192),
+                start: u32_at(b, PD_START),
+                length: u32_at(b, PD_LENGTH),
                 implementation_id: Regid::parse(&b[196..])?,
                 implementation_use: arr(b, 228),
             },
@@ -1431,8 +1433,8 @@ impl Pd {
         self.contents.encode(&mut b[24..56]);
         b[56..184].copy_from_slice(&self.contents_use);
         put32(&mut b, 184, self.access_type);
-        put32(&mut b, 188, self.start);
-        put32(&mut b, 192, self.length);
+        put32(&mut b, PD_START, self.start);
+        put32(&mut b, PD_LENGTH, self.length);
         self.implementation_id.encode(&mut b[196..228]);
         b[228..356].copy_from_slice(&self.implementation_use);
         finish_tag(&mut b, TagId::Pd, p);
@@ -2001,6 +2003,35 @@ pub struct Fsd {
 }
 
 impl Fsd {
+    /// The one file set of a volume, as UDF fixes it (interchange level 3,
+    /// CS0 names, no copyright or abstract file, no further extent).
+    pub fn only(
+        recording_time: Timestamp,
+        (volume_id, file_set_id): (String, String),
+        root: LongAd,
+        domain_id: Regid,
+    ) -> Fsd {
+        Fsd {
+            recording_time,
+            interchange_level: 3,
+            max_interchange_level: 3,
+            charset_list: 1,
+            max_charset_list: 1,
+            file_set_number: 0,
+            file_set_descriptor_number: 0,
+            volume_id_charset: Charspec::cs0(),
+            volume_id,
+            file_set_charset: Charspec::cs0(),
+            file_set_id,
+            copyright_file_id: String::new(),
+            abstract_file_id: String::new(),
+            root,
+            domain_id,
+            next_extent: LongAd::new(0, LbAddr::default()),
+            stream_directory: LongAd::new(0, LbAddr::default()),
+        }
+    }
+
     pub fn parse(b: &[u8], location: Option<u32>) -> LResult<(Tag, Self)> {
         let tag = Tag::parse_expect(b, location, TagId::Fsd)?;
         need(b, 512, "FSD")?;
@@ -2877,18 +2908,13 @@ mod tests {
         assert_eq!(tag.id, TagId::Pvd);
         assert_eq!(back, pvd);
 
-        let mut pd = Pd {
-            vds_number: 2,
-            flags: 1,
-            partition_number: 0,
-            contents: Regid::new(NSR03, [0; 8]),
-            contents_use: [0; 128],
-            access_type: access_type::WRITE_ONCE,
-            start: 272,
-            length: 10_000,
-            implementation_id: Regid::new("*multisession", [0; 8]),
-            implementation_use: [0; 128],
-        };
+        let mut pd = Pd::partition_0(
+            2,
+            NSR03,
+            access_type::WRITE_ONCE,
+            (272, 10_000),
+            Regid::new("*multisession", [0; 8]),
+        );
         pd.set_unallocated_space_bitmap(ShortAd {
             length: 4096,
             kind: ExtentType::Recorded,
@@ -2992,31 +3018,18 @@ mod tests {
 
     #[test]
     fn file_structures_round_trip() {
-        let fsd = Fsd {
-            recording_time: Timestamp::from_unix(1_650_000_000, 0, 120),
-            interchange_level: 3,
-            max_interchange_level: 3,
-            charset_list: 1,
-            max_charset_list: 1,
-            file_set_number: 0,
-            file_set_descriptor_number: 0,
-            volume_id_charset: Charspec::cs0(),
-            volume_id: "LV".into(),
-            file_set_charset: Charspec::cs0(),
-            file_set_id: "FS".into(),
-            copyright_file_id: String::new(),
-            abstract_file_id: String::new(),
-            root: LongAd::new(
+        let fsd = Fsd::only(
+            Timestamp::from_unix(1_650_000_000, 0, 120),
+            ("LV".into(), "FS".into()),
+            LongAd::new(
                 2048,
                 LbAddr {
                     block: 2,
                     partition: 0,
                 },
             ),
-            domain_id: Regid::udf(DOMAIN_OSTA, 0x0201),
-            next_extent: LongAd::new(0, LbAddr::default()),
-            stream_directory: LongAd::new(0, LbAddr::default()),
-        };
+            Regid::udf(DOMAIN_OSTA, 0x0201),
+        );
         assert_eq!(
             Fsd::parse(&fsd.encode(p(0)).unwrap(), Some(0)).unwrap().1,
             fsd

@@ -86,30 +86,7 @@ pub struct UdfInfo {
     pub end_block: u32,
 }
 
-/// Whether the volume recognition sequence at `session_start` + 16 names
-/// an NSR descriptor (a UDF volume).
-pub fn has_vrs(src: &dyn BlockSource, session_start: u32) -> bool {
-    let mut block = vec![0u8; BLOCK_SIZE];
-    let mut in_extended = false;
-    for i in 16..16 + 64u32 {
-        let Some(lba) = session_start.checked_add(i) else {
-            return false;
-        };
-        if src.read_blocks(lba, &mut block).is_err() {
-            return false;
-        }
-        match parse_vrs(&block) {
-            Some(id) if &id == VRS_BEA01 => in_extended = true,
-            Some(id) if in_extended && (&id == VRS_NSR02 || &id == VRS_NSR03) => return true,
-            Some(id) if &id == VRS_TEA01 => in_extended = false,
-            Some(_) => {}
-            // ISO 9660 descriptors come before the extended area.
-            None if &block[1..6] == b"CD001" => {}
-            None => return false,
-        }
-    }
-    false
-}
+pub use crate::volume::udf_recognised as has_vrs;
 
 /// A partition reference resolved to where its blocks are.
 #[derive(Debug, Clone)]
@@ -1310,19 +1287,26 @@ fn quick_info(src: &dyn BlockSource, session_start: u32) -> Option<UdfInfo> {
 /// The newest session of a UDF-only volume on a random-write medium, as
 /// this library commits one (docs/udf-notes.md §4): with no ISO 9660
 /// descriptors at 16, the anchor at 256 leads to the session's main
-/// sequence (at its start + 32), and its partition ends with the session.
-/// `None` when block 16 starts no UDF recognition sequence or the anchor
-/// leads to no volume: (start, end) of the session.
-pub fn committed_udf_session(src: &dyn BlockSource) -> Option<(u32, u32)> {
+/// sequence (at its start + 32). A volume another writer made (mkudffs:
+/// main sequence elsewhere, no recognition sequence there) starts at 0.
+/// Its end is where the session layer places the next session
+/// ([`crate::volume::udf_volume_end`]), so the image and the multisession
+/// object agree. `None` when block 16 starts no UDF recognition sequence
+/// or the anchor leads to no volume: (start, end) of the session.
+pub fn committed_udf_session(src: &dyn BlockSource, last: u32) -> Option<(u32, u32)> {
     if !has_vrs(src, 0) {
         return None;
     }
     let b = read_block(src, UdfAreas::ANCHOR, "anchor").ok()?;
     let (_, avdp) = Avdp::parse(&b, Some(UdfAreas::ANCHOR)).ok()?;
-    let start = avdp.main_vds.location.checked_sub(UdfAreas::MAIN_VDS)?;
-    let vds = read_vds(src, avdp.main_vds, u32::MAX).ok()?;
-    let info = udf_info(vds.lvd.as_ref()?, &vds.pds, vds.pvd.as_ref());
-    (has_vrs(src, start) && info.end_block > start).then_some((start, info.end_block))
+    let start = match avdp.main_vds.location.checked_sub(UdfAreas::MAIN_VDS) {
+        Some(start) if start > 0 && has_vrs(src, start) => start,
+        _ => 0,
+    };
+    let vds = read_vds(src, avdp.main_vds, last).ok()?;
+    vds.lvd.as_ref()?;
+    let end = crate::volume::udf_volume_end(src, last).ok()??;
+    (end > start).then_some((start, end))
 }
 
 /// Opens and reads the UDF volume of a session.

@@ -189,25 +189,12 @@ impl Builder {
         }
         // FSD in the metadata space (or the physical partition).
         let (fsd_addr, fsd_lba) = self.meta_block();
-        let fsd = Fsd {
-            recording_time: Timestamp::from_unix(1_600_000_000, 0, 0),
-            interchange_level: 3,
-            max_interchange_level: 3,
-            charset_list: 1,
-            max_charset_list: 1,
-            file_set_number: 0,
-            file_set_descriptor_number: 0,
-            volume_id_charset: Charspec::cs0(),
-            volume_id: "Synthetic".into(),
-            file_set_charset: Charspec::cs0(),
-            file_set_id: "Synthetic".into(),
-            copyright_file_id: String::new(),
-            abstract_file_id: String::new(),
+        let fsd = Fsd::only(
+            Timestamp::from_unix(1_600_000_000, 0, 0),
+            ("Synthetic".into(), "Synthetic".into()),
             root,
-            domain_id: Regid::udf(DOMAIN_OSTA, self.revision),
-            next_extent: LongAd::new(0, LbAddr::default()),
-            stream_directory: LongAd::new(0, LbAddr::default()),
-        };
+            Regid::udf(DOMAIN_OSTA, self.revision),
+        );
         let raw = fsd.encode(tp(fsd_addr.block)).unwrap();
         self.put(fsd_lba, &raw);
 
@@ -255,18 +242,13 @@ impl Builder {
             integrity_sequence: ExtentAd::default(),
             maps,
         };
-        let pd = Pd {
-            vds_number: 1,
-            flags: 1,
-            partition_number: 0,
-            contents: Regid::new(NSR03, [0; 8]),
-            contents_use: [0; 128],
-            access_type: access_type::OVERWRITABLE,
-            start: PART,
-            length: self.m.total - PART,
-            implementation_id: Regid::new("*test", [0; 8]),
-            implementation_use: [0; 128],
-        };
+        let pd = Pd::partition_0(
+            1,
+            NSR03,
+            access_type::OVERWRITABLE,
+            (PART, self.m.total - PART),
+            Regid::new("*test", [0; 8]),
+        );
         for base in [32u32, 64] {
             let raw = pd.encode(tp(base));
             self.put(base, &raw);

@@ -498,6 +498,209 @@ pub struct Volume {
     commit_anchor: Vec<u8>,
 }
 
+/// What every descriptor of one session's volume shares: where it is,
+/// its revision and names, and how the file set is addressed.
+struct Session<'a> {
+    start: u32,
+    /// The session's blocks, and the physical partition's length.
+    end: u32,
+    tag_version: u16,
+    rev16: u16,
+    name: &'a str,
+    lv_name: String,
+    recorded: Timestamp,
+    /// The recording time's low 32 bits, for the volume set identifier.
+    time_secs: u32,
+    addr: Addr,
+    domain: Regid,
+}
+
+fn layout_err(e: layout::LayoutError) -> Error {
+    invalid(format!("UDF volume descriptors: {e}"))
+}
+
+impl Session<'_> {
+    fn abs(&self, rel: u32) -> u32 {
+        self.start + rel
+    }
+
+    /// Tag parameters of the descriptor at relative block `rel`.
+    fn params(&self, rel: u32) -> TagParams {
+        TagParams::new(self.tag_version, 1, self.abs(rel))
+    }
+
+    /// The partition maps and the partition sizes the integrity descriptor
+    /// records: the physical partition, and the metadata partition of 2.50.
+    fn maps(&self, set: &FileSet, areas: &UdfAreas) -> (Vec<PartitionMap>, Vec<u32>) {
+        let mut maps = vec![PartitionMap::Physical {
+            volume_seq_number: 1,
+            partition_number: 0,
+        }];
+        let mut sizes = vec![self.end];
+        if set.metadata {
+            maps.push(PartitionMap::Metadata {
+                ident: Regid::udf(layout::METADATA_PARTITION, self.rev16),
+                volume_seq_number: 1,
+                partition_number: 0,
+                metadata_file: self.abs(areas.file_set),
+                mirror_file: self.abs(areas.file_set + 1),
+                bitmap_file: NO_BITMAP,
+                allocation_unit: 32,
+                alignment_unit: 1,
+                flags: 1,
+            });
+            sizes.push(set.blocks);
+        }
+        (maps, sizes)
+    }
+
+    /// One volume descriptor sequence (main or reserve) from `first`.
+    fn sequence(
+        &self,
+        first: u32,
+        nsr: [u8; 5],
+        maps: &[PartitionMap],
+    ) -> Result<Vec<(u32, Vec<u8>)>> {
+        let params = |rel| self.params(rel);
+        // The volume set identifier starts with 16 hex digits that make
+        // it unique (UDF 2.2.2.5): the time and the session start.
+        let pvd = Pvd {
+            vds_number: 0,
+            pvd_number: 0,
+            volume_id: encode_truncated(self.name, 32),
+            volume_seq_number: 1,
+            max_volume_seq_number: 1,
+            interchange_level: 2,
+            max_interchange_level: 2,
+            charset_list: 1,
+            max_charset_list: 1,
+            volume_set_id: format!("{:08X}{:08X}", self.time_secs, self.start),
+            descriptor_charset: Charspec::cs0(),
+            explanatory_charset: Charspec::cs0(),
+            volume_abstract: ExtentAd::default(),
+            copyright_notice: ExtentAd::default(),
+            application_id: Regid::default(),
+            recording_time: self.recorded,
+            implementation_id: implementation_id(),
+            implementation_use: [0; 64],
+            predecessor_vds_location: 0,
+            flags: 0,
+        };
+        let iuvd = Iuvd {
+            vds_number: 1,
+            implementation_id: Regid::udf(layout::LV_INFO, self.rev16),
+            lvi_charset: Charspec::cs0(),
+            volume_id: self.lv_name.clone(),
+            info: [String::new(), String::new(), String::new()],
+            lvi_implementation_id: implementation_id(),
+            lvi_implementation_use: [0; 128],
+        };
+        let contents = if nsr == *layout::VRS_NSR03 {
+            layout::NSR03
+        } else {
+            layout::NSR02
+        };
+        let pd = Pd::partition_0(
+            2,
+            contents,
+            access_type::READ_ONLY,
+            (0, self.end),
+            implementation_id(),
+        );
+        let lvd = Lvd {
+            vds_number: 3,
+            descriptor_charset: Charspec::cs0(),
+            volume_id: self.lv_name.clone(),
+            block_size: BLOCK_SIZE as u32,
+            domain_id: self.domain,
+            fsd: LongAd::new(
+                BLOCK_SIZE as u32,
+                LbAddr {
+                    block: self.addr.base,
+                    partition: self.addr.partition,
+                },
+            ),
+            implementation_id: implementation_id(),
+            implementation_use: [0; 128],
+            integrity_sequence: ExtentAd {
+                length: 2 * BLOCK_SIZE as u32,
+                location: self.abs(UdfAreas::LVID),
+            },
+            maps: maps.to_vec(),
+        };
+        let usd = Usd {
+            vds_number: 4,
+            extents: Vec::new(),
+        };
+        Ok(vec![
+            (first, pvd.encode(params(first)).map_err(layout_err)?),
+            (
+                first + 1,
+                iuvd.encode(params(first + 1)).map_err(layout_err)?,
+            ),
+            (first + 2, pd.encode(params(first + 2))),
+            (
+                first + 3,
+                lvd.encode(params(first + 3)).map_err(layout_err)?,
+            ),
+            (first + 4, usd.encode(params(first + 4))),
+            (first + 5, Td.encode(params(first + 5))),
+        ])
+    }
+
+    /// The integrity sequence: a closed LVID and its terminator.
+    fn integrity(&self, set: &FileSet, sizes: Vec<u32>) -> [(u32, Vec<u8>); 2] {
+        let lvid = Lvid {
+            recording_time: self.recorded,
+            integrity_type: layout::LVID_CLOSE,
+            next_extent: ExtentAd::default(),
+            next_unique_id: set.next_unique_id,
+            free_space: vec![0; sizes.len()],
+            size: sizes,
+            impl_use: Some(LvidImplUse {
+                implementation_id: implementation_id(),
+                files: set.files,
+                directories: set.dirs,
+                min_read_revision: self.rev16,
+                min_write_revision: self.rev16,
+                max_write_revision: self.rev16,
+                rest: Vec::new(),
+            }),
+        };
+        [
+            (UdfAreas::LVID, lvid.encode(self.params(UdfAreas::LVID))),
+            (
+                UdfAreas::LVID + 1,
+                Td.encode(self.params(UdfAreas::LVID + 1)),
+            ),
+        ]
+    }
+
+    /// The anchor, pointing at both sequences (addresses absolute).
+    fn avdp(&self) -> Avdp {
+        let extent = |rel| ExtentAd {
+            length: UdfAreas::VDS_BLOCKS * BLOCK_SIZE as u32,
+            location: self.abs(rel),
+        };
+        Avdp {
+            main_vds: extent(UdfAreas::MAIN_VDS),
+            reserve_vds: extent(UdfAreas::RESERVE_VDS),
+        }
+    }
+
+    /// The file set descriptor recorded for `location`.
+    fn fsd(&self, set: &FileSet, location: u32) -> Result<Vec<u8>> {
+        Fsd::only(
+            self.recorded,
+            (self.lv_name.clone(), encode_truncated(self.name, 32)),
+            set.icb(set.tree.root(), Some(self.addr)),
+            self.domain,
+        )
+        .encode(TagParams::new(self.tag_version, 1, location))
+        .map_err(layout_err)
+    }
+}
+
 impl Volume {
     /// The volume for a session planned as `iso` at `start`, with `set`
     /// measured before that plan.
@@ -511,25 +714,18 @@ impl Volume {
         let areas = iso
             .udf
             .ok_or_else(|| invalid("the session was planned without UDF".into()))?;
-        let revision = set.revision;
-        let (tag_version, nsr) = nsr_of(revision);
-        let rev16 = revision as u16;
+        let (tag_version, nsr) = nsr_of(set.revision);
         let end = start.checked_add(iso.total_blocks).ok_or_else(|| {
             Error::new(
                 MS_IMAPI_E_IMAGE_TOO_BIG,
                 "the session ends beyond 2^32 blocks",
             )
         })?;
-        let abs = |rel: u32| start + rel;
-        let params = |rel: u32| TagParams::new(tag_version, 1, abs(rel));
         let name = if volume_name.is_empty() {
             "UDF Volume"
         } else {
             volume_name
         };
-        let recorded = stamp(time);
-        let lv_name = encode_truncated(name, 128);
-        let layout_err = |e: layout::LayoutError| invalid(format!("UDF volume descriptors: {e}"));
         let addr = if set.metadata {
             Addr {
                 base: 0,
@@ -537,192 +733,40 @@ impl Volume {
             }
         } else {
             Addr {
-                base: abs(areas.file_set),
+                base: start + areas.file_set,
                 partition: 0,
             }
         };
-        let mut maps = vec![PartitionMap::Physical {
-            volume_seq_number: 1,
-            partition_number: 0,
-        }];
-        let mut sizes = vec![end];
-        if set.metadata {
-            maps.push(PartitionMap::Metadata {
-                ident: Regid::udf(layout::METADATA_PARTITION, rev16),
-                volume_seq_number: 1,
-                partition_number: 0,
-                metadata_file: abs(areas.file_set),
-                mirror_file: abs(areas.file_set + 1),
-                bitmap_file: NO_BITMAP,
-                allocation_unit: 32,
-                alignment_unit: 1,
-                flags: 1,
-            });
-            sizes.push(set.blocks);
-        }
+        let rev16 = set.revision as u16;
+        let s = Session {
+            start,
+            end,
+            tag_version,
+            rev16,
+            name,
+            lv_name: encode_truncated(name, 128),
+            recorded: stamp(time),
+            time_secs: time as u32,
+            addr,
+            domain: Regid::udf(layout::DOMAIN_OSTA, rev16),
+        };
 
-        let nsr_regid = Regid::new(
-            if nsr == *layout::VRS_NSR03 {
-                layout::NSR03
-            } else {
-                layout::NSR02
-            },
-            [0; 8],
-        );
-        let domain = Regid::udf(layout::DOMAIN_OSTA, rev16);
-        // The volume set identifier starts with 16 hex digits that make
-        // it unique (UDF 2.2.2.5): the time and the session start.
-        let volume_set = format!("{:08X}{:08X}{}", time as u32, start, "");
-        let mut fixed = Vec::new();
-        let sequence = |first: u32| -> Result<Vec<(u32, Vec<u8>)>> {
-            let mut pvd = Pvd {
-                vds_number: 0,
-                pvd_number: 0,
-                volume_id: encode_truncated(name, 32),
-                volume_seq_number: 1,
-                max_volume_seq_number: 1,
-                interchange_level: 2,
-                max_interchange_level: 2,
-                charset_list: 1,
-                max_charset_list: 1,
-                volume_set_id: volume_set.clone(),
-                descriptor_charset: Charspec::cs0(),
-                explanatory_charset: Charspec::cs0(),
-                volume_abstract: ExtentAd::default(),
-                copyright_notice: ExtentAd::default(),
-                application_id: implementation_id(),
-                recording_time: recorded,
-                implementation_id: implementation_id(),
-                implementation_use: [0; 64],
-                predecessor_vds_location: 0,
-                flags: 0,
-            };
-            pvd.application_id = Regid::default();
-            let iuvd = Iuvd {
-                vds_number: 1,
-                implementation_id: Regid::udf(layout::LV_INFO, rev16),
-                lvi_charset: Charspec::cs0(),
-                volume_id: lv_name.clone(),
-                info: [String::new(), String::new(), String::new()],
-                lvi_implementation_id: implementation_id(),
-                lvi_implementation_use: [0; 128],
-            };
-            let pd = Pd {
-                vds_number: 2,
-                flags: 1,
-                partition_number: 0,
-                contents: nsr_regid,
-                contents_use: [0; 128],
-                access_type: access_type::READ_ONLY,
-                start: 0,
-                length: end,
-                implementation_id: implementation_id(),
-                implementation_use: [0; 128],
-            };
-            let lvd = Lvd {
-                vds_number: 3,
-                descriptor_charset: Charspec::cs0(),
-                volume_id: lv_name.clone(),
-                block_size: BLOCK_SIZE as u32,
-                domain_id: domain,
-                fsd: LongAd::new(
-                    BLOCK_SIZE as u32,
-                    LbAddr {
-                        block: addr.base,
-                        partition: addr.partition,
-                    },
-                ),
-                implementation_id: implementation_id(),
-                implementation_use: [0; 128],
-                integrity_sequence: ExtentAd {
-                    length: 2 * BLOCK_SIZE as u32,
-                    location: abs(UdfAreas::LVID),
-                },
-                maps: maps.clone(),
-            };
-            let usd = Usd {
-                vds_number: 4,
-                extents: Vec::new(),
-            };
-            Ok(vec![
-                (first, pvd.encode(params(first)).map_err(layout_err)?),
-                (
-                    first + 1,
-                    iuvd.encode(params(first + 1)).map_err(layout_err)?,
-                ),
-                (first + 2, pd.encode(params(first + 2))),
-                (
-                    first + 3,
-                    lvd.encode(params(first + 3)).map_err(layout_err)?,
-                ),
-                (first + 4, usd.encode(params(first + 4))),
-                (first + 5, Td.encode(params(first + 5))),
-            ])
-        };
-        fixed.extend(sequence(UdfAreas::MAIN_VDS)?);
-        fixed.extend(sequence(UdfAreas::RESERVE_VDS)?);
-        let lvid = Lvid {
-            recording_time: recorded,
-            integrity_type: layout::LVID_CLOSE,
-            next_extent: ExtentAd::default(),
-            next_unique_id: set.next_unique_id,
-            free_space: vec![0; sizes.len()],
-            size: sizes,
-            impl_use: Some(LvidImplUse {
-                implementation_id: implementation_id(),
-                files: set.files,
-                directories: set.dirs,
-                min_read_revision: rev16,
-                min_write_revision: rev16,
-                max_write_revision: rev16,
-                rest: Vec::new(),
-            }),
-        };
-        fixed.push((UdfAreas::LVID, lvid.encode(params(UdfAreas::LVID))));
-        fixed.push((UdfAreas::LVID + 1, Td.encode(params(UdfAreas::LVID + 1))));
-        let avdp = Avdp {
-            main_vds: ExtentAd {
-                length: UdfAreas::VDS_BLOCKS * BLOCK_SIZE as u32,
-                location: abs(UdfAreas::MAIN_VDS),
-            },
-            reserve_vds: ExtentAd {
-                length: UdfAreas::VDS_BLOCKS * BLOCK_SIZE as u32,
-                location: abs(UdfAreas::RESERVE_VDS),
-            },
-        };
-        fixed.push((UdfAreas::ANCHOR, avdp.encode(params(UdfAreas::ANCHOR))));
-        fixed.push((areas.end_anchor, avdp.encode(params(areas.end_anchor))));
+        let (maps, sizes) = s.maps(&set, &areas);
+        let mut fixed = s.sequence(UdfAreas::MAIN_VDS, nsr, &maps)?;
+        fixed.extend(s.sequence(UdfAreas::RESERVE_VDS, nsr, &maps)?);
+        fixed.extend(s.integrity(&set, sizes));
+        let avdp = s.avdp();
+        fixed.push((UdfAreas::ANCHOR, avdp.encode(s.params(UdfAreas::ANCHOR))));
+        fixed.push((areas.end_anchor, avdp.encode(s.params(areas.end_anchor))));
         let commit_anchor = avdp.encode(TagParams::new(tag_version, 1, UdfAreas::ANCHOR));
-        let fsd_at = |location: u32| {
-            Fsd {
-                recording_time: recorded,
-                interchange_level: 3,
-                max_interchange_level: 3,
-                charset_list: 1,
-                max_charset_list: 1,
-                file_set_number: 0,
-                file_set_descriptor_number: 0,
-                volume_id_charset: Charspec::cs0(),
-                volume_id: lv_name.clone(),
-                file_set_charset: Charspec::cs0(),
-                file_set_id: encode_truncated(name, 32),
-                copyright_file_id: String::new(),
-                abstract_file_id: String::new(),
-                root: set.icb(set.tree.root(), Some(addr)),
-                domain_id: domain,
-                next_extent: LongAd::new(0, LbAddr::default()),
-                stream_directory: LongAd::new(0, LbAddr::default()),
-            }
-            .encode(TagParams::new(tag_version, 1, location))
-            .map_err(layout_err)
-        };
-        let fsd = fsd_at(addr.base)?;
+
+        let fsd = s.fsd(&set, addr.base)?;
         if areas.fsd_copy {
-            fixed.push((0, fsd_at(abs(0))?));
-            fixed.push((1, Td.encode(params(1))));
+            fixed.push((0, s.fsd(&set, s.abs(0))?));
+            fixed.push((1, Td.encode(s.params(1))));
         }
         if set.metadata {
-            let content = abs(areas.file_set + METADATA_HEAD);
+            let content = s.abs(areas.file_set + METADATA_HEAD);
             for (i, ftype) in [file_type::METADATA, file_type::METADATA_MIRROR]
                 .into_iter()
                 .enumerate()
@@ -731,7 +775,7 @@ impl Volume {
                 let at = content + i as u32 * set.blocks;
                 fixed.push((
                     rel,
-                    metadata_entry(ftype, at, set.blocks, recorded, params(rel)),
+                    metadata_entry(ftype, at, set.blocks, s.recorded, s.params(rel)),
                 ));
             }
         }
