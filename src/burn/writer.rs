@@ -35,6 +35,7 @@ use crate::media::Profile;
 use crate::mmc::cdb::{BlankType, CloseFunction};
 use crate::mmc::FormatState;
 use crate::recorder::{Recorder, WriteGuard};
+use crate::session::placement::PVD_LBA;
 
 /// How a finished write left the medium.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,7 +239,19 @@ impl DataWriter {
         // caller's stream can be read only once, and reading local files a
         // second time would compare the source with itself, not the disc.
         let mut digests = self.options.verify.then(Vec::new);
-        if let Err(stop) = write_session(&guard, &mut session, reporter, digests.as_mut()) {
+        if let Some(nwa) = info.next_writable.filter(|_| info.pseudo_overwrite) {
+            pad_up_to(&guard, nwa, shape.start)?;
+        }
+        let volume_last = matches!(decided, Plan::Overwrite { anchor: None, .. })
+            && !info.pseudo_overwrite
+            && shape.start <= PVD_LBA;
+        if let Err(stop) = write_session(
+            &guard,
+            &mut session,
+            reporter,
+            digests.as_mut(),
+            volume_last,
+        ) {
             if stop.cause() == Cause::Cancelled {
                 // Leave what reached the drive consistent; the session stays
                 // open (sequential) or uncommitted (overwritable).
@@ -474,6 +487,23 @@ impl DataWriter {
     }
 }
 
+/// Zeros from `nwa` up to `start`, where a Pseudo-Overwrite session begins
+/// on the next cluster: the drive takes new data only at its next writable
+/// address.
+fn pad_up_to(guard: &WriteGuard<'_>, nwa: u32, start: u32) -> Result<()> {
+    if start <= nwa {
+        return Ok(());
+    }
+    let zeros = vec![0u8; (start - nwa) as usize * BLOCK_SIZE];
+    command::write_blocks(guard, nwa, &zeros).context(format_args!(
+        "padding from the next writable address {nwa} to the session at LBA {start}"
+    ))
+}
+
+/// Where a UDF bridge keeps its anchor volume descriptor pointer (ECMA-167
+/// 3/8.4.2.1): with the descriptors at LBA 16, what a reader trusts first.
+const UDF_ANCHOR_LBA: u32 = 256;
+
 /// The blocks of one session as written: the stream, then zeros up to the
 /// padded length.
 struct SessionBlocks<'s> {
@@ -520,26 +550,51 @@ impl SessionBlocks<'_> {
 
 /// Writes every chunk of the session; with `digests`, also records the
 /// digest of each chunk for [`verify_session`].
+///
+/// With `volume_last` the chunks holding the volume descriptors (LBA 16)
+/// and a UDF bridge's anchor (LBA 256) go last, after a flush of the rest:
+/// a first session on overwritable media has no older descriptors to keep
+/// current, so an interrupted write must leave none pointing at blocks
+/// that were never written (the disc then reads as before: blank).
 fn write_session(
     guard: &WriteGuard<'_>,
     session: &mut SessionBlocks<'_>,
     reporter: &mut Reporter<'_>,
-    mut digests: Option<&mut Vec<u64>>,
+    digests: Option<&mut Vec<u64>>,
+    volume_last: bool,
 ) -> Result<()> {
+    let start = session.start;
+    let commits = |&(first, n): &(u32, u32)| {
+        volume_last
+            && [PVD_LBA, UDF_ANCHOR_LBA]
+                .iter()
+                .any(|&lba| (start + first..start + first + n).contains(&lba))
+    };
+    let chunks: Vec<(u32, u32)> = session.chunks().collect();
+    let (last, body): (Vec<_>, Vec<_>) = chunks.iter().enumerate().partition(|(_, c)| commits(c));
+    let flush_at = (!last.is_empty()).then_some(body.len());
+    let mut written = vec![0u64; chunks.len()];
+    let mut done = 0;
     let mut buf = vec![0u8; CHUNK_BLOCKS as usize * BLOCK_SIZE];
-    for (first, n) in session.chunks().collect::<Vec<_>>() {
-        if reporter.tick(WriteAction::WritingData, first) == Flow::Cancel {
+    for (k, (i, &(first, n))) in body.into_iter().chain(last.into_iter().rev()).enumerate() {
+        if reporter.tick(WriteAction::WritingData, done) == Flow::Cancel {
             return Err(Error::cancelled(format!(
-                "after {first} of {} blocks at LBA {}",
-                session.padded, session.start
+                "after {done} of {} blocks at LBA {start}",
+                session.padded
             )));
+        }
+        if flush_at == Some(k) {
+            command::synchronize_cache(guard)
+                .context("flushing the session before its volume descriptors")?;
         }
         let data = &mut buf[..n as usize * BLOCK_SIZE];
         session.read(first, data)?;
-        if let Some(digests) = digests.as_deref_mut() {
-            digests.push(digest(data));
-        }
-        command::write_blocks(guard, session.start + first, data)?;
+        written[i] = digest(data);
+        command::write_blocks(guard, start + first, data)?;
+        done += n;
+    }
+    if let Some(digests) = digests {
+        *digests = written;
     }
     Ok(())
 }
