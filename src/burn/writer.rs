@@ -560,41 +560,39 @@ fn write_session(
     guard: &WriteGuard<'_>,
     session: &mut SessionBlocks<'_>,
     reporter: &mut Reporter<'_>,
-    digests: Option<&mut Vec<u64>>,
+    mut digests: Option<&mut Vec<u64>>,
     volume_last: bool,
 ) -> Result<()> {
     let start = session.start;
-    let commits = |&(first, n): &(u32, u32)| {
-        volume_last
-            && [PVD_LBA, UDF_ANCHOR_LBA]
-                .iter()
-                .any(|&lba| (start + first..start + first + n).contains(&lba))
-    };
-    let chunks: Vec<(u32, u32)> = session.chunks().collect();
-    let (last, body): (Vec<_>, Vec<_>) = chunks.iter().enumerate().partition(|(_, c)| commits(c));
-    let flush_at = (!last.is_empty()).then_some(body.len());
-    let mut written = vec![0u64; chunks.len()];
-    let mut done = 0;
+    // The stream is read in order (a caller's stream may be read only
+    // once); the chunks that commit the volume are kept until the end.
+    let mut held: Vec<(u32, Vec<u8>)> = Vec::new();
     let mut buf = vec![0u8; CHUNK_BLOCKS as usize * BLOCK_SIZE];
-    for (k, (i, &(first, n))) in body.into_iter().chain(last.into_iter().rev()).enumerate() {
-        if reporter.tick(WriteAction::WritingData, done) == Flow::Cancel {
+    for (first, n) in session.chunks().collect::<Vec<_>>() {
+        if reporter.tick(WriteAction::WritingData, first) == Flow::Cancel {
             return Err(Error::cancelled(format!(
-                "after {done} of {} blocks at LBA {start}",
+                "after {first} of {} blocks at LBA {start}",
                 session.padded
             )));
         }
-        if flush_at == Some(k) {
-            command::synchronize_cache(guard)
-                .context("flushing the session before its volume descriptors")?;
-        }
         let data = &mut buf[..n as usize * BLOCK_SIZE];
         session.read(first, data)?;
-        written[i] = digest(data);
-        command::write_blocks(guard, start + first, data)?;
-        done += n;
+        if let Some(digests) = digests.as_deref_mut() {
+            digests.push(digest(data));
+        }
+        let lbas = start + first..start + first + n;
+        if volume_last && [PVD_LBA, UDF_ANCHOR_LBA].iter().any(|l| lbas.contains(l)) {
+            held.push((start + first, data.to_vec()));
+        } else {
+            command::write_blocks(guard, start + first, data)?;
+        }
     }
-    if let Some(digests) = digests {
-        *digests = written;
+    if !held.is_empty() {
+        command::synchronize_cache(guard)
+            .context("flushing the session before its volume descriptors")?;
+    }
+    for (lba, data) in held.iter().rev() {
+        command::write_blocks(guard, *lba, data)?;
     }
     Ok(())
 }
