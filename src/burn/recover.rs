@@ -346,9 +346,10 @@ impl DataWriter {
     /// Makes a sequential disc left with an open session by an interrupted
     /// write appendable again, with the last intact session (or, when the
     /// interrupted session was the disc's first, an empty volume) on top;
-    /// also finishes a recovery that was itself interrupted. See the module
-    /// documentation. Does nothing on other discs. Run it before importing
-    /// for the next append.
+    /// also finishes a recovery that was itself interrupted. On a
+    /// Pseudo-Overwrite BD-R whose first session was interrupted, puts an
+    /// empty volume on top. See the module documentation. Does nothing on
+    /// other discs. Run it before importing for the next append.
     pub fn recover(&self) -> Result<Recovery> {
         let info = self
             .recorder()
