@@ -71,7 +71,15 @@ fn files_by_xorriso(disc: &Path, scratch: &Path) -> Option<Files> {
     let out = scratch.join("xorriso-extract");
     let _ = std::fs::remove_dir_all(&out);
     let done = Command::new("timeout")
-        .args(["300", "xorriso", "-abort_on", "FAILURE", "-osirrox", "on", "-indev"])
+        .args([
+            "300",
+            "xorriso",
+            "-abort_on",
+            "FAILURE",
+            "-osirrox",
+            "on",
+            "-indev",
+        ])
         .arg(disc)
         .args(["-extract", "/"])
         .arg(&out)
@@ -146,7 +154,8 @@ fn an_interrupted_first_session_is_never_read_and_the_retry_imports_alone() {
                 };
                 assert_eq!(abandoned_marker, after as u32, "{case}");
                 assert_eq!(volume_start % 32, 0, "{case}");
-                assert!(volume_start >= abandoned_marker + 5, "{case}");
+                // Past LBA 256, where a later UDF bridge rewrites its anchor.
+                assert!(volume_start > 256, "{case}: {volume_start}");
                 let listed = recorded_sessions(&open(&disc)).unwrap();
                 assert!(
                     listed.len() == 1 && listed[0].complete,
@@ -158,10 +167,20 @@ fn an_interrupted_first_session_is_never_read_and_the_retry_imports_alone() {
                 assert_eq!(recovery, Recovery::NotNeeded, "{case}");
                 assert!(listed.is_empty(), "{case}: {listed:?}");
             }
-            assert_reads(&disc, &Files::new(), dir.path(), &format!("{case}, recovered"));
+            assert_reads(
+                &disc,
+                &Files::new(),
+                dir.path(),
+                &format!("{case}, recovered"),
+            );
             append(&open(&disc), &retry, multisession_options())
                 .unwrap_or_else(|e| panic!("{case}: retried first session: {e}"));
-            assert_reads(&disc, &retry, dir.path(), &format!("{case}, after the retry"));
+            assert_reads(
+                &disc,
+                &retry,
+                dir.path(),
+                &format!("{case}, after the retry"),
+            );
         }
     }
 }
@@ -231,11 +250,18 @@ fn an_interrupted_pow_recovery_is_finished_by_the_next_one() {
         if interrupted.is_ok() {
             assert_eq!(again, Recovery::NotNeeded, "{case}");
         } else {
-            assert!(matches!(again, Recovery::Emptied { .. }), "{case}: {again:?}");
+            assert!(
+                matches!(again, Recovery::Emptied { .. }),
+                "{case}: {again:?}"
+            );
         }
         assert_eq!(current_content(&open(&disc)), Files::new(), "{case}");
         append(&open(&disc), &retry, multisession_options())
             .unwrap_or_else(|e| panic!("{case}: retried append: {e}"));
-        assert_eq!(current_content(&open(&disc)), retry, "{case}: after the retry");
+        assert_eq!(
+            current_content(&open(&disc)),
+            retry,
+            "{case}: after the retry"
+        );
     }
 }

@@ -50,7 +50,7 @@ use crate::burn::command;
 use crate::burn::params;
 use crate::burn::plan::{Finish, CD_MIN_TRACK_BLOCKS};
 use crate::burn::progress::Flow;
-use crate::burn::writer::DataWriter;
+use crate::burn::writer::{DataWriter, UDF_ANCHOR_LBA};
 use crate::burn::WriteOptions;
 use crate::error::{Error, Result, ResultExt};
 use crate::fsi::{build, Anchor, BuildOptions, SessionStream, Tree};
@@ -440,7 +440,11 @@ impl DataWriter {
                     format!("{}: the interrupted first session has no next writable address; the disc cannot be recovered", info.profile),
                 )
             })?;
-            write_markers(&guard, nwa, markers_to_unit(nwa, info.write_unit), None)?;
+            // Markers reach past LBA 256 too: a later UDF bridge session
+            // rewrites its anchor there, which must lie before its data.
+            let unit = info.write_unit.max(1);
+            let end = (nwa + MIN_MARKERS).max(UDF_ANCHOR_LBA + 1).div_ceil(unit) * unit;
+            write_markers(&guard, nwa, end - nwa, None)?;
             nwa
         };
         Ok(Recovery::Emptied {

@@ -502,7 +502,7 @@ fn pad_up_to(guard: &WriteGuard<'_>, nwa: u32, start: u32) -> Result<()> {
 
 /// Where a UDF bridge keeps its anchor volume descriptor pointer (ECMA-167
 /// 3/8.4.2.1): with the descriptors at LBA 16, what a reader trusts first.
-const UDF_ANCHOR_LBA: u32 = 256;
+pub(crate) const UDF_ANCHOR_LBA: u32 = 256;
 
 /// The blocks of one session as written: the stream, then zeros up to the
 /// padded length.
