@@ -115,6 +115,26 @@ fn assert_reads(disc: &Path, files: &Files, scratch: &Path, case: &str) {
     }
 }
 
+/// `recover` on `disc`, which must succeed.
+fn recover(disc: &Path, case: &str) -> Recovery {
+    DataWriter::new(open(disc), multisession_options())
+        .recover()
+        .unwrap_or_else(|e| panic!("{case}: recovery: {e}"))
+}
+
+/// Appends `add`, which must succeed, and checks that `expected` reads back.
+fn append_and_read(disc: &Path, add: &Files, expected: &Files, scratch: &Path, case: &str) -> u32 {
+    let report = append(&open(disc), add, multisession_options())
+        .unwrap_or_else(|e| panic!("{case}: the next append: {e}"));
+    assert_reads(
+        disc,
+        expected,
+        scratch,
+        &format!("{case}, after the next append"),
+    );
+    report.start_lba
+}
+
 /// The first `blocks` logical blocks of the emulated disc.
 fn image_blocks(disc: &Path, blocks: u32) -> Vec<u8> {
     let mut bytes = std::fs::read(disc).unwrap_or_default();
@@ -139,9 +159,7 @@ fn an_interrupted_first_session_is_never_read_and_the_retry_imports_alone() {
                 listed.iter().all(|s| s.file_systems.is_empty()),
                 "{case}: nothing of the interrupted session is read: {listed:?}"
             );
-            let recovery = DataWriter::new(open(&disc), multisession_options())
-                .recover()
-                .unwrap_or_else(|e| panic!("{case}: recovery: {e}"));
+            let recovery = recover(&disc, &case);
             if pow {
                 // The open session is closed off by markers and an empty
                 // volume committed at LBA 16 on the cluster after them.
@@ -173,14 +191,7 @@ fn an_interrupted_first_session_is_never_read_and_the_retry_imports_alone() {
                 dir.path(),
                 &format!("{case}, recovered"),
             );
-            append(&open(&disc), &retry, multisession_options())
-                .unwrap_or_else(|e| panic!("{case}: retried first session: {e}"));
-            assert_reads(
-                &disc,
-                &retry,
-                dir.path(),
-                &format!("{case}, after the retry"),
-            );
+            append_and_read(&disc, &retry, &retry, dir.path(), &case);
         }
     }
 }
@@ -206,9 +217,7 @@ fn an_interrupted_later_session_leaves_the_earlier_one_byte_identical() {
                 listed.len() == 1 && listed[0].complete && listed[0].blocks == end,
                 "{case}: only the first volume is listed: {listed:?}"
             );
-            let recovery = DataWriter::new(open(&disc), multisession_options())
-                .recover()
-                .unwrap_or_else(|e| panic!("{case}: recovery: {e}"));
+            let recovery = recover(&disc, &case);
             assert_eq!(recovery, Recovery::NotNeeded, "{case}");
             assert!(
                 image_blocks(&disc, end) == before,
@@ -217,15 +226,8 @@ fn an_interrupted_later_session_leaves_the_earlier_one_byte_identical() {
             assert_reads(&disc, &first, dir.path(), &format!("{case}, interrupted"));
             // The next append goes on even where the interrupted write left
             // the next writable address inside a BD cluster.
-            let next = append(&open(&disc), &retry, multisession_options())
-                .unwrap_or_else(|e| panic!("{case}: next append: {e}"));
-            assert!(next.start_lba >= end, "{case}: {next:?}");
-            assert_reads(
-                &disc,
-                &merged(&first, &retry),
-                dir.path(),
-                &format!("{case}, after the next append"),
-            );
+            let next = append_and_read(&disc, &retry, &merged(&first, &retry), dir.path(), &case);
+            assert!(next >= end, "{case}: the next session starts at {next}");
         }
     }
 }
@@ -236,20 +238,21 @@ fn an_interrupted_pow_recovery_is_finished_by_the_next_one() {
     let dir = tempfile::tempdir().unwrap();
     let first = files("first", 41, &[120_000]);
     let retry = files("retry", 42, &[3000]);
-    // Into the markers, the empty volume and its descriptors at LBA 16.
-    for after in 0..=60 {
+    // Into the markers (LBA 19 to 288), the empty volume after them and its
+    // descriptors rewritten at LBA 16.
+    let mut failed_at = Vec::new();
+    for after in (0..=8).chain((262..=400).step_by(3)) {
         let case = format!("POW recovery power loss after {after} blocks");
         let disc = blank(dir.path(), Profile::BdR, true);
         interrupted_append(&disc, &first, 19, &case);
         set_faults(&disc, json!({ "power_loss_after_blocks": after }));
         let interrupted = DataWriter::new(open(&disc), multisession_options()).recover();
         set_faults(&disc, json!({}));
-        let again = DataWriter::new(open(&disc), multisession_options())
-            .recover()
-            .unwrap_or_else(|e| panic!("{case}: recovery after {interrupted:?}: {e}"));
+        let again = recover(&disc, &format!("{case}, after {interrupted:?}"));
         if interrupted.is_ok() {
             assert_eq!(again, Recovery::NotNeeded, "{case}");
         } else {
+            failed_at.push(after);
             assert!(
                 matches!(again, Recovery::Emptied { .. }),
                 "{case}: {again:?}"
@@ -264,4 +267,8 @@ fn an_interrupted_pow_recovery_is_finished_by_the_next_one() {
             "{case}: after the retry"
         );
     }
+    // The sweep reached past the markers into the volume and its commit,
+    // and ended where the recovery completes.
+    let last = failed_at.last().copied().unwrap_or(0);
+    assert!((300..400).contains(&last), "{failed_at:?}");
 }
