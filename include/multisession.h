@@ -3069,7 +3069,8 @@ MS_NODISCARD ms_hresult ms_format(struct ms_recorder recorder);
  * one the next import reads. Call it before putting the list on the image
  * for the next append; on other discs it does nothing
  * (`MS_RECOVERY_NOT_NEEDED`). Overwritable media need no recovery: their
- * anchor is written last.
+ * anchor is written last. A Pseudo-Overwrite BD-R needs it only after an
+ * interrupted first session (`MS_RECOVERY_EMPTIED`).
  *
  * Errors: `MS_E_POINTER`, `MS_E_HANDLE`, `MS_E_IMAPI_RECORDER_LOCKED`,
  * `MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE`, the recorder family.

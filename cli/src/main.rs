@@ -776,7 +776,7 @@ fn image_options(write: &WriteArgs) -> Result<append::ImageOptions<'_>> {
 fn session_writer(dev: &Path, write: &WriteArgs, bar: &progress::WriteBar) -> Result<DataWriter> {
     let writer = writer(dev, write_options(write))?;
     if write.dry_run {
-        if report::interrupted(&writer.recorder().media_info()?) {
+        if report::interrupted(writer.recorder(), &writer.recorder().media_info()?) {
             say!("an interrupted write left a session open: the write would first recover it");
         }
         return Ok(writer);

@@ -54,8 +54,15 @@ pub fn msinfo(recorder: &Arc<Recorder>) -> Result<(u32, u32)> {
     Ok((start, next))
 }
 
-/// The last session was left open by an interrupted write.
-pub fn interrupted(media: &MediaInfo) -> bool {
+/// The last session was left open by an interrupted write. A
+/// Pseudo-Overwrite BD-R keeps its session open by design (growisofs and
+/// we only close tracks there): only a first volume that was never
+/// completed, which the listing shows incomplete, is an interrupted write.
+pub fn interrupted(recorder: &Recorder, media: &MediaInfo) -> bool {
+    if media.pseudo_overwrite {
+        return multisession::fsi::recorded_sessions(recorder)
+            .is_ok_and(|listed| listed.iter().any(|s| !s.complete));
+    }
     media.last_session == SessionState::Incomplete
 }
 
@@ -226,7 +233,7 @@ fn info_json(
         "DiscStatus": disc_status_word(media),
         "LastSessionState": last_session_word(media.last_session),
         "FormatState": format_word(media.format),
-        "Interrupted": interrupted(media),
+        "Interrupted": interrupted(recorder, media),
         "SessionCount": media.sessions,
         "TrackCount": media.tracks,
         "StartAddressOfPreviousSession": previous.map_or(-1, |s| i64::from(s.start)),
@@ -328,7 +335,7 @@ pub fn info(dev: &Path, as_json: bool) -> Result<Done> {
             say!("no msinfo:         {}", e.detail());
         }
     }
-    if interrupted(&media) {
+    if interrupted(&recorder, &media) {
         say!(
             "interrupted:       a write was interrupted and left the last session open; \
              run `multisession recover {}` to close it",

@@ -305,11 +305,14 @@ fn plan_overwrite(
     };
     if info.pseudo_overwrite {
         // BD-R POW: the drive remaps rewrites, but new data still goes at
-        // the next writable address.
+        // the next writable address, or at the cluster after it (sessions
+        // are placed on clusters; an interrupted write can leave the
+        // address inside one, and the writer pads up to the session).
         let nwa = info
             .next_writable
             .ok_or_else(|| invalid_state(profile, "the drive reports no next writable address"))?;
-        if shape.start != nwa {
+        let unit = info.write_unit.max(1);
+        if shape.start != nwa && shape.start != nwa.div_ceil(unit) * unit {
             return Err(Error::new(
                 hresult::MS_IMAPI_E_DISC_MISMATCH,
                 format!(

@@ -34,6 +34,16 @@
 //! after the close of (1) and before (2) wrote anything, the disc is
 //! appendable with the abandoned session on top: recovery also checks the
 //! newest closed session for a marker and finishes (2).
+//!
+//! A BD-R formatted for Pseudo-Overwrite keeps one growing volume, as
+//! overwritable media do, and its later sessions commit by rewriting the
+//! descriptors at LBA 16 last: an interrupted later session leaves the
+//! previous volume current and needs nothing here. Its first session has no
+//! older descriptors to rewrite, so an interruption leaves LBA 16 unwritten
+//! or describing blocks past the next writable address. Recovery then
+//! writes markers up to the next cluster and puts an empty volume on top
+//! the way a later session commits (its descriptors rewritten at LBA 16),
+//! which leaves the disc as the retried first session expects it.
 
 use crate::block::BLOCK_SIZE;
 use crate::burn::command;
@@ -49,6 +59,7 @@ use crate::media::{Family, WriteModel};
 use crate::mmc::cdb::CloseFunction;
 use crate::mmc::{DiscStatus, MediaInfo, SessionExtent, SessionState};
 use crate::recorder::WriteGuard;
+use crate::volume::{iso_volume_space_size, PVD_LBA, UDF_ANCHOR_LBA};
 
 /// First bytes of an abandoned-session marker block.
 const MARKER_MAGIC: &[u8; 24] = b"MULTISESSION ABANDONED\0\0";
@@ -301,39 +312,58 @@ fn abandon(guard: &WriteGuard<'_>, info: &MediaInfo, intact: Option<SessionExten
     if let Some(parameters) = params::write_parameters(profile, Finish::Appendable) {
         command::select_write_parameters(guard, &parameters)?;
     }
-    let unit = profile.write_unit();
-    let mut count = (nwa + MIN_MARKERS).div_ceil(unit) * unit - nwa;
+    let mut count = markers_to_unit(nwa, profile.write_unit());
     if profile.family() == Family::Cd {
         // The open track may hold fewer blocks than a CD track's minimum,
         // and a drive refuses to close it then. Its start is not probed;
         // a minimum's worth of markers is enough wherever it started.
         count = count.max(CD_MIN_TRACK_BLOCKS);
     }
+    write_markers(guard, nwa, count, intact)?;
+    command::close_last_track(guard, CloseFunction::Session)
+        .context("closing the abandoned session")?;
+    Ok(nwa)
+}
+
+/// Markers from `nwa` to the first write-unit boundary at least
+/// [`MIN_MARKERS`] blocks on.
+fn markers_to_unit(nwa: u32, unit: u32) -> u32 {
+    let unit = unit.max(1);
+    (nwa + MIN_MARKERS).div_ceil(unit) * unit - nwa
+}
+
+/// Writes `count` markers naming `intact` from `nwa` and flushes them.
+fn write_markers(
+    guard: &WriteGuard<'_>,
+    nwa: u32,
+    count: u32,
+    intact: Option<SessionExtent>,
+) -> Result<()> {
     let markers: Vec<u8> = (nwa..nwa + count)
         .flat_map(|lba| marker_block(lba, intact))
         .collect();
     command::write_blocks(guard, nwa, &markers)
         .context(format_args!("writing {count} abandoned-session markers"))?;
-    command::synchronize_cache(guard).context("flushing the markers")?;
-    command::close_last_track(guard, CloseFunction::Session)
-        .context("closing the abandoned session")?;
-    Ok(nwa)
+    command::synchronize_cache(guard).context("flushing the markers")
 }
 
 impl DataWriter {
     /// Makes a sequential disc left with an open session by an interrupted
     /// write appendable again, with the last intact session (or, when the
     /// interrupted session was the disc's first, an empty volume) on top;
-    /// also finishes a recovery that was itself interrupted. See the module
-    /// documentation. Does nothing on other discs. Run it before importing
-    /// for the next append.
+    /// also finishes a recovery that was itself interrupted. On a
+    /// Pseudo-Overwrite BD-R whose first session was interrupted, puts an
+    /// empty volume on top. See the module documentation. Does nothing on
+    /// other discs. Run it before importing for the next append.
     pub fn recover(&self) -> Result<Recovery> {
         let info = self
             .recorder()
             .refresh()
             .context("probing the medium before recovery")?;
+        if info.pseudo_overwrite {
+            return self.recover_pseudo_overwrite();
+        }
         if info.write_model() != WriteModel::Sequential
-            || info.pseudo_overwrite
             || info.disc_status != DiscStatus::Appendable
         {
             return Ok(Recovery::NotNeeded);
@@ -360,15 +390,7 @@ impl DataWriter {
         };
         drop(guard);
 
-        let on_top = DataWriter::new(
-            self.recorder().clone(),
-            WriteOptions {
-                force_media_to_be_closed: false,
-                disable_consumer_dvd_compatibility_mode: true,
-                verify: false,
-                ..self.options().clone()
-            },
-        );
+        let on_top = self.writer_on_top();
         match put_back {
             PutBack::Mirror {
                 intact,
@@ -384,23 +406,98 @@ impl DataWriter {
                     mirror_start,
                 })
             }
-            PutBack::EmptyVolume => {
-                let volume_start = write_on_top(&on_top, "an empty volume", |info, start| {
-                    let options = BuildOptions {
-                        start_block: start,
-                        write_unit: info.write_unit,
-                        free_blocks: Some(info.free_blocks),
-                        ..BuildOptions::default()
-                    };
-                    Ok(Box::new(build(std::sync::Arc::new(Tree::new()), &options)?))
-                })?;
-                Ok(Recovery::Emptied {
-                    abandoned_marker: marker,
-                    volume_start,
-                })
-            }
+            PutBack::EmptyVolume => Ok(Recovery::Emptied {
+                abandoned_marker: marker,
+                volume_start: write_empty_volume(&on_top, false)?,
+            }),
         }
     }
+
+    /// A writer for what recovery puts on top: it never closes the disc
+    /// and does not verify (the next import reads what it wrote).
+    fn writer_on_top(&self) -> DataWriter {
+        DataWriter::new(
+            self.recorder().clone(),
+            WriteOptions {
+                force_media_to_be_closed: false,
+                disable_consumer_dvd_compatibility_mode: true,
+                verify: false,
+                ..self.options().clone()
+            },
+        )
+    }
+
+    /// [`recover`](Self::recover) on a Pseudo-Overwrite BD-R: only an
+    /// interrupted first session needs anything (module documentation).
+    fn recover_pseudo_overwrite(&self) -> Result<Recovery> {
+        let abandoned_marker = {
+            let guard = self.recorder().lock_for_writing()?;
+            let info = self
+                .recorder()
+                .refresh()
+                .context("probing the medium before recovery")?;
+            if !interrupted_first_volume(&guard, &info) {
+                return Ok(Recovery::NotNeeded);
+            }
+            let nwa = info.next_writable.ok_or_else(|| {
+                Error::new(
+                    hresult::MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE,
+                    format!("{}: the interrupted first session has no next writable address; the disc cannot be recovered", info.profile),
+                )
+            })?;
+            // Markers reach past LBA 256 too: a later UDF bridge session
+            // rewrites its anchor there, which must lie before its data.
+            let unit = info.write_unit.max(1);
+            let end = (nwa + MIN_MARKERS).max(UDF_ANCHOR_LBA + 1).div_ceil(unit) * unit;
+            write_markers(&guard, nwa, end - nwa, None)?;
+            nwa
+        };
+        Ok(Recovery::Emptied {
+            abandoned_marker,
+            volume_start: write_empty_volume(&self.writer_on_top(), true)?,
+        })
+    }
+}
+
+/// Whether the first volume of a Pseudo-Overwrite BD-R was interrupted:
+/// written by a session that never finished (the last session is open
+/// while LBA 16 is unwritten, or holds a primary descriptor whose volume
+/// reaches past the next writable address). Anything else at LBA 16 is
+/// left alone: it is not ours to hide under an empty volume.
+fn interrupted_first_volume(guard: &WriteGuard<'_>, info: &MediaInfo) -> bool {
+    let Some(nwa) = info.next_writable else {
+        return false;
+    };
+    if info.last_session != SessionState::Incomplete || nwa == 0 {
+        return false;
+    }
+    if nwa <= PVD_LBA {
+        return true;
+    }
+    match command::read_block(guard, PVD_LBA) {
+        Err(_) => true,
+        Ok(block) => match iso_volume_space_size(&block) {
+            Ok(Some(blocks)) => blocks > nwa,
+            Ok(None) => false,
+            Err(_) => true,
+        },
+    }
+}
+
+/// An empty ISO 9660 volume at the next writable address; with
+/// `commit_at_pvd` (Pseudo-Overwrite) its descriptors are also rewritten at
+/// LBA 16, last, as a later session's are. Returns where it went.
+fn write_empty_volume(writer: &DataWriter, commit_at_pvd: bool) -> Result<u32> {
+    write_on_top(writer, "an empty volume", |info, start| {
+        let options = BuildOptions {
+            start_block: start,
+            write_unit: info.write_unit,
+            free_blocks: Some(info.free_blocks),
+            random_write: commit_at_pvd,
+            ..BuildOptions::default()
+        };
+        Ok(Box::new(build(std::sync::Arc::new(Tree::new()), &options)?))
+    })
 }
 
 #[cfg(test)]

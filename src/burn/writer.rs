@@ -35,6 +35,7 @@ use crate::media::Profile;
 use crate::mmc::cdb::{BlankType, CloseFunction};
 use crate::mmc::FormatState;
 use crate::recorder::{Recorder, WriteGuard};
+use crate::volume::{PVD_LBA, UDF_ANCHOR_LBA};
 
 /// How a finished write left the medium.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,7 +211,12 @@ impl DataWriter {
             real: shape.blocks,
             padded: sectors,
         };
-        let digests = self.write_data(&guard, &mut session, reporter)?;
+        // A first session on overwritable media holds back its volume
+        // descriptors and anchor until the rest is on the disc.
+        let volume_last = matches!(decided, Plan::Overwrite { anchor: None, .. })
+            && !info.pseudo_overwrite
+            && shape.start <= PVD_LBA;
+        let digests = self.write_data(&guard, info, &mut session, reporter, volume_last)?;
         reporter.milestone(WriteAction::WritingData, sectors);
 
         reporter.milestone(WriteAction::Finalization, sectors);
@@ -287,15 +293,20 @@ impl DataWriter {
     fn write_data(
         &self,
         guard: &WriteGuard<'_>,
+        info: &crate::mmc::MediaInfo,
         session: &mut SessionBlocks<'_>,
         reporter: &mut Reporter<'_>,
+        volume_last: bool,
     ) -> Result<Option<Vec<u64>>> {
         before_writing(reporter, WriteAction::WritingData)?;
         // Verification compares against digests taken while writing: a
         // caller's stream can be read only once, and reading local files a
         // second time would compare the source with itself, not the disc.
         let mut digests = self.options.verify.then(Vec::new);
-        if let Err(stop) = write_session(guard, session, reporter, digests.as_mut()) {
+        if let Some(nwa) = info.next_writable.filter(|_| info.pseudo_overwrite) {
+            pad_up_to(guard, nwa, session.start)?;
+        }
+        if let Err(stop) = write_session(guard, session, reporter, digests.as_mut(), volume_last) {
             if stop.cause() == Cause::Cancelled {
                 // Leave what reached the drive consistent; the session stays
                 // open (sequential) or uncommitted (overwritable).
@@ -468,6 +479,19 @@ impl DataWriter {
     }
 }
 
+/// Zeros from `nwa` up to `start`, where a Pseudo-Overwrite session begins
+/// on the next cluster: the drive takes new data only at its next writable
+/// address.
+fn pad_up_to(guard: &WriteGuard<'_>, nwa: u32, start: u32) -> Result<()> {
+    if start <= nwa {
+        return Ok(());
+    }
+    let zeros = vec![0u8; (start - nwa) as usize * BLOCK_SIZE];
+    command::write_blocks(guard, nwa, &zeros).context(format_args!(
+        "padding from the next writable address {nwa} to the session at LBA {start}"
+    ))
+}
+
 /// The blocks of one session as written: the stream, then zeros up to the
 /// padded length.
 struct SessionBlocks<'s> {
@@ -514,18 +538,29 @@ impl SessionBlocks<'_> {
 
 /// Writes every chunk of the session; with `digests`, also records the
 /// digest of each chunk for [`verify_session`].
+///
+/// With `volume_last` the chunks holding the volume descriptors (LBA 16)
+/// and a UDF bridge's anchor (LBA 256) go last, after a flush of the rest:
+/// a first session on overwritable media has no older descriptors to keep
+/// current, so an interrupted write must leave none pointing at blocks
+/// that were never written (the disc then reads as before: blank).
 fn write_session(
     guard: &WriteGuard<'_>,
     session: &mut SessionBlocks<'_>,
     reporter: &mut Reporter<'_>,
     mut digests: Option<&mut Vec<u64>>,
+    volume_last: bool,
 ) -> Result<()> {
+    let start = session.start;
+    // The stream is read in order (a caller's stream may be read only
+    // once); the chunks that commit the volume are kept until the end.
+    let mut held: Vec<(u32, Vec<u8>)> = Vec::new();
     let mut buf = vec![0u8; CHUNK_BLOCKS as usize * BLOCK_SIZE];
     for (first, n) in session.chunks().collect::<Vec<_>>() {
         if reporter.tick(WriteAction::WritingData, first) == Flow::Cancel {
             return Err(Error::cancelled(format!(
-                "after {first} of {} blocks at LBA {}",
-                session.padded, session.start
+                "after {first} of {} blocks at LBA {start}",
+                session.padded
             )));
         }
         let data = &mut buf[..n as usize * BLOCK_SIZE];
@@ -533,7 +568,19 @@ fn write_session(
         if let Some(digests) = digests.as_deref_mut() {
             digests.push(digest(data));
         }
-        command::write_blocks(guard, session.start + first, data)?;
+        let lbas = start + first..start + first + n;
+        if volume_last && [PVD_LBA, UDF_ANCHOR_LBA].iter().any(|l| lbas.contains(l)) {
+            held.push((start + first, data.to_vec()));
+        } else {
+            command::write_blocks(guard, start + first, data)?;
+        }
+    }
+    if !held.is_empty() {
+        command::synchronize_cache(guard)
+            .context("flushing the session before its volume descriptors")?;
+    }
+    for (lba, data) in held.iter().rev() {
+        command::write_blocks(guard, *lba, data)?;
     }
     Ok(())
 }

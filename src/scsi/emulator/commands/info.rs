@@ -90,8 +90,12 @@ fn summarize(disc: &Disc) -> DiscSummary {
 }
 
 pub fn disc_information(st: &mut DriveState, cdb: &[u8], data: &mut DataDirection<'_>) -> Outcome {
-    if cdb[1] & 0x07 != 0 {
-        return Err(Sense::INVALID_FIELD_IN_CDB.into());
+    match cdb[1] & 0x07 {
+        0 => {}
+        POW_RESOURCES if st.disc.pow() => {
+            return Ok(reply(data, &pow_resources(&st.disc), be16(cdb, 7) as usize))
+        }
+        _ => return Err(Sense::INVALID_FIELD_IN_CDB.into()),
     }
     let disc = &st.disc;
     let s = summarize(disc);
@@ -121,6 +125,26 @@ pub fn disc_information(st: &mut DriveState, cdb: &[u8], data: &mut DataDirectio
         put32(&mut r, 20, disc.capacity);
     }
     Ok(reply(data, &r, be16(cdb, 7) as usize))
+}
+
+/// READ DISC INFORMATION Data Type 010b, POW Resources Information: defined
+/// by MMC-6 for a BD-R formatted SRM+POW (docs/mmc-notes.md §1.4).
+const POW_RESOURCES: u8 = 0b010;
+
+/// The POW Resources Information block: length 14, the data type in byte 2
+/// bits 7-5, then remaining replacements, remaining reallocation map
+/// entries and remaining updates. No real drive's numbers are on record:
+/// the model counts the free clusters for each, since every replacement
+/// takes a cluster at the next writable address.
+fn pow_resources(disc: &Disc) -> [u8; 16] {
+    let clusters = disc.free_blocks() / 32;
+    let mut r = [0u8; 16];
+    put16(&mut r, 0, 14);
+    r[2] = POW_RESOURCES << 5;
+    put32(&mut r, 4, clusters);
+    put32(&mut r, 8, clusters);
+    put32(&mut r, 12, clusters);
+    r
 }
 
 /// The 48-byte track information of docs/mmc-notes.md §1.5.
