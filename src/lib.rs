@@ -69,6 +69,8 @@ pub mod mmc;
 pub mod recorder;
 pub mod scsi;
 pub mod session;
+#[doc(hidden)]
+pub mod testing;
 
 pub use error::{Error, Result};
 pub use hresult::HResult;
