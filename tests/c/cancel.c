@@ -83,6 +83,7 @@ int main(int argc, char **argv) {
     ms_item_info info;
     ms_media_info media;
     ms_write_options options = check_appendable_options();
+    options.progress_interval_ms = 0; /* every block's event: the cancel lands mid-write */
     check_args(argc, argv, 1, 1, "DIR");
     check_blank_disc(disc, sizeof disc, argv[1], "cancel.img", MS_PROFILE_DVD_PLUS_R, &rec);
 
