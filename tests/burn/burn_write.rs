@@ -514,7 +514,7 @@ fn three_sessions_on_a_pseudo_overwrite_bd_r_grow_one_volume_each_readable_at_it
     use multisession::scsi::emulator::DiscSpec;
     use multisession::session::Kind;
     let dir = disc_named(DiscSpec::new(Profile::BdR).pow(true), "pow.img");
-    let disc = &dir.image;
+    let disc = dir.image.clone();
     let mut expected = Files::new();
     let mut end_of_previous = 0;
     for n in 0..3u32 {

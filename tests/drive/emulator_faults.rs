@@ -132,7 +132,7 @@ fn a_second_data_writer_hears_the_disc_is_in_use_before_any_recover_advice() {
             .open_session(&[40], true),
         "busy.img",
     );
-    let disc = &dir.image;
+    let disc = dir.image.clone();
     let first_writer = multisession::scsi::emulator::lock_disc(&disc).unwrap();
     let recorder = Arc::new(multisession::Recorder::open(&disc).unwrap());
     let mut image = FileSystemImage::new();

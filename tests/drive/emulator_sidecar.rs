@@ -28,7 +28,7 @@ fn write_sidecar(image: &Path, v: &serde_json::Value) {
 /// Opens after `edit` changed the sidecar of a 2-session CD-R; the error.
 fn open_after(edit: impl FnOnce(&mut serde_json::Value)) -> multisession::Error {
     let dir = disc_named(DiscSpec::new(Profile::CdR).sessions(&[608, 5888]), "d.img");
-    let image = &dir.image;
+    let image = dir.image.clone();
     let mut v = sidecar_json(&image);
     edit(&mut v);
     write_sidecar(&image, &v);
@@ -107,7 +107,7 @@ fn truncated_or_garbage_sidecar_text_is_malformed_json() {
 #[test]
 fn an_image_shorter_than_the_recorded_area_is_refused() {
     let dir = disc_named(DiscSpec::new(Profile::DvdPlusR).sessions(&[1000]), "d.img");
-    let image = &dir.image;
+    let image = dir.image.clone();
     std::fs::OpenOptions::new()
         .write(true)
         .open(&image)

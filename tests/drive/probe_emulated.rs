@@ -278,7 +278,7 @@ fn open_session_reports_incomplete_state_and_its_last_written_block() {
 #[test]
 fn no_media_is_the_no_media_error() {
     let dir = disc_named(DiscSpec::new(Profile::CdR).no_media(), "empty.img");
-    let image = &dir.image;
+    let image = dir.image.clone();
     let mut drive = EmulatedDrive::open(&image).unwrap();
     fails_with(
         mmc::probe(&mut drive),
@@ -315,7 +315,7 @@ fn quirk_sao_nwa_at_pregap_still_gives_the_track_start() {
         }),
         "sao.img",
     );
-    let image = &dir.image;
+    let image = dir.image.clone();
     let mut drive = EmulatedDrive::open(&image).unwrap();
     let sao = WriteParameters {
         write_type: WriteType::SessionAtOnce,
@@ -423,7 +423,7 @@ fn sessions_lists_every_session_of_a_cd() {
         DiscSpec::new(Profile::CdR).sessions(&[608, 5888, 300]),
         "three.img",
     );
-    let image = &dir.image;
+    let image = dir.image.clone();
     let mut drive = EmulatedDrive::open(&image).unwrap();
     let s = mmc::sessions(&mut drive).unwrap();
     let starts: Vec<u32> = s.iter().map(|s| s.extent.start).collect();

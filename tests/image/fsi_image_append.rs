@@ -197,20 +197,17 @@ fn append_flow(profile: Profile) {
     let mut expected = std::collections::BTreeMap::new();
     for (path, entry) in [
         ("/docs", Entry::Dir),
-        (
-            "/docs/readme.txt",
-            Entry::file(&b"first session\n".to_vec()),
-        ),
+        ("/docs/readme.txt", Entry::file(b"first session\n")),
         ("/docs/deeper", Entry::Dir),
         ("/docs/deeper/data.bin", Entry::file(&pattern(70_000, 2))),
         (
             "/docs/new.txt",
-            Entry::file(&b"added from a path in session 2\n".to_vec()),
+            Entry::file(b"added from a path in session 2\n"),
         ),
-        ("/empty", Entry::file(&Vec::new())),
+        ("/empty", Entry::file(&[])),
         ("/more", Entry::Dir),
         ("/more/stream.bin", Entry::file(&pattern(9000, 3))),
-        ("/replace me.txt", Entry::file(&b"new".to_vec())),
+        ("/replace me.txt", Entry::file(b"new")),
         ("/streamed.bin", Entry::file(&pattern(5000, 1))),
     ] {
         expected.insert(path.to_string(), entry);
@@ -223,8 +220,8 @@ fn append_flow(profile: Profile) {
         let old = fsi::import(&*recorder, 0, None, Default::default()).unwrap();
         assert_eq!(old.volume_name, "Session 1");
         let old = model_of_medium(&old.tree, &*recorder);
-        assert_eq!(old["/replace me.txt"], Entry::file(&b"old".to_vec()));
-        assert_eq!(old["/remove me.txt"], Entry::file(&b"gone later".to_vec()));
+        assert_eq!(old["/replace me.txt"], Entry::file(b"old"));
+        assert_eq!(old["/remove me.txt"], Entry::file(b"gone later"));
     } else {
         let path = dir.path().join(format!("{}.img", profile.name()));
         let layout =
@@ -304,10 +301,7 @@ fn a_newest_session_without_a_file_system_is_refused_and_the_older_one_can_be_im
     for (path, entry) in &session_1 {
         assert_eq!(session_3.get(path), Some(entry), "{path} of session 1");
     }
-    assert_eq!(
-        session_3.get("/new.txt"),
-        Some(&Entry::file(&b"new\n".to_vec()))
-    );
+    assert_eq!(session_3.get("/new.txt"), Some(&Entry::file(b"new\n")));
 }
 
 #[test]

@@ -99,7 +99,7 @@ fn importing_a_file_system_the_session_lacks_is_file_system_not_found() {
 fn a_session_without_a_file_system_is_refused_by_name_not_taken_for_an_empty_disc() {
     // Sessions of marker blocks only: no volume descriptors at start + 16.
     let dir = disc_named(DiscSpec::new(Profile::CdR).sessions(&[600]), "raw.img");
-    let path = &dir.image;
+    let path = dir.image.clone();
     let recorder = Arc::new(Recorder::open(&path).unwrap());
     let mut image = put(&recorder);
     assert_eq!(
@@ -147,8 +147,8 @@ fn items_in_memory_win_a_clash_with_the_import_and_type_clashes_fail() {
         .unwrap();
     image.import_file_system(None).unwrap();
     let got = model_of_medium(image.tree(), &*recorder);
-    assert_eq!(got["/a.txt"], Entry::file(&b"new a".to_vec()));
-    assert_eq!(got["/dir/b.txt"], Entry::file(&b"b".to_vec()));
+    assert_eq!(got["/a.txt"], Entry::file(b"new a"));
+    assert_eq!(got["/dir/b.txt"], Entry::file(b"b"));
 
     let mut clash = put(&recorder);
     clash
