@@ -75,6 +75,8 @@ pub(crate) mod mmc;
 pub mod recorder;
 pub mod scsi;
 pub mod session;
+#[doc(hidden)]
+pub mod testing;
 pub(crate) mod volume;
 
 pub use error::{Error, Result};

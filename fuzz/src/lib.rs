@@ -1,5 +1,5 @@
 //! The bodies of the fuzz targets, shared by the libFuzzer binaries in
-//! `fuzz_targets/` and by `tests/fuzz_regressions.rs`, which replays every
+//! `fuzz_targets/` and by `tests/drive/fuzz_regressions.rs`, which replays every
 //! input a campaign ever found (and the seed corpora) in the normal suite.
 //!
 //! Each module's `run` takes one input and panics only on a bug.

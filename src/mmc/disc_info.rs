@@ -111,32 +111,9 @@ fn raw_address(raw: u32, cd: bool) -> Option<i32> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// Disc information as the emulator model of docs/mmc-notes.md §7 describes it.
-    pub(crate) fn rdi(
-        b2: u8,
-        sessions: u16,
-        first: u16,
-        last: u16,
-        lead_in: u32,
-        lplo: u32,
-    ) -> Vec<u8> {
-        let mut b = vec![0u8; 34];
-        b[0..2].copy_from_slice(&32u16.to_be_bytes());
-        b[2] = b2;
-        b[3] = 1;
-        b[4] = sessions as u8;
-        b[9] = (sessions >> 8) as u8;
-        b[5] = first as u8;
-        b[10] = (first >> 8) as u8;
-        b[6] = last as u8;
-        b[11] = (last >> 8) as u8;
-        b[16..20].copy_from_slice(&lead_in.to_be_bytes());
-        b[20..24].copy_from_slice(&lplo.to_be_bytes());
-        b
-    }
+    use crate::testing::disc_information as rdi;
 
     #[test]
     fn blank_cd_reports_atip_lead_in_and_lead_out() {

@@ -194,48 +194,11 @@ impl<'t> Drive<'t> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use crate::hresult::*;
     use crate::scsi::Completion;
-    use std::collections::VecDeque;
-
-    /// A transport that plays back canned completions and data.
-    pub(crate) struct Script {
-        pub replies: VecDeque<(Completion, Vec<u8>)>,
-        pub seen: Vec<Vec<u8>>,
-    }
-
-    impl Script {
-        pub fn new(replies: Vec<(Completion, Vec<u8>)>) -> Script {
-            Script {
-                replies: replies.into(),
-                seen: Vec::new(),
-            }
-        }
-    }
-
-    impl Transport for Script {
-        fn execute(
-            &mut self,
-            cdb: &[u8],
-            data: DataDirection<'_>,
-            _timeout: Duration,
-        ) -> Result<Completion> {
-            self.seen.push(cdb.to_vec());
-            let (mut completion, bytes) = self.replies.pop_front().expect("unscripted command");
-            if let DataDirection::FromDevice(buf) = data {
-                let n = bytes.len().min(buf.len());
-                buf[..n].copy_from_slice(&bytes[..n]);
-                completion.residual = buf.len() - n;
-            }
-            Ok(completion)
-        }
-
-        fn describe(&self) -> String {
-            "scripted drive".into()
-        }
-    }
+    use crate::testing::Script;
 
     #[test]
     fn unit_attention_is_retried_and_remembered() {

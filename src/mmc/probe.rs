@@ -63,7 +63,7 @@ const CD_MAX_BLOCKS: u32 = (99 * 60 + 59) * 75 + 75;
 
 /// The numbers of one probe must agree with each other before anyone
 /// writes by them: each comes from a different reply, and a drive whose
-/// firmware garbles one field (tests/lying_drive.rs) would otherwise put
+/// firmware garbles one field (tests/drive/lying_drive.rs) would otherwise put
 /// the next session on top of the last one.
 fn consistent(info: MediaInfo) -> std::result::Result<MediaInfo, String> {
     if let Some(prev) = info.previous_session {

@@ -141,37 +141,9 @@ impl TrackInformation {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// A 48-byte reply with the fields of the §7 tables.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn rti(
-        track: u16,
-        session: u16,
-        blank: bool,
-        nwa: Option<u32>,
-        start: u32,
-        free: u32,
-        size: u32,
-        lra: Option<u32>,
-    ) -> Vec<u8> {
-        let mut b = vec![0u8; 48];
-        b[0..2].copy_from_slice(&46u16.to_be_bytes());
-        b[2] = track as u8;
-        b[32] = (track >> 8) as u8;
-        b[3] = session as u8;
-        b[33] = (session >> 8) as u8;
-        b[5] = if blank { 0x07 } else { 0x04 };
-        b[6] = if blank { 0x60 | 0x01 } else { 0x01 };
-        b[7] = nwa.map_or(0, |_| 1) | lra.map_or(0, |_| 2);
-        b[8..12].copy_from_slice(&start.to_be_bytes());
-        b[12..16].copy_from_slice(&nwa.unwrap_or(0).to_be_bytes());
-        b[16..20].copy_from_slice(&free.to_be_bytes());
-        b[24..28].copy_from_slice(&size.to_be_bytes());
-        b[28..32].copy_from_slice(&lra.unwrap_or(0).to_be_bytes());
-        b
-    }
+    use crate::testing::track_information as rti;
 
     #[test]
     fn invisible_cd_track_after_one_session() {

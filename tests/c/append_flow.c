@@ -19,30 +19,8 @@
 #define ACTION_VERIFYING 7u
 #define STATE_APPENDABLE 0x0004u
 
-/* A caller stream over a byte pattern. */
-typedef struct {
-    size_t length;
-    size_t position;
-    unsigned seed;
-    int released;
-} pattern_stream;
-
 static uint8_t pattern_byte(unsigned seed, size_t i) {
     return (uint8_t)(i * 31u + seed) ^ (uint8_t)(i >> 11);
-}
-
-static ms_hresult pattern_read(void *context, uint8_t *buf, size_t len, size_t *read) {
-    pattern_stream *s = context;
-    size_t n = s->length - s->position;
-    if (n > len) n = len;
-    for (size_t i = 0; i < n; i++) buf[i] = pattern_byte(s->seed, s->position + i);
-    s->position += n;
-    *read = n;
-    return MS_S_OK;
-}
-
-static void pattern_release(void *context) {
-    ((pattern_stream *)context)->released++;
 }
 
 /* What the progress callback saw. */
@@ -188,8 +166,8 @@ static void append_on(const char *dir, uint16_t profile, const char *name) {
     CHECK_OK(ms_image_set_volume_name(image, "First"));
     CHECK_OK(ms_image_mkdir(image, "/docs/old", true));
     CHECK_OK(ms_image_add_file(image, "/docs/old/one.txt", local, false));
-    pattern_stream s1 = {30000, 0, 1, 0};
-    CHECK_OK(ms_image_add_stream(image, "/stream-one.bin", s1.length, pattern_read, pattern_release, &s1, false));
+    check_stream s1 = {.length = 30000, .seed = 1, .byte = pattern_byte};
+    CHECK_OK(ms_image_add_stream(image, "/stream-one.bin", s1.length, check_stream_read, check_stream_release, &s1, false));
     progress_log log1;
     memset(&log1, 0, sizeof log1);
     CHECK_OK(write_image(rec, image, &log1));
@@ -210,8 +188,8 @@ static void append_on(const char *dir, uint16_t profile, const char *name) {
     CHECK(strcmp(label, "First") == 0 && needed == 6);
     CHECK_OK(ms_image_set_volume_name(image, "Second"));
     check_item(image, "/docs/old/one.txt", MS_ITEM_FILE, 12, true);
-    pattern_stream s2 = {70001, 0, 2, 0};
-    CHECK_OK(ms_image_add_stream(image, "/docs/stream-two.bin", s2.length, pattern_read, pattern_release, &s2, false));
+    check_stream s2 = {.length = 70001, .seed = 2, .byte = pattern_byte};
+    CHECK_OK(ms_image_add_stream(image, "/docs/stream-two.bin", s2.length, check_stream_read, check_stream_release, &s2, false));
     CHECK_OK(ms_image_add_file(image, "/two.txt", local, false));
     CHECK_HR(ms_image_add_file(image, "/docs/old/one.txt", local, false), MS_IMAPI_E_DUP_NAME);
     CHECK_OK(ms_image_rename(image, "/stream-one.bin", "/docs/stream-one.bin"));
@@ -263,8 +241,8 @@ static void cancel_on(const char *dir, uint16_t profile, const char *name) {
     int imported = 0;
     CHECK_OK(ms_recorder_open(disc, &rec));
     ms_image image = image_for(rec, &imported);
-    pattern_stream s1 = {5000, 0, 5, 0};
-    CHECK_OK(ms_image_add_stream(image, "/kept.bin", s1.length, pattern_read, pattern_release, &s1, false));
+    check_stream s1 = {.length = 5000, .seed = 5, .byte = pattern_byte};
+    CHECK_OK(ms_image_add_stream(image, "/kept.bin", s1.length, check_stream_read, check_stream_release, &s1, false));
     progress_log log;
     memset(&log, 0, sizeof log);
     CHECK_OK(write_image(rec, image, &log));
@@ -272,8 +250,8 @@ static void cancel_on(const char *dir, uint16_t profile, const char *name) {
 
     image = image_for(rec, &imported);
     CHECK(imported);
-    pattern_stream big = {4u << 20, 0, 6, 0};
-    CHECK_OK(ms_image_add_stream(image, "/big.bin", big.length, pattern_read, pattern_release, &big, false));
+    check_stream big = {.length = 4u << 20, .seed = 6, .byte = pattern_byte};
+    CHECK_OK(ms_image_add_stream(image, "/big.bin", big.length, check_stream_read, check_stream_release, &big, false));
     memset(&log, 0, sizeof log);
     log.cancel_while_writing = 1;
     CHECK_HR(write_image(rec, image, &log), MS_E_IMAPI_REQUEST_CANCELLED);
@@ -295,8 +273,8 @@ static void cancel_on(const char *dir, uint16_t profile, const char *name) {
     check_item(image, "/kept.bin", MS_ITEM_FILE, 5000, true);
     ms_item_info info;
     CHECK_HR(ms_image_stat(image, "/big.bin", &info), MS_IMAPI_E_ITEM_NOT_FOUND);
-    pattern_stream again = {3000, 0, 7, 0};
-    CHECK_OK(ms_image_add_stream(image, "/after-cancel.bin", again.length, pattern_read, pattern_release, &again, false));
+    check_stream again = {.length = 3000, .seed = 7, .byte = pattern_byte};
+    CHECK_OK(ms_image_add_stream(image, "/after-cancel.bin", again.length, check_stream_read, check_stream_release, &again, false));
     memset(&log, 0, sizeof log);
     CHECK_OK(write_image(rec, image, &log));
     CHECK(log.last_action == ACTION_COMPLETED);
@@ -309,10 +287,7 @@ static void cancel_on(const char *dir, uint16_t profile, const char *name) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s DIR\n", argv[0]);
-        return 2;
-    }
+    check_args(argc, argv, 1, -1, "DIR");
     static const struct {
         uint16_t profile;
         const char *name;

@@ -54,10 +54,8 @@ static void write_first_session(ms_recorder rec, const char *local) {
     ms_preparation done;
     big_stream s = {0};
     ms_write_options options;
-    CHECK_OK(ms_write_options_default(&options));
-    options.disable_consumer_dvd_compatibility_mode = true;
-    CHECK_OK(ms_image_new(&image));
-    CHECK_OK(ms_image_prepare_for(image, rec, &done));
+    options = check_appendable_options();
+    image = check_next_image(rec, &done);
     CHECK_OK(ms_image_add_tree(image, local, "/", false, false));
     CHECK_OK(ms_image_mkdir(image, "/docs", false));
     CHECK_OK(ms_image_add_stream(image, "/docs/big.bin", BIG, big_read, NULL, &s, false));
@@ -178,8 +176,7 @@ static void browse_on(const char *dir, uint16_t profile, const char *name) {
     CHECK_OK(ms_recorder_open(disc, &rec));
     write_first_session(rec, local);
 
-    CHECK_OK(ms_image_new(&image));
-    CHECK_OK(ms_image_prepare_for(image, rec, &done));
+    image = check_next_image(rec, &done);
     CHECK(done.how == MS_PREPARED_IMPORTED);
     big_stream s = {BIG - 3};
     CHECK_OK(ms_image_add_stream(image, "/new.txt", 3, big_read, NULL, &s, false));
@@ -201,10 +198,7 @@ static void browse_on(const char *dir, uint16_t profile, const char *name) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: browse DIR\n");
-        return 2;
-    }
+    check_args(argc, argv, 1, 1, "DIR");
     browse_on(argv[1], 0x0009, "cd-r");
     browse_on(argv[1], 0x0043, "bd-re");
     return check_summary();

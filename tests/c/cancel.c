@@ -75,21 +75,6 @@ static uint32_t cancel_once_writing(void *context, const ms_progress *p) {
                : MS_CONTINUE;
 }
 
-static ms_image next_image(ms_recorder rec, ms_preparation *done) {
-    ms_image image = {0};
-    CHECK_OK(ms_image_new(&image));
-    CHECK_OK(ms_image_prepare_for(image, rec, done));
-    return image;
-}
-
-static ms_write_options options_for_test(void) {
-    ms_write_options o;
-    CHECK_OK(ms_write_options_default(&o));
-    o.disable_consumer_dvd_compatibility_mode = true;
-    o.progress_interval_ms = 0;
-    return o;
-}
-
 int main(int argc, char **argv) {
     char disc[512];
     ms_recorder rec = {0};
@@ -97,17 +82,13 @@ int main(int argc, char **argv) {
     ms_preparation done;
     ms_item_info info;
     ms_media_info media;
-    ms_write_options options = options_for_test();
-    if (argc != 2) {
-        fprintf(stderr, "usage: cancel DIR\n");
-        return 2;
-    }
-    snprintf(disc, sizeof disc, "%s/cancel.img", argv[1]);
-    CHECK_OK(ms_emulator_create(disc, MS_PROFILE_DVD_PLUS_R, 0));
-    CHECK_OK(ms_recorder_open(disc, &rec));
+    ms_write_options options = check_appendable_options();
+    options.progress_interval_ms = 0; /* every block's event: the cancel lands mid-write */
+    check_args(argc, argv, 1, 1, "DIR");
+    check_blank_disc(disc, sizeof disc, argv[1], "cancel.img", MS_PROFILE_DVD_PLUS_R, &rec);
 
     /* Session 1: the one that must survive. */
-    ms_image image = next_image(rec, &done);
+    ms_image image = check_next_image(rec, &done);
     fill_stream kept = {5000, 0};
     CHECK_OK(ms_image_add_stream(image, "/kept.bin", kept.length, fill_read, NULL, &kept, false));
     CHECK_OK(ms_image_create_result(image, &result));
@@ -124,7 +105,7 @@ int main(int argc, char **argv) {
     bool requested = true;
     CHECK_OK(ms_cancel_is_requested(s.token, &requested));
     CHECK(!requested);
-    image = next_image(rec, &done);
+    image = check_next_image(rec, &done);
     CHECK(done.how == MS_PREPARED_IMPORTED);
     fill_stream big = {BIG, 0};
     CHECK_OK(ms_image_add_stream(image, "/big.bin", big.length, fill_read, NULL, &big, false));
@@ -144,7 +125,7 @@ int main(int argc, char **argv) {
     CHECK_OK(ms_image_release(image));
 
     /* A cancelled token stops the next write before anything is written. */
-    image = next_image(rec, &done);
+    image = check_next_image(rec, &done);
     fill_stream small = {3000, 0};
     CHECK_OK(ms_image_add_stream(image, "/never.bin", small.length, fill_read, NULL, &small, false));
     CHECK_OK(ms_image_create_result(image, &result));
@@ -170,7 +151,7 @@ int main(int argc, char **argv) {
     CHECK(recovery == MS_RECOVERY_RESTORED);
     CHECK_OK(ms_recorder_media_info(rec, &media));
     CHECK(media.media_state & MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_APPENDABLE);
-    image = next_image(rec, &done);
+    image = check_next_image(rec, &done);
     /* Recovery put a copy of session 1's descriptors on top. */
     CHECK(done.how == MS_PREPARED_IMPORTED &&
           done.imported_session_start == media.start_address_of_previous_session);
@@ -184,7 +165,7 @@ int main(int argc, char **argv) {
     snprintf(disc, sizeof disc, "%s/first.img", argv[1]);
     CHECK_OK(ms_emulator_create(disc, MS_PROFILE_CD_R, 0));
     CHECK_OK(ms_recorder_open(disc, &rec));
-    image = next_image(rec, &done);
+    image = check_next_image(rec, &done);
     fill_stream first = {BIG / 8, 0};
     CHECK_OK(ms_image_add_stream(image, "/first.bin", first.length, fill_read, NULL, &first, false));
     CHECK_OK(ms_image_create_result(image, &result));

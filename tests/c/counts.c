@@ -103,10 +103,7 @@ int main(int argc, char **argv) {
     ms_multisession ms = {0};
     ms_image image = {0};
     ms_result result = {0};
-    if (argc != 2) {
-        fprintf(stderr, "usage: counts DISC\n");
-        return 2;
-    }
+    check_args(argc, argv, 1, 1, "DISC");
     CHECK_OK(ms_recorder_open(argv[1], &rec));
     CHECK_OK(ms_recorder_multisession_interfaces(rec, &list));
     CHECK_OK(ms_list_get(list, 0, &ms));

@@ -225,10 +225,7 @@ int main(int argc, char **argv) {
     ms_image img, img2;
     size_t count = 0;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s DIR\n", argv[0]);
-        return 2;
-    }
+    check_args(argc, argv, 1, 1, "DIR");
     snprintf(disc, sizeof disc, "%s/errors-cd-r.img", argv[1]);
     CHECK_OK(ms_emulator_create(disc, 0x0009, 0));
     CHECK_HR(ms_emulator_create(disc, 0x1234, 0), MS_E_INVALIDARG);

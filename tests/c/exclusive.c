@@ -73,13 +73,8 @@ int main(int argc, char **argv) {
     char disc[512], owner[256];
     size_t needed = 0;
     ms_recorder rec = {0};
-    if (argc != 2) {
-        fprintf(stderr, "usage: exclusive DIR\n");
-        return 2;
-    }
-    snprintf(disc, sizeof disc, "%s/exclusive.img", argv[1]);
-    CHECK_OK(ms_emulator_create(disc, MS_PROFILE_DVD_PLUS_R, 0));
-    CHECK_OK(ms_recorder_open(disc, &rec));
+    check_args(argc, argv, 1, 1, "DIR");
+    check_blank_disc(disc, sizeof disc, argv[1], "exclusive.img", MS_PROFILE_DVD_PLUS_R, &rec);
     CHECK_OK(ms_recorder_exclusive_owner(rec, owner, sizeof owner, &needed));
     CHECK(owner[0] == '\0');
 
@@ -95,10 +90,8 @@ int main(int argc, char **argv) {
     ms_result result = {0};
     ms_preparation done;
     ms_write_options options;
-    CHECK_OK(ms_write_options_default(&options));
-    options.disable_consumer_dvd_compatibility_mode = true;
-    CHECK_OK(ms_image_new(&image));
-    CHECK_OK(ms_image_prepare_for(image, rec, &done));
+    options = check_appendable_options();
+    image = check_next_image(rec, &done);
     CHECK_OK(ms_image_mkdir(image, "/held", false));
     CHECK_OK(ms_image_create_result(image, &result));
     CHECK_OK(ms_write(rec, result, &options, NULL, NULL));

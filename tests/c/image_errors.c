@@ -227,10 +227,7 @@ static void image_codes(const char *dir, ms_recorder rec) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s DIR\n", argv[0]);
-        return 2;
-    }
+    check_args(argc, argv, 1, -1, "DIR");
     char disc[512];
     snprintf(disc, sizeof disc, "%s/blank-cd-r.img", argv[1]);
     CHECK_OK(ms_emulator_create(disc, 0x0009, 0));

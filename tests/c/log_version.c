@@ -105,10 +105,7 @@ static void log_hook(const char *dir, const char *faulty) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: log_version DIR VERSION FAULTY_DISC\n");
-        return 2;
-    }
+    check_args(argc, argv, 3, 3, "DIR VERSION FAULTY_DISC");
     version(argv[2]);
     constants(argv[1]);
     log_hook(argv[1], argv[3]);

@@ -244,10 +244,7 @@ int main(int argc, char **argv) {
     size_t i;
     int a;
 
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s DIR [DISC...]\n", argv[0]);
-        return 2;
-    }
+    check_args(argc, argv, 1, -1, "DIR [DISC...]");
     for (i = 0; i < sizeof blanks / sizeof blanks[0]; i++) {
         snprintf(path, sizeof path, "%s/flow-%s.img", argv[1], blanks[i].name);
         CHECK_OK(ms_emulator_create(path, blanks[i].profile, 0));

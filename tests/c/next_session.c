@@ -13,38 +13,16 @@
 
 #include "check.h"
 
-typedef struct {
-    size_t length;
-    size_t position;
-    unsigned seed;
-} pattern_stream;
-
-static ms_hresult pattern_read(void *context, uint8_t *buf, size_t len, size_t *read) {
-    pattern_stream *s = context;
-    size_t n = s->length - s->position;
-    if (n > len) n = len;
-    for (size_t i = 0; i < n; i++) buf[i] = (uint8_t)((s->position + i) * 7u + s->seed);
-    s->position += n;
-    *read = n;
-    return MS_S_OK;
-}
-
-static ms_write_options keep_appendable(void) {
-    ms_write_options o;
-    CHECK_OK(ms_write_options_default(&o));
-    o.disable_consumer_dvd_compatibility_mode = true;
-    return o;
-}
+static uint8_t pattern_byte(unsigned seed, size_t i) { return (uint8_t)(i * 7u + seed); }
 
 /* The common case in full: prepare, add one file, write. */
 static void write_session(ms_recorder rec, const char *file, unsigned seed, ms_preparation *done) {
     ms_image image = {0};
     ms_result result = {0};
-    pattern_stream s = {5000 + seed, 0, seed};
-    ms_write_options options = keep_appendable();
-    CHECK_OK(ms_image_new(&image));
-    CHECK_OK(ms_image_prepare_for(image, rec, done));
-    CHECK_OK(ms_image_add_stream(image, file, s.length, pattern_read, NULL, &s, false));
+    check_stream s = {.length = 5000 + seed, .seed = seed, .byte = pattern_byte};
+    ms_write_options options = check_appendable_options();
+    image = check_next_image(rec, done);
+    CHECK_OK(ms_image_add_stream(image, file, s.length, check_stream_read, NULL, &s, false));
     CHECK_OK(ms_image_create_result(image, &result));
     CHECK_OK(ms_write(rec, result, &options, NULL, NULL));
     CHECK_OK(ms_result_release(result));
@@ -78,8 +56,7 @@ static void three_sessions_on(const char *dir, uint16_t profile, const char *nam
     /* A fourth image sees every file of the three sessions. */
     ms_image image = {0};
     ms_item_info info;
-    CHECK_OK(ms_image_new(&image));
-    CHECK_OK(ms_image_prepare_for(image, rec, &done));
+    image = check_next_image(rec, &done);
     CHECK(done.how == MS_PREPARED_IMPORTED && done.imported_session_start > second);
     const char *files[] = {"/one.bin", "/two.bin", "/three.bin"};
     for (unsigned i = 0; i < 3; i++) {
@@ -103,8 +80,7 @@ static void skips_a_session_without_file_system(const char *disc) {
     ms_item_info info;
     CHECK_OK(ms_recorder_open(disc, &rec));
     CHECK_OK(ms_recorder_media_info(rec, &media));
-    CHECK_OK(ms_image_new(&image));
-    CHECK_OK(ms_image_prepare_for(image, rec, &done));
+    image = check_next_image(rec, &done);
     CHECK(done.how == MS_PREPARED_IMPORTED && done.imported_session_start == 0);
     CHECK(done.skipped_session_start == media.start_address_of_previous_session &&
           done.skipped_session_start > 0);
@@ -132,10 +108,7 @@ static void argument_errors(const char *dir) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: next_session DIR SKIP_DISC\n");
-        return 2;
-    }
+    check_args(argc, argv, 2, 2, "DIR SKIP_DISC");
     three_sessions_on(argv[1], 0x0009, "cd-r");
     three_sessions_on(argv[1], 0x001B, "dvd+r");
     three_sessions_on(argv[1], 0x0041, "bd-r");

@@ -65,8 +65,7 @@ static ms_recorder new_disc(const char *dir, const char *name, uint16_t profile)
 static ms_image next_session(ms_recorder rec) {
     ms_image image = {0};
     ms_preparation done;
-    CHECK_OK(ms_image_new(&image));
-    CHECK_OK(ms_image_prepare_for(image, rec, &done));
+    image = check_next_image(rec, &done);
     return image;
 }
 
@@ -300,10 +299,7 @@ static void format_reports_start_and_end_and_cancels_before_the_drive(const char
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: progress DIR CD-RW\n");
-        return 2;
-    }
+    check_args(argc, argv, 2, 2, "DIR CD-RW");
     import_reports_every_item_of_a_known_tree(argv[1]);
     build_reports_each_mib_and_a_cancel_keeps_the_disc(argv[1]);
     erase_reports_the_drives_busy_polls(argv[2]);

@@ -30,10 +30,8 @@ static void write_session(ms_recorder rec, const char *volume, const char *file)
     ms_preparation done;
     ms_write_options options;
     size_t left = 1000;
-    CHECK_OK(ms_write_options_default(&options));
-    options.disable_consumer_dvd_compatibility_mode = true;
-    CHECK_OK(ms_image_new(&image));
-    CHECK_OK(ms_image_prepare_for(image, rec, &done));
+    options = check_appendable_options();
+    image = check_next_image(rec, &done);
     CHECK_OK(ms_image_set_volume_name(image, volume));
     CHECK_OK(ms_image_add_stream(image, file, left, zeros_read, NULL, &left, false));
     CHECK_OK(ms_image_create_result(image, &result));
@@ -169,10 +167,7 @@ static void argument_errors(const char *dir) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: sessions DIR\n");
-        return 2;
-    }
+    check_args(argc, argv, 1, 1, "DIR");
     lists_every_session_of_a_cd(argv[1]);
     finalizes_a_dvd_plus_r(argv[1]);
     one_volume_on_random_write_media(argv[1]);

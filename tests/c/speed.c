@@ -46,10 +46,7 @@ static void speeds_on(const char *dir, uint16_t profile, const char *name) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: speed DIR\n");
-        return 2;
-    }
+    check_args(argc, argv, 1, 1, "DIR");
     speeds_on(argv[1], MS_PROFILE_DVD_PLUS_R, "dvd+r");
     speeds_on(argv[1], MS_PROFILE_BD_R, "bd-r");
     speeds_on(argv[1], MS_PROFILE_CD_R, "cd-r");

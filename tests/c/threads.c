@@ -130,10 +130,7 @@ int main(int argc, char **argv) {
     struct tally total = {0, 0, 0, 0};
     int i;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s DIR\n", argv[0]);
-        return 2;
-    }
+    check_args(argc, argv, 1, 1, "DIR");
     snprintf(disc, sizeof disc, "%s/threads-dvd+rw.img", argv[1]);
     CHECK_OK(ms_emulator_create(disc, 0x001A, 0));
     CHECK_OK(ms_recorder_open(disc, &shared_rec));

@@ -14,13 +14,8 @@ int main(int argc, char **argv) {
     char disc[512];
     ms_recorder rec = {0};
     ms_media_info info;
-    if (argc != 2) {
-        fprintf(stderr, "usage: tray DIR\n");
-        return 2;
-    }
-    snprintf(disc, sizeof disc, "%s/tray.img", argv[1]);
-    CHECK_OK(ms_emulator_create(disc, MS_PROFILE_CD_R, 0));
-    CHECK_OK(ms_recorder_open(disc, &rec));
+    check_args(argc, argv, 1, 1, "DIR");
+    check_blank_disc(disc, sizeof disc, argv[1], "tray.img", MS_PROFILE_CD_R, &rec);
     CHECK_OK(ms_recorder_media_info(rec, &info));
 
     CHECK_OK(ms_recorder_prevent_removal(rec, true));
@@ -45,8 +40,7 @@ int main(int argc, char **argv) {
     CHECK(info.profile == MS_PROFILE_CD_R && (info.media_state & MS_IMAPI_FORMAT2_DATA_MEDIA_STATE_BLANK));
     ms_image image = {0};
     ms_preparation done;
-    CHECK_OK(ms_image_new(&image));
-    CHECK_OK(ms_image_prepare_for(image, rec, &done));
+    image = check_next_image(rec, &done);
     CHECK(done.how == MS_PREPARED_FIRST_SESSION);
     CHECK_OK(ms_image_release(image));
 

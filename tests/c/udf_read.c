@@ -1,5 +1,5 @@
 /* Lists and reads every file of the UDF volume of one session with
- * libudfread, for tests/udf_build.rs.
+ * libudfread, for tests/image/udf_build.rs.
  *
  *   udf_read IMAGE START [TAIL]
  *
