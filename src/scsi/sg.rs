@@ -317,9 +317,19 @@ fn not_a_drive(path: &Path, what: &str) -> Error {
 
 /// An exclusive advisory lock (`flock`) on a device node or image file,
 /// held until dropped. Other processes taking the same lock are refused.
+/// Dropping it unlocks explicitly, as the emulator's disc lock does: a
+/// child forked meanwhile shares the open file until it execs.
 #[derive(Debug)]
 pub struct AdvisoryLock {
-    _file: File,
+    file: File,
+}
+
+impl Drop for AdvisoryLock {
+    fn drop(&mut self) {
+        // SAFETY: flock on a file descriptor we own; no memory is passed.
+        // An error leaves the release to the close, as before.
+        unsafe { libc::flock(self.file.as_raw_fd(), libc::LOCK_UN) };
+    }
 }
 
 impl AdvisoryLock {
@@ -354,6 +364,6 @@ impl AdvisoryLock {
                 ),
             ));
         }
-        Ok(AdvisoryLock { _file: file })
+        Ok(AdvisoryLock { file })
     }
 }

@@ -170,9 +170,21 @@ fn io_error(path: &Path, what: &str, e: std::io::Error) -> Error {
 /// An advisory `flock` on the image file: it excludes a second holder in
 /// this process (each lock opens its own file description) and in any
 /// other process, and the kernel drops it if the holder dies.
+///
+/// Dropping it unlocks explicitly rather than only closing the file: a
+/// child forked by any thread of the program shares the lock's open file
+/// until it execs, and closing our descriptor alone would leave the disc
+/// locked for that instant (a writer retaking the lock at once was
+/// refused while a test next door spawned xorriso).
 #[derive(Debug)]
 pub struct DiscLock {
-    _file: File,
+    file: File,
+}
+
+impl Drop for DiscLock {
+    fn drop(&mut self) {
+        unlock(&self.file);
+    }
 }
 
 /// Takes the writer lock of the disc whose image is `image`; a second
@@ -201,7 +213,7 @@ pub fn lock_disc(image: &Path) -> Result<DiscLock> {
             )
         }
     })?;
-    Ok(DiscLock { _file: file })
+    Ok(DiscLock { file })
 }
 
 /// `Err(true)` when someone else holds the lock.
@@ -217,4 +229,38 @@ fn try_lock(file: &File) -> std::result::Result<(), bool> {
 fn try_lock(file: &File) -> std::result::Result<(), bool> {
     file.try_lock()
         .map_err(|e| matches!(e, std::fs::TryLockError::WouldBlock))
+}
+
+/// Releases the lock for every descriptor sharing its open file; an
+/// error leaves it to the close, as before.
+#[cfg(unix)]
+fn unlock(file: &File) {
+    let _ = rustix::fs::flock(file, rustix::fs::FlockOperation::Unlock);
+}
+
+#[cfg(not(unix))]
+#[allow(clippy::incompatible_msrv)]
+fn unlock(file: &File) {
+    let _ = file.unlock();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dropped_lock_frees_the_disc_though_another_descriptor_shares_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let image = dir.path().join("disc.img");
+        std::fs::write(&image, b"disc").unwrap();
+        let lock = lock_disc(&image).unwrap();
+        // What a child forked before its exec holds: a duplicate of the
+        // descriptor, sharing the open file the lock belongs to.
+        let shared = lock.file.try_clone().unwrap();
+        let refused = lock_disc(&image).unwrap_err();
+        assert_eq!(refused.cause(), Cause::Held);
+        drop(lock);
+        lock_disc(&image).expect("the disc is free once its lock is dropped");
+        drop(shared);
+    }
 }
