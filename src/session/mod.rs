@@ -179,7 +179,7 @@ impl Multisession {
     /// `IMultisessionRandomWrite` properties; `E_NOINTERFACE` for other kinds.
     pub fn random_write(&self) -> Result<RandomWriteValues> {
         self.expect_kind(Kind::RandomWrite)?;
-        RandomWriteValues::from_medium(&self.media_info()?, &*self.0.recorder)
+        RandomWriteValues::from_media(&self.media_info()?)
     }
 
     /// Pseudo-Overwrite properties; `E_NOINTERFACE` for other kinds.

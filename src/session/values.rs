@@ -137,20 +137,6 @@ impl RandomWriteValues {
         })
     }
 
-    /// The values of the medium as the object sees it: a formatted DVD+RW
-    /// or BD-RE reports every block recorded, so the last written address
-    /// is the last block of the volume at its start (ISO 9660 or UDF-only,
-    /// [`super::placement::volume_blocks`]), the block before the next
-    /// session. With no volume known there (or one that cannot be read),
-    /// the drive's own value stands: a getter reports, it does not fail.
-    pub fn from_medium(media: &MediaInfo, source: &dyn BlockSource) -> Result<RandomWriteValues> {
-        let mut values = RandomWriteValues::from_media(media)?;
-        if let Ok(Some(blocks)) = super::placement::volume_blocks(media, source) {
-            values.last_written_address = long(blocks - 1, "last written address")?;
-        }
-        Ok(values)
-    }
-
     /// Refuses values a random-write medium cannot have (no capacity, data past
     /// the end): a lying drive must not place a session outside the disc.
     pub fn check_consistent(&self) -> Result<()> {
