@@ -8,7 +8,6 @@
 //! checked separately by `check_consistent`, which only the file-system
 //! image's put procedure needs (a getter reports what the drive says).
 
-use crate::block::BlockSource;
 use crate::error::{Error, Result};
 use crate::hresult::MS_IMAPI_E_BAD_MULTISESSION_PARAMETER;
 use crate::mmc::{DiscStatus, MediaInfo};
