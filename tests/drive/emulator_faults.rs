@@ -107,11 +107,7 @@ fn a_bad_sector_fails_reads_with_3_11_00() {
         fail_read_lba: Some(20),
         ..Faults::default()
     };
-    let mut d = Disc::new(
-        DiscSpec::new(Profile::CdRom)
-            .sessions(&[100])
-            .faults(faults),
-    );
+    let mut d = cd_rom_with(faults);
     assert_eq!(d.read(16, 8), Err(Sense::UNRECOVERED_READ_ERROR));
     assert_eq!(d.read(16, 4).unwrap().len(), 4 * 2048);
     assert_eq!(d.read(21, 4).unwrap().len(), 4 * 2048);
@@ -210,11 +206,7 @@ fn an_image_read_error_fails_the_reads_that_cover_its_block_with_the_host_cause(
         }),
         ..Faults::default()
     };
-    let mut d = Disc::new(
-        DiscSpec::new(Profile::CdRom)
-            .sessions(&[100])
-            .faults(faults),
-    );
+    let mut d = cd_rom_with(faults);
     assert_eq!(d.read(16, 8), Err(Sense::UNRECOVERED_READ_ERROR));
     let cause = d
         .drive
@@ -319,4 +311,13 @@ fn an_append_onto_a_read_only_image_fails_as_write_protected_and_leaves_the_disc
     let recorder = burn::open(&disc);
     assert_eq!(burn::current_content(&recorder), first);
     burn::append(&recorder, &second, burn::multisession_options()).unwrap();
+}
+
+/// A pressed CD of one 100-block session whose drive has `faults`.
+fn cd_rom_with(faults: Faults) -> Disc {
+    Disc::new(
+        DiscSpec::new(Profile::CdRom)
+            .sessions(&[100])
+            .faults(faults),
+    )
 }

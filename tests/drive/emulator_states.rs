@@ -39,46 +39,40 @@ struct Expect {
     write_features: &'static [u16],
 }
 
+/// CD-R and CD-RW answer alike.
+const CD: Expect = Expect {
+    profile: Profile::CdR,
+    n1: 608,
+    n2: 5888,
+    nwa2: 12010,
+    nwa3: 24800,
+    e2: 17900,
+    ff_alias: true,
+    write_features: &[0x21, 0x2D],
+};
+
+/// DVD-R and DVD-RW in sequential recording answer alike.
+const DVD_MINUS: Expect = Expect {
+    profile: Profile::DvdMinusR,
+    n1: 100000,
+    n2: 50003,
+    nwa2: 128688,
+    nwa3: 207392,
+    e2: 178704,
+    ff_alias: false,
+    write_features: &[0x21, 0x2F],
+};
+
 const TABLE: &[Expect] = &[
-    Expect {
-        profile: Profile::CdR,
-        n1: 608,
-        n2: 5888,
-        nwa2: 12010,
-        nwa3: 24800,
-        e2: 17900,
-        ff_alias: true,
-        write_features: &[0x21, 0x2D],
-    },
+    CD,
     Expect {
         profile: Profile::CdRw,
-        n1: 608,
-        n2: 5888,
-        nwa2: 12010,
-        nwa3: 24800,
-        e2: 17900,
-        ff_alias: true,
-        write_features: &[0x21, 0x2D],
+        ..CD
     },
-    Expect {
-        profile: Profile::DvdMinusR,
-        n1: 100000,
-        n2: 50003,
-        nwa2: 128688,
-        nwa3: 207392,
-        e2: 178704,
-        ff_alias: false,
-        write_features: &[0x21, 0x2F],
-    },
+    DVD_MINUS,
     Expect {
         profile: Profile::DvdMinusRwSequential,
-        n1: 100000,
-        n2: 50003,
-        nwa2: 128688,
-        nwa3: 207392,
-        e2: 178704,
-        ff_alias: false,
-        write_features: &[0x21, 0x2F],
+        ..DVD_MINUS
     },
     Expect {
         profile: Profile::DvdPlusR,

@@ -149,23 +149,17 @@ fn append_flow(profile: Profile) {
     image
         .add_file("/docs/new.txt", &dir.path().join("new.txt"), false)
         .unwrap();
-    image
-        .add_stream(
+    let add_stream = |image: &mut FileSystemImage| {
+        image.add_stream(
             "/more/stream.bin",
             9000,
             Box::new(std::io::Cursor::new(pattern(9000, 3))),
             false,
         )
-        .unwrap_err(); // no /more yet
+    };
+    add_stream(&mut image).unwrap_err(); // no /more yet
     image.mkdir("/more", false).unwrap();
-    image
-        .add_stream(
-            "/more/stream.bin",
-            9000,
-            Box::new(std::io::Cursor::new(pattern(9000, 3))),
-            false,
-        )
-        .unwrap();
+    add_stream(&mut image).unwrap();
     assert_eq!(
         image
             .add_stream("/docs/readme.txt", 1, Box::new(&b"x"[..]), false)

@@ -125,19 +125,13 @@ fn three_sessions(media: Media, name: &str) {
     let imported = import(&img, s1.0);
     assert_eq!(imported.volume_name, "Session one");
     let mut tree = imported.tree;
-    fs::write(
-        mirror.join("to be replaced.txt"),
-        b"new content, longer than before\n",
-    )
-    .unwrap();
-    tree.add_local_file(
+    replace_in_both(
+        &mut tree,
+        &mirror,
         "/to be replaced.txt",
-        &mirror.join("to be replaced.txt"),
-        true,
-    )
-    .unwrap();
-    fs::remove_file(mirror.join("to be removed.txt")).unwrap();
-    tree.remove("/to be removed.txt").unwrap();
+        b"new content, longer than before\n",
+    );
+    remove_in_both(&mut tree, &mirror, "/to be removed.txt");
     fs::rename(mirror.join("one"), mirror.join("one renamed")).unwrap();
     tree.rename("/one", "/one renamed").unwrap();
     fs::create_dir(mirror.join("session2")).unwrap();

@@ -24,19 +24,13 @@ fn import(img: &Path, start: u32) -> fsi::Imported {
 
 /// Our edits of an imported tree, mirrored in the local copy.
 fn our_changes(tree: &mut fsi::Tree, mirror: &Path) {
-    fs::write(
-        mirror.join("to be replaced.txt"),
-        b"replaced by multisession\n",
-    )
-    .unwrap();
-    tree.add_local_file(
+    replace_in_both(
+        tree,
+        mirror,
         "/to be replaced.txt",
-        &mirror.join("to be replaced.txt"),
-        true,
-    )
-    .unwrap();
-    fs::remove_file(mirror.join("to be removed.txt")).unwrap();
-    tree.remove("/to be removed.txt").unwrap();
+        b"replaced by multisession\n",
+    );
+    remove_in_both(tree, mirror, "/to be removed.txt");
     fs::create_dir(mirror.join("ours")).unwrap();
     fs::write(
         mirror.join("ours/appended.txt"),

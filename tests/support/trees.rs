@@ -302,3 +302,17 @@ pub fn assert_same<V: std::fmt::Debug + PartialEq>(
 pub fn file_mtime(p: &Path) -> i64 {
     fs::metadata(p).unwrap().mtime()
 }
+
+/// Replaces `path` with `data` in an imported tree and in the local mirror
+/// that models what the next session must hold.
+pub fn replace_in_both(tree: &mut Tree, mirror: &Path, path: &str, data: &[u8]) {
+    let local = mirror.join(path.trim_start_matches('/'));
+    fs::write(&local, data).unwrap();
+    tree.add_local_file(path, &local, true).unwrap();
+}
+
+/// Removes the file `path` from an imported tree and from the mirror.
+pub fn remove_in_both(tree: &mut Tree, mirror: &Path, path: &str) {
+    fs::remove_file(mirror.join(path.trim_start_matches('/'))).unwrap();
+    tree.remove(path).unwrap();
+}
