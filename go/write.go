@@ -145,6 +145,11 @@ func (r *Recorder) Write(ctx context.Context, result *Result, options WriteOptio
 		return err
 	}
 	defer C.ms_cancel_release(token)
+	if ctx.Err() != nil {
+		// Already cancelled: say so before the write starts, not when the
+		// watcher goroutine gets to run (a short write could finish first).
+		_ = C.ms_cancel_request(token)
+	}
 	stop := make(chan struct{})
 	var watcher sync.WaitGroup
 	watcher.Add(1)
