@@ -164,7 +164,11 @@ fn udf_read_program() -> &'static Path {
 
 /// Every item of the session at `start` as libudfread lists and reads it,
 /// and the last `tail` bytes of each file over 4 GiB.
-pub(crate) fn model_by_libudfread(img: &Path, start: u32, tail: usize) -> (UModel, BTreeMap<String, Vec<u8>>) {
+pub(crate) fn model_by_libudfread(
+    img: &Path,
+    start: u32,
+    tail: usize,
+) -> (UModel, BTreeMap<String, Vec<u8>>) {
     let out = Command::new(udf_read_program())
         .arg(img)
         .arg(start.to_string())

@@ -4,8 +4,9 @@
 //! ISO 9660 and second UDF) is imported, appended to twice — a bridge
 //! that adds, removes and renames, then a bridge again or, over a
 //! UDF-only source, a UDF-only session — and each appended session is
-//! read back by udfinfo, libudfread, xorriso (the ISO 9660 side of a
-//! bridge) and our import.
+//! read back by udfinfo, libudfread, our import, and xorriso and isoinfo
+//! (the ISO 9660 side of a bridge); the peer's own session stays as it
+//! was.
 //!
 //! Not asked: pycdlib opens only the volume descriptors at LBA 16 and
 //! takes the file set to start the partition (see udf_build.rs), so it
@@ -17,10 +18,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::support::udf::{import_udf, trim_to_recorded};
+use crate::support::sessions::write_next_session;
+use crate::support::udf::import_udf;
 use crate::support::{peers::*, trees::*};
 use crate::udf_build::{check_udfinfo, model_by_libudfread, udf_model, udf_tools_present};
 use multisession::fsi::{self, FileSystems};
+use multisession::scsi::emulator::{wrap_image, Existing};
+use multisession::Profile;
 
 /// The kinds of disc other programs make.
 #[derive(Debug, Clone, Copy)]
@@ -42,13 +46,7 @@ fn peer_disc(peer: Peer, dir: &Path, python: Option<&str>) -> (PathBuf, u32, Pat
     match peer {
         Peer::Mkudffs(media, rev, extra) => {
             // mkudffs formats an empty volume; it copies no files in.
-            let mut args = vec![format!("--media-type={media}"), format!("-r{rev}")];
-            args.extend(extra.map(String::from));
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            mkudffs(&img, 4096, &args);
-            if media != "hd" {
-                trim_to_recorded(&img);
-            }
+            mkudffs_media(&img, 4096, media, rev, extra);
             (img, 0, mirror, true)
         }
         Peer::GenisoimageUdf => {
@@ -75,40 +73,69 @@ fn peer_disc(peer: Peer, dir: &Path, python: Option<&str>) -> (PathBuf, u32, Pat
             (img, 0, mirror, false)
         }
         Peer::IsoThenUdf => {
-            let src = dir.join("first");
-            fs::create_dir_all(&src).unwrap();
-            fs::write(src.join("first.txt"), b"first session\n").unwrap();
-            let first = dir.join("s1.iso");
-            genisoimage(&[], &first, &src);
-            let second = place(&img, &first, 0).div_ceil(16) * 16 + 16;
-            fs::OpenOptions::new()
-                .write(true)
-                .open(&img)
-                .unwrap()
-                .set_len(u64::from(second + 4096) * 2048)
-                .unwrap();
-            run(tool("mkudffs")
-                .args(["-b", "2048", "--media-type=cdr", "--bootarea=preserve"])
-                .arg(format!("--startblock={second}"))
-                .arg(&img));
-            trim_to_recorded(&img);
+            let (img, second) = iso_then_udf_disc(dir, "Second");
             (img, second, mirror, true)
         }
     }
 }
 
-/// Builds the next session of `img` after its end from the UDF volume at
-/// `base`, changed by `change`, with `file_systems` and the revision the
+/// One change an appended session makes.
+#[derive(Clone, Copy)]
+enum Edit<'a> {
+    /// A file added from a local one (its parent made as needed).
+    Add(&'a str, &'a Path),
+    Remove(&'a str),
+    Rename(&'a str, &'a str),
+}
+
+/// How a session is appended: through an emulated CD-R (`session::offer`,
+/// `FileSystemImage`, `DataWriter`, as an application does), or, for a
+/// volume made for a hard disk, which no disc profile describes, by
+/// `fsi::build` written into the image file after its end.
+#[derive(Clone, Copy, PartialEq)]
+enum Way {
+    CdR,
+    ImageFile,
+}
+
+/// Appends the next session of `img` on top of the UDF volume at `base`
+/// (the newest), with `edits` and `file_systems`, in the revision the
 /// base volume has (IMAPI2 locks an imported revision); its start.
-fn append(
-    img: &Path,
-    base: u32,
-    file_systems: FileSystems,
-    change: impl FnOnce(&mut fsi::Tree),
-) -> u32 {
+fn append(img: &Path, way: Way, base: u32, file_systems: FileSystems, edits: &[Edit]) -> u32 {
+    if way == Way::CdR {
+        let report = write_next_session(img, "Appended", |image| {
+            image.set_file_systems(file_systems).unwrap();
+            for edit in edits {
+                match *edit {
+                    Edit::Add(path, local) => {
+                        let parent = &path[..path.rfind('/').unwrap()];
+                        if !parent.is_empty() {
+                            image.mkdir(parent, true).unwrap();
+                        }
+                        image.add_file(path, local, false).unwrap();
+                    }
+                    Edit::Remove(path) => image.remove(path, false).unwrap(),
+                    Edit::Rename(from, to) => image.rename(from, to).unwrap(),
+                }
+            }
+        });
+        return report.start_lba;
+    }
     let imported = import_udf(img, base).unwrap_or_else(|e| panic!("import at {base}: {e}"));
     let mut tree = imported.tree.clone();
-    change(&mut tree);
+    for edit in edits {
+        match *edit {
+            Edit::Add(path, local) => {
+                let parent = &path[..path.rfind('/').unwrap()];
+                if !parent.is_empty() {
+                    tree.mkdir_all(parent).unwrap();
+                }
+                tree.add_local_file(path, local, false).unwrap();
+            }
+            Edit::Remove(path) => tree.remove(path).unwrap(),
+            Edit::Rename(from, to) => tree.rename(from, to).unwrap(),
+        }
+    }
     let start = ((fs::metadata(img).unwrap().len() / 2048) as u32).div_ceil(16) * 16;
     let mut session = fsi::build(
         Arc::new(tree),
@@ -124,6 +151,23 @@ fn append(
     .unwrap_or_else(|e| panic!("build at {start}: {e}"));
     write_session(img, &mut session);
     start
+}
+
+/// Does to the local `mirror` what `edits` do to a session.
+fn apply(mirror: &Path, edits: &[Edit]) {
+    for edit in edits {
+        match *edit {
+            Edit::Add(path, local) => {
+                let to = mirror.join(&path[1..]);
+                fs::create_dir_all(to.parent().unwrap()).unwrap();
+                fs::copy(local, to).unwrap();
+            }
+            Edit::Remove(path) => fs::remove_file(mirror.join(&path[1..])).unwrap(),
+            Edit::Rename(from, to) => {
+                fs::rename(mirror.join(&from[1..]), mirror.join(&to[1..])).unwrap()
+            }
+        }
+    }
 }
 
 /// The session at `start` as every reader able to read it sees it, against
@@ -148,6 +192,8 @@ fn read_back(img: &Path, start: u32, mirror: &Path, bridge: bool, revision: &str
     if bridge {
         let xorriso = model_by_xorriso(img, Some(start), &img.with_extension("x"));
         assert_same(&format!("{what}: xorriso"), &expected, &xorriso);
+        let isoinfo = model_by_isoinfo(img, Some(start), u64::MAX);
+        assert_same(&format!("{what}: isoinfo"), &expected, &isoinfo);
     }
 }
 
@@ -163,48 +209,71 @@ fn a_peer_disc_appended_to_twice_reads_back_in_every_reader(peer: Peer) {
     let name: String = what.chars().filter(char::is_ascii_alphanumeric).collect();
     let dir = scratch(&format!("udf-peer-append-{name}"));
     let (img, base, mirror, udf_only) = peer_disc(peer, &dir, python);
+    let way = match peer {
+        Peer::Mkudffs("hd", ..) => Way::ImageFile,
+        _ => Way::CdR,
+    };
+    if way == Way::CdR {
+        // The peer's sessions, closed, on an appendable CD-R.
+        let starts = if base == 0 { vec![0] } else { vec![0, base] };
+        wrap_image(&img, Profile::CdR, &starts, false, Existing::Replace).unwrap();
+    }
     let revision = import_udf(&img, base).unwrap().udf_revision.unwrap();
     let shown = format!("{}.{:02x}", revision >> 8, revision & 0xFF);
     let local = dir.join("local");
     fs::create_dir_all(&local).unwrap();
     fs::write(local.join("added.txt"), b"added by the library\n").unwrap();
     fs::write(local.join("inner.txt"), vec![b'i'; 5000]).unwrap();
-    let had_peer_files = mirror.join("one").exists();
+    // A VAT is found at the last recorded block, so the peer's session is
+    // read from the image cut where the peer left it (a reader given the
+    // session's end in the table of contents does the same).
+    let peer_end = fs::metadata(&img).unwrap().len();
+    let as_left = dir.join("as-left.img");
+    let peer_session = || {
+        fs::copy(&img, &as_left).unwrap();
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&as_left)
+            .unwrap()
+            .set_len(peer_end)
+            .unwrap();
+        let tree = import_udf(&as_left, base).unwrap().tree;
+        (model_of_tree(&tree, &as_left), udfinfo(&as_left, base))
+    };
+    let before = peer_session();
+    let (added, inner) = (local.join("added.txt"), local.join("inner.txt"));
 
     // A bridge: files added; where the peer wrote files, one removed and
     // one renamed (their data stays where the peer put it).
     let bridge = FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF;
-    let first = append(&img, base, bridge, |tree| {
-        tree.add_local_file("/added.txt", &local.join("added.txt"), false)
-            .unwrap();
-        tree.mkdir_all("/new dir").unwrap();
-        tree.add_local_file("/new dir/inner.txt", &local.join("inner.txt"), false)
-            .unwrap();
-        if had_peer_files {
-            tree.remove("/to be removed.txt").unwrap();
-            tree.rename("/one", "/uno").unwrap();
-        }
-    });
-    fs::copy(local.join("added.txt"), mirror.join("added.txt")).unwrap();
-    fs::create_dir_all(mirror.join("new dir")).unwrap();
-    fs::copy(local.join("inner.txt"), mirror.join("new dir/inner.txt")).unwrap();
-    if had_peer_files {
-        fs::remove_file(mirror.join("to be removed.txt")).unwrap();
-        fs::rename(mirror.join("one"), mirror.join("uno")).unwrap();
+    let mut edits = vec![
+        Edit::Add("/added.txt", &added),
+        Edit::Add("/new dir/inner.txt", &inner),
+    ];
+    if mirror.join("one").exists() {
+        edits.extend([
+            Edit::Remove("/to be removed.txt"),
+            Edit::Rename("/one", "/uno"),
+        ]);
     }
+    let first = append(&img, way, base, bridge, &edits);
+    apply(&mirror, &edits);
     read_back(&img, first, &mirror, true, &shown, &what);
 
     // Then UDF-only over a UDF-only source, a bridge over a bridge: one of
     // our files renamed, one removed.
     let next = if udf_only { FileSystems::UDF } else { bridge };
-    let second = append(&img, first, next, |tree| {
-        tree.rename("/added.txt", "/renamed.txt").unwrap();
-        tree.remove("/new dir/inner.txt").unwrap();
-    });
-    fs::rename(mirror.join("added.txt"), mirror.join("renamed.txt")).unwrap();
-    fs::remove_file(mirror.join("new dir/inner.txt")).unwrap();
+    let edits = [
+        Edit::Rename("/added.txt", "/renamed.txt"),
+        Edit::Remove("/new dir/inner.txt"),
+    ];
+    let second = append(&img, way, first, next, &edits);
+    apply(&mirror, &edits);
     read_back(&img, second, &mirror, !udf_only, &shown, &what);
-    // The first appended session is still whole.
+    // The peer's session and the first appended one are still whole.
+    let after = peer_session();
+    assert_same(&format!("{what}: the peer's session"), &before.0, &after.0);
+    assert_eq!(before.1, after.1, "{what}: udfinfo of the peer's session");
     assert!(import_udf(&img, first)
         .unwrap()
         .tree
