@@ -10,7 +10,8 @@
 //!
 //! Not asked: pycdlib opens only the volume descriptors at LBA 16 and
 //! takes the file set to start the partition (see udf_build.rs), so it
-//! reads none of the appended sessions; 7-Zip reads UDF only at the start
+//! reads none of the appended sessions (it reads the peer's bridge, still
+//! there at 16); 7-Zip reads UDF only at the start
 //! of the file, which is the peer's own session (imported file for file
 //! in udf_import.rs).
 
@@ -21,7 +22,9 @@ use std::sync::Arc;
 use crate::support::sessions::write_next_session;
 use crate::support::udf::import_udf;
 use crate::support::{peers::*, trees::*};
-use crate::udf_build::{check_udfinfo, model_by_libudfread, udf_model, udf_tools_present};
+use crate::udf_build::{
+    check_udfinfo, model_by_libudfread, model_by_pycdlib_udf, udf_model, udf_tools_present,
+};
 use multisession::fsi::{self, FileSystems};
 use multisession::scsi::emulator::{wrap_image, Existing};
 use multisession::Profile;
@@ -241,6 +244,7 @@ fn a_peer_disc_appended_to_twice_reads_back_in_every_reader(peer: Peer) {
         (model_of_tree(&tree, &as_left), udfinfo(&as_left, base))
     };
     let before = peer_session();
+    let peer_udf = udf_model(&mirror, false);
     let (added, inner) = (local.join("added.txt"), local.join("inner.txt"));
 
     // A bridge: files added; where the peer wrote files, one removed and
@@ -274,6 +278,15 @@ fn a_peer_disc_appended_to_twice_reads_back_in_every_reader(peer: Peer) {
     let after = peer_session();
     assert_same(&format!("{what}: the peer's session"), &before.0, &after.0);
     assert_eq!(before.1, after.1, "{what}: udfinfo of the peer's session");
+    // pycdlib reads the bridge at LBA 16, the peer's, which a write-once
+    // disc keeps.
+    if let (Some(py), false) = (python, udf_only) {
+        assert_same(
+            &format!("{what}: pycdlib, the peer's session"),
+            &peer_udf,
+            &model_by_pycdlib_udf(py, &img),
+        );
+    }
     assert!(import_udf(&img, first)
         .unwrap()
         .tree
