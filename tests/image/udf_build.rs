@@ -44,14 +44,14 @@ use multisession::{session, Profile};
 
 /// What a UDF reader shows at a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum U {
+pub(crate) enum U {
     Dir,
     /// Size and FNV-1a-64 of the bytes.
     File(u64, u64),
     Link,
 }
 
-type UModel = BTreeMap<String, U>;
+pub(crate) type UModel = BTreeMap<String, U>;
 
 fn fnv(h: u64, bytes: &[u8]) -> u64 {
     bytes
@@ -78,7 +78,7 @@ fn fnv_file(path: &Path) -> (u64, u64) {
 /// What a UDF session holding the local tree `root` shows: every name as
 /// UDF records it; symlinks as links, or (`links_as_files`) as the file of
 /// path components a reader without symlinks sees.
-fn udf_model(root: &Path, links_as_files: bool) -> UModel {
+pub(crate) fn udf_model(root: &Path, links_as_files: bool) -> UModel {
     let mut m = UModel::new();
     let mut stack = vec![(root.to_path_buf(), String::new())];
     while let Some((dir, path)) = stack.pop() {
@@ -164,7 +164,11 @@ fn udf_read_program() -> &'static Path {
 
 /// Every item of the session at `start` as libudfread lists and reads it,
 /// and the last `tail` bytes of each file over 4 GiB.
-fn model_by_libudfread(img: &Path, start: u32, tail: usize) -> (UModel, BTreeMap<String, Vec<u8>>) {
+pub(crate) fn model_by_libudfread(
+    img: &Path,
+    start: u32,
+    tail: usize,
+) -> (UModel, BTreeMap<String, Vec<u8>>) {
     let out = Command::new(udf_read_program())
         .arg(img)
         .arg(start.to_string())
@@ -206,7 +210,7 @@ fn model_by_libudfread(img: &Path, start: u32, tail: usize) -> (UModel, BTreeMap
 
 /// udfinfo accepts the session at `start` and counts what `model` holds:
 /// files (links included) and directories (the root included).
-fn check_udfinfo(img: &Path, start: u32, model: &UModel, revision: &str, what: &str) {
+pub(crate) fn check_udfinfo(img: &Path, start: u32, model: &UModel, revision: &str, what: &str) {
     let info = udfinfo(img, start);
     let files = model.values().filter(|e| !matches!(e, U::Dir)).count();
     let dirs = model.values().filter(|e| matches!(e, U::Dir)).count() + 1;
@@ -244,7 +248,7 @@ iso.close()
 "#;
 
 /// pycdlib's view of the UDF tree of the disc's first session.
-fn model_by_pycdlib_udf(python: &str, img: &Path) -> UModel {
+pub(crate) fn model_by_pycdlib_udf(python: &str, img: &Path) -> UModel {
     let out = run(tool(python).args(["-c", PYCDLIB_UDF_WALK]).arg(img));
     let mut m = UModel::new();
     for line in out.lines() {
@@ -262,7 +266,7 @@ fn model_by_pycdlib_udf(python: &str, img: &Path) -> UModel {
     m
 }
 
-fn udf_tools_present() -> bool {
+pub(crate) fn udf_tools_present() -> bool {
     let found = ["udfinfo", "7z", "gcc"].iter().all(|t| {
         Command::new("which")
             .arg(t)

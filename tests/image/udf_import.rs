@@ -98,13 +98,7 @@ fn empty_mkudffs_volumes_of_every_revision_and_partition_kind_import() {
         ("bdr", "0x0250", None, 0x0250),
     ] {
         let img = dir.join(format!("{media}-{rev}.img"));
-        let mut args = vec![format!("--media-type={media}"), format!("-r{rev}")];
-        args.extend(extra.map(String::from));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        mkudffs(&img, 10_240, &args);
-        if media != "hd" {
-            trim_to_recorded(&img);
-        }
+        mkudffs_media(&img, 10_240, media, rev, extra);
         let info = udfinfo(&img, 0);
         let src = FileBlocks::open(&img).unwrap();
         let id = fsi::identify(&src, 0).unwrap();
@@ -125,31 +119,7 @@ fn the_udf_second_session_of_a_disc_whose_first_is_iso_9660_imports() {
     let Some(dir) = scratch_with_tools("udf-two-sessions") else {
         return;
     };
-    let src = dir.join("src");
-    fs::create_dir_all(&src).unwrap();
-    fs::write(src.join("first.txt"), b"first session\n").unwrap();
-    let first = dir.join("s1.iso");
-    genisoimage(&[], &first, &src);
-    let img = dir.join("disc.img");
-    let blocks = place(&img, &first, 0);
-    let second = blocks.div_ceil(16) * 16 + 16;
-    fs::OpenOptions::new()
-        .write(true)
-        .open(&img)
-        .unwrap()
-        .set_len(u64::from(second + 4096) * 2048)
-        .unwrap();
-    run(tool("mkudffs")
-        .args([
-            "-b",
-            "2048",
-            "--media-type=cdr",
-            "--bootarea=preserve",
-            "--label=Second",
-            &format!("--startblock={second}"),
-        ])
-        .arg(&img));
-    trim_to_recorded(&img);
+    let (img, second) = iso_then_udf_disc(&dir, "Second");
     assert_eq!(udfinfo(&img, second)["label"], "Second");
 
     let blocks_src = FileBlocks::open(&img).unwrap();

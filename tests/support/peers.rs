@@ -467,6 +467,19 @@ pub fn mkudffs(img: &Path, blocks: u64, args: &[&str]) {
         .arg(img));
 }
 
+/// [`mkudffs`] of an empty volume for `--media-type=media`, revision
+/// `rev` ("0x0201"), with an `extra` option; on a disc type the image
+/// ends after its last recorded block, where readers look for a VAT.
+pub fn mkudffs_media(img: &Path, blocks: u64, media: &str, rev: &str, extra: Option<&str>) {
+    let mut args = vec![format!("--media-type={media}"), format!("-r{rev}")];
+    args.extend(extra.map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    mkudffs(img, blocks, &args);
+    if media != "hd" {
+        super::udf::trim_to_recorded(img);
+    }
+}
+
 /// `udfinfo`'s key=value report of the volume at `start`.
 pub fn udfinfo(img: &Path, start: u32) -> std::collections::BTreeMap<String, String> {
     let out = run(tool("udfinfo")
@@ -476,4 +489,31 @@ pub fn udfinfo(img: &Path, start: u32) -> std::collections::BTreeMap<String, Str
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect()
+}
+
+/// A two-session disc in `dir`: ISO 9660 by genisoimage at 0 (holding
+/// `/first.txt`), then an empty UDF volume labelled `label` by
+/// `mkudffs --startblock` (UDF 2.01 with a VAT, as on a CD-R); the image
+/// and the second session's start.
+pub fn iso_then_udf_disc(dir: &Path, label: &str) -> (PathBuf, u32) {
+    let src = dir.join("first");
+    fs::create_dir_all(&src).unwrap();
+    fs::write(src.join("first.txt"), b"first session\n").unwrap();
+    let first = dir.join("s1.iso");
+    genisoimage(&[], &first, &src);
+    let img = dir.join("disc.img");
+    let second = place(&img, &first, 0).div_ceil(16) * 16 + 16;
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&img)
+        .unwrap()
+        .set_len(u64::from(second + 4096) * BLOCK_SIZE as u64)
+        .unwrap();
+    run(tool("mkudffs")
+        .args(["-b", "2048", "--media-type=cdr", "--bootarea=preserve"])
+        .arg(format!("--label={label}"))
+        .arg(format!("--startblock={second}"))
+        .arg(&img));
+    super::udf::trim_to_recorded(&img);
+    (img, second)
 }
