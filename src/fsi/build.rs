@@ -10,7 +10,7 @@ use super::iso9660::descriptor::BootRecord;
 use super::iso9660::write::{self, EncodedDir, Params, Plan, Region, UdfAreas, UdfSpace};
 use super::names::{self, FileSystems};
 use super::tree::{Content, DataSource, FileData, Kind, NodeId, Tree};
-use super::udf::{self, write::FileSet, write::Volume};
+use super::udf::{self, incremental::UdfBase, write::FileSet, write::Volume};
 use super::{Anchor, SessionStream, BLOCK_SIZE};
 use crate::error::{Error, Result};
 use crate::hresult::*;
@@ -45,6 +45,11 @@ pub struct BuildOptions {
     pub session_checksums: bool,
     /// `UDFRevision` (0x102 …) of the UDF volume when `file_systems` has UDF.
     pub udf_revision: u32,
+    /// The imported session's UDF metadata ([`super::Imported::udf_base`]),
+    /// for a tree that came from that import: a UDF 2.50+ session then
+    /// writes only the file entries of what changed and lets every other
+    /// address lead to the previous session's entry.
+    pub udf_base: Option<Arc<UdfBase>>,
 }
 
 impl Default for BuildOptions {
@@ -61,6 +66,7 @@ impl Default for BuildOptions {
             pad_blocks: 0,
             session_checksums: false,
             udf_revision: names::DEFAULT_UDF_REVISION,
+            udf_base: None,
         }
     }
 }
@@ -160,7 +166,12 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
     });
     let udf_set = if options.file_systems.contains(FileSystems::UDF) {
         names::validate_udf_revision(options.udf_revision)?;
-        Some(FileSet::measure(Arc::clone(&tree), options.udf_revision)?)
+        Some(FileSet::measure(
+            Arc::clone(&tree),
+            options.udf_revision,
+            options.udf_base.clone(),
+            options.start_block,
+        )?)
     } else {
         None
     };

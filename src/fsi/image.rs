@@ -28,6 +28,7 @@ use crate::fsi::iso9660::read::ImportLimits;
 use crate::fsi::names;
 use crate::fsi::result::ResultImage;
 use crate::fsi::tree::{Attrs, DataSource, OnClash, OnceReader, Tree};
+use crate::fsi::udf::incremental::UdfBase;
 use crate::fsi::{
     build, default_file_system_for_import, identify, import, locate_random_write, BuildOptions,
     FileSystems, RandomWriteLayout, RandomWriteStyle,
@@ -74,6 +75,9 @@ struct ImportState {
     /// The UDF revision the imported session's UDF volume records, also
     /// when ISO 9660 or Joliet was imported: the next session keeps it.
     udf_found: Option<u32>,
+    /// The imported UDF metadata the next session builds on, kept only
+    /// when the imported nodes moved into the tree unchanged in identity.
+    udf_base: Option<Arc<UdfBase>>,
 }
 
 /// A recorded session and the file systems in it.
@@ -694,7 +698,7 @@ impl FileSystemImage {
         if let Some(hook) = &self.import_progress.0 {
             super::import::report_import(&imported.tree, imported.file_system, hook)?;
         }
-        Arc::make_mut(&mut self.tree).merge_imported(imported.tree)?;
+        let moved = Arc::make_mut(&mut self.tree).merge_imported(imported.tree)?;
         // A disc that carries UDF keeps it: its next session would else
         // leave UDF readers on the old tree (on overwritable media the old
         // anchor at 256 stays current). The caller may still drop it on
@@ -732,6 +736,7 @@ impl FileSystemImage {
             target,
             found: imported.found,
             udf_found,
+            udf_base: imported.udf_base.filter(|_| moved),
         });
         Ok(imported.file_system)
     }
@@ -1009,6 +1014,7 @@ impl FileSystemImage {
             pad_blocks: 0,
             session_checksums: self.session_checksums,
             udf_revision: self.udf_revision,
+            udf_base: self.imported.as_ref().and_then(|i| i.udf_base.clone()),
         };
         let mut session = build(Arc::clone(&self.tree), &options)?;
         session.set_progress(self.build_progress.0.clone());

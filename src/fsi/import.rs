@@ -2,11 +2,14 @@
 //! which one to import, the import itself, and where sessions lie on
 //! random-write media (which have no table of contents).
 
+use std::sync::Arc;
+
 use super::iso9660::descriptor::{self, BootRecord, DescriptorSet};
 use super::iso9660::read::{self, ImportLimits, Naming};
 use super::names::FileSystems;
 use super::tree::{Content, Kind, Tree};
 use super::udf;
+use super::udf::incremental::UdfBase;
 use super::{BlockSource, BLOCK_SIZE};
 use crate::error::{Cause, Error, Result};
 use crate::hresult::*;
@@ -109,6 +112,9 @@ pub struct Imported {
     /// Things the caller should know that did not stop the import: in a
     /// bridge session, where the UDF tree and the ISO 9660 tree disagree.
     pub warnings: Vec<String>,
+    /// What the next session can keep of the imported UDF metadata (a
+    /// UDF 2.50+ volume this library wrote, imported as UDF).
+    pub udf_base: Option<Arc<UdfBase>>,
 }
 
 /// Imports the session at `session_start`: `file_system` picks one
@@ -274,6 +280,7 @@ fn import_iso(
         udf_revision: None,
         udf_end_blocks: 0,
         warnings: Vec::new(),
+        udf_base: None,
     })
 }
 
@@ -289,7 +296,7 @@ fn import_udf(
     limits: ImportLimits,
 ) -> Result<Imported> {
     let set = &id.descriptors;
-    let (info, tree) = udf::read::import(src, session_start, limits).map_err(|e| {
+    let (info, tree, base) = udf::read::import(src, session_start, limits).map_err(|e| {
         e.context(format!(
             "UDF volume of the session at block {session_start}"
         ))
@@ -335,6 +342,7 @@ fn import_udf(
         udf_revision: Some(info.revision),
         udf_end_blocks: info.end_block.saturating_sub(session_start),
         warnings,
+        udf_base: base.map(Arc::new),
     })
 }
 

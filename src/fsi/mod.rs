@@ -88,3 +88,4 @@ pub use result::{BlockRange, ResultImage};
 pub use tree::{
     Attrs, Content, DataSource, Extent, Extents, LocalFile, OnClash, OnceReader, Times, Tree,
 };
+pub use udf::incremental::UdfBase;

@@ -1135,8 +1135,9 @@ impl Tree {
     /// The imported tree is taken, not borrowed: into a tree with no
     /// entries yet (every import into a fresh image) its nodes move
     /// instead of being copied, so an import never holds a million
-    /// entries twice.
-    pub fn merge_imported(&mut self, mut imported: Tree) -> Result<()> {
+    /// entries twice. Returns whether it did: the imported nodes then
+    /// keep their [`NodeId`]s.
+    pub fn merge_imported(&mut self, mut imported: Tree) -> Result<bool> {
         // The root is never replaced: it takes the imported root's entries
         // (AAIP's ER among them) unless it carries some already.
         let root = self.root();
@@ -1155,7 +1156,7 @@ impl Tree {
             let mut own_root = mine.into_iter().next().flatten().expect("the root");
             own_root.kind = children;
             self.nodes[0] = Some(own_root);
-            return Ok(());
+            return Ok(true);
         }
         let imported = &imported;
         let mut stack = vec![(imported.root(), self.root())];
@@ -1197,7 +1198,7 @@ impl Tree {
                 }
             }
         }
-        Ok(())
+        Ok(false)
     }
 
     /// Copies `from`'s subtree of `other` into this tree, detached (its

@@ -14,5 +14,6 @@ mod iso_sessions;
 mod udf_bridge_commit;
 mod udf_build;
 mod udf_import;
+mod udf_incremental;
 mod udf_peer_appends;
 mod udf_session_values;

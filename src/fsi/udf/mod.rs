@@ -2,6 +2,7 @@
 //! shared by the importer and the session writer.
 
 pub mod bridge;
+pub mod incremental;
 pub mod layout;
 pub mod read;
 #[cfg(test)]

@@ -21,6 +21,7 @@ use std::collections::HashSet;
 use std::io::{self, Read};
 use std::sync::Arc;
 
+use super::incremental::{self, UdfBase};
 use super::layout::*;
 use crate::error::{Error, Result};
 use crate::fsi::iso9660::read::ImportLimits;
@@ -114,6 +115,9 @@ pub struct Volume<'a> {
     /// Last readable block of the medium (for anchors, the VAT and bounds).
     last_block: u32,
     pub root: LongAd,
+    /// The metadata layout a next session can build on (see
+    /// [`incremental`]), when the volume has one.
+    base_layout: Option<incremental::Layout>,
     /// Recently read runs of blocks: writers put a directory's file
     /// entries side by side, and one read of a run instead of one per
     /// entry is most of the import time of a large tree.
@@ -377,11 +381,49 @@ impl<'a> Volume<'a> {
             partitions: Vec::new(),
             last_block: last,
             root: lvd.fsd,
+            base_layout: None,
             cache: Default::default(),
         };
         vol.resolve_partitions(&lvd, &vds.pds)?;
         vol.root = vol.read_fsd(lvd.fsd)?;
+        vol.base_layout = vol.layout_for_next_session(&lvd, &vds.pds);
         Ok(vol)
+    }
+
+    /// The metadata file of a volume laid out as [`incremental`]
+    /// requires: a physical partition from block 0 as the first map, the
+    /// metadata partition over it as the second, and a metadata file that
+    /// is one run of sectors from its first block.
+    fn layout_for_next_session(&self, lvd: &Lvd, pds: &[Pd]) -> Option<incremental::Layout> {
+        let [PartitionMap::Physical {
+            partition_number, ..
+        }, PartitionMap::Metadata {
+            partition_number: over,
+            metadata_file,
+            ..
+        }] = lvd.maps.as_slice()
+        else {
+            return None;
+        };
+        let pd = pds
+            .iter()
+            .find(|p| p.partition_number == *partition_number)?;
+        if over != partition_number || pd.start != 0 {
+            return None;
+        }
+        let runs = self.metadata_runs(0, *metadata_file).ok()?;
+        let &(_, start, _) = runs.first()?;
+        let mut blocks = 0u32;
+        for (first, lba, n) in runs {
+            if first != blocks || lba != start.checked_add(blocks)? {
+                return None;
+            }
+            blocks = blocks.checked_add(n)?;
+        }
+        Some(incremental::Layout {
+            revision: self.info.revision,
+            metadata: (start, blocks),
+        })
     }
 
     fn physical_of(&self, lvd: &Lvd, pds: &[Pd], number: u16) -> Result<(usize, Pd)> {
@@ -1005,6 +1047,7 @@ struct Reader<'v, 'a> {
     vol: &'v Volume<'a>,
     limits: ImportLimits,
     tree: Tree,
+    origins: incremental::Collector,
     visited: HashSet<LbAddr>,
     directory_bytes: u64,
     /// Bytes read into memory for embedded and mixed files.
@@ -1013,10 +1056,17 @@ struct Reader<'v, 'a> {
 
 /// Reads the tree of the volume.
 pub fn read_tree(vol: &Volume<'_>, limits: ImportLimits) -> Result<Tree> {
+    read_tree_and_base(vol, limits).map(|(tree, _)| tree)
+}
+
+/// Reads the tree of the volume and what a next session can keep of its
+/// metadata.
+fn read_tree_and_base(vol: &Volume<'_>, limits: ImportLimits) -> Result<(Tree, Option<UdfBase>)> {
     let mut r = Reader {
         vol,
         limits,
         tree: Tree::new(),
+        origins: Default::default(),
         visited: HashSet::new(),
         directory_bytes: 0,
         memory_bytes: 0,
@@ -1039,10 +1089,13 @@ pub fn read_tree(vol: &Volume<'_>, limits: ImportLimits) -> Result<Tree> {
                 )));
             }
             r.tree.node_mut(root).attrs = attrs_of(&fe, Attrs::dir());
+            r.origins
+                .note(root, dir.icb.partition, dir.icb.block, fe.unique_id);
         }
         r.read_dir(&dir, &fe, &mut stack)?;
     }
-    Ok(r.tree)
+    let base = r.origins.finish(vol.base_layout, &r.tree);
+    Ok((r.tree, base))
 }
 
 impl Reader<'_, '_> {
@@ -1158,6 +1211,8 @@ impl Reader<'_, '_> {
         let Some(node) = self.tree.insert_if_absent(dir.node, &name, attrs, kind) else {
             return Ok(());
         };
+        self.origins
+            .note(node, icb.partition, icb.block, fe.unique_id);
         if is_dir {
             stack.push(Pending {
                 icb,
@@ -1310,14 +1365,17 @@ pub fn committed_udf_session(src: &dyn BlockSource, last: u32) -> Option<(u32, u
 }
 
 /// Opens and reads the UDF volume of a session.
+///
+/// With the tree comes what the next session can keep of the volume's
+/// metadata ([`UdfBase`]), when the volume qualifies.
 pub fn import(
     src: &dyn BlockSource,
     session_start: u32,
     limits: ImportLimits,
-) -> Result<(UdfInfo, Tree)> {
+) -> Result<(UdfInfo, Tree, Option<UdfBase>)> {
     let vol = Volume::open(src, session_start, &limits)?;
-    let tree = read_tree(&vol, limits)?;
-    Ok((vol.info.clone(), tree))
+    let (tree, base) = read_tree_and_base(&vol, limits)?;
+    Ok((vol.info.clone(), tree, base))
 }
 
 #[cfg(test)]
@@ -1326,7 +1384,7 @@ mod tests {
     use super::*;
 
     fn read(m: &Medium) -> Result<Tree> {
-        import(m, 0, ImportLimits::default()).map(|(_, t)| t)
+        import(m, 0, ImportLimits::default()).map(|(_, t, _)| t)
     }
 
     fn bytes_of(t: &Tree, m: &Medium, path: &str) -> Vec<u8> {
@@ -1358,7 +1416,7 @@ mod tests {
         let sub = b.dir(&[("inner.bin", sub_file, 0)]);
         let root = b.dir(&[("a.txt", f, 0), ("sub", sub, fid_flags::DIRECTORY)]);
         let m = b.finish(root);
-        let (info, t) = import(m, 0, ImportLimits::default()).unwrap();
+        let (info, t, _) = import(m, 0, ImportLimits::default()).unwrap();
         assert_eq!(info.revision, 0x0250);
         assert_eq!(info.volume_id, "Synthetic");
         assert_eq!(bytes_of(&t, m, "/a.txt"), b"through the metadata file\n");
@@ -1671,6 +1729,7 @@ mod tests {
             partitions: vol_parts,
             last_block: 199,
             root: LongAd::new(0, LbAddr::default()),
+            base_layout: None,
             cache: Default::default(),
         };
         let e = vol

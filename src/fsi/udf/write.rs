@@ -29,6 +29,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::incremental::UdfBase;
 use super::layout::{
     self, access_type, encode_d_chars, encode_symlink, fid_flags, file_type, Ad, AdType, Avdp,
     Charspec, ExtentAd, ExtentType, Fid, FileEntry, Fsd, IcbTag, Iuvd, LbAddr, LongAd, Lvd, Lvid,
@@ -86,11 +87,12 @@ pub fn udf_file_name(name: &str) -> String {
     format!("{stem}{ext}")
 }
 
-/// One item of the file set.
+/// One item of the file set whose blocks the session writes.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     node: NodeId,
-    /// Block of the file entry, relative to the file set.
+    /// Block of the file entry, relative to the file set; its content
+    /// follows it.
     fe: u32,
     /// Blocks of content after the entry (directory identifiers, a long
     /// symlink).
@@ -116,11 +118,15 @@ pub struct FileSet {
     revision: u32,
     /// 2.50+: the file set is the content of a metadata file.
     metadata: bool,
-    /// In file set order (the FSD is block 0, the root's entry block 1).
+    /// What the session writes, in file set order (the FSD is block 0).
     entries: Vec<Entry>,
-    /// Position in `entries` by node index.
+    /// Position in `entries` by node index (`u32::MAX`: a kept entry).
     entry_of: Vec<u32>,
+    /// Blocks the session writes for the file set (the metadata once).
     pub blocks: u32,
+    /// The previous session's metadata, whose unchanged file entries this
+    /// session names instead of writing them (see [`super::incremental`]).
+    kept: Option<Arc<UdfBase>>,
     files: u32,
     dirs: u32,
     next_unique_id: u64,
@@ -165,85 +171,140 @@ fn invalid(detail: String) -> Error {
     Error::new(MS_IMAPI_E_INVALID_PARAM, detail)
 }
 
+fn too_big(what: &str) -> Error {
+    Error::new(
+        MS_IMAPI_E_IMAGE_TOO_BIG,
+        format!("the UDF {what} is too large"),
+    )
+}
+
+/// Most blocks a metadata window may span: the metadata file's one
+/// extended file entry holds this many allocation descriptors of at most
+/// [`MAX_AD`] bytes each, and the window is kept well inside that.
+const MAX_WINDOW_BLOCKS: u64 = (BLOCK_SIZE - EFE_FIXED) as u64 / 8 * (MAX_AD / BS) / 2;
+
 impl FileSet {
     /// Lays out the file set of `tree` (sizes and unique ids only).
-    pub fn measure(tree: Arc<Tree>, revision: u32) -> Result<FileSet> {
+    ///
+    /// With `base`, the previous session's metadata of the same revision
+    /// wholly below `start` (the session's first block), a file or link
+    /// unchanged since that import keeps its file entry there
+    /// ([`super::incremental`]); every directory is written anew.
+    pub fn measure(
+        tree: Arc<Tree>,
+        revision: u32,
+        base: Option<Arc<UdfBase>>,
+        start: u32,
+    ) -> Result<FileSet> {
+        let metadata = revision >= METADATA_REVISION;
+        let kept = base.filter(|b| {
+            metadata
+                && u32::from(b.revision) == revision
+                && b.end() <= u64::from(start)
+                && u64::from(start - b.start) < MAX_WINDOW_BLOCKS
+        });
         let mut set = FileSet {
             entry_of: vec![u32::MAX; tree.slots()],
+            next_unique_id: kept
+                .as_ref()
+                .map_or(FIRST_UNIQUE_ID, |b| b.next_unique_id.max(FIRST_UNIQUE_ID)),
             tree,
             revision,
-            metadata: revision >= METADATA_REVISION,
+            metadata,
             entries: Vec::new(),
             blocks: 1,
+            kept,
             files: 0,
             dirs: 0,
-            next_unique_id: FIRST_UNIQUE_ID,
         };
         let tree = Arc::clone(&set.tree);
         for (id, _) in tree.walk() {
+            match &tree.node(id).kind {
+                Kind::Dir(_) => set.dirs += 1,
+                _ => set.files += 1,
+            }
+            if set
+                .kept
+                .as_ref()
+                .is_some_and(|b| b.unchanged(&tree, id).is_some())
+            {
+                continue;
+            }
             let unique_id = if id == tree.root() {
                 0
             } else {
                 set.next_unique_id += 1;
                 set.next_unique_id - 1
             };
-            let (data_len, data_blocks) = match &tree.node(id).kind {
-                Kind::Dir(_) => {
-                    set.dirs += 1;
-                    let len = set.fid_stream(id, None).len();
-                    (len, len.div_ceil(BLOCK_SIZE))
-                }
-                Kind::Symlink(target) => {
-                    set.files += 1;
-                    let len = symlink_bytes(&tree, id, target)?.len();
-                    (
-                        len,
-                        if len <= set.embed_max() {
-                            0
-                        } else {
-                            len.div_ceil(BLOCK_SIZE)
-                        },
-                    )
-                }
-                Kind::File(_) => {
-                    set.files += 1;
-                    (0, 0)
-                }
-            };
+            let (data_len, data_blocks) = set.content_size(id)?;
             set.entry_of[id.index()] = set.entries.len() as u32;
             set.entries.push(Entry {
                 node: id,
                 fe: set.blocks,
-                data_blocks: data_blocks as u32,
-                data_len: data_len as u32,
+                data_blocks,
+                data_len,
                 unique_id,
             });
             set.blocks = set
                 .blocks
-                .checked_add(1 + data_blocks as u32)
-                .ok_or_else(|| {
-                    Error::new(MS_IMAPI_E_IMAGE_TOO_BIG, "the UDF file set is too large")
-                })?;
+                .checked_add(1 + data_blocks)
+                .ok_or_else(|| too_big("file set"))?;
         }
         if set.metadata {
             set.blocks
                 .checked_mul(2)
                 .and_then(|b| b.checked_add(METADATA_HEAD))
-                .ok_or_else(|| {
-                    Error::new(MS_IMAPI_E_IMAGE_TOO_BIG, "the UDF metadata is too large")
-                })?;
+                .ok_or_else(|| too_big("metadata"))?;
         }
         Ok(set)
+    }
+
+    /// Bytes and blocks of `id`'s own content after its file entry.
+    fn content_size(&self, id: NodeId) -> Result<(u32, u32)> {
+        let len = match &self.tree.node(id).kind {
+            Kind::Dir(_) => self.fid_stream(id, None).len(),
+            Kind::Symlink(target) => {
+                let len = symlink_bytes(&self.tree, id, target)?.len();
+                if len <= self.embed_max() {
+                    return Ok((len as u32, 0));
+                }
+                len
+            }
+            Kind::File(_) => 0,
+        };
+        Ok((len as u32, len.div_ceil(BLOCK_SIZE) as u32))
+    }
+
+    /// Whether the metadata is written twice (a metadata file and its
+    /// mirror): not in a window over earlier sessions' metadata.
+    fn duplicated(&self) -> bool {
+        self.kept.is_none()
+    }
+
+    /// With this session's metadata written from sector `written`: the
+    /// metadata file's and its mirror's extents (first sector, blocks),
+    /// and the metadata block `written` is.
+    fn metadata_files(&self, written: u32) -> ([(u32, u32); 2], u32) {
+        match &self.kept {
+            None => (
+                [(written, self.blocks), (written + self.blocks, self.blocks)],
+                0,
+            ),
+            Some(b) => {
+                let window = (b.start, written + self.blocks - b.start);
+                ([window, window], written - b.start)
+            }
+        }
     }
 
     /// Blocks the file set takes in the session: with a metadata
     /// partition, the two metadata file entries and the metadata twice
     /// (the mirror is a copy, so a damaged block has a second chance).
     pub fn area_blocks(&self) -> u32 {
-        if self.metadata {
-            METADATA_HEAD + 2 * self.blocks
-        } else {
-            self.blocks
+        match (self.metadata, self.duplicated()) {
+            (false, _) => self.blocks,
+            (true, true) => METADATA_HEAD + 2 * self.blocks,
+            (true, false) => METADATA_HEAD + self.blocks,
         }
     }
 
@@ -263,15 +324,28 @@ impl FileSet {
         let Some(base) = base else {
             return LongAd::new(BLOCK_SIZE as u32, LbAddr::default());
         };
-        let e = self.entry(node);
+        let (fe, unique_id) = match self.entry_of[node.index()] {
+            u32::MAX => {
+                let kept = self
+                    .kept
+                    .as_ref()
+                    .and_then(|b| b.unchanged(&self.tree, node));
+                let o = kept.expect("an item the session does not write keeps its entry");
+                (o.fe, o.unique_id)
+            }
+            i => {
+                let e = &self.entries[i as usize];
+                (base.base + e.fe, e.unique_id as u32)
+            }
+        };
         let mut ad = LongAd::new(
             BLOCK_SIZE as u32,
             LbAddr {
-                block: base.base + e.fe,
+                block: fe,
                 partition: base.partition,
             },
         );
-        ad.impl_use[2..6].copy_from_slice(&(e.unique_id as u32).to_le_bytes());
+        ad.impl_use[2..6].copy_from_slice(&unique_id.to_le_bytes());
         ad
     }
 
@@ -451,14 +525,19 @@ fn split_ads(extents: &[(u32, u64)], partition: u16) -> Vec<Ad> {
     ads
 }
 
-/// The extended file entry of the metadata file (or its mirror): one
-/// extent of `blocks` at absolute block `at`, in the physical partition.
-fn metadata_entry(ftype: u8, at: u32, blocks: u32, time: Timestamp, p: TagParams) -> Vec<u8> {
-    let ads = split_ads(&[(at, blocks as u64 * BS)], 0);
+/// The extended file entry of the metadata file (or its mirror): its
+/// `extents` (first sector, blocks) in the physical partition.
+fn metadata_entry(ftype: u8, extents: &[(u32, u32)], time: Timestamp, p: TagParams) -> Vec<u8> {
+    let bytes: Vec<(u32, u64)> = extents
+        .iter()
+        .map(|&(at, n)| (at, u64::from(n) * BS))
+        .collect();
+    let ads = split_ads(&bytes, 0);
+    let blocks: u64 = extents.iter().map(|&(_, n)| u64::from(n)).sum();
     let mut fe = FileEntry::new(true, IcbTag::new(ftype, AdType::Short));
-    fe.information_length = blocks as u64 * BS;
+    fe.information_length = blocks * BS;
     fe.object_size = fe.information_length;
-    fe.logical_blocks_recorded = blocks as u64;
+    fe.logical_blocks_recorded = blocks;
     fe.uid = u32::MAX;
     fe.gid = u32::MAX;
     fe.access_time = time;
@@ -531,7 +610,7 @@ impl Session<'_> {
 
     /// The partition maps and the partition sizes the integrity descriptor
     /// records: the physical partition, and the metadata partition of 2.50.
-    fn maps(&self, set: &FileSet, areas: &UdfAreas) -> (Vec<PartitionMap>, Vec<u32>) {
+    fn maps(&self, set: &FileSet, areas: &UdfAreas, window: u32) -> (Vec<PartitionMap>, Vec<u32>) {
         let mut maps = vec![PartitionMap::Physical {
             volume_seq_number: 1,
             partition_number: 0,
@@ -547,9 +626,9 @@ impl Session<'_> {
                 bitmap_file: NO_BITMAP,
                 allocation_unit: 32,
                 alignment_unit: 1,
-                flags: 1,
+                flags: u8::from(set.duplicated()),
             });
-            sizes.push(set.blocks);
+            sizes.push(window);
         }
         (maps, sizes)
     }
@@ -726,9 +805,11 @@ impl Volume {
         } else {
             volume_name
         };
+        let (metadata_files, metadata_base) =
+            set.metadata_files(start + areas.file_set + METADATA_HEAD);
         let addr = if set.metadata {
             Addr {
-                base: 0,
+                base: metadata_base,
                 partition: METADATA_PARTITION,
             }
         } else {
@@ -751,7 +832,7 @@ impl Volume {
             domain: Regid::udf(layout::DOMAIN_OSTA, rev16),
         };
 
-        let (maps, sizes) = s.maps(&set, &areas);
+        let (maps, sizes) = s.maps(&set, &areas, metadata_files[0].1);
         let mut fixed = s.sequence(UdfAreas::MAIN_VDS, nsr, &maps)?;
         fixed.extend(s.sequence(UdfAreas::RESERVE_VDS, nsr, &maps)?);
         fixed.extend(s.integrity(&set, sizes));
@@ -766,16 +847,12 @@ impl Volume {
             fixed.push((1, Td.encode(s.params(1))));
         }
         if set.metadata {
-            let content = s.abs(areas.file_set + METADATA_HEAD);
-            for (i, ftype) in [file_type::METADATA, file_type::METADATA_MIRROR]
-                .into_iter()
-                .enumerate()
-            {
+            let types = [file_type::METADATA, file_type::METADATA_MIRROR];
+            for (i, (ftype, extent)) in types.into_iter().zip(metadata_files).enumerate() {
                 let rel = areas.file_set + i as u32;
-                let at = content + i as u32 * set.blocks;
                 fixed.push((
                     rel,
-                    metadata_entry(ftype, at, set.blocks, s.recorded, s.params(rel)),
+                    metadata_entry(ftype, &[extent], s.recorded, s.params(rel)),
                 ));
             }
         }
@@ -834,7 +911,7 @@ impl Volume {
             // Past the two metadata file entries (fixed blocks), the
             // metadata and then its mirror, block for block the same.
             k -= METADATA_HEAD;
-            if k >= self.set.blocks {
+            if k >= self.set.blocks && self.set.duplicated() {
                 k -= self.set.blocks;
             }
         }

@@ -1,0 +1,202 @@
+//! What a UDF 2.50 session keeps of the one before it.
+//!
+//! A session that writes a file entry for every item makes a 1 % append to
+//! a million-file disc write two million metadata blocks (the metadata and
+//! its mirror) and the next import read a million of them. A session built
+//! on the previous one writes every directory anew, as ISO 9660 does, but
+//! a file entry only for an item that is new or changed: the others stay
+//! where an earlier session wrote them, and the new directories name them
+//! there.
+//!
+//! That needs each old file entry to keep its address in the new metadata
+//! partition. The new metadata file is therefore one extent from the
+//! first block of the previous metadata file to the end of this session's
+//! metadata: a window in which every block keeps the metadata address it
+//! had. (Sending old addresses to new places through a fragmented
+//! metadata file would also keep the addresses, but libudfread, the
+//! reader of VLC and libbluray, maps the metadata partition as one
+//! extent from the metadata file's first block: it read such a session's
+//! old tree.) A window has no separate mirror: the mirror file names the
+//! same extent, and the metadata partition says the metadata is not
+//! duplicated.
+//!
+//! Whether a file changed is decided by a fingerprint of everything its
+//! file entry records, taken when the session was imported and again when
+//! the next one is built. Editing the tree needs no bookkeeping, and an
+//! edit that restores the old state costs nothing.
+//!
+//! Only volumes laid out as this library lays them out qualify: one
+//! physical partition from block 0 (so that the kept entries' long_ads
+//! still reach their file data in the new session's partition, which also
+//! starts at 0), the metadata partition as the second map, and a metadata
+//! file that is one run of blocks.
+
+use std::collections::hash_map::DefaultHasher;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use crate::fsi::tree::{Content, Kind, NodeId, Tree};
+
+/// Partition reference of the metadata partition in a qualifying volume.
+pub const METADATA_PARTITION: u16 = 1;
+
+/// An item's file entry in the previous session: its metadata block, the
+/// low 32 bits of its unique id (what a file identifier records), and
+/// the fingerprint of the item as imported (files and links).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Origin {
+    pub fe: u32,
+    pub unique_id: u32,
+    fingerprint: Option<u64>,
+}
+
+impl Origin {
+    const NONE: Origin = Origin {
+        fe: u32::MAX,
+        unique_id: 0,
+        fingerprint: None,
+    };
+}
+
+/// The previous UDF session's metadata as the next session builds on it.
+///
+/// Produced by an import of a UDF 2.50+ session this library wrote
+/// ([`crate::fsi::Imported::udf_base`]) and handed to the build of the
+/// next session ([`crate::fsi::BuildOptions::udf_base`]); the build uses
+/// it only for a session of the same revision placed after every block it
+/// names, with the tree the import produced (edited or not).
+pub struct UdfBase {
+    pub(crate) revision: u16,
+    /// First sector of the previous metadata file: the window's start.
+    pub(crate) start: u32,
+    /// Blocks of the previous metadata file.
+    pub(crate) blocks: u32,
+    /// The first unique id no entry has.
+    pub(crate) next_unique_id: u64,
+    /// By node index of the imported tree.
+    origins: Vec<Origin>,
+}
+
+impl fmt::Debug for UdfBase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UdfBase")
+            .field("revision", &format_args!("{:#x}", self.revision))
+            .field("start", &self.start)
+            .field("blocks", &self.blocks)
+            .field(
+                "items",
+                &self.origins.iter().filter(|o| o.fe != u32::MAX).count(),
+            )
+            .finish()
+    }
+}
+
+/// The layout facts of an opened volume that decide whether it qualifies:
+/// its revision and its metadata file as one run (first sector, blocks).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    pub revision: u16,
+    pub metadata: (u32, u32),
+}
+
+/// Collects each imported item's file entry while the tree is read.
+#[derive(Default)]
+pub(crate) struct Collector {
+    origins: Vec<Origin>,
+    max_unique_id: u64,
+    /// An entry outside the metadata partition or with a unique id of
+    /// more than 32 bits: the volume is not one this module builds on.
+    foreign: bool,
+}
+
+impl Collector {
+    /// Item `node` has its file entry at block `block` of partition
+    /// `partition`, with `unique_id`.
+    pub fn note(&mut self, node: NodeId, partition: u16, block: u32, unique_id: u64) {
+        if partition != METADATA_PARTITION || unique_id > u64::from(u32::MAX) || block == u32::MAX {
+            self.foreign = true;
+            return;
+        }
+        let i = node.index();
+        if self.origins.len() <= i {
+            self.origins.resize(i + 1, Origin::NONE);
+        }
+        self.origins[i] = Origin {
+            fe: block,
+            unique_id: unique_id as u32,
+            fingerprint: None,
+        };
+        self.max_unique_id = self.max_unique_id.max(unique_id);
+    }
+
+    /// The base for the next session, `None` when the volume does not
+    /// qualify.
+    pub fn finish(self, layout: Option<Layout>, tree: &Tree) -> Option<UdfBase> {
+        let layout = layout?;
+        let (start, blocks) = layout.metadata;
+        if self.foreign {
+            return None;
+        }
+        let mut origins = self.origins;
+        origins.resize(tree.slots(), Origin::NONE);
+        if origins.iter().any(|o| o.fe != u32::MAX && o.fe >= blocks) {
+            return None;
+        }
+        for (id, _) in tree.walk() {
+            if let Some(o) = origins.get_mut(id.index()).filter(|o| o.fe != u32::MAX) {
+                o.fingerprint = fingerprint(tree, id);
+            }
+        }
+        Some(UdfBase {
+            revision: layout.revision,
+            start,
+            blocks,
+            next_unique_id: self.max_unique_id + 1,
+            origins,
+        })
+    }
+}
+
+impl UdfBase {
+    /// `node`'s file entry in the previous session when the session being
+    /// built may name it: a file or link that still is what the entry
+    /// records.
+    pub(crate) fn unchanged(&self, tree: &Tree, node: NodeId) -> Option<Origin> {
+        let o = self.origins.get(node.index()).copied()?;
+        (o.fe != u32::MAX && o.fingerprint.is_some() && fingerprint(tree, node) == o.fingerprint)
+            .then_some(o)
+    }
+
+    /// The first sector after the previous metadata file.
+    pub(crate) fn end(&self) -> u64 {
+        u64::from(self.start) + u64::from(self.blocks)
+    }
+}
+
+/// A hash of what the file entry of file or link `node` records:
+/// attributes, size and data extents, or the link target. `None` for
+/// directories (always written anew) and for data written anew, which no
+/// kept entry can describe.
+fn fingerprint(tree: &Tree, node: NodeId) -> Option<u64> {
+    let n = tree.node(node);
+    let mut h = DefaultHasher::new();
+    let a = &n.attrs;
+    (a.mode, a.uid, a.gid).hash(&mut h);
+    a.times
+        .map(|t| (t.modified, t.accessed, t.changed))
+        .hash(&mut h);
+    match &n.kind {
+        Kind::Dir(_) => return None,
+        Kind::File(f) => {
+            let Content::OnMedium(extents) = &f.content else {
+                return None;
+            };
+            (1u8, f.size).hash(&mut h);
+            for e in extents.iter() {
+                (e.lba, e.len).hash(&mut h);
+            }
+        }
+        Kind::Symlink(target) => (2u8, target).hash(&mut h),
+    }
+    Some(h.finish())
+}
