@@ -89,7 +89,8 @@ fn main() {
     let mut entries = 0;
     for _ in 0..runs {
         let t = Instant::now();
-        let (_, tree, _) = multisession::internals::udf::read::import(&blocks, 0, limits).unwrap();
+        let (_, tree, _) =
+            multisession::internals::udf::read::import(&blocks, 0, limits, false).unwrap();
         times.push(t.elapsed());
         entries = tree.len();
     }

@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use crate::error::{Cause, Error, Result};
 use crate::fsi::build::validate_file_systems;
+use crate::fsi::import::import_for_next_session;
 use crate::fsi::iso9660::descriptor::BootRecord;
 use crate::fsi::iso9660::read::ImportLimits;
 use crate::fsi::names;
@@ -30,7 +31,7 @@ use crate::fsi::result::ResultImage;
 use crate::fsi::tree::{Attrs, DataSource, OnClash, OnceReader, Tree};
 use crate::fsi::udf::incremental::UdfBase;
 use crate::fsi::{
-    build, default_file_system_for_import, identify, import, locate_random_write, BuildOptions,
+    build, default_file_system_for_import, identify, locate_random_write, BuildOptions,
     FileSystems, RandomWriteLayout, RandomWriteStyle,
 };
 use crate::hresult::*;
@@ -694,7 +695,7 @@ impl FileSystemImage {
         file_system: Option<FileSystems>,
         target: Target,
     ) -> Result<FileSystems> {
-        let imported = import(recorder, start, file_system, limits_for(media))?;
+        let imported = import_for_next_session(recorder, start, file_system, limits_for(media))?;
         if let Some(hook) = &self.import_progress.0 {
             super::import::report_import(&imported.tree, imported.file_system, hook)?;
         }

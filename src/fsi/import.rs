@@ -113,7 +113,8 @@ pub struct Imported {
     /// bridge session, where the UDF tree and the ISO 9660 tree disagree.
     pub warnings: Vec<String>,
     /// What the next session can keep of the imported UDF metadata (a
-    /// UDF 2.50+ volume this library wrote, imported as UDF).
+    /// UDF 2.50+ volume this library wrote, imported as UDF for a next
+    /// session, as `FileSystemImage` imports).
     pub udf_base: Option<Arc<UdfBase>>,
 }
 
@@ -131,12 +132,33 @@ pub fn import(
     file_system: Option<FileSystems>,
     limits: ImportLimits,
 ) -> Result<Imported> {
+    import_session(src, session_start, file_system, limits, false)
+}
+
+/// [`import`] for a session built on it: a UDF 2.50 volume this library
+/// wrote also gives [`Imported::udf_base`].
+pub(crate) fn import_for_next_session(
+    src: &dyn BlockSource,
+    session_start: u32,
+    file_system: Option<FileSystems>,
+    limits: ImportLimits,
+) -> Result<Imported> {
+    import_session(src, session_start, file_system, limits, true)
+}
+
+fn import_session(
+    src: &dyn BlockSource,
+    session_start: u32,
+    file_system: Option<FileSystems>,
+    limits: ImportLimits,
+    base: bool,
+) -> Result<Imported> {
     let id = identify(src, session_start)?;
     let found = id.file_systems;
     refuse_no_file_system(src, session_start, found)?;
     let fs = chosen_file_system(session_start, file_system, found)?;
     if fs == FileSystems::UDF {
-        let imported = import_udf(src, session_start, &id, limits)?;
+        let imported = import_udf(src, session_start, &id, limits, base)?;
         return match uncommitted_udf(&imported, id.descriptors.primary.as_ref()) {
             // Chosen by default, not asked for: the committed volume wins.
             Some(why) if file_system.is_none() => {
@@ -294,9 +316,10 @@ fn import_udf(
     session_start: u32,
     id: &Identified,
     limits: ImportLimits,
+    base: bool,
 ) -> Result<Imported> {
     let set = &id.descriptors;
-    let (info, tree, base) = udf::read::import(src, session_start, limits).map_err(|e| {
+    let (info, tree, base) = udf::read::import(src, session_start, limits, base).map_err(|e| {
         e.context(format!(
             "UDF volume of the session at block {session_start}"
         ))

@@ -181,7 +181,8 @@ mod tests {
                 .collect(),
             total,
         };
-        let (_, udf, _) = super::super::read::import(&s, 0, ImportLimits::default()).unwrap();
+        let (_, udf, _) =
+            super::super::read::import(&s, 0, ImportLimits::default(), false).unwrap();
         let set = descriptor::read_set(&s, 0).unwrap();
         let primary = set.primary.unwrap();
         let naming = match read::detect_rock_ridge(&s, primary.root).unwrap() {

@@ -42,19 +42,24 @@ pub const METADATA_PARTITION: u16 = 1;
 
 /// An item's file entry in the previous session: its metadata block, the
 /// low 32 bits of its unique id (what a file identifier records), and
-/// the fingerprint of the item as imported (files and links).
+/// the fingerprint of the item as imported (files and links; [`NO_PRINT`]
+/// for directories). Sixteen bytes: one per imported item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Origin {
     pub fe: u32,
     pub unique_id: u32,
-    fingerprint: Option<u64>,
+    fingerprint: u64,
 }
+
+/// The fingerprint of an item no kept entry can describe; [`fingerprint`]
+/// never returns it.
+const NO_PRINT: u64 = 0;
 
 impl Origin {
     const NONE: Origin = Origin {
         fe: u32::MAX,
         unique_id: 0,
-        fingerprint: None,
+        fingerprint: NO_PRINT,
     };
 }
 
@@ -124,7 +129,7 @@ impl Collector {
         self.origins[i] = Origin {
             fe: block,
             unique_id: unique_id as u32,
-            fingerprint: None,
+            fingerprint: NO_PRINT,
         };
         self.max_unique_id = self.max_unique_id.max(unique_id);
     }
@@ -139,12 +144,13 @@ impl Collector {
         }
         let mut origins = self.origins;
         origins.resize(tree.slots(), Origin::NONE);
+        origins.shrink_to_fit();
         if origins.iter().any(|o| o.fe != u32::MAX && o.fe >= blocks) {
             return None;
         }
         for (id, _) in tree.walk() {
             if let Some(o) = origins.get_mut(id.index()).filter(|o| o.fe != u32::MAX) {
-                o.fingerprint = fingerprint(tree, id);
+                o.fingerprint = fingerprint(tree, id).unwrap_or(NO_PRINT);
             }
         }
         Some(UdfBase {
@@ -163,8 +169,10 @@ impl UdfBase {
     /// records.
     pub(crate) fn unchanged(&self, tree: &Tree, node: NodeId) -> Option<Origin> {
         let o = self.origins.get(node.index()).copied()?;
-        (o.fe != u32::MAX && o.fingerprint.is_some() && fingerprint(tree, node) == o.fingerprint)
-            .then_some(o)
+        (o.fe != u32::MAX
+            && o.fingerprint != NO_PRINT
+            && fingerprint(tree, node) == Some(o.fingerprint))
+        .then_some(o)
     }
 
     /// The first sector after the previous metadata file.
@@ -198,5 +206,5 @@ fn fingerprint(tree: &Tree, node: NodeId) -> Option<u64> {
         }
         Kind::Symlink(target) => (2u8, target).hash(&mut h),
     }
-    Some(h.finish())
+    Some(h.finish().max(NO_PRINT + 1))
 }

@@ -1047,7 +1047,8 @@ struct Reader<'v, 'a> {
     vol: &'v Volume<'a>,
     limits: ImportLimits,
     tree: Tree,
-    origins: incremental::Collector,
+    /// Where each item's file entry is, when the caller builds on them.
+    origins: Option<incremental::Collector>,
     visited: HashSet<LbAddr>,
     directory_bytes: u64,
     /// Bytes read into memory for embedded and mixed files.
@@ -1056,17 +1057,21 @@ struct Reader<'v, 'a> {
 
 /// Reads the tree of the volume.
 pub fn read_tree(vol: &Volume<'_>, limits: ImportLimits) -> Result<Tree> {
-    read_tree_and_base(vol, limits).map(|(tree, _)| tree)
+    read_tree_and_base(vol, limits, false).map(|(tree, _)| tree)
 }
 
-/// Reads the tree of the volume and what a next session can keep of its
-/// metadata.
-fn read_tree_and_base(vol: &Volume<'_>, limits: ImportLimits) -> Result<(Tree, Option<UdfBase>)> {
+/// Reads the tree of the volume and, with `base`, what a next session can
+/// keep of its metadata.
+fn read_tree_and_base(
+    vol: &Volume<'_>,
+    limits: ImportLimits,
+    base: bool,
+) -> Result<(Tree, Option<UdfBase>)> {
     let mut r = Reader {
         vol,
         limits,
         tree: Tree::new(),
-        origins: Default::default(),
+        origins: base.then(Default::default),
         visited: HashSet::new(),
         directory_bytes: 0,
         memory_bytes: 0,
@@ -1089,12 +1094,13 @@ fn read_tree_and_base(vol: &Volume<'_>, limits: ImportLimits) -> Result<(Tree, O
                 )));
             }
             r.tree.node_mut(root).attrs = attrs_of(&fe, Attrs::dir());
-            r.origins
-                .note(root, dir.icb.partition, dir.icb.block, fe.unique_id);
+            if let Some(o) = &mut r.origins {
+                o.note(root, dir.icb.partition, dir.icb.block, fe.unique_id);
+            }
         }
         r.read_dir(&dir, &fe, &mut stack)?;
     }
-    let base = r.origins.finish(vol.base_layout, &r.tree);
+    let base = r.origins.and_then(|o| o.finish(vol.base_layout, &r.tree));
     Ok((r.tree, base))
 }
 
@@ -1211,8 +1217,9 @@ impl Reader<'_, '_> {
         let Some(node) = self.tree.insert_if_absent(dir.node, &name, attrs, kind) else {
             return Ok(());
         };
-        self.origins
-            .note(node, icb.partition, icb.block, fe.unique_id);
+        if let Some(o) = &mut self.origins {
+            o.note(node, icb.partition, icb.block, fe.unique_id);
+        }
         if is_dir {
             stack.push(Pending {
                 icb,
@@ -1366,15 +1373,17 @@ pub fn committed_udf_session(src: &dyn BlockSource, last: u32) -> Option<(u32, u
 
 /// Opens and reads the UDF volume of a session.
 ///
-/// With the tree comes what the next session can keep of the volume's
-/// metadata ([`UdfBase`]), when the volume qualifies.
+/// With `base` (an import a next session builds on) comes what that
+/// session can keep of the volume's metadata ([`UdfBase`]), when the
+/// volume qualifies; a listing does without its 16 bytes per item.
 pub fn import(
     src: &dyn BlockSource,
     session_start: u32,
     limits: ImportLimits,
+    base: bool,
 ) -> Result<(UdfInfo, Tree, Option<UdfBase>)> {
     let vol = Volume::open(src, session_start, &limits)?;
-    let (tree, base) = read_tree_and_base(&vol, limits)?;
+    let (tree, base) = read_tree_and_base(&vol, limits, base)?;
     Ok((vol.info.clone(), tree, base))
 }
 
@@ -1384,7 +1393,7 @@ mod tests {
     use super::*;
 
     fn read(m: &Medium) -> Result<Tree> {
-        import(m, 0, ImportLimits::default()).map(|(_, t, _)| t)
+        import(m, 0, ImportLimits::default(), false).map(|(_, t, _)| t)
     }
 
     fn bytes_of(t: &Tree, m: &Medium, path: &str) -> Vec<u8> {
@@ -1416,7 +1425,7 @@ mod tests {
         let sub = b.dir(&[("inner.bin", sub_file, 0)]);
         let root = b.dir(&[("a.txt", f, 0), ("sub", sub, fid_flags::DIRECTORY)]);
         let m = b.finish(root);
-        let (info, t, _) = import(m, 0, ImportLimits::default()).unwrap();
+        let (info, t, _) = import(m, 0, ImportLimits::default(), false).unwrap();
         assert_eq!(info.revision, 0x0250);
         assert_eq!(info.volume_id, "Synthetic");
         assert_eq!(bytes_of(&t, m, "/a.txt"), b"through the metadata file\n");
