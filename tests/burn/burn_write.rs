@@ -292,34 +292,23 @@ fn blank_bd_re_is_formatted_by_the_first_write() {
     assert_eq!(current_content(&open(&disc)), files("a", 1, &[10]));
 }
 
-/// A drive whose READ(10) replies at or above `from_lba` come back with
-/// one byte flipped: what a bad burn looks like to the verify pass.
-struct CorruptingReads {
-    drive: multisession::scsi::emulator::EmulatedDrive,
+/// `drive` with its READ(10) replies at or above `from_lba` coming back
+/// with one byte flipped: what a bad burn looks like to the verify pass.
+fn corrupting_reads(
+    drive: impl multisession::scsi::Transport,
     from_lba: u32,
-}
-
-impl multisession::scsi::Transport for CorruptingReads {
-    fn execute(
-        &mut self,
-        cdb: &[u8],
-        mut data: multisession::scsi::DataDirection<'_>,
-        timeout: std::time::Duration,
-    ) -> multisession::Result<multisession::scsi::Completion> {
-        use multisession::scsi::DataDirection;
-        let completion = self.drive.execute(cdb, data.reborrow(), timeout)?;
+) -> impl multisession::scsi::Transport {
+    use multisession::scsi::DataDirection;
+    multisession::testing::Hooked::new(drive, move |drive, cdb, mut data, timeout| {
+        let completion = drive.execute(cdb, data.reborrow(), timeout)?;
         let lba = u32::from_be_bytes([cdb[2], cdb[3], cdb[4], cdb[5]]);
         if let (0x28, DataDirection::FromDevice(buf)) = (cdb[0], data) {
-            if lba >= self.from_lba && !buf.is_empty() {
+            if lba >= from_lba && !buf.is_empty() {
                 buf[0] ^= 0x5A;
             }
         }
         Ok(completion)
-    }
-
-    fn describe(&self) -> String {
-        format!("{} (corrupting reads)", self.drive.describe())
-    }
+    })
 }
 
 #[test]
@@ -328,11 +317,7 @@ fn verify_reports_blocks_that_read_back_differently() {
     let disc = new_disc(dir.path(), "cd-r.img", Profile::CdR);
     let drive = multisession::scsi::emulator::EmulatedDrive::open(&disc).unwrap();
     let recorder = std::sync::Arc::new(
-        multisession::Recorder::from_transport(Box::new(CorruptingReads {
-            drive,
-            from_lba: 20,
-        }))
-        .unwrap(),
+        multisession::Recorder::from_transport(Box::new(corrupting_reads(drive, 20))).unwrap(),
     );
     let options = WriteOptions {
         verify: true,
