@@ -26,16 +26,6 @@ const GROWING: [(Profile, bool); 3] = [
 /// descriptors at LBA 16, in the tree, in the data.
 const POINTS: [u64; 8] = [1, 8, 16, 17, 19, 40, 100, 150];
 
-/// Held by each test: a child process (xorriso) forked while another test
-/// holds a disc's `flock` keeps that lock until it execs, and a busy
-/// machine makes that window long enough for the other test's next write
-/// to find its own disc locked.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn blank(dir: &Path, profile: Profile, pow: bool) -> std::path::PathBuf {
     let disc = new_disc(dir, "d.img", profile);
     if pow {
@@ -141,7 +131,6 @@ fn image_blocks(disc: &Path, blocks: u32) -> Vec<u8> {
 
 #[test]
 fn an_interrupted_first_session_is_never_read_and_the_retry_imports_alone() {
-    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let first = files("first", 21, &[300_000, 5, 70_000]);
     let retry = files("retry", 23, &[9000, 1]);
@@ -195,7 +184,6 @@ fn an_interrupted_first_session_is_never_read_and_the_retry_imports_alone() {
 
 #[test]
 fn an_interrupted_later_session_leaves_the_earlier_one_byte_identical() {
-    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let first = files("first", 31, &[100_000, 3, 4097]);
     let second = files("second", 32, &[250_000, 7]);
@@ -231,7 +219,6 @@ fn an_interrupted_later_session_leaves_the_earlier_one_byte_identical() {
 
 #[test]
 fn an_interrupted_pow_recovery_is_finished_by_the_next_one() {
-    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let first = files("first", 41, &[120_000]);
     let retry = files("retry", 42, &[3000]);
