@@ -97,6 +97,11 @@ fn files_by_xorriso(disc: &Path, scratch: &Path) -> Option<Files> {
 /// `files` read back by our import and by xorriso.
 fn assert_reads(disc: &Path, files: &Files, scratch: &Path, case: &str) {
     assert_eq!(&current_content(&open(disc)), files, "{case}: our import");
+    assert_xorriso_reads(disc, files, scratch, case);
+}
+
+/// `files` read back by xorriso, where it is installed.
+fn assert_xorriso_reads(disc: &Path, files: &Files, scratch: &Path, case: &str) {
     if let Some(found) = files_by_xorriso(disc, scratch) {
         assert_eq!(&found, files, "{case}: xorriso");
     }
@@ -109,16 +114,12 @@ fn recover(disc: &Path, case: &str) -> Recovery {
         .unwrap_or_else(|e| panic!("{case}: recovery: {e}"))
 }
 
-/// Appends `add`, which must succeed, and checks that `expected` reads back.
+/// Appends `add`, which must succeed, and checks that `expected` reads back
+/// in our import and in xorriso.
 fn append_and_read(disc: &Path, add: &Files, expected: &Files, scratch: &Path, case: &str) -> u32 {
-    let report = append(&open(disc), add, multisession_options())
-        .unwrap_or_else(|e| panic!("{case}: the next append: {e}"));
-    assert_reads(
-        disc,
-        expected,
-        scratch,
-        &format!("{case}, after the next append"),
-    );
+    let case = format!("{case}, the next append");
+    let report = append_expecting(disc, add, expected, &case);
+    assert_xorriso_reads(disc, expected, scratch, &case);
     report.start_lba
 }
 
