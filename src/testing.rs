@@ -2,7 +2,7 @@
 //! (tests/), so a double is written once instead of copied where each test
 //! binary cannot reach a `#[cfg(test)]` item. Hidden from the docs: not part
 //! of the API, no stability promise. It sits just above `scsi` in the layer
-//! table (tests/image/layers.rs) so `mmc`'s unit tests may use it.
+//! table (tests/abi/layers.rs) so `mmc`'s unit tests may use it.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -31,51 +31,23 @@ pub fn answer_with(
     completion
 }
 
-/// A transport that plays back canned completions and data in order: for
-/// tests of one command's retries and error mapping.
-pub struct Script {
-    /// What the next commands get, first first.
-    pub replies: VecDeque<(Completion, Vec<u8>)>,
-    /// Every CDB sent so far.
-    pub seen: Vec<Vec<u8>>,
-}
-
-impl Script {
-    /// A drive that answers the next commands with `replies`, in order.
-    pub fn new(replies: Vec<(Completion, Vec<u8>)>) -> Script {
-        Script {
-            replies: replies.into(),
-            seen: Vec::new(),
-        }
-    }
-}
-
-impl Transport for Script {
-    fn execute(
-        &mut self,
-        cdb: &[u8],
-        data: DataDirection<'_>,
-        _timeout: Duration,
-    ) -> Result<Completion> {
-        self.seen.push(cdb.to_vec());
-        let (completion, bytes) = self.replies.pop_front().expect("unscripted command");
-        Ok(answer_with(completion, data, &bytes))
-    }
-
-    fn describe(&self) -> String {
-        "scripted drive".into()
-    }
-}
-
 /// A drive that answers CDBs from a table of (CDB prefix, reply), in any
-/// order, and refuses every other CDB with 5/24/00 as a real drive refuses
-/// a command it does not know: for tests that pin down which commands a
-/// whole probe sends.
+/// order, and every other CDB through its fallback: by default refusing it
+/// with 5/24/00 as a real drive refuses a command it does not know. For
+/// tests that pin down which commands a whole probe sends, that play back
+/// one command's retries ([`TableDrive::script`]), or whose drive computes
+/// its replies ([`TableDrive::answering`]).
 pub struct TableDrive {
     answers: Vec<(Vec<u8>, Answer)>,
+    otherwise: Box<Reply>,
+    name: &'static str,
     /// Every CDB sent so far.
     pub sent: Vec<Vec<u8>>,
 }
+
+/// How a [`TableDrive`] answers a CDB its table does not name; `None`
+/// refuses it as an unknown command.
+type Reply = dyn FnMut(&[u8]) -> Option<Answer> + Send;
 
 /// How a [`TableDrive`] answers a CDB.
 #[derive(Clone)]
@@ -84,6 +56,9 @@ pub enum Answer {
     Data(Vec<u8>),
     /// CHECK CONDITION with this sense.
     Sense(Sense),
+    /// Any status and sense, with this data (as much as the host's buffer
+    /// takes).
+    Reply(Completion, Vec<u8>),
     /// The host fails the command before any drive answers.
     Host(Error),
 }
@@ -91,10 +66,30 @@ pub enum Answer {
 impl TableDrive {
     /// A drive that refuses everything.
     pub fn new() -> TableDrive {
+        TableDrive::answering(|_| None)
+    }
+
+    /// A drive whose every CDB is answered by `reply`, `None` refusing it
+    /// as an unknown command.
+    pub fn answering(reply: impl FnMut(&[u8]) -> Option<Answer> + Send + 'static) -> TableDrive {
         TableDrive {
             answers: Vec::new(),
+            otherwise: Box::new(reply),
+            name: "table drive",
             sent: Vec::new(),
         }
+    }
+
+    /// A drive that answers the next commands with `replies`, in order,
+    /// whatever they are; one command more is a bug of the test and panics.
+    pub fn script(replies: Vec<(Completion, Vec<u8>)>) -> TableDrive {
+        let mut replies = VecDeque::from(replies);
+        let mut drive = TableDrive::answering(move |_| {
+            let (completion, data) = replies.pop_front().expect("unscripted command");
+            Some(Answer::Reply(completion, data))
+        });
+        drive.name = "scripted drive";
+        drive
     }
 
     /// Answers CDBs starting with `prefix` with `reply`.
@@ -138,17 +133,19 @@ impl Transport for TableDrive {
         let found = self
             .answers
             .iter()
-            .find(|(prefix, _)| cdb.starts_with(prefix));
-        match found.map(|(_, a)| a.clone()) {
+            .find(|(prefix, _)| cdb.starts_with(prefix))
+            .map(|(_, a)| a.clone());
+        match found.or_else(|| (self.otherwise)(cdb)) {
             Some(Answer::Data(reply)) => Ok(answer(data, &reply)),
             Some(Answer::Sense(s)) => Ok(Completion::check_condition(s)),
+            Some(Answer::Reply(completion, reply)) => Ok(answer_with(completion, data, &reply)),
             Some(Answer::Host(e)) => Err(e),
             None => Ok(Completion::check_condition(Sense::INVALID_FIELD_IN_CDB)),
         }
     }
 
     fn describe(&self) -> String {
-        "table drive".into()
+        self.name.into()
     }
 }
 

@@ -119,6 +119,37 @@ pub fn iso_volume_space_size(block: &[u8]) -> Result<Option<u32>> {
     Ok(Some(le))
 }
 
+/// The volume space size of the ISO 9660 volume whose primary descriptor
+/// is at LBA 16 of `src`, `None` when that block holds none.
+pub fn iso_volume_at_pvd(src: &dyn BlockSource) -> Result<Option<u32>> {
+    let mut block = vec![0u8; BLOCK_SIZE];
+    src.read_blocks(PVD_LBA, &mut block)
+        .map_err(|e| e.context("reading the primary volume descriptor at LBA 16"))?;
+    iso_volume_space_size(&block)
+}
+
+/// One past the last block of the volume at the start of a random-write
+/// medium whose last recorded block is `last`: the ISO 9660 volume space
+/// size when LBA 16 holds a primary descriptor (a bridge too, whose UDF
+/// lies within it), else the end of a UDF-only volume; `None` when the
+/// medium holds neither. Both the session layer's placement and the image
+/// reader's session layout take the volume's end from here, so the next
+/// session an image is built for is the one the multisession object
+/// offers. `last` bounds every read: blocks never written are not asked
+/// for.
+pub fn random_write_volume_end(src: &dyn BlockSource, last: u32) -> Result<Option<u32>> {
+    if last < PVD_LBA {
+        return Ok(None);
+    }
+    if let Some(blocks) = iso_volume_at_pvd(src)? {
+        return Ok(Some(blocks));
+    }
+    if last < UDF_ANCHOR_LBA {
+        return Ok(None);
+    }
+    udf_volume_end(src, last)
+}
+
 /// Blocks of a recognition sequence searched for its NSR descriptor.
 const VRS_BLOCKS: u32 = 64;
 

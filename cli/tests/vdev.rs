@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use support::tools::{self, Scratch};
 use support::{failure, folder, json, ok};
 
 const BIN: &str = env!("CARGO_BIN_EXE_multisession");
@@ -71,31 +72,6 @@ fn newest(dir: &Path) -> std::time::SystemTime {
     latest
 }
 
-/// xorriso and cdrskin are there; outside CI a missing one skips the test
-/// with a note, in CI it fails it.
-fn burners_present() -> bool {
-    let missing: Vec<&str> = ["xorriso", "cdrskin"]
-        .into_iter()
-        .filter(|t| {
-            !Command::new("which")
-                .arg(t)
-                .output()
-                .map(|o| o.status.success())
-                .unwrap_or(false)
-        })
-        .collect();
-    if missing.is_empty() {
-        preload_library();
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "burning programs missing in CI: {missing:?} (scripts/test-all installs them)"
-    );
-    eprintln!("skipped: {missing:?} not installed");
-    false
-}
-
 /// A blank emulated disc `d.img` of `profile` in `dir`.
 fn blank_disc(dir: &Path, profile: &str) -> PathBuf {
     let disc = dir.join("d.img");
@@ -105,10 +81,10 @@ fn blank_disc(dir: &Path, profile: &str) -> PathBuf {
 
 /// What a test of the virtual device starts from: a folder of its own
 /// and an emulated disc `d.img` in it. `None` skips the test when the
-/// burning programs are missing (see `burners_present`). Bind `root`
+/// burning programs are missing (see `workspace`). Bind `root`
 /// (as `_root` when unused): the folder goes when it is dropped.
 struct Bench {
-    root: tempfile::TempDir,
+    root: Scratch,
     disc: PathBuf,
 }
 
@@ -135,9 +111,12 @@ impl Bench {
     }
 }
 
-/// A test's own temporary folder, when the burning programs are there.
-fn workspace() -> Option<tempfile::TempDir> {
-    burners_present().then(|| tempfile::tempdir().unwrap())
+/// A test's own scratch folder, when the burning programs xorriso and
+/// cdrskin are there (and then with the preload library built).
+fn workspace() -> Option<Scratch> {
+    let root = tools::scratch_with("vdev", &["xorriso", "cdrskin"])?;
+    preload_library();
+    Some(root)
 }
 
 /// PROGRAM run by `multisession drive run DISC --`, killed if it hangs.

@@ -261,15 +261,17 @@ fn next_session_target(chosen: &Multisession, media: &MediaInfo) -> Result<Targe
 /// has nothing recorded up to LBA 16, or is unformatted, is blank without
 /// a read: drives refuse reads of blocks never written.
 fn overwrite_layout(recorder: &Recorder, media: &MediaInfo) -> Result<RandomWriteLayout> {
-    let nothing_at_16 = !matches!(media.last_recorded, Some(last) if last >= PVD_LBA);
-    if nothing_at_16 || media.format == FormatState::Unformatted {
-        return Ok(RandomWriteLayout {
-            style: RandomWriteStyle::Blank,
-            newest: None,
-            next: 0,
-        });
-    }
-    locate_random_write(recorder, media.profile.overwrite_session_align())
+    let last = match media.last_recorded {
+        Some(last) if last >= PVD_LBA && media.format != FormatState::Unformatted => last,
+        _ => {
+            return Ok(RandomWriteLayout {
+                style: RandomWriteStyle::Blank,
+                newest: None,
+                next: 0,
+            })
+        }
+    };
+    locate_random_write(recorder, last, media.profile.overwrite_session_align())
         .map_err(|e| e.context("finding the sessions on the overwritable medium"))
 }
 

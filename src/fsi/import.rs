@@ -560,96 +560,129 @@ fn primary_at(src: &dyn BlockSource, lba: u32) -> Option<descriptor::Volume> {
     set.primary
 }
 
+/// `v` rounded up to `align`, as a 32-bit block address.
+fn round_up(v: u64, align: u32) -> Result<u32> {
+    let r = v.div_ceil(align as u64) * align as u64;
+    u32::try_from(r).map_err(|_| {
+        Error::new(
+            MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
+            format!("volume end {v} is beyond the 32-bit block addresses"),
+        )
+    })
+}
+
 /// Finds the newest session and the next session's start on a random-write
-/// medium. `align` is the medium's write unit (16 for DVD, 32 for BD);
-/// the next start is rounded up to it (and to 32 on xorriso-style media,
-/// whose session chain requires that).
-pub fn locate_random_write(src: &dyn BlockSource, align: u32) -> Result<RandomWriteLayout> {
+/// medium whose last recorded block is `last` (a file's last block). `align`
+/// is the medium's write unit (16 for DVD, 32 for BD); the next start is
+/// rounded up to it (and to 32 on xorriso-style media, whose session chain
+/// requires that). The volume's end, and so the next start, is the one the
+/// multisession object places its next session at
+/// ([`crate::volume::random_write_volume_end`]).
+pub fn locate_random_write(
+    src: &dyn BlockSource,
+    last: u32,
+    align: u32,
+) -> Result<RandomWriteLayout> {
     let align = align.max(1);
-    let round = |v: u64, a: u32| -> Result<u32> {
-        let r = v.div_ceil(a as u64) * a as u64;
-        u32::try_from(r).map_err(|_| {
-            Error::new(
-                MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR,
-                format!("volume end {v} is beyond the 32-bit block addresses"),
-            )
-        })
-    };
     let Some(anchor) = primary_at(src, 16) else {
-        let mut b = vec![0u8; BLOCK_SIZE];
-        src.read_blocks(16, &mut b).map_err(|e| {
-            Error::new(
-                MS_IMAPI_E_IMPORT_READ_FAILURE,
-                format!("reading block 16: {}", e.detail()),
-            )
-        })?;
-        if let Some((start, end)) = udf::read::committed_udf_session(src, u32::MAX) {
-            // A UDF-only session: the anchor at 256 is the commit.
+        return without_primary(src, last, align);
+    };
+    let end =
+        crate::volume::random_write_volume_end(src, last)?.unwrap_or(anchor.space_size) as u64;
+    if let Some(layout) = xorriso_chain(src, &anchor, end, align)? {
+        return Ok(layout);
+    }
+    growisofs_newest(src, &anchor, end, align)
+}
+
+/// A medium with no ISO 9660 primary descriptor at 16: blank, or a UDF-only
+/// session whose anchor at 256 is the commit.
+fn without_primary(src: &dyn BlockSource, last: u32, align: u32) -> Result<RandomWriteLayout> {
+    let mut b = vec![0u8; BLOCK_SIZE];
+    src.read_blocks(16, &mut b).map_err(|e| {
+        Error::new(
+            MS_IMAPI_E_IMPORT_READ_FAILURE,
+            format!("reading block 16: {}", e.detail()),
+        )
+    })?;
+    if let Some((start, _)) = udf::read::committed_udf_session(src, last) {
+        if let Some(end) = crate::volume::random_write_volume_end(src, last)? {
             return Ok(RandomWriteLayout {
                 style: RandomWriteStyle::Growisofs,
                 newest: Some(start),
-                next: round(end as u64, align)?,
+                next: round_up(end as u64, align)?,
             });
         }
-        if b.iter().any(|&x| x != 0) {
-            return Err(Error::with_cause(
-                MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM,
-                Cause::Unsupported,
-                "block 16 holds no ISO 9660 primary descriptor and is not blank",
-            ));
-        }
-        return Ok(RandomWriteLayout {
-            style: RandomWriteStyle::Blank,
-            newest: None,
-            next: 0,
-        });
-    };
-    let end = anchor.space_size as u64;
+    }
+    if b.iter().any(|&x| x != 0) {
+        return Err(Error::with_cause(
+            MS_IMAPI_E_NO_SUPPORTED_FILE_SYSTEM,
+            Cause::Unsupported,
+            "block 16 holds no ISO 9660 primary descriptor and is not blank",
+        ));
+    }
+    Ok(RandomWriteLayout {
+        style: RandomWriteStyle::Blank,
+        newest: None,
+        next: 0,
+    })
+}
 
-    // libisoburn's chain from 32.
-    if let Some(mut vol) = primary_at(src, XORRISO_ALIGN + 16) {
-        let mut start = XORRISO_ALIGN;
-        for _ in 0..MAX_CHAIN {
-            if vol.root == anchor.root {
-                let a = align.max(XORRISO_ALIGN);
-                return Ok(RandomWriteLayout {
-                    style: RandomWriteStyle::Xorriso,
-                    newest: Some(start),
-                    next: round(end.max(start as u64 + vol.space_size as u64), a)?,
-                });
+/// libisoburn's chain of sessions from 32, followed to the one `anchor`
+/// (the descriptors at 16) describes; `None` when the medium holds no such
+/// chain.
+fn xorriso_chain(
+    src: &dyn BlockSource,
+    anchor: &descriptor::Volume,
+    end: u64,
+    align: u32,
+) -> Result<Option<RandomWriteLayout>> {
+    let Some(mut vol) = primary_at(src, XORRISO_ALIGN + 16) else {
+        return Ok(None);
+    };
+    let mut start = XORRISO_ALIGN;
+    for _ in 0..MAX_CHAIN {
+        if vol.root == anchor.root {
+            let a = align.max(XORRISO_ALIGN);
+            return Ok(Some(RandomWriteLayout {
+                style: RandomWriteStyle::Xorriso,
+                newest: Some(start),
+                next: round_up(end.max(start as u64 + vol.space_size as u64), a)?,
+            }));
+        }
+        if vol.space_size == 0 {
+            break;
+        }
+        let next = round_up(start as u64 + vol.space_size as u64, XORRISO_ALIGN)?;
+        if next as u64 >= end {
+            break;
+        }
+        match primary_at(src, next + 16) {
+            Some(v) => {
+                start = next;
+                vol = v;
             }
-            if vol.space_size == 0 {
-                break;
-            }
-            let next = round(start as u64 + vol.space_size as u64, XORRISO_ALIGN)?;
-            if next as u64 >= end {
-                break;
-            }
-            match primary_at(src, next + 16) {
-                Some(v) => {
-                    start = next;
-                    vol = v;
-                }
-                None => break,
-            }
+            None => break,
         }
     }
+    Ok(None)
+}
 
-    // growisofs: the newest session's own descriptors lie just below its
-    // path tables and root directory.
+/// growisofs: the newest session's own descriptors lie just below its
+/// path tables and root directory, which `anchor` (the descriptors at 16)
+/// points to.
+fn growisofs_newest(
+    src: &dyn BlockSource,
+    anchor: &descriptor::Volume,
+    end: u64,
+    align: u32,
+) -> Result<RandomWriteLayout> {
+    let table = |lba: u32| if lba > 16 { lba } else { u32::MAX };
     let lowest = anchor
         .root
         .extent
-        .min(if anchor.path_table_l > 16 {
-            anchor.path_table_l
-        } else {
-            u32::MAX
-        })
-        .min(if anchor.path_table_m > 16 {
-            anchor.path_table_m
-        } else {
-            u32::MAX
-        });
+        .min(table(anchor.path_table_l))
+        .min(table(anchor.path_table_m));
     let floor = lowest.saturating_sub(DESCRIPTOR_SCAN).max(16);
     let mut lba = lowest;
     while lba > floor {
@@ -660,7 +693,7 @@ pub fn locate_random_write(src: &dyn BlockSource, align: u32) -> Result<RandomWr
                 return Ok(RandomWriteLayout {
                     style: RandomWriteStyle::Growisofs,
                     newest: Some(start),
-                    next: round(end.max(start as u64 + v.space_size as u64), align.max(16))?,
+                    next: round_up(end.max(start as u64 + v.space_size as u64), align.max(16))?,
                 });
             }
         }

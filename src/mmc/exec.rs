@@ -198,11 +198,11 @@ mod tests {
     use super::*;
     use crate::hresult::*;
     use crate::scsi::Completion;
-    use crate::testing::Script;
+    use crate::testing::TableDrive;
 
     #[test]
     fn unit_attention_is_retried_and_remembered() {
-        let mut t = Script::new(vec![
+        let mut t = TableDrive::script(vec![
             (Completion::check_condition(Sense::MEDIUM_CHANGED), vec![]),
             (Completion::good(), vec![1, 2, 3]),
         ]);
@@ -221,7 +221,7 @@ mod tests {
 
     #[test]
     fn becoming_ready_is_waited_out() {
-        let mut t = Script::new(vec![
+        let mut t = TableDrive::script(vec![
             (Completion::check_condition(Sense::BECOMING_READY), vec![]),
             (Completion::check_condition(Sense::BECOMING_READY), vec![]),
             (Completion::good(), vec![]),
@@ -235,7 +235,7 @@ mod tests {
 
     #[test]
     fn check_condition_names_command_and_sense() {
-        let mut t = Script::new(vec![(
+        let mut t = TableDrive::script(vec![(
             Completion::check_condition(Sense::INVALID_ADDRESS_FOR_WRITE),
             vec![],
         )]);
@@ -260,7 +260,7 @@ mod tests {
         let replies = (0..=UNIT_ATTENTION_RETRIES)
             .map(|_| (Completion::check_condition(Sense::POWER_ON_RESET), vec![]))
             .collect();
-        let mut t = Script::new(replies);
+        let mut t = TableDrive::script(replies);
         let mut d = Drive::new(&mut t);
         let e = d
             .run(&crate::mmc::cdb::test_unit_ready(), DataDirection::None)
@@ -273,7 +273,7 @@ mod tests {
     fn unreadable_sense_is_an_invalid_response() {
         let mut c = Completion::check_condition(Sense::NO_MEDIUM);
         c.sense = vec![0x10, 0, 0];
-        let mut t = Script::new(vec![(c, vec![])]);
+        let mut t = TableDrive::script(vec![(c, vec![])]);
         let e = Drive::new(&mut t)
             .run(&crate::mmc::cdb::test_unit_ready(), DataDirection::None)
             .unwrap_err();

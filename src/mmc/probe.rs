@@ -24,6 +24,7 @@ use super::exec::Drive;
 use super::toc::{self, MultisessionInfo, TocFormat};
 use super::track_info::{self, TrackAddress, TrackInformation, INVISIBLE_TRACK};
 use super::{DiscStatus, FormatState, MediaInfo, SessionExtent, SessionState};
+use crate::block::BLOCK_SIZE;
 use crate::error::{Error, Result};
 use crate::hresult::{
     MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE, MS_E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE,
@@ -31,23 +32,7 @@ use crate::hresult::{
 };
 use crate::media::{Family, Profile, WriteModel, WriteProtect};
 use crate::scsi::{DataDirection, Sense, Transport};
-
-/// LBA of an ISO 9660 primary volume descriptor (ECMA-119 6.2.1).
-const ISO_PVD_LBA: u32 = 16;
-const ISO_BLOCK: usize = 2048;
-
-/// The volume space size of an ISO 9660 primary volume descriptor
-/// (ECMA-119 8.4.8, both byte orders at offset 80), `None` when `block` is
-/// not one or its two copies disagree or it cannot hold its own
-/// descriptors: nothing this probe can place a session after.
-fn iso_volume_space_size(block: &[u8]) -> Option<u32> {
-    if block.len() < 88 || &block[..7] != b"\x01CD001\x01" {
-        return None;
-    }
-    let le = u32::from_le_bytes(block[80..84].try_into().ok()?);
-    let be = u32::from_be_bytes(block[84..88].try_into().ok()?);
-    (le == be && le > ISO_PVD_LBA).then_some(le)
-}
+use crate::volume::{iso_volume_space_size, PVD_LBA};
 
 /// Reads the loaded medium. No medium → `Err(E_IMAPI_RECORDER_MEDIA_NO_MEDIA)`
 /// (or the drive's own not-ready reason: upside down, becoming ready …).
@@ -514,7 +499,7 @@ impl Prober<'_, '_> {
         // A volume said to end beyond the medium leaves no room (not a
         // next session past the end): writing there could only fail.
         let next = match last_recorded {
-            Some(last) if last >= ISO_PVD_LBA => self
+            Some(last) if last >= PVD_LBA => self
                 .end_of_iso_volume(profile.overwrite_session_align())
                 .min(capacity),
             _ => 0,
@@ -546,16 +531,17 @@ impl Prober<'_, '_> {
     /// as libburn (through libisoburn) reports it: after the ISO 9660
     /// volume whose primary descriptor is at LBA 16, rounded up to
     /// `align`. Overwritable media have no tracks, so that volume is
-    /// the only record of what is used. 0 when LBA 16 holds no primary
-    /// descriptor or cannot be read: then the whole medium is free, as
-    /// for a first session.
+    /// the only record of what is used. 0 when LBA 16 holds no sound
+    /// primary descriptor or cannot be read: then the whole medium is
+    /// free, as for a first session (the session layer, reading the same
+    /// descriptor, refuses an unsound one before anything is written).
     fn end_of_iso_volume(&mut self, align: u32) -> u32 {
-        let Ok(block) = self.read(cdb::read10(ISO_PVD_LBA, 1), ISO_BLOCK) else {
+        let Ok(block) = self.read(cdb::read10(PVD_LBA, 1), BLOCK_SIZE) else {
             return 0;
         };
         match iso_volume_space_size(&block) {
-            Some(blocks) => blocks.div_ceil(align.max(1)).saturating_mul(align.max(1)),
-            None => 0,
+            Ok(Some(blocks)) => blocks.div_ceil(align.max(1)).saturating_mul(align.max(1)),
+            Ok(None) | Err(_) => 0,
         }
     }
 
@@ -820,24 +806,32 @@ mod tests {
     use super::*;
 
     fn pvd(le: u32, be: u32) -> Vec<u8> {
-        let mut b = vec![0u8; ISO_BLOCK];
+        let mut b = vec![0u8; BLOCK_SIZE];
         b[..7].copy_from_slice(b"\x01CD001\x01");
         b[80..84].copy_from_slice(&le.to_le_bytes());
         b[84..88].copy_from_slice(&be.to_be_bytes());
         b
     }
 
+    /// Where the probe puts the next session when READ(10) of LBA 16
+    /// answers `block`, aligned to 32 blocks.
+    fn end_after(block: Vec<u8>) -> u32 {
+        let mut t = crate::testing::TableDrive::new().on(&[0x28], block);
+        let mut drive = Drive::new(&mut t);
+        Prober { drive: &mut drive }.end_of_iso_volume(32)
+    }
+
     #[test]
     fn only_a_sound_primary_descriptor_places_the_next_session() {
-        assert_eq!(iso_volume_space_size(&pvd(138, 138)), Some(138));
+        assert_eq!(end_after(pvd(138, 138)), 160);
         // Copies that disagree, a volume that cannot hold its own
         // descriptors, another descriptor type, a short reply: the medium
         // counts as holding nothing.
-        assert_eq!(iso_volume_space_size(&pvd(138, 139)), None);
-        assert_eq!(iso_volume_space_size(&pvd(16, 16)), None);
+        assert_eq!(end_after(pvd(138, 139)), 0);
+        assert_eq!(end_after(pvd(16, 16)), 0);
         let mut supplementary = pvd(138, 138);
         supplementary[0] = 2;
-        assert_eq!(iso_volume_space_size(&supplementary), None);
-        assert_eq!(iso_volume_space_size(&pvd(138, 138)[..80]), None);
+        assert_eq!(end_after(supplementary), 0);
+        assert_eq!(end_after(pvd(138, 138)[..80].to_vec()), 0);
     }
 }

@@ -10,7 +10,7 @@
 //! UDF anchor at 256 for a UDF-only volume, whose end its partitions,
 //! descriptor sequences and closing anchors give.
 
-use crate::block::{BlockSource, BLOCK_SIZE};
+use crate::block::BlockSource;
 use crate::error::{Error, Result};
 use crate::hresult::{
     MS_E_IMAPI_DF2DATA_INVALID_MEDIA_STATE, MS_IMAPI_E_BAD_MULTISESSION_PARAMETER,
@@ -107,37 +107,29 @@ fn align_up(lba: u32, unit: u32) -> Result<u32> {
     })
 }
 
-/// Blocks of the volume at the start of a random-write medium: the ISO
-/// 9660 volume space size when LBA 16 holds a primary descriptor (a bridge
-/// too, whose UDF lies within it), else the end of a UDF-only volume;
-/// `None` when the medium holds neither.
+/// The last block recorded on a formatted medium, `None` on a blank or
+/// unformatted one: nothing there to read a volume from.
+fn recorded(media: &MediaInfo) -> Option<u32> {
+    media
+        .last_recorded
+        .filter(|_| media.format != FormatState::Unformatted)
+}
+
+/// Blocks of the volume at the start of a random-write medium
+/// ([`volume::random_write_volume_end`]); `None` when the medium holds
+/// none.
 pub fn volume_blocks(media: &MediaInfo, source: &dyn BlockSource) -> Result<Option<u32>> {
-    if let Some(blocks) = iso_volume_blocks(media, source)? {
-        return Ok(Some(blocks));
-    }
-    match media.last_recorded {
-        Some(last)
-            if last >= volume::UDF_ANCHOR_LBA && media.format != FormatState::Unformatted =>
-        {
-            volume::udf_volume_end(source, last)
-        }
-        _ => Ok(None),
+    match recorded(media) {
+        Some(last) => volume::random_write_volume_end(source, last),
+        None => Ok(None),
     }
 }
 
 /// The volume space size of the ISO 9660 volume at LBA 16, `None` when
 /// the medium holds no such volume (blank, unformatted, or something else).
 pub fn iso_volume_blocks(media: &MediaInfo, source: &dyn BlockSource) -> Result<Option<u32>> {
-    let nothing_recorded = match media.last_recorded {
-        None => true,
-        Some(last) => last < PVD_LBA,
-    };
-    if nothing_recorded || media.format == FormatState::Unformatted {
-        return Ok(None);
+    match recorded(media) {
+        Some(last) if last >= PVD_LBA => volume::iso_volume_at_pvd(source),
+        _ => Ok(None),
     }
-    let mut block = vec![0u8; BLOCK_SIZE];
-    source
-        .read_blocks(PVD_LBA, &mut block)
-        .map_err(|e| e.context("reading the primary volume descriptor at LBA 16"))?;
-    volume::iso_volume_space_size(&block)
 }

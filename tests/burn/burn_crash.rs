@@ -73,12 +73,11 @@ fn sweep(profile: Profile) -> usize {
             now,
             "{profile} {fault}: after recovery"
         );
-        append(&recorder, &retry, multisession_options())
-            .unwrap_or_else(|e| panic!("{profile} {fault}: retried append: {e}"));
-        assert_eq!(
-            current_content(&open(&disc)),
-            merged(&now, &retry),
-            "{profile} {fault}: after the retried append"
+        append_expecting(
+            &disc,
+            &retry,
+            &merged(&now, &retry),
+            &format!("{profile} {fault}: retry"),
         );
         std::fs::remove_file(&disc).unwrap();
     }
@@ -150,12 +149,11 @@ fn an_interrupted_first_session_is_abandoned_and_the_retry_imports_alone() {
                 Files::new(),
                 "{case}: empty volume"
             );
-            append(&recorder, &retry, multisession_options())
-                .unwrap_or_else(|e| panic!("{case}: retried first session: {e}"));
-            assert_eq!(
-                current_content(&open(&disc)),
-                retry,
-                "{case}: after the retry"
+            append_expecting(
+                &disc,
+                &retry,
+                &retry,
+                &format!("{case}: retried first session"),
             );
             std::fs::remove_file(&disc).unwrap();
         }
@@ -203,12 +201,11 @@ fn an_interrupted_recovery_is_finished_by_the_next_one() {
 
                 let expected = previous.cloned().unwrap_or_default();
                 assert_eq!(current_content(&open(&disc)), expected, "{case}: recovered");
-                append(&open(&disc), &retry, multisession_options())
-                    .unwrap_or_else(|e| panic!("{case}: retried append: {e}"));
-                assert_eq!(
-                    current_content(&open(&disc)),
-                    merged(&expected, &retry),
-                    "{case}: after the retried append"
+                append_expecting(
+                    &disc,
+                    &retry,
+                    &merged(&expected, &retry),
+                    &format!("{case}: retry"),
                 );
                 std::fs::remove_file(&disc).unwrap();
             }

@@ -28,23 +28,10 @@ fn two_sessions_on_every_writable_profile_keep_every_file() {
         let disc = new_disc(dir.path(), &format!("{}.img", profile.name()), profile);
         let first = files("one", 1, &[10, 5000, 70_000]);
         let second = files("two", 100, &[1, 40_000]);
+        append_expecting(&disc, &first, &first, &format!("{profile}: session 1"));
+        let all = merged(&first, &second);
+        append_expecting(&disc, &second, &all, &format!("{profile}: session 2"));
         let recorder = open(&disc);
-        append(&recorder, &first, multisession_options())
-            .unwrap_or_else(|e| panic!("{profile}: session 1: {e}"));
-        let recorder = open(&disc);
-        assert_eq!(
-            current_content(&recorder),
-            first,
-            "{profile}: after session 1"
-        );
-        append(&recorder, &second, multisession_options())
-            .unwrap_or_else(|e| panic!("{profile}: session 2: {e}"));
-        let recorder = open(&disc);
-        assert_eq!(
-            current_content(&recorder),
-            merged(&first, &second),
-            "{profile}: after session 2"
-        );
         let info = recorder.media_info().unwrap();
         if profile.write_model() == multisession::media::WriteModel::Sequential {
             assert_eq!(info.sessions, 2, "{profile}");
@@ -173,12 +160,7 @@ fn cancel_mid_write_leaves_the_disc_appendable_and_the_previous_session_intact()
             "{profile}: after recovery"
         );
         let again = files("again", 9, &[5000]);
-        append(&recorder, &again, multisession_options()).unwrap();
-        assert_eq!(
-            current_content(&open(&disc)),
-            merged(&first, &again),
-            "{profile}"
-        );
+        append_expecting(&disc, &again, &merged(&first, &again), &profile.to_string());
     }
 }
 
@@ -256,12 +238,8 @@ fn erase_blanks_rewritable_media_and_refuses_write_once_media() {
             .unwrap();
         let recorder = open(&disc);
         assert!(current_content(&recorder).is_empty(), "{profile}");
-        append(&recorder, &files("b", 2, &[10]), multisession_options()).unwrap();
-        assert_eq!(
-            current_content(&open(&disc)),
-            files("b", 2, &[10]),
-            "{profile}"
-        );
+        let b = files("b", 2, &[10]);
+        append_expecting(&disc, &b, &b, &profile.to_string());
     }
     let disc = new_disc(dir.path(), "r.img", Profile::CdR);
     fails_with(
@@ -292,34 +270,23 @@ fn blank_bd_re_is_formatted_by_the_first_write() {
     assert_eq!(current_content(&open(&disc)), files("a", 1, &[10]));
 }
 
-/// A drive whose READ(10) replies at or above `from_lba` come back with
-/// one byte flipped: what a bad burn looks like to the verify pass.
-struct CorruptingReads {
-    drive: multisession::scsi::emulator::EmulatedDrive,
+/// `drive` with its READ(10) replies at or above `from_lba` coming back
+/// with one byte flipped: what a bad burn looks like to the verify pass.
+fn corrupting_reads(
+    drive: impl multisession::scsi::Transport,
     from_lba: u32,
-}
-
-impl multisession::scsi::Transport for CorruptingReads {
-    fn execute(
-        &mut self,
-        cdb: &[u8],
-        mut data: multisession::scsi::DataDirection<'_>,
-        timeout: std::time::Duration,
-    ) -> multisession::Result<multisession::scsi::Completion> {
-        use multisession::scsi::DataDirection;
-        let completion = self.drive.execute(cdb, data.reborrow(), timeout)?;
+) -> impl multisession::scsi::Transport {
+    use multisession::scsi::DataDirection;
+    multisession::testing::Hooked::new(drive, move |drive, cdb, mut data, timeout| {
+        let completion = drive.execute(cdb, data.reborrow(), timeout)?;
         let lba = u32::from_be_bytes([cdb[2], cdb[3], cdb[4], cdb[5]]);
         if let (0x28, DataDirection::FromDevice(buf)) = (cdb[0], data) {
-            if lba >= self.from_lba && !buf.is_empty() {
+            if lba >= from_lba && !buf.is_empty() {
                 buf[0] ^= 0x5A;
             }
         }
         Ok(completion)
-    }
-
-    fn describe(&self) -> String {
-        format!("{} (corrupting reads)", self.drive.describe())
-    }
+    })
 }
 
 #[test]
@@ -328,11 +295,7 @@ fn verify_reports_blocks_that_read_back_differently() {
     let disc = new_disc(dir.path(), "cd-r.img", Profile::CdR);
     let drive = multisession::scsi::emulator::EmulatedDrive::open(&disc).unwrap();
     let recorder = std::sync::Arc::new(
-        multisession::Recorder::from_transport(Box::new(CorruptingReads {
-            drive,
-            from_lba: 20,
-        }))
-        .unwrap(),
+        multisession::Recorder::from_transport(Box::new(corrupting_reads(drive, 20))).unwrap(),
     );
     let options = WriteOptions {
         verify: true,

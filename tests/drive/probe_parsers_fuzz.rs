@@ -2,8 +2,6 @@
 //! they may refuse, with E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE, but
 //! never panic.
 
-use std::time::Duration;
-
 use multisession::hresult::MS_E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
 use multisession::internals::mmc::capacity::{Capacity, FormatCapacities};
 use multisession::internals::mmc::config::Configuration;
@@ -13,8 +11,8 @@ use multisession::internals::mmc::inquiry::InquiryData;
 use multisession::internals::mmc::mode::WriteParameters;
 use multisession::internals::mmc::toc::{FormattedToc, MultisessionInfo, RawToc};
 use multisession::internals::mmc::track_info::TrackInformation;
-use multisession::scsi::{Completion, DataDirection, Sense, Transport};
-use multisession::testing::{answer, answer_with};
+use multisession::scsi::{Completion, Sense};
+use multisession::testing::{Answer, TableDrive};
 use multisession::{Error, Result};
 use proptest::prelude::*;
 
@@ -119,48 +117,36 @@ proptest! {
             1..10,
         ),
     ) {
-        let mut drive = GarbageDrive { replies, next: 0 };
+        let mut drive = garbage_drive(replies);
         let _ = multisession::internals::mmc::probe(&mut drive);
         let _ = multisession::internals::mmc::sessions(&mut drive);
     }
 }
 
 /// Answers each command with the next canned bytes; sometimes with a
-/// CHECK CONDITION whose sense bytes are the same garbage.
-struct GarbageDrive {
-    replies: Vec<(Vec<u8>, u8)>,
-    next: usize,
-}
-
-impl Transport for GarbageDrive {
-    fn execute(
-        &mut self,
-        _cdb: &[u8],
-        data: DataDirection<'_>,
-        _timeout: Duration,
-    ) -> Result<Completion> {
-        let Some((bytes, mode)) = self.replies.get(self.next).cloned() else {
-            return Err(Error::new(
+/// CHECK CONDITION whose sense bytes are the same garbage, or with the
+/// status byte garbage too. Past the last reply the host fails, so the
+/// probe's own error paths (not the double) end the run.
+fn garbage_drive(replies: Vec<(Vec<u8>, u8)>) -> TableDrive {
+    let mut replies = replies.into_iter();
+    TableDrive::answering(move |_| {
+        let Some((bytes, mode)) = replies.next() else {
+            return Some(Answer::Host(Error::new(
                 multisession::hresult::MS_E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE,
                 "script exhausted",
-            ));
+            )));
         };
-        self.next += 1;
         let mut c = Completion::good();
         match mode % 4 {
             0 => {
                 c = Completion::check_condition(Sense::INVALID_FIELD_IN_CDB);
-                c.sense = bytes;
+                c.sense = bytes.clone();
             }
             1 => c.status = multisession::scsi::Status::from_byte(mode),
             _ => {}
         }
-        Ok(answer_with(c, data, &self.replies[self.next - 1].0))
-    }
-
-    fn describe(&self) -> String {
-        "garbage drive".into()
-    }
+        Some(Answer::Reply(c, bytes))
+    })
 }
 
 /// A 32-bit value a lying or broken drive may report: anything, the top of
@@ -420,23 +406,11 @@ impl LyingDrive {
             _ => return None,
         })
     }
-}
 
-impl Transport for LyingDrive {
-    fn execute(
-        &mut self,
-        cdb: &[u8],
-        data: DataDirection<'_>,
-        _timeout: Duration,
-    ) -> Result<Completion> {
-        let Some(reply) = self.reply(cdb) else {
-            return Ok(Completion::check_condition(Sense::INVALID_FIELD_IN_CDB));
-        };
-        Ok(answer(data, &reply))
-    }
-
-    fn describe(&self) -> String {
-        "lying drive".into()
+    /// The drive as a transport; what it does not know it refuses as an
+    /// unknown command.
+    fn transport(self) -> TableDrive {
+        TableDrive::answering(move |cdb| self.reply(cdb).map(Answer::Data))
     }
 }
 
@@ -452,7 +426,7 @@ proptest! {
         use multisession::session::{
             PseudoOverwriteValues, RandomWriteValues, SequentialValues,
         };
-        let mut probed = drive.clone();
+        let mut probed = drive.clone().transport();
         if let Ok(media) = multisession::internals::mmc::probe(&mut probed) {
             if let Some(previous) = media.previous_session {
                 prop_assert!(previous.start <= previous.last_written, "{media:?}");
@@ -476,7 +450,7 @@ proptest! {
                 }
             }
         }
-        let mut listed = drive.clone();
+        let mut listed = drive.clone().transport();
         if let Ok(sessions) = multisession::internals::mmc::sessions(&mut listed) {
             for s in sessions {
                 prop_assert!(s.extent.start <= s.extent.last_written, "{s:?}");
@@ -485,7 +459,7 @@ proptest! {
         }
         // Where the next session would go, through the multisession
         // objects, reading the volume size (0xFFFFFFF0 …) at LBA 16.
-        let recorder = multisession::Recorder::from_transport(Box::new(drive)).unwrap();
+        let recorder = multisession::Recorder::from_transport(Box::new(drive.transport())).unwrap();
         if let Ok(offered) = multisession::session::offer(&std::sync::Arc::new(recorder)) {
             for object in offered {
                 if let Ok(next) = object.next_session() {

@@ -8,8 +8,8 @@ use std::fs;
 use std::sync::Arc;
 
 use crate::support::discs::*;
-use crate::support::trees::{model_of_medium, pattern, Entry};
-use multisession::fsi::{self, FileBlocks, FileSystemImage, FileSystems, OnClash, SessionStream};
+use crate::support::trees::{model_of_medium, pattern, random_write_layout, Entry};
+use multisession::fsi::{self, FileSystemImage, FileSystems, OnClash, SessionStream};
 use multisession::hresult::*;
 use multisession::media::{Profile, WriteModel};
 use multisession::recorder::Recorder;
@@ -218,8 +218,7 @@ fn append_flow(profile: Profile) {
         assert_eq!(old["/remove me.txt"], Entry::file(b"gone later"));
     } else {
         let path = dir.path().join(format!("{}.img", profile.name()));
-        let layout =
-            fsi::locate_random_write(&FileBlocks::open(&path).unwrap(), media.write_unit).unwrap();
+        let layout = random_write_layout(&path, media.write_unit);
         assert_eq!(layout.newest, Some(start2));
     }
 }

@@ -49,7 +49,7 @@ impl Media {
             Media::DvdPlusR => prev_end.div_ceil(16) * 16,
             Media::BdR => prev_end.div_ceil(32) * 32,
             Media::DvdPlusRwGrowisofs => {
-                let l = fsi::locate_random_write(&FileBlocks::open(img).unwrap(), 16).unwrap();
+                let l = random_write_layout(img, 16);
                 assert_eq!(l.style, RandomWriteStyle::Growisofs);
                 l.next
             }
@@ -211,7 +211,7 @@ fn three_sessions(media: Media, name: &str) {
     );
 
     if media.random_write() {
-        let l = fsi::locate_random_write(&FileBlocks::open(&img).unwrap(), 16).unwrap();
+        let l = random_write_layout(&img, 16);
         assert_eq!(l.newest, Some(start3));
         // Readers that only know LBA 16 see the newest session.
         assert_same(

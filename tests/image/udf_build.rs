@@ -267,20 +267,7 @@ pub(crate) fn model_by_pycdlib_udf(python: &str, img: &Path) -> UModel {
 }
 
 pub(crate) fn udf_tools_present() -> bool {
-    let found = ["udfinfo", "7z", "gcc"].iter().all(|t| {
-        Command::new("which")
-            .arg(t)
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "udftools, p7zip or gcc missing in CI"
-        );
-        eprintln!("skipped: udftools, p7zip or gcc not installed");
-    }
-    found
+    crate::support::tools::installed(&["udfinfo", "7z", "gcc"])
 }
 
 /// Three sessions on `profile` (the shared run, which also has xorriso

@@ -1,7 +1,8 @@
 //! UDF import: volumes made by mkudffs, genisoimage -udf and pycdlib read
 //! file for file; identification with the UDF revision; IMAPI's import
-//! order; a two-session disc with UDF in its second session; appending to
-//! an imported UDF disc; hostile images; a property test over the parser.
+//! order; a two-session disc with UDF in its second session; hostile
+//! images; a property test over the parser. Appending to an imported UDF
+//! disc is udf_peer_appends.rs.
 
 use std::fs;
 
@@ -135,53 +136,6 @@ fn the_udf_second_session_of_a_disc_whose_first_is_iso_9660_imports() {
     let old = fsi::import(&blocks_src, 0, None, Default::default()).unwrap();
     assert_ne!(old.file_system, FileSystems::UDF);
     assert!(old.tree.lookup("/first.txt").is_ok());
-}
-
-#[test]
-fn an_imported_udf_bridge_appended_to_reads_back_whole_with_xorriso() {
-    if !tools_present() {
-        return;
-    }
-    let Some(python) = pycdlib_python() else {
-        return;
-    };
-    let dir = scratch("udf-append");
-    let src = dir.join("src");
-    make_source_tree(&src);
-    let img = dir.join("disc.img");
-    pycdlib_udf(python, &img, &src);
-    let imported = import_udf(&img, 0).unwrap();
-    let mut tree = imported.tree.clone();
-    tree.add_local_file("/added.txt", &dir.join("src/one"), false)
-        .unwrap();
-    tree.remove("/to be removed.txt").unwrap();
-    let start = (fs::metadata(&img).unwrap().len() / 2048) as u32;
-    let start = start.div_ceil(16) * 16;
-    let mut session = fsi::build(
-        std::sync::Arc::new(tree),
-        &fsi::BuildOptions {
-            start_block: start,
-            volume_name: "Appended".into(),
-            time: Some(1_700_000_000),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    write_session(&img, &mut session);
-
-    let mut expected = model_of_dir(&src);
-    expected.remove("/to be removed.txt");
-    let one = expected["/one"].clone();
-    expected.insert("/added.txt".into(), one);
-    let xorriso = model_by_xorriso(&img, Some(start), &dir.join("x"));
-    assert_same("xorriso reads the appended session", &expected, &xorriso);
-    let back = import_image(&img, start, None).unwrap();
-    assert_same(
-        "our import of the appended session",
-        &expected,
-        &model_of_tree(&back.tree, &img),
-    );
-    let _ = fs::remove_dir_all(&dir);
 }
 
 /// Imports `img` as UDF through a read counter: the error, and the blocks

@@ -193,6 +193,15 @@ fn read_back(img: &Path, start: u32, mirror: &Path, bridge: bool, revision: &str
         &model_of_tree(&ours.tree, img),
     );
     if bridge {
+        // The ISO 9660 side, as our import would choose it were there no
+        // UDF (Joliet, Rock Ridge names), and as the peers read it.
+        let joliet = import_image(img, start, Some(FileSystems::JOLIET))
+            .unwrap_or_else(|e| panic!("{what}: our Joliet import: {e}"));
+        assert_same(
+            &format!("{what}: our Joliet import"),
+            &expected,
+            &model_of_tree(&joliet.tree, img),
+        );
         let xorriso = model_by_xorriso(img, Some(start), &img.with_extension("x"));
         assert_same(&format!("{what}: xorriso"), &expected, &xorriso);
         let isoinfo = model_by_isoinfo(img, Some(start), u64::MAX);

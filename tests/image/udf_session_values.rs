@@ -9,7 +9,6 @@
 use std::fs;
 use std::io::Cursor;
 use std::path::Path;
-use std::process::Command;
 
 use crate::support::peers::*;
 use crate::support::sessions::*;
@@ -19,20 +18,6 @@ use multisession::fsi::{FileSystemImage, FileSystems, BLOCK_SIZE};
 use multisession::scsi::emulator::{create_blank, wrap_image, Existing};
 use multisession::session::{self, Kind, NextSession, RandomWriteValues};
 use multisession::Profile;
-
-fn tools_present(tools: &[&str]) -> bool {
-    let found = tools.iter().all(|t| {
-        Command::new("which")
-            .arg(t)
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if !found {
-        assert!(std::env::var_os("CI").is_none(), "{tools:?} missing in CI");
-        eprintln!("skipped: {tools:?} not installed");
-    }
-    found
-}
 
 /// The random-write object's placement and its IMultisessionRandomWrite
 /// values, as the drive offers them now.
@@ -146,7 +131,7 @@ fn udf_only_bd_re_has_its_next_writable_address_after_the_volume() {
 /// commit blocks.
 #[test]
 fn a_mkudffs_volume_on_dvd_plus_rw_takes_its_import_less_session_after_its_closing_anchor() {
-    if !tools_present(&["mkudffs", "udfinfo"]) {
+    if !crate::support::tools::installed(&["mkudffs", "udfinfo"]) {
         return;
     }
     const BLOCKS: u32 = 4096;

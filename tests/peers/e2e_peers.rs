@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::support::{peers::*, sessions::*, trees::*};
 use multisession::fsi::tree::Kind;
-use multisession::fsi::{self, FileBlocks, FileSystemImage, OnClash, RandomWriteStyle};
+use multisession::fsi::{FileSystemImage, OnClash, RandomWriteStyle};
 use multisession::scsi::emulator::{wrap_image, Existing};
 use multisession::{session, Profile};
 
@@ -109,7 +109,7 @@ fn xorriso_dev_sessions_on_dvd_plus_rw_are_appended_to_through_the_emulated_driv
     let disc = dir.join("disc.img");
     let mirror = xorriso_two_sessions(&disc, &dir);
     let theirs = model_of_dir(&mirror);
-    let layout = fsi::locate_random_write(&FileBlocks::open(&disc).unwrap(), 16).unwrap();
+    let layout = random_write_layout(&disc, 16);
     assert_eq!(layout.style, RandomWriteStyle::Xorriso);
     let s2 = layout.newest.unwrap();
     wrap_image(&disc, Profile::DvdPlusRw, &[], false, Existing::Refuse).unwrap();

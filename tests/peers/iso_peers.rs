@@ -141,8 +141,7 @@ fn xorriso_dev_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     let img = dir.join("disc.img");
     let mirror = xorriso_two_sessions(&img, &dir);
 
-    let src = FileBlocks::open(&img).unwrap();
-    let layout = fsi::locate_random_write(&src, 16).unwrap();
+    let layout = random_write_layout(&img, 16);
     assert_eq!(layout.style, RandomWriteStyle::Xorriso);
     let newest = layout.newest.unwrap();
     assert!(newest > 32, "the second session follows the first at 32");
@@ -194,7 +193,7 @@ fn xorriso_dev_sessions_are_imported_appended_to_and_read_back_by_both_tools() {
     if let Some(py) = pycdlib_python() {
         assert_same("pycdlib at LBA 16", &expected, &model_by_pycdlib(py, &img));
     }
-    let again = fsi::locate_random_write(&FileBlocks::open(&img).unwrap(), 16).unwrap();
+    let again = random_write_layout(&img, 16);
     assert_eq!(
         (again.style, again.newest),
         (RandomWriteStyle::Xorriso, Some(layout.next))

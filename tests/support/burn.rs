@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
+use std::path::Path;
 use std::sync::Arc;
 
 pub use super::discs::{new_disc, open, set_faults};
@@ -102,6 +103,22 @@ pub fn append_with(
 ) -> Result<WriteReport> {
     let mut session = next_session(recorder, add)?;
     DataWriter::new(recorder.clone(), options).write(&mut session, progress)
+}
+
+/// Appends `add` to `disc` with [`multisession_options`], which must
+/// succeed, and checks that the session an append would import next holds
+/// `expected` (what was there with `add` on top, for an append that
+/// imports); the write's report.
+#[track_caller]
+pub fn append_expecting(disc: &Path, add: &Files, expected: &Files, case: &str) -> WriteReport {
+    let report = append(&open(disc), add, multisession_options())
+        .unwrap_or_else(|e| panic!("{case}: append: {e}"));
+    assert_eq!(
+        &current_content(&open(disc)),
+        expected,
+        "{case}: after the append"
+    );
+    report
 }
 
 /// Merged expectation: `base` with `add` on top.

@@ -11,7 +11,9 @@
 //! - [`udf`]: UDF images made hostile by surgical edits;
 //! - [`sessions`]: sessions made the way an application makes them;
 //! - [`burn`]: generated files appended and snapshotted byte for byte;
-//! - [`ffi`]: foreign programs built against the C library.
+//! - [`ffi`]: foreign programs built against the C library;
+//! - [`tools`]: whether external programs are installed, scratch folders
+//!   (shared with the CLI crate's tests).
 #![allow(dead_code, unused_imports, unused_macros)]
 
 pub mod burn;
@@ -20,6 +22,7 @@ pub mod drive;
 pub mod ffi;
 pub mod peers;
 pub mod sessions;
+pub mod tools;
 pub mod trees;
 pub mod udf;
 

@@ -7,6 +7,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub use super::tools::Scratch;
+use super::tools::{installed, scratch_with};
 use super::trees::*;
 use multisession::fsi::BLOCK_SIZE;
 
@@ -29,10 +31,13 @@ pub fn run(cmd: &mut Command) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The peer readers every peer test runs.
+const PEER_TOOLS: [&str; 3] = ["xorriso", "isoinfo", "genisoimage"];
+
 /// A fresh scratch directory for a test that needs the peer tools, or
 /// `None` (the test returns) where [`tools_present`] says to skip.
 pub fn scratch_with_tools(name: &str) -> Option<Scratch> {
-    tools_present().then(|| Scratch(scratch(name)))
+    scratch_with(name, &PEER_TOOLS)
 }
 
 /// As [`scratch_with_tools`], with [`make_source_tree`] made in its
@@ -44,67 +49,18 @@ pub fn source_tree_with_tools(name: &str) -> Option<(Scratch, PathBuf)> {
     Some((dir, src))
 }
 
-/// A scratch directory removed when the test passes, kept for a look
-/// when it fails.
-pub struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl AsRef<Path> for Scratch {
-    fn as_ref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-/// Whether xorriso, isoinfo and genisoimage are installed. Outside CI a
-/// test without them is skipped with a note; in CI (`CI` set) their absence
-/// is a failure, so the external checks cannot pass vacuously.
+/// Whether xorriso, isoinfo and genisoimage are installed (see
+/// [`installed`]).
 pub fn tools_present() -> bool {
-    these_tools_present(&["xorriso", "isoinfo", "genisoimage"])
+    installed(&PEER_TOOLS)
 }
 
 /// As [`tools_present`], for the ACL and xattr tools too (packages `acl`
 /// and `attr`).
 pub fn acl_tools_present() -> bool {
-    these_tools_present(&[
+    installed(&[
         "xorriso", "isoinfo", "setfacl", "getfacl", "setfattr", "getfattr",
     ])
-}
-
-fn these_tools_present(tools: &[&'static str]) -> bool {
-    let missing: Vec<&str> = tools
-        .iter()
-        .copied()
-        .filter(|t| {
-            !Command::new("which")
-                .arg(t)
-                .output()
-                .map(|o| o.status.success())
-                .unwrap_or(false)
-        })
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "external readers missing in CI: {missing:?}"
-    );
-    eprintln!("skipped: {missing:?} not installed");
-    false
 }
 
 fn xorriso_load(sbsector: Option<u32>) -> Vec<String> {

@@ -138,6 +138,13 @@ pub fn import_image(
     )
 }
 
+/// Where the sessions of the random-write image file `img` are, its last
+/// block bounding the reads as a drive's last recorded block does.
+pub fn random_write_layout(img: &Path, align: u32) -> fsi::RandomWriteLayout {
+    let src = FileBlocks::open(img).unwrap();
+    fsi::locate_random_write(&src, src.blocks().saturating_sub(1), align).unwrap()
+}
+
 /// Our importer's view of the session at `start`, data hashed from the image.
 pub fn model_by_import(img: &Path, start: u32) -> Model {
     let imported = import_image(img, start, None).unwrap();

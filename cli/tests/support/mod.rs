@@ -7,6 +7,11 @@ use std::process::{Command, Output};
 
 use multisession::hresult;
 
+/// Whether external programs are installed, and scratch folders: the root
+/// crate's fixture file, included by path (see its head).
+#[path = "../../../tests/support/tools.rs"]
+pub mod tools;
+
 pub fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_multisession"))
         .args(args)
