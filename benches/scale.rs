@@ -146,13 +146,18 @@ fn udf_metadata_blocks(src: &dyn BlockSource) -> u64 {
     let first = avdp.main_vds.location;
     let lvd = (first..first + avdp.main_vds.length / BLOCK_SIZE as u32)
         .find_map(|lba| Lvd::parse(&block(lba)?, Some(lba)).ok().map(|(_, lvd)| lvd));
-    let metadata_file = lvd.into_iter().flat_map(|lvd| lvd.maps).find_map(|map| match map {
-        PartitionMap::Metadata { metadata_file, .. } => Some(metadata_file),
-        _ => None,
-    });
+    let metadata_file = lvd
+        .into_iter()
+        .flat_map(|lvd| lvd.maps)
+        .find_map(|map| match map {
+            PartitionMap::Metadata { metadata_file, .. } => Some(metadata_file),
+            _ => None,
+        });
     metadata_file
         .and_then(|at| FileEntry::parse(&block(at)?, Some(at)).ok())
-        .map_or(0, |(_, fe)| fe.information_length.div_ceil(BLOCK_SIZE as u64))
+        .map_or(0, |(_, fe)| {
+            fe.information_length.div_ceil(BLOCK_SIZE as u64)
+        })
 }
 
 /// The blocks of every directory of the primary (ECMA-119) tree, walked

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use crate::error::{Cause, Error, Result};
 use crate::fsi::build::validate_file_systems;
-use crate::fsi::import::import_for_next_session;
+use crate::fsi::import::import_with;
 use crate::fsi::iso9660::descriptor::BootRecord;
 use crate::fsi::iso9660::read::ImportLimits;
 use crate::fsi::names;
@@ -697,7 +697,7 @@ impl FileSystemImage {
         file_system: Option<FileSystems>,
         target: Target,
     ) -> Result<FileSystems> {
-        let imported = import_for_next_session(recorder, start, file_system, limits_for(media))?;
+        let imported = import_with(recorder, start, file_system, limits_for(media), true)?;
         if let Some(hook) = &self.import_progress.0 {
             super::import::report_import(&imported.tree, imported.file_system, hook)?;
         }

@@ -132,21 +132,12 @@ pub fn import(
     file_system: Option<FileSystems>,
     limits: ImportLimits,
 ) -> Result<Imported> {
-    import_session(src, session_start, file_system, limits, false)
+    import_with(src, session_start, file_system, limits, false)
 }
 
-/// [`import`] for a session built on it: a UDF 2.50 volume this library
-/// wrote also gives [`Imported::udf_base`].
-pub(crate) fn import_for_next_session(
-    src: &dyn BlockSource,
-    session_start: u32,
-    file_system: Option<FileSystems>,
-    limits: ImportLimits,
-) -> Result<Imported> {
-    import_session(src, session_start, file_system, limits, true)
-}
-
-fn import_session(
+/// [`import`]; with `base`, for a session built on it: a UDF 2.50 volume
+/// this library wrote then also gives [`Imported::udf_base`].
+pub(crate) fn import_with(
     src: &dyn BlockSource,
     session_start: u32,
     file_system: Option<FileSystems>,

@@ -1,5 +1,5 @@
 //! Issue 11, import of discs made by others carried to its end: every
-//! kind of peer-made UDF disc (mkudffs 1.02, 1.50 with a VAT, 2.01 and 2.50;
+//! kind of peer-made UDF disc (mkudffs 1.02, 1.50 and 2.50 with a VAT, 2.01;
 //! genisoimage -udf; a pycdlib bridge; a disc whose first session is
 //! ISO 9660 and second UDF) is imported, appended to twice — a bridge
 //! that adds, removes and renames, then a bridge again or, over a
@@ -311,9 +311,10 @@ crate::support::one_line_tests! {
         a_peer_disc_appended_to_twice_reads_back_in_every_reader(Peer::Mkudffs("cdr", "0x0150", Some("--vat")));
     an_mkudffs_2_01_volume_appended_to_reads_back_in_every_reader:
         a_peer_disc_appended_to_twice_reads_back_in_every_reader(Peer::Mkudffs("hd", "0x0201", None));
-    // The second append builds on the first (ours) in a metadata window.
+    // mkudffs writes 2.50 for write-once media only (with a VAT); the
+    // second append builds on the first, ours, in a metadata window.
     an_mkudffs_2_50_volume_appended_to_reads_back_in_every_reader:
-        a_peer_disc_appended_to_twice_reads_back_in_every_reader(Peer::Mkudffs("hd", "0x0250", None));
+        a_peer_disc_appended_to_twice_reads_back_in_every_reader(Peer::Mkudffs("bdr", "0x0250", None));
     a_genisoimage_udf_bridge_appended_to_reads_back_in_every_reader:
         a_peer_disc_appended_to_twice_reads_back_in_every_reader(Peer::GenisoimageUdf);
     a_pycdlib_udf_bridge_appended_to_reads_back_in_every_reader:
