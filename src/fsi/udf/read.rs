@@ -1082,21 +1082,26 @@ fn read_tree_and_base(
         node: root,
         depth: 0,
     }];
-    let mut first = true;
+    // A directory's entry is read when its turn comes, not while its
+    // parent is listed: a writer puts a subdirectory's entry beside its
+    // own contents, far from its parent's other entries, and reading it
+    // early meant a second read of that whole run.
     while let Some(dir) = stack.pop() {
-        let fe = vol.read_entry(dir.icb)?;
-        if first {
-            first = false;
-            if fe.icb_tag.file_type != file_type::DIRECTORY {
-                return Err(inconsistent(format!(
-                    "UDF root ICB at {}:{} is not a directory (file type {})",
-                    dir.icb.partition, dir.icb.block, fe.icb_tag.file_type
-                )));
-            }
-            r.tree.node_mut(root).attrs = attrs_of(&fe, Attrs::dir());
-            if let Some(o) = &mut r.origins {
-                o.note(root, dir.icb.partition, dir.icb.block, fe.unique_id);
-            }
+        let at = || format!("{}:{}", dir.icb.partition, dir.icb.block);
+        let fe = vol
+            .read_entry(dir.icb)
+            .map_err(|e| e.context(format!("UDF directory {}", r.tree.path_of(dir.node))))?;
+        if fe.icb_tag.file_type != file_type::DIRECTORY {
+            return Err(inconsistent(format!(
+                "UDF directory {} (ICB at {}) is not a directory (file type {})",
+                r.tree.path_of(dir.node),
+                at(),
+                fe.icb_tag.file_type
+            )));
+        }
+        r.tree.node_mut(dir.node).attrs = attrs_of(&fe, Attrs::dir());
+        if let Some(o) = &mut r.origins {
+            o.note(dir.node, dir.icb.partition, dir.icb.block, fe.unique_id);
         }
         r.read_dir(&dir, &fe, &mut stack)?;
     }
@@ -1177,17 +1182,34 @@ impl Reader<'_, '_> {
             )));
         }
         let icb = fid.icb.location;
+        if fid.is_directory() {
+            if dir.depth + 1 > MAX_DEPTH {
+                return Err(too_much(format!(
+                    "{}: directories nested deeper than {MAX_DEPTH}",
+                    where_()
+                )));
+            }
+            let kind = Kind::Dir(Default::default());
+            if let Some(node) = self
+                .tree
+                .insert_if_absent(dir.node, &name, Attrs::dir(), kind)
+            {
+                stack.push(Pending {
+                    icb,
+                    node,
+                    depth: dir.depth + 1,
+                });
+            }
+            return Ok(());
+        }
         let fe = self.vol.read_entry(icb).map_err(|e| e.context(where_()))?;
         let ft = fe.icb_tag.file_type;
         let (kind, attrs) = match ft {
             file_type::DIRECTORY => {
-                if dir.depth + 1 > MAX_DEPTH {
-                    return Err(too_much(format!(
-                        "{}: directories nested deeper than {MAX_DEPTH}",
-                        where_()
-                    )));
-                }
-                (Kind::Dir(Default::default()), attrs_of(&fe, Attrs::dir()))
+                return Err(inconsistent(format!(
+                    "{}: a directory's entry behind an identifier that names no directory",
+                    where_()
+                )))
             }
             file_type::SYMLINK => {
                 let raw = self
@@ -1213,19 +1235,11 @@ impl Reader<'_, '_> {
             // tree model (as for ISO 9660 import).
             _ => return Ok(()),
         };
-        let is_dir = matches!(kind, Kind::Dir(_));
         let Some(node) = self.tree.insert_if_absent(dir.node, &name, attrs, kind) else {
             return Ok(());
         };
         if let Some(o) = &mut self.origins {
             o.note(node, icb.partition, icb.block, fe.unique_id);
-        }
-        if is_dir {
-            stack.push(Pending {
-                icb,
-                node,
-                depth: dir.depth + 1,
-            });
         }
         Ok(())
     }
