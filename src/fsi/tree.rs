@@ -1554,6 +1554,11 @@ mod tests {
             "{}",
             std::mem::size_of::<Node>()
         );
+        // The arena's free slots cost no tag.
+        assert_eq!(
+            std::mem::size_of::<Option<Node>>(),
+            std::mem::size_of::<Node>()
+        );
         assert_eq!(std::mem::size_of::<Children>(), 8);
     }
 
