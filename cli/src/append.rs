@@ -493,7 +493,8 @@ fn change(what: &'static str, path: &str, bytes: u64) -> Change {
 /// Mode and modification time, what `update` compares (owners follow
 /// the files they come with; a non-root user cannot restore them anyway).
 fn same_attrs(a: &Attrs, b: &Attrs) -> bool {
-    a.mode & 0o7777 == b.mode & 0o7777 && a.times.map(|t| t.modified) == b.times.map(|t| t.modified)
+    a.mode & 0o7777 == b.mode & 0o7777
+        && a.times().map(|t| t.modified) == b.times().map(|t| t.modified)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -558,7 +559,7 @@ fn sync_dir(
                         f.size == md.len()
                             && match checksum {
                                 Some(medium) => same_content(medium, &f.content, local_path)?,
-                                None => node.attrs.times.map(|t| t.modified) == Some(md.mtime()),
+                                None => node.attrs.times().map(|t| t.modified) == Some(md.mtime()),
                             }
                     }
                     Kind::Dir(_) => true,

@@ -894,7 +894,7 @@ fn umask() -> u32 {
 
 /// Access and modification times of `attrs`, when the image has them.
 fn timestamps(attrs: &Attrs) -> Option<Timestamps> {
-    let times = attrs.times?;
+    let times = attrs.times()?;
     let at = |secs: i64| Timespec {
         tv_sec: secs as _,
         tv_nsec: 0,

@@ -570,7 +570,7 @@ fn entries(session: &recorded::RecordedSession) -> BTreeMap<String, Seen> {
                 lba,
                 target,
                 mode: node.attrs.mode & 0o7777,
-                modified: node.attrs.times.map(|t| t.modified),
+                modified: node.attrs.times().map(|t| t.modified),
             },
         );
     });

@@ -88,7 +88,7 @@ pub unsafe extern "C" fn ms_image_open_dir(
                         ),
                         Kind::Symlink(target) => (MS_ITEM_SYMLINK, 0, false, target.to_string()),
                     };
-                    let mtime = child.attrs.times.map(|t| t.modified);
+                    let mtime = child.attrs.times().map(|t| t.modified);
                     Entry {
                         name: name.to_owned(),
                         info: MsDirEntry {

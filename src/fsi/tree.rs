@@ -95,6 +95,11 @@ impl Times {
 }
 
 /// POSIX attributes as Rock Ridge records them.
+///
+/// The times are private: "stamped with the build time" is a flag in the
+/// padding after `gid` rather than an `Option` around them, which saves a
+/// node 8 bytes (issue 16). A stamped value keeps its times at zero, so
+/// the derived equality never compares times that mean nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attrs {
     /// Permission bits (`0o7777`); the file type comes from the node kind.
@@ -103,49 +108,59 @@ pub struct Attrs {
     pub uid: u32,
     /// Owner's group id.
     pub gid: u32,
-    /// `None`: stamped with the build time (items created in memory).
-    pub times: Option<Times>,
+    stamped: bool,
+    times: Times,
 }
 
 impl Attrs {
+    /// Attributes from their parts; `times` `None` means stamped with the
+    /// build time (items created in memory).
+    pub fn new(mode: u32, uid: u32, gid: u32, times: Option<Times>) -> Attrs {
+        let mut a = Attrs {
+            mode,
+            uid,
+            gid,
+            stamped: true,
+            times: Times::all(0),
+        };
+        a.set_times(times);
+        a
+    }
+
     /// A directory's defaults: `0o755`, owned by root, stamped at build.
     pub fn dir() -> Attrs {
-        Attrs {
-            mode: 0o755,
-            uid: 0,
-            gid: 0,
-            times: None,
-        }
+        Attrs::new(0o755, 0, 0, None)
     }
 
     /// A file's defaults: `0o644`, owned by root, stamped at build.
     pub fn file() -> Attrs {
-        Attrs {
-            mode: 0o644,
-            ..Attrs::dir()
-        }
+        Attrs::new(0o644, 0, 0, None)
     }
 
     /// A symlink's defaults: `0o777`, owned by root, stamped at build.
     pub fn symlink() -> Attrs {
-        Attrs {
-            mode: 0o777,
-            ..Attrs::dir()
-        }
+        Attrs::new(0o777, 0, 0, None)
     }
 
     /// Attributes of a local file system object.
     pub fn from_metadata(md: &std::fs::Metadata) -> Attrs {
-        Attrs {
-            mode: md.mode() & 0o7777,
-            uid: md.uid(),
-            gid: md.gid(),
-            times: Some(Times {
-                modified: md.mtime(),
-                accessed: md.atime(),
-                changed: md.ctime(),
-            }),
-        }
+        let times = Times {
+            modified: md.mtime(),
+            accessed: md.atime(),
+            changed: md.ctime(),
+        };
+        Attrs::new(md.mode() & 0o7777, md.uid(), md.gid(), Some(times))
+    }
+
+    /// `None`: stamped with the build time (items created in memory).
+    pub fn times(&self) -> Option<Times> {
+        (!self.stamped).then_some(self.times)
+    }
+
+    /// Records `times`, or with `None` stamps the item with the build time.
+    pub fn set_times(&mut self, times: Option<Times>) {
+        self.stamped = times.is_none();
+        self.times = times.unwrap_or(Times::all(0));
     }
 }
 
@@ -497,12 +512,14 @@ pub struct Node {
     pub attrs: Attrs,
     /// Directory, file or symlink, with its payload.
     pub kind: Kind,
-    /// System use entries of an imported record that the writer does not
-    /// produce itself (zisofs `ZF`, AAIP `AL`, unknown ones), whole and in
-    /// order: the next session repeats them so readers see the file as
-    /// before. New nodes have none; a replaced node's go with it.
-    pub extra_su: Option<Box<[u8]>>,
+    /// See [`Node::extra_su`]; a thin box, so the nodes that carry none
+    /// (almost all) pay one word for it.
+    extra_su: Option<Box<SystemUse>>,
 }
+
+/// The carried system use entries of one node, never empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SystemUse(Box<[u8]>);
 
 impl Node {
     /// The directory holding this node (the root is its own parent).
@@ -515,11 +532,26 @@ impl Node {
         matches!(self.kind, Kind::Dir(_))
     }
 
+    /// System use entries of an imported record that the writer does not
+    /// produce itself (zisofs `ZF`, AAIP `AL`, unknown ones), whole and in
+    /// order: the next session repeats them so readers see the file as
+    /// before. New nodes have none; a replaced node's go with it.
+    pub fn extra_su(&self) -> Option<&[u8]> {
+        self.extra_su.as_deref().map(|su| &*su.0)
+    }
+
+    /// Replaces the carried system use entries; an empty set is none.
+    pub fn set_extra_su(&mut self, entries: Option<Box<[u8]>>) {
+        self.extra_su = entries
+            .filter(|e| !e.is_empty())
+            .map(|e| Box::new(SystemUse(e)));
+    }
+
     /// The size readers show for an imported zisofs-compressed file (from
     /// its carried `ZF` entry); its [`FileData::size`] is the compressed
     /// size the record holds, which is what the disc stores.
     pub fn zisofs_size(&self) -> Option<u64> {
-        crate::fsi::iso9660::susp::zisofs_size(self.extra_su.as_deref()?)
+        crate::fsi::iso9660::susp::zisofs_size(self.extra_su()?)
     }
 
     /// Children in name order (empty for non-directories).
@@ -1514,14 +1546,47 @@ mod tests {
 
     #[test]
     fn a_file_node_does_not_carry_a_directory_s_entries() {
-        // Parent, attributes (three 64-bit times), the largest kind (a
-        // file's size and content) and the carried system use entries.
+        // Parent (4), attributes (40: three ids, the stamped flag, three
+        // 64-bit times), the largest kind (32: a file's size and content)
+        // and the carried system use entries behind one word (8).
         assert!(
-            std::mem::size_of::<Node>() <= 104,
+            std::mem::size_of::<Node>() <= 88,
             "{}",
             std::mem::size_of::<Node>()
         );
+        // The arena's free slots cost no tag.
+        assert_eq!(
+            std::mem::size_of::<Option<Node>>(),
+            std::mem::size_of::<Node>()
+        );
         assert_eq!(std::mem::size_of::<Children>(), 8);
+    }
+
+    #[test]
+    fn attributes_stamped_again_compare_equal_to_fresh_ones() {
+        let mut a = Attrs::file();
+        assert_eq!(a.times(), None);
+        a.set_times(Some(Times::all(1_700_000_000)));
+        assert_eq!(a.times(), Some(Times::all(1_700_000_000)));
+        assert_ne!(a, Attrs::file());
+        a.set_times(None);
+        assert_eq!((a.times(), a), (None, Attrs::file()));
+        assert_eq!(
+            Attrs::new(0o644, 0, 0, Some(Times::all(0))).times(),
+            Some(Times::all(0))
+        );
+    }
+
+    #[test]
+    fn an_empty_set_of_carried_entries_is_none() {
+        let mut t = Tree::new();
+        let root = t.root();
+        t.node_mut(root).set_extra_su(Some(Box::new([])));
+        assert_eq!(t.node(root).extra_su(), None);
+        t.node_mut(root).set_extra_su(Some(b"ER".as_slice().into()));
+        assert_eq!(t.node(root).extra_su(), Some(&b"ER"[..]));
+        t.node_mut(root).set_extra_su(None);
+        assert_eq!(t.node(root).extra_su(), None);
     }
 
     #[test]
@@ -1583,12 +1648,12 @@ mod tests {
             .unwrap();
         let root = old.root();
         for (id, tag) in [(root, b"ER"), (sub, b"AL"), (f, b"ZF"), (g, b"XY")] {
-            old.node_mut(id).extra_su = Some(tag.as_slice().into());
+            old.node_mut(id).set_extra_su(Some(tag.as_slice().into()));
         }
         let mut mine = Tree::new();
         mine.merge_imported(old).unwrap();
-        let extra = |t: &Tree, p: &str| t.node(t.lookup(p).unwrap()).extra_su.clone();
-        assert_eq!(mine.node(mine.root()).extra_su.as_deref(), Some(&b"ER"[..]));
+        let extra = |t: &Tree, p: &str| t.node(t.lookup(p).unwrap()).extra_su().map(<[u8]>::to_vec);
+        assert_eq!(mine.node(mine.root()).extra_su(), Some(&b"ER"[..]));
         assert_eq!(extra(&mine, "/d/sub").as_deref(), Some(&b"AL"[..]));
         mine.rename("/d/sub/f", "/moved").unwrap();
         assert_eq!(extra(&mine, "/moved").as_deref(), Some(&b"ZF"[..]));

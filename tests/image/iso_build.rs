@@ -226,26 +226,18 @@ fn posix_attributes_survive_a_round_trip_including_the_root() {
     let dir = scratch("build-attrs");
     let mut t = Tree::new();
     let root = t.root();
-    t.node_mut(root).attrs = Attrs {
-        mode: 0o750,
-        uid: 1000,
-        gid: 100,
-        times: Some(fsi::Times {
-            modified: 1_500_000_000,
-            accessed: 1_500_000_100,
-            changed: 1_500_000_200,
-        }),
+    let root_times = fsi::Times {
+        modified: 1_500_000_000,
+        accessed: 1_500_000_100,
+        changed: 1_500_000_200,
     };
-    let attrs = Attrs {
-        mode: 0o4711,
-        uid: 42,
-        gid: 7,
-        times: Some(fsi::Times {
-            modified: 1_234_567_890,
-            accessed: 1_234_567_891,
-            changed: 1_234_567_892,
-        }),
+    t.node_mut(root).attrs = Attrs::new(0o750, 1000, 100, Some(root_times));
+    let times = fsi::Times {
+        modified: 1_234_567_890,
+        accessed: 1_234_567_891,
+        changed: 1_234_567_892,
     };
+    let attrs = Attrs::new(0o4711, 42, 7, Some(times));
     let source = Arc::new(OnceReader::new(Box::new(&b"x"[..])));
     t.add_file("/setuid", 1, source, attrs, false).unwrap();
     let img = dir.join("disc.img");

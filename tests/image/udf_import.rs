@@ -48,7 +48,7 @@ fn a_genisoimage_udf_bridge_imports_file_for_file_from_its_udf_tree() {
         .node(imported.tree.lookup("/medium.bin").unwrap())
         .attrs;
     assert_eq!(
-        attrs.times.unwrap().modified,
+        attrs.times().unwrap().modified,
         file_mtime(&src.join("medium.bin"))
     );
     // genisoimage records read for owner, group and others (ECMA-167

@@ -191,7 +191,10 @@ pub fn read_tree(
     };
     let root_node = r.tree.root();
     if let Some(t) = root.date {
-        r.tree.node_mut(root_node).attrs.times = Some(Times::all(t));
+        r.tree
+            .node_mut(root_node)
+            .attrs
+            .set_times(Some(Times::all(t)));
     }
     let mut queue = Queue::new();
     queue.push(Reverse(Pending {
@@ -222,7 +225,9 @@ impl Reader<'_> {
                 self.limits.max_carried_bytes
             )));
         }
-        self.tree.node_mut(node).extra_su = Some(foreign.into_boxed_slice());
+        self.tree
+            .node_mut(node)
+            .set_extra_su(Some(foreign.into_boxed_slice()));
         Ok(())
     }
 
@@ -561,7 +566,7 @@ impl Reader<'_> {
         let file_type = rr.mode.map(|m| m & susp::S_IFMT);
         let is_dir = rec.is_dir() || rr.child_link.is_some();
         let mut attrs = if is_dir { Attrs::dir() } else { Attrs::file() };
-        attrs.times = Some(times);
+        attrs.set_times(Some(times));
         if let Some(mode) = rr.mode {
             attrs.mode = mode & 0o7777;
             attrs.uid = rr.uid;
@@ -614,11 +619,11 @@ impl Reader<'_> {
             attrs.gid = rr.gid;
         }
         if let Some(m) = rr.modified {
-            attrs.times = Some(Times {
+            attrs.set_times(Some(Times {
                 modified: m,
                 accessed: rr.accessed.unwrap_or(m),
                 changed: rr.changed.unwrap_or(m),
-            });
+            }));
         }
         Ok(())
     }
@@ -703,7 +708,7 @@ mod tests {
     }
 
     fn extra(t: &Tree, path: &str) -> Option<Box<[u8]>> {
-        t.node(t.lookup(path).unwrap()).extra_su.clone()
+        t.node(t.lookup(path).unwrap()).extra_su().map(Box::from)
     }
 
     #[test]
@@ -713,17 +718,17 @@ mod tests {
         let file = t
             .insert(dir, "f", Attrs::file(), Kind::Symlink("x".into()), false)
             .unwrap();
-        t.node_mut(dir).extra_su = Some(xy(9));
+        t.node_mut(dir).set_extra_su(Some(xy(9)));
         // Twenty entries: the record spills into a continuation area.
         let many: Vec<u8> = (0..20).flat_map(|_| xy(200).into_vec()).collect();
-        t.node_mut(file).extra_su = Some(many.clone().into());
+        t.node_mut(file).set_extra_su(Some(many.clone().into()));
         let root = t.root();
-        t.node_mut(root).extra_su = Some(xy(5));
+        t.node_mut(root).set_extra_su(Some(xy(5)));
 
         let first = import_all(&session(t), ImportLimits::default()).unwrap();
         assert_eq!(extra(&first, "/d"), Some(xy(9)));
         assert_eq!(extra(&first, "/d/f").as_deref(), Some(&many[..]));
-        assert_eq!(first.node(first.root()).extra_su, Some(xy(5)));
+        assert_eq!(first.node(first.root()).extra_su(), Some(&*xy(5)));
         // A session built from the import carries them again, byte for
         // byte; what it does not import (the file) carries nothing.
         let mut again = first.clone();
@@ -739,7 +744,7 @@ mod tests {
         let second = import_all(&session(again), ImportLimits::default()).unwrap();
         assert_eq!(extra(&second, "/d"), Some(xy(9)));
         assert_eq!(extra(&second, "/d/f").as_deref(), Some(&many[..]));
-        assert_eq!(second.node(second.root()).extra_su, Some(xy(5)));
+        assert_eq!(second.node(second.root()).extra_su(), Some(&*xy(5)));
         assert_eq!(extra(&second, "/new"), None);
     }
 
@@ -827,7 +832,7 @@ mod tests {
         let mut t = Tree::new();
         for i in 0..40 {
             let d = t.mkdir(&format!("/d{i}")).unwrap();
-            t.node_mut(d).extra_su = Some(xy(250));
+            t.node_mut(d).set_extra_su(Some(xy(250)));
         }
         let m = session(t);
         let limits = |max_carried_bytes| ImportLimits {

@@ -266,8 +266,7 @@ impl Plan {
         let keeps_md5 = self
             .tree
             .node(self.tree.root())
-            .extra_su
-            .as_deref()
+            .extra_su()
             .and_then(susp::array_location)
             .is_some();
         if keeps_md5 && self.p.iso {
@@ -693,7 +692,7 @@ fn joliet_children(tree: &Tree, dir: NodeId) -> Vec<Child<'_>> {
 
 impl Plan {
     fn time_of(&self, id: NodeId) -> (i64, i64, i64) {
-        match self.tree.node(id).attrs.times {
+        match self.tree.node(id).attrs.times() {
             Some(t) => (t.modified, t.accessed, t.changed),
             None => (self.p.time, self.p.time, self.p.time),
         }
@@ -795,7 +794,7 @@ impl Plan {
         if !carry {
             return;
         }
-        let extra = node.extra_su.as_deref().unwrap_or_default();
+        let extra = node.extra_su().unwrap_or_default();
         let ours = match (&self.checksums, &node.kind) {
             (Some(c), Kind::Dir(_)) if root_dot => {
                 susp::with_array_location(extra, &c.location.encode())

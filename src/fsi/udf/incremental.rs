@@ -190,7 +190,7 @@ fn fingerprint(tree: &Tree, node: NodeId) -> Option<u64> {
     let mut h = DefaultHasher::new();
     let a = &n.attrs;
     (a.mode, a.uid, a.gid).hash(&mut h);
-    a.times
+    a.times()
         .map(|t| (t.modified, t.accessed, t.changed))
         .hash(&mut h);
     match &n.kind {

@@ -1009,17 +1009,13 @@ fn timestamp(t: &Timestamp) -> Option<i64> {
 fn attrs_of(fe: &FileEntry, base: Attrs) -> Attrs {
     let modified = timestamp(&fe.modification_time).unwrap_or(0);
     let id = |v: u32| if v == u32::MAX { 0 } else { v };
-    Attrs {
-        mode: posix_mode(fe.permissions, fe.icb_tag.flags) & 0o7777,
-        uid: id(fe.uid),
-        gid: id(fe.gid),
-        times: Some(Times {
-            modified,
-            accessed: timestamp(&fe.access_time).unwrap_or(modified),
-            changed: timestamp(&fe.attribute_time).unwrap_or(modified),
-        }),
-    }
-    .with_base(base)
+    let times = Times {
+        modified,
+        accessed: timestamp(&fe.access_time).unwrap_or(modified),
+        changed: timestamp(&fe.attribute_time).unwrap_or(modified),
+    };
+    let mode = posix_mode(fe.permissions, fe.icb_tag.flags) & 0o7777;
+    Attrs::new(mode, id(fe.uid), id(fe.gid), Some(times)).with_base(base)
 }
 
 trait WithBase {

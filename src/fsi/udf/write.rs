@@ -470,7 +470,7 @@ impl FileSet {
         fe.information_length = info_len;
         fe.object_size = info_len;
         fe.logical_blocks_recorded = recorded;
-        let (m, a, c) = match n.attrs.times {
+        let (m, a, c) = match n.attrs.times() {
             Some(t) => (t.modified, t.accessed, t.changed),
             None => (time, time, time),
         };
