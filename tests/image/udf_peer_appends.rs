@@ -19,7 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::support::sessions::write_next_session;
+use crate::support::sessions::{open, write_next_session};
 use crate::support::udf::import_udf;
 use crate::support::{peers::*, trees::*};
 use crate::udf_build::{
@@ -27,7 +27,7 @@ use crate::udf_build::{
 };
 use multisession::fsi::{self, FileSystems};
 use multisession::scsi::emulator::{wrap_image, Existing};
-use multisession::Profile;
+use multisession::{session, Profile};
 
 /// The kinds of disc other programs make.
 #[derive(Debug, Clone, Copy)]
@@ -287,6 +287,24 @@ fn a_peer_disc_appended_to_twice_reads_back_in_every_reader(peer: Peer) {
     let after = peer_session();
     assert_same(&format!("{what}: the peer's session"), &before.0, &after.0);
     assert_eq!(before.1, after.1, "{what}: udfinfo of the peer's session");
+    if way == Way::CdR {
+        // Through a drive the older session is found by its start in the
+        // table of contents: the peer's session, imported after the
+        // appends, is read whole (for a VAT disc too).
+        let mut image = fsi::FileSystemImage::new();
+        let recorder = open(&img);
+        image
+            .set_multisession_interfaces(session::offer(&recorder).unwrap())
+            .unwrap();
+        image
+            .import_session(base, Some(FileSystems::UDF))
+            .unwrap_or_else(|e| panic!("{what}: importing the peer's session at {base}: {e}"));
+        assert_same(
+            &format!("{what}: the peer's session imported through the drive"),
+            &before.0,
+            &model_of_tree(image.tree(), &img),
+        );
+    }
     // pycdlib reads the bridge at LBA 16, the peer's, which a write-once
     // disc keeps.
     if let (Some(py), false) = (python, udf_only) {
