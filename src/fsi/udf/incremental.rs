@@ -164,15 +164,20 @@ impl Collector {
 }
 
 impl UdfBase {
+    /// `node`'s file entry in the previous session, changed or not.
+    pub(crate) fn origin(&self, node: NodeId) -> Option<Origin> {
+        self.origins
+            .get(node.index())
+            .copied()
+            .filter(|o| o.fe != u32::MAX)
+    }
+
     /// `node`'s file entry in the previous session when the session being
     /// built may name it: a file or link that still is what the entry
     /// records.
     pub(crate) fn unchanged(&self, tree: &Tree, node: NodeId) -> Option<Origin> {
-        let o = self.origins.get(node.index()).copied()?;
-        (o.fe != u32::MAX
-            && o.fingerprint != NO_PRINT
-            && fingerprint(tree, node) == Some(o.fingerprint))
-        .then_some(o)
+        let o = self.origin(node)?;
+        (o.fingerprint != NO_PRINT && fingerprint(tree, node) == Some(o.fingerprint)).then_some(o)
     }
 
     /// The first sector after the previous metadata file.

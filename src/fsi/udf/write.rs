@@ -29,7 +29,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::incremental::UdfBase;
+use super::incremental::{UdfBase, METADATA_PARTITION};
 use super::layout::{
     self, access_type, encode_d_chars, encode_symlink, fid_flags, file_type, Ad, AdType, Avdp,
     Charspec, ExtentAd, ExtentType, Fid, FileEntry, Fsd, IcbTag, Iuvd, LbAddr, LongAd, Lvd, Lvid,
@@ -49,8 +49,6 @@ const MAX_AD: u64 = (layout::MAX_AD_LENGTH as u64 / BS) * BS;
 const DEVELOPER_ID: &str = "*multisession";
 /// The first revision whose file set lives in a metadata partition.
 pub const METADATA_REVISION: u32 = 0x250;
-/// Partition reference of the metadata partition (the second map).
-const METADATA_PARTITION: u16 = 1;
 /// Blocks of the metadata file's and its mirror's entries, ahead of the
 /// metadata itself.
 const METADATA_HEAD: u32 = 2;
@@ -326,10 +324,7 @@ impl FileSet {
         };
         let (fe, unique_id) = match self.entry_of[node.index()] {
             u32::MAX => {
-                let kept = self
-                    .kept
-                    .as_ref()
-                    .and_then(|b| b.unchanged(&self.tree, node));
+                let kept = self.kept.as_ref().and_then(|b| b.origin(node)); // left out by `measure` as unchanged
                 let o = kept.expect("an item the session does not write keeps its entry");
                 (o.fe, o.unique_id)
             }
