@@ -310,17 +310,42 @@ fn import_udf(
     base: bool,
 ) -> Result<Imported> {
     let set = &id.descriptors;
-    let (info, tree, base) = udf::read::import(src, session_start, limits, base).map_err(|e| {
+    let rock_ridge = set.primary.as_ref().and_then(|p| {
+        let skip = read::detect_rock_ridge(src, p.root).ok().flatten()?;
+        Some((p.root, skip))
+    });
+    let read = if base {
+        udf::read::import_for_next_session(src, session_start, limits, || {
+            let (root, skip) = rock_ridge?;
+            read::read_tree(src, root, Naming::RockRidge { skip }, limits).ok()
+        })
+    } else {
+        udf::read::import(src, session_start, limits, false).map(|(info, tree, base)| {
+            udf::read::ForNextSession {
+                info,
+                tree,
+                base,
+                from_iso: false,
+            }
+        })
+    };
+    let udf::read::ForNextSession {
+        info,
+        tree,
+        base,
+        from_iso,
+    } = read.map_err(|e| {
         e.context(format!(
             "UDF volume of the session at block {session_start}"
         ))
     })?;
     let mut warnings = Vec::new();
     let recorded_blocks = match &set.primary {
+        // The tree is the ISO 9660 one, matched to the UDF directories.
+        Some(primary) if from_iso => primary.space_size,
         Some(primary) => {
-            let rr = read::detect_rock_ridge(src, primary.root).ok().flatten();
-            let (root, naming) = match (rr, &set.joliet) {
-                (Some(skip), _) => (primary.root, Naming::RockRidge { skip }),
+            let (root, naming) = match (rock_ridge, &set.joliet) {
+                (Some((root, skip)), _) => (root, Naming::RockRidge { skip }),
                 (None, Some(j)) => (j.root, Naming::Joliet),
                 (None, None) => (primary.root, Naming::Iso),
             };

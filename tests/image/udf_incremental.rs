@@ -12,14 +12,15 @@ use super::support::discs::new_disc;
 use super::support::sessions::write_next_session;
 use super::support::trees::write_session;
 use super::support::trees::{assert_same, scratch};
-use super::support::udf::{peek, Counting};
+use super::support::udf::{blocks_with_tag, fids_at, peek, poke, restamp, Counting};
 use super::udf_build::{check_udfinfo, model_by_libudfread, udf_model, udf_tools_present, UModel};
 use std::sync::Arc;
 
 use multisession::fsi::tree::{Attrs, Tree};
 use multisession::fsi::{self, FileBlocks, FileSystems, OnClash, BLOCK_SIZE};
+use multisession::internals::iso9660::{descriptor, read as iso_read};
 use multisession::internals::udf::layout::{Tag, TagId};
-use multisession::internals::udf::read::MemoryData;
+use multisession::internals::udf::read::{self as udf_read, ForNextSession, MemoryData};
 use multisession::Profile;
 
 /// Extended file entries written in `start..end` of `img`.
@@ -187,4 +188,201 @@ fn importing_a_udf_2_50_session_reads_each_metadata_block_about_once() {
         read <= metadata * 11 / 10 + 300,
         "{read} blocks read for {metadata} blocks of metadata"
     );
+}
+
+/// What an import says of every item, by path: kind, mode, owner, times,
+/// size and data extents or link target.
+fn items(tree: &Tree) -> std::collections::BTreeMap<String, String> {
+    use multisession::fsi::tree::{Content, Kind};
+    tree.walk()
+        .into_iter()
+        .map(|(id, _)| {
+            let n = tree.node(id);
+            let a = &n.attrs;
+            let what = match &n.kind {
+                Kind::Dir(c) => format!("dir of {}", c.len()),
+                Kind::Symlink(t) => format!("link to {t}"),
+                Kind::File(f) => match &f.content {
+                    Content::OnMedium(e) => format!("{} bytes at {:?}", f.size, e),
+                    Content::New(_) => format!("{} bytes, new", f.size),
+                },
+            };
+            let facts = format!(
+                "{what}, mode {:o}, {}:{}, {:?}, extra {:?}",
+                a.mode,
+                a.uid,
+                a.gid,
+                a.times(),
+                n.extra_su()
+            );
+            (tree.path_of(id), facts)
+        })
+        .collect()
+}
+
+/// A bridge (ISO 9660 with Rock Ridge, Joliet, UDF 2.50) of 60
+/// directories of 100 files, with what both a file entry and a Rock
+/// Ridge record say beside: set-id and sticky bits, owners, distinct
+/// times, a link, an empty file, long and non-ASCII names.
+fn our_bridge(img: &Path) {
+    use multisession::fsi::tree::Times;
+    let mut tree = Tree::new();
+    let file = |n: u32| {
+        Arc::new(MemoryData(
+            format!("{n} ").repeat(n as usize % 700).into_bytes().into(),
+        ))
+    };
+    for d in 0..60u32 {
+        for f in 0..100u32 {
+            let n = d * 100 + f;
+            let data = file(n);
+            let times = Times {
+                modified: 1_600_000_000 + i64::from(n),
+                accessed: 1_650_000_000 + i64::from(n),
+                changed: 1_620_000_000 + i64::from(n),
+            };
+            let attrs = Attrs::new(0o640 + n % 8, 1000 + n % 3, 100 + n % 5, Some(times));
+            let size = data.0.len() as u64;
+            let path = format!("/d{d:02}/f{f:03}");
+            tree.mkdir_all(&format!("/d{d:02}")).unwrap();
+            tree.add_file(&path, size, data, attrs, false).unwrap();
+        }
+    }
+    tree.mkdir_all("/odd/sticky").unwrap();
+    let sticky = tree.lookup("/odd/sticky").unwrap();
+    tree.node_mut(sticky).attrs = Attrs::new(0o1777, 0, 0, Some(Times::all(1_500_000_000)));
+    let setuid = Attrs::new(0o4755, 0, 0, Some(Times::all(1_400_000_000)));
+    let long = format!("/odd/{}", "long name ".repeat(20).trim());
+    for (path, bytes, attrs) in [
+        ("/odd/setuid", &b"#!/bin/sh\n"[..], setuid),
+        ("/odd/empty", &b""[..], Attrs::file()),
+        ("/odd/grüße, 東京.txt", &b"unicode"[..], Attrs::file()),
+        (long.as_str(), &b"long"[..], Attrs::file()),
+    ] {
+        let data = Arc::new(MemoryData(bytes.to_vec().into()));
+        tree.add_file(path, bytes.len() as u64, data, attrs, false)
+            .unwrap();
+    }
+    tree.add_symlink("/odd/link", "../d00/f001", false).unwrap();
+    let options = fsi::BuildOptions {
+        file_systems: FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF,
+        udf_revision: 0x250,
+        time: Some(1_700_000_000),
+        ..Default::default()
+    };
+    write_session(img, &mut fsi::build(tree, &options).unwrap());
+}
+
+/// The import a next session builds on, of the session at `start`, with
+/// the Rock Ridge tree offered for the short way.
+fn import_for_next_session(src: &dyn fsi::BlockSource, start: u32) -> ForNextSession {
+    let set = descriptor::read_set(src, start).unwrap();
+    let root = set.primary.unwrap().root;
+    let skip = iso_read::detect_rock_ridge(src, root).unwrap().unwrap();
+    let rock_ridge = || {
+        let naming = iso_read::Naming::RockRidge { skip };
+        iso_read::read_tree(src, root, naming, Default::default()).ok()
+    };
+    udf_read::import_for_next_session(src, start, Default::default(), rock_ridge).unwrap()
+}
+
+/// A next session built on a bridge this library wrote needs each item's
+/// file entry; reading a million of them was half of a million-file
+/// append. The UDF directories name the entries, and the Rock Ridge tree
+/// says what the entries say: the short import reads the directories
+/// only and gives the tree and base the whole UDF import gives.
+#[test]
+fn importing_our_bridge_for_a_next_session_reads_directories_not_file_entries() {
+    let dir = scratch("udf-short-import");
+    let img = dir.join("bridge.img");
+    our_bridge(&img);
+    let src = FileBlocks::open(&img).unwrap();
+    let counting = Counting {
+        inner: &src,
+        blocks: Default::default(),
+    };
+    let short = import_for_next_session(&counting, 0);
+    let short_reads = counting.blocks.get();
+    assert!(short.from_iso, "the short way was taken");
+    let (info, full, full_base) = udf_read::import(&src, 0, Default::default(), true).unwrap();
+    assert_eq!(short.info, info);
+    assert_same("the short import", &items(&full), &items(&short.tree));
+    // Same window, same entries, same next unique id.
+    assert_eq!(
+        format!("{:?}", short.base.as_ref().unwrap()),
+        format!("{:?}", full_base.unwrap())
+    );
+    // 6,004 files, a link, 63 directories; the directories: 60 of 100 Rock Ridge records (some 8
+    // blocks each) and their UDF identifiers (3 blocks each), 3 more.
+    assert_eq!(full.len(), 6_067);
+    assert!(
+        short_reads < 1_200,
+        "{short_reads} blocks read for 6,004 files"
+    );
+
+    // A next session built on the short import's base keeps every
+    // unchanged entry: the metadata file's and mirror's entries, the 63
+    // directories and the new file written, the rest
+    // read back by our whole import (and libudfread when installed).
+    let mut tree = short.tree;
+    let data = Arc::new(MemoryData(b"second session".to_vec().into()));
+    tree.add_file("/d07/new", 14, data, Attrs::file(), false)
+        .unwrap();
+    let start = (fs::metadata(&img).unwrap().len() / BLOCK_SIZE as u64) as u32;
+    let start = start.div_ceil(16) * 16;
+    let options = fsi::BuildOptions {
+        start_block: start,
+        file_systems: FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF,
+        udf_revision: 0x250,
+        time: Some(1_700_000_100),
+        udf_base: short.base.map(Arc::new),
+        ..Default::default()
+    };
+    let mut session = fsi::build(tree, &options).unwrap();
+    let end = start + fsi::SessionStream::total_blocks(&session);
+    write_session(&img, &mut session);
+    assert_eq!(entries_written(&img, start, end), 2 + 63 + 1);
+    let src = FileBlocks::open(&img).unwrap();
+    let (_, second, _) = udf_read::import(&src, start, Default::default(), false).unwrap();
+    let mut expected = items(&full);
+    let mut got = items(&second);
+    for changed in ["/", "/d07", "/d07/new"] {
+        expected.remove(changed);
+        got.remove(changed);
+    }
+    assert_same("the second session, unchanged items", &expected, &got);
+    if udf_tools_present() {
+        let (read, _) = model_by_libudfread(&img, start, 0);
+        assert_eq!(read.len(), 6_067 + 1, "libudfread's items");
+    }
+}
+
+/// Where the UDF directories of our bridge do not name what the Rock Ridge
+/// tree holds, the short import is refused and the UDF tree read whole.
+#[test]
+fn a_bridge_whose_udf_directories_differ_from_its_iso_tree_is_imported_the_whole_way() {
+    let dir = scratch("udf-short-refused");
+    let img = dir.join("bridge.img");
+    our_bridge(&img);
+    // Every f005 becomes f00x in the UDF directories (metadata file and
+    // mirror alike); the Rock Ridge tree keeps f005.
+    let mut renamed = 0;
+    for lba in blocks_with_tag(&img, TagId::Fid) {
+        for (at, fid) in fids_at(&img, lba) {
+            if fid.name().unwrap() == "f005" {
+                let name_at = at + 38 + fid.implementation_use.len() as u64;
+                assert_eq!(peek(&img, name_at, 5), b"\x08f005");
+                poke(&img, name_at + 4, b"x");
+                restamp(&img, at);
+                renamed += 1;
+            }
+        }
+    }
+    assert_eq!(renamed, 2 * 60, "60 directories, two copies");
+    let src = FileBlocks::open(&img).unwrap();
+    let imported = import_for_next_session(&src, 0);
+    assert!(!imported.from_iso, "the short way was refused");
+    assert!(imported.tree.lookup("/d03/f00x").is_ok(), "the UDF tree");
+    assert!(imported.tree.lookup("/d03/f005").is_err());
+    assert!(imported.base.is_some(), "the whole way still gives a base");
 }

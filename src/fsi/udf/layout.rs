@@ -568,6 +568,16 @@ impl LongAd {
         self.location.encode(&mut out[4..10]);
         out[10..16].copy_from_slice(&self.impl_use);
     }
+
+    /// UDF 2.3.4.3: in a file identifier, the low 32 bits of the unique
+    /// id of the entry it names (0 where the writer recorded none).
+    pub fn unique_id(&self) -> u32 {
+        u32_at(&self.impl_use, 2)
+    }
+
+    pub fn set_unique_id(&mut self, id: u32) {
+        self.impl_use[2..6].copy_from_slice(&id.to_le_bytes());
+    }
 }
 
 /// ext_ad (ECMA-167 4/14.14.3), allowed by ECMA but not by UDF; parsed so
@@ -771,6 +781,10 @@ pub struct Regid {
     pub suffix: [u8; 8],
 }
 
+/// The implementation identifier this library records: a volume whose
+/// logical volume descriptor names it was written here, so its two trees
+/// were made from one.
+pub const DEVELOPER_ID: &str = "*multisession";
 /// Domain identifier of every UDF logical volume and file set.
 pub const DOMAIN_OSTA: &str = "*OSTA UDF Compliant";
 /// Partition contents of an NSR02 volume (UDF 1.02, 1.50).
@@ -2107,6 +2121,41 @@ pub struct Fid {
     /// The name as recorded (d-characters, compression id first); empty
     /// for the parent entry.
     pub raw_name: Vec<u8>,
+}
+
+/// The identifiers of a directory's bytes in order, each with its offset.
+/// They end at a tag of zeros (the padding some writers leave at the end
+/// of a directory's last block) and after the first that does not parse.
+pub fn fids(data: &[u8]) -> Fids<'_> {
+    Fids { data, at: 0 }
+}
+
+pub struct Fids<'a> {
+    data: &'a [u8],
+    at: usize,
+}
+
+impl Iterator for Fids<'_> {
+    type Item = (usize, LResult<Fid>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rest = self.data.get(self.at..).filter(|r| !r.is_empty())?;
+        if rest.iter().take(TAG_LEN).all(|&b| b == 0) {
+            self.at = self.data.len();
+            return None;
+        }
+        let at = self.at;
+        match Fid::parse(rest, None) {
+            Ok((_, fid, len)) => {
+                self.at += len.max(4);
+                Some((at, Ok(fid)))
+            }
+            Err(e) => {
+                self.at = self.data.len();
+                Some((at, Err(e)))
+            }
+        }
+    }
 }
 
 impl Fid {

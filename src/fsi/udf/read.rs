@@ -118,6 +118,8 @@ pub struct Volume<'a> {
     /// The metadata layout a next session can build on (see
     /// [`incremental`]), when the volume has one.
     base_layout: Option<incremental::Layout>,
+    /// The logical volume descriptor names this library as its writer.
+    written_here: bool,
     /// Recently read runs of blocks: writers put a directory's file
     /// entries side by side, and one read of a run instead of one per
     /// entry is most of the import time of a large tree.
@@ -127,6 +129,10 @@ pub struct Volume<'a> {
 /// Blocks per cached run: a file entry takes a whole block, so a large
 /// tree means as many blocks as entries, read in few large reads.
 const RUN: u32 = 64;
+/// Blocks per cached run when only directories are read: a directory's
+/// entry and its identifiers lie together, the entries of its files
+/// after them, unread.
+const DIRECTORY_RUN: u32 = 8;
 /// Runs kept (2 MiB).
 const RUNS_KEPT: usize = 16;
 
@@ -144,10 +150,21 @@ impl std::ops::Deref for Block {
     }
 }
 
-#[derive(Default)]
 struct BlockCache {
+    /// Blocks per run, runs aligned to it.
+    run: u32,
     runs: std::collections::HashMap<u32, Arc<[u8]>>,
     order: std::collections::VecDeque<u32>,
+}
+
+impl BlockCache {
+    fn new(run: u32) -> BlockCache {
+        BlockCache {
+            run,
+            runs: Default::default(),
+            order: Default::default(),
+        }
+    }
 }
 
 /// The last readable block: the medium size when the caller knows it, else
@@ -382,7 +399,8 @@ impl<'a> Volume<'a> {
             last_block: last,
             root: lvd.fsd,
             base_layout: None,
-            cache: Default::default(),
+            written_here: lvd.implementation_id.is(DEVELOPER_ID),
+            cache: BlockCache::new(RUN).into(),
         };
         vol.resolve_partitions(&lvd, &vds.pds)?;
         vol.root = vol.read_fsd(lvd.fsd)?;
@@ -679,8 +697,9 @@ impl<'a> Volume<'a> {
     /// lookup per entry of a large tree); a run that cannot be read whole
     /// (the end of the medium) is read block by block.
     fn cached_block(&self, lba: u32, what: &str) -> Result<Block> {
-        let run = lba / RUN;
-        let first = run * RUN;
+        let len = self.cache.borrow().run;
+        let run = lba / len;
+        let first = run * len;
         let at = (lba - first) as usize * BLOCK_SIZE;
         if let Some(data) = self.cache.borrow().runs.get(&run) {
             return Ok(Block {
@@ -694,7 +713,7 @@ impl<'a> Volume<'a> {
                 at: 0,
             })
         };
-        if first as u64 + RUN as u64 > self.last_block as u64 + 1 {
+        if first as u64 + len as u64 > self.last_block as u64 + 1 {
             return single();
         }
         let mut cache = self.cache.borrow_mut();
@@ -707,7 +726,7 @@ impl<'a> Volume<'a> {
                 .filter(|d| Arc::strong_count(d) == 1 && Arc::weak_count(d) == 0),
             false => None,
         }
-        .unwrap_or_else(|| vec![0u8; RUN as usize * BLOCK_SIZE].into());
+        .unwrap_or_else(|| vec![0u8; len as usize * BLOCK_SIZE].into());
         let buf = Arc::get_mut(&mut data).expect("not shared");
         if self.src.read_blocks(first, buf).is_err() {
             drop(cache);
@@ -723,6 +742,13 @@ impl<'a> Volume<'a> {
         let (_, fsd) = Fsd::parse(&b, Some(at.location.block))
             .map_err(|e| layout_err(e, "file set descriptor"))?;
         Ok(fsd.root)
+    }
+
+    /// How far reads go ahead: for a walk that reads every entry, or
+    /// only directories (not the entries of their files).
+    pub(crate) fn read_ahead(&self, entries: bool) {
+        let run = if entries { RUN } else { DIRECTORY_RUN };
+        *self.cache.borrow_mut() = BlockCache::new(run);
     }
 
     /// The file entry at `addr`, indirect entries followed.
@@ -1135,15 +1161,9 @@ impl Reader<'_, '_> {
             .vol
             .read_file_bytes(fe, dir.icb, self.limits.max_directory_bytes as u64)
             .map_err(|e| e.context(format!("directory {}", path(self))))?;
-        let mut at = 0usize;
-        while at < data.len() {
-            // Padding at the end of a block of a directory some writers leave.
-            if data[at..].iter().take(TAG_LEN).all(|&b| b == 0) {
-                break;
-            }
-            let (_, fid, len) = Fid::parse(&data[at..], None)
-                .map_err(|e| layout_err(e, &format!("directory {} offset {at}", path(self))))?;
-            at += len.max(4);
+        for (at, fid) in fids(&data) {
+            let fid =
+                fid.map_err(|e| layout_err(e, &format!("directory {} offset {at}", path(self))))?;
             if fid.is_parent() || fid.is_deleted() {
                 continue;
             }
@@ -1395,6 +1415,54 @@ pub fn import(
     let vol = Volume::open(src, session_start, &limits)?;
     let (tree, base) = read_tree_and_base(&vol, limits, base)?;
     Ok((vol.info.clone(), tree, base))
+}
+
+/// A UDF import for a next session to build on, as [`import`] with `base`
+/// gives it, and whether the tree is the bridge's other tree.
+pub struct ForNextSession {
+    pub info: UdfInfo,
+    pub tree: Tree,
+    pub base: Option<UdfBase>,
+    /// The tree is what `iso_tree` gave, each item matched by name and
+    /// kind to the UDF identifier naming it: the two trees agree that far
+    /// and the caller need not compare them.
+    pub from_iso: bool,
+}
+
+/// Imports the UDF volume of the session at `session_start` for a next
+/// session to build on. A bridge this library wrote, in a layout a next
+/// session can keep entries of, is read the short way
+/// ([`super::bridge::over_iso`]): the tree `iso_tree` gives (its Rock
+/// Ridge tree, read whole), the file entries found through the UDF
+/// directories alone. Any other volume, or one whose UDF directories do
+/// not name exactly that tree, is read as [`import`] reads it.
+pub fn import_for_next_session(
+    src: &dyn BlockSource,
+    session_start: u32,
+    limits: ImportLimits,
+    iso_tree: impl FnOnce() -> Option<Tree>,
+) -> Result<ForNextSession> {
+    let vol = Volume::open(src, session_start, &limits)?;
+    let info = vol.info.clone();
+    if let Some(layout) = vol.base_layout.filter(|_| vol.written_here) {
+        let short = iso_tree().and_then(|iso| super::bridge::over_iso(&vol, layout, iso, &limits));
+        if let Some((tree, base)) = short {
+            return Ok(ForNextSession {
+                info,
+                tree,
+                base: Some(base),
+                from_iso: true,
+            });
+        }
+        vol.read_ahead(true);
+    }
+    let (tree, base) = read_tree_and_base(&vol, limits, true)?;
+    Ok(ForNextSession {
+        info,
+        tree,
+        base,
+        from_iso: false,
+    })
 }
 
 #[cfg(test)]
@@ -1749,7 +1817,8 @@ mod tests {
             last_block: 199,
             root: LongAd::new(0, LbAddr::default()),
             base_layout: None,
-            cache: Default::default(),
+            written_here: false,
+            cache: BlockCache::new(RUN).into(),
         };
         let e = vol
             .map(LbAddr {

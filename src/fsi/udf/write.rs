@@ -33,7 +33,8 @@ use super::incremental::{UdfBase, METADATA_PARTITION};
 use super::layout::{
     self, access_type, encode_d_chars, encode_symlink, fid_flags, file_type, Ad, AdType, Avdp,
     Charspec, ExtentAd, ExtentType, Fid, FileEntry, Fsd, IcbTag, Iuvd, LbAddr, LongAd, Lvd, Lvid,
-    LvidImplUse, PartitionMap, Pd, Pvd, Regid, TagParams, Td, Timestamp, Usd, EFE_FIXED, FE_FIXED,
+    LvidImplUse, PartitionMap, Pd, Pvd, Regid, TagParams, Td, Timestamp, Usd, DEVELOPER_ID,
+    EFE_FIXED, FE_FIXED,
 };
 use crate::error::{Error, Result};
 use crate::fsi::iso9660::write::{Plan, UdfAreas};
@@ -45,8 +46,6 @@ const BS: u64 = BLOCK_SIZE as u64;
 /// Longest extent one allocation descriptor may describe, whole blocks
 /// (the length field has 30 bits).
 const MAX_AD: u64 = (layout::MAX_AD_LENGTH as u64 / BS) * BS;
-/// The implementation identifier this library records.
-const DEVELOPER_ID: &str = "*multisession";
 /// The first revision whose file set lives in a metadata partition.
 pub const METADATA_REVISION: u32 = 0x250;
 /// Blocks of the metadata file's and its mirror's entries, ahead of the
@@ -340,7 +339,7 @@ impl FileSet {
                 partition: base.partition,
             },
         );
-        ad.impl_use[2..6].copy_from_slice(&unique_id.to_le_bytes());
+        ad.set_unique_id(unique_id);
         ad
     }
 
