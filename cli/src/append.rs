@@ -7,6 +7,7 @@
 //! `burn::DataWriter`.
 
 use std::collections::HashSet;
+use std::ffi::OsStr;
 use std::fs::Metadata;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,8 @@ use std::sync::Arc;
 use multisession::error::Cause;
 use multisession::fsi::tree::{FileData, Kind, NodeId};
 use multisession::fsi::{
-    Attrs, BlockSource, Content, FileSystemImage, FileSystems, LocalFile, Tree, BLOCK_SIZE,
+    Attrs, BlockSource, Content, FileSystemImage, FileSystems, LocalDir, LocalFile, Tree,
+    BLOCK_SIZE,
 };
 use multisession::{hresult, session, Error, MediaState, Recorder, Result};
 
@@ -354,12 +356,8 @@ fn add_entry(
         open.pop();
         bytes
     } else if ft.is_file() {
-        let kind = Kind::File(FileData {
-            size: md.len(),
-            content: Content::New(Arc::new(LocalFile(local.to_path_buf()))),
-        });
-        tree.insert(dir, name, attrs, kind, true)?;
-        Ok(md.len())
+        let source = Arc::new(LocalFile(local.to_path_buf()));
+        add_file(tree, dir, name, md, source.into())
     } else if ft.is_symlink() {
         let target = link_target(local)?;
         tree.insert(dir, name, attrs, Kind::Symlink(target.into()), true)?;
@@ -408,12 +406,45 @@ fn add_children(
     follow: bool,
     open: &mut Vec<(u64, u64)>,
 ) -> Result<u64> {
+    let entries = entries(local)?
+        .into_iter()
+        .map(|(name, path)| Ok((stat(&path, follow)?, name, path)))
+        .collect::<Result<Vec<_>>>()?;
+    // Its files share one record of the directory's path and their names.
+    let files = entries.iter().filter(|(md, ..)| md.is_file());
+    let mut sources =
+        LocalDir::sources(local, files.map(|(_, name, _)| OsStr::new(name))).into_iter();
     let mut bytes = 0;
-    for (name, path) in entries(local)? {
-        let md = stat(&path, follow)?;
-        bytes += add_entry(tree, at, &name, &path, &md, follow, open)?;
+    for (md, name, path) in &entries {
+        bytes += match md.is_file() {
+            true => add_file(
+                tree,
+                at,
+                name,
+                md,
+                sources.next().expect("a source per file"),
+            )?,
+            false => add_entry(tree, at, name, path, md, follow, open)?,
+        };
     }
     Ok(bytes)
+}
+
+/// Adds the regular file described by `md` as `name` in `dir`, its data
+/// read from `source` at build time. Returns its size.
+fn add_file(
+    tree: &mut Tree,
+    dir: NodeId,
+    name: &str,
+    md: &Metadata,
+    source: multisession::fsi::Source,
+) -> Result<u64> {
+    let kind = Kind::File(FileData {
+        size: md.len(),
+        content: Content::New(source),
+    });
+    tree.insert(dir, name, Attrs::from_metadata(md), kind, true)?;
+    Ok(md.len())
 }
 
 // ----- update -------------------------------------------------------------------

@@ -241,9 +241,9 @@ fn a_branch_deeper_than_the_open_file_limit_is_extracted() {
     }
     let bottom = Kind::File(FileData {
         size: 7,
-        content: Content::New(Arc::new(OnceReader::new(Box::new(Cursor::new(
-            b"bottom\n".to_vec(),
-        ))))),
+        content: Content::New(
+            Arc::new(OnceReader::new(Box::new(Cursor::new(b"bottom\n".to_vec())))).into(),
+        ),
     });
     tree.insert(at, "f", Attrs::file(), bottom, false).unwrap();
     let mut session = fsi::build(tree, &BuildOptions::default()).unwrap();

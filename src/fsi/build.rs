@@ -9,7 +9,7 @@ use super::iso9660::checksum::{self, Md5, Tag, TagKind};
 use super::iso9660::descriptor::BootRecord;
 use super::iso9660::write::{self, EncodedDir, Params, Plan, Region, UdfAreas, UdfSpace};
 use super::names::{self, FileSystems};
-use super::tree::{Content, DataSource, FileData, Kind, NodeId, Tree};
+use super::tree::{Content, FileData, Kind, NodeId, Source, Tree};
 use super::udf::{self, incremental::UdfBase, write::FileSet, write::Volume};
 use super::{Anchor, SessionStream, BLOCK_SIZE};
 use crate::error::{Error, Result};
@@ -300,7 +300,7 @@ struct Open {
     index: usize,
     reader: Box<dyn Read + Send>,
     pos: u64,
-    /// [`DataSource::short_read_is_end`] of the source.
+    /// [`Source::short_read_is_end`] of the source.
     short_read_is_end: bool,
 }
 
@@ -371,7 +371,7 @@ impl Session {
         self.plan.files.len()
     }
 
-    fn source_of(&self, index: usize) -> (&Arc<dyn DataSource>, u64) {
+    fn source_of(&self, index: usize) -> (&Source, u64) {
         let file = &self.plan.files[index];
         match &self.plan.tree().node(file.node).kind {
             Kind::File(FileData {
@@ -898,7 +898,7 @@ mod tests {
     use super::*;
     use crate::fsi::iso9660::checksum::{ArrayLocation, ENTRY};
     use crate::fsi::iso9660::susp;
-    use crate::fsi::tree::{Attrs, OnceReader};
+    use crate::fsi::tree::{Attrs, DataSource, OnceReader};
     use crate::fsi::BlockSource;
 
     /// A source that can be opened again: `size` bytes from `seed`.

@@ -57,6 +57,7 @@ pub trait SessionStream: Send {
 }
 
 pub(crate) mod build;
+pub(crate) mod data_source;
 pub(crate) mod file_source;
 pub(crate) mod image;
 pub(crate) mod import;
@@ -86,6 +87,7 @@ pub use progress::{BuildHook, BuildProgress, Flow, ImportHook, ImportProgress};
 pub use recorded::{recorded_sessions, MediumFile, RecordedVolume};
 pub use result::{BlockRange, ResultImage};
 pub use tree::{
-    Attrs, Content, DataSource, Extent, Extents, LocalFile, OnClash, OnceReader, Times, Tree,
+    Attrs, Content, DataSource, Extent, Extents, LocalDir, LocalFile, OnClash, OnceReader, Source,
+    Times, Tree,
 };
 pub use udf::incremental::UdfBase;

@@ -9,13 +9,13 @@
 //! real (Rock Ridge) names; per-file-system identifiers are derived at build
 //! time (see `names`).
 
-use std::fmt;
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::Arc;
 
 use crate::error::{Cause, Error, Result};
+pub use crate::fsi::data_source::{DataSource, LocalDir, LocalFile, OnceReader, Source};
 use crate::fsi::names::{self, FileSystems};
 use crate::fsi::BLOCK_SIZE;
 use crate::hresult::*;
@@ -29,6 +29,38 @@ impl NodeId {
     /// (see [`Tree::slots`]).
     pub fn index(self) -> usize {
         self.0 as usize
+    }
+}
+
+/// A number for some nodes of a tree (a directory's position in a list, a
+/// new file's first block), by node index.
+///
+/// Absence is stored as 0 and a value as itself plus one, so the table
+/// starts as zeroed memory, which the allocator takes fresh from the
+/// kernel for a large table: pages no value is written to are never
+/// backed. A 1 % append to a million-entry tree sets values for a few
+/// thousand nodes and costs their pages, not 4 MB.
+#[derive(Debug, Clone)]
+pub(crate) struct NodeMap(Vec<u32>);
+
+impl NodeMap {
+    /// The largest value a map holds.
+    pub const MAX: u32 = u32::MAX - 1;
+
+    /// An empty map for a tree of `slots` nodes ([`Tree::slots`]).
+    pub fn new(slots: usize) -> NodeMap {
+        NodeMap(vec![0; slots])
+    }
+
+    /// `node`'s value, if it was given one.
+    pub fn get(&self, node: NodeId) -> Option<u32> {
+        self.0.get(node.index())?.checked_sub(1)
+    }
+
+    /// Gives `node` the value `value` (at most [`NodeMap::MAX`]).
+    pub fn set(&mut self, node: NodeId, value: u32) {
+        assert!(value <= Self::MAX, "node map value {value}");
+        self.0[node.index()] = value + 1;
     }
 }
 
@@ -164,73 +196,13 @@ impl Attrs {
     }
 }
 
-/// Where a new file's bytes come from when the session is streamed.
-///
-/// `open` may be called more than once (each build of the image streams the
-/// data again); a source that can only be read once says so with an error.
-pub trait DataSource: Send + Sync + fmt::Debug {
-    /// A fresh reader positioned at the first byte of the data.
-    fn open(&self) -> io::Result<Box<dyn Read + Send>>;
-
-    /// A read that returns fewer bytes than asked means the end (true of
-    /// regular files, not of pipes or callers' streams): the build then
-    /// learns a file ends where announced from its last read, without one
-    /// more read per file that only finds the end.
-    fn short_read_is_end(&self) -> bool {
-        false
-    }
-}
-
-/// A file on the local file system, opened when its data is needed.
-#[derive(Debug, Clone)]
-pub struct LocalFile(pub PathBuf);
-
-impl DataSource for LocalFile {
-    fn open(&self) -> io::Result<Box<dyn Read + Send>> {
-        Ok(Box::new(std::fs::File::open(&self.0)?))
-    }
-
-    fn short_read_is_end(&self) -> bool {
-        true
-    }
-}
-
-/// A caller's reader that can be consumed once (IMAPI's `IStream` items;
-/// a C read callback).
-pub struct OnceReader(Mutex<Option<Box<dyn Read + Send>>>);
-
-impl OnceReader {
-    /// Wraps `reader` for a single build.
-    pub fn new(reader: Box<dyn Read + Send>) -> OnceReader {
-        OnceReader(Mutex::new(Some(reader)))
-    }
-}
-
-impl fmt::Debug for OnceReader {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("caller stream")
-    }
-}
-
-impl DataSource for OnceReader {
-    fn open(&self) -> io::Result<Box<dyn Read + Send>> {
-        self.0
-            .lock()
-            .map_err(|_| io::Error::other("stream lock poisoned"))?
-            .take()
-            .ok_or_else(|| {
-                io::Error::other("the caller's stream was already consumed by an earlier build")
-            })
-    }
-}
-
 /// A file's content.
 #[derive(Debug, Clone)]
 pub enum Content {
     /// Data already on the medium (imported): the sections, in order.
     OnMedium(Extents),
     /// Data to be written in the new session.
-    New(Arc<dyn DataSource>),
+    New(Source),
 }
 
 /// A file: its size and where its bytes are.
@@ -645,6 +617,23 @@ impl Tree {
             .expect("NodeId of a removed node")
     }
 
+    /// Gives back the capacity growth left unused: the node table's and
+    /// each directory's. An importer calls it on the tree it built, which
+    /// then is edited little: a table grown by doubling can hold near
+    /// twice what it needs (30 % spare at 100,000 nodes), and what it
+    /// holds is most of an import's memory.
+    pub fn shrink_to_fit(&mut self) {
+        self.nodes.shrink_to_fit();
+        self.free.shrink_to_fit();
+        for node in self.nodes.iter_mut().flatten() {
+            if let Kind::Dir(Children(Some(entries))) = &mut node.kind {
+                entries.names.shrink_to_fit();
+                entries.chunks.shrink_to_fit();
+                entries.chunks.iter_mut().for_each(Vec::shrink_to_fit);
+            }
+        }
+    }
+
     /// Size of the node table: every [`NodeId::index`] is below it.
     pub fn slots(&self) -> usize {
         self.nodes.len()
@@ -870,7 +859,7 @@ impl Tree {
         let (dir, name) = self.parent_and_name(path)?;
         let kind = Kind::File(FileData {
             size,
-            content: Content::New(source),
+            content: Content::New(source.into()),
         });
         self.insert(dir, name, attrs, kind, replace)
     }
@@ -975,16 +964,24 @@ impl Tree {
                 .collect::<io::Result<_>>()
                 .map_err(|e| read_err(&dir_path, e))?;
             entries.sort_by_key(|e| e.file_name());
-            for entry in entries {
-                let path = entry.path();
-                let name = entry.file_name();
+            let entries = entries
+                .into_iter()
+                .map(|entry| {
+                    let path = entry.path();
+                    let md = std::fs::symlink_metadata(&path).map_err(|e| read_err(&path, e))?;
+                    Ok((entry.file_name(), path, md))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let files = entries.iter().filter(|(.., md)| md.is_file());
+            let mut sources =
+                LocalDir::sources(&dir_path, files.map(|(name, ..)| name.as_os_str())).into_iter();
+            for (name, path, md) in entries {
                 let name = name.to_str().ok_or_else(|| {
                     Error::new(
                         MS_IMAPI_E_INVALID_PATH,
                         format!("{} has no UTF-8 name", path.display()),
                     )
                 })?;
-                let md = std::fs::symlink_metadata(&path).map_err(|e| read_err(&path, e))?;
                 let attrs = Attrs::from_metadata(&md);
                 let ft = md.file_type();
                 let replace = on_clash == OnClash::Replace;
@@ -992,9 +989,10 @@ impl Tree {
                     let child = self.merge_dir(node, name, attrs, on_clash)?;
                     stack.push((path, child));
                 } else if ft.is_file() {
+                    let source = sources.next().expect("a source per regular file");
                     let kind = Kind::File(FileData {
                         size: md.len(),
-                        content: Content::New(Arc::new(LocalFile(path))),
+                        content: Content::New(source),
                     });
                     self.insert(node, name, attrs, kind, replace)?;
                 } else if ft.is_symlink() {
@@ -1275,11 +1273,10 @@ impl Tree {
     }
 
     /// Every node in depth-first pre-order with its depth (root = 0),
-    /// children in name order.
-    pub fn walk(&self) -> Vec<(NodeId, usize)> {
-        let mut out = Vec::with_capacity(self.entries + 1);
-        out.extend(self.walk_named().map(|(id, depth, _)| (id, depth)));
-        out
+    /// children in name order; lazy, as a list of a million nodes would
+    /// cost 16 MB beside the tree.
+    pub fn walk(&self) -> impl Iterator<Item = (NodeId, usize)> + '_ {
+        self.walk_named().map(|(id, depth, _)| (id, depth))
     }
 
     /// As [`walk`](Self::walk), lazily and with each node's name (borrowed
@@ -1449,7 +1446,7 @@ mod tests {
         let expected: Vec<_> = expected.iter().map(|(p, d)| (p.to_string(), *d)).collect();
         assert_eq!(seen, expected);
         assert_eq!(
-            t.walk(),
+            t.walk().collect::<Vec<_>>(),
             t.walk_named()
                 .map(|(id, depth, _)| (id, depth))
                 .collect::<Vec<_>>()
@@ -1603,6 +1600,58 @@ mod tests {
             "{}",
             children.heap_bytes()
         );
+    }
+
+    #[test]
+    fn a_node_map_tells_a_value_of_zero_from_none() {
+        let mut map = NodeMap::new(4);
+        map.set(NodeId(1), 0);
+        map.set(NodeId(2), NodeMap::MAX);
+        let got: Vec<_> = (0..5).map(|i| map.get(NodeId(i))).collect();
+        assert_eq!(got, [None, Some(0), Some(NodeMap::MAX), None, None]);
+    }
+
+    #[test]
+    fn a_shrunk_tree_holds_what_its_entries_need_and_stays_editable() {
+        let mut tree = Tree::new();
+        let dir = tree.mkdir("/d").unwrap();
+        for i in 0..1000u32 {
+            let kind = Kind::File(FileData {
+                size: 1,
+                content: Content::OnMedium(
+                    vec![Extent {
+                        lba: 40 + i,
+                        len: 1,
+                    }]
+                    .into(),
+                ),
+            });
+            tree.insert(dir, &format!("f{i:07}"), Attrs::file(), kind, false)
+                .unwrap();
+        }
+        let children = |t: &Tree| match &t.node(dir).kind {
+            Kind::Dir(c) => c.heap_bytes(),
+            _ => unreachable!(),
+        };
+        let grown = children(&tree);
+        tree.shrink_to_fit();
+        assert_eq!(tree.nodes.capacity(), tree.slots());
+        // Names (2 + 8 bytes each), slots, and the chunk list.
+        let chunks = 1000usize.div_ceil(CHUNK);
+        let exact = std::mem::size_of::<Entries>()
+            + 1000 * 10
+            + chunks * std::mem::size_of::<Vec<Slot>>()
+            + 1000 * std::mem::size_of::<Slot>();
+        assert_eq!(children(&tree), exact, "grown: {grown}");
+        assert!(exact < grown);
+        tree.add_symlink("/d/f0000500x", "t", false).unwrap();
+        let names: Vec<_> = tree
+            .node(dir)
+            .children()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        assert_eq!(names.len(), 1001);
+        assert!(names.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

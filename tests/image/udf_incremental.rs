@@ -195,7 +195,6 @@ fn importing_a_udf_2_50_session_reads_each_metadata_block_about_once() {
 fn items(tree: &Tree) -> std::collections::BTreeMap<String, String> {
     use multisession::fsi::tree::{Content, Kind};
     tree.walk()
-        .into_iter()
         .map(|(id, _)| {
             let n = tree.node(id);
             let a = &n.attrs;

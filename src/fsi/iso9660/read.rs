@@ -207,6 +207,7 @@ pub fn read_tree(
         r.read_run(dir, &mut queue, &mut buf)?;
     }
     r.drop_relocation_directory();
+    r.tree.shrink_to_fit();
     Ok(r.tree)
 }
 

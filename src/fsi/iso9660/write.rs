@@ -39,7 +39,7 @@ use super::record::{record_len, RecordOut, FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
 use super::susp::{self, Entries};
 use crate::error::{Error, Result};
 use crate::fsi::names::{self, IsoNamer, JolietNamer};
-use crate::fsi::tree::{Content, Extent, FileData, Kind, NodeId, Tree};
+use crate::fsi::tree::{Content, Extent, FileData, Kind, NodeId, NodeMap, Tree};
 use crate::fsi::udf::layout::{encode_vrs, VRS_BEA01, VRS_TEA01};
 use crate::fsi::BLOCK_SIZE;
 use crate::hresult::*;
@@ -48,7 +48,6 @@ use crate::hresult::*;
 /// (every section but the last must be a whole number of blocks).
 pub const MAX_SECTION: u64 = 0xFFFF_F800;
 const BS: u64 = BLOCK_SIZE as u64;
-const NONE: u32 = u32::MAX;
 
 /// What the writer needs besides the tree.
 #[derive(Debug, Clone)]
@@ -164,12 +163,12 @@ pub struct Plan {
     tree: Arc<Tree>,
     p: Params,
     dirs: Vec<DirPlan>,
-    /// Position in `dirs` by node index (`NONE` for non-directories).
-    dir_of: Vec<u32>,
+    /// Position in `dirs` of each directory.
+    dir_of: NodeMap,
     /// `dirs` positions in Joliet path-table order.
     joliet_order: Vec<u32>,
     /// Absolute first block of each new file, by node index.
-    new_first: Vec<u32>,
+    new_first: NodeMap,
     /// New files in ascending block order.
     pub files: Vec<NewFile>,
     /// Relative blocks 16.. : descriptors and path tables.
@@ -229,9 +228,9 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
         tree,
         p,
         dirs: Vec::new(),
-        dir_of: vec![NONE; slots],
+        dir_of: NodeMap::new(slots),
         joliet_order: Vec::new(),
-        new_first: vec![NONE; slots],
+        new_first: NodeMap::new(slots),
         files: Vec::new(),
         head: Vec::new(),
         descriptor_blocks: 0,
@@ -333,7 +332,7 @@ impl Plan {
             let children = joliet_children(&tree, self.dirs[i].node);
             for c in &children {
                 if tree.node(c.node).is_dir() {
-                    let j = self.dir_of[c.node.index()];
+                    let j = self.dir_index(c.node) as u32;
                     self.dirs[j as usize].joliet_id = c.id.clone().into();
                     order.push(j);
                 }
@@ -429,7 +428,8 @@ impl Plan {
                 continue;
             };
             if let Content::New(_) = f.content {
-                self.new_first[id.index()] = (start + cursor).min(u32::MAX as u64) as u32;
+                let first = (start + cursor).min(NodeMap::MAX as u64) as u32;
+                self.new_first.set(id, first);
                 if f.size > 0 {
                     self.files.push(NewFile {
                         first: cursor.min(u32::MAX as u64) as u32,
@@ -567,6 +567,11 @@ pub enum Region {
 }
 
 impl Plan {
+    /// `node`'s position in `dirs`; `node` is a directory the plan has.
+    fn dir_index(&self, node: NodeId) -> usize {
+        self.dir_of.get(node).expect("a planned directory") as usize
+    }
+
     fn add_dir(&mut self, node: NodeId, parent: NodeId, iso_id: Box<[u8]>) {
         let tree = &self.tree;
         let subdirs = tree
@@ -574,7 +579,7 @@ impl Plan {
             .children()
             .filter(|(_, c)| tree.node(*c).is_dir())
             .count() as u32;
-        self.dir_of[node.index()] = self.dirs.len() as u32;
+        self.dir_of.set(node, self.dirs.len() as u32);
         self.dirs.push(DirPlan {
             node,
             parent,
@@ -720,7 +725,9 @@ impl Plan {
                 }
             }
             Content::New(_) => {
-                let first = self.new_first[id.index()];
+                // Directories are measured before files are placed: any
+                // block will do then, records have one size.
+                let first = self.new_first.get(id).unwrap_or(0);
                 if file.size == 0 {
                     return f(Extent { lba: 0, len: 0 }, true);
                 }
@@ -763,7 +770,7 @@ impl Plan {
         let node = self.tree.node(id);
         let (mode, links, link) = match &node.kind {
             Kind::Dir(_) => {
-                let d = &self.dirs[self.dir_of[id.index()] as usize];
+                let d = &self.dirs[self.dir_index(id)];
                 (susp::S_IFDIR, 2 + d.subdirs, None)
             }
             Kind::File(_) => (susp::S_IFREG, 1, None),
@@ -821,10 +828,9 @@ impl Plan {
         if *size == 0 {
             return None;
         }
-        let first = self.new_first[id.index()];
-        if first == NONE {
+        let Some(first) = self.new_first.get(id) else {
             return Some(0);
-        }
+        };
         let rel = first - self.p.start;
         Some(self.files.partition_point(|f| f.first < rel) as u32 + 1)
     }
@@ -916,7 +922,7 @@ impl Plan {
             lba: d.iso.0,
             len: d.iso.1,
         };
-        let parent = &self.dirs[self.dir_of[d.parent.index()] as usize];
+        let parent = &self.dirs[self.dir_index(d.parent)];
         let up = Extent {
             lba: parent.iso.0,
             len: parent.iso.1,
@@ -946,7 +952,7 @@ impl Plan {
             let time = self.time_of(c.node).0;
             match &self.tree.node(c.node).kind {
                 Kind::Dir(_) => {
-                    let cd = &self.dirs[self.dir_of[c.node.index()] as usize];
+                    let cd = &self.dirs[self.dir_index(c.node)];
                     let extent = Extent {
                         lba: cd.iso.0,
                         len: cd.iso.1,
@@ -983,7 +989,7 @@ impl Plan {
             }
             .encode(out);
         };
-        let parent = &self.dirs[self.dir_of[d.parent.index()] as usize];
+        let parent = &self.dirs[self.dir_index(d.parent)];
         let ext = |p: &DirPlan| Extent {
             lba: p.joliet.0,
             len: p.joliet.1,
@@ -1005,7 +1011,7 @@ impl Plan {
         for c in children {
             let time = self.time_of(c.node).0;
             if self.tree.node(c.node).is_dir() {
-                let cd = &self.dirs[self.dir_of[c.node.index()] as usize];
+                let cd = &self.dirs[self.dir_index(c.node)];
                 record(&mut out, &c.id, ext(cd), FLAG_DIRECTORY, time);
             } else {
                 self.sections(c.node, |s, last| {
@@ -1038,7 +1044,7 @@ impl Plan {
             } else {
                 (&d.iso_id, d.iso.0)
             };
-            let parent = number[self.dir_of[d.parent.index()] as usize];
+            let parent = number[self.dir_index(d.parent)];
             let at = t.len();
             t.resize(at + pt::record_len(id.len()), 0);
             let r = &mut t[at..];

@@ -167,7 +167,7 @@ pub(crate) fn over_iso(
     limits: &ImportLimits,
 ) -> Option<(Tree, UdfBase)> {
     vol.read_ahead(false);
-    let mut origins = Collector::default();
+    let mut origins = Collector::for_slots(iso.slots());
     let mut visited = HashSet::new();
     // Each child named once: with the count below, one identifier per item.
     let mut named_before = vec![false; iso.slots()];

@@ -115,6 +115,17 @@ pub(crate) struct Collector {
 }
 
 impl Collector {
+    /// A collector for a tree of `slots` node slots, known before the
+    /// entries are: its table is allocated once, at its final size (a
+    /// million items grown by doubling, then shrunk, held up to three
+    /// times its 16 MB at once).
+    pub fn for_slots(slots: usize) -> Collector {
+        Collector {
+            origins: vec![Origin::NONE; slots],
+            ..Collector::default()
+        }
+    }
+
     /// Item `node` has its file entry at block `block` of partition
     /// `partition`, with `unique_id`.
     pub fn note(&mut self, node: NodeId, partition: u16, block: u32, unique_id: u64) {

@@ -1127,6 +1127,7 @@ fn read_tree_and_base(
         }
         r.read_dir(&dir, &fe, &mut stack)?;
     }
+    r.tree.shrink_to_fit();
     let base = r.origins.and_then(|o| o.finish(vol.base_layout, &r.tree));
     Ok((r.tree, base))
 }
@@ -1278,7 +1279,7 @@ impl Reader<'_, '_> {
             self.remember(bytes.len() as u64)?;
             return Ok(FileData {
                 size,
-                content: Content::New(Arc::new(MemoryData(bytes.into()))),
+                content: Content::New(Arc::new(MemoryData(bytes.into())).into()),
             });
         }
         let pieces = self.vol.file_extents(fe, icb)?;
@@ -1300,7 +1301,7 @@ impl Reader<'_, '_> {
         if pieces.iter().all(|(lba, _)| lba.is_none()) {
             return Ok(FileData {
                 size,
-                content: Content::New(Arc::new(Zeros(size))),
+                content: Content::New(Arc::new(Zeros(size)).into()),
             });
         }
         // Recorded extents and holes: read into memory when small.
@@ -1313,7 +1314,7 @@ impl Reader<'_, '_> {
         let bytes = self.vol.read_file_bytes(fe, icb, MAX_SPARSE_MIX_BYTES)?;
         Ok(FileData {
             size,
-            content: Content::New(Arc::new(MemoryData(bytes.into()))),
+            content: Content::New(Arc::new(MemoryData(bytes.into())).into()),
         })
     }
 }

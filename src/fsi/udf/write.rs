@@ -38,7 +38,7 @@ use super::layout::{
 };
 use crate::error::{Error, Result};
 use crate::fsi::iso9660::write::{Plan, UdfAreas};
-use crate::fsi::tree::{Kind, NodeId, Tree};
+use crate::fsi::tree::{Kind, NodeId, NodeMap, Tree};
 use crate::fsi::BLOCK_SIZE;
 use crate::hresult::*;
 
@@ -96,7 +96,6 @@ struct Entry {
     data_blocks: u32,
     /// Bytes of that content (or of embedded content).
     data_len: u32,
-    unique_id: u64,
 }
 
 /// How the file set addresses its own blocks: the first block in its
@@ -117,8 +116,8 @@ pub struct FileSet {
     metadata: bool,
     /// What the session writes, in file set order (the FSD is block 0).
     entries: Vec<Entry>,
-    /// Position in `entries` by node index (`u32::MAX`: a kept entry).
-    entry_of: Vec<u32>,
+    /// Position in `entries` of each entry written (none: a kept entry).
+    entry_of: NodeMap,
     /// Blocks the session writes for the file set (the metadata once).
     pub blocks: u32,
     /// The previous session's metadata, whose unchanged file entries this
@@ -126,6 +125,10 @@ pub struct FileSet {
     kept: Option<Arc<UdfBase>>,
     files: u32,
     dirs: u32,
+    /// The unique id of `entries[1]`; the ids of the written entries
+    /// follow in their order (the root, `entries[0]`, has 0), so they are
+    /// not stored.
+    first_unique_id: u64,
     next_unique_id: u64,
 }
 
@@ -200,11 +203,13 @@ impl FileSet {
                 && b.end() <= u64::from(start)
                 && u64::from(start - b.start) < MAX_WINDOW_BLOCKS
         });
+        let first_unique_id = kept
+            .as_ref()
+            .map_or(FIRST_UNIQUE_ID, |b| b.next_unique_id.max(FIRST_UNIQUE_ID));
         let mut set = FileSet {
-            entry_of: vec![u32::MAX; tree.slots()],
-            next_unique_id: kept
-                .as_ref()
-                .map_or(FIRST_UNIQUE_ID, |b| b.next_unique_id.max(FIRST_UNIQUE_ID)),
+            entry_of: NodeMap::new(tree.slots()),
+            first_unique_id,
+            next_unique_id: first_unique_id,
             tree,
             revision,
             metadata,
@@ -227,20 +232,18 @@ impl FileSet {
             {
                 continue;
             }
-            let unique_id = if id == tree.root() {
-                0
-            } else {
+            // The walk starts at the root, which is always written.
+            debug_assert_eq!(set.entries.is_empty(), id == tree.root());
+            if id != tree.root() {
                 set.next_unique_id += 1;
-                set.next_unique_id - 1
-            };
+            }
             let (data_len, data_blocks) = set.content_size(id)?;
-            set.entry_of[id.index()] = set.entries.len() as u32;
+            set.entry_of.set(id, set.entries.len() as u32);
             set.entries.push(Entry {
                 node: id,
                 fe: set.blocks,
                 data_blocks,
                 data_len,
-                unique_id,
             });
             set.blocks = set
                 .blocks
@@ -311,7 +314,22 @@ impl FileSet {
     }
 
     fn entry(&self, node: NodeId) -> &Entry {
-        &self.entries[self.entry_of[node.index()] as usize]
+        &self.entries[self.entry_index(node) as usize]
+    }
+
+    /// `node`'s position in `entries`; the session writes its entry.
+    fn entry_index(&self, node: NodeId) -> u32 {
+        self.entry_of
+            .get(node)
+            .expect("an entry the session writes")
+    }
+
+    /// The unique id of the written entry at `i` of `entries`.
+    fn unique_id(&self, i: u32) -> u64 {
+        match i {
+            0 => 0,
+            i => self.first_unique_id + u64::from(i) - 1,
+        }
     }
 
     /// The long_ad of `node`'s file entry, its unique id in the
@@ -321,15 +339,15 @@ impl FileSet {
         let Some(base) = base else {
             return LongAd::new(BLOCK_SIZE as u32, LbAddr::default());
         };
-        let (fe, unique_id) = match self.entry_of[node.index()] {
-            u32::MAX => {
+        let (fe, unique_id) = match self.entry_of.get(node) {
+            None => {
                 let kept = self.kept.as_ref().and_then(|b| b.origin(node)); // left out by `measure` as unchanged
                 let o = kept.expect("an item the session does not write keeps its entry");
                 (o.fe, o.unique_id)
             }
-            i => {
+            Some(i) => {
                 let e = &self.entries[i as usize];
-                (base.base + e.fe, e.unique_id as u32)
+                (base.base + e.fe, self.unique_id(i) as u32)
             }
         };
         let mut ad = LongAd::new(
@@ -473,7 +491,7 @@ impl FileSet {
         fe.attribute_time = stamp(c);
         fe.creation_time = stamp(m);
         fe.implementation_id = implementation_id();
-        fe.unique_id = e.unique_id;
+        fe.unique_id = self.unique_id(self.entry_index(node));
         fe.allocation_descriptors = area;
         Ok(fe.encode(TagParams::new(tag_version, 1, base.base + e.fe)))
     }
