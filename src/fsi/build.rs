@@ -779,10 +779,11 @@ impl Session {
         let end = first + blocks.len() as u64;
         run.ctx.update(blocks);
         run.hashed += (blocks.len() / BLOCK_SIZE) as u32;
-        let files = &self.plan.files;
-        let mut i = files.partition_point(|f| f.first as u64 * bs + f.size <= first);
+        let plan = &self.plan;
+        let files = &plan.files;
+        let mut i = files.partition_point(|f| f.first as u64 * bs + plan.size_of(f) <= first);
         while let Some(f) = files.get(i) {
-            let (lo, hi) = (f.first as u64 * bs, f.first as u64 * bs + f.size);
+            let (lo, hi) = (f.first as u64 * bs, f.first as u64 * bs + plan.size_of(f));
             if lo >= end {
                 break;
             }
@@ -861,7 +862,8 @@ impl Session {
             let hit = idx.checked_sub(1).and_then(|i| {
                 let f = &files[i];
                 let start = f.first as u64 * bs;
-                (at < start + f.size.div_ceil(bs) * bs).then_some((i, start, f.size))
+                let size = self.plan.size_of(f);
+                (at < start + size.div_ceil(bs) * bs).then_some((i, start, size))
             });
             let next = files
                 .get(idx)
@@ -1186,7 +1188,7 @@ mod tests {
         assert_eq!(s.plan.files.len(), 4);
         for (i, f) in s.plan.files.iter().enumerate() {
             let at = f.first as usize * BLOCK_SIZE;
-            let data = &bytes[at..at + f.size as usize];
+            let data = &bytes[at..at + s.plan.size_of(f) as usize];
             assert_eq!(entry(i + 1), Md5::of(data), "file {i}");
         }
         assert_eq!(entry(5), Md5::of(&array[..5 * ENTRY]));

@@ -123,7 +123,7 @@ impl UdfAreas {
 pub struct NewFile {
     /// First block relative to the session start.
     pub first: u32,
-    pub size: u64,
+    /// The file; its size is the tree's (not copied: 8 bytes a file).
     pub node: NodeId,
 }
 
@@ -259,6 +259,14 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
 }
 
 impl Plan {
+    /// The size of new file `f`.
+    pub fn size_of(&self, f: &NewFile) -> u64 {
+        match &self.tree.node(f.node).kind {
+            Kind::File(file) => file.size,
+            _ => unreachable!("a planned new file is a file"),
+        }
+    }
+
     /// A root that carried libisofs's array location marks a disc that
     /// keeps checksums: this session records its own.
     fn plan_checksums(&mut self) {
@@ -433,7 +441,6 @@ impl Plan {
                 if f.size > 0 {
                     self.files.push(NewFile {
                         first: cursor.min(u32::MAX as u64) as u32,
-                        size: f.size,
                         node: id,
                     });
                 }
