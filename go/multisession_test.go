@@ -1019,6 +1019,13 @@ func TestImagePropertiesRoundTrip(t *testing.T) {
 	if r, _ := img.UDFRevision(); r != revisions[0] {
 		t.Fatalf("UDF revision %#x", r)
 	}
+	if on, err := img.CreateRedundantUdfMetadataFiles(); err != nil || !on {
+		t.Fatalf("redundant UDF metadata by default: %v %v", on, err)
+	}
+	must(t, img.SetCreateRedundantUdfMetadataFiles(false))
+	if on, _ := img.CreateRedundantUdfMetadataFiles(); on {
+		t.Fatal("redundant UDF metadata after setting it off")
+	}
 	must(t, img.SetVolumeName("Name"))
 	if n, _ := img.VolumeName(); n != "Name" {
 		t.Fatalf("volume name %q", n)

@@ -3001,6 +3001,31 @@ MS_NODISCARD ms_hresult ms_image_get_udf_revision(struct ms_image image, uint32_
 MS_NODISCARD ms_hresult ms_image_set_udf_revision(struct ms_image image, uint32_t revision);
 
 /**
+ * `IFileSystemImage3::get_CreateRedundantUdfMetadataFiles`: whether a
+ * UDF 2.50 session writes its metadata file twice, the mirror a copy
+ * (true by default, as in IMAPI).
+ *
+ * Errors: `MS_E_POINTER`, `MS_E_HANDLE`.
+ */
+MS_NODISCARD
+ms_hresult ms_image_get_create_redundant_udf_metadata_files(struct ms_image image,
+                                                            bool *redundant);
+
+/**
+ * `IFileSystemImage3::put_CreateRedundantUdfMetadataFiles`: false writes
+ * a UDF 2.50 session's metadata once, its mirror file sharing the same
+ * blocks (IMAPI: "can save several MB"; a 2 KiB entry per item, so about
+ * 2 GB on a million-file archive disc), at the cost of the second copy
+ * a damaged block could be read from. Appends that keep earlier entries
+ * share them in either case (docs/udf-notes.md §5.1.1).
+ *
+ * Errors: `MS_E_HANDLE`.
+ */
+MS_NODISCARD
+ms_hresult ms_image_set_create_redundant_udf_metadata_files(struct ms_image image,
+                                                            bool redundant);
+
+/**
  * `IFileSystemImage::get_UDFRevisionsSupported`: copies up to `capacity`
  * revisions, oldest first, to `revisions` and the number there are to
  * `count` (also on `MS_E_NOT_SUFFICIENT_BUFFER`, so `revisions` NULL with

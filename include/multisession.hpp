@@ -691,6 +691,14 @@ public:
         return value;
     }
     void set_udf_revision(std::uint32_t revision) { check(ms_image_set_udf_revision(get(), revision)); }
+    bool create_redundant_udf_metadata_files() const {
+        bool value = true;
+        check(ms_image_get_create_redundant_udf_metadata_files(get(), &value));
+        return value;
+    }
+    void set_create_redundant_udf_metadata_files(bool redundant) {
+        check(ms_image_set_create_redundant_udf_metadata_files(get(), redundant));
+    }
     std::vector<std::uint32_t> udf_revisions_supported() const {
         ms_image raw = get();
         return detail::read_array<std::uint32_t>(

@@ -28,6 +28,8 @@ pub struct ImageOptions<'a> {
     pub file_systems: Option<FileSystems>,
     /// `--md5`: libisofs session checksums.
     pub md5: bool,
+    /// `--single-udf-metadata`: a UDF 2.50 session's metadata once.
+    pub single_udf_metadata: bool,
 }
 
 /// The image of the next session on `recorder`'s medium, the newest
@@ -76,6 +78,7 @@ pub fn open_image(recorder: &Arc<Recorder>, options: &ImageOptions<'_>) -> Resul
         image.set_file_systems(fs)?;
     }
     image.set_session_checksums(options.md5);
+    image.set_create_redundant_udf_metadata_files(!options.single_udf_metadata);
     Ok(image)
 }
 

@@ -317,6 +317,7 @@ mod tests {
             follow: false,
             fs: None,
             md5: true,
+            single_udf_metadata: false,
             dry_run: false,
             progress: crate::ProgressWhen::Never,
         };

@@ -1451,3 +1451,29 @@ fn help_documents_exit_codes_and_every_profile() {
     }
     assert!(!help.contains('…'), "{help}");
 }
+
+#[test]
+fn single_udf_metadata_makes_a_shorter_bd_session_with_the_same_files() {
+    let root = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..200).map(|i| format!("f{i:03}.txt")).collect();
+    let files_in: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "text\n")).collect();
+    let src = folder(root.path(), "src", &files_in);
+    let next_writable = |name: &str, flags: &[&str]| {
+        let disc = root.path().join(name);
+        let disc = disc.to_str().unwrap();
+        ok(&["new-disc", "--profile", "bd-r", disc]);
+        ok(&[&["append"], flags, &[disc, &src]].concat());
+        let listed = files(&["ls", "--json", disc]);
+        assert_eq!(listed.len(), names.len(), "{flags:?}");
+        let info = json(&ok(&["info", "--json", disc]));
+        let msinfo = info["Msinfo"].as_str().unwrap().to_string();
+        msinfo.split_once(',').unwrap().1.parse::<u32>().unwrap()
+    };
+    let twice = next_writable("twice.disc", &[]);
+    let once = next_writable("once.disc", &["--single-udf-metadata"]);
+    // 200 file entries and a directory's less, rounded to BD's 32 blocks.
+    assert!(
+        once + 160 <= twice,
+        "next writable {once} once, {twice} twice"
+    );
+}

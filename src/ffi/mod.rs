@@ -76,7 +76,9 @@ pub use speed::*;
 pub use status::{ms_abi_version, ms_last_error_message, ms_status_describe};
 pub use tray::*;
 pub use udf::{
-    ms_image_get_udf_revision, ms_image_get_udf_revisions_supported, ms_image_set_udf_revision,
+    ms_image_get_create_redundant_udf_metadata_files, ms_image_get_udf_revision,
+    ms_image_get_udf_revisions_supported, ms_image_set_create_redundant_udf_metadata_files,
+    ms_image_set_udf_revision,
 };
 pub use write::*;
 pub use write_stream::{ms_write_iso_file, ms_write_stream};

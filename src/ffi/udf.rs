@@ -1,5 +1,6 @@
 //! `ms_image_*_udf_*`: the UDF revision of the image (IMAPI's
-//! `UDFRevision` and `UDFRevisionsSupported`).
+//! `UDFRevision` and `UDFRevisionsSupported`) and whether its UDF 2.50
+//! metadata is written twice (`CreateRedundantUdfMetadataFiles`).
 
 use crate::error::Error;
 use crate::fsi::FileSystemImage;
@@ -34,6 +35,48 @@ pub unsafe extern "C" fn ms_image_get_udf_revision(image: MsImage, revision: *mu
 pub extern "C" fn ms_image_set_udf_revision(image: MsImage, revision: u32) -> HResult {
     boundary::run("ms_image_set_udf_revision", || {
         handles::edit(image, |image| image.set_udf_revision(revision))?
+    })
+}
+
+/// `IFileSystemImage3::get_CreateRedundantUdfMetadataFiles`: whether a
+/// UDF 2.50 session writes its metadata file twice, the mirror a copy
+/// (true by default, as in IMAPI).
+///
+/// Errors: `MS_E_POINTER`, `MS_E_HANDLE`.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn ms_image_get_create_redundant_udf_metadata_files(
+    image: MsImage,
+    redundant: *mut bool,
+) -> HResult {
+    boundary::run("ms_image_get_create_redundant_udf_metadata_files", || {
+        let out = Out::new(redundant, "redundant")?;
+        out.write(handles::read(
+            image,
+            FileSystemImage::create_redundant_udf_metadata_files,
+        )?);
+        Ok(())
+    })
+}
+
+/// `IFileSystemImage3::put_CreateRedundantUdfMetadataFiles`: false writes
+/// a UDF 2.50 session's metadata once, its mirror file sharing the same
+/// blocks (IMAPI: "can save several MB"; a 2 KiB entry per item, so about
+/// 2 GB on a million-file archive disc), at the cost of the second copy
+/// a damaged block could be read from. Appends that keep earlier entries
+/// share them in either case (docs/udf-notes.md §5.1.1).
+///
+/// Errors: `MS_E_HANDLE`.
+#[no_mangle]
+#[must_use]
+pub extern "C" fn ms_image_set_create_redundant_udf_metadata_files(
+    image: MsImage,
+    redundant: bool,
+) -> HResult {
+    boundary::run("ms_image_set_create_redundant_udf_metadata_files", || {
+        handles::edit(image, |image| {
+            image.set_create_redundant_udf_metadata_files(redundant)
+        })
     })
 }
 

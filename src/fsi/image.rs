@@ -161,6 +161,9 @@ pub struct FileSystemImage {
     /// Record libisofs session checksums in every session built
     /// ([`BuildOptions::session_checksums`]).
     session_checksums: bool,
+    /// `CreateRedundantUdfMetadataFiles`
+    /// ([`BuildOptions::redundant_udf_metadata`]).
+    redundant_udf_metadata: bool,
     /// `DFileSystemImageImportEvents` and `DFileSystemImageEvents` sinks.
     import_progress: progress::Hook<ImportHookFn>,
     build_progress: progress::Hook<BuildHookFn>,
@@ -294,6 +297,7 @@ impl FileSystemImage {
             imported: None,
             fixed_time: None,
             session_checksums: false,
+            redundant_udf_metadata: true,
             import_progress: progress::Hook::default(),
             build_progress: progress::Hook::default(),
         }
@@ -532,6 +536,19 @@ impl FileSystemImage {
     /// `get_UDFRevision`.
     pub fn udf_revision(&self) -> u32 {
         self.udf_revision
+    }
+
+    /// `get_CreateRedundantUdfMetadataFiles` (IFileSystemImage3): whether
+    /// a UDF 2.50+ session writes its metadata twice (true by default).
+    pub fn create_redundant_udf_metadata_files(&self) -> bool {
+        self.redundant_udf_metadata
+    }
+
+    /// `put_CreateRedundantUdfMetadataFiles`: false writes a UDF 2.50+
+    /// session's metadata once, its mirror file sharing the blocks
+    /// ([`BuildOptions::redundant_udf_metadata`]).
+    pub fn set_create_redundant_udf_metadata_files(&mut self, on: bool) {
+        self.redundant_udf_metadata = on;
     }
 
     /// `get_UDFRevisionsSupported`: the revisions this library writes.
@@ -1018,6 +1035,7 @@ impl FileSystemImage {
             session_checksums: self.session_checksums,
             udf_revision: self.udf_revision,
             udf_base: self.imported.as_ref().and_then(|i| i.udf_base.clone()),
+            redundant_udf_metadata: self.redundant_udf_metadata,
         };
         let mut session = build(Arc::clone(&self.tree), &options)?;
         session.set_progress(self.build_progress.0.clone());

@@ -396,7 +396,21 @@ fn main_vds_descriptor(img: &Path, start: u32, id: TagId) -> (u32, Vec<u8>) {
 /// are extended file entries; no bitmap on a read-only partition.
 #[test]
 fn a_udf_2_50_session_keeps_its_file_set_in_a_mirrored_metadata_partition() {
-    let dir = scratch("udf-250-layout");
+    udf_2_50_layout(true);
+}
+
+/// With `CreateRedundantUdfMetadataFiles` off the mirror file shares the
+/// metadata file's blocks and the partition map's duplicate flag is clear
+/// (UDF 2.50 2.2.10); a damaged metadata file entry still leaves the
+/// mirror's entry (the sizes and peers' reading: `udf_incremental`).
+#[test]
+fn without_redundant_udf_metadata_the_mirror_shares_the_metadata_files_blocks() {
+    udf_2_50_layout(false);
+}
+
+/// Builds, checks and damages a small UDF 2.50 session at two starts.
+fn udf_2_50_layout(redundant: bool) {
+    let dir = scratch(&format!("udf-250-layout-{redundant}"));
     let mut tree = fsi::Tree::new();
     tree.mkdir("/d").unwrap();
     tree.mkdir("/d/e").unwrap();
@@ -412,11 +426,12 @@ fn a_udf_2_50_session_keeps_its_file_set_in_a_mirrored_metadata_partition() {
             write_unit: 32,
             udf_revision: 0x250,
             time: Some(TIME),
+            redundant_udf_metadata: redundant,
             ..Default::default()
         };
         let mut s = fsi::build(Arc::new(tree.clone()), &opts).unwrap();
         write_session(&img, &mut s);
-        let what = format!("session at {start}");
+        let what = format!("session at {start}, redundant {redundant}");
 
         let (lba, raw) = main_vds_descriptor(&img, start, TagId::Lvd);
         let (_, lvd) = Lvd::parse(&raw, Some(lba)).unwrap();
@@ -430,12 +445,13 @@ fn a_udf_2_50_session_keeps_its_file_set_in_a_mirrored_metadata_partition() {
             metadata_file,
             mirror_file,
             bitmap_file: u32::MAX,
-            flags: 1,
+            flags,
             ..
         }] = lvd.maps.as_slice()
         else {
             panic!("{what}: maps {:?}", lvd.maps);
         };
+        assert_eq!(*flags, u8::from(redundant), "{what}: duplicate flag");
         let content = |lba: u32, ftype: u8| {
             let raw = peek(&img, lba as u64 * 2048, 2048);
             let (_, fe) = FileEntry::parse(&raw, Some(lba)).unwrap();
@@ -447,7 +463,11 @@ fn a_udf_2_50_session_keeps_its_file_set_in_a_mirrored_metadata_partition() {
         };
         let main = content(*metadata_file, file_type::METADATA);
         let mirror = content(*mirror_file, file_type::METADATA_MIRROR);
-        assert_ne!(main.0, mirror.0, "{what}: the mirror is a copy elsewhere");
+        if redundant {
+            assert_ne!(main.0, mirror.0, "{what}: the mirror is a copy elsewhere");
+        } else {
+            assert_eq!(main.0, mirror.0, "{what}: the mirror shares the blocks");
+        }
         assert_eq!(main.1, mirror.1, "{what}");
         let bytes = |(at, len): (u32, u32)| peek(&img, at as u64 * 2048, len as usize);
         assert_eq!(bytes(main), bytes(mirror), "{what}: mirror identical");

@@ -61,6 +61,78 @@ fn check_readers(img: &Path, start: u32, mirror: &Path, what: &str) -> (UModel, 
     (model, as_files)
 }
 
+/// `CreateRedundantUdfMetadataFiles` off: the first session writes each
+/// file entry once (its mirror shares the blocks), is shorter by as many
+/// blocks, and udfinfo, libudfread and our import read it and the
+/// session appended to it; the append keeps the first session's entries.
+#[test]
+fn single_udf_metadata_writes_each_entry_once_and_every_reader_follows_it() {
+    if !udf_tools_present() {
+        return;
+    }
+    let dir = scratch("udf-single-metadata");
+    let mirror = dir.join("mirror");
+    for d in 0..2 {
+        let sub = mirror.join(format!("d{d}"));
+        fs::create_dir_all(&sub).unwrap();
+        for f in 0..50 {
+            fs::write(sub.join(format!("f{f}")), format!("{d}/{f} ").repeat(f + 1)).unwrap();
+        }
+    }
+    std::os::unix::fs::symlink("d0/f1", mirror.join("link")).unwrap();
+    // The root, 2 directories, 100 files and the link.
+    let items = 104;
+    let first_session = |name: &str, redundant: bool| {
+        let disc = new_disc(&dir, name, Profile::BdR);
+        let report = write_next_session(&disc, "Single", |image| {
+            assert!(
+                image.create_redundant_udf_metadata_files(),
+                "IMAPI's default"
+            );
+            image.set_create_redundant_udf_metadata_files(redundant);
+            image.add_tree(&mirror, "/", false, OnClash::Fail).unwrap();
+        });
+        (disc, report)
+    };
+    let (twice, redundant) = first_session("twice.img", true);
+    let (disc, single) = first_session("once.img", false);
+    let (start, end) = (single.start_lba, single.start_lba + single.sectors);
+    // The entries, plus the metadata file's and its mirror's own.
+    assert_eq!(entries_written(&disc, start, end), 2 + items);
+    assert_eq!(
+        entries_written(
+            &twice,
+            redundant.start_lba,
+            redundant.start_lba + redundant.sectors
+        ),
+        2 + 2 * items
+    );
+    // Shorter by the metadata's blocks, less a write unit of rounding.
+    assert!(
+        single.sectors + items as u32 - 32 <= redundant.sectors,
+        "{} sectors once, {} twice",
+        single.sectors,
+        redundant.sectors
+    );
+    check_readers(&disc, start, &mirror, "single metadata, session 1");
+
+    let report = write_next_session(&disc, "Single 2", |image| {
+        image.set_create_redundant_udf_metadata_files(false);
+        image.mkdir("/d2", false).unwrap();
+        let note = dir.join("note");
+        fs::write(&note, b"session two").unwrap();
+        image.add_file("/d2/note", &note, false).unwrap();
+    });
+    fs::create_dir_all(mirror.join("d2")).unwrap();
+    fs::write(mirror.join("d2/note"), b"session two").unwrap();
+    let (start2, end2) = (report.start_lba, report.start_lba + report.sectors);
+    check_readers(&disc, start2, &mirror, "single metadata, session 2");
+    // Four directories and the new file: the first session's files are
+    // named where it wrote them.
+    assert_eq!(entries_written(&disc, start2, end2), 2 + 5);
+    let _ = fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn a_udf_2_50_append_writes_file_entries_only_for_new_and_changed_files() {
     if !udf_tools_present() {

@@ -123,6 +123,11 @@ pub struct FileSet {
     /// The previous session's metadata, whose unchanged file entries this
     /// session names instead of writing them (see [`super::incremental`]).
     kept: Option<Arc<UdfBase>>,
+    /// IMAPI's `CreateRedundantUdfMetadataFiles`: a session that starts
+    /// its own metadata writes the mirror as a second copy; without it the
+    /// mirror file shares the metadata file's blocks (the duplicate flag
+    /// of the partition map clear, UDF 2.50 2.2.10).
+    redundant: bool,
     files: u32,
     dirs: u32,
     /// The unique id of `entries[1]`; the ids of the written entries
@@ -195,6 +200,7 @@ impl FileSet {
         revision: u32,
         base: Option<Arc<UdfBase>>,
         start: u32,
+        redundant: bool,
     ) -> Result<FileSet> {
         let metadata = revision >= METADATA_REVISION;
         let kept = base.filter(|b| {
@@ -216,6 +222,7 @@ impl FileSet {
             entries: Vec::new(),
             blocks: 1,
             kept,
+            redundant,
             files: 0,
             dirs: 0,
         };
@@ -276,9 +283,10 @@ impl FileSet {
     }
 
     /// Whether the metadata is written twice (a metadata file and its
-    /// mirror): not in a window over earlier sessions' metadata.
+    /// mirror): asked for, and not in a window over earlier sessions'
+    /// metadata.
     fn duplicated(&self) -> bool {
-        self.kept.is_none()
+        self.kept.is_none() && self.redundant
     }
 
     /// With this session's metadata written from sector `written`: the
@@ -286,10 +294,11 @@ impl FileSet {
     /// and the metadata block `written` is.
     fn metadata_files(&self, written: u32) -> ([(u32, u32); 2], u32) {
         match &self.kept {
-            None => (
+            None if self.redundant => (
                 [(written, self.blocks), (written + self.blocks, self.blocks)],
                 0,
             ),
+            None => ([(written, self.blocks); 2], 0),
             Some(b) => {
                 let window = (b.start, written + self.blocks - b.start);
                 ([window, window], written - b.start)
