@@ -45,6 +45,19 @@ fn import(img: &Path, start: u32) -> fsi::Imported {
         .unwrap_or_else(|e| panic!("our import at {start}: {e}"))
 }
 
+/// `dirs` directories `d0`… of `files` files `f0`… each (file `f` holds
+/// `f + 1` repeats of its name) and a link `link` to `d0/f1`, in `mirror`.
+fn fill_mirror(mirror: &Path, dirs: usize, files: usize) {
+    for d in 0..dirs {
+        let sub = mirror.join(format!("d{d}"));
+        fs::create_dir_all(&sub).unwrap();
+        for f in 0..files {
+            fs::write(sub.join(format!("f{f}")), format!("{d}/{f} ").repeat(f + 1)).unwrap();
+        }
+    }
+    std::os::unix::fs::symlink("d0/f1", mirror.join("link")).unwrap();
+}
+
 /// udfinfo, libudfread and our import agree that the session at `start`
 /// holds `model` (links as their encoded bytes for libudfread).
 fn check_readers(img: &Path, start: u32, mirror: &Path, what: &str) -> (UModel, UModel) {
@@ -72,14 +85,7 @@ fn single_udf_metadata_writes_each_entry_once_and_every_reader_follows_it() {
     }
     let dir = scratch("udf-single-metadata");
     let mirror = dir.join("mirror");
-    for d in 0..2 {
-        let sub = mirror.join(format!("d{d}"));
-        fs::create_dir_all(&sub).unwrap();
-        for f in 0..50 {
-            fs::write(sub.join(format!("f{f}")), format!("{d}/{f} ").repeat(f + 1)).unwrap();
-        }
-    }
-    std::os::unix::fs::symlink("d0/f1", mirror.join("link")).unwrap();
+    fill_mirror(&mirror, 2, 50);
     // The root, 2 directories, 100 files and the link.
     let items = 104;
     let first_session = |name: &str, redundant: bool| {
@@ -141,14 +147,7 @@ fn a_udf_2_50_append_writes_file_entries_only_for_new_and_changed_files() {
     let dir = scratch("udf-incremental");
     let (mirror, sources) = (dir.join("mirror"), dir.join("sources"));
     fs::create_dir_all(&sources).unwrap();
-    for d in 0..3 {
-        let sub = mirror.join(format!("d{d}"));
-        fs::create_dir_all(&sub).unwrap();
-        for f in 0..100 {
-            fs::write(sub.join(format!("f{f}")), format!("{d}/{f} ").repeat(f + 1)).unwrap();
-        }
-    }
-    std::os::unix::fs::symlink("d0/f1", mirror.join("link")).unwrap();
+    fill_mirror(&mirror, 3, 100);
     let disc = new_disc(&dir, "disc.img", Profile::BdR);
     let mut sessions: Vec<(u32, u32, UModel)> = Vec::new();
     let add = |image: &mut fsi::FileSystemImage, path: &str, bytes: &[u8], replace: bool| {
