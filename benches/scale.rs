@@ -4,7 +4,9 @@
 //! - append 1 % new files: the CLI (`multisession append` on an emulated
 //!   BD-R, what a user runs) and the library in-process, beside
 //!   genisoimage -M/-C and xorriso (-dev … -map of the delta -commit);
-//! - the first session of N files: the CLI and in-process, beside the
+//! - the first session of N files: the CLI (also with
+//!   `--single-udf-metadata`, IMAPI's CreateRedundantUdfMetadataFiles
+//!   off) and in-process, beside the
 //!   data-copy floor (`tar cf` of the same tree into one file),
 //!   genisoimage and xorriso;
 //! - `multisession ls` of that session beside its import alone;
@@ -351,6 +353,22 @@ impl Bench {
             || new_disc(&self.bin, &disc),
             || measure(self.cli().arg("append").arg(&disc).arg(&tree)),
         );
+        // IMAPI's CreateRedundantUdfMetadataFiles off: the UDF metadata
+        // once (its own disc: the rows below work on `disc`).
+        let single = base.join("first-single.disc");
+        let first_single = repeat(
+            runs,
+            || new_disc(&self.bin, &single),
+            || {
+                measure(
+                    self.cli()
+                        .args(["append", "--single-udf-metadata"])
+                        .arg(&single)
+                        .arg(&tree),
+                )
+            },
+        );
+        remove_disc(&single);
         let img = base.join("ours.img");
         let first_lib = making(runs, &img, || {
             cmd(me(), &["--child", "ours-first", &p(&tree), &p(&img)])
@@ -388,6 +406,7 @@ impl Bench {
         let peers = [("genisoimage", geniso_first), ("xorriso", xorriso_first)];
         for (what, m, base_rss) in [
             ("first session, CLI", first_cli, self.base_cli),
+            ("first session, CLI, UDF once", first_single, self.base_cli),
             ("first session, in-process", first_lib, self.base_lib),
         ] {
             let (fast, lean) = best(&peers);
