@@ -93,7 +93,7 @@ impl Source {
     pub fn open(&self) -> io::Result<Box<dyn Read + Send>> {
         match &self.0 {
             Repr::Shared(source) => source.open(),
-            Repr::Listed(dir, at) => Ok(Box::new(std::fs::File::open(dir.path_of(*at))?)),
+            Repr::Listed(dir, at) => LocalFile(dir.path_of(*at)).open(),
         }
     }
 
