@@ -84,18 +84,38 @@ pub fn udf_file_name(name: &str) -> String {
     format!("{stem}{ext}")
 }
 
-/// One item of the file set whose blocks the session writes.
+/// A written entry whose content follows its file entry: a directory's
+/// identifiers, or a symlink too long to embed.
+///
+/// Only these break the run of one block per entry, so every entry's
+/// position is computed from them (a directory per hundred files) rather
+/// than stored with each entry: a million-entry session keeps 4 bytes per
+/// entry for its file set instead of 16 (issue 16).
 #[derive(Debug, Clone, Copy)]
-struct Entry {
-    node: NodeId,
-    /// Block of the file entry, relative to the file set; its content
-    /// follows it.
-    fe: u32,
-    /// Blocks of content after the entry (directory identifiers, a long
-    /// symlink).
-    data_blocks: u32,
-    /// Bytes of that content (or of embedded content).
-    data_len: u32,
+struct Tail {
+    /// The entry's position in [`FileSet::entries`].
+    entry: u32,
+    /// Bytes of the content.
+    len: u32,
+    /// Content blocks of the tails before this one.
+    blocks_before: u32,
+}
+
+impl Tail {
+    fn blocks(&self) -> u32 {
+        self.len.div_ceil(BLOCK_SIZE as u32)
+    }
+
+    /// Block of the entry's file entry, relative to the file set (the
+    /// file set descriptor is block 0); the content follows it.
+    fn fe(&self) -> u32 {
+        1 + self.entry + self.blocks_before
+    }
+
+    /// Content blocks of this tail and all before it.
+    fn blocks_through(&self) -> u32 {
+        self.blocks_before + self.blocks()
+    }
 }
 
 /// How the file set addresses its own blocks: the first block in its
@@ -114,8 +134,11 @@ pub struct FileSet {
     revision: u32,
     /// 2.50+: the file set is the content of a metadata file.
     metadata: bool,
-    /// What the session writes, in file set order (the FSD is block 0).
-    entries: Vec<Entry>,
+    /// The items whose file entries the session writes, in file set
+    /// order (the FSD is block 0).
+    entries: Vec<NodeId>,
+    /// The written entries whose content follows them, in order.
+    tails: Vec<Tail>,
     /// Position in `entries` of each entry written (none: a kept entry).
     entry_of: NodeMap,
     /// Blocks the session writes for the file set (the metadata once).
@@ -216,10 +239,11 @@ impl FileSet {
             entry_of: NodeMap::new(tree.slots()),
             first_unique_id,
             next_unique_id: first_unique_id,
+            entries: Vec::with_capacity(tree.len() + 1),
             tree,
             revision,
             metadata,
-            entries: Vec::new(),
+            tails: Vec::new(),
             blocks: 1,
             kept,
             redundant,
@@ -245,18 +269,24 @@ impl FileSet {
                 set.next_unique_id += 1;
             }
             let (data_len, data_blocks) = set.content_size(id)?;
-            set.entry_of.set(id, set.entries.len() as u32);
-            set.entries.push(Entry {
-                node: id,
-                fe: set.blocks,
-                data_blocks,
-                data_len,
-            });
+            let entry = set.entries.len() as u32;
+            set.entry_of.set(id, entry);
+            set.entries.push(id);
+            if data_blocks > 0 {
+                let tail = Tail {
+                    entry,
+                    len: data_len,
+                    blocks_before: set.tails.last().map_or(0, Tail::blocks_through),
+                };
+                debug_assert_eq!((tail.fe(), tail.blocks()), (set.blocks, data_blocks));
+                set.tails.push(tail);
+            }
             set.blocks = set
                 .blocks
                 .checked_add(1 + data_blocks)
                 .ok_or_else(|| too_big("file set"))?;
         }
+        set.entries.shrink_to_fit();
         if set.metadata {
             set.blocks
                 .checked_mul(2)
@@ -322,8 +352,37 @@ impl FileSet {
         BLOCK_SIZE - if self.metadata { EFE_FIXED } else { FE_FIXED }
     }
 
-    fn entry(&self, node: NodeId) -> &Entry {
-        &self.entries[self.entry_index(node) as usize]
+    /// Block of the file entry at `i` of `entries`, relative to the file
+    /// set.
+    fn fe(&self, i: u32) -> u32 {
+        let before = self.tails.partition_point(|t| t.entry < i);
+        let blocks = before
+            .checked_sub(1)
+            .map_or(0, |t| self.tails[t].blocks_through());
+        1 + i + blocks
+    }
+
+    /// The content following the file entry at `i`, if any.
+    fn tail(&self, i: u32) -> Option<&Tail> {
+        let t = self.tails.binary_search_by_key(&i, |t| t.entry).ok()?;
+        Some(&self.tails[t])
+    }
+
+    /// What file-set block `k` (not 0, the FSD) holds: a written entry's
+    /// node, with `None` for its file entry or `Some(b)` for block `b` of
+    /// its content.
+    fn entry_at(&self, k: u32) -> Option<(NodeId, Option<u32>)> {
+        let node = |t: &Tail| self.entries[t.entry as usize];
+        let p = self.tails.partition_point(|t| t.fe() <= k);
+        let before = match p.checked_sub(1).map(|p| &self.tails[p]) {
+            Some(t) if k == t.fe() => return Some((node(t), None)),
+            Some(t) if k - t.fe() <= t.blocks() => return Some((node(t), Some(k - t.fe() - 1))),
+            Some(t) => t.blocks_through(),
+            None => 0,
+        };
+        // Past the last tail before `k`, every entry is one block.
+        let i = k.checked_sub(1 + before)?;
+        self.entries.get(i as usize).map(|&n| (n, None))
     }
 
     /// `node`'s position in `entries`; the session writes its entry.
@@ -354,10 +413,7 @@ impl FileSet {
                 let o = kept.expect("an item the session does not write keeps its entry");
                 (o.fe, o.unique_id)
             }
-            Some(i) => {
-                let e = &self.entries[i as usize];
-                (base.base + e.fe, self.unique_id(i) as u32)
-            }
+            Some(i) => (base.base + self.fe(i), self.unique_id(i) as u32),
         };
         let mut ad = LongAd::new(
             BLOCK_SIZE as u32,
@@ -378,7 +434,7 @@ impl FileSet {
     fn fid_stream(&self, dir: NodeId, base: Option<Addr>) -> Vec<u8> {
         let (tag_version, _) = nsr_of(self.revision);
         let tree = &self.tree;
-        let first_block = base.map_or(0, |b| b.base + self.entry(dir).fe + 1);
+        let first_block = base.map_or(0, |b| b.base + self.fe(self.entry_index(dir)) + 1);
         let parent = tree.node(dir).parent();
         let mut fids = vec![Fid {
             version_number: 1,
@@ -421,16 +477,24 @@ impl FileSet {
         let (tag_version, _) = nsr_of(self.revision);
         let tree = &self.tree;
         let n = tree.node(node);
-        let e = self.entry(node);
-        let own = |len: u64| (split_ads(&[(base.base + e.fe + 1, len)], 0), AdType::Short);
+        let i = self.entry_index(node);
+        let fe_block = self.fe(i);
+        let tail = self.tail(i);
+        let own = |len: u64| {
+            (
+                split_ads(&[(base.base + fe_block + 1, len)], 0),
+                AdType::Short,
+            )
+        };
         let (ftype, info_len, link_count, content) = match &n.kind {
             Kind::Dir(_) => {
                 let subdirs = n.children().filter(|(_, c)| tree.node(*c).is_dir()).count();
+                let len = tail.expect("a directory's identifiers follow it").len as u64;
                 (
                     file_type::DIRECTORY,
-                    e.data_len as u64,
+                    len,
                     (1 + subdirs).min(u16::MAX as usize) as u16,
-                    Ok(own(e.data_len as u64)),
+                    Ok(own(len)),
                 )
             }
             Kind::File(f) => {
@@ -455,10 +519,9 @@ impl FileSet {
             Kind::Symlink(target) => {
                 let bytes = symlink_bytes(tree, node, target)?;
                 let len = bytes.len() as u64;
-                let content = if e.data_blocks == 0 {
-                    Err(bytes)
-                } else {
-                    Ok(own(len))
+                let content = match tail {
+                    None => Err(bytes),
+                    Some(_) => Ok(own(len)),
                 };
                 (file_type::SYMLINK, len, 1, content)
             }
@@ -500,17 +563,9 @@ impl FileSet {
         fe.attribute_time = stamp(c);
         fe.creation_time = stamp(m);
         fe.implementation_id = implementation_id();
-        fe.unique_id = self.unique_id(self.entry_index(node));
+        fe.unique_id = self.unique_id(i);
         fe.allocation_descriptors = area;
-        Ok(fe.encode(TagParams::new(tag_version, 1, base.base + e.fe)))
-    }
-
-    /// The entry whose blocks hold file-set block `k`: its position and
-    /// whether `k` is its file entry.
-    fn entry_at(&self, k: u32) -> Option<(&Entry, bool)> {
-        let i = self.entries.partition_point(|e| e.fe <= k).checked_sub(1)?;
-        let e = &self.entries[i];
-        (k < e.fe + 1 + e.data_blocks).then_some((e, k == e.fe))
+        Ok(fe.encode(TagParams::new(tag_version, 1, base.base + fe_block)))
     }
 }
 
@@ -941,31 +996,30 @@ impl Volume {
             return Ok(());
         }
         let base = self.addr;
-        let Some((e, is_fe)) = self.set.entry_at(k) else {
+        let Some((node, content_block)) = self.set.entry_at(k) else {
             return Ok(());
         };
-        let e = *e;
-        if is_fe {
-            let fe = self.set.file_entry(iso, e.node, base, self.time)?;
+        let Some(content_block) = content_block else {
+            let fe = self.set.file_entry(iso, node, base, self.time)?;
             out[..fe.len()].copy_from_slice(&fe);
             return Ok(());
-        }
+        };
         let tree = &self.set.tree;
-        let bytes: &[u8] = match &tree.node(e.node).kind {
+        let bytes: &[u8] = match &tree.node(node).kind {
             Kind::Dir(_) => {
-                if !matches!(dir_cache, Some((n, _)) if *n == e.node) {
-                    *dir_cache = Some((e.node, self.set.fid_stream(e.node, Some(base))));
+                if !matches!(dir_cache, Some((n, _)) if *n == node) {
+                    *dir_cache = Some((node, self.set.fid_stream(node, Some(base))));
                 }
                 &dir_cache.as_ref().expect("cached").1
             }
             Kind::Symlink(target) => {
-                let bytes = symlink_bytes(tree, e.node, target)?;
-                *dir_cache = Some((e.node, bytes));
+                let bytes = symlink_bytes(tree, node, target)?;
+                *dir_cache = Some((node, bytes));
                 &dir_cache.as_ref().expect("cached").1
             }
             Kind::File(_) => return Ok(()),
         };
-        let from = (k - e.fe - 1) as usize * BLOCK_SIZE;
+        let from = content_block as usize * BLOCK_SIZE;
         let to = (from + BLOCK_SIZE).min(bytes.len());
         if from < to {
             out[..to - from].copy_from_slice(&bytes[from..to]);
@@ -1005,4 +1059,39 @@ pub fn estimate_file_set_blocks(tree: &Tree) -> u64 {
         }
     }
     METADATA_HEAD as u64 + 2 * blocks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_set_block_maps_back_to_the_entry_that_owns_it() {
+        // A directory whose identifiers span blocks, a symlink too long to
+        // embed, an embedded one and an empty directory.
+        let mut t = Tree::new();
+        t.mkdir("/big").unwrap();
+        for i in 0..300 {
+            let path = format!("/big/file_{i:04}_with_a_longer_name");
+            t.add_symlink(&path, "x", false).unwrap();
+        }
+        t.add_symlink("/long", &"dd/".repeat(400), false).unwrap();
+        t.add_symlink("/short", "target", false).unwrap();
+        t.mkdir("/empty").unwrap();
+        let set = FileSet::measure(Arc::new(t), METADATA_REVISION, None, 0, true).unwrap();
+        assert!(set.tails.iter().filter(|t| t.blocks() > 1).count() >= 2);
+        let mut k = 1;
+        for (i, &node) in set.entries.iter().enumerate() {
+            let i = i as u32;
+            assert_eq!(set.fe(i), k);
+            assert_eq!(set.entry_at(k), Some((node, None)));
+            let blocks = set.tail(i).map_or(0, Tail::blocks);
+            for b in 0..blocks {
+                assert_eq!(set.entry_at(k + 1 + b), Some((node, Some(b))));
+            }
+            k += 1 + blocks;
+        }
+        assert_eq!(k, set.blocks);
+        assert_eq!(set.entry_at(k), None);
+    }
 }
