@@ -413,6 +413,8 @@ fn add_children(
         .into_iter()
         .map(|(name, path)| Ok((stat(&path, follow)?, name, path)))
         .collect::<Result<Vec<_>>>()?;
+    let name_bytes = entries.iter().map(|(_, name, _)| name.len()).sum();
+    tree.reserve_children(at, entries.len(), name_bytes);
     // Its files share one record of the directory's path and their names.
     let files = entries.iter().filter(|(md, ..)| md.is_file());
     let mut sources =

@@ -176,7 +176,7 @@ fn check_session(recorder: &Recorder, (number, start, blocks): (u16, u32, u32)) 
             }
         }
     });
-    let root_su = tree.node(tree.root()).extra_su().unwrap_or_default();
+    let root_su = tree.extra_su(tree.root()).unwrap_or_default();
     checked.md5 = session_md5(recorder, root_su).unwrap_or(Some(false));
     checked
 }
@@ -345,7 +345,7 @@ mod tests {
 
         let tree = tree.unwrap();
         assert!(tree.lookup("/Photos/Summer Trip/Beach 7.txt").is_ok());
-        let su = tree.node(tree.root()).extra_su().unwrap_or_default();
+        let su = tree.extra_su(tree.root()).unwrap_or_default();
         assert_eq!(session_md5(&recorder, su).unwrap(), Some(true));
     }
 }

@@ -252,7 +252,7 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
 fn mark_for_checksums(tree: &mut Arc<Tree>) {
     use super::iso9660::susp;
     let root = tree.root();
-    let extra = tree.node(root).extra_su().unwrap_or_default();
+    let extra = tree.extra_su(root).unwrap_or_default();
     if susp::array_location(extra).is_some() {
         return;
     }
@@ -263,9 +263,7 @@ fn mark_for_checksums(tree: &mut Arc<Tree>) {
     }
     .encode();
     let marked = [extra, &susp::checksum_root(&placeholder)].concat();
-    Arc::make_mut(tree)
-        .node_mut(root)
-        .set_extra_su(Some(marked.into()));
+    Arc::make_mut(tree).set_extra_su(root, Some(marked.into()));
 }
 
 /// On random-write media the UDF bridge's recognition sequence (after the
@@ -1023,8 +1021,7 @@ mod tests {
         }
         if checksums {
             let root = t.root();
-            t.node_mut(root)
-                .set_extra_su(Some(root_with_array_location()));
+            t.set_extra_su(root, Some(root_with_array_location()));
         }
         t
     }
@@ -1214,9 +1211,8 @@ mod tests {
             crate::fsi::import(&Disc(bytes.clone(), start), start, None, Default::default())
                 .unwrap()
                 .tree;
-        let root = imported.node(imported.root());
-        let location =
-            susp::array_location(root.extra_su().unwrap()).and_then(|v| ArrayLocation::parse(&v));
+        let root = imported.extra_su(imported.root()).unwrap();
+        let location = susp::array_location(root).and_then(|v| ArrayLocation::parse(&v));
         assert_eq!(
             location,
             Some(ArrayLocation {
@@ -1259,10 +1255,7 @@ mod tests {
         };
         let mut forced = build(Arc::clone(&tree), &options).unwrap();
         assert!(forced.plan.checksums.is_some());
-        assert!(
-            tree.node(tree.root()).extra_su().is_none(),
-            "copied, not edited"
-        );
+        assert!(tree.extra_su(tree.root()).is_none(), "copied, not edited");
         let bytes = in_order(&mut forced, 16);
         let kinds: Vec<TagKind> = bytes
             .chunks_exact(BLOCK_SIZE)
@@ -1274,7 +1267,7 @@ mod tests {
         );
         // The root announces AAIP before its list, as readers require.
         let planned = forced.plan.tree();
-        let root = planned.node(planned.root()).extra_su().unwrap();
+        let root = planned.extra_su(planned.root()).unwrap();
         let er = root.windows(9).position(|w| w == b"AAIP_0200").unwrap();
         let al = root.windows(2).position(|w| w == b"AL").unwrap();
         assert!(er < al);
@@ -1298,8 +1291,7 @@ mod tests {
         for checksums in [false, true] {
             if checksums {
                 let root = t.root();
-                t.node_mut(root)
-                    .set_extra_su(Some(root_with_array_location()));
+                t.set_extra_su(root, Some(root_with_array_location()));
             }
             let real = build(Arc::new(t.clone()), &BuildOptions::default())
                 .unwrap()

@@ -9,6 +9,7 @@
 //! real (Rock Ridge) names; per-file-system identifiers are derived at build
 //! time (see `names`).
 
+use std::collections::HashMap;
 use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -126,12 +127,54 @@ impl Times {
     }
 }
 
+/// The three times of [`Times`] in 15 bytes: each a 40-bit two's
+/// complement count of seconds, little-endian.
+///
+/// Forty bits reach 17,000 years either side of 1970, past every date a
+/// disc can record (ECMA-119 stops at 2155, ECMA-167 and Rock Ridge's long
+/// form at 9999), so packing loses nothing a session could hold; a time
+/// further out saturates. Three `i64` were 24 of a node's 88 bytes, and a
+/// million-entry tree pays for every byte (issue 16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct PackedTimes([u8; 15]);
+
+impl PackedTimes {
+    const MAX: i64 = (1 << 39) - 1;
+    const MIN: i64 = -(1 << 39);
+
+    fn pack(t: Times) -> PackedTimes {
+        let mut out = [0; 15];
+        for (slot, value) in out
+            .chunks_exact_mut(5)
+            .zip([t.modified, t.accessed, t.changed])
+        {
+            let clamped = value.clamp(Self::MIN, Self::MAX);
+            slot.copy_from_slice(&clamped.to_le_bytes()[..5]);
+        }
+        PackedTimes(out)
+    }
+
+    fn unpack(&self) -> Times {
+        let field = |i: usize| {
+            let mut b = [0; 8];
+            b[3..].copy_from_slice(&self.0[i * 5..i * 5 + 5]);
+            // The 40 bits sit at the top; the arithmetic shift extends the sign.
+            i64::from_le_bytes(b) >> 24
+        };
+        Times {
+            modified: field(0),
+            accessed: field(1),
+            changed: field(2),
+        }
+    }
+}
+
 /// POSIX attributes as Rock Ridge records them.
 ///
-/// The times are private: "stamped with the build time" is a flag in the
-/// padding after `gid` rather than an `Option` around them, which saves a
-/// node 8 bytes (issue 16). A stamped value keeps its times at zero, so
-/// the derived equality never compares times that mean nothing.
+/// The times are private: they are packed ([`PackedTimes`]), and "stamped
+/// with the build time" is a flag beside them rather than an `Option`
+/// around them. A stamped value keeps its times at zero, so the derived
+/// equality never compares times that mean nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attrs {
     /// Permission bits (`0o7777`); the file type comes from the node kind.
@@ -141,7 +184,7 @@ pub struct Attrs {
     /// Owner's group id.
     pub gid: u32,
     stamped: bool,
-    times: Times,
+    times: PackedTimes,
 }
 
 impl Attrs {
@@ -153,7 +196,7 @@ impl Attrs {
             uid,
             gid,
             stamped: true,
-            times: Times::all(0),
+            times: PackedTimes::default(),
         };
         a.set_times(times);
         a
@@ -186,13 +229,13 @@ impl Attrs {
 
     /// `None`: stamped with the build time (items created in memory).
     pub fn times(&self) -> Option<Times> {
-        (!self.stamped).then_some(self.times)
+        (!self.stamped).then(|| self.times.unpack())
     }
 
     /// Records `times`, or with `None` stamps the item with the build time.
     pub fn set_times(&mut self, times: Option<Times>) {
         self.stamped = times.is_none();
-        self.times = times.unwrap_or(Times::all(0));
+        self.times = times.map(PackedTimes::pack).unwrap_or_default();
     }
 }
 
@@ -249,6 +292,7 @@ static NO_ENTRIES: Entries = Entries {
     chunks: Vec::new(),
     len: 0,
     dead: 0,
+    expected: 0,
 };
 
 impl Children {
@@ -268,7 +312,17 @@ impl Children {
 
     /// Whether the directory holds no entry.
     pub fn is_empty(&self) -> bool {
-        self.0.is_none()
+        self.len() == 0
+    }
+
+    /// Makes room for `count` more entries whose names total `name_bytes`,
+    /// so that a directory filled from a listing holds no growth slack:
+    /// doubling left a hundred-entry directory a third larger than its
+    /// names and slots (issue 16).
+    fn reserve(&mut self, count: usize, name_bytes: usize) {
+        let entries = self.0.get_or_insert_with(Box::default);
+        entries.names.reserve_exact(name_bytes + 2 * count);
+        entries.expected = u32::try_from(count).unwrap_or(u32::MAX);
     }
 
     /// The child called `name` (compared byte for byte).
@@ -340,6 +394,9 @@ struct Entries {
     /// Bytes of `names` no slot points at any more (removed or renamed
     /// entries), reclaimed once they are the larger part.
     dead: u32,
+    /// Entries announced by [`Children::reserve`] and not inserted yet: a
+    /// new chunk is allocated for them at once.
+    expected: u32,
 }
 
 /// Longest name a directory stores: UDF's 255 characters in UTF-8 fit;
@@ -396,13 +453,20 @@ impl Entries {
         self.names.extend_from_slice(name.as_bytes());
         self.len += 1;
         let slot = (offset, id);
+        let new_chunk = |expected: u32| {
+            let mut chunk = Vec::with_capacity((expected as usize).clamp(1, CHUNK));
+            chunk.push(slot);
+            chunk
+        };
+        let expected = self.expected;
+        self.expected = expected.saturating_sub(1);
         if self.chunks.is_empty() {
-            self.chunks.push(vec![slot]);
+            self.chunks.push(new_chunk(expected));
         } else if self.chunks[c].len() < CHUNK {
             self.chunks[c].insert(i, slot);
         } else if i == CHUNK && c + 1 == self.chunks.len() {
             // Past a full last chunk: in-order arrivals keep chunks full.
-            self.chunks.push(vec![slot]);
+            self.chunks.push(new_chunk(expected));
         } else {
             let right = self.chunks[c].split_off(CHUNK / 2);
             self.chunks.insert(c + 1, right);
@@ -484,14 +548,7 @@ pub struct Node {
     pub attrs: Attrs,
     /// Directory, file or symlink, with its payload.
     pub kind: Kind,
-    /// See [`Node::extra_su`]; a thin box, so the nodes that carry none
-    /// (almost all) pay one word for it.
-    extra_su: Option<Box<SystemUse>>,
 }
-
-/// The carried system use entries of one node, never empty.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct SystemUse(Box<[u8]>);
 
 impl Node {
     /// The directory holding this node (the root is its own parent).
@@ -502,28 +559,6 @@ impl Node {
     /// True for directories.
     pub fn is_dir(&self) -> bool {
         matches!(self.kind, Kind::Dir(_))
-    }
-
-    /// System use entries of an imported record that the writer does not
-    /// produce itself (zisofs `ZF`, AAIP `AL`, unknown ones), whole and in
-    /// order: the next session repeats them so readers see the file as
-    /// before. New nodes have none; a replaced node's go with it.
-    pub fn extra_su(&self) -> Option<&[u8]> {
-        self.extra_su.as_deref().map(|su| &*su.0)
-    }
-
-    /// Replaces the carried system use entries; an empty set is none.
-    pub fn set_extra_su(&mut self, entries: Option<Box<[u8]>>) {
-        self.extra_su = entries
-            .filter(|e| !e.is_empty())
-            .map(|e| Box::new(SystemUse(e)));
-    }
-
-    /// The size readers show for an imported zisofs-compressed file (from
-    /// its carried `ZF` entry); its [`FileData::size`] is the compressed
-    /// size the record holds, which is what the disc stores.
-    pub fn zisofs_size(&self) -> Option<u64> {
-        crate::fsi::iso9660::susp::zisofs_size(self.extra_su()?)
     }
 
     /// Children in name order (empty for non-directories).
@@ -550,6 +585,10 @@ pub enum OnClash {
 pub struct Tree {
     nodes: Vec<Option<Node>>,
     free: Vec<u32>,
+    /// See [`Tree::extra_su`]. Few nodes carry any (a zisofs disc's
+    /// compressed files, an AAIP root), so they sit beside the node table:
+    /// a word in every node cost a million-entry tree 8 MB (issue 16).
+    extra_su: HashMap<NodeId, Box<[u8]>>,
     file_systems: FileSystems,
     restricted: bool,
     new_data_blocks: u64,
@@ -588,9 +627,9 @@ impl Tree {
                 parent: NodeId(0),
                 attrs: Attrs::dir(),
                 kind: Kind::Dir(Children::new()),
-                extra_su: None,
             })],
             free: Vec::new(),
+            extra_su: HashMap::new(),
             file_systems: FileSystems::ISO9660 | FileSystems::JOLIET,
             restricted: false,
             new_data_blocks: 0,
@@ -615,6 +654,40 @@ impl Tree {
         self.nodes[id.0 as usize]
             .as_mut()
             .expect("NodeId of a removed node")
+    }
+
+    /// Makes room in the directory `dir` for `count` more entries whose
+    /// names total `name_bytes`, for a caller about to add a listing it
+    /// holds: the directory then keeps no growth slack. Nothing happens
+    /// when `dir` is not a directory.
+    pub fn reserve_children(&mut self, dir: NodeId, count: usize, name_bytes: usize) {
+        if let Kind::Dir(children) = &mut self.node_mut(dir).kind {
+            children.reserve(count, name_bytes);
+        }
+    }
+
+    /// System use entries of `id`'s imported record that the writer does
+    /// not produce itself (zisofs `ZF`, AAIP `AL`, unknown ones), whole and
+    /// in order: the next session repeats them so readers see the file as
+    /// before. New nodes have none; a replaced node's go with it.
+    pub fn extra_su(&self, id: NodeId) -> Option<&[u8]> {
+        self.extra_su.get(&id).map(|su| &**su)
+    }
+
+    /// Replaces `id`'s carried system use entries; an empty set is none.
+    pub fn set_extra_su(&mut self, id: NodeId, entries: Option<Box<[u8]>>) {
+        match entries.filter(|e| !e.is_empty()) {
+            Some(e) => self.extra_su.insert(id, e),
+            None => self.extra_su.remove(&id),
+        };
+    }
+
+    /// The size readers show for `id` if it is an imported
+    /// zisofs-compressed file (from its carried `ZF` entry); its
+    /// [`FileData::size`] is the compressed size the record holds, which
+    /// is what the disc stores.
+    pub fn zisofs_size(&self, id: NodeId) -> Option<u64> {
+        crate::fsi::iso9660::susp::zisofs_size(self.extra_su(id)?)
     }
 
     /// Gives back the capacity growth left unused: the node table's and
@@ -783,7 +856,6 @@ impl Tree {
             parent: dir,
             attrs,
             kind,
-            extra_su: None,
         });
         match &mut self.node_mut(dir).kind {
             Kind::Dir(children) => {
@@ -816,7 +888,6 @@ impl Tree {
             parent: dir,
             attrs,
             kind,
-            extra_su: None,
         });
         debug_assert_eq!(id, next);
         Some(id)
@@ -972,6 +1043,8 @@ impl Tree {
                     Ok((entry.file_name(), path, md))
                 })
                 .collect::<Result<Vec<_>>>()?;
+            let name_bytes = entries.iter().map(|(name, ..)| name.len()).sum();
+            self.reserve_children(node, entries.len(), name_bytes);
             let files = entries.iter().filter(|(.., md)| md.is_file());
             let mut sources =
                 LocalDir::sources(&dir_path, files.map(|(name, ..)| name.as_os_str())).into_iter();
@@ -1154,6 +1227,7 @@ impl Tree {
                 _ => {}
             }
             self.entries -= 1;
+            self.extra_su.remove(&n);
             self.free.push(n.0);
         }
     }
@@ -1171,8 +1245,9 @@ impl Tree {
         // The root is never replaced: it takes the imported root's entries
         // (AAIP's ER among them) unless it carries some already.
         let root = self.root();
-        if self.node(root).extra_su.is_none() {
-            self.node_mut(root).extra_su = imported.node_mut(root).extra_su.take();
+        let imported_root_su = imported.extra_su.remove(&root);
+        if !self.extra_su.contains_key(&root) {
+            self.set_extra_su(root, imported_root_su);
         }
         if self.entries == 0 {
             let children = std::mem::replace(
@@ -1181,6 +1256,9 @@ impl Tree {
             );
             let mine = std::mem::replace(&mut self.nodes, std::mem::take(&mut imported.nodes));
             self.free = imported.free;
+            // The root's entries were settled above; the rest move with
+            // their nodes.
+            self.extra_su.extend(imported.extra_su);
             self.entries = imported.entries;
             self.new_data_blocks += imported.new_data_blocks;
             let mut own_root = mine.into_iter().next().flatten().expect("the root");
@@ -1243,8 +1321,8 @@ impl Tree {
             parent: self.root(),
             attrs: src.attrs,
             kind,
-            extra_su: src.extra_su.clone(),
         });
+        self.set_extra_su(id, other.extra_su(from).map(Box::from));
         let mut stack = vec![(from, id)];
         while let Some((o, n)) = stack.pop() {
             let children: Vec<(&str, NodeId)> = other.node(o).children().collect();
@@ -1258,8 +1336,8 @@ impl Tree {
                     parent: n,
                     attrs: s.attrs,
                     kind,
-                    extra_su: s.extra_su.clone(),
                 });
+                self.set_extra_su(nc, other.extra_su(oc).map(Box::from));
                 if let Kind::Dir(m) = &mut self.node_mut(n).kind {
                     let inserted = m.insert_new(name, nc);
                     debug_assert!(inserted.is_ok(), "copied from a directory");
@@ -1475,6 +1553,39 @@ mod tests {
         assert_eq!(t.child(root, "c"), None);
     }
 
+    /// Names and slot capacity of `dir` after 300 in-order symlinks,
+    /// announced first or not.
+    fn capacity_after_filling(reserve: bool) -> (usize, usize, usize) {
+        let mut t = Tree::new();
+        let dir = t.mkdir("/d").unwrap();
+        let names: Vec<String> = (0..300).map(|i| format!("f_{i:07}.txt")).collect();
+        if reserve {
+            t.reserve_children(dir, names.len(), names.iter().map(String::len).sum());
+        }
+        for name in &names {
+            t.add_symlink(&format!("/d/{name}"), "t", false).unwrap();
+        }
+        let Kind::Dir(children) = &t.node(dir).kind else {
+            panic!("a directory")
+        };
+        let e = children.entries();
+        let slots = e.chunks.iter().map(Vec::capacity).sum();
+        (e.names.len(), e.names.capacity(), slots)
+    }
+
+    #[test]
+    fn a_directory_filled_after_a_reservation_holds_no_growth_slack() {
+        let (len, capacity, slots) = capacity_after_filling(true);
+        assert_eq!((len, capacity, slots), (300 * 15, 300 * 15, 300));
+        let (len, capacity, slots) = capacity_after_filling(false);
+        assert!(capacity > len && slots > 300, "{capacity} {slots}");
+        let mut t = Tree::new();
+        let root = t.root();
+        t.reserve_children(root, 10, 100);
+        assert!(t.node(root).children().next().is_none());
+        assert!(matches!(&t.node(root).kind, Kind::Dir(c) if c.is_empty()));
+    }
+
     #[test]
     fn a_large_directory_filled_out_of_order_stays_sorted_across_chunks() {
         let mut t = Tree::new();
@@ -1542,12 +1653,24 @@ mod tests {
     }
 
     #[test]
+    fn a_reused_slot_does_not_inherit_the_removed_node_s_carried_entries() {
+        let mut t = Tree::new();
+        let a = t.add_symlink("/a", "t", false).unwrap();
+        t.set_extra_su(a, Some(b"ZF".as_slice().into()));
+        assert_eq!(t.extra_su(a), Some(&b"ZF"[..]));
+        t.remove("/a").unwrap();
+        let b = t.add_symlink("/b", "t", false).unwrap();
+        assert_eq!(b, a, "the slot is reused");
+        assert_eq!(t.extra_su(b), None);
+    }
+
+    #[test]
     fn a_file_node_does_not_carry_a_directory_s_entries() {
-        // Parent (4), attributes (40: three ids, the stamped flag, three
-        // 64-bit times), the largest kind (32: a file's size and content)
-        // and the carried system use entries behind one word (8).
+        // Parent (4), attributes (28: three ids, the stamped flag, three
+        // packed times) and the largest kind (32: a file's size and
+        // content); carried system use entries sit beside the table.
         assert!(
-            std::mem::size_of::<Node>() <= 88,
+            std::mem::size_of::<Node>() <= 64,
             "{}",
             std::mem::size_of::<Node>()
         );
@@ -1557,6 +1680,44 @@ mod tests {
             std::mem::size_of::<Node>()
         );
         assert_eq!(std::mem::size_of::<Children>(), 8);
+    }
+
+    #[test]
+    fn packed_times_keep_every_date_a_disc_records_and_saturate_beyond() {
+        // 0001-01-01 and 9999-12-31 (ECMA-167's and Rock Ridge's range),
+        // 1900 and 2155 (ECMA-119's), and the seconds around zero.
+        let kept = [
+            -62_135_596_800,
+            253_402_300_799,
+            -2_208_988_800,
+            5_996_851_199,
+            -1,
+            0,
+            1,
+            PackedTimes::MAX,
+            PackedTimes::MIN,
+        ];
+        for (i, &t) in kept.iter().enumerate() {
+            let times = Times {
+                modified: t,
+                accessed: kept[(i + 1) % kept.len()],
+                changed: kept[(i + 2) % kept.len()],
+            };
+            assert_eq!(PackedTimes::pack(times).unpack(), times, "{t}");
+        }
+        let far = Times {
+            modified: i64::MAX,
+            accessed: i64::MIN,
+            changed: PackedTimes::MAX + 1,
+        };
+        assert_eq!(
+            PackedTimes::pack(far).unpack(),
+            Times {
+                modified: PackedTimes::MAX,
+                accessed: PackedTimes::MIN,
+                changed: PackedTimes::MAX,
+            }
+        );
     }
 
     #[test]
@@ -1578,12 +1739,12 @@ mod tests {
     fn an_empty_set_of_carried_entries_is_none() {
         let mut t = Tree::new();
         let root = t.root();
-        t.node_mut(root).set_extra_su(Some(Box::new([])));
-        assert_eq!(t.node(root).extra_su(), None);
-        t.node_mut(root).set_extra_su(Some(b"ER".as_slice().into()));
-        assert_eq!(t.node(root).extra_su(), Some(&b"ER"[..]));
-        t.node_mut(root).set_extra_su(None);
-        assert_eq!(t.node(root).extra_su(), None);
+        t.set_extra_su(root, Some(Box::new([])));
+        assert_eq!(t.extra_su(root), None);
+        t.set_extra_su(root, Some(b"ER".as_slice().into()));
+        assert_eq!(t.extra_su(root), Some(&b"ER"[..]));
+        t.set_extra_su(root, None);
+        assert_eq!(t.extra_su(root), None);
     }
 
     #[test]
@@ -1697,12 +1858,12 @@ mod tests {
             .unwrap();
         let root = old.root();
         for (id, tag) in [(root, b"ER"), (sub, b"AL"), (f, b"ZF"), (g, b"XY")] {
-            old.node_mut(id).set_extra_su(Some(tag.as_slice().into()));
+            old.set_extra_su(id, Some(tag.as_slice().into()));
         }
         let mut mine = Tree::new();
         mine.merge_imported(old).unwrap();
-        let extra = |t: &Tree, p: &str| t.node(t.lookup(p).unwrap()).extra_su().map(<[u8]>::to_vec);
-        assert_eq!(mine.node(mine.root()).extra_su(), Some(&b"ER"[..]));
+        let extra = |t: &Tree, p: &str| t.extra_su(t.lookup(p).unwrap()).map(<[u8]>::to_vec);
+        assert_eq!(mine.extra_su(mine.root()), Some(&b"ER"[..]));
         assert_eq!(extra(&mine, "/d/sub").as_deref(), Some(&b"AL"[..]));
         mine.rename("/d/sub/f", "/moved").unwrap();
         assert_eq!(extra(&mine, "/moved").as_deref(), Some(&b"ZF"[..]));

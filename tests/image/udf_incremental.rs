@@ -283,7 +283,7 @@ fn items(tree: &Tree) -> std::collections::BTreeMap<String, String> {
                 a.uid,
                 a.gid,
                 a.times(),
-                n.extra_su()
+                tree.extra_su(id)
             );
             (tree.path_of(id), facts)
         })

@@ -252,9 +252,9 @@ fn zisofs_files_acls_xattrs_of_a_xorriso_disc_survive_our_session_with_valid_che
     assert!(report.start_lba > 32, "{report:?}");
     // Our importer sees the compressed record and, from ZF, the real size.
     let ours = import_image(&disc, report.start_lba, None).unwrap().tree;
-    let node = ours.node(ours.lookup("/big.txt").unwrap());
-    assert!(matches!(&node.kind, Kind::File(g) if g.size == f.size));
-    assert_eq!(node.zisofs_size(), Some(big.len() as u64));
+    let id = ours.lookup("/big.txt").unwrap();
+    assert!(matches!(&ours.node(id).kind, Kind::File(g) if g.size == f.size));
+    assert_eq!(ours.zisofs_size(id), Some(big.len() as u64));
 
     // xorriso reads our session (the newest): every old file decompressed,
     // with its ACLs and xattrs.

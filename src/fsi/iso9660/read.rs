@@ -227,8 +227,7 @@ impl Reader<'_> {
             )));
         }
         self.tree
-            .node_mut(node)
-            .set_extra_su(Some(foreign.into_boxed_slice()));
+            .set_extra_su(node, Some(foreign.into_boxed_slice()));
         Ok(())
     }
 
@@ -709,7 +708,7 @@ mod tests {
     }
 
     fn extra(t: &Tree, path: &str) -> Option<Box<[u8]>> {
-        t.node(t.lookup(path).unwrap()).extra_su().map(Box::from)
+        t.extra_su(t.lookup(path).unwrap()).map(Box::from)
     }
 
     #[test]
@@ -719,17 +718,17 @@ mod tests {
         let file = t
             .insert(dir, "f", Attrs::file(), Kind::Symlink("x".into()), false)
             .unwrap();
-        t.node_mut(dir).set_extra_su(Some(xy(9)));
+        t.set_extra_su(dir, Some(xy(9)));
         // Twenty entries: the record spills into a continuation area.
         let many: Vec<u8> = (0..20).flat_map(|_| xy(200).into_vec()).collect();
-        t.node_mut(file).set_extra_su(Some(many.clone().into()));
+        t.set_extra_su(file, Some(many.clone().into()));
         let root = t.root();
-        t.node_mut(root).set_extra_su(Some(xy(5)));
+        t.set_extra_su(root, Some(xy(5)));
 
         let first = import_all(&session(t), ImportLimits::default()).unwrap();
         assert_eq!(extra(&first, "/d"), Some(xy(9)));
         assert_eq!(extra(&first, "/d/f").as_deref(), Some(&many[..]));
-        assert_eq!(first.node(first.root()).extra_su(), Some(&*xy(5)));
+        assert_eq!(first.extra_su(first.root()), Some(&*xy(5)));
         // A session built from the import carries them again, byte for
         // byte; what it does not import (the file) carries nothing.
         let mut again = first.clone();
@@ -745,7 +744,7 @@ mod tests {
         let second = import_all(&session(again), ImportLimits::default()).unwrap();
         assert_eq!(extra(&second, "/d"), Some(xy(9)));
         assert_eq!(extra(&second, "/d/f").as_deref(), Some(&many[..]));
-        assert_eq!(second.node(second.root()).extra_su(), Some(&*xy(5)));
+        assert_eq!(second.extra_su(second.root()), Some(&*xy(5)));
         assert_eq!(extra(&second, "/new"), None);
     }
 
@@ -833,7 +832,7 @@ mod tests {
         let mut t = Tree::new();
         for i in 0..40 {
             let d = t.mkdir(&format!("/d{i}")).unwrap();
-            t.node_mut(d).set_extra_su(Some(xy(250)));
+            t.set_extra_su(d, Some(xy(250)));
         }
         let m = session(t);
         let limits = |max_carried_bytes| ImportLimits {

@@ -272,8 +272,7 @@ impl Plan {
     fn plan_checksums(&mut self) {
         let keeps_md5 = self
             .tree
-            .node(self.tree.root())
-            .extra_su()
+            .extra_su(self.tree.root())
             .and_then(susp::array_location)
             .is_some();
         if keeps_md5 && self.p.iso {
@@ -808,7 +807,7 @@ impl Plan {
         if !carry {
             return;
         }
-        let extra = node.extra_su().unwrap_or_default();
+        let extra = self.tree.extra_su(id).unwrap_or_default();
         let ours = match (&self.checksums, &node.kind) {
             (Some(c), Kind::Dir(_)) if root_dot => {
                 susp::with_array_location(extra, &c.location.encode())
