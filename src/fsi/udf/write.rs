@@ -167,30 +167,43 @@ struct Child {
 }
 
 /// `dir`'s children with their recorded names, unique in the directory.
+///
+/// Only cut names can meet another name: the tree's names are unique, and
+/// a numbered cut name is never one of them. So only cut names are
+/// remembered, and a name that fits costs its encoding alone.
 fn children(tree: &Tree, dir: NodeId) -> Vec<Child> {
-    let mut taken: HashSet<String> = HashSet::new();
-    let mut out = Vec::new();
+    let mut cut: HashSet<String> = HashSet::new();
+    let count = match &tree.node(dir).kind {
+        Kind::Dir(children) => children.len(),
+        _ => 0,
+    };
+    let mut out = Vec::with_capacity(count);
     for (name, node) in tree.node(dir).children() {
-        let mut recorded = udf_file_name(name);
-        if recorded != name {
-            // A cut name may meet another name: number it.
-            let base = recorded.clone();
-            let mut n = 1u32;
-            while taken.contains(&recorded) || tree.child(dir, &recorded).is_some() {
-                let tag = format!("#{n}");
-                let mut stem = base.clone();
-                while !stem.is_empty() && encode_d_chars(&format!("{stem}{tag}")).len() > 255 {
-                    stem.pop();
-                }
-                recorded = format!("{stem}{tag}");
-                n += 1;
-            }
+        let encoded = encode_d_chars(name);
+        if encoded.len() <= 255 {
+            out.push(Child {
+                node,
+                name: encoded,
+            });
+            continue;
         }
-        taken.insert(recorded.clone());
+        let base = udf_file_name(name);
+        let mut recorded = base.clone();
+        let mut n = 1u32;
+        while cut.contains(&recorded) || tree.child(dir, &recorded).is_some() {
+            let tag = format!("#{n}");
+            let mut stem = base.clone();
+            while !stem.is_empty() && encode_d_chars(&format!("{stem}{tag}")).len() > 255 {
+                stem.pop();
+            }
+            recorded = format!("{stem}{tag}");
+            n += 1;
+        }
         out.push(Child {
             node,
             name: encode_d_chars(&recorded),
         });
+        cut.insert(recorded);
     }
     out
 }
@@ -1064,6 +1077,33 @@ pub fn estimate_file_set_blocks(tree: &Tree) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_cut_to_255_bytes_are_numbered_apart_from_every_other_name() {
+        let mut t = Tree::new();
+        let root = t.root();
+        let long = |tail: &str| format!("{}{tail}.txt", "a".repeat(300));
+        // Both cut to the same name; a third cut name meets a name that
+        // fits as it is.
+        let mut names = vec![long("1"), long("2"), "short.txt".to_owned()];
+        let first_cut = udf_file_name(&names[0]);
+        names.push(first_cut.replacen(".txt", "#1.txt", 1));
+        names.push(long("3"));
+        for name in &names {
+            let kind = Kind::Symlink("x".into());
+            t.insert_unchecked(root, name, crate::fsi::tree::Attrs::symlink(), kind, false)
+                .unwrap();
+        }
+        let recorded: Vec<Vec<u8>> = children(&t, root).into_iter().map(|c| c.name).collect();
+        assert_eq!(recorded.len(), names.len());
+        let unique: HashSet<&Vec<u8>> = recorded.iter().collect();
+        assert_eq!(unique.len(), names.len(), "{recorded:?}");
+        assert!(recorded.iter().all(|n| n.len() <= 255));
+        for name in names.iter().filter(|n| encode_d_chars(n).len() <= 255) {
+            assert!(recorded.contains(&encode_d_chars(name)), "{name} kept");
+        }
+        assert!(recorded.contains(&encode_d_chars(&first_cut)));
+    }
 
     #[test]
     fn every_file_set_block_maps_back_to_the_entry_that_owns_it() {
