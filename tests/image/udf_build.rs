@@ -370,6 +370,41 @@ fn seven_zip_extracts_a_first_udf_session_byte_identical() {
     let _ = fs::remove_dir_all(&dir);
 }
 
+/// IMAPI's CreateRedundantUdfMetadataFiles off: 7-Zip, which reads the
+/// metadata file and not its mirror, extracts a BD-R session whose
+/// metadata is written once.
+#[test]
+fn seven_zip_extracts_a_bd_session_whose_udf_metadata_is_written_once() {
+    if !udf_tools_present() || !tools_present() {
+        return;
+    }
+    let dir = scratch("udf-7z-once");
+    let src = dir.join("src");
+    make_source_tree(&src);
+    for link in ["relative link", "absolute link", "long link"] {
+        fs::remove_file(src.join(link)).unwrap();
+    }
+    let disc = dir.join("disc.img");
+    multisession::scsi::emulator::create_blank(
+        &disc,
+        Profile::BdR,
+        None,
+        multisession::scsi::emulator::Existing::Replace,
+    )
+    .unwrap();
+    write_next_session(&disc, "Once", |image| {
+        image.set_create_redundant_udf_metadata_files(false);
+        image.add_tree(&src, "/", false, OnClash::Fail).unwrap();
+    });
+    let out = dir.join("x");
+    run(tool("7z")
+        .args(["x", "-tudf", "-y"])
+        .arg(format!("-o{}", out.display()))
+        .arg(&disc));
+    assert_same("7z -tudf", &udf_model(&src, false), &udf_model(&out, false));
+    let _ = fs::remove_dir_all(&dir);
+}
+
 /// The descriptor of `id` in the main volume descriptor sequence of the
 /// session at `start` (found through its anchor at start + 256).
 fn main_vds_descriptor(img: &Path, start: u32, id: TagId) -> (u32, Vec<u8>) {
