@@ -157,7 +157,6 @@ pub struct FileSet {
     /// follow in their order (the root, `entries[0]`, has 0), so they are
     /// not stored.
     first_unique_id: u64,
-    next_unique_id: u64,
 }
 
 /// A child as a directory lists it.
@@ -251,7 +250,6 @@ impl FileSet {
         let mut set = FileSet {
             entry_of: NodeMap::new(tree.slots()),
             first_unique_id,
-            next_unique_id: first_unique_id,
             entries: Vec::with_capacity(tree.len() + 1),
             tree,
             revision,
@@ -278,9 +276,6 @@ impl FileSet {
             }
             // The walk starts at the root, which is always written.
             debug_assert_eq!(set.entries.is_empty(), id == tree.root());
-            if id != tree.root() {
-                set.next_unique_id += 1;
-            }
             let (data_len, data_blocks) = set.content_size(id)?;
             let entry = set.entries.len() as u32;
             set.entry_of.set(id, entry);
@@ -411,6 +406,12 @@ impl FileSet {
             0 => 0,
             i => self.first_unique_id + u64::from(i) - 1,
         }
+    }
+
+    /// The unique id after the last written entry's (the LVID's next
+    /// unique id). The root is always written, and takes none.
+    fn next_unique_id(&self) -> u64 {
+        self.first_unique_id + self.entries.len() as u64 - 1
     }
 
     /// The long_ad of `node`'s file entry, its unique id in the
@@ -822,7 +823,7 @@ impl Session<'_> {
             recording_time: self.recorded,
             integrity_type: layout::LVID_CLOSE,
             next_extent: ExtentAd::default(),
-            next_unique_id: set.next_unique_id,
+            next_unique_id: set.next_unique_id(),
             free_space: vec![0; sizes.len()],
             size: sizes,
             impl_use: Some(LvidImplUse {
@@ -1133,5 +1134,9 @@ mod tests {
         }
         assert_eq!(k, set.blocks);
         assert_eq!(set.entry_at(k), None);
+        // The LVID's next unique id follows the last entry's.
+        let last = set.entries.len() as u32 - 1;
+        assert_eq!(set.next_unique_id(), set.unique_id(last) + 1);
+        assert_eq!(set.unique_id(1), FIRST_UNIQUE_ID);
     }
 }
