@@ -15,6 +15,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::fsi::packed_names::PackedNames;
+
 /// Where a new file's bytes come from when the session is streamed.
 ///
 /// `open` may be called more than once (each build of the image streams the
@@ -128,11 +130,11 @@ impl<T: DataSource + 'static> From<Arc<T>> for Source {
 }
 
 /// A local directory whose regular files are added together: its path once
-/// and their names packed, each a 2-byte length and the bytes.
+/// and their names packed.
 #[derive(Debug)]
 pub struct LocalDir {
     path: PathBuf,
-    names: Box<[u8]>,
+    names: PackedNames,
 }
 
 impl LocalDir {
@@ -141,22 +143,13 @@ impl LocalDir {
     /// file system allows) gets a source of its own.
     pub fn sources<'a>(path: &Path, names: impl IntoIterator<Item = &'a OsStr>) -> Vec<Source> {
         let names: Vec<&OsStr> = names.into_iter().collect();
-        let mut packed = Vec::with_capacity(names.iter().map(|n| n.len() + 2).sum());
-        let mut starts = Vec::with_capacity(names.len());
-        for name in &names {
-            let bytes = name.as_bytes();
-            match (u16::try_from(bytes.len()), u32::try_from(packed.len())) {
-                (Ok(len), Ok(at)) => {
-                    packed.extend_from_slice(&len.to_le_bytes());
-                    packed.extend_from_slice(bytes);
-                    starts.push(Some(at));
-                }
-                _ => starts.push(None),
-            }
-        }
+        let mut packed =
+            PackedNames::with_capacity(names.len(), names.iter().map(|n| n.len()).sum());
+        let starts: Vec<Option<u32>> = names.iter().map(|n| packed.push(n.as_bytes())).collect();
+        packed.shrink_to_fit();
         let dir = Arc::new(LocalDir {
             path: path.to_path_buf(),
-            names: packed.into_boxed_slice(),
+            names: packed,
         });
         names
             .iter()
@@ -170,10 +163,7 @@ impl LocalDir {
 
     /// The path of the file whose name starts at `at`.
     fn path_of(&self, at: u32) -> PathBuf {
-        let at = at as usize;
-        let len = u16::from_le_bytes([self.names[at], self.names[at + 1]]) as usize;
-        self.path
-            .join(OsStr::from_bytes(&self.names[at + 2..at + 2 + len]))
+        self.path.join(OsStr::from_bytes(self.names.get(at)))
     }
 }
 
@@ -213,7 +203,7 @@ mod tests {
         assert!(sources
             .iter()
             .all(|s| matches!(&s.0, Repr::Listed(d, _) if Arc::ptr_eq(d, dir))));
-        assert_eq!(dir.names.len(), 1000 * (16 + 2));
+        assert_eq!(dir.names.bytes(), 1000 * (16 + 2));
         assert!(std::mem::size_of::<Source>() <= 24);
     }
 

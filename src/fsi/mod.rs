@@ -66,6 +66,7 @@ pub(crate) mod iso9660;
 pub(crate) mod multisession;
 #[allow(missing_docs)]
 pub(crate) mod names;
+pub(crate) mod packed_names;
 pub(crate) mod progress;
 pub(crate) mod recorded;
 pub(crate) mod result;

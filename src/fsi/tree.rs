@@ -18,6 +18,7 @@ use std::sync::Arc;
 use crate::error::{Cause, Error, Result};
 pub use crate::fsi::data_source::{DataSource, LocalDir, LocalFile, OnceReader, Source};
 use crate::fsi::names::{self, FileSystems};
+use crate::fsi::packed_names::PackedNames;
 use crate::fsi::BLOCK_SIZE;
 use crate::hresult::*;
 
@@ -288,7 +289,7 @@ pub struct Children(Option<Box<Entries>>);
 
 /// An empty directory's entries, for iterating one that has none.
 static NO_ENTRIES: Entries = Entries {
-    names: Vec::new(),
+    names: PackedNames::new(),
     chunks: Vec::new(),
     len: 0,
     dead: 0,
@@ -321,7 +322,7 @@ impl Children {
     /// names and slots (issue 16).
     fn reserve(&mut self, count: usize, name_bytes: usize) {
         let entries = self.0.get_or_insert_with(Box::default);
-        entries.names.reserve_exact(name_bytes + 2 * count);
+        entries.names.reserve_exact(count, name_bytes);
         entries.expected = u32::try_from(count).unwrap_or(u32::MAX);
     }
 
@@ -386,7 +387,7 @@ const CHUNK: usize = 256;
 /// What [`Children`] points at.
 #[derive(Debug, Clone, Default)]
 struct Entries {
-    names: Vec<u8>,
+    names: PackedNames,
     /// Sorted runs of slots, none empty, each chunk's names before the
     /// next chunk's.
     chunks: Vec<Vec<Slot>>,
@@ -399,18 +400,12 @@ struct Entries {
     expected: u32,
 }
 
-/// Longest name a directory stores: UDF's 255 characters in UTF-8 fit;
-/// the file systems' own limits are checked long before.
-const MAX_NAME_BYTES: usize = u16::MAX as usize;
-
 /// Where a name is or would go: a chunk and a slot in it.
 type Place = (usize, usize);
 
 impl Entries {
     fn name_bytes(&self, offset: u32) -> &[u8] {
-        let at = offset as usize;
-        let len = u16::from_le_bytes([self.names[at], self.names[at + 1]]) as usize;
-        &self.names[at + 2..at + 2 + len]
+        self.names.get(offset)
     }
 
     fn name(&self, offset: u32) -> &str {
@@ -446,11 +441,15 @@ impl Entries {
             Ok((c, i)) => return Err(self.chunks[c][i].1),
             Err(place) => place,
         };
-        assert!(name.len() <= MAX_NAME_BYTES, "name of {} bytes", name.len());
-        let offset = u32::try_from(self.names.len()).expect("directory names over 4 GiB");
-        self.names
-            .extend_from_slice(&(name.len() as u16).to_le_bytes());
-        self.names.extend_from_slice(name.as_bytes());
+        // The file systems' name limits (UDF's 255 characters in UTF-8 at
+        // most) are checked long before the buffer's.
+        let offset = self.names.push(name.as_bytes()).unwrap_or_else(|| {
+            panic!(
+                "a name of {} bytes in a directory of {} name bytes",
+                name.len(),
+                self.names.bytes()
+            )
+        });
         self.len += 1;
         let slot = (offset, id);
         let new_chunk = |expected: u32| {
@@ -488,7 +487,7 @@ impl Entries {
         }
         self.len -= 1;
         self.dead += 2 + self.name_bytes(offset).len() as u32;
-        if self.dead as usize > self.names.len() / 2 {
+        if self.dead as usize > self.names.bytes() / 2 {
             self.compact();
         }
         Some(id)
@@ -496,12 +495,11 @@ impl Entries {
 
     /// Rewrites the name buffer without the dead names.
     fn compact(&mut self) {
-        let mut names = Vec::with_capacity(self.names.len() - self.dead as usize);
+        let mut names = PackedNames::with_capacity(0, self.names.bytes() - self.dead as usize);
         for slot in self.chunks.iter_mut().flatten() {
-            let at = slot.0 as usize;
-            let len = 2 + u16::from_le_bytes([self.names[at], self.names[at + 1]]) as usize;
-            slot.0 = names.len() as u32;
-            names.extend_from_slice(&self.names[at..at + len]);
+            slot.0 = names
+                .push(self.names.get(slot.0))
+                .expect("a shorter buffer holds what the longer one did");
         }
         self.names = names;
         self.dead = 0;
@@ -1570,7 +1568,7 @@ mod tests {
         };
         let e = children.entries();
         let slots = e.chunks.iter().map(Vec::capacity).sum();
-        (e.names.len(), e.names.capacity(), slots)
+        (e.names.bytes(), e.names.capacity(), slots)
     }
 
     #[test]
@@ -1644,9 +1642,9 @@ mod tests {
         };
         let live: usize = children.iter().map(|(n, _)| 2 + n.len()).sum();
         assert!(
-            children.entries().names.len() <= 2 * live + 64,
+            children.entries().names.bytes() <= 2 * live + 64,
             "{} bytes",
-            children.entries().names.len()
+            children.entries().names.bytes()
         );
         assert_eq!(children.len(), 133);
         assert!(t.lookup("/d/r0001").is_ok() && t.lookup("/d/name0001").is_err());
