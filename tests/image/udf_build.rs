@@ -326,14 +326,17 @@ one_line_tests! {
     three_udf_2_50_bridge_sessions_on_bd_re_are_read_at_their_starts_and_through_lba_256: three_udf_sessions(Profile::BdRe, "2.50");
 }
 
-/// 7-Zip takes the volume the anchor at 256 describes and refuses one
-/// with symlinks; a first session without any is extracted whole.
-#[test]
-fn seven_zip_extracts_a_first_udf_session_byte_identical() {
-    if !udf_tools_present() || !tools_present() {
-        return;
-    }
-    let dir = scratch("udf-7z");
+/// The source tree without its symlinks, written as the first session of
+/// a blank `profile` disc set up by `configure`, and 7-Zip's extraction
+/// of it compared with the tree. 7-Zip takes the volume the anchor at 256
+/// describes and refuses one with symlinks. Returns the scratch directory,
+/// the tree and the disc.
+fn seven_zip_extracts_a_first_session(
+    name: &str,
+    profile: Profile,
+    configure: impl FnOnce(&mut FileSystemImage),
+) -> (PathBuf, PathBuf, PathBuf) {
+    let dir = scratch(name);
     let src = dir.join("src");
     make_source_tree(&src);
     for link in ["relative link", "absolute link", "long link"] {
@@ -342,16 +345,13 @@ fn seven_zip_extracts_a_first_udf_session_byte_identical() {
     let disc = dir.join("disc.img");
     multisession::scsi::emulator::create_blank(
         &disc,
-        Profile::CdR,
+        profile,
         None,
         multisession::scsi::emulator::Existing::Replace,
     )
     .unwrap();
     write_next_session(&disc, "Seven", |image| {
-        assert!(
-            image.file_systems().contains(FileSystems::UDF),
-            "CD defaults"
-        );
+        configure(image);
         image.add_tree(&src, "/", false, OnClash::Fail).unwrap();
     });
     let out = dir.join("x");
@@ -360,6 +360,22 @@ fn seven_zip_extracts_a_first_udf_session_byte_identical() {
         .arg(format!("-o{}", out.display()))
         .arg(&disc));
     assert_same("7z -tudf", &udf_model(&src, false), &udf_model(&out, false));
+    (dir, src, disc)
+}
+
+/// A first session without symlinks is extracted whole by 7-Zip and read
+/// by pycdlib.
+#[test]
+fn seven_zip_extracts_a_first_udf_session_byte_identical() {
+    if !udf_tools_present() || !tools_present() {
+        return;
+    }
+    let (dir, src, disc) = seven_zip_extracts_a_first_session("udf-7z", Profile::CdR, |image| {
+        assert!(
+            image.file_systems().contains(FileSystems::UDF),
+            "CD defaults"
+        );
+    });
     if let Some(py) = pycdlib_python() {
         assert_same(
             "pycdlib",
@@ -378,30 +394,9 @@ fn seven_zip_extracts_a_bd_session_whose_udf_metadata_is_written_once() {
     if !udf_tools_present() || !tools_present() {
         return;
     }
-    let dir = scratch("udf-7z-once");
-    let src = dir.join("src");
-    make_source_tree(&src);
-    for link in ["relative link", "absolute link", "long link"] {
-        fs::remove_file(src.join(link)).unwrap();
-    }
-    let disc = dir.join("disc.img");
-    multisession::scsi::emulator::create_blank(
-        &disc,
-        Profile::BdR,
-        None,
-        multisession::scsi::emulator::Existing::Replace,
-    )
-    .unwrap();
-    write_next_session(&disc, "Once", |image| {
+    let (dir, ..) = seven_zip_extracts_a_first_session("udf-7z-once", Profile::BdR, |image| {
         image.set_create_redundant_udf_metadata_files(false);
-        image.add_tree(&src, "/", false, OnClash::Fail).unwrap();
     });
-    let out = dir.join("x");
-    run(tool("7z")
-        .args(["x", "-tudf", "-y"])
-        .arg(format!("-o{}", out.display()))
-        .arg(&disc));
-    assert_same("7z -tudf", &udf_model(&src, false), &udf_model(&out, false));
     let _ = fs::remove_dir_all(&dir);
 }
 
