@@ -232,6 +232,9 @@ void ownership() {
         EXPECT(ms_image_release(replaced) == MS_E_HANDLE);
         c.set_volume_name("MOVED");
         EXPECT(c.volume_name() == "MOVED");
+        EXPECT(c.create_redundant_udf_metadata_files());
+        c.set_create_redundant_udf_metadata_files(false);
+        EXPECT(!c.create_redundant_udf_metadata_files());
     }
     // Released once, when its last owner went: the raw copy is now stale.
     EXPECT(ms_image_release(raw) == MS_E_HANDLE);

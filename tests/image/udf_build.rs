@@ -984,11 +984,12 @@ fn a_kept_file_at_lba_256_of_an_overwritable_medium_refuses_the_bridge() {
 }
 
 /// The C ABI: revision get/set with IMAPI's codes, the supported list with
-/// a size query, `MS_FS_UDF` with ISO 9660 and alone accepted.
+/// a size query, `MS_FS_UDF` with ISO 9660 and alone accepted, and
+/// `CreateRedundantUdfMetadataFiles` (with a stale handle after release).
 #[test]
-fn the_udf_revision_and_file_systems_cross_the_c_abi() {
+fn the_udf_properties_and_file_systems_cross_the_c_abi() {
     use multisession::hresult::{
-        MS_E_NOT_SUFFICIENT_BUFFER, MS_E_POINTER, MS_IMAPI_E_INVALID_PARAM, MS_S_OK,
+        MS_E_HANDLE, MS_E_NOT_SUFFICIENT_BUFFER, MS_E_POINTER, MS_IMAPI_E_INVALID_PARAM, MS_S_OK,
     };
     use multisession::internals::ffi::*;
     unsafe {
@@ -1033,7 +1034,27 @@ fn the_udf_revision_and_file_systems_cross_the_c_abi() {
             ms_image_set_file_systems(image, FileSystems::UNKNOWN.bits()),
             MS_IMAPI_E_INVALID_PARAM
         );
+
+        // CreateRedundantUdfMetadataFiles: IMAPI's default, then off.
+        let mut redundant = false;
+        let get =
+            |image, out: *mut bool| ms_image_get_create_redundant_udf_metadata_files(image, out);
+        assert_eq!(get(image, &mut redundant), MS_S_OK);
+        assert!(redundant);
+        assert_eq!(
+            ms_image_set_create_redundant_udf_metadata_files(image, false),
+            MS_S_OK
+        );
+        assert_eq!(get(image, &mut redundant), MS_S_OK);
+        assert!(!redundant);
+        assert_eq!(get(image, std::ptr::null_mut()), MS_E_POINTER);
+
         assert_eq!(ms_image_release(image), MS_S_OK);
+        assert_eq!(get(image, &mut redundant), MS_E_HANDLE);
+        assert_eq!(
+            ms_image_set_create_redundant_udf_metadata_files(image, true),
+            MS_E_HANDLE
+        );
     }
 }
 
