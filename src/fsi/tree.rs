@@ -696,6 +696,7 @@ impl Tree {
     pub fn shrink_to_fit(&mut self) {
         self.nodes.shrink_to_fit();
         self.free.shrink_to_fit();
+        self.extra_su.shrink_to_fit();
         for node in self.nodes.iter_mut().flatten() {
             if let Kind::Dir(Children(Some(entries))) = &mut node.kind {
                 entries.names.shrink_to_fit();

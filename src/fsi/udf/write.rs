@@ -171,13 +171,12 @@ struct Child {
 /// a numbered cut name is never one of them. So only cut names are
 /// remembered, and a name that fits costs its encoding alone.
 fn children(tree: &Tree, dir: NodeId) -> Vec<Child> {
-    let mut cut: HashSet<String> = HashSet::new();
-    let count = match &tree.node(dir).kind {
-        Kind::Dir(children) => children.len(),
-        _ => 0,
+    let Kind::Dir(entries) = &tree.node(dir).kind else {
+        return Vec::new();
     };
-    let mut out = Vec::with_capacity(count);
-    for (name, node) in tree.node(dir).children() {
+    let mut cut: HashSet<String> = HashSet::new();
+    let mut out = Vec::with_capacity(entries.len());
+    for (name, node) in entries.iter() {
         let encoded = encode_d_chars(name);
         if encoded.len() <= 255 {
             out.push(Child {
