@@ -15,6 +15,7 @@ pub(crate) mod plan;
 pub(crate) mod progress;
 pub(crate) mod recover;
 pub(crate) mod stream;
+pub(crate) mod write_behind;
 pub(crate) mod writer;
 
 use std::time::Duration;

@@ -27,6 +27,7 @@ use crate::burn::command::{self, CHUNK_BLOCKS};
 use crate::burn::plan::{self, Finish, Plan, StreamShape};
 use crate::burn::progress::{CancelToken, EraseProgress, Flow, Progress, Reporter, WriteAction};
 use crate::burn::stream::StreamSession;
+use crate::burn::write_behind::{write_behind, BATCH_BLOCKS};
 use crate::burn::WriteOptions;
 use crate::error::{Cause, Error, Result, ResultExt};
 use crate::fsi::{Anchor, SessionStream};
@@ -555,26 +556,51 @@ fn write_session(
     // The stream is read in order (a caller's stream may be read only
     // once); the chunks that commit the volume are kept until the end.
     let mut held: Vec<(u32, Vec<u8>)> = Vec::new();
-    let mut buf = vec![0u8; CHUNK_BLOCKS as usize * BLOCK_SIZE];
-    for (first, n) in session.chunks().collect::<Vec<_>>() {
-        if reporter.tick(WriteAction::WritingData, first) == Flow::Cancel {
-            return Err(Error::cancelled(format!(
-                "after {first} of {} blocks at LBA {start}",
-                session.padded
-            )));
-        }
-        let data = &mut buf[..n as usize * BLOCK_SIZE];
-        session.read(first, data)?;
-        if let Some(digests) = digests.as_deref_mut() {
-            digests.push(digest(data));
-        }
-        let lbas = start + first..start + first + n;
-        if volume_last && [PVD_LBA, UDF_ANCHOR_LBA].iter().any(|l| lbas.contains(l)) {
-            held.push((start + first, data.to_vec()));
-        } else {
-            command::write_blocks(guard, start + first, data)?;
-        }
-    }
+    write_behind(guard, |drive| {
+        // Contiguous chunks gathered into one batch from `batch_lba`.
+        let mut batch = drive.buffer();
+        let mut batch_lba = start;
+        let mut read = || -> Result<()> {
+            for (first, n) in session.chunks() {
+                // `first` blocks are queued for the drive: what a write in
+                // line would have sent by now.
+                if reporter.tick(WriteAction::WritingData, first) == Flow::Cancel {
+                    return Err(Error::cancelled(format!(
+                        "after {first} of {} blocks at LBA {start}",
+                        session.padded
+                    )));
+                }
+                let lbas = start + first..start + first + n;
+                let hold =
+                    volume_last && [PVD_LBA, UDF_ANCHOR_LBA].iter().any(|l| lbas.contains(l));
+                let full =
+                    batch.len() + n as usize * BLOCK_SIZE > BATCH_BLOCKS as usize * BLOCK_SIZE;
+                if hold || full {
+                    drive.write(batch_lba, std::mem::replace(&mut batch, drive.buffer()))?;
+                    batch_lba = lbas.start;
+                }
+                let at = batch.len();
+                batch.resize(at + n as usize * BLOCK_SIZE, 0);
+                if let Err(e) = session.read(first, &mut batch[at..]) {
+                    batch.truncate(at);
+                    return Err(e);
+                }
+                if let Some(digests) = digests.as_deref_mut() {
+                    digests.push(digest(&batch[at..]));
+                }
+                if hold {
+                    held.push((lbas.start, std::mem::take(&mut batch)));
+                    batch_lba = lbas.end;
+                }
+            }
+            Ok(())
+        };
+        let stopped = read();
+        // Every chunk read is written, whatever stopped the reading: the
+        // medium then holds what writes sent in line would have left.
+        drive.write(batch_lba, batch)?;
+        stopped
+    })?;
     if !held.is_empty() {
         command::synchronize_cache(guard)
             .context("flushing the session before its volume descriptors")?;

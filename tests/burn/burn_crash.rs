@@ -277,3 +277,49 @@ fn an_interrupted_first_session_is_listed_as_incomplete_not_read() {
     let listed = multisession::fsi::recorded_sessions(&open(&closed)).unwrap();
     assert!(listed.iter().all(|s| s.complete), "{listed:?}");
 }
+
+/// A session many times the write-behind queue's depth, its 100th WRITE
+/// failing: the drive's error is the one returned, no WRITE after it
+/// reaches the medium (on BD-RE, where any block could be written, every
+/// block past it stays blank), and the previous session is intact.
+#[test]
+fn a_write_failing_deep_in_a_long_session_is_the_error_and_nothing_after_it_is_written() {
+    const FAILING: u32 = 100;
+    let dir = tempfile::tempdir().unwrap();
+    let first = files("old", 41, &[5000]);
+    // 6 MiB: a dozen batches of the drive thread's queue.
+    let long = files("long", 42, &[3 << 20, 2 << 20, 1 << 20]);
+    for profile in [Profile::BdRe, Profile::BdR, Profile::CdR] {
+        let probe = new_disc(
+            dir.path(),
+            &format!("probe-{}.img", profile.name()),
+            profile,
+        );
+        append(&open(&probe), &first, multisession_options()).unwrap();
+        let start = append(&open(&probe), &long, multisession_options())
+            .unwrap()
+            .start_lba;
+        let disc = new_disc(dir.path(), &format!("{}.img", profile.name()), profile);
+        append(&open(&disc), &first, multisession_options()).unwrap();
+        set_faults(&disc, json!({ "fail_write_command": FAILING }));
+        let err = append(&open(&disc), &long, multisession_options()).unwrap_err();
+        set_faults(&disc, json!({}));
+
+        // WRITEs are cut at multiples of 32 blocks from LBA 0.
+        let failed_at = (start / 32 + FAILING - 1) * 32;
+        let failed = format!("WRITE of 32 blocks at LBA {failed_at}");
+        assert!(
+            err.to_string().contains(&failed),
+            "{profile}: {err} (expected {failed})"
+        );
+        assert_eq!(current_content(&open(&disc)), first, "{profile}");
+        if profile == Profile::BdRe {
+            let image = std::fs::read(&disc).unwrap();
+            let past = &image[((failed_at as usize) * 2048).min(image.len())..];
+            assert!(
+                past.iter().all(|&b| b == 0),
+                "{profile}: blocks written after the failed WRITE"
+            );
+        }
+    }
+}
