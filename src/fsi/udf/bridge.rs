@@ -192,12 +192,21 @@ pub(crate) fn over_iso(
             .read_file_bytes(&fe, icb, limits.max_directory_bytes as u64)
             .ok()?;
         let mut named = 0usize;
+        // This library writes a directory's identifiers in the tree's name
+        // order, which is the order `iso` lists them in: each is first
+        // compared with the next child in line, a lookup only if it is not
+        // that one (a name cut to fit, another writer's order).
+        let mut in_line = children.iter().peekable();
         for (_, fid) in fids(&data) {
             let fid = fid.ok()?;
             if fid.is_parent() || fid.is_deleted() {
                 continue;
             }
-            let child = children.get(fid.name().ok()?.as_str())?;
+            let name = fid.name_ref().ok()?;
+            let child = match in_line.next_if(|&(next, _)| next == name) {
+                Some((_, child)) => child,
+                None => children.get(&name)?,
+            };
             if std::mem::replace(&mut named_before[child.index()], true)
                 || fid.is_directory() != iso.node(child).is_dir()
             {

@@ -7,6 +7,8 @@
 //! that says what was wrong, which converts into the crate's [`Error`]
 //! with `IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR`.
 
+use std::borrow::Cow;
+
 use crate::error::Error;
 use crate::hresult::MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR;
 
@@ -1121,18 +1123,31 @@ impl IcbTag {
 /// 254/255 (UDF 2.50: the same for a deleted name) are read alike. An
 /// empty field is an empty name.
 pub fn decode_d_chars(b: &[u8]) -> LResult<String> {
+    d_chars(b).map(Cow::into_owned)
+}
+
+/// What [`decode_d_chars`] returns, borrowed from `b` when it is 8-bit
+/// ASCII: the name of nearly every identifier, so an import of a
+/// million of them allocates none.
+pub fn d_chars(b: &[u8]) -> LResult<Cow<'_, str>> {
     let Some((&comp, rest)) = b.split_first() else {
-        return Ok(String::new());
+        return Ok(Cow::Borrowed(""));
     };
+    if matches!(comp, 8 | 254) && rest.is_ascii() {
+        let ascii = std::str::from_utf8(rest).expect("ASCII is UTF-8");
+        return Ok(Cow::Borrowed(ascii));
+    }
     match comp {
-        8 | 254 => Ok(rest.iter().map(|&c| c as char).collect()),
+        8 | 254 => Ok(Cow::Owned(rest.iter().map(|&c| c as char).collect())),
         16 | 255 => {
             let units = rest
                 .chunks(2)
                 .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
-            Ok(char::decode_utf16(units)
-                .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-                .collect())
+            Ok(Cow::Owned(
+                char::decode_utf16(units)
+                    .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+                    .collect(),
+            ))
         }
         other => Err(LayoutError::Field {
             what: "OSTA CS0 compression id",
@@ -1144,18 +1159,21 @@ pub fn decode_d_chars(b: &[u8]) -> LResult<String> {
 /// Encodes `s` as d-characters: compression id 8 when every character is
 /// below U+0100, else 16 (UTF-16 big endian, surrogate pairs beyond the BMP).
 pub fn encode_d_chars(s: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len() + 1);
+    encode_d_chars_into(s, &mut out);
+    out
+}
+
+/// Appends what [`encode_d_chars`] returns to `out`.
+pub fn encode_d_chars_into(s: &str, out: &mut Vec<u8>) {
     if s.chars().all(|c| (c as u32) < 0x100) {
-        let mut out = Vec::with_capacity(s.len() + 1);
         out.push(8);
         out.extend(s.chars().map(|c| c as u8));
-        out
     } else {
-        let mut out = Vec::with_capacity(s.len() * 2 + 1);
         out.push(16);
         for u in s.encode_utf16() {
             out.extend_from_slice(&u.to_be_bytes());
         }
-        out
     }
 }
 
@@ -2123,6 +2141,32 @@ pub struct Fid {
     pub raw_name: Vec<u8>,
 }
 
+/// Appends a FID with these fields to `out`: what [`Fid::encode_into`]
+/// writes, for an encoder that holds the name elsewhere.
+pub fn encode_fid(
+    out: &mut Vec<u8>,
+    version_number: u16,
+    characteristics: u8,
+    icb: &LongAd,
+    implementation_use: &[u8],
+    raw_name: &[u8],
+    p: TagParams,
+) {
+    let iu = implementation_use.len();
+    let nl = raw_name.len().min(255);
+    let at = out.len();
+    out.resize(at + Fid::padded_len(iu, nl), 0);
+    let b = &mut out[at..];
+    put16(b, 16, version_number);
+    b[18] = characteristics;
+    b[19] = nl as u8;
+    icb.encode(&mut b[20..36]);
+    put16(b, 36, iu as u16);
+    b[FID_FIXED..FID_FIXED + iu].copy_from_slice(implementation_use);
+    b[FID_FIXED + iu..FID_FIXED + iu + nl].copy_from_slice(&raw_name[..nl]);
+    finish_tag(b, TagId::Fid, p);
+}
+
 /// The identifiers of a directory's bytes in order, each with its offset.
 /// They end at a tag of zeros (the padding some writers leave at the end
 /// of a directory's last block) and after the first that does not parse.
@@ -2167,6 +2211,11 @@ impl Fid {
     /// The decoded name.
     pub fn name(&self) -> LResult<String> {
         decode_d_chars(&self.raw_name)
+    }
+
+    /// The decoded name, borrowed where it can be ([`d_chars`]).
+    pub fn name_ref(&self) -> LResult<Cow<'_, str>> {
+        d_chars(&self.raw_name)
     }
 
     pub fn is_parent(&self) -> bool {
@@ -2215,18 +2264,23 @@ impl Fid {
     }
 
     pub fn encode(&self, p: TagParams) -> Vec<u8> {
-        let iu = self.implementation_use.len();
-        let nl = self.raw_name.len().min(255);
-        let mut b = vec![0u8; Fid::padded_len(iu, nl)];
-        put16(&mut b, 16, self.version_number);
-        b[18] = self.characteristics;
-        b[19] = nl as u8;
-        self.icb.encode(&mut b[20..36]);
-        put16(&mut b, 36, iu as u16);
-        b[FID_FIXED..FID_FIXED + iu].copy_from_slice(&self.implementation_use);
-        b[FID_FIXED + iu..FID_FIXED + iu + nl].copy_from_slice(&self.raw_name[..nl]);
-        finish_tag(&mut b, TagId::Fid, p);
+        let mut b = Vec::new();
+        self.encode_into(&mut b, p);
         b
+    }
+
+    /// Appends the encoded FID to `out` (a directory's stream, written
+    /// identifier by identifier without one buffer each).
+    pub fn encode_into(&self, out: &mut Vec<u8>, p: TagParams) {
+        encode_fid(
+            out,
+            self.version_number,
+            self.characteristics,
+            &self.icb,
+            &self.implementation_use,
+            &self.raw_name,
+            p,
+        );
     }
 }
 
@@ -2737,6 +2791,22 @@ pub fn encode_vat_150(entries: &[u32], previous_vat: u32) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ascii_name_is_borrowed_and_every_other_one_decodes_as_before() {
+        let borrowed = d_chars(&[8, b'a', b'.', b'b']).unwrap();
+        assert!(matches!(borrowed, Cow::Borrowed("a.b")));
+        for (raw, name) in [
+            (&[8, 0xE9, b'!'][..], "\u{e9}!"),
+            (&[254, b'x'][..], "x"),
+            (&[16, 0x00, b'a', 0x26, 0x13][..], "a\u{2613}"),
+            (&[][..], ""),
+        ] {
+            assert_eq!(d_chars(raw).unwrap(), name, "{raw:?}");
+            assert_eq!(decode_d_chars(raw).unwrap(), name, "{raw:?}");
+        }
+        assert!(d_chars(&[7, b'a']).is_err());
+    }
 
     fn p(loc: u32) -> TagParams {
         TagParams::new(3, 1, loc)
