@@ -7,9 +7,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::iso9660::checksum::{self, Md5, Tag, TagKind};
 use super::iso9660::descriptor::BootRecord;
-use super::iso9660::write::{self, EncodedDir, Params, Plan, Region, UdfAreas, UdfSpace};
+use super::iso9660::write::{self, Params, Plan, UdfAreas, UdfSpace};
+use super::meta_blocks::MetaBlocks;
 use super::names::{self, FileSystems};
-use super::tree::{Content, FileData, Kind, NodeId, Source, Tree};
+use super::tree::{Content, FileData, Kind, Source, Tree};
 use super::udf::{self, incremental::UdfBase, write::FileSet, write::Volume};
 use super::{Anchor, SessionStream, BLOCK_SIZE};
 use crate::error::{Error, Result};
@@ -171,38 +172,52 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0)
     });
-    let udf_set = if options.file_systems.contains(FileSystems::UDF) {
+    let udf = options.file_systems.contains(FileSystems::UDF);
+    if udf {
         names::validate_udf_revision(options.udf_revision)?;
-        Some(FileSet::measure(
-            Arc::clone(&tree),
-            options.udf_revision,
-            options.udf_base.clone(),
-            options.start_block,
-            options.redundant_udf_metadata,
-        )?)
-    } else {
-        None
+    }
+    let params = Params {
+        start: options.start_block,
+        iso: writes_iso9660(options.file_systems),
+        joliet: options.file_systems.contains(FileSystems::JOLIET),
+        volume_name: options.volume_name.clone(),
+        write_unit: options.write_unit,
+        time,
+        boot: options.boot.clone(),
+        pad_blocks: options.pad_blocks,
     };
+    // The UDF file set is measured on a second thread while the ISO 9660
+    // and Joliet trees are planned: both walk the whole tree, and only the
+    // placement after them needs the file set's size.
+    let (udf_set, trees) = std::thread::scope(|scope| {
+        let measuring = udf.then(|| {
+            scope.spawn(|| {
+                FileSet::measure(
+                    Arc::clone(&tree),
+                    options.udf_revision,
+                    options.udf_base.clone(),
+                    options.start_block,
+                    options.redundant_udf_metadata,
+                )
+            })
+        });
+        let trees = write::plan_trees(Arc::clone(&tree), params);
+        let udf_set = measuring
+            .map(|m| {
+                m.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .transpose();
+        (udf_set, trees)
+    });
+    let udf_set = udf_set?;
     if options.random_write && options.start_block > 0 && udf_set.is_some() {
         refuse_data_under_udf_anchors(&tree)?;
     }
-    let plan = write::plan(
-        Arc::clone(&tree),
-        Params {
-            start: options.start_block,
-            iso: writes_iso9660(options.file_systems),
-            joliet: options.file_systems.contains(FileSystems::JOLIET),
-            volume_name: options.volume_name.clone(),
-            write_unit: options.write_unit,
-            time,
-            boot: options.boot.clone(),
-            pad_blocks: options.pad_blocks,
-            udf: udf_set.as_ref().map(|set| UdfSpace {
-                nsr: udf::write::nsr_of(options.udf_revision).1,
-                file_set_blocks: set.area_blocks(),
-            }),
-        },
-    )?;
+    let plan = trees?.place(udf_set.as_ref().map(|set| UdfSpace {
+        nsr: udf::write::nsr_of(options.udf_revision).1,
+        file_set_blocks: set.area_blocks(),
+    }))?;
     if let Some(free) = options.free_blocks {
         if plan.total_blocks > free {
             return Err(Error::new(
@@ -230,11 +245,9 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
         plan,
         anchor,
         udf,
-        udf_cache: None,
+        meta: MetaBlocks::default(),
         open: None,
         tail: Vec::new(),
-        iso_cache: None,
-        joliet_cache: None,
         md5: Md5Run::default(),
         progress: None,
     };
@@ -242,6 +255,7 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
         let mut system_area = vec![0u8; 16 * BLOCK_SIZE];
         session.read_plain(0, &mut system_area)?;
         session.plan.reseal_superblock_tag(&system_area);
+        session.meta.forget();
     }
     Ok(session)
 }
@@ -320,14 +334,12 @@ pub struct Session {
     anchor: Option<Vec<u8>>,
     /// The UDF volume of a bridge session.
     udf: Option<Volume>,
-    /// The directory (or long symlink) whose UDF content was read last.
-    udf_cache: Option<(NodeId, Vec<u8>)>,
+    /// The blocks before the file data, encoded as read.
+    meta: MetaBlocks,
     open: Option<Open>,
     /// The buffer of a file's last read, one byte longer than what is
     /// left (see [`read_exactly`]); kept to spare an allocation per file.
     tail: Vec<u8>,
-    iso_cache: Option<(usize, EncodedDir)>,
-    joliet_cache: Option<(usize, Vec<u8>)>,
     md5: Md5Run,
     /// The image's `DFileSystemImageEvents` sink, told as file data is copied.
     progress: Option<super::BuildHook>,
@@ -473,52 +485,7 @@ impl Session {
     }
 
     fn meta_bytes(&mut self, block: u32, out: &mut [u8]) -> Result<()> {
-        match self.plan.region(block) {
-            Region::Zero | Region::Data => out.fill(0),
-            Region::Udf(rel) => {
-                if let Some(v) = &self.udf {
-                    v.block(&self.plan, rel, out, &mut self.udf_cache)?;
-                } else {
-                    out.fill(0);
-                }
-            }
-            Region::Head(at) => out.copy_from_slice(&self.plan.head()[at..at + BLOCK_SIZE]),
-            Region::IsoDir(i, k) => {
-                if !matches!(&self.iso_cache, Some((c, _)) if *c == i) {
-                    self.iso_cache = Some((i, self.plan.iso_dir(i)));
-                }
-                let bytes = &self.iso_cache.as_ref().expect("cached").1.bytes;
-                let at = k as usize * BLOCK_SIZE;
-                out.copy_from_slice(&bytes[at..at + BLOCK_SIZE]);
-            }
-            Region::JolietDir(i, k) => {
-                if !matches!(&self.joliet_cache, Some((c, _)) if *c == i) {
-                    self.joliet_cache = Some((i, self.plan.joliet_dir(i)));
-                }
-                let bytes = &self.joliet_cache.as_ref().expect("cached").1;
-                let at = k as usize * BLOCK_SIZE;
-                out.copy_from_slice(&bytes[at..at + BLOCK_SIZE]);
-            }
-            Region::Ce(k) => {
-                out.fill(0);
-                let from = k * BLOCK_SIZE as u64;
-                let to = from + BLOCK_SIZE as u64;
-                for (i, ce_start) in self.plan.ce_dirs(from..to) {
-                    if !matches!(&self.iso_cache, Some((c, _)) if *c == i) {
-                        self.iso_cache = Some((i, self.plan.iso_dir(i)));
-                    }
-                    let ce = &self.iso_cache.as_ref().expect("cached").1.ce;
-                    let lo = ce_start.max(from);
-                    let hi = (ce_start + ce.len() as u64).min(to);
-                    if lo < hi {
-                        out[(lo - from) as usize..(hi - from) as usize].copy_from_slice(
-                            &ce[(lo - ce_start) as usize..(hi - ce_start) as usize],
-                        );
-                    }
-                }
-            }
-        }
-        Ok(())
+        self.meta.block(&self.plan, self.udf.as_ref(), block, out)
     }
 }
 
@@ -837,11 +804,11 @@ impl Session {
             let count = (buf.len() / BLOCK_SIZE) as u32;
             if (first..first + count).contains(&areas.end_anchor) {
                 let at = (areas.end_anchor - first) as usize * BLOCK_SIZE;
-                v.block(
+                self.meta.udf_block(
                     &self.plan,
+                    v,
                     areas.end_anchor,
                     &mut buf[at..at + BLOCK_SIZE],
-                    &mut self.udf_cache,
                 )?;
             }
         }
@@ -1107,6 +1074,73 @@ mod tests {
             events.last().map(|e| (e.0.as_str(), e.1)),
             Some(("/d/f3", 0))
         );
+    }
+
+    /// A session whose metadata spans several runs of the encoder's
+    /// read-ahead, each cut between two threads.
+    #[test]
+    fn metadata_read_ahead_on_two_threads_gives_the_bytes_any_order_of_reads_gives() {
+        use crate::fsi::iso9660::{descriptor, read};
+        use crate::fsi::udf::testimg::Medium;
+        let mut t = Tree::new();
+        for d in 0..30 {
+            t.mkdir(&format!("/dir{d:02}")).unwrap();
+        }
+        for i in 0..3000u64 {
+            let path = format!("/dir{:02}/a file with a long name {i:05}.txt", i % 30);
+            t.add_file(
+                &path,
+                i % 7,
+                Arc::new(Pattern(i % 7, 1)),
+                Attrs::file(),
+                false,
+            )
+            .unwrap();
+        }
+        let options = BuildOptions {
+            file_systems: FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF,
+            time: Some(0),
+            ..Default::default()
+        };
+        let mut s = build(&t, &options).unwrap();
+        let runs = s.metadata_blocks() / crate::fsi::meta_blocks::AHEAD_BLOCKS;
+        assert!(runs >= 3, "{} blocks", s.metadata_blocks());
+        let forward = in_order(&mut s, 7);
+        // Backwards in steps that fall anywhere in the runs: every run
+        // starts at another block, and its first block is the caller's.
+        let mut s = build(&t, &options).unwrap();
+        let total = s.total_blocks();
+        let mut backward = vec![0u8; forward.len()];
+        let mut end = total;
+        while end > 0 {
+            let at = end.saturating_sub(97);
+            let bytes = &mut backward[at as usize * BLOCK_SIZE..end as usize * BLOCK_SIZE];
+            s.read_blocks(at, bytes).unwrap();
+            end = at;
+        }
+        assert!(backward == forward, "backward read differs");
+        // Both trees read back whole.
+        let m = Medium {
+            blocks: (0..total)
+                .zip(forward.chunks(BLOCK_SIZE).map(<[u8]>::to_vec))
+                .collect(),
+            total,
+        };
+        let limits = read::ImportLimits::default();
+        let (_, udf, _) = crate::fsi::udf::read::import(&m, 0, limits, false).unwrap();
+        let root = descriptor::read_set(&m, 0).unwrap().primary.unwrap().root;
+        let naming = match read::detect_rock_ridge(&m, root).unwrap() {
+            Some(skip) => read::Naming::RockRidge { skip },
+            None => read::Naming::Iso,
+        };
+        let iso = read::read_tree(&m, root, naming, limits).unwrap();
+        for read_back in [&udf, &iso] {
+            assert_eq!(read_back.len(), t.len());
+            for (id, _) in t.walk() {
+                let path = t.path_of(id);
+                assert!(read_back.lookup(&path).is_ok(), "{path}");
+            }
+        }
     }
 
     #[test]

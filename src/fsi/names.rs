@@ -223,26 +223,44 @@ impl IsoNamer {
         Self::default()
     }
 
+    /// `real` cut at its extension: the stem, the extension (empty for a
+    /// directory) and how many d-characters the stem may keep.
+    fn plain_parts(real: &str, is_dir: bool) -> (&str, &str, usize) {
+        match real.rfind('.') {
+            Some(i) if !is_dir && i > 0 => {
+                let ext = &real[i + 1..];
+                (&real[..i], ext, ISO_MAX_CHARS - ext.chars().count().min(8))
+            }
+            _ if is_dir => (real, "", 31),
+            _ => (real, "", ISO_MAX_CHARS),
+        }
+    }
+
     /// The identifier parts `real` gets when nothing clashes with it.
     pub fn plain(real: &str, is_dir: bool) -> (Vec<u8>, Vec<u8>) {
-        let (stem, ext) = match real.rfind('.') {
-            Some(i) if !is_dir && i > 0 => (&real[..i], &real[i + 1..]),
-            _ => (real, ""),
-        };
-        let mut ext: Vec<u8> = ext.chars().map(d_char).take(8).collect();
-        let limit = if is_dir {
-            31
-        } else {
-            ISO_MAX_CHARS - ext.len()
-        };
+        let (stem, ext, limit) = Self::plain_parts(real, is_dir);
+        let ext: Vec<u8> = ext.chars().map(d_char).take(8).collect();
         let mut stem: Vec<u8> = stem.chars().map(d_char).take(limit).collect();
         if stem.is_empty() && ext.is_empty() {
             stem.push(b'_');
         }
-        if is_dir {
-            ext.clear();
-        }
         (stem, ext)
+    }
+
+    /// Appends what [`IsoNamer::plain`] gives, as one identifier without
+    /// its version: `NAME.EXT` for a file, `NAME` for a directory. The
+    /// builder lists every directory this way, so it allocates nothing.
+    pub fn plain_into(real: &str, is_dir: bool, out: &mut Vec<u8>) {
+        let (stem, ext, limit) = Self::plain_parts(real, is_dir);
+        let start = out.len();
+        out.extend(stem.chars().map(d_char).take(limit));
+        if out.len() == start && ext.is_empty() {
+            out.push(b'_');
+        }
+        if !is_dir {
+            out.push(b'.');
+            out.extend(ext.chars().map(d_char).take(8));
+        }
     }
 
     /// Returns (name part, extension part); the file identifier is
@@ -304,6 +322,21 @@ impl JolietNamer {
             out.extend_from_slice(ext);
         }
         out
+    }
+
+    /// Appends [`JolietNamer::plain`]'s identifier as UCS-2 big-endian
+    /// bytes; a name that needs no cut costs no allocation.
+    pub fn plain_into(real: &str, is_dir: bool, out: &mut Vec<u8>) {
+        let start = out.len();
+        for c in real.chars() {
+            out.extend_from_slice(&joliet_char(c).to_be_bytes());
+        }
+        if out.len() - start > 2 * JOLIET_MAX_CHARS {
+            out.truncate(start);
+            for u in Self::plain(real, is_dir) {
+                out.extend_from_slice(&u.to_be_bytes());
+            }
+        }
     }
 
     /// The identifier without the `;1` version suffix.
@@ -412,6 +445,48 @@ pub fn validate_udf_revision(revision: u32) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Names at every edge of the plain mapping: no extension, a leading
+    /// dot, an empty stem, long stems and extensions, non-ASCII, past
+    /// Joliet's 64 characters.
+    const EDGE_NAMES: [&str; 10] = [
+        "readme",
+        ".bashrc",
+        "a.b.c",
+        ".",
+        "x.",
+        "a very long file name with spaces and more words.extension",
+        "short.averyverylongextension",
+        "ünïcødé ✓.txt",
+        "",
+        "0123456789012345678901234567890123456789012345678901234567890123456789.tar.gz",
+    ];
+
+    #[test]
+    fn identifiers_written_in_place_are_the_plain_identifiers() {
+        for name in EDGE_NAMES {
+            for is_dir in [false, true] {
+                let (stem, ext) = IsoNamer::plain(name, is_dir);
+                let mut expected = stem;
+                if !is_dir {
+                    expected.push(b'.');
+                    expected.extend_from_slice(&ext);
+                }
+                let mut out = b"kept".to_vec();
+                IsoNamer::plain_into(name, is_dir, &mut out);
+                assert_eq!(&out[..4], b"kept");
+                assert_eq!(out[4..], expected, "ISO {name:?} dir {is_dir}");
+
+                let expected: Vec<u8> = JolietNamer::plain(name, is_dir)
+                    .into_iter()
+                    .flat_map(u16::to_be_bytes)
+                    .collect();
+                let mut out = b"kept".to_vec();
+                JolietNamer::plain_into(name, is_dir, &mut out);
+                assert_eq!(out[4..], expected, "Joliet {name:?} dir {is_dir}");
+            }
+        }
+    }
 
     #[test]
     fn iso_names_are_d_characters_and_unique_per_directory() {

@@ -50,6 +50,26 @@ impl PackedNames {
     }
 
     /// The name that starts at `at` (a position [`push`](Self::push) gave).
+    /// Appends the name `write` appends to the buffer it is given, without
+    /// a copy: where names are encoded as they are listed. `None` (and the
+    /// buffer as it was) when it is too long.
+    pub fn push_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) -> Option<u32> {
+        let at = self.0.len();
+        self.0.extend_from_slice(&[0, 0]);
+        write(&mut self.0);
+        let len = self.0.len() - at - packed_len(0);
+        match (u16::try_from(len), u32::try_from(self.0.len())) {
+            (Ok(len), Ok(_)) => {
+                self.0[at..at + 2].copy_from_slice(&len.to_le_bytes());
+                Some(at as u32)
+            }
+            _ => {
+                self.0.truncate(at);
+                None
+            }
+        }
+    }
+
     pub fn get(&self, at: u32) -> &[u8] {
         let at = at as usize;
         let len = u16::from_le_bytes([self.0[at], self.0[at + 1]]) as usize;
@@ -89,6 +109,24 @@ mod tests {
         assert_eq!(names.get(at[1]), b"");
         assert_eq!(names.get(at[2]), b"bcdef");
         assert_eq!((names.bytes(), names.capacity()), (12, 12));
+    }
+
+    #[test]
+    fn a_name_written_in_place_reads_back_and_one_too_long_leaves_no_trace() {
+        let mut names = PackedNames::new();
+        let a = names
+            .push_with(|out| out.extend_from_slice(b"in place"))
+            .unwrap();
+        assert_eq!(
+            names.push_with(|out| out.resize(out.len() + MAX_NAME_BYTES + 1, b'x')),
+            None
+        );
+        let b = names.push(b"after").unwrap();
+        assert_eq!(
+            (names.get(a), names.get(b)),
+            (&b"in place"[..], &b"after"[..])
+        );
+        assert_eq!(names.bytes(), 2 + 8 + 2 + 5);
     }
 
     #[test]

@@ -39,6 +39,7 @@ use super::record::{record_len, RecordOut, FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
 use super::susp::{self, Entries};
 use crate::error::{Error, Result};
 use crate::fsi::names::{self, IsoNamer, JolietNamer};
+use crate::fsi::packed_names::PackedNames;
 use crate::fsi::tree::{Content, Extent, FileData, Kind, NodeId, NodeMap, Tree};
 use crate::fsi::udf::layout::{encode_vrs, VRS_BEA01, VRS_TEA01};
 use crate::fsi::BLOCK_SIZE;
@@ -67,8 +68,6 @@ pub struct Params {
     pub boot: Option<BootRecord>,
     /// Extra zero blocks after the data (counted in the volume size).
     pub pad_blocks: u32,
-    /// A UDF bridge: the room its structures need (see [`UdfAreas`]).
-    pub udf: Option<UdfSpace>,
 }
 
 /// What a UDF bridge asks of the layout before addresses exist.
@@ -182,6 +181,8 @@ pub struct Plan {
     /// Set when the imported root carried libisofs's array location: the
     /// disc keeps checksums, so this session records its own.
     pub checksums: Option<ChecksumPlan>,
+    /// A UDF bridge: the room its structures need (see [`UdfAreas`]).
+    udf_space: Option<UdfSpace>,
     pub udf: Option<UdfAreas>,
 }
 
@@ -197,11 +198,34 @@ fn too_big(detail: String) -> Error {
     Error::new(MS_IMAPI_E_IMAGE_TOO_BIG, detail)
 }
 
-/// A child as one directory lists it: identifier, real name, node.
+/// A directory's children as one of its trees lists them, in identifier
+/// order. The identifiers are packed in one buffer: a session lists every
+/// directory four times (each tree planned, then written), so a child
+/// costs no allocation of its own.
+struct Listing<'t> {
+    ids: PackedNames,
+    children: Vec<Child<'t>>,
+}
+
+/// A child as one directory lists it: identifier (in the listing's
+/// buffer), real name, node.
 struct Child<'t> {
-    id: Vec<u8>,
+    id: u32,
     name: &'t str,
     node: NodeId,
+}
+
+impl<'t> Listing<'t> {
+    /// Each child with its identifier.
+    fn iter(&self) -> impl Iterator<Item = (&[u8], &Child<'t>)> {
+        self.children.iter().map(|c| (self.ids.get(c.id), c))
+    }
+
+    fn has_clash(&self) -> bool {
+        self.children
+            .windows(2)
+            .any(|w| self.ids.get(w[0].id) == self.ids.get(w[1].id))
+    }
 }
 
 /// Where the metadata before the file data went: what the descriptors and
@@ -222,7 +246,17 @@ struct MetadataPlace {
 /// Plans the session for `tree`: the directory trees first (their sizes
 /// decide everything after them), then the addresses of metadata and
 /// file data, then the descriptors and path tables that name them.
-pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
+/// A plan whose directories are listed and sized but not yet placed: what
+/// does not depend on the UDF file set's size, so that the file set can be
+/// measured beside it.
+#[derive(Debug)]
+pub struct Trees {
+    plan: Plan,
+    ce_bytes: u64,
+}
+
+/// Plans the session's trees ([`Trees::place`] places them).
+pub fn plan_trees(tree: Arc<Tree>, p: Params) -> Result<Trees> {
     let slots = tree.slots();
     let mut plan = Plan {
         tree,
@@ -239,6 +273,7 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
         data_start: 0,
         total_blocks: 0,
         checksums: None,
+        udf_space: None,
         udf: None,
     };
     plan.plan_checksums();
@@ -246,16 +281,26 @@ pub fn plan(tree: Arc<Tree>, p: Params) -> Result<Plan> {
     if plan.p.joliet {
         plan.plan_joliet_tree();
     }
-    let mut meta = plan.place_metadata(ce_bytes);
-    plan.place_data(meta.end)?;
-    // The closing UDF anchor takes the session's last block.
-    plan.udf = meta.udf.take().map(|u| UdfAreas {
-        end_anchor: plan.total_blocks - 1,
-        ..u
-    });
-    plan.descriptor_blocks = meta.descriptors;
-    plan.head = plan.encode_head(&meta);
-    Ok(plan)
+    Ok(Trees { plan, ce_bytes })
+}
+
+impl Trees {
+    /// The plan: addresses, with the UDF file set's space when the session
+    /// has one.
+    pub fn place(self, udf: Option<UdfSpace>) -> Result<Plan> {
+        let Trees { mut plan, ce_bytes } = self;
+        plan.udf_space = udf;
+        let mut meta = plan.place_metadata(ce_bytes);
+        plan.place_data(meta.end)?;
+        // The closing UDF anchor takes the session's last block.
+        plan.udf = meta.udf.take().map(|u| UdfAreas {
+            end_anchor: plan.total_blocks - 1,
+            ..u
+        });
+        plan.descriptor_blocks = meta.descriptors;
+        plan.head = plan.encode_head(&meta);
+        Ok(plan)
+    }
 }
 
 impl Plan {
@@ -303,9 +348,9 @@ impl Plan {
         let mut i = 0;
         while i < self.dirs.len() {
             let children = iso_children(&tree, self.dirs[i].node);
-            for c in &children {
+            for (id, c) in children.iter() {
                 if tree.node(c.node).is_dir() {
-                    self.add_dir(c.node, self.dirs[i].node, c.id.clone().into());
+                    self.add_dir(c.node, self.dirs[i].node, id.into());
                 }
             }
             let enc = self.encode_iso_dir(i, &children, ce_cursor, &mut scratch);
@@ -337,10 +382,10 @@ impl Plan {
         while k < order.len() {
             let i = order[k] as usize;
             let children = joliet_children(&tree, self.dirs[i].node);
-            for c in &children {
+            for (id, c) in children.iter() {
                 if tree.node(c.node).is_dir() {
                     let j = self.dir_index(c.node) as u32;
-                    self.dirs[j as usize].joliet_id = c.id.clone().into();
+                    self.dirs[j as usize].joliet_id = id.into();
                     order.push(j);
                 }
             }
@@ -358,7 +403,7 @@ impl Plan {
         let p = &self.p;
         let start = p.start as u64;
         let iso_descriptors = 2 + p.boot.is_some() as u32 + p.joliet as u32;
-        let descriptors = p.iso as u32 * iso_descriptors + 3 * p.udf.is_some() as u32;
+        let descriptors = p.iso as u32 * iso_descriptors + 3 * self.udf_space.is_some() as u32;
         let iso_pt = self.path_table(false, false).len() as u64;
         let joliet_pt = if p.joliet {
             self.path_table(true, false).len() as u64
@@ -371,7 +416,7 @@ impl Plan {
             c.sb_tag = cursor as u32;
             cursor += 1;
         }
-        if p.udf.is_some() {
+        if self.udf_space.is_some() {
             cursor = UdfAreas::ANCHOR as u64 + 1;
         }
         let mut tables = vec![(false, false, cursor)];
@@ -396,7 +441,7 @@ impl Plan {
             d.joliet.0 = (start + cursor) as u32;
             cursor += d.joliet.1 as u64 / BS;
         }
-        let udf = self.p.udf.map(|u| {
+        let udf = self.udf_space.map(|u| {
             let areas = UdfAreas {
                 vrs: 16 + descriptors - 3,
                 file_set: cursor.min(u32::MAX as u64) as u32,
@@ -461,7 +506,7 @@ impl Plan {
             cursor += 1;
         }
         cursor += self.p.pad_blocks as u64;
-        if self.p.udf.is_some() {
+        if self.udf_space.is_some() {
             // The closing UDF anchor.
             cursor += 1;
         }
@@ -520,7 +565,7 @@ impl Plan {
             // UDF alone: the recognition sequence is all there is at 16.
             head.clear();
         }
-        if let Some(u) = &p.udf {
+        if let Some(u) = &self.udf_space {
             for id in [VRS_BEA01, &u.nsr, VRS_TEA01] {
                 head.extend(encode_vrs(id));
             }
@@ -600,60 +645,65 @@ impl Plan {
     }
 }
 
-fn iso_id(stem: Vec<u8>, ext: &[u8], is_dir: bool) -> Vec<u8> {
-    let mut id = stem;
-    if !is_dir {
-        id.push(b'.');
-        id.extend_from_slice(ext);
-        id.extend_from_slice(b";1");
+/// The version every file identifier ends in (ECMA-119 7.5.1), in the
+/// character set of the tree: `;1` for ECMA-119, UCS-2 `;1` for Joliet.
+fn push_version(out: &mut Vec<u8>, is_dir: bool, joliet: bool) {
+    match (is_dir, joliet) {
+        (true, _) => {}
+        (false, false) => out.extend_from_slice(b";1"),
+        (false, true) => out.extend_from_slice(&[0, b';', 0, b'1']),
     }
-    id
 }
 
-/// Children of `dir` that `keep` accepts, with identifiers from `id`,
-/// sorted by `order`.
+/// Children of `dir` that `keep` accepts, with identifiers `id` appends
+/// to the buffer it is given, sorted by `order`.
 fn list_children<'t>(
     tree: &'t Tree,
     dir: NodeId,
     keep: impl Fn(NodeId) -> bool,
-    mut id: impl FnMut(&str, bool) -> Vec<u8>,
+    mut id: impl FnMut(&str, bool, &mut Vec<u8>),
     order: impl Fn(&[u8], &[u8]) -> std::cmp::Ordering,
-) -> Vec<Child<'t>> {
-    let mut out: Vec<Child<'t>> = tree
-        .node(dir)
-        .children()
-        .filter(|(_, node)| keep(*node))
-        .map(|(name, node)| Child {
-            id: id(name, tree.node(node).is_dir()),
-            name,
-            node,
-        })
-        .collect();
-    out.sort_by(|a, b| order(&a.id, &b.id));
-    out
-}
-
-fn has_clash(children: &[Child<'_>]) -> bool {
-    children.windows(2).any(|w| w[0].id == w[1].id)
+) -> Listing<'t> {
+    let Kind::Dir(entries) = &tree.node(dir).kind else {
+        return Listing {
+            ids: PackedNames::new(),
+            children: Vec::new(),
+        };
+    };
+    let count = entries.len();
+    let mut ids = PackedNames::with_capacity(count, count * 16);
+    let mut children = Vec::with_capacity(count);
+    for (name, node) in entries.iter() {
+        if !keep(node) {
+            continue;
+        }
+        let is_dir = tree.node(node).is_dir();
+        let at = ids
+            .push_with(|out| id(name, is_dir, out))
+            .expect("identifiers are at most a few hundred bytes");
+        children.push(Child { id: at, name, node });
+    }
+    children.sort_by(|a, b| order(ids.get(a.id), ids.get(b.id)));
+    Listing { ids, children }
 }
 
 /// Children of `dir` with their ECMA-119 identifiers, in ECMA-119 order.
 ///
 /// Names are mapped directly; only a directory where two names map to the
 /// same identifier pays for the namer's bookkeeping.
-fn iso_children(tree: &Tree, dir: NodeId) -> Vec<Child<'_>> {
+fn iso_children(tree: &Tree, dir: NodeId) -> Listing<'_> {
     let all = |_: NodeId| true;
     let plain = list_children(
         tree,
         dir,
         all,
-        |name, is_dir| {
-            let (stem, ext) = IsoNamer::plain(name, is_dir);
-            iso_id(stem, &ext, is_dir)
+        |name, is_dir, out| {
+            IsoNamer::plain_into(name, is_dir, out);
+            push_version(out, is_dir, false);
         },
         iso_order,
     );
-    if !has_clash(&plain) {
+    if !plain.has_clash() {
         return plain;
     }
     let mut namer = IsoNamer::new();
@@ -661,34 +711,35 @@ fn iso_children(tree: &Tree, dir: NodeId) -> Vec<Child<'_>> {
         tree,
         dir,
         all,
-        |name, is_dir| {
+        |name, is_dir, out| {
             let (stem, ext) = namer.assign(name, is_dir);
-            iso_id(stem, &ext, is_dir)
+            out.extend_from_slice(&stem);
+            if !is_dir {
+                out.push(b'.');
+                out.extend_from_slice(&ext);
+            }
+            push_version(out, is_dir, false);
         },
         iso_order,
     )
 }
 
-fn joliet_id(mut units: Vec<u16>, is_dir: bool) -> Vec<u8> {
-    if !is_dir {
-        units.extend([u16::from(b';'), u16::from(b'1')]);
-    }
-    units.into_iter().flat_map(u16::to_be_bytes).collect()
-}
-
 /// Children of `dir` in the Joliet tree (no symlinks) with their
 /// identifiers (UCS-2 big-endian), in identifier order.
-fn joliet_children(tree: &Tree, dir: NodeId) -> Vec<Child<'_>> {
+fn joliet_children(tree: &Tree, dir: NodeId) -> Listing<'_> {
     let no_links = |node: NodeId| !matches!(tree.node(node).kind, Kind::Symlink(_));
     let bytes = |a: &[u8], b: &[u8]| a.cmp(b);
     let plain = list_children(
         tree,
         dir,
         no_links,
-        |name, is_dir| joliet_id(JolietNamer::plain(name, is_dir), is_dir),
+        |name, is_dir, out| {
+            JolietNamer::plain_into(name, is_dir, out);
+            push_version(out, is_dir, true);
+        },
         bytes,
     );
-    if !has_clash(&plain) {
+    if !plain.has_clash() {
         return plain;
     }
     let mut namer = JolietNamer::new();
@@ -696,7 +747,12 @@ fn joliet_children(tree: &Tree, dir: NodeId) -> Vec<Child<'_>> {
         tree,
         dir,
         no_links,
-        |name, is_dir| joliet_id(namer.assign(name, is_dir), is_dir),
+        |name, is_dir, out| {
+            for u in namer.assign(name, is_dir) {
+                out.extend_from_slice(&u.to_be_bytes());
+            }
+            push_version(out, is_dir, true);
+        },
         bytes,
     )
 }
@@ -916,11 +972,13 @@ impl Plan {
     fn encode_iso_dir(
         &self,
         i: usize,
-        children: &[Child<'_>],
+        children: &Listing<'_>,
         ce_start: u64,
         enc: &mut Encoder,
     ) -> EncodedDir {
         let mut out = EncodedDir::default();
+        // Known once planned: the write encodes without growing.
+        out.bytes.reserve_exact(self.dirs[i].iso.1 as usize);
         let d = &self.dirs[i];
         let root = self.tree.root();
         let mut su = std::mem::take(&mut enc.su);
@@ -953,7 +1011,7 @@ impl Plan {
             FLAG_DIRECTORY,
             self.time_of(d.parent).0,
         );
-        for c in children {
+        for (id, c) in children.iter() {
             self.rr_entries(&mut su, c.node, Some(c.name), false, true);
             let time = self.time_of(c.node).0;
             match &self.tree.node(c.node).kind {
@@ -963,15 +1021,15 @@ impl Plan {
                         lba: cd.iso.0,
                         len: cd.iso.1,
                     };
-                    self.iso_record(&mut out, ce_start, &su, &c.id, extent, FLAG_DIRECTORY, time);
+                    self.iso_record(&mut out, ce_start, &su, id, extent, FLAG_DIRECTORY, time);
                 }
                 Kind::Symlink(_) => {
                     let none = Extent { lba: 0, len: 0 };
-                    self.iso_record(&mut out, ce_start, &su, &c.id, none, 0, time);
+                    self.iso_record(&mut out, ce_start, &su, id, none, 0, time);
                 }
                 Kind::File(_) => self.sections(c.node, |s, last| {
                     let flags = if last { 0 } else { FLAG_MULTI_EXTENT };
-                    self.iso_record(&mut out, ce_start, &su, &c.id, s, flags, time);
+                    self.iso_record(&mut out, ce_start, &su, id, s, flags, time);
                 }),
             }
         }
@@ -980,8 +1038,8 @@ impl Plan {
         out
     }
 
-    fn encode_joliet_dir(&self, i: usize, children: &[Child<'_>]) -> Vec<u8> {
-        let mut out = Vec::new();
+    fn encode_joliet_dir(&self, i: usize, children: &Listing<'_>) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.dirs[i].joliet.1 as usize);
         let d = &self.dirs[i];
         let record = |out: &mut Vec<u8>, id: &[u8], extent: Extent, flags: u8, date: i64| {
             room_for(out, record_len(id.len(), 0));
@@ -1014,15 +1072,15 @@ impl Plan {
             FLAG_DIRECTORY,
             self.time_of(d.parent).0,
         );
-        for c in children {
+        for (id, c) in children.iter() {
             let time = self.time_of(c.node).0;
             if self.tree.node(c.node).is_dir() {
                 let cd = &self.dirs[self.dir_index(c.node)];
-                record(&mut out, &c.id, ext(cd), FLAG_DIRECTORY, time);
+                record(&mut out, id, ext(cd), FLAG_DIRECTORY, time);
             } else {
                 self.sections(c.node, |s, last| {
                     let flags = if last { 0 } else { FLAG_MULTI_EXTENT };
-                    record(&mut out, &c.id, s, flags, time);
+                    record(&mut out, id, s, flags, time);
                 });
             }
         }

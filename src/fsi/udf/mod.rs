@@ -6,5 +6,5 @@ pub mod incremental;
 pub mod layout;
 pub mod read;
 #[cfg(test)]
-mod testimg;
+pub(crate) mod testimg;
 pub mod write;

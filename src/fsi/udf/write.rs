@@ -31,13 +31,14 @@ use std::sync::Arc;
 
 use super::incremental::{UdfBase, METADATA_PARTITION};
 use super::layout::{
-    self, access_type, encode_d_chars, encode_symlink, fid_flags, file_type, Ad, AdType, Avdp,
-    Charspec, ExtentAd, ExtentType, Fid, FileEntry, Fsd, IcbTag, Iuvd, LbAddr, LongAd, Lvd, Lvid,
-    LvidImplUse, PartitionMap, Pd, Pvd, Regid, TagParams, Td, Timestamp, Usd, DEVELOPER_ID,
-    EFE_FIXED, FE_FIXED,
+    self, access_type, encode_d_chars, encode_d_chars_into, encode_fid, encode_symlink, fid_flags,
+    file_type, Ad, AdType, Avdp, Charspec, ExtentAd, ExtentType, Fid, FileEntry, Fsd, IcbTag, Iuvd,
+    LbAddr, LongAd, Lvd, Lvid, LvidImplUse, PartitionMap, Pd, Pvd, Regid, TagParams, Td, Timestamp,
+    Usd, DEVELOPER_ID, EFE_FIXED, FE_FIXED,
 };
 use crate::error::{Error, Result};
 use crate::fsi::iso9660::write::{Plan, UdfAreas};
+use crate::fsi::packed_names::PackedNames;
 use crate::fsi::tree::{Kind, NodeId, NodeMap, Tree};
 use crate::fsi::BLOCK_SIZE;
 use crate::hresult::*;
@@ -159,10 +160,20 @@ pub struct FileSet {
     first_unique_id: u64,
 }
 
-/// A child as a directory lists it.
-struct Child {
-    node: NodeId,
-    name: Vec<u8>,
+/// A directory's children with their recorded names, packed in one
+/// buffer (every directory is listed twice a session: measured, written).
+struct Listing {
+    names: PackedNames,
+    children: Vec<(NodeId, u32)>,
+}
+
+impl Listing {
+    /// Each child with its recorded name.
+    fn iter(&self) -> impl Iterator<Item = (NodeId, &[u8])> {
+        self.children
+            .iter()
+            .map(|&(node, at)| (node, self.names.get(at)))
+    }
 }
 
 /// `dir`'s children with their recorded names, unique in the directory.
@@ -170,21 +181,28 @@ struct Child {
 /// Only cut names can meet another name: the tree's names are unique, and
 /// a numbered cut name is never one of them. So only cut names are
 /// remembered, and a name that fits costs its encoding alone.
-fn children(tree: &Tree, dir: NodeId) -> Vec<Child> {
-    let Kind::Dir(entries) = &tree.node(dir).kind else {
-        return Vec::new();
+fn children(tree: &Tree, dir: NodeId) -> Listing {
+    let mut listing = Listing {
+        names: PackedNames::new(),
+        children: Vec::new(),
     };
+    let Kind::Dir(entries) = &tree.node(dir).kind else {
+        return listing;
+    };
+    listing.names = PackedNames::with_capacity(entries.len(), entries.len() * 16);
+    listing.children.reserve_exact(entries.len());
     let mut cut: HashSet<String> = HashSet::new();
-    let mut out = Vec::with_capacity(entries.len());
     for (name, node) in entries.iter() {
-        let encoded = encode_d_chars(name);
-        if encoded.len() <= 255 {
-            out.push(Child {
-                node,
-                name: encoded,
-            });
+        let names = &mut listing.names;
+        let fits = names
+            .push_with(|out| encode_d_chars_into(name, out))
+            .filter(|&at| names.get(at).len() <= 255);
+        if let Some(at) = fits {
+            listing.children.push((node, at));
             continue;
         }
+        // A name too long stays in the buffer, unreferenced: rare, and
+        // cheaper than a second encoding of every name that fits.
         let base = udf_file_name(name);
         let mut recorded = base.clone();
         let mut n = 1u32;
@@ -197,13 +215,14 @@ fn children(tree: &Tree, dir: NodeId) -> Vec<Child> {
             recorded = format!("{stem}{tag}");
             n += 1;
         }
-        out.push(Child {
-            node,
-            name: encode_d_chars(&recorded),
-        });
+        let at = listing
+            .names
+            .push_with(|out| encode_d_chars_into(&recorded, out))
+            .expect("cut to 255 bytes");
+        listing.children.push((node, at));
         cut.insert(recorded);
     }
-    out
+    listing
 }
 
 fn invalid(detail: String) -> Error {
@@ -449,34 +468,33 @@ impl FileSet {
         let tree = &self.tree;
         let first_block = base.map_or(0, |b| b.base + self.fe(self.entry_index(dir)) + 1);
         let parent = tree.node(dir).parent();
-        let mut fids = vec![Fid {
-            version_number: 1,
-            characteristics: fid_flags::DIRECTORY | fid_flags::PARENT,
-            icb: self.icb(parent, base),
-            implementation_use: Vec::new(),
-            raw_name: Vec::new(),
-        }];
-        for c in children(tree, dir) {
-            let is_dir = tree.node(c.node).is_dir();
-            fids.push(Fid {
-                version_number: 1,
-                characteristics: if is_dir { fid_flags::DIRECTORY } else { 0 },
-                icb: self.icb(c.node, base),
-                implementation_use: Vec::new(),
-                raw_name: c.name,
-            });
-        }
+        let listing = children(tree, dir);
+        let mut padding = [0u8; 32];
+        implementation_id().encode(&mut padding);
         let mut out = Vec::new();
-        for mut fid in fids {
-            let len = Fid::padded_len(0, fid.raw_name.len());
+        let parent_fid = (parent, fid_flags::DIRECTORY | fid_flags::PARENT, &[][..]);
+        let child_fids = listing.iter().map(|(node, name)| {
+            let is_dir = tree.node(node).is_dir();
+            (node, if is_dir { fid_flags::DIRECTORY } else { 0 }, name)
+        });
+        for (node, characteristics, name) in std::iter::once(parent_fid).chain(child_fids) {
+            let len = Fid::padded_len(0, name.len());
             let left = BLOCK_SIZE - (out.len() + len) % BLOCK_SIZE;
-            if left < 16 && left != BLOCK_SIZE {
-                let mut iu = vec![0u8; 32];
-                implementation_id().encode(&mut iu);
-                fid.implementation_use = iu;
-            }
+            let implementation_use: &[u8] = if left < 16 && left != BLOCK_SIZE {
+                &padding
+            } else {
+                &[]
+            };
             let at = first_block + (out.len() / BLOCK_SIZE) as u32;
-            out.extend(fid.encode(TagParams::new(tag_version, 1, at)));
+            encode_fid(
+                &mut out,
+                1,
+                characteristics,
+                &self.icb(node, base),
+                implementation_use,
+                name,
+                TagParams::new(tag_version, 1, at),
+            );
         }
         out
     }
@@ -1094,7 +1112,10 @@ mod tests {
             t.insert_unchecked(root, name, crate::fsi::tree::Attrs::symlink(), kind, false)
                 .unwrap();
         }
-        let recorded: Vec<Vec<u8>> = children(&t, root).into_iter().map(|c| c.name).collect();
+        let recorded: Vec<Vec<u8>> = children(&t, root)
+            .iter()
+            .map(|(_, name)| name.to_vec())
+            .collect();
         assert_eq!(recorded.len(), names.len());
         let unique: HashSet<&Vec<u8>> = recorded.iter().collect();
         assert_eq!(unique.len(), names.len(), "{recorded:?}");
