@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::iso9660::checksum::{self, Md5, Tag, TagKind};
 use super::iso9660::descriptor::BootRecord;
 use super::iso9660::write::{self, Params, Plan, UdfAreas, UdfSpace};
+use super::join::join;
 use super::meta_blocks::MetaBlocks;
 use super::names::{self, FileSystems};
 use super::tree::{Content, FileData, Kind, Source, Tree};
@@ -189,27 +190,19 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
     // The UDF file set is measured on a second thread while the ISO 9660
     // and Joliet trees are planned: both walk the whole tree, and only the
     // placement after them needs the file set's size.
-    let (udf_set, trees) = std::thread::scope(|scope| {
-        let measuring = udf.then(|| {
-            scope.spawn(|| {
-                FileSet::measure(
-                    Arc::clone(&tree),
-                    options.udf_revision,
-                    options.udf_base.clone(),
-                    options.start_block,
-                    options.redundant_udf_metadata,
-                )
-            })
-        });
-        let trees = write::plan_trees(Arc::clone(&tree), params);
-        let udf_set = measuring
-            .map(|m| {
-                m.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .transpose();
-        (udf_set, trees)
-    });
+    let measure = || {
+        udf.then(|| {
+            FileSet::measure(
+                Arc::clone(&tree),
+                options.udf_revision,
+                options.udf_base.clone(),
+                options.start_block,
+                options.redundant_udf_metadata,
+            )
+        })
+        .transpose()
+    };
+    let (udf_set, trees) = join(measure, || write::plan_trees(Arc::clone(&tree), params));
     let udf_set = udf_set?;
     if options.random_write && options.start_block > 0 && udf_set.is_some() {
         refuse_data_under_udf_anchors(&tree)?;

@@ -12,6 +12,7 @@
 //! last, so a directory larger than a run is still encoded once per thread.
 
 use super::iso9660::write::{EncodedDir, Plan, Region};
+use super::join::join;
 use super::tree::NodeId;
 use super::udf::write::Volume;
 use super::BLOCK_SIZE;
@@ -67,14 +68,11 @@ impl MetaBlocks {
             let mid = block + count / 2;
             let (lo, hi) = run.split_at_mut((mid - block) as usize * BLOCK_SIZE);
             let (near, far) = (&mut self.near, &mut self.far);
-            std::thread::scope(|scope| {
-                let other = scope.spawn(|| far.blocks(plan, udf, mid, hi));
-                let mine = near.blocks(plan, udf, block, lo);
-                let theirs = other
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                mine.and(theirs)
-            })
+            let (theirs, mine) = join(
+                || far.blocks(plan, udf, mid, hi),
+                || near.blocks(plan, udf, block, lo),
+            );
+            mine.and(theirs)
         };
         if let Err(e) = encoded {
             self.ahead.clear();

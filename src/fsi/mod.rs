@@ -63,6 +63,7 @@ pub(crate) mod image;
 pub(crate) mod import;
 #[allow(missing_docs)]
 pub(crate) mod iso9660;
+pub(crate) mod join;
 pub(crate) mod meta_blocks;
 pub(crate) mod multisession;
 #[allow(missing_docs)]
