@@ -9,7 +9,7 @@ use super::iso9660::checksum::{self, Md5, Tag, TagKind};
 use super::iso9660::descriptor::BootRecord;
 use super::iso9660::write::{self, Params, Plan, UdfAreas, UdfSpace};
 use super::join::join;
-use super::meta_blocks::MetaBlocks;
+use super::meta_blocks::{MetaBlocks, Planned};
 use super::names::{self, FileSystems};
 use super::tree::{Content, FileData, Kind, Source, Tree};
 use super::udf::{self, incremental::UdfBase, write::FileSet, write::Volume};
@@ -248,6 +248,7 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
         let mut system_area = vec![0u8; 16 * BLOCK_SIZE];
         session.read_plain(0, &mut system_area)?;
         session.plan.reseal_superblock_tag(&system_area);
+        // The read above encoded the descriptors ahead, unsealed.
         session.meta.forget();
     }
     Ok(session)
@@ -478,7 +479,11 @@ impl Session {
     }
 
     fn meta_bytes(&mut self, block: u32, out: &mut [u8]) -> Result<()> {
-        self.meta.block(&self.plan, self.udf.as_ref(), block, out)
+        let src = Planned {
+            plan: &self.plan,
+            udf: self.udf.as_ref(),
+        };
+        self.meta.block(src, block, out)
     }
 }
 
@@ -1134,6 +1139,31 @@ mod tests {
                 assert!(read_back.lookup(&path).is_ok(), "{path}");
             }
         }
+    }
+
+    /// A first UDF bridge keeps a copy of its file set descriptor in the
+    /// system area, which the superblock tag covers: the tag is sealed
+    /// after the build, and a read must give the sealed one whatever was
+    /// encoded ahead before.
+    #[test]
+    fn the_superblock_tag_of_a_checksummed_bridge_covers_the_blocks_read_before_it() {
+        let options = BuildOptions {
+            file_systems: FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF,
+            time: Some(0),
+            ..Default::default()
+        };
+        let mut s = build(tree(true), &options).unwrap();
+        let sb_tag = s.plan.checksums.unwrap().sb_tag;
+        let bytes = in_order(&mut s, 5);
+        assert!(bytes[..16 * BLOCK_SIZE].iter().any(|&b| b != 0));
+        let at = sb_tag as usize * BLOCK_SIZE;
+        let tag = Tag::parse(&bytes[at..at + BLOCK_SIZE]).expect("a superblock tag");
+        assert_eq!(tag.kind, TagKind::Superblock);
+        assert_eq!(
+            (tag.pos, tag.range_start, tag.range_size),
+            (sb_tag, 0, sb_tag)
+        );
+        assert_eq!(tag.md5, Md5::of(&bytes[..at]));
     }
 
     #[test]

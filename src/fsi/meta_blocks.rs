@@ -35,6 +35,13 @@ pub(crate) struct MetaBlocks {
     ahead: Vec<u8>,
 }
 
+/// What every metadata block is a function of.
+#[derive(Clone, Copy)]
+pub(crate) struct Planned<'s> {
+    pub plan: &'s Plan,
+    pub udf: Option<&'s Volume>,
+}
+
 /// One thread's encoder: the directory (or long symlink) it encoded last
 /// in each file system.
 #[derive(Default)]
@@ -46,32 +53,23 @@ struct Encoder {
 
 impl MetaBlocks {
     /// Block `block` (relative to the session, before `plan.data_start`).
-    pub(crate) fn block(
-        &mut self,
-        plan: &Plan,
-        udf: Option<&Volume>,
-        block: u32,
-        out: &mut [u8],
-    ) -> Result<()> {
+    pub(crate) fn block(&mut self, src: Planned<'_>, block: u32, out: &mut [u8]) -> Result<()> {
         if let Some(at) = self.cached(block) {
             out.copy_from_slice(&self.ahead[at..at + BLOCK_SIZE]);
             return Ok(());
         }
-        let end = plan.data_start.min(block.saturating_add(AHEAD_BLOCKS));
+        let end = src.plan.data_start.min(block.saturating_add(AHEAD_BLOCKS));
         let count = end.saturating_sub(block).max(1);
         self.ahead.clear();
         self.ahead.resize(count as usize * BLOCK_SIZE, 0);
         let run = &mut self.ahead[..];
         let encoded = if count < SPLIT_BLOCKS {
-            self.near.blocks(plan, udf, block, run)
+            self.near.blocks(src, block, run)
         } else {
             let mid = block + count / 2;
             let (lo, hi) = run.split_at_mut((mid - block) as usize * BLOCK_SIZE);
             let (near, far) = (&mut self.near, &mut self.far);
-            let (theirs, mine) = join(
-                || far.blocks(plan, udf, mid, hi),
-                || near.blocks(plan, udf, block, lo),
-            );
+            let (theirs, mine) = join(|| far.blocks(src, mid, hi), || near.blocks(src, block, lo));
             mine.and(theirs)
         };
         if let Err(e) = encoded {
@@ -107,26 +105,15 @@ impl MetaBlocks {
 
 impl Encoder {
     /// Blocks `first..` into `out` (whole blocks).
-    fn blocks(
-        &mut self,
-        plan: &Plan,
-        udf: Option<&Volume>,
-        first: u32,
-        out: &mut [u8],
-    ) -> Result<()> {
+    fn blocks(&mut self, src: Planned<'_>, first: u32, out: &mut [u8]) -> Result<()> {
         for (block, out) in (first..).zip(out.chunks_exact_mut(BLOCK_SIZE)) {
-            self.block(plan, udf, block, out)?;
+            self.block(src, block, out)?;
         }
         Ok(())
     }
 
-    fn block(
-        &mut self,
-        plan: &Plan,
-        udf: Option<&Volume>,
-        block: u32,
-        out: &mut [u8],
-    ) -> Result<()> {
+    fn block(&mut self, src: Planned<'_>, block: u32, out: &mut [u8]) -> Result<()> {
+        let Planned { plan, udf } = src;
         match plan.region(block) {
             Region::Zero | Region::Data => out.fill(0),
             Region::Udf(rel) => match udf {
