@@ -18,9 +18,10 @@ use super::udf::write::Volume;
 use super::BLOCK_SIZE;
 use crate::error::Result;
 
-/// Blocks encoded per run ahead: 2 MiB, about 150 directories of 100
-/// entries, so a run's thread start is noise beside its work.
-pub(crate) const AHEAD_BLOCKS: u32 = 1024;
+/// Blocks encoded per run ahead: 1 MiB, about 75 directories of 100
+/// entries, so a run's thread start is noise beside its work (runs of 2
+/// and 16 MiB were no faster).
+pub(crate) const AHEAD_BLOCKS: u32 = 512;
 
 /// Below this many blocks a run is encoded on the caller's thread alone.
 const SPLIT_BLOCKS: u32 = 64;
