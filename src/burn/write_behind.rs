@@ -12,7 +12,8 @@
 //! thread keeps every callback (progress, cancel, the caller's streams);
 //! the drive's first error stops the queue and is the error returned.
 //! Progress counts the blocks queued, which is what writes sent in line
-//! would have sent by then; the queue holds at most 2 MiB.
+//! would have sent by then; the queue holds at most 2 MiB. When the
+//! system refuses the thread, the batches are written in line.
 
 use std::sync::mpsc::{self, Receiver, SyncSender};
 
@@ -31,46 +32,53 @@ pub(crate) const BATCH_BLOCKS: u32 = 256;
 /// Batches queued ahead of the drive: what the producer may run ahead.
 const DEPTH: usize = 2;
 
-/// The queue to the drive thread, as the producer sees it.
-pub(crate) struct WriteBehind {
-    queue: SyncSender<(u32, Vec<u8>)>,
-    spare: Receiver<Vec<u8>>,
+/// Where the producer's batches go, as it sees them.
+pub(crate) struct WriteBehind<'g> {
+    to: To<'g>,
 }
 
-/// The drive thread stopped taking batches: its error is the write's.
-#[derive(Debug)]
-pub(crate) struct DriveStopped;
-
-impl From<DriveStopped> for Error {
-    fn from(_: DriveStopped) -> Error {
-        // Only seen when the drive thread's own error is lost, which
-        // `write_behind` never lets happen; kept meaningful regardless.
-        Error::new(
-            hresult::MS_E_FAIL,
-            "the drive thread stopped before the session was written",
-        )
-    }
+enum To<'g> {
+    /// The drive thread's queue, and the buffers it is done with.
+    Thread {
+        queue: SyncSender<(u32, Vec<u8>)>,
+        spare: Receiver<Vec<u8>>,
+    },
+    /// No second thread (the system refused one): each batch is written
+    /// before `write` returns, as before this module existed.
+    InLine(&'g WriteGuard<'g>),
 }
 
-impl WriteBehind {
+impl WriteBehind<'_> {
     /// An empty buffer to fill, reusing one the drive thread is done with.
     pub(crate) fn buffer(&self) -> Vec<u8> {
-        let mut buf = self
-            .spare
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(BATCH_BLOCKS as usize * BLOCK_SIZE));
+        let spare = match &self.to {
+            To::Thread { spare, .. } => spare.try_recv().ok(),
+            To::InLine(_) => None,
+        };
+        let mut buf =
+            spare.unwrap_or_else(|| Vec::with_capacity(BATCH_BLOCKS as usize * BLOCK_SIZE));
         buf.clear();
         buf
     }
 
     /// Queues `data` (whole blocks) for LBA `lba`; waits while the queue is
-    /// full.
-    pub(crate) fn write(&self, lba: u32, data: Vec<u8>) -> std::result::Result<(), DriveStopped> {
+    /// full. An error means the drive stopped: the write's error is the
+    /// drive's, which [`write_behind`] returns.
+    pub(crate) fn write(&self, lba: u32, data: Vec<u8>) -> Result<()> {
         debug_assert_eq!(data.len() % BLOCK_SIZE, 0);
         if data.is_empty() {
             return Ok(());
         }
-        self.queue.send((lba, data)).map_err(|_| DriveStopped)
+        match &self.to {
+            To::Thread { queue, .. } => queue.send((lba, data)).map_err(|_| {
+                // Replaced by the drive thread's own error on the way out.
+                Error::new(
+                    hresult::MS_E_FAIL,
+                    "the drive thread stopped before the session was written",
+                )
+            }),
+            To::InLine(guard) => command::write_blocks(guard, lba, &data),
+        }
     }
 }
 
@@ -78,36 +86,50 @@ impl WriteBehind {
 /// WRITEs through `guard`; returns once every queued batch was sent.
 ///
 /// The drive's error, if any, wins over `produce`'s result (which is then
-/// at most the [`DriveStopped`] it caused). A `produce` that fails leaves
-/// what it queued before to be written: the state is the one the same
-/// error would have left with the WRITEs sent in line.
-pub(crate) fn write_behind<R>(
-    guard: &WriteGuard<'_>,
-    produce: impl FnOnce(&WriteBehind) -> Result<R>,
+/// at most the stop it caused). A `produce` that fails leaves what it
+/// queued before to be written: the state is the one the same error would
+/// have left with the WRITEs sent in line.
+pub(crate) fn write_behind<'g, R>(
+    guard: &'g WriteGuard<'g>,
+    produce: impl FnOnce(&WriteBehind<'g>) -> Result<R>,
+) -> Result<R> {
+    write_behind_with(guard, true, produce)
+}
+
+/// [`write_behind`], the drive thread asked for only when `second_thread`:
+/// tests take the path a refused thread takes.
+fn write_behind_with<'g, R>(
+    guard: &'g WriteGuard<'g>,
+    second_thread: bool,
+    produce: impl FnOnce(&WriteBehind<'g>) -> Result<R>,
 ) -> Result<R> {
     let (queue, batches) = mpsc::sync_channel::<(u32, Vec<u8>)>(DEPTH);
     let (recycle, spare) = mpsc::channel::<Vec<u8>>();
+    let drain = move || -> Result<()> {
+        for (lba, data) in batches {
+            command::write_blocks(guard, lba, &data)?;
+            // The producer may be gone (it failed): nothing to reuse.
+            let _ = recycle.send(data);
+        }
+        Ok(())
+    };
     std::thread::scope(|scope| {
-        let drive = std::thread::Builder::new()
-            .name("ms-write".into())
-            .spawn_scoped(scope, move || -> Result<()> {
-                for (lba, data) in batches {
-                    command::write_blocks(guard, lba, &data)?;
-                    // The producer may be gone (it failed): nothing to reuse.
-                    let _ = recycle.send(data);
-                }
-                Ok(())
+        let drive = second_thread
+            .then(|| {
+                std::thread::Builder::new()
+                    .name("ms-write".into())
+                    .spawn_scoped(scope, drain)
+                    .ok()
+            })
+            .flatten();
+        let Some(drive) = drive else {
+            return produce(&WriteBehind {
+                to: To::InLine(guard),
             });
-        let drive = match drive {
-            Ok(handle) => handle,
-            Err(e) => {
-                return Err(Error::new(
-                    hresult::MS_E_OUTOFMEMORY,
-                    format!("starting the drive thread: {e}"),
-                ))
-            }
         };
-        let writes = WriteBehind { queue, spare };
+        let writes = WriteBehind {
+            to: To::Thread { queue, spare },
+        };
         let produced = produce(&writes);
         drop(writes);
         let drove = drive
@@ -115,4 +137,50 @@ pub(crate) fn write_behind<R>(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         drove.and(produced)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::Profile;
+    use crate::recorder::Recorder;
+    use crate::scsi::emulator::{create_blank, Existing};
+
+    /// Batches of one byte value each, the third at an LBA a DVD+R refuses
+    /// (not its next writable address), the fourth where the drive would
+    /// take it had the queue gone on.
+    #[test]
+    fn batches_reach_the_drive_in_order_and_stop_at_its_first_error_with_or_without_a_thread() {
+        for threads in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            let disc = dir.path().join("disc.img");
+            create_blank(&disc, Profile::DvdPlusR, None, Existing::Refuse).unwrap();
+            let recorder = Recorder::open(&disc).unwrap();
+            let guard = recorder.lock_for_writing().unwrap();
+            let batch = BATCH_BLOCKS;
+            let err = write_behind_with(&guard, threads, |w| {
+                for (k, lba) in [0, batch, 9 * batch, 2 * batch].into_iter().enumerate() {
+                    let mut data = w.buffer();
+                    data.resize(batch as usize * BLOCK_SIZE, k as u8 + 1);
+                    w.write(lba, data)?;
+                }
+                Ok(())
+            })
+            .unwrap_err();
+            let refused = format!("at LBA {}", 9 * batch);
+            assert!(
+                err.to_string().contains(&refused),
+                "thread {threads}: {err}"
+            );
+            drop(guard);
+            let media = recorder.media_info().unwrap();
+            assert_eq!(media.next_writable, Some(2 * batch), "thread {threads}");
+            let guard = recorder.lock_for_writing().unwrap();
+            let mut read = vec![0u8; 2 * batch as usize * BLOCK_SIZE];
+            command::read_blocks(&guard, 0, &mut read).unwrap();
+            let (first, second) = read.split_at(batch as usize * BLOCK_SIZE);
+            assert!(first.iter().all(|&b| b == 1), "thread {threads}");
+            assert!(second.iter().all(|&b| b == 2), "thread {threads}");
+        }
+    }
 }
