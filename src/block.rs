@@ -17,4 +17,13 @@ pub const BLOCK_SIZE: usize = 2048;
 pub trait BlockSource {
     /// Fills `buf` (a whole number of blocks) from `lba` onwards.
     fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> Result<()>;
+
+    /// This source, when two threads may read it at once. The import of a
+    /// bridge then reads its ISO 9660 tree on a second thread while the
+    /// caller's reads the UDF directories. `None`, the default, keeps
+    /// every read on the caller's thread: a source need not be `Sync` to
+    /// be read, and a test's counting mock is not.
+    fn shared(&self) -> Option<&(dyn BlockSource + Sync)> {
+        None
+    }
 }

@@ -749,6 +749,12 @@ impl Drop for WriteGuard<'_> {
 }
 
 impl BlockSource for Recorder {
+    /// Commands are serialised on the transport's lock: two readers take
+    /// turns at the drive and parse what they read at the same time.
+    fn shared(&self) -> Option<&(dyn BlockSource + Sync)> {
+        Some(self)
+    }
+
     /// READ(10) in chunks of 64 KiB.
     fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> Result<()> {
         if buf.len() % BLOCK_SIZE != 0 {

@@ -41,6 +41,11 @@ impl FileBlocks {
 }
 
 impl BlockSource for FileBlocks {
+    /// `pread` takes no lock and moves no file position.
+    fn shared(&self) -> Option<&(dyn BlockSource + Sync)> {
+        Some(self)
+    }
+
     fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> Result<()> {
         let count = (buf.len() / BLOCK_SIZE) as u64;
         if lba as u64 + count > self.blocks as u64 {

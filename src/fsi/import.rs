@@ -315,7 +315,7 @@ fn import_udf(
         Some((p.root, skip))
     });
     let read = if base {
-        udf::read::import_for_next_session(src, session_start, limits, || {
+        udf::read::import_for_next_session(src, session_start, limits, |src| {
             let (root, skip) = rock_ridge?;
             read::read_tree(src, root, Naming::RockRidge { skip }, limits).ok()
         })

@@ -12,7 +12,7 @@ use super::support::discs::new_disc;
 use super::support::sessions::write_next_session;
 use super::support::trees::write_session;
 use super::support::trees::{assert_same, scratch};
-use super::support::udf::{blocks_with_tag, fids_at, peek, poke, restamp, Counting};
+use super::support::udf::{blocks_with_tag, fids_at, peek, poke, restamp, Counting, Threads};
 use super::udf_build::{check_udfinfo, model_by_libudfread, udf_model, udf_tools_present, UModel};
 use std::sync::Arc;
 
@@ -349,7 +349,7 @@ fn import_for_next_session(src: &dyn fsi::BlockSource, start: u32) -> ForNextSes
     let set = descriptor::read_set(src, start).unwrap();
     let root = set.primary.unwrap().root;
     let skip = iso_read::detect_rock_ridge(src, root).unwrap().unwrap();
-    let rock_ridge = || {
+    let rock_ridge = |src: &dyn fsi::BlockSource| {
         let naming = iso_read::Naming::RockRidge { skip };
         iso_read::read_tree(src, root, naming, Default::default()).ok()
     };
@@ -425,6 +425,35 @@ fn importing_our_bridge_for_a_next_session_reads_directories_not_file_entries() 
         let (read, _) = model_by_libudfread(&img, start, 0);
         assert_eq!(read.len(), 6_067 + 1, "libudfread's items");
     }
+}
+
+/// A source two threads may read gets the Rock Ridge tree read on a second
+/// thread beside the UDF directories; the tree and base are what one
+/// thread reading both gives.
+#[test]
+fn the_short_import_reads_its_two_trees_on_two_threads_and_gives_what_one_thread_gives() {
+    let dir = scratch("udf-short-two-threads");
+    let img = dir.join("bridge.img");
+    our_bridge(&img);
+    let src = FileBlocks::open(&img).unwrap();
+    let one = Counting {
+        inner: &src,
+        blocks: Default::default(),
+    };
+    let in_line = import_for_next_session(&one, 0);
+    let two = Threads::new(&src);
+    let side_by_side = import_for_next_session(&two, 0);
+    assert_eq!(two.count(), 2, "threads that read");
+    assert!(in_line.from_iso && side_by_side.from_iso);
+    assert_same(
+        "two threads against one",
+        &items(&in_line.tree),
+        &items(&side_by_side.tree),
+    );
+    assert_eq!(
+        format!("{:?}", in_line.base.unwrap()),
+        format!("{:?}", side_by_side.base.unwrap())
+    );
 }
 
 /// Where the UDF directories of our bridge do not name what the Rock Ridge

@@ -76,6 +76,41 @@ impl multisession::fsi::BlockSource for Counting<'_> {
     }
 }
 
+/// A block source two threads may read at once, which notes the threads
+/// that did.
+pub struct Threads<'a> {
+    pub inner: &'a (dyn multisession::fsi::BlockSource + Sync),
+    pub seen: std::sync::Mutex<std::collections::HashSet<std::thread::ThreadId>>,
+}
+
+impl<'a> Threads<'a> {
+    pub fn new(inner: &'a (dyn multisession::fsi::BlockSource + Sync)) -> Threads<'a> {
+        Threads {
+            inner,
+            seen: Default::default(),
+        }
+    }
+
+    /// How many threads have read.
+    pub fn count(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+}
+
+impl multisession::fsi::BlockSource for Threads<'_> {
+    fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> multisession::Result<()> {
+        self.seen
+            .lock()
+            .unwrap()
+            .insert(std::thread::current().id());
+        self.inner.read_blocks(lba, buf)
+    }
+
+    fn shared(&self) -> Option<&(dyn multisession::fsi::BlockSource + Sync)> {
+        Some(self)
+    }
+}
+
 /// Every block of `img` that holds a valid descriptor tag of `id`.
 pub fn blocks_with_tag(img: &Path, id: multisession::internals::udf::layout::TagId) -> Vec<u32> {
     use multisession::internals::udf::layout::Tag;

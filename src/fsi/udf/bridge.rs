@@ -14,14 +14,17 @@
 //! caller reads the ISO 9660 tree whole to name the differences.
 
 use std::collections::HashSet;
+use std::num::NonZeroU32;
 
-use super::incremental::{Collector, Layout, UdfBase};
-use super::layout::{fids, file_type};
+use super::incremental::{Collector, Layout, UdfBase, METADATA_PARTITION};
+use super::layout::{fids, file_type, LbAddr};
 use super::read::Volume;
 use crate::fsi::iso9660::descriptor::RootRef;
 use crate::fsi::iso9660::read::{ImportLimits, Naming};
 use crate::fsi::iso9660::record::{self, Record, FLAG_ASSOCIATED, FLAG_MULTI_EXTENT};
+use crate::fsi::join::join;
 use crate::fsi::names;
+use crate::fsi::packed_names::PackedNames;
 use crate::fsi::tree::{Content, Kind, NodeId, Tree};
 use crate::fsi::{BlockSource, BLOCK_SIZE};
 
@@ -147,88 +150,193 @@ fn same_entry(
 }
 
 /// The short import of a bridge this library wrote, for a next session to
-/// build on: the tree is `iso` (the Rock Ridge tree, read whole: its
+/// build on: the tree is the Rock Ridge tree `iso_tree` reads whole (its
 /// directories are a few percent of the UDF metadata), and each item's
 /// UDF file entry is found through the UDF directories alone — a file's
 /// identifier names its entry and the low bits of its unique id — instead
 /// of reading a file entry per file. A million-file session so reads some
 /// 130,000 blocks rather than over a million.
 ///
+/// The two trees are read apart, on two threads where the source takes
+/// reads from two at once ([`BlockSource::shared`]), and then matched:
+/// each was a third of a million-file append, one after the other.
+///
 /// Both trees of such a bridge were written from one tree, so the file
 /// entries hold what the Rock Ridge records hold; what is checked is that
-/// every UDF directory names exactly the children `iso` has, each with the
-/// same kind (a directory or not). `None` when they differ anywhere or a
-/// UDF directory cannot be read: the caller reads the UDF tree whole,
-/// which reports what is wrong.
+/// every UDF directory names exactly the children the ISO 9660 tree has,
+/// each with the same kind (a directory or not). `None` when they differ
+/// anywhere or a UDF directory cannot be read: the caller reads the UDF
+/// tree whole, which reports what is wrong.
 pub(crate) fn over_iso(
     vol: &Volume<'_>,
     layout: Layout,
-    iso: Tree,
+    iso_tree: impl Fn(&dyn BlockSource) -> Option<Tree> + Sync,
     limits: &ImportLimits,
 ) -> Option<(Tree, UdfBase)> {
     vol.read_ahead(false);
-    let mut origins = Collector::for_slots(iso.slots());
-    let mut visited = HashSet::new();
-    // Each child named once: with the count below, one identifier per item.
-    let mut named_before = vec![false; iso.slots()];
-    let mut budget = limits.max_total_directory_bytes;
-    let mut stack = vec![(vol.root.location, iso.root())];
-    while let Some((icb, node)) = stack.pop() {
-        let Kind::Dir(children) = &iso.node(node).kind else {
-            return None;
-        };
-        let fe = vol.read_entry(icb).ok()?;
-        let size = fe.information_length;
-        if !visited.insert(icb)
-            || fe.icb_tag.file_type != file_type::DIRECTORY
-            || size > limits.max_directory_bytes as u64
-            || size > budget
-        {
-            return None;
+    let (iso, udf) = match vol.source().shared() {
+        Some(shared) => join(|| iso_tree(shared), || UdfDirs::scan(vol, limits)),
+        None => {
+            let iso = iso_tree(vol.source())?;
+            (Some(iso), UdfDirs::scan(vol, limits))
         }
-        budget -= size;
-        origins.note(node, icb.partition, icb.block, fe.unique_id);
-        let data = vol
-            .read_file_bytes(&fe, icb, limits.max_directory_bytes as u64)
-            .ok()?;
-        let mut named = 0usize;
-        // This library writes a directory's identifiers in the tree's name
-        // order, which is the order `iso` lists them in: each is first
-        // compared with the next child in line, a lookup only if it is not
-        // that one (a name cut to fit, another writer's order).
-        let mut in_line = children.iter().peekable();
-        for (_, fid) in fids(&data) {
-            let fid = fid.ok()?;
-            if fid.is_parent() || fid.is_deleted() {
-                continue;
-            }
-            let name = fid.name_ref().ok()?;
-            let child = match in_line.next_if(|&(next, _)| next == name) {
-                Some((_, child)) => child,
-                None => children.get(&name)?,
-            };
-            if std::mem::replace(&mut named_before[child.index()], true)
-                || fid.is_directory() != iso.node(child).is_dir()
+    };
+    udf?.match_to(iso?, layout)
+}
+
+/// A bridge's UDF directories, read without the ISO 9660 tree they are
+/// matched to: in the order [`UdfDirs::match_to`] visits them, each
+/// directory's file entry and then its items (every identifier but the
+/// parent's and deleted ones), the names packed. About 26 bytes per item,
+/// freed once matched.
+#[derive(Default)]
+struct UdfDirs {
+    dirs: Vec<UdfDir>,
+    items: Vec<UdfItem>,
+    names: PackedNames,
+}
+
+struct UdfDir {
+    icb: LbAddr,
+    unique_id: u64,
+    /// Items it holds: the next ones of [`UdfDirs::items`].
+    items: u32,
+}
+
+/// An identifier, its name packed and its entry in the metadata partition
+/// (the only one a next session builds on). A directory's unique id is its
+/// file entry's, read with it; a file's is the identifier's, never 0. In
+/// 12 bytes: the file's unique id is the niche that tells them apart.
+enum UdfItem {
+    Dir {
+        name: u32,
+        block: u32,
+    },
+    File {
+        name: u32,
+        block: u32,
+        unique_id: NonZeroU32,
+    },
+}
+
+impl UdfItem {
+    fn name(&self) -> u32 {
+        match *self {
+            UdfItem::Dir { name, .. } | UdfItem::File { name, .. } => name,
+        }
+    }
+}
+
+impl UdfDirs {
+    /// Reads every directory from the root down, depth first, children in
+    /// the order their identifiers come. `None` for a directory that cannot
+    /// be read, is met twice, is not one, or is over the limits.
+    fn scan(vol: &Volume<'_>, limits: &ImportLimits) -> Option<UdfDirs> {
+        let mut out = UdfDirs::default();
+        let mut visited = HashSet::new();
+        let mut budget = limits.max_total_directory_bytes;
+        let mut stack = vec![vol.root.location];
+        while let Some(icb) = stack.pop() {
+            let fe = vol.read_entry(icb).ok()?;
+            let size = fe.information_length;
+            if !visited.insert(icb)
+                || fe.icb_tag.file_type != file_type::DIRECTORY
+                || size > limits.max_directory_bytes as u64
+                || size > budget
             {
                 return None;
             }
-            let at = fid.icb.location;
-            if fid.is_directory() {
-                stack.push((at, child));
-            } else {
-                match fid.icb.unique_id() {
-                    0 => return None,
-                    id => origins.note(child, at.partition, at.block, id.into()),
+            budget -= size;
+            let data = vol
+                .read_file_bytes(&fe, icb, limits.max_directory_bytes as u64)
+                .ok()?;
+            let before = out.items.len();
+            for (_, fid) in fids(&data) {
+                let fid = fid.ok()?;
+                if fid.is_parent() || fid.is_deleted() {
+                    continue;
+                }
+                let at = fid.icb.location;
+                // An entry elsewhere makes the volume one a next session
+                // cannot build on (see `Collector::note`).
+                if at.partition != METADATA_PARTITION {
+                    return None;
+                }
+                let name = out.names.push(fid.name_ref().ok()?.as_bytes())?;
+                out.items.push(if fid.is_directory() {
+                    stack.push(at);
+                    UdfItem::Dir {
+                        name,
+                        block: at.block,
+                    }
+                } else {
+                    UdfItem::File {
+                        name,
+                        block: at.block,
+                        unique_id: NonZeroU32::new(fid.icb.unique_id())?,
+                    }
+                });
+            }
+            out.dirs.push(UdfDir {
+                icb,
+                unique_id: fe.unique_id,
+                items: u32::try_from(out.items.len() - before).ok()?,
+            });
+        }
+        Some(out)
+    }
+
+    /// Matches the directories to `iso`, walking it as [`scan`](Self::scan)
+    /// walked them, and notes where each item's file entry is.
+    fn match_to(self, iso: Tree, layout: Layout) -> Option<(Tree, UdfBase)> {
+        let mut origins = Collector::for_slots(iso.slots());
+        // Each child named once: with the count below, one identifier per item.
+        let mut named_before = vec![false; iso.slots()];
+        let mut dirs = self.dirs.iter();
+        let mut items = self.items.iter();
+        let mut stack = vec![(dirs.as_slice().first()?.icb, iso.root())];
+        while let Some((icb, node)) = stack.pop() {
+            let Kind::Dir(children) = &iso.node(node).kind else {
+                return None;
+            };
+            // Both walks push a directory's subdirectories in the order of
+            // its identifiers, so they meet the directories in one order.
+            let dir = dirs.next().filter(|dir| dir.icb == icb)?;
+            origins.note(node, icb.partition, icb.block, dir.unique_id);
+            // This library writes a directory's identifiers in the tree's
+            // name order, which is the order `iso` lists them in: each is
+            // first compared with the next child in line, a lookup only if
+            // it is not that one (a name cut to fit, another writer's order).
+            let mut in_line = children.iter().peekable();
+            for item in items.by_ref().take(dir.items as usize) {
+                let name = self.names.get(item.name());
+                let child = match in_line.next_if(|&(next, _)| next.as_bytes() == name) {
+                    Some((_, child)) => child,
+                    None => children.get(std::str::from_utf8(name).ok()?)?,
+                };
+                let is_dir = matches!(item, UdfItem::Dir { .. });
+                if std::mem::replace(&mut named_before[child.index()], true)
+                    || is_dir != iso.node(child).is_dir()
+                {
+                    return None;
+                }
+                match *item {
+                    UdfItem::Dir { block, .. } => {
+                        let partition = METADATA_PARTITION;
+                        stack.push((LbAddr { block, partition }, child));
+                    }
+                    UdfItem::File {
+                        block, unique_id, ..
+                    } => origins.note(child, METADATA_PARTITION, block, unique_id.get().into()),
                 }
             }
-            named += 1;
+            if dir.items as usize != children.len() {
+                return None;
+            }
         }
-        if named != children.len() {
-            return None;
-        }
+        let base = origins.finish(Some(layout), &iso)?;
+        Some((iso, base))
     }
-    let base = origins.finish(Some(layout), &iso)?;
-    Some((iso, base))
 }
 
 #[cfg(test)]

@@ -744,6 +744,11 @@ impl<'a> Volume<'a> {
         Ok(fsd.root)
     }
 
+    /// What the volume is read from.
+    pub(crate) fn source(&self) -> &'a dyn BlockSource {
+        self.src
+    }
+
     /// How far reads go ahead: for a walk that reads every entry, or
     /// only directories (not the entries of their files).
     pub(crate) fn read_ahead(&self, entries: bool) {
@@ -1433,20 +1438,21 @@ pub struct ForNextSession {
 /// Imports the UDF volume of the session at `session_start` for a next
 /// session to build on. A bridge this library wrote, in a layout a next
 /// session can keep entries of, is read the short way
-/// ([`super::bridge::over_iso`]): the tree `iso_tree` gives (its Rock
-/// Ridge tree, read whole), the file entries found through the UDF
+/// ([`super::bridge::over_iso`]): the tree `iso_tree` reads from the
+/// source it is given (its Rock Ridge tree, read whole; on a second thread
+/// when the source allows), the file entries found through the UDF
 /// directories alone. Any other volume, or one whose UDF directories do
 /// not name exactly that tree, is read as [`import`] reads it.
 pub fn import_for_next_session(
     src: &dyn BlockSource,
     session_start: u32,
     limits: ImportLimits,
-    iso_tree: impl FnOnce() -> Option<Tree>,
+    iso_tree: impl Fn(&dyn BlockSource) -> Option<Tree> + Sync,
 ) -> Result<ForNextSession> {
     let vol = Volume::open(src, session_start, &limits)?;
     let info = vol.info.clone();
     if let Some(layout) = vol.base_layout.filter(|_| vol.written_here) {
-        let short = iso_tree().and_then(|iso| super::bridge::over_iso(&vol, layout, iso, &limits));
+        let short = super::bridge::over_iso(&vol, layout, iso_tree, &limits);
         if let Some((tree, base)) = short {
             return Ok(ForNextSession {
                 info,
