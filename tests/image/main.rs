@@ -11,6 +11,7 @@ mod iso_hostile;
 mod iso_import;
 mod iso_large;
 mod iso_sessions;
+mod many_files;
 mod udf_bridge_commit;
 mod udf_build;
 mod udf_import;
