@@ -187,30 +187,37 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
         boot: options.boot.clone(),
         pad_blocks: options.pad_blocks,
     };
-    // The UDF file set is measured on a second thread while the ISO 9660
-    // and Joliet trees are planned: both walk the whole tree, and only the
-    // placement after them needs the file set's size.
+    // The UDF file set and the Joliet tree are measured on a second thread
+    // while the ISO 9660 tree is planned: each walks the whole tree, and
+    // only the placement after them needs their sizes. (The ISO 9660 plan,
+    // with its Rock Ridge entries, takes about as long as the two others.)
+    let joliet = params.joliet;
     let measure = || {
-        udf.then(|| {
-            FileSet::measure(
-                Arc::clone(&tree),
-                options.udf_revision,
-                options.udf_base.clone(),
-                options.start_block,
-                options.redundant_udf_metadata,
-            )
-        })
-        .transpose()
+        let udf_set = udf
+            .then(|| {
+                FileSet::measure(
+                    Arc::clone(&tree),
+                    options.udf_revision,
+                    options.udf_base.clone(),
+                    options.start_block,
+                    options.redundant_udf_metadata,
+                )
+            })
+            .transpose();
+        (udf_set, joliet.then(|| write::measure_joliet(&tree)))
     };
-    let (udf_set, trees) = join(measure, || write::plan_trees(Arc::clone(&tree), params));
+    let ((udf_set, joliet), trees) = join(measure, || write::plan_trees(Arc::clone(&tree), params));
     let udf_set = udf_set?;
     if options.random_write && options.start_block > 0 && udf_set.is_some() {
         refuse_data_under_udf_anchors(&tree)?;
     }
-    let plan = trees?.place(udf_set.as_ref().map(|set| UdfSpace {
-        nsr: udf::write::nsr_of(options.udf_revision).1,
-        file_set_blocks: set.area_blocks(),
-    }))?;
+    let plan = trees?.place(
+        joliet,
+        udf_set.as_ref().map(|set| UdfSpace {
+            nsr: udf::write::nsr_of(options.udf_revision).1,
+            file_set_blocks: set.area_blocks(),
+        }),
+    )?;
     if let Some(free) = options.free_blocks {
         if plan.total_blocks > free {
             return Err(Error::new(

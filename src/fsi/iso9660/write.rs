@@ -194,6 +194,44 @@ pub struct EncodedDir {
     pub ce: Vec<u8>,
 }
 
+/// Calls `f` with each data section of `file` (a new one from block
+/// `first`) and whether it is the last. Directories are measured before
+/// files are placed: any block will do then, records have one size.
+fn sections_of(file: &FileData, first: u32, mut f: impl FnMut(Extent, bool)) {
+    match &file.content {
+        Content::OnMedium(extents) => {
+            for (i, e) in extents.iter().enumerate() {
+                f(*e, i + 1 == extents.len());
+            }
+        }
+        Content::New(_) => {
+            if file.size == 0 {
+                return f(Extent { lba: 0, len: 0 }, true);
+            }
+            let mut left = file.size;
+            let mut lba = first;
+            while left > MAX_SECTION {
+                f(
+                    Extent {
+                        lba,
+                        len: MAX_SECTION as u32,
+                    },
+                    false,
+                );
+                lba = lba.wrapping_add((MAX_SECTION / BS) as u32);
+                left -= MAX_SECTION;
+            }
+            f(
+                Extent {
+                    lba,
+                    len: left as u32,
+                },
+                true,
+            );
+        }
+    }
+}
+
 fn too_big(detail: String) -> Error {
     Error::new(MS_IMAPI_E_IMAGE_TOO_BIG, detail)
 }
@@ -243,12 +281,9 @@ struct MetadataPlace {
     end: u64,
 }
 
-/// Plans the session for `tree`: the directory trees first (their sizes
-/// decide everything after them), then the addresses of metadata and
-/// file data, then the descriptors and path tables that name them.
-/// A plan whose directories are listed and sized but not yet placed: what
-/// does not depend on the UDF file set's size, so that the file set can be
-/// measured beside it.
+/// The ISO 9660 tree of a plan, its directories listed and sized but not
+/// yet placed: what depends neither on the UDF file set's size nor on the
+/// Joliet tree's, so that those can be measured beside it.
 #[derive(Debug)]
 pub struct Trees {
     plan: Plan,
@@ -278,17 +313,69 @@ pub fn plan_trees(tree: Arc<Tree>, p: Params) -> Result<Trees> {
     };
     plan.plan_checksums();
     let ce_bytes = plan.plan_iso_tree()?;
-    if plan.p.joliet {
-        plan.plan_joliet_tree();
-    }
     Ok(Trees { plan, ce_bytes })
 }
 
+/// The Joliet tree of a session, measured apart from the ISO 9660 tree
+/// ([`measure_joliet`]): its directories in path-table order, each with
+/// its identifier in its parent and its size.
+#[derive(Debug)]
+pub struct JolietTree {
+    dirs: Vec<JolietDir>,
+}
+
+#[derive(Debug)]
+struct JolietDir {
+    node: NodeId,
+    id: Box<[u8]>,
+    bytes: u32,
+}
+
+/// Lists and sizes the Joliet tree of `tree`. It needs nothing of the ISO
+/// 9660 plan, so the build measures it on its second thread; the sizes
+/// come from the record lengths alone ([`DirLen`]), as no address is known
+/// yet.
+pub fn measure_joliet(tree: &Tree) -> JolietTree {
+    let mut dirs = vec![JolietDir {
+        node: tree.root(),
+        id: Box::new([0]),
+        bytes: 0,
+    }];
+    let mut k = 0;
+    while k < dirs.len() {
+        let children = joliet_children(tree, dirs[k].node);
+        let mut len = DirLen::default();
+        len.record(1);
+        len.record(1);
+        for (id, c) in children.iter() {
+            match &tree.node(c.node).kind {
+                Kind::Dir(_) => {
+                    dirs.push(JolietDir {
+                        node: c.node,
+                        id: id.into(),
+                        bytes: 0,
+                    });
+                    len.record(id.len());
+                }
+                Kind::File(file) => sections_of(file, 0, |_, _| len.record(id.len())),
+                // Listed by no Joliet directory; as the encoder does.
+                _ => {}
+            }
+        }
+        dirs[k].bytes = len.size() as u32;
+        k += 1;
+    }
+    JolietTree { dirs }
+}
+
 impl Trees {
-    /// The plan: addresses, with the UDF file set's space when the session
-    /// has one.
-    pub fn place(self, udf: Option<UdfSpace>) -> Result<Plan> {
+    /// The plan: addresses, with the Joliet tree and the UDF file set's
+    /// space when the session has them.
+    pub fn place(self, joliet: Option<JolietTree>, udf: Option<UdfSpace>) -> Result<Plan> {
         let Trees { mut plan, ce_bytes } = self;
+        if let Some(joliet) = joliet {
+            plan.take_joliet(joliet);
+        }
         plan.udf_space = udf;
         let mut meta = plan.place_metadata(ce_bytes);
         plan.place_data(meta.end)?;
@@ -375,25 +462,17 @@ impl Plan {
 
     /// The Joliet tree over the same directories: identifiers, sizes and
     /// its own path-table order.
-    fn plan_joliet_tree(&mut self) {
-        let tree = self.tree.clone();
-        let mut order = vec![0u32];
-        let mut k = 0;
-        while k < order.len() {
-            let i = order[k] as usize;
-            let children = joliet_children(&tree, self.dirs[i].node);
-            for (id, c) in children.iter() {
-                if tree.node(c.node).is_dir() {
-                    let j = self.dir_index(c.node) as u32;
-                    self.dirs[j as usize].joliet_id = id.into();
-                    order.push(j);
-                }
-            }
-            let size = self.encode_joliet_dir(i, &children).len();
-            self.dirs[i].joliet.1 = size as u32;
-            k += 1;
-        }
-        self.joliet_order = order;
+    fn take_joliet(&mut self, joliet: JolietTree) {
+        self.joliet_order = joliet
+            .dirs
+            .into_iter()
+            .map(|d| {
+                let i = self.dir_index(d.node);
+                self.dirs[i].joliet_id = d.id;
+                self.dirs[i].joliet.1 = d.bytes;
+                i as u32
+            })
+            .collect();
     }
 
     /// Addresses of everything before the file data: descriptors, the
@@ -776,44 +855,9 @@ impl Plan {
 
     /// Calls `f` with each data section of file `id` and whether it is the
     /// last.
-    fn sections(&self, id: NodeId, mut f: impl FnMut(Extent, bool)) {
-        let Kind::File(file) = &self.tree.node(id).kind else {
-            return;
-        };
-        match &file.content {
-            Content::OnMedium(extents) => {
-                for (i, e) in extents.iter().enumerate() {
-                    f(*e, i + 1 == extents.len());
-                }
-            }
-            Content::New(_) => {
-                // Directories are measured before files are placed: any
-                // block will do then, records have one size.
-                let first = self.new_first.get(id).unwrap_or(0);
-                if file.size == 0 {
-                    return f(Extent { lba: 0, len: 0 }, true);
-                }
-                let mut left = file.size;
-                let mut lba = first;
-                while left > MAX_SECTION {
-                    f(
-                        Extent {
-                            lba,
-                            len: MAX_SECTION as u32,
-                        },
-                        false,
-                    );
-                    lba = lba.wrapping_add((MAX_SECTION / BS) as u32);
-                    left -= MAX_SECTION;
-                }
-                f(
-                    Extent {
-                        lba,
-                        len: left as u32,
-                    },
-                    true,
-                );
-            }
+    fn sections(&self, id: NodeId, f: impl FnMut(Extent, bool)) {
+        if let Kind::File(file) = &self.tree.node(id).kind {
+            sections_of(file, self.new_first.get(id).unwrap_or(0), f);
         }
     }
 
@@ -1247,16 +1291,46 @@ impl Plan {
 
 /// Starts a new block when a record of `len` bytes would cross one.
 fn room_for(bytes: &mut Vec<u8>, len: usize) {
-    let used = bytes.len() % BLOCK_SIZE;
+    bytes.resize(record_start(bytes.len(), len), 0);
+}
+
+/// Where a record of `len` bytes starts in a directory whose records so
+/// far end at `at`: at the next block when it would cross one.
+fn record_start(at: usize, len: usize) -> usize {
+    let used = at % BLOCK_SIZE;
     if used + len > BLOCK_SIZE {
-        bytes.resize(bytes.len() + BLOCK_SIZE - used, 0);
+        at + BLOCK_SIZE - used
+    } else {
+        at
     }
 }
 
 /// Pads a directory to whole blocks.
 fn end_dir(bytes: &mut Vec<u8>) {
-    let size = bytes.len().div_ceil(BLOCK_SIZE).max(1) * BLOCK_SIZE;
-    bytes.resize(size, 0);
+    bytes.resize(dir_size(bytes.len()), 0);
+}
+
+/// The size of a directory whose records end at `at`: whole blocks, at
+/// least one.
+fn dir_size(at: usize) -> usize {
+    at.div_ceil(BLOCK_SIZE).max(1) * BLOCK_SIZE
+}
+
+/// The length of a directory of records without system use (Joliet's),
+/// counted as [`room_for`] and [`end_dir`] lay them out.
+#[derive(Default)]
+struct DirLen(usize);
+
+impl DirLen {
+    /// A record with an identifier of `id_len` bytes.
+    fn record(&mut self, id_len: usize) {
+        let len = record_len(id_len, 0);
+        self.0 = record_start(self.0, len) + len;
+    }
+
+    fn size(&self) -> usize {
+        dir_size(self.0)
+    }
 }
 
 fn iso_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
@@ -1274,5 +1348,72 @@ fn iso_key(id: &[u8]) -> (&[u8], &[u8]) {
     match id.iter().position(|&b| b == b'.') {
         Some(i) => (&id[..i], &id[i + 1..]),
         None => (id, &[][..]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fsi::tree::{Attrs, OnceReader};
+
+    fn add(t: &mut Tree, path: &str, size: u64) {
+        let data = OnceReader::new(Box::new(std::io::empty()));
+        t.add_file(path, size, Arc::new(data), Attrs::file(), false)
+            .unwrap();
+    }
+
+    /// The Joliet sizes measured from record lengths alone are the lengths
+    /// the encoder writes once addresses exist: a difference would cut a
+    /// directory or run it into the next one.
+    #[test]
+    fn measured_joliet_sizes_are_the_encoded_ones() {
+        let mut t = Tree::new();
+        t.mkdir_all("/empty").unwrap();
+        t.mkdir_all("/deep/er/still").unwrap();
+        t.mkdir_all("/many").unwrap();
+        t.mkdir_all("/clash").unwrap();
+        // Enough long names to take several blocks, names cut at Joliet's
+        // 64 characters that then clash, and non-ASCII names.
+        for i in 0..300 {
+            add(
+                &mut t,
+                &format!("/many/{}{i:03}", "n".repeat(i % 90)),
+                i as u64,
+            );
+        }
+        for i in 0..5 {
+            add(&mut t, &format!("/clash/{}{i}", "x".repeat(70)), 1);
+        }
+        add(&mut t, "/many/ünïcødé 名前.txt", 7);
+        // Over 4 GiB: one record per section.
+        add(&mut t, "/deep/big", 3 * MAX_SECTION + 5);
+        add(&mut t, "/deep/er/exact", 2 * MAX_SECTION);
+        add(&mut t, "/zero", 0);
+        t.add_symlink("/link", "zero", false).unwrap();
+        let tree = Arc::new(t);
+        let params = Params {
+            start: 0,
+            iso: true,
+            joliet: true,
+            volume_name: "T".into(),
+            write_unit: 16,
+            time: 1_700_000_000,
+            boot: None,
+            pad_blocks: 0,
+        };
+        let joliet = measure_joliet(&tree);
+        let plan = plan_trees(Arc::clone(&tree), params)
+            .unwrap()
+            .place(Some(joliet), None)
+            .unwrap();
+        assert_eq!(plan.joliet_order.len(), plan.dirs.len());
+        let mut several_blocks = 0;
+        for &i in &plan.joliet_order {
+            let d = &plan.dirs[i as usize];
+            let encoded = plan.encode_joliet_dir(i as usize, &joliet_children(&tree, d.node));
+            assert_eq!(encoded.len(), d.joliet.1 as usize, "{:?}", d.node);
+            several_blocks += usize::from(encoded.len() > BLOCK_SIZE);
+        }
+        assert!(several_blocks >= 1, "a directory of several blocks");
     }
 }
