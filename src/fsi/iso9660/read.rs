@@ -7,6 +7,7 @@
 //! amount of directory data and the number of entries are capped, so a
 //! hostile image ends in an `IMAPI_E_*` error after bounded work.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 
@@ -527,16 +528,19 @@ impl Reader<'_> {
 
     /// The entry's name: Rock Ridge's NM, else the Joliet or ECMA-119
     /// identifier; one the tree cannot hold is refused.
-    fn name(
+    fn name<'r>(
         &self,
         rec: &Record<'_>,
-        rr: &susp::RockRidge,
+        rr: &'r susp::RockRidge,
         where_: &dyn Fn() -> String,
-    ) -> Result<String> {
+    ) -> Result<Cow<'r, str>> {
+        // A Rock Ridge name in UTF-8 is borrowed: the tree copies it into
+        // its own packed names, and a million entries need no allocation
+        // of their own on the way.
         let name = match (&rr.name, self.naming) {
-            (Some(n), _) => String::from_utf8_lossy(n).into_owned(),
-            (None, Naming::Joliet) => names::joliet_display_name(rec.id),
-            (None, _) => names::iso_display_name(rec.id),
+            (Some(n), _) => String::from_utf8_lossy(n),
+            (None, Naming::Joliet) => Cow::Owned(names::joliet_display_name(rec.id)),
+            (None, _) => Cow::Owned(names::iso_display_name(rec.id)),
         };
         if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
             return Err(Error::new(
