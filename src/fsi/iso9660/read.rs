@@ -12,6 +12,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 
 use super::descriptor::RootRef;
+use super::layout::dr;
 use super::record::{self, Record, FLAG_ASSOCIATED, FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
 use super::susp::{self, CeCache};
 use crate::error::{Error, Result};
@@ -373,6 +374,7 @@ impl Reader<'_> {
         queue: &mut Queue,
     ) -> Result<()> {
         let path = |r: &Reader<'_>| r.tree.path_of(dir.node);
+        self.reserve_for(dir.node, data);
         for (k, block) in data.chunks_exact(BLOCK_SIZE).enumerate() {
             let block_lba = block_at(lba, k)?;
             for (at, bytes) in record::in_block(block) {
@@ -399,6 +401,25 @@ impl Reader<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Makes room in `dir` for the entries the records of `data` name, so
+    /// that its names and slots are allocated once rather than doubled as
+    /// they arrive (a tenth of a million-file import). The names' length
+    /// is guessed from the identifiers, less a file's `;1`: Rock Ridge
+    /// names are mostly as long. A wrong guess costs a reallocation, never
+    /// an entry.
+    fn reserve_for(&mut self, dir: NodeId, data: &[u8]) {
+        let (mut count, mut bytes) = (0usize, 0usize);
+        for block in data.chunks_exact(BLOCK_SIZE) {
+            for (_, rec) in record::in_block(block) {
+                // A record cut short is the parser's to report.
+                let id_len = rec.get(dr::ID_LENGTH.0).map_or(0, |&l| l as usize);
+                count += 1;
+                bytes += id_len.saturating_sub(2);
+            }
+        }
+        self.tree.reserve_children(dir, count, bytes);
     }
 
     fn finish_dir(&self, dir: &Pending, state: DirState) -> Result<()> {
