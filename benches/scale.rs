@@ -23,6 +23,9 @@
 //! also holds the waits for a core. µs/file is wall / N;
 //! B/entry is (peak RSS − the same program on a one-file disc) / entries.
 //! The ratio columns compare with the faster (wall) and smaller (RSS) peer.
+//! Each run of an append, `ls` or import starts with its input image read
+//! whole (in the page cache, for every tool alike), an append's image put
+//! back as it was before.
 //!
 //! `cargo build --release -p multisession-cli && cargo bench --bench scale`
 //! (N = 10,000 and 100,000); a million files, which needs about 25 GB of
@@ -283,13 +286,33 @@ impl Snapshot {
         }
     }
 
-    /// `runs` measured appends to the image, each from the snapshot; the
-    /// image is left as it was.
+    /// `runs` measured appends to the image, each from the snapshot and
+    /// with the image in the page cache ([`warm`]); the image is left as
+    /// it was.
     fn repeat(self, runs: usize, run: impl FnMut() -> Measured) -> Measured {
-        let m = repeat(runs, || self.restore(), run);
+        let m = repeat(
+            runs,
+            || {
+                self.restore();
+                warm(&self.path);
+            },
+            run,
+        );
         self.restore();
         m
     }
+}
+
+/// Reads `path` whole, so that an append's import finds the previous
+/// session in the page cache. Every tool's input is warmed before each of
+/// its runs: what the first sessions written since left of it in memory
+/// was a matter of chance, and a cold import waited on the disk for up
+/// to half its time.
+fn warm(path: &Path) {
+    use std::io::Read;
+    let mut f = fs::File::open(path).unwrap();
+    let mut buf = vec![0u8; 1 << 20];
+    while f.read(&mut buf).unwrap() > 0 {}
 }
 
 /// `program` with `args`.
@@ -488,7 +511,7 @@ impl Bench {
         let nwa = (fs::metadata(&g1).unwrap().len() / BLOCK_SIZE as u64).div_ceil(16) * 16;
         let g2 = base.join("g2.iso");
         let (graft, msinfo) = (format!("/new={}", p(&new)), format!("0,{nwa}"));
-        let geniso_append = making(runs, &g2, || {
+        let geniso_command = || {
             let multi = [
                 "-graft-points",
                 "-C",
@@ -500,7 +523,15 @@ impl Bench {
                 &graft,
             ];
             cmd("genisoimage", &[&geniso[..3], &multi[..]].concat())
-        });
+        };
+        let geniso_append = repeat(
+            runs,
+            || {
+                let _ = fs::remove_file(&g2);
+                warm(&g1);
+            },
+            || measure(&mut geniso_command()),
+        );
         let xorriso_append =
             Snapshot::take(&x1).repeat(runs, || measure(&mut xorriso(&x1, &new, "/new")));
         for f in [&g1, &g2, &x1, &img] {
@@ -523,10 +554,14 @@ impl Bench {
 
         // ls and extract of the first session.
         eprintln!("scale: N = {n}: ls, import, extract");
-        let ls = repeat(runs, || {}, || measure(self.cli().arg("ls").arg(&disc)));
+        let ls = repeat(
+            runs,
+            || warm(&disc),
+            || measure(self.cli().arg("ls").arg(&disc)),
+        );
         let import = repeat(
             runs,
-            || {},
+            || warm(&disc),
             || measure(&mut cmd(me(), &["--child", "import", &p(&disc)])),
         );
         let out = base.join("out");
