@@ -408,8 +408,17 @@ impl Entries {
         self.names.get(offset)
     }
 
+    /// Names are stored from `str`, so this never fails; a listing reads
+    /// every name of a million-entry tree several times per session, and
+    /// the common ASCII name is checked a word at a time, not a character.
     fn name(&self, offset: u32) -> &str {
-        std::str::from_utf8(self.name_bytes(offset)).expect("names are stored from str")
+        let bytes = self.name_bytes(offset);
+        if bytes.is_ascii() {
+            // SAFETY: ASCII bytes are valid UTF-8.
+            unsafe { std::str::from_utf8_unchecked(bytes) }
+        } else {
+            std::str::from_utf8(bytes).expect("names are stored from str")
+        }
     }
 
     /// The place of `name`, or where it would go. The last slot is tried
