@@ -142,10 +142,7 @@ fn the_udf_second_session_of_a_disc_whose_first_is_iso_9660_imports() {
 /// it took to get there.
 fn hostile_import(img: &std::path::Path) -> (multisession::Error, u64) {
     let file = FileBlocks::open(img).unwrap();
-    let counting = Counting {
-        inner: &file,
-        blocks: Default::default(),
-    };
+    let counting = Counting::new(&file);
     let e = fsi::import(&counting, 0, Some(FileSystems::UDF), Default::default())
         .expect_err("a hostile image must not import");
     (e, counting.blocks.get())
@@ -372,7 +369,7 @@ proptest::proptest! {
             }
         }
         let m = Mem(img);
-        let counting = Counting { inner: &m, blocks: Default::default() };
+        let counting = Counting::new(&m);
         match fsi::import(&counting, 0, Some(FileSystems::UDF), Default::default()) {
             Ok(_) => {}
             Err(e) => proptest::prop_assert!(

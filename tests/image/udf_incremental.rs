@@ -245,10 +245,7 @@ fn importing_a_udf_2_50_session_reads_each_metadata_block_about_once() {
     };
     write_session(&img, &mut fsi::build(tree, &options).unwrap());
     let src = FileBlocks::open(&img).unwrap();
-    let counting = Counting {
-        inner: &src,
-        blocks: Default::default(),
-    };
+    let counting = Counting::new(&src);
     let imported = fsi::import(&counting, 0, Some(FileSystems::UDF), Default::default()).unwrap();
     assert_eq!(imported.tree.len(), 60 * 101);
     // The metadata: the file set descriptor, 6,061 entries, 60 + 1
@@ -288,6 +285,13 @@ fn items(tree: &Tree) -> std::collections::BTreeMap<String, String> {
             (tree.path_of(id), facts)
         })
         .collect()
+}
+
+/// [`our_bridge`] in a fresh scratch directory called `name`.
+fn our_bridge_in(name: &str) -> std::path::PathBuf {
+    let img = scratch(name).join("bridge.img");
+    our_bridge(&img);
+    img
 }
 
 /// A bridge (ISO 9660 with Rock Ridge, Joliet, UDF 2.50) of 60
@@ -363,14 +367,9 @@ fn import_for_next_session(src: &dyn fsi::BlockSource, start: u32) -> ForNextSes
 /// only and gives the tree and base the whole UDF import gives.
 #[test]
 fn importing_our_bridge_for_a_next_session_reads_directories_not_file_entries() {
-    let dir = scratch("udf-short-import");
-    let img = dir.join("bridge.img");
-    our_bridge(&img);
+    let img = our_bridge_in("udf-short-import");
     let src = FileBlocks::open(&img).unwrap();
-    let counting = Counting {
-        inner: &src,
-        blocks: Default::default(),
-    };
+    let counting = Counting::new(&src);
     let short = import_for_next_session(&counting, 0);
     let short_reads = counting.blocks.get();
     assert!(short.from_iso, "the short way was taken");
@@ -432,14 +431,9 @@ fn importing_our_bridge_for_a_next_session_reads_directories_not_file_entries() 
 /// thread reading both gives.
 #[test]
 fn the_short_import_reads_its_two_trees_on_two_threads_and_gives_what_one_thread_gives() {
-    let dir = scratch("udf-short-two-threads");
-    let img = dir.join("bridge.img");
-    our_bridge(&img);
+    let img = our_bridge_in("udf-short-two-threads");
     let src = FileBlocks::open(&img).unwrap();
-    let one = Counting {
-        inner: &src,
-        blocks: Default::default(),
-    };
+    let one = Counting::new(&src);
     let in_line = import_for_next_session(&one, 0);
     let two = Threads::new(&src);
     let side_by_side = import_for_next_session(&two, 0);
@@ -460,9 +454,7 @@ fn the_short_import_reads_its_two_trees_on_two_threads_and_gives_what_one_thread
 /// tree holds, the short import is refused and the UDF tree read whole.
 #[test]
 fn a_bridge_whose_udf_directories_differ_from_its_iso_tree_is_imported_the_whole_way() {
-    let dir = scratch("udf-short-refused");
-    let img = dir.join("bridge.img");
-    our_bridge(&img);
+    let img = our_bridge_in("udf-short-refused");
     // Every f005 becomes f00x in the UDF directories (metadata file and
     // mirror alike); the Rock Ridge tree keeps f005.
     let mut renamed = 0;

@@ -281,6 +281,23 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// `model` with file contents left out (sizes kept): what a listing shows.
+pub fn sizes_only(model: &Model) -> Model {
+    model
+        .iter()
+        .map(|(path, e)| {
+            let e = match e {
+                Entry::File { size, .. } => Entry::File {
+                    size: *size,
+                    hash: 0,
+                },
+                other => other.clone(),
+            };
+            (path.clone(), e)
+        })
+        .collect()
+}
+
 /// Asserts that two models are equal, showing only the differences.
 pub fn assert_same<V: std::fmt::Debug + PartialEq>(
     what: &str,

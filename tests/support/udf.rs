@@ -68,6 +68,15 @@ pub struct Counting<'a> {
     pub blocks: std::cell::Cell<u64>,
 }
 
+impl<'a> Counting<'a> {
+    pub fn new(inner: &'a dyn multisession::fsi::BlockSource) -> Counting<'a> {
+        Counting {
+            inner,
+            blocks: Default::default(),
+        }
+    }
+}
+
 impl multisession::fsi::BlockSource for Counting<'_> {
     fn read_blocks(&self, lba: u32, buf: &mut [u8]) -> multisession::Result<()> {
         self.blocks
