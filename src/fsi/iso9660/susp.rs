@@ -2,6 +2,8 @@
 //! directory record (following `CE` continuation areas, with limits so a
 //! hostile chain cannot loop or balloon) and encoding new ones.
 
+use std::borrow::Cow;
+
 use super::codec::{decode_dir_date, decode_vd_date};
 use super::layout::susp::{self as entry, ce as ce_at, px as px_at, sp as sp_at, zf as zf_at};
 use crate::error::{Error, Result};
@@ -19,15 +21,18 @@ pub const S_IFREG: u32 = 0o100000;
 pub const S_IFLNK: u32 = 0o120000;
 pub const S_IFMT: u32 = 0o170000;
 
-/// Rock Ridge facts about one directory record.
+/// Rock Ridge facts about one directory record, borrowing from its system
+/// use area where they can.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RockRidge {
+pub struct RockRidge<'a> {
     /// PX mode (type and permission bits), uid, gid.
     pub mode: Option<u32>,
     pub uid: u32,
     pub gid: u32,
-    /// NM: the real name; `None` without NM (or for "." / "..").
-    pub name: Option<Vec<u8>>,
+    /// NM: the real name; `None` without NM (or for "." / ".."). One NM
+    /// entry in the record itself, the usual case, is borrowed: a million
+    /// entries import without a name allocation each.
+    pub name: Option<Cow<'a, [u8]>>,
     /// SL: the symbolic link target.
     pub symlink: Option<Vec<u8>>,
     pub modified: Option<i64>,
@@ -122,16 +127,16 @@ fn foreign_er(e: &[u8]) -> bool {
 /// Parses the system use area `su` (after the volume's skip) of one
 /// record, following continuation areas. `root_dot`: the root's "."
 /// record, the only place an `ER` is carried from.
-pub fn parse(
+pub fn parse<'a>(
     src: &dyn BlockSource,
     cache: &mut CeCache,
-    su: &[u8],
+    su: &'a [u8],
     root_dot: bool,
     ctx: &dyn Fn() -> String,
-) -> Result<RockRidge> {
+) -> Result<RockRidge<'a>> {
     let mut rr = RockRidge::default();
     let mut link = LinkBuilder::default();
-    let mut area: std::borrow::Cow<'_, [u8]> = su.into();
+    let mut area: Cow<'a, [u8]> = su.into();
     let mut hops = 0usize;
     loop {
         let mut next = None;
@@ -166,8 +171,16 @@ pub fn parse(
                     rr.gid = px_at::GID.get(e);
                 }
                 b"NM" if len >= entry::FLAGGED_DATA && entry::FLAGS.get(e) & 0b110 == 0 => {
-                    let name = rr.name.get_or_insert_with(Vec::new);
-                    name.extend_from_slice(&e[entry::FLAGGED_DATA..]);
+                    let part = at + entry::FLAGGED_DATA..at + len;
+                    let name = match (rr.name.take(), &area) {
+                        (None, &Cow::Borrowed(record)) => Cow::Borrowed(&record[part]),
+                        (name, _) => {
+                            let mut name = name.unwrap_or_default().into_owned();
+                            name.extend_from_slice(&area[part]);
+                            Cow::Owned(name)
+                        }
+                    };
+                    let name = rr.name.insert(name);
                     if name.len() > MAX_NAME {
                         return Err(bad(ctx, format!("NM name longer than {MAX_NAME} bytes")));
                     }
@@ -810,6 +823,20 @@ mod tests {
     }
 
     #[test]
+    fn a_name_in_one_nm_entry_is_borrowed_and_one_in_several_is_joined() {
+        let mut e = Entries::default();
+        e.nm(b"short name");
+        let rr = parse_inline(&e);
+        assert!(matches!(rr.name, Some(Cow::Borrowed(b"short name"))));
+        let long = "n".repeat(400).into_bytes();
+        let mut e = Entries::default();
+        e.nm(&long);
+        let rr = parse_inline(&e);
+        assert_eq!(rr.name.as_deref(), Some(&long[..]));
+        assert!(matches!(rr.name, Some(Cow::Owned(_))), "several NM entries");
+    }
+
+    #[test]
     fn long_names_and_links_survive_encoding() {
         let name = "ä".repeat(120).into_bytes();
         let target = format!("/{}/../x/./{}", "d".repeat(300), "e".repeat(10)).into_bytes();
@@ -857,13 +884,8 @@ mod tests {
 
     #[test]
     fn continuation_areas_that_leave_their_block_are_rejected() {
-        let e = parse(
-            &NoBlocks,
-            &mut CeCache::default(),
-            &ce(5, 2000, 100),
-            false,
-            &String::new,
-        );
+        let su = ce(5, 2000, 100);
+        let e = parse(&NoBlocks, &mut CeCache::default(), &su, false, &String::new);
         assert_eq!(
             e.unwrap_err().code(),
             MS_IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR
