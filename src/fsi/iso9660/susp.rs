@@ -811,7 +811,7 @@ mod tests {
         }
     }
 
-    fn parse_inline(e: &Entries) -> RockRidge {
+    fn parse_inline(e: &Entries) -> RockRidge<'_> {
         parse(
             &NoBlocks,
             &mut CeCache::default(),
