@@ -23,9 +23,9 @@
 //! also holds the waits for a core. µs/file is wall / N;
 //! B/entry is (peak RSS − the same program on a one-file disc) / entries.
 //! The ratio columns compare with the faster (wall) and smaller (RSS) peer.
-//! Each run of an append, `ls` or import starts with its input image read
-//! whole (in the page cache, for every tool alike), an append's image put
-//! back as it was before.
+//! Each run of an append, `ls` or import starts with its inputs read whole
+//! (the image, and the files an append adds: in the page cache, for every
+//! tool alike), an append's image put back as it was before.
 //!
 //! `cargo build --release -p multisession-cli && cargo bench --bench scale`
 //! (N = 10,000 and 100,000); a million files, which needs about 25 GB of
@@ -286,15 +286,16 @@ impl Snapshot {
         }
     }
 
-    /// `runs` measured appends to the image, each from the snapshot and
-    /// with the image in the page cache ([`warm`]); the image is left as
-    /// it was.
-    fn repeat(self, runs: usize, run: impl FnMut() -> Measured) -> Measured {
+    /// `runs` measured appends of `added` to the image, each from the
+    /// snapshot and with the image and `added` in the page cache
+    /// ([`warm`]); the image is left as it was.
+    fn repeat(self, runs: usize, added: &Path, run: impl FnMut() -> Measured) -> Measured {
         let m = repeat(
             runs,
             || {
                 self.restore();
                 warm(&self.path);
+                warm(added);
             },
             run,
         );
@@ -303,13 +304,20 @@ impl Snapshot {
     }
 }
 
-/// Reads `path` whole, so that an append's import finds the previous
-/// session in the page cache. Every tool's input is warmed before each of
-/// its runs: what the first sessions written since left of it in memory
-/// was a matter of chance, and a cold import waited on the disk for up
-/// to half its time.
+/// Reads the file or tree `path` whole, so that an append finds the
+/// previous session and the files it adds in the page cache. Every tool's
+/// inputs are warmed before each of its runs: what the first sessions
+/// written since left of them in memory was a matter of chance, and a
+/// cold run waited on the disk for up to half its time (the import's
+/// reads, then the new files read one by one).
 fn warm(path: &Path) {
     use std::io::Read;
+    if path.is_dir() {
+        for entry in fs::read_dir(path).unwrap() {
+            warm(&entry.unwrap().path());
+        }
+        return;
+    }
     let mut f = fs::File::open(path).unwrap();
     let mut buf = vec![0u8; 1 << 20];
     while f.read(&mut buf).unwrap() > 0 {}
@@ -499,10 +507,10 @@ impl Bench {
 
         // Append 1 %: ours (CLI, in-process), genisoimage -M/-C, xorriso.
         eprintln!("scale: N = {n}: append 1 %");
-        let append_cli = Snapshot::take(&disc).repeat(runs, || {
+        let append_cli = Snapshot::take(&disc).repeat(runs, &new, || {
             measure(self.cli().arg("append").arg(&disc).arg(&new))
         });
-        let append_lib = Snapshot::take(&img).repeat(runs, || {
+        let append_lib = Snapshot::take(&img).repeat(runs, &new, || {
             measure(&mut cmd(
                 me(),
                 &["--child", "ours-append", &p(&img), &p(&new)],
@@ -529,11 +537,12 @@ impl Bench {
             || {
                 let _ = fs::remove_file(&g2);
                 warm(&g1);
+                warm(&new);
             },
             || measure(&mut geniso_command()),
         );
         let xorriso_append =
-            Snapshot::take(&x1).repeat(runs, || measure(&mut xorriso(&x1, &new, "/new")));
+            Snapshot::take(&x1).repeat(runs, &new, || measure(&mut xorriso(&x1, &new, "/new")));
         for f in [&g1, &g2, &x1, &img] {
             let _ = fs::remove_file(f);
         }
