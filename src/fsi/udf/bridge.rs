@@ -405,6 +405,13 @@ mod tests {
         ));
     }
 
+    /// The scan holds an item per file of the volume until the match: a
+    /// million of them.
+    #[test]
+    fn a_scanned_item_takes_twelve_bytes() {
+        assert_eq!(std::mem::size_of::<UdfItem>(), 12);
+    }
+
     #[test]
     fn a_renamed_moved_or_missing_udf_entry_is_not_taken_for_agreement() {
         let all = FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF;
