@@ -1,6 +1,7 @@
-//! Two pieces of work at once: the one parallel shape a session's build
-//! needs (the UDF file set measured beside the ISO 9660 plan; a run of
-//! metadata blocks encoded in two halves).
+//! Two pieces of work at once: the one parallel shape the import and the
+//! build need (the Rock Ridge tree read beside a bridge's UDF directories;
+//! the UDF file set and the Joliet tree measured beside the ISO 9660 plan;
+//! a run of metadata blocks encoded in two halves).
 
 use std::sync::{Mutex, PoisonError};
 
@@ -12,6 +13,16 @@ pub(crate) fn join<A: Send, B>(
     other: impl FnOnce() -> A + Send,
     mine: impl FnOnce() -> B,
 ) -> (A, B) {
+    join_on(true, other, mine)
+}
+
+/// [`join`], a second thread asked for only when `second_thread`: tests
+/// take the path a refused thread takes.
+fn join_on<A: Send, B>(
+    second_thread: bool,
+    other: impl FnOnce() -> A + Send,
+    mine: impl FnOnce() -> B,
+) -> (A, B) {
     // Whichever thread takes the task runs it: the spawned one, or the
     // caller's after a refused spawn.
     let task = Mutex::new(Some(other));
@@ -20,15 +31,20 @@ pub(crate) fn join<A: Send, B>(
         task.map(|other| other())
     };
     std::thread::scope(|scope| {
-        let spawned = std::thread::Builder::new()
-            .name("ms-build".into())
-            .spawn_scoped(scope, run);
+        let spawned = second_thread
+            .then(|| {
+                std::thread::Builder::new()
+                    .name("ms-build".into())
+                    .spawn_scoped(scope, run)
+                    .ok()
+            })
+            .flatten();
         let b = mine();
         let a = match spawned {
-            Ok(handle) => handle
+            Some(handle) => handle
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_) => run(),
+            None => run(),
         };
         (a.expect("the task is taken once"), b)
     })
@@ -44,6 +60,22 @@ mod tests {
         let (a, b) = join(|| (std::thread::current().id(), 1), || 2);
         assert_eq!((a.1, b), (1, 2));
         assert_ne!(a.0, caller);
+    }
+
+    #[test]
+    fn without_a_second_thread_the_other_work_runs_after_mine_on_the_callers() {
+        let caller = std::thread::current().id();
+        let order = Mutex::new(Vec::new());
+        let (a, b) = join_on(
+            false,
+            || {
+                order.lock().unwrap().push("other");
+                std::thread::current().id()
+            },
+            || order.lock().unwrap().push("mine"),
+        );
+        assert_eq!((a, b), (caller, ()));
+        assert_eq!(*order.lock().unwrap(), ["mine", "other"]);
     }
 
     #[test]
