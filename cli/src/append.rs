@@ -390,15 +390,44 @@ fn add_contents(tree: &mut Tree, local: &Path, at: NodeId, follow: bool) -> Resu
     add_children(tree, local, at, follow, &mut open)
 }
 
+/// An entry of a local directory being added.
+struct LocalEntry {
+    name: String,
+    entry: std::fs::DirEntry,
+}
+
+impl LocalEntry {
+    fn path(&self) -> PathBuf {
+        self.entry.path()
+    }
+
+    /// Its metadata: without `follow`, looked up by name in the open
+    /// directory (no walk of the whole path for each of a million files).
+    fn stat(&self, follow: bool) -> Result<Metadata> {
+        match follow {
+            true => stat(&self.path(), true),
+            false => self
+                .entry
+                .metadata()
+                .map_err(|e| local_error(&self.path(), e)),
+        }
+    }
+}
+
 /// The entries of a local directory, in name order.
-fn entries(local: &Path) -> Result<Vec<(String, PathBuf)>> {
+fn entries(local: &Path) -> Result<Vec<LocalEntry>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(local).map_err(|e| local_error(local, e))? {
         let entry = entry.map_err(|e| local_error(local, e))?;
-        let path = entry.path();
-        out.push((utf8_name(&path)?, path));
+        let name = entry.file_name().into_string().map_err(|_| {
+            Error::new(
+                hresult::MS_IMAPI_E_INVALID_PATH,
+                format!("{} has no UTF-8 file name", entry.path().display()),
+            )
+        })?;
+        out.push(LocalEntry { name, entry });
     }
-    out.sort();
+    out.sort_unstable_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
 }
 
@@ -411,7 +440,7 @@ fn add_children(
 ) -> Result<u64> {
     let entries = entries(local)?
         .into_iter()
-        .map(|(name, path)| Ok((stat(&path, follow)?, name, path)))
+        .map(|e| Ok((e.stat(follow)?, e.name, e.entry)))
         .collect::<Result<Vec<_>>>()?;
     let name_bytes = entries.iter().map(|(_, name, _)| name.len()).sum();
     tree.reserve_children(at, entries.len(), name_bytes);
@@ -420,7 +449,7 @@ fn add_children(
     let mut sources =
         LocalDir::sources(local, files.map(|(_, name, _)| OsStr::new(name))).into_iter();
     let mut bytes = 0;
-    for (md, name, path) in &entries {
+    for (md, name, entry) in &entries {
         bytes += match md.is_file() {
             true => add_file(
                 tree,
@@ -429,7 +458,7 @@ fn add_children(
                 md,
                 sources.next().expect("a source per file"),
             )?,
-            false => add_entry(tree, at, name, path, md, follow, open)?,
+            false => add_entry(tree, at, name, &entry.path(), md, follow, open)?,
         };
     }
     Ok(bytes)
@@ -545,7 +574,7 @@ fn sync_dir(
     changes: &mut Vec<Change>,
 ) -> Result<()> {
     let here = entries(local)?;
-    let names: HashSet<&str> = here.iter().map(|(n, _)| n.as_str()).collect();
+    let names: HashSet<&str> = here.iter().map(|e| e.name.as_str()).collect();
     let gone: Vec<String> = tree
         .node(at)
         .children()
@@ -557,9 +586,10 @@ fn sync_dir(
         tree.remove_tree(&full)?;
         changes.push(change("removed", &full, 0));
     }
-    for (name, local_path) in &here {
+    for local_entry in &here {
+        let (name, local_path) = (&local_entry.name, &local_entry.path());
         let full = join(path, name);
-        let md = stat(local_path, follow)?;
+        let md = local_entry.stat(follow)?;
         let attrs = Attrs::from_metadata(&md);
         let ft = md.file_type();
         let existing = tree.child(at, name);
