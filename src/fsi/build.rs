@@ -11,6 +11,7 @@ use super::iso9660::write::{self, Params, Plan, UdfAreas, UdfSpace};
 use super::join::join;
 use super::meta_blocks::{MetaBlocks, Planned};
 use super::names::{self, FileSystems};
+use super::read_ahead::{ReadAhead, Take};
 use super::tree::{Content, FileData, Kind, Source, Tree};
 use super::udf::{self, incremental::UdfBase, write::FileSet, write::Volume};
 use super::{Anchor, SessionStream, BLOCK_SIZE};
@@ -247,6 +248,7 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
         udf,
         meta: MetaBlocks::default(),
         open: None,
+        ahead: ReadAhead::new(),
         tail: Vec::new(),
         md5: Md5Run::default(),
         progress: None,
@@ -338,6 +340,8 @@ pub struct Session {
     /// The blocks before the file data, encoded as read.
     meta: MetaBlocks,
     open: Option<Open>,
+    /// Small local files read on a second thread ahead of `open`.
+    ahead: ReadAhead,
     /// The buffer of a file's last read, one byte longer than what is
     /// left (see [`read_exactly`]); kept to spare an allocation per file.
     tail: Vec<u8>,
@@ -375,6 +379,18 @@ impl std::fmt::Debug for Session {
     }
 }
 
+/// The source and size of the plan's new file `index`.
+fn source_of(plan: &Plan, index: usize) -> (&Source, u64) {
+    let file = &plan.files[index];
+    match &plan.tree().node(file.node).kind {
+        Kind::File(FileData {
+            content: Content::New(source),
+            size,
+        }) => (source, *size),
+        _ => unreachable!("planned new file is not a new file"),
+    }
+}
+
 fn stream_error(code: i32, path: &str, detail: String) -> Error {
     Error::new(code, format!("{path}: {detail}"))
 }
@@ -391,14 +407,7 @@ impl Session {
     }
 
     fn source_of(&self, index: usize) -> (&Source, u64) {
-        let file = &self.plan.files[index];
-        match &self.plan.tree().node(file.node).kind {
-            Kind::File(FileData {
-                content: Content::New(source),
-                size,
-            }) => (source, *size),
-            _ => unreachable!("planned new file is not a new file"),
-        }
+        source_of(&self.plan, index)
     }
 
     /// Sends the file-copy events to `hook` from now on (see
@@ -452,18 +461,23 @@ impl Session {
     }
 
     fn copy_file_bytes(&mut self, index: usize, offset: u64, out: &mut [u8]) -> Result<()> {
-        let path = || self.plan.tree().path_of(self.plan.files[index].node);
         let reuse = matches!(&self.open, Some(o) if o.index == index && o.pos <= offset);
         if !reuse {
+            self.read_ahead_from(index);
+            let taken = self.ahead.take(index);
             let (source, _) = self.source_of(index);
             let short_read_is_end = source.short_read_is_end();
-            let reader = source.open().map_err(|e| {
-                stream_error(
-                    MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE,
-                    &path(),
-                    e.to_string(),
-                )
-            })?;
+            let path = || self.plan.tree().path_of(self.plan.files[index].node);
+            let reader: Box<dyn Read + Send> = match taken {
+                Take::Read(data) => Box::new(std::io::Cursor::new(data)),
+                Take::InLine => source.open().map_err(|e| {
+                    stream_error(
+                        MS_IMAPI_E_DATA_STREAM_CREATE_FAILURE,
+                        &path(),
+                        e.to_string(),
+                    )
+                })?,
+            };
             self.open = Some(Open {
                 index,
                 reader,
@@ -471,6 +485,7 @@ impl Session {
                 short_read_is_end,
             });
         }
+        let path = || self.plan.tree().path_of(self.plan.files[index].node);
         let size = self.source_of(index).1;
         let mut open = self.open.take().expect("opened above");
         let result = read_exactly(&mut open, offset, out, size, &mut self.tail);
@@ -483,6 +498,20 @@ impl Session {
             }
             Err((code, detail)) => Err(stream_error(code, &path(), detail)),
         }
+    }
+
+    /// Queues the next window of small local files for reading ahead,
+    /// once the caller at file `index` has passed the middle of the last.
+    fn read_ahead_from(&mut self, index: usize) {
+        let Some(from) = self.ahead.wants(index) else {
+            return;
+        };
+        let plan = &self.plan;
+        let candidates = (from.start..plan.files.len()).map(|i| {
+            let (source, size) = source_of(plan, i);
+            (i, source.clone(), size)
+        });
+        self.ahead.queue(candidates);
     }
 
     fn meta_bytes(&mut self, block: u32, out: &mut [u8]) -> Result<()> {
@@ -951,6 +980,91 @@ mod tests {
                 MS_IMAPI_E_DATA_STREAM_INCONSISTENCY,
                 "{actual}: {e}"
             );
+        }
+    }
+
+    /// The bytes of `sizes.len()` files of those sizes under `/d`, the
+    /// copy events, and whether files were read ahead: as local files
+    /// (`local`, announced as `announced` where given), or as the same
+    /// bytes from a file-like source in memory, which only the caller's
+    /// thread reads.
+    #[allow(clippy::type_complexity)]
+    fn session_of_files(
+        sizes: &[usize],
+        local: bool,
+        announced: Option<&[u64]>,
+    ) -> (Result<Vec<u8>>, Vec<(String, u32)>, bool) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = Tree::new();
+        t.mkdir("/d").unwrap();
+        for (i, &size) in sizes.iter().enumerate() {
+            let bytes: Vec<u8> = (0..size).map(|b| (b % 251) as u8 ^ i as u8).collect();
+            let source: Arc<dyn DataSource> = match local {
+                true => {
+                    let path = dir.path().join(format!("f{i}"));
+                    std::fs::write(&path, &bytes).unwrap();
+                    Arc::new(crate::fsi::data_source::LocalFile(path))
+                }
+                false => Arc::new(FileLike {
+                    bytes,
+                    reads: Arc::default(),
+                }),
+            };
+            let size = announced.map_or(size as u64, |a| a[i]);
+            t.add_file(&format!("/d/f{i:04}"), size, source, Attrs::file(), false)
+                .unwrap();
+        }
+        let mut s = build(t, &BuildOptions::default()).unwrap();
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        s.set_progress(Some(Arc::new(move |p: &crate::fsi::BuildProgress<'_>| {
+            let event = (p.current_file.to_string(), p.copied_sectors);
+            log.lock().unwrap().push(event);
+            crate::fsi::Flow::Continue
+        })));
+        // As a write reads: 32 blocks at a time.
+        let total = s.total_blocks();
+        let mut out = vec![0u8; total as usize * BLOCK_SIZE];
+        let mut result = Ok(());
+        for at in (0..total).step_by(32) {
+            let n = 32.min(total - at) as usize;
+            let a = at as usize * BLOCK_SIZE;
+            result = s.read_blocks(at, &mut out[a..a + n * BLOCK_SIZE]);
+            if result.is_err() {
+                break;
+            }
+        }
+        let events = seen.lock().unwrap().clone();
+        (result.map(|()| out), events, s.ahead.started())
+    }
+
+    #[test]
+    fn local_files_read_ahead_give_the_session_and_events_the_callers_own_reads_give() {
+        // Small ones read ahead, one too large for that, and empty ones.
+        let mut sizes: Vec<usize> = (0..600).map(|i| (i * 7919) % 5000).collect();
+        sizes[300] = super::super::read_ahead::SMALL_FILE as usize + 4096;
+        let (ahead, ahead_events, started) = session_of_files(&sizes, true, None);
+        let (in_line, in_line_events, in_line_started) = session_of_files(&sizes, false, None);
+        assert!(started && !in_line_started);
+        assert!(ahead.unwrap() == in_line.unwrap(), "the same bytes");
+        assert_eq!(ahead_events, in_line_events);
+        assert!(ahead_events.len() > sizes.len(), "events of every file");
+    }
+
+    #[test]
+    fn a_local_file_not_of_its_announced_size_fails_the_session_as_it_does_in_line() {
+        let sizes = vec![3000; 400];
+        for (at, actual) in [(0, 2999), (250, 3001), (399, 0)] {
+            let mut announced = vec![3000u64; 400];
+            let mut real = sizes.clone();
+            real[at] = actual;
+            announced[at] = 3000;
+            let (ahead, events, _) = session_of_files(&real, true, Some(&announced));
+            let (in_line, in_line_events, _) = session_of_files(&real, false, Some(&announced));
+            let (e, in_line_e) = (ahead.unwrap_err(), in_line.unwrap_err());
+            assert_eq!(e.code(), MS_IMAPI_E_DATA_STREAM_INCONSISTENCY, "{e}");
+            assert_eq!(e.to_string(), in_line_e.to_string());
+            assert_eq!(events, in_line_events, "events up to file {at}");
         }
     }
 

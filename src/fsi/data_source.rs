@@ -32,6 +32,14 @@ pub trait DataSource: Send + Sync + fmt::Debug {
     fn short_read_is_end(&self) -> bool {
         false
     }
+
+    /// Whether the library may read this source on a thread of its own,
+    /// ahead of the session stream (true of local files, which also end
+    /// where a read comes back short). A caller's stream is read on the
+    /// caller's thread only.
+    fn read_ahead(&self) -> bool {
+        false
+    }
 }
 
 /// A file on the local file system, opened when its data is needed.
@@ -44,6 +52,10 @@ impl DataSource for LocalFile {
     }
 
     fn short_read_is_end(&self) -> bool {
+        true
+    }
+
+    fn read_ahead(&self) -> bool {
         true
     }
 }
@@ -103,6 +115,14 @@ impl Source {
     pub fn short_read_is_end(&self) -> bool {
         match &self.0 {
             Repr::Shared(source) => source.short_read_is_end(),
+            Repr::Listed(..) => true,
+        }
+    }
+
+    /// See [`DataSource::read_ahead`].
+    pub fn read_ahead(&self) -> bool {
+        match &self.0 {
+            Repr::Shared(source) => source.read_ahead(),
             Repr::Listed(..) => true,
         }
     }

@@ -70,6 +70,7 @@ pub(crate) mod multisession;
 pub(crate) mod names;
 pub(crate) mod packed_names;
 pub(crate) mod progress;
+pub(crate) mod read_ahead;
 pub(crate) mod recorded;
 pub(crate) mod result;
 pub mod tree;
