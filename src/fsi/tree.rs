@@ -1047,7 +1047,9 @@ impl Tree {
                 .into_iter()
                 .map(|entry| {
                     let path = entry.path();
-                    let md = std::fs::symlink_metadata(&path).map_err(|e| read_err(&path, e))?;
+                    // By name in the open directory (not following a
+                    // link): no walk of the whole path per entry.
+                    let md = entry.metadata().map_err(|e| read_err(&path, e))?;
                     Ok((entry.file_name(), path, md))
                 })
                 .collect::<Result<Vec<_>>>()?;
