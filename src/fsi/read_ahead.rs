@@ -50,6 +50,7 @@ pub(crate) struct Job {
 /// The file reader on its own thread, and what it shares with the caller.
 pub(crate) struct ReadAhead {
     shared: Arc<Shared>,
+    /// The thread, once started (detached when the reader is dropped).
     worker: Option<JoinHandle<()>>,
     /// Files before this index were considered for queueing.
     queued_to: usize,
@@ -202,12 +203,13 @@ impl ReadAhead {
 }
 
 impl Drop for ReadAhead {
+    /// Stops the thread without waiting for it: it may be in the middle of
+    /// a file that never comes (a file replaced by a pipe since it was
+    /// added), and the session must not hang on a file it no longer needs.
+    /// The thread owns all it uses and ends after that file.
     fn drop(&mut self) {
         self.shared.lock().stop = true;
         self.shared.to_worker.notify_one();
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
-        }
     }
 }
 
@@ -417,7 +419,9 @@ mod tests {
         // Never queued: the caller's. Dropping ends the waiting worker.
         assert!(matches!(ahead.take(count + 5), Take::InLine));
         assert_eq!(ahead.held(), (0, 0));
+        let worker = ahead.worker.take().expect("started");
         drop(ahead);
+        worker.join().unwrap();
     }
 
     #[test]
