@@ -15,8 +15,10 @@ use crate::hresult::{MS_E_FAIL, MS_E_IMAPI_RECORDER_LOCKED, MS_E_IMAPI_RECORDER_
 const RECORD_BEHIND: u64 = 8 << 20;
 
 /// How far behind the newest completed window the image waits for a
-/// window to be on disk and lets the host forget it: 128 MiB.
-const RECORDED_LAG: u64 = 16 * RECORD_BEHIND;
+/// window to be on disk and lets the host forget it: 1 GiB, so a session
+/// smaller than that (an append, a first session of 100,000 files) never
+/// waits for the disk before its flush, and a larger one holds no more.
+const RECORDED_LAG: u64 = 128 * RECORD_BEHIND;
 
 /// The whole windows of [`RECORD_BEHIND`] bytes a write of the bytes
 /// `from..to` completes, as (start, length); `None` when it ends in the
@@ -165,8 +167,8 @@ impl Image {
     ///
     /// And what a drive has recorded no longer takes the host's memory:
     /// the windows [`RECORDED_LAG`] behind are waited for and dropped from
-    /// the page cache. A multi-gigabyte session then reuses the same few
-    /// hundred MB of pages instead of claiming new ones for every block
+    /// the page cache. A multi-gigabyte session then reuses the same
+    /// gigabyte of pages instead of claiming new ones for every block
     /// (at a million files the copy into fresh pages was half the write
     /// thread's time), and does not push the user's files out of memory.
     /// The wait paces the writer to the disk, as a drive's speed paces a
