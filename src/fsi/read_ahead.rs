@@ -376,16 +376,25 @@ mod tests {
         assert!(matches!(ahead.take(2), Take::InLine));
     }
 
+    /// `beyond` more files of the largest size read ahead than the worker
+    /// may hold, queued, and the worker settled: the reader, the number of
+    /// files it may hold, and that size.
+    fn past_the_bound(dir: &Path, beyond: usize) -> (ReadAhead, usize, usize) {
+        let largest = SMALL_FILE as usize;
+        let bound = HELD_BYTES / largest;
+        let count = bound + beyond;
+        let sources = files(dir, &vec![largest; count]);
+        let mut ahead = ReadAhead::new();
+        ahead.queue(candidates(&sources, &vec![largest as u64; count]));
+        ahead.settle();
+        (ahead, bound, largest)
+    }
+
     #[test]
     fn the_worker_reads_from_the_back_up_to_its_bound_and_the_caller_from_the_front() {
         let dir = tempfile::tempdir().unwrap();
-        let mib = SMALL_FILE as usize; // the largest read ahead
-        let bound = HELD_BYTES / mib;
+        let (mut ahead, bound, _) = past_the_bound(dir.path(), 3);
         let count = bound + 3;
-        let sources = files(dir.path(), &vec![mib; count]);
-        let mut ahead = ReadAhead::new();
-        ahead.queue(candidates(&sources, &vec![mib as u64; count]));
-        ahead.settle();
         // The last `bound` files are read; the first three are the caller's.
         assert_eq!(ahead.held(), (bound, HELD_BYTES));
         for i in 0..3 {
@@ -400,13 +409,8 @@ mod tests {
     #[test]
     fn taking_a_file_drops_what_came_before_it_and_makes_room_for_more() {
         let dir = tempfile::tempdir().unwrap();
-        let mib = SMALL_FILE as usize; // the largest read ahead
-        let bound = HELD_BYTES / mib;
+        let (mut ahead, bound, size) = past_the_bound(dir.path(), 2);
         let count = bound + 2;
-        let sources = files(dir.path(), &vec![mib; count]);
-        let mut ahead = ReadAhead::new();
-        ahead.queue(candidates(&sources, &vec![mib as u64; count]));
-        ahead.settle();
         // Files 2.. are read. A caller that jumps to file 4 drops files 0
         // to 3 (two jobs, two read) and takes file 4.
         assert_eq!(read(ahead.take(4))[0], 4);
@@ -415,7 +419,7 @@ mod tests {
             ahead.shared.lock().jobs.is_empty(),
             "nothing left to the caller"
         );
-        assert_eq!(ahead.held(), (count - 5, (count - 5) * mib));
+        assert_eq!(ahead.held(), (count - 5, (count - 5) * size));
         // Never queued: the caller's. Dropping ends the waiting worker.
         assert!(matches!(ahead.take(count + 5), Take::InLine));
         assert_eq!(ahead.held(), (0, 0));
