@@ -20,6 +20,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use crate::block::BLOCK_SIZE;
 use crate::burn::command;
 use crate::error::{Error, Result};
+use crate::fsi::join::spawn_scoped_if;
 use crate::hresult;
 use crate::recorder::WriteGuard;
 
@@ -114,14 +115,7 @@ fn write_behind_with<'g, R>(
         Ok(())
     };
     std::thread::scope(|scope| {
-        let drive = second_thread
-            .then(|| {
-                std::thread::Builder::new()
-                    .name("ms-write".into())
-                    .spawn_scoped(scope, drain)
-                    .ok()
-            })
-            .flatten();
+        let drive = spawn_scoped_if(second_thread, scope, "ms-write", drain);
         let Some(drive) = drive else {
             return produce(&WriteBehind {
                 to: To::InLine(guard),

@@ -31,14 +31,7 @@ fn join_on<A: Send, B>(
         task.map(|other| other())
     };
     std::thread::scope(|scope| {
-        let spawned = second_thread
-            .then(|| {
-                std::thread::Builder::new()
-                    .name("ms-build".into())
-                    .spawn_scoped(scope, run)
-                    .ok()
-            })
-            .flatten();
+        let spawned = spawn_scoped_if(second_thread, scope, "ms-build", run);
         let b = mine();
         let a = match spawned {
             Some(handle) => handle
@@ -48,6 +41,24 @@ fn join_on<A: Send, B>(
         };
         (a.expect("the task is taken once"), b)
     })
+}
+
+/// A thread named `name` running `f` in `scope`, when `allowed` and the
+/// system grants one; `None` tells the caller to do the work in line.
+pub(crate) fn spawn_scoped_if<'scope, T: Send + 'scope>(
+    allowed: bool,
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> Option<std::thread::ScopedJoinHandle<'scope, T>> {
+    allowed
+        .then(|| {
+            std::thread::Builder::new()
+                .name(name.into())
+                .spawn_scoped(scope, f)
+                .ok()
+        })
+        .flatten()
 }
 
 #[cfg(test)]

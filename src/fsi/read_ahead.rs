@@ -41,10 +41,10 @@ const WINDOW_BYTES: u64 = 2 * HELD_BYTES as u64;
 
 /// A file to read ahead: its index in the plan's files, its source, its
 /// announced size.
-pub(crate) struct Job {
-    pub index: usize,
-    pub source: Source,
-    pub size: u64,
+struct Job {
+    index: usize,
+    source: Source,
+    size: u64,
 }
 
 /// The file reader on its own thread, and what it shares with the caller.
