@@ -232,18 +232,18 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
     }
     let anchor = (options.random_write && options.start_block > 0).then(|| plan.anchor_blocks());
     let udf = match udf_set {
-        Some(set) => Some(Volume::new(
+        Some(set) => Some(Arc::new(Volume::new(
             set,
             &plan,
             options.start_block,
             &options.volume_name,
             time,
-        )?),
+        )?)),
         None => None,
     };
     let mut session = Session {
         start: options.start_block,
-        plan,
+        plan: Arc::new(plan),
         anchor,
         udf,
         meta: MetaBlocks::default(),
@@ -256,9 +256,12 @@ pub fn build(tree: impl Into<Arc<Tree>>, options: &BuildOptions) -> Result<Sessi
     if session.plan.checksums.is_some() && session.udf.is_some() {
         let mut system_area = vec![0u8; 16 * BLOCK_SIZE];
         session.read_plain(0, &mut system_area)?;
-        session.plan.reseal_superblock_tag(&system_area);
-        // The read above encoded the descriptors ahead, unsealed.
+        // The read above encoded the descriptors ahead, unsealed, and may
+        // have given the encoder's thread a share of the plan.
         session.meta.forget();
+        Arc::get_mut(&mut session.plan)
+            .expect("no encoder holds the plan once forgotten")
+            .reseal_superblock_tag(&system_area);
     }
     Ok(session)
 }
@@ -333,10 +336,11 @@ struct Open {
 /// back reopens a source).
 pub struct Session {
     start: u32,
-    plan: Plan,
+    /// Shared with the thread that encodes metadata beside the caller's.
+    plan: Arc<Plan>,
     anchor: Option<Vec<u8>>,
-    /// The UDF volume of a bridge session.
-    udf: Option<Volume>,
+    /// The UDF volume of a bridge session (shared like `plan`).
+    udf: Option<Arc<Volume>>,
     /// The blocks before the file data, encoded as read.
     meta: MetaBlocks,
     open: Option<Open>,
@@ -1196,7 +1200,7 @@ mod tests {
     }
 
     /// A session whose metadata spans several runs of the encoder's
-    /// read-ahead, each cut between two threads.
+    /// read-ahead, every other one encoded on the far encoder's thread.
     #[test]
     fn metadata_read_ahead_on_two_threads_gives_the_bytes_any_order_of_reads_gives() {
         use crate::fsi::iso9660::{descriptor, read};
@@ -1238,6 +1242,19 @@ mod tests {
             end = at;
         }
         assert!(backward == forward, "backward read differs");
+        // Without the far encoder's thread, in order; and jumping two runs
+        // ahead and back, past the run the far encoder was handed.
+        let mut s = build(&t, &options).unwrap();
+        s.meta = MetaBlocks::with_thread(false);
+        assert!(in_order(&mut s, 7) == forward, "read on one thread differs");
+        let mut s = build(&t, &options).unwrap();
+        let run = crate::fsi::meta_blocks::AHEAD_BLOCKS;
+        for at in [0, 2 * run + 5, run + 3, 5, 3 * run] {
+            let mut bytes = vec![0u8; 9 * BLOCK_SIZE];
+            s.read_blocks(at, &mut bytes).unwrap();
+            let from = at as usize * BLOCK_SIZE;
+            assert!(bytes == forward[from..from + bytes.len()], "at {at}");
+        }
         // Both trees read back whole.
         let m = Medium {
             blocks: (0..total)

@@ -6,41 +6,76 @@
 //! blocks are read, which keeps a million-entry session's memory to its
 //! tree. That encoding is most of an append's write: every directory of
 //! the disc is rewritten. Each block is a pure function of the plan, so
-//! a read runs ahead over the next [`AHEAD_BLOCKS`] and has two threads
-//! encode a half each, one of them the caller's. A directory across the
-//! cut is encoded by both; each thread keeps the directory it encoded
-//! last, so a directory larger than a run is still encoded once per thread.
+//! a read encodes the next [`AHEAD_BLOCKS`] at once, and a second thread,
+//! kept for the session, encodes the run after. Runs split between two
+//! threads started per run were no faster than one thread: the second
+//! began its half some 0.6 ms late, after the caller's was done. A
+//! directory across two runs is encoded by both threads; each keeps the
+//! directory it encoded last, so a directory larger than a run is still
+//! encoded once per thread.
+
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use super::iso9660::write::{EncodedDir, Plan, Region};
-use super::join::join;
 use super::tree::NodeId;
 use super::udf::write::Volume;
 use super::BLOCK_SIZE;
 use crate::error::Result;
 
 /// Blocks encoded per run ahead: 1 MiB, about 75 directories of 100
-/// entries, so a run's thread start is noise beside its work (runs of 2
-/// and 16 MiB were no faster).
+/// entries (runs of 2 and 16 MiB were no faster).
 pub(crate) const AHEAD_BLOCKS: u32 = 512;
 
-/// Below this many blocks a run is encoded on the caller's thread alone.
-const SPLIT_BLOCKS: u32 = 64;
-
-/// The metadata blocks of one session, with the run encoded ahead.
-#[derive(Default)]
+/// The metadata blocks of one session, encoded a run at a time.
+///
+/// Read in order, the runs alternate between the caller's thread and the
+/// far encoder's: while the caller encodes a run, the far encoder has the
+/// next, so each thread is one run ahead of its next use. Read out of
+/// order, whatever run holds the block is encoded on the caller's thread
+/// (the far encoder's run is waited for, and dropped unless it holds it).
 pub(crate) struct MetaBlocks {
     near: Encoder,
-    far: Encoder,
-    /// `ahead` holds blocks `ahead_first..` (empty: none).
-    ahead_first: u32,
-    ahead: Vec<u8>,
+    far: Far,
+    /// The run the blocks come from.
+    run: Run,
+    /// A buffer for the next run handed to the far encoder.
+    spare: Vec<u8>,
 }
 
-/// What every metadata block is a function of.
+/// What every metadata block is a function of, shared with the far
+/// encoder's thread for the session's life.
 #[derive(Clone, Copy)]
 pub(crate) struct Planned<'s> {
-    pub plan: &'s Plan,
-    pub udf: Option<&'s Volume>,
+    pub plan: &'s Arc<Plan>,
+    pub udf: Option<&'s Arc<Volume>>,
+}
+
+/// The encoder of every other run.
+enum Far {
+    /// Not needed yet; a thread allowed (`false`: tests take the path a
+    /// refused thread takes).
+    Idle { thread_allowed: bool },
+    /// On a thread of its own, with the run it was handed, if any.
+    Thread(Worker, Option<Span>),
+    /// None: the system refused a thread, every run is the caller's.
+    /// Slower, never a failure.
+    Refused,
+}
+
+/// Blocks `first..first + count` of the session.
+#[derive(Clone, Copy, PartialEq)]
+struct Span {
+    first: u32,
+    count: u32,
+}
+
+/// Blocks `first..` of the session, encoded (empty: none).
+#[derive(Default)]
+struct Run {
+    first: u32,
+    bytes: Vec<u8>,
 }
 
 /// One thread's encoder: the directory (or long symlink) it encoded last
@@ -52,37 +87,82 @@ struct Encoder {
     joliet: Option<(usize, Vec<u8>)>,
 }
 
+impl Default for MetaBlocks {
+    fn default() -> Self {
+        MetaBlocks::with_thread(true)
+    }
+}
+
 impl MetaBlocks {
+    /// [`MetaBlocks::default`], the far encoder given a thread only when
+    /// `thread_allowed`.
+    pub(crate) fn with_thread(thread_allowed: bool) -> Self {
+        MetaBlocks {
+            near: Encoder::default(),
+            far: Far::Idle { thread_allowed },
+            run: Run::default(),
+            spare: Vec::new(),
+        }
+    }
+
     /// Block `block` (relative to the session, before `plan.data_start`).
     pub(crate) fn block(&mut self, src: Planned<'_>, block: u32, out: &mut [u8]) -> Result<()> {
-        if let Some(at) = self.cached(block) {
-            out.copy_from_slice(&self.ahead[at..at + BLOCK_SIZE]);
-            return Ok(());
+        if self.run.block(block).is_none() {
+            if let Err(e) = self.encode_run(src, block) {
+                self.run.bytes.clear();
+                return Err(e);
+            }
         }
-        let end = src.plan.data_start.min(block.saturating_add(AHEAD_BLOCKS));
-        let count = end.saturating_sub(block).max(1);
-        self.ahead.clear();
-        self.ahead.resize(count as usize * BLOCK_SIZE, 0);
-        let run = &mut self.ahead[..];
-        let encoded = if count < SPLIT_BLOCKS {
-            self.near.blocks(src, block, run)
-        } else {
-            let mid = block + count / 2;
-            let (lo, hi) = run.split_at_mut((mid - block) as usize * BLOCK_SIZE);
-            let (near, far) = (&mut self.near, &mut self.far);
-            let (theirs, mine) = join(|| far.blocks(src, mid, hi), || near.blocks(src, block, lo));
-            mine.and(theirs)
-        };
-        if let Err(e) = encoded {
-            self.ahead.clear();
-            return Err(e);
-        }
-        self.ahead_first = block;
-        out.copy_from_slice(&self.ahead[..BLOCK_SIZE]);
+        out.copy_from_slice(self.run.block(block).expect("the run holds the block"));
         Ok(())
     }
 
-    /// A UDF block outside the run (the closing anchor after the data).
+    /// Makes the run one that holds `block`.
+    fn encode_run(&mut self, src: Planned<'_>, block: u32) -> Result<()> {
+        let span = |first: u32| Span {
+            first,
+            count: (src.plan.data_start.min(first.saturating_add(AHEAD_BLOCKS)))
+                .saturating_sub(first),
+        };
+        let previous = std::mem::take(&mut self.run.bytes);
+        match self.far.take(|span| span.holds(block)) {
+            Some((result, run)) => {
+                self.spare = previous;
+                self.run = run;
+                result?;
+            }
+            None => {
+                let mine = span(block);
+                self.post(src, span(mine.end()));
+                self.run = Run {
+                    first: block,
+                    bytes: previous,
+                };
+                let bytes = self.run.reset(mine);
+                return self.near.blocks(src, block, bytes);
+            }
+        }
+        // The caller's next run follows this one; the far encoder's, that.
+        let next = span(self.run.end());
+        self.post(src, span(next.end()));
+        Ok(())
+    }
+
+    /// Hands `span` to the far encoder unless it has it already (another
+    /// span it had is waited for and dropped); nothing when it is empty.
+    fn post(&mut self, src: Planned<'_>, span: Span) {
+        if span.count == 0 || self.far.has(span) {
+            return;
+        }
+        // The caller went elsewhere: the run is waited for, its buffer kept.
+        if let Some((_, dropped)) = self.far.take(|_| true) {
+            self.spare = dropped.bytes;
+        }
+        let spare = std::mem::take(&mut self.spare);
+        self.far.send(src, span, spare);
+    }
+
+    /// A UDF block outside the runs (the closing anchor after the data).
     pub(crate) fn udf_block(
         &mut self,
         plan: &Plan,
@@ -93,14 +173,151 @@ impl MetaBlocks {
         udf.block(plan, block, out, &mut self.near.udf)
     }
 
-    /// Drops the run: the plan's descriptors changed under it.
+    /// Drops the runs and lets the far encoder's thread go, with its share
+    /// of the plan: the plan's descriptors are about to change.
     pub(crate) fn forget(&mut self) {
-        self.ahead.clear();
+        self.run.bytes.clear();
+        if let Far::Thread(..) = self.far {
+            self.far = Far::Idle {
+                thread_allowed: true,
+            };
+        }
+    }
+}
+
+impl Span {
+    fn end(self) -> u32 {
+        self.first + self.count
     }
 
-    fn cached(&self, block: u32) -> Option<usize> {
-        let k = block.checked_sub(self.ahead_first)? as usize;
-        (k < self.ahead.len() / BLOCK_SIZE).then_some(k * BLOCK_SIZE)
+    fn holds(self, block: u32) -> bool {
+        (self.first..self.end()).contains(&block)
+    }
+}
+
+impl Run {
+    fn block(&self, block: u32) -> Option<&[u8]> {
+        let at = block.checked_sub(self.first)? as usize * BLOCK_SIZE;
+        self.bytes.get(at..at + BLOCK_SIZE)
+    }
+
+    fn end(&self) -> u32 {
+        self.first + (self.bytes.len() / BLOCK_SIZE) as u32
+    }
+
+    /// Makes this run `span`; its bytes, to be overwritten whole (an
+    /// encoder writes every byte of a block: zeroing a megabyte per run
+    /// first was a tenth of the caller's time in an append).
+    fn reset(&mut self, span: Span) -> &mut [u8] {
+        self.first = span.first;
+        let len = span.count as usize * BLOCK_SIZE;
+        self.bytes.truncate(len);
+        self.bytes.resize(len, 0);
+        &mut self.bytes
+    }
+}
+
+impl Far {
+    fn has(&self, span: Span) -> bool {
+        matches!(self, Far::Thread(_, Some(had)) if *had == span)
+    }
+
+    /// The run handed over last, encoded, if `wanted` of its span; waits
+    /// for it. A run not wanted stays with the far encoder.
+    fn take(&mut self, wanted: impl FnOnce(Span) -> bool) -> Option<(Result<()>, Run)> {
+        match self {
+            Far::Thread(worker, handed) if handed.is_some_and(wanted) => {
+                *handed = None;
+                Some(worker.take())
+            }
+            _ => None,
+        }
+    }
+
+    /// Hands `span` over (in `buffer`), starting the thread at the first
+    /// run; nothing when there is no thread. Takes nothing back: the far
+    /// encoder must have no run.
+    fn send(&mut self, src: Planned<'_>, span: Span, buffer: Vec<u8>) {
+        if let Far::Idle { thread_allowed } = *self {
+            *self = match thread_allowed.then(|| Worker::start(src)).flatten() {
+                Some(worker) => Far::Thread(worker, None),
+                None => Far::Refused,
+            };
+        }
+        if let Far::Thread(worker, handed) = self {
+            debug_assert!(handed.is_none(), "a run handed over is taken first");
+            let mut run = Run {
+                first: span.first,
+                bytes: buffer,
+            };
+            run.reset(span);
+            // A refused run means the thread panicked: `take` resumes it.
+            let _ = worker.jobs.send(run);
+            *handed = Some(span);
+        }
+    }
+}
+
+/// The far encoder's thread: takes a run, encodes it, gives it back.
+struct Worker {
+    jobs: Sender<Run>,
+    done: Receiver<(Result<()>, Run)>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    fn start(src: Planned<'_>) -> Option<Worker> {
+        let plan = Arc::clone(src.plan);
+        let udf = src.udf.map(Arc::clone);
+        let (jobs, todo) = mpsc::channel::<Run>();
+        let (finished, done) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("ms-encode".into())
+            .spawn(move || {
+                let mut encoder = Encoder::default();
+                let src = Planned {
+                    plan: &plan,
+                    udf: udf.as_ref(),
+                };
+                for mut run in todo {
+                    let result = encoder.blocks(src, run.first, &mut run.bytes);
+                    if finished.send((result, run)).is_err() {
+                        return;
+                    }
+                }
+            })
+            .ok()?;
+        Some(Worker {
+            jobs,
+            done,
+            thread: Some(thread),
+        })
+    }
+
+    /// The run sent last, encoded; a panic on the thread is resumed here.
+    fn take(&mut self) -> (Result<()>, Run) {
+        match self.done.recv() {
+            Ok(done) => done,
+            Err(mpsc::RecvError) => {
+                let thread = self.thread.take().expect("a thread is taken once");
+                match thread.join() {
+                    Err(panic) => std::panic::resume_unwind(panic),
+                    Ok(()) => unreachable!("the encoder's thread returns only once told"),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Worker {
+    /// Closes the queue and waits for the thread: it has at most the run
+    /// it was handed to finish.
+    fn drop(&mut self) {
+        let (closed, _) = mpsc::channel();
+        drop(std::mem::replace(&mut self.jobs, closed));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
