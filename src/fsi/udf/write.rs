@@ -176,6 +176,25 @@ impl Listing {
     }
 }
 
+/// Implementation use a FID takes to push the next one's tag whole into
+/// the next block (UDF 2.3.4.4): an entity identifier, which
+/// implementation use starts with (2.3.4.3).
+const IMPLEMENTATION_USE_PADDING: usize = 32;
+
+/// The length of a FID naming `name_len` bytes at byte `at` of a
+/// directory's stream: with 32 bytes of implementation use when it would
+/// otherwise end fewer than 16 bytes before a block's end, where the next
+/// FID's tag would not fit.
+fn fid_len(at: usize, name_len: usize) -> usize {
+    let len = Fid::padded_len(0, name_len);
+    let left = BLOCK_SIZE - (at + len) % BLOCK_SIZE;
+    if left < 16 && left != BLOCK_SIZE {
+        Fid::padded_len(IMPLEMENTATION_USE_PADDING, name_len)
+    } else {
+        len
+    }
+}
+
 /// `dir`'s children with their recorded names, unique in the directory.
 ///
 /// Only cut names can meet another name: the tree's names are unique, and
@@ -325,7 +344,13 @@ impl FileSet {
     /// Bytes and blocks of `id`'s own content after its file entry.
     fn content_size(&self, id: NodeId) -> Result<(u32, u32)> {
         let len = match &self.tree.node(id).kind {
-            Kind::Dir(_) => self.fid_stream(id, None).len(),
+            Kind::Dir(_) => {
+                // Sized without encoding: a million-entry append measured
+                // every directory's stream, tags and checksums included.
+                let listing = children(&self.tree, id);
+                let names = std::iter::once(0).chain(listing.iter().map(|(_, name)| name.len()));
+                names.fold(0, |at, name_len| at + fid_len(at, name_len))
+            }
             Kind::Symlink(target) => {
                 let len = symlink_bytes(&self.tree, id, target)?.len();
                 if len <= self.embed_max() {
@@ -469,7 +494,7 @@ impl FileSet {
         let first_block = base.map_or(0, |b| b.base + self.fe(self.entry_index(dir)) + 1);
         let parent = tree.node(dir).parent();
         let listing = children(tree, dir);
-        let mut padding = [0u8; 32];
+        let mut padding = [0u8; IMPLEMENTATION_USE_PADDING];
         implementation_id().encode(&mut padding);
         let mut out = Vec::new();
         let parent_fid = (parent, fid_flags::DIRECTORY | fid_flags::PARENT, &[][..]);
@@ -478,13 +503,8 @@ impl FileSet {
             (node, if is_dir { fid_flags::DIRECTORY } else { 0 }, name)
         });
         for (node, characteristics, name) in std::iter::once(parent_fid).chain(child_fids) {
-            let len = Fid::padded_len(0, name.len());
-            let left = BLOCK_SIZE - (out.len() + len) % BLOCK_SIZE;
-            let implementation_use: &[u8] = if left < 16 && left != BLOCK_SIZE {
-                &padding
-            } else {
-                &[]
-            };
+            let padded = fid_len(out.len(), name.len()) != Fid::padded_len(0, name.len());
+            let implementation_use: &[u8] = if padded { &padding } else { &[] };
             let at = first_block + (out.len() / BLOCK_SIZE) as u32;
             encode_fid(
                 &mut out,
@@ -1124,6 +1144,40 @@ mod tests {
             assert!(recorded.contains(&encode_d_chars(name)), "{name} kept");
         }
         assert!(recorded.contains(&encode_d_chars(&first_cut)));
+    }
+
+    /// Names of every length from 1 to 84 bytes, Latin-1 and wider, put
+    /// FIDs at many offsets of a block, so that some would end fewer than
+    /// 16 bytes before one and take the padding.
+    #[test]
+    fn a_directorys_measured_size_is_the_length_of_its_encoded_identifiers() {
+        let mut t = Tree::new();
+        for d in 0..24 {
+            t.mkdir(&format!("/d{d}")).unwrap();
+            for len in 1..=60 {
+                let wide = if d % 2 == 1 { "\u{3b1}" } else { "" };
+                let name: String = format!("{wide}{}", "n".repeat(len + d));
+                t.add_symlink(&format!("/d{d}/{name}"), "x", false).unwrap();
+            }
+        }
+        let set = FileSet::measure(Arc::new(t), METADATA_REVISION, None, 0, true).unwrap();
+        let mut padded = 0;
+        for (id, _) in set.tree.walk() {
+            if !set.tree.node(id).is_dir() {
+                continue;
+            }
+            let stream = set.fid_stream(id, None);
+            assert_eq!(set.content_size(id).unwrap().0 as usize, stream.len());
+            for (at, fid) in crate::fsi::udf::layout::fids(&stream) {
+                let fid = fid.unwrap();
+                padded += !fid.implementation_use.is_empty() as usize;
+                let len = Fid::padded_len(fid.implementation_use.len(), fid.raw_name.len());
+                // The next tag starts whole in a block.
+                let left = BLOCK_SIZE - (at + len) % BLOCK_SIZE;
+                assert!(left >= 16, "a FID at {at} leaves {left} bytes");
+            }
+        }
+        assert!(padded >= 4, "{padded} FIDs took the padding");
     }
 
     #[test]
