@@ -187,6 +187,17 @@ fn d_char(c: char) -> u8 {
     }
 }
 
+/// The first `limit` characters of `text` as d-characters. ASCII text,
+/// nearly every name, is mapped a byte at a time into room reserved once:
+/// a million-entry session maps every name at each plan and write.
+fn push_d_chars(text: &str, limit: usize, out: &mut Vec<u8>) {
+    if text.is_ascii() {
+        out.extend(text.bytes().take(limit).map(|b| d_char(char::from(b))));
+    } else {
+        out.extend(text.chars().take(limit).map(d_char));
+    }
+}
+
 /// The ECMA-119 volume identifier (d-characters, space padded by the writer).
 pub fn iso_volume_id(name: &str) -> Vec<u8> {
     name.chars().take(32).map(d_char).collect()
@@ -253,13 +264,13 @@ impl IsoNamer {
     pub fn plain_into(real: &str, is_dir: bool, out: &mut Vec<u8>) {
         let (stem, ext, limit) = Self::plain_parts(real, is_dir);
         let start = out.len();
-        out.extend(stem.chars().map(d_char).take(limit));
+        push_d_chars(stem, limit, out);
         if out.len() == start && ext.is_empty() {
             out.push(b'_');
         }
         if !is_dir {
             out.push(b'.');
-            out.extend(ext.chars().map(d_char).take(8));
+            push_d_chars(ext, 8, out);
         }
     }
 
@@ -328,6 +339,14 @@ impl JolietNamer {
     /// bytes; a name that needs no cut costs no allocation.
     pub fn plain_into(real: &str, is_dir: bool, out: &mut Vec<u8>) {
         let start = out.len();
+        if real.is_ascii() && real.len() <= JOLIET_MAX_CHARS {
+            // A character per byte, its high byte zero.
+            out.resize(start + 2 * real.len(), 0);
+            for (unit, b) in out[start..].chunks_exact_mut(2).zip(real.bytes()) {
+                unit[1] = joliet_char(char::from(b)) as u8;
+            }
+            return;
+        }
         for c in real.chars() {
             out.extend_from_slice(&joliet_char(c).to_be_bytes());
         }
@@ -448,8 +467,11 @@ mod tests {
 
     /// Names at every edge of the plain mapping: no extension, a leading
     /// dot, an empty stem, long stems and extensions, non-ASCII, past
-    /// Joliet's 64 characters.
-    const EDGE_NAMES: [&str; 10] = [
+    /// Joliet's 64 characters and at them, characters Joliet forbids and
+    /// control characters.
+    const EDGE_NAMES: [&str; 12] = [
+        "a*b:c\u{1}?\\d.t;x",
+        "exactly sixty-four characters, the most a Joliet name may have..",
         "readme",
         ".bashrc",
         "a.b.c",

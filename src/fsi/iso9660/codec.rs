@@ -44,7 +44,7 @@ pub fn push_u32_both(out: &mut Vec<u8>, v: u32) {
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
 /// civil-days method, written out from its arithmetic description).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+const fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -120,9 +120,9 @@ thread_local! {
 /// always written in GMT. Years outside 1900..=2155 are clamped, because the
 /// field cannot express them.
 pub fn encode_dir_date(unix: i64) -> [u8; 7] {
-    let lo = days_from_civil(1900, 1, 1) * 86_400;
-    let hi = days_from_civil(2155, 12, 31) * 86_400 + 86_399;
-    let unix = unix.clamp(lo, hi);
+    const LO: i64 = days_from_civil(1900, 1, 1) * 86_400;
+    const HI: i64 = days_from_civil(2155, 12, 31) * 86_400 + 86_399;
+    let unix = unix.clamp(LO, HI);
     let days = unix.div_euclid(86_400);
     let rem = unix.rem_euclid(86_400);
     let ymd = LAST_DAY.with(|last| match last.get() {

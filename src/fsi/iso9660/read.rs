@@ -559,7 +559,7 @@ impl Reader<'_> {
         // its own packed names, and a million entries need no allocation
         // of their own on the way.
         let name = match (&rr.name, self.naming) {
-            (Some(n), _) => String::from_utf8_lossy(n),
+            (Some(n), _) => lossy_text(n),
             (None, Naming::Joliet) => Cow::Owned(names::joliet_display_name(rec.id)),
             (None, _) => Cow::Owned(names::iso_display_name(rec.id)),
         };
@@ -600,7 +600,7 @@ impl Reader<'_> {
         let kind = if is_dir {
             Kind::Dir(Default::default())
         } else if let (Some(target), Some(susp::S_IFLNK)) = (&rr.symlink, file_type) {
-            Kind::Symlink(String::from_utf8_lossy(target).into())
+            Kind::Symlink(lossy_text(target).into())
         } else if matches!(file_type, None | Some(susp::S_IFREG)) {
             let (extents, size) = match sections {
                 Some(s) => (s.extents, s.size),
@@ -690,12 +690,32 @@ impl Reader<'_> {
     }
 }
 
+/// `bytes` as text, invalid UTF-8 replaced. Valid text, nearly every
+/// name, is borrowed after the standard check, which skips ASCII a word
+/// at a time; the lossy decoder alone walks it a byte at a time.
+fn lossy_text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
     use super::*;
     use crate::fsi::{build, import, BuildOptions, SessionStream};
+
+    #[test]
+    fn rock_ridge_text_in_utf8_is_borrowed_and_other_bytes_are_replaced() {
+        assert!(matches!(
+            lossy_text("naïve.txt".as_bytes()),
+            Cow::Borrowed("naïve.txt")
+        ));
+        let latin1 = b"na\xefve.txt";
+        assert_eq!(lossy_text(latin1), "na\u{fffd}ve.txt");
+    }
 
     /// A session built from `tree`, in memory.
     struct Mem(Vec<u8>);

@@ -665,7 +665,8 @@ impl Entries {
         px_at::LINKS.put(&mut e, links);
         px_at::UID.put(&mut e, uid);
         px_at::GID.put(&mut e, gid);
-        self.raw(&e);
+        self.bytes.extend_from_slice(&e);
+        self.ends.push(self.bytes.len());
     }
 
     /// `TF` with modify, access and attribute-change times (flags 0x0E, the
@@ -673,8 +674,15 @@ impl Entries {
     pub fn tf(&mut self, modified: i64, accessed: i64, changed: i64) {
         let mut p = [0u8; 22];
         p[0] = 0x0E;
+        // The three are mostly equal: each distinct one is encoded once.
+        let mut last = None;
         for (i, t) in [modified, accessed, changed].into_iter().enumerate() {
-            p[1 + i * 7..8 + i * 7].copy_from_slice(&super::codec::encode_dir_date(t));
+            let date = match last {
+                Some((at, date)) if at == t => date,
+                _ => super::codec::encode_dir_date(t),
+            };
+            last = Some((t, date));
+            p[1 + i * 7..8 + i * 7].copy_from_slice(&date);
         }
         self.push(b"TF", &[&p]);
     }
