@@ -14,8 +14,7 @@
 //! directory it encoded last, so a directory larger than a run is still
 //! encoded once per thread.
 
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
 use super::iso9660::write::{EncodedDir, Plan, Region};
@@ -251,8 +250,7 @@ impl Far {
                 bytes: buffer,
             };
             run.reset(span);
-            // A refused run means the thread panicked: `take` resumes it.
-            let _ = worker.jobs.send(run);
+            worker.send(run);
             *handed = Some(span);
         }
     }
@@ -260,45 +258,111 @@ impl Far {
 
 /// The far encoder's thread: takes a run, encodes it, gives it back.
 struct Worker {
-    jobs: Sender<Run>,
-    done: Receiver<(Result<()>, Run)>,
+    mailbox: Arc<Mailbox>,
     thread: Option<JoinHandle<()>>,
+    /// A run was sent and not taken back.
+    busy: bool,
+}
+
+/// What passes between the caller and the far encoder's thread, one run
+/// at a time (a mutex and a condition variable: a channel each way cost
+/// the library 25 KB of code).
+#[derive(Default)]
+struct Mailbox {
+    slot: Mutex<Slot>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+enum Slot {
+    #[default]
+    Empty,
+    Job(Run),
+    Done(Result<()>, Run),
+    /// The caller let the thread go.
+    Closed,
+    /// The thread stopped on its own: it panicked.
+    Gone,
+}
+
+impl Mailbox {
+    fn lock(&self) -> MutexGuard<'_, Slot> {
+        self.slot.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn put(&self, slot: Slot) {
+        *self.lock() = slot;
+        self.changed.notify_all();
+    }
+
+    /// Waits until the slot holds something `wanted` names, and takes it.
+    fn take_when(&self, wanted: impl Fn(&Slot) -> bool) -> Slot {
+        let guard = self.lock();
+        let mut guard = self
+            .changed
+            .wait_while(guard, |slot| !wanted(slot))
+            .unwrap_or_else(PoisonError::into_inner);
+        std::mem::take(&mut *guard)
+    }
+}
+
+/// Marks the mailbox when the thread leaves, by panic too.
+struct Leaving<'m>(&'m Mailbox);
+
+impl Drop for Leaving<'_> {
+    fn drop(&mut self) {
+        self.0.put(Slot::Gone);
+    }
 }
 
 impl Worker {
     fn start(src: Planned<'_>) -> Option<Worker> {
         let plan = Arc::clone(src.plan);
         let udf = src.udf.map(Arc::clone);
-        let (jobs, todo) = mpsc::channel::<Run>();
-        let (finished, done) = mpsc::channel();
+        let mailbox = Arc::new(Mailbox::default());
+        let theirs = Arc::clone(&mailbox);
         let thread = std::thread::Builder::new()
             .name("ms-encode".into())
             .spawn(move || {
+                let _leaving = Leaving(&theirs);
                 let mut encoder = Encoder::default();
                 let src = Planned {
                     plan: &plan,
                     udf: udf.as_ref(),
                 };
-                for mut run in todo {
+                while let Slot::Job(mut run) =
+                    theirs.take_when(|slot| matches!(slot, Slot::Job(_) | Slot::Closed))
+                {
                     let result = encoder.blocks(src, run.first, &mut run.bytes);
-                    if finished.send((result, run)).is_err() {
-                        return;
-                    }
+                    theirs.put(Slot::Done(result, run));
                 }
             })
             .ok()?;
         Some(Worker {
-            jobs,
-            done,
+            mailbox,
             thread: Some(thread),
+            busy: false,
         })
+    }
+
+    fn send(&mut self, run: Run) {
+        debug_assert!(!self.busy, "one run at a time");
+        self.busy = true;
+        self.mailbox.put(Slot::Job(run));
+    }
+
+    /// Waits for the run sent last: encoded, or the thread gone.
+    fn finished(&mut self) -> Slot {
+        self.busy = false;
+        self.mailbox
+            .take_when(|slot| matches!(slot, Slot::Done(..) | Slot::Gone))
     }
 
     /// The run sent last, encoded; a panic on the thread is resumed here.
     fn take(&mut self) -> (Result<()>, Run) {
-        match self.done.recv() {
-            Ok(done) => done,
-            Err(mpsc::RecvError) => {
+        match self.finished() {
+            Slot::Done(result, run) => (result, run),
+            _ => {
                 let thread = self.thread.take().expect("a thread is taken once");
                 match thread.join() {
                     Err(panic) => std::panic::resume_unwind(panic),
@@ -310,12 +374,14 @@ impl Worker {
 }
 
 impl Drop for Worker {
-    /// Closes the queue and waits for the thread: it has at most the run
-    /// it was handed to finish.
+    /// Lets the thread go and waits for it: it has at most the run it was
+    /// handed to finish.
     fn drop(&mut self) {
-        let (closed, _) = mpsc::channel();
-        drop(std::mem::replace(&mut self.jobs, closed));
+        if self.busy {
+            self.finished();
+        }
         if let Some(thread) = self.thread.take() {
+            self.mailbox.put(Slot::Closed);
             let _ = thread.join();
         }
     }

@@ -720,6 +720,14 @@ impl Tree {
         self.nodes.len()
     }
 
+    /// The node in slot `index` (below [`slots`](Self::slots)), unless it
+    /// was removed: for per-node work in no particular order, which slot
+    /// ranges split between threads.
+    pub fn id_at(&self, index: usize) -> Option<NodeId> {
+        self.nodes.get(index)?.as_ref()?;
+        Some(NodeId(index as u32))
+    }
+
     /// Number of entries below the root.
     pub fn len(&self) -> usize {
         self.entries

@@ -674,15 +674,8 @@ impl Entries {
     pub fn tf(&mut self, modified: i64, accessed: i64, changed: i64) {
         let mut p = [0u8; 22];
         p[0] = 0x0E;
-        // The three are mostly equal: each distinct one is encoded once.
-        let mut last = None;
         for (i, t) in [modified, accessed, changed].into_iter().enumerate() {
-            let date = match last {
-                Some((at, date)) if at == t => date,
-                _ => super::codec::encode_dir_date(t),
-            };
-            last = Some((t, date));
-            p[1 + i * 7..8 + i * 7].copy_from_slice(&date);
+            p[1 + i * 7..8 + i * 7].copy_from_slice(&super::codec::encode_dir_date(t));
         }
         self.push(b"TF", &[&p]);
     }
