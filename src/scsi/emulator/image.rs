@@ -4,7 +4,9 @@
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
+use super::flush_behind::FlushBehind;
 use super::quirks::ImageFault;
 use crate::block::BLOCK_SIZE;
 use crate::error::{short_path, Cause, Error, Result};
@@ -47,6 +49,9 @@ pub struct Image {
     /// Injected host errors (see [`Faults`](super::quirks::Faults)).
     read_fault: Option<ImageFault>,
     write_fault: Option<ImageFault>,
+    /// Started at the first [`FLUSH_BEHIND`](super::flush_behind::FLUSH_BEHIND)
+    /// bytes written (`None`: refused).
+    flush_behind: OnceLock<Option<FlushBehind>>,
 }
 
 impl Image {
@@ -90,6 +95,7 @@ impl Image {
             writable,
             read_fault: None,
             write_fault: None,
+            flush_behind: OnceLock::new(),
         })
     }
 
@@ -175,6 +181,11 @@ impl Image {
     /// host; the flush would have waited for the same bytes. Hints only:
     /// a failure shows at the flush, and dropping a clean page loses
     /// nothing.
+    ///
+    /// Every [`FLUSH_BEHIND`](super::flush_behind::FLUSH_BEHIND) bytes a
+    /// thread is asked to flush what was
+    /// sent so far (see [`FlushBehind`]), so that the flush at the end
+    /// finds little left.
     fn record_behind(&self, from: u64, to: u64) {
         #[cfg(target_os = "linux")]
         if let Some(completed) = windows_completed(from, to) {
@@ -200,6 +211,16 @@ impl Image {
                             | libc::SYNC_FILE_RANGE_WAIT_AFTER,
                     );
                     libc::posix_fadvise(fd, start, len, libc::POSIX_FADV_DONTNEED);
+                }
+            }
+            let (start, len) = completed;
+            let every = super::flush_behind::FLUSH_BEHIND;
+            if (start + len) / every > start / every {
+                let flusher = self
+                    .flush_behind
+                    .get_or_init(|| FlushBehind::start(&self.file));
+                if let Some(flusher) = flusher {
+                    flusher.ask();
                 }
             }
         }
@@ -327,6 +348,39 @@ fn unlock(file: &File) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The thread starts at the first 64 MiB written, not before, and
+    /// flushes without the writer waiting for it.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn what_the_image_was_sent_is_flushed_behind_the_writer_every_64_mib() {
+        let every = super::super::flush_behind::FLUSH_BEHIND;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("disc.img");
+        std::fs::write(&path, b"").unwrap();
+        let image = Image::open(&path).unwrap();
+        let chunk = vec![0x5Au8; 1 << 20];
+        let mut write_to = |end: u64, from: u64| {
+            for at in (from..end).step_by(chunk.len()) {
+                image
+                    .write((at / BLOCK_SIZE as u64) as u32, &chunk)
+                    .unwrap();
+            }
+        };
+        write_to(every - (1 << 20), 0);
+        assert!(image.flush_behind.get().is_none(), "started early");
+        write_to(every + (2 << 20), every - (1 << 20));
+        let flusher = image.flush_behind.get().expect("asked for").as_ref();
+        let flusher = flusher.expect("a flushing thread on Linux");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while flusher.done() == 0 {
+            assert!(std::time::Instant::now() < deadline, "no flush in 30 s");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let mut back = vec![0u8; BLOCK_SIZE];
+        image.read(0, &mut back).unwrap();
+        assert!(back.iter().all(|&b| b == 0x5A));
+    }
 
     #[test]
     fn each_window_sequential_writes_fill_is_sent_once_and_the_partial_last_one_not() {

@@ -22,6 +22,8 @@
 //! group).
 
 mod commands;
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+mod flush_behind;
 mod image;
 mod layout;
 mod model;
