@@ -360,7 +360,7 @@ mod tests {
         std::fs::write(&path, b"").unwrap();
         let image = Image::open(&path).unwrap();
         let chunk = vec![0x5Au8; 1 << 20];
-        let mut write_to = |end: u64, from: u64| {
+        let write_to = |end: u64, from: u64| {
             for at in (from..end).step_by(chunk.len()) {
                 image
                     .write((at / BLOCK_SIZE as u64) as u32, &chunk)
