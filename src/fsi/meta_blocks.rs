@@ -25,7 +25,7 @@ use crate::error::Result;
 
 /// Blocks encoded per run ahead: 1 MiB, about 75 directories of 100
 /// entries (runs of 2 and 16 MiB were no faster).
-pub(crate) const AHEAD_BLOCKS: u32 = 512;
+pub(crate) const AHEAD_BLOCKS: u32 = 256;
 
 /// The metadata blocks of one session, encoded a run at a time.
 ///

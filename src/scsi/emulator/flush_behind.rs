@@ -6,7 +6,9 @@
 //! waited for all of it: on a virtual machine whose disk caches writes in
 //! the host, a 365 MB append's flush took 0.3 s after the last WRITE, a
 //! quarter of the append. Flushed every [`FLUSH_BEHIND`] bytes from here,
-//! while the writer goes on, the last flush has a few megabytes left.
+//! while the writer goes on, the last flush has a few megabytes left. The
+//! image asks for these flushes over the first gigabyte after a flush only
+//! (see `image::asks_flush`).
 //!
 //! The thread flushes through an open file description of its own, not a
 //! duplicate of the writer's: the kernel reports a write-back error once
