@@ -1018,7 +1018,13 @@ mod tests {
             t.add_file(&format!("/d/f{i:04}"), size, source, Attrs::file(), false)
                 .unwrap();
         }
-        let mut s = build(t, &BuildOptions::default()).unwrap();
+        // One fixed time: two builds a second apart date their descriptors
+        // apart, and the two sessions compared would differ by that alone.
+        let options = BuildOptions {
+            time: Some(0),
+            ..Default::default()
+        };
+        let mut s = build(t, &options).unwrap();
         let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
         let log = Arc::clone(&seen);
         s.set_progress(Some(Arc::new(move |p: &crate::fsi::BuildProgress<'_>| {
