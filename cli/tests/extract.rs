@@ -326,7 +326,8 @@ fn bomb(img: &Path, copies: usize, place: impl Fn(usize, Extent) -> Extent) -> V
             .unwrap();
     };
     for i in 0..copies {
-        file(&format!("copy{i:04}"), place(i, extent), BIG as u64);
+        let at = place(i, extent);
+        file(&format!("copy{i:04}"), at, u64::from(at.len));
     }
     let empty = Extent {
         lba: extent.lba,
@@ -390,6 +391,33 @@ fn files_sharing_one_extent_are_hard_links_and_write_the_extent_once() {
     let empty1 = std::fs::metadata(out.join("empty1")).unwrap();
     let empty2 = std::fs::metadata(out.join("empty2")).unwrap();
     assert_ne!(empty1.ino(), empty2.ino(), "empty files are never linked");
+}
+
+#[test]
+fn only_files_of_the_same_start_and_size_are_linked() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let img = root.join("pair.iso");
+    // Two files of the whole extent, and a third of its first block.
+    let data = bomb(&img, 3, |i, big| Extent {
+        len: if i == 2 { BLOCK_SIZE as u32 } else { big.len },
+        ..big
+    });
+    let disc = root.join("pair.img");
+    let disc = disc.to_str().unwrap();
+    ok(&["new-disc", "--from", img.to_str().unwrap(), disc]);
+    let out = root.join("out");
+    let report = json(&ok(&["extract", "--json", disc, out.to_str().unwrap()]));
+    assert_eq!(report["hard_links"], 1);
+    assert_eq!(report["bytes"], BIG + BLOCK_SIZE);
+    let ino = |name: &str| std::fs::metadata(out.join(name)).unwrap().ino();
+    assert_eq!(ino("copy0000"), ino("copy0001"));
+    assert_ne!(ino("copy0000"), ino("copy0002"));
+    assert_eq!(std::fs::read(out.join("copy0001")).unwrap(), data);
+    assert_eq!(
+        std::fs::read(out.join("copy0002")).unwrap(),
+        &data[..BLOCK_SIZE]
+    );
 }
 
 #[test]
