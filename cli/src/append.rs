@@ -7,7 +7,6 @@
 //! `burn::DataWriter`.
 
 use std::collections::HashSet;
-use std::ffi::OsStr;
 use std::fs::Metadata;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -16,8 +15,7 @@ use std::sync::Arc;
 use multisession::error::Cause;
 use multisession::fsi::tree::{FileData, Kind, NodeId};
 use multisession::fsi::{
-    Attrs, BlockSource, Content, FileSystemImage, FileSystems, LocalDir, LocalFile, Tree,
-    BLOCK_SIZE,
+    Attrs, BlockSource, Content, FileSystemImage, FileSystems, LocalFile, Tree, BLOCK_SIZE,
 };
 use multisession::{hresult, session, Error, MediaState, Recorder, Result};
 
@@ -442,12 +440,13 @@ fn add_children(
         .into_iter()
         .map(|e| Ok((e.stat(follow)?, e.name, e.entry)))
         .collect::<Result<Vec<_>>>()?;
-    let name_bytes = entries.iter().map(|(_, name, _)| name.len()).sum();
-    tree.reserve_children(at, entries.len(), name_bytes);
-    // Its files share one record of the directory's path and their names.
-    let files = entries.iter().filter(|(md, ..)| md.is_file());
-    let mut sources =
-        LocalDir::sources(local, files.map(|(_, name, _)| OsStr::new(name))).into_iter();
+    // Its files share one record of the directory's path, and their names
+    // with the tree.
+    let listing: Vec<(&str, bool)> = entries
+        .iter()
+        .map(|(md, name, _)| (name.as_str(), md.is_file()))
+        .collect();
+    let mut sources = tree.list_local(at, local, &listing).into_iter();
     let mut bytes = 0;
     for (md, name, entry) in &entries {
         bytes += match md.is_file() {

@@ -7,6 +7,9 @@
 //! pointer per file cost over 100 bytes each. Its files therefore share
 //! one [`LocalDir`] holding the directory's path once and their names
 //! packed, and each file's [`Source`] is that directory and a position.
+//! The packed names are the tree directory's own buffer
+//! ([`Tree::list_local`](crate::fsi::tree::Tree::list_local)), so a listed
+//! file's name is kept once.
 
 use std::ffi::OsStr;
 use std::fmt;
@@ -154,26 +157,24 @@ impl<T: DataSource + 'static> From<Arc<T>> for Source {
 #[derive(Debug)]
 pub struct LocalDir {
     path: PathBuf,
-    names: PackedNames,
+    names: Arc<PackedNames>,
 }
 
 impl LocalDir {
-    /// The sources of the files `names` of the local directory `path`, in
-    /// the order given. A name too long to pack (over 65,535 bytes, which no
-    /// file system allows) gets a source of its own.
-    pub fn sources<'a>(path: &Path, names: impl IntoIterator<Item = &'a OsStr>) -> Vec<Source> {
-        let names: Vec<&OsStr> = names.into_iter().collect();
-        let mut packed =
-            PackedNames::with_capacity(names.len(), names.iter().map(|n| n.len()).sum());
-        let starts: Vec<Option<u32>> = names.iter().map(|n| packed.push(n.as_bytes())).collect();
-        packed.shrink_to_fit();
+    /// The sources of files of the local directory `path`, in the order
+    /// given: each file's name and where `names` holds it, or `None` for a
+    /// name it could not pack (which gets a source of its own).
+    pub(crate) fn sources<'n>(
+        path: &Path,
+        names: Arc<PackedNames>,
+        files: impl IntoIterator<Item = (&'n OsStr, Option<u32>)>,
+    ) -> Vec<Source> {
         let dir = Arc::new(LocalDir {
             path: path.to_path_buf(),
-            names: packed,
+            names,
         });
-        names
-            .iter()
-            .zip(starts)
+        files
+            .into_iter()
             .map(|(name, at)| match at {
                 Some(at) => Source(Repr::Listed(Arc::clone(&dir), at)),
                 None => Source::from(Arc::new(LocalFile(path.join(name)))),
@@ -191,6 +192,15 @@ impl LocalDir {
 mod tests {
     use super::*;
 
+    /// The sources of `names` in `path`, packed as a tree's directory
+    /// packs them.
+    fn listed(path: &Path, names: &[&str]) -> Vec<Source> {
+        let mut packed = PackedNames::new();
+        let at: Vec<Option<u32>> = names.iter().map(|n| packed.push(n.as_bytes())).collect();
+        let files = names.iter().map(OsStr::new).zip(at);
+        LocalDir::sources(path, Arc::new(packed), files)
+    }
+
     fn read_all(source: &Source) -> Vec<u8> {
         let mut out = Vec::new();
         source.open().unwrap().read_to_end(&mut out).unwrap();
@@ -204,8 +214,13 @@ mod tests {
         for name in names {
             std::fs::write(dir.path().join(name), name.repeat(3)).unwrap();
         }
-        let sources = LocalDir::sources(dir.path(), names.iter().map(OsStr::new));
-        assert_eq!(sources.len(), names.len());
+        let mut sources = listed(dir.path(), &names);
+        // A name without a position gets a source of its own.
+        let unpacked = [(OsStr::new("a"), None)];
+        sources.extend(LocalDir::sources(dir.path(), Arc::default(), unpacked));
+        assert_eq!(sources.len(), names.len() + 1);
+        assert!(matches!(sources[names.len()].0, Repr::Shared(_)));
+        let names = names.iter().chain(&["a"]);
         for (source, name) in sources.iter().zip(names) {
             assert_eq!(read_all(source), name.repeat(3).as_bytes());
             assert!(source.short_read_is_end());
@@ -216,7 +231,8 @@ mod tests {
     #[test]
     fn a_local_directory_costs_its_path_once_and_its_names() {
         let names: Vec<String> = (0..1000).map(|i| format!("file_{i:07}.txt")).collect();
-        let sources = LocalDir::sources(Path::new("/some/dir"), names.iter().map(OsStr::new));
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let sources = listed(Path::new("/some/dir"), &names);
         let Repr::Listed(dir, _) = &sources[0].0 else {
             panic!("a short name is packed");
         };
@@ -229,7 +245,7 @@ mod tests {
 
     #[test]
     fn a_file_that_vanished_fails_to_open_with_its_path() {
-        let sources = LocalDir::sources(Path::new("/nonexistent/dir"), [OsStr::new("gone")]);
+        let sources = listed(Path::new("/nonexistent/dir"), &["gone"]);
         let err = sources[0].open().err().unwrap();
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
         assert!(format!("{:?}", sources[0]).contains("/nonexistent/dir/gone"));

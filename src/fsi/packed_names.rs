@@ -76,6 +76,11 @@ impl PackedNames {
         &self.0[at + 2..at + 2 + len]
     }
 
+    /// Where the name after the one at `at` starts.
+    pub fn after(&self, at: u32) -> u32 {
+        at + packed_len(self.get(at).len()) as u32
+    }
+
     /// Bytes the names take, their lengths included.
     pub fn bytes(&self) -> usize {
         self.0.len()
