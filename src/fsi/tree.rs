@@ -1731,7 +1731,10 @@ mod tests {
         let e = children.entries();
         let stored = 300 * (2 + 13) + 2 + 3;
         assert_eq!((e.names.bytes(), e.names.capacity()), (stored, stored));
-        assert_eq!((e.dead, e.listed.clone()), (0, stored as u32..stored as u32));
+        assert_eq!(
+            (e.dead, e.listed.clone()),
+            (0, stored as u32..stored as u32)
+        );
         // The directory's buffer and the sources' one.
         assert_eq!(Arc::strong_count(&e.names), 2);
         assert_eq!(t.node(dir).children().count(), 301);
@@ -1755,7 +1758,10 @@ mod tests {
         };
         assert!(shared(&t), "listed names are taken, not copied");
         add_listed(&mut t, dir, "bb", &sources[0]);
-        assert!(!shared(&t), "the directory copied its names to store a new one");
+        assert!(
+            !shared(&t),
+            "the directory copied its names to store a new one"
+        );
         // Out of order: "a" comes after the listing passed it.
         add_listed(&mut t, dir, "a", &sources[0]);
         // Removes that reclaim the dead names, the listed ones not reached

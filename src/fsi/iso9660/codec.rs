@@ -116,7 +116,21 @@ thread_local! {
     /// The time last encoded and its bytes: an entry's record date is its
     /// modification time, encoded a moment before in its `TF`.
     static LAST_TIME: Cell<(i64, [u8; 7])> = const { Cell::new((i64::MIN, [0; 7])) };
-    static LAST_DECODED: Cell<([u8; 3], i64)> = const { Cell::new(([0; 3], i64::MIN)) };
+    /// The date last decoded whole and its seconds, and likewise its day:
+    /// a record's TF stamps are mostly one time, which its record date
+    /// repeats.
+    static LAST_DECODED: Cell<Decoded> = const {
+        Cell::new(Decoded { date: [0; 7], secs: i64::MIN, ymd: [0; 3], days: i64::MIN })
+    };
+}
+
+/// See `LAST_DECODED`.
+#[derive(Clone, Copy)]
+struct Decoded {
+    date: [u8; 7],
+    secs: i64,
+    ymd: [u8; 3],
+    days: i64,
 }
 
 /// The 7-byte recording date of a directory record (years since 1900),
@@ -170,17 +184,24 @@ pub fn decode_dir_date(b: &[u8]) -> Option<i64> {
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
         return None;
     }
+    let date: [u8; 7] = b[..7].try_into().expect("seven bytes");
     let ymd = [b[0], b[1], b[2]];
-    let days = LAST_DECODED.with(|last| match last.get() {
-        (k, days) if k == ymd => days,
-        _ => {
-            let days = days_from_civil(1900 + b[0] as i64, month, day);
-            last.set((ymd, days));
-            days
+    let secs = LAST_DECODED.with(|last| {
+        let mut d = last.get();
+        if d.date == date {
+            return d.secs;
         }
+        if d.ymd != ymd {
+            d.ymd = ymd;
+            d.days = days_from_civil(1900 + b[0] as i64, month, day);
+        }
+        let secs = d.days * 86_400 + (hour * 3600 + minute * 60 + (b[5] as u32).min(60)) as i64;
+        d.date = date;
+        d.secs = secs - b[6] as i8 as i64 * 900;
+        last.set(d);
+        d.secs
     });
-    let secs = days * 86_400 + (hour * 3600 + minute * 60 + (b[5] as u32).min(60)) as i64;
-    Some(secs - b[6] as i8 as i64 * 900)
+    Some(secs)
 }
 
 /// The 17-byte descriptor date: 16 ASCII digits (YYYYMMDDHHMMSScc) and a

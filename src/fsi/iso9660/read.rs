@@ -17,7 +17,7 @@ use super::record::{self, Record, FLAG_ASSOCIATED, FLAG_DIRECTORY, FLAG_MULTI_EX
 use super::susp::{self, CeCache};
 use crate::error::{Error, Result};
 use crate::fsi::names;
-use crate::fsi::tree::{Attrs, Content, Extent, FileData, Kind, NodeId, Times, Tree};
+use crate::fsi::tree::{Attrs, Content, Extent, Extents, FileData, Kind, NodeId, Times, Tree};
 use crate::fsi::{BlockSource, BLOCK_SIZE};
 use crate::hresult::*;
 
@@ -603,21 +603,19 @@ impl Reader<'_> {
             Kind::Symlink(lossy_text(target).into())
         } else if matches!(file_type, None | Some(susp::S_IFREG)) {
             let (extents, size) = match sections {
-                Some(s) => (s.extents, s.size),
+                Some(s) => (s.extents.into(), s.size),
                 None => {
                     self.check_extent(rec.extent, rec.size as u64, where_)?;
-                    (
-                        vec![Extent {
-                            lba: rec.extent,
-                            len: rec.size,
-                        }],
-                        rec.size as u64,
-                    )
+                    let one = Extent {
+                        lba: rec.extent,
+                        len: rec.size,
+                    };
+                    (Extents::One(one), rec.size as u64)
                 }
             };
             Kind::File(FileData {
                 size,
-                content: Content::OnMedium(extents.into()),
+                content: Content::OnMedium(extents),
             })
         } else {
             return Ok(None);

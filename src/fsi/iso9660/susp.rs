@@ -225,6 +225,9 @@ pub fn parse<'a>(
     // Only an `AL` location is rewritten by the writer; one in an AAIP 1.0
     // `AA` list goes like the rest.
     for (sig, keep_location) in [(b"AL", root_dot), (b"AA", false)] {
+        if rr.foreign.is_empty() {
+            break;
+        }
         if let Some(kept) = aaip::without_session_attrs(&rr.foreign, sig, keep_location) {
             rr.foreign = kept;
         }
