@@ -33,6 +33,54 @@ pub(crate) const BATCH_BLOCKS: u32 = 256;
 /// Batches queued ahead of the drive: what the producer may run ahead.
 const DEPTH: usize = 2;
 
+/// Blocks gathered for one WRITE.
+///
+/// Its buffer goes from batch to batch and is refilled without being
+/// zeroed first: a million-file append zeroed its 365 MB of batches only
+/// to overwrite them. Every byte of the buffer is initialised; those past
+/// [`len`](Self::len) are left from an earlier batch and never sent.
+#[derive(Default)]
+pub(crate) struct Batch {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl Batch {
+    /// An empty batch with room for [`BATCH_BLOCKS`].
+    fn new() -> Batch {
+        Batch {
+            buf: Vec::with_capacity(BATCH_BLOCKS as usize * BLOCK_SIZE),
+            len: 0,
+        }
+    }
+
+    /// Bytes gathered.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The next `n` bytes of the batch, for the caller to fill whole:
+    /// they hold what an earlier batch left there.
+    pub(crate) fn extend(&mut self, n: usize) -> &mut [u8] {
+        let at = self.len;
+        if self.buf.len() < at + n {
+            self.buf.resize(at + n, 0);
+        }
+        self.len += n;
+        &mut self.buf[at..at + n]
+    }
+
+    /// Keeps the first `len` bytes only (a fill that failed).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
+    /// The bytes gathered.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
 /// Where the producer's batches go, as it sees them.
 pub(crate) struct WriteBehind<'g> {
     to: To<'g>,
@@ -41,8 +89,8 @@ pub(crate) struct WriteBehind<'g> {
 enum To<'g> {
     /// The drive thread's queue, and the buffers it is done with.
     Thread {
-        queue: SyncSender<(u32, Vec<u8>)>,
-        spare: Receiver<Vec<u8>>,
+        queue: SyncSender<(u32, Batch)>,
+        spare: Receiver<Batch>,
     },
     /// No second thread (the system refused one): each batch is written
     /// before `write` returns, as before this module existed.
@@ -50,24 +98,23 @@ enum To<'g> {
 }
 
 impl WriteBehind<'_> {
-    /// An empty buffer to fill, reusing one the drive thread is done with.
-    pub(crate) fn buffer(&self) -> Vec<u8> {
+    /// An empty batch to fill, reusing one the drive thread is done with.
+    pub(crate) fn buffer(&self) -> Batch {
         let spare = match &self.to {
             To::Thread { spare, .. } => spare.try_recv().ok(),
             To::InLine(_) => None,
         };
-        let mut buf =
-            spare.unwrap_or_else(|| Vec::with_capacity(BATCH_BLOCKS as usize * BLOCK_SIZE));
-        buf.clear();
-        buf
+        let mut batch = spare.unwrap_or_else(Batch::new);
+        batch.len = 0;
+        batch
     }
 
     /// Queues `data` (whole blocks) for LBA `lba`; waits while the queue is
     /// full. An error means the drive stopped: the write's error is the
     /// drive's, which [`write_behind`] returns.
-    pub(crate) fn write(&self, lba: u32, data: Vec<u8>) -> Result<()> {
+    pub(crate) fn write(&self, lba: u32, data: Batch) -> Result<()> {
         debug_assert_eq!(data.len() % BLOCK_SIZE, 0);
-        if data.is_empty() {
+        if data.len() == 0 {
             return Ok(());
         }
         match &self.to {
@@ -78,7 +125,7 @@ impl WriteBehind<'_> {
                     "the drive thread stopped before the session was written",
                 )
             }),
-            To::InLine(guard) => command::write_blocks(guard, lba, &data),
+            To::InLine(guard) => command::write_blocks(guard, lba, data.bytes()),
         }
     }
 }
@@ -104,11 +151,11 @@ fn write_behind_with<'g, R>(
     second_thread: bool,
     produce: impl FnOnce(&WriteBehind<'g>) -> Result<R>,
 ) -> Result<R> {
-    let (queue, batches) = mpsc::sync_channel::<(u32, Vec<u8>)>(DEPTH);
-    let (recycle, spare) = mpsc::channel::<Vec<u8>>();
+    let (queue, batches) = mpsc::sync_channel::<(u32, Batch)>(DEPTH);
+    let (recycle, spare) = mpsc::channel::<Batch>();
     let drain = move || -> Result<()> {
         for (lba, data) in batches {
-            command::write_blocks(guard, lba, &data)?;
+            command::write_blocks(guard, lba, data.bytes())?;
             // The producer may be gone (it failed): nothing to reuse.
             let _ = recycle.send(data);
         }
@@ -155,7 +202,7 @@ mod tests {
             let err = write_behind_with(&guard, threads, |w| {
                 for (k, lba) in [0, batch, 9 * batch, 2 * batch].into_iter().enumerate() {
                     let mut data = w.buffer();
-                    data.resize(batch as usize * BLOCK_SIZE, k as u8 + 1);
+                    data.extend(batch as usize * BLOCK_SIZE).fill(k as u8 + 1);
                     w.write(lba, data)?;
                 }
                 Ok(())

@@ -27,7 +27,7 @@ use crate::burn::command::{self, CHUNK_BLOCKS};
 use crate::burn::plan::{self, Finish, Plan, StreamShape};
 use crate::burn::progress::{CancelToken, EraseProgress, Flow, Progress, Reporter, WriteAction};
 use crate::burn::stream::StreamSession;
-use crate::burn::write_behind::{write_behind, BATCH_BLOCKS};
+use crate::burn::write_behind::{write_behind, Batch, BATCH_BLOCKS};
 use crate::burn::WriteOptions;
 use crate::error::{Cause, Error, Result, ResultExt};
 use crate::fsi::{Anchor, SessionStream};
@@ -555,7 +555,7 @@ fn write_session(
     let start = session.start;
     // The stream is read in order (a caller's stream may be read only
     // once); the chunks that commit the volume are kept until the end.
-    let mut held: Vec<(u32, Vec<u8>)> = Vec::new();
+    let mut held: Vec<(u32, Batch)> = Vec::new();
     write_behind(guard, |drive| {
         // Contiguous chunks gathered into one batch from `batch_lba`.
         let mut batch = drive.buffer();
@@ -580,13 +580,12 @@ fn write_session(
                     batch_lba = lbas.start;
                 }
                 let at = batch.len();
-                batch.resize(at + n as usize * BLOCK_SIZE, 0);
-                if let Err(e) = session.read(first, &mut batch[at..]) {
+                if let Err(e) = session.read(first, batch.extend(n as usize * BLOCK_SIZE)) {
                     batch.truncate(at);
                     return Err(e);
                 }
                 if let Some(digests) = digests.as_deref_mut() {
-                    digests.push(digest(&batch[at..]));
+                    digests.push(digest(&batch.bytes()[at..]));
                 }
                 if hold {
                     held.push((lbas.start, std::mem::take(&mut batch)));
@@ -606,7 +605,7 @@ fn write_session(
             .context("flushing the session before its volume descriptors")?;
     }
     for (lba, data) in held.iter().rev() {
-        command::write_blocks(guard, *lba, data)?;
+        command::write_blocks(guard, *lba, data.bytes())?;
     }
     Ok(())
 }

@@ -1145,6 +1145,59 @@ mod tests {
         out
     }
 
+    /// As [`in_order`], into a buffer holding other bytes before each read.
+    fn in_order_over_stale_bytes(s: &mut Session, step: u32) -> Vec<u8> {
+        let total = s.total_blocks();
+        let mut out = vec![0u8; total as usize * BLOCK_SIZE];
+        let mut at = 0;
+        while at < total {
+            let n = step.min(total - at) as usize;
+            let a = at as usize * BLOCK_SIZE;
+            let buf = &mut out[a..a + n * BLOCK_SIZE];
+            buf.fill(0xA5);
+            s.read_blocks(at, buf).unwrap();
+            at += n as u32;
+        }
+        out
+    }
+
+    /// The writer refills its batches without zeroing them
+    /// (`burn::write_behind::Batch`): a byte a read left alone would reach
+    /// the disc as whatever the batch held before.
+    #[test]
+    fn a_read_writes_every_byte_of_its_buffer() {
+        let local = tempfile::tempdir().unwrap();
+        let local_tree = || {
+            let mut t = Tree::new();
+            t.set_file_systems(FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF);
+            t.mkdir("/d").unwrap();
+            for (i, size) in [5_000usize, 0, 2048, 70_001, 1].into_iter().enumerate() {
+                let path = local.path().join(format!("f{i}"));
+                std::fs::write(&path, vec![i as u8 + 1; size]).unwrap();
+                t.add_local_file(&format!("/d/f{i}"), &path, false).unwrap();
+            }
+            t
+        };
+        let options = BuildOptions {
+            start_block: 100,
+            time: Some(0),
+            write_unit: 16,
+            file_systems: FileSystems::ISO9660 | FileSystems::JOLIET | FileSystems::UDF,
+            ..Default::default()
+        };
+        for step in [1, 7, 32] {
+            for checksums in [false, true] {
+                let zeroed = in_order(&mut built(checksums, 100), step);
+                let stale = in_order_over_stale_bytes(&mut built(checksums, 100), step);
+                assert!(zeroed == stale, "checksums {checksums}, step {step}");
+            }
+            let zeroed = in_order(&mut build(local_tree(), &options).unwrap(), step);
+            let mut s = build(local_tree(), &options).unwrap();
+            let stale = in_order_over_stale_bytes(&mut s, step);
+            assert!(zeroed == stale, "local files with UDF, step {step}");
+        }
+    }
+
     /// The copy events of `/d/f3` (70,001 bytes, 35 sectors) and the
     /// others, read 7 blocks at a time; the hook cancels when `cancel_at`
     /// sectors of `/d/f3` were copied.
