@@ -208,6 +208,26 @@ pub fn joliet_volume_id(name: &str) -> Vec<u16> {
     name.chars().map(joliet_char).take(16).collect()
 }
 
+/// [`joliet_char`] of each ASCII byte: the byte-at-a-time path of
+/// [`JolietNamer::plain_into`], which maps every name of a session twice.
+const JOLIET_ASCII: [u8; 128] = {
+    let mut table = [b'_'; 128];
+    let mut b = 0x20;
+    while b < 128 {
+        let mut i = 0;
+        let mut forbidden = false;
+        while i < JOLIET_FORBIDDEN.len() {
+            forbidden |= JOLIET_FORBIDDEN[i] as usize == b;
+            i += 1;
+        }
+        if !forbidden {
+            table[b] = b as u8;
+        }
+        b += 1;
+    }
+    table
+};
+
 fn joliet_char(c: char) -> u16 {
     let v = c as u32;
     if !(0x20..=0xFFFF).contains(&v) || JOLIET_FORBIDDEN.contains(&c) {
@@ -343,7 +363,7 @@ impl JolietNamer {
             // A character per byte, its high byte zero.
             out.resize(start + 2 * real.len(), 0);
             for (unit, b) in out[start..].chunks_exact_mut(2).zip(real.bytes()) {
-                unit[1] = joliet_char(char::from(b)) as u8;
+                unit[1] = JOLIET_ASCII[usize::from(b)];
             }
             return;
         }
@@ -464,6 +484,17 @@ pub fn validate_udf_revision(revision: u32) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ascii_joliet_table_maps_each_byte_as_joliet_char_does() {
+        for b in 0u8..128 {
+            assert_eq!(
+                u16::from(JOLIET_ASCII[usize::from(b)]),
+                joliet_char(char::from(b)),
+                "{b:#x}"
+            );
+        }
+    }
 
     /// Names at every edge of the plain mapping: no extension, a leading
     /// dot, an empty stem, long stems and extensions, non-ASCII, past
