@@ -99,7 +99,7 @@ enum To<'g> {
 
 impl WriteBehind<'_> {
     /// An empty batch to fill, reusing one the drive thread is done with.
-    pub(crate) fn buffer(&self) -> Batch {
+    pub(crate) fn batch(&self) -> Batch {
         let spare = match &self.to {
             To::Thread { spare, .. } => spare.try_recv().ok(),
             To::InLine(_) => None,
@@ -201,7 +201,7 @@ mod tests {
             let batch = BATCH_BLOCKS;
             let err = write_behind_with(&guard, threads, |w| {
                 for (k, lba) in [0, batch, 9 * batch, 2 * batch].into_iter().enumerate() {
-                    let mut data = w.buffer();
+                    let mut data = w.batch();
                     data.extend(batch as usize * BLOCK_SIZE).fill(k as u8 + 1);
                     w.write(lba, data)?;
                 }

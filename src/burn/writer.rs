@@ -558,7 +558,7 @@ fn write_session(
     let mut held: Vec<(u32, Batch)> = Vec::new();
     write_behind(guard, |drive| {
         // Contiguous chunks gathered into one batch from `batch_lba`.
-        let mut batch = drive.buffer();
+        let mut batch = drive.batch();
         let mut batch_lba = start;
         let mut read = || -> Result<()> {
             for (first, n) in session.chunks() {
@@ -576,7 +576,7 @@ fn write_session(
                 let full =
                     batch.len() + n as usize * BLOCK_SIZE > BATCH_BLOCKS as usize * BLOCK_SIZE;
                 if hold || full {
-                    drive.write(batch_lba, std::mem::replace(&mut batch, drive.buffer()))?;
+                    drive.write(batch_lba, std::mem::replace(&mut batch, drive.batch()))?;
                     batch_lba = lbas.start;
                 }
                 let at = batch.len();

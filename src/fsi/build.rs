@@ -1133,20 +1133,12 @@ mod tests {
     }
 
     fn in_order(s: &mut Session, step: u32) -> Vec<u8> {
-        let total = s.total_blocks();
-        let mut out = vec![0u8; total as usize * BLOCK_SIZE];
-        let mut at = 0;
-        while at < total {
-            let n = step.min(total - at) as usize;
-            let a = at as usize * BLOCK_SIZE;
-            s.read_blocks(at, &mut out[a..a + n * BLOCK_SIZE]).unwrap();
-            at += n as u32;
-        }
-        out
+        in_order_over(s, step, 0)
     }
 
-    /// As [`in_order`], into a buffer holding other bytes before each read.
-    fn in_order_over_stale_bytes(s: &mut Session, step: u32) -> Vec<u8> {
+    /// As [`in_order`], into a buffer holding `stale` bytes before each
+    /// read.
+    fn in_order_over(s: &mut Session, step: u32, stale: u8) -> Vec<u8> {
         let total = s.total_blocks();
         let mut out = vec![0u8; total as usize * BLOCK_SIZE];
         let mut at = 0;
@@ -1154,7 +1146,7 @@ mod tests {
             let n = step.min(total - at) as usize;
             let a = at as usize * BLOCK_SIZE;
             let buf = &mut out[a..a + n * BLOCK_SIZE];
-            buf.fill(0xA5);
+            buf.fill(stale);
             s.read_blocks(at, buf).unwrap();
             at += n as u32;
         }
@@ -1188,12 +1180,12 @@ mod tests {
         for step in [1, 7, 32] {
             for checksums in [false, true] {
                 let zeroed = in_order(&mut built(checksums, 100), step);
-                let stale = in_order_over_stale_bytes(&mut built(checksums, 100), step);
+                let stale = in_order_over(&mut built(checksums, 100), step, 0xA5);
                 assert!(zeroed == stale, "checksums {checksums}, step {step}");
             }
             let zeroed = in_order(&mut build(local_tree(), &options).unwrap(), step);
             let mut s = build(local_tree(), &options).unwrap();
-            let stale = in_order_over_stale_bytes(&mut s, step);
+            let stale = in_order_over(&mut s, step, 0xA5);
             assert!(zeroed == stale, "local files with UDF, step {step}");
         }
     }

@@ -726,10 +726,10 @@ impl Tree {
     ///
     /// The sources read the names from the directory's own buffer, so a
     /// listed file's name is kept once: a second copy for its source cost
-    /// a million-file session 14 MB (issue 16). Entries inserted in the
-    /// listing's order take the stored names; one inserted out of order
-    /// stores its name again, and skipped ones are reclaimed like removed
-    /// ones. The directory keeps no growth slack, as after
+    /// a million-file first session 17 MB (issue 16). Entries inserted in
+    /// the listing's order take the stored names; one inserted out of
+    /// order stores its name again, and skipped ones are reclaimed like
+    /// removed ones. The directory keeps no growth slack, as after
     /// [`reserve_children`](Self::reserve_children). When `dir` is not a
     /// directory each file gets a source of its own.
     pub fn list_local(
